@@ -1,0 +1,37 @@
+# The libos: a freestanding static-pie ELF (lib/libos) with no C library.
+# It sees only the compiler's freestanding headers and the kernel's UAPI
+# headers (linux/, asm/, asm-generic/), never glibc's.
+
+LIBOS_SYSINC := $(BUILD)/libos/sysinc
+LIBOS_CFLAGS := -std=gnu11 $(WARN) -O2 -g -ffreestanding -nostdinc -fno-builtin-malloc \
+	-isystem $(shell $(CC) -print-file-name=include) -isystem $(LIBOS_SYSINC) \
+	-Ilibos/include -fPIE -fvisibility=hidden -fno-stack-protector -fno-plt \
+	-mgeneral-regs-only -fno-omit-frame-pointer -MMD -MP
+LIBOS_LDFLAGS := -nostdlib -static-pie -Wl,-z,noexecstack -Wl,--no-dynamic-linker \
+	-Wl,-z,max-page-size=4096 -Wl,-e,_start
+
+LIBOS_SRCS := $(sort $(wildcard libos/*.c libos/*/*.c libos/*/*.S))
+LIBOS_OBJS := $(patsubst libos/%,$(BUILD)/libos/%.o,$(LIBOS_SRCS))
+
+all: lib/libos
+
+$(LIBOS_SYSINC)/.stamp:
+	@mkdir -p $(LIBOS_SYSINC)
+	ln -sfn /usr/include/linux $(LIBOS_SYSINC)/linux
+	ln -sfn /usr/include/asm-generic $(LIBOS_SYSINC)/asm-generic
+	ln -sfn /usr/include/x86_64-linux-gnu/asm $(LIBOS_SYSINC)/asm
+	@touch $@
+
+$(BUILD)/libos/%.c.o: libos/%.c $(LIBOS_SYSINC)/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
+
+$(BUILD)/libos/%.S.o: libos/%.S
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+lib/libos: $(LIBOS_OBJS)
+	@mkdir -p lib
+	$(CC) $(LIBOS_LDFLAGS) $^ -lgcc -o $@
+
+-include $(LIBOS_OBJS:.o=.d)

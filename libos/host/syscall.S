@@ -1,0 +1,64 @@
+/* The one place in the libos that executes the `syscall` instruction.
+ * The seccomp filter allows host system calls only from host_syscall_site,
+ * so everything the libos asks of the host goes through here. */
+	.text
+	.globl host_syscall6, host_syscall_site, host_sigreturn, host_clone_thread
+	.hidden host_syscall6, host_syscall_site, host_sigreturn, host_clone_thread
+
+/* long host_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6) */
+	.type host_syscall6, @function
+host_syscall6:
+	mov %rdi, %rax
+	mov %rsi, %rdi
+	mov %rdx, %rsi
+	mov %rcx, %rdx
+	mov %r8, %r10
+	mov %r9, %r8
+	mov 8(%rsp), %r9
+host_syscall_site:
+	syscall
+	ret
+	.size host_syscall6, .-host_syscall6
+
+/* Restorer of the libos's own host signal handlers: the kernel's frame sits at
+ * %rsp, so jump (not call) to the site to keep it there. */
+	.type host_sigreturn, @function
+host_sigreturn:
+	mov $15, %eax
+	jmp host_syscall_site
+	.size host_sigreturn, .-host_sigreturn
+
+/* long host_clone_thread(unsigned long flags, void *stack, int *ptid, int *ctid,
+ *                        unsigned long tls, void (*fn)(void *), void *arg)
+ * The child starts on `stack` and returns from the site; it finds fn and arg
+ * pushed there, so its `ret` lands in host_thread_entry. */
+	.type host_clone_thread, @function
+host_clone_thread:
+	mov 8(%rsp), %rax          /* arg */
+	sub $16, %rsi
+	mov %rax, 8(%rsi)
+	mov %r9, (%rsi)            /* fn */
+	sub $8, %rsi
+	lea host_thread_entry(%rip), %rax
+	mov %rax, (%rsi)
+	mov %r8, %r9               /* tls -> a5 slot of the call below */
+	mov %rcx, %r8              /* ctid -> a4 */
+	mov %rdx, %rcx             /* ptid -> a3 */
+	mov %rsi, %rdx             /* stack -> a2 */
+	mov %rdi, %rsi             /* flags -> a1 */
+	mov $56, %edi              /* __NR_clone */
+	/* clone(flags, stack, ptid, ctid, tls): host_syscall6 reads a6 from the
+	 * stack; the parent's value is irrelevant for clone. */
+	jmp host_syscall6
+	.size host_clone_thread, .-host_clone_thread
+
+	.type host_thread_entry, @function
+host_thread_entry:
+	pop %rax                   /* fn */
+	pop %rdi                   /* arg */
+	and $-16, %rsp
+	call *%rax
+	ud2
+	.size host_thread_entry, .-host_thread_entry
+
+	.section .note.GNU-stack,"",@progbits

@@ -1,0 +1,20 @@
+/* All libos memory (heap, libos stacks) comes from one reserved range, the
+ * arena, so "is this libos memory?" is two comparisons; together with the
+ * libos image it is what the app may never unmap, remap or overwrite. */
+#ifndef LIBOS_ARENA_H
+#define LIBOS_ARENA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+int arena_init(void);
+/* Page-granular allocation of n bytes (rounded up to pages), zeroed. */
+void *arena_alloc_pages(size_t n);
+void arena_free_pages(void *p, size_t n);
+/* True when [addr, addr+len) touches the libos image or the arena. */
+bool range_is_libos(uintptr_t addr, size_t len);
+/* True when addr lies in libos code (the app's context is never there). */
+bool addr_in_libos_image(uintptr_t addr);
+
+#endif

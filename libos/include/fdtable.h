@@ -1,0 +1,15 @@
+/* App file descriptors are host file descriptors with the same number: reads
+ * and writes pass straight through. The libos keeps its own descriptors at or
+ * above LIBOS_FD_BASE, which the app can never name, and one record per app
+ * descriptor for what the host cannot tell (the sandbox path, virtual files). */
+#ifndef LIBOS_FDTABLE_H
+#define LIBOS_FDTABLE_H
+
+#include <stdbool.h>
+
+extern int libos_fd_base;
+/* Moves a host fd the libos opened for itself above the app's range (cloexec). */
+int fd_make_private(int fd);
+static inline bool fd_app_valid(long fd) { return fd >= 0 && fd < libos_fd_base; }
+
+#endif

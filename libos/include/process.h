@@ -1,0 +1,35 @@
+/* Process-wide libos state of this picoprocess. */
+#ifndef LIBOS_PROCESS_H
+#define LIBOS_PROCESS_H
+
+#include "rt.h"
+#include "thread.h"
+
+struct app_sigaction {
+	uintptr_t handler; /* SIG_DFL (0), SIG_IGN (1) or a function */
+	unsigned long flags;
+	uintptr_t restorer;
+	sigset64_t mask;
+};
+
+struct process {
+	int pid, ppid, pgid, sid;
+	int host_pid;
+	uint32_t uid, gid;
+	struct lock lock; /* guards cwd, brk and the sigaction table */
+	char *cwd;        /* sandbox path, canonical */
+	char *exe;        /* sandbox path of the running program */
+	char *cmdline;    /* argv joined by NULs, as /proc/[pid]/cmdline shows it */
+	size_t cmdline_len;
+	uintptr_t brk_start, brk_cur, brk_max;
+	struct app_sigaction sigactions[NSIG_APP + 1];
+	sigset64_t pending; /* process-directed app signals */
+	siginfo_t pending_info[NSIG_APP];
+	int umask;
+	/* auxv items the libos passes on from its own start-up */
+	uintptr_t vdso, hwcap, hwcap2, minsigstksz;
+};
+
+extern struct process proc;
+
+#endif

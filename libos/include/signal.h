@@ -1,0 +1,25 @@
+/* App signal state lives in the libos (see signal.c for the delivery model). */
+#ifndef LIBOS_SIGNAL_H
+#define LIBOS_SIGNAL_H
+
+#include <asm/siginfo.h>
+#include <asm/ucontext.h>
+#include "thread.h"
+
+#define SIGBIT(sig) (1ULL << ((sig) - 1))
+
+/* True when t has an app signal it does not block. */
+bool sig_pending_deliverable(struct thread *t);
+/* For sigsuspend/ppoll/pselect6/epoll_pwait: block `mask` instead of the
+ * current mask until the next signal delivery (or syscall exit) restores it. */
+void sig_set_wait_mask(struct thread *t, sigset64_t mask);
+/* Queues an app signal to thread t (tid != 0) or to the process, and wakes a
+ * thread that can take it. info may be NULL (SI_USER from this process). */
+int sig_send(int sig, struct thread *t, const siginfo_t *info);
+/* At syscall exit (or on an async signal in app code): deliver one pending
+ * signal by rewriting uc, and settle syscall restart. `ret` is the
+ * syscall's result, or a RESTART code; nr < 0 when not in a syscall. */
+void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret);
+void signals_init(void);
+
+#endif

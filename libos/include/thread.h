@@ -1,0 +1,62 @@
+/* Per-thread libos state, reached through %gs (the app owns %fs). */
+#ifndef LIBOS_THREAD_H
+#define LIBOS_THREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <asm/signal.h>
+#include <asm/siginfo.h>
+#include <asm/ucontext.h>
+
+#define NSIG_APP 64
+#define LIBOS_STACK_SIZE (256 * 1024)
+
+typedef uint64_t sigset64_t;
+
+struct thread {
+	struct thread *self; /* %gs:0 */
+	int tid;             /* sandbox tid */
+	int host_tid;
+	/* The host clears this word when the host thread is gone, so its
+	 * libos stack can be reused (see thread_reap). */
+	int host_alive;
+	char *libos_stack;       /* the host sigaltstack; all emulation runs here */
+	sigset64_t sigmask;      /* the app's blocked signals */
+	sigset64_t pending;      /* thread-directed app signals */
+	siginfo_t pending_info[NSIG_APP];
+	stack_t app_altstack;    /* the app's sigaltstack (virtual) */
+	int *clear_child_tid;
+	void *robust_list;
+	size_t robust_len;
+	/* Set by sigsuspend/ppoll/pselect/epoll_pwait: the mask to restore after
+	 * the handler runs. */
+	bool has_saved_mask;
+	sigset64_t saved_mask;
+	struct thread *next;
+};
+
+static inline struct thread *current(void)
+{
+	struct thread *t;
+	__asm__("mov %%gs:0, %0" : "=r"(t));
+	return t;
+}
+
+struct thread *thread_alloc(void);
+/* Makes t the calling host thread's libos thread: %gs and sigaltstack. */
+int thread_bind(struct thread *t);
+void thread_add(struct thread *t);
+void thread_remove(struct thread *t);
+struct thread *thread_by_tid(int tid);
+int thread_count(void);
+/* Runs fn for each live thread under the thread-list lock. */
+void thread_foreach(void (*fn)(struct thread *, void *), void *arg);
+/* Frees the stacks of threads the host has finished. */
+void thread_reap(void);
+
+/* Restores a complete register state via the host's rt_sigreturn. The frame
+ * must be writable; uc->uc_mcontext.fpstate NULL resets the FPU state. */
+__attribute__((noreturn)) void host_jump_to_context(struct ucontext *uc);
+
+#endif

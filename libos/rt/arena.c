@@ -1,0 +1,93 @@
+/* The arena: one MAP_NORESERVE reservation that backs every libos allocation.
+ * Untouched pages cost nothing; freed spans are returned to the host with
+ * MADV_DONTNEED and kept on per-size free lists for reuse. */
+#include "arena.h"
+#include "rt.h"
+#include "../host/host.h"
+#include <asm/mman.h>
+
+#define ARENA_SIZE (16UL << 30)
+#define SPAN_CLASSES 64 /* spans of 1..63 pages get exact lists; larger share the last */
+
+struct span {
+	struct span *next;
+	size_t pages;
+};
+
+extern const char __ehdr_start[];
+extern const char _end[];
+
+static uintptr_t arena_start, arena_end, arena_top;
+static struct span *free_spans[SPAN_CLASSES];
+static struct lock arena_lock = LOCK_INIT;
+
+int arena_init(void)
+{
+	void *p = host_mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE,
+	                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (host_err((long)p))
+		return (int)(long)p;
+	arena_start = arena_top = (uintptr_t)p;
+	arena_end = arena_start + ARENA_SIZE;
+	return 0;
+}
+
+static size_t span_class(size_t pages)
+{
+	return pages < SPAN_CLASSES ? pages : SPAN_CLASSES - 1;
+}
+
+void *arena_alloc_pages(size_t n)
+{
+	size_t pages = ALIGN_UP(n, PAGE_SIZE) / PAGE_SIZE;
+	void *ret = NULL;
+	lock(&arena_lock);
+	struct span **pp = &free_spans[span_class(pages)];
+	for (; *pp; pp = &(*pp)->next) {
+		if ((*pp)->pages == pages) {
+			ret = *pp;
+			*pp = (*pp)->next;
+			break;
+		}
+	}
+	if (!ret && arena_top + pages * PAGE_SIZE <= arena_end) {
+		ret = (void *)arena_top;
+		arena_top += pages * PAGE_SIZE;
+	}
+	unlock(&arena_lock);
+	if (ret)
+		memset(ret, 0, sizeof(struct span));
+	return ret;
+}
+
+void arena_free_pages(void *p, size_t n)
+{
+	size_t pages = ALIGN_UP(n, PAGE_SIZE) / PAGE_SIZE;
+	if (pages > 1)
+		host(__NR_madvise, (char *)p + PAGE_SIZE, (pages - 1) * PAGE_SIZE, MADV_DONTNEED);
+	struct span *s = p;
+	s->pages = pages;
+	lock(&arena_lock);
+	s->next = free_spans[span_class(pages)];
+	free_spans[span_class(pages)] = s;
+	unlock(&arena_lock);
+}
+
+bool addr_in_libos_image(uintptr_t addr)
+{
+	return addr >= (uintptr_t)__ehdr_start && addr < (uintptr_t)_end;
+}
+
+static bool overlaps(uintptr_t a, size_t len, uintptr_t s, uintptr_t e)
+{
+	return a < e && a + len > s;
+}
+
+bool range_is_libos(uintptr_t addr, size_t len)
+{
+	if (addr + len < addr)
+		return true;
+	return overlaps(addr, len, ALIGN_DOWN((uintptr_t)__ehdr_start, PAGE_SIZE),
+	                ALIGN_UP((uintptr_t)_end, PAGE_SIZE)) ||
+	       overlaps(addr, len, arena_start, arena_end);
+}
