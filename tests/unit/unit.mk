@@ -1,0 +1,9 @@
+# Unit tests of libos logic that needs no host: the sources are compiled
+# natively (with glibc) next to a small driver; tests/unit/*.t run it.
+UNIT_BIN := $(BUILD)/tests/unit
+
+$(UNIT_BIN)/pathtool: tests/unit/pathtool.c libos/fs/path.c libos/include/path.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOSTCFLAGS) -Ilibos/include tests/unit/pathtool.c libos/fs/path.c -o $@
+
+TEST_DEPS += $(UNIT_BIN)/pathtool
