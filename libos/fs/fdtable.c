@@ -1,0 +1,200 @@
+/* The fd table: app fd N is host fd N (so I/O passes straight through); the
+ * libos adds one record per fd for what the host cannot tell it, indexed by
+ * the fd number. The libos's own fds live at and above libos_fd_base. */
+#include "fdrecord.h"
+#include "../host/host.h"
+#include "log.h"
+#include <asm/fcntl.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/resource.h>
+
+/* Room kept above the app's range for the libos's own fds. */
+#define LIBOS_FDS 256
+#define FD_BASE_CAP 65536
+
+struct vdir {
+	int refs;
+	size_t pos; /* shared by dups, like an open file description's offset */
+	struct dirlist list;
+};
+
+struct fd_rec {
+	enum fd_kind kind;
+	char *path;
+	struct vdir *vdir;
+};
+
+int libos_fd_base;
+static uint64_t app_soft_limit;
+static struct fd_rec *recs; /* libos_fd_base entries, allocated on first use */
+static struct lock fd_lock = LOCK_INIT;
+
+void fdtable_init(void)
+{
+	if (libos_fd_base)
+		return;
+	struct rlimit64 lim;
+	if (host(__NR_prlimit64, 0, RLIMIT_NOFILE, NULL, &lim) < 0)
+		libos_fatal("fd table: cannot read RLIMIT_NOFILE");
+	app_soft_limit = lim.rlim_cur;
+	lim.rlim_cur = lim.rlim_max;
+	host(__NR_prlimit64, 0, RLIMIT_NOFILE, &lim, NULL);
+	uint64_t top = MIN(lim.rlim_max, FD_BASE_CAP);
+	if (top < 2 * LIBOS_FDS)
+		libos_fatal("fd table: RLIMIT_NOFILE hard limit %lu is too small", (unsigned long)top);
+	libos_fd_base = (int)(top - LIBOS_FDS);
+}
+
+void fd_limits(uint64_t *soft, uint64_t *hard)
+{
+	fdtable_init();
+	*soft = MIN(app_soft_limit, (uint64_t)libos_fd_base);
+	*hard = (uint64_t)libos_fd_base;
+}
+
+int fd_make_private(int fd)
+{
+	fdtable_init();
+	long r = host(__NR_fcntl, fd, F_DUPFD_CLOEXEC, libos_fd_base);
+	host_close(fd);
+	return (int)r;
+}
+
+static void vdir_put(struct vdir *v)
+{
+	if (v && --v->refs == 0) {
+		dirlist_free(&v->list);
+		free(v);
+	}
+}
+
+/* Empties a record; called with fd_lock held. */
+static void rec_clear(struct fd_rec *r)
+{
+	free(r->path);
+	vdir_put(r->vdir);
+	*r = (struct fd_rec){ 0 };
+}
+
+static bool recs_ready(void)
+{
+	if (!recs)
+		recs = calloc(libos_fd_base, sizeof(*recs));
+	return recs != NULL;
+}
+
+long fd_install(long fd, enum fd_kind kind, const char *path, struct dirlist *list)
+{
+	if (fd < 0)
+		return fd;
+	if (!fd_app_valid(fd)) {
+		host_close(fd);
+		return -EMFILE;
+	}
+	char *p = path ? strdup(path) : NULL;
+	struct vdir *v = NULL;
+	if (kind == FD_VDIR) {
+		v = calloc(1, sizeof(*v));
+		if (v) {
+			v->refs = 1;
+			v->list = *list;
+			*list = (struct dirlist){ 0 };
+		}
+	}
+	lock(&fd_lock);
+	bool ok = recs_ready() && (p || !path) && (v || kind != FD_VDIR);
+	if (ok) {
+		rec_clear(&recs[fd]);
+		recs[fd] = (struct fd_rec){ kind, p, v };
+	}
+	unlock(&fd_lock);
+	if (!ok) {
+		free(p);
+		free(v);
+		host_close(fd);
+		return -ENOMEM;
+	}
+	return fd;
+}
+
+void fd_forget_range(int first, int last)
+{
+	lock(&fd_lock);
+	if (recs)
+		for (int fd = MAX(first, 0); fd <= last && fd < libos_fd_base; fd++)
+			rec_clear(&recs[fd]);
+	unlock(&fd_lock);
+}
+
+void fd_copy(int from, int to)
+{
+	lock(&fd_lock);
+	if (recs_ready() && from != to) {
+		rec_clear(&recs[to]);
+		struct fd_rec *f = &recs[from];
+		recs[to] = (struct fd_rec){ f->kind, f->path ? strdup(f->path) : NULL, f->vdir };
+		if (f->path && !recs[to].path)
+			recs[to].kind = FD_OTHER; /* out of memory: forget what it was */
+		if (f->vdir)
+			f->vdir->refs++;
+	}
+	unlock(&fd_lock);
+}
+
+enum fd_kind fd_info(int fd, char *path, size_t size)
+{
+	enum fd_kind k = FD_OTHER;
+	if (size)
+		path[0] = 0;
+	lock(&fd_lock);
+	if (recs && fd_app_valid(fd)) {
+		k = recs[fd].kind;
+		if (recs[fd].path)
+			strlcpy(path, recs[fd].path, size);
+	}
+	unlock(&fd_lock);
+	return k;
+}
+
+/* Whole records only: the kernel does the same for getdents64. */
+long fd_vdir_getdents(int fd, void *buf, size_t n)
+{
+	long ret = -ENOTDIR;
+	lock(&fd_lock);
+	struct vdir *v = recs && fd_app_valid(fd) ? recs[fd].vdir : NULL;
+	if (v) {
+		size_t done = 0;
+		while (v->pos < v->list.len) {
+			unsigned short reclen;
+			memcpy(&reclen, v->list.buf + v->pos + 16, sizeof(reclen));
+			if (done + reclen > n)
+				break;
+			memcpy((char *)buf + done, v->list.buf + v->pos, reclen);
+			done += reclen;
+			v->pos += reclen;
+		}
+		ret = done || v->pos >= v->list.len ? (long)done : -EINVAL;
+	}
+	unlock(&fd_lock);
+	return ret;
+}
+
+long fd_vdir_seek(int fd, long off, int whence)
+{
+	long ret = -ENOTDIR;
+	lock(&fd_lock);
+	struct vdir *v = recs && fd_app_valid(fd) ? recs[fd].vdir : NULL;
+	if (v) {
+		long base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (long)v->pos : -1;
+		/* Offsets are record boundaries the app got from us (d_off). */
+		if (base < 0 || base + off < 0 || (size_t)(base + off) > v->list.len) {
+			ret = -EINVAL;
+		} else {
+			v->pos = base + off;
+			ret = (long)v->pos;
+		}
+	}
+	unlock(&fd_lock);
+	return ret;
+}

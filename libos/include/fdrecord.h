@@ -1,0 +1,34 @@
+/* What the libos remembers about each app fd (fs/fdtable.c): the host
+ * keeps the fd itself, under the same number. */
+#ifndef LIBOS_FDRECORD_H
+#define LIBOS_FDRECORD_H
+
+#include <stdint.h>
+#include "fdtable.h"
+#include "fs.h"
+
+enum fd_kind {
+	FD_OTHER, /* pipes, sockets, inherited fds...: nothing to add to the host's view */
+	FD_FILE,  /* a host file (or a /proc file's memfd) opened by sandbox path */
+	FD_DIR,   /* a host directory */
+	FD_VDIR,  /* a made-up directory: the host fd is a placeholder memfd */
+};
+
+/* Sets libos_fd_base (raising the host's RLIMIT_NOFILE first); idempotent. */
+void fdtable_init(void);
+/* The RLIMIT_NOFILE the app sees: the app fd range and not more. */
+void fd_limits(uint64_t *soft, uint64_t *hard);
+/* Takes a host result that may be a new app fd: records it (path may be
+ * NULL; list is taken over for FD_VDIR) and returns it. Errors pass
+ * through; an fd the host placed in the libos's range is closed: -EMFILE. */
+long fd_install(long fd, enum fd_kind kind, const char *path, struct dirlist *list);
+/* Records of fds closed by the app / made by dup2-style calls. */
+void fd_forget_range(int first, int last);
+void fd_copy(int from, int to);
+/* The kind of app fd fd; copies its sandbox path (or "") into path. */
+enum fd_kind fd_info(int fd, char *path, size_t size);
+/* getdents64 / lseek on an FD_VDIR fd. */
+long fd_vdir_getdents(int fd, void *buf, size_t n);
+long fd_vdir_seek(int fd, long off, int whence);
+
+#endif
