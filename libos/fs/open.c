@@ -1,0 +1,86 @@
+/* Opening a resolved sandbox object for the app (open, openat, creat,
+ * openat2): the new host fd is the app fd, recorded with its sandbox path. */
+#include "fdrecord.h"
+#include "fs.h"
+#include "../host/host.h"
+#include <asm/fcntl.h>
+#include <linux/fcntl.h>
+#include <linux/memfd.h>
+#include <linux/openat2.h>
+#include <linux/stat.h>
+
+/* The flags openat2 accepts; open(2) ignores unknown bits, openat2 does not. */
+#define OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | \
+                    O_DSYNC | FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | \
+                    O_NOATIME | O_CLOEXEC | __O_SYNC | O_PATH | __O_TMPFILE)
+
+static long open_virtual(struct resolved *r, int flags)
+{
+	char link[32];
+	long fd;
+	switch (r->vn.type) {
+	case VN_DIR: {
+		if ((flags & O_ACCMODE) != O_RDONLY)
+			return -EISDIR;
+		struct dirlist dl = { 0 };
+		int e = vfs_list(r->path, &dl);
+		fd = e < 0 ? e : host(__NR_memfd_create, "graphene-dir", flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
+		fd = fd_install(fd, FD_VDIR, r->path, &dl);
+		dirlist_free(&dl);
+		return fd;
+	}
+	case VN_FILE:
+		if (flags & O_DIRECTORY)
+			return -ENOTDIR;
+		if ((flags & O_ACCMODE) != O_RDONLY)
+			return -EACCES;
+		fd = procfs_open(path_under("/proc", r->path));
+		if (fd >= 0 && (flags & O_CLOEXEC))
+			host(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
+		return fd_install(fd, FD_FILE, r->path, NULL);
+	case VN_DEV:
+		fd = host(__NR_openat, AT_FDCWD, r->vn.host_path, flags & ~(O_CREAT | O_EXCL | O_TMPFILE), 0);
+		return fd_install(fd, FD_FILE, r->path, NULL);
+	case VN_FD:
+		/* reopens what the app's own fd refers to (a pipe, a socket...) */
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", r->vn.fd);
+		return fd_install(host(__NR_openat, AT_FDCWD, link, flags & ~(O_CREAT | O_EXCL), 0),
+		                  FD_OTHER, NULL, NULL);
+	case VN_LINK:
+		return -ELOOP; /* only reached with O_NOFOLLOW */
+	default:
+		return -ENOENT;
+	}
+}
+
+long fs_open(struct resolved *r, int flags, int mode)
+{
+	flags &= OPEN_FLAGS;
+	if (r->virt)
+		return open_virtual(r, flags);
+	if (!r->exists && !(flags & O_CREAT))
+		return -ENOENT;
+	if (!r->exists && r->wants_dir)
+		return -EISDIR;
+	bool dir = r->exists && S_ISDIR(r->st.st_mode);
+	if (!(flags & (O_CREAT | __O_TMPFILE)))
+		mode = 0;
+	long fd;
+	if (r->name[0]) {
+		struct open_how how = { .flags = flags, .mode = mode & 07777,
+		                        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+		fd = host(__NR_openat2, r->dirfd, r->name, &how, sizeof(how));
+	} else {
+		/* a mount point itself: reopen the root through its O_PATH fd */
+		char link[32];
+		int dirfd;
+		const char *name = fs_at(r, link, &dirfd, NULL);
+		fd = host(__NR_openat, dirfd, name, flags, mode);
+	}
+	if (fd == -EXDEV)
+		fd = -ENOENT;
+	/* an O_TMPFILE fd is an unnamed file in directory r */
+	bool tmpfile = (flags & __O_TMPFILE) == __O_TMPFILE;
+	return fd_install(fd, dir && !tmpfile ? FD_DIR : FD_FILE,
+	                  r->path, NULL);
+}

@@ -1,0 +1,455 @@
+/* /proc as the sandbox sees it: only its own process(es), with sandbox pids,
+ * paths and signal state. A file's contents are generated when it is opened,
+ * into a host memfd, so read/lseek/fstat/close on it need nothing more. */
+#include "arena.h"
+#include "config.h"
+#include "fdrecord.h"
+#include "fs.h"
+#include "process.h"
+#include "../host/host.h"
+#include <asm/fcntl.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+
+/* Host files shown unchanged (paths below /proc, written canonical so the
+ * path.h functions apply): nothing in them identifies the host beyond what
+ * uname already says. Their ancestors are directories. */
+static const char *const passthrough[] = {
+	"/cpuinfo", "/meminfo", "/stat", "/loadavg", "/uptime", "/version", "/filesystems",
+	"/sys/kernel/osrelease", "/sys/kernel/ostype", "/sys/kernel/pid_max",
+	"/sys/kernel/ngroups_max", "/sys/kernel/random/uuid", "/sys/kernel/random/boot_id",
+	"/sys/vm/overcommit_memory",
+};
+static const char *const pid_files[] = { "cmdline", "comm", "maps", "mounts", "stat", "statm", "status" };
+static const char *const pid_links[] = { "cwd", "exe", "root" };
+
+/* A growing text buffer for generated contents. */
+struct text {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void text_add(struct text *t, const char *s, size_t n)
+{
+	if (t->len + n + 1 > t->cap) {
+		size_t cap = MAX(t->cap * 2, t->len + n + 4096);
+		char *p = realloc(t->p, cap);
+		if (!p) {
+			t->oom = true;
+			return;
+		}
+		t->p = p;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	t->p[t->len] = 0;
+}
+
+__attribute__((format(printf, 2, 3))) static void text_printf(struct text *t, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	text_add(t, line, MIN((size_t)n, sizeof(line) - 1));
+}
+
+static int read_host_file(const char *path, struct text *t)
+{
+	long fd = host(__NR_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return (int)fd;
+	char buf[4096];
+	long n;
+	while ((n = host_read((int)fd, buf, sizeof(buf))) > 0)
+		text_add(t, buf, n);
+	host_close(fd);
+	return n < 0 ? (int)n : 0;
+}
+
+/* Calls fn on each line of text (without its newline, NUL-terminated in place). */
+static void each_line(struct text *src, void (*fn)(char *line, struct text *out), struct text *out)
+{
+	char *p = src->p;
+	while (p && *p) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = 0;
+		fn(p, out);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+/* The sandbox pid of "N" (rel's first component) when it is ours. */
+static bool is_our_pid(const char *s, size_t n)
+{
+	char buf[16];
+	uint64_t v;
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	return parse_u64(buf, &v) && v == (uint64_t)proc.pid;
+}
+
+static bool in_list(const char *const *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], name))
+			return true;
+	return false;
+}
+
+/* fd's /proc/self/fd link text: its sandbox path, or what the host says
+ * (pipe:[ino], socket:[ino]...) translated back through the mounts. */
+static int fd_link_text(int fd, char *out, size_t size)
+{
+	if (!fd_app_valid(fd) || host(__NR_fcntl, fd, F_GETFD) < 0)
+		return -ENOENT;
+	if (fd_info(fd, out, size) != FD_OTHER && out[0])
+		return 0;
+	char link[32], host_path[SANDBOX_PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	long n = host(__NR_readlinkat, AT_FDCWD, link, host_path, sizeof(host_path) - 1);
+	if (n < 0)
+		return (int)n;
+	host_path[n] = 0;
+	if (mount_host_to_sandbox(host_path, out, size) < 0)
+		strlcpy(out, host_path, size);
+	return 0;
+}
+
+int procfs_lookup(const char *rel, struct vnode *vn)
+{
+	char name[SANDBOX_NAME_MAX + 1];
+	vn->type = VN_DIR;
+	if (!*rel)
+		return 0;
+	if (!strcmp(rel, "self")) {
+		vn->type = VN_LINK;
+		snprintf(vn->link, sizeof(vn->link), "%d", proc.pid);
+		return 0;
+	}
+	if (!strcmp(rel, "mounts")) {
+		vn->type = VN_LINK;
+		strlcpy(vn->link, "self/mounts", sizeof(vn->link));
+		return 0;
+	}
+	char abs[SANDBOX_PATH_MAX];
+	snprintf(abs, sizeof(abs), "/%s", rel);
+	for (size_t i = 0; i < ARRAY_SIZE(passthrough); i++) {
+		if (!strcmp(abs, passthrough[i])) {
+			vn->type = VN_FILE;
+			return 0;
+		}
+		if (path_child_toward(abs, passthrough[i], name, sizeof(name)))
+			return 0; /* an ancestor: a directory */
+	}
+	const char *slash = strchr(rel, '/');
+	size_t n = slash ? (size_t)(slash - rel) : strlen(rel);
+	if (!is_our_pid(rel, n))
+		return -ENOENT;
+	if (!slash)
+		return 0;
+	const char *sub = slash + 1;
+	if (!strcmp(sub, "fd"))
+		return 0;
+	if (in_list(pid_files, ARRAY_SIZE(pid_files), sub)) {
+		vn->type = VN_FILE;
+		return 0;
+	}
+	vn->type = VN_LINK;
+	if (!strcmp(sub, "exe") || !strcmp(sub, "cwd")) {
+		lock(&proc.lock);
+		strlcpy(vn->link, sub[0] == 'e' ? proc.exe : proc.cwd, sizeof(vn->link));
+		unlock(&proc.lock);
+		return 0;
+	}
+	if (!strcmp(sub, "root")) {
+		strlcpy(vn->link, "/", sizeof(vn->link));
+		return 0;
+	}
+	uint64_t fd;
+	if (str_starts_with(sub, "fd/") && parse_u64(sub + 3, &fd) && fd < (uint64_t)libos_fd_base) {
+		vn->type = VN_FD;
+		vn->fd = (int)fd;
+		return fd_link_text((int)fd, vn->link, sizeof(vn->link));
+	}
+	return -ENOENT;
+}
+
+static int list_fds(const char *dir, struct dirlist *dl)
+{
+	long hfd = host(__NR_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (hfd < 0)
+		return (int)hfd;
+	char buf[4096], path[64];
+	long n;
+	int r = 0;
+	while (!r && (n = host(__NR_getdents64, hfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			const char *name = buf + off + 19; /* d_name in linux_dirent64 */
+			unsigned short reclen;
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			off += reclen;
+			uint64_t fd;
+			if (!parse_u64(name, &fd) || fd >= (uint64_t)libos_fd_base || fd == (uint64_t)hfd)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, name);
+			r = dirlist_add(dl, name, 10 /* DT_LNK */, vfs_ino(path));
+			if (r)
+				break;
+		}
+	}
+	host_close(hfd);
+	return r;
+}
+
+int procfs_list(const char *rel, struct dirlist *dl)
+{
+	char name[SANDBOX_NAME_MAX + 1], path[SANDBOX_PATH_MAX], abs[SANDBOX_PATH_MAX];
+	int r = 0;
+	if (!*rel) {
+		snprintf(name, sizeof(name), "%d", proc.pid);
+		snprintf(path, sizeof(path), "/proc/%d", proc.pid);
+		r = dirlist_add(dl, name, 4 /* DT_DIR */, vfs_ino(path));
+		if (!r)
+			r = dirlist_add(dl, "self", 10 /* DT_LNK */, vfs_ino("/proc/self"));
+		if (!r)
+			r = dirlist_add(dl, "mounts", 10, vfs_ino("/proc/mounts"));
+	}
+	/* the passthrough files and directories right below rel */
+	snprintf(abs, sizeof(abs), "/%s", rel);
+	for (size_t i = 0; !r && i < ARRAY_SIZE(passthrough); i++) {
+		if (!path_child_toward(abs, passthrough[i], name, sizeof(name)))
+			continue;
+		bool dir = strchr(path_under(abs, passthrough[i]), '/') != NULL;
+		snprintf(path, sizeof(path), "/proc%s/%s", *rel ? abs : "", name);
+		r = dirlist_add_once(dl, name, dir ? 4 : 8 /* DT_REG */, vfs_ino(path));
+	}
+	if (r || !*rel)
+		return r;
+	const char *slash = strchr(rel, '/');
+	if (!slash) { /* /proc/<pid> */
+		static const char *const dirs[] = { "fd" };
+		const struct { const char *const *names; size_t n; unsigned char type; } groups[] = {
+			{ dirs, ARRAY_SIZE(dirs), 4 },
+			{ pid_files, ARRAY_SIZE(pid_files), 8 },
+			{ pid_links, ARRAY_SIZE(pid_links), 10 },
+		};
+		for (size_t g = 0; g < ARRAY_SIZE(groups); g++) {
+			for (size_t i = 0; !r && i < groups[g].n; i++) {
+				snprintf(path, sizeof(path), "/proc/%s/%s", rel, groups[g].names[i]);
+				r = dirlist_add(dl, groups[g].names[i], groups[g].type, vfs_ino(path));
+			}
+		}
+		return r;
+	}
+	snprintf(path, sizeof(path), "/proc/%s", rel);
+	if (!strcmp(slash + 1, "fd"))
+		return list_fds(path, dl);
+	return 0;
+}
+
+/* Host status lines that describe memory and scheduling, not identity. */
+static void keep_host_status(char *line, struct text *out)
+{
+	static const char *const keep[] = { "Vm", "Rss", "Huge", "SigQ", "Cpus_allowed",
+	                                    "Mems_allowed", "voluntary", "nonvoluntary" };
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+		if (str_starts_with(line, keep[i])) {
+			text_add(out, line, strlen(line));
+			text_add(out, "\n", 1);
+			return;
+		}
+	}
+}
+
+static void comm_of(char *comm, size_t size)
+{
+	lock(&proc.lock);
+	const char *base = strrchr(proc.exe, '/');
+	strlcpy(comm, base ? base + 1 : proc.exe, MIN(size, 16));
+	unlock(&proc.lock);
+}
+
+static void gen_status(struct text *t)
+{
+	char comm[16];
+	struct text host_status = { 0 };
+	comm_of(comm, sizeof(comm));
+	struct thread *me = current();
+	uint64_t ign = 0, cgt = 0;
+	lock(&proc.lock);
+	for (int sig = 1; sig <= NSIG_APP; sig++) {
+		uintptr_t h = proc.sigactions[sig].handler;
+		if (h == 1)
+			ign |= 1ULL << (sig - 1);
+		else if (h > 1)
+			cgt |= 1ULL << (sig - 1);
+	}
+	uint64_t shd = proc.pending;
+	int umask = proc.umask;
+	unlock(&proc.lock);
+	text_printf(t, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+	               "PPid:\t%d\nTracerPid:\t0\n",
+	            comm, umask, proc.pid, proc.pid, proc.ppid);
+	text_printf(t, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\nGroups:\t\n", proc.uid,
+	            proc.uid, proc.uid, proc.uid, proc.gid, proc.gid, proc.gid, proc.gid);
+	text_printf(t, "Threads:\t%d\n", thread_count());
+	if (read_host_file("/proc/self/status", &host_status) == 0)
+		each_line(&host_status, keep_host_status, t);
+	free(host_status.p);
+	text_printf(t, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
+	            (unsigned long)me->pending, (unsigned long)shd, (unsigned long)me->sigmask,
+	            (unsigned long)ign, (unsigned long)cgt);
+}
+
+/* The host's stat line with the sandbox's identity and thread count. */
+static void gen_stat(struct text *t)
+{
+	struct text host_stat = { 0 };
+	char comm[16];
+	comm_of(comm, sizeof(comm));
+	if (read_host_file("/proc/self/stat", &host_stat) < 0 || !host_stat.p)
+		return;
+	char *p = strrchr(host_stat.p, ')');
+	/* fields 3.. follow ") "; keep state, replace ppid/pgrp/session */
+	char *f[52];
+	int n = 0;
+	for (char *s = p ? p + 2 : host_stat.p; *s && n < 52;) {
+		f[n++] = s;
+		while (*s && *s != ' ' && *s != '\n')
+			s++;
+		if (*s)
+			*s++ = 0;
+	}
+	if (n < 18) {
+		free(host_stat.p);
+		return;
+	}
+	text_printf(t, "%d (%s) %s %d %d %d", proc.pid, comm, f[0], proc.ppid, proc.pgid, proc.sid);
+	for (int i = 4; i < n; i++) {
+		if (i == 17) /* num_threads, field 20 */
+			text_printf(t, " %d", thread_count());
+		else
+			text_printf(t, " %s", f[i]);
+	}
+	text_add(t, "\n", 1);
+	free(host_stat.p);
+}
+
+static bool parse_hex(const char *s, uint64_t *v, const char **end)
+{
+	*v = 0;
+	const char *b = s;
+	for (;; s++) {
+		int d = *s >= '0' && *s <= '9' ? *s - '0' : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 : -1;
+		if (d < 0)
+			break;
+		*v = *v * 16 + d;
+	}
+	*end = s;
+	return s != b;
+}
+
+/* A host maps line: dropped when it is the libos's, its file named by
+ * sandbox path. */
+static void map_line(char *line, struct text *out)
+{
+	uint64_t start, end;
+	const char *s;
+	if (!parse_hex(line, &start, &s) || *s != '-' || !parse_hex(s + 1, &end, &s))
+		return;
+	if (range_is_libos(start, end - start))
+		return;
+	char *path = line;
+	for (int field = 0; field < 5 && *path; field++) {
+		while (*path && *path != ' ')
+			path++;
+		while (*path == ' ')
+			path++;
+	}
+	char sandbox[SANDBOX_PATH_MAX];
+	if (*path == '/' && mount_host_to_sandbox(path, sandbox, sizeof(sandbox)) >= 0) {
+		text_add(out, line, path - line);
+		text_add(out, sandbox, strlen(sandbox));
+	} else {
+		text_add(out, line, strlen(line));
+	}
+	text_add(out, "\n", 1);
+}
+
+static void gen_maps(struct text *t)
+{
+	struct text host_maps = { 0 };
+	if (read_host_file("/proc/self/maps", &host_maps) == 0)
+		each_line(&host_maps, map_line, t);
+	free(host_maps.p);
+}
+
+static void gen_mounts(struct text *t)
+{
+	for (int i = 0; i < config.nmounts; i++)
+		text_printf(t, "graphene %s graphene rw 0 0\n", config.mounts[i].path);
+	text_printf(t, "proc /proc proc rw 0 0\ndev /dev devtmpfs rw 0 0\n");
+}
+
+static int gen_pid_file(const char *name, struct text *t)
+{
+	char comm[16];
+	if (!strcmp(name, "cmdline")) {
+		text_add(t, proc.cmdline, proc.cmdline_len);
+	} else if (!strcmp(name, "comm")) {
+		comm_of(comm, sizeof(comm));
+		text_printf(t, "%s\n", comm);
+	} else if (!strcmp(name, "status")) {
+		gen_status(t);
+	} else if (!strcmp(name, "stat")) {
+		gen_stat(t);
+	} else if (!strcmp(name, "statm")) {
+		return read_host_file("/proc/self/statm", t);
+	} else if (!strcmp(name, "maps")) {
+		gen_maps(t);
+	} else if (!strcmp(name, "mounts")) {
+		gen_mounts(t);
+	} else {
+		return -ENOENT;
+	}
+	return 0;
+}
+
+long procfs_open(const char *rel)
+{
+	struct text t = { 0 };
+	char host_path[SANDBOX_PATH_MAX];
+	const char *slash = strchr(rel, '/');
+	int r;
+	if (slash && is_our_pid(rel, slash - rel)) {
+		r = gen_pid_file(slash + 1, &t);
+	} else {
+		snprintf(host_path, sizeof(host_path), "/proc/%s", rel);
+		r = read_host_file(host_path, &t);
+	}
+	if (!r && t.oom)
+		r = -ENOMEM;
+	long fd = r < 0 ? r : host(__NR_memfd_create, "graphene-proc", 0);
+	for (size_t off = 0; fd >= 0 && off < t.len;) {
+		long n = host_write((int)fd, t.p + off, t.len - off);
+		if (n <= 0) {
+			host_close(fd);
+			fd = n < 0 ? n : -EIO;
+			break;
+		}
+		off += n;
+	}
+	if (fd >= 0)
+		host(__NR_lseek, fd, 0, SEEK_SET);
+	free(t.p);
+	return fd;
+}
