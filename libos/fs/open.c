@@ -53,19 +53,11 @@ static long open_virtual(struct resolved *r, int flags)
 	}
 }
 
-long fs_open(struct resolved *r, int flags, int mode)
+long fs_host_open(const struct resolved *r, int flags, int mode)
 {
-	flags &= OPEN_FLAGS;
-	if (r->virt)
-		return open_virtual(r, flags);
-	if (!r->exists && !(flags & O_CREAT))
-		return -ENOENT;
-	if (!r->exists && r->wants_dir)
-		return -EISDIR;
-	bool dir = r->exists && S_ISDIR(r->st.st_mode);
+	long fd;
 	if (!(flags & (O_CREAT | __O_TMPFILE)))
 		mode = 0;
-	long fd;
 	if (r->name[0]) {
 		struct open_how how = { .flags = flags, .mode = mode & 07777,
 		                        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
@@ -77,10 +69,21 @@ long fs_open(struct resolved *r, int flags, int mode)
 		const char *name = fs_at(r, link, &dirfd, NULL);
 		fd = host(__NR_openat, dirfd, name, flags, mode);
 	}
-	if (fd == -EXDEV)
-		fd = -ENOENT;
+	return fd == -EXDEV ? -ENOENT : fd;
+}
+
+long fs_open(struct resolved *r, int flags, int mode)
+{
+	flags &= OPEN_FLAGS;
+	if (r->virt)
+		return open_virtual(r, flags);
+	if (!r->exists && !(flags & O_CREAT))
+		return -ENOENT;
+	if (!r->exists && r->wants_dir)
+		return -EISDIR;
+	bool dir = r->exists && S_ISDIR(r->st.st_mode);
 	/* an O_TMPFILE fd is an unnamed file in directory r */
 	bool tmpfile = (flags & __O_TMPFILE) == __O_TMPFILE;
-	return fd_install(fd, dir && !tmpfile ? FD_DIR : FD_FILE,
-	                  r->path, NULL);
+	return fd_install(fs_host_open(r, flags, mode), dir && !tmpfile ? FD_DIR : FD_FILE, r->path,
+	                  NULL);
 }

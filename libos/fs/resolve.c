@@ -138,6 +138,9 @@ static int resolve_virtual(struct resolved *r, int flags, const char *tree, char
 		while (r->path[len] && r->path[len] != '/')
 			len++;
 	}
+	/* VN_FD stands for the object behind the fd; not followed, a link */
+	if (r->vn.type == VN_FD && !(flags & RES_FOLLOW))
+		r->vn.type = VN_LINK;
 	if (r->wants_dir && r->vn.type != VN_DIR && r->vn.type != VN_FD)
 		return -ENOTDIR;
 	r->virt = true;

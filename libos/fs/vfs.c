@@ -2,6 +2,11 @@
  * wherever the mounts are; the ancestors of mount points ("/" when only
  * /usr, /etc... are mounted) exist to lead to them. */
 #include "fs.h"
+#include "process.h"
+#include "../host/host.h"
+#include <linux/fcntl.h>
+#include <linux/stat.h>
+#include <linux/time.h>
 
 /* Stable inode numbers for made-up nodes (FNV-1a of the path). */
 uint64_t vfs_ino(const char *path)
@@ -50,4 +55,42 @@ int vfs_list(const char *path, struct dirlist *dl)
 			return r;
 	}
 	return mount_list_ancestor(path, dl);
+}
+
+/* Made-up nodes look like procfs's: owned by the app's user, dated now. */
+static void stat_made_up(const struct resolved *r, struct stat *st)
+{
+	static const unsigned modes[] = {
+		[VN_DIR] = S_IFDIR | 0555, [VN_FILE] = S_IFREG | 0444,
+		[VN_LINK] = S_IFLNK | 0777,
+	};
+	struct timespec now = { 0, 0 };
+	host(__NR_clock_gettime, CLOCK_REALTIME, &now);
+	memset(st, 0, sizeof(*st));
+	st->st_dev = 0x16; /* like procfs's anonymous device */
+	st->st_ino = vfs_ino(r->path);
+	st->st_mode = modes[r->vn.type];
+	st->st_nlink = r->vn.type == VN_DIR ? 2 : 1;
+	st->st_uid = proc.uid;
+	st->st_gid = proc.gid;
+	st->st_blksize = 4096;
+	if (r->vn.type == VN_LINK)
+		st->st_size = strlen(r->vn.link);
+	st->st_atime = st->st_mtime = st->st_ctime = now.tv_sec;
+}
+
+int fs_stat(const struct resolved *r, struct stat *st)
+{
+	if (!r->virt) {
+		if (!r->exists)
+			return -ENOENT;
+		*st = r->st;
+		return 0;
+	}
+	if (r->vn.type == VN_DEV)
+		return (int)host(__NR_newfstatat, AT_FDCWD, r->vn.host_path, st, 0);
+	if (r->vn.type == VN_FD)
+		return (int)host(__NR_fstat, r->vn.fd, st);
+	stat_made_up(r, st);
+	return 0;
 }

@@ -45,7 +45,7 @@ enum vnode_type {
 	VN_FILE, /* contents generated at open (procfs_open) */
 	VN_LINK, /* symlink to vn.link */
 	VN_DEV,  /* host device node vn.host_path */
-	VN_FD,   /* /proc/self/fd/N: leads to whatever app fd N is */
+	VN_FD,   /* /proc/self/fd/N followed: whatever app fd N is (a pipe...) */
 };
 struct vnode {
 	enum vnode_type type;
@@ -100,6 +100,11 @@ const char *fs_at(const struct resolved *r, char *buf, int *dirfd, int *flags);
  * into place is not followed; made-up nodes as memfds or host devices.
  * Returns the new app fd (recorded in the fd table) or -errno. */
 long fs_open(struct resolved *r, int flags, int mode);
+/* The host open of host object r alone: a libos-private fd, not recorded
+ * (flags should hold O_CLOEXEC). */
+long fs_host_open(const struct resolved *r, int flags, int mode);
+/* stat of a resolved object (made-up nodes get made-up attributes). */
+int fs_stat(const struct resolved *r, struct stat *st);
 /* Copies an app path string (at most SANDBOX_PATH_MAX with its NUL). */
 long user_path(const char *upath, char *buf);
 
