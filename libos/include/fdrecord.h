@@ -27,6 +27,11 @@ void fd_forget_range(int first, int last);
 void fd_copy(int from, int to);
 /* The kind of app fd fd; copies its sandbox path (or "") into path. */
 enum fd_kind fd_info(int fd, char *path, size_t size);
+/* fstat of app fd fd (sys/fd.c): FD_VDIR fds describe their directory. */
+int fd_stat(int fd, struct stat *st);
+/* Records the two fds a host pipe2/socketpair (result r) made and writes
+ * them to the app's int[2]; on failure neither stays open. */
+long fd_pair_result(long r, int host_fds[2], int *ufds);
 /* getdents64 / lseek on an FD_VDIR fd. */
 long fd_vdir_getdents(int fd, void *buf, size_t n);
 long fd_vdir_seek(int fd, long off, int whence);

@@ -1,0 +1,261 @@
+/* Calls on file descriptors. App fds are host fds under the same number, so
+ * most pass straight through once the fd is known to be the app's; calls
+ * that make fds keep the fd table's records in step. */
+#include "fdrecord.h"
+#include "fs.h"
+#include "process.h"
+#include "syscall.h"
+#include "../host/host.h"
+#include <asm/fcntl.h>
+#include <asm/ioctls.h>
+#include <linux/close_range.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+
+#define CHECK_FD(fd)                   \
+	do {                           \
+		if (!fd_app_valid(fd)) \
+			return -EBADF; \
+	} while (0)
+
+/* Plain pass-through of a call whose first argument is an app fd. */
+#define FD_PASSTHROUGH(name)                                                                  \
+	SYS(name)                                                                             \
+	{                                                                                     \
+		CHECK_FD(c->a[0]);                                                            \
+		return host(__NR_##name, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]); \
+	}
+
+FD_PASSTHROUGH(read)
+FD_PASSTHROUGH(write)
+FD_PASSTHROUGH(pread64)
+FD_PASSTHROUGH(pwrite64)
+FD_PASSTHROUGH(readv)
+FD_PASSTHROUGH(writev)
+FD_PASSTHROUGH(preadv)
+FD_PASSTHROUGH(pwritev)
+FD_PASSTHROUGH(preadv2)
+FD_PASSTHROUGH(pwritev2)
+FD_PASSTHROUGH(ftruncate)
+FD_PASSTHROUGH(fsync)
+FD_PASSTHROUGH(fdatasync)
+FD_PASSTHROUGH(syncfs)
+FD_PASSTHROUGH(fallocate)
+FD_PASSTHROUGH(fadvise64)
+FD_PASSTHROUGH(readahead)
+FD_PASSTHROUGH(sync_file_range)
+FD_PASSTHROUGH(flock)
+FD_PASSTHROUGH(fchmod)
+FD_PASSTHROUGH(fchown)
+FD_PASSTHROUGH(fstatfs)
+FD_PASSTHROUGH(timerfd_settime)
+FD_PASSTHROUGH(timerfd_gettime)
+
+SYS(sync)
+{
+	(void)c;
+	return host(__NR_sync);
+}
+
+int fd_stat(int fd, struct stat *st)
+{
+	char path[SANDBOX_PATH_MAX];
+	if (!fd_app_valid(fd))
+		return -EBADF;
+	if (fd_info(fd, path, sizeof(path)) != FD_VDIR)
+		return (int)host(__NR_fstat, fd, st);
+	struct resolved r;
+	int e = fs_resolve_path(path, 0, &r);
+	if (e == 0)
+		e = fs_stat(&r, st);
+	fs_release(&r);
+	return e;
+}
+
+SYS(fstat)
+{
+	struct stat st;
+	void *ubuf = SYSCALL_ARG(1, void *);
+	int e = fd_stat((int)c->a[0], &st);
+	if (e == 0 && !ubuf)
+		return -EFAULT;
+	if (e == 0)
+		memcpy(ubuf, &st, sizeof(st));
+	return e;
+}
+
+SYS(lseek)
+{
+	int fd = (int)c->a[0];
+	CHECK_FD(fd);
+	if (fd_info(fd, NULL, 0) == FD_VDIR)
+		return fd_vdir_seek(fd, c->a[1], (int)c->a[2]);
+	return host(__NR_lseek, fd, c->a[1], c->a[2]);
+}
+
+SYS(close)
+{
+	int fd = (int)c->a[0];
+	CHECK_FD(fd);
+	long r = host_close(fd);
+	/* the host closes the fd even when it reports an error (EINTR, EIO) */
+	if (r != -EBADF)
+		fd_forget_range(fd, fd);
+	return r;
+}
+
+SYS(close_range)
+{
+	unsigned first = (unsigned)c->a[0], last = (unsigned)c->a[1], flags = (unsigned)c->a[2];
+	if (first > last)
+		return -EINVAL;
+	if (first >= (unsigned)libos_fd_base)
+		return 0;
+	last = MIN(last, (unsigned)libos_fd_base - 1);
+	long r = host(__NR_close_range, first, last, flags);
+	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
+		fd_forget_range((int)first, (int)last);
+	return r;
+}
+
+/* A host result that may be a copy of app fd old. */
+static long dup_result(long fd, int old)
+{
+	fd = fd_install(fd, FD_OTHER, NULL, NULL);
+	if (fd >= 0)
+		fd_copy(old, (int)fd);
+	return fd;
+}
+
+SYS(dup)
+{
+	CHECK_FD(c->a[0]);
+	return dup_result(host(__NR_dup, c->a[0]), (int)c->a[0]);
+}
+
+SYS(dup2)
+{
+	CHECK_FD(c->a[0]);
+	CHECK_FD(c->a[1]);
+	return dup_result(host(__NR_dup2, c->a[0], c->a[1]), (int)c->a[0]);
+}
+
+SYS(dup3)
+{
+	CHECK_FD(c->a[0]);
+	CHECK_FD(c->a[1]);
+	return dup_result(host(__NR_dup3, c->a[0], c->a[1], c->a[2]), (int)c->a[0]);
+}
+
+SYS(fcntl)
+{
+	int fd = (int)c->a[0], cmd = (int)c->a[1];
+	CHECK_FD(fd);
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
+		if (c->a[2] < 0 || c->a[2] >= libos_fd_base)
+			return -EINVAL;
+		return dup_result(host(__NR_fcntl, fd, cmd, c->a[2]), fd);
+	}
+	return host(__NR_fcntl, fd, cmd, c->a[2]);
+}
+
+/* Terminal process groups: the host speaks of host pgids, the app of
+ * sandbox ones; only the picoprocess's own group can be translated here. */
+SYS(ioctl)
+{
+	int fd = (int)c->a[0];
+	unsigned long req = (unsigned long)c->a[1];
+	CHECK_FD(fd);
+	if (req == TIOCGPGRP || req == TIOCGSID) {
+		int *up = SYSCALL_ARG(2, int *);
+		int hp;
+		long r = host(__NR_ioctl, fd, req, &hp);
+		if (r < 0)
+			return r;
+		if (!up)
+			return -EFAULT;
+		long mine = host(req == TIOCGPGRP ? __NR_getpgid : __NR_getsid, 0);
+		*up = hp == mine ? (req == TIOCGPGRP ? proc.pgid : proc.sid) : hp;
+		return 0;
+	}
+	if (req == TIOCSPGRP) {
+		const int *up = SYSCALL_ARG(2, const int *);
+		if (!up)
+			return -EFAULT;
+		int hp = *up == proc.pgid ? (int)host(__NR_getpgid, 0) : *up;
+		return host(__NR_ioctl, fd, req, &hp);
+	}
+	return host(__NR_ioctl, fd, req, c->a[2]);
+}
+
+/* Two new fds written to the app's int[2] (pipe2, socketpair). */
+long fd_pair_result(long r, int host_fds[2], int *ufds)
+{
+	if (r < 0)
+		return r;
+	long a = fd_install(host_fds[0], FD_OTHER, NULL, NULL);
+	long b = fd_install(host_fds[1], FD_OTHER, NULL, NULL);
+	if (a < 0 || b < 0 || !ufds) {
+		if (a >= 0)
+			host_close(a);
+		if (b >= 0)
+			host_close(b);
+		return a < 0 ? a : b < 0 ? b : -EFAULT;
+	}
+	ufds[0] = (int)a;
+	ufds[1] = (int)b;
+	return 0;
+}
+
+SYS(pipe2)
+{
+	int fds[2];
+	return fd_pair_result(host(__NR_pipe2, fds, c->a[1]), fds, SYSCALL_ARG(0, int *));
+}
+
+SYS(pipe)
+{
+	int fds[2];
+	return fd_pair_result(host(__NR_pipe2, fds, 0), fds, SYSCALL_ARG(0, int *));
+}
+
+SYS(sendfile)
+{
+	CHECK_FD(c->a[0]);
+	CHECK_FD(c->a[1]);
+	return host(__NR_sendfile, c->a[0], c->a[1], c->a[2], c->a[3]);
+}
+
+SYS(copy_file_range)
+{
+	CHECK_FD(c->a[0]);
+	CHECK_FD(c->a[2]);
+	return host(__NR_copy_file_range, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+}
+
+SYS(splice)
+{
+	CHECK_FD(c->a[0]);
+	CHECK_FD(c->a[2]);
+	return host(__NR_splice, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+}
+
+SYS(tee)
+{
+	CHECK_FD(c->a[0]);
+	CHECK_FD(c->a[1]);
+	return host(__NR_tee, c->a[0], c->a[1], c->a[2], c->a[3]);
+}
+
+/* Calls that only make a new fd. */
+#define NEW_FD(name)                                                                              \
+	SYS(name)                                                                                 \
+	{                                                                                         \
+		return fd_install(host(__NR_##name, c->a[0], c->a[1], c->a[2], c->a[3]), FD_OTHER, NULL, \
+		                  NULL);                                                          \
+	}
+
+NEW_FD(memfd_create)
+NEW_FD(eventfd)
+NEW_FD(eventfd2)
+NEW_FD(timerfd_create)

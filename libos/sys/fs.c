@@ -1,0 +1,597 @@
+/* Path-based file system calls. Each resolves its path(s) in the sandbox
+ * (fs/resolve.c) and then acts on the host object through the (dirfd, name)
+ * the resolution left, with AT_SYMLINK_NOFOLLOW wherever the host offers
+ * it: the final component was checked, so a symlink raced into its place is
+ * not followed by the host. */
+#include "fdrecord.h"
+#include "fs.h"
+#include "process.h"
+#include "syscall.h"
+#include "../host/host.h"
+#include <asm/fcntl.h>
+#include <asm/statfs.h>
+#include <linux/fcntl.h>
+#include <linux/magic.h>
+#include <linux/stat.h>
+#include <linux/time.h>
+
+/* fchmodat2 (Linux 6.6) is the only chmod that can refuse to follow a
+ * symlink; the build's UAPI headers may predate it. */
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2 452
+#endif
+
+static long do_open(int dirfd, const char *upath, int flags, int mode)
+{
+	struct resolved r;
+	bool excl = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+	int e = fs_resolve(dirfd, upath, (flags & O_NOFOLLOW) || excl ? 0 : RES_FOLLOW, &r);
+	if (e < 0)
+		return e;
+	long ret = excl && r.exists ? -EEXIST : fs_open(&r, flags, mode);
+	fs_release(&r);
+	return ret;
+}
+
+SYS(open)
+{
+	return do_open(AT_FDCWD, SYSCALL_ARG(0, const char *), (int)c->a[1], (int)c->a[2]);
+}
+
+SYS(openat)
+{
+	return do_open((int)c->a[0], SYSCALL_ARG(1, const char *), (int)c->a[2], (int)c->a[3]);
+}
+
+SYS(creat)
+{
+	return do_open(AT_FDCWD, SYSCALL_ARG(0, const char *), O_CREAT | O_WRONLY | O_TRUNC, (int)c->a[1]);
+}
+
+/* Runs a host *at call on the object r names: op gets (dirfd, name, flags). */
+#define AT_CALL(r, flags, call)                                  \
+	({                                                       \
+		char at_buf_[32];                                \
+		int at_dirfd_, at_flags_ = (flags);              \
+		const char *at_name_ = fs_at((r), at_buf_, &at_dirfd_, &at_flags_); \
+		(void)at_name_;                                  \
+		call;                                            \
+	})
+
+/* stat-family front end: "" with AT_EMPTY_PATH names dirfd itself. */
+static int stat_path(int dirfd, const char *upath, int flags, struct stat *st)
+{
+	if (upath && !upath[0] && (flags & AT_EMPTY_PATH))
+		return dirfd == AT_FDCWD ? stat_path(AT_FDCWD, ".", 0, st) : fd_stat(dirfd, st);
+	struct resolved r;
+	int e = fs_resolve(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW ? 0 : RES_FOLLOW, &r);
+	if (e < 0)
+		return e;
+	e = fs_stat(&r, st);
+	fs_release(&r);
+	return e;
+}
+
+static long stat_to_user(int e, const struct stat *st, void *ubuf)
+{
+	if (e < 0)
+		return e;
+	if (!ubuf)
+		return -EFAULT;
+	memcpy(ubuf, st, sizeof(*st));
+	return 0;
+}
+
+SYS(stat)
+{
+	struct stat st;
+	return stat_to_user(stat_path(AT_FDCWD, SYSCALL_ARG(0, const char *), 0, &st), &st, SYSCALL_ARG(1, void *));
+}
+
+SYS(lstat)
+{
+	struct stat st;
+	return stat_to_user(stat_path(AT_FDCWD, SYSCALL_ARG(0, const char *), AT_SYMLINK_NOFOLLOW, &st), &st,
+	                    SYSCALL_ARG(1, void *));
+}
+
+SYS(newfstatat)
+{
+	struct stat st;
+	return stat_to_user(stat_path((int)c->a[0], SYSCALL_ARG(1, const char *), (int)c->a[3], &st), &st,
+	                    SYSCALL_ARG(2, void *));
+}
+
+static void statx_ts(struct statx_timestamp *t, long sec, long nsec)
+{
+	t->tv_sec = sec;
+	t->tv_nsec = (uint32_t)nsec;
+}
+
+/* statx for the libos's own objects, from their stat. */
+static void stat_to_statx(const struct stat *st, struct statx *sx)
+{
+	memset(sx, 0, sizeof(*sx));
+	sx->stx_mask = STATX_BASIC_STATS;
+	sx->stx_blksize = (uint32_t)st->st_blksize;
+	sx->stx_nlink = (uint32_t)st->st_nlink;
+	sx->stx_uid = st->st_uid;
+	sx->stx_gid = st->st_gid;
+	sx->stx_mode = (uint16_t)st->st_mode;
+	sx->stx_ino = st->st_ino;
+	sx->stx_size = st->st_size;
+	sx->stx_blocks = st->st_blocks;
+	statx_ts(&sx->stx_atime, st->st_atime, st->st_atime_nsec);
+	statx_ts(&sx->stx_mtime, st->st_mtime, st->st_mtime_nsec);
+	statx_ts(&sx->stx_ctime, st->st_ctime, st->st_ctime_nsec);
+	sx->stx_rdev_major = (uint32_t)((st->st_rdev >> 8) & 0xfff);
+	sx->stx_rdev_minor = (uint32_t)((st->st_rdev & 0xff) | ((st->st_rdev >> 12) & 0xfff00));
+	sx->stx_dev_major = (uint32_t)((st->st_dev >> 8) & 0xfff);
+	sx->stx_dev_minor = (uint32_t)((st->st_dev & 0xff) | ((st->st_dev >> 12) & 0xfff00));
+}
+
+SYS(statx)
+{
+	int dirfd = (int)c->a[0], flags = (int)c->a[2];
+	const char *upath = SYSCALL_ARG(1, const char *);
+	unsigned mask = (unsigned)c->a[3];
+	struct statx *ubuf = SYSCALL_ARG(4, struct statx *);
+	if (!ubuf)
+		return -EFAULT;
+	if (upath && !upath[0] && (flags & AT_EMPTY_PATH) && dirfd != AT_FDCWD) {
+		if (!fd_app_valid(dirfd))
+			return -EBADF;
+		if (fd_info(dirfd, NULL, 0) != FD_VDIR)
+			return host(__NR_statx, dirfd, "", flags, mask, ubuf);
+	}
+	struct resolved r;
+	int e = 0;
+	if (upath && !upath[0] && (flags & AT_EMPTY_PATH)) {
+		struct stat st;
+		e = stat_path(dirfd, upath, flags, &st);
+		if (e == 0)
+			stat_to_statx(&st, ubuf);
+		return e;
+	}
+	e = fs_resolve(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW ? 0 : RES_FOLLOW, &r);
+	if (e < 0)
+		return e;
+	if (r.virt && r.vn.type == VN_FD) {
+		e = (int)host(__NR_statx, r.vn.fd, "", AT_EMPTY_PATH, mask, ubuf);
+	} else if (r.virt) {
+		struct stat st;
+		e = fs_stat(&r, &st);
+		if (e == 0)
+			stat_to_statx(&st, ubuf);
+	} else if (!r.exists) {
+		e = -ENOENT;
+	} else {
+		int f = (flags & AT_STATX_SYNC_TYPE) | AT_SYMLINK_NOFOLLOW;
+		e = (int)AT_CALL(&r, f, host(__NR_statx, at_dirfd_, at_name_, at_flags_, mask, ubuf));
+	}
+	fs_release(&r);
+	return e;
+}
+
+static long do_access(int dirfd, const char *upath, int mode, int flags)
+{
+	struct resolved r;
+	int e = fs_resolve(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW ? 0 : RES_FOLLOW, &r);
+	if (e < 0)
+		return e;
+	if (r.virt)
+		e = r.vn.type == VN_DEV ? (int)host(__NR_faccessat2, AT_FDCWD, r.vn.host_path, mode, 0)
+		    : (mode & 2 /* W_OK */) ? -EACCES : 0;
+	else if (!r.exists)
+		e = -ENOENT;
+	else
+		e = (int)AT_CALL(&r, (flags & AT_EACCESS) | AT_SYMLINK_NOFOLLOW,
+		                 host(__NR_faccessat2, at_dirfd_, at_name_, mode, at_flags_));
+	fs_release(&r);
+	return e;
+}
+
+SYS(access)
+{
+	return do_access(AT_FDCWD, SYSCALL_ARG(0, const char *), (int)c->a[1], 0);
+}
+
+SYS(faccessat)
+{
+	return do_access((int)c->a[0], SYSCALL_ARG(1, const char *), (int)c->a[2], 0);
+}
+
+SYS(faccessat2)
+{
+	return do_access((int)c->a[0], SYSCALL_ARG(1, const char *), (int)c->a[2], (int)c->a[3]);
+}
+
+/* Resolves a path whose final component is to be created, removed or
+ * renamed: never followed, and it must be a host object. */
+static int resolve_entry(int dirfd, const char *upath, struct resolved *r)
+{
+	int e = fs_resolve(dirfd, upath, 0, r);
+	if (e < 0)
+		return e;
+	if (r->virt || !r->name[0]) {
+		/* the libos's own nodes and mount points cannot change */
+		bool exists = r->exists;
+		fs_release(r);
+		return exists ? -EBUSY : -EACCES;
+	}
+	return 0;
+}
+
+static long do_mknod(int dirfd, const char *upath, unsigned mode, unsigned dev)
+{
+	unsigned type = mode & S_IFMT;
+	if (type != 0 && type != S_IFREG && type != S_IFIFO && type != S_IFSOCK)
+		return -EPERM; /* device nodes would reach host devices */
+	struct resolved r;
+	int e = fs_resolve(dirfd, upath, 0, &r);
+	if (e < 0)
+		return e;
+	if (r.exists)
+		e = -EEXIST;
+	else
+		e = (int)host(__NR_mknodat, r.dirfd, r.name, mode, dev);
+	fs_release(&r);
+	return e;
+}
+
+SYS(mknod)
+{
+	return do_mknod(AT_FDCWD, SYSCALL_ARG(0, const char *), (unsigned)c->a[1], (unsigned)c->a[2]);
+}
+
+SYS(mknodat)
+{
+	return do_mknod((int)c->a[0], SYSCALL_ARG(1, const char *), (unsigned)c->a[2], (unsigned)c->a[3]);
+}
+
+static long do_unlink(int dirfd, const char *upath, int flags)
+{
+	struct resolved r;
+	int e = resolve_entry(dirfd, upath, &r);
+	if (e < 0)
+		return e;
+	e = (int)host(__NR_unlinkat, r.dirfd, r.name, flags & AT_REMOVEDIR);
+	fs_release(&r);
+	return e;
+}
+
+SYS(unlink)
+{
+	return do_unlink(AT_FDCWD, SYSCALL_ARG(0, const char *), 0);
+}
+
+SYS(unlinkat)
+{
+	if (c->a[2] & ~AT_REMOVEDIR)
+		return -EINVAL;
+	return do_unlink((int)c->a[0], SYSCALL_ARG(1, const char *), (int)c->a[2]);
+}
+
+SYS(rmdir)
+{
+	return do_unlink(AT_FDCWD, SYSCALL_ARG(0, const char *), AT_REMOVEDIR);
+}
+
+static long do_mkdir(int dirfd, const char *upath, int mode)
+{
+	struct resolved r;
+	int e = fs_resolve(dirfd, upath, 0, &r);
+	if (e < 0)
+		return e;
+	e = r.exists ? -EEXIST : (int)host(__NR_mkdirat, r.dirfd, r.name, mode);
+	fs_release(&r);
+	return e;
+}
+
+SYS(mkdir)
+{
+	return do_mkdir(AT_FDCWD, SYSCALL_ARG(0, const char *), (int)c->a[1]);
+}
+
+SYS(mkdirat)
+{
+	return do_mkdir((int)c->a[0], SYSCALL_ARG(1, const char *), (int)c->a[2]);
+}
+
+static long do_rename(int odirfd, const char *uold, int ndirfd, const char *unew, unsigned flags)
+{
+	struct resolved *o = malloc(2 * sizeof(*o)), *n = o + 1;
+	if (!o)
+		return -ENOMEM;
+	int e = resolve_entry(odirfd, uold, o);
+	if (e == 0) {
+		e = fs_resolve(ndirfd, unew, 0, n);
+		if (e == 0 && (n->virt || !n->name[0]))
+			e = -EBUSY;
+		if (e == 0)
+			e = (int)host(__NR_renameat2, o->dirfd, o->name, n->dirfd, n->name, flags);
+		fs_release(n);
+		fs_release(o);
+	}
+	free(o);
+	return e;
+}
+
+SYS(rename)
+{
+	return do_rename(AT_FDCWD, SYSCALL_ARG(0, const char *), AT_FDCWD, SYSCALL_ARG(1, const char *), 0);
+}
+
+SYS(renameat)
+{
+	return do_rename((int)c->a[0], SYSCALL_ARG(1, const char *), (int)c->a[2], SYSCALL_ARG(3, const char *), 0);
+}
+
+SYS(renameat2)
+{
+	return do_rename((int)c->a[0], SYSCALL_ARG(1, const char *), (int)c->a[2], SYSCALL_ARG(3, const char *),
+	                 (unsigned)c->a[4]);
+}
+
+static long do_link(int odirfd, const char *uold, int ndirfd, const char *unew, int flags)
+{
+	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct resolved *o = malloc(2 * sizeof(*o)), *n = o + 1;
+	if (!o)
+		return -ENOMEM;
+	int e = fs_resolve(odirfd, uold, flags & AT_SYMLINK_FOLLOW ? RES_FOLLOW : 0, o);
+	if (e == 0) {
+		if (o->virt || !o->name[0])
+			e = -EPERM;
+		else if (!o->exists)
+			e = -ENOENT;
+		if (e == 0)
+			e = fs_resolve(ndirfd, unew, 0, n);
+		if (e == 0) {
+			e = n->exists ? -EEXIST : n->virt ? -EACCES
+			    : (int)host(__NR_linkat, o->dirfd, o->name, n->dirfd, n->name, 0);
+			fs_release(n);
+		}
+		fs_release(o);
+	}
+	free(o);
+	return e;
+}
+
+SYS(link)
+{
+	return do_link(AT_FDCWD, SYSCALL_ARG(0, const char *), AT_FDCWD, SYSCALL_ARG(1, const char *), 0);
+}
+
+SYS(linkat)
+{
+	return do_link((int)c->a[0], SYSCALL_ARG(1, const char *), (int)c->a[2], SYSCALL_ARG(3, const char *),
+	               (int)c->a[4]);
+}
+
+/* The target is stored as given: the libos interprets it, in sandbox terms,
+ * whenever the link is followed. */
+static long do_symlink(const char *utarget, int dirfd, const char *upath)
+{
+	char target[SANDBOX_PATH_MAX];
+	long n = user_path(utarget, target);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return -ENOENT;
+	struct resolved r;
+	int e = fs_resolve(dirfd, upath, 0, &r);
+	if (e < 0)
+		return e;
+	e = r.exists ? -EEXIST : (int)host(__NR_symlinkat, target, r.dirfd, r.name);
+	fs_release(&r);
+	return e;
+}
+
+SYS(symlink)
+{
+	return do_symlink(SYSCALL_ARG(0, const char *), AT_FDCWD, SYSCALL_ARG(1, const char *));
+}
+
+SYS(symlinkat)
+{
+	return do_symlink(SYSCALL_ARG(0, const char *), (int)c->a[1], SYSCALL_ARG(2, const char *));
+}
+
+static long do_readlink(int dirfd, const char *upath, char *ubuf, long size)
+{
+	if (size <= 0)
+		return -EINVAL;
+	if (!ubuf)
+		return -EFAULT;
+	struct resolved r;
+	int e = fs_resolve(dirfd, upath, 0, &r);
+	if (e < 0)
+		return e;
+	long ret;
+	if (r.virt) {
+		ret = r.vn.type == VN_LINK ? (long)MIN((size_t)size, strlen(r.vn.link)) : -EINVAL;
+		if (ret > 0)
+			memcpy(ubuf, r.vn.link, ret);
+	} else if (!r.exists) {
+		ret = -ENOENT;
+	} else if (!S_ISLNK(r.st.st_mode) || !r.name[0]) {
+		ret = -EINVAL;
+	} else {
+		ret = host(__NR_readlinkat, r.dirfd, r.name, ubuf, size);
+	}
+	fs_release(&r);
+	return ret;
+}
+
+SYS(readlink)
+{
+	return do_readlink(AT_FDCWD, SYSCALL_ARG(0, const char *), SYSCALL_ARG(1, char *), c->a[2]);
+}
+
+SYS(readlinkat)
+{
+	return do_readlink((int)c->a[0], SYSCALL_ARG(1, const char *), SYSCALL_ARG(2, char *), c->a[3]);
+}
+
+/* Resolves an existing host object for an attribute change. */
+static int resolve_existing(int dirfd, const char *upath, bool follow, struct resolved *r)
+{
+	int e = fs_resolve(dirfd, upath, follow ? RES_FOLLOW : 0, r);
+	if (e < 0)
+		return e;
+	if (r->virt || !r->exists) {
+		bool virt = r->virt;
+		fs_release(r);
+		return virt ? -EPERM : -ENOENT;
+	}
+	return 0;
+}
+
+static long do_chmod(int dirfd, const char *upath, unsigned mode)
+{
+	struct resolved r;
+	int e = resolve_existing(dirfd, upath, true, &r);
+	if (e < 0)
+		return e;
+	e = (int)AT_CALL(&r, AT_SYMLINK_NOFOLLOW, host(__NR_fchmodat2, at_dirfd_, at_name_, mode, at_flags_));
+	fs_release(&r);
+	return e;
+}
+
+SYS(chmod)
+{
+	return do_chmod(AT_FDCWD, SYSCALL_ARG(0, const char *), (unsigned)c->a[1]);
+}
+
+SYS(fchmodat)
+{
+	return do_chmod((int)c->a[0], SYSCALL_ARG(1, const char *), (unsigned)c->a[2]);
+}
+
+static long do_chown(int dirfd, const char *upath, long uid, long gid, int flags)
+{
+	if (upath && !upath[0] && (flags & AT_EMPTY_PATH) && dirfd != AT_FDCWD)
+		return fd_app_valid(dirfd) ? host(__NR_fchown, dirfd, uid, gid) : -EBADF;
+	struct resolved r;
+	int e = resolve_existing(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &r);
+	if (e < 0)
+		return e;
+	e = (int)AT_CALL(&r, AT_SYMLINK_NOFOLLOW, host(__NR_fchownat, at_dirfd_, at_name_, uid, gid, at_flags_));
+	fs_release(&r);
+	return e;
+}
+
+SYS(chown)
+{
+	return do_chown(AT_FDCWD, SYSCALL_ARG(0, const char *), c->a[1], c->a[2], 0);
+}
+
+SYS(lchown)
+{
+	return do_chown(AT_FDCWD, SYSCALL_ARG(0, const char *), c->a[1], c->a[2], AT_SYMLINK_NOFOLLOW);
+}
+
+SYS(fchownat)
+{
+	return do_chown((int)c->a[0], SYSCALL_ARG(1, const char *), c->a[2], c->a[3], (int)c->a[4]);
+}
+
+static long do_utimens(int dirfd, const char *upath, const struct __kernel_timespec *times, int flags)
+{
+	if (!upath) /* futimens: the fd itself */
+		return fd_app_valid(dirfd) ? host(__NR_utimensat, dirfd, NULL, times, 0) : -EBADF;
+	struct resolved r;
+	int e = resolve_existing(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &r);
+	if (e < 0)
+		return e;
+	e = (int)AT_CALL(&r, AT_SYMLINK_NOFOLLOW, host(__NR_utimensat, at_dirfd_, at_name_, times, at_flags_));
+	fs_release(&r);
+	return e;
+}
+
+SYS(utimensat)
+{
+	return do_utimens((int)c->a[0], SYSCALL_ARG(1, const char *), SYSCALL_ARG(2, const struct __kernel_timespec *),
+	                  (int)c->a[3]);
+}
+
+SYS(utimes)
+{
+	const struct { long sec, usec; } *tv = SYSCALL_ARG(1, const void *);
+	struct __kernel_timespec ts[2];
+	if (tv) {
+		for (int i = 0; i < 2; i++) {
+			if (tv[i].usec < 0 || tv[i].usec >= 1000000)
+				return -EINVAL;
+			ts[i].tv_sec = tv[i].sec;
+			ts[i].tv_nsec = tv[i].usec * 1000;
+		}
+	}
+	const char *upath = SYSCALL_ARG(0, const char *);
+	return upath ? do_utimens(AT_FDCWD, upath, tv ? ts : NULL, 0) : -EFAULT;
+}
+
+SYS(utime)
+{
+	const struct { long actime, modtime; } *ut = SYSCALL_ARG(1, const void *);
+	struct __kernel_timespec ts[2];
+	if (ut) {
+		ts[0] = (struct __kernel_timespec){ ut->actime, 0 };
+		ts[1] = (struct __kernel_timespec){ ut->modtime, 0 };
+	}
+	const char *upath = SYSCALL_ARG(0, const char *);
+	return upath ? do_utimens(AT_FDCWD, upath, ut ? ts : NULL, 0) : -EFAULT;
+}
+
+SYS(truncate)
+{
+	struct resolved r;
+	int e = resolve_existing(AT_FDCWD, SYSCALL_ARG(0, const char *), true, &r);
+	if (e < 0)
+		return e;
+	long fd = S_ISDIR(r.st.st_mode) ? -EISDIR : fs_host_open(&r, O_WRONLY | O_CLOEXEC, 0);
+	fs_release(&r);
+	if (fd < 0)
+		return fd;
+	e = (int)host(__NR_ftruncate, fd, c->a[1]);
+	host_close(fd);
+	return e;
+}
+
+SYS(statfs)
+{
+	struct statfs *ubuf = SYSCALL_ARG(1, struct statfs *);
+	if (!ubuf)
+		return -EFAULT;
+	struct resolved r;
+	int e = fs_resolve(AT_FDCWD, SYSCALL_ARG(0, const char *), RES_FOLLOW, &r);
+	if (e < 0)
+		return e;
+	if (r.virt) {
+		memset(ubuf, 0, sizeof(*ubuf));
+		ubuf->f_type = path_under("/proc", r.path) ? PROC_SUPER_MAGIC : TMPFS_MAGIC;
+		ubuf->f_bsize = ubuf->f_frsize = 4096;
+		ubuf->f_namelen = SANDBOX_NAME_MAX;
+	} else if (!r.exists) {
+		e = -ENOENT;
+	} else {
+		long fd = fs_host_open(&r, O_PATH | O_CLOEXEC, 0);
+		e = fd < 0 ? (int)fd : (int)host(__NR_fstatfs, fd, ubuf);
+		if (fd >= 0)
+			host_close(fd);
+	}
+	fs_release(&r);
+	return e;
+}
+
+/* The host umask is the app's: the host applies it to every creation. */
+SYS(umask)
+{
+	long old = host(__NR_umask, c->a[0] & 0777);
+	lock(&proc.lock);
+	proc.umask = (int)(c->a[0] & 0777);
+	unlock(&proc.lock);
+	return old;
+}
