@@ -1,0 +1,101 @@
+/* Directory listing and the working directory. The cwd is a canonical
+ * sandbox path (proc.cwd), never a host fd: relative paths are joined to it
+ * before resolution. */
+#include "fdrecord.h"
+#include "fs.h"
+#include "process.h"
+#include "syscall.h"
+#include "../host/host.h"
+#include <linux/fcntl.h>
+#include <linux/stat.h>
+
+SYS(getdents64)
+{
+	int fd = (int)c->a[0];
+	if (!fd_app_valid(fd))
+		return -EBADF;
+	if (!c->a[1])
+		return -EFAULT;
+	if (fd_info(fd, NULL, 0) == FD_VDIR)
+		return fd_vdir_getdents(fd, SYSCALL_ARG(1, void *), (size_t)c->a[2]);
+	return host(__NR_getdents64, fd, c->a[1], c->a[2]);
+}
+
+/* The legacy getdents (no libc on x86-64 uses it for made-up directories). */
+SYS(getdents)
+{
+	int fd = (int)c->a[0];
+	if (!fd_app_valid(fd))
+		return -EBADF;
+	if (fd_info(fd, NULL, 0) == FD_VDIR)
+		return -EINVAL;
+	return host(__NR_getdents, fd, c->a[1], c->a[2]);
+}
+
+static long set_cwd(const char *path)
+{
+	char *p = strdup(path);
+	if (!p)
+		return -ENOMEM;
+	lock(&proc.lock);
+	char *old = proc.cwd;
+	proc.cwd = p;
+	unlock(&proc.lock);
+	free(old);
+	return 0;
+}
+
+/* The kernel requires search (x) permission on a new cwd. */
+static int search_allowed(const struct resolved *r)
+{
+	char buf[32];
+	int dirfd, flags = AT_SYMLINK_NOFOLLOW;
+	const char *name = fs_at(r, buf, &dirfd, &flags);
+	return (int)host(__NR_faccessat2, dirfd, name, 1 /* X_OK */, flags);
+}
+
+SYS(chdir)
+{
+	struct resolved r;
+	int e = fs_resolve(AT_FDCWD, SYSCALL_ARG(0, const char *), RES_FOLLOW, &r);
+	if (e < 0)
+		return e;
+	if (r.virt)
+		e = r.vn.type == VN_DIR ? 0 : -ENOTDIR;
+	else if (!r.exists)
+		e = -ENOENT;
+	else if (!S_ISDIR(r.st.st_mode))
+		e = -ENOTDIR;
+	else
+		e = search_allowed(&r);
+	if (e == 0)
+		e = (int)set_cwd(r.path);
+	fs_release(&r);
+	return e;
+}
+
+SYS(fchdir)
+{
+	char path[SANDBOX_PATH_MAX];
+	int fd = (int)c->a[0];
+	if (!fd_app_valid(fd) || host(__NR_fcntl, fd, F_GETFD) < 0)
+		return -EBADF;
+	enum fd_kind k = fd_info(fd, path, sizeof(path));
+	if (k != FD_DIR && k != FD_VDIR)
+		return -ENOTDIR;
+	return set_cwd(path);
+}
+
+SYS(getcwd)
+{
+	char *ubuf = SYSCALL_ARG(0, char *);
+	size_t size = (size_t)c->a[1];
+	if (!ubuf)
+		return -EFAULT;
+	lock(&proc.lock);
+	size_t n = strlen(proc.cwd) + 1;
+	if (n <= size)
+		memcpy(ubuf, proc.cwd, n);
+	unlock(&proc.lock);
+	return n <= size ? (long)n : -ERANGE;
+}

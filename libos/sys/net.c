@@ -1,0 +1,268 @@
+/* Sockets. Internet and abstract unix sockets pass through; a unix socket
+ * path is a file-system name, so it is resolved in the sandbox like any
+ * path and handed to the host as /proc/self/fd/<dir fd>/<name>, which pins
+ * the directory the libos checked. fds passed with SCM_RIGHTS must be the
+ * app's both ways. */
+#include "fdrecord.h"
+#include "fs.h"
+#include "syscall.h"
+#include "../host/host.h"
+#include <linux/fcntl.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <linux/un.h>
+
+/* The kernel's user ABI; the UAPI headers leave these to the C library. */
+#define AF_UNIX 1
+#define SOL_SOCKET 1
+#define SCM_RIGHTS 1
+
+struct app_msghdr {
+	void *msg_name;
+	int msg_namelen;
+	struct iovec *msg_iov;
+	size_t msg_iovlen;
+	void *msg_control;
+	size_t msg_controllen;
+	int msg_flags;
+};
+
+struct app_cmsghdr {
+	size_t cmsg_len;
+	int cmsg_level;
+	int cmsg_type;
+	unsigned char data[];
+};
+
+#define CMSG_ALIGN8(n) ALIGN_UP((n), sizeof(size_t))
+
+/* A unix socket address translated for the host; r keeps its directory
+ * open until the host call is done. */
+struct unix_addr {
+	struct resolved r;
+	struct sockaddr_un sun;
+	int len;
+};
+
+/* Returns 1 when *ua holds the host's form of (uaddr, len), 0 when the
+ * address passes unchanged (not a unix path), or -errno. */
+static int unix_addr_translate(const void *uaddr, long len, bool create, struct unix_addr *ua)
+{
+	const struct sockaddr_un *sun = uaddr;
+	const long path_off = offsetof(struct sockaddr_un, sun_path);
+	ua->r.dirfd = -1;
+	ua->r.own_dirfd = false;
+	if (!uaddr || len <= path_off || sun->sun_family != AF_UNIX || sun->sun_path[0] == 0)
+		return 0;
+	if (len > (long)sizeof(*sun))
+		return -EINVAL;
+	char path[sizeof(sun->sun_path) + 1];
+	memcpy(path, sun->sun_path, len - path_off);
+	path[len - path_off] = 0;
+	int e = fs_resolve(AT_FDCWD, path, create ? 0 : RES_FOLLOW, &ua->r);
+	if (e < 0)
+		return e;
+	if (create)
+		e = ua->r.exists ? -EADDRINUSE : ua->r.virt ? -EACCES : 0;
+	else
+		e = !ua->r.exists ? -ENOENT : ua->r.virt ? -ECONNREFUSED : 0;
+	if (e == 0) {
+		ua->sun.sun_family = AF_UNIX;
+		int n = ua->r.name[0]
+		        ? snprintf(ua->sun.sun_path, sizeof(ua->sun.sun_path), "/proc/self/fd/%d/%s", ua->r.dirfd, ua->r.name)
+		        : snprintf(ua->sun.sun_path, sizeof(ua->sun.sun_path), "/proc/self/fd/%d", ua->r.dirfd);
+		if (n >= (int)sizeof(ua->sun.sun_path))
+			e = -ENAMETOOLONG;
+		ua->len = (int)path_off + n + 1;
+	}
+	if (e < 0) {
+		fs_release(&ua->r);
+		return e;
+	}
+	return 1;
+}
+
+SYS(socket)
+{
+	return fd_install(host(__NR_socket, c->a[0], c->a[1], c->a[2]), FD_OTHER, NULL, NULL);
+}
+
+SYS(socketpair)
+{
+	int fds[2];
+	return fd_pair_result(host(__NR_socketpair, c->a[0], c->a[1], c->a[2], fds), fds, SYSCALL_ARG(3, int *));
+}
+
+/* bind and connect: the address may be a unix socket path. */
+static long addr_call(struct sysctx *c, bool create)
+{
+	if (!fd_app_valid(c->a[0]))
+		return -EBADF;
+	struct unix_addr *ua = malloc(sizeof(*ua));
+	if (!ua)
+		return -ENOMEM;
+	long r = unix_addr_translate(SYSCALL_ARG(1, const void *), c->a[2], create, ua);
+	if (r == 0)
+		r = host(c->nr, c->a[0], c->a[1], c->a[2]);
+	else if (r > 0)
+		r = host(c->nr, c->a[0], &ua->sun, ua->len);
+	fs_release(&ua->r);
+	free(ua);
+	return r;
+}
+
+SYS(bind)
+{
+	return addr_call(c, true);
+}
+
+SYS(connect)
+{
+	return addr_call(c, false);
+}
+
+SYS(listen)
+{
+	if (!fd_app_valid(c->a[0]))
+		return -EBADF;
+	return host(__NR_listen, c->a[0], c->a[1]);
+}
+
+SYS(accept)
+{
+	if (!fd_app_valid(c->a[0]))
+		return -EBADF;
+	return fd_install(host(__NR_accept4, c->a[0], c->a[1], c->a[2], 0), FD_OTHER, NULL, NULL);
+}
+
+SYS(accept4)
+{
+	if (!fd_app_valid(c->a[0]))
+		return -EBADF;
+	return fd_install(host(__NR_accept4, c->a[0], c->a[1], c->a[2], c->a[3]), FD_OTHER, NULL, NULL);
+}
+
+#define SOCK_PASSTHROUGH(name)                                                                \
+	SYS(name)                                                                             \
+	{                                                                                     \
+		if (!fd_app_valid(c->a[0]))                                                   \
+			return -EBADF;                                                        \
+		return host(__NR_##name, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]); \
+	}
+
+SOCK_PASSTHROUGH(recvfrom)
+SOCK_PASSTHROUGH(shutdown)
+SOCK_PASSTHROUGH(getsockname)
+SOCK_PASSTHROUGH(getpeername)
+SOCK_PASSTHROUGH(setsockopt)
+SOCK_PASSTHROUGH(getsockopt)
+
+SYS(sendto)
+{
+	if (!fd_app_valid(c->a[0]))
+		return -EBADF;
+	struct unix_addr *ua = malloc(sizeof(*ua));
+	if (!ua)
+		return -ENOMEM;
+	long r = unix_addr_translate(SYSCALL_ARG(4, const void *), c->a[5], false, ua);
+	if (r == 0)
+		r = host(__NR_sendto, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	else if (r > 0)
+		r = host(__NR_sendto, c->a[0], c->a[1], c->a[2], c->a[3], &ua->sun, ua->len);
+	fs_release(&ua->r);
+	free(ua);
+	return r;
+}
+
+/* Calls fn on each SCM_RIGHTS fd of a control buffer; stops at the first
+ * nonzero result. */
+static int each_passed_fd(void *control, size_t len, int (*fn)(int *fd, void *arg), void *arg)
+{
+	const size_t hdr = sizeof(struct app_cmsghdr);
+	for (size_t off = 0; control && off + hdr <= len;) {
+		struct app_cmsghdr *cm = (struct app_cmsghdr *)((char *)control + off);
+		if (cm->cmsg_len < hdr || off + cm->cmsg_len > len)
+			break;
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			int *fds = (int *)cm->data;
+			for (size_t i = 0; i < (cm->cmsg_len - hdr) / sizeof(int); i++) {
+				int e = fn(&fds[i], arg);
+				if (e)
+					return e;
+			}
+		}
+		off += CMSG_ALIGN8(cm->cmsg_len);
+	}
+	return 0;
+}
+
+static int check_sent_fd(int *fd, void *arg)
+{
+	(void)arg;
+	return fd_app_valid(*fd) ? 0 : -EBADF;
+}
+
+SYS(sendmsg)
+{
+	if (!fd_app_valid(c->a[0]))
+		return -EBADF;
+	const struct app_msghdr *um = SYSCALL_ARG(1, const struct app_msghdr *);
+	if (!um)
+		return -EFAULT;
+	struct app_msghdr m = *um;
+	int e = each_passed_fd(m.msg_control, m.msg_controllen, check_sent_fd, NULL);
+	if (e)
+		return e;
+	struct unix_addr *ua = malloc(sizeof(*ua));
+	if (!ua)
+		return -ENOMEM;
+	long r = unix_addr_translate(m.msg_name, m.msg_namelen, false, ua);
+	if (r > 0) {
+		m.msg_name = &ua->sun;
+		m.msg_namelen = ua->len;
+	}
+	if (r >= 0)
+		r = host(__NR_sendmsg, c->a[0], &m, c->a[2]);
+	fs_release(&ua->r);
+	free(ua);
+	return r;
+}
+
+/* Received fds become app fds; one the host put in the libos's range is
+ * closed by fd_install, and then the others are closed too (-EMFILE). */
+static int record_received_fd(int *fd, void *arg)
+{
+	long r = fd_install(*fd, FD_OTHER, NULL, NULL);
+	if (r < 0) {
+		*(long *)arg = r;
+		*fd = -1;
+	}
+	return 0;
+}
+
+static int close_received_fd(int *fd, void *arg)
+{
+	(void)arg;
+	if (*fd >= 0)
+		host_close(*fd);
+	return 0;
+}
+
+SYS(recvmsg)
+{
+	if (!fd_app_valid(c->a[0]))
+		return -EBADF;
+	struct app_msghdr *um = SYSCALL_ARG(1, struct app_msghdr *);
+	if (!um)
+		return -EFAULT;
+	long r = host(__NR_recvmsg, c->a[0], um, c->a[2]);
+	if (r < 0)
+		return r;
+	long err = 0;
+	each_passed_fd(um->msg_control, um->msg_controllen, record_received_fd, &err);
+	if (err) {
+		each_passed_fd(um->msg_control, um->msg_controllen, close_received_fd, NULL);
+		return err;
+	}
+	return r;
+}
