@@ -44,6 +44,7 @@ struct parser {
     struct toml_error *err;
     jmp_buf fail;
     char path[sizeof(((struct toml_error *)0)->key)];
+    char here[16];                 /* scratch for here() */
 };
 
 struct buf {
@@ -210,6 +211,16 @@ static bool at_end(const struct parser *P)
     return P->p >= P->end;
 }
 
+/* The character at P->p for messages: "'c'", "byte 0xNN" or "end of input". */
+static const char *here(struct parser *P)
+{
+    if (at_end(P))
+        return "end of input";
+    unsigned char c = (unsigned char)*P->p;
+    snprintf(P->here, sizeof(P->here), c > 0x20 && c < 0x7f ? "'%c'" : "byte 0x%02x", c);
+    return P->here;
+}
+
 static bool is_control(unsigned char c)
 {
     return (c < 0x20 && c != '\t') || c == 0x7f;
@@ -261,7 +272,7 @@ static void expect_eol(struct parser *P)
     if (at_end(P))
         return;
     if (!at_newline(P))
-        fail(P, "expected end of line, found '%c'", *P->p);
+        fail(P, "expected end of line, found %s", here(P));
     newline(P);
 }
 
@@ -439,7 +450,7 @@ static char *parse_simple_key(struct parser *P)
     while (!at_end(P) && is_bare(*P->p))
         P->p++;
     if (P->p == s)
-        fail(P, at_end(P) || at_newline(P) ? "expected a key" : "invalid character '%c' in key", *P->p);
+        fail(P, "expected a key, found %s", at_newline(P) ? "end of line" : here(P));
     char *k = alloc(P, (size_t)(P->p - s) + 1);
     memcpy(k, s, (size_t)(P->p - s));
     return k;
@@ -596,7 +607,7 @@ static struct toml_value *parse_number(struct parser *P)
     const char *e = P->p;
     size_t n = (size_t)(e - s);
     if (n == 0)
-        fail(P, at_end(P) || at_newline(P) ? "expected a value" : "invalid value starting with '%c'", *s);
+        fail(P, "expected a value, found %s", at_newline(P) ? "end of line" : here(P));
     char tok[128], digits[128];
     snprintf(tok, sizeof(tok), "%.*s", (int)(n < 100 ? n : 100), s);
     if (n >= 100)

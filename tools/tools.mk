@@ -39,6 +39,6 @@ $(FUZZ_BIN): tests/launcher/fuzz_toml.c tools/toml.c tools/manifest.c tools/toml
 fuzz: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus
 	cp manifests/*.toml $(BUILD)/fuzz/corpus/
-	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz/corpus
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus
 
 -include $(BUILD)/tools/*.d $(BUILD)/tests/launcher/*.d
