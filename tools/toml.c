@@ -733,10 +733,14 @@ static void parse_header(struct parser *P)
     skip_ws(P);
     char *parts[MAX_KEY_PARTS];
     size_t n = parse_key(P, parts);
+    for (size_t i = 0; i < n; i++)
+        toml_path_append(P->path, sizeof(P->path), parts[i]);
     if (aot ? !starts(P, "]]") : !starts(P, "]"))
         fail(P, aot ? "expected ']]' to close array-of-tables header" : "expected ']' to close table header");
     P->p += aot ? 2 : 1;
 
+    /* rebuilt below with the indices of arrays of tables */
+    P->path[0] = '\0';
     struct toml_value *t = P->doc->root;
     for (size_t i = 0; i < n; i++) {
         bool last = i + 1 == n;
@@ -779,11 +783,11 @@ static void parse_header(struct parser *P)
     P->cur = t;
 }
 
+/* Leaves the key in P->path so that errors up to the end of the line name it. */
 static void parse_keyval(struct parser *P)
 {
     char *parts[MAX_KEY_PARTS];
     int line = P->line, column = col(P, P->p);
-    size_t saved = strlen(P->path);
     size_t n = parse_key(P, parts);
     for (size_t i = 0; i < n; i++)
         toml_path_append(P->path, sizeof(P->path), parts[i]);
@@ -792,7 +796,6 @@ static void parse_keyval(struct parser *P)
     P->p++;
     skip_ws(P);
     set_dotted(P, P->cur, parts, n, parse_value(P), line, column);
-    P->path[saved] = '\0';
 }
 
 struct toml_doc *toml_parse(const char *text, size_t len, struct toml_error *err)
@@ -811,13 +814,17 @@ struct toml_doc *toml_parse(const char *text, size_t len, struct toml_error *err
     check_utf8(&P);
     doc->root = new_table(&P, T_DEFINED, 1, 1);
     P.cur = doc->root;
+    size_t header_path = 0;
     while (!at_end(&P)) {
         skip_ws(&P);
-        if (!at_end(&P) && *P.p == '[')
+        if (!at_end(&P) && *P.p == '[') {
             parse_header(&P);
-        else if (!at_end(&P) && *P.p != '#' && !at_newline(&P))
+            header_path = strlen(P.path);
+        } else if (!at_end(&P) && *P.p != '#' && !at_newline(&P)) {
             parse_keyval(&P);
+        }
         expect_eol(&P);
+        P.path[header_path] = '\0';
     }
     return doc;
 }

@@ -206,7 +206,7 @@ error 1:3 key 'a': expected '=' after key
 rc=1
 EOF
 invalid 'two values on a line' 'a = 1 b = 2' <<'EOF'
-error 1:7 key '': expected end of line, found 'b'
+error 1:7 key 'a': expected end of line, found 'b'
 rc=1
 EOF
 invalid 'unclosed array, error inside names the element' $'a = [1,\n 2 3]' <<'EOF'
@@ -225,8 +225,12 @@ invalid 'trailing comma in inline table' 'a = { x = 1, }' <<'EOF'
 error 1:14 key 'a': trailing comma is not allowed in inline table
 rc=1
 EOF
+invalid 'error after a value in an array-of-tables element names the element' $'[[a]]\n[[a]]\nx = 1 2' <<'EOF'
+error 3:7 key 'a[1].x': expected end of line, found '2'
+rc=1
+EOF
 invalid 'unclosed header' '[a' <<'EOF'
-error 1:3 key '': expected ']' to close table header
+error 1:3 key 'a': expected ']' to close table header
 rc=1
 EOF
 invalid 'empty key' '= 1' <<'EOF'
