@@ -16,7 +16,7 @@
 enum {
     T_IMPLICIT = 1,   /* created as a prefix of a [header]; may be defined once later */
     T_DEFINED = 2,    /* defined by [header] or an [[array]] element */
-    T_DOTTED = 4,     /* created by a dotted key; only dotted keys may add to it */
+    T_DOTTED = 4,     /* created or entered by a dotted key; only dotted keys may add to it */
     T_SEALED = 8,     /* inline table (or inside one): closed for good */
     A_OF_TABLES = 16, /* array created by [[header]]: may be appended to */
 };
@@ -503,9 +503,11 @@ static void set_dotted(struct parser *P, struct toml_value *t, char **parts, siz
         } else if (sub->type != TOML_TABLE) {
             fail_at(P, line, column, "key '%s' is already defined as %s on line %d",
                     parts[i], toml_type_name(sub->type), sub->line);
-        } else if ((sub->flags & (T_DOTTED | T_SEALED)) != T_DOTTED) {
+        } else if (sub->flags & (T_DEFINED | T_SEALED)) {
             fail_at(P, line, column, "table '%s' (line %d) cannot be extended by a dotted key",
                     parts[i], sub->line);
+        } else {
+            sub->flags = T_DOTTED; /* an implicit table is now defined by dotted keys */
         }
         t = sub;
     }

@@ -105,6 +105,11 @@ m[1].sub.q = int:3 @6:5
 m[1].list[0].r = int:4 @8:5
 rc=0
 EOF
+valid 'dotted key may enter a table a header created implicitly' $'[a.b.c]\n[a]\nb.d = 1' <<'EOF'
+a.b.c = table:{} @1:1
+a.b.d = int:1 @3:7
+rc=0
+EOF
 invalid 'duplicate key' $'a = 1\nb = 2\na = 3' <<'EOF'
 error 3:1 key 'a': duplicate key (first defined on line 1)
 rc=1
@@ -122,7 +127,11 @@ error 2:1 key 'a': table is already defined on line 1
 rc=1
 EOF
 invalid 'dotted key into a header-defined table' $'[a.b.c]\nz = 9\n[a]\nb.c.t = 1' <<'EOF'
-error 4:1 key 'a.b.c.t': table 'b' (line 1) cannot be extended by a dotted key
+error 4:1 key 'a.b.c.t': table 'c' (line 1) cannot be extended by a dotted key
+rc=1
+EOF
+invalid 'header over an implicit table that dotted keys defined' $'[a.b.c]\n[a]\nb.d = 1\n[a.b]' <<'EOF'
+error 4:1 key 'a.b': table is already defined on line 1
 rc=1
 EOF
 invalid 'header over a value' $'a = 1\n[a]' <<'EOF'
