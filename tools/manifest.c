@@ -460,9 +460,9 @@ int manifest_load(const char *file, char *const *args, size_t nargs, char *const
         n = fread(text + len, 1, cap - len, f);
         len += n;
     } while (n);
-    int bad = ferror(f);
+    int bad = ferror(f) ? errno : 0;
     fclose(f);
-    int r = bad ? (snprintf(err, errsize, "graphene: %s: read error", file), -1)
+    int r = bad ? (snprintf(err, errsize, "graphene: %s: %s", file, strerror(bad)), -1)
                 : manifest_parse(text, len, file, args, nargs, envp, m, err, errsize);
     free(text);
     return r;

@@ -144,6 +144,10 @@ is "$("$GRAPHENE" run missing.toml 2>&1; echo "rc=$?")" \
    "graphene: missing.toml: No such file or directory
 rc=2" 'missing manifest file'
 
+is "$("$GRAPHENE" run . 2>&1; echo "rc=$?")" \
+   "graphene: .: Is a directory
+rc=2" 'manifest that is a directory'
+
 # usage
 usage_line='usage: graphene run MANIFEST [-- ARGS...]'
 for args in '' 'run' 'frobnicate' 'run ok.toml extra' 'run ok.toml -x --' '--help extra'; do
