@@ -5,7 +5,7 @@
 LIBOS_SYSINC := $(BUILD)/libos/sysinc
 LIBOS_CFLAGS := -std=gnu11 $(WARN) -O2 -g -ffreestanding -nostdinc -fno-builtin-malloc \
 	-isystem $(shell $(CC) -print-file-name=include) -isystem $(LIBOS_SYSINC) \
-	-Ilibos/include -fPIE -fvisibility=hidden -fno-stack-protector -fno-plt \
+	-Ilibos/include -Ilibos -fPIE -fvisibility=hidden -fno-stack-protector -fno-plt \
 	-mgeneral-regs-only -fno-omit-frame-pointer -MMD -MP
 LIBOS_LDFLAGS := -nostdlib -static-pie -Wl,-z,noexecstack -Wl,--no-dynamic-linker \
 	-Wl,-z,max-page-size=4096 -Wl,-e,_start
@@ -35,3 +35,11 @@ lib/libos: $(LIBOS_OBJS)
 	$(CC) $(LIBOS_LDFLAGS) $^ -lgcc -o $@
 
 -include $(LIBOS_OBJS:.o=.d)
+
+# Syscall names for log lines, from the kernel's own list.
+$(BUILD)/libos/syscall_names.inc: /usr/include/x86_64-linux-gnu/asm/unistd_64.h
+	@mkdir -p $(dir $@)
+	sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' $< > $@
+
+$(BUILD)/libos/syscall_table.c.o: $(BUILD)/libos/syscall_names.inc
+$(BUILD)/libos/syscall_table.c.o: LIBOS_CFLAGS += -I$(BUILD)/libos

@@ -30,10 +30,10 @@ static uint64_t app_soft_limit;
 static struct fd_rec *recs; /* libos_fd_base entries, allocated on first use */
 static struct lock fd_lock = LOCK_INIT;
 
-void fdtable_init(void)
+/* Raises the host's RLIMIT_NOFILE to its hard limit, so the app can have
+ * up to libos_fd_base fds and the libos its own LIBOS_FDS above them. */
+void fd_init(void)
 {
-	if (libos_fd_base)
-		return;
 	struct rlimit64 lim;
 	if (host(__NR_prlimit64, 0, RLIMIT_NOFILE, NULL, &lim) < 0)
 		libos_fatal("fd table: cannot read RLIMIT_NOFILE");
@@ -46,16 +46,16 @@ void fdtable_init(void)
 	libos_fd_base = (int)(top - LIBOS_FDS);
 }
 
+/* The app keeps the soft limit it was started with, unless it is beyond
+ * its range. */
 void fd_limits(uint64_t *soft, uint64_t *hard)
 {
-	fdtable_init();
 	*soft = MIN(app_soft_limit, (uint64_t)libos_fd_base);
 	*hard = (uint64_t)libos_fd_base;
 }
 
 int fd_make_private(int fd)
 {
-	fdtable_init();
 	long r = host(__NR_fcntl, fd, F_DUPFD_CLOEXEC, libos_fd_base);
 	host_close(fd);
 	return (int)r;

@@ -31,7 +31,6 @@ static char *host_fd_path(int fd)
 
 int fs_init(void)
 {
-	fdtable_init();
 	nmounts = config.nmounts;
 	mounts = calloc(nmounts + 1, sizeof(*mounts));
 	sandbox_paths = calloc(nmounts + 1, sizeof(*sandbox_paths));

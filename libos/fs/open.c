@@ -87,3 +87,32 @@ long fs_open(struct resolved *r, int flags, int mode)
 	return fd_install(fs_host_open(r, flags, mode), dir && !tmpfile ? FD_DIR : FD_FILE, r->path,
 	                  NULL);
 }
+
+long fs_open_exec(const char *path, char **canonical)
+{
+	struct resolved r;
+	int e = fs_resolve_path(path, RES_FOLLOW, &r);
+	if (e < 0)
+		return e;
+	long fd = -ENOENT;
+	if (r.virt)
+		fd = -EACCES;
+	else if (r.exists && !S_ISREG(r.st.st_mode))
+		fd = S_ISDIR(r.st.st_mode) ? -EISDIR : -EACCES;
+	else if (r.exists)
+		fd = fs_host_open(&r, O_RDONLY | O_CLOEXEC, 0);
+	if (fd >= 0) {
+		/* the host checks the x bits (and noexec mounts) for us */
+		char buf[32];
+		int dirfd, flags = AT_SYMLINK_NOFOLLOW;
+		const char *name = fs_at(&r, buf, &dirfd, &flags);
+		long x = host(__NR_faccessat2, dirfd, name, 1 /* X_OK */, flags);
+		*canonical = x < 0 ? NULL : strdup(r.path);
+		if (x < 0 || !*canonical) {
+			host_close(fd);
+			fd = x < 0 ? x : -ENOMEM;
+		}
+	}
+	fs_release(&r);
+	return fd < 0 ? fd : fd_make_private((int)fd);
+}

@@ -14,10 +14,6 @@ enum fd_kind {
 	FD_VDIR,  /* a made-up directory: the host fd is a placeholder memfd */
 };
 
-/* Sets libos_fd_base (raising the host's RLIMIT_NOFILE first); idempotent. */
-void fdtable_init(void);
-/* The RLIMIT_NOFILE the app sees: the app fd range and not more. */
-void fd_limits(uint64_t *soft, uint64_t *hard);
 /* Takes a host result that may be a new app fd: records it (path may be
  * NULL; list is taken over for FD_VDIR) and returns it. Errors pass
  * through; an fd the host placed in the libos's range is closed: -EMFILE. */

@@ -6,10 +6,15 @@
 #define LIBOS_FDTABLE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 extern int libos_fd_base;
+/* Sets libos_fd_base from the host RLIMIT_NOFILE; first thing at start-up. */
+void fd_init(void);
 /* Moves a host fd the libos opened for itself above the app's range (cloexec). */
 int fd_make_private(int fd);
+/* RLIMIT_NOFILE as the app sees it: capped below the libos range. */
+void fd_limits(uint64_t *soft, uint64_t *hard);
 static inline bool fd_app_valid(long fd) { return fd >= 0 && fd < libos_fd_base; }
 
 #endif

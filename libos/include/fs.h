@@ -12,7 +12,7 @@
 
 struct dirlist;
 
-/* mounts.c */
+/* mounts.c: opens the mount roots; 0 or -errno (and logs why). */
 int fs_init(void);
 /* The mount a canonical sandbox path belongs to: its index, with *rel set to
  * the rest of the path below the mount point ("" for the mount point). */
@@ -105,6 +105,10 @@ long fs_open(struct resolved *r, int flags, int mode);
 long fs_host_open(const struct resolved *r, int flags, int mode);
 /* stat of a resolved object (made-up nodes get made-up attributes). */
 int fs_stat(const struct resolved *r, struct stat *st);
+/* Opens a program file for loading (follows symlinks, must be a regular,
+ * executable file); returns a libos-private host fd and the canonical
+ * sandbox path (malloc'd). */
+long fs_open_exec(const char *path, char **canonical);
 /* Copies an app path string (at most SANDBOX_PATH_MAX with its NUL). */
 long user_path(const char *upath, char *buf);
 

@@ -2,8 +2,7 @@
 #ifndef LIBOS_SIGNAL_H
 #define LIBOS_SIGNAL_H
 
-#include <asm/siginfo.h>
-#include <asm/ucontext.h>
+#include "ktypes.h"
 #include "thread.h"
 
 #define SIGBIT(sig) (1ULL << ((sig) - 1))
@@ -21,5 +20,13 @@ int sig_send(int sig, struct thread *t, const siginfo_t *info);
  * syscall's result, or a RESTART code; nr < 0 when not in a syscall. */
 void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret);
 void signals_init(void);
+/* Dequeues a pending signal in `set` (blocked or not), for sigtimedwait. */
+int sig_dequeue(struct thread *t, sigset64_t set, siginfo_t *info);
+/* Sleeps until a signal in wake_set is pending or the timeout passes
+ * (-EINTR / -ETIMEDOUT-like host result). */
+struct __kernel_timespec;
+long sig_wait_interruptible(struct thread *t, sigset64_t wake_set,
+                            const struct __kernel_timespec *timeout);
+__attribute__((noreturn)) void process_kill_self(int sig);
 
 #endif

@@ -1,11 +1,11 @@
 /* The syscall table: one handler per Linux syscall number, grouped by
- * subsystem in libos/sys/*.c. Handlers return a value or -errno; a blocked
+ * subsystem in libos/sys/. Handlers return a value or -errno; a blocked
  * call interrupted by a signal returns -EINTR and the dispatcher turns it into
  * the right restart behaviour (see entry.c). */
 #ifndef LIBOS_SYSCALL_H
 #define LIBOS_SYSCALL_H
 
-#include <asm/ucontext.h>
+#include "ktypes.h"
 #include "thread.h"
 
 /* Kernel-internal restart codes (include/linux/errno.h), never seen by apps. */
@@ -25,16 +25,17 @@ typedef long (*sys_handler)(struct sysctx *c);
 
 struct syscall_desc {
 	sys_handler fn;
-	const char *name;
 	/* Interrupted by a handled signal: restart if SA_RESTART (else EINTR). */
 	bool sa_restart;
 };
 
 #define SYSCALL_MAX 460
 extern const struct syscall_desc syscall_table[SYSCALL_MAX];
+/* Names of all Linux syscalls, generated from the kernel's unistd_64.h. */
+extern const char *const syscall_names[SYSCALL_MAX];
 
 /* Declares the handler of syscall NAME: long sys_NAME(struct sysctx *c). */
-#define SYS(name) long sys_##name(struct sysctx *c)
+#define SYS(name) long sys_##name(struct sysctx *c __attribute__((unused)))
 #define SYSCALL_ARG(i, type) ((type)c->a[i])
 
 #endif

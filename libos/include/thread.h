@@ -2,12 +2,10 @@
 #ifndef LIBOS_THREAD_H
 #define LIBOS_THREAD_H
 
+#include "ktypes.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <asm/signal.h>
-#include <asm/siginfo.h>
-#include <asm/ucontext.h>
 
 #define NSIG_APP 64
 #define LIBOS_STACK_SIZE (256 * 1024)
@@ -33,6 +31,12 @@ struct thread {
 	 * the handler runs. */
 	bool has_saved_mask;
 	sigset64_t saved_mask;
+	/* The SIGSYS handler's context after its last delivery check; a host
+	 * signal that lands before the handler returns may claim it (once) and
+	 * deliver into it, so no signal waits for the next syscall. */
+	struct ucontext *exit_uc;
+	bool exit_uc_claimable;
+	char comm[16]; /* prctl(PR_SET_NAME) */
 	struct thread *next;
 };
 

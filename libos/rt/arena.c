@@ -4,7 +4,7 @@
 #include "arena.h"
 #include "rt.h"
 #include "../host/host.h"
-#include <asm/mman.h>
+#include <linux/mman.h>
 
 #define ARENA_SIZE (16UL << 30)
 #define SPAN_CLASSES 64 /* spans of 1..63 pages get exact lists; larger share the last */

@@ -67,7 +67,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'i': {
 			long long v = lng ? va_arg(ap, long long) : va_arg(ap, int);
 			put_num(&o, v < 0 ? -(unsigned long long)v : (unsigned long long)v, 10, v < 0,
-			        left ? 0 : width, pad, false);
+			        left ? 0 : width, pad);
 			break;
 		}
 		case 'u':

@@ -1,0 +1,14 @@
+/* ELF loading and the initial app stack (also used by execve). */
+#ifndef LIBOS_LOADER_H
+#define LIBOS_LOADER_H
+
+#include "ktypes.h"
+
+/* Loads the program at sandbox path `path` (ELF, static or dynamic, or a #!
+ * script) with argv/envp, and fills uc with the register state that starts
+ * it. Returns 0 or -errno; on error nothing of the current program changed. */
+int load_program(const char *path, const char *const *argv, const char *const *envp,
+                 struct ucontext *uc);
+int seccomp_install(void);
+
+#endif

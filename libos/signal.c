@@ -1,0 +1,372 @@
+/* Signals are owned by the libos.
+ *
+ * Every catchable host signal has a libos handler running on the thread's
+ * libos stack (the host sigaltstack). App handlers, masks and pending sets
+ * live here. A signal is delivered to the app only at a safe point: at the
+ * exit of an emulated syscall (the SIGSYS handler), or at once when the host
+ * signal interrupted app code. Delivery rewrites the interrupted host
+ * context so that, when the host handler returns, the app handler runs on an
+ * app-visible frame laid out as the kernel would; the app's restorer then
+ * traps rt_sigreturn back into the libos.
+ *
+ * Pending sets are bitmasks changed with atomics only, because the host
+ * handlers that record signals may interrupt libos code holding any lock. */
+#include <asm/errno.h>
+#include <asm/sigcontext.h>
+#include <asm/signal.h>
+#include <linux/sched.h>
+#include "arena.h"
+#include "host/host.h"
+#include "log.h"
+#include "process.h"
+#include "rt.h"
+#include "signal.h"
+#include "syscall.h"
+
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define SS_AUTODISARM (1U << 31)
+#define UC_FP_XSTATE 0x1
+#define UC_SIGCONTEXT_SS 0x2
+#define UC_STRICT_RESTORE_SS 0x4
+#define X86_EFLAGS_TF 0x100
+#define X86_EFLAGS_DF 0x400
+/* Host signal used only to make another thread re-check its pending set. */
+#define SIG_KICK 64
+#define KICK_MAGIC 0x67726b /* "grk" in si_errno marks a kick */
+
+#define SYNC_SIGNALS (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGFPE) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP))
+#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+#define DEFAULT_IGNORE (SIGBIT(SIGCHLD) | SIGBIT(SIGURG) | SIGBIT(SIGWINCH) | SIGBIT(SIGCONT))
+#define DEFAULT_STOP (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
+struct rt_sigframe {
+	uintptr_t pretcode;
+	struct ucontext uc;
+	siginfo_t info;
+};
+
+static uint64_t pending_of(struct thread *t)
+{
+	return __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) |
+	       __atomic_load_n(&proc.pending, __ATOMIC_ACQUIRE);
+}
+
+bool sig_pending_deliverable(struct thread *t)
+{
+	return (pending_of(t) & ~t->sigmask) != 0;
+}
+
+void sig_set_wait_mask(struct thread *t, sigset64_t mask)
+{
+	t->saved_mask = t->sigmask;
+	t->has_saved_mask = true;
+	t->sigmask = mask & ~UNBLOCKABLE;
+}
+
+static void record(uint64_t *set, siginfo_t *infos, int sig, const siginfo_t *info)
+{
+	infos[sig - 1] = *info;
+	__atomic_or_fetch(set, SIGBIT(sig), __ATOMIC_RELEASE);
+}
+
+static void kick(struct thread *t)
+{
+	siginfo_t k;
+	memset(&k, 0, sizeof(k));
+	k.si_signo = SIG_KICK;
+	k.si_code = SI_QUEUE;
+	k.si_errno = KICK_MAGIC;
+	host(__NR_rt_tgsigqueueinfo, proc.host_pid, t->host_tid, SIG_KICK, &k);
+}
+
+struct pick {
+	int sig;
+	struct thread *found;
+};
+
+static void pick_unblocked(struct thread *t, void *arg)
+{
+	struct pick *p = arg;
+	if (!p->found && !(t->sigmask & SIGBIT(p->sig)))
+		p->found = t;
+}
+
+int sig_send(int sig, struct thread *target, const siginfo_t *info)
+{
+	if (sig < 1 || sig > NSIG_APP)
+		return -EINVAL;
+	siginfo_t si;
+	if (info) {
+		si = *info;
+	} else {
+		memset(&si, 0, sizeof(si));
+		si.si_signo = sig;
+		si.si_code = SI_USER;
+		si.si_pid = proc.pid;
+		si.si_uid = proc.uid;
+	}
+	if (proc.sigactions[sig].handler == 1 /* SIG_IGN */ ||
+	    (proc.sigactions[sig].handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig))))
+		return 0;
+	if (target) {
+		record(&target->pending, target->pending_info, sig, &si);
+	} else {
+		record(&proc.pending, proc.pending_info, sig, &si);
+		struct pick p = { sig, NULL };
+		if (current()->sigmask & SIGBIT(sig))
+			thread_foreach(pick_unblocked, &p);
+		target = p.found;
+	}
+	if (target && target != current())
+		kick(target);
+	return 0;
+}
+
+/* Takes the lowest pending unblocked signal, thread-directed first. */
+static int dequeue(struct thread *t, uint64_t allowed, siginfo_t *info)
+{
+	for (;;) {
+		uint64_t tp = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & allowed;
+		uint64_t pp = __atomic_load_n(&proc.pending, __ATOMIC_ACQUIRE) & allowed;
+		uint64_t *set = tp ? &t->pending : &proc.pending;
+		siginfo_t *infos = tp ? t->pending_info : proc.pending_info;
+		uint64_t bits = tp ? tp : pp;
+		if (!bits)
+			return 0;
+		int sig = __builtin_ctzll(bits) + 1;
+		*info = infos[sig - 1];
+		if (__atomic_fetch_and(set, ~SIGBIT(sig), __ATOMIC_ACQ_REL) & SIGBIT(sig))
+			return sig;
+	}
+}
+
+int sig_dequeue(struct thread *t, uint64_t set, siginfo_t *info)
+{
+	return dequeue(t, set, info);
+}
+
+/* Ends the process the way the signal's default action does, so the parent
+ * (a shell) sees "killed by signal N". */
+__attribute__((noreturn)) void process_kill_self(int sig)
+{
+	struct kernel_sigaction dfl = { 0 };
+	uint64_t set = SIGBIT(sig);
+	host(__NR_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
+	host(__NR_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, sizeof(set));
+	host(__NR_tgkill, proc.host_pid, host_gettid(), sig);
+	host_exit_group(128 + sig);
+}
+
+static size_t fpstate_size(const struct _fpstate *fp)
+{
+	const struct _fpx_sw_bytes *sw = &fp->sw_reserved;
+	if (sw->magic1 == FP_XSTATE_MAGIC1)
+		return sw->extended_size;
+	return sizeof(struct _fpstate);
+}
+
+static bool on_app_altstack(struct thread *t, uintptr_t sp)
+{
+	return t->app_altstack.ss_size && sp > (uintptr_t)t->app_altstack.ss_sp &&
+	       sp <= (uintptr_t)t->app_altstack.ss_sp + t->app_altstack.ss_size;
+}
+
+/* Builds the app's signal frame and points the interrupted context at the
+ * app handler. Returns false when the frame cannot be written (the process
+ * then dies with SIGSEGV, as on Linux). */
+static bool setup_frame(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info,
+                        const struct app_sigaction *act)
+{
+	struct sigcontext *r = &uc->uc_mcontext;
+	uintptr_t sp = r->rsp;
+	bool onstack = on_app_altstack(t, sp);
+	if ((act->flags & SA_ONSTACK) && t->app_altstack.ss_size && !onstack &&
+	    !(t->app_altstack.ss_flags & SS_DISABLE)) {
+		sp = (uintptr_t)t->app_altstack.ss_sp + t->app_altstack.ss_size;
+	} else {
+		sp -= 128; /* the red zone */
+	}
+	struct _fpstate *hostfp = (struct _fpstate *)r->fpstate;
+	size_t fpsize = hostfp ? fpstate_size(hostfp) : 0;
+	sp = ALIGN_DOWN(sp - fpsize, 64);
+	uintptr_t fp = sp;
+	sp = ALIGN_DOWN(sp - sizeof(struct rt_sigframe), 16) - 8;
+	if (range_is_libos(sp, fp + fpsize - sp))
+		return false;
+	struct rt_sigframe *f = (struct rt_sigframe *)sp;
+	if (fpsize)
+		memcpy((void *)fp, hostfp, fpsize);
+	f->pretcode = act->restorer;
+	f->info = *info;
+	f->uc.uc_flags = (fpsize ? UC_FP_XSTATE : 0) | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	f->uc.uc_link = NULL;
+	f->uc.uc_stack = t->app_altstack;
+	f->uc.uc_stack.ss_flags = t->app_altstack.ss_size ? (on_app_altstack(t, r->rsp) ? SS_ONSTACK : 0)
+	                                                 : SS_DISABLE;
+	f->uc.uc_mcontext = *r;
+	f->uc.uc_mcontext.fpstate = fpsize ? (struct _fpstate *)fp : NULL;
+	f->uc.uc_sigmask = t->has_saved_mask ? t->saved_mask : t->sigmask;
+	t->has_saved_mask = false;
+	if (t->app_altstack.ss_flags & SS_AUTODISARM)
+		t->app_altstack.ss_size = 0;
+
+	r->rip = act->handler;
+	r->rsp = sp;
+	r->rdi = sig;
+	r->rsi = (uintptr_t)&f->info;
+	r->rdx = (uintptr_t)&f->uc;
+	r->rax = 0;
+	r->eflags &= ~(X86_EFLAGS_DF | X86_EFLAGS_TF);
+	t->sigmask |= act->mask | (act->flags & SA_NODEFER ? 0 : SIGBIT(sig));
+	t->sigmask &= ~UNBLOCKABLE;
+	if (act->flags & SA_RESETHAND)
+		proc.sigactions[sig].handler = 0;
+	return true;
+}
+
+static void restart_syscall(struct ucontext *uc, long nr)
+{
+	uc->uc_mcontext.rax = nr;
+	uc->uc_mcontext.rip -= 2;
+}
+
+static bool is_restart(long ret)
+{
+	return ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
+	       ret == -ERESTART_RESTARTBLOCK;
+}
+
+void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret)
+{
+	siginfo_t info;
+	for (;;) {
+		int sig = dequeue(t, ~t->sigmask, &info);
+		if (!sig)
+			break;
+		struct app_sigaction act = proc.sigactions[sig];
+		if (act.handler == 1)
+			continue;
+		if (act.handler == 0) {
+			if (DEFAULT_IGNORE & SIGBIT(sig))
+				continue;
+			if (DEFAULT_STOP & SIGBIT(sig)) {
+				host(__NR_kill, proc.host_pid, SIGSTOP);
+				continue;
+			}
+			process_kill_self(sig);
+		}
+		if (nr >= 0 && is_restart(ret)) {
+			if (ret == -ERESTARTNOINTR || (ret == -ERESTARTSYS && (act.flags & SA_RESTART)))
+				restart_syscall(uc, nr);
+			else
+				uc->uc_mcontext.rax = -EINTR;
+		}
+		if (!setup_frame(t, uc, sig, &info, &act))
+			process_kill_self(SIGSEGV);
+		return;
+	}
+	if (nr >= 0 && is_restart(ret))
+		restart_syscall(uc, nr);
+	if (t->has_saved_mask) {
+		t->sigmask = t->saved_mask;
+		t->has_saved_mask = false;
+	}
+}
+
+/* A synchronous fault in app code: delivered at once; blocked or ignored
+ * faults kill the process, as on Linux. */
+static void deliver_fault(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info)
+{
+	struct app_sigaction act = proc.sigactions[sig];
+	if (act.handler <= 1 || (t->sigmask & SIGBIT(sig)))
+		process_kill_self(sig);
+	if (!setup_frame(t, uc, sig, info, &act))
+		process_kill_self(SIGSEGV);
+}
+
+extern void sigsys_handler(int, siginfo_t *, void *);
+static void host_signal_handler(int sig, siginfo_t *si, void *ucv);
+
+/* The kernel may stack several signal frames before any handler runs; a
+ * handler that has not started yet has no context anyone may claim. */
+static bool at_handler_entry(uintptr_t rip)
+{
+	return rip == (uintptr_t)sigsys_handler || rip == (uintptr_t)host_signal_handler;
+}
+
+static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
+{
+	struct ucontext *uc = ucv;
+	struct thread *t = current();
+	bool in_libos = addr_in_libos_image(uc->uc_mcontext.rip);
+
+	if ((SYNC_SIGNALS & SIGBIT(sig)) && si->si_code > 0 && si->si_code != SI_KERNEL) {
+		if (in_libos)
+			libos_fatal("signal %d at %p (address %p) in the libos", sig,
+			            (void *)uc->uc_mcontext.rip, si->si_addr);
+		t->exit_uc_claimable = false;
+		deliver_fault(t, uc, sig, si);
+		return;
+	}
+	if (!(sig == SIG_KICK && si->si_code == SI_QUEUE && si->si_errno == KICK_MAGIC)) {
+		siginfo_t info = *si;
+		/* Senders outside the sandbox have no sandbox pid. */
+		if (info.si_code <= 0 || info.si_code == SI_KERNEL)
+			info.si_pid = 0;
+		sig_send(sig, info.si_code == SI_TKILL ? t : NULL, &info);
+	}
+	if (!in_libos) {
+		t->exit_uc_claimable = false;
+		sig_deliver(t, uc, -1, 0);
+	} else if (!at_handler_entry(uc->uc_mcontext.rip) &&
+	           __atomic_exchange_n(&t->exit_uc_claimable, false, __ATOMIC_ACQ_REL)) {
+		/* The SIGSYS handler is past its last check: deliver into its frame. */
+		sig_deliver(t, t->exit_uc, -1, 0);
+	}
+}
+
+void signals_init(void)
+{
+	for (int sig = 1; sig <= NSIG_APP; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSYS)
+			continue;
+		struct kernel_sigaction sa = {
+			.handler = (void *)host_signal_handler,
+			.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+			.restorer = (void *)host_sigreturn,
+			/* Handlers of async signals do not nest; faults stay deliverable. */
+			.mask = ~(SYNC_SIGNALS | SIGBIT(SIGSYS)),
+		};
+		if (SYNC_SIGNALS & SIGBIT(sig))
+			sa.mask = 0;
+		host(__NR_rt_sigaction, sig, &sa, NULL, sizeof(uint64_t));
+	}
+	struct kernel_sigaction sys = {
+		.handler = (void *)sigsys_handler,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+		.restorer = (void *)host_sigreturn,
+	};
+	host(__NR_rt_sigaction, SIGSYS, &sys, NULL, sizeof(uint64_t));
+}
+
+/* Sleeps until a host signal arrives, with no window in which a signal
+ * recorded just before the sleep could be missed: host signals are blocked
+ * from the last check until ppoll atomically unblocks them. */
+long sig_wait_interruptible(struct thread *t, uint64_t wake_set, const struct __kernel_timespec *timeout)
+{
+	uint64_t all = ~(SYNC_SIGNALS | SIGBIT(SIGSYS)), old, none = 0;
+	host(__NR_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof(all));
+	long r = -EINTR;
+	if (!(pending_of(t) & wake_set))
+		r = host(__NR_ppoll, NULL, 0, timeout, &none, sizeof(none));
+	host(__NR_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+	return r;
+}

@@ -1,0 +1,259 @@
+/* Signal syscalls: all app signal state is virtual (see signal.c). */
+#include <asm/errno.h>
+#include <asm/signal.h>
+#include <asm/sigcontext.h>
+#include <linux/time_types.h>
+#include "arena.h"
+#include "process.h"
+#include "signal.h"
+#include "syscall.h"
+
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define SS_FLAG_BITS (1U << 31) /* SS_AUTODISARM */
+#define MINSIGSTKSZ_APP 2048
+#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+
+struct kernel_sigaction {
+	uintptr_t handler;
+	unsigned long flags;
+	uintptr_t restorer;
+	uint64_t mask;
+};
+
+SYS(rt_sigaction)
+{
+	int sig = (int)c->a[0];
+	const struct kernel_sigaction *act = (const void *)c->a[1];
+	struct kernel_sigaction *old = (void *)c->a[2];
+	if (c->a[3] != sizeof(uint64_t))
+		return -EINVAL;
+	if (sig < 1 || sig > NSIG_APP || (act && (sig == SIGKILL || sig == SIGSTOP)))
+		return -EINVAL;
+	lock(&proc.lock);
+	struct app_sigaction *s = &proc.sigactions[sig];
+	struct kernel_sigaction prev = { s->handler, s->flags, s->restorer, s->mask };
+	if (act) {
+		s->handler = act->handler;
+		s->flags = act->flags;
+		s->restorer = act->restorer;
+		s->mask = act->mask & ~UNBLOCKABLE;
+		/* Setting SIG_IGN discards what is pending, as on Linux. */
+		if (s->handler == 1) {
+			__atomic_and_fetch(&proc.pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+			__atomic_and_fetch(&c->t->pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+		}
+	}
+	unlock(&proc.lock);
+	if (old)
+		*old = prev;
+	return 0;
+}
+
+SYS(rt_sigprocmask)
+{
+	int how = (int)c->a[0];
+	const uint64_t *set = (const void *)c->a[1];
+	uint64_t *oldset = (void *)c->a[2];
+	if (c->a[3] != sizeof(uint64_t))
+		return -EINVAL;
+	uint64_t old = c->t->sigmask;
+	if (set) {
+		switch (how) {
+		case SIG_BLOCK: c->t->sigmask |= *set; break;
+		case SIG_UNBLOCK: c->t->sigmask &= ~*set; break;
+		case SIG_SETMASK: c->t->sigmask = *set; break;
+		default: return -EINVAL;
+		}
+		c->t->sigmask &= ~UNBLOCKABLE;
+	}
+	if (oldset)
+		*oldset = old;
+	return 0;
+}
+
+/* The app's restorer ran `ret` from its frame's pretcode: %rsp is at uc. */
+SYS(rt_sigreturn)
+{
+	struct sigcontext *r = &c->uc->uc_mcontext;
+	struct ucontext *app = (struct ucontext *)r->rsp;
+	if (range_is_libos((uintptr_t)app, sizeof(*app)))
+		process_kill_self(SIGSEGV);
+	struct sigcontext *s = &app->uc_mcontext;
+	struct _fpstate *hostfp = r->fpstate;
+	r->r8 = s->r8; r->r9 = s->r9; r->r10 = s->r10; r->r11 = s->r11;
+	r->r12 = s->r12; r->r13 = s->r13; r->r14 = s->r14; r->r15 = s->r15;
+	r->rdi = s->rdi; r->rsi = s->rsi; r->rbp = s->rbp; r->rbx = s->rbx;
+	r->rdx = s->rdx; r->rax = s->rax; r->rcx = s->rcx; r->rsp = s->rsp;
+	r->rip = s->rip;
+	/* Only the flags user code may change (as the kernel's FIX_EFLAGS). */
+	r->eflags = (r->eflags & ~0x50dd5UL) | (s->eflags & 0x50dd5UL);
+	if (hostfp && s->fpstate) {
+		const struct _fpx_sw_bytes *sw = &hostfp->sw_reserved;
+		size_t n = sw->magic1 == FP_XSTATE_MAGIC1 ? sw->extended_size : sizeof(*hostfp);
+		memcpy(hostfp, s->fpstate, n);
+	}
+	c->t->sigmask = app->uc_sigmask & ~UNBLOCKABLE;
+	if (!(app->uc_stack.ss_flags & SS_DISABLE) && app->uc_stack.ss_size) {
+		c->t->app_altstack = app->uc_stack;
+		c->t->app_altstack.ss_flags &= ~SS_ONSTACK;
+	}
+	return (long)r->rax;
+}
+
+SYS(sigaltstack)
+{
+	const stack_t *ss = (const void *)c->a[0];
+	stack_t *old = (void *)c->a[1];
+	struct thread *t = c->t;
+	uintptr_t sp = c->uc->uc_mcontext.rsp;
+	bool on = t->app_altstack.ss_size && sp > (uintptr_t)t->app_altstack.ss_sp &&
+	          sp <= (uintptr_t)t->app_altstack.ss_sp + t->app_altstack.ss_size;
+	stack_t prev = t->app_altstack;
+	if (!prev.ss_size)
+		prev.ss_flags = SS_DISABLE;
+	else if (on)
+		prev.ss_flags |= SS_ONSTACK;
+	if (ss) {
+		if (on)
+			return -EPERM;
+		if (ss->ss_flags & ~(SS_DISABLE | SS_ONSTACK | SS_FLAG_BITS))
+			return -EINVAL;
+		if (ss->ss_flags & SS_DISABLE) {
+			memset(&t->app_altstack, 0, sizeof(t->app_altstack));
+		} else {
+			if (ss->ss_size < MINSIGSTKSZ_APP)
+				return -ENOMEM;
+			t->app_altstack = *ss;
+			t->app_altstack.ss_flags &= SS_FLAG_BITS;
+		}
+	}
+	if (old)
+		*old = prev;
+	return 0;
+}
+
+SYS(rt_sigpending)
+{
+	uint64_t *set = (void *)c->a[0];
+	if ((unsigned long)c->a[1] > sizeof(uint64_t))
+		return -EINVAL;
+	*set = (c->t->pending | proc.pending) & c->t->sigmask;
+	return 0;
+}
+
+static long suspend_until_signal(struct thread *t)
+{
+	while (!sig_pending_deliverable(t))
+		sig_wait_interruptible(t, ~t->sigmask, NULL);
+	return -EINTR;
+}
+
+SYS(rt_sigsuspend)
+{
+	if (c->a[1] != sizeof(uint64_t))
+		return -EINVAL;
+	sig_set_wait_mask(c->t, *(const uint64_t *)c->a[0]);
+	return suspend_until_signal(c->t);
+}
+
+SYS(pause)
+{
+	return suspend_until_signal(c->t);
+}
+
+SYS(rt_sigtimedwait)
+{
+	uint64_t set = *(const uint64_t *)c->a[0] & ~UNBLOCKABLE;
+	siginfo_t *uinfo = (void *)c->a[1];
+	const struct __kernel_timespec *ts = (const void *)c->a[2];
+	if (c->a[3] != sizeof(uint64_t))
+		return -EINVAL;
+	for (;;) {
+		siginfo_t info;
+		int sig = sig_dequeue(c->t, set, &info);
+		if (sig) {
+			if (uinfo)
+				*uinfo = info;
+			return sig;
+		}
+		if (sig_pending_deliverable(c->t))
+			return -EINTR;
+		long r = sig_wait_interruptible(c->t, set | ~c->t->sigmask, ts);
+		if (r == 0)
+			return -EAGAIN;
+		if (r < 0 && r != -EINTR)
+			return r;
+	}
+}
+
+static long send_to_process(int pid, int sig)
+{
+	/* Only this picoprocess exists until the namespace service arrives. */
+	if (pid != proc.pid && pid != 0 && pid != -1 && pid != -proc.pgid)
+		return -ESRCH;
+	if (sig < 0 || sig > NSIG_APP)
+		return -EINVAL;
+	return sig ? sig_send(sig, NULL, NULL) : 0;
+}
+
+SYS(kill)
+{
+	return send_to_process((int)c->a[0], (int)c->a[1]);
+}
+
+static long send_to_thread(int tgid, int tid, int sig)
+{
+	if (tid <= 0 || (tgid != -1 && tgid != proc.pid) || sig < 0 || sig > NSIG_APP)
+		return -EINVAL;
+	struct thread *t = thread_by_tid(tid);
+	if (!t)
+		return -ESRCH;
+	if (!sig)
+		return 0;
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = SI_TKILL;
+	si.si_pid = proc.pid;
+	si.si_uid = proc.uid;
+	return sig_send(sig, t, &si);
+}
+
+SYS(tkill)
+{
+	return send_to_thread(-1, (int)c->a[0], (int)c->a[1]);
+}
+
+SYS(tgkill)
+{
+	return send_to_thread((int)c->a[0], (int)c->a[1], (int)c->a[2]);
+}
+
+static long queue_info(int tgid, int tid, int sig, const siginfo_t *uinfo)
+{
+	siginfo_t si = *uinfo;
+	/* Like Linux: a process may not forge kernel-made info for others. */
+	if (si.si_code >= 0 || si.si_code == SI_TKILL)
+		return -EPERM;
+	si.si_signo = sig;
+	if (tid) {
+		if (tgid != proc.pid)
+			return -ESRCH;
+		struct thread *t = thread_by_tid(tid);
+		return t ? sig_send(sig, t, &si) : -ESRCH;
+	}
+	if (tgid != proc.pid)
+		return -ESRCH;
+	return sig_send(sig, NULL, &si);
+}
+
+SYS(rt_sigqueueinfo)
+{
+	return queue_info((int)c->a[0], 0, (int)c->a[1], (const void *)c->a[2]);
+}
+
+SYS(rt_tgsigqueueinfo)
+{
+	return queue_info((int)c->a[0], (int)c->a[1], (int)c->a[2], (const void *)c->a[3]);
+}

@@ -1,0 +1,152 @@
+/* Threads: clone with CLONE_THREAD becomes a host thread with its own libos
+ * record and stack. Processes (fork) are the next step and not here yet. */
+#include <asm/errno.h>
+#include <asm/signal.h>
+#include <linux/futex.h>
+#include <linux/sched.h>
+#include "host/host.h"
+#include "log.h"
+#include "process.h"
+#include "signal.h"
+#include "syscall.h"
+
+#define THREAD_FLAGS (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)
+/* Flags the libos implements itself rather than passing to the host. */
+#define VIRTUAL_FLAGS (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)
+
+struct thread_start {
+	struct thread *t;
+	struct ucontext uc;
+	int *child_settid;
+};
+
+static void thread_start(void *arg)
+{
+	struct thread_start *s = arg;
+	struct thread *t = s->t;
+	if (thread_bind(t) < 0)
+		libos_fatal("cannot bind a new thread");
+	t->host_tid = t->tid = (int)host_gettid();
+	if (s->child_settid)
+		*s->child_settid = t->tid;
+	host_jump_to_context(&s->uc);
+}
+
+static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack, int *ptid,
+                         int *ctid, unsigned long tls)
+{
+	if ((flags & THREAD_FLAGS) != THREAD_FLAGS || (flags & CLONE_VFORK))
+		return -EINVAL;
+	struct thread *nt = thread_alloc();
+	if (!nt)
+		return -ENOMEM;
+	nt->sigmask = c->t->sigmask;
+	nt->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : NULL;
+	nt->host_alive = 1;
+
+	/* The start record sits at the top of the new libos stack; the child
+	 * runs below it until it jumps to the app. */
+	char *top = nt->libos_stack + LIBOS_STACK_SIZE;
+	struct thread_start *s = (struct thread_start *)ALIGN_DOWN((uintptr_t)top - sizeof(*s), 64);
+	s->t = nt;
+	s->child_settid = (flags & CLONE_CHILD_SETTID) ? ctid : NULL;
+	s->uc = *c->uc;
+	s->uc.uc_mcontext.rax = 0;
+	if (stack)
+		s->uc.uc_mcontext.rsp = stack;
+	/* A new thread starts with a clean FPU state. */
+	s->uc.uc_mcontext.fpstate = NULL;
+	s->uc.uc_flags = 0;
+	s->uc.uc_sigmask = 0;
+
+	/* No host signal may reach the child before it has its %gs. */
+	uint64_t all = ~0ULL, old;
+	host(__NR_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof(all));
+	thread_add(nt);
+	unsigned long hflags = (flags & ~VIRTUAL_FLAGS) | CLONE_CHILD_CLEARTID;
+	long r = host_clone_thread(hflags, (char *)s - 64, ptid, &nt->host_alive, tls, thread_start, s);
+	host(__NR_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+	if (r < 0) {
+		nt->host_alive = 0;
+		thread_remove(nt);
+		return r;
+	}
+	nt->tid = (int)r;
+	return r;
+}
+
+SYS(clone)
+{
+	unsigned long flags = c->a[0];
+	if (!(flags & CLONE_THREAD))
+		return -ENOSYS;
+	return clone_thread(c, flags & ~0xffUL, c->a[1], (int *)c->a[2], (int *)c->a[3], c->a[4]);
+}
+
+struct clone_args_v0 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+SYS(clone3)
+{
+	const struct clone_args_v0 *ca = (const void *)c->a[0];
+	if ((unsigned long)c->a[1] < sizeof(*ca))
+		return -EINVAL;
+	if (!(ca->flags & CLONE_THREAD))
+		return -ENOSYS;
+	if (ca->flags & CLONE_PIDFD)
+		return -EINVAL;
+	uintptr_t sp = ca->stack ? ca->stack + ca->stack_size : 0;
+	return clone_thread(c, ca->flags, sp, (int *)ca->parent_tid, (int *)ca->child_tid, ca->tls);
+}
+
+SYS(exit)
+{
+	struct thread *t = c->t;
+	if (thread_count() == 1)
+		host_exit_group((int)(c->a[0] & 0xff));
+	/* Linux clears the app's tid word and wakes joiners at thread exit. */
+	if (t->clear_child_tid) {
+		__atomic_store_n(t->clear_child_tid, 0, __ATOMIC_RELEASE);
+		host_futex(t->clear_child_tid, FUTEX_WAKE, 1, NULL, NULL, 0);
+	}
+	thread_remove(t);
+	/* From here this thread only runs on its libos stack, which is freed
+	 * once the host clears host_alive. */
+	for (;;)
+		host(__NR_exit, 0);
+}
+
+SYS(exit_group)
+{
+	host_exit_group((int)(c->a[0] & 0xff));
+}
+
+SYS(set_tid_address)
+{
+	c->t->clear_child_tid = (int *)c->a[0];
+	return c->t->tid;
+}
+
+/* The host kernel walks the robust list at thread exit; tids are host tids. */
+SYS(set_robust_list)
+{
+	c->t->robust_list = (void *)c->a[0];
+	c->t->robust_len = c->a[1];
+	return host(__NR_set_robust_list, c->a[0], c->a[1]);
+}
+
+SYS(get_robust_list)
+{
+	return host(__NR_get_robust_list, c->a[0], c->a[1], c->a[2]);
+}
+
+SYS(futex)
+{
+	return host(__NR_futex, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+}
+
+SYS(gettid)
+{
+	return c->t->tid;
+}

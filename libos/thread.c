@@ -1,0 +1,107 @@
+/* Libos threads: each app thread is one host thread with a libos record
+ * (reached through %gs) and a libos stack used as the host sigaltstack, so
+ * all emulation runs off the app's stack. */
+#include <asm/prctl.h>
+#include <linux/futex.h>
+#include "arena.h"
+#include "host/host.h"
+#include "rt.h"
+#include "thread.h"
+
+static struct lock threads_lock = LOCK_INIT;
+static struct thread *threads;
+static struct thread *dead;
+
+struct thread *thread_alloc(void)
+{
+	thread_reap();
+	struct thread *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->self = t;
+	t->libos_stack = arena_alloc_pages(LIBOS_STACK_SIZE);
+	if (!t->libos_stack) {
+		free(t);
+		return NULL;
+	}
+	/* A guard page catches libos stack overflows before they corrupt the
+	 * neighbouring arena memory. */
+	host_mprotect(t->libos_stack, PAGE_SIZE, 0);
+	return t;
+}
+
+int thread_bind(struct thread *t)
+{
+	long r = host(__NR_arch_prctl, ARCH_SET_GS, t);
+	if (r < 0)
+		return (int)r;
+	stack_t ss = { .ss_sp = t->libos_stack + PAGE_SIZE, .ss_size = LIBOS_STACK_SIZE - PAGE_SIZE };
+	return (int)host(__NR_sigaltstack, &ss, NULL);
+}
+
+void thread_add(struct thread *t)
+{
+	lock(&threads_lock);
+	t->next = threads;
+	threads = t;
+	unlock(&threads_lock);
+}
+
+void thread_remove(struct thread *t)
+{
+	lock(&threads_lock);
+	for (struct thread **pp = &threads; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	t->next = dead;
+	dead = t;
+	unlock(&threads_lock);
+}
+
+struct thread *thread_by_tid(int tid)
+{
+	lock(&threads_lock);
+	struct thread *t = threads;
+	while (t && t->tid != tid)
+		t = t->next;
+	unlock(&threads_lock);
+	return t;
+}
+
+int thread_count(void)
+{
+	int n = 0;
+	lock(&threads_lock);
+	for (struct thread *t = threads; t; t = t->next)
+		n++;
+	unlock(&threads_lock);
+	return n;
+}
+
+void thread_foreach(void (*fn)(struct thread *, void *), void *arg)
+{
+	lock(&threads_lock);
+	for (struct thread *t = threads; t; t = t->next)
+		fn(t, arg);
+	unlock(&threads_lock);
+}
+
+void thread_reap(void)
+{
+	lock(&threads_lock);
+	for (struct thread **pp = &dead; *pp;) {
+		struct thread *t = *pp;
+		if (__atomic_load_n(&t->host_alive, __ATOMIC_ACQUIRE)) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
+		host_mprotect(t->libos_stack, PAGE_SIZE, 3 /* PROT_READ|PROT_WRITE */);
+		arena_free_pages(t->libos_stack, LIBOS_STACK_SIZE);
+		free(t);
+	}
+	unlock(&threads_lock);
+}

@@ -1,0 +1,131 @@
+/* bin/graphene: validates a manifest, hands the resulting config blob to the
+ * libos image in a sealed memfd and execs it. Exec (rather than fork+wait)
+ * makes the picoprocess's exit status or death by signal exactly what the
+ * caller of graphene sees. */
+#include "../libos/config_blob.h"
+#include "manifest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+#define EXIT_CANNOT_EXEC 127
+
+static const char usage[] =
+    "usage: graphene run MANIFEST [-- ARGS...]\n"
+    "       graphene --help\n"
+    "\n"
+    "Runs the program named by the manifest's libos.entrypoint inside a Graphene\n"
+    "picoprocess. ARGS become argv[1..] unless the manifest sets loader.argv.\n"
+    "\n"
+    "Environment:\n"
+    "  GRAPHENE_LOG=LEVEL   overrides loader.log_level (error, warning, info, debug, trace)\n"
+    "  GRAPHENE_LIBOS=PATH  libos image to exec (default: <bindir>/../lib/libos)\n";
+
+/* The libos image: GRAPHENE_LIBOS, else lib/libos next to our bin/. */
+static char *libos_path(void)
+{
+    const char *env = getenv("GRAPHENE_LIBOS");
+    if (env && *env)
+        return strdup(env);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n < 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    char *path;
+    return asprintf(&path, "%s/../lib/libos", exe) < 0 ? NULL : path;
+}
+
+/* Writes the blob into a sealed memfd that survives exec, at fd >= 3 so it
+ * cannot be mistaken for a standard stream. */
+static int blob_fd(const char *blob, size_t len)
+{
+    int fd = memfd_create("graphene-config", MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return -1;
+    if (fd < 3) {
+        int hi = fcntl(fd, F_DUPFD, 3);
+        close(fd);
+        if ((fd = hi) < 0)
+            return -1;
+    }
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, blob + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            close(fd);
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) ||
+        lseek(fd, 0, SEEK_SET) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int run(int argc, char **argv)
+{
+    if (argc < 3 || (argc > 3 && strcmp(argv[3], "--"))) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *file = argv[2];
+    char **args = argv + (argc > 3 ? 4 : 3);
+    size_t nargs = (size_t)(argc - (args - argv));
+
+    struct manifest m;
+    char err[1024];
+    if (manifest_load(file, args, nargs, environ, &m, err, sizeof(err))) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_USAGE;
+    }
+    size_t len;
+    char *blob = manifest_blob(&m, &len);
+    manifest_free(&m);
+    int fd = blob ? blob_fd(blob, len) : -1;
+    free(blob);
+    if (fd < 0) {
+        fprintf(stderr, "graphene: cannot create the config memfd: %s\n", strerror(errno));
+        return EXIT_CANNOT_EXEC;
+    }
+
+    char *image = libos_path();
+    if (!image) {
+        fprintf(stderr, "graphene: cannot locate the libos image: %s\n", strerror(errno));
+        return EXIT_CANNOT_EXEC;
+    }
+    char fdarg[32];
+    snprintf(fdarg, sizeof(fdarg), CONFIG_FD_ARG "%d", fd);
+    char *lib_argv[] = { "graphene-libos", fdarg, NULL };
+    char *empty_env[] = { NULL }; /* the app's environment travels in the blob */
+    execve(image, lib_argv, empty_env);
+    fprintf(stderr, "graphene: cannot exec the libos image %s: %s\n", image, strerror(errno));
+    free(image);
+    return EXIT_CANNOT_EXEC;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "run"))
+        return run(argc, argv);
+    fputs(usage, stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,517 @@
+/* Manifest validation (see manifest.h). Every check names the offending key
+ * and the line of its value, because a manifest error is the first thing a
+ * user meets (BRIEF decision 9). */
+#include "manifest.h"
+
+#include "../libos/config_blob.h"
+#include "toml.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ctx {
+    const char *file;       /* as the user named it, for messages */
+    char *dir;              /* directory of the manifest, for relative uris */
+    char *err;
+    size_t errsize;
+};
+
+/* Formats the one-line error; v gives the line (NULL: the key is missing
+ * from a document without the enclosing table, so there is no line). */
+static __attribute__((format(printf, 4, 5)))
+int error(struct ctx *c, const struct toml_value *v, const char *key, const char *fmt, ...)
+{
+    int n = v ? snprintf(c->err, c->errsize, "graphene: %s:%d: key '%s': ", c->file, v->line, key)
+              : snprintf(c->err, c->errsize, "graphene: %s: key '%s': ", c->file, key);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < c->errsize)
+        vsnprintf(c->err + n, c->errsize - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static void join(char *out, size_t size, const char *path, const char *key)
+{
+    snprintf(out, size, "%s", path);
+    toml_path_append(out, size, key);
+}
+
+static int expect(struct ctx *c, const struct toml_value *v, const char *key, enum toml_type type)
+{
+    if (v->type == type)
+        return 0;
+    return error(c, v, key, "expected %s, found %s", toml_type_name(type), toml_type_name(v->type));
+}
+
+/* Rejects keys of table v (named path) that are not in allowed. */
+static int check_keys(struct ctx *c, const struct toml_value *v, const char *path,
+                      const char *const *allowed)
+{
+    if (expect(c, v, path, TOML_TABLE))
+        return -1;
+    for (size_t i = 0; i < v->u.tab.len; i++) {
+        const char *const *a = allowed;
+        while (*a && strcmp(*a, v->u.tab.keys[i]))
+            a++;
+        if (!*a) {
+            char key[256];
+            join(key, sizeof(key), path, v->u.tab.keys[i]);
+            return error(c, v->u.tab.vals[i], key, "unknown key");
+        }
+    }
+    return 0;
+}
+
+static int get_string(struct ctx *c, const struct toml_value *v, const char *key, char **out)
+{
+    if (expect(c, v, key, TOML_STRING))
+        return -1;
+    if (strlen(v->u.str.ptr) != v->u.str.len)
+        return error(c, v, key, "string must not contain NUL bytes");
+    if (!(*out = strdup(v->u.str.ptr)))
+        return error(c, v, key, "out of memory");
+    return 0;
+}
+
+/* Normalizes an absolute sandbox path: no empty or "." components, no
+ * trailing slash; ".." is refused rather than interpreted. */
+static int sandbox_path(struct ctx *c, const struct toml_value *v, const char *key, char **out)
+{
+    char *s;
+    if (get_string(c, v, key, &s))
+        return -1;
+    if (s[0] != '/') {
+        free(s);
+        return error(c, v, key, "'%s' is not an absolute path", v->u.str.ptr);
+    }
+    char *w = s + 1;
+    for (char *r = s + 1; *r;) {
+        char *e = strchrnul(r, '/');
+        size_t n = (size_t)(e - r);
+        if (n == 2 && r[0] == '.' && r[1] == '.') {
+            free(s);
+            return error(c, v, key, "'..' is not allowed in '%s'", v->u.str.ptr);
+        }
+        if (n && !(n == 1 && r[0] == '.')) {
+            if (w > s + 1)
+                *w++ = '/';
+            memmove(w, r, n);
+            w += n;
+        }
+        r = *e ? e + 1 : e;
+    }
+    *w = '\0';
+    *out = s;
+    return 0;
+}
+
+static bool path_under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return !strcmp(dir, "/") || (!strncmp(path, dir, n) && (path[n] == '/' || !path[n]));
+}
+
+/* Accepts an integer number of bytes or a string "N", "NK", "NM", "NG". */
+static int get_size(struct ctx *c, const struct toml_value *v, const char *key, uint64_t *out)
+{
+    if (v->type == TOML_INT) {
+        if (v->u.i <= 0)
+            return error(c, v, key, "size must be positive");
+        *out = (uint64_t)v->u.i;
+        return 0;
+    }
+    if (v->type != TOML_STRING)
+        return error(c, v, key, "expected a size (integer or string like \"8M\"), found %s",
+                     toml_type_name(v->type));
+    const char *s = v->u.str.ptr;
+    uint64_t n = 0;
+    bool ok = *s >= '0' && *s <= '9';
+    for (; ok && *s >= '0' && *s <= '9'; s++)
+        ok = !__builtin_mul_overflow(n, 10, &n) && !__builtin_add_overflow(n, (uint64_t)(*s - '0'), &n);
+    int shift = !*s ? 0 : !strcmp(s, "K") ? 10 : !strcmp(s, "M") ? 20 : !strcmp(s, "G") ? 30 : -1;
+    if (!ok || shift < 0 || n == 0 || n > (UINT64_MAX >> shift) || strlen(v->u.str.ptr) != v->u.str.len)
+        return error(c, v, key, "invalid size '%s' (expected a positive number of bytes, "
+                     "optionally with suffix K, M or G, e.g. \"8M\")", v->u.str.ptr);
+    *out = n << shift;
+    return 0;
+}
+
+static int push(char ***list, size_t *n, char *s)
+{
+    char **l = realloc(*list, (*n + 1) * sizeof(*l));
+    if (!l) {
+        free(s);
+        return -1;
+    }
+    *list = l;
+    l[(*n)++] = s;
+    return 0;
+}
+
+static const char *const level_names[] = {
+    [LOG_ERROR] = "error", [LOG_WARNING] = "warning", [LOG_INFO] = "info",
+    [LOG_DEBUG] = "debug", [LOG_TRACE] = "trace",
+};
+
+static int log_level(const char *s)
+{
+    for (int i = 0; i < (int)(sizeof(level_names) / sizeof(*level_names)); i++)
+        if (!strcmp(s, level_names[i]))
+            return i;
+    return -1;
+}
+
+static int parse_libos(struct ctx *c, const struct toml_value *libos, struct manifest *m)
+{
+    static const char *const keys[] = { "entrypoint", NULL };
+    if (libos && check_keys(c, libos, "libos", keys))
+        return -1;
+    const struct toml_value *v = toml_get(libos, "entrypoint");
+    if (!v)
+        return error(c, libos, "libos.entrypoint", "required key is missing");
+    return sandbox_path(c, v, "libos.entrypoint", &m->entrypoint);
+}
+
+static int parse_env(struct ctx *c, const struct toml_value *env, char *const *envp, struct manifest *m)
+{
+    if (expect(c, env, "loader.env", TOML_TABLE))
+        return -1;
+    for (size_t i = 0; i < env->u.tab.len; i++) {
+        const char *name = env->u.tab.keys[i];
+        const struct toml_value *v = env->u.tab.vals[i];
+        char key[256], *s = NULL;
+        join(key, sizeof(key), "loader.env", name);
+        if (!*name || strchr(name, '='))
+            return error(c, v, key, "invalid environment variable name");
+        if (v->type == TOML_TABLE) {
+            static const char *const keys[] = { "passthrough", NULL };
+            const struct toml_value *p = toml_get(v, "passthrough");
+            char pkey[256];
+            join(pkey, sizeof(pkey), key, "passthrough");
+            if (check_keys(c, v, key, keys))
+                return -1;
+            if (!p)
+                return error(c, v, key, "expected a string or { passthrough = true }");
+            if (expect(c, p, pkey, TOML_BOOL))
+                return -1;
+            size_t n = strlen(name);
+            for (char *const *e = envp; p->u.b && *e; e++)
+                if (!strncmp(*e, name, n) && (*e)[n] == '=') {
+                    if (!(s = strdup(*e)))
+                        return error(c, v, key, "out of memory");
+                    break;
+                }
+            if (!s)
+                continue; /* not set in the launcher's environment: the app does not see it */
+        } else {
+            char *val;
+            if (get_string(c, v, key, &val))
+                return -1;
+            int r = asprintf(&s, "%s=%s", name, val);
+            free(val);
+            if (r < 0)
+                return error(c, v, key, "out of memory");
+        }
+        if (push(&m->env, &m->nenv, s))
+            return error(c, v, key, "out of memory");
+    }
+    return 0;
+}
+
+static int parse_loader(struct ctx *c, const struct toml_value *loader, char *const *args, size_t nargs,
+                        char *const *envp, struct manifest *m)
+{
+    static const char *const keys[] = { "argv", "env", "log_level", NULL };
+    if (loader && check_keys(c, loader, "loader", keys))
+        return -1;
+    const struct toml_value *v = toml_get(loader, "log_level");
+    m->log_level = LOG_WARNING;
+    if (v && expect(c, v, "loader.log_level", TOML_STRING))
+        return -1;
+    if (v && (m->log_level = log_level(v->u.str.ptr)) < 0)
+        return error(c, v, "loader.log_level", "expected one of \"error\", \"warning\", \"info\", "
+                     "\"debug\", \"trace\"");
+    if ((v = toml_get(loader, "env")) && parse_env(c, v, envp, m))
+        return -1;
+
+    if (!(v = toml_get(loader, "argv"))) {
+        char *s = strdup(m->entrypoint);
+        if (!s || push(&m->argv, &m->argc, s))
+            return error(c, NULL, "loader.argv", "out of memory");
+        for (size_t i = 0; i < nargs; i++)
+            if (!(s = strdup(args[i])) || push(&m->argv, &m->argc, s))
+                return error(c, NULL, "loader.argv", "out of memory");
+        return 0;
+    }
+    if (expect(c, v, "loader.argv", TOML_ARRAY))
+        return -1;
+    if (!v->u.arr.len)
+        return error(c, v, "loader.argv", "must not be empty (argv[0] is required)");
+    if (nargs)
+        return error(c, v, "loader.argv", "the manifest fixes argv, so arguments after '--' "
+                     "are not allowed");
+    for (size_t i = 0; i < v->u.arr.len; i++) {
+        char key[64], *s;
+        snprintf(key, sizeof(key), "loader.argv[%zu]", i);
+        if (get_string(c, v->u.arr.items[i], key, &s))
+            return -1;
+        if (push(&m->argv, &m->argc, s))
+            return error(c, v, key, "out of memory");
+    }
+    return 0;
+}
+
+static int parse_mount(struct ctx *c, const struct toml_value *v, const char *key, struct mount *mt)
+{
+    static const char *const keys[] = { "type", "path", "uri", NULL };
+    char sub[256];
+    if (check_keys(c, v, key, keys))
+        return -1;
+    const struct toml_value *t = toml_get(v, "type"), *p = toml_get(v, "path"), *u = toml_get(v, "uri");
+    join(sub, sizeof(sub), key, "type");
+    if (t && get_string(c, t, sub, &mt->type))
+        return -1;
+    if (t && strcmp(mt->type, "chroot"))
+        return error(c, t, sub, "unsupported mount type '%s' (only \"chroot\")", mt->type);
+    if (!t && !(mt->type = strdup("chroot")))
+        return error(c, v, sub, "out of memory");
+
+    join(sub, sizeof(sub), key, "path");
+    if (!p)
+        return error(c, v, sub, "required key is missing");
+    if (sandbox_path(c, p, sub, &mt->path))
+        return -1;
+    if (strchr(mt->path, CONFIG_MOUNT_SEP))
+        return error(c, p, sub, "path must not contain the byte 0x1f");
+
+    join(sub, sizeof(sub), key, "uri");
+    char *uri;
+    if (!u)
+        return error(c, v, sub, "required key is missing");
+    if (get_string(c, u, sub, &uri))
+        return -1;
+    if (strncmp(uri, "file:", 5) || !uri[5]) {
+        free(uri);
+        return error(c, u, sub, "'%s' is not a file: uri (expected e.g. \"file:/usr\")", u->u.str.ptr);
+    }
+    char *host = uri + 5, *joined = NULL;
+    if (*host != '/' && asprintf(&joined, "%s/%s", c->dir, host) < 0) {
+        free(uri);
+        return error(c, u, sub, "out of memory");
+    }
+    int r = 0;
+    if (!(mt->uri = realpath(joined ? joined : host, NULL)))
+        r = error(c, u, sub, "host path '%s' is not accessible: %s", joined ? joined : host, strerror(errno));
+    else if (strchr(mt->uri, CONFIG_MOUNT_SEP))
+        r = error(c, u, sub, "host path must not contain the byte 0x1f");
+    free(joined);
+    free(uri);
+    return r;
+}
+
+static int parse_fs(struct ctx *c, const struct toml_value *fs, struct manifest *m)
+{
+    static const char *const keys[] = { "mounts", "start_dir", NULL };
+    if (fs && check_keys(c, fs, "fs", keys))
+        return -1;
+    const struct toml_value *v = toml_get(fs, "start_dir");
+    if (v && sandbox_path(c, v, "fs.start_dir", &m->start_dir))
+        return -1;
+    if (!v && !(m->start_dir = strdup("/")))
+        return error(c, NULL, "fs.start_dir", "out of memory");
+
+    const struct toml_value *mounts = toml_get(fs, "mounts");
+    if (!mounts)
+        return 0;
+    if (expect(c, mounts, "fs.mounts", TOML_ARRAY))
+        return -1;
+    if (!(m->mounts = calloc(mounts->u.arr.len + 1, sizeof(*m->mounts))))
+        return error(c, mounts, "fs.mounts", "out of memory");
+    for (size_t i = 0; i < mounts->u.arr.len; i++) {
+        const struct toml_value *mv = mounts->u.arr.items[i];
+        char key[64];
+        snprintf(key, sizeof(key), "fs.mounts[%zu]", i);
+        m->nmounts++; /* counted first so manifest_free() sees partial entries */
+        if (parse_mount(c, mv, key, &m->mounts[i]))
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(m->mounts[j].path, m->mounts[i].path)) {
+                strcat(key, ".path");
+                return error(c, toml_get(mv, "path"), key, "duplicate mount path '%s' (also fs.mounts[%zu])",
+                             m->mounts[i].path, j);
+            }
+    }
+    return 0;
+}
+
+static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifest *m)
+{
+    static const char *const keys[] = { "stack", "brk", NULL };
+    static const char *const stack_keys[] = { "size", NULL };
+    static const char *const brk_keys[] = { "max_size", NULL };
+    m->stack_size = 8ull << 20;
+    m->brk_max = 256ull << 20;
+    if (!sys)
+        return 0;
+    if (check_keys(c, sys, "sys", keys))
+        return -1;
+    const struct toml_value *stack = toml_get(sys, "stack"), *brk = toml_get(sys, "brk"), *v;
+    if (stack && check_keys(c, stack, "sys.stack", stack_keys))
+        return -1;
+    if (brk && check_keys(c, brk, "sys.brk", brk_keys))
+        return -1;
+    if ((v = toml_get(stack, "size")) && get_size(c, v, "sys.stack.size", &m->stack_size))
+        return -1;
+    if ((v = toml_get(brk, "max_size")) && get_size(c, v, "sys.brk.max_size", &m->brk_max))
+        return -1;
+    return 0;
+}
+
+static int validate(struct ctx *c, const struct toml_value *root, char *const *args, size_t nargs,
+                    char *const *envp, struct manifest *m)
+{
+    static const char *const keys[] = { "libos", "loader", "fs", "sys", NULL };
+    if (check_keys(c, root, "", keys) ||
+        parse_libos(c, toml_get(root, "libos"), m) ||
+        parse_fs(c, toml_get(root, "fs"), m) ||
+        parse_loader(c, toml_get(root, "loader"), args, nargs, envp, m) ||
+        parse_sys(c, toml_get(root, "sys"), m))
+        return -1;
+
+    const struct toml_value *ep = toml_get(toml_get(root, "libos"), "entrypoint");
+    bool covered = false;
+    for (size_t i = 0; i < m->nmounts; i++)
+        covered = covered || path_under(m->entrypoint, m->mounts[i].path);
+    if (!covered)
+        return error(c, ep, "libos.entrypoint", "'%s' is not inside any fs.mounts path", m->entrypoint);
+
+    for (char *const *e = envp; *e; e++)
+        if (!strncmp(*e, "GRAPHENE_LOG=", 13) && (m->log_level = log_level(*e + 13)) < 0) {
+            snprintf(c->err, c->errsize, "graphene: GRAPHENE_LOG: unknown log level '%s' "
+                     "(expected error, warning, info, debug or trace)", *e + 13);
+            return -1;
+        }
+    return 0;
+}
+
+int manifest_parse(const char *text, size_t len, const char *file, char *const *args, size_t nargs,
+                   char *const *envp, struct manifest *m, char *err, size_t errsize)
+{
+    struct ctx c = { .file = file, .err = err, .errsize = errsize };
+    memset(m, 0, sizeof(*m));
+    struct toml_error te;
+    struct toml_doc *doc = toml_parse(text, len, &te);
+    if (!doc) {
+        int n = snprintf(err, errsize, "graphene: %s:%d:%d: ", file, te.line, te.col);
+        if (te.key[0] && n >= 0 && (size_t)n < errsize)
+            n += snprintf(err + n, errsize - (size_t)n, "key '%s': ", te.key);
+        if (n >= 0 && (size_t)n < errsize)
+            snprintf(err + n, errsize - (size_t)n, "%s", te.msg);
+        return -1;
+    }
+    /* The directory for relative uris is that of the manifest, symlinks
+     * resolved like the uris themselves. */
+    char *abs = realpath(file, NULL);
+    m->file = abs ? abs : strdup(file);
+    c.dir = m->file ? strdup(m->file) : NULL;
+    int r = -1;
+    if (!c.dir)
+        snprintf(err, errsize, "graphene: %s: out of memory", file);
+    else {
+        char *slash = strrchr(c.dir, '/');
+        if (slash)
+            slash[slash == c.dir] = '\0'; /* "/m.toml" lives in "/" */
+        else
+            strcpy(c.dir, ".");
+        r = validate(&c, toml_root(doc), args, nargs, envp, m);
+    }
+    free(c.dir);
+    toml_free(doc);
+    if (r)
+        manifest_free(m);
+    return r;
+}
+
+int manifest_load(const char *file, char *const *args, size_t nargs, char *const *envp,
+                  struct manifest *m, char *err, size_t errsize)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        snprintf(err, errsize, "graphene: %s: %s", file, strerror(errno));
+        return -1;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0, n;
+    do {
+        char *t = len == cap ? realloc(text, cap = cap * 2 + 4096) : text;
+        if (!t) {
+            free(text);
+            fclose(f);
+            snprintf(err, errsize, "graphene: %s: out of memory", file);
+            return -1;
+        }
+        text = t;
+        n = fread(text + len, 1, cap - len, f);
+        len += n;
+    } while (n);
+    int bad = ferror(f) ? errno : 0;
+    fclose(f);
+    int r = bad ? (snprintf(err, errsize, "graphene: %s: %s", file, strerror(bad)), -1)
+                : manifest_parse(text, len, file, args, nargs, envp, m, err, errsize);
+    free(text);
+    return r;
+}
+
+void manifest_free(struct manifest *m)
+{
+    for (size_t i = 0; i < m->argc; i++)
+        free(m->argv[i]);
+    for (size_t i = 0; i < m->nenv; i++)
+        free(m->env[i]);
+    for (size_t i = 0; i < m->nmounts; i++) {
+        free(m->mounts[i].type);
+        free(m->mounts[i].path);
+        free(m->mounts[i].uri);
+    }
+    free(m->argv);
+    free(m->env);
+    free(m->mounts);
+    free(m->file);
+    free(m->entrypoint);
+    free(m->start_dir);
+    memset(m, 0, sizeof(*m));
+}
+
+char *manifest_blob(const struct manifest *m, size_t *len)
+{
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    if (!f)
+        return NULL;
+    /* each record ends with its NUL terminator, written explicitly */
+    fprintf(f, "version=%d%c", CONFIG_BLOB_VERSION, 0);
+    fprintf(f, "log_level=%d%c", m->log_level, 0);
+    fprintf(f, "entrypoint=%s%c", m->entrypoint, 0);
+    fprintf(f, "start_dir=%s%c", m->start_dir, 0);
+    fprintf(f, "stack_size=%llu%c", (unsigned long long)m->stack_size, 0);
+    fprintf(f, "brk_max=%llu%c", (unsigned long long)m->brk_max, 0);
+    fprintf(f, "manifest=%s%c", m->file, 0);
+    for (size_t i = 0; i < m->argc; i++)
+        fprintf(f, "arg=%s%c", m->argv[i], 0);
+    for (size_t i = 0; i < m->nenv; i++)
+        fprintf(f, "env=%s%c", m->env[i], 0);
+    for (size_t i = 0; i < m->nmounts; i++)
+        fprintf(f, "mount=%s%c%s%c%s%c", m->mounts[i].type, CONFIG_MOUNT_SEP, m->mounts[i].path,
+                CONFIG_MOUNT_SEP, m->mounts[i].uri, 0);
+    if (fclose(f)) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}

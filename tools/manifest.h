@@ -1,0 +1,45 @@
+/* The Graphene manifest: validation of the TOML document into a struct and
+ * serialization into the config blob the libos reads (libos/config_blob.h). */
+#ifndef GRAPHENE_MANIFEST_H
+#define GRAPHENE_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mount {
+    char *type;     /* "chroot" */
+    char *path;     /* sandbox path: absolute, normalized */
+    char *uri;      /* host path: absolute, symlinks resolved, "file:" stripped */
+};
+
+struct manifest {
+    char *file;             /* absolute host path of the manifest */
+    char *entrypoint;       /* sandbox path */
+    int log_level;          /* enum log_level */
+    char *start_dir;        /* sandbox path */
+    uint64_t stack_size, brk_max;
+    char **argv;            /* argc strings, argv[0] first */
+    size_t argc;
+    char **env;             /* nenv strings "NAME=VALUE", the app's whole environment */
+    size_t nenv;
+    struct mount *mounts;
+    size_t nmounts;
+};
+
+/* Validates manifest text read from file (as named on the command line).
+ * args are the command-line arguments after "--"; envp is the launcher's
+ * environment (for passthrough variables and GRAPHENE_LOG). On error returns
+ * -1 with one complete line "graphene: FILE:LINE: key 'K': reason" in err,
+ * and *m holds nothing to free. */
+int manifest_parse(const char *text, size_t len, const char *file, char *const *args, size_t nargs,
+                   char *const *envp, struct manifest *m, char *err, size_t errsize);
+/* Reads file and calls manifest_parse. */
+int manifest_load(const char *file, char *const *args, size_t nargs, char *const *envp,
+                  struct manifest *m, char *err, size_t errsize);
+void manifest_free(struct manifest *m);
+
+/* Serializes into the config blob; returns a malloc'd buffer of *len bytes,
+ * or NULL when out of memory. */
+char *manifest_blob(const struct manifest *m, size_t *len);
+
+#endif
