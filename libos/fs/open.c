@@ -22,9 +22,14 @@ static long open_virtual(struct resolved *r, int flags)
 	case VN_DIR: {
 		if ((flags & O_ACCMODE) != O_RDONLY)
 			return -EISDIR;
+		/* the placeholder first, so that /proc/self/fd lists itself */
 		struct dirlist dl = { 0 };
-		int e = vfs_list(r->path, &dl);
-		fd = e < 0 ? e : host(__NR_memfd_create, "graphene-dir", flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
+		fd = host(__NR_memfd_create, "graphene-dir", flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
+		int e = fd < 0 ? 0 : vfs_list(r->path, &dl);
+		if (e < 0) {
+			host_close(fd);
+			fd = e;
+		}
 		fd = fd_install(fd, FD_VDIR, r->path, &dl);
 		dirlist_free(&dl);
 		return fd;

@@ -50,6 +50,10 @@ FD_PASSTHROUGH(fchown)
 FD_PASSTHROUGH(fstatfs)
 FD_PASSTHROUGH(timerfd_settime)
 FD_PASSTHROUGH(timerfd_gettime)
+FD_PASSTHROUGH(fgetxattr)
+FD_PASSTHROUGH(flistxattr)
+FD_PASSTHROUGH(fsetxattr)
+FD_PASSTHROUGH(fremovexattr)
 
 SYS(sync)
 {

@@ -595,3 +595,32 @@ SYS(umask)
 	unlock(&proc.lock);
 	return old;
 }
+
+/* Extended attributes by path: the sandbox's files have none (-EOPNOTSUPP,
+ * which ls, cp and tar take as "no ACLs, no labels"); a missing path still
+ * fails like one. Through an app fd they are the host's (sys/fd.c). */
+static long xattr_path(const char *upath, bool follow)
+{
+	struct resolved r;
+	int e = fs_resolve(AT_FDCWD, upath, follow ? RES_FOLLOW : 0, &r);
+	if (e < 0)
+		return e;
+	e = r.virt || r.exists ? -EOPNOTSUPP : -ENOENT;
+	fs_release(&r);
+	return e;
+}
+
+#define XATTR_PATH(name, follow)                                    \
+	SYS(name)                                                   \
+	{                                                           \
+		return xattr_path(SYSCALL_ARG(0, const char *), follow); \
+	}
+
+XATTR_PATH(getxattr, true)
+XATTR_PATH(lgetxattr, false)
+XATTR_PATH(listxattr, true)
+XATTR_PATH(llistxattr, false)
+XATTR_PATH(setxattr, true)
+XATTR_PATH(lsetxattr, false)
+XATTR_PATH(removexattr, true)
+XATTR_PATH(lremovexattr, false)
