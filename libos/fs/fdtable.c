@@ -198,3 +198,26 @@ long fd_vdir_seek(int fd, long off, int whence)
 	unlock(&fd_lock);
 	return ret;
 }
+
+/* execve inside the libos replaces the program but not the host process, so
+ * the kernel's close-on-exec never happens: do it for the app's fds. */
+void fd_close_on_exec(void)
+{
+	long dir = host(__NR_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return;
+	char buf[4096];
+	long n;
+	while ((n = host(__NR_getdents64, dir, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			unsigned short reclen;
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			uint64_t fd;
+			if (parse_u64(buf + off + 19, &fd) && fd_app_valid((long)fd) &&
+			    host(__NR_fcntl, fd, F_GETFD) == FD_CLOEXEC && host_close((int)fd) == 0)
+				fd_forget_range((int)fd, (int)fd);
+			off += reclen;
+		}
+	}
+	host_close(dir);
+}
