@@ -199,25 +199,39 @@ long fd_vdir_seek(int fd, long off, int whence)
 	return ret;
 }
 
-/* execve inside the libos replaces the program but not the host process, so
- * the kernel's close-on-exec never happens: do it for the app's fds. */
-void fd_close_on_exec(void)
+int fd_foreach_open(int (*fn)(int fd, void *arg), void *arg)
 {
 	long dir = host(__NR_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
-		return;
+		return (int)dir;
 	char buf[4096];
 	long n;
-	while ((n = host(__NR_getdents64, dir, buf, sizeof(buf))) > 0) {
-		for (long off = 0; off < n;) {
+	int r = 0;
+	while (!r && (n = host(__NR_getdents64, dir, buf, sizeof(buf))) > 0) {
+		for (long off = 0; !r && off < n;) {
 			unsigned short reclen;
-			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			memcpy(&reclen, buf + off + 16, sizeof(reclen)); /* linux_dirent64.d_reclen */
 			uint64_t fd;
-			if (parse_u64(buf + off + 19, &fd) && fd_app_valid((long)fd) &&
-			    host(__NR_fcntl, fd, F_GETFD) == FD_CLOEXEC && host_close((int)fd) == 0)
-				fd_forget_range((int)fd, (int)fd);
+			if (parse_u64(buf + off + 19 /* d_name */, &fd) && fd_app_valid((long)fd))
+				r = fn((int)fd, arg);
 			off += reclen;
 		}
 	}
 	host_close(dir);
+	return r;
+}
+
+static int close_if_cloexec(int fd, void *arg)
+{
+	(void)arg;
+	if (host(__NR_fcntl, fd, F_GETFD) == FD_CLOEXEC && host_close(fd) == 0)
+		fd_forget_range(fd, fd);
+	return 0;
+}
+
+/* execve inside the libos replaces the program but not the host process, so
+ * the kernel's close-on-exec never happens: do it for the app's fds. */
+void fd_close_on_exec(void)
+{
+	fd_foreach_open(close_if_cloexec, NULL);
 }

@@ -183,31 +183,24 @@ int procfs_lookup(const char *rel, struct vnode *vn)
 	return -ENOENT;
 }
 
+struct fd_lister {
+	const char *dir;
+	struct dirlist *dl;
+};
+
+static int list_fd(int fd, void *arg)
+{
+	struct fd_lister *l = arg;
+	char name[16], path[SANDBOX_PATH_MAX];
+	snprintf(name, sizeof(name), "%d", fd);
+	snprintf(path, sizeof(path), "%s/%s", l->dir, name);
+	return dirlist_add(l->dl, name, 10 /* DT_LNK */, vfs_ino(path));
+}
+
 static int list_fds(const char *dir, struct dirlist *dl)
 {
-	long hfd = host(__NR_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (hfd < 0)
-		return (int)hfd;
-	char buf[4096], path[64];
-	long n;
-	int r = 0;
-	while (!r && (n = host(__NR_getdents64, hfd, buf, sizeof(buf))) > 0) {
-		for (long off = 0; off < n;) {
-			const char *name = buf + off + 19; /* d_name in linux_dirent64 */
-			unsigned short reclen;
-			memcpy(&reclen, buf + off + 16, sizeof(reclen));
-			off += reclen;
-			uint64_t fd;
-			if (!parse_u64(name, &fd) || fd >= (uint64_t)libos_fd_base || fd == (uint64_t)hfd)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, name);
-			r = dirlist_add(dl, name, 10 /* DT_LNK */, vfs_ino(path));
-			if (r)
-				break;
-		}
-	}
-	host_close(hfd);
-	return r;
+	struct fd_lister l = { dir, dl };
+	return fd_foreach_open(list_fd, &l);
 }
 
 int procfs_list(const char *rel, struct dirlist *dl)

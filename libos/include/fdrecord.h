@@ -18,6 +18,9 @@ enum fd_kind {
  * NULL; list is taken over for FD_VDIR) and returns it. Errors pass
  * through; an fd the host placed in the libos's range is closed: -EMFILE. */
 long fd_install(long fd, enum fd_kind kind, const char *path, struct dirlist *list);
+/* Calls fn for each open app fd (as the host lists them) until it returns
+ * nonzero; returns that value, or -errno. */
+int fd_foreach_open(int (*fn)(int fd, void *arg), void *arg);
 /* Closes the app fds marked close-on-exec (for execve). */
 void fd_close_on_exec(void);
 /* Records of fds closed by the app / made by dup2-style calls. */
