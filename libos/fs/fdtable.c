@@ -212,7 +212,8 @@ int fd_foreach_open(int (*fn)(int fd, void *arg), void *arg)
 			unsigned short reclen;
 			memcpy(&reclen, buf + off + 16, sizeof(reclen)); /* linux_dirent64.d_reclen */
 			uint64_t fd;
-			if (parse_u64(buf + off + 19 /* d_name */, &fd) && fd_app_valid((long)fd))
+			if (parse_u64(buf + off + 19 /* d_name */, &fd) && fd_app_valid((long)fd) &&
+			    fd != (uint64_t)dir)
 				r = fn((int)fd, arg);
 			off += reclen;
 		}
