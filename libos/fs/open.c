@@ -68,11 +68,13 @@ long fs_host_open(const struct resolved *r, int flags, int mode)
 		                        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
 		fd = host(__NR_openat2, r->dirfd, r->name, &how, sizeof(how));
 	} else {
-		/* a mount point itself: reopen the root through its O_PATH fd */
+		/* a mount point itself: reopen the root through its O_PATH fd's
+		 * magic link, which O_NOFOLLOW would stop at (the root itself is
+		 * never a symlink) */
 		char link[32];
 		int dirfd;
 		const char *name = fs_at(r, link, &dirfd, NULL);
-		fd = host(__NR_openat, dirfd, name, flags, mode);
+		fd = host(__NR_openat, dirfd, name, flags & ~O_NOFOLLOW, mode);
 	}
 	return fd == -EXDEV ? -ENOENT : fd;
 }

@@ -225,9 +225,9 @@ int procfs_list(const char *rel, struct dirlist *dl)
 		snprintf(path, sizeof(path), "/proc%s/%s", *rel ? abs : "", name);
 		r = dirlist_add_once(dl, name, dir ? 4 : 8 /* DT_REG */, vfs_ino(path));
 	}
-	if (r || !*rel)
-		return r;
 	const char *slash = strchr(rel, '/');
+	if (r || !*rel || !is_our_pid(rel, slash ? (size_t)(slash - rel) : strlen(rel)))
+		return r;
 	if (!slash) { /* /proc/<pid> */
 		static const char *const dirs[] = { "fd" };
 		const struct { const char *const *names; size_t n; unsigned char type; } groups[] = {
