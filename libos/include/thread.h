@@ -25,6 +25,8 @@ struct thread {
 	siginfo_t pending_info[NSIG_APP];
 	stack_t app_altstack;    /* the app's sigaltstack (virtual) */
 	int *clear_child_tid;
+	void *rseq; /* the app's registered rseq area, unregistered at exit */
+	uint32_t rseq_len, rseq_sig;
 	void *robust_list;
 	size_t robust_len;
 	/* Set by sigsuspend/ppoll/pselect/epoll_pwait: the mask to restore after
