@@ -1,5 +1,5 @@
 #!/bin/bash
-# Differential tests: bash, python3 and perl running real scripts.
+# Differential tests: bash, python3, perl and make running real scripts.
 . "$(dirname "$0")/lib.sh"
 diff_setup
 
@@ -58,4 +58,26 @@ open($f, "<", "p.txt") or die; my @l = grep { /5/ } <$f>; close $f;
 print scalar(@l), " ", join("", @l);
 (my $s = "Hello World") =~ s/(\w+)/\u\L$1/g; print "$s\n";'
 diff_run -s 9 -- /usr/bin/perl -e 'print "x\n"; exit 9'
+
+# make: parses a Makefile, runs recipes through /bin/sh (fork+exec+wait),
+# decides what is up to date from mtimes.
+make_project() {
+    printf 'int x;\n' >"$SCRATCH/a.src"
+    printf 'int y;\n' >"$SCRATCH/b.src"
+    cat >"$SCRATCH/Makefile" <<'MK'
+OBJS := a.obj b.obj
+all: out.bin
+	@echo "built $$(cat out.bin | wc -l) lines"
+out.bin: $(OBJS)
+	cat $^ > $@
+%.obj: %.src
+	sed 's/int/long/' $< > $@
+clean:
+	rm -f *.obj out.bin
+.PHONY: all clean
+MK
+}
+diff_run -n "make -j2: pattern rules, recipes via sh" -p make_project -- /usr/bin/make -s -j2 all
+diff_run -n "make: -n dry run" -p make_project -- /usr/bin/make -n all
+diff_run -s 2 -p make_project -- /usr/bin/make no-such-target
 done_testing
