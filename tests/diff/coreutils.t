@@ -38,7 +38,9 @@ diff_run -- /usr/bin/date -d '2020-02-29 12:34:56' '+%s %A %j'
 diff_run -p make_files -- /usr/bin/head -n 3 numbers.txt
 diff_run -p make_files -- /usr/bin/tail -n 2 fruit.txt
 diff_run -p make_files -- /usr/bin/cp -r dir dir2
-diff_run -p make_files -- /usr/bin/env
+# The app must see exactly the manifest's variables (order aside).
+diff_run -- /usr/bin/printenv PATH LC_ALL TZ
+diff_run -n "environment has nothing else" -- /usr/bin/python3 -c 'import os; print(sorted(os.environ))'
 diff_run -- /usr/bin/uname -s
 diff_run -- /usr/bin/readlink -f /proc/self/fd/0
 done_testing
