@@ -44,8 +44,20 @@ BENCH_SCRIPTS += tests/bench/libos_bench.sh
 
 TEST_SCRIPTS = $(sort $(wildcard tests/*/*.t))
 
-test: deps all $(TEST_DEPS)
+# test, bench and run first install missing packages, then re-enter make so
+# that pkg-config answers for the freshly installed libraries.
+.PHONY: check run-bench run-demo
+test: deps
+	@$(MAKE) --no-print-directory check
+check: all $(TEST_DEPS)
 	prove -f $(TEST_SCRIPTS)
 
-bench: all $(TEST_DEPS)
+bench: deps
+	@$(MAKE) --no-print-directory run-bench
+run-bench: all $(TEST_DEPS)
 	@for b in $(BENCH_SCRIPTS); do bash $$b || exit 1; done
+
+run: deps
+	@$(MAKE) --no-print-directory run-demo
+run-demo: all
+	bin/graphene run manifests/demo.toml
