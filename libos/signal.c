@@ -9,8 +9,8 @@
  * app-visible frame laid out as the kernel would; the app's restorer then
  * traps rt_sigreturn back into the libos.
  *
- * Pending sets are bitmasks changed with atomics only, because the host
- * handlers that record signals may interrupt libos code holding any lock. */
+ * Pending signals are kept in sigqueue.c, which host handlers may use at any
+ * moment. */
 #include <asm/errno.h>
 #include <asm/sigcontext.h>
 #include <asm/signal.h>
@@ -55,8 +55,7 @@ struct rt_sigframe {
 
 static uint64_t pending_of(struct thread *t)
 {
-	return __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) |
-	       __atomic_load_n(&proc.pending, __ATOMIC_ACQUIRE);
+	return sigq_bits(&t->sigq) | sigq_bits(&proc.sigq);
 }
 
 bool sig_pending_deliverable(struct thread *t)
@@ -69,12 +68,6 @@ void sig_set_wait_mask(struct thread *t, sigset64_t mask)
 	t->saved_mask = t->sigmask;
 	t->has_saved_mask = true;
 	t->sigmask = mask & ~UNBLOCKABLE;
-}
-
-static void record(uint64_t *set, siginfo_t *infos, int sig, const siginfo_t *info)
-{
-	infos[sig - 1] = *info;
-	__atomic_or_fetch(set, SIGBIT(sig), __ATOMIC_RELEASE);
 }
 
 static void kick(struct thread *t)
@@ -116,10 +109,10 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 	if (proc.sigactions[sig].handler == 1 /* SIG_IGN */ ||
 	    (proc.sigactions[sig].handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig))))
 		return 0;
-	if (target) {
-		record(&target->pending, target->pending_info, sig, &si);
-	} else {
-		record(&proc.pending, proc.pending_info, sig, &si);
+	int r = sigq_add(target ? &target->sigq : &proc.sigq, sig, &si);
+	if (r < 0)
+		return r;
+	if (!target) {
 		struct pick p = { sig, NULL };
 		if (current()->sigmask & SIGBIT(sig))
 			thread_foreach(pick_unblocked, &p);
@@ -133,19 +126,8 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 /* Takes the lowest pending unblocked signal, thread-directed first. */
 static int dequeue(struct thread *t, uint64_t allowed, siginfo_t *info)
 {
-	for (;;) {
-		uint64_t tp = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & allowed;
-		uint64_t pp = __atomic_load_n(&proc.pending, __ATOMIC_ACQUIRE) & allowed;
-		uint64_t *set = tp ? &t->pending : &proc.pending;
-		siginfo_t *infos = tp ? t->pending_info : proc.pending_info;
-		uint64_t bits = tp ? tp : pp;
-		if (!bits)
-			return 0;
-		int sig = __builtin_ctzll(bits) + 1;
-		*info = infos[sig - 1];
-		if (__atomic_fetch_and(set, ~SIGBIT(sig), __ATOMIC_ACQ_REL) & SIGBIT(sig))
-			return sig;
-	}
+	int sig = sigq_take(&t->sigq, allowed, info);
+	return sig ? sig : sigq_take(&proc.sigq, allowed, info);
 }
 
 int sig_dequeue(struct thread *t, uint64_t set, siginfo_t *info)

@@ -3,10 +3,61 @@
 # the summary. Component fragments append build prerequisites of their tests
 # to TEST_DEPS and benchmark scripts (tests/bench/*.sh style) to BENCH_SCRIPTS.
 
+# --- C test programs (tests/progs) -------------------------------------------
+# Every tests/progs/*.c becomes build/tests/progs/<name> (dynamically linked);
+# a few are also linked -static (<name>-static) because a static binary
+# starts without ld.so and takes a different path through the libos loader.
+# The differential suite runs every t_* binary; escape, hello and
+# bench_getppid are driven by escape.t and tests/bench/libos_bench.sh.
+TPROG_DIR     := $(BUILD)/tests/progs
+TPROG_SRCS    := $(wildcard tests/progs/*.c)
+TPROG_DYN     := $(patsubst tests/progs/%.c,$(TPROG_DIR)/%,$(TPROG_SRCS))
+TPROG_STATIC  := $(addprefix $(TPROG_DIR)/,t_threads-static t_signals-static t_sigsegv-static hello-static)
+TBENCH_RUNTIME := $(BUILD)/tests/bench/runtime
+
+TDEP_DIR      := $(BUILD)/tests/deps
+
+# Dependency files go to their own dir: the progs dir is mounted into the
+# sandbox and the diff suite runs every t_* file in it.
+$(TPROG_DIR)/%: tests/progs/%.c | $(TPROG_DIR) $(TDEP_DIR)
+	$(CC) $(HOSTCFLAGS) -pthread -o $@ $< -MF $(TDEP_DIR)/$(@F).d
+
+$(TPROG_DIR)/%-static: tests/progs/%.c | $(TPROG_DIR) $(TDEP_DIR)
+	$(CC) $(HOSTCFLAGS) -pthread -static -o $@ $< -MF $(TDEP_DIR)/$(@F).d
+
+$(TBENCH_RUNTIME): tests/bench/runtime.c | $(BUILD)/tests/bench $(TDEP_DIR)
+	$(CC) $(HOSTCFLAGS) -o $@ $< -MF $(TDEP_DIR)/$(@F).d
+
+$(TPROG_DIR) $(BUILD)/tests/bench $(TDEP_DIR):
+	mkdir -p $@
+
+.PHONY: test-progs
+test-progs: $(TPROG_DYN) $(TPROG_STATIC) $(TBENCH_RUNTIME)
+
+TEST_DEPS += $(TPROG_DYN) $(TPROG_STATIC) $(TBENCH_RUNTIME)
+BENCH_SCRIPTS += tests/bench/libos_bench.sh
+
+-include $(wildcard $(TDEP_DIR)/*.d)
+
+# The rules below expand TEST_DEPS when they are read, so the additions above
+# must come first.
+
 TEST_SCRIPTS = $(sort $(wildcard tests/*/*.t))
 
-test: deps all $(TEST_DEPS)
+# test, bench and run first install missing packages, then re-enter make so
+# that pkg-config answers for the freshly installed libraries.
+.PHONY: check run-bench run-demo
+test: deps
+	@$(MAKE) --no-print-directory check
+check: all $(TEST_DEPS)
 	prove -f $(TEST_SCRIPTS)
 
-bench: all $(TEST_DEPS)
+bench: deps
+	@$(MAKE) --no-print-directory run-bench
+run-bench: all $(TEST_DEPS)
 	@for b in $(BENCH_SCRIPTS); do bash $$b || exit 1; done
+
+run: deps
+	@$(MAKE) --no-print-directory run-demo
+run-demo: all
+	bin/graphene run manifests/demo.toml

@@ -23,8 +23,7 @@ struct process {
 	size_t cmdline_len;
 	uintptr_t brk_start, brk_cur, brk_max;
 	struct app_sigaction sigactions[NSIG_APP + 1];
-	sigset64_t pending; /* process-directed app signals */
-	siginfo_t pending_info[NSIG_APP];
+	struct sigqueue sigq; /* process-directed app signals */
 	int umask;
 	/* auxv items the libos passes on from its own start-up */
 	uintptr_t vdso, hwcap, hwcap2, minsigstksz;

@@ -3,11 +3,11 @@
 #define LIBOS_THREAD_H
 
 #include "ktypes.h"
+#include "sigqueue.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define NSIG_APP 64
 #define LIBOS_STACK_SIZE (256 * 1024)
 
 typedef uint64_t sigset64_t;
@@ -21,10 +21,11 @@ struct thread {
 	int host_alive;
 	char *libos_stack;       /* the host sigaltstack; all emulation runs here */
 	sigset64_t sigmask;      /* the app's blocked signals */
-	sigset64_t pending;      /* thread-directed app signals */
-	siginfo_t pending_info[NSIG_APP];
+	struct sigqueue sigq;    /* thread-directed app signals */
 	stack_t app_altstack;    /* the app's sigaltstack (virtual) */
 	int *clear_child_tid;
+	void *rseq; /* the app's registered rseq area, unregistered at exit */
+	uint32_t rseq_len, rseq_sig;
 	void *robust_list;
 	size_t robust_len;
 	/* Set by sigsuspend/ppoll/pselect/epoll_pwait: the mask to restore after

@@ -100,8 +100,19 @@ SYS(sched_get_priority_min) { return host(__NR_sched_get_priority_min, c->a[0]);
 SYS(getpriority) { return host(__NR_getpriority, c->a[0], 0); }
 SYS(setpriority) { return host(__NR_setpriority, c->a[0], 0, c->a[2]); }
 SYS(membarrier) { return host(__NR_membarrier, c->a[0], c->a[1], c->a[2]); }
-/* rseq is per host thread and names no host resource: the kernel keeps it. */
-SYS(rseq) { return host(__NR_rseq, c->a[0], c->a[1], c->a[2], c->a[3]); }
+/* rseq is per host thread and names no host resource: the kernel keeps it.
+ * The libos remembers it to unregister it at thread exit (see sys_exit). */
+SYS(rseq)
+{
+	long r = host(__NR_rseq, c->a[0], c->a[1], c->a[2], c->a[3]);
+	if (r == 0) {
+		bool unreg = c->a[2] & 1; /* RSEQ_FLAG_UNREGISTER */
+		c->t->rseq = unreg ? NULL : (void *)c->a[0];
+		c->t->rseq_len = (uint32_t)c->a[1];
+		c->t->rseq_sig = (uint32_t)c->a[3];
+	}
+	return r;
+}
 
 SYS(prlimit64)
 {

@@ -40,8 +40,8 @@ SYS(rt_sigaction)
 		s->mask = act->mask & ~UNBLOCKABLE;
 		/* Setting SIG_IGN discards what is pending, as on Linux. */
 		if (s->handler == 1) {
-			__atomic_and_fetch(&proc.pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
-			__atomic_and_fetch(&c->t->pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+			sigq_discard(&proc.sigq, sig);
+			sigq_discard(&c->t->sigq, sig);
 		}
 	}
 	unlock(&proc.lock);
@@ -138,7 +138,7 @@ SYS(rt_sigpending)
 	uint64_t *set = (void *)c->a[0];
 	if ((unsigned long)c->a[1] > sizeof(uint64_t))
 		return -EINVAL;
-	*set = (c->t->pending | proc.pending) & c->t->sigmask;
+	*set = (sigq_bits(&c->t->sigq) | sigq_bits(&proc.sigq)) & c->t->sigmask;
 	return 0;
 }
 

@@ -105,7 +105,13 @@ SYS(exit)
 	struct thread *t = c->t;
 	if (thread_count() == 1)
 		host_exit_group((int)(c->a[0] & 0xff));
-	/* Linux clears the app's tid word and wakes joiners at thread exit. */
+	/* Linux clears the app's tid word and wakes joiners at thread exit,
+	 * after it let go of the thread's memory. A woken joiner may free the
+	 * thread's stack at once, so first make the kernel forget the rseq
+	 * area and robust list that live there. */
+	if (t->rseq)
+		host(__NR_rseq, t->rseq, t->rseq_len, 1 /* RSEQ_FLAG_UNREGISTER */, t->rseq_sig);
+	host(__NR_set_robust_list, NULL, 24 /* sizeof(struct robust_list_head) */);
 	if (t->clear_child_tid) {
 		__atomic_store_n(t->clear_child_tid, 0, __ATOMIC_RELEASE);
 		host_futex(t->clear_child_tid, FUTEX_WAKE, 1, NULL, NULL, 0);

@@ -1,0 +1,33 @@
+/* Pending app signals: one queue per thread and one per process. Standard
+ * signals coalesce (one slot each); real-time signals queue in order, from a
+ * fixed pool, since host signal handlers may add to a queue at any moment
+ * and must not allocate. `bits` is the summary read without the lock. */
+#ifndef LIBOS_SIGQUEUE_H
+#define LIBOS_SIGQUEUE_H
+
+#include "ktypes.h"
+#include <stdint.h>
+
+#define SIGRT_FIRST 32
+#define NSIG_APP 64
+
+struct sigq_node;
+
+struct sigqueue {
+	uint64_t bits;
+	siginfo_t std[SIGRT_FIRST - 1];
+	struct sigq_node *rt_head[NSIG_APP - SIGRT_FIRST + 1], *rt_tail[NSIG_APP - SIGRT_FIRST + 1];
+};
+
+/* Adds a signal; -EAGAIN when the real-time pool is exhausted. */
+int sigq_add(struct sigqueue *q, int sig, const siginfo_t *info);
+/* Removes the lowest signal of `allowed` from q; 0 if none. */
+int sigq_take(struct sigqueue *q, uint64_t allowed, siginfo_t *info);
+/* Drops every queued instance of sig (SIG_IGN discards pending signals). */
+void sigq_discard(struct sigqueue *q, int sig);
+static inline uint64_t sigq_bits(const struct sigqueue *q)
+{
+	return __atomic_load_n(&q->bits, __ATOMIC_ACQUIRE);
+}
+
+#endif

@@ -1,0 +1,113 @@
+/* Signal queues. One spinlock guards all of them; it is only taken with the
+ * host's async signals blocked, so a host handler on the same thread can
+ * never find it held. */
+#include <asm/errno.h>
+#include "host/host.h"
+#include "rt.h"
+#include "sigqueue.h"
+
+#define SIGBIT(sig) (1ULL << ((sig) - 1))
+#define POOL_SIZE 512 /* queued real-time signals per picoprocess (RLIMIT_SIGPENDING) */
+/* Async signals: everything but the synchronous faults and SIGSYS. */
+#define ASYNC_MASK (~(SIGBIT(4) | SIGBIT(5) | SIGBIT(7) | SIGBIT(8) | SIGBIT(11) | SIGBIT(31)))
+
+struct sigq_node {
+	struct sigq_node *next;
+	siginfo_t info;
+};
+
+static struct sigq_node pool[POOL_SIZE];
+static struct sigq_node *free_nodes;
+static bool pool_ready;
+static int sigq_lock;
+
+static uint64_t enter(void)
+{
+	uint64_t block = ASYNC_MASK, old;
+	host(__NR_rt_sigprocmask, 0 /* SIG_BLOCK */, &block, &old, sizeof(block));
+	while (__atomic_exchange_n(&sigq_lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	if (!pool_ready) {
+		for (int i = 0; i < POOL_SIZE; i++) {
+			pool[i].next = free_nodes;
+			free_nodes = &pool[i];
+		}
+		pool_ready = true;
+	}
+	return old;
+}
+
+static void leave(uint64_t old)
+{
+	__atomic_store_n(&sigq_lock, 0, __ATOMIC_RELEASE);
+	host(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &old, NULL, sizeof(old));
+}
+
+int sigq_add(struct sigqueue *q, int sig, const siginfo_t *info)
+{
+	int r = 0;
+	uint64_t old = enter();
+	if (sig < SIGRT_FIRST) {
+		if (!(q->bits & SIGBIT(sig)))
+			q->std[sig - 1] = *info;
+	} else if (!free_nodes) {
+		r = -EAGAIN;
+	} else {
+		struct sigq_node *n = free_nodes;
+		free_nodes = n->next;
+		n->next = NULL;
+		n->info = *info;
+		int i = sig - SIGRT_FIRST;
+		if (q->rt_tail[i])
+			q->rt_tail[i]->next = n;
+		else
+			q->rt_head[i] = n;
+		q->rt_tail[i] = n;
+	}
+	if (!r)
+		__atomic_or_fetch(&q->bits, SIGBIT(sig), __ATOMIC_RELEASE);
+	leave(old);
+	return r;
+}
+
+/* Called with the lock held. */
+static void take_one(struct sigqueue *q, int sig, siginfo_t *info)
+{
+	if (sig < SIGRT_FIRST) {
+		*info = q->std[sig - 1];
+		__atomic_and_fetch(&q->bits, ~SIGBIT(sig), __ATOMIC_RELEASE);
+		return;
+	}
+	int i = sig - SIGRT_FIRST;
+	struct sigq_node *n = q->rt_head[i];
+	*info = n->info;
+	q->rt_head[i] = n->next;
+	if (!n->next) {
+		q->rt_tail[i] = NULL;
+		__atomic_and_fetch(&q->bits, ~SIGBIT(sig), __ATOMIC_RELEASE);
+	}
+	n->next = free_nodes;
+	free_nodes = n;
+}
+
+int sigq_take(struct sigqueue *q, uint64_t allowed, siginfo_t *info)
+{
+	if (!(sigq_bits(q) & allowed))
+		return 0;
+	uint64_t old = enter();
+	uint64_t bits = q->bits & allowed;
+	int sig = bits ? __builtin_ctzll(bits) + 1 : 0;
+	if (sig)
+		take_one(q, sig, info);
+	leave(old);
+	return sig;
+}
+
+void sigq_discard(struct sigqueue *q, int sig)
+{
+	siginfo_t tmp;
+	uint64_t old = enter();
+	while (q->bits & SIGBIT(sig))
+		take_one(q, sig, &tmp);
+	leave(old);
+}

@@ -1,0 +1,72 @@
+/* Shared helpers for the differential test programs.
+ *
+ * Every program prints only deterministic facts to stdout (no pids, addresses,
+ * timings, host paths), so its stdout can be compared byte for byte between a
+ * native run and a graphene run.  Failed self-checks are reported on stdout too
+ * (so the diff shows them) and make the program exit 1 at the end: a broken
+ * libos shows up both as an output diff and as an exit-status mismatch with
+ * the native run. */
+#ifndef TESTUTIL_H
+#define TESTUTIL_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int tu_failures;
+
+/* CHECK(cond, what): print "ok what" or "FAIL what (errno)" and count failures. */
+#define CHECK(cond, ...)                                                    \
+    do {                                                                    \
+        int tu_e_ = errno;                                                  \
+        if (cond) {                                                         \
+            printf("ok ");                                                  \
+            printf(__VA_ARGS__);                                            \
+            printf("\n");                                                   \
+        } else {                                                            \
+            tu_failures++;                                                  \
+            printf("FAIL ");                                                \
+            printf(__VA_ARGS__);                                            \
+            printf(" [%s:%d errno=%s]\n", __FILE__, __LINE__,               \
+                   strerrorname_np(tu_e_) ? strerrorname_np(tu_e_) : "?"); \
+        }                                                                   \
+        fflush(stdout);                                                     \
+    } while (0)
+
+/* Fatal setup failure: nothing after it would be meaningful. */
+#define DIE(...)                                                            \
+    do {                                                                    \
+        printf("FATAL ");                                                   \
+        printf(__VA_ARGS__);                                                \
+        printf(" [%s:%d errno=%s]\n", __FILE__, __LINE__,                   \
+               strerrorname_np(errno) ? strerrorname_np(errno) : "?");     \
+        exit(2);                                                            \
+    } while (0)
+
+static inline const char *errname(int e)
+{
+    const char *n = strerrorname_np(e);
+    return n ? n : "?";
+}
+
+/* Exit status of the whole program: 0 only if every CHECK passed. */
+static inline int tu_done(void)
+{
+    printf("%s: %d failure(s)\n", tu_failures ? "FAILED" : "PASSED", tu_failures);
+    return tu_failures ? 1 : 0;
+}
+
+/* Cheap, deterministic checksum used to compare buffer contents. */
+static inline unsigned long long fnv1a(const void *p, size_t n, unsigned long long h)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+#define FNV_INIT 14695981039346656037ULL
+
+#endif
