@@ -286,7 +286,7 @@ static void gen_status(struct text *t)
 		else if (h > 1)
 			cgt |= 1ULL << (sig - 1);
 	}
-	uint64_t shd = proc.pending;
+	uint64_t shd = sigq_bits(&proc.sigq);
 	int umask = proc.umask;
 	unlock(&proc.lock);
 	text_printf(t, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
@@ -299,7 +299,7 @@ static void gen_status(struct text *t)
 		each_line(&host_status, keep_host_status, t);
 	free(host_status.p);
 	text_printf(t, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
-	            (unsigned long)me->pending, (unsigned long)shd, (unsigned long)me->sigmask,
+	            (unsigned long)sigq_bits(&me->sigq), (unsigned long)shd, (unsigned long)me->sigmask,
 	            (unsigned long)ign, (unsigned long)cgt);
 }
 
