@@ -26,7 +26,8 @@ struct fd_rec {
 };
 
 int libos_fd_base;
-static uint64_t app_soft_limit;
+/* The app's RLIMIT_NOFILE (virtual: the host's covers the libos's fds too). */
+static uint64_t app_soft_limit, app_hard_limit;
 static struct fd_rec *recs; /* libos_fd_base entries, allocated on first use */
 static struct lock fd_lock = LOCK_INIT;
 
@@ -37,21 +38,37 @@ void fd_init(void)
 	struct rlimit64 lim;
 	if (host(__NR_prlimit64, 0, RLIMIT_NOFILE, NULL, &lim) < 0)
 		libos_fatal("fd table: cannot read RLIMIT_NOFILE");
-	app_soft_limit = lim.rlim_cur;
+	uint64_t orig_soft = lim.rlim_cur;
 	lim.rlim_cur = lim.rlim_max;
 	host(__NR_prlimit64, 0, RLIMIT_NOFILE, &lim, NULL);
 	uint64_t top = MIN(lim.rlim_max, FD_BASE_CAP);
 	if (top < 2 * LIBOS_FDS)
 		libos_fatal("fd table: RLIMIT_NOFILE hard limit %lu is too small", (unsigned long)top);
 	libos_fd_base = (int)(top - LIBOS_FDS);
+	app_hard_limit = (uint64_t)libos_fd_base;
+	app_soft_limit = MIN(orig_soft, app_hard_limit);
 }
 
-/* The app keeps the soft limit it was started with, unless it is beyond
- * its range. */
+/* The app starts with the soft limit it was given, unless it is beyond its
+ * range. */
 void fd_limits(uint64_t *soft, uint64_t *hard)
 {
-	*soft = MIN(app_soft_limit, (uint64_t)libos_fd_base);
-	*hard = (uint64_t)libos_fd_base;
+	*soft = __atomic_load_n(&app_soft_limit, __ATOMIC_RELAXED);
+	*hard = __atomic_load_n(&app_hard_limit, __ATOMIC_RELAXED);
+}
+
+int fd_set_limits(uint64_t soft, uint64_t hard)
+{
+	if (soft > hard || hard > app_hard_limit)
+		return -EPERM;
+	__atomic_store_n(&app_soft_limit, soft, __ATOMIC_RELAXED);
+	__atomic_store_n(&app_hard_limit, hard, __ATOMIC_RELAXED);
+	return 0;
+}
+
+bool fd_below_limit(long fd)
+{
+	return fd >= 0 && (uint64_t)fd < __atomic_load_n(&app_soft_limit, __ATOMIC_RELAXED);
 }
 
 int fd_make_private(int fd)
@@ -88,7 +105,7 @@ long fd_install(long fd, enum fd_kind kind, const char *path, struct dirlist *li
 {
 	if (fd < 0)
 		return fd;
-	if (!fd_app_valid(fd)) {
+	if (!fd_below_limit(fd)) {
 		host_close(fd);
 		return -EMFILE;
 	}
@@ -204,6 +221,7 @@ int fd_foreach_open(int (*fn)(int fd, void *arg), void *arg)
 	long dir = host(__NR_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		return (int)dir;
+	dir = fd_make_private((int)dir);
 	char buf[4096];
 	long n;
 	int r = 0;
@@ -212,8 +230,7 @@ int fd_foreach_open(int (*fn)(int fd, void *arg), void *arg)
 			unsigned short reclen;
 			memcpy(&reclen, buf + off + 16, sizeof(reclen)); /* linux_dirent64.d_reclen */
 			uint64_t fd;
-			if (parse_u64(buf + off + 19 /* d_name */, &fd) && fd_app_valid((long)fd) &&
-			    fd != (uint64_t)dir)
+			if (parse_u64(buf + off + 19 /* d_name */, &fd) && fd_app_valid((long)fd))
 				r = fn((int)fd, arg);
 			off += reclen;
 		}

@@ -62,6 +62,7 @@ static int read_host_file(const char *path, struct text *t)
 	long fd = host(__NR_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return (int)fd;
+	fd = fd_make_private((int)fd);
 	char buf[4096];
 	long n;
 	while ((n = host_read((int)fd, buf, sizeof(buf))) > 0)

@@ -32,12 +32,17 @@ long user_path(const char *upath, char *buf)
 	return (long)n;
 }
 
-static long open_beneath(int dirfd, const char *name, long flags, long mode)
+/* Opens a directory or path component for the libos's own use: the fd goes
+ * above the app's range at once, so the app's next fd gets the number it
+ * would get on Linux. */
+static long open_beneath(int dirfd, const char *name, long flags)
 {
-	struct open_how how = { .flags = flags | O_CLOEXEC, .mode = mode, .resolve = RESOLVE_SANDBOX };
+	struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = RESOLVE_SANDBOX };
 	long r = host(__NR_openat2, dirfd, name, &how, sizeof(how));
 	/* EXDEV: the host saw an attempt to leave the root; look like ENOENT */
-	return r == -EXDEV ? -ENOENT : r;
+	if (r == -EXDEV)
+		return -ENOENT;
+	return r < 0 ? r : fd_make_private((int)r);
 }
 
 static long host_lstat(int dirfd, const char *name, struct stat *st)
@@ -78,7 +83,7 @@ static long splice_first_link(int root, const char *mpath, const char *rel, char
 		prefix[s - rel] = 0;
 		if (*s)
 			s++;
-		long fd = open_beneath(cur, name, O_PATH | O_NOFOLLOW, 0);
+		long fd = open_beneath(cur, name, O_PATH | O_NOFOLLOW);
 		if (cur != root)
 			host_close(cur);
 		cur = root;
@@ -165,7 +170,7 @@ static int resolve_host(struct resolved *r, int flags, int m, const char *rel, c
 	if (r->name == rel) {
 		r->dirfd = root;
 	} else {
-		long fd = open_beneath(root, parent, O_PATH | O_DIRECTORY, 0);
+		long fd = open_beneath(root, parent, O_PATH | O_DIRECTORY);
 		if (fd == -ELOOP) {
 			long n = splice_first_link(root, mount_path(m), rel, out);
 			return n < 0 ? (int)n : 1;

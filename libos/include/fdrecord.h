@@ -14,9 +14,15 @@ enum fd_kind {
 	FD_VDIR,  /* a made-up directory: the host fd is a placeholder memfd */
 };
 
+/* setrlimit(RLIMIT_NOFILE) for the app: only lowering the hard limit is
+ * allowed (-EPERM otherwise), as for an unprivileged process. */
+int fd_set_limits(uint64_t soft, uint64_t hard);
+/* True when fd is below the app's soft RLIMIT_NOFILE (the host allocates
+ * lowest-first, so a new fd past it means the app's table is full). */
+bool fd_below_limit(long fd);
 /* Takes a host result that may be a new app fd: records it (path may be
  * NULL; list is taken over for FD_VDIR) and returns it. Errors pass
- * through; an fd the host placed in the libos's range is closed: -EMFILE. */
+ * through; an fd at or past the app's RLIMIT_NOFILE is closed: -EMFILE. */
 long fd_install(long fd, enum fd_kind kind, const char *path, struct dirlist *list);
 /* Calls fn for each open app fd (as the host lists them) until it returns
  * nonzero; returns that value, or -errno. */

@@ -100,8 +100,9 @@ const char *fs_at(const struct resolved *r, char *buf, int *dirfd, int *flags);
  * into place is not followed; made-up nodes as memfds or host devices.
  * Returns the new app fd (recorded in the fd table) or -errno. */
 long fs_open(struct resolved *r, int flags, int mode);
-/* The host open of host object r alone: a libos-private fd, not recorded
- * (flags should hold O_CLOEXEC). */
+/* The host open of host object r alone, not recorded: the fd is in the
+ * app's range, so a caller keeping it for itself closes it at once or moves
+ * it with fd_make_private (flags should hold O_CLOEXEC then). */
 long fs_host_open(const struct resolved *r, int flags, int mode);
 /* stat of a resolved object (made-up nodes get made-up attributes). */
 int fs_stat(const struct resolved *r, struct stat *st);

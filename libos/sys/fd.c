@@ -140,14 +140,16 @@ SYS(dup)
 SYS(dup2)
 {
 	CHECK_FD(c->a[0]);
-	CHECK_FD(c->a[1]);
+	if (!fd_below_limit(c->a[1]))
+		return -EBADF;
 	return dup_result(host(__NR_dup2, c->a[0], c->a[1]), (int)c->a[0]);
 }
 
 SYS(dup3)
 {
 	CHECK_FD(c->a[0]);
-	CHECK_FD(c->a[1]);
+	if (!fd_below_limit(c->a[1]))
+		return -EBADF;
 	return dup_result(host(__NR_dup3, c->a[0], c->a[1], c->a[2]), (int)c->a[0]);
 }
 
@@ -156,7 +158,7 @@ SYS(fcntl)
 	int fd = (int)c->a[0], cmd = (int)c->a[1];
 	CHECK_FD(fd);
 	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
-		if (c->a[2] < 0 || c->a[2] >= libos_fd_base)
+		if (!fd_below_limit(c->a[2]))
 			return -EINVAL;
 		return dup_result(host(__NR_fcntl, fd, cmd, c->a[2]), fd);
 	}
