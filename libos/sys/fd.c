@@ -191,6 +191,10 @@ SYS(ioctl)
 		int hp = *up == proc.pgid ? (int)host(__NR_getpgid, 0) : *up;
 		return host(__NR_ioctl, fd, req, &hp);
 	}
+	/* Faking terminal input (TIOCSTI) or stealing console output
+	 * (TIOCCONS) would reach the host's session beyond the sandbox. */
+	if (req == TIOCSTI || req == TIOCCONS)
+		return -EPERM;
 	return host(__NR_ioctl, fd, req, c->a[2]);
 }
 
