@@ -107,12 +107,17 @@ static bool in_list(const char *const *list, size_t n, const char *name)
 }
 
 /* fd's /proc/self/fd link text: its sandbox path, or what the host says
- * (pipe:[ino], socket:[ino]...) translated back through the mounts. */
-static int fd_link_text(int fd, char *out, size_t size)
+ * (pipe:[ino], socket:[ino]...) translated back through the mounts. Only a
+ * recorded sandbox path is followed by name; anything else is followed by
+ * reopening the fd itself (vn->reopen). */
+static int fd_link_text(int fd, struct vnode *vn)
 {
+	char *out = vn->link;
+	size_t size = sizeof(vn->link);
 	if (!fd_app_valid(fd) || host(__NR_fcntl, fd, F_GETFD) < 0)
 		return -ENOENT;
-	if (fd_info(fd, out, size) != FD_OTHER && out[0])
+	vn->reopen = !(fd_info(fd, out, size) != FD_OTHER && out[0]);
+	if (!vn->reopen)
 		return 0;
 	char link[32], host_path[SANDBOX_PATH_MAX];
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
@@ -179,7 +184,7 @@ int procfs_lookup(const char *rel, struct vnode *vn)
 	if (str_starts_with(sub, "fd/") && parse_u64(sub + 3, &fd) && fd < (uint64_t)libos_fd_base) {
 		vn->type = VN_FD;
 		vn->fd = (int)fd;
-		return fd_link_text((int)fd, vn->link, sizeof(vn->link));
+		return fd_link_text((int)fd, vn);
 	}
 	return -ENOENT;
 }

@@ -128,7 +128,7 @@ static int resolve_virtual(struct resolved *r, int flags, const char *tree, char
 		bool final = c == 0;
 		const char *rest = final ? "" : r->path + len + 1;
 		bool follow = !final || (flags & RES_FOLLOW) || r->wants_dir;
-		bool is_link = r->vn.type == VN_LINK || (r->vn.type == VN_FD && r->vn.link[0] == '/');
+		bool is_link = r->vn.type == VN_LINK || (r->vn.type == VN_FD && !r->vn.reopen);
 		if (follow && (is_link || (r->vn.type == VN_FD && !final))) {
 			r->path[len] = 0;
 			long n = path_splice(r->path, r->vn.link, rest, out, SANDBOX_PATH_MAX);

@@ -50,6 +50,7 @@ enum vnode_type {
 struct vnode {
 	enum vnode_type type;
 	int fd;
+	bool reopen; /* VN_FD: link is not a sandbox path the libos recorded */
 	const char *host_path;
 	char link[SANDBOX_PATH_MAX];
 };
