@@ -125,6 +125,8 @@ SYS(close_range)
 /* A host result that may be a copy of app fd old. */
 static long dup_result(long fd, int old)
 {
+	if (fd == old) /* dup2(fd, fd): nothing changes */
+		return fd;
 	fd = fd_install(fd, FD_OTHER, NULL, NULL);
 	if (fd >= 0)
 		fd_copy(old, (int)fd);
