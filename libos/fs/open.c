@@ -89,6 +89,15 @@ long fs_open(struct resolved *r, int flags, int mode)
 	if (!r->exists && r->wants_dir)
 		return -EISDIR;
 	bool dir = r->exists && S_ISDIR(r->st.st_mode);
+	/* the parent's fd must not take the number the app's new fd should get */
+	if (r->own_dirfd) {
+		int fd = fd_make_private(r->dirfd);
+		if (fd < 0) {
+			r->own_dirfd = false;
+			return fd;
+		}
+		r->dirfd = fd;
+	}
 	/* an O_TMPFILE fd is an unnamed file in directory r */
 	bool tmpfile = (flags & __O_TMPFILE) == __O_TMPFILE;
 	return fd_install(fs_host_open(r, flags, mode), dir && !tmpfile ? FD_DIR : FD_FILE, r->path,

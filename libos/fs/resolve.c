@@ -32,17 +32,15 @@ long user_path(const char *upath, char *buf)
 	return (long)n;
 }
 
-/* Opens a directory or path component for the libos's own use: the fd goes
- * above the app's range at once, so the app's next fd gets the number it
- * would get on Linux. */
+/* Opens a directory or path component for the libos's own use. The fd
+ * stays in the app's range for the (short) life of the call: moving it costs
+ * two host calls, paid only where the call makes an app fd (fs_open). */
 static long open_beneath(int dirfd, const char *name, long flags)
 {
 	struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = RESOLVE_SANDBOX };
 	long r = host(__NR_openat2, dirfd, name, &how, sizeof(how));
 	/* EXDEV: the host saw an attempt to leave the root; look like ENOENT */
-	if (r == -EXDEV)
-		return -ENOENT;
-	return r < 0 ? r : fd_make_private((int)r);
+	return r == -EXDEV ? -ENOENT : r;
 }
 
 static long host_lstat(int dirfd, const char *name, struct stat *st)
