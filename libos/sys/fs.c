@@ -179,9 +179,10 @@ static long do_access(int dirfd, const char *upath, int mode, int flags)
 	int e = fs_resolve(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW ? 0 : RES_FOLLOW, &r);
 	if (e < 0)
 		return e;
-	if (r.virt)
-		e = r.vn.type == VN_DEV ? (int)host(__NR_faccessat2, AT_FDCWD, r.vn.host_path, mode, 0)
-		    : (mode & 2 /* W_OK */) ? -EACCES : 0;
+	if (r.virt && r.vn.type == VN_DEV)
+		e = (int)host(__NR_faccessat2, AT_FDCWD, r.vn.host_path, mode, 0);
+	else if (r.virt) /* made-up nodes: r-x directories, r-- files */
+		e = (mode & 2 /* W_OK */) || ((mode & 1 /* X_OK */) && r.vn.type != VN_DIR) ? -EACCES : 0;
 	else if (!r.exists)
 		e = -ENOENT;
 	else
