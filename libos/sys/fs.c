@@ -179,8 +179,11 @@ static long do_access(int dirfd, const char *upath, int mode, int flags)
 	int e = fs_resolve(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW ? 0 : RES_FOLLOW, &r);
 	if (e < 0)
 		return e;
-	if (r.virt && r.vn.type == VN_DEV)
-		e = (int)host(__NR_faccessat2, AT_FDCWD, r.vn.host_path, mode, 0);
+	char fdlink[32];
+	if (r.virt && r.vn.type == VN_FD)
+		snprintf(fdlink, sizeof(fdlink), "/proc/self/fd/%d", r.vn.fd);
+	if (r.virt && (r.vn.type == VN_DEV || r.vn.type == VN_FD))
+		e = (int)host(__NR_faccessat2, AT_FDCWD, r.vn.type == VN_DEV ? r.vn.host_path : fdlink, mode, 0);
 	else if (r.virt) /* made-up nodes: r-x directories, r-- files */
 		e = (mode & 2 /* W_OK */) || ((mode & 1 /* X_OK */) && r.vn.type != VN_DIR) ? -EACCES : 0;
 	else if (!r.exists)
