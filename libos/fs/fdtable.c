@@ -135,6 +135,19 @@ long fd_install(long fd, enum fd_kind kind, const char *path, struct dirlist *li
 	return fd;
 }
 
+void fd_set_path(int fd, const char *path)
+{
+	char *p = strdup(path);
+	lock(&fd_lock);
+	if (recs && fd_app_valid(fd) && p) {
+		free(recs[fd].path);
+		recs[fd].path = p;
+		p = NULL;
+	}
+	unlock(&fd_lock);
+	free(p);
+}
+
 void fd_forget_range(int first, int last)
 {
 	lock(&fd_lock);

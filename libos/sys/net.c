@@ -93,7 +93,9 @@ SYS(socketpair)
 	return fd_pair_result(host(__NR_socketpair, c->a[0], c->a[1], c->a[2], fds), fds, SYSCALL_ARG(3, int *));
 }
 
-/* bind and connect: the address may be a unix socket path. */
+/* bind and connect: the address may be a unix socket path. The socket
+ * remembers it, for getsockname/getpeername to show instead of the host's
+ * /proc/self/fd form. */
 static long addr_call(struct sysctx *c, bool create)
 {
 	if (!fd_app_valid(c->a[0]))
@@ -102,10 +104,13 @@ static long addr_call(struct sysctx *c, bool create)
 	if (!ua)
 		return -ENOMEM;
 	long r = unix_addr_translate(SYSCALL_ARG(1, const void *), c->a[2], create, ua);
-	if (r == 0)
+	if (r == 0) {
 		r = host(c->nr, c->a[0], c->a[1], c->a[2]);
-	else if (r > 0)
+	} else if (r > 0) {
 		r = host(c->nr, c->a[0], &ua->sun, ua->len);
+		if (r == 0 || r == -EINPROGRESS)
+			fd_set_path((int)c->a[0], ua->r.path);
+	}
 	fs_release(&ua->r);
 	free(ua);
 	return r;
@@ -128,18 +133,67 @@ SYS(listen)
 	return host(__NR_listen, c->a[0], c->a[1]);
 }
 
-SYS(accept)
+/* An accepted socket's own address is the listening socket's. */
+static long do_accept(struct sysctx *c, long flags)
 {
 	if (!fd_app_valid(c->a[0]))
 		return -EBADF;
-	return fd_install(host(__NR_accept4, c->a[0], c->a[1], c->a[2], 0), FD_OTHER, NULL, NULL);
+	long fd = fd_install(host(__NR_accept4, c->a[0], c->a[1], c->a[2], flags), FD_OTHER, NULL, NULL);
+	if (fd >= 0)
+		fd_copy((int)c->a[0], (int)fd);
+	return fd;
+}
+
+SYS(accept)
+{
+	return do_accept(c, 0);
 }
 
 SYS(accept4)
 {
+	return do_accept(c, c->a[3]);
+}
+
+/* getsockname/getpeername: a unix address in the host's /proc/self/fd form
+ * (see unix_addr_translate) shows as the sandbox path the socket recorded. */
+static long sock_name(struct sysctx *c)
+{
 	if (!fd_app_valid(c->a[0]))
 		return -EBADF;
-	return fd_install(host(__NR_accept4, c->a[0], c->a[1], c->a[2], c->a[3]), FD_OTHER, NULL, NULL);
+	void *ua = SYSCALL_ARG(1, void *);
+	int *ulen = SYSCALL_ARG(2, int *);
+	union {
+		struct sockaddr_un sun;
+		struct __kernel_sockaddr_storage any;
+	} a;
+	struct sockaddr_un *sun = &a.sun;
+	int len = sizeof(a);
+	long r = host(c->nr, c->a[0], &a, &len);
+	if (r < 0)
+		return r;
+	if (!ua || !ulen)
+		return -EFAULT;
+	char path[SANDBOX_PATH_MAX];
+	if (sun->sun_family == AF_UNIX && len > (int)offsetof(struct sockaddr_un, sun_path) &&
+	    str_starts_with(sun->sun_path, "/proc/self/fd/") && fd_info((int)c->a[0], path, sizeof(path)) == FD_OTHER &&
+	    path[0] && strlen(path) < sizeof(sun->sun_path)) {
+		memset(sun->sun_path, 0, sizeof(sun->sun_path));
+		strlcpy(sun->sun_path, path, sizeof(sun->sun_path));
+		len = (int)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+	}
+	memcpy(ua, &a, MIN((size_t)len, MIN(sizeof(a), (size_t)(*ulen < 0 ? 0 : *ulen))));
+	*ulen = len;
+	return 0;
+}
+
+SYS(getsockname)
+{
+	return sock_name(c);
+}
+
+SYS(getpeername)
+{
+	return sock_name(c);
 }
 
 #define SOCK_PASSTHROUGH(name)                                                                \
@@ -152,8 +206,6 @@ SYS(accept4)
 
 SOCK_PASSTHROUGH(recvfrom)
 SOCK_PASSTHROUGH(shutdown)
-SOCK_PASSTHROUGH(getsockname)
-SOCK_PASSTHROUGH(getpeername)
 SOCK_PASSTHROUGH(setsockopt)
 SOCK_PASSTHROUGH(getsockopt)
 
