@@ -29,7 +29,7 @@ long fd_install(long fd, enum fd_kind kind, const char *path, struct dirlist *li
 int fd_foreach_open(int (*fn)(int fd, void *arg), void *arg);
 /* Closes the app fds marked close-on-exec (for execve). */
 void fd_close_on_exec(void);
-/* Records the sandbox path of an FD_OTHER fd (a unix socket's address). */
+/* Records a path for an FD_OTHER fd (a unix socket's address). */
 void fd_set_path(int fd, const char *path);
 /* Records of fds closed by the app / made by dup2-style calls. */
 void fd_forget_range(int first, int last);

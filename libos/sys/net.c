@@ -42,6 +42,7 @@ struct unix_addr {
 	struct resolved r;
 	struct sockaddr_un sun;
 	int len;
+	char given[sizeof(((struct sockaddr_un *)0)->sun_path) + 1]; /* the app's path */
 };
 
 /* Returns 1 when *ua holds the host's form of (uaddr, len), 0 when the
@@ -56,10 +57,9 @@ static int unix_addr_translate(const void *uaddr, long len, bool create, struct 
 		return 0;
 	if (len > (long)sizeof(*sun))
 		return -EINVAL;
-	char path[sizeof(sun->sun_path) + 1];
-	memcpy(path, sun->sun_path, len - path_off);
-	path[len - path_off] = 0;
-	int e = fs_resolve(AT_FDCWD, path, create ? 0 : RES_FOLLOW, &ua->r);
+	memcpy(ua->given, sun->sun_path, len - path_off);
+	ua->given[len - path_off] = 0;
+	int e = fs_resolve(AT_FDCWD, ua->given, create ? 0 : RES_FOLLOW, &ua->r);
 	if (e < 0)
 		return e;
 	if (create)
@@ -94,8 +94,8 @@ SYS(socketpair)
 }
 
 /* bind and connect: the address may be a unix socket path. The socket
- * remembers it, for getsockname/getpeername to show instead of the host's
- * /proc/self/fd form. */
+ * remembers it as the app gave it (as Linux shows it), for getsockname and
+ * getpeername to show instead of the host's /proc/self/fd form. */
 static long addr_call(struct sysctx *c, bool create)
 {
 	if (!fd_app_valid(c->a[0]))
@@ -109,7 +109,7 @@ static long addr_call(struct sysctx *c, bool create)
 	} else if (r > 0) {
 		r = host(c->nr, c->a[0], &ua->sun, ua->len);
 		if (r == 0 || r == -EINPROGRESS)
-			fd_set_path((int)c->a[0], ua->r.path);
+			fd_set_path((int)c->a[0], ua->given);
 	}
 	fs_release(&ua->r);
 	free(ua);

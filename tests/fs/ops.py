@@ -48,6 +48,7 @@ t("dup2", lambda: (lambda fd: os.dup2(fd, 42) == 42 and os.read(42, 2))(os.open(
 t("pipe", lambda: (lambda rw: (os.write(rw[1], b"pipe"), os.read(rw[0], 9)))(os.pipe()))
 t("unix socket", lambda: (lambda s: (s.bind("d/sock"), s.listen(), stat.S_ISSOCK(os.stat("d/sock").st_mode),
                                       socket.socket(socket.AF_UNIX).connect("d/sock")))(socket.socket(socket.AF_UNIX)))
+t("unix names", lambda: (lambda s: (s.bind("d/sock2"), s.getsockname()))(socket.socket(socket.AF_UNIX)))
 t("socketpair", lambda: (lambda p: (p[0].send(b"hi"), p[1].recv(4)))(socket.socketpair()))
 t("fifo", lambda: (os.mkfifo("d/fifo"), stat.S_ISFIFO(os.stat("d/fifo").st_mode)))
 t("rmtree", lambda: (__import__("shutil").rmtree("d"), os.path.exists("d")))
