@@ -135,6 +135,21 @@ long fd_install(long fd, enum fd_kind kind, const char *path, struct dirlist *li
 	return fd;
 }
 
+const char *host_fd_link(char *buf, int fd)
+{
+	snprintf(buf, HOST_FD_LINK_MAX, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
+long host_fd_readlink(int fd, char *buf, size_t size)
+{
+	char link[HOST_FD_LINK_MAX];
+	long n = host(__NR_readlinkat, AT_FDCWD, host_fd_link(link, fd), buf, size - 1);
+	if (n >= 0)
+		buf[n] = 0;
+	return n;
+}
+
 void fd_set_path(int fd, const char *path)
 {
 	char *p = strdup(path);

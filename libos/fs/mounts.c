@@ -18,17 +18,6 @@ static struct mount *mounts;
 static const char **sandbox_paths, **host_paths; /* per mount, for path_longest_prefix */
 static int nmounts;
 
-static char *host_fd_path(int fd)
-{
-	char link[32], buf[SANDBOX_PATH_MAX];
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	long n = host(__NR_readlinkat, AT_FDCWD, link, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return NULL;
-	buf[n] = 0;
-	return strdup(buf);
-}
-
 int fs_init(void)
 {
 	nmounts = config.nmounts;
@@ -48,7 +37,9 @@ int fs_init(void)
 		if (fd < 0)
 			return (int)fd;
 		mounts[i].root_fd = (int)fd;
-		mounts[i].host_path = host_fd_path((int)fd);
+		char host_path[SANDBOX_PATH_MAX];
+		if (host_fd_readlink((int)fd, host_path, sizeof(host_path)) >= 0)
+			mounts[i].host_path = strdup(host_path);
 		sandbox_paths[i] = mc->path;
 		/* a root the host cannot name never matches a host path */
 		host_paths[i] = mounts[i].host_path ? mounts[i].host_path : "";

@@ -16,7 +16,7 @@
 
 static long open_virtual(struct resolved *r, int flags)
 {
-	char link[32];
+	char link[HOST_FD_LINK_MAX];
 	long fd;
 	switch (r->vn.type) {
 	case VN_DIR: {
@@ -48,8 +48,7 @@ static long open_virtual(struct resolved *r, int flags)
 		return fd_install(fd, FD_FILE, r->path, NULL);
 	case VN_FD:
 		/* reopens what the app's own fd refers to (a pipe, a socket...) */
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", r->vn.fd);
-		return fd_install(host(__NR_openat, AT_FDCWD, link, flags & ~(O_CREAT | O_EXCL), 0),
+		return fd_install(host(__NR_openat, AT_FDCWD, host_fd_link(link, r->vn.fd), flags & ~(O_CREAT | O_EXCL), 0),
 		                  FD_OTHER, NULL, NULL);
 	case VN_LINK:
 		return -ELOOP; /* only reached with O_NOFOLLOW */
@@ -71,7 +70,7 @@ long fs_host_open(const struct resolved *r, int flags, int mode)
 		/* a mount point itself: reopen the root through its O_PATH fd's
 		 * magic link, which O_NOFOLLOW would stop at (the root itself is
 		 * never a symlink) */
-		char link[32];
+		char link[HOST_FD_LINK_MAX];
 		int dirfd;
 		const char *name = fs_at(r, link, &dirfd, NULL);
 		fd = host(__NR_openat, dirfd, name, flags & ~O_NOFOLLOW, mode);
@@ -119,7 +118,7 @@ long fs_open_exec(const char *path, char **canonical)
 		fd = fs_host_open(&r, O_RDONLY | O_CLOEXEC, 0);
 	if (fd >= 0) {
 		/* the host checks the x bits (and noexec mounts) for us */
-		char buf[32];
+		char buf[HOST_FD_LINK_MAX];
 		int dirfd, flags = AT_SYMLINK_NOFOLLOW;
 		const char *name = fs_at(&r, buf, &dirfd, &flags);
 		long x = host(__NR_faccessat2, dirfd, name, 1 /* X_OK */, flags);

@@ -119,12 +119,10 @@ static int fd_link_text(int fd, struct vnode *vn)
 	vn->reopen = !(fd_info(fd, out, size) != FD_OTHER && out[0]);
 	if (!vn->reopen)
 		return 0;
-	char link[32], host_path[SANDBOX_PATH_MAX];
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	long n = host(__NR_readlinkat, AT_FDCWD, link, host_path, sizeof(host_path) - 1);
+	char host_path[SANDBOX_PATH_MAX];
+	long n = host_fd_readlink(fd, host_path, sizeof(host_path));
 	if (n < 0)
 		return (int)n;
-	host_path[n] = 0;
 	if (mount_host_to_sandbox(host_path, out, size) < 0)
 		strlcpy(out, host_path, size);
 	return 0;

@@ -296,7 +296,7 @@ const char *fs_at(const struct resolved *r, char *buf, int *dirfd, int *flags)
 		*dirfd = r->dirfd;
 		return r->name;
 	}
-	snprintf(buf, 32, "/proc/self/fd/%d", r->dirfd);
+	host_fd_link(buf, r->dirfd);
 	*dirfd = AT_FDCWD;
 	if (flags)
 		*flags &= ~AT_SYMLINK_NOFOLLOW;

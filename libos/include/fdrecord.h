@@ -29,6 +29,13 @@ long fd_install(long fd, enum fd_kind kind, const char *path, struct dirlist *li
 int fd_foreach_open(int (*fn)(int fd, void *arg), void *arg);
 /* Closes the app fds marked close-on-exec (for execve). */
 void fd_close_on_exec(void);
+/* The host's /proc/self/fd name of fd (buf: HOST_FD_LINK_MAX bytes): the
+ * host follows it to whatever fd refers to. */
+#define HOST_FD_LINK_MAX 32
+const char *host_fd_link(char *buf, int fd);
+/* What the host says fd refers to (its /proc/self/fd link text), NUL
+ * terminated; the length or -errno. */
+long host_fd_readlink(int fd, char *buf, size_t size);
 /* Records a path for an FD_OTHER fd (a unix socket's address). */
 void fd_set_path(int fd, const char *path);
 /* Records of fds closed by the app / made by dup2-style calls. */

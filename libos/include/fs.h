@@ -95,7 +95,8 @@ int fs_resolve_path(const char *path, int flags, struct resolved *r);
 void fs_release(struct resolved *r);
 /* A (dirfd, name, flags) triple for host *at calls on an existing or new
  * host object r: mount points are reached through the host's
- * /proc/self/fd/N, with AT_SYMLINK_NOFOLLOW dropped (buf: >= 32 bytes). */
+ * /proc/self/fd/N, with AT_SYMLINK_NOFOLLOW dropped (buf: HOST_FD_LINK_MAX
+ * bytes, see fdrecord.h). */
 const char *fs_at(const struct resolved *r, char *buf, int *dirfd, int *flags);
 /* Opens r for the app: host files through openat2 so that a symlink raced
  * into place is not followed; made-up nodes as memfds or host devices.

@@ -48,7 +48,7 @@ static long set_cwd(const char *path)
 /* The kernel requires search (x) permission on a new cwd. */
 static int search_allowed(const struct resolved *r)
 {
-	char buf[32];
+	char buf[HOST_FD_LINK_MAX];
 	int dirfd, flags = AT_SYMLINK_NOFOLLOW;
 	const char *name = fs_at(r, buf, &dirfd, &flags);
 	return (int)host(__NR_faccessat2, dirfd, name, 1 /* X_OK */, flags);

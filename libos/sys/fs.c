@@ -51,10 +51,9 @@ SYS(creat)
 /* Runs a host *at call on the object r names: op gets (dirfd, name, flags). */
 #define AT_CALL(r, flags, call)                                  \
 	({                                                       \
-		char at_buf_[32];                                \
+		char at_buf_[HOST_FD_LINK_MAX];                  \
 		int at_dirfd_, at_flags_ = (flags);              \
 		const char *at_name_ = fs_at((r), at_buf_, &at_dirfd_, &at_flags_); \
-		(void)at_name_;                                  \
 		call;                                            \
 	})
 
@@ -179,11 +178,10 @@ static long do_access(int dirfd, const char *upath, int mode, int flags)
 	int e = fs_resolve(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW ? 0 : RES_FOLLOW, &r);
 	if (e < 0)
 		return e;
-	char fdlink[32];
-	if (r.virt && r.vn.type == VN_FD)
-		snprintf(fdlink, sizeof(fdlink), "/proc/self/fd/%d", r.vn.fd);
+	char fdlink[HOST_FD_LINK_MAX];
 	if (r.virt && (r.vn.type == VN_DEV || r.vn.type == VN_FD))
-		e = (int)host(__NR_faccessat2, AT_FDCWD, r.vn.type == VN_DEV ? r.vn.host_path : fdlink, mode, 0);
+		e = (int)host(__NR_faccessat2, AT_FDCWD,
+		              r.vn.type == VN_DEV ? r.vn.host_path : host_fd_link(fdlink, r.vn.fd), mode, 0);
 	else if (r.virt) /* made-up nodes: r-x directories, r-- files */
 		e = (mode & 2 /* W_OK */) || ((mode & 1 /* X_OK */) && r.vn.type != VN_DIR) ? -EACCES : 0;
 	else if (!r.exists)

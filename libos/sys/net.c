@@ -68,9 +68,9 @@ static int unix_addr_translate(const void *uaddr, long len, bool create, struct 
 		e = !ua->r.exists ? -ENOENT : ua->r.virt ? -ECONNREFUSED : 0;
 	if (e == 0) {
 		ua->sun.sun_family = AF_UNIX;
-		int n = ua->r.name[0]
-		        ? snprintf(ua->sun.sun_path, sizeof(ua->sun.sun_path), "/proc/self/fd/%d/%s", ua->r.dirfd, ua->r.name)
-		        : snprintf(ua->sun.sun_path, sizeof(ua->sun.sun_path), "/proc/self/fd/%d", ua->r.dirfd);
+		char dir[HOST_FD_LINK_MAX];
+		int n = snprintf(ua->sun.sun_path, sizeof(ua->sun.sun_path), "%s%s%s",
+		                 host_fd_link(dir, ua->r.dirfd), ua->r.name[0] ? "/" : "", ua->r.name);
 		if (n >= (int)sizeof(ua->sun.sun_path))
 			e = -ENAMETOOLONG;
 		ua->len = (int)path_off + n + 1;
