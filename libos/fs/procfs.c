@@ -267,8 +267,15 @@ static void keep_host_status(char *line, struct text *out)
 	}
 }
 
+/* The process's name: the main thread's prctl(PR_SET_NAME) name, else the
+ * program's file name, at most 15 bytes like the kernel's. */
 static void comm_of(char *comm, size_t size)
 {
+	struct thread *main_thread = thread_by_tid(proc.pid);
+	if (main_thread && main_thread->comm[0]) {
+		strlcpy(comm, main_thread->comm, MIN(size, 16));
+		return;
+	}
 	lock(&proc.lock);
 	const char *base = strrchr(proc.exe, '/');
 	strlcpy(comm, base ? base + 1 : proc.exe, MIN(size, 16));
