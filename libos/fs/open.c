@@ -112,8 +112,8 @@ long fs_open_exec(const char *path, char **canonical)
 	long fd = -ENOENT;
 	if (r.virt)
 		fd = -EACCES;
-	else if (r.exists && !S_ISREG(r.st.st_mode))
-		fd = S_ISDIR(r.st.st_mode) ? -EISDIR : -EACCES;
+	else if (r.exists && !S_ISREG(r.st.st_mode)) /* execve of a directory is EACCES too */
+		fd = -EACCES;
 	else if (r.exists)
 		fd = fs_host_open(&r, O_RDONLY | O_CLOEXEC, 0);
 	if (fd >= 0) {
