@@ -97,13 +97,14 @@ static long splice_first_link(int root, const char *mpath, const char *rel, char
 				r = path_canon(mpath, prefix, link_path, sizeof(link_path));
 			if (r >= 0)
 				r = path_splice(link_path, target, s, out, SANDBOX_PATH_MAX);
+		}
+		if (r < 0 || S_ISLNK(st.st_mode)) {
 			host_close(fd);
 			return r;
 		}
 		cur = (int)fd;
-		r = r < 0 ? r : -ELOOP;
-		if (r != -ELOOP)
-			break;
+		/* no link found so far (if none at all: it was swapped meanwhile) */
+		r = -ELOOP;
 	}
 	if (cur != root)
 		host_close(cur);
