@@ -217,9 +217,9 @@ static int resolve_entry(int dirfd, const char *upath, struct resolved *r)
 		return e;
 	if (r->virt || !r->name[0]) {
 		/* the libos's own nodes and mount points cannot change */
-		bool exists = r->exists;
+		bool virt = r->virt;
 		fs_release(r);
-		return exists ? -EBUSY : -EACCES;
+		return virt ? -EACCES : -EBUSY;
 	}
 	return 0;
 }
