@@ -206,10 +206,9 @@ static int resolve_canon(struct resolved *r, int flags)
 		r->name = "";
 		if (links > MAX_LINKS)
 			return -ELOOP;
-		if (path_under("/proc", r->path)) {
-			ret = resolve_virtual(r, flags, "/proc", next);
-		} else if (path_under("/dev", r->path)) {
-			ret = resolve_virtual(r, flags, "/dev", next);
+		const char *tree = vfs_tree(r->path);
+		if (tree) {
+			ret = resolve_virtual(r, flags, tree, next);
 		} else {
 			int m = mount_find(r->path, &rel);
 			if (m >= 0)

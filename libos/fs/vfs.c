@@ -17,14 +17,31 @@ uint64_t vfs_ino(const char *path)
 	return h | (1ULL << 62);
 }
 
+const char *vfs_tree(const char *path)
+{
+	static const char *const trees[] = { "/proc", "/dev" };
+	for (size_t i = 0; i < ARRAY_SIZE(trees); i++) {
+		const char *rel;
+		if (!path_under(trees[i], path))
+			continue;
+		/* a manifest mount strictly inside the tree (/dev/shm) is a mount;
+		 * one of the tree itself is ignored: the host's /dev stays out */
+		int m = mount_find(path, &rel);
+		if (m >= 0 && strcmp(mount_path(m), trees[i]) && path_under(trees[i], mount_path(m)))
+			return NULL;
+		return trees[i];
+	}
+	return NULL;
+}
+
 int vfs_lookup(const char *path, struct vnode *vn)
 {
-	const char *rel;
+	const char *rel, *tree = vfs_tree(path);
 	vn->type = VN_NONE;
-	if ((rel = path_under("/proc", path)))
-		return procfs_lookup(rel, vn);
-	if ((rel = path_under("/dev", path)))
-		return devfs_lookup(rel, vn);
+	if (tree && !strcmp(tree, "/proc"))
+		return procfs_lookup(path_under(tree, path), vn);
+	if (tree)
+		return devfs_lookup(path_under(tree, path), vn);
 	if (mount_find(path, &rel) >= 0)
 		return 0;
 	if (!mount_is_ancestor(path))
@@ -43,18 +60,17 @@ int vfs_list(const char *path, struct dirlist *dl)
 		r = dirlist_add(dl, "..", 4, vfs_ino(parent));
 	if (r)
 		return r;
+	/* made-up trees list their own entries and any mount inside them */
 	if ((rel = path_under("/proc", path)))
-		return procfs_list(rel, dl);
-	if ((rel = path_under("/dev", path)))
-		return devfs_list(rel, dl);
-	if (!strcmp(path, "/")) {
+		r = procfs_list(rel, dl);
+	else if ((rel = path_under("/dev", path)))
+		r = devfs_list(rel, dl);
+	else if (!strcmp(path, "/")) {
 		r = dirlist_add(dl, "proc", 4, vfs_ino("/proc"));
 		if (!r)
 			r = dirlist_add(dl, "dev", 4, vfs_ino("/dev"));
-		if (r)
-			return r;
 	}
-	return mount_list_ancestor(path, dl);
+	return r ? r : mount_list_ancestor(path, dl);
 }
 
 /* Made-up nodes look like procfs's: owned by the app's user, dated now. */

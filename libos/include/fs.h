@@ -67,6 +67,8 @@ int devfs_list(const char *rel, struct dirlist *dl);
  * ancestors of mount points. Lookup fills vn (VN_NONE: not made up, the
  * mounts decide) or returns -ENOENT (made-up directory, no such entry). */
 int vfs_lookup(const char *path, struct vnode *vn);
+/* "/proc" or "/dev" when path belongs to that made-up tree, else NULL. */
+const char *vfs_tree(const char *path);
 int vfs_list(const char *path, struct dirlist *dl);
 uint64_t vfs_ino(const char *path);
 
