@@ -20,7 +20,8 @@ static const char *const passthrough[] = {
 	"/sys/kernel/ngroups_max", "/sys/kernel/random/uuid", "/sys/kernel/random/boot_id",
 	"/sys/vm/overcommit_memory",
 };
-static const char *const pid_files[] = { "cmdline", "comm", "maps", "mounts", "stat", "statm", "status" };
+static const char *const pid_files[] = { "cmdline", "comm", "maps", "mountinfo", "mounts",
+	                                    "stat", "statm", "status" };
 static const char *const pid_links[] = { "cwd", "exe", "root" };
 
 /* A growing text buffer for generated contents. */
@@ -397,11 +398,21 @@ static void gen_maps(struct text *t)
 	free(host_maps.p);
 }
 
-static void gen_mounts(struct text *t)
+/* The sandbox's mounts: the manifest's, then the libos's trees; in
+ * mountinfo form (ids from 2, all children of the root, id 1) or not. */
+static void gen_mounts(struct text *t, bool info)
 {
-	for (int i = 0; i < config.nmounts; i++)
-		text_printf(t, "graphene %s graphene rw 0 0\n", config.mounts[i].path);
-	text_printf(t, "proc /proc proc rw 0 0\ndev /dev devtmpfs rw 0 0\n");
+	static const char *const trees[][2] = { { "/proc", "proc" }, { "/dev", "devtmpfs" } };
+	int n = config.nmounts + (int)ARRAY_SIZE(trees);
+	for (int i = 0; i < n; i++) {
+		bool tree = i >= config.nmounts;
+		const char *path = tree ? trees[i - config.nmounts][0] : config.mounts[i].path;
+		const char *type = tree ? trees[i - config.nmounts][1] : "graphene";
+		if (info)
+			text_printf(t, "%d 1 0:%d / %s rw,relatime - %s %s rw\n", i + 2, i + 2, path, type, type);
+		else
+			text_printf(t, "%s %s %s rw 0 0\n", type, path, type);
+	}
 }
 
 static int gen_pid_file(const char *name, struct text *t)
@@ -420,8 +431,8 @@ static int gen_pid_file(const char *name, struct text *t)
 		return read_host_file("/proc/self/statm", t);
 	} else if (!strcmp(name, "maps")) {
 		gen_maps(t);
-	} else if (!strcmp(name, "mounts")) {
-		gen_mounts(t);
+	} else if (!strcmp(name, "mounts") || !strcmp(name, "mountinfo")) {
+		gen_mounts(t, name[5] == 'i');
 	} else {
 		return -ENOENT;
 	}
