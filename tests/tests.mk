@@ -39,6 +39,8 @@ BENCH_SCRIPTS += tests/bench/libos_bench.sh
 
 -include $(wildcard $(TDEP_DIR)/*.d)
 
+include tests/unit/unit.mk
+
 # The rules below expand TEST_DEPS when they are read, so the additions above
 # must come first.
 

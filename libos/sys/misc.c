@@ -5,7 +5,7 @@
 #include <linux/resource.h>
 #include <linux/utsname.h>
 #include "config.h"
-#include "fdtable.h"
+#include "fdrecord.h"
 #include "host/host.h"
 #include "process.h"
 #include "syscall.h"
@@ -130,7 +130,7 @@ SYS(prlimit64)
 			old->rlim_cur = soft;
 			old->rlim_max = hard;
 		}
-		return 0;
+		return new ? fd_set_limits(new->rlim_cur, new->rlim_max) : 0;
 	}
 	if (res == RLIMIT_STACK && !new && old) {
 		long r = host(__NR_prlimit64, 0, res, NULL, old);
