@@ -9,7 +9,8 @@
 #include <stdint.h>
 
 int arena_init(void);
-/* Page-granular allocation of n bytes (rounded up to pages), zeroed. */
+/* Page-granular allocation of n bytes (rounded up to pages), zeroed
+ * without touching more than one page. */
 void *arena_alloc_pages(size_t n);
 void arena_free_pages(void *p, size_t n);
 /* True when [addr, addr+len) touches the libos image or the arena. */

@@ -20,6 +20,9 @@ struct free_block {
 };
 
 static struct free_block *bins[NCLASSES];
+/* The unused tail of each class's current chunk: blocks are carved from it
+ * one at a time, so a chunk's pages are touched only as they are used. */
+static char *carve[NCLASSES], *carve_end[NCLASSES];
 static struct lock alloc_lock = LOCK_INIT;
 
 static int class_of(size_t n)
@@ -36,23 +39,23 @@ static int class_of(size_t n)
 static void *alloc_small(int c)
 {
 	size_t block = (1UL << (c + MIN_SHIFT)) + HDR;
+	struct hdr *h;
 	lock(&alloc_lock);
-	if (!bins[c]) {
-		char *chunk = arena_alloc_pages(CHUNK);
-		if (!chunk) {
-			unlock(&alloc_lock);
-			return NULL;
+	if (bins[c]) {
+		h = (struct hdr *)bins[c];
+		bins[c] = bins[c]->next;
+	} else {
+		if (!carve[c] || carve[c] + block > carve_end[c]) {
+			carve[c] = arena_alloc_pages(CHUNK);
+			carve_end[c] = carve[c] ? carve[c] + CHUNK : NULL;
 		}
-		for (size_t off = 0; off + block <= CHUNK; off += block) {
-			struct free_block *b = (struct free_block *)(chunk + off);
-			b->next = bins[c];
-			bins[c] = b;
-		}
+		h = (struct hdr *)carve[c];
+		if (h)
+			carve[c] += block;
 	}
-	struct free_block *b = bins[c];
-	bins[c] = b->next;
 	unlock(&alloc_lock);
-	struct hdr *h = (struct hdr *)b;
+	if (!h)
+		return NULL;
 	h->size = 1UL << (c + MIN_SHIFT);
 	return h + 1;
 }
@@ -92,7 +95,9 @@ void *calloc(size_t n, size_t size)
 	if (size && n > SIZE_MAX / size)
 		return NULL;
 	void *p = malloc(n * size);
-	if (p)
+	/* Large blocks are fresh arena spans, already zero: touching them
+	 * would only fault in pages nobody may use. */
+	if (p && n * size <= MAX_SMALL)
 		memset(p, 0, n * size);
 	return p;
 }

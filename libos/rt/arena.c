@@ -41,12 +41,14 @@ void *arena_alloc_pages(size_t n)
 {
 	size_t pages = ALIGN_UP(n, PAGE_SIZE) / PAGE_SIZE;
 	void *ret = NULL;
+	bool reused = false;
 	lock(&arena_lock);
 	struct span **pp = &free_spans[span_class(pages)];
 	for (; *pp; pp = &(*pp)->next) {
 		if ((*pp)->pages == pages) {
 			ret = *pp;
 			*pp = (*pp)->next;
+			reused = true;
 			break;
 		}
 	}
@@ -55,8 +57,10 @@ void *arena_alloc_pages(size_t n)
 		arena_top += pages * PAGE_SIZE;
 	}
 	unlock(&arena_lock);
-	if (ret)
-		memset(ret, 0, sizeof(struct span));
+	/* A reused span kept its first page (it held the free-list link); the
+	 * rest was given back to the host and reads as zero. */
+	if (reused)
+		memset(ret, 0, PAGE_SIZE);
 	return ret;
 }
 
