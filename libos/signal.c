@@ -277,6 +277,26 @@ static void deliver_fault(struct thread *t, struct ucontext *uc, int sig, const 
 extern void sigsys_handler(int, siginfo_t *, void *);
 static void host_signal_handler(int sig, siginfo_t *si, void *ucv);
 
+long sig_blocking_call6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	struct thread *t = current();
+	__atomic_store_n(&t->wake, 0, __ATOMIC_RELEASE);
+	if (sig_pending_deliverable(t))
+		return -EINTR;
+	return host_syscall6_wakeable(nr, a1, a2, a3, a4, a5, a6);
+}
+
+/* Interrupted between the wake check and the syscall instruction of a
+ * wakeable call: the check has passed, so skip the call here instead. */
+static void skip_unstarted_blocking_call(struct ucontext *uc)
+{
+	struct sigcontext *r = &uc->uc_mcontext;
+	if (r->r11 == 1 && r->rip >= (uintptr_t)host_wake_check && r->rip <= (uintptr_t)host_syscall_site) {
+		r->rip = (uintptr_t)host_wake_eintr;
+		r->rax = -EINTR;
+	}
+}
+
 /* The kernel may stack several signal frames before any handler runs; a
  * handler that has not started yet has no context anyone may claim. */
 static bool at_handler_entry(uintptr_t rip)
@@ -305,6 +325,8 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 			info.si_pid = 0;
 		sig_send(sig, info.si_code == SI_TKILL ? t : NULL, &info);
 	}
+	__atomic_store_n(&t->wake, 1, __ATOMIC_RELEASE);
+	skip_unstarted_blocking_call(uc);
 	if (!in_libos) {
 		t->exit_uc_claimable = false;
 		sig_deliver(t, uc, -1, 0);

@@ -8,27 +8,28 @@
 #include <asm/unistd.h>
 
 long host_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+long host_syscall6_wakeable(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 void host_sigreturn(void);
 long host_clone_thread(unsigned long flags, void *stack, int *ptid, int *ctid,
                        unsigned long tls, void (*fn)(void *), void *arg);
-extern char host_syscall_site[];
+extern char host_syscall_site[], host_wake_check[], host_wake_eintr[];
 
 #define HOST_NARGS_(a, b, c, d, e, f, g, n, ...) n
 #define HOST_NARGS(...) HOST_NARGS_(__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
 #define HOST_CAT_(a, b) a##b
 #define HOST_CAT(a, b) HOST_CAT_(a, b)
-#define HOST_CALL0(nr) host_syscall6(nr, 0, 0, 0, 0, 0, 0)
-#define HOST_CALL1(nr, a) host_syscall6(nr, (long)(a), 0, 0, 0, 0, 0)
-#define HOST_CALL2(nr, a, b) host_syscall6(nr, (long)(a), (long)(b), 0, 0, 0, 0)
-#define HOST_CALL3(nr, a, b, c) host_syscall6(nr, (long)(a), (long)(b), (long)(c), 0, 0, 0)
-#define HOST_CALL4(nr, a, b, c, d) host_syscall6(nr, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
-#define HOST_CALL5(nr, a, b, c, d, e) \
-	host_syscall6(nr, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
-#define HOST_CALL6(nr, a, b, c, d, e, f) \
-	host_syscall6(nr, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+#define HOST_CALL0(fn, nr) fn(nr, 0, 0, 0, 0, 0, 0)
+#define HOST_CALL1(fn, nr, a) fn(nr, (long)(a), 0, 0, 0, 0, 0)
+#define HOST_CALL2(fn, nr, a, b) fn(nr, (long)(a), (long)(b), 0, 0, 0, 0)
+#define HOST_CALL3(fn, nr, a, b, c) fn(nr, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define HOST_CALL4(fn, nr, a, b, c, d) fn(nr, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define HOST_CALL5(fn, nr, a, b, c, d, e) \
+	fn(nr, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+#define HOST_CALL6(fn, nr, a, b, c, d, e, f) \
+	fn(nr, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 /* host(__NR_x, args...): a host system call with 0 to 6 arguments
  * (HOST_CALLn takes n arguments after the number). */
-#define host(...) HOST_CAT(HOST_CALL, HOST_NARGS(__VA_ARGS__))(__VA_ARGS__)
+#define host(...) HOST_CAT(HOST_CALL, HOST_NARGS(__VA_ARGS__))(host_syscall6, __VA_ARGS__)
 
 static inline int host_err(long r) { return r < 0 && r > -4096; }
 

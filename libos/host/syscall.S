@@ -2,21 +2,41 @@
  * The seccomp filter allows host system calls only from host_syscall_site,
  * so everything the libos asks of the host goes through here. */
 	.text
-	.globl host_syscall6, host_syscall_site, host_sigreturn, host_clone_thread
-	.hidden host_syscall6, host_syscall_site, host_sigreturn, host_clone_thread
+	.globl host_syscall6, host_syscall6_wakeable, host_syscall_site, host_sigreturn
+	.globl host_clone_thread, host_wake_check, host_wake_eintr
+	.hidden host_syscall6, host_syscall6_wakeable, host_syscall_site, host_sigreturn
+	.hidden host_clone_thread, host_wake_check, host_wake_eintr
 
-/* long host_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6) */
+/* long host_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+ * long host_syscall6_wakeable(...): the same, for a call that may block: it
+ * is skipped (-EINTR) when a host signal handler has set the thread's wake
+ * flag (%gs:8, see struct thread) since the caller's last pending check.
+ * %r11 tells a signal handler which kind of call is about to run; the
+ * syscall instruction itself overwrites %r11 (with rflags, never 1). */
 	.type host_syscall6, @function
 host_syscall6:
-	mov %rdi, %rax
+	xor %r11d, %r11d
+	jmp 1f
+	.type host_syscall6_wakeable, @function
+host_syscall6_wakeable:
+	mov $1, %r11d
+1:	mov %rdi, %rax
 	mov %rsi, %rdi
 	mov %rdx, %rsi
 	mov %rcx, %rdx
 	mov %r8, %r10
 	mov %r9, %r8
 	mov 8(%rsp), %r9
+host_wake_check:
+	test %r11d, %r11d
+	jz host_syscall_site
+	cmpl $0, %gs:8
+	jne host_wake_eintr
 host_syscall_site:
 	syscall
+	ret
+host_wake_eintr:
+	mov $-4, %rax           /* -EINTR */
 	ret
 	.size host_syscall6, .-host_syscall6
 

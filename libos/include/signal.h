@@ -4,6 +4,7 @@
 
 #include "ktypes.h"
 #include "thread.h"
+#include "host/host.h"
 
 #define SIGBIT(sig) (1ULL << ((sig) - 1))
 
@@ -20,6 +21,14 @@ int sig_send(int sig, struct thread *t, const siginfo_t *info);
  * syscall's result, or a RESTART code; nr < 0 when not in a syscall. */
 void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret);
 void signals_init(void);
+/* A host call that may block (read on a pipe, futex wait, poll, sleep...):
+ * returns -EINTR at once if a signal is pending for the thread, and a
+ * signal that arrives at any point before the host call starts skips it.
+ * Without this, a signal landing between the check and the call would
+ * wait until the call returned by itself. */
+long sig_blocking_call6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+#define host_blocking(...) \
+	HOST_CAT(HOST_CALL, HOST_NARGS(__VA_ARGS__))(sig_blocking_call6, __VA_ARGS__)
 /* Dequeues a pending signal in `set` (blocked or not), for sigtimedwait. */
 int sig_dequeue(struct thread *t, sigset64_t set, siginfo_t *info);
 /* Sleeps until a signal in wake_set is pending or the timeout passes

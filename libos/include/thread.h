@@ -14,6 +14,9 @@ typedef uint64_t sigset64_t;
 
 struct thread {
 	struct thread *self; /* %gs:0 */
+	/* %gs:8, read by host/syscall.S: set by a host signal handler, so a
+	 * blocking host call about to start is skipped (see sig_blocking_call). */
+	int wake;
 	int tid;             /* sandbox tid */
 	int host_tid;
 	/* The host clears this word when the host thread is gone, so its

@@ -7,6 +7,7 @@
 #include "syscall.h"
 #include "../host/host.h"
 #include <asm/fcntl.h>
+#include "signal.h"
 #include <asm/ioctls.h>
 #include <linux/close_range.h>
 #include <linux/fcntl.h>
@@ -18,24 +19,27 @@
 			return -EBADF; \
 	} while (0)
 
-/* Plain pass-through of a call whose first argument is an app fd. */
-#define FD_PASSTHROUGH(name)                                                                  \
+/* Plain pass-through of a call whose first argument is an app fd; `call` is
+ * host or, for calls that may block (pipes, sockets, locks), host_blocking. */
+#define FD_CALL(name, call)                                                                   \
 	SYS(name)                                                                             \
 	{                                                                                     \
 		CHECK_FD(c->a[0]);                                                            \
-		return host(__NR_##name, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]); \
+		return call(__NR_##name, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]); \
 	}
+#define FD_PASSTHROUGH(name) FD_CALL(name, host)
+#define FD_BLOCKING(name) FD_CALL(name, host_blocking)
 
-FD_PASSTHROUGH(read)
-FD_PASSTHROUGH(write)
-FD_PASSTHROUGH(pread64)
-FD_PASSTHROUGH(pwrite64)
-FD_PASSTHROUGH(readv)
-FD_PASSTHROUGH(writev)
-FD_PASSTHROUGH(preadv)
-FD_PASSTHROUGH(pwritev)
-FD_PASSTHROUGH(preadv2)
-FD_PASSTHROUGH(pwritev2)
+FD_BLOCKING(read)
+FD_BLOCKING(write)
+FD_BLOCKING(pread64)
+FD_BLOCKING(pwrite64)
+FD_BLOCKING(readv)
+FD_BLOCKING(writev)
+FD_BLOCKING(preadv)
+FD_BLOCKING(pwritev)
+FD_BLOCKING(preadv2)
+FD_BLOCKING(pwritev2)
 FD_PASSTHROUGH(ftruncate)
 FD_PASSTHROUGH(fsync)
 FD_PASSTHROUGH(fdatasync)
@@ -44,7 +48,7 @@ FD_PASSTHROUGH(fallocate)
 FD_PASSTHROUGH(fadvise64)
 FD_PASSTHROUGH(readahead)
 FD_PASSTHROUGH(sync_file_range)
-FD_PASSTHROUGH(flock)
+FD_BLOCKING(flock)
 FD_PASSTHROUGH(fchmod)
 FD_PASSTHROUGH(fchown)
 FD_PASSTHROUGH(fstatfs)
@@ -235,28 +239,28 @@ SYS(sendfile)
 {
 	CHECK_FD(c->a[0]);
 	CHECK_FD(c->a[1]);
-	return host(__NR_sendfile, c->a[0], c->a[1], c->a[2], c->a[3]);
+	return host_blocking(__NR_sendfile, c->a[0], c->a[1], c->a[2], c->a[3]);
 }
 
 SYS(copy_file_range)
 {
 	CHECK_FD(c->a[0]);
 	CHECK_FD(c->a[2]);
-	return host(__NR_copy_file_range, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	return host_blocking(__NR_copy_file_range, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 }
 
 SYS(splice)
 {
 	CHECK_FD(c->a[0]);
 	CHECK_FD(c->a[2]);
-	return host(__NR_splice, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	return host_blocking(__NR_splice, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 }
 
 SYS(tee)
 {
 	CHECK_FD(c->a[0]);
 	CHECK_FD(c->a[1]);
-	return host(__NR_tee, c->a[0], c->a[1], c->a[2], c->a[3]);
+	return host_blocking(__NR_tee, c->a[0], c->a[1], c->a[2], c->a[3]);
 }
 
 /* Calls that only make a new fd. */

@@ -5,6 +5,7 @@
  * app's both ways. */
 #include "fdrecord.h"
 #include "fs.h"
+#include "signal.h"
 #include "syscall.h"
 #include "../host/host.h"
 #include <linux/fcntl.h>
@@ -105,9 +106,9 @@ static long addr_call(struct sysctx *c, bool create)
 		return -ENOMEM;
 	long r = unix_addr_translate(SYSCALL_ARG(1, const void *), c->a[2], create, ua);
 	if (r == 0) {
-		r = host(c->nr, c->a[0], c->a[1], c->a[2]);
+		r = host_blocking(c->nr, c->a[0], c->a[1], c->a[2]);
 	} else if (r > 0) {
-		r = host(c->nr, c->a[0], &ua->sun, ua->len);
+		r = host_blocking(c->nr, c->a[0], &ua->sun, ua->len);
 		if (r == 0 || r == -EINPROGRESS)
 			fd_set_path((int)c->a[0], ua->given);
 	}
@@ -138,7 +139,7 @@ static long do_accept(struct sysctx *c, long flags)
 {
 	if (!fd_app_valid(c->a[0]))
 		return -EBADF;
-	long fd = fd_install(host(__NR_accept4, c->a[0], c->a[1], c->a[2], flags), FD_OTHER, NULL, NULL);
+	long fd = fd_install(host_blocking(__NR_accept4, c->a[0], c->a[1], c->a[2], flags), FD_OTHER, NULL, NULL);
 	if (fd >= 0)
 		fd_copy((int)c->a[0], (int)fd);
 	return fd;
@@ -168,7 +169,7 @@ static long sock_name(struct sysctx *c)
 	} a;
 	struct sockaddr_un *sun = &a.sun;
 	int len = sizeof(a);
-	long r = host(c->nr, c->a[0], &a, &len);
+	long r = host_blocking(c->nr, c->a[0], &a, &len);
 	if (r < 0)
 		return r;
 	if (!ua || !ulen)
@@ -204,7 +205,13 @@ SYS(getpeername)
 		return host(__NR_##name, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]); \
 	}
 
-SOCK_PASSTHROUGH(recvfrom)
+SYS(recvfrom)
+{
+	if (!fd_app_valid(c->a[0]))
+		return -EBADF;
+	return host_blocking(__NR_recvfrom, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+}
+
 SOCK_PASSTHROUGH(shutdown)
 SOCK_PASSTHROUGH(setsockopt)
 SOCK_PASSTHROUGH(getsockopt)
@@ -218,9 +225,9 @@ SYS(sendto)
 		return -ENOMEM;
 	long r = unix_addr_translate(SYSCALL_ARG(4, const void *), c->a[5], false, ua);
 	if (r == 0)
-		r = host(__NR_sendto, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+		r = host_blocking(__NR_sendto, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 	else if (r > 0)
-		r = host(__NR_sendto, c->a[0], c->a[1], c->a[2], c->a[3], &ua->sun, ua->len);
+		r = host_blocking(__NR_sendto, c->a[0], c->a[1], c->a[2], c->a[3], &ua->sun, ua->len);
 	fs_release(&ua->r);
 	free(ua);
 	return r;
@@ -274,7 +281,7 @@ SYS(sendmsg)
 		m.msg_namelen = ua->len;
 	}
 	if (r >= 0)
-		r = host(__NR_sendmsg, c->a[0], &m, c->a[2]);
+		r = host_blocking(__NR_sendmsg, c->a[0], &m, c->a[2]);
 	fs_release(&ua->r);
 	free(ua);
 	return r;
@@ -307,7 +314,7 @@ SYS(recvmsg)
 	struct app_msghdr *um = SYSCALL_ARG(1, struct app_msghdr *);
 	if (!um)
 		return -EFAULT;
-	long r = host(__NR_recvmsg, c->a[0], um, c->a[2]);
+	long r = host_blocking(__NR_recvmsg, c->a[0], um, c->a[2]);
 	if (r < 0)
 		return r;
 	long err = 0;

@@ -42,7 +42,8 @@ static long do_poll(struct pollfd *fds, unsigned long nfds, const void *ts, bool
 		ts = &zero;
 		timed_ts = true;
 	}
-	long r = timed_ts ? host(__NR_ppoll, fds, nfds, ts, NULL, 0) : host(__NR_poll, fds, nfds, timeout);
+	long r = timed_ts ? host_blocking(__NR_ppoll, fds, nfds, ts, NULL, 0)
+	                  : host_blocking(__NR_poll, fds, nfds, timeout);
 	for (unsigned long i = 0; bad && i < nfds; i++) {
 		if (fds[i].fd < -1 && -fds[i].fd - 1 >= libos_fd_base) {
 			fds[i].fd = -fds[i].fd - 1;
@@ -92,7 +93,7 @@ SYS(select)
 	long n = check_fdsets(c->a[0], sets);
 	if (n < 0)
 		return n;
-	return host(__NR_select, n, sets[0], sets[1], sets[2], c->a[4]);
+	return host_blocking(__NR_select, n, sets[0], sets[1], sets[2], c->a[4]);
 }
 
 SYS(pselect6)
@@ -109,7 +110,7 @@ SYS(pselect6)
 		if (e < 0)
 			return e;
 	}
-	return host(__NR_pselect6, n, sets[0], sets[1], sets[2], c->a[4], NULL);
+	return host_blocking(__NR_pselect6, n, sets[0], sets[1], sets[2], c->a[4], NULL);
 }
 
 SYS(epoll_create)
@@ -135,7 +136,7 @@ SYS(epoll_wait)
 {
 	if (!fd_app_valid(c->a[0]))
 		return -EBADF;
-	return host(__NR_epoll_wait, c->a[0], c->a[1], c->a[2], c->a[3]);
+	return host_blocking(__NR_epoll_wait, c->a[0], c->a[1], c->a[2], c->a[3]);
 }
 
 SYS(epoll_pwait)
@@ -145,7 +146,7 @@ SYS(epoll_pwait)
 	long e = wait_mask(SYSCALL_ARG(4, const uint64_t *), (size_t)c->a[5]);
 	if (e < 0)
 		return e;
-	return host(__NR_epoll_wait, c->a[0], c->a[1], c->a[2], c->a[3]);
+	return host_blocking(__NR_epoll_wait, c->a[0], c->a[1], c->a[2], c->a[3]);
 }
 
 SYS(epoll_pwait2)
@@ -155,5 +156,5 @@ SYS(epoll_pwait2)
 	long e = wait_mask(SYSCALL_ARG(4, const uint64_t *), (size_t)c->a[5]);
 	if (e < 0)
 		return e;
-	return host(__NR_epoll_pwait2, c->a[0], c->a[1], c->a[2], c->a[3], NULL, 0);
+	return host_blocking(__NR_epoll_pwait2, c->a[0], c->a[1], c->a[2], c->a[3], NULL, 0);
 }
