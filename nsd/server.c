@@ -21,6 +21,21 @@
 
 static void step_down(struct nsd *n, const char *why);
 
+/*
+ * Mutations are group-committed: those that arrive in one turn of the event
+ * loop are applied in one write transaction (one fsync), each in its own
+ * savepoint, and acknowledged only after COMMIT. A connection with a queued
+ * mutation reads no further frames until it is answered, so every
+ * connection sees its requests answered in order.
+ */
+struct pending {
+    struct pending *next;
+    struct conn *c;
+    Nsd__Frame *req;
+    uint8_t *reply;                 /* packed reply frame (malloc) */
+    size_t reply_len;
+};
+
 /* ---- sending ----------------------------------------------------------------- */
 
 static void send_bytes(struct conn *c, const uint8_t *body, size_t len)
@@ -59,6 +74,17 @@ static void send_error(struct conn *c, uint64_t req_id, int errnum, const char *
 
 static void conn_free(struct conn *c)
 {
+    /* A queued mutation of c is not applied: c will never see the answer. */
+    for (struct pending **pp = &c->n->pending; *pp;) {
+        struct pending *p = *pp;
+        if (p->c == c) {
+            *pp = p->next;
+            nsd__frame__free_unpacked(p->req, NULL);
+            free(p);
+        } else {
+            pp = &p->next;
+        }
+    }
     *c->pprev = c->next;
     if (c->next)
         c->next->pprev = c->pprev;
@@ -151,69 +177,150 @@ static int allowed(Nsd__Role role, Nsd__Frame__BodyCase b)
     }
 }
 
-static void mutation(struct conn *c, Nsd__Frame *req)
+static void queue_mutation(struct conn *c, Nsd__Frame *req)
 {
     struct nsd *n = c->n;
+    struct pending *p = calloc(1, sizeof *p), **tail = &n->pending;
+    if (!p)
+        abort();
+    p->c = c;
+    p->req = req;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = p;
+    c->paused = 1;
+    if (n->flush_ev)
+        event_active(n->flush_ev, 0, 0);
+}
+
+static void pending_error(struct pending *p, int errnum, const char *msg)
+{
+    Nsd__Error e = NSD__ERROR__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    e.errnum = errnum;
+    e.msg = (char *)msg;
+    f.req_id = p->req->req_id;
+    f.body_case = NSD__FRAME__BODY_ERROR;
+    f.error = &e;
+    free(p->reply);
+    p->reply_len = nsd__frame__get_packed_size(&f);
+    p->reply = malloc(p->reply_len + 1);
+    if (!p->reply)
+        abort();
+    nsd__frame__pack(&f, p->reply);
+}
+
+/* Inside the batch transaction: the reply of one mutation, journaled with it. */
+static void apply_one(struct nsd *n, struct pending *p)
+{
     struct journal *j = &n->j;
+    struct conn *c = p->c;
     uint8_t entropy[NSD_SECRET_LEN];
     Nsd__Op op = NSD__OP__INIT;
     Nsd__Frame reply = NSD__FRAME__INIT;
     struct arena a = { 0 };
     op.sandbox_id = c->sandbox_id;
     op.client = c->client;
-    op.seq = req->req_id;
+    op.seq = p->req->req_id;
     op.time_ms = now_ms();
-    op.req = req;
-    if (req->body_case == NSD__FRAME__BODY_SANDBOX_CREATE) {
+    op.req = p->req;
+    if (p->req->body_case == NSD__FRAME__BODY_SANDBOX_CREATE) {
         auth_random(entropy, sizeof entropy);
         op.entropy.data = entropy;
         op.entropy.len = sizeof entropy;
     }
-    if (journal_begin(j)) {
-        send_error(c, req->req_id, EIO, "journal busy");
-        return;
-    }
-    if (lease_check(j, &n->lease)) {
-        journal_rollback(j);
-        send_error(c, req->req_id, ESTALE, "not leader any more");
-        step_down(n, "lease lost (fenced a write)");
+    if (jexec(j, "SAVEPOINT op", "")) {
+        pending_error(p, EIO, "journal error");
         return;
     }
     /* A retried request: answer what was journaled, apply nothing. */
     sqlite3_stmt *st = jq(j, "SELECT reply FROM oplog WHERE sandbox = ? AND client = ? AND seq = ?",
-                          "isi", (int64_t)c->sandbox_id, c->client, (int64_t)req->req_id);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
-        send_bytes(c, sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0));
-        sqlite3_reset(st);
-        journal_rollback(j);
-        return;
+                          "isi", (int64_t)c->sandbox_id, c->client, (int64_t)p->req->req_id);
+    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    if (rc == SQLITE_ROW) {
+        p->reply_len = sqlite3_column_bytes(st, 0);
+        p->reply = malloc(p->reply_len + 1);
+        if (!p->reply)
+            abort();
+        memcpy(p->reply, sqlite3_column_blob(st, 0), p->reply_len);
     }
     if (st)
         sqlite3_reset(st);
-    reply.req_id = req->req_id;
+    if (rc == SQLITE_ROW) {
+        jexec(j, "RELEASE op", "");
+        return;
+    }
+    reply.req_id = p->req->req_id;
     size_t oplen = nsd__op__get_packed_size(&op);
     uint8_t *opb = arena_alloc(&a, oplen + 1);
     nsd__op__pack(&op, opb);
-    if (!st || apply(j, &op, &reply, &a)) {
-        journal_rollback(j);
-        send_error(c, req->req_id, EIO, "journal error");
-        goto out;
-    }
-    size_t rlen = nsd__frame__get_packed_size(&reply);
-    uint8_t *rb = arena_alloc(&a, rlen + 1);
-    nsd__frame__pack(&reply, rb);
+    if (rc != SQLITE_DONE || apply(j, &op, &reply, &a))
+        goto fail;
+    p->reply_len = nsd__frame__get_packed_size(&reply);
+    p->reply = malloc(p->reply_len + 1);
+    if (!p->reply)
+        abort();
+    nsd__frame__pack(&reply, p->reply);
     if (jexec(j, "INSERT INTO oplog(term, sandbox, client, seq, op, reply) VALUES(?, ?, ?, ?, ?, ?)",
               "iisibb", (int64_t)n->lease.term, (int64_t)c->sandbox_id, c->client,
-              (int64_t)req->req_id, opb, (int)oplen, rb, (int)rlen) ||
-        journal_commit(j)) {
-        journal_rollback(j);
-        send_error(c, req->req_id, EIO, "journal error");
-        goto out;
+              (int64_t)p->req->req_id, opb, (int)oplen, p->reply, (int)p->reply_len))
+        goto fail;
+    jexec(j, "RELEASE op", "");
+    arena_free(&a);
+    return;
+fail:
+    jexec(j, "ROLLBACK TO op", "");
+    jexec(j, "RELEASE op", "");
+    pending_error(p, EIO, "journal error");
+    arena_free(&a);
+}
+
+void nsd_flush(struct nsd *n)
+{
+    struct pending *batch = n->pending, *p;
+    const char *fenced = NULL;
+    n->pending = NULL;
+    if (!batch)
+        return;
+    if (journal_begin(&n->j)) {
+        for (p = batch; p; p = p->next)
+            pending_error(p, EIO, "journal busy");
+    } else if (lease_check(&n->j, &n->lease)) {
+        journal_rollback(&n->j);
+        for (p = batch; p; p = p->next)
+            pending_error(p, ESTALE, "not leader any more");
+        fenced = "lease lost (fenced a write)";
+    } else {
+        for (p = batch; p; p = p->next)
+            apply_one(n, p);
+        if (journal_commit(&n->j)) {
+            journal_rollback(&n->j);
+            for (p = batch; p; p = p->next)
+                pending_error(p, EIO, "journal commit failed");
+        }
     }
     /* Acknowledge only what is committed. */
-    send_bytes(c, rb, rlen);
-out:
-    arena_free(&a);
+    for (p = batch; p; p = p->next)
+        send_bytes(p->c, p->reply, p->reply_len);
+    if (fenced)
+        step_down(n, fenced);
+    while ((p = batch)) {
+        batch = p->next;
+        if (n->lease.leading) {
+            p->c->paused = 0;
+            conn_feed(p->c);   /* frames that waited behind the mutation */
+        }
+        nsd__frame__free_unpacked(p->req, NULL);
+        free(p->reply);
+        free(p);
+    }
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    nsd_flush(arg);
 }
 
 static void read_only(struct conn *c, Nsd__Frame *req)
@@ -305,11 +412,11 @@ static int frame(struct conn *c, const uint8_t *body, size_t len)
         snprintf(why, sizeof why, "message type %d not allowed for this role", f->body_case);
         conn_drop(c, why);
         r = -1;
+    } else if (nsdc_body_is_mutation(f->body_case)) {
+        queue_mutation(c, f);
+        return 0;
     } else {
-        if (nsdc_body_is_mutation(f->body_case))
-            mutation(c, f);
-        else
-            read_only(c, f);
+        read_only(c, f);
         if (!n->lease.leading)
             r = -1;   /* fenced: step_down() has freed every connection */
     }
@@ -317,11 +424,14 @@ static int frame(struct conn *c, const uint8_t *body, size_t len)
     return r;
 }
 
-int conn_feed(struct conn *c, struct evbuffer *buf)
+int conn_feed(struct conn *c)
 {
+    struct evbuffer *buf = c->in;
     for (;;) {
         if (c->state == CONN_CLOSING)
             return -1;
+        if (c->paused)
+            return 0;   /* resumed once its queued mutation is answered */
         if (!c->n->lease.leading)
             return -1;  /* lease lost: the next tick drops every connection */
         uint8_t hdr[NSD_FRAME_HDR];
@@ -345,8 +455,8 @@ int conn_feed(struct conn *c, struct evbuffer *buf)
 
 static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
-    struct conn *c = arg;
-    conn_feed(c, bufferevent_get_input(bev));
+    (void)bev;
+    conn_feed(arg);
 }
 
 static void conn_write_cb(struct bufferevent *bev, void *arg)
@@ -376,6 +486,7 @@ struct conn *conn_new(struct nsd *n, struct bufferevent *bev, int is_unix, const
         return NULL;
     c->n = n;
     c->bev = bev;
+    c->in = bev ? bufferevent_get_input(bev) : NULL;
     c->is_unix = is_unix;
     snprintf(c->peer, sizeof c->peer, "%s", peer);
     c->next = n->conns;
@@ -595,6 +706,7 @@ int nsd_init(struct nsd *n, const char *journal_path)
         return -1;
     struct timeval tv = { 0, LEASE_POLL_MS * 1000 };
     n->tick = event_new(n->base, -1, EV_PERSIST, tick_cb, n);
+    n->flush_ev = event_new(n->base, -1, 0, flush_cb, n);
     n->sigterm = evsignal_new(n->base, SIGTERM, signal_cb, n);
     n->sigint = evsignal_new(n->base, SIGINT, signal_cb, n);
     event_add(n->tick, &tv);
@@ -617,6 +729,8 @@ void nsd_fini(struct nsd *n)
     step_down(n, "shutdown");
     if (n->tick)
         event_free(n->tick);
+    if (n->flush_ev)
+        event_free(n->flush_ev);
     if (n->sigterm)
         event_free(n->sigterm);
     if (n->sigint)

@@ -32,6 +32,8 @@ struct nsd {
     struct event *tick, *sigterm, *sigint;
     int64_t last_renew, last_heartbeat;
     struct conn *conns;
+    struct pending *pending;        /* mutations waiting for the group commit */
+    struct event *flush_ev;
     int exit_code;
 };
 
@@ -40,6 +42,8 @@ enum conn_state { CONN_HELLO, CONN_READY, CONN_CLOSING };
 struct conn {
     struct nsd *n;
     struct bufferevent *bev;        /* NULL for the fuzz driver */
+    struct evbuffer *in;            /* input frames (the fuzz driver sets it) */
+    int paused;                     /* a mutation of it is queued */
     struct conn *next, **pprev;
     int is_unix;
     enum conn_state state;
@@ -56,9 +60,12 @@ void nsd_fini(struct nsd *n);
 
 /* Connection core, also driven directly by the fuzz target. */
 struct conn *conn_new(struct nsd *n, struct bufferevent *bev, int is_unix, const char *peer);
-/* Handles every complete frame in buf. -1 if the connection was dropped
+/* Handles the complete frames in c->in. -1 if the connection was dropped
  * (and freed) because of what it sent. */
-int conn_feed(struct conn *c, struct evbuffer *buf);
+int conn_feed(struct conn *c);
 void conn_drop(struct conn *c, const char *reason);
+/* Applies the queued mutations in one transaction and answers them (the
+ * event loop does this after each turn; the fuzz driver calls it). */
+void nsd_flush(struct nsd *n);
 
 #endif
