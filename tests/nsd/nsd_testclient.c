@@ -495,10 +495,35 @@ static int mode_load(const char *sbname, const char *hexsecret, int n, const cha
     return 0;
 }
 
+/* Registers a small process tree with groups and SysV objects, prints
+ * "ready", and keeps it until stdin closes (for graphenectl views). */
+static int mode_hold(const char *sbname, const char *hexsecret)
+{
+    uint8_t secret[NSD_SECRET_LEN];
+    if (nsd_unhex(secret, sizeof secret, hexsecret))
+        return 2;
+    struct sim root, kid;
+    Nsd__Ids ids;
+    Nsd__PidRange rng;
+    sim_connect(&root, addr, sbname, secret);
+    sim_connect(&kid, addr, sbname, secret);
+    if (sim_register(&root, 0, 0, 8, &ids, &rng) || sim_register(&kid, rng.lo, ids.pid, 4, NULL, NULL) ||
+        sim_setpgid(&kid, kid.pid, 0, 0, NULL) ||
+        sim_sysv_get(&root, root.pid, 0x1234, NSD__SYSV_KIND__SYSV_MSG, NSD_IPC_CREAT | 0640, NULL, NULL) ||
+        sim_sysv_get(&kid, kid.pid, 0x5678, NSD__SYSV_KIND__SYSV_SEM, NSD_IPC_CREAT | 0600, NULL, NULL))
+        return 1;
+    printf("ready %u %u\n", root.pid, kid.pid);
+    fflush(stdout);
+    char buf[64];
+    while (read(0, buf, sizeof buf) > 0)
+        ;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|mksb NAME|load SB SECRET N LOG\n");
+        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|hold SB SECRET|load SB SECRET N LOG\n");
         return 2;
     }
     addr = argv[1];
@@ -514,6 +539,8 @@ int main(int argc, char **argv)
         mode_ranges(argc > 3 ? atoi(argv[3]) : 50, argc > 4 ? atoi(argv[4]) : 20);
     else if (!strcmp(m, "bad"))
         mode_bad();
+    else if (!strcmp(m, "hold") && argc == 5)
+        return mode_hold(argv[3], argv[4]);
     else if (!strcmp(m, "load") && argc == 7)
         return mode_load(argv[3], argv[4], atoi(argv[5]), argv[6]);
     else {
