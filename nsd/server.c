@@ -293,7 +293,15 @@ void nsd_flush(struct nsd *n)
     } else {
         for (p = batch; p; p = p->next)
             apply_one(n, p);
-        if (journal_commit(&n->j)) {
+        /* Paused (or slow) past the lease while applying: nobody could take
+         * the lease meanwhile (we hold the journal's write lock), but do not
+         * commit on an expired lease either. */
+        if (!lease_valid(&n->lease)) {
+            journal_rollback(&n->j);
+            for (p = batch; p; p = p->next)
+                pending_error(p, ESTALE, "not leader any more");
+            fenced = "lease expired while applying";
+        } else if (journal_commit(&n->j)) {
             journal_rollback(&n->j);
             for (p = batch; p; p = p->next)
                 pending_error(p, EIO, "journal commit failed");

@@ -63,3 +63,37 @@ wait_leader() {
 }
 
 now_ms() { date +%s%3N; }
+
+# Sum of acknowledged operations in the load clients' logs.
+acked() { cat "$@" 2>/dev/null | grep -vc '^pid' ; }
+
+# wait_acked N FILES...: until the load clients have N acknowledgements (30 s max)
+wait_acked() {
+    local n=$1; shift
+    for _ in $(seq 600); do
+        [ "$(acked "$@")" -ge "$n" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# verify_acks LOG SANDBOX: every operation the load client saw acknowledged
+# is in the journal, and was applied exactly once (the SysV ids it created
+# are exactly the acknowledged ones: a second apply would add an id).
+verify_acks() {
+    local log=$1 sb=$2 pid client
+    read -r _ pid _ client < <(head -1 "$log")
+    tail -n +2 "$log" | awk '{print $1}' | sort -n > "$D/acked.seq"
+    tail -n +2 "$log" | awk '{print $2}' | sort -n > "$D/acked.ids"
+    sqlite3 "$DB" "SELECT o.seq FROM oplog o JOIN sandboxes s ON s.id = o.sandbox
+                   WHERE s.name = '$sb' AND o.client = '$client' AND o.seq > 1 ORDER BY o.seq" > "$D/journal.seq"
+    sqlite3 "$DB" "SELECT v.id FROM sysv v JOIN sandboxes s ON s.id = v.sandbox
+                   WHERE s.name = '$sb' AND v.creator = $pid ORDER BY v.id" > "$D/journal.ids"
+    [ -s "$D/acked.seq" ] && cmp -s "$D/acked.seq" "$D/journal.seq" && cmp -s "$D/acked.ids" "$D/journal.ids"
+}
+
+# Timestamp (ms) of the first "leader: term" line after time T in the logs.
+takeover_ms() {
+    local t=$1; shift
+    cat "$@" | awk -v t="$t" '/leader: term/ && $1 >= t {print $1}' | sort -n | head -1
+}

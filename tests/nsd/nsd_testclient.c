@@ -452,11 +452,11 @@ static void mode_bad(void)
 /* ---- load for crash and failover tests ------------------------------------------------ */
 
 /*
- * One picoprocess creating n IPC_PRIVATE queues. Every acknowledged op is
+ * One picoprocess creating n IPC_PRIVATE queues (pausing pause_ms after each). Every acknowledged op is
  * written to `log` ("seq id") before the next is sent. Prints the longest gap
  * between two acknowledgements (the unavailability seen by this client).
  */
-static int mode_load(const char *sbname, const char *hexsecret, int n, const char *log)
+static int mode_load(const char *sbname, const char *hexsecret, int n, const char *log, int pause_ms)
 {
     uint8_t secret[NSD_SECRET_LEN];
     if (nsd_unhex(secret, sizeof secret, hexsecret))
@@ -489,6 +489,8 @@ static int mode_load(const char *sbname, const char *hexsecret, int n, const cha
             gap = now - last;
         last = now;
         fprintf(out, "%llu %u\n", (unsigned long long)s.c.seq, id);
+        if (pause_ms)
+            usleep(pause_ms * 1000);
     }
     fclose(out);
     printf("max_gap_ms %.1f\n", gap / 1000.0);
@@ -523,7 +525,7 @@ static int mode_hold(const char *sbname, const char *hexsecret)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|hold SB SECRET|load SB SECRET N LOG\n");
+        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|hold SB SECRET|load SB SECRET N LOG [PAUSE_MS]\n");
         return 2;
     }
     addr = argv[1];
@@ -541,8 +543,8 @@ int main(int argc, char **argv)
         mode_bad();
     else if (!strcmp(m, "hold") && argc == 5)
         return mode_hold(argv[3], argv[4]);
-    else if (!strcmp(m, "load") && argc == 7)
-        return mode_load(argv[3], argv[4], atoi(argv[5]), argv[6]);
+    else if (!strcmp(m, "load") && (argc == 7 || argc == 8))
+        return mode_load(argv[3], argv[4], atoi(argv[5]), argv[6], argc == 8 ? atoi(argv[7]) : 0);
     else {
         fprintf(stderr, "nsd_testclient: unknown mode %s\n", m);
         return 2;
