@@ -11,6 +11,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 #include "journal.h"
+#include "nsdc.h"
 #include "lease.h"
 #include "query.h"
 

@@ -14,3 +14,17 @@ $(NSD_TESTBIN)/nsd_testclient: $(BUILD)/tests/nsd/nsd_testclient.o $(NSD_SIM_OBJ
 TEST_DEPS += bin/nsd bin/graphenectl $(NSD_TESTBIN)/nsd_testclient
 
 -include $(wildcard $(BUILD)/tests/nsd/*.d)
+
+# The fuzz target is built from source with ASan/UBSan, separately from bin/nsd.
+NSD_FUZZ_SRCS := tests/nsd/nsd_fuzz.c $(NSD_DAEMON_SRCS) nsd/client/nsdc.c nsd/client/nsdc_posix.c \
+                 $(PROTO_GEN_C)
+$(NSD_TESTBIN)/nsd_fuzz: $(NSD_FUZZ_SRCS) $(PROTO_GEN_H) $(wildcard nsd/*.h nsd/client/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(NSD_CFLAGS)) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -o $@ $(NSD_FUZZ_SRCS) $(NSD_LIBS)
+
+TEST_DEPS += $(NSD_TESTBIN)/nsd_fuzz
+.PHONY: nsd-fuzz
+fuzz: nsd-fuzz
+nsd-fuzz: $(NSD_TESTBIN)/nsd_fuzz
+	$(NSD_TESTBIN)/nsd_fuzz $$(mktemp -u /tmp/nsd-fuzz.XXXXXX.db) 200000 $$RANDOM
