@@ -106,8 +106,10 @@ static int alloc_pids(struct journal *j, int64_t sb, int64_t count, int64_t *lo)
         if (wrapped && at >= cursor)
             return 0;
         int64_t hi = at + count - 1, conflict = 0;
-        if (jint(j, &c, "SELECT max(hi) FROM ranges WHERE sandbox = ?1 AND lo <= ?3 AND hi >= ?2",
-                 "iii", sb, at, hi) > 0)
+        /* Ranges are disjoint: only the last one starting at or below hi
+         * can overlap [at, hi], and it has the highest end. */
+        if (jint(j, &c, "SELECT hi FROM ranges WHERE sandbox = ? AND lo <= ? ORDER BY lo DESC LIMIT 1",
+                 "ii", sb, hi) > 0 && c >= at)
             conflict = c;
         if (jint(j, &c, "SELECT max(v) FROM ("
                         " SELECT pid v FROM procs WHERE sandbox = ?1 AND pid BETWEEN ?2 AND ?3"
@@ -254,17 +256,22 @@ static int op_register(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
             reply_error(reply, a, ESRCH, "no parent %u", rg->ppid);
             return 0;
         }
-        TRY(r = jint(j, &n, "SELECT count(*) FROM procs WHERE sandbox = ?1 AND"
-                            " (pid = ?2 OR pgid = ?2 OR sid = ?2)", "ii", sb, (int64_t)rg->pid));
+        TRY(jint(j, &n, "SELECT EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND pid = ?2)"
+                        " OR EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND pgid = ?2)"
+                        " OR EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND sid = ?2)",
+                 "ii", sb, (int64_t)rg->pid));
         if (n) {
             reply_error(reply, a, EEXIST, "pid %u is in use", rg->pid);
             return 0;
         }
         /* The pid must come from the parent's lease, or, once the parent has
          * exited and returned its ranges, from no lease at all. */
-        int64_t owner = -1;
-        TRY(jint(j, &owner, "SELECT owner FROM ranges WHERE sandbox = ?1 AND lo <= ?2 AND hi >= ?2",
+        int64_t owner = -1, hi = 0;
+        TRY(jint(j, &hi, "SELECT hi FROM ranges WHERE sandbox = ? AND lo <= ? ORDER BY lo DESC LIMIT 1",
                  "ii", sb, (int64_t)rg->pid));
+        if (hi >= rg->pid)
+            TRY(jint(j, &owner, "SELECT owner FROM ranges WHERE sandbox = ? AND lo <= ?"
+                                " ORDER BY lo DESC LIMIT 1", "ii", sb, (int64_t)rg->pid));
         int parent_live = !strcmp(parent.state, "live");
         if (owner != parent.pid && !(owner == -1 && !parent_live)) {
             reply_error(reply, a, EPERM, "pid %u is not leased to parent %u", rg->pid, rg->ppid);

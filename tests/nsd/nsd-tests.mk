@@ -28,3 +28,14 @@ TEST_DEPS += $(NSD_TESTBIN)/nsd_fuzz
 fuzz: nsd-fuzz
 nsd-fuzz: $(NSD_TESTBIN)/nsd_fuzz
 	$(NSD_TESTBIN)/nsd_fuzz $$(mktemp -u /tmp/nsd-fuzz.XXXXXX.db) 200000 $$RANDOM
+
+$(BUILD)/tests/bench/nsd_bench.o: tests/bench/nsd_bench.c | $(PROTO_GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(NSD_CFLAGS) -Itests/nsd -c $< -o $@
+
+$(BUILD)/tests/bench/nsd_bench: $(BUILD)/tests/bench/nsd_bench.o $(NSD_SIM_OBJ) $(NSDC_LIB)
+	$(CC) -o $@ $^ $(NSDC_LIBS)
+
+TEST_DEPS += $(BUILD)/tests/bench/nsd_bench
+BENCH_SCRIPTS += tests/bench/nsd_bench.sh
+-include $(wildcard $(BUILD)/tests/bench/nsd_bench.d)
