@@ -2,11 +2,21 @@
 # Registration, leases, exit/reap/lost, process groups and sessions, and
 # hostile input, with simulated picoprocess clients.
 . "$(dirname "$0")/lib.sh"
-start_nsd a
+PORT=$((20000 + RANDOM % 20000))
+start_nsd a --tcp 127.0.0.1:$PORT
 wait_leader; ok $? "nsd leads and answers"
 tap_run "$TC" "$SOCK" basic
 tap_run "$TC" "$SOCK" pgrp
 tap_run "$TC" "$SOCK" bad
 kill -0 "$PID_a"; ok $? "nsd survived the hostile clients"
+
+# TCP: picoprocesses authenticate by MAC as on the unix socket; admin is
+# refused (no peer credentials).
+secret=$("$CTL" --nsd "$SOCK" sandbox create tcpbox)
+"$TC" "tcp:127.0.0.1:$PORT" load tcpbox "$secret" 50 "$D/tcpload" >/dev/null
+ok $? "picoprocess over TCP registers and runs 50 operations"
+verify_acks "$D/tcpload" tcpbox; ok $? "its operations are journaled once"
+out=$("$CTL" --nsd "tcp:127.0.0.1:$PORT" ps 2>&1); rc=$?
+[ $rc = 1 ] && [[ $out == *"admin needs the local unix socket"* ]]; ok $? "admin over TCP refused: $out"
 grep -q "closing connection .*: oversized frame" "$D/a.log"; ok $? "reason for closing is logged"
 done_testing
