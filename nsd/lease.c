@@ -3,24 +3,39 @@
 #include "lease.h"
 #include "util.h"
 
-int lease_try_acquire(struct journal *j, struct lease *l, char *holder, size_t n, int64_t *expires)
+/* Reads the lease row: 1 if it is held (unexpired) by someone else. */
+static int held_by_other(struct journal *j, struct lease *l, char *holder, size_t n, int64_t *expires,
+                         uint64_t *term)
 {
-    if (journal_begin(j))
-        return -1;
     sqlite3_stmt *st = jq(j, "SELECT holder, term, expires_ms FROM lease WHERE id = 1", "");
     if (!st || sqlite3_step(st) != SQLITE_ROW) {
-        journal_rollback(j);
+        if (st)
+            sqlite3_reset(st);
         return -1;
     }
     snprintf(holder, n, "%s", (const char *)sqlite3_column_text(st, 0));
-    uint64_t term = sqlite3_column_int64(st, 1);
+    *term = sqlite3_column_int64(st, 1);
     *expires = sqlite3_column_int64(st, 2);
     sqlite3_reset(st);
-    int64_t now = now_ms();
-    if (*expires > now && strcmp(holder, l->node)) {
+    return *expires > now_ms() && strcmp(holder, l->node);
+}
+
+int lease_try_acquire(struct journal *j, struct lease *l, char *holder, size_t n, int64_t *expires)
+{
+    uint64_t term;
+    /* Look without the write lock first: polling standbys must not compete
+     * with the leader's commits while its lease is good. */
+    int held = held_by_other(j, l, holder, n, expires, &term);
+    if (held)
+        return held < 0 ? -1 : 0;
+    if (journal_begin(j))
+        return -1;
+    held = held_by_other(j, l, holder, n, expires, &term);
+    if (held) {
         journal_rollback(j);
-        return 0;
+        return held < 0 ? -1 : 0;
     }
+    int64_t now = now_ms();
     l->term = term + 1;
     l->expires_ms = now + LEASE_MS;
     if (jexec(j, "UPDATE lease SET holder = ?, term = ?, expires_ms = ? WHERE id = 1", "sii",
