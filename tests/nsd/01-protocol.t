@@ -19,4 +19,7 @@ verify_acks "$D/tcpload" tcpbox; ok $? "its operations are journaled once"
 out=$("$CTL" --nsd "tcp:127.0.0.1:$PORT" ps 2>&1); rc=$?
 [ $rc = 1 ] && [[ $out == *"admin needs the local unix socket"* ]]; ok $? "admin over TCP refused: $out"
 grep -q "closing connection .*: oversized frame" "$D/a.log"; ok $? "reason for closing is logged"
+# The protocol core must stay linkable into the freestanding libos.
+extra=$(nm -u "$ROOT/build/nsd/client/nsdc.o" | awk '{print $2}' | grep -Ev '^(memcpy|memset|nsd__.*|protobuf_c_.*)$')
+[ -z "$extra" ]; ok $? "client protocol core needs only memcpy/memset and protobuf-c${extra:+ (also: $extra)}"
 done_testing
