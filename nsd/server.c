@@ -381,8 +381,8 @@ static int hello(struct conn *c, Nsd__Frame *f)
     }
     nsd_hex(c->client, h->client_id.data, NSD_CLIENT_ID_LEN);
     if (h->role == NSD__ROLE__ROLE_ADMIN) {
-        err = c->is_unix ? (c->bev ? auth_admin_peer(bufferevent_getfd(c->bev), &why) : 0)
-                         : (why = "admin needs the local unix socket", EACCES);
+        why = "admin needs the local unix socket";
+        err = c->is_unix && c->bev ? auth_admin_peer(bufferevent_getfd(c->bev), &why) : EACCES;
         c->sandbox_id = 0;
     } else if (h->role == NSD__ROLE__ROLE_PICO) {
         err = auth_pico(&c->n->j, h, c->nonce, &c->sandbox_id, &why);

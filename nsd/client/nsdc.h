@@ -62,7 +62,9 @@ struct nsdc {
     char err[160];                        /* last error, for messages */
 };
 
-/* sandbox/secret only for NSD__ROLE__ROLE_PICO. Draws a fresh client id. */
+/* sandbox/secret only for NSD__ROLE__ROLE_PICO. Draws a fresh client id:
+ * a forked child must call it again (and connect anew), or the leader would
+ * take its requests for retries of its parent's. */
 void nsdc_init(struct nsdc *c, const struct nsdc_ops *ops, Nsd__Role role,
                const char *sandbox, const uint8_t *secret);
 
