@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sodium.h>
 #include "nsdc_posix.h"
 #include "server.h"
@@ -58,6 +59,9 @@ int main(int argc, char **argv)
         perror("nsd: cannot create the socket or journal directory");
         return 1;
     }
+    /* The journal holds the sandbox secrets: files are ours only (the socket
+     * is opened up explicitly). */
+    umask(077);
     int rc = nsd_init(&n, journal_path) ? 1 : nsd_run(&n);
     nsd_fini(&n);
     return rc;

@@ -176,7 +176,7 @@ int nsd_make_parent_dir(const char *path)
         if (*s != '/')
             continue;
         *s = 0;
-        if (mkdir(d, 0700) && errno != EEXIST)
+        if (mkdir(d, 0755) && errno != EEXIST)
             return -1;
         *s = '/';
     }

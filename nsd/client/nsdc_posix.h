@@ -24,7 +24,8 @@ int nsdc_posix_init(struct nsdc_posix *p, const char *addr);
 const char *nsd_default_socket(char *buf, size_t n);
 /* nsd.db in the directory of the default socket. */
 const char *nsd_default_journal(char *buf, size_t n);
-/* mkdir -p of the directory part of path (mode 0700). */
+/* mkdir -p of the directory part of path (mode 0755: picoprocesses of any
+ * user may reach the socket; they authenticate by sandbox MAC). */
 int nsd_make_parent_dir(const char *path);
 
 /* Splits "tcp:HOST:PORT"; 1 if addr is TCP, 0 if a unix path, -1 malformed. */

@@ -5,6 +5,8 @@
 PORT=$((20000 + RANDOM % 20000))
 start_nsd a --tcp 127.0.0.1:$PORT
 wait_leader; ok $? "nsd leads and answers"
+[ "$(stat -c %a "$DB")" = 600 ] && [ "$(stat -c %a "$SOCK")" = 666 ]
+ok $? "journal (holds sandbox secrets) is private, socket open to all (MAC-authenticated)"
 tap_run "$TC" "$SOCK" basic
 tap_run "$TC" "$SOCK" pgrp
 tap_run "$TC" "$SOCK" bad
