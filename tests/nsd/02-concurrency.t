@@ -5,4 +5,5 @@ start_nsd a
 wait_leader; ok $? "nsd leads and answers"
 tap_run "$TC" "$SOCK" ranges 50 20
 tap_run "$TC" "$SOCK" sysv 16 40
+check_replay
 done_testing

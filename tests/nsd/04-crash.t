@@ -32,4 +32,5 @@ done
 dups=$(sqlite3 "$DB" "SELECT count(*) FROM (SELECT 1 FROM oplog WHERE seq IS NOT NULL GROUP BY sandbox, client, seq HAVING count(*) > 1)")
 [ "$dups" = 0 ]; ok $? "no request id journaled twice"
 sqlite3 "$DB" "PRAGMA integrity_check" | grep -qx ok; ok $? "journal integrity_check ok"
+check_replay
 done_testing

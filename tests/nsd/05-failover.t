@@ -77,4 +77,5 @@ late=$(sqlite3 "$DB" "SELECT count(*) FROM oplog WHERE term <= $LT AND pos > (SE
 kill -0 "$(pid_of "$L")" && [ "$(leader)" = "$N" ]; ok $? "$L is alive as a standby, $N still leads"
 sorted=$(printf '%s\n' "${takeovers[@]}" | sort -n | tr '\n' ' ')
 echo "# takeover times (ms): $sorted"
+check_replay
 done_testing

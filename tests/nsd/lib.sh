@@ -64,6 +64,15 @@ wait_leader() {
 
 now_ms() { date +%s%3N; }
 
+# The journal's oplog, replayed through apply() on an empty journal, gives
+# the same replies and the same namespace tables.
+check_replay() {
+    local out
+    out=$("$ROOT/build/tests/nsd/nsd_replay" "$DB" "$D/replay.db" 2>"$D/replay.err")
+    ok $? "deterministic apply: $out"
+    sed 's/^/# /' "$D/replay.err"
+}
+
 # Sum of acknowledged operations in the load clients' logs.
 acked() { cat "$@" 2>/dev/null | grep -vc '^pid' ; }
 

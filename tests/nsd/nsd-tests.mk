@@ -11,7 +11,11 @@ $(BUILD)/tests/nsd/%.o: tests/nsd/%.c | $(PROTO_GEN_H)
 $(NSD_TESTBIN)/nsd_testclient: $(BUILD)/tests/nsd/nsd_testclient.o $(NSD_SIM_OBJ) $(NSDC_LIB)
 	$(CC) -o $@ $^ $(NSDC_LIBS)
 
-TEST_DEPS += bin/nsd bin/graphenectl $(NSD_TESTBIN)/nsd_testclient
+# Replays a journal through apply(): links the daemon objects.
+$(NSD_TESTBIN)/nsd_replay: $(BUILD)/tests/nsd/nsd_replay.o $(filter-out $(BUILD)/nsd/server.o,$(NSD_DAEMON_OBJS)) $(NSDC_LIB)
+	$(CC) -o $@ $^ $(NSD_LIBS)
+
+TEST_DEPS += bin/nsd bin/graphenectl $(NSD_TESTBIN)/nsd_testclient $(NSD_TESTBIN)/nsd_replay
 
 -include $(wildcard $(BUILD)/tests/nsd/*.d)
 
