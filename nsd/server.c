@@ -18,6 +18,8 @@
 
 /* Input beyond this stops reading until the frames in it are handled. */
 #define CONN_INPUT_MAX (4u * NSD_FRAME_MAX)
+/* A connection that has not said hello by then is dropped. */
+#define HELLO_TIMEOUT_S 5
 
 static void step_down(struct nsd *n, const char *why);
 
@@ -395,6 +397,8 @@ static int hello(struct conn *c, Nsd__Frame *f)
         return -1;
     }
     c->role = h->role;
+    if (c->bev)
+        bufferevent_set_timeouts(c->bev, NULL, NULL);
     snprintf(c->peer + strlen(c->peer), sizeof c->peer - strlen(c->peer), "/%.8s", c->client);
     hello_ok(c);
     return 0;
@@ -484,6 +488,8 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
         conn_drop(c, c->state == CONN_CLOSING ? NULL : left ? "truncated frame" : NULL);
     } else if (what & BEV_EVENT_ERROR) {
         conn_drop(c, strerror(EVUTIL_SOCKET_ERROR()));
+    } else if (what & BEV_EVENT_TIMEOUT) {
+        conn_drop(c, "no hello in time");
     }
 }
 
@@ -548,6 +554,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)l;
     bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
     bufferevent_setwatermark(bev, EV_READ, 0, CONN_INPUT_MAX);
+    struct timeval hello_tv = { HELLO_TIMEOUT_S, 0 };
+    bufferevent_set_timeouts(bev, &hello_tv, NULL);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 

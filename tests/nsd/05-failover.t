@@ -75,6 +75,14 @@ grep -q "stepping down from term $LT" "$D/$L.log"; ok $? "resumed $L stepped dow
 late=$(sqlite3 "$DB" "SELECT count(*) FROM oplog WHERE term <= $LT AND pos > (SELECT min(pos) FROM oplog WHERE term = $NT)")
 [ "$late" = 0 ]; ok $? "no write of term $LT after term $NT began"
 kill -0 "$(pid_of "$L")" && [ "$(leader)" = "$N" ]; ok $? "$L is alive as a standby, $N still leads"
+# SIGTERM hands over at once instead of waiting for the lease to run out.
+L=$(leader)
+t0=$(now_ms)
+kill -TERM "$(pid_of "$L")"
+t1=""
+for _ in $(seq 100); do t1=$(takeover_ms "$t0" "$D"/[abcd].log); [ -n "$t1" ] && break; sleep 0.02; done
+echo "# SIGTERM of $L: $(leader) leads after $((${t1:-99999} - t0)) ms"
+[ -n "$t1" ] && [ $((t1 - t0)) -lt 300 ]; ok $? "SIGTERM of the leader hands over before the lease would expire ($((${t1:-99999} - t0)) ms)"
 sorted=$(printf '%s\n' "${takeovers[@]}" | sort -n | tr '\n' ' ')
 echo "# takeover times (ms): $sorted"
 check_replay
