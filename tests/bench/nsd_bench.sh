@@ -55,7 +55,6 @@ for i in 1 2 3 4 5; do
     leader=$(sqlite3 "$DB" "SELECT holder FROM lease")
     sleep 0.3
     kill "$load" 2>/dev/null; wait "$load" 2>/dev/null
-    gap=$(tail -n +2 "$D/load" | wc -l)
     times+=($((${t1:-99999} - t0)))
     echo "kill $i: $leader leads $((${t1:-99999} - t0)) ms after kill -9"
     start_nsd "s$((i + 1))" --standby
