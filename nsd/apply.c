@@ -549,6 +549,15 @@ int apply(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena 
     /* Sandbox administration is for admin ops (sandbox 0); the rest is
      * scoped to the op's sandbox. */
     int admin = op->sandbox_id == 0;
+    if (!admin) {
+        int64_t one;
+        int r = jint(j, &one, "SELECT 1 FROM sandboxes WHERE id = ?", "i", (int64_t)op->sandbox_id);
+        if (r <= 0) {
+            if (!r)
+                reply_error(reply, a, ENOENT, "sandbox %u was destroyed", op->sandbox_id);
+            return r;
+        }
+    }
     switch (op->req->body_case) {
     case NSD__FRAME__BODY_SANDBOX_CREATE:
         if (admin)

@@ -118,6 +118,20 @@ static void mode_basic(void)
     sim_connect(&e, addr, sb, bad);
     e.c.retry_ms = 0;
     check(sim_register(&e, 0, 0, 0, NULL, NULL) == -EACCES, "wrong secret: hello refused (%s)", e.c.err);
+
+    /* Destroying the sandbox ends what its connected clients can do. */
+    struct sim admin;
+    Nsd__SandboxDestroy sd = NSD__SANDBOX_DESTROY__INIT;
+    Nsd__Frame req = NSD__FRAME__INIT;
+    sd.name = sb;
+    req.body_case = NSD__FRAME__BODY_SANDBOX_DESTROY;
+    req.sandbox_destroy = &sd;
+    sim_connect(&admin, addr, NULL, NULL);
+    check(!sim_call(&admin, &req, NSD__FRAME__BODY_OK, NULL), "admin destroys the sandbox");
+    sim_close(&admin);
+    r = sim_lease(&other, ids.pid, 4, NULL);
+    check(r == -ENOENT, "its clients' requests now fail with ENOENT (%s)", other.c.err);
+    check(sim_lookup(&other, ids.pid, NULL, 0) == -ESRCH, "and its processes are gone");
     sim_close(&a);
     sim_close(&b);
     sim_close(&c2);
