@@ -95,24 +95,30 @@ static void conn_free(struct conn *c)
     free(c);
 }
 
-/* Journal that a client vanished without exit: its live processes become
- * "lost" (reported to their parents as killed). Not when another connection
- * of the same client is open: it has reconnected. */
-static void journal_lost(struct nsd *n, struct conn *c)
+/* Is a client connected (other than through `except`)? Then it is alive. */
+static int client_connected(struct nsd *n, uint32_t sandbox_id, const char *client,
+                            const struct conn *except)
 {
     for (struct conn *o = n->conns; o; o = o->next)
-        if (o != c && o->state == CONN_READY && o->sandbox_id == c->sandbox_id &&
-            !strcmp(o->client, c->client))
-            return;
+        if (o != except && o->state == CONN_READY && o->sandbox_id == sandbox_id &&
+            !strcmp(o->client, client))
+            return 1;
+    return 0;
+}
+
+/* Journal that a client vanished without exit: its live processes become
+ * "lost" (reported to their parents as killed). */
+static void journal_lost(struct nsd *n, uint32_t sandbox_id, const char *client, const char *why)
+{
     int64_t live = 0;
     if (jint(&n->j, &live, "SELECT count(*) FROM procs WHERE client = ? AND state = 'live'",
-             "s", c->client) <= 0 || !live)
+             "s", client) <= 0 || !live)
         return;
     Nsd__Op op = NSD__OP__INIT;
     Nsd__Frame reply = NSD__FRAME__INIT;
     struct arena a = { 0 };
-    op.sandbox_id = c->sandbox_id;
-    op.client = c->client;
+    op.sandbox_id = sandbox_id;
+    op.client = (char *)client;
     op.time_ms = now_ms();
     op.lost = 1;
     size_t oplen = nsd__op__get_packed_size(&op);
@@ -121,21 +127,59 @@ static void journal_lost(struct nsd *n, struct conn *c)
     if (journal_begin(&n->j))
         goto out;
     if (lease_check(&n->j, &n->lease)) {
-        /* Not ours to write; the next tick steps down (c is being freed). */
+        /* Not ours to write; the next tick steps down. */
         journal_rollback(&n->j);
         goto out;
     }
     if (apply(&n->j, &op, &reply, &a) ||
         jexec(&n->j, "INSERT INTO oplog(term, sandbox, client, seq, op, reply) VALUES(?, ?, ?, NULL, ?, x'')",
-              "iisb", (int64_t)n->lease.term, (int64_t)c->sandbox_id, c->client, opb, (int)oplen) ||
+              "iisb", (int64_t)n->lease.term, (int64_t)sandbox_id, client, opb, (int)oplen) ||
         journal_commit(&n->j)) {
         journal_rollback(&n->j);
         goto out;
     }
-    nsd_log("client %s of sandbox %u lost its connection: %lld processes lost", c->client,
-            c->sandbox_id, (long long)live);
+    nsd_log("client %s of sandbox %u %s: %lld processes lost", client, sandbox_id, why,
+            (long long)live);
 out:
     arena_free(&a);
+}
+
+/*
+ * Clients that vanished while no leader was watching (they died during a
+ * failover) never reconnect. A client that is not connected and all of whose
+ * live processes ran on this host and no longer exist there is lost. Clients
+ * on other hosts are left to their host's daemon, and a client that is only
+ * idle still has its host process, so it is not touched.
+ */
+static void sweep_vanished(struct nsd *n)
+{
+    char sandbox_client[64][40];
+    uint32_t sandbox_ids[64];
+    int nv = 0;
+    sqlite3_stmt *st = jq(&n->j, "SELECT sandbox, client, min(host IN (?, 'localhost') AND"
+                                 " host_pid > 0) FROM procs WHERE state = 'live'"
+                                 " GROUP BY sandbox, client", "s", n->host);
+    while (st && nv < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        uint32_t sb = sqlite3_column_int64(st, 0);
+        const char *client = (const char *)sqlite3_column_text(st, 1);
+        if (!sqlite3_column_int(st, 2) || client_connected(n, sb, client, NULL))
+            continue;
+        sandbox_ids[nv] = sb;
+        snprintf(sandbox_client[nv++], sizeof sandbox_client[0], "%s", client);
+    }
+    if (st)
+        sqlite3_reset(st);
+    for (int i = 0; i < nv; i++) {
+        int alive = 0;
+        st = jq(&n->j, "SELECT host_pid FROM procs WHERE sandbox = ? AND client = ? AND state = 'live'",
+                "is", (int64_t)sandbox_ids[i], sandbox_client[i]);
+        while (st && sqlite3_step(st) == SQLITE_ROW)
+            alive |= kill(sqlite3_column_int(st, 0), 0) == 0 || errno != ESRCH;
+        if (st)
+            sqlite3_reset(st);
+        if (!alive)
+            journal_lost(n, sandbox_ids[i], sandbox_client[i], "vanished while disconnected");
+    }
 }
 
 void conn_drop(struct conn *c, const char *reason)
@@ -143,8 +187,9 @@ void conn_drop(struct conn *c, const char *reason)
     struct nsd *n = c->n;
     if (reason)
         nsd_log("closing connection %s: %s", c->peer, reason);
-    if (c->state == CONN_READY && c->role == NSD__ROLE__ROLE_PICO && n->lease.leading)
-        journal_lost(n, c);
+    if (c->state == CONN_READY && c->role == NSD__ROLE__ROLE_PICO && n->lease.leading &&
+        !client_connected(n, c->sandbox_id, c->client, c))
+        journal_lost(n, c->sandbox_id, c->client, "lost its connection");
     conn_free(c);
 }
 
@@ -617,6 +662,8 @@ static void close_listeners(struct nsd *n)
 static void become_leader(struct nsd *n)
 {
     n->last_renew = now_ms();
+    /* Give the clients of the previous leader time to reconnect first. */
+    n->next_sweep = n->last_renew + SWEEP_GRACE_MS;
     n->unix_l = listen_unix(n);
     if (n->tcp_addr)
         n->tcp_l = listen_tcp(n);
@@ -684,6 +731,10 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
             event_base_loopexit(n->base, NULL);
         }
     }
+    if (n->lease.leading && now >= n->next_sweep) {
+        sweep_vanished(n);
+        n->next_sweep = now + SWEEP_MS;
+    }
     heartbeat(n, now);
 }
 
@@ -705,10 +756,9 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 
 int nsd_init(struct nsd *n, const char *journal_path)
 {
-    char host[32] = "localhost";
-    gethostname(host, sizeof host - 1);
+    gethostname(n->host, sizeof n->host - 1);
     if (!n->node[0])
-        snprintf(n->node, sizeof n->node, "%s:%d", host, (int)getpid());
+        snprintf(n->node, sizeof n->node, "%s:%d", n->host, (int)getpid());
     snprintf(n->lease.node, sizeof n->lease.node, "%s", n->node);
     nsd_log_set_node(n->node);
     n->self.node = n->node;

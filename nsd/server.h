@@ -16,6 +16,8 @@
 #include "query.h"
 
 #define NODE_HEARTBEAT_MS 1000
+#define SWEEP_GRACE_MS 2000          /* after a takeover, before the first sweep */
+#define SWEEP_MS 2000                /* period of the sweep for vanished clients */
 
 struct conn;
 
@@ -25,13 +27,14 @@ struct nsd {
     struct lease lease;
     struct node_info self;
     char node[64];
+    char host[48];                  /* our hostname: processes here can be checked */
     const char *sock_path;
     const char *tcp_addr;           /* "HOST:PORT" or NULL */
     int standby;                    /* wait for the lease forever */
     int64_t give_up_ms;             /* not standby: fail if not leader by then */
     struct evconnlistener *unix_l, *tcp_l;
     struct event *tick, *sigterm, *sigint;
-    int64_t last_renew, last_heartbeat;
+    int64_t last_renew, last_heartbeat, next_sweep;
     struct conn *conns;
     struct pending *pending;        /* mutations waiting for the group commit */
     struct event *flush_ev;

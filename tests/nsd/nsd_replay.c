@@ -18,11 +18,21 @@ int main(int argc, char **argv)
         return 2;
     }
     nsd_log_set_node("replay");
-    struct journal src, dst;
-    if (journal_open(&src, argv[1]) || journal_open(&dst, argv[2]))
+    struct journal dst;
+    char sql[512];
+    if (journal_open(&dst, argv[2]))
         return 2;
-    sqlite3_stmt *st = jq(&src, "SELECT pos, op, reply FROM oplog ORDER BY pos", "");
+    /* One read transaction over the source (which a live nsd may still be
+     * writing): the oplog replayed and the tables compared are one snapshot.
+     * Unqualified names are the scratch journal's tables. */
+    snprintf(sql, sizeof sql, "ATTACH '%s' AS src", argv[1]);
+    if (sqlite3_exec(dst.db, sql, NULL, NULL, NULL) || sqlite3_exec(dst.db, "BEGIN", NULL, NULL, NULL)) {
+        fprintf(stderr, "nsd_replay: %s\n", sqlite3_errmsg(dst.db));
+        return 2;
+    }
+    sqlite3_stmt *st = jq(&dst, "SELECT pos, op, reply FROM src.oplog ORDER BY pos", "");
     long ops = 0, mismatched = 0;
+    int diff = 0;
     while (st && sqlite3_step(st) == SQLITE_ROW) {
         int64_t pos = sqlite3_column_int64(st, 0);
         Nsd__Op *op = nsd__op__unpack(NULL, sqlite3_column_bytes(st, 1), sqlite3_column_blob(st, 1));
@@ -33,7 +43,7 @@ int main(int argc, char **argv)
         Nsd__Frame reply = NSD__FRAME__INIT;
         struct arena a = { 0 };
         reply.req_id = op->seq;
-        if (journal_begin(&dst) || apply(&dst, op, &reply, &a) || journal_commit(&dst)) {
+        if (apply(&dst, op, &reply, &a)) {
             fprintf(stderr, "pos %lld: apply failed\n", (long long)pos);
             return 1;
         }
@@ -54,11 +64,7 @@ int main(int argc, char **argv)
     }
     if (st)
         sqlite3_reset(st);
-    journal_close(&src);
 
-    char sql[512];
-    snprintf(sql, sizeof sql, "ATTACH '%s' AS src", argv[1]);
-    int diff = sqlite3_exec(dst.db, sql, NULL, NULL, NULL) != SQLITE_OK;
     for (size_t i = 0; i < sizeof tables / sizeof tables[0] && !diff; i++) {
         sqlite3_stmt *q;
         snprintf(sql, sizeof sql,
@@ -73,6 +79,7 @@ int main(int argc, char **argv)
         }
         sqlite3_finalize(q);
     }
+    sqlite3_exec(dst.db, "COMMIT", NULL, NULL, NULL);
     printf("replayed %ld operations: %ld replies differ, tables %s\n", ops, mismatched,
            diff ? "DIFFER" : "identical");
     journal_close(&dst);
