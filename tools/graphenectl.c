@@ -287,7 +287,7 @@ static const char *kind_str(int k)
 
 static int cmd_ns_show(const char *what, const char *sandbox)
 {
-    int all = !what, first = 1;
+    int all = !what;
     if (what && strcmp(what, "pid") && strcmp(what, "sysv") && strcmp(what, "pgrp")) {
         fprintf(stderr, "graphenectl: ns show: unknown view %s (pid, sysv or pgrp)\n", what);
         return 2;
@@ -303,8 +303,7 @@ static int cmd_ns_show(const char *what, const char *sandbox)
     if (json)
         printf("{");
     leader_table(&t, r->leader);
-    table_print(&t, "Leader", first);
-    first = 0;
+    table_print(&t, "Leader", 1);   /* always first: the other tables follow it */
     table_free(&t);
     if (all || !strcmp(what, "pid")) {
         table_init(&t, "ranges", "SANDBOX LO# HI# COUNT# OWNER# COMMAND");
@@ -318,7 +317,7 @@ static int cmd_ns_show(const char *what, const char *sandbox)
             table_row(&t, pr->sandbox, fmt("%u", pr->lo), fmt("%u", pr->hi),
                       fmt("%u", pr->hi - pr->lo + 1), fmt("%u", pr->owner), cmd);
         }
-        table_print(&t, "PID ranges", first);
+        table_print(&t, "PID ranges", 0);
         table_free(&t);
         procs_table(&t, r->procs, r->n_procs);
         table_print(&t, "PIDs", 0);
@@ -332,7 +331,7 @@ static int cmd_ns_show(const char *what, const char *sandbox)
                       fmt("%u", o->id), fmt("%u", o->owner), fmt("%u", o->creator),
                       fmt("%04o", o->mode), o->owner_stream);
         }
-        table_print(&t, "SysV keys", all ? 0 : first);
+        table_print(&t, "SysV keys", 0);
         table_free(&t);
     }
     if (all || !strcmp(what, "pgrp")) {
@@ -344,7 +343,7 @@ static int cmd_ns_show(const char *what, const char *sandbox)
                 snprintf(m + strlen(m), sizeof m - strlen(m), "%s%u", k ? " " : "", g->members[k]);
             table_row(&t, g->sandbox, fmt("%u", g->sid), fmt("%u", g->pgid), m);
         }
-        table_print(&t, "Sessions and process groups", all ? 0 : first);
+        table_print(&t, "Sessions and process groups", 0);
         table_free(&t);
     }
     if (json)

@@ -31,7 +31,8 @@ TEST_DEPS += $(NSD_TESTBIN)/nsd_fuzz
 .PHONY: nsd-fuzz
 fuzz: nsd-fuzz
 nsd-fuzz: $(NSD_TESTBIN)/nsd_fuzz
-	$(NSD_TESTBIN)/nsd_fuzz $$(mktemp -u /tmp/nsd-fuzz.XXXXXX.db) 200000 $$RANDOM
+	d=$$(mktemp -d /tmp/nsd-fuzz.XXXXXX); seed=$$(od -An -N2 -tu2 /dev/urandom | tr -d " "); echo "nsd fuzz seed $$seed"; \
+	$(NSD_TESTBIN)/nsd_fuzz $$d/journal.db 200000 $$seed 2>/dev/null; rc=$$?; rm -rf $$d; exit $$rc
 
 $(BUILD)/tests/bench/nsd_bench.o: tests/bench/nsd_bench.c | $(PROTO_GEN_H)
 	@mkdir -p $(dir $@)
