@@ -127,9 +127,11 @@ static size_t random_frame(uint8_t *out, size_t cap)
 {
     const ProtobufCMessageDescriptor *fd = &nsd__frame__descriptor;
     const ProtobufCFieldDescriptor *f;
+    /* Half the time a request (ids >= 32), to get past the role checks. */
+    unsigned min_id = rnd() & 1 ? NSD__FRAME__BODY_SANDBOX_CREATE : 0;
     do
         f = &fd->fields[rnd() % fd->n_fields];
-    while (f->type != PROTOBUF_C_TYPE_MESSAGE);
+    while (f->type != PROTOBUF_C_TYPE_MESSAGE || f->id < min_id);
     union { ProtobufCMessage m; max_align_t a[64]; } body;
     if (f->descriptor == NULL ||
         ((const ProtobufCMessageDescriptor *)f->descriptor)->sizeof_message > sizeof body)
