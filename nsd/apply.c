@@ -266,12 +266,14 @@ static int op_register(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
         }
         /* The pid must come from the parent's lease, or, once the parent has
          * exited and returned its ranges, from no lease at all. */
-        int64_t owner = -1, hi = 0;
-        TRY(jint(j, &hi, "SELECT hi FROM ranges WHERE sandbox = ? AND lo <= ? ORDER BY lo DESC LIMIT 1",
-                 "ii", sb, (int64_t)rg->pid));
-        if (hi >= rg->pid)
-            TRY(jint(j, &owner, "SELECT owner FROM ranges WHERE sandbox = ? AND lo <= ?"
-                                " ORDER BY lo DESC LIMIT 1", "ii", sb, (int64_t)rg->pid));
+        int64_t owner = -1;
+        sqlite3_stmt *st = jq(j, "SELECT hi, owner FROM ranges WHERE sandbox = ? AND lo <= ?"
+                                 " ORDER BY lo DESC LIMIT 1", "ii", sb, (int64_t)rg->pid);
+        if (!st)
+            return -1;
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) >= rg->pid)
+            owner = sqlite3_column_int64(st, 1);
+        sqlite3_reset(st);
         int parent_live = !strcmp(parent.state, "live");
         if (owner != parent.pid && !(owner == -1 && !parent_live)) {
             reply_error(reply, a, EPERM, "pid %u is not leased to parent %u", rg->pid, rg->ppid);
