@@ -1,0 +1,586 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "apply.h"
+
+#define TRY(x) do { if ((x) < 0) return -1; } while (0)
+
+void reply_error(Nsd__Frame *reply, struct arena *a, int errnum, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    Nsd__Error *e = arena_alloc(a, sizeof *e);
+    nsd__error__init(e);
+    e->errnum = errnum;
+    e->msg = arena_strdup(a, msg);
+    reply->body_case = NSD__FRAME__BODY_ERROR;
+    reply->error = e;
+}
+
+static void reply_ok(Nsd__Frame *reply, struct arena *a)
+{
+    Nsd__Ok *ok = arena_alloc(a, sizeof *ok);
+    nsd__ok__init(ok);
+    reply->body_case = NSD__FRAME__BODY_OK;
+    reply->ok = ok;
+}
+
+struct proc {
+    int64_t pid, ppid, pgid, sid, status;
+    char state[8];
+};
+
+/* 1 found, 0 not, -1 error. */
+static int get_proc(struct journal *j, int64_t sb, int64_t pid, struct proc *p)
+{
+    sqlite3_stmt *st = jq(j, "SELECT ppid, pgid, sid, state, status FROM procs"
+                             " WHERE sandbox = ? AND pid = ?", "ii", sb, pid);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        p->pid = pid;
+        p->ppid = sqlite3_column_int64(st, 0);
+        p->pgid = sqlite3_column_int64(st, 1);
+        p->sid = sqlite3_column_int64(st, 2);
+        snprintf(p->state, sizeof p->state, "%s", (const char *)sqlite3_column_text(st, 3));
+        p->status = sqlite3_column_int64(st, 4);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The caller of a request must be a live process registered by this client:
+ * a client can act only for its own processes. 1 ok, 0 refused (reply set). */
+static int own_caller(struct journal *j, const Nsd__Op *op, int64_t caller, struct proc *p,
+                      Nsd__Frame *reply, struct arena *a)
+{
+    int64_t n = 0;
+    int r = jint(j, &n, "SELECT count(*) FROM procs WHERE sandbox = ? AND pid = ? AND client = ?"
+                        " AND state = 'live'", "iis", (int64_t)op->sandbox_id, caller, op->client);
+    if (r < 0)
+        return -1;
+    if (!n) {
+        reply_error(reply, a, EPERM, "pid %lld is not a live process of this client",
+                    (long long)caller);
+        return 0;
+    }
+    return get_proc(j, op->sandbox_id, caller, p);
+}
+
+static Nsd__PidRange *new_range(struct arena *a, int64_t lo, int64_t hi, int64_t owner)
+{
+    Nsd__PidRange *r = arena_alloc(a, sizeof *r);
+    nsd__pid_range__init(r);
+    r->sandbox = "";
+    r->lo = lo;
+    r->hi = hi;
+    r->owner = owner;
+    return r;
+}
+
+/*
+ * Finds count free pids from the sandbox's cursor, wrapping once at
+ * NSD_PID_MAX. A pid is free when no range covers it and no process row
+ * (live, zombie or lost) uses it as pid, process group or session: so a
+ * pid is never reused while a zombie or a group refers to it.
+ * 1 found (*lo), 0 pid space exhausted, -1 error.
+ */
+static int alloc_pids(struct journal *j, int64_t sb, int64_t count, int64_t *lo)
+{
+    int64_t cursor = 1, c;
+    TRY(jint(j, &cursor, "SELECT next_pid FROM sandboxes WHERE id = ?", "i", sb));
+    int64_t at = cursor;
+    int wrapped = 0;
+    for (;;) {
+        if (at + count - 1 > NSD_PID_MAX) {
+            if (wrapped)
+                return 0;
+            wrapped = 1;
+            at = 1;
+        }
+        if (wrapped && at >= cursor)
+            return 0;
+        int64_t hi = at + count - 1, conflict = 0;
+        /* Ranges are disjoint: only the last one starting at or below hi
+         * can overlap [at, hi], and it has the highest end. */
+        if (jint(j, &c, "SELECT hi FROM ranges WHERE sandbox = ? AND lo <= ? ORDER BY lo DESC LIMIT 1",
+                 "ii", sb, hi) > 0 && c >= at)
+            conflict = c;
+        if (jint(j, &c, "SELECT max(v) FROM ("
+                        " SELECT pid v FROM procs WHERE sandbox = ?1 AND pid BETWEEN ?2 AND ?3"
+                        " UNION ALL SELECT pgid FROM procs WHERE sandbox = ?1 AND pgid BETWEEN ?2 AND ?3"
+                        " UNION ALL SELECT sid FROM procs WHERE sandbox = ?1 AND sid BETWEEN ?2 AND ?3)",
+                 "iii", sb, at, hi) > 0 && c > conflict)
+            conflict = c;
+        if (!conflict)
+            break;
+        at = conflict + 1;
+    }
+    *lo = at;
+    TRY(jexec(j, "UPDATE sandboxes SET next_pid = ? WHERE id = ?", "ii", at + count, sb));
+    return 1;
+}
+
+/* Leases count pids to owner; the range is put in *out. 1, 0 exhausted, -1. */
+static int lease_pids(struct journal *j, int64_t sb, int64_t owner, int64_t count,
+                      struct arena *a, Nsd__PidRange **out)
+{
+    int64_t lo;
+    int r = alloc_pids(j, sb, count, &lo);
+    if (r <= 0)
+        return r;
+    TRY(jexec(j, "INSERT INTO ranges VALUES(?, ?, ?, ?)", "iiii", sb, lo, lo + count - 1, owner));
+    *out = new_range(a, lo, lo + count - 1, owner);
+    return 1;
+}
+
+static int64_t range_count(uint32_t want)
+{
+    return want == 0 ? RANGE_DEFAULT : want > RANGE_MAX ? RANGE_MAX : want;
+}
+
+static Nsd__Ids *reply_ids(Nsd__Frame *reply, struct arena *a, const struct proc *p)
+{
+    Nsd__Ids *ids = arena_alloc(a, sizeof *ids);
+    nsd__ids__init(ids);
+    ids->pid = p->pid;
+    ids->ppid = p->ppid;
+    ids->pgid = p->pgid;
+    ids->sid = p->sid;
+    reply->body_case = NSD__FRAME__BODY_IDS;
+    reply->ids = ids;
+    return ids;
+}
+
+static int valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return 0;
+    for (; *s; s++)
+        if (!(*s == '-' || *s == '_' || *s == '.' || (*s >= '0' && *s <= '9') ||
+              (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+            return 0;
+    return 1;
+}
+
+static int op_sandbox_create(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    const char *name = op->req->sandbox_create->name;
+    int64_t id;
+    if (!valid_name(name)) {
+        reply_error(reply, a, EINVAL, "sandbox name must be 1-64 of [A-Za-z0-9._-]");
+        return 0;
+    }
+    if (op->entropy.len != 32) {
+        reply_error(reply, a, EINVAL, "operation carries no secret");
+        return 0;
+    }
+    int r = jint(j, &id, "SELECT id FROM sandboxes WHERE name = ?", "s", name);
+    TRY(r);
+    if (r) {
+        reply_error(reply, a, EEXIST, "sandbox %s exists", name);
+        return 0;
+    }
+    TRY(jexec(j, "INSERT INTO sandboxes(name, secret, created_ms) VALUES(?, ?, ?)", "sbi",
+              name, op->entropy.data, (int)op->entropy.len, op->time_ms));
+    Nsd__Sandbox *s = arena_alloc(a, sizeof *s);
+    nsd__sandbox__init(s);
+    s->name = arena_strdup(a, name);
+    s->id = sqlite3_last_insert_rowid(j->db);
+    s->secret.data = op->entropy.data;
+    s->secret.len = op->entropy.len;
+    s->created_ms = op->time_ms;
+    reply->body_case = NSD__FRAME__BODY_SANDBOX;
+    reply->sandbox = s;
+    return 0;
+}
+
+static int op_sandbox_destroy(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    const char *name = op->req->sandbox_destroy->name;
+    int64_t id;
+    int r = jint(j, &id, "SELECT id FROM sandboxes WHERE name = ?", "s", name);
+    TRY(r);
+    if (!r) {
+        reply_error(reply, a, ENOENT, "no sandbox %s", name);
+        return 0;
+    }
+    TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ?", "i", id));
+    TRY(jexec(j, "DELETE FROM ranges WHERE sandbox = ?", "i", id));
+    TRY(jexec(j, "DELETE FROM sysv WHERE sandbox = ?", "i", id));
+    TRY(jexec(j, "DELETE FROM sandboxes WHERE id = ?", "i", id));
+    reply_ok(reply, a);
+    return 0;
+}
+
+static int op_register(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    const Nsd__Register *rg = op->req->register_;
+    int64_t sb = op->sandbox_id, n;
+    struct proc p = { .pid = rg->pid, .ppid = rg->ppid }, parent;
+    Nsd__PidRange *range = NULL;
+    int r;
+    if (rg->pid == 0) {
+        /* A new root: it gets the first pid of a fresh range, the rest of
+         * the range is its lease, and it leads a new session. */
+        if (rg->ppid) {
+            reply_error(reply, a, EINVAL, "a root process has no parent");
+            return 0;
+        }
+        int64_t count = range_count(rg->want_range) + 1;
+        r = lease_pids(j, sb, 0, count, a, &range);
+        TRY(r);
+        if (!r) {
+            reply_error(reply, a, EAGAIN, "pid space exhausted");
+            return 0;
+        }
+        p.pid = p.pgid = p.sid = range->lo;
+        TRY(jexec(j, "UPDATE ranges SET lo = lo + 1, owner = ?3 WHERE sandbox = ?1 AND lo = ?2",
+                  "iii", sb, p.pid, p.pid));
+        range->lo++;
+        range->owner = p.pid;
+    } else {
+        if (rg->pid > NSD_PID_MAX) {
+            reply_error(reply, a, EINVAL, "pid %u out of range", rg->pid);
+            return 0;
+        }
+        r = get_proc(j, sb, rg->ppid, &parent);
+        TRY(r);
+        if (!r) {
+            reply_error(reply, a, ESRCH, "no parent %u", rg->ppid);
+            return 0;
+        }
+        TRY(jint(j, &n, "SELECT EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND pid = ?2)"
+                        " OR EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND pgid = ?2)"
+                        " OR EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND sid = ?2)",
+                 "ii", sb, (int64_t)rg->pid));
+        if (n) {
+            reply_error(reply, a, EEXIST, "pid %u is in use", rg->pid);
+            return 0;
+        }
+        /* The pid must come from the parent's lease, or, once the parent has
+         * exited and returned its ranges, from no lease at all. */
+        int64_t owner = -1;
+        sqlite3_stmt *st = jq(j, "SELECT hi, owner FROM ranges WHERE sandbox = ? AND lo <= ?"
+                                 " ORDER BY lo DESC LIMIT 1", "ii", sb, (int64_t)rg->pid);
+        if (!st)
+            return -1;
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) >= rg->pid)
+            owner = sqlite3_column_int64(st, 1);
+        sqlite3_reset(st);
+        int parent_live = !strcmp(parent.state, "live");
+        if (owner != parent.pid && !(owner == -1 && !parent_live)) {
+            reply_error(reply, a, EPERM, "pid %u is not leased to parent %u", rg->pid, rg->ppid);
+            return 0;
+        }
+        p.pgid = parent.pgid;
+        p.sid = parent.sid;
+        if (rg->want_range) {
+            r = lease_pids(j, sb, p.pid, range_count(rg->want_range), a, &range);
+            TRY(r);
+            if (!r) {
+                reply_error(reply, a, EAGAIN, "pid space exhausted");
+                return 0;
+            }
+        }
+    }
+    /* argv is stored as NUL-terminated strings back to back. */
+    size_t argv_len = 0;
+    for (size_t i = 0; i < rg->n_argv; i++)
+        argv_len += strlen(rg->argv[i]) + 1;
+    char *argv = arena_alloc(a, argv_len + 1), *w = argv;
+    for (size_t i = 0; i < rg->n_argv; i++)
+        w = stpcpy(w, rg->argv[i]) + 1;
+    TRY(jexec(j, "INSERT INTO procs(sandbox, pid, ppid, pgid, sid, state, host, host_pid, client,"
+                 " stream, argv, started_ms) VALUES(?, ?, ?, ?, ?, 'live', ?, ?, ?, ?, ?, ?)",
+              "iiiiisissbi", sb, p.pid, p.ppid, p.pgid, p.sid, rg->host, (int64_t)rg->host_pid,
+              op->client, rg->stream, argv, (int)argv_len, op->time_ms));
+    reply_ids(reply, a, &p)->range = range;
+    return 0;
+}
+
+static int op_lease_range(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    const Nsd__LeaseRange *lr = op->req->lease_range;
+    struct proc p;
+    int r = own_caller(j, op, lr->caller, &p, reply, a);
+    if (r <= 0)
+        return r;
+    Nsd__PidRange *range;
+    r = lease_pids(j, op->sandbox_id, p.pid, range_count(lr->count), a, &range);
+    TRY(r);
+    if (!r) {
+        reply_error(reply, a, EAGAIN, "pid space exhausted");
+        return 0;
+    }
+    reply->body_case = NSD__FRAME__BODY_RANGE;
+    reply->range = range;
+    return 0;
+}
+
+/*
+ * A process ends (exit, or its client vanished): it becomes a zombie (or
+ * "lost") for its parent to reap, returns its pid ranges, drops ownership of
+ * its SysV objects, and its children are reparented to the sandbox's pid 1,
+ * or reaped at once when there is no live pid 1. Without a parent it is
+ * reaped at once.
+ */
+static int end_process(struct journal *j, int64_t sb, const struct proc *p, int64_t status,
+                       const char *state)
+{
+    struct proc init;
+    int r = get_proc(j, sb, 1, &init);
+    TRY(r);
+    int64_t reaper = r && p->pid != 1 && !strcmp(init.state, "live") ? 1 : 0;
+    TRY(jexec(j, "UPDATE procs SET ppid = ?3 WHERE sandbox = ?1 AND ppid = ?2", "iii", sb, p->pid, reaper));
+    if (!reaper)
+        TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND ppid = 0 AND state != 'live'", "i", sb));
+    TRY(jexec(j, "DELETE FROM ranges WHERE sandbox = ? AND owner = ?", "ii", sb, p->pid));
+    TRY(jexec(j, "UPDATE sysv SET owner = 0 WHERE sandbox = ? AND owner = ?", "ii", sb, p->pid));
+    if (p->ppid == 0)
+        return jexec(j, "DELETE FROM procs WHERE sandbox = ? AND pid = ?", "ii", sb, p->pid);
+    return jexec(j, "UPDATE procs SET state = ?, status = ? WHERE sandbox = ? AND pid = ?", "siii",
+                 state, status, sb, p->pid);
+}
+
+static int op_exit(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    struct proc p;
+    int r = own_caller(j, op, op->req->exit->pid, &p, reply, a);
+    if (r <= 0)
+        return r;
+    TRY(end_process(j, op->sandbox_id, &p, op->req->exit->status, "zombie"));
+    reply_ok(reply, a);
+    return 0;
+}
+
+static int op_lost(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    /* Collect first: end_process() modifies the table being read. */
+    int64_t pids[256];
+    int n = 0, more = 1;
+    while (more) {
+        sqlite3_stmt *st = jq(j, "SELECT pid FROM procs WHERE sandbox = ? AND client = ?"
+                                 " AND state = 'live' LIMIT 256", "is",
+                              (int64_t)op->sandbox_id, op->client);
+        if (!st)
+            return -1;
+        for (n = 0; sqlite3_step(st) == SQLITE_ROW; n++)
+            pids[n] = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        more = n == 256;
+        for (int i = 0; i < n; i++) {
+            struct proc p;
+            int r = get_proc(j, op->sandbox_id, pids[i], &p);
+            TRY(r);
+            if (r)
+                TRY(end_process(j, op->sandbox_id, &p, NSD_KILLED_STATUS, "lost"));
+        }
+    }
+    reply_ok(reply, a);
+    return 0;
+}
+
+static int op_reap(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    const Nsd__Reap *rp = op->req->reap;
+    struct proc caller, child;
+    int r = own_caller(j, op, rp->caller, &caller, reply, a);
+    if (r <= 0)
+        return r;
+    r = get_proc(j, op->sandbox_id, rp->pid, &child);
+    TRY(r);
+    if (!r || child.ppid != caller.pid || !strcmp(child.state, "live")) {
+        reply_error(reply, a, ECHILD, "%u is not a dead child of %u", rp->pid, rp->caller);
+        return 0;
+    }
+    TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND pid = ?", "ii",
+              (int64_t)op->sandbox_id, child.pid));
+    reply_ids(reply, a, &child);
+    return 0;
+}
+
+/* setpgid(2) rules: the target is the caller or its child in the caller's
+ * session, not a session leader; the group is the target's own or one that
+ * exists in the caller's session. */
+static int op_setpgid(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    const Nsd__SetPgid *sp = op->req->setpgid;
+    int64_t sb = op->sandbox_id, n;
+    struct proc caller, t;
+    int r = own_caller(j, op, sp->caller, &caller, reply, a);
+    if (r <= 0)
+        return r;
+    int64_t pid = sp->pid ? sp->pid : caller.pid;
+    r = get_proc(j, sb, pid, &t);
+    TRY(r);
+    int64_t pgid = sp->pgid ? sp->pgid : pid;
+    if (!r || strcmp(t.state, "live") || (t.pid != caller.pid && t.ppid != caller.pid)) {
+        reply_error(reply, a, ESRCH, "%lld is not the caller or its child", (long long)pid);
+    } else if (t.sid != caller.sid) {
+        reply_error(reply, a, EPERM, "%lld is in another session", (long long)pid);
+    } else if (t.sid == t.pid) {
+        reply_error(reply, a, EPERM, "%lld is a session leader", (long long)pid);
+    } else if (pgid > NSD_PID_MAX) {
+        reply_error(reply, a, EINVAL, "bad pgid %lld", (long long)pgid);
+    } else {
+        if (pgid != pid) {
+            TRY(jint(j, &n, "SELECT count(*) FROM procs WHERE sandbox = ? AND pgid = ? AND sid = ?"
+                            " AND state = 'live'", "iii", sb, pgid, caller.sid));
+            if (!n) {
+                reply_error(reply, a, EPERM, "no process group %lld in the session", (long long)pgid);
+                return 0;
+            }
+        }
+        TRY(jexec(j, "UPDATE procs SET pgid = ? WHERE sandbox = ? AND pid = ?", "iii", pgid, sb, pid));
+        t.pgid = pgid;
+        reply_ids(reply, a, &t);
+    }
+    return 0;
+}
+
+static int op_setsid(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    int64_t sb = op->sandbox_id, n;
+    struct proc p;
+    int r = own_caller(j, op, op->req->setsid->caller, &p, reply, a);
+    if (r <= 0)
+        return r;
+    TRY(jint(j, &n, "SELECT count(*) FROM procs WHERE sandbox = ? AND pgid = ?", "ii", sb, p.pid));
+    if (n) {
+        reply_error(reply, a, EPERM, "%lld is a process group leader", (long long)p.pid);
+        return 0;
+    }
+    TRY(jexec(j, "UPDATE procs SET pgid = ?2, sid = ?2 WHERE sandbox = ?1 AND pid = ?2", "ii", sb, p.pid));
+    p.pgid = p.sid = p.pid;
+    reply_ids(reply, a, &p);
+    return 0;
+}
+
+static Nsd__SysvObj *new_sysv(struct arena *a, int64_t id, int64_t key, int64_t kind, int64_t owner,
+                              int64_t creator, int64_t mode)
+{
+    Nsd__SysvObj *o = arena_alloc(a, sizeof *o);
+    nsd__sysv_obj__init(o);
+    o->sandbox = "";
+    o->owner_stream = "";
+    o->id = id;
+    o->key = key;
+    o->kind = kind;
+    o->owner = owner;
+    o->creator = creator;
+    o->mode = mode;
+    return o;
+}
+
+static int op_sysv_get(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    const Nsd__SysvGet *g = op->req->sysv_get;
+    int64_t sb = op->sandbox_id;
+    struct proc p;
+    int r = own_caller(j, op, g->caller, &p, reply, a);
+    if (r <= 0)
+        return r;
+    if (g->kind != NSD__SYSV_KIND__SYSV_MSG && g->kind != NSD__SYSV_KIND__SYSV_SEM) {
+        reply_error(reply, a, EINVAL, "unknown SysV kind %d", g->kind);
+        return 0;
+    }
+    Nsd__SysvObj *o = NULL;
+    if (g->key != NSD_IPC_PRIVATE) {
+        sqlite3_stmt *st = jq(j, "SELECT id, owner, creator, mode FROM sysv WHERE sandbox = ? AND"
+                                 " key = ? AND kind = ?", "iii", sb, g->key, (int64_t)g->kind);
+        if (!st)
+            return -1;
+        if (sqlite3_step(st) == SQLITE_ROW)
+            o = new_sysv(a, sqlite3_column_int64(st, 0), g->key, g->kind, sqlite3_column_int64(st, 1),
+                         sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3));
+        sqlite3_reset(st);
+        if (o && (g->flags & NSD_IPC_CREAT) && (g->flags & NSD_IPC_EXCL)) {
+            reply_error(reply, a, EEXIST, "key %lld exists (id %u)", (long long)g->key, o->id);
+            return 0;
+        }
+        if (!o && !(g->flags & NSD_IPC_CREAT)) {
+            reply_error(reply, a, ENOENT, "no key %lld", (long long)g->key);
+            return 0;
+        }
+    }
+    if (!o) {
+        int64_t id = 1;
+        TRY(jint(j, &id, "SELECT next_ipc FROM sandboxes WHERE id = ?", "i", sb));
+        TRY(jexec(j, "UPDATE sandboxes SET next_ipc = next_ipc + 1 WHERE id = ?", "i", sb));
+        TRY(jexec(j, "INSERT INTO sysv VALUES(?, ?, ?, ?, ?, ?, ?)", "iiiiiii", sb, id, g->key,
+                  (int64_t)g->kind, p.pid, p.pid, (int64_t)(g->mode & 0777)));
+        o = new_sysv(a, id, g->key, g->kind, p.pid, p.pid, g->mode & 0777);
+        o->created = 1;
+    }
+    reply->body_case = NSD__FRAME__BODY_SYSV_OBJ;
+    reply->sysv_obj = o;
+    return 0;
+}
+
+static int op_sysv_remove(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    const Nsd__SysvRemove *rm = op->req->sysv_remove;
+    struct proc p;
+    int r = own_caller(j, op, rm->caller, &p, reply, a);
+    if (r <= 0)
+        return r;
+    TRY(jexec(j, "DELETE FROM sysv WHERE sandbox = ? AND id = ?", "ii",
+              (int64_t)op->sandbox_id, (int64_t)rm->id));
+    if (!sqlite3_changes(j->db))
+        reply_error(reply, a, EINVAL, "no SysV id %u", rm->id);
+    else
+        reply_ok(reply, a);
+    return 0;
+}
+
+int apply(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    if (op->lost)
+        return op_lost(j, op, reply, a);
+    if (!op->req) {
+        reply_error(reply, a, EINVAL, "empty operation");
+        return 0;
+    }
+    /* Sandbox administration is for admin ops (sandbox 0); the rest is
+     * scoped to the op's sandbox. */
+    int admin = op->sandbox_id == 0;
+    if (!admin) {
+        int64_t one;
+        int r = jint(j, &one, "SELECT 1 FROM sandboxes WHERE id = ?", "i", (int64_t)op->sandbox_id);
+        if (r <= 0) {
+            if (!r)
+                reply_error(reply, a, ENOENT, "sandbox %u was destroyed", op->sandbox_id);
+            return r;
+        }
+    }
+    switch (op->req->body_case) {
+    case NSD__FRAME__BODY_SANDBOX_CREATE:
+        if (admin)
+            return op_sandbox_create(j, op, reply, a);
+        break;
+    case NSD__FRAME__BODY_SANDBOX_DESTROY:
+        if (admin)
+            return op_sandbox_destroy(j, op, reply, a);
+        break;
+    case NSD__FRAME__BODY_REGISTER:    if (!admin) return op_register(j, op, reply, a); break;
+    case NSD__FRAME__BODY_LEASE_RANGE: if (!admin) return op_lease_range(j, op, reply, a); break;
+    case NSD__FRAME__BODY_EXIT:        if (!admin) return op_exit(j, op, reply, a); break;
+    case NSD__FRAME__BODY_REAP:        if (!admin) return op_reap(j, op, reply, a); break;
+    case NSD__FRAME__BODY_SETPGID:     if (!admin) return op_setpgid(j, op, reply, a); break;
+    case NSD__FRAME__BODY_SETSID:      if (!admin) return op_setsid(j, op, reply, a); break;
+    case NSD__FRAME__BODY_SYSV_GET:    if (!admin) return op_sysv_get(j, op, reply, a); break;
+    case NSD__FRAME__BODY_SYSV_REMOVE: if (!admin) return op_sysv_remove(j, op, reply, a); break;
+    default:
+        reply_error(reply, a, EINVAL, "not an operation (%d)", op->req->body_case);
+        return 0;
+    }
+    reply_error(reply, a, EPERM, "operation %d not allowed for this role", op->req->body_case);
+    return 0;
+}

@@ -1,0 +1,287 @@
+/*
+ * Protocol core of the nsd client. Freestanding: only memcpy/memset from the
+ * C library, everything else through struct nsdc_ops.
+ */
+#include <string.h>
+#include <linux/errno.h>
+#include "nsdc.h"
+
+static size_t slen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+static void scopy(char *dst, const char *src, size_t cap)
+{
+    size_t n = slen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+static void set_err(struct nsdc *c, const char *a, const char *b)
+{
+    c->err[0] = 0;
+    scopy(c->err, a, sizeof c->err);
+    if (b) {
+        size_t n = slen(c->err);
+        scopy(c->err + n, b, sizeof c->err - n);
+    }
+}
+
+void nsdc_init(struct nsdc *c, const struct nsdc_ops *ops, Nsd__Role role,
+               const char *sandbox, const uint8_t *secret)
+{
+    memset(c, 0, sizeof *c);
+    c->ops = ops;
+    c->role = role;
+    c->retry_ms = 10000;
+    if (sandbox)
+        scopy(c->sandbox, sandbox, sizeof c->sandbox);
+    if (secret)
+        memcpy(c->secret, secret, NSD_SECRET_LEN);
+    ops->random(ops->ctx, c->client_id, sizeof c->client_id);
+}
+
+size_t nsdc_mac_input(uint8_t *out, const uint8_t *nonce, const uint8_t *client_id,
+                      const char *sandbox)
+{
+    size_t n = slen(sandbox);
+    if (n > NSD_NAME_MAX)
+        n = NSD_NAME_MAX;
+    memcpy(out, nonce, NSD_NONCE_LEN);
+    memcpy(out + NSD_NONCE_LEN, client_id, NSD_CLIENT_ID_LEN);
+    memcpy(out + NSD_NONCE_LEN + NSD_CLIENT_ID_LEN, sandbox, n);
+    return NSD_NONCE_LEN + NSD_CLIENT_ID_LEN + n;
+}
+
+uint32_t nsdc_frame_len(const uint8_t hdr[NSD_FRAME_HDR])
+{
+    return (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+}
+
+uint8_t *nsdc_pack(ProtobufCAllocator *alloc, const Nsd__Frame *f, size_t *len)
+{
+    size_t body = nsd__frame__get_packed_size(f);
+    if (body > NSD_FRAME_MAX)
+        return NULL;
+    uint8_t *buf = alloc->alloc(alloc->allocator_data, NSD_FRAME_HDR + body);
+    if (!buf)
+        return NULL;
+    buf[0] = body >> 24;
+    buf[1] = body >> 16;
+    buf[2] = body >> 8;
+    buf[3] = body;
+    nsd__frame__pack(f, buf + NSD_FRAME_HDR);
+    *len = NSD_FRAME_HDR + body;
+    return buf;
+}
+
+int nsdc_body_is_mutation(Nsd__Frame__BodyCase b)
+{
+    return b >= NSD__FRAME__BODY_SANDBOX_CREATE && b <= NSD__FRAME__BODY_SYSV_REMOVE;
+}
+
+static int write_all(struct nsdc *c, const uint8_t *p, size_t n)
+{
+    while (n) {
+        long r = c->ops->write(c->ops->ctx, p, n);
+        if (r == -EINTR)
+            continue;
+        if (r <= 0)
+            return r ? (int)r : -EPIPE;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static int read_all(struct nsdc *c, uint8_t *p, size_t n)
+{
+    while (n) {
+        long r = c->ops->read(c->ops->ctx, p, n);
+        if (r == -EINTR)
+            continue;
+        if (r <= 0)
+            return r ? (int)r : -ECONNRESET;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static int send_frame(struct nsdc *c, const Nsd__Frame *f)
+{
+    size_t len;
+    uint8_t *buf = nsdc_pack(c->ops->alloc, f, &len);
+    if (!buf)
+        return -EMSGSIZE;
+    int r = write_all(c, buf, len);
+    c->ops->alloc->free(c->ops->alloc->allocator_data, buf);
+    return r;
+}
+
+/* Reads one frame; hostile sizes and undecodable bodies are protocol errors. */
+static int recv_frame(struct nsdc *c, Nsd__Frame **out)
+{
+    uint8_t hdr[NSD_FRAME_HDR];
+    int r = read_all(c, hdr, sizeof hdr);
+    if (r)
+        return r;
+    uint32_t len = nsdc_frame_len(hdr);
+    if (len > NSD_FRAME_MAX) {
+        set_err(c, "oversized frame from nsd", 0);
+        return -EPROTO;
+    }
+    ProtobufCAllocator *a = c->ops->alloc;
+    uint8_t *buf = a->alloc(a->allocator_data, len ? len : 1);
+    if (!buf)
+        return -ENOMEM;
+    r = read_all(c, buf, len);
+    if (!r) {
+        *out = nsd__frame__unpack(a, len, buf);
+        if (!*out) {
+            set_err(c, "undecodable frame from nsd", 0);
+            r = -EPROTO;
+        }
+    }
+    a->free(a->allocator_data, buf);
+    return r;
+}
+
+void nsdc_free(struct nsdc *c, Nsd__Frame *f)
+{
+    if (f)
+        nsd__frame__free_unpacked(f, c->ops->alloc);
+}
+
+void nsdc_close(struct nsdc *c)
+{
+    if (c->connected)
+        c->ops->disconnect(c->ops->ctx);
+    c->connected = 0;
+}
+
+/* Transport errors after which the same request may succeed on a new connection. */
+static int transient(int e)
+{
+    return e == -ECONNREFUSED || e == -ENOENT || e == -ECONNRESET || e == -EPIPE ||
+           e == -ESTALE || e == -ENOTCONN || e == -ETIMEDOUT || e == -EAGAIN;
+}
+
+static int hello(struct nsdc *c)
+{
+    Nsd__Frame *sh = 0, *rep = 0;
+    int r = recv_frame(c, &sh);
+    if (r)
+        return r;
+    if (sh->body_case != NSD__FRAME__BODY_SERVER_HELLO ||
+        sh->server_hello->version != NSD_PROTO_VERSION ||
+        sh->server_hello->nonce.len != NSD_NONCE_LEN) {
+        set_err(c, "bad server hello (protocol version mismatch?)", 0);
+        nsdc_free(c, sh);
+        return -EPROTO;
+    }
+    Nsd__Hello h = NSD__HELLO__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    uint8_t macin[NSD_MAC_INPUT_MAX], mac[NSD_MAC_LEN];
+    h.version = NSD_PROTO_VERSION;
+    h.role = c->role;
+    h.sandbox = c->sandbox;
+    h.client_id.data = c->client_id;
+    h.client_id.len = sizeof c->client_id;
+    if (c->role == NSD__ROLE__ROLE_PICO) {
+        size_t n = nsdc_mac_input(macin, sh->server_hello->nonce.data, c->client_id, c->sandbox);
+        c->ops->mac(c->ops->ctx, mac, macin, n, c->secret);
+        h.mac.data = mac;
+        h.mac.len = sizeof mac;
+    }
+    nsdc_free(c, sh);
+    f.body_case = NSD__FRAME__BODY_HELLO;
+    f.hello = &h;
+    r = send_frame(c, &f);
+    if (!r)
+        r = recv_frame(c, &rep);
+    if (r)
+        return r;
+    if (rep->body_case == NSD__FRAME__BODY_HELLO_OK) {
+        scopy(c->node, rep->hello_ok->node, sizeof c->node);
+        c->term = rep->hello_ok->term;
+    } else if (rep->body_case == NSD__FRAME__BODY_ERROR) {
+        set_err(c, "hello refused: ", rep->error->msg);
+        r = rep->error->errnum ? -rep->error->errnum : -EPROTO;
+    } else {
+        set_err(c, "unexpected answer to hello", 0);
+        r = -EPROTO;
+    }
+    nsdc_free(c, rep);
+    return r;
+}
+
+static int connect_leader(struct nsdc *c)
+{
+    int r = c->ops->connect(c->ops->ctx);
+    if (r) {
+        set_err(c, "cannot connect to nsd", 0);
+        return r;
+    }
+    c->connected = 1;
+    r = hello(c);
+    if (r)
+        nsdc_close(c);
+    return r;
+}
+
+/* One attempt on the current connection. */
+static int exchange(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply)
+{
+    int r = send_frame(c, req);
+    while (!r) {
+        Nsd__Frame *f = 0;
+        r = recv_frame(c, &f);
+        if (r)
+            break;
+        if (f->req_id == req->req_id) {
+            *reply = f;
+            return 0;
+        }
+        if (f->req_id == 0 && c->on_push)
+            c->on_push(c, f, c->push_arg);
+        nsdc_free(c, f);
+    }
+    return r;
+}
+
+int nsdc_call(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply)
+{
+    const struct nsdc_ops *o = c->ops;
+    int64_t deadline = o->now_ms(o->ctx) + c->retry_ms;
+    req->req_id = ++c->seq;
+    c->err[0] = 0;
+    for (;;) {
+        Nsd__Frame *rep = 0;
+        int r = c->connected ? 0 : connect_leader(c);
+        if (!r)
+            r = exchange(c, req, &rep);
+        if (!r && rep->body_case != NSD__FRAME__BODY_ERROR) {
+            *reply = rep;
+            return 0;
+        }
+        if (!r) {
+            set_err(c, rep->error->msg, 0);
+            r = rep->error->errnum ? -rep->error->errnum : -EPROTO;
+            nsdc_free(c, rep);
+            if (r != -ESTALE)           /* an answer: the connection stays */
+                return r;
+        }
+        /* Dropped, refused or told "not leader": a new leader may be coming. */
+        nsdc_close(c);
+        if (!transient(r) || o->now_ms(o->ctx) >= deadline)
+            return r;
+        o->sleep_ms(o->ctx, 20);
+    }
+}

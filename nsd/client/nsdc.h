@@ -1,0 +1,91 @@
+/*
+ * nsdc: client library for the nsd wire protocol.
+ *
+ * The protocol core (nsdc.c) does framing, Frame encode/decode through
+ * protobuf-c, the versioned hello with the sandbox MAC, request-id matching
+ * and retry across reconnects. It touches the outside world only through
+ * struct nsdc_ops, and uses no libc beyond memcpy/memset, so the freestanding
+ * libos can compile it with its own transport and allocator. glibc programs
+ * use the socket + libsodium adapter in nsdc_posix.h.
+ *
+ * The framing constants and the MAC input are defined here once and used by
+ * the server as well.
+ */
+#ifndef NSDC_H
+#define NSDC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "nsd.pb-c.h"
+
+#define NSD_PROTO_VERSION 1u
+#define NSD_FRAME_HDR 4u                 /* big-endian body length */
+#define NSD_FRAME_MAX (1u << 20)          /* bodies above this are refused */
+#define NSD_SECRET_LEN 32u
+#define NSD_MAC_LEN 32u
+#define NSD_NONCE_LEN 24u
+#define NSD_CLIENT_ID_LEN 16u
+#define NSD_NAME_MAX 64u                  /* sandbox names */
+/* Largest MAC input: nonce || client id || sandbox name. */
+#define NSD_MAC_INPUT_MAX (NSD_NONCE_LEN + NSD_CLIENT_ID_LEN + NSD_NAME_MAX)
+
+struct nsdc_ops {
+    void *ctx;
+    /* Open the transport to the current leader. 0 or -errno. */
+    int (*connect)(void *ctx);
+    void (*disconnect)(void *ctx);
+    /* Like read(2)/write(2) but returning -errno; may be partial. */
+    long (*read)(void *ctx, void *buf, size_t n);
+    long (*write)(void *ctx, const void *buf, size_t n);
+    /* out = MAC(msg, key) with a NSD_SECRET_LEN key, NSD_MAC_LEN output. */
+    void (*mac)(void *ctx, uint8_t *out, const uint8_t *msg, size_t len, const uint8_t *key);
+    void (*random)(void *ctx, void *buf, size_t n);
+    void (*sleep_ms)(void *ctx, unsigned ms);
+    int64_t (*now_ms)(void *ctx);
+    ProtobufCAllocator *alloc;            /* used for frames and decoded replies */
+};
+
+struct nsdc {
+    const struct nsdc_ops *ops;
+    Nsd__Role role;
+    char sandbox[NSD_NAME_MAX + 1];
+    uint8_t secret[NSD_SECRET_LEN];
+    uint8_t client_id[NSD_CLIENT_ID_LEN];
+    uint64_t seq;                         /* last request id used */
+    int connected;
+    int retry_ms;                         /* how long a call keeps reconnecting */
+    char node[NSD_NAME_MAX + 1];          /* leader seen at the last hello */
+    uint64_t term;
+    /* Frames that are not replies (req_id 0) go here; may be NULL. */
+    void (*on_push)(struct nsdc *c, const Nsd__Frame *f, void *arg);
+    void *push_arg;
+    char err[160];                        /* last error, for messages */
+};
+
+/* sandbox/secret only for NSD__ROLE__ROLE_PICO. Draws a fresh client id:
+ * a forked child must call it again (and connect anew), or the leader would
+ * take its requests for retries of its parent's. */
+void nsdc_init(struct nsdc *c, const struct nsdc_ops *ops, Nsd__Role role,
+               const char *sandbox, const uint8_t *secret);
+
+/*
+ * Send req (its req_id is assigned here) and wait for the reply with the same
+ * id. On a dropped connection or a "not leader" answer the same request is
+ * re-sent after reconnecting, until retry_ms has passed: the leader answers a
+ * mutation it already applied from its journal, so a retry is never applied
+ * twice. Returns 0 with *reply set (free with nsdc_free), or -errno: the
+ * errnum of an Error reply (message in c->err) or a transport error.
+ */
+int nsdc_call(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply);
+void nsdc_free(struct nsdc *c, Nsd__Frame *f);
+void nsdc_close(struct nsdc *c);
+
+/* Shared with the server. */
+size_t nsdc_mac_input(uint8_t *out, const uint8_t *nonce, const uint8_t *client_id,
+                      const char *sandbox);
+/* Packs f behind its 4-byte header into a buffer from alloc; *len = total. */
+uint8_t *nsdc_pack(ProtobufCAllocator *alloc, const Nsd__Frame *f, size_t *len);
+uint32_t nsdc_frame_len(const uint8_t hdr[NSD_FRAME_HDR]);
+int nsdc_body_is_mutation(Nsd__Frame__BodyCase b);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * glibc adapter for the nsd client: unix or TCP sockets, libsodium MAC and
+ * randomness, malloc. Also the one place that knows nsd's default paths
+ * (used by nsd, graphenectl and the launcher).
+ */
+#ifndef NSDC_POSIX_H
+#define NSDC_POSIX_H
+
+#include <stddef.h>
+#include "nsdc.h"
+
+/* An address is a unix socket path, or "tcp:HOST:PORT". */
+struct nsdc_posix {
+    struct nsdc_ops ops;
+    int fd;
+    char addr[256];
+};
+
+/* Sets up p->ops for addr (NULL: nsd_default_socket()). -1 if libsodium fails. */
+int nsdc_posix_init(struct nsdc_posix *p, const char *addr);
+
+/* $GRAPHENE_NSD, else /run/graphene/nsd.sock for root, else
+ * $XDG_RUNTIME_DIR/graphene/nsd.sock, else /tmp/graphene-$UID/nsd.sock. */
+const char *nsd_default_socket(char *buf, size_t n);
+/* nsd.db in the directory of the default socket. */
+const char *nsd_default_journal(char *buf, size_t n);
+/* mkdir -p of the directory part of path (mode 0755: picoprocesses of any
+ * user may reach the socket; they authenticate by sandbox MAC). */
+int nsd_make_parent_dir(const char *path);
+
+/* Splits "tcp:HOST:PORT"; 1 if addr is TCP, 0 if a unix path, -1 malformed. */
+int nsd_parse_tcp(const char *addr, char *host, size_t hostlen, char *port, size_t portlen);
+
+void nsd_hex(char *out, const unsigned char *in, size_t n);   /* out: 2n+1 */
+int nsd_unhex(unsigned char *out, size_t n, const char *in);  /* 0 if exactly n bytes */
+
+#endif

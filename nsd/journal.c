@@ -1,0 +1,190 @@
+#include <stdarg.h>
+#include <string.h>
+#include "journal.h"
+#include "util.h"
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
+    /* One row: who leads, under which fencing term, until when. */
+    "CREATE TABLE IF NOT EXISTS lease(id INTEGER PRIMARY KEY CHECK(id = 1),"
+    "  holder TEXT NOT NULL, term INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO lease VALUES(1, '', 0, 0);"
+    "CREATE TABLE IF NOT EXISTS nodes(id TEXT PRIMARY KEY, pid INTEGER,"
+    "  started_ms INTEGER, last_seen_ms INTEGER);"
+    /* The operation log. (sandbox, client, seq) is the request id: a retried
+     * request finds its reply here instead of being applied again. seq is
+     * NULL for operations the leader makes up (lost connections). */
+    "CREATE TABLE IF NOT EXISTS oplog(pos INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  term INTEGER NOT NULL, sandbox INTEGER NOT NULL, client TEXT NOT NULL,"
+    "  seq INTEGER, op BLOB NOT NULL, reply BLOB NOT NULL, UNIQUE(sandbox, client, seq));"
+    "CREATE TABLE IF NOT EXISTS sandboxes(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  name TEXT UNIQUE NOT NULL, secret BLOB NOT NULL, created_ms INTEGER NOT NULL,"
+    "  next_pid INTEGER NOT NULL DEFAULT 1, next_ipc INTEGER NOT NULL DEFAULT 1);"
+    "CREATE TABLE IF NOT EXISTS procs(sandbox INTEGER NOT NULL, pid INTEGER NOT NULL,"
+    "  ppid INTEGER NOT NULL, pgid INTEGER NOT NULL, sid INTEGER NOT NULL,"
+    "  state TEXT NOT NULL, status INTEGER NOT NULL DEFAULT 0, host TEXT, host_pid INTEGER,"
+    "  client TEXT NOT NULL, stream TEXT, argv BLOB, started_ms INTEGER,"
+    "  PRIMARY KEY(sandbox, pid));"
+    "CREATE INDEX IF NOT EXISTS procs_pgid ON procs(sandbox, pgid);"
+    "CREATE INDEX IF NOT EXISTS procs_sid ON procs(sandbox, sid);"
+    "CREATE INDEX IF NOT EXISTS procs_ppid ON procs(sandbox, ppid);"
+    "CREATE INDEX IF NOT EXISTS procs_client ON procs(client, state);"
+    "CREATE TABLE IF NOT EXISTS ranges(sandbox INTEGER NOT NULL, lo INTEGER NOT NULL,"
+    "  hi INTEGER NOT NULL, owner INTEGER NOT NULL, PRIMARY KEY(sandbox, lo));"
+    "CREATE INDEX IF NOT EXISTS ranges_owner ON ranges(sandbox, owner);"
+    "CREATE TABLE IF NOT EXISTS sysv(sandbox INTEGER NOT NULL, id INTEGER NOT NULL,"
+    "  key INTEGER NOT NULL, kind INTEGER NOT NULL, owner INTEGER NOT NULL,"
+    "  creator INTEGER NOT NULL, mode INTEGER NOT NULL, PRIMARY KEY(sandbox, id));"
+    "CREATE INDEX IF NOT EXISTS sysv_key ON sysv(sandbox, key, kind);"
+    "CREATE INDEX IF NOT EXISTS sysv_owner ON sysv(sandbox, owner);";
+
+static sqlite3_stmt *vbind(struct journal *j, const char *sql, const char *fmt, va_list ap)
+{
+    sqlite3_stmt *st = NULL;
+    int i;
+    for (i = 0; i < j->ncache; i++)
+        if (j->cache[i].sql == sql) {
+            st = j->cache[i].st;
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            break;
+        }
+    if (!st) {
+        if (sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL)) {
+            nsd_log("journal: prepare failed: %s: %s", sqlite3_errmsg(j->db), sql);
+            return NULL;
+        }
+        if (j->ncache < (int)(sizeof j->cache / sizeof j->cache[0])) {
+            j->cache[j->ncache].sql = sql;
+            j->cache[j->ncache++].st = st;
+        } else {
+            nsd_log("journal: statement cache full");
+            sqlite3_finalize(st);
+            return NULL;
+        }
+    }
+    for (i = 1; *fmt; fmt++, i++) {
+        switch (*fmt) {
+        case 'i': sqlite3_bind_int64(st, i, va_arg(ap, int64_t)); break;
+        case 's': sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_STATIC); break;
+        case 'b': {
+            const void *p = va_arg(ap, const void *);
+            sqlite3_bind_blob(st, i, p, va_arg(ap, int), SQLITE_STATIC);
+            break;
+        }
+        case 'n': sqlite3_bind_null(st, i); break;
+        }
+    }
+    return st;
+}
+
+sqlite3_stmt *jq(struct journal *j, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sqlite3_stmt *st = vbind(j, sql, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+int jexec(struct journal *j, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sqlite3_stmt *st = vbind(j, sql, fmt, ap);
+    va_end(ap);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        nsd_log("journal: %s: %s", sqlite3_errmsg(j->db), sql);
+        return -1;
+    }
+    return 0;
+}
+
+int jint(struct journal *j, int64_t *out, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sqlite3_stmt *st = vbind(j, sql, fmt, ap);
+    va_end(ap);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st), found = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        *out = sqlite3_column_int64(st, 0);
+        found = 1;
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        nsd_log("journal: %s: %s", sqlite3_errmsg(j->db), sql);
+        found = -1;
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
+int journal_begin(struct journal *j)
+{
+    return jexec(j, "BEGIN IMMEDIATE", "");
+}
+
+int journal_commit(struct journal *j)
+{
+    return jexec(j, "COMMIT", "");
+}
+
+void journal_rollback(struct journal *j)
+{
+    if (!sqlite3_get_autocommit(j->db))
+        jexec(j, "ROLLBACK", "");
+}
+
+int journal_open(struct journal *j, const char *path)
+{
+    memset(j, 0, sizeof *j);
+    if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
+        nsd_log("journal: cannot open %s: %s", path, j->db ? sqlite3_errmsg(j->db) : "no memory");
+        return -1;
+    }
+    /* Short busy wait: the lease is 300 ms, a writer never holds the lock long.
+     * synchronous=FULL: an acknowledged operation survives a host crash too. */
+    sqlite3_busy_timeout(j->db, 250);
+    char *err = NULL;
+    if (sqlite3_exec(j->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &err) ||
+        journal_begin(j) ||
+        sqlite3_exec(j->db, schema, NULL, NULL, &err)) {
+        nsd_log("journal: cannot set up %s: %s", path, err ? err : sqlite3_errmsg(j->db));
+        sqlite3_free(err);
+        journal_close(j);
+        return -1;
+    }
+    int64_t v = 0;
+    int found = jint(j, &v, "SELECT v FROM meta WHERE k = 'schema'", "");
+    if (found == 0) {
+        v = JOURNAL_SCHEMA_VERSION;
+        if (jexec(j, "INSERT INTO meta VALUES('schema', ?)", "i", v))
+            found = -1;
+    }
+    if (found < 0 || v != JOURNAL_SCHEMA_VERSION || journal_commit(j)) {
+        nsd_log("journal: %s has schema version %lld, this nsd speaks %d", path,
+                (long long)v, JOURNAL_SCHEMA_VERSION);
+        journal_close(j);
+        return -1;
+    }
+    return 0;
+}
+
+void journal_close(struct journal *j)
+{
+    for (int i = 0; i < j->ncache; i++)
+        sqlite3_finalize(j->cache[i].st);
+    j->ncache = 0;
+    if (j->db) {
+        journal_rollback(j);
+        sqlite3_close(j->db);
+    }
+    j->db = NULL;
+}

@@ -1,0 +1,41 @@
+/*
+ * The journal: one sqlite database (WAL) shared by the leader and its
+ * standbys. It holds the lease, the operation log and the namespace state
+ * that apply() derives from the log.
+ */
+#ifndef NSD_JOURNAL_H
+#define NSD_JOURNAL_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#define JOURNAL_SCHEMA_VERSION 1
+
+struct journal {
+    sqlite3 *db;
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[96];
+    int ncache;
+};
+
+int journal_open(struct journal *j, const char *path);
+void journal_close(struct journal *j);
+
+/*
+ * Prepared statement for sql (a string literal: cached by address), reset,
+ * with parameters bound from fmt: 'i' int64, 's' text, 'b' blob (ptr, int
+ * len), 'n' null. NULL on error (logged).
+ */
+sqlite3_stmt *jq(struct journal *j, const char *sql, const char *fmt, ...);
+/* Runs a statement to completion; 0 or -1. */
+int jexec(struct journal *j, const char *sql, const char *fmt, ...);
+/* First column of the first row as int64: 1 found, 0 no row/NULL, -1 error. */
+int jint(struct journal *j, int64_t *out, const char *sql, const char *fmt, ...);
+
+int journal_begin(struct journal *j);     /* BEGIN IMMEDIATE: takes the write lock */
+int journal_commit(struct journal *j);
+void journal_rollback(struct journal *j);
+
+#endif

@@ -1,0 +1,332 @@
+#include <errno.h>
+#include <string.h>
+#include "apply.h"
+#include "query.h"
+
+/* A node counts as a standby while it has written its heartbeat recently. */
+#define NODE_STALE_MS 3000
+
+/* Growable array of pointers in the arena (old copies are just left behind). */
+struct vec {
+    void **v;
+    size_t n, cap;
+};
+
+static void push(struct arena *a, struct vec *v, void *p)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 16;
+        void **nv = arena_alloc(a, cap * sizeof *nv);
+        if (v->n)
+            memcpy(nv, v->v, v->n * sizeof *nv);
+        v->v = nv;
+        v->cap = cap;
+    }
+    v->v[v->n++] = p;
+}
+
+static char *col_str(struct arena *a, sqlite3_stmt *st, int i)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return arena_strdup(a, s ? (const char *)s : "");
+}
+
+#define PROC_SELECT \
+    "SELECT s.name, p.pid, p.ppid, p.pgid, p.sid, p.state, p.status, p.host, p.host_pid," \
+    " p.started_ms, p.argv, p.stream FROM procs p JOIN sandboxes s ON s.id = p.sandbox "
+
+static Nsd__Proc *proc_row(struct arena *a, sqlite3_stmt *st)
+{
+    Nsd__Proc *p = arena_alloc(a, sizeof *p);
+    nsd__proc__init(p);
+    p->sandbox = col_str(a, st, 0);
+    p->pid = sqlite3_column_int64(st, 1);
+    p->ppid = sqlite3_column_int64(st, 2);
+    p->pgid = sqlite3_column_int64(st, 3);
+    p->sid = sqlite3_column_int64(st, 4);
+    p->state = col_str(a, st, 5);
+    p->status = sqlite3_column_int64(st, 6);
+    p->host = col_str(a, st, 7);
+    p->host_pid = sqlite3_column_int64(st, 8);
+    p->started_ms = sqlite3_column_int64(st, 9);
+    const char *argv = sqlite3_column_blob(st, 10);
+    int len = sqlite3_column_bytes(st, 10);
+    struct vec args = { 0 };
+    for (int off = 0; argv && off < len; off += strlen(argv + off) + 1)
+        push(a, &args, arena_strdup(a, argv + off));
+    p->argv = (char **)args.v;
+    p->n_argv = args.n;
+    p->stream = col_str(a, st, 11);
+    return p;
+}
+
+/* Runs a PROC_SELECT statement into a ProcList reply. */
+static int proc_list(sqlite3_stmt *st, Nsd__Frame *reply, struct arena *a)
+{
+    if (!st)
+        return -1;
+    struct vec v = { 0 };
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        push(a, &v, proc_row(a, st));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    Nsd__ProcList *pl = arena_alloc(a, sizeof *pl);
+    nsd__proc_list__init(pl);
+    pl->procs = (Nsd__Proc **)v.v;
+    pl->n_procs = v.n;
+    reply->body_case = NSD__FRAME__BODY_PROC_LIST;
+    reply->proc_list = pl;
+    return 0;
+}
+
+static int q_lookup(struct journal *j, uint32_t sb, const Nsd__Lookup *l, Nsd__Frame *reply,
+                    struct arena *a)
+{
+    sqlite3_stmt *st = jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.pid = ?", "ii",
+                          (int64_t)sb, (int64_t)l->pid);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        reply->body_case = NSD__FRAME__BODY_PROC;
+        reply->proc = proc_row(a, st);
+    } else {
+        reply_error(reply, a, ESRCH, "no process %u", l->pid);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int q_members(struct journal *j, uint32_t sb, const Nsd__Members *m, Nsd__Frame *reply,
+                     struct arena *a)
+{
+    sqlite3_stmt *st;
+    if (m->all)
+        st = jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.state = 'live' ORDER BY p.pid", "i",
+                (int64_t)sb);
+    else if (m->pgid)
+        st = jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.pgid = ? AND p.state = 'live'"
+                               " ORDER BY p.pid", "ii", (int64_t)sb, (int64_t)m->pgid);
+    else
+        st = jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.sid = ? AND p.state = 'live'"
+                               " ORDER BY p.pid", "ii", (int64_t)sb, (int64_t)m->sid);
+    return proc_list(st, reply, a);
+}
+
+/* Admin requests name a sandbox ("" = all); picoprocesses see only theirs. */
+#define SCOPE "(?1 != 0 AND s.id = ?1 OR ?1 = 0 AND (?2 = '' OR s.name = ?2)) "
+
+static int q_ps(struct journal *j, uint32_t sb, const char *name, Nsd__Frame *reply, struct arena *a)
+{
+    return proc_list(jq(j, PROC_SELECT "WHERE " SCOPE "ORDER BY s.name, p.pid", "is",
+                        (int64_t)sb, name), reply, a);
+}
+
+#define SYSV_SELECT \
+    "SELECT s.name, v.key, v.id, v.kind, v.owner, v.creator, v.mode, coalesce(p.stream, '')" \
+    " FROM sysv v JOIN sandboxes s ON s.id = v.sandbox" \
+    " LEFT JOIN procs p ON p.sandbox = v.sandbox AND p.pid = v.owner "
+
+static Nsd__SysvObj *sysv_row(struct arena *a, sqlite3_stmt *st)
+{
+    Nsd__SysvObj *o = arena_alloc(a, sizeof *o);
+    nsd__sysv_obj__init(o);
+    o->sandbox = col_str(a, st, 0);
+    o->key = sqlite3_column_int64(st, 1);
+    o->id = sqlite3_column_int64(st, 2);
+    o->kind = sqlite3_column_int64(st, 3);
+    o->owner = sqlite3_column_int64(st, 4);
+    o->creator = sqlite3_column_int64(st, 5);
+    o->mode = sqlite3_column_int64(st, 6);
+    o->owner_stream = col_str(a, st, 7);
+    return o;
+}
+
+static int q_sysv_lookup(struct journal *j, uint32_t sb, const Nsd__SysvLookup *l,
+                         Nsd__Frame *reply, struct arena *a)
+{
+    sqlite3_stmt *st = l->id
+        ? jq(j, SYSV_SELECT "WHERE v.sandbox = ? AND v.id = ?", "ii", (int64_t)sb, (int64_t)l->id)
+        : jq(j, SYSV_SELECT "WHERE v.sandbox = ? AND v.key = ? AND v.kind = ?", "iii", (int64_t)sb,
+             l->key, (int64_t)l->kind);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        reply->body_case = NSD__FRAME__BODY_SYSV_OBJ;
+        reply->sysv_obj = sysv_row(a, st);
+    } else {
+        reply_error(reply, a, l->id ? EINVAL : ENOENT, "no such SysV object");
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static Nsd__Node *node_row(struct arena *a, sqlite3_stmt *st, const char *role)
+{
+    Nsd__Node *n = arena_alloc(a, sizeof *n);
+    nsd__node__init(n);
+    n->id = col_str(a, st, 0);
+    n->pid = sqlite3_column_int64(st, 1);
+    n->started_ms = sqlite3_column_int64(st, 2);
+    n->last_seen_ms = sqlite3_column_int64(st, 3);
+    n->role = (char *)role;
+    return n;
+}
+
+static Nsd__StatusReply *status(struct journal *j, const struct node_info *self,
+                                const struct lease *l, struct arena *a)
+{
+    Nsd__StatusReply *s = arena_alloc(a, sizeof *s);
+    nsd__status_reply__init(s);
+    int64_t now = now_ms(), pos = 0;
+    struct vec sb = { 0 };
+    sqlite3_stmt *st = jq(j, "SELECT id, pid, started_ms, last_seen_ms FROM nodes"
+                             " WHERE last_seen_ms > ? ORDER BY id", "i", now - NODE_STALE_MS);
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        if (!strcmp((const char *)sqlite3_column_text(st, 0), self->node))
+            s->leader = node_row(a, st, "leader");
+        else
+            push(a, &sb, node_row(a, st, "standby"));
+    }
+    if (st)
+        sqlite3_reset(st);
+    if (!s->leader) {
+        s->leader = arena_alloc(a, sizeof *s->leader);
+        nsd__node__init(s->leader);
+        s->leader->id = (char *)self->node;
+        s->leader->role = "leader";
+        s->leader->started_ms = self->started_ms;
+    }
+    s->standbys = (Nsd__Node **)sb.v;
+    s->n_standbys = sb.n;
+    s->term = l->term;
+    jint(j, &pos, "SELECT max(pos) FROM oplog", "");
+    s->journal_pos = pos;
+    s->uptime_ms = now - self->started_ms;
+    s->lease_expires_ms = l->expires_ms;
+    return s;
+}
+
+static int q_ns_show(struct journal *j, uint32_t sb, const char *name, const struct node_info *self,
+                     const struct lease *l, Nsd__Frame *reply, struct arena *a)
+{
+    Nsd__NsShowReply *r = arena_alloc(a, sizeof *r);
+    nsd__ns_show_reply__init(r);
+    r->leader = status(j, self, l, a);
+    struct vec ranges = { 0 }, sysv = { 0 }, groups = { 0 };
+
+    sqlite3_stmt *st = jq(j, "SELECT s.name, r.lo, r.hi, r.owner FROM ranges r JOIN sandboxes s"
+                             " ON s.id = r.sandbox WHERE " SCOPE "ORDER BY s.name, r.lo", "is",
+                          (int64_t)sb, name);
+    if (!st)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        Nsd__PidRange *pr = arena_alloc(a, sizeof *pr);
+        nsd__pid_range__init(pr);
+        pr->sandbox = col_str(a, st, 0);
+        pr->lo = sqlite3_column_int64(st, 1);
+        pr->hi = sqlite3_column_int64(st, 2);
+        pr->owner = sqlite3_column_int64(st, 3);
+        push(a, &ranges, pr);
+    }
+    sqlite3_reset(st);
+
+    st = jq(j, SYSV_SELECT "WHERE " SCOPE "ORDER BY s.name, v.id", "is", (int64_t)sb, name);
+    if (!st)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        push(a, &sysv, sysv_row(a, st));
+    sqlite3_reset(st);
+
+    /* Groups and sessions: one entry per (sandbox, sid, pgid) with its members. */
+    if (proc_list(jq(j, PROC_SELECT "WHERE " SCOPE "ORDER BY s.name, p.sid, p.pgid, p.pid", "is",
+                     (int64_t)sb, name), reply, a))
+        return -1;
+    Nsd__ProcList *pl = reply->proc_list;
+    Nsd__Group *g = NULL;
+    struct vec members = { 0 };
+    for (size_t i = 0; i <= pl->n_procs; i++) {
+        Nsd__Proc *p = i < pl->n_procs ? pl->procs[i] : NULL;
+        if (g && (!p || p->pgid != g->pgid || p->sid != g->sid || strcmp(p->sandbox, g->sandbox))) {
+            g->n_members = members.n;
+            uint32_t *ids = arena_alloc(a, members.n * sizeof *ids + 1);
+            for (size_t k = 0; k < members.n; k++)
+                ids[k] = ((Nsd__Proc *)members.v[k])->pid;
+            g->members = ids;
+            g = NULL;
+        }
+        if (!p)
+            break;
+        if (!g) {
+            g = arena_alloc(a, sizeof *g);
+            nsd__group__init(g);
+            g->sandbox = p->sandbox;
+            g->pgid = p->pgid;
+            g->sid = p->sid;
+            members = (struct vec){ 0 };
+            push(a, &groups, g);
+        }
+        push(a, &members, p);
+    }
+    r->ranges = (Nsd__PidRange **)ranges.v;
+    r->n_ranges = ranges.n;
+    r->sysv = (Nsd__SysvObj **)sysv.v;
+    r->n_sysv = sysv.n;
+    r->groups = (Nsd__Group **)groups.v;
+    r->n_groups = groups.n;
+    r->procs = pl->procs;
+    r->n_procs = pl->n_procs;
+    reply->body_case = NSD__FRAME__BODY_NS_SHOW_REPLY;
+    reply->ns_show_reply = r;
+    return 0;
+}
+
+static int q_sandbox_ls(struct journal *j, Nsd__Frame *reply, struct arena *a)
+{
+    struct vec v = { 0 };
+    sqlite3_stmt *st = jq(j, "SELECT s.name, s.id, s.created_ms, (SELECT count(*) FROM procs p"
+                             " WHERE p.sandbox = s.id AND p.state = 'live') FROM sandboxes s"
+                             " ORDER BY s.name", "");
+    if (!st)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        Nsd__Sandbox *s = arena_alloc(a, sizeof *s);
+        nsd__sandbox__init(s);
+        s->name = col_str(a, st, 0);
+        s->id = sqlite3_column_int64(st, 1);
+        s->created_ms = sqlite3_column_int64(st, 2);
+        s->nprocs = sqlite3_column_int64(st, 3);
+        push(a, &v, s);
+    }
+    sqlite3_reset(st);
+    Nsd__SandboxList *l = arena_alloc(a, sizeof *l);
+    nsd__sandbox_list__init(l);
+    l->sandboxes = (Nsd__Sandbox **)v.v;
+    l->n_sandboxes = v.n;
+    reply->body_case = NSD__FRAME__BODY_SANDBOX_LIST;
+    reply->sandbox_list = l;
+    return 0;
+}
+
+int query(struct journal *j, uint32_t sb, const struct node_info *self, const struct lease *l,
+          const Nsd__Frame *req, Nsd__Frame *reply, struct arena *a)
+{
+    switch (req->body_case) {
+    case NSD__FRAME__BODY_LOOKUP: return q_lookup(j, sb, req->lookup, reply, a);
+    case NSD__FRAME__BODY_MEMBERS: return q_members(j, sb, req->members, reply, a);
+    case NSD__FRAME__BODY_SYSV_LOOKUP: return q_sysv_lookup(j, sb, req->sysv_lookup, reply, a);
+    case NSD__FRAME__BODY_PS: return q_ps(j, sb, req->ps->sandbox, reply, a);
+    case NSD__FRAME__BODY_NS_SHOW: return q_ns_show(j, sb, req->ns_show->sandbox, self, l, reply, a);
+    case NSD__FRAME__BODY_SANDBOX_LS: return q_sandbox_ls(j, reply, a);
+    case NSD__FRAME__BODY_STATUS:
+        reply->body_case = NSD__FRAME__BODY_STATUS_REPLY;
+        reply->status_reply = status(j, self, l, a);
+        return 0;
+    default:
+        reply_error(reply, a, EINVAL, "not a query (%d)", req->body_case);
+        return 0;
+    }
+}

@@ -1,0 +1,807 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <netdb.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include "apply.h"
+#include "auth.h"
+#include "nsdc_posix.h"
+#include "server.h"
+
+/* Input beyond this stops reading until the frames in it are handled. */
+#define CONN_INPUT_MAX (4u * NSD_FRAME_MAX)
+/* A connection that has not said hello by then is dropped. */
+#define HELLO_TIMEOUT_S 5
+
+static void step_down(struct nsd *n, const char *why);
+
+/*
+ * Mutations are group-committed: those that arrive in one turn of the event
+ * loop are applied in one write transaction (one fsync), each in its own
+ * savepoint, and acknowledged only after COMMIT. A connection with a queued
+ * mutation reads no further frames until it is answered, so every
+ * connection sees its requests answered in order.
+ */
+struct pending {
+    struct pending *next;
+    struct conn *c;
+    Nsd__Frame *req;
+    uint8_t *reply;                 /* packed reply frame (malloc) */
+    size_t reply_len;
+};
+
+/* ---- sending ----------------------------------------------------------------- */
+
+static void send_bytes(struct conn *c, const uint8_t *body, size_t len)
+{
+    if (!c->bev)
+        return;
+    uint8_t hdr[NSD_FRAME_HDR] = { len >> 24, len >> 16, len >> 8, len };
+    bufferevent_write(c->bev, hdr, sizeof hdr);
+    bufferevent_write(c->bev, body, len);
+}
+
+static void send_frame(struct conn *c, const Nsd__Frame *f)
+{
+    size_t len = nsd__frame__get_packed_size(f);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        abort();
+    nsd__frame__pack(f, buf);
+    send_bytes(c, buf, len);
+    free(buf);
+}
+
+static void send_error(struct conn *c, uint64_t req_id, int errnum, const char *msg)
+{
+    Nsd__Error e = NSD__ERROR__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    e.errnum = errnum;
+    e.msg = (char *)msg;
+    f.req_id = req_id;
+    f.body_case = NSD__FRAME__BODY_ERROR;
+    f.error = &e;
+    send_frame(c, &f);
+}
+
+/* ---- connections ------------------------------------------------------------- */
+
+static void conn_free(struct conn *c)
+{
+    /* A queued mutation of c is not applied: c will never see the answer. */
+    for (struct pending **pp = &c->n->pending; *pp;) {
+        struct pending *p = *pp;
+        if (p->c == c) {
+            *pp = p->next;
+            nsd__frame__free_unpacked(p->req, NULL);
+            free(p);
+        } else {
+            pp = &p->next;
+        }
+    }
+    *c->pprev = c->next;
+    if (c->next)
+        c->next->pprev = c->pprev;
+    if (c->bev)
+        bufferevent_free(c->bev);
+    free(c);
+}
+
+/* Is a client connected (other than through `except`)? Then it is alive. */
+static int client_connected(struct nsd *n, uint32_t sandbox_id, const char *client,
+                            const struct conn *except)
+{
+    for (struct conn *o = n->conns; o; o = o->next)
+        if (o != except && o->state == CONN_READY && o->sandbox_id == sandbox_id &&
+            !strcmp(o->client, client))
+            return 1;
+    return 0;
+}
+
+/* Journal that a client vanished without exit: its live processes become
+ * "lost" (reported to their parents as killed). */
+static void journal_lost(struct nsd *n, uint32_t sandbox_id, const char *client, const char *why)
+{
+    int64_t live = 0;
+    if (jint(&n->j, &live, "SELECT count(*) FROM procs WHERE client = ? AND state = 'live'",
+             "s", client) <= 0 || !live)
+        return;
+    Nsd__Op op = NSD__OP__INIT;
+    Nsd__Frame reply = NSD__FRAME__INIT;
+    struct arena a = { 0 };
+    op.sandbox_id = sandbox_id;
+    op.client = (char *)client;
+    op.time_ms = now_ms();
+    op.lost = 1;
+    size_t oplen = nsd__op__get_packed_size(&op);
+    uint8_t *opb = arena_alloc(&a, oplen + 1);
+    nsd__op__pack(&op, opb);
+    if (journal_begin(&n->j))
+        goto out;
+    if (lease_check(&n->j, &n->lease)) {
+        /* Not ours to write; the next tick steps down. */
+        journal_rollback(&n->j);
+        goto out;
+    }
+    if (apply(&n->j, &op, &reply, &a) ||
+        jexec(&n->j, "INSERT INTO oplog(term, sandbox, client, seq, op, reply) VALUES(?, ?, ?, NULL, ?, x'')",
+              "iisb", (int64_t)n->lease.term, (int64_t)sandbox_id, client, opb, (int)oplen) ||
+        journal_commit(&n->j)) {
+        journal_rollback(&n->j);
+        goto out;
+    }
+    nsd_log("client %s of sandbox %u %s: %lld processes lost", client, sandbox_id, why,
+            (long long)live);
+out:
+    arena_free(&a);
+}
+
+/*
+ * Clients that vanished while no leader was watching (they died during a
+ * failover) never reconnect. A client that is not connected and all of whose
+ * live processes ran on this host and no longer exist there is lost. Clients
+ * on other hosts are left to their host's daemon, and a client that is only
+ * idle still has its host process, so it is not touched.
+ */
+static void sweep_vanished(struct nsd *n)
+{
+    char sandbox_client[64][40];
+    uint32_t sandbox_ids[64];
+    int nv = 0;
+    sqlite3_stmt *st = jq(&n->j, "SELECT sandbox, client, min(host IN (?, 'localhost') AND"
+                                 " host_pid > 0) FROM procs WHERE state = 'live'"
+                                 " GROUP BY sandbox, client", "s", n->host);
+    while (st && nv < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        uint32_t sb = sqlite3_column_int64(st, 0);
+        const char *client = (const char *)sqlite3_column_text(st, 1);
+        if (!sqlite3_column_int(st, 2) || client_connected(n, sb, client, NULL))
+            continue;
+        sandbox_ids[nv] = sb;
+        snprintf(sandbox_client[nv++], sizeof sandbox_client[0], "%s", client);
+    }
+    if (st)
+        sqlite3_reset(st);
+    for (int i = 0; i < nv; i++) {
+        int alive = 0;
+        st = jq(&n->j, "SELECT host_pid FROM procs WHERE sandbox = ? AND client = ? AND state = 'live'",
+                "is", (int64_t)sandbox_ids[i], sandbox_client[i]);
+        while (st && sqlite3_step(st) == SQLITE_ROW)
+            alive |= kill(sqlite3_column_int(st, 0), 0) == 0 || errno != ESRCH;
+        if (st)
+            sqlite3_reset(st);
+        if (!alive)
+            journal_lost(n, sandbox_ids[i], sandbox_client[i], "vanished while disconnected");
+    }
+}
+
+void conn_drop(struct conn *c, const char *reason)
+{
+    struct nsd *n = c->n;
+    if (reason)
+        nsd_log("closing connection %s: %s", c->peer, reason);
+    if (c->state == CONN_READY && c->role == NSD__ROLE__ROLE_PICO && n->lease.leading &&
+        !client_connected(n, c->sandbox_id, c->client, c))
+        journal_lost(n, c->sandbox_id, c->client, "lost its connection");
+    conn_free(c);
+}
+
+/* Refuse: answer with an error, then close once it is written. */
+static void conn_refuse(struct conn *c, uint64_t req_id, int errnum, const char *reason)
+{
+    nsd_log("refusing connection %s: %s", c->peer, reason);
+    send_error(c, req_id, errnum, reason);
+    c->state = CONN_CLOSING;
+    if (!c->bev)
+        conn_free(c);
+    else
+        bufferevent_disable(c->bev, EV_READ);
+}
+
+/* ---- requests ---------------------------------------------------------------- */
+
+static int allowed(Nsd__Role role, Nsd__Frame__BodyCase b)
+{
+    switch (b) {
+    case NSD__FRAME__BODY_SANDBOX_CREATE:
+    case NSD__FRAME__BODY_SANDBOX_DESTROY:
+    case NSD__FRAME__BODY_SANDBOX_LS:
+        return role == NSD__ROLE__ROLE_ADMIN;
+    case NSD__FRAME__BODY_STATUS:
+    case NSD__FRAME__BODY_PS:
+    case NSD__FRAME__BODY_NS_SHOW:
+        return 1;
+    default:
+        return role == NSD__ROLE__ROLE_PICO &&
+               (nsdc_body_is_mutation(b) || (b >= NSD__FRAME__BODY_LOOKUP && b <= NSD__FRAME__BODY_MEMBERS));
+    }
+}
+
+static void queue_mutation(struct conn *c, Nsd__Frame *req)
+{
+    struct nsd *n = c->n;
+    struct pending *p = calloc(1, sizeof *p), **tail = &n->pending;
+    if (!p)
+        abort();
+    p->c = c;
+    p->req = req;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = p;
+    c->paused = 1;
+    if (n->flush_ev)
+        event_active(n->flush_ev, 0, 0);
+}
+
+static void pending_error(struct pending *p, int errnum, const char *msg)
+{
+    Nsd__Error e = NSD__ERROR__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    e.errnum = errnum;
+    e.msg = (char *)msg;
+    f.req_id = p->req->req_id;
+    f.body_case = NSD__FRAME__BODY_ERROR;
+    f.error = &e;
+    free(p->reply);
+    p->reply_len = nsd__frame__get_packed_size(&f);
+    p->reply = malloc(p->reply_len + 1);
+    if (!p->reply)
+        abort();
+    nsd__frame__pack(&f, p->reply);
+}
+
+/* Inside the batch transaction: the reply of one mutation, journaled with it. */
+static void apply_one(struct nsd *n, struct pending *p)
+{
+    struct journal *j = &n->j;
+    struct conn *c = p->c;
+    uint8_t entropy[NSD_SECRET_LEN];
+    Nsd__Op op = NSD__OP__INIT;
+    Nsd__Frame reply = NSD__FRAME__INIT;
+    struct arena a = { 0 };
+    op.sandbox_id = c->sandbox_id;
+    op.client = c->client;
+    op.seq = p->req->req_id;
+    op.time_ms = now_ms();
+    op.req = p->req;
+    if (p->req->body_case == NSD__FRAME__BODY_SANDBOX_CREATE) {
+        auth_random(entropy, sizeof entropy);
+        op.entropy.data = entropy;
+        op.entropy.len = sizeof entropy;
+    }
+    if (jexec(j, "SAVEPOINT op", "")) {
+        pending_error(p, EIO, "journal error");
+        return;
+    }
+    /* A retried request: answer what was journaled, apply nothing. */
+    sqlite3_stmt *st = jq(j, "SELECT reply FROM oplog WHERE sandbox = ? AND client = ? AND seq = ?",
+                          "isi", (int64_t)c->sandbox_id, c->client, (int64_t)p->req->req_id);
+    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    if (rc == SQLITE_ROW) {
+        p->reply_len = sqlite3_column_bytes(st, 0);
+        p->reply = malloc(p->reply_len + 1);
+        if (!p->reply)
+            abort();
+        memcpy(p->reply, sqlite3_column_blob(st, 0), p->reply_len);
+    }
+    if (st)
+        sqlite3_reset(st);
+    if (rc == SQLITE_ROW) {
+        jexec(j, "RELEASE op", "");
+        return;
+    }
+    reply.req_id = p->req->req_id;
+    size_t oplen = nsd__op__get_packed_size(&op);
+    uint8_t *opb = arena_alloc(&a, oplen + 1);
+    nsd__op__pack(&op, opb);
+    if (rc != SQLITE_DONE || apply(j, &op, &reply, &a))
+        goto fail;
+    p->reply_len = nsd__frame__get_packed_size(&reply);
+    p->reply = malloc(p->reply_len + 1);
+    if (!p->reply)
+        abort();
+    nsd__frame__pack(&reply, p->reply);
+    if (jexec(j, "INSERT INTO oplog(term, sandbox, client, seq, op, reply) VALUES(?, ?, ?, ?, ?, ?)",
+              "iisibb", (int64_t)n->lease.term, (int64_t)c->sandbox_id, c->client,
+              (int64_t)p->req->req_id, opb, (int)oplen, p->reply, (int)p->reply_len))
+        goto fail;
+    jexec(j, "RELEASE op", "");
+    arena_free(&a);
+    return;
+fail:
+    jexec(j, "ROLLBACK TO op", "");
+    jexec(j, "RELEASE op", "");
+    pending_error(p, EIO, "journal error");
+    arena_free(&a);
+}
+
+void nsd_flush(struct nsd *n)
+{
+    struct pending *batch = n->pending, *p;
+    const char *fenced = NULL;
+    n->pending = NULL;
+    if (!batch)
+        return;
+    if (journal_begin(&n->j)) {
+        for (p = batch; p; p = p->next)
+            pending_error(p, EIO, "journal busy");
+    } else if (lease_check(&n->j, &n->lease)) {
+        journal_rollback(&n->j);
+        for (p = batch; p; p = p->next)
+            pending_error(p, ESTALE, "not leader any more");
+        fenced = "lease lost (fenced a write)";
+    } else {
+        for (p = batch; p; p = p->next)
+            apply_one(n, p);
+        /* Paused (or slow) past the lease while applying: nobody could take
+         * the lease meanwhile (we hold the journal's write lock), but do not
+         * commit on an expired lease either. */
+        if (!lease_valid(&n->lease)) {
+            journal_rollback(&n->j);
+            for (p = batch; p; p = p->next)
+                pending_error(p, ESTALE, "not leader any more");
+            fenced = "lease expired while applying";
+        } else if (journal_commit(&n->j)) {
+            journal_rollback(&n->j);
+            for (p = batch; p; p = p->next)
+                pending_error(p, EIO, "journal commit failed");
+        }
+    }
+    /* Acknowledge only what is committed. */
+    for (p = batch; p; p = p->next)
+        send_bytes(p->c, p->reply, p->reply_len);
+    if (fenced)
+        step_down(n, fenced);
+    while ((p = batch)) {
+        batch = p->next;
+        if (n->lease.leading) {
+            p->c->paused = 0;
+            conn_feed(p->c);   /* frames that waited behind the mutation */
+        }
+        nsd__frame__free_unpacked(p->req, NULL);
+        free(p->reply);
+        free(p);
+    }
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    nsd_flush(arg);
+}
+
+static void read_only(struct conn *c, Nsd__Frame *req)
+{
+    struct nsd *n = c->n;
+    Nsd__Frame reply = NSD__FRAME__INIT;
+    struct arena a = { 0 };
+    if (!lease_valid(&n->lease)) {
+        send_error(c, req->req_id, ESTALE, "not leader any more");
+        step_down(n, "lease expired (fenced a read)");
+        return;
+    }
+    reply.req_id = req->req_id;
+    if (query(&n->j, c->sandbox_id, &n->self, &n->lease, req, &reply, &a))
+        send_error(c, req->req_id, EIO, "journal error");
+    else
+        send_frame(c, &reply);
+    arena_free(&a);
+}
+
+static void hello_ok(struct conn *c)
+{
+    Nsd__HelloOk ok = NSD__HELLO_OK__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    ok.node = c->n->node;
+    ok.term = c->n->lease.term;
+    f.body_case = NSD__FRAME__BODY_HELLO_OK;
+    f.hello_ok = &ok;
+    send_frame(c, &f);
+    c->state = CONN_READY;
+}
+
+/* 0, or -1 if c was dropped or is being refused. */
+static int hello(struct conn *c, Nsd__Frame *f)
+{
+    const char *why = NULL;
+    int err;
+    if (f->body_case != NSD__FRAME__BODY_HELLO) {
+        conn_drop(c, "first frame is not a hello (unauthenticated request)");
+        return -1;
+    }
+    Nsd__Hello *h = f->hello;
+    if (h->version != NSD_PROTO_VERSION) {
+        conn_refuse(c, 0, EPROTONOSUPPORT, "unsupported protocol version");
+        return -1;
+    }
+    if (h->client_id.len != NSD_CLIENT_ID_LEN) {
+        conn_refuse(c, 0, EPROTO, "malformed client id");
+        return -1;
+    }
+    nsd_hex(c->client, h->client_id.data, NSD_CLIENT_ID_LEN);
+    if (h->role == NSD__ROLE__ROLE_ADMIN) {
+        why = "admin needs the local unix socket";
+        err = c->is_unix && c->bev ? auth_admin_peer(bufferevent_getfd(c->bev), &why) : EACCES;
+        c->sandbox_id = 0;
+    } else if (h->role == NSD__ROLE__ROLE_PICO) {
+        err = auth_pico(&c->n->j, h, c->nonce, &c->sandbox_id, &why);
+    } else {
+        err = EPROTO;
+        why = "unknown role";
+    }
+    if (err) {
+        conn_refuse(c, 0, err, why);
+        return -1;
+    }
+    c->role = h->role;
+    if (c->bev)
+        bufferevent_set_timeouts(c->bev, NULL, NULL);
+    snprintf(c->peer + strlen(c->peer), sizeof c->peer - strlen(c->peer), "/%.8s", c->client);
+    hello_ok(c);
+    return 0;
+}
+
+/* One frame body: decode, authenticate or dispatch. 0, or -1 if dropped. */
+static int frame(struct conn *c, const uint8_t *body, size_t len)
+{
+    struct nsd *n = c->n;
+    Nsd__Frame *f = nsd__frame__unpack(NULL, len, body);
+    if (!f) {
+        conn_drop(c, "undecodable frame");
+        return -1;
+    }
+    int r = 0;
+    if (c->state == CONN_HELLO) {
+        r = hello(c, f);
+    } else if (f->body_case == NSD__FRAME__BODY__NOT_SET) {
+        conn_drop(c, "unknown message type");
+        r = -1;
+    } else if (!allowed(c->role, f->body_case)) {
+        char why[80];
+        snprintf(why, sizeof why, "message type %d not allowed for this role", f->body_case);
+        conn_drop(c, why);
+        r = -1;
+    } else if (nsdc_body_is_mutation(f->body_case)) {
+        queue_mutation(c, f);
+        return 0;
+    } else {
+        read_only(c, f);
+        if (!n->lease.leading)
+            r = -1;   /* fenced: step_down() has freed every connection */
+    }
+    nsd__frame__free_unpacked(f, NULL);
+    return r;
+}
+
+int conn_feed(struct conn *c)
+{
+    struct evbuffer *buf = c->in;
+    for (;;) {
+        if (c->state == CONN_CLOSING)
+            return -1;
+        if (c->paused)
+            return 0;   /* resumed once its queued mutation is answered */
+        if (!c->n->lease.leading)
+            return -1;  /* lease lost: the next tick drops every connection */
+        uint8_t hdr[NSD_FRAME_HDR];
+        if (evbuffer_copyout(buf, hdr, sizeof hdr) < (ssize_t)sizeof hdr)
+            return 0;
+        uint32_t len = nsdc_frame_len(hdr);
+        if (len > NSD_FRAME_MAX) {
+            conn_drop(c, "oversized frame");
+            return -1;
+        }
+        if (evbuffer_get_length(buf) < NSD_FRAME_HDR + (size_t)len)
+            return 0;
+        evbuffer_drain(buf, NSD_FRAME_HDR);
+        uint8_t *body = evbuffer_pullup(buf, len);
+        int r = frame(c, body, len);
+        if (r)
+            return r;
+        evbuffer_drain(buf, len);
+    }
+}
+
+static void conn_read_cb(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    conn_feed(arg);
+}
+
+static void conn_write_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    (void)bev;
+    if (c->state == CONN_CLOSING)
+        conn_free(c);   /* the refusal has been written */
+}
+
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    struct conn *c = arg;
+    (void)bev;
+    if (what & BEV_EVENT_EOF) {
+        size_t left = evbuffer_get_length(bufferevent_get_input(bev));
+        conn_drop(c, c->state == CONN_CLOSING ? NULL : left ? "truncated frame" : NULL);
+    } else if (what & BEV_EVENT_ERROR) {
+        conn_drop(c, strerror(EVUTIL_SOCKET_ERROR()));
+    } else if (what & BEV_EVENT_TIMEOUT) {
+        conn_drop(c, "no hello in time");
+    }
+}
+
+struct conn *conn_new(struct nsd *n, struct bufferevent *bev, int is_unix, const char *peer)
+{
+    struct conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->n = n;
+    c->bev = bev;
+    c->in = bev ? bufferevent_get_input(bev) : NULL;
+    c->is_unix = is_unix;
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    c->next = n->conns;
+    if (n->conns)
+        n->conns->pprev = &c->next;
+    c->pprev = &n->conns;
+    n->conns = c;
+    auth_random(c->nonce, sizeof c->nonce);
+
+    Nsd__ServerHello sh = NSD__SERVER_HELLO__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    sh.version = NSD_PROTO_VERSION;
+    sh.nonce.data = c->nonce;
+    sh.nonce.len = sizeof c->nonce;
+    sh.node = n->node;
+    sh.term = n->lease.term;
+    f.body_case = NSD__FRAME__BODY_SERVER_HELLO;
+    f.server_hello = &sh;
+    send_frame(c, &f);
+    return c;
+}
+
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
+                      void *arg)
+{
+    struct nsd *n = arg;
+    char peer[64];
+    (void)len;
+    if (sa->sa_family == AF_UNIX) {
+        struct ucred cr;
+        socklen_t cl = sizeof cr;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl))
+            cr.pid = 0;
+        snprintf(peer, sizeof peer, "unix:pid%d", (int)cr.pid);
+    } else {
+        char host[48] = "?", port[8] = "?";
+        getnameinfo(sa, len, host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
+        snprintf(peer, sizeof peer, "tcp:%s:%s", host, port);
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    struct bufferevent *bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    struct conn *c = bev ? conn_new(n, bev, sa->sa_family == AF_UNIX, peer) : NULL;
+    if (!c) {
+        if (bev)
+            bufferevent_free(bev);
+        else
+            close(fd);
+        return;
+    }
+    (void)l;
+    bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+    bufferevent_setwatermark(bev, EV_READ, 0, CONN_INPUT_MAX);
+    struct timeval hello_tv = { HELLO_TIMEOUT_S, 0 };
+    bufferevent_set_timeouts(bev, &hello_tv, NULL);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+/* ---- leadership ----------------------------------------------------------------- */
+
+static struct evconnlistener *listen_unix(struct nsd *n)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(n->sock_path) >= sizeof sa.sun_path) {
+        nsd_log("socket path too long: %s", n->sock_path);
+        return NULL;
+    }
+    strcpy(sa.sun_path, n->sock_path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    /* We hold the lease, so whatever is at the path belongs to a leader that
+     * lost it: take the path over. */
+    unlink(n->sock_path);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) || chmod(n->sock_path, 0666) ||
+        listen(fd, 128)) {
+        nsd_log("cannot listen on %s: %s", n->sock_path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    return evconnlistener_new(n->base, accept_cb, n, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+}
+
+static struct evconnlistener *listen_tcp(struct nsd *n)
+{
+    char host[200], port[16];
+    char spec[230];
+    snprintf(spec, sizeof spec, "tcp:%s", n->tcp_addr);
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *ai;
+    if (nsd_parse_tcp(spec, host, sizeof host, port, sizeof port) != 1 ||
+        getaddrinfo(host, port, &hints, &ai)) {
+        nsd_log("bad --tcp address %s (want HOST:PORT)", n->tcp_addr);
+        return NULL;
+    }
+    /* REUSEPORT: a paused former leader may still hold the port; it refuses
+     * whatever reaches it once it resumes, and clients retry. */
+    struct evconnlistener *l = evconnlistener_new_bind(
+        n->base, accept_cb, n, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT |
+        LEV_OPT_CLOSE_ON_EXEC, 128, ai->ai_addr, ai->ai_addrlen);
+    freeaddrinfo(ai);
+    if (!l)
+        nsd_log("cannot listen on tcp %s: %s", n->tcp_addr, strerror(errno));
+    return l;
+}
+
+static void close_listeners(struct nsd *n)
+{
+    if (n->unix_l)
+        evconnlistener_free(n->unix_l);
+    if (n->tcp_l)
+        evconnlistener_free(n->tcp_l);
+    n->unix_l = n->tcp_l = NULL;
+}
+
+static void become_leader(struct nsd *n)
+{
+    n->last_renew = now_ms();
+    /* Give the clients of the previous leader time to reconnect first. */
+    n->next_sweep = n->last_renew + SWEEP_GRACE_MS;
+    n->unix_l = listen_unix(n);
+    if (n->tcp_addr)
+        n->tcp_l = listen_tcp(n);
+    if (!n->unix_l || (n->tcp_addr && !n->tcp_l)) {
+        step_down(n, "cannot listen");
+        n->exit_code = 1;
+        event_base_loopexit(n->base, NULL);
+        return;
+    }
+    nsd_log("leader: term %llu, listening on %s%s%s", (unsigned long long)n->lease.term,
+            n->sock_path, n->tcp_addr ? " and tcp " : "", n->tcp_addr ? n->tcp_addr : "");
+}
+
+static void step_down(struct nsd *n, const char *why)
+{
+    if (!n->unix_l && !n->tcp_l && !n->conns && !n->lease.leading)
+        return;
+    nsd_log("stepping down from term %llu: %s", (unsigned long long)n->lease.term, why);
+    n->lease.leading = 0;
+    /* The path now belongs to the new leader: close, do not unlink. */
+    close_listeners(n);
+    while (n->conns)
+        conn_free(n->conns);
+}
+
+static void heartbeat(struct nsd *n, int64_t now)
+{
+    if (now - n->last_heartbeat < NODE_HEARTBEAT_MS)
+        return;
+    n->last_heartbeat = now;
+    if (journal_begin(&n->j))
+        return;
+    if (jexec(&n->j, "INSERT OR REPLACE INTO nodes VALUES(?, ?, ?, ?)", "siii", n->node,
+              (int64_t)getpid(), n->self.started_ms, now) ||
+        jexec(&n->j, "DELETE FROM nodes WHERE last_seen_ms < ?", "i", now - 60000) ||
+        journal_commit(&n->j))
+        journal_rollback(&n->j);
+}
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct nsd *n = arg;
+    int64_t now = now_ms();
+    (void)fd;
+    (void)what;
+    if (!n->lease.leading && (n->unix_l || n->tcp_l || n->conns))
+        step_down(n, "lease lost");
+    if (n->lease.leading) {
+        if (now - n->last_renew >= LEASE_RENEW_MS) {
+            if (lease_renew(&n->j, &n->lease))
+                step_down(n, "lease lost (renewal failed)");
+            else
+                n->last_renew = now;
+        }
+    } else {
+        char holder[64];
+        int64_t expires;
+        int r = lease_try_acquire(&n->j, &n->lease, holder, sizeof holder, &expires);
+        if (r == 1) {
+            become_leader(n);
+        } else if (!n->standby && now > n->give_up_ms) {
+            nsd_log("%s holds the lease (expires in %lld ms); use --standby to wait for it",
+                    r == 0 ? holder : "?", (long long)(expires - now));
+            n->exit_code = 1;
+            event_base_loopexit(n->base, NULL);
+        }
+    }
+    if (n->lease.leading && now >= n->next_sweep) {
+        sweep_vanished(n);
+        n->next_sweep = now + SWEEP_MS;
+    }
+    heartbeat(n, now);
+}
+
+static void signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+    struct nsd *n = arg;
+    (void)what;
+    nsd_log("signal %d: exiting", (int)sig);
+    /* Hand over at once rather than after the lease runs out. */
+    if (n->lease.leading && !journal_begin(&n->j)) {
+        if (lease_check(&n->j, &n->lease) ||
+            jexec(&n->j, "UPDATE lease SET expires_ms = 0 WHERE id = 1", "") ||
+            journal_commit(&n->j))
+            journal_rollback(&n->j);
+    }
+    step_down(n, "exiting");
+    event_base_loopexit(n->base, NULL);
+}
+
+int nsd_init(struct nsd *n, const char *journal_path)
+{
+    gethostname(n->host, sizeof n->host - 1);
+    if (!n->node[0])
+        snprintf(n->node, sizeof n->node, "%s:%d", n->host, (int)getpid());
+    snprintf(n->lease.node, sizeof n->lease.node, "%s", n->node);
+    nsd_log_set_node(n->node);
+    n->self.node = n->node;
+    n->self.started_ms = now_ms();
+    /* A plain nsd waits out the lease of a leader that just died. */
+    n->give_up_ms = n->self.started_ms + LEASE_MS + 2 * LEASE_POLL_MS;
+    if (journal_open(&n->j, journal_path))
+        return -1;
+    n->base = event_base_new();
+    if (!n->base)
+        return -1;
+    struct timeval tv = { 0, LEASE_POLL_MS * 1000 };
+    n->tick = event_new(n->base, -1, EV_PERSIST, tick_cb, n);
+    n->flush_ev = event_new(n->base, -1, 0, flush_cb, n);
+    n->sigterm = evsignal_new(n->base, SIGTERM, signal_cb, n);
+    n->sigint = evsignal_new(n->base, SIGINT, signal_cb, n);
+    event_add(n->tick, &tv);
+    event_add(n->sigterm, NULL);
+    event_add(n->sigint, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    nsd_log("started (%s), journal %s", n->standby ? "standby" : "leader", journal_path);
+    return 0;
+}
+
+int nsd_run(struct nsd *n)
+{
+    tick_cb(-1, 0, n);   /* try for the lease at once */
+    event_base_dispatch(n->base);
+    return n->exit_code;
+}
+
+void nsd_fini(struct nsd *n)
+{
+    step_down(n, "shutdown");
+    if (n->tick)
+        event_free(n->tick);
+    if (n->flush_ev)
+        event_free(n->flush_ev);
+    if (n->sigterm)
+        event_free(n->sigterm);
+    if (n->sigint)
+        event_free(n->sigint);
+    if (n->base)
+        event_base_free(n->base);
+    journal_close(&n->j);
+}

@@ -1,0 +1,9 @@
+#!/bin/bash
+# Range leasing under 50 concurrent clients; SysV key creation races.
+. "$(dirname "$0")/lib.sh"
+start_nsd a
+wait_leader; ok $? "nsd leads and answers"
+tap_run "$TC" "$SOCK" ranges 50 20
+tap_run "$TC" "$SOCK" sysv 16 40
+check_replay
+done_testing

@@ -1,0 +1,108 @@
+# Shared helpers of the nsd .t scripts: TAP output, a private directory,
+# nsd daemons that are killed on exit.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+NSD=$ROOT/bin/nsd
+CTL=$ROOT/bin/graphenectl
+TC=$ROOT/build/tests/nsd/nsd_testclient
+D=$(mktemp -d /tmp/nsd-test.XXXXXX)
+SOCK=$D/nsd.sock
+DB=$D/nsd.db
+NTESTS=0
+NFAIL=0
+PIDS=()
+
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.01; done; done
+    rm -rf "$D"
+}
+trap cleanup EXIT
+
+ok() {  # ok CONDITION-EXIT-STATUS DESCRIPTION
+    NTESTS=$((NTESTS + 1))
+    if [ "$1" = 0 ]; then echo "ok $NTESTS - $2"; else echo "not ok $NTESTS - $2"; NFAIL=$((NFAIL + 1)); fi
+}
+
+# Runs a driver that prints "ok - ..." lines; renumbers them into ours.
+tap_run() {
+    local line out
+    out=$("$@" 2>"$D/tap_run.err"); local rc=$?
+    while IFS= read -r line; do
+        case "$line" in
+        "ok - "*) ok 0 "${line#ok - }" ;;
+        "not ok - "*) ok 1 "${line#not ok - }" ;;
+        *) echo "# $line" ;;
+        esac
+    done <<< "$out"
+    ok $rc "$(basename "$1") ${*:2:2} exits 0"
+    [ $rc = 0 ] || sed 's/^/# /' "$D/tap_run.err"
+}
+
+done_testing() {
+    echo "1..$NTESTS"
+    [ $NFAIL = 0 ]
+}
+
+# start_nsd NAME [nsd options]: background nsd on $SOCK/$DB, log in $D/NAME.log
+start_nsd() {
+    local name=$1; shift
+    "$NSD" --socket "$SOCK" --journal "$DB" --node "$name" "$@" 2>>"$D/$name.log" &
+    PIDS+=($!)
+    eval "PID_$name=$!"
+    disown $!   # killing it is part of the tests: no job messages
+}
+
+# Waits until some leader answers on $SOCK (up to 5 s).
+wait_leader() {
+    for _ in $(seq 100); do
+        "$CTL" --nsd "$SOCK" nsd status >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+now_ms() { date +%s%3N; }
+
+# The journal's oplog, replayed through apply() on an empty journal, gives
+# the same replies and the same namespace tables.
+check_replay() {
+    local out
+    out=$("$ROOT/build/tests/nsd/nsd_replay" "$DB" "$D/replay.db" 2>"$D/replay.err")
+    ok $? "deterministic apply: $out"
+    sed 's/^/# /' "$D/replay.err"
+}
+
+# Sum of acknowledged operations in the load clients' logs.
+acked() { cat "$@" 2>/dev/null | grep -vc '^pid' ; }
+
+# wait_acked N FILES...: until the load clients have N acknowledgements (30 s max)
+wait_acked() {
+    local n=$1; shift
+    for _ in $(seq 600); do
+        [ "$(acked "$@")" -ge "$n" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# verify_acks LOG SANDBOX: every operation the load client saw acknowledged
+# is in the journal, and was applied exactly once (the SysV ids it created
+# are exactly the acknowledged ones: a second apply would add an id).
+verify_acks() {
+    local log=$1 sb=$2 pid client
+    read -r _ pid _ client < <(head -1 "$log")
+    tail -n +2 "$log" | awk '{print $1}' | sort -n > "$D/acked.seq"
+    tail -n +2 "$log" | awk '{print $2}' | sort -n > "$D/acked.ids"
+    sqlite3 "$DB" "SELECT o.seq FROM oplog o JOIN sandboxes s ON s.id = o.sandbox
+                   WHERE s.name = '$sb' AND o.client = '$client' AND o.seq > 1 ORDER BY o.seq" > "$D/journal.seq"
+    sqlite3 "$DB" "SELECT v.id FROM sysv v JOIN sandboxes s ON s.id = v.sandbox
+                   WHERE s.name = '$sb' AND v.creator = $pid ORDER BY v.id" > "$D/journal.ids"
+    [ -s "$D/acked.seq" ] && cmp -s "$D/acked.seq" "$D/journal.seq" && cmp -s "$D/acked.ids" "$D/journal.ids"
+}
+
+# Timestamp (ms) of the first "leader: term" line after time T in the logs.
+takeover_ms() {
+    local t=$1; shift
+    cat "$@" | awk -v t="$t" '/leader: term/ && $1 >= t {print $1}' | sort -n | head -1
+}

@@ -1,0 +1,567 @@
+/*
+ * Test driver: simulated picoprocesses exercising nsd over its socket.
+ *   nsd_testclient ADDR MODE [ARGS]
+ * Scenario modes print TAP lines ("ok - ..."/"not ok - ..."); the .t
+ * scripts add the plan.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "sim.h"
+#include "apply.h"
+
+static const char *addr;
+static int failures;
+
+static void check(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void check(int cond, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s - ", cond ? "ok" : "not ok");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    fflush(stdout);
+    failures += !cond;
+}
+
+/* A fresh sandbox per scenario, so scenarios never see each other's state. */
+static void new_sandbox(char *name, size_t n, uint8_t *secret)
+{
+    snprintf(name, n, "t%d-%ld", (int)getpid(), (long)(sim_now_us() % 1000000));
+    int r = sim_sandbox(addr, name, secret);
+    if (r) {
+        printf("Bail out! cannot create sandbox %s: %s\n", name, strerror(-r));
+        exit(1);
+    }
+}
+
+/* ---- registration, leases, exit and reaping ------------------------------------ */
+
+static void mode_basic(void)
+{
+    char sb[64], st[16];
+    uint8_t secret[NSD_SECRET_LEN];
+    new_sandbox(sb, sizeof sb, secret);
+    struct sim a, b, other;
+    Nsd__Ids ids;
+    Nsd__PidRange rng, r2;
+    sim_connect(&a, addr, sb, secret);
+    check(!sim_register(&a, 0, 0, 8, &ids, &rng), "root registers");
+    uint32_t root = ids.pid;
+    check(root == 1 && ids.pgid == 1 && ids.sid == 1 && ids.ppid == 0,
+          "first process of a sandbox is pid 1, leads its own session (%u/%u/%u)", ids.pid, ids.pgid, ids.sid);
+    check(rng.lo == 2 && rng.hi == 9 && rng.owner == 1, "root got the rest of its range [%u,%u]", rng.lo, rng.hi);
+
+    /* A "fork": the child takes a pid from the parent's range locally. */
+    sim_connect(&b, addr, sb, secret);
+    check(!sim_register(&b, rng.lo, root, 0, &ids, NULL), "child registers with a pid from the parent's lease");
+    uint32_t child = ids.pid;
+    check(ids.ppid == root && ids.pgid == 1 && ids.sid == 1, "child inherits group and session");
+    struct sim c2;
+    sim_connect(&c2, addr, sb, secret);
+    check(sim_register(&c2, rng.lo, root, 0, NULL, NULL) == -EEXIST, "the same pid cannot register twice");
+    check(sim_register(&c2, 500, root, 0, NULL, NULL) == -EPERM, "a pid outside the parent's lease is refused");
+    check(sim_register(&c2, 7, 42, 0, NULL, NULL) == -ESRCH, "an unknown parent is refused");
+
+    int r = sim_lease(&a, root, 16, &r2);
+    check(!r && r2.lo > rng.hi && r2.hi - r2.lo == 15, "lease of 16 more pids: [%u,%u]", r2.lo, r2.hi);
+    check(sim_lease(&b, root, 4, NULL) == -EPERM, "a client cannot act for another client's process");
+
+    check(!sim_lookup(&b, root, st, sizeof st) && !strcmp(st, "live"), "lookup finds the root live");
+    check(sim_lookup(&b, 999, NULL, 0) == -ESRCH, "lookup of an unknown pid: ESRCH");
+
+    /* Exit makes a zombie; its pid is not leased again until reaped. */
+    check(!sim_exit(&b, child, 3 << 8), "child exits");
+    check(!sim_lookup(&a, child, st, sizeof st) && !strcmp(st, "zombie"), "child is a zombie");
+    check(sim_exit(&b, child, 0) == -EPERM, "a zombie cannot exit again");
+    struct sim d;
+    sim_connect(&d, addr, sb, secret);
+    check(!sim_register(&d, rng.lo + 1, root, 0, &ids, NULL), "second child registers");
+    uint32_t c2pid = ids.pid;
+    check(sim_reap(&d, c2pid, child) == -ECHILD, "only the parent reaps");
+    check(!sim_reap(&a, root, child), "parent reaps the zombie");
+    check(sim_lookup(&a, child, NULL, 0) == -ESRCH, "reaped pid is gone");
+
+    /* A client that vanishes without exit: its processes are lost. */
+    sim_close(&d);
+    int lost = 0;
+    for (int i = 0; i < 50 && !lost; i++) {
+        usleep(20000);
+        lost = !sim_lookup(&a, c2pid, st, sizeof st) && !strcmp(st, "lost");
+    }
+    check(lost, "dropped connection: its process is reported lost");
+
+    /* Ranges of an exiting process are returned; with the root gone the
+     * sandbox's pids are not reused while the zombie root's group exists. */
+    check(!sim_exit(&a, root, 0), "root exits");
+    sim_connect(&other, addr, sb, secret);
+    r = sim_register(&other, 0, 0, 4, &ids, &rng);
+    check(!r, "new root registers");
+    check(ids.pid != root && ids.pid != child && ids.pid != c2pid && rng.lo > r2.hi,
+          "no pid reused while referenced (got %u, range [%u,%u])", ids.pid, rng.lo, rng.hi);
+    check(sim_members(&other, 0, 0, 1) == 1, "members(all) lists the one live process");
+
+    /* Another sandbox's secret does not open this sandbox. */
+    uint8_t bad[NSD_SECRET_LEN];
+    memcpy(bad, secret, sizeof bad);
+    bad[0] ^= 1;
+    struct sim e;
+    sim_connect(&e, addr, sb, bad);
+    e.c.retry_ms = 0;
+    check(sim_register(&e, 0, 0, 0, NULL, NULL) == -EACCES, "wrong secret: hello refused (%s)", e.c.err);
+
+    /* Destroying the sandbox ends what its connected clients can do. */
+    struct sim admin;
+    Nsd__SandboxDestroy sd = NSD__SANDBOX_DESTROY__INIT;
+    Nsd__Frame req = NSD__FRAME__INIT;
+    sd.name = sb;
+    req.body_case = NSD__FRAME__BODY_SANDBOX_DESTROY;
+    req.sandbox_destroy = &sd;
+    sim_connect(&admin, addr, NULL, NULL);
+    check(!sim_call(&admin, &req, NSD__FRAME__BODY_OK, NULL), "admin destroys the sandbox");
+    sim_close(&admin);
+    r = sim_lease(&other, ids.pid, 4, NULL);
+    check(r == -ENOENT, "its clients' requests now fail with ENOENT (%s)", other.c.err);
+    check(sim_lookup(&other, ids.pid, NULL, 0) == -ESRCH, "and its processes are gone");
+    sim_close(&a);
+    sim_close(&b);
+    sim_close(&c2);
+    sim_close(&other);
+}
+
+/* ---- process groups and sessions ------------------------------------------------ */
+
+static void mode_pgrp(void)
+{
+    char sb[64];
+    uint8_t secret[NSD_SECRET_LEN];
+    new_sandbox(sb, sizeof sb, secret);
+    struct sim sh, c1, c2, g1;
+    Nsd__Ids ids;
+    Nsd__PidRange rng;
+    sim_connect(&sh, addr, sb, secret);
+    sim_register(&sh, 0, 0, 16, &ids, &rng);
+    uint32_t shell = ids.pid, p1 = rng.lo, p2 = rng.lo + 1;
+    sim_connect(&c1, addr, sb, secret);
+    sim_connect(&c2, addr, sb, secret);
+    check(!sim_register(&c1, p1, shell, 4, &ids, NULL), "child 1 registers");
+    check(!sim_register(&c2, p2, shell, 4, NULL, NULL), "child 2 registers");
+
+    check(sim_setsid(&sh, shell, NULL) == -EPERM, "setsid by a group leader: EPERM");
+    check(sim_setpgid(&sh, shell, shell, 0, NULL) == -EPERM, "setpgid of a session leader: EPERM");
+    int r = sim_setpgid(&sh, shell, p1, 0, &ids);
+    check(!r && ids.pgid == p1, "parent puts child 1 in a new group %u", p1);
+    r = sim_setpgid(&c2, p2, 0, p1, &ids);
+    check(!r && ids.pgid == p1, "child 2 joins group %u itself", p1);
+    check(sim_setpgid(&c2, p2, 0, 4242, NULL) == -EPERM, "joining a group that does not exist: EPERM");
+    check(sim_setpgid(&c1, p1, p2, 0, NULL) == -ESRCH, "setpgid of a sibling: ESRCH");
+    check(sim_members(&sh, p1, 0, 0) == 2, "group %u has 2 members", p1);
+    check(sim_members(&sh, 0, shell, 0) == 3, "session %u has 3 members", shell);
+
+    /* A grandchild makes its own session; then it cannot be moved back. */
+    Nsd__PidRange r1;
+    sim_lease(&c1, p1, 4, &r1);
+    sim_connect(&g1, addr, sb, secret);
+    check(!sim_register(&g1, r1.lo, p1, 0, NULL, NULL), "grandchild registers from child 1's lease");
+    r = sim_setsid(&g1, r1.lo, &ids);
+    check(!r && ids.sid == r1.lo && ids.pgid == r1.lo, "grandchild setsid");
+    check(sim_setpgid(&c1, p1, r1.lo, p1, NULL) == -EPERM, "child in another session: EPERM");
+    check(sim_setpgid(&g1, r1.lo, 0, p1, NULL) == -EPERM, "a group of another session: EPERM");
+    check(sim_members(&sh, 0, r1.lo, 0) == 1, "new session has 1 member");
+    check(sim_setsid(&c1, p1, NULL) == -EPERM, "child 1 leads group %u: setsid EPERM", p1);
+    r = sim_setsid(&c2, p2, &ids);
+    check(!r && ids.sid == p2, "child 2 (not a leader) setsid works");
+    check(sim_members(&sh, p1, 0, 0) == 1, "group %u has 1 member left", p1);
+    sim_close(&sh);
+    sim_close(&c1);
+    sim_close(&c2);
+    sim_close(&g1);
+}
+
+/* ---- SysV keys ----------------------------------------------------------------- */
+
+/* nproc clients race for the same keys with IPC_CREAT|IPC_EXCL. */
+static void mode_sysv(int nproc, int nkeys)
+{
+    char sb[64];
+    uint8_t secret[NSD_SECRET_LEN];
+    new_sandbox(sb, sizeof sb, secret);
+    int pfd[2];
+    if (pipe(pfd))
+        abort();
+    int64_t base = 0x5eed0000 + (getpid() & 0xfff) * 256;
+    for (int i = 0; i < nproc; i++) {
+        if (fork() == 0) {
+            struct sim s;
+            sim_connect(&s, addr, sb, secret);
+            if (sim_register(&s, 0, 0, 1, NULL, NULL))
+                _exit(2);
+            for (int k = 0; k < nkeys; k++) {
+                uint32_t id = 0;
+                int created = 0;
+                int r = sim_sysv_get(&s, s.pid, base + k, NSD__SYSV_KIND__SYSV_MSG,
+                                     NSD_IPC_CREAT | NSD_IPC_EXCL | 0600, &id, &created);
+                char line[64];
+                int n = snprintf(line, sizeof line, "%d %d %u\n", k, r, id);
+                if (write(pfd[1], line, n) != n)
+                    _exit(3);
+            }
+            _exit(0);
+        }
+    }
+    close(pfd[1]);
+    int *wins = calloc(nkeys, sizeof *wins), *eexist = calloc(nkeys, sizeof *eexist), other = 0;
+    FILE *f = fdopen(pfd[0], "r");
+    int k, r;
+    unsigned id;
+    while (fscanf(f, "%d %d %u", &k, &r, &id) == 3) {
+        if (r == 0)
+            wins[k]++;
+        else if (r == -EEXIST)
+            eexist[k]++;
+        else
+            other++;
+    }
+    fclose(f);
+    while (wait(NULL) > 0)
+        ;
+    int exact = 1;
+    for (k = 0; k < nkeys; k++)
+        exact &= wins[k] == 1 && eexist[k] == nproc - 1;
+    check(exact && !other, "%d clients x %d keys with IPC_CREAT|IPC_EXCL: exactly one winner per key", nproc, nkeys);
+
+    struct sim s;
+    uint32_t id1, id2, id3, idp1, idp2;
+    int created;
+    sim_connect(&s, addr, sb, secret);
+    sim_register(&s, 0, 0, 1, NULL, NULL);
+    int r0 = sim_sysv_get(&s, s.pid, base, NSD__SYSV_KIND__SYSV_MSG, NSD_IPC_CREAT, &id1, &created);
+    check(!r0 && !created, "IPC_CREAT on an existing key returns it (id %u)", id1);
+    check(sim_sysv_get(&s, s.pid, base + nkeys, NSD__SYSV_KIND__SYSV_MSG, 0, NULL, NULL) == -ENOENT,
+          "missing key without IPC_CREAT: ENOENT");
+    r0 = sim_sysv_get(&s, s.pid, base, NSD__SYSV_KIND__SYSV_SEM, NSD_IPC_CREAT, &id2, &created);
+    check(!r0 && created && id2 != id1, "same key, other kind: a new semaphore set (id %u)", id2);
+    r0 = sim_sysv_get(&s, s.pid, NSD_IPC_PRIVATE, NSD__SYSV_KIND__SYSV_MSG, 0, &idp1, NULL);
+    r0 |= sim_sysv_get(&s, s.pid, NSD_IPC_PRIVATE, NSD__SYSV_KIND__SYSV_MSG, 0, &idp2, NULL);
+    check(!r0 && idp1 != idp2, "IPC_PRIVATE always creates (%u, %u)", idp1, idp2);
+    check(!sim_sysv_remove(&s, s.pid, id1), "remove id %u", id1);
+    check(sim_sysv_remove(&s, s.pid, id1) == -EINVAL, "removing it again: EINVAL");
+    r0 = sim_sysv_get(&s, s.pid, base, NSD__SYSV_KIND__SYSV_MSG, NSD_IPC_CREAT | NSD_IPC_EXCL, &id3, &created);
+    check(!r0 && created && id3 != id1, "key can be created again after removal, with a new id %u", id3);
+    check(sim_sysv_get(&s, s.pid, base, 7, NSD_IPC_CREAT, NULL, NULL) == -EINVAL, "unknown kind: EINVAL");
+    sim_close(&s);
+}
+
+/* ---- concurrent range leasing --------------------------------------------------- */
+
+struct span { uint32_t lo, hi; };
+
+static int cmp_span(const void *a, const void *b)
+{
+    const struct span *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static void mode_ranges(int nproc, int nlease)
+{
+    char sb[64];
+    uint8_t secret[NSD_SECRET_LEN];
+    new_sandbox(sb, sizeof sb, secret);
+    int pfd[2];
+    if (pipe(pfd))
+        abort();
+    for (int i = 0; i < nproc; i++) {
+        if (fork() == 0) {
+            struct sim s;
+            Nsd__Ids ids;
+            Nsd__PidRange r;
+            char line[64];
+            int n;
+            sim_connect(&s, addr, sb, secret);
+            if (sim_register(&s, 0, 0, 4, &ids, &r))
+                _exit(2);
+            /* the pid itself and the rest of its first range */
+            n = snprintf(line, sizeof line, "%u %u\n", ids.pid, r.hi);
+            if (write(pfd[1], line, n) != n)
+                _exit(3);
+            for (int k = 0; k < nlease; k++) {
+                if (sim_lease(&s, s.pid, 1 + (k * 7 + i) % 32, &r))
+                    _exit(4);
+                n = snprintf(line, sizeof line, "%u %u\n", r.lo, r.hi);
+                if (write(pfd[1], line, n) != n)
+                    _exit(3);
+            }
+            _exit(0);
+        }
+    }
+    close(pfd[1]);
+    size_t cap = (size_t)nproc * (nlease + 1), n = 0;
+    struct span *sp = calloc(cap + 1, sizeof *sp);
+    FILE *f = fdopen(pfd[0], "r");
+    while (n <= cap && fscanf(f, "%u %u", &sp[n].lo, &sp[n].hi) == 2)
+        n++;
+    fclose(f);
+    int bad_exit = 0, st;
+    while (wait(&st) > 0)
+        bad_exit += !WIFEXITED(st) || WEXITSTATUS(st);
+    check(!bad_exit && n == cap, "%d concurrent clients leased %d ranges each (%zu spans)", nproc, nlease, n);
+    qsort(sp, n, sizeof *sp, cmp_span);
+    int overlap = 0;
+    for (size_t i = 1; i < n; i++)
+        overlap += sp[i].lo <= sp[i - 1].hi;
+    check(!overlap, "no two leased pid ranges overlap (%d overlaps)", overlap);
+    free(sp);
+}
+
+/* ---- hostile input ------------------------------------------------------------------ */
+
+static int raw_connect(void)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", addr);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa))
+        return -1;
+    struct timeval tv = { 3, 0 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+/* Reads until EOF: 1 if the server closed the connection. */
+static int closed_by_server(int fd)
+{
+    char buf[4096];
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof buf)) > 0)
+        ;
+    close(fd);
+    return r == 0;
+}
+
+static void send_raw(int fd, const void *p, size_t n)
+{
+    if (send(fd, p, n, MSG_NOSIGNAL) != (ssize_t)n)
+        return;
+}
+
+static void send_body(int fd, const uint8_t *body, uint32_t len)
+{
+    uint8_t hdr[4] = { len >> 24, len >> 16, len >> 8, len };
+    send_raw(fd, hdr, 4);
+    send_raw(fd, body, len);
+}
+
+static void send_frame_raw(int fd, const Nsd__Frame *f)
+{
+    uint8_t buf[4096];
+    size_t n = nsd__frame__pack(f, buf);
+    send_body(fd, buf, n);
+}
+
+static void mode_bad(void)
+{
+    char sb[64], sb2[64];
+    uint8_t secret[NSD_SECRET_LEN], secret2[NSD_SECRET_LEN];
+    new_sandbox(sb, sizeof sb, secret);
+    new_sandbox(sb2, sizeof sb2, secret2);
+    /* A good client stays connected throughout and must keep being served. */
+    struct sim good;
+    sim_connect(&good, addr, sb, secret);
+    sim_register(&good, 0, 0, 4, NULL, NULL);
+    uint32_t gpid = good.pid;
+    int fd, served = 1;
+#define STILL_SERVED() (served &= sim_lookup(&good, gpid, NULL, 0) == 0)
+
+    uint8_t junk[64];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = 0x80 | (i * 37);
+    fd = raw_connect();
+    send_body(fd, junk, sizeof junk);
+    check(closed_by_server(fd) && STILL_SERVED(), "undecodable frame: connection closed, nsd serves others");
+
+    fd = raw_connect();
+    uint8_t huge[4] = { 0x7f, 0xff, 0xff, 0xff };
+    send_raw(fd, huge, 4);
+    check(closed_by_server(fd) && STILL_SERVED(), "oversized frame header: connection closed");
+
+    fd = raw_connect();
+    uint8_t trunc[6] = { 0, 0, 0, 100, 8, 1 };
+    send_raw(fd, trunc, sizeof trunc);
+    shutdown(fd, SHUT_WR);
+    check(closed_by_server(fd) && STILL_SERVED(), "truncated frame then EOF: connection closed");
+
+    Nsd__Frame f = NSD__FRAME__INIT;
+    Nsd__Lookup lk = NSD__LOOKUP__INIT;
+    f.req_id = 1;
+    f.body_case = NSD__FRAME__BODY_LOOKUP;
+    f.lookup = &lk;
+    fd = raw_connect();
+    send_frame_raw(fd, &f);
+    check(closed_by_server(fd) && STILL_SERVED(), "request before hello (unauthenticated): closed");
+
+    /* A frame whose only field is an unknown tag (field 100, varint). */
+    uint8_t unknown[] = { 0x08, 0x05, 0xa0, 0x06, 0x01 };
+    struct sim s;
+    sim_connect(&s, addr, sb, secret);
+    sim_register(&s, 0, 0, 0, NULL, NULL);   /* completes the hello */
+    send_body(s.px.fd, unknown, sizeof unknown);
+    check(closed_by_server(s.px.fd) && STILL_SERVED(), "unknown message type: closed");
+
+    sim_connect(&s, addr, sb, secret);
+    sim_register(&s, 0, 0, 0, NULL, NULL);
+    Nsd__Ps ps = NSD__PS__INIT;
+    Nsd__SandboxCreate sc = NSD__SANDBOX_CREATE__INIT;
+    sc.name = "evil";
+    f.body_case = NSD__FRAME__BODY_SANDBOX_CREATE;
+    f.sandbox_create = &sc;
+    send_frame_raw(s.px.fd, &f);
+    check(closed_by_server(s.px.fd) && STILL_SERVED(), "admin request from a picoprocess: closed");
+
+    Nsd__Ok ok = NSD__OK__INIT;
+    sim_connect(&s, addr, sb, secret);
+    sim_register(&s, 0, 0, 0, NULL, NULL);
+    f.body_case = NSD__FRAME__BODY_OK;
+    f.ok = &ok;
+    send_frame_raw(s.px.fd, &f);
+    check(closed_by_server(s.px.fd) && STILL_SERVED(), "reply-only message type sent as a request: closed");
+
+    /* The secret of sandbox 2 does not authenticate for sandbox 1, and a
+     * picoprocess of sandbox 2 sees nothing of sandbox 1. */
+    struct sim x;
+    sim_connect(&x, addr, sb, secret2);
+    x.c.retry_ms = 0;
+    check(sim_register(&x, 0, 0, 0, NULL, NULL) == -EACCES && STILL_SERVED(),
+          "hello for sandbox 1 with sandbox 2's secret: refused");
+    sim_connect(&x, addr, sb2, secret2);
+    check(!sim_register(&x, 0, 0, 0, NULL, NULL), "sandbox 2 process registers");
+    Nsd__Ids ids;
+    check(sim_lookup(&x, gpid + 1, NULL, 0) == -ESRCH || gpid + 1 == x.pid, "sandbox 2 cannot see sandbox 1's pids");
+    check(sim_setpgid(&x, gpid, gpid, 0, &ids) == -EPERM, "acting as another sandbox's process: EPERM");
+    ps.sandbox = sb;
+    f.body_case = NSD__FRAME__BODY_PS;
+    f.ps = &ps;
+    Nsd__Frame *rep;
+    int visible = -1;
+    if (!sim_call(&x, &f, NSD__FRAME__BODY_PROC_LIST, &rep)) {
+        visible = 0;
+        for (size_t i = 0; i < rep->proc_list->n_procs; i++)
+            visible += !strcmp(rep->proc_list->procs[i]->sandbox, sb);
+        nsdc_free(&x.c, rep);
+    }
+    check(visible == 0, "ps from sandbox 2 naming sandbox 1 shows none of it");
+    check(STILL_SERVED(), "the good client was served throughout");
+    sim_close(&x);
+    sim_close(&good);
+}
+
+/* ---- load for crash and failover tests ------------------------------------------------ */
+
+/*
+ * One picoprocess creating n IPC_PRIVATE queues (pausing pause_ms after each). Every acknowledged op is
+ * written to `log` ("seq id") before the next is sent. Prints the longest gap
+ * between two acknowledgements (the unavailability seen by this client).
+ */
+static int mode_load(const char *sbname, const char *hexsecret, int n, const char *log, int pause_ms)
+{
+    uint8_t secret[NSD_SECRET_LEN];
+    if (nsd_unhex(secret, sizeof secret, hexsecret))
+        return 2;
+    FILE *out = fopen(log, "w");
+    if (!out)
+        return 2;
+    setvbuf(out, NULL, _IOLBF, 0);
+    struct sim s;
+    sim_connect(&s, addr, sbname, secret);
+    int r = sim_register(&s, 0, 0, 1, NULL, NULL);
+    if (r) {
+        fprintf(stderr, "load: register: %s (%s)\n", strerror(-r), s.c.err);
+        return 1;
+    }
+    fprintf(out, "pid %u client ", s.pid);
+    for (size_t i = 0; i < NSD_CLIENT_ID_LEN; i++)
+        fprintf(out, "%02x", s.c.client_id[i]);
+    fprintf(out, "\n");
+    int64_t last = sim_now_us(), gap = 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t id;
+        r = sim_sysv_get(&s, s.pid, NSD_IPC_PRIVATE, NSD__SYSV_KIND__SYSV_MSG, 0, &id, NULL);
+        if (r) {
+            fprintf(stderr, "load: op %d: %s (%s)\n", i, strerror(-r), s.c.err);
+            return 1;
+        }
+        int64_t now = sim_now_us();
+        if (now - last > gap)
+            gap = now - last;
+        last = now;
+        fprintf(out, "%llu %u\n", (unsigned long long)s.c.seq, id);
+        if (pause_ms)
+            usleep(pause_ms * 1000);
+    }
+    fclose(out);
+    printf("max_gap_ms %.1f\n", gap / 1000.0);
+    return 0;
+}
+
+/* Registers a small process tree with groups and SysV objects, prints
+ * "ready", and keeps it until stdin closes (for graphenectl views). */
+static int mode_hold(const char *sbname, const char *hexsecret)
+{
+    uint8_t secret[NSD_SECRET_LEN];
+    if (nsd_unhex(secret, sizeof secret, hexsecret))
+        return 2;
+    struct sim root, kid;
+    Nsd__Ids ids;
+    Nsd__PidRange rng;
+    sim_connect(&root, addr, sbname, secret);
+    sim_connect(&kid, addr, sbname, secret);
+    if (sim_register(&root, 0, 0, 8, &ids, &rng) || sim_register(&kid, rng.lo, ids.pid, 4, NULL, NULL) ||
+        sim_setpgid(&kid, kid.pid, 0, 0, NULL) ||
+        sim_sysv_get(&root, root.pid, 0x1234, NSD__SYSV_KIND__SYSV_MSG, NSD_IPC_CREAT | 0640, NULL, NULL) ||
+        sim_sysv_get(&kid, kid.pid, 0x5678, NSD__SYSV_KIND__SYSV_SEM, NSD_IPC_CREAT | 0600, NULL, NULL))
+        return 1;
+    printf("ready %u %u\n", root.pid, kid.pid);
+    fflush(stdout);
+    char buf[64];
+    while (read(0, buf, sizeof buf) > 0)
+        ;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|hold SB SECRET|load SB SECRET N LOG [PAUSE_MS]\n");
+        return 2;
+    }
+    addr = argv[1];
+    const char *m = argv[2];
+    signal(SIGPIPE, SIG_IGN);
+    if (!strcmp(m, "basic"))
+        mode_basic();
+    else if (!strcmp(m, "pgrp"))
+        mode_pgrp();
+    else if (!strcmp(m, "sysv"))
+        mode_sysv(argc > 3 ? atoi(argv[3]) : 8, argc > 4 ? atoi(argv[4]) : 50);
+    else if (!strcmp(m, "ranges"))
+        mode_ranges(argc > 3 ? atoi(argv[3]) : 50, argc > 4 ? atoi(argv[4]) : 20);
+    else if (!strcmp(m, "bad"))
+        mode_bad();
+    else if (!strcmp(m, "hold") && argc == 5)
+        return mode_hold(argv[3], argv[4]);
+    else if (!strcmp(m, "load") && (argc == 7 || argc == 8))
+        return mode_load(argv[3], argv[4], atoi(argv[5]), argv[6], argc == 8 ? atoi(argv[7]) : 0);
+    else {
+        fprintf(stderr, "nsd_testclient: unknown mode %s\n", m);
+        return 2;
+    }
+    return failures ? 1 : 0;
+}
