@@ -1,4 +1,4 @@
-/* bin/nsd: the namespace leader daemon (see nsd/ARCHITECTURE-nsd.md). */
+/* bin/nsd: the namespace leader daemon (see "nsd: the namespace leader" in ARCHITECTURE.md). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
