@@ -64,25 +64,30 @@ static void emit(struct builder *b, struct sock_filter ins)
 		b->f[b->n++] = ins;
 }
 
-/* A binary decision tree over the sorted allowlist: log2(n) comparisons. */
-static void emit_tree(struct builder *b, const unsigned short *nrs, int n, uint32_t deny)
+struct range {
+	unsigned short lo, hi;
+};
+
+/* A binary decision tree over the allowlist's runs of consecutive numbers:
+ * log2(runs) comparisons, and a filter a third of the size of one over
+ * single numbers (the kernel verifies and JIT-compiles it at every start). */
+static void emit_tree(struct builder *b, const struct range *r, int n, uint32_t deny)
 {
-	if (n <= 3) {
-		for (int i = 0; i < n; i++)
-			emit(b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nrs[i],
-			                                       (unsigned char)(n - i), 0));
-		emit(b, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, deny));
+	if (n == 1) {
+		emit(b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, r->lo, 0, 2));
+		emit(b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, r->hi, 1, 0));
 		emit(b, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+		emit(b, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, deny));
 		return;
 	}
 	int mid = n / 2;
 	unsigned at = b->n;
-	emit(b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, nrs[mid], 0, 0));
-	emit_tree(b, nrs, mid, deny);
+	emit(b, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, r[mid].lo, 0, 0));
+	emit_tree(b, r, mid, deny);
 	if (b->n - at - 1 > 255)
 		b->n = MAX_FILTER; /* a jump too far: reported as E2BIG below */
 	b->f[at].jt = (unsigned char)(b->n - at - 1);
-	emit_tree(b, nrs + mid, n - mid, deny);
+	emit_tree(b, r + mid, n - mid, deny);
 }
 
 static void sort_unique(unsigned short *v, int *n)
@@ -107,6 +112,14 @@ int seccomp_install(void)
 	int n = ARRAY_SIZE(host_allowlist);
 	memcpy(nrs, host_allowlist, sizeof(nrs));
 	sort_unique(nrs, &n);
+	struct range runs[ARRAY_SIZE(host_allowlist)];
+	int nruns = 0;
+	for (int i = 0; i < n; i++) {
+		if (nruns && runs[nruns - 1].hi + 1 == nrs[i])
+			runs[nruns - 1].hi = nrs[i];
+		else
+			runs[nruns++] = (struct range){ nrs[i], nrs[i] };
+	}
 
 	/* After the syscall instruction the kernel reports %rip past it. */
 	uint64_t site = (uint64_t)host_syscall_site + 2;
@@ -126,7 +139,7 @@ int seccomp_install(void)
 	emit(&b, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP));
 	emit(&b, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 	                                      offsetof(struct seccomp_data, nr)));
-	emit_tree(&b, nrs, n, deny);
+	emit_tree(&b, runs, nruns, deny);
 	if (b.n >= MAX_FILTER)
 		return -E2BIG;
 

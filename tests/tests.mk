@@ -40,6 +40,7 @@ BENCH_SCRIPTS += tests/bench/libos_bench.sh
 -include $(wildcard $(TDEP_DIR)/*.d)
 
 include tests/unit/unit.mk
+include tests/libos/libos.mk
 
 # The rules below expand TEST_DEPS when they are read, so the additions above
 # must come first.
