@@ -109,6 +109,8 @@ __attribute__((noreturn, used)) void libos_start(long *sp)
 		host_exit_group(r == -2 ? 127 : 126);
 	}
 	signals_init();
+	if (landlock_confine() < 0)
+		libos_fatal("cannot confine the picoprocess with Landlock");
 	if (seccomp_install() < 0)
 		libos_fatal("cannot install the seccomp filter");
 	host_jump_to_context(start_uc);

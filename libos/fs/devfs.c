@@ -19,6 +19,16 @@ static const struct dev_entry {
 	{ "fd", VN_LINK, "/proc/self/fd" },
 };
 
+int devfs_foreach_host_node(int (*fn)(const char *host_path, void *arg), void *arg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
+		int r = devs[i].type == VN_DEV ? fn(devs[i].target, arg) : 0;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int devfs_lookup(const char *rel, struct vnode *vn)
 {
 	if (!*rel) {

@@ -61,6 +61,8 @@ int procfs_list(const char *rel, struct dirlist *dl);
 /* Generates the file's contents into a host memfd (an app fd). */
 long procfs_open(const char *rel);
 int devfs_lookup(const char *rel, struct vnode *vn);
+/* Calls fn with each host device node /dev may open (for Landlock). */
+int devfs_foreach_host_node(int (*fn)(const char *host_path, void *arg), void *arg);
 int devfs_list(const char *rel, struct dirlist *dl);
 
 /* vfs.c: the made-up nodes of the sandbox tree: /proc, /dev and the

@@ -10,5 +10,8 @@
 int load_program(const char *path, const char *const *argv, const char *const *envp,
                  struct ucontext *uc);
 int seccomp_install(void);
+/* Restricts host file access to the mounts (and /proc, /dev nodes) with
+ * Landlock where the kernel has it; 0 also when it does not. */
+int landlock_confine(void);
 
 #endif

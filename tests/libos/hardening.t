@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The libos's one syscall instruction meets the same narrow host allowlist
 # whoever reaches it: host calls the libos never makes (execve, ptrace,
-# mount, bpf, ...) are refused with EPERM there, ones it makes pass.
+# mount, bpf, ...) are refused with EPERM there, ones it makes pass. And the
+# kernel itself (Landlock) refuses host paths outside the mounts, even to a
+# call made from that site with a host path the libos would never build.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SITECALL=$ROOT/build/tests/libos/sitecall
-echo "1..6"
+echo "1..8"
 if ! command -v nm >/dev/null; then
-    for i in 1 2 3 4 5 6; do echo "ok $i # SKIP nm (binutils) is missing"; done
+    for i in 1 2 3 4 5 6 7 8; do echo "ok $i # SKIP nm (binutils) is missing"; done
     exit 0
 fi
 if [ "$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)" -gt 1 ]; then
-    for i in 1 2 3 4 5 6; do echo "ok $i # SKIP ptrace is restricted (yama ptrace_scope > 1)"; done
+    for i in 1 2 3 4 5 6 7 8; do echo "ok $i # SKIP ptrace is restricted (yama ptrace_scope > 1)"; done
     exit 0
 fi
 work=$(mktemp -d)
@@ -35,11 +37,11 @@ for _ in $(seq 50); do
 done
 off=$(nm "$ROOT/lib/libos" | awk '$3 == "host_syscall_site" { print $1 }')
 if [ -z "$base" ] || [ -z "$off" ]; then
-    for i in 1 2 3 4 5 6; do echo "not ok $i - could not find the libos syscall site (base '$base', offset '$off')"; done
+    for i in 1 2 3 4 5 6 7 8; do echo "not ok $i - could not find the libos syscall site (base '$base', offset '$off')"; done
     exit 1
 fi
 site=$(printf '0x%x' $((0x$base + 0x$off)))
-out=$("$SITECALL" "$pid" "$site" 39 59 101 165 321 425)
+out=$("$SITECALL" "$pid" "$site" 39 59 101 165 321 425 257:/usr/bin/sleep 257:/etc/passwd)
 check() { # check N NR EXPECT NAME
     if grep -qx "$2 $3" <<<"$out"; then echo "ok $1 - $4"; else echo "not ok $1 - $4"; echo "$out" | sed 's/^/# /'; fi
 }
@@ -49,3 +51,9 @@ check 3 101 "Operation not permitted" "ptrace is refused"
 check 4 165 "Operation not permitted" "mount is refused"
 check 5 321 "Operation not permitted" "bpf is refused"
 check 6 425 "Operation not permitted" "io_uring_setup is refused"
+check 7 257:/usr/bin/sleep ok "openat of a host path inside a mount passes"
+if GRAPHENE_LOG=info "$ROOT/bin/graphene" run "$work/sleep.toml" -- 0 2>&1 | grep -q "Landlock is not available"; then
+    echo "ok 8 # SKIP this kernel has no Landlock"
+else
+    check 8 257:/etc/passwd "Permission denied" "openat of a host path outside the mounts is refused by Landlock"
+fi
