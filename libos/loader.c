@@ -272,69 +272,113 @@ static char *join_cmdline(const char *const *argv, size_t *len)
 	return s;
 }
 
-int load_program(const char *path, const char *const *argv, const char *const *envp,
-                 struct ucontext *uc)
+/* The program behind path after following #! lines: an open fd of the ELF
+ * file, its canonical sandbox path and the argv it gets. */
+struct program {
+	int fd;
+	char *canon;
+	const char *const *args;
+	const char **script_argv; /* allocated when a #! rewrote argv */
+};
+
+static void program_free(struct program *p)
 {
-	const char *const *args = argv;
-	const char **script_argv = NULL;
-	char *canon = NULL;
-	int fd = -1;
+	if (p->fd >= 0)
+		host_close(p->fd);
+	free(p->script_argv);
+}
+
+static int open_program(const char *path, const char *const *argv, struct program *p)
+{
+	*p = (struct program){ .fd = -1, .args = argv };
 	for (int depth = 0;; depth++) {
-		fd = (int)fs_open_exec(path, &canon);
-		if (fd < 0)
-			return fd;
+		p->fd = (int)fs_open_exec(path, &p->canon);
+		if (p->fd < 0)
+			return p->fd;
 		char interp[256], arg[256];
-		int sb = parse_shebang(fd, interp, sizeof(interp), arg, sizeof(arg));
-		if (sb <= 0) {
-			if (sb < 0) {
-				host_close(fd);
-				return sb;
-			}
-			break;
-		}
-		host_close(fd);
+		int sb = parse_shebang(p->fd, interp, sizeof(interp), arg, sizeof(arg));
+		if (sb <= 0)
+			return sb;
+		host_close(p->fd);
+		p->fd = -1;
 		if (depth == MAX_SHEBANG_DEPTH)
 			return -ELOOP;
 		int n = 0;
-		while (args[n])
+		while (p->args[n])
 			n++;
 		const char **nv = malloc(sizeof(char *) * (n + 4));
+		if (!nv)
+			return -ENOMEM;
 		int k = 0;
 		nv[k++] = strdup(interp);
 		if (*arg)
 			nv[k++] = strdup(arg);
-		nv[k++] = canon;
+		nv[k++] = p->canon;
 		for (int i = 1; i < n; i++)
-			nv[k++] = args[i];
+			nv[k++] = p->args[i];
 		nv[k] = NULL;
-		args = script_argv = nv;
+		free(p->script_argv);
+		p->args = p->script_argv = nv;
 		path = nv[0];
 	}
+}
+
+int program_check(const char *path, const char *const *argv)
+{
+	struct program p;
+	Elf64_Ehdr eh;
+	int r = open_program(path, argv, &p);
+	if (r == 0)
+		r = read_at(p.fd, &eh, sizeof(eh), 0) == sizeof(eh) ? check_ehdr(&eh) : -ENOEXEC;
+	program_free(&p);
+	return r;
+}
+
+int load_program(const char *path, const char *const *argv, const char *const *envp,
+                 struct ucontext *uc)
+{
+	struct program p;
+	int r = open_program(path, argv, &p);
+	if (r < 0) {
+		program_free(&p);
+		return r;
+	}
+	int fd = p.fd;
+	p.fd = -1;
+	const char *const *args = p.args;
+	char *canon = p.canon;
 
 	struct image exe, interp;
-	int r = map_elf(fd, &exe, config.brk_max + PAGE_SIZE);
+	r = map_elf(fd, &exe, config.brk_max + PAGE_SIZE);
 	host_close(fd);
-	if (r < 0)
+	if (r < 0) {
+		program_free(&p);
 		return r;
+	}
 	bool dynamic = exe.interp[0] != 0;
 	if (dynamic) {
 		char *icanon;
 		int ifd = (int)fs_open_exec(exe.interp, &icanon);
-		if (ifd < 0)
-			return ifd;
-		free(icanon);
-		r = map_elf(ifd, &interp, 0);
-		host_close(ifd);
-		if (r < 0)
-			return r;
+		r = ifd;
+		if (ifd >= 0) {
+			free(icanon);
+			r = map_elf(ifd, &interp, 0);
+			host_close(ifd);
+		}
 	}
-	if ((r = setup_brk(&exe)) < 0)
+	if (r == 0)
+		r = setup_brk(&exe);
+	void *stack = NULL;
+	if (r == 0) {
+		stack = host_mmap(NULL, config.stack_size, PROT_READ | PROT_WRITE,
+		                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_GROWSDOWN, -1, 0);
+		if (host_err((long)stack))
+			r = (int)(long)stack;
+	}
+	if (r < 0) {
+		program_free(&p);
 		return r;
-
-	void *stack = host_mmap(NULL, config.stack_size, PROT_READ | PROT_WRITE,
-	                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_GROWSDOWN, -1, 0);
-	if (host_err((long)stack))
-		return (int)(long)stack;
+	}
 	uintptr_t sp = build_stack(&exe, dynamic ? &interp : NULL, canon, args, envp,
 	                           (uintptr_t)stack + config.stack_size);
 
@@ -342,7 +386,7 @@ int load_program(const char *path, const char *const *argv, const char *const *e
 	proc.exe = canon;
 	free(proc.cmdline);
 	proc.cmdline = join_cmdline(args, &proc.cmdline_len);
-	free(script_argv);
+	program_free(&p);
 
 	memset(uc, 0, sizeof(*uc));
 	uc->uc_mcontext.rip = dynamic ? interp.entry : exe.entry;

@@ -47,6 +47,7 @@ static const unsigned short host_allowlist[] = {
 	__NR_getitimer, __NR_setitimer, __NR_alarm, __NR_timer_create, __NR_timer_settime,
 	__NR_timer_gettime, __NR_timer_getoverrun, __NR_timer_delete, __NR_pause,
 	__NR_rseq, __NR_membarrier, __NR_times, __NR_mlockall, __NR_munlockall,
+	__NR_setpgid, __NR_setsid,
 	452 /* fchmodat2 */, __NR_getdents, __NR_getpgid, __NR_getsid, __NR_fgetxattr, __NR_flistxattr,
 	__NR_fsetxattr, __NR_fremovexattr,
 };

@@ -319,11 +319,8 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	if (!(sig == SIG_KICK && si->si_code == SI_QUEUE && si->si_errno == KICK_MAGIC)) {
-		siginfo_t info = *si;
-		/* Senders outside the sandbox have no sandbox pid. */
-		if (info.si_code <= 0 || info.si_code == SI_KERNEL)
-			info.si_pid = 0;
-		sig_send(sig, info.si_code == SI_TKILL ? t : NULL, &info);
+		/* Sandbox pids are host pids for now: the sender's pid stands. */
+		sig_send(sig, si->si_code == SI_TKILL ? t : NULL, si);
 	}
 	__atomic_store_n(&t->wake, 1, __ATOMIC_RELEASE);
 	skip_unstarted_blocking_call(uc);

@@ -21,12 +21,23 @@ static struct sigq_node *free_nodes;
 static bool pool_ready;
 static int sigq_lock;
 
+/* The spinlock itself (fork takes it directly, with host signals blocked). */
+void sigq_fork_lock(void)
+{
+	while (__atomic_exchange_n(&sigq_lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+void sigq_fork_unlock(void)
+{
+	__atomic_store_n(&sigq_lock, 0, __ATOMIC_RELEASE);
+}
+
 static uint64_t enter(void)
 {
 	uint64_t block = ASYNC_MASK, old;
 	host(__NR_rt_sigprocmask, 0 /* SIG_BLOCK */, &block, &old, sizeof(block));
-	while (__atomic_exchange_n(&sigq_lock, 1, __ATOMIC_ACQUIRE))
-		__builtin_ia32_pause();
+	sigq_fork_lock();
 	if (!pool_ready) {
 		for (int i = 0; i < POOL_SIZE; i++) {
 			pool[i].next = free_nodes;
@@ -39,7 +50,7 @@ static uint64_t enter(void)
 
 static void leave(uint64_t old)
 {
-	__atomic_store_n(&sigq_lock, 0, __ATOMIC_RELEASE);
+	sigq_fork_unlock();
 	host(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &old, NULL, sizeof(old));
 }
 
@@ -101,6 +112,22 @@ int sigq_take(struct sigqueue *q, uint64_t allowed, siginfo_t *info)
 		take_one(q, sig, info);
 	leave(old);
 	return sig;
+}
+
+void sigq_clear_after_fork(struct sigqueue *q)
+{
+	/* Only the forking thread lives on, and it holds the lock: the nodes
+	 * of the cleared queue go back to the pool. */
+	for (int i = 0; i < NSIG_APP - SIGRT_FIRST + 1; i++) {
+		while (q->rt_head[i]) {
+			struct sigq_node *n = q->rt_head[i];
+			q->rt_head[i] = n->next;
+			n->next = free_nodes;
+			free_nodes = n;
+		}
+		q->rt_tail[i] = NULL;
+	}
+	q->bits = 0;
 }
 
 void sigq_discard(struct sigqueue *q, int sig)

@@ -89,7 +89,8 @@ __attribute__((noreturn, used)) void libos_start(long *sp)
 	proc.host_pid = (int)host_getpid();
 	proc.pid = proc.host_pid;
 	proc.ppid = 0;
-	proc.pgid = proc.sid = proc.pid;
+	proc.pgid = (int)host(__NR_getpgid, 0);
+	proc.sid = (int)host(__NR_getsid, 0);
 	proc.uid = (uint32_t)host(__NR_getuid);
 	proc.gid = (uint32_t)host(__NR_getgid);
 	proc.umask = 022;

@@ -3,14 +3,32 @@
  * all emulation runs off the app's stack. */
 #include <asm/prctl.h>
 #include <linux/futex.h>
+#include "locks.h"
 #include "arena.h"
 #include "host/host.h"
 #include "rt.h"
 #include "thread.h"
 
-static struct lock threads_lock = LOCK_INIT;
+struct lock threads_lock = LOCK_INIT;
 static struct thread *threads;
 static struct thread *dead;
+
+/* Host signal handlers walk the thread list (to route a process-directed
+ * signal), so it is only ever locked with host signals blocked: a handler
+ * can then never find it held by the code it interrupted. */
+static uint64_t threads_enter(void)
+{
+	uint64_t all = ~0ULL, old;
+	host(__NR_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof(all));
+	lock(&threads_lock);
+	return old;
+}
+
+static void threads_leave(uint64_t old)
+{
+	unlock(&threads_lock);
+	host(__NR_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+}
 
 struct thread *thread_alloc(void)
 {
@@ -41,15 +59,15 @@ int thread_bind(struct thread *t)
 
 void thread_add(struct thread *t)
 {
-	lock(&threads_lock);
+	uint64_t m = threads_enter();
 	t->next = threads;
 	threads = t;
-	unlock(&threads_lock);
+	threads_leave(m);
 }
 
 void thread_remove(struct thread *t)
 {
-	lock(&threads_lock);
+	uint64_t m = threads_enter();
 	for (struct thread **pp = &threads; *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
 			*pp = t->next;
@@ -58,40 +76,49 @@ void thread_remove(struct thread *t)
 	}
 	t->next = dead;
 	dead = t;
-	unlock(&threads_lock);
+	threads_leave(m);
 }
 
 struct thread *thread_by_tid(int tid)
 {
-	lock(&threads_lock);
+	uint64_t m = threads_enter();
 	struct thread *t = threads;
 	while (t && t->tid != tid)
 		t = t->next;
-	unlock(&threads_lock);
+	threads_leave(m);
 	return t;
 }
 
 int thread_count(void)
 {
 	int n = 0;
-	lock(&threads_lock);
+	uint64_t m = threads_enter();
 	for (struct thread *t = threads; t; t = t->next)
 		n++;
-	unlock(&threads_lock);
+	threads_leave(m);
 	return n;
 }
 
 void thread_foreach(void (*fn)(struct thread *, void *), void *arg)
 {
-	lock(&threads_lock);
+	uint64_t m = threads_enter();
 	for (struct thread *t = threads; t; t = t->next)
 		fn(t, arg);
-	unlock(&threads_lock);
+	threads_leave(m);
+}
+
+void thread_keep_only(struct thread *t)
+{
+	/* Called in a fork child with threads_lock held: the other threads
+	 * were not copied. Their records stay allocated; nothing refers to them. */
+	threads = t;
+	t->next = NULL;
+	dead = NULL;
 }
 
 void thread_reap(void)
 {
-	lock(&threads_lock);
+	uint64_t m = threads_enter();
 	for (struct thread **pp = &dead; *pp;) {
 		struct thread *t = *pp;
 		if (__atomic_load_n(&t->host_alive, __ATOMIC_ACQUIRE)) {
@@ -103,5 +130,5 @@ void thread_reap(void)
 		arena_free_pages(t->libos_stack, LIBOS_STACK_SIZE);
 		free(t);
 	}
-	unlock(&threads_lock);
+	threads_leave(m);
 }

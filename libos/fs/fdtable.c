@@ -1,6 +1,7 @@
 /* The fd table: app fd N is host fd N (so I/O passes straight through); the
  * libos adds one record per fd for what the host cannot tell it, indexed by
  * the fd number. The libos's own fds live at and above libos_fd_base. */
+#include "locks.h"
 #include "fdrecord.h"
 #include "../host/host.h"
 #include "log.h"
@@ -29,7 +30,7 @@ int libos_fd_base;
 /* The app's RLIMIT_NOFILE (virtual: the host's covers the libos's fds too). */
 static uint64_t app_soft_limit, app_hard_limit;
 static struct fd_rec *recs; /* libos_fd_base entries, allocated on first use */
-static struct lock fd_lock = LOCK_INIT;
+struct lock fd_lock = LOCK_INIT;
 
 /* Raises the host's RLIMIT_NOFILE to its hard limit, so the app can have
  * up to libos_fd_base fds and the libos its own LIBOS_FDS above them. */

@@ -5,10 +5,13 @@
 #include "ktypes.h"
 
 /* Loads the program at sandbox path `path` (ELF, static or dynamic, or a #!
- * script) with argv/envp, and fills uc with the register state that starts
- * it. Returns 0 or -errno; on error nothing of the current program changed. */
+ * script) with argv/envp into the address space, and fills uc with the
+ * register state that starts it. Returns 0 or -errno. */
 int load_program(const char *path, const char *const *argv, const char *const *envp,
                  struct ucontext *uc);
+/* What execve checks before the point of no return: the program (after #!
+ * lines) exists, may be executed and is an x86-64 ELF file. 0 or -errno. */
+int program_check(const char *path, const char *const *argv);
 int seccomp_install(void);
 /* Restricts host file access to the mounts (and /proc, /dev nodes) with
  * Landlock where the kernel has it; 0 also when it does not. */

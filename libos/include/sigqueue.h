@@ -25,6 +25,12 @@ int sigq_add(struct sigqueue *q, int sig, const siginfo_t *info);
 int sigq_take(struct sigqueue *q, uint64_t allowed, siginfo_t *info);
 /* Drops every queued instance of sig (SIG_IGN discards pending signals). */
 void sigq_discard(struct sigqueue *q, int sig);
+/* fork, with host signals already blocked: take the queue lock, and in the
+ * child empty a queue (a child starts with nothing pending), before
+ * sigq_fork_unlock. */
+void sigq_fork_lock(void);
+void sigq_fork_unlock(void);
+void sigq_clear_after_fork(struct sigqueue *q);
 static inline uint64_t sigq_bits(const struct sigqueue *q)
 {
 	return __atomic_load_n(&q->bits, __ATOMIC_ACQUIRE);

@@ -34,6 +34,10 @@ extern const struct syscall_desc syscall_table[SYSCALL_MAX];
 /* Names of all Linux syscalls, generated from the kernel's unistd_64.h. */
 extern const char *const syscall_names[SYSCALL_MAX];
 
+/* sys/process.c: fork and clone without CLONE_THREAD. */
+long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *ptid, int *ctid,
+                  unsigned long tls);
+
 /* Declares the handler of syscall NAME: long sys_NAME(struct sysctx *c). */
 #define SYS(name) long sys_##name(struct sysctx *c __attribute__((unused)))
 #define SYSCALL_ARG(i, type) ((type)c->a[i])

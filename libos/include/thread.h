@@ -60,6 +60,8 @@ struct thread *thread_by_tid(int tid);
 int thread_count(void);
 /* Runs fn for each live thread under the thread-list lock. */
 void thread_foreach(void (*fn)(struct thread *, void *), void *arg);
+/* In a fork child (threads_lock held): t is the only thread left. */
+void thread_keep_only(struct thread *t);
 /* Frees the stacks of threads the host has finished. */
 void thread_reap(void);
 

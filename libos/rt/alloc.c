@@ -1,6 +1,7 @@
 /* malloc for the libos: power-of-two size classes up to 2 KiB carved from
  * arena pages; larger blocks are whole arena spans. A 16-byte header keeps
  * the size so free() needs no lookup. */
+#include "locks.h"
 #include "arena.h"
 #include "rt.h"
 
@@ -23,7 +24,7 @@ static struct free_block *bins[NCLASSES];
 /* The unused tail of each class's current chunk: blocks are carved from it
  * one at a time, so a chunk's pages are touched only as they are used. */
 static char *carve[NCLASSES], *carve_end[NCLASSES];
-static struct lock alloc_lock = LOCK_INIT;
+struct lock alloc_lock = LOCK_INIT;
 
 static int class_of(size_t n)
 {

@@ -1,6 +1,7 @@
 /* The arena: one MAP_NORESERVE reservation that backs every libos allocation.
  * Untouched pages cost nothing; freed spans are returned to the host with
  * MADV_DONTNEED and kept on per-size free lists for reuse. */
+#include "locks.h"
 #include "arena.h"
 #include "rt.h"
 #include "../host/host.h"
@@ -19,7 +20,7 @@ extern const char _end[];
 
 static uintptr_t arena_start, arena_end, arena_top;
 static struct span *free_spans[SPAN_CLASSES];
-static struct lock arena_lock = LOCK_INIT;
+struct lock arena_lock = LOCK_INIT;
 
 int arena_init(void)
 {

@@ -16,32 +16,34 @@ SYS(getuid) { return proc.uid; }
 SYS(geteuid) { return proc.uid; }
 SYS(getgid) { return proc.gid; }
 SYS(getegid) { return proc.gid; }
-SYS(getpgrp) { return proc.pgid; }
-
 static bool is_self(long pid) { return pid == 0 || pid == proc.pid; }
 
-SYS(getpgid) { return is_self(c->a[0]) ? proc.pgid : -ESRCH; }
-SYS(getsid) { return is_self(c->a[0]) ? proc.sid : -ESRCH; }
+/* Process groups and sessions are the host's while sandbox pids are host
+ * pids (see sys/process.c); proc keeps a copy for /proc and terminals. */
+static void refresh_ids(void)
+{
+	proc.pgid = (int)host(__NR_getpgid, 0);
+	proc.sid = (int)host(__NR_getsid, 0);
+}
+
+SYS(getpgrp) { return host(__NR_getpgid, 0); }
+SYS(getpgid) { return host(__NR_getpgid, c->a[0]); }
+SYS(getsid) { return host(__NR_getsid, c->a[0]); }
 
 SYS(setpgid)
 {
-	if (!is_self(c->a[0]))
-		return -ESRCH;
-	long pgid = c->a[1] ? c->a[1] : proc.pid;
-	if (pgid != proc.pid && pgid != proc.pgid)
-		return -EPERM;
-	if (proc.sid == proc.pid)
-		return -EPERM; /* a session leader cannot change its group */
-	proc.pgid = (int)pgid;
-	return 0;
+	long r = host(__NR_setpgid, c->a[0], c->a[1]);
+	if (r == 0)
+		refresh_ids();
+	return r;
 }
 
 SYS(setsid)
 {
-	if (proc.pgid == proc.pid)
-		return -EPERM;
-	proc.sid = proc.pgid = proc.pid;
-	return proc.sid;
+	long r = host(__NR_setsid);
+	if (r >= 0)
+		refresh_ids();
+	return r;
 }
 
 SYS(getgroups)
@@ -54,7 +56,7 @@ SYS(getgroups)
 
 static long set_id(long id, uint32_t cur)
 {
-	return id == -1 || (uint32_t)id == cur ? 0 : -EPERM;
+	return (uint32_t)id == (uint32_t)-1 || (uint32_t)id == cur ? 0 : -EPERM;
 }
 
 SYS(setuid) { return set_id(c->a[0], proc.uid); }
@@ -189,7 +191,3 @@ SYS(arch_prctl)
 		return -EINVAL;
 	}
 }
-
-/* No child processes exist until fork is implemented. */
-SYS(wait4) { return -ECHILD; }
-SYS(waitid) { return -ECHILD; }

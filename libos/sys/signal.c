@@ -189,12 +189,14 @@ SYS(rt_sigtimedwait)
 
 static long send_to_process(int pid, int sig)
 {
-	/* Only this picoprocess exists until the namespace service arrives. */
-	if (pid != proc.pid && pid != 0 && pid != -1 && pid != -proc.pgid)
-		return -ESRCH;
 	if (sig < 0 || sig > NSIG_APP)
 		return -EINVAL;
-	return sig ? sig_send(sig, NULL, NULL) : 0;
+	if (pid == proc.pid)
+		return sig ? sig_send(sig, NULL, NULL) : 0;
+	/* Other picoprocesses, groups, everyone: sandbox pids are host pids for
+	 * now, and Landlock's signal scope keeps this inside the sandbox. A
+	 * group that includes this process reaches it as a host signal. */
+	return host(__NR_kill, pid, sig);
 }
 
 SYS(kill)
@@ -204,11 +206,13 @@ SYS(kill)
 
 static long send_to_thread(int tgid, int tid, int sig)
 {
-	if (tid <= 0 || (tgid != -1 && tgid != proc.pid) || sig < 0 || sig > NSIG_APP)
+	if (tid <= 0 || sig < 0 || sig > NSIG_APP)
 		return -EINVAL;
+	if (tgid != -1 && tgid != proc.pid)
+		return host(__NR_tgkill, tgid, tid, sig);
 	struct thread *t = thread_by_tid(tid);
 	if (!t)
-		return -ESRCH;
+		return tgid == -1 ? host(__NR_tkill, tid, sig) : -ESRCH;
 	if (!sig)
 		return 0;
 	siginfo_t si;

@@ -1,5 +1,5 @@
 /* Threads: clone with CLONE_THREAD becomes a host thread with its own libos
- * record and stack. Processes (fork) are the next step and not here yet. */
+ * record and stack. clone without it is a fork (sys/process.c). */
 #include <asm/errno.h>
 #include <asm/signal.h>
 #include <linux/futex.h>
@@ -79,7 +79,7 @@ SYS(clone)
 {
 	unsigned long flags = c->a[0];
 	if (!(flags & CLONE_THREAD))
-		return -ENOSYS;
+		return process_fork(c, flags, c->a[1], (int *)c->a[2], (int *)c->a[3], c->a[4]);
 	return clone_thread(c, flags & ~0xffUL, c->a[1], (int *)c->a[2], (int *)c->a[3], c->a[4]);
 }
 
@@ -92,11 +92,12 @@ SYS(clone3)
 	const struct clone_args_v0 *ca = (const void *)c->a[0];
 	if ((unsigned long)c->a[1] < sizeof(*ca))
 		return -EINVAL;
-	if (!(ca->flags & CLONE_THREAD))
-		return -ENOSYS;
 	if (ca->flags & CLONE_PIDFD)
 		return -EINVAL;
 	uintptr_t sp = ca->stack ? ca->stack + ca->stack_size : 0;
+	if (!(ca->flags & CLONE_THREAD))
+		return process_fork(c, ca->flags | (ca->exit_signal & 0xff), sp, (int *)ca->parent_tid,
+		                    (int *)ca->child_tid, ca->tls);
 	return clone_thread(c, ca->flags, sp, (int *)ca->parent_tid, (int *)ca->child_tid, ca->tls);
 }
 

@@ -22,7 +22,7 @@ echo "$((2 ** 40)) $((-7 / 2)) $((7 % -3)) $((1 << 62))"
 '
 diff_run -s 7 -- /usr/bin/bash -c 'echo before; exit 7'
 diff_run -s 1 -- /usr/bin/bash -c 'set -e; echo start; false; echo not reached'
-diff_run -n "bash: subshells, pipes, external commands" -T "needs fork/execve" -- /usr/bin/bash -c '
+diff_run -n "bash: subshells, pipes, external commands" -- /usr/bin/bash -c '
 echo "sub: $(echo inner | tr a-z A-Z)"
 seq 1 100 | grep 7 | wc -l
 (exit 4); echo "subshell exit $?"
@@ -77,7 +77,7 @@ clean:
 .PHONY: all clean
 MK
 }
-diff_run -n "make -j2: pattern rules, recipes via sh" -p make_project -T "needs fork/execve" -- /usr/bin/make -s -j2 all
+diff_run -n "make -j2: pattern rules, recipes via sh" -p make_project -- /usr/bin/make -s -j2 all
 diff_run -n "make: -n dry run" -p make_project -- /usr/bin/make -n all
 diff_run -s 2 -p make_project -- /usr/bin/make no-such-target
 done_testing
