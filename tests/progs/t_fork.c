@@ -1,0 +1,131 @@
+/* Processes: fork and wait statuses, a pipe between parent and child,
+ * execve (of an ELF and of a #! script, with argv and envp), an execve that
+ * fails and returns, close-on-exec, death by a signal, WNOHANG, SIGCHLD,
+ * vfork and posix_spawn. */
+#include "testutil.h"
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+static volatile sig_atomic_t chld;
+
+static void on_chld(int sig)
+{
+    (void)sig;
+    chld++;
+}
+
+static int wait_status(pid_t pid)
+{
+    int st;
+    return waitpid(pid, &st, 0) == pid ? st : -1;
+}
+
+static void read_all(int fd, char *buf, size_t n)
+{
+    size_t got = 0;
+    for (ssize_t r; got + 1 < n && (r = read(fd, buf + got, n - 1 - got)) > 0;)
+        got += r;
+    buf[got] = 0;
+}
+
+int main(void)
+{
+    struct sigaction sa = { .sa_handler = on_chld };
+    sigaction(SIGCHLD, &sa, NULL);
+
+    pid_t p = fork();
+    if (p == 0)
+        _exit(42);
+    int st = wait_status(p);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42, "child exit status 42 reaches waitpid");
+    CHECK(chld >= 1, "SIGCHLD was delivered");
+
+    int fds[2];
+    pipe(fds);
+    p = fork();
+    if (p == 0) {
+        close(fds[0]);
+        dprintf(fds[1], "hello from pid-independent child %d", getppid() > 0);
+        _exit(0);
+    }
+    close(fds[1]);
+    char buf[256];
+    read_all(fds[0], buf, sizeof(buf));
+    close(fds[0]);
+    wait_status(p);
+    CHECK(!strcmp(buf, "hello from pid-independent child 1"), "pipe from child: %s", buf);
+
+    p = fork();
+    if (p == 0) {
+        for (;;)
+            pause();
+    }
+    kill(p, SIGTERM);
+    st = wait_status(p);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "kill reaches the child; status says SIGTERM");
+
+    p = fork();
+    if (p == 0) {
+        usleep(200000);
+        _exit(0);
+    }
+    CHECK(waitpid(p, &st, WNOHANG) == 0, "WNOHANG on a running child returns 0");
+    wait_status(p);
+    CHECK(waitpid(-1, &st, WNOHANG) < 0 && errno == ECHILD, "no children left: ECHILD");
+
+    /* execve: output through a pipe, a close-on-exec fd must be gone. */
+    pipe(fds);
+    int cloexec = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    p = fork();
+    if (p == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        char fdpath[64];
+        snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", cloexec);
+        char *argv[] = { "sh", "-c", "echo \"$1 $GREETING\"; test -e \"$2\" && echo leaked || echo closed", "sh",
+                         "args", fdpath, NULL };
+        char *envp[] = { "GREETING=env", NULL };
+        execve("/bin/sh", argv, envp);
+        _exit(99);
+    }
+    close(fds[1]);
+    read_all(fds[0], buf, sizeof(buf));
+    close(fds[0]);
+    st = wait_status(p);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && !strcmp(buf, "args env\nclosed\n"),
+          "execve /bin/sh with argv and envp; close-on-exec fd closed: %s", buf);
+
+    char *nope[] = { "nope", NULL };
+    CHECK(execve("/no/such/program", nope, environ) < 0 && errno == ENOENT,
+          "failed execve returns ENOENT and the caller goes on");
+
+    FILE *f = fopen("script.sh", "w");
+    fputs("#!/bin/sh -e\necho script got \"$1\"\nexit 5\n", f);
+    fclose(f);
+    chmod("script.sh", 0755);
+    p = fork();
+    if (p == 0) {
+        char *argv[] = { "./script.sh", "one", NULL };
+        execve("./script.sh", argv, environ);
+        _exit(99);
+    }
+    st = wait_status(p);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 5, "#! script runs with its argument, exits 5");
+
+    p = vfork();
+    if (p == 0)
+        _exit(7);
+    st = wait_status(p);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "vfork child exit status");
+
+    char *sargv[] = { "true", NULL };
+    CHECK(posix_spawn(&p, "/bin/true", NULL, NULL, sargv, environ) == 0, "posix_spawn /bin/true");
+    st = wait_status(p);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "posix_spawned child exits 0");
+    return tu_done();
+}
