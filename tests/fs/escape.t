@@ -5,10 +5,7 @@
 # while the same kinds of paths inside the mounts work.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/sandbox.sh
-G=bin/graphene
-[ -x $G ] && [ -f lib/libos ] || { echo "1..0 # SKIP bin/graphene or lib/libos not built"; exit 0; }
-T=$(mktemp -d /tmp/graphene-fs.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+sandbox_test fs
 mkdir -p "$T/data/sub" "$T/outside"
 echo SECRET > "$T/outside/secret"
 echo hello > "$T/data/f"

@@ -3,11 +3,8 @@
 # a scratch directory mounted at /data) must print the same lines.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/sandbox.sh
-G=bin/graphene
-[ -x $G ] && [ -f lib/libos ] || { echo "1..0 # SKIP bin/graphene or lib/libos not built"; exit 0; }
+sandbox_test ops
 command -v python3 >/dev/null || { echo "1..0 # SKIP no python3"; exit 0; }
-T=$(mktemp -d /tmp/graphene-ops.XXXXXX)
-trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/native" "$T/sandbox"
 cp tests/fs/ops.py "$T/ops.py"
 cp tests/fs/ops.py "$T/sandbox/ops.py"

@@ -3,10 +3,7 @@
 # find) under bin/graphene.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/sandbox.sh
-G=bin/graphene
-[ -x $G ] && [ -f lib/libos ] || { echo "1..0 # SKIP bin/graphene or lib/libos not built"; exit 0; }
-T=$(mktemp -d /tmp/graphene-proc.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+sandbox_test proc
 manifest() { # program
 	sandbox_manifest "/usr/bin/$1" 'loader.env.LANG = "C"' 'fs.start_dir = "/"' /etc=/etc > "$T/$1.toml"
 	echo "$T/$1.toml"

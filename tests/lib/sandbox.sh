@@ -1,4 +1,4 @@
-# Manifests for tests that run host programs under bin/graphene; sourced.
+# Shared by the tests that run host programs under bin/graphene; sourced.
 
 # sandbox_manifest ENTRYPOINT [SANDBOX_PATH=HOST_PATH | TOML_LINE]...
 # Prints a manifest that runs ENTRYPOINT with the host's /usr, /lib and /lib64
@@ -20,4 +20,14 @@ sandbox_manifest() {
         printf '  { path = "%s", uri = "file:%s" },\n' "${arg%%=*}" "${arg#*=}"
     done
     echo ']'
+}
+
+# sandbox_test NAME: the start of a test run from the top of the tree. Skips
+# it unless bin/graphene and lib/libos are built; sets G to the launcher and T
+# to a scratch directory /tmp/graphene-NAME.*, removed on exit.
+sandbox_test() {
+    G=bin/graphene
+    [ -x $G ] && [ -f lib/libos ] || { echo "1..0 # SKIP bin/graphene or lib/libos not built"; exit 0; }
+    T=$(mktemp -d "/tmp/graphene-$1.XXXXXX")
+    trap 'rm -rf "$T"' EXIT
 }
