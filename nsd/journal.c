@@ -87,23 +87,32 @@ sqlite3_stmt *jq(struct journal *j, const char *sql, const char *fmt, ...)
     return st;
 }
 
+/* One step of st (NULL: it failed to bind, already logged), logging a failure
+ * with its SQL. SQLITE_ROW, or SQLITE_DONE / -1 with st reset. */
+static int jstep(struct journal *j, sqlite3_stmt *st, const char *sql)
+{
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return rc;
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return rc;
+    nsd_log("journal: %s: %s", sqlite3_errmsg(j->db), sql);
+    return -1;
+}
+
 int jexec(struct journal *j, const char *sql, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     sqlite3_stmt *st = vbind(j, sql, fmt, ap);
     va_end(ap);
-    if (!st)
-        return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = jstep(j, st, sql)) == SQLITE_ROW)
         ;
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        nsd_log("journal: %s: %s", sqlite3_errmsg(j->db), sql);
-        return -1;
-    }
-    return 0;
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int jint(struct journal *j, int64_t *out, const char *sql, const char *fmt, ...)
@@ -112,16 +121,12 @@ int jint(struct journal *j, int64_t *out, const char *sql, const char *fmt, ...)
     va_start(ap, fmt);
     sqlite3_stmt *st = vbind(j, sql, fmt, ap);
     va_end(ap);
-    if (!st)
-        return -1;
-    int rc = sqlite3_step(st), found = 0;
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+    int rc = jstep(j, st, sql);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? 0 : -1;
+    int found = sqlite3_column_type(st, 0) != SQLITE_NULL;
+    if (found)
         *out = sqlite3_column_int64(st, 0);
-        found = 1;
-    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        nsd_log("journal: %s: %s", sqlite3_errmsg(j->db), sql);
-        found = -1;
-    }
     sqlite3_reset(st);
     return found;
 }

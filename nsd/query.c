@@ -31,11 +31,37 @@ static char *col_str(struct arena *a, sqlite3_stmt *st, int i)
     return arena_strdup(a, s ? (const char *)s : "");
 }
 
+/* Builds the reply object for the row st is on. */
+typedef void *row_fn(struct arena *a, sqlite3_stmt *st);
+
+/* Steps st (NULL: it failed to prepare) to its end, one object a row into out. */
+static int rows(sqlite3_stmt *st, struct arena *a, row_fn *row, struct vec *out)
+{
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        push(a, out, row(a, st));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The object for the first row of st, NULL in *out when it selects none. */
+static int first_row(sqlite3_stmt *st, struct arena *a, row_fn *row, void **out)
+{
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? row(a, st) : NULL;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 #define PROC_SELECT \
     "SELECT s.name, p.pid, p.ppid, p.pgid, p.sid, p.state, p.status, p.host, p.host_pid," \
     " p.started_ms, p.argv, p.stream FROM procs p JOIN sandboxes s ON s.id = p.sandbox "
 
-static Nsd__Proc *proc_row(struct arena *a, sqlite3_stmt *st)
+static void *proc_row(struct arena *a, sqlite3_stmt *st)
 {
     Nsd__Proc *p = arena_alloc(a, sizeof *p);
     nsd__proc__init(p);
@@ -63,14 +89,8 @@ static Nsd__Proc *proc_row(struct arena *a, sqlite3_stmt *st)
 /* Runs a PROC_SELECT statement into a ProcList reply. */
 static int proc_list(sqlite3_stmt *st, Nsd__Frame *reply, struct arena *a)
 {
-    if (!st)
-        return -1;
     struct vec v = { 0 };
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        push(a, &v, proc_row(a, st));
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
+    if (rows(st, a, proc_row, &v))
         return -1;
     Nsd__ProcList *pl = arena_alloc(a, sizeof *pl);
     nsd__proc_list__init(pl);
@@ -84,19 +104,17 @@ static int proc_list(sqlite3_stmt *st, Nsd__Frame *reply, struct arena *a)
 static int q_lookup(struct journal *j, uint32_t sb, const Nsd__Lookup *l, Nsd__Frame *reply,
                     struct arena *a)
 {
-    sqlite3_stmt *st = jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.pid = ?", "ii",
-                          (int64_t)sb, (int64_t)l->pid);
-    if (!st)
+    void *p;
+    if (first_row(jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.pid = ?", "ii", (int64_t)sb,
+                     (int64_t)l->pid), a, proc_row, &p))
         return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    if (p) {
         reply->body_case = NSD__FRAME__BODY_PROC;
-        reply->proc = proc_row(a, st);
+        reply->proc = p;
     } else {
         reply_error(reply, a, ESRCH, "no process %u", l->pid);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    return 0;
 }
 
 static int q_members(struct journal *j, uint32_t sb, const Nsd__Members *m, Nsd__Frame *reply,
@@ -129,7 +147,7 @@ static int q_ps(struct journal *j, uint32_t sb, const char *name, Nsd__Frame *re
     " FROM sysv v JOIN sandboxes s ON s.id = v.sandbox" \
     " LEFT JOIN procs p ON p.sandbox = v.sandbox AND p.pid = v.owner "
 
-static Nsd__SysvObj *sysv_row(struct arena *a, sqlite3_stmt *st)
+static void *sysv_row(struct arena *a, sqlite3_stmt *st)
 {
     Nsd__SysvObj *o = arena_alloc(a, sizeof *o);
     nsd__sysv_obj__init(o);
@@ -151,17 +169,16 @@ static int q_sysv_lookup(struct journal *j, uint32_t sb, const Nsd__SysvLookup *
         ? jq(j, SYSV_SELECT "WHERE v.sandbox = ? AND v.id = ?", "ii", (int64_t)sb, (int64_t)l->id)
         : jq(j, SYSV_SELECT "WHERE v.sandbox = ? AND v.key = ? AND v.kind = ?", "iii", (int64_t)sb,
              l->key, (int64_t)l->kind);
-    if (!st)
+    void *o;
+    if (first_row(st, a, sysv_row, &o))
         return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    if (o) {
         reply->body_case = NSD__FRAME__BODY_SYSV_OBJ;
-        reply->sysv_obj = sysv_row(a, st);
+        reply->sysv_obj = o;
     } else {
         reply_error(reply, a, l->id ? EINVAL : ENOENT, "no such SysV object");
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    return 0;
 }
 
 static Nsd__Node *node_row(struct arena *a, sqlite3_stmt *st, const char *role)
@@ -210,6 +227,17 @@ static Nsd__StatusReply *status(struct journal *j, const struct node_info *self,
     return s;
 }
 
+static void *range_row(struct arena *a, sqlite3_stmt *st)
+{
+    Nsd__PidRange *pr = arena_alloc(a, sizeof *pr);
+    nsd__pid_range__init(pr);
+    pr->sandbox = col_str(a, st, 0);
+    pr->lo = sqlite3_column_int64(st, 1);
+    pr->hi = sqlite3_column_int64(st, 2);
+    pr->owner = sqlite3_column_int64(st, 3);
+    return pr;
+}
+
 static int q_ns_show(struct journal *j, uint32_t sb, const char *name, const struct node_info *self,
                      const struct lease *l, Nsd__Frame *reply, struct arena *a)
 {
@@ -218,28 +246,12 @@ static int q_ns_show(struct journal *j, uint32_t sb, const char *name, const str
     r->leader = status(j, self, l, a);
     struct vec ranges = { 0 }, sysv = { 0 }, groups = { 0 };
 
-    sqlite3_stmt *st = jq(j, "SELECT s.name, r.lo, r.hi, r.owner FROM ranges r JOIN sandboxes s"
-                             " ON s.id = r.sandbox WHERE " SCOPE "ORDER BY s.name, r.lo", "is",
-                          (int64_t)sb, name);
-    if (!st)
+    if (rows(jq(j, "SELECT s.name, r.lo, r.hi, r.owner FROM ranges r JOIN sandboxes s"
+                   " ON s.id = r.sandbox WHERE " SCOPE "ORDER BY s.name, r.lo", "is",
+                (int64_t)sb, name), a, range_row, &ranges) ||
+        rows(jq(j, SYSV_SELECT "WHERE " SCOPE "ORDER BY s.name, v.id", "is", (int64_t)sb, name),
+             a, sysv_row, &sysv))
         return -1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        Nsd__PidRange *pr = arena_alloc(a, sizeof *pr);
-        nsd__pid_range__init(pr);
-        pr->sandbox = col_str(a, st, 0);
-        pr->lo = sqlite3_column_int64(st, 1);
-        pr->hi = sqlite3_column_int64(st, 2);
-        pr->owner = sqlite3_column_int64(st, 3);
-        push(a, &ranges, pr);
-    }
-    sqlite3_reset(st);
-
-    st = jq(j, SYSV_SELECT "WHERE " SCOPE "ORDER BY s.name, v.id", "is", (int64_t)sb, name);
-    if (!st)
-        return -1;
-    while (sqlite3_step(st) == SQLITE_ROW)
-        push(a, &sysv, sysv_row(a, st));
-    sqlite3_reset(st);
 
     /* Groups and sessions: one entry per (sandbox, sid, pgid) with its members. */
     if (proc_list(jq(j, PROC_SELECT "WHERE " SCOPE "ORDER BY s.name, p.sid, p.pgid, p.pid", "is",
@@ -284,24 +296,24 @@ static int q_ns_show(struct journal *j, uint32_t sb, const char *name, const str
     return 0;
 }
 
+static void *sandbox_row(struct arena *a, sqlite3_stmt *st)
+{
+    Nsd__Sandbox *s = arena_alloc(a, sizeof *s);
+    nsd__sandbox__init(s);
+    s->name = col_str(a, st, 0);
+    s->id = sqlite3_column_int64(st, 1);
+    s->created_ms = sqlite3_column_int64(st, 2);
+    s->nprocs = sqlite3_column_int64(st, 3);
+    return s;
+}
+
 static int q_sandbox_ls(struct journal *j, Nsd__Frame *reply, struct arena *a)
 {
     struct vec v = { 0 };
-    sqlite3_stmt *st = jq(j, "SELECT s.name, s.id, s.created_ms, (SELECT count(*) FROM procs p"
-                             " WHERE p.sandbox = s.id AND p.state = 'live') FROM sandboxes s"
-                             " ORDER BY s.name", "");
-    if (!st)
+    if (rows(jq(j, "SELECT s.name, s.id, s.created_ms, (SELECT count(*) FROM procs p"
+                   " WHERE p.sandbox = s.id AND p.state = 'live') FROM sandboxes s"
+                   " ORDER BY s.name", ""), a, sandbox_row, &v))
         return -1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        Nsd__Sandbox *s = arena_alloc(a, sizeof *s);
-        nsd__sandbox__init(s);
-        s->name = col_str(a, st, 0);
-        s->id = sqlite3_column_int64(st, 1);
-        s->created_ms = sqlite3_column_int64(st, 2);
-        s->nprocs = sqlite3_column_int64(st, 3);
-        push(a, &v, s);
-    }
-    sqlite3_reset(st);
     Nsd__SandboxList *l = arena_alloc(a, sizeof *l);
     nsd__sandbox_list__init(l);
     l->sandboxes = (Nsd__Sandbox **)v.v;

@@ -139,6 +139,17 @@ static void table_free(struct table *t)
     free(t->cells);
 }
 
+/* A view of one table: in JSON it is the whole object, so it is wrapped here. */
+static void print_alone(struct table *t)
+{
+    if (json)
+        printf("{");
+    table_print(t, NULL, 1);
+    if (json)
+        printf("}\n");
+    table_free(t);
+}
+
 /* Formats into a rotating set of buffers, for table_row arguments. */
 static const char *fmt(const char *f, ...)
 {
@@ -235,12 +246,7 @@ static int cmd_ps(const char *sandbox)
     Nsd__Frame *rep = expect(call(&req), NSD__FRAME__BODY_PROC_LIST);
     struct table t;
     procs_table(&t, rep->proc_list->procs, rep->proc_list->n_procs);
-    if (json)
-        printf("{");
-    table_print(&t, NULL, 1);
-    if (json)
-        printf("}\n");
-    table_free(&t);
+    print_alone(&t);
     nsdc_free(&cl, rep);
     return 0;
 }
@@ -270,12 +276,7 @@ static int cmd_status(void)
     Nsd__Frame *rep = expect(call(&req), NSD__FRAME__BODY_STATUS_REPLY);
     struct table t;
     leader_table(&t, rep->status_reply);
-    if (json)
-        printf("{");
-    table_print(&t, NULL, 1);
-    if (json)
-        printf("}\n");
-    table_free(&t);
+    print_alone(&t);
     nsdc_free(&cl, rep);
     return 0;
 }
@@ -366,12 +367,7 @@ static int cmd_sandbox(const char *sub, const char *name)
             Nsd__Sandbox *s = rep->sandbox_list->sandboxes[i];
             table_row(&t, s->name, fmt("%u", s->id), fmt("%u", s->nprocs), when(s->created_ms));
         }
-        if (json)
-            printf("{");
-        table_print(&t, NULL, 1);
-        if (json)
-            printf("}\n");
-        table_free(&t);
+        print_alone(&t);
         nsdc_free(&cl, rep);
         return 0;
     }

@@ -542,6 +542,22 @@ static struct toml_value *parse_array(struct parser *P)
     return a;
 }
 
+/* key = value into t, for both top-level lines and inline tables. Leaves the key
+ * in P->path so that errors up to the end of the line name it. */
+static void parse_keyval(struct parser *P, struct toml_value *t)
+{
+    char *parts[MAX_KEY_PARTS];
+    int line = P->line, column = col(P, P->p);
+    size_t n = parse_key(P, parts);
+    for (size_t i = 0; i < n; i++)
+        toml_path_append(P->path, sizeof(P->path), parts[i]);
+    if (at_end(P) || *P->p != '=')
+        fail(P, "expected '=' after key");
+    P->p++;
+    skip_ws(P);
+    set_dotted(P, t, parts, n, parse_value(P), line, column);
+}
+
 static struct toml_value *parse_inline_table(struct parser *P)
 {
     struct toml_value *t = new_table(P, 0, P->line, col(P, P->p));
@@ -554,16 +570,7 @@ static struct toml_value *parse_inline_table(struct parser *P)
         return t;
     }
     for (;;) {
-        char *parts[MAX_KEY_PARTS];
-        int line = P->line, column = col(P, P->p);
-        size_t n = parse_key(P, parts);
-        for (size_t i = 0; i < n; i++)
-            toml_path_append(P->path, sizeof(P->path), parts[i]);
-        if (at_end(P) || *P->p != '=')
-            fail(P, "expected '=' after key");
-        P->p++;
-        skip_ws(P);
-        set_dotted(P, t, parts, n, parse_value(P), line, column);
+        parse_keyval(P, t);
         P->path[saved] = '\0';
         skip_ws(P);
         if (at_end(P) || (*P->p != ',' && *P->p != '}'))
@@ -785,21 +792,6 @@ static void parse_header(struct parser *P)
     P->cur = t;
 }
 
-/* Leaves the key in P->path so that errors up to the end of the line name it. */
-static void parse_keyval(struct parser *P)
-{
-    char *parts[MAX_KEY_PARTS];
-    int line = P->line, column = col(P, P->p);
-    size_t n = parse_key(P, parts);
-    for (size_t i = 0; i < n; i++)
-        toml_path_append(P->path, sizeof(P->path), parts[i]);
-    if (at_end(P) || *P->p != '=')
-        fail(P, "expected '=' after key");
-    P->p++;
-    skip_ws(P);
-    set_dotted(P, P->cur, parts, n, parse_value(P), line, column);
-}
-
 struct toml_doc *toml_parse(const char *text, size_t len, struct toml_error *err)
 {
     struct toml_doc *volatile doc = calloc(1, sizeof(*doc)); /* read after longjmp */
@@ -823,7 +815,7 @@ struct toml_doc *toml_parse(const char *text, size_t len, struct toml_error *err
             parse_header(&P);
             header_path = strlen(P.path);
         } else if (!at_end(&P) && *P.p != '#' && !at_newline(&P)) {
-            parse_keyval(&P);
+            parse_keyval(&P, P.cur);
         }
         expect_eol(&P);
         P.path[header_path] = '\0';

@@ -4,10 +4,8 @@
 # links, unix socket paths, dirfds) must fail like a missing file (ENOENT),
 # while the same kinds of paths inside the mounts work.
 cd "$(dirname "$0")/../.." || exit 1
-G=bin/graphene
-[ -x $G ] && [ -f lib/libos ] || { echo "1..0 # SKIP bin/graphene or lib/libos not built"; exit 0; }
-T=$(mktemp -d /tmp/graphene-fs.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+. tests/lib/sandbox.sh
+sandbox_test fs
 mkdir -p "$T/data/sub" "$T/outside"
 echo SECRET > "$T/outside/secret"
 echo hello > "$T/data/f"
@@ -19,21 +17,8 @@ ln -s sub/../../outside "$T/data/sub/updir"          # a directory link leading 
 ln -s /data/f "$T/data/sbxabs"                       # sandbox-absolute: fine
 ln -s ../f "$T/data/sub/relok"
 ln -s loop2 "$T/data/loop1"; ln -s loop1 "$T/data/loop2"
-cat > "$T/m.toml" <<TOML
-libos.entrypoint = "/usr/bin/bash"
-[loader]
-env.PATH = "/usr/bin:/bin"
-env.LANG = "C"
-[fs]
-start_dir = "/data"
-mounts = [
-  { path = "/usr", uri = "file:/usr" },
-  { path = "/lib", uri = "file:/usr/lib" },
-  { path = "/lib64", uri = "file:/usr/lib64" },
-  { path = "/bin", uri = "file:/usr/bin" },
-  { path = "/data", uri = "file:$T/data" },
-]
-TOML
+sandbox_manifest /usr/bin/bash 'loader.env.PATH = "/usr/bin:/bin"' 'loader.env.LANG = "C"' \
+    'fs.start_dir = "/data"' /bin=/usr/bin "/data=$T/data" > "$T/m.toml"
 
 # path | expected: content, or the error bash prints
 cases=$(cat <<CASES

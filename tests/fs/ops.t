@@ -2,33 +2,15 @@
 # Differential test: tests/fs/ops.py run natively and under bin/graphene (in
 # a scratch directory mounted at /data) must print the same lines.
 cd "$(dirname "$0")/../.." || exit 1
-G=bin/graphene
-[ -x $G ] && [ -f lib/libos ] || { echo "1..0 # SKIP bin/graphene or lib/libos not built"; exit 0; }
+. tests/lib/sandbox.sh
+sandbox_test ops
 command -v python3 >/dev/null || { echo "1..0 # SKIP no python3"; exit 0; }
-T=$(mktemp -d /tmp/graphene-ops.XXXXXX)
-trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/native" "$T/sandbox"
 cp tests/fs/ops.py "$T/ops.py"
 cp tests/fs/ops.py "$T/sandbox/ops.py"
-cat > "$T/m.toml" <<TOML
-libos.entrypoint = "/usr/bin/python3"
-[loader]
-env.PATH = "/usr/bin:/bin"
-env.LANG = "C.UTF-8"
-env.PYTHONDONTWRITEBYTECODE = "1"
-[fs]
-start_dir = "/data"
-mounts = [
-  { path = "/usr", uri = "file:/usr" },
-  { path = "/lib", uri = "file:/usr/lib" },
-  { path = "/lib64", uri = "file:/usr/lib64" },
-  { path = "/bin", uri = "file:/usr/bin" },
-  { path = "/etc", uri = "file:/etc" },
-  { path = "/data", uri = "file:$T/sandbox" },
-]
-[sys]
-brk.max_size = "1G"
-TOML
+sandbox_manifest /usr/bin/python3 'loader.env.PATH = "/usr/bin:/bin"' 'loader.env.LANG = "C.UTF-8"' \
+    'loader.env.PYTHONDONTWRITEBYTECODE = "1"' 'fs.start_dir = "/data"' 'sys.brk.max_size = "1G"' \
+    /bin=/usr/bin /etc=/etc "/data=$T/sandbox" > "$T/m.toml"
 want=$(cd "$T/native" && python3 "$T/ops.py" 2>&1)
 got=$(timeout 60 $G run "$T/m.toml" -- ops.py 2>&1)
 n=$(printf '%s\n' "$want" | wc -l)

@@ -2,24 +2,10 @@
 # /proc and /dev as the sandbox sees them, through real programs (ls, cat,
 # find) under bin/graphene.
 cd "$(dirname "$0")/../.." || exit 1
-G=bin/graphene
-[ -x $G ] && [ -f lib/libos ] || { echo "1..0 # SKIP bin/graphene or lib/libos not built"; exit 0; }
-T=$(mktemp -d /tmp/graphene-proc.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+. tests/lib/sandbox.sh
+sandbox_test proc
 manifest() { # program
-	cat > "$T/$1.toml" <<TOML
-libos.entrypoint = "/usr/bin/$1"
-[loader]
-env.LANG = "C"
-[fs]
-start_dir = "/"
-mounts = [
-  { path = "/usr", uri = "file:/usr" },
-  { path = "/lib", uri = "file:/usr/lib" },
-  { path = "/lib64", uri = "file:/usr/lib64" },
-  { path = "/etc", uri = "file:/etc" },
-]
-TOML
+	sandbox_manifest "/usr/bin/$1" 'loader.env.LANG = "C"' 'fs.start_dir = "/"' /etc=/etc > "$T/$1.toml"
 	echo "$T/$1.toml"
 }
 run() { local p=$1; shift; timeout 20 $G run "$(manifest "$p")" -- "$@" 2>&1; }

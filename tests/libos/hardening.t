@@ -6,6 +6,7 @@
 # call made from that site with a host path the libos would never build.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib/sandbox.sh"
 SITECALL=$ROOT/build/tests/libos/sitecall
 echo "1..8"
 if ! command -v nm >/dev/null; then
@@ -18,14 +19,7 @@ if [ "$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)" -gt 1 ]; 
 fi
 work=$(mktemp -d)
 trap 'kill -9 $pid 2>/dev/null; rm -rf "$work"' EXIT
-cat > "$work/sleep.toml" <<TOML
-libos.entrypoint = "/usr/bin/sleep"
-fs.mounts = [
-  { path = "/usr", uri = "file:/usr" },
-  { path = "/lib", uri = "file:/usr/lib" },
-  { path = "/lib64", uri = "file:/usr/lib64" },
-]
-TOML
+sandbox_manifest /usr/bin/sleep > "$work/sleep.toml"
 "$ROOT/bin/graphene" run "$work/sleep.toml" -- 30 &
 pid=$!
 base=""

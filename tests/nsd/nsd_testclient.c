@@ -187,40 +187,70 @@ static void mode_pgrp(void)
     sim_close(&g1);
 }
 
+/* ---- races: clients forked into one sandbox, reporting over a pipe ------------ */
+
+struct race {
+    char sb[64];
+    uint8_t secret[NSD_SECRET_LEN];
+    int n;              /* requests per client */
+    int64_t base;       /* SysV: the first key */
+};
+
+/* Forks nproc clients, each exiting with client(race, i, fd); the lines they
+ * write to fd come back to the caller as one stream. */
+static FILE *fork_clients(int nproc, const struct race *race,
+                          int (*client)(const struct race *race, int i, int fd))
+{
+    int pfd[2];
+    if (pipe(pfd))
+        abort();
+    for (int i = 0; i < nproc; i++)
+        if (fork() == 0)
+            _exit(client(race, i, pfd[1]));
+    close(pfd[1]);
+    return fdopen(pfd[0], "r");
+}
+
+/* One line to the parent; a client that cannot report exits 3. */
+static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(int fd, const char *fmt, ...)
+{
+    char line[64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (write(fd, line, n) != n)
+        _exit(3);
+}
+
 /* ---- SysV keys ----------------------------------------------------------------- */
+
+static int sysv_client(const struct race *race, int i, int fd)
+{
+    (void)i;
+    struct sim s;
+    sim_connect(&s, addr, race->sb, race->secret);
+    if (sim_register(&s, 0, 0, 1, NULL, NULL))
+        return 2;
+    for (int k = 0; k < race->n; k++) {
+        uint32_t id = 0;
+        int created = 0;
+        int r = sim_sysv_get(&s, s.pid, race->base + k, NSD__SYSV_KIND__SYSV_MSG,
+                             NSD_IPC_CREAT | NSD_IPC_EXCL | 0600, &id, &created);
+        report(fd, "%d %d %u\n", k, r, id);
+    }
+    return 0;
+}
 
 /* nproc clients race for the same keys with IPC_CREAT|IPC_EXCL. */
 static void mode_sysv(int nproc, int nkeys)
 {
-    char sb[64];
-    uint8_t secret[NSD_SECRET_LEN];
-    new_sandbox(sb, sizeof sb, secret);
-    int pfd[2];
-    if (pipe(pfd))
-        abort();
     int64_t base = 0x5eed0000 + (getpid() & 0xfff) * 256;
-    for (int i = 0; i < nproc; i++) {
-        if (fork() == 0) {
-            struct sim s;
-            sim_connect(&s, addr, sb, secret);
-            if (sim_register(&s, 0, 0, 1, NULL, NULL))
-                _exit(2);
-            for (int k = 0; k < nkeys; k++) {
-                uint32_t id = 0;
-                int created = 0;
-                int r = sim_sysv_get(&s, s.pid, base + k, NSD__SYSV_KIND__SYSV_MSG,
-                                     NSD_IPC_CREAT | NSD_IPC_EXCL | 0600, &id, &created);
-                char line[64];
-                int n = snprintf(line, sizeof line, "%d %d %u\n", k, r, id);
-                if (write(pfd[1], line, n) != n)
-                    _exit(3);
-            }
-            _exit(0);
-        }
-    }
-    close(pfd[1]);
+    struct race race = { .n = nkeys, .base = base };
+    new_sandbox(race.sb, sizeof race.sb, race.secret);
+    FILE *f = fork_clients(nproc, &race, sysv_client);
     int *wins = calloc(nkeys, sizeof *wins), *eexist = calloc(nkeys, sizeof *eexist), other = 0;
-    FILE *f = fdopen(pfd[0], "r");
     int k, r;
     unsigned id;
     while (fscanf(f, "%d %d %u", &k, &r, &id) == 3) {
@@ -242,7 +272,7 @@ static void mode_sysv(int nproc, int nkeys)
     struct sim s;
     uint32_t id1, id2, id3, idp1, idp2;
     int created;
-    sim_connect(&s, addr, sb, secret);
+    sim_connect(&s, addr, race.sb, race.secret);
     sim_register(&s, 0, 0, 1, NULL, NULL);
     int r0 = sim_sysv_get(&s, s.pid, base, NSD__SYSV_KIND__SYSV_MSG, NSD_IPC_CREAT, &id1, &created);
     check(!r0 && !created, "IPC_CREAT on an existing key returns it (id %u)", id1);
@@ -271,42 +301,31 @@ static int cmp_span(const void *a, const void *b)
     return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
+static int ranges_client(const struct race *race, int i, int fd)
+{
+    struct sim s;
+    Nsd__Ids ids;
+    Nsd__PidRange r;
+    sim_connect(&s, addr, race->sb, race->secret);
+    if (sim_register(&s, 0, 0, 4, &ids, &r))
+        return 2;
+    /* the pid itself and the rest of its first range */
+    report(fd, "%u %u\n", ids.pid, r.hi);
+    for (int k = 0; k < race->n; k++) {
+        if (sim_lease(&s, s.pid, 1 + (k * 7 + i) % 32, &r))
+            return 4;
+        report(fd, "%u %u\n", r.lo, r.hi);
+    }
+    return 0;
+}
+
 static void mode_ranges(int nproc, int nlease)
 {
-    char sb[64];
-    uint8_t secret[NSD_SECRET_LEN];
-    new_sandbox(sb, sizeof sb, secret);
-    int pfd[2];
-    if (pipe(pfd))
-        abort();
-    for (int i = 0; i < nproc; i++) {
-        if (fork() == 0) {
-            struct sim s;
-            Nsd__Ids ids;
-            Nsd__PidRange r;
-            char line[64];
-            int n;
-            sim_connect(&s, addr, sb, secret);
-            if (sim_register(&s, 0, 0, 4, &ids, &r))
-                _exit(2);
-            /* the pid itself and the rest of its first range */
-            n = snprintf(line, sizeof line, "%u %u\n", ids.pid, r.hi);
-            if (write(pfd[1], line, n) != n)
-                _exit(3);
-            for (int k = 0; k < nlease; k++) {
-                if (sim_lease(&s, s.pid, 1 + (k * 7 + i) % 32, &r))
-                    _exit(4);
-                n = snprintf(line, sizeof line, "%u %u\n", r.lo, r.hi);
-                if (write(pfd[1], line, n) != n)
-                    _exit(3);
-            }
-            _exit(0);
-        }
-    }
-    close(pfd[1]);
+    struct race race = { .n = nlease };
+    new_sandbox(race.sb, sizeof race.sb, race.secret);
+    FILE *f = fork_clients(nproc, &race, ranges_client);
     size_t cap = (size_t)nproc * (nlease + 1), n = 0;
     struct span *sp = calloc(cap + 1, sizeof *sp);
-    FILE *f = fdopen(pfd[0], "r");
     while (n <= cap && fscanf(f, "%u %u", &sp[n].lo, &sp[n].hi) == 2)
         n++;
     fclose(f);

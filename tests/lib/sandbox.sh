@@ -1,0 +1,33 @@
+# Shared by the tests that run host programs under bin/graphene; sourced.
+
+# sandbox_manifest ENTRYPOINT [SANDBOX_PATH=HOST_PATH | TOML_LINE]...
+# Prints a manifest that runs ENTRYPOINT with the host's /usr, /lib and /lib64
+# mounted (what any dynamically linked host program needs), then one mount for
+# each argument that starts with '/'. Every other argument is a line of TOML
+# with a dotted key, e.g. 'loader.env.LANG = "C"'.
+sandbox_manifest() {
+    local entry=$1 arg mounts=(/usr=/usr /lib=/usr/lib /lib64=/usr/lib64)
+    shift
+    printf 'libos.entrypoint = "%s"\n' "$entry"
+    for arg; do
+        case $arg in
+            /*) mounts+=("$arg") ;;
+            *)  printf '%s\n' "$arg" ;;
+        esac
+    done
+    echo 'fs.mounts = ['
+    for arg in "${mounts[@]}"; do
+        printf '  { path = "%s", uri = "file:%s" },\n' "${arg%%=*}" "${arg#*=}"
+    done
+    echo ']'
+}
+
+# sandbox_test NAME: the start of a test run from the top of the tree. Skips
+# it unless bin/graphene and lib/libos are built; sets G to the launcher and T
+# to a scratch directory /tmp/graphene-NAME.*, removed on exit.
+sandbox_test() {
+    G=bin/graphene
+    [ -x $G ] && [ -f lib/libos ] || { echo "1..0 # SKIP bin/graphene or lib/libos not built"; exit 0; }
+    T=$(mktemp -d "/tmp/graphene-$1.XXXXXX")
+    trap 'rm -rf "$T"' EXIT
+}
