@@ -3,6 +3,8 @@
 #   syscall   ns per trapped getppid(2) (bench_getppid; median of 3 runs)
 #   startup   median wall time of fork+exec+wait of /bin/true (runtime, 30 runs)
 #   rss       peak RSS of hello world, dynamic and static (ru_maxrss via wait4)
+#   processes fork+exit+wait, fork+exec+wait, signal and pipe round trips
+#             between two processes (bench_proc; medians of single operations)
 # Each figure is printed as "name: graphene X, native Y, ratio Z".
 # Manifests and mounts come from the differential-test harness so that the
 # benchmarks run programs exactly the way the tests do.
@@ -14,7 +16,7 @@ SYSCALLS=${BENCH_SYSCALLS:-300000}
 STARTS=${BENCH_STARTS:-30}
 failed=0
 
-for f in "$RUNTIME" "$PROGS/bench_getppid" "$PROGS/hello" "$PROGS/hello-static"; do
+for f in "$RUNTIME" "$PROGS/bench_getppid" "$PROGS/bench_proc" "$PROGS/hello" "$PROGS/hello-static"; do
     [ -x "$f" ] || { echo "libos_bench: $f missing (make test-progs)" >&2; exit 1; }
 done
 have_graphene=1
@@ -93,6 +95,17 @@ measure /tests/hello 10
 report "peak RSS hello (dynamic)" KB "$gra_kb" "$nat_kb"
 measure /tests/hello-static 10
 report "peak RSS hello (static)" KB "$gra_kb" "$nat_kb"
+
+# --- processes: one run each side, every figure a median inside bench_proc
+nat_out=$(native "$PROGS/bench_proc") || failed=1
+gra_out=""
+if [ "$have_graphene" = 1 ]; then
+    gra_out=$("$GRAPHENE" run "$(manifest_for /tests/bench_proc)") || failed=1
+fi
+for k in fork_exit_wait fork_exec_wait signal_roundtrip pipe_roundtrip; do
+    g=$(sed -n "s/^${k}_us: //p" <<<"$gra_out")
+    report "$k (median)" us "${g:-n/a}" "$(sed -n "s/^${k}_us: //p" <<<"$nat_out")"
+done
 
 # Graphene's start-up time and RSS include the launcher itself.
 [ "$failed" = 0 ] || { echo "libos_bench: some runs failed; figures above are not meaningful" >&2; exit 1; }
