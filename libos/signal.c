@@ -70,7 +70,7 @@ void sig_set_wait_mask(struct thread *t, sigset64_t mask)
 	t->sigmask = mask & ~UNBLOCKABLE;
 }
 
-static void kick(struct thread *t)
+void sig_kick(struct thread *t)
 {
 	siginfo_t k;
 	memset(&k, 0, sizeof(k));
@@ -119,7 +119,7 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 		target = p.found;
 	}
 	if (target && target != current())
-		kick(target);
+		sig_kick(target);
 	return 0;
 }
 
@@ -308,6 +308,9 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 {
 	struct ucontext *uc = ucv;
 	struct thread *t = current();
+	if (t->must_exit) /* another thread is in execve */
+		for (;;)
+			host(__NR_exit, 0);
 	bool in_libos = addr_in_libos_image(uc->uc_mcontext.rip);
 
 	if ((SYNC_SIGNALS & SIGBIT(sig)) && si->si_code > 0 && si->si_code != SI_KERNEL) {

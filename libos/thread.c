@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "host/host.h"
 #include "rt.h"
+#include "signal.h"
 #include "thread.h"
 
 struct lock threads_lock = LOCK_INIT;
@@ -114,6 +115,46 @@ void thread_keep_only(struct thread *t)
 	threads = t;
 	t->next = NULL;
 	dead = NULL;
+}
+
+static struct thread *thread_other_than(struct thread *self)
+{
+	uint64_t m = threads_enter();
+	struct thread *t = threads;
+	while (t && t == self)
+		t = t->next;
+	threads_leave(m);
+	return t;
+}
+
+struct kick_arg {
+	struct thread *self;
+	int left;
+};
+
+static void mark_and_kick(struct thread *t, void *arg)
+{
+	struct kick_arg *k = arg;
+	if (t == k->self)
+		return;
+	t->must_exit = true;
+	sig_kick(t);
+	k->left++;
+}
+
+void thread_end_others(struct thread *self)
+{
+	struct kick_arg k = { self, 0 };
+	thread_foreach(mark_and_kick, &k);
+	/* Each one leaves through thread_exit_now in its signal handler and
+	 * takes itself off the list; the host then clears host_alive. */
+	for (struct thread *t; (t = thread_other_than(self));) {
+		int alive = __atomic_load_n(&t->host_alive, __ATOMIC_ACQUIRE);
+		if (alive)
+			host_futex(&t->host_alive, FUTEX_WAIT, alive, NULL, NULL, 0);
+		else
+			thread_remove(t);
+	}
 }
 
 void thread_reap(void)

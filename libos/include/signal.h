@@ -21,6 +21,9 @@ int sig_send(int sig, struct thread *t, const siginfo_t *info);
  * syscall's result, or a RESTART code; nr < 0 when not in a syscall. */
 void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret);
 void signals_init(void);
+/* Makes thread t run its host signal handler soon (and so leave a blocking
+ * host call): for a signal queued to it, or to end it. */
+void sig_kick(struct thread *t);
 /* A host call that may block (read on a pipe, futex wait, poll, sleep...):
  * returns -EINTR at once if a signal is pending for the thread, and a
  * signal that arrives at any point before the host call starts skips it.

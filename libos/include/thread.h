@@ -41,6 +41,7 @@ struct thread {
 	struct ucontext *exit_uc;
 	bool exit_uc_claimable;
 	char comm[16]; /* prctl(PR_SET_NAME) */
+	bool must_exit; /* execve in another thread: end at the next host signal */
 	struct thread *next;
 };
 
@@ -62,6 +63,9 @@ int thread_count(void);
 void thread_foreach(void (*fn)(struct thread *, void *), void *arg);
 /* In a fork child (threads_lock held): t is the only thread left. */
 void thread_keep_only(struct thread *t);
+/* For execve: ends every other thread and waits until the host has them
+ * gone (Linux does the same before it replaces the program). */
+void thread_end_others(struct thread *self);
 /* Frees the stacks of threads the host has finished. */
 void thread_reap(void);
 

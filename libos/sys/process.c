@@ -174,8 +174,6 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 {
 	if (!path || !uargv)
 		return -EFAULT;
-	if (thread_count() > 1)
-		return -ENOSYS; /* ending the other threads first is not built yet */
 	size_t budget = ARG_MAX_BYTES;
 	char *p = strdup(path);
 	char **argv = copy_strv(uargv, &budget);
@@ -186,6 +184,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 	if (r < 0)
 		return r;
 	/* The point of no return: from here a failure kills the process. */
+	thread_end_others(c->t);
 	reset_for_exec(c->t);
 	unmap_app();
 	struct ucontext *uc = calloc(1, sizeof(*uc));

@@ -1,9 +1,10 @@
 /* Processes: fork and wait statuses, a pipe between parent and child,
- * execve (of an ELF and of a #! script, with argv and envp), an execve that
- * fails and returns, close-on-exec, death by a signal, WNOHANG, SIGCHLD,
- * vfork and posix_spawn. */
+ * execve (of an ELF and of a #! script, with argv and envp, and from a
+ * process with more threads), an execve that fails and returns,
+ * close-on-exec, death by a signal, WNOHANG, SIGCHLD, vfork and posix_spawn. */
 #include "testutil.h"
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -17,6 +18,17 @@ static void on_chld(int sig)
 {
     (void)sig;
     chld++;
+}
+
+static void *idle_thread(void *arg)
+{
+    int p[2];
+    char c;
+    pipe(p);
+    if (arg)
+        read(p[0], &c, 1); /* blocked in the kernel when execve comes */
+    for (;;)
+        usleep(1000);
 }
 
 static int wait_status(pid_t pid)
@@ -116,6 +128,25 @@ int main(void)
     }
     st = wait_status(p);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 5, "#! script runs with its argument, exits 5");
+
+    pipe(fds);
+    p = fork();
+    if (p == 0) {
+        pthread_t a, b;
+        pthread_create(&a, NULL, idle_thread, NULL);
+        pthread_create(&b, NULL, idle_thread, &b);
+        usleep(20000);
+        dup2(fds[1], 1);
+        char *argv[] = { "echo", "threads ended by execve", NULL };
+        execve("/bin/echo", argv, environ);
+        _exit(99);
+    }
+    close(fds[1]);
+    read_all(fds[0], buf, sizeof(buf));
+    close(fds[0]);
+    st = wait_status(p);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && !strcmp(buf, "threads ended by execve\n"),
+          "execve from a process with 3 threads");
 
     p = vfork();
     if (p == 0)
