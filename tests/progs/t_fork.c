@@ -29,6 +29,7 @@ static void *idle_thread(void *arg)
         read(p[0], &c, 1); /* blocked in the kernel when execve comes */
     for (;;)
         usleep(1000);
+    return NULL;
 }
 
 static int wait_status(pid_t pid)
@@ -133,8 +134,9 @@ int main(void)
     p = fork();
     if (p == 0) {
         pthread_t a, b;
+        static int blocking = 1;
         pthread_create(&a, NULL, idle_thread, NULL);
-        pthread_create(&b, NULL, idle_thread, &b);
+        pthread_create(&b, NULL, idle_thread, &blocking);
         usleep(20000);
         dup2(fds[1], 1);
         char *argv[] = { "echo", "threads ended by execve", NULL };
