@@ -101,6 +101,34 @@ SYS(clone3)
 	return clone_thread(c, ca->flags, sp, (int *)ca->parent_tid, (int *)ca->child_tid, ca->tls);
 }
 
+/* What the kernel does at thread exit for robust futexes (its
+ * exit_robust_list): every mutex the thread still holds is marked
+ * OWNER_DIED and one waiter is woken, so it gets EOWNERDEAD. The libos does
+ * it itself because it must detach the list from the kernel before the
+ * thread's memory may go (see sys_exit). */
+static void release_robust_mutexes(struct thread *t)
+{
+	struct robust_list_head *head = t->robust_list;
+	if (!head || t->robust_len != sizeof(*head))
+		return;
+	struct robust_list *pending = (void *)((uintptr_t)head->list_op_pending & ~1UL);
+	struct robust_list *e = (void *)((uintptr_t)head->list.next & ~1UL);
+	for (int limit = 2048; e && e != &head->list && limit--;) {
+		struct robust_list *next = (void *)((uintptr_t)e->next & ~1UL);
+		if (e != pending) {
+			uint32_t *word = (uint32_t *)((char *)e + head->futex_offset);
+			uint32_t val = __atomic_load_n(word, __ATOMIC_RELAXED);
+			if ((val & FUTEX_TID_MASK) == (uint32_t)t->tid &&
+			    __atomic_compare_exchange_n(word, &val,
+			                                (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED, false,
+			                                __ATOMIC_ACQ_REL, __ATOMIC_RELAXED) &&
+			    (val & FUTEX_WAITERS))
+				host_futex((int *)word, FUTEX_WAKE, 1, NULL, NULL, 0);
+		}
+		e = next;
+	}
+}
+
 SYS(exit)
 {
 	struct thread *t = c->t;
@@ -112,7 +140,8 @@ SYS(exit)
 	 * area and robust list that live there. */
 	if (t->rseq)
 		host(__NR_rseq, t->rseq, t->rseq_len, 1 /* RSEQ_FLAG_UNREGISTER */, t->rseq_sig);
-	host(__NR_set_robust_list, NULL, 24 /* sizeof(struct robust_list_head) */);
+	host(__NR_set_robust_list, NULL, sizeof(struct robust_list_head));
+	release_robust_mutexes(t);
 	if (t->clear_child_tid) {
 		__atomic_store_n(t->clear_child_tid, 0, __ATOMIC_RELEASE);
 		host_futex(t->clear_child_tid, FUTEX_WAKE, 1, NULL, NULL, 0);

@@ -95,6 +95,16 @@ static void *detached_fn(void *arg)
     return NULL;
 }
 
+static pthread_mutex_t robust;
+
+/* Exits while holding a robust mutex: the next locker must get EOWNERDEAD. */
+static void *robust_holder(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&robust);
+    return NULL;
+}
+
 int main(void)
 {
     pthread_t t[NTHREADS];
@@ -151,5 +161,15 @@ int main(void)
     pthread_mutex_unlock(&lock);
     CHECK(rc == ETIMEDOUT, "cond_timedwait times out (%s)", errname(rc));
 
+    pthread_mutexattr_t ra;
+    pthread_mutexattr_init(&ra);
+    pthread_mutexattr_setrobust(&ra, PTHREAD_MUTEX_ROBUST);
+    pthread_mutex_init(&robust, &ra);
+    pthread_t rh;
+    pthread_create(&rh, NULL, robust_holder, NULL);
+    pthread_join(rh, NULL);
+    CHECK(pthread_mutex_lock(&robust) == EOWNERDEAD && pthread_mutex_consistent(&robust) == 0,
+          "robust mutex held by an exited thread: EOWNERDEAD");
+    pthread_mutex_unlock(&robust);
     return tu_done();
 }
