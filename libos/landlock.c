@@ -51,22 +51,27 @@ static uint64_t fs_rights_of_abi(long abi)
 	return r;
 }
 
+static int allow_fd(struct ruleset *rs, int fd, uint64_t rights)
+{
+	struct stat st;
+	long r = host(__NR_fstat, fd, &st);
+	if (r < 0)
+		return (int)r;
+	/* Directory rights make no sense on a file: the kernel refuses them. */
+	if ((st.st_mode & S_IFMT) != S_IFDIR)
+		rights &= FILE_RIGHTS;
+	struct landlock_path_beneath_attr pb = { .allowed_access = rights & rs->handled, .parent_fd = fd };
+	return (int)host(__NR_landlock_add_rule, rs->fd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+}
+
 static int allow(struct ruleset *rs, const char *host_path, uint64_t rights)
 {
 	long fd = host(__NR_openat, AT_FDCWD, host_path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return (int)fd;
-	struct stat st;
-	long r = host(__NR_fstat, fd, &st);
-	/* Directory rights make no sense on a file: the kernel refuses them. */
-	if (r == 0 && (st.st_mode & S_IFMT) != S_IFDIR)
-		rights &= FILE_RIGHTS;
-	struct landlock_path_beneath_attr pb = { .allowed_access = rights & rs->handled,
-	                                         .parent_fd = (int)fd };
-	if (r == 0)
-		r = host(__NR_landlock_add_rule, rs->fd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	int r = allow_fd(rs, (int)fd, rights);
 	host_close((int)fd);
-	return (int)r;
+	return r;
 }
 
 static int allow_device(const char *host_path, void *arg)
@@ -93,8 +98,9 @@ int landlock_confine(void)
 	if (rs.fd < 0)
 		return rs.fd;
 	int r = 0;
+	/* The mount roots fs_init opened are the very directories resolution uses. */
 	for (int i = 0; r == 0 && i < config.nmounts; i++) {
-		r = allow(&rs, config.mounts[i].uri, rs.handled);
+		r = allow_fd(&rs, mount_root_fd(i), rs.handled);
 		if (r < 0)
 			log_error("Landlock: cannot allow mount %s: %d", config.mounts[i].uri, r);
 	}
