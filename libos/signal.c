@@ -337,28 +337,43 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 	}
 }
 
+/* The libos's host handler for sig; SA_NOCLDWAIT is the one app flag the
+ * host must know (it decides whether children become zombies). */
+static void install_host_handler(int sig, unsigned long extra_flags)
+{
+	struct kernel_sigaction sa = {
+		.handler = (void *)host_signal_handler,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | extra_flags,
+		.restorer = (void *)host_sigreturn,
+		/* Handlers of async signals do not nest; faults stay deliverable. */
+		.mask = (SYNC_SIGNALS & SIGBIT(sig)) ? 0 : ~(SYNC_SIGNALS | SIGBIT(SIGSYS)),
+	};
+	host(__NR_rt_sigaction, sig, &sa, NULL, sizeof(uint64_t));
+}
+
 void signals_init(void)
 {
-	for (int sig = 1; sig <= NSIG_APP; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSYS)
-			continue;
-		struct kernel_sigaction sa = {
-			.handler = (void *)host_signal_handler,
-			.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
-			.restorer = (void *)host_sigreturn,
-			/* Handlers of async signals do not nest; faults stay deliverable. */
-			.mask = ~(SYNC_SIGNALS | SIGBIT(SIGSYS)),
-		};
-		if (SYNC_SIGNALS & SIGBIT(sig))
-			sa.mask = 0;
-		host(__NR_rt_sigaction, sig, &sa, NULL, sizeof(uint64_t));
-	}
+	for (int sig = 1; sig <= NSIG_APP; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGSYS)
+			install_host_handler(sig, 0);
 	struct kernel_sigaction sys = {
 		.handler = (void *)sigsys_handler,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
 		.restorer = (void *)host_sigreturn,
 	};
 	host(__NR_rt_sigaction, SIGSYS, &sys, NULL, sizeof(uint64_t));
+}
+
+void sig_child_action_changed(const struct app_sigaction *act)
+{
+	/* An app that ignores SIGCHLD (or asks SA_NOCLDWAIT) gets no zombies:
+	 * only the host can reap them unasked, so it must know. */
+	if (act->handler == 1) {
+		struct kernel_sigaction ign = { .handler = (void *)1 /* SIG_IGN */ };
+		host(__NR_rt_sigaction, SIGCHLD, &ign, NULL, sizeof(uint64_t));
+	} else {
+		install_host_handler(SIGCHLD, act->flags & SA_NOCLDWAIT);
+	}
 }
 
 /* Sleeps until a host signal arrives, with no window in which a signal

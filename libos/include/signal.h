@@ -21,6 +21,9 @@ int sig_send(int sig, struct thread *t, const siginfo_t *info);
  * syscall's result, or a RESTART code; nr < 0 when not in a syscall. */
 void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret);
 void signals_init(void);
+struct app_sigaction;
+/* rt_sigaction changed SIGCHLD's action: tell the host what it must know. */
+void sig_child_action_changed(const struct app_sigaction *act);
 /* Makes thread t run its host signal handler soon (and so leave a blocking
  * host call): for a signal queued to it, or to end it. */
 void sig_kick(struct thread *t);

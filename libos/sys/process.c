@@ -166,6 +166,7 @@ static void reset_for_exec(struct thread *t)
 	for (int sig = 1; sig <= NSIG_APP; sig++)
 		if (proc.sigactions[sig].handler != 1)
 			memset(&proc.sigactions[sig], 0, sizeof(proc.sigactions[sig]));
+	sig_child_action_changed(&proc.sigactions[SIGCHLD]);
 	unlock(&proc.lock);
 	fd_close_on_exec();
 }

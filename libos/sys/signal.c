@@ -43,6 +43,8 @@ SYS(rt_sigaction)
 			sigq_discard(&proc.sigq, sig);
 			sigq_discard(&c->t->sigq, sig);
 		}
+		if (sig == SIGCHLD)
+			sig_child_action_changed(s);
 	}
 	unlock(&proc.lock);
 	if (old)

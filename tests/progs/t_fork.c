@@ -156,6 +156,13 @@ int main(void)
     st = wait_status(p);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "vfork child exit status");
 
+    signal(SIGCHLD, SIG_IGN);
+    p = fork();
+    if (p == 0)
+        _exit(0);
+    CHECK(waitpid(p, &st, 0) < 0 && errno == ECHILD, "SIGCHLD ignored: the child is reaped unasked (ECHILD)");
+    sigaction(SIGCHLD, &sa, NULL);
+
     char *sargv[] = { "true", NULL };
     CHECK(posix_spawn(&p, "/bin/true", NULL, NULL, sargv, environ) == 0, "posix_spawn /bin/true");
     st = wait_status(p);
