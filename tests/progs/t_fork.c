@@ -32,6 +32,29 @@ static void *idle_thread(void *arg)
     return NULL;
 }
 
+static int cloexec_fd;
+
+static void exec_sh(void)
+{
+    char fdpath[64];
+    snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", cloexec_fd);
+    char *argv[] = { "sh", "-c", "echo \"$1 $GREETING\"; test -e \"$2\" && echo leaked || echo closed", "sh",
+                     "args", fdpath, NULL };
+    char *envp[] = { "GREETING=env", NULL };
+    execve("/bin/sh", argv, envp);
+}
+
+static void exec_with_threads(void)
+{
+    pthread_t a, b;
+    static int blocking = 1;
+    pthread_create(&a, NULL, idle_thread, NULL);
+    pthread_create(&b, NULL, idle_thread, &blocking);
+    usleep(20000);
+    char *argv[] = { "echo", "threads ended by execve", NULL };
+    execve("/bin/echo", argv, environ);
+}
+
 static int wait_status(pid_t pid)
 {
     int st;
@@ -44,6 +67,25 @@ static void read_all(int fd, char *buf, size_t n)
     for (ssize_t r; got + 1 < n && (r = read(fd, buf + got, n - 1 - got)) > 0;)
         got += r;
     buf[got] = 0;
+}
+
+/* Runs child_main in a child whose stdout is a pipe; returns its wait
+ * status with what it printed in buf. */
+static int capture(void (*child_main)(void), char *buf, size_t n)
+{
+    int fds[2];
+    pipe(fds);
+    pid_t p = fork();
+    if (p == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        child_main();
+        _exit(99);
+    }
+    close(fds[1]);
+    read_all(fds[0], buf, n);
+    close(fds[0]);
+    return wait_status(p);
 }
 
 int main(void)
@@ -92,24 +134,8 @@ int main(void)
     CHECK(waitpid(-1, &st, WNOHANG) < 0 && errno == ECHILD, "no children left: ECHILD");
 
     /* execve: output through a pipe, a close-on-exec fd must be gone. */
-    pipe(fds);
-    int cloexec = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    p = fork();
-    if (p == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        char fdpath[64];
-        snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", cloexec);
-        char *argv[] = { "sh", "-c", "echo \"$1 $GREETING\"; test -e \"$2\" && echo leaked || echo closed", "sh",
-                         "args", fdpath, NULL };
-        char *envp[] = { "GREETING=env", NULL };
-        execve("/bin/sh", argv, envp);
-        _exit(99);
-    }
-    close(fds[1]);
-    read_all(fds[0], buf, sizeof(buf));
-    close(fds[0]);
-    st = wait_status(p);
+    cloexec_fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    st = capture(exec_sh, buf, sizeof(buf));
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && !strcmp(buf, "args env\nclosed\n"),
           "execve /bin/sh with argv and envp; close-on-exec fd closed: %s", buf);
 
@@ -130,23 +156,7 @@ int main(void)
     st = wait_status(p);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 5, "#! script runs with its argument, exits 5");
 
-    pipe(fds);
-    p = fork();
-    if (p == 0) {
-        pthread_t a, b;
-        static int blocking = 1;
-        pthread_create(&a, NULL, idle_thread, NULL);
-        pthread_create(&b, NULL, idle_thread, &blocking);
-        usleep(20000);
-        dup2(fds[1], 1);
-        char *argv[] = { "echo", "threads ended by execve", NULL };
-        execve("/bin/echo", argv, environ);
-        _exit(99);
-    }
-    close(fds[1]);
-    read_all(fds[0], buf, sizeof(buf));
-    close(fds[0]);
-    st = wait_status(p);
+    st = capture(exec_with_threads, buf, sizeof(buf));
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && !strcmp(buf, "threads ended by execve\n"),
           "execve from a process with 3 threads");
 
