@@ -35,7 +35,7 @@ $(TPROG_DIR) $(BUILD)/tests/bench $(TDEP_DIR):
 test-progs: $(TPROG_DYN) $(TPROG_STATIC) $(TBENCH_RUNTIME)
 
 TEST_DEPS += $(TPROG_DYN) $(TPROG_STATIC) $(TBENCH_RUNTIME)
-BENCH_SCRIPTS += tests/bench/libos_bench.sh
+BENCH_SCRIPTS += tests/bench/libos_bench.sh tests/bench/build_bench.sh
 
 -include $(wildcard $(TDEP_DIR)/*.d)
 
