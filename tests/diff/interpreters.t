@@ -80,4 +80,15 @@ MK
 diff_run -n "make -j2: pattern rules, recipes via sh" -p make_project -- /usr/bin/make -s -j2 all
 diff_run -n "make: -n dry run" -p make_project -- /usr/bin/make -n all
 diff_run -s 2 -p make_project -- /usr/bin/make no-such-target
+
+# gcc: the driver runs cc1, as and ld (collect2) as child processes; then
+# the new program runs and its exit status comes back through bash.
+c_project() {
+    cat >"$SCRATCH/prog.c" <<'C'
+#include <stdio.h>
+int main(int argc, char **argv) { printf("built and ran with %d args: %s\n", argc, argv[1]); return 3; }
+C
+}
+diff_run -n "gcc compiles, links and runs a program" -s 3 -p c_project -- /usr/bin/bash -c \
+    'gcc -O2 -o prog prog.c && ./prog hello'
 done_testing
