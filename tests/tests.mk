@@ -12,7 +12,7 @@
 TPROG_DIR     := $(BUILD)/tests/progs
 TPROG_SRCS    := $(wildcard tests/progs/*.c)
 TPROG_DYN     := $(patsubst tests/progs/%.c,$(TPROG_DIR)/%,$(TPROG_SRCS))
-TPROG_STATIC  := $(addprefix $(TPROG_DIR)/,t_threads-static t_signals-static t_sigsegv-static hello-static)
+TPROG_STATIC  := $(addprefix $(TPROG_DIR)/,t_threads-static t_signals-static t_sigsegv-static t_auxv-static hello-static)
 TBENCH_RUNTIME := $(BUILD)/tests/bench/runtime
 
 TDEP_DIR      := $(BUILD)/tests/deps
@@ -23,7 +23,7 @@ $(TPROG_DIR)/%: tests/progs/%.c | $(TPROG_DIR) $(TDEP_DIR)
 	$(CC) $(HOSTCFLAGS) -pthread -o $@ $< -MF $(TDEP_DIR)/$(@F).d
 
 $(TPROG_DIR)/%-static: tests/progs/%.c | $(TPROG_DIR) $(TDEP_DIR)
-	$(CC) $(HOSTCFLAGS) -pthread -static -o $@ $< -MF $(TDEP_DIR)/$(@F).d
+	$(CC) $(HOSTCFLAGS) -pthread -static -DSTATIC_BUILD -o $@ $< -MF $(TDEP_DIR)/$(@F).d
 
 $(TBENCH_RUNTIME): tests/bench/runtime.c | $(BUILD)/tests/bench $(TDEP_DIR)
 	$(CC) $(HOSTCFLAGS) -o $@ $< -MF $(TDEP_DIR)/$(@F).d

@@ -17,7 +17,7 @@ for src in "$ROOT"/tests/progs/t_*.c; do
     esac
 done
 # Statically linked builds (no ld.so; see TPROG_STATIC in tests/tests.mk).
-for prog in t_threads t_signals t_sigsegv; do
+for prog in t_threads t_signals t_sigsegv t_auxv; do
     diff_run -- "/tests/$prog-static"
 done
 
