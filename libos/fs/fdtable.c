@@ -33,7 +33,14 @@ static struct fd_rec *recs; /* libos_fd_base entries, allocated on first use */
 struct lock fd_lock = LOCK_INIT;
 
 /* Raises the host's RLIMIT_NOFILE to its hard limit, so the app can have
- * up to libos_fd_base fds and the libos its own LIBOS_FDS above them. */
+ * up to libos_fd_base fds and the libos its own LIBOS_FDS above them.
+ *
+ * The base is not simply the top of the range: the kernel's fd table grows
+ * to the highest fd in use and fork copies it, so libos fds near a hard
+ * limit of, say, 524288 would make every fork copy megabytes. The app keeps
+ * the soft limit it was started with, and room to raise it to at least
+ * APP_FDS_MIN. */
+#define APP_FDS_MIN 4096
 void fd_init(void)
 {
 	struct rlimit64 lim;
@@ -45,7 +52,7 @@ void fd_init(void)
 	uint64_t top = MIN(lim.rlim_max, FD_BASE_CAP);
 	if (top < 2 * LIBOS_FDS)
 		libos_fatal("fd table: RLIMIT_NOFILE hard limit %lu is too small", (unsigned long)top);
-	libos_fd_base = (int)(top - LIBOS_FDS);
+	libos_fd_base = (int)MIN(MAX(orig_soft, APP_FDS_MIN), top - LIBOS_FDS);
 	app_hard_limit = (uint64_t)libos_fd_base;
 	app_soft_limit = MIN(orig_soft, app_hard_limit);
 }
