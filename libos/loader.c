@@ -278,14 +278,21 @@ struct program {
 	int fd;
 	char *canon;
 	const char *const *args;
-	const char **script_argv; /* allocated when a #! rewrote argv */
+	/* What each #! level allocated: its rewritten argv (which the next
+	 * level's argv still points into) and the script's path. */
+	const char **script_argv[MAX_SHEBANG_DEPTH];
+	char *script_path[MAX_SHEBANG_DEPTH];
+	int levels;
 };
 
 static void program_free(struct program *p)
 {
 	if (p->fd >= 0)
 		host_close(p->fd);
-	free(p->script_argv);
+	for (int i = 0; i < p->levels; i++) {
+		free(p->script_argv[i]);
+		free(p->script_path[i]);
+	}
 }
 
 static int open_program(const char *path, const char *const *argv, struct program *p)
@@ -306,19 +313,25 @@ static int open_program(const char *path, const char *const *argv, struct progra
 		int n = 0;
 		while (p->args[n])
 			n++;
-		const char **nv = malloc(sizeof(char *) * (n + 4));
+		/* The new argv and the strings it adds, in one allocation. */
+		size_t ilen = strlen(interp) + 1, alen = strlen(arg) + 1;
+		const char **nv = malloc(sizeof(char *) * (n + 4) + ilen + alen);
 		if (!nv)
 			return -ENOMEM;
+		char *strs = (char *)(nv + n + 4);
+		memcpy(strs, interp, ilen);
+		memcpy(strs + ilen, arg, alen);
 		int k = 0;
-		nv[k++] = strdup(interp);
+		nv[k++] = strs;
 		if (*arg)
-			nv[k++] = strdup(arg);
+			nv[k++] = strs + ilen;
 		nv[k++] = p->canon;
 		for (int i = 1; i < n; i++)
 			nv[k++] = p->args[i];
 		nv[k] = NULL;
-		free(p->script_argv);
-		p->args = p->script_argv = nv;
+		p->script_argv[p->levels] = nv;
+		p->script_path[p->levels++] = p->canon;
+		p->args = nv;
 		path = nv[0];
 	}
 }

@@ -91,21 +91,33 @@ SYS(vfork)
 }
 
 /* Copies a NULL-terminated string vector out of app memory, which execve
- * is about to unmap. */
-static char **copy_strv(char *const *v, size_t *budget)
+ * is about to unmap, into one allocation (one free). NULL with *err set
+ * when it is over the budget (E2BIG) or memory is short. */
+static char **copy_strv(char *const *v, size_t *budget, long *err)
 {
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	char **out = calloc(n + 1, sizeof(char *));
-	for (size_t i = 0; out && i < n; i++) {
-		size_t len = strnlen(v[i], ARG_MAX_BYTES) + 1;
-		if (len > *budget || !(out[i] = malloc(len)))
+	size_t n = 0, bytes = 0;
+	for (; v && v[n]; n++) {
+		bytes += strnlen(v[n], ARG_MAX_BYTES) + 1;
+		if (bytes > *budget) {
+			*err = -E2BIG;
 			return NULL;
-		*budget -= len;
-		memcpy(out[i], v[i], len);
-		out[i][len - 1] = 0;
+		}
 	}
+	char **out = malloc((n + 1) * sizeof(char *) + bytes);
+	if (!out) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	char *s = (char *)(out + n + 1);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strnlen(v[i], ARG_MAX_BYTES);
+		memcpy(s, v[i], len);
+		s[len] = 0;
+		out[i] = s;
+		s += len + 1;
+	}
+	out[n] = NULL;
+	*budget -= bytes;
 	return out;
 }
 
@@ -176,14 +188,20 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 	if (!path || !uargv)
 		return -EFAULT;
 	size_t budget = ARG_MAX_BYTES;
+	long r = 0;
 	char *p = strdup(path);
-	char **argv = copy_strv(uargv, &budget);
-	char **envp = copy_strv(uenvp, &budget);
-	if (!p || !argv || !envp)
-		return budget ? -ENOMEM : -E2BIG;
-	long r = program_check(p, (const char *const *)argv);
-	if (r < 0)
+	char **argv = copy_strv(uargv, &budget, &r);
+	char **envp = argv ? copy_strv(uenvp, &budget, &r) : NULL;
+	if (!p)
+		r = -ENOMEM;
+	if (r == 0)
+		r = program_check(p, (const char *const *)argv);
+	if (r < 0) {
+		free(p);
+		free(argv);
+		free(envp);
 		return r;
+	}
 	/* The point of no return: from here a failure kills the process. */
 	thread_end_others(c->t);
 	reset_for_exec(c->t);
