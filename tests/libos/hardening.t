@@ -8,13 +8,13 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/sandbox.sh"
 SITECALL=$ROOT/build/tests/libos/sitecall
-echo "1..8"
+echo "1..9"
 if ! command -v nm >/dev/null; then
-    for i in 1 2 3 4 5 6 7 8; do echo "ok $i # SKIP nm (binutils) is missing"; done
+    for i in 1 2 3 4 5 6 7 8 9; do echo "ok $i # SKIP nm (binutils) is missing"; done
     exit 0
 fi
 if [ "$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)" -gt 1 ]; then
-    for i in 1 2 3 4 5 6 7 8; do echo "ok $i # SKIP ptrace is restricted (yama ptrace_scope > 1)"; done
+    for i in 1 2 3 4 5 6 7 8 9; do echo "ok $i # SKIP ptrace is restricted (yama ptrace_scope > 1)"; done
     exit 0
 fi
 work=$(mktemp -d)
@@ -31,11 +31,19 @@ for _ in $(seq 50); do
 done
 off=$(nm "$ROOT/lib/libos" | awk '$3 == "host_syscall_site" { print $1 }')
 if [ -z "$base" ] || [ -z "$off" ]; then
-    for i in 1 2 3 4 5 6 7 8; do echo "not ok $i - could not find the libos syscall site (base '$base', offset '$off')"; done
+    for i in 1 2 3 4 5 6 7 8 9; do echo "not ok $i - could not find the libos syscall site (base '$base', offset '$off')"; done
     exit 1
 fi
 site=$(printf '0x%x' $((0x$base + 0x$off)))
-out=$("$SITECALL" "$pid" "$site" 39 59 101 165 321 425 257:/usr/bin/sleep 257:/etc/passwd)
+# Host calls no libos needs, spread over the whole syscall range (execveat,
+# ptrace, mount, bpf, io_uring, process_vm_*, modules, pivot_root, chroot,
+# unshare, setns, keys, perf, userfaultfd, seccomp, prctl, reboot, clock
+# setting, iopl, fsopen/fsmount, landlock, setuid, capset, sethostname...).
+DANGEROUS="59 322 101 165 166 321 425 426 311 310 246 175 313 176 155 161 272 308 250 248 249
+298 323 317 157 135 163 167 168 169 164 227 172 173 154 312 303 304 300 179 153 438 442 430 432
+429 428 444 446 105 106 126 170 171"
+# shellcheck disable=SC2086
+out=$("$SITECALL" "$pid" "$site" 39 257:/usr/bin/sleep 257:/etc/passwd $DANGEROUS)
 check() { # check N NR EXPECT NAME
     if grep -qx "$2 $3" <<<"$out"; then echo "ok $1 - $4"; else echo "not ok $1 - $4"; echo "$out" | sed 's/^/# /'; fi
 }
@@ -50,4 +58,10 @@ if GRAPHENE_LOG=info "$ROOT/bin/graphene" run "$work/sleep.toml" -- 0 2>&1 | gre
     echo "ok 8 # SKIP this kernel has no Landlock"
 else
     check 8 257:/etc/passwd "Permission denied" "openat of a host path outside the mounts is refused by Landlock"
+fi
+denied=$(grep -cx "[0-9]* Operation not permitted" <<<"$out")
+if [ "$denied" = "$(wc -w <<<"$DANGEROUS")" ]; then
+    echo "ok 9 - all $denied dangerous host calls are refused at the libos site"
+else
+    echo "not ok 9 - only $denied of $(wc -w <<<"$DANGEROUS") dangerous host calls are refused"
 fi
