@@ -53,7 +53,14 @@ __attribute__((used)) void sigsys_handler(int sig, siginfo_t *si, void *ucv)
 		.t = t,
 	};
 	const struct syscall_desc *d = (unsigned long)c.nr < SYSCALL_MAX ? &syscall_table[c.nr] : NULL;
-	long ret = d && d->fn ? d->fn(&c) : unimplemented(c.nr);
+	long ret;
+	if (libos_setjmp(&t->fault_jmp)) {
+		ret = -EFAULT;
+	} else {
+		t->fault_armed = true;
+		ret = d && d->fn ? d->fn(&c) : unimplemented(c.nr);
+	}
+	t->fault_armed = false;
 	if (unlikely(log_level >= LOG_TRACE))
 		trace(&c, ret);
 

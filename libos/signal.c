@@ -314,6 +314,17 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 	bool in_libos = addr_in_libos_image(uc->uc_mcontext.rip);
 
 	if ((SYNC_SIGNALS & SIGBIT(sig)) && si->si_code > 0 && si->si_code != SI_KERNEL) {
+		if (in_libos && t->fault_armed && (sig == SIGSEGV || sig == SIGBUS)) {
+			/* A syscall handler touched a bad app pointer: resume the
+			 * dispatcher, which returns -EFAULT. */
+			t->fault_armed = false;
+			struct sigcontext *r = &uc->uc_mcontext;
+			r->rip = (uintptr_t)libos_longjmp;
+			r->rdi = (uintptr_t)&t->fault_jmp;
+			r->rsi = 1;
+			r->rsp = ALIGN_DOWN(r->rsp - 256, 16) - 8;
+			return;
+		}
 		if (in_libos)
 			libos_fatal("signal %d at %p (address %p) in the libos", sig,
 			            (void *)uc->uc_mcontext.rip, si->si_addr);

@@ -210,10 +210,16 @@ enum fd_kind fd_info(int fd, char *path, size_t size)
 	return k;
 }
 
-/* Whole records only: the kernel does the same for getdents64. */
+/* Whole records only: the kernel does the same for getdents64. The records
+ * go through a libos buffer: writing app memory under fd_lock could fault
+ * (-EFAULT, entry.c) and leave the lock held. */
 long fd_vdir_getdents(int fd, void *buf, size_t n)
 {
 	long ret = -ENOTDIR;
+	char *tmp = malloc(MIN(n, 1 << 16));
+	if (!tmp)
+		return -ENOMEM;
+	n = MIN(n, 1 << 16);
 	lock(&fd_lock);
 	struct vdir *v = recs && fd_app_valid(fd) ? recs[fd].vdir : NULL;
 	if (v) {
@@ -223,13 +229,16 @@ long fd_vdir_getdents(int fd, void *buf, size_t n)
 			memcpy(&reclen, v->list.buf + v->pos + 16, sizeof(reclen));
 			if (done + reclen > n)
 				break;
-			memcpy((char *)buf + done, v->list.buf + v->pos, reclen);
+			memcpy(tmp + done, v->list.buf + v->pos, reclen);
 			done += reclen;
 			v->pos += reclen;
 		}
 		ret = done || v->pos >= v->list.len ? (long)done : -EINVAL;
 	}
 	unlock(&fd_lock);
+	if (ret > 0)
+		memcpy(buf, tmp, ret);
+	free(tmp);
 	return ret;
 }
 

@@ -12,6 +12,12 @@
 
 typedef uint64_t sigset64_t;
 
+struct libos_jmp {
+	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+int libos_setjmp(struct libos_jmp *j) __attribute__((returns_twice));
+__attribute__((noreturn)) void libos_longjmp(struct libos_jmp *j, int val);
+
 struct thread {
 	struct thread *self; /* %gs:0 */
 	/* %gs:8, read by host/syscall.S: set by a host signal handler, so a
@@ -41,6 +47,10 @@ struct thread {
 	struct ucontext *exit_uc;
 	bool exit_uc_claimable;
 	char comm[16]; /* prctl(PR_SET_NAME) */
+	/* Armed while a syscall handler runs: a fault in the libos then
+	 * resumes here and the syscall returns -EFAULT (a bad app pointer). */
+	struct libos_jmp fault_jmp;
+	bool fault_armed;
 	bool must_exit; /* execve in another thread: end at the next host signal */
 	struct thread *next;
 };

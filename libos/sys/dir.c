@@ -92,10 +92,14 @@ SYS(getcwd)
 	size_t size = (size_t)c->a[1];
 	if (!ubuf)
 		return -EFAULT;
+	/* Copied out after the lock: a bad buffer faults to -EFAULT (entry.c),
+	 * which must not leave proc.lock held. */
+	char cwd[SANDBOX_PATH_MAX];
 	lock(&proc.lock);
-	size_t n = strlen(proc.cwd) + 1;
-	if (n <= size)
-		memcpy(ubuf, proc.cwd, n);
+	size_t n = strlcpy(cwd, proc.cwd, sizeof(cwd)) + 1;
 	unlock(&proc.lock);
-	return n <= size ? (long)n : -ERANGE;
+	if (n > sizeof(cwd) || n > size)
+		return -ERANGE;
+	memcpy(ubuf, cwd, n);
+	return (long)n;
 }

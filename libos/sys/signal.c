@@ -24,20 +24,25 @@ struct kernel_sigaction {
 SYS(rt_sigaction)
 {
 	int sig = (int)c->a[0];
-	const struct kernel_sigaction *act = (const void *)c->a[1];
+	const struct kernel_sigaction *uact = (const void *)c->a[1];
 	struct kernel_sigaction *old = (void *)c->a[2];
 	if (c->a[3] != sizeof(uint64_t))
 		return -EINVAL;
-	if (sig < 1 || sig > NSIG_APP || (act && (sig == SIGKILL || sig == SIGSTOP)))
+	if (sig < 1 || sig > NSIG_APP || (uact && (sig == SIGKILL || sig == SIGSTOP)))
 		return -EINVAL;
+	/* App memory is read before the lock: a bad pointer faults to -EFAULT
+	 * (entry.c), which must not leave the lock held. */
+	struct kernel_sigaction act;
+	if (uact)
+		act = *uact;
 	lock(&proc.lock);
 	struct app_sigaction *s = &proc.sigactions[sig];
 	struct kernel_sigaction prev = { s->handler, s->flags, s->restorer, s->mask };
-	if (act) {
-		s->handler = act->handler;
-		s->flags = act->flags;
-		s->restorer = act->restorer;
-		s->mask = act->mask & ~UNBLOCKABLE;
+	if (uact) {
+		s->handler = act.handler;
+		s->flags = act.flags;
+		s->restorer = act.restorer;
+		s->mask = act.mask & ~UNBLOCKABLE;
 		/* Setting SIG_IGN discards what is pending, as on Linux. */
 		if (s->handler == 1) {
 			sigq_discard(&proc.sigq, sig);
