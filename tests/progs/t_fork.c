@@ -1,4 +1,4 @@
-/* Processes: fork and wait statuses, a pipe between parent and child,
+/* Processes: fork and wait statuses, stop/continue, process groups, a pipe between parent and child,
  * execve (of an ELF and of a #! script, with argv and envp, and from a
  * process with more threads), an execve that fails and returns,
  * close-on-exec, death by a signal, WNOHANG, SIGCHLD, vfork and posix_spawn. */
@@ -90,7 +90,8 @@ static int capture(void (*child_main)(void), char *buf, size_t n)
 
 int main(void)
 {
-    struct sigaction sa = { .sa_handler = on_chld };
+    /* SA_RESTART: the many SIGCHLDs below must not interrupt waits and reads. */
+    struct sigaction sa = { .sa_handler = on_chld, .sa_flags = SA_RESTART };
     sigaction(SIGCHLD, &sa, NULL);
 
     pid_t p = fork();
@@ -165,6 +166,43 @@ int main(void)
         _exit(7);
     st = wait_status(p);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "vfork child exit status");
+
+    p = fork();
+    if (p == 0) {
+        raise(SIGSTOP);
+        _exit(6);
+    }
+    CHECK(waitpid(p, &st, WUNTRACED) == p && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP,
+          "a child stopped by SIGSTOP: WUNTRACED reports it");
+    kill(p, SIGCONT);
+    CHECK(waitpid(p, &st, WCONTINUED) == p && (WIFCONTINUED(st) || (WIFEXITED(st) && WEXITSTATUS(st) == 6)),
+          "SIGCONT continues it (WCONTINUED)");
+    if (WIFCONTINUED(st))
+        st = wait_status(p);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 6, "the continued child exits 6");
+
+    /* A process group of two: one kill(-pgid) ends both. */
+    int ready[2];
+    pipe(ready);
+    p = fork();
+    if (p == 0) {
+        setpgid(0, 0);
+        if (fork() == 0) {
+            write(ready[1], "g", 1);
+            for (;;)
+                pause();
+        }
+        write(ready[1], "c", 1);
+        for (;;)
+            pause();
+    }
+    char two[3];
+    read_all(ready[0], two, sizeof(two)); /* child and grandchild both ready */
+    close(ready[1]);
+    CHECK(getpgid(p) == p, "the child leads its own process group");
+    CHECK(kill(-p, SIGTERM) == 0, "kill(-pgid) to the group");
+    st = wait_status(p);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "the group leader died of SIGTERM");
 
     signal(SIGCHLD, SIG_IGN);
     p = fork();
