@@ -184,7 +184,9 @@ static uintptr_t push_bytes(uintptr_t sp, const void *data, size_t n)
 	return sp;
 }
 
-/* Builds argc/argv/envp/auxv on a fresh stack; returns the initial %rsp. */
+/* Builds argc/argv/envp/auxv on a fresh stack; returns the initial %rsp.
+ * execfn (AT_EXECFN) is the path as execve was given it, even for a #!
+ * script, as on Linux. */
 static uintptr_t build_stack(const struct image *exe, const struct image *interp,
                              const char *execfn, const char *const *argv,
                              const char *const *envp, uintptr_t top)
@@ -392,7 +394,7 @@ int load_program(const char *path, const char *const *argv, const char *const *e
 		program_free(&p);
 		return r;
 	}
-	uintptr_t sp = build_stack(&exe, dynamic ? &interp : NULL, canon, args, envp,
+	uintptr_t sp = build_stack(&exe, dynamic ? &interp : NULL, path, args, envp,
 	                           (uintptr_t)stack + config.stack_size);
 
 	free(proc.exe);
