@@ -48,6 +48,10 @@ static const unsigned short host_allowlist[] = {
 	__NR_timer_gettime, __NR_timer_getoverrun, __NR_timer_delete, __NR_pause,
 	__NR_rseq, __NR_membarrier, __NR_times, __NR_mlockall, __NR_munlockall,
 	__NR_setpgid, __NR_setsid,
+	/* The kernel itself re-enters an interrupted timed wait (futex, poll,
+	 * nanosleep) through restart_syscall at the libos's site when the
+	 * interruption ran no handler (task work, a stop signal). */
+	__NR_restart_syscall,
 	452 /* fchmodat2 */, __NR_getdents, __NR_getpgid, __NR_getsid, __NR_fgetxattr, __NR_flistxattr,
 	__NR_fsetxattr, __NR_fremovexattr,
 };

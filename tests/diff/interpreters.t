@@ -41,6 +41,18 @@ for t in ts: t.start()
 for t in ts: t.join()
 print(len(ts), sum(results), sum(range(800000)))
 '
+# Threads that each spawn a process: fork (vfork/posix_spawn) from a
+# multi-threaded picoprocess, pipes, and timed futex waits the kernel
+# restarts through restart_syscall.
+diff_run -n "python3: 16 threads each run a subprocess" -- /usr/bin/python3 -c '
+import subprocess, threading
+def work(i):
+    out = subprocess.run(["/usr/bin/echo", str(i)], capture_output=True).stdout
+    assert out == (str(i) + "\n").encode(), out
+threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print("16 subprocesses from 16 threads")'
 diff_run -n "python3: json, hashlib, files in cwd" -- /usr/bin/python3 -c '
 import json, hashlib, os
 with open("data.json", "w") as f: json.dump({"k": list(range(10))}, f)
