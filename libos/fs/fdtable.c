@@ -171,6 +171,23 @@ void fd_set_path(int fd, const char *path)
 	free(p);
 }
 
+void fd_paths_renamed(const char *from, const char *to)
+{
+	char path[SANDBOX_PATH_MAX];
+	lock(&fd_lock);
+	for (int fd = 0; recs && fd < libos_fd_base; fd++) {
+		struct fd_rec *r = &recs[fd];
+		/* a socket keeps the address it was bound to, as on Linux */
+		const char *rest = r->path && r->kind != FD_OTHER ? path_under(from, r->path) : NULL;
+		char *p = rest && path_canon(to, rest, path, sizeof(path)) >= 0 ? strdup(path) : NULL;
+		if (p) {
+			free(r->path);
+			r->path = p;
+		}
+	}
+	unlock(&fd_lock);
+}
+
 void fd_forget_range(int first, int last)
 {
 	lock(&fd_lock);

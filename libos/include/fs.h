@@ -122,6 +122,8 @@ int fs_stat(const struct resolved *r, struct stat *st);
  * executable file); returns a libos-private host fd and the canonical
  * sandbox path (malloc'd). */
 long fs_open_exec(const char *path, char **canonical);
+/* sys/dir.c: the app renamed from to to; a cwd at or below from follows. */
+void cwd_renamed(const char *from, const char *to);
 /* Copies an app path string (at most SANDBOX_PATH_MAX with its NUL). */
 long user_path(const char *upath, char *buf);
 

@@ -11,6 +11,7 @@
 #include <asm/fcntl.h>
 #include <asm/statfs.h>
 #include <linux/fcntl.h>
+#include <linux/fs.h>
 #include <linux/magic.h>
 #include <linux/stat.h>
 #include <linux/time.h>
@@ -337,6 +338,12 @@ static long do_rename(int odirfd, const char *uold, int ndirfd, const char *unew
 				e = -ENOTDIR;
 			else
 				e = (int)host(__NR_renameat2, o->dirfd, o->name, n->dirfd, n->name, flags);
+			/* the cwd and fds are sandbox paths: make them follow, as
+			 * the kernel's would (an exchange would need a swap) */
+			if (e == 0 && !(flags & RENAME_EXCHANGE)) {
+				cwd_renamed(o->path, n->path);
+				fd_paths_renamed(o->path, n->path);
+			}
 		}
 		fs_release(n);
 		fs_release(o);

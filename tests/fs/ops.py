@@ -70,4 +70,9 @@ t("rename d/.", lambda: (os.rename("t/.", "t3"), os.path.isdir("t")))
 t("rename to d/.", lambda: os.rename("d/e", "t/."))
 t("rename file to new/", lambda: os.rename("d/y.txt", "tnew/"))
 t("rename file/", lambda: os.rename("d/y.txt/", "tnew"))
+# The cwd and open directories follow a rename (the libos keeps them as paths).
+t("rename cwd", lambda: (os.mkdir("cw"), os.chdir("cw"), os.rename("../cw", "../cw2"),
+                         os.path.basename(os.getcwd()), open("x", "w").close(), os.listdir("../cw2"), os.chdir("..")))
+t("rename dir fd", lambda: (lambda fd: (os.rename("cw2", "cw3"), os.stat("x", dir_fd=fd).st_size,
+                                        os.path.basename(os.readlink("/proc/self/fd/%d" % fd))))(os.open("cw2", os.O_RDONLY)))
 t("rmtree", lambda: (__import__("shutil").rmtree("d"), os.path.exists("d")))
