@@ -36,6 +36,7 @@ struct app_cmsghdr {
 };
 
 #define CMSG_ALIGN8(n) ALIGN_UP((n), sizeof(size_t))
+#define MAX_CONTROL (1 << 20)
 
 /* A unix socket address translated for the host; r keeps its directory
  * open until the host call is done. */
@@ -269,21 +270,35 @@ SYS(sendmsg)
 	if (!um)
 		return -EFAULT;
 	struct app_msghdr m = *um;
-	int e = each_passed_fd(m.msg_control, m.msg_controllen, check_sent_fd, NULL);
-	if (e)
-		return e;
+	/* The host sends a copy of the control data that was checked: another
+	 * app thread could otherwise swap a libos fd (a mount's root) in after
+	 * the check and send it out of the sandbox. The kernel's own limit on
+	 * control data (optmem_max) is below MAX_CONTROL. */
+	if (m.msg_controllen > MAX_CONTROL)
+		return -ENOBUFS;
+	if (m.msg_controllen && !m.msg_control)
+		return -EFAULT;
+	void *control = m.msg_controllen ? malloc(m.msg_controllen) : NULL;
 	struct unix_addr *ua = malloc(sizeof(*ua));
-	if (!ua)
-		return -ENOMEM;
-	long r = unix_addr_translate(m.msg_name, m.msg_namelen, false, ua);
-	if (r > 0) {
-		m.msg_name = &ua->sun;
-		m.msg_namelen = ua->len;
+	long r = -ENOMEM;
+	if (ua && (control || !m.msg_controllen)) {
+		if (control)
+			memcpy(control, m.msg_control, m.msg_controllen);
+		m.msg_control = control;
+		r = each_passed_fd(m.msg_control, m.msg_controllen, check_sent_fd, NULL);
 	}
-	if (r >= 0)
-		r = host_blocking(__NR_sendmsg, c->a[0], &m, c->a[2]);
-	fs_release(&ua->r);
+	if (r == 0) {
+		r = unix_addr_translate(m.msg_name, m.msg_namelen, false, ua);
+		if (r > 0) {
+			m.msg_name = &ua->sun;
+			m.msg_namelen = ua->len;
+		}
+		if (r >= 0)
+			r = host_blocking(__NR_sendmsg, c->a[0], &m, c->a[2]);
+		fs_release(&ua->r);
+	}
 	free(ua);
+	free(control);
 	return r;
 }
 
