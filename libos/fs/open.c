@@ -97,10 +97,11 @@ long fs_open(struct resolved *r, int flags, int mode)
 		}
 		r->dirfd = fd;
 	}
-	/* an O_TMPFILE fd is an unnamed file in directory r */
+	/* an O_TMPFILE fd is an unnamed file in directory r: no path of its
+	 * own (/proc/self/fd shows the host's name for it, translated) */
 	bool tmpfile = (flags & __O_TMPFILE) == __O_TMPFILE;
-	return fd_install(fs_host_open(r, flags, mode), dir && !tmpfile ? FD_DIR : FD_FILE, r->path,
-	                  NULL);
+	return fd_install(fs_host_open(r, flags, mode), dir && !tmpfile ? FD_DIR : FD_FILE,
+	                  tmpfile ? NULL : r->path, NULL);
 }
 
 long fs_open_exec(const char *path, char **canonical)

@@ -75,4 +75,12 @@ t("rename cwd", lambda: (os.mkdir("cw"), os.chdir("cw"), os.rename("../cw", "../
                          os.path.basename(os.getcwd()), open("x", "w").close(), os.listdir("../cw2"), os.chdir("..")))
 t("rename dir fd", lambda: (lambda fd: (os.rename("cw2", "cw3"), os.stat("x", dir_fd=fd).st_size,
                                         os.path.basename(os.readlink("/proc/self/fd/%d" % fd))))(os.open("cw2", os.O_RDONLY)))
+# /proc/self/fd/N of a file is the open file, not its name now.
+t("tmpfile /proc/self/fd", lambda: (lambda fd: (os.write(fd, b"tmp"), os.readlink("/proc/self/fd/%d" % fd).split("/")[-1][0],
+                                                os.read(os.open("/proc/self/fd/%d" % fd, os.O_RDONLY), 9)))(
+                                                os.open("cw3", os.O_TMPFILE | os.O_RDWR, 0o600)))
+t("replaced /proc/self/fd", lambda: (lambda fd: (os.unlink("cw3/x"), open("cw3/x", "w").write("new"),
+                                                 os.path.basename(os.readlink("/proc/self/fd/%d" % fd)),
+                                                 os.read(os.open("/proc/self/fd/%d" % fd, os.O_RDONLY), 9)))(
+                                                 (open("cw3/x", "w").write("old"), os.open("cw3/x", os.O_RDONLY))[1]))
 t("rmtree", lambda: (__import__("shutil").rmtree("d"), os.path.exists("d")))
