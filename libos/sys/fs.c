@@ -587,7 +587,10 @@ SYS(truncate)
 	int e = resolve_existing(AT_FDCWD, SYSCALL_ARG(0, const char *), true, &r);
 	if (e < 0)
 		return e;
-	long fd = S_ISDIR(r.st.st_mode) ? -EISDIR : fs_host_open(&r, O_WRONLY | O_CLOEXEC, 0);
+	/* only a regular file is opened: opening a FIFO to write would block */
+	long fd = S_ISDIR(r.st.st_mode)  ? -EISDIR
+	          : !S_ISREG(r.st.st_mode) ? -EINVAL
+	                                   : fs_host_open(&r, O_WRONLY | O_CLOEXEC, 0);
 	fs_release(&r);
 	if (fd < 0)
 		return fd;

@@ -51,6 +51,7 @@ t("unix socket", lambda: (lambda s: (s.bind("d/sock"), s.listen(), stat.S_ISSOCK
 t("unix names", lambda: (lambda s: (s.bind("d/sock2"), s.getsockname()))(socket.socket(socket.AF_UNIX)))
 t("socketpair", lambda: (lambda p: (p[0].send(b"hi"), p[1].recv(4)))(socket.socketpair()))
 t("fifo", lambda: (os.mkfifo("d/fifo"), stat.S_ISFIFO(os.stat("d/fifo").st_mode)))
+t("truncate fifo", lambda: os.truncate("d/fifo", 0))
 # A final "link/" or "." is the entry itself for calls that create, remove
 # or rename it (they must not act on what the link or "." leads to).
 os.mkdir("t"); os.symlink("t", "tl"); os.symlink("gone", "tdang")
