@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -57,6 +58,15 @@ int main(void)
     CHECK(poll(&pfd, 1, 1000) == 1 && (pfd.revents & POLLHUP), "writer closed: POLLHUP");
     CHECK(read(p[0], buf, sizeof(buf)) == 0, "read at EOF returns 0");
     close(p[0]);
+
+    /* poll ignores a negative fd, however far below -1, and leaves it as
+     * it was, also next to an fd past the hard limit (POLLNVAL). */
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    int past = (int)rl.rlim_max;
+    struct pollfd two[2] = { { .fd = -past - 10, .events = POLLIN }, { .fd = past, .events = POLLIN } };
+    CHECK(poll(two, 2, 0) == 1 && two[0].fd == -past - 10 && two[0].revents == 0 && two[1].fd == past &&
+          two[1].revents == POLLNVAL, "poll: negative fd ignored, fd past the limit POLLNVAL");
 
     /* Writing to a pipe with no reader: SIGPIPE (ignored here) and EPIPE. */
     signal(SIGPIPE, SIG_IGN);
