@@ -20,7 +20,9 @@ static long open_virtual(struct resolved *r, int flags)
 	long fd;
 	switch (r->vn.type) {
 	case VN_DIR: {
-		if ((flags & O_ACCMODE) != O_RDONLY)
+		if ((flags & __O_TMPFILE) == __O_TMPFILE)
+			return -EOPNOTSUPP; /* as procfs says */
+		if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
 			return -EISDIR;
 		/* the placeholder first, so that /proc/self/fd lists itself */
 		struct dirlist dl = { 0 };

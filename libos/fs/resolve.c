@@ -145,7 +145,10 @@ static int resolve_virtual(struct resolved *r, int flags, const char *tree, char
 	/* VN_FD stands for the object behind the fd; not followed, a link */
 	if (r->vn.type == VN_FD && !(flags & RES_FOLLOW))
 		r->vn.type = VN_LINK;
-	if (r->wants_dir && !(flags & RES_ENTRY) && r->vn.type != VN_DIR && r->vn.type != VN_FD)
+	/* an fd still here was not followed by a directory path: ask the host */
+	struct stat st;
+	if (r->wants_dir && !(flags & RES_ENTRY) && r->vn.type != VN_DIR &&
+	    !(r->vn.type == VN_FD && host(__NR_fstat, r->vn.fd, &st) == 0 && S_ISDIR(st.st_mode)))
 		return -ENOTDIR;
 	r->virt = true;
 	r->exists = true;

@@ -84,4 +84,8 @@ t("replaced /proc/self/fd", lambda: (lambda fd: (os.unlink("cw3/x"), open("cw3/x
                                                  os.path.basename(os.readlink("/proc/self/fd/%d" % fd)),
                                                  os.read(os.open("/proc/self/fd/%d" % fd, os.O_RDONLY), 9)))(
                                                  (open("cw3/x", "w").write("old"), os.open("cw3/x", os.O_RDONLY))[1]))
+# The libos's own directories answer like procfs's.
+t("open /proc O_CREAT", lambda: os.open("/proc", os.O_RDONLY | os.O_CREAT))
+t("O_TMPFILE in /proc", lambda: os.open("/proc", os.O_TMPFILE | os.O_RDWR, 0o600))
+t("/proc/self/fd/N/ of a file", lambda: os.stat("/proc/self/fd/%d/" % os.open("cw3/x", os.O_RDONLY)))
 t("rmtree", lambda: (__import__("shutil").rmtree("d"), os.path.exists("d")))
