@@ -105,7 +105,7 @@ static void rec_clear(struct fd_rec *r)
 static bool recs_ready(void)
 {
 	if (!recs)
-		recs = calloc(libos_fd_base, sizeof(*recs));
+		__atomic_store_n(&recs, calloc(libos_fd_base, sizeof(*recs)), __ATOMIC_RELEASE);
 	return recs != NULL;
 }
 
@@ -210,6 +210,13 @@ void fd_copy(int from, int to)
 			f->vdir->refs++;
 	}
 	unlock(&fd_lock);
+}
+
+bool fd_is_vdir(int fd)
+{
+	/* no lock: on the path of every read and write; recs, once set, stays */
+	struct fd_rec *r = __atomic_load_n(&recs, __ATOMIC_ACQUIRE);
+	return r && fd_app_valid(fd) && __atomic_load_n(&r[fd].kind, __ATOMIC_RELAXED) == FD_VDIR;
 }
 
 enum fd_kind fd_info(int fd, char *path, size_t size)

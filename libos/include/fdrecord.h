@@ -44,6 +44,8 @@ void fd_paths_renamed(const char *from, const char *to);
 /* Records of fds closed by the app / made by dup2-style calls. */
 void fd_forget_range(int first, int last);
 void fd_copy(int from, int to);
+/* True when app fd fd is a made-up directory (FD_VDIR); lock-free. */
+bool fd_is_vdir(int fd);
 /* The kind of app fd fd; copies its sandbox path (or "") into path. */
 enum fd_kind fd_info(int fd, char *path, size_t size);
 /* fstat of app fd fd (sys/fd.c): FD_VDIR fds describe their directory. */

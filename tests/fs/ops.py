@@ -88,4 +88,6 @@ t("replaced /proc/self/fd", lambda: (lambda fd: (os.unlink("cw3/x"), open("cw3/x
 t("open /proc O_CREAT", lambda: os.open("/proc", os.O_RDONLY | os.O_CREAT))
 t("O_TMPFILE in /proc", lambda: os.open("/proc", os.O_TMPFILE | os.O_RDWR, 0o600))
 t("/proc/self/fd/N/ of a file", lambda: os.stat("/proc/self/fd/%d/" % os.open("cw3/x", os.O_RDONLY)))
+t("read /proc", lambda: os.read(os.open("/proc", os.O_RDONLY), 10))
+t("write /proc", lambda: os.write(os.open("/proc", os.O_RDONLY), b"x"))
 t("rmtree", lambda: (__import__("shutil").rmtree("d"), os.path.exists("d")))
