@@ -68,6 +68,14 @@ int main(void)
     CHECK(poll(two, 2, 0) == 1 && two[0].fd == -past - 10 && two[0].revents == 0 && two[1].fd == past &&
           two[1].revents == POLLNVAL, "poll: negative fd ignored, fd past the limit POLLNVAL");
 
+    /* poll takes at most RLIMIT_NOFILE (soft) entries. */
+    struct rlimit low = { 16, rl.rlim_max };
+    struct pollfd many[17];
+    for (int i = 0; i < 17; i++)
+        many[i] = (struct pollfd){ .fd = -1 };
+    CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0 && poll(many, 16, 0) == 0 && poll(many, 17, 0) == -1 &&
+          errno == EINVAL && setrlimit(RLIMIT_NOFILE, &rl) == 0, "poll: nfds above RLIMIT_NOFILE is EINVAL");
+
     /* Writing to a pipe with no reader: SIGPIPE (ignored here) and EPIPE. */
     signal(SIGPIPE, SIG_IGN);
     CHECK(pipe(p) == 0, "pipe");
