@@ -105,7 +105,7 @@ static void rec_clear(struct fd_rec *r)
 static bool recs_ready(void)
 {
 	if (!recs)
-		recs = calloc(libos_fd_base, sizeof(*recs));
+		__atomic_store_n(&recs, calloc(libos_fd_base, sizeof(*recs)), __ATOMIC_RELEASE);
 	return recs != NULL;
 }
 
@@ -171,6 +171,23 @@ void fd_set_path(int fd, const char *path)
 	free(p);
 }
 
+void fd_paths_renamed(const char *from, const char *to)
+{
+	char path[SANDBOX_PATH_MAX];
+	lock(&fd_lock);
+	for (int fd = 0; recs && fd < libos_fd_base; fd++) {
+		struct fd_rec *r = &recs[fd];
+		/* a socket keeps the address it was bound to, as on Linux */
+		const char *rest = r->path && r->kind != FD_OTHER ? path_under(from, r->path) : NULL;
+		char *p = rest && path_canon(to, rest, path, sizeof(path)) >= 0 ? strdup(path) : NULL;
+		if (p) {
+			free(r->path);
+			r->path = p;
+		}
+	}
+	unlock(&fd_lock);
+}
+
 void fd_forget_range(int first, int last)
 {
 	lock(&fd_lock);
@@ -193,6 +210,13 @@ void fd_copy(int from, int to)
 			f->vdir->refs++;
 	}
 	unlock(&fd_lock);
+}
+
+bool fd_is_vdir(int fd)
+{
+	/* no lock: on the path of every read and write; recs, once set, stays */
+	struct fd_rec *r = __atomic_load_n(&recs, __ATOMIC_ACQUIRE);
+	return r && fd_app_valid(fd) && __atomic_load_n(&r[fd].kind, __ATOMIC_RELAXED) == FD_VDIR;
 }
 
 enum fd_kind fd_info(int fd, char *path, size_t size)

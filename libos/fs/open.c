@@ -20,7 +20,9 @@ static long open_virtual(struct resolved *r, int flags)
 	long fd;
 	switch (r->vn.type) {
 	case VN_DIR: {
-		if ((flags & O_ACCMODE) != O_RDONLY)
+		if ((flags & __O_TMPFILE) == __O_TMPFILE)
+			return -EOPNOTSUPP; /* as procfs says */
+		if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
 			return -EISDIR;
 		/* the placeholder first, so that /proc/self/fd lists itself */
 		struct dirlist dl = { 0 };
@@ -97,10 +99,11 @@ long fs_open(struct resolved *r, int flags, int mode)
 		}
 		r->dirfd = fd;
 	}
-	/* an O_TMPFILE fd is an unnamed file in directory r */
+	/* an O_TMPFILE fd is an unnamed file in directory r: no path of its
+	 * own (/proc/self/fd shows the host's name for it, translated) */
 	bool tmpfile = (flags & __O_TMPFILE) == __O_TMPFILE;
-	return fd_install(fs_host_open(r, flags, mode), dir && !tmpfile ? FD_DIR : FD_FILE, r->path,
-	                  NULL);
+	return fd_install(fs_host_open(r, flags, mode), dir && !tmpfile ? FD_DIR : FD_FILE,
+	                  tmpfile ? NULL : r->path, NULL);
 }
 
 long fs_open_exec(const char *path, char **canonical)

@@ -64,16 +64,22 @@ long path_canon(const char *base, const char *path, char *out, size_t size)
 	return r ? r : (long)len;
 }
 
-bool path_wants_dir(const char *path)
+int path_last_dots(const char *path)
 {
 	size_t n = strlen(path);
-	if (n && path[n - 1] == '/')
-		return true;
 	const char *last = path + n;
 	while (last > path && last[-1] != '/')
 		last--;
 	size_t ln = path + n - last;
-	return (ln == 1 && last[0] == '.') || (ln == 2 && last[0] == '.' && last[1] == '.');
+	if (ln == 1 && last[0] == '.')
+		return 1;
+	return ln == 2 && last[0] == '.' && last[1] == '.' ? 2 : 0;
+}
+
+bool path_wants_dir(const char *path)
+{
+	size_t n = strlen(path);
+	return (n && path[n - 1] == '/') || path_last_dots(path);
 }
 
 const char *path_under(const char *prefix, const char *path)

@@ -109,19 +109,29 @@ static bool in_list(const char *const *list, size_t n, const char *name)
 
 /* fd's /proc/self/fd link text: its sandbox path, or what the host says
  * (pipe:[ino], socket:[ino]...) translated back through the mounts. Only a
- * recorded sandbox path is followed by name; anything else is followed by
- * reopening the fd itself (vn->reopen). */
+ * directory's recorded path is followed by name; anything else is followed
+ * by reopening the fd itself (vn->reopen), so that a file unlinked or
+ * replaced since it was opened is still the one the fd refers to. */
 static int fd_link_text(int fd, struct vnode *vn)
 {
 	char *out = vn->link;
 	size_t size = sizeof(vn->link);
 	if (!fd_app_valid(fd) || host(__NR_fcntl, fd, F_GETFD) < 0)
 		return -ENOENT;
-	vn->reopen = !(fd_info(fd, out, size) != FD_OTHER && out[0]);
-	if (!vn->reopen)
-		return 0;
+	enum fd_kind k = fd_info(fd, out, size);
+	vn->reopen = !((k == FD_DIR || k == FD_VDIR) && out[0]);
 	char host_path[SANDBOX_PATH_MAX];
 	long n = host_fd_readlink(fd, host_path, sizeof(host_path));
+	if (out[0]) {
+		/* Linux marks a file unlinked since it was opened (a /proc
+		 * file's memfd is always unlinked on the host) */
+		static const char deleted[] = " (deleted)";
+		size_t len = strlen(out);
+		if (n >= (long)sizeof(deleted) - 1 && !strcmp(host_path + n - (sizeof(deleted) - 1), deleted) &&
+		    !vfs_tree(out) && len + sizeof(deleted) <= size)
+			memcpy(out + len, deleted, sizeof(deleted));
+		return 0;
+	}
 	if (n < 0)
 		return (int)n;
 	if (mount_host_to_sandbox(host_path, out, size) < 0)

@@ -126,7 +126,7 @@ static int resolve_virtual(struct resolved *r, int flags, const char *tree, char
 			return e;
 		bool final = c == 0;
 		const char *rest = final ? "" : r->path + len + 1;
-		bool follow = !final || (flags & RES_FOLLOW) || r->wants_dir;
+		bool follow = !final || (flags & RES_FOLLOW) || (r->wants_dir && !(flags & RES_ENTRY));
 		bool is_link = r->vn.type == VN_LINK || (r->vn.type == VN_FD && !r->vn.reopen);
 		if (follow && (is_link || (r->vn.type == VN_FD && !final))) {
 			r->path[len] = 0;
@@ -145,7 +145,10 @@ static int resolve_virtual(struct resolved *r, int flags, const char *tree, char
 	/* VN_FD stands for the object behind the fd; not followed, a link */
 	if (r->vn.type == VN_FD && !(flags & RES_FOLLOW))
 		r->vn.type = VN_LINK;
-	if (r->wants_dir && r->vn.type != VN_DIR && r->vn.type != VN_FD)
+	/* an fd still here was not followed by a directory path: ask the host */
+	struct stat st;
+	if (r->wants_dir && !(flags & RES_ENTRY) && r->vn.type != VN_DIR &&
+	    !(r->vn.type == VN_FD && host(__NR_fstat, r->vn.fd, &st) == 0 && S_ISDIR(st.st_mode)))
 		return -ENOTDIR;
 	r->virt = true;
 	r->exists = true;
@@ -156,6 +159,7 @@ static int resolve_virtual(struct resolved *r, int flags, const char *tree, char
 static int resolve_host(struct resolved *r, int flags, int m, const char *rel, char *out)
 {
 	int root = mount_root_fd(m);
+	r->mount = m;
 	if (!*rel) {
 		r->dirfd = root;
 		r->name = "";
@@ -185,7 +189,7 @@ static int resolve_host(struct resolved *r, int flags, int m, const char *rel, c
 	if (e < 0)
 		return (int)e;
 	r->exists = true;
-	if (S_ISLNK(r->st.st_mode) && ((flags & RES_FOLLOW) || r->wants_dir)) {
+	if (S_ISLNK(r->st.st_mode) && ((flags & RES_FOLLOW) || (r->wants_dir && !(flags & RES_ENTRY)))) {
 		long n = read_link(r->dirfd, r->name, target);
 		if (n >= 0)
 			n = path_splice(r->path, target, "", out, SANDBOX_PATH_MAX);
@@ -223,7 +227,8 @@ static int resolve_canon(struct resolved *r, int flags)
 			return ret;
 		}
 		if (ret == 0) {
-			if (!r->virt && r->exists && r->wants_dir && !S_ISDIR(r->st.st_mode)) {
+			if (!r->virt && r->exists && r->wants_dir && !(flags & RES_ENTRY) &&
+			    !S_ISDIR(r->st.st_mode)) {
 				fs_release(r);
 				return -ENOTDIR;
 			}
@@ -238,6 +243,7 @@ static int start(struct resolved *r, const char *base, const char *path, int fla
 	r->dirfd = -1;
 	r->own_dirfd = false;
 	r->wants_dir = path_wants_dir(path);
+	r->dots = path_last_dots(path);
 	long n = path_canon(base, path, r->path, sizeof(r->path));
 	return n < 0 ? (int)n : resolve_canon(r, flags);
 }

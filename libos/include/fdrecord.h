@@ -38,9 +38,14 @@ const char *host_fd_link(char *buf, int fd);
 long host_fd_readlink(int fd, char *buf, size_t size);
 /* Records a path for an FD_OTHER fd (a unix socket's address). */
 void fd_set_path(int fd, const char *path);
+/* The app renamed from to to: the recorded paths at or below from follow,
+ * as the kernel's names of open files do. */
+void fd_paths_renamed(const char *from, const char *to);
 /* Records of fds closed by the app / made by dup2-style calls. */
 void fd_forget_range(int first, int last);
 void fd_copy(int from, int to);
+/* True when app fd fd is a made-up directory (FD_VDIR); lock-free. */
+bool fd_is_vdir(int fd);
 /* The kind of app fd fd; copies its sandbox path (or "") into path. */
 enum fd_kind fd_info(int fd, char *path, size_t size);
 /* fstat of app fd fd (sys/fd.c): FD_VDIR fds describe their directory. */

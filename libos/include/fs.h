@@ -76,16 +76,22 @@ uint64_t vfs_ino(const char *path);
 
 /* resolve.c */
 #define RES_FOLLOW 1 /* follow a symlink in the final component */
+/* The final component is to be created, removed or renamed: not followed
+ * even when the path's form wants a directory (Linux acts on a symlink
+ * "link/" itself there), and its type is left to the caller to check. */
+#define RES_ENTRY 2
 
 struct resolved {
 	char path[SANDBOX_PATH_MAX]; /* canonical sandbox path, symlinks resolved */
 	bool virt;                   /* a made-up node: see vn */
 	bool exists;
 	bool wants_dir;              /* the path's form requires a directory */
+	int dots;                    /* the path ends in "." (1) or ".." (2) */
 	/* Host objects: the final component `name` in directory dirfd (a host
 	 * O_PATH fd), or dirfd itself when name is "" (a mount point). */
 	int dirfd;
 	bool own_dirfd;
+	int mount; /* the mount the host object is in (rename/link: EXDEV) */
 	const char *name;
 	struct stat st; /* lstat of the final component, when it exists */
 	struct vnode vn;
@@ -116,6 +122,8 @@ int fs_stat(const struct resolved *r, struct stat *st);
  * executable file); returns a libos-private host fd and the canonical
  * sandbox path (malloc'd). */
 long fs_open_exec(const char *path, char **canonical);
+/* sys/dir.c: the app renamed from to to; a cwd at or below from follows. */
+void cwd_renamed(const char *from, const char *to);
 /* Copies an app path string (at most SANDBOX_PATH_MAX with its NUL). */
 long user_path(const char *upath, char *buf);
 

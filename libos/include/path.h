@@ -21,6 +21,11 @@ long path_canon(const char *base, const char *path, char *out, size_t size);
  * "." or ".." component (Linux then requires a directory). */
 bool path_wants_dir(const char *path);
 
+/* 1 when the last component of path is ".", 2 when it is "..", else 0:
+ * Linux refuses to remove or rename such a name (canonicalization would
+ * otherwise turn "d/." into "d"). */
+int path_last_dots(const char *path);
+
 /* When prefix (canonical) is path (canonical) or one of its ancestors,
  * returns the rest of path relative to it ("" when equal); else NULL. */
 const char *path_under(const char *prefix, const char *path);

@@ -45,6 +45,17 @@ static long set_cwd(const char *path)
 	return 0;
 }
 
+void cwd_renamed(const char *from, const char *to)
+{
+	char path[SANDBOX_PATH_MAX];
+	lock(&proc.lock);
+	const char *rest = path_under(from, proc.cwd);
+	bool moved = rest && path_canon(to, rest, path, sizeof(path)) >= 0;
+	unlock(&proc.lock);
+	if (moved)
+		set_cwd(path);
+}
+
 /* The kernel requires search (x) permission on a new cwd. */
 static int search_allowed(const struct resolved *r)
 {

@@ -30,16 +30,27 @@
 #define FD_PASSTHROUGH(name) FD_CALL(name, host)
 #define FD_BLOCKING(name) FD_CALL(name, host_blocking)
 
-FD_BLOCKING(read)
-FD_BLOCKING(write)
-FD_BLOCKING(pread64)
-FD_BLOCKING(pwrite64)
-FD_BLOCKING(readv)
-FD_BLOCKING(writev)
-FD_BLOCKING(preadv)
-FD_BLOCKING(pwritev)
-FD_BLOCKING(preadv2)
-FD_BLOCKING(pwritev2)
+/* Reads and writes: a made-up directory's placeholder memfd must answer as
+ * a directory opened O_RDONLY would (read: EISDIR, write: EBADF). */
+#define FD_DATA(name, vdir_err)                                                                          \
+	SYS(name)                                                                                        \
+	{                                                                                                \
+		CHECK_FD(c->a[0]);                                                                       \
+		if (fd_is_vdir((int)c->a[0]))                                                            \
+			return vdir_err;                                                                 \
+		return host_blocking(__NR_##name, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]); \
+	}
+
+FD_DATA(read, -EISDIR)
+FD_DATA(write, -EBADF)
+FD_DATA(pread64, -EISDIR)
+FD_DATA(pwrite64, -EBADF)
+FD_DATA(readv, -EISDIR)
+FD_DATA(writev, -EBADF)
+FD_DATA(preadv, -EISDIR)
+FD_DATA(pwritev, -EBADF)
+FD_DATA(preadv2, -EISDIR)
+FD_DATA(pwritev2, -EBADF)
 FD_PASSTHROUGH(ftruncate)
 FD_PASSTHROUGH(fsync)
 FD_PASSTHROUGH(fdatasync)

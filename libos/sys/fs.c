@@ -11,6 +11,7 @@
 #include <asm/fcntl.h>
 #include <asm/statfs.h>
 #include <linux/fcntl.h>
+#include <linux/fs.h>
 #include <linux/magic.h>
 #include <linux/stat.h>
 #include <linux/time.h>
@@ -208,20 +209,41 @@ SYS(faccessat2)
 	return do_access((int)c->a[0], SYSCALL_ARG(1, const char *), (int)c->a[2], (int)c->a[3]);
 }
 
-/* Resolves a path whose final component is to be created, removed or
- * renamed: never followed, and it must be a host object. */
-static int resolve_entry(int dirfd, const char *upath, struct resolved *r)
+/* Resolves a path whose final component is to be removed or renamed: never
+ * followed, and it must be a host object. A final "." or ".." fails with
+ * dots_err[0] or [1] (canonical, "d/." would name d itself). */
+static int resolve_entry(int dirfd, const char *upath, const int dots_err[2], struct resolved *r)
 {
-	int e = fs_resolve(dirfd, upath, 0, r);
+	int e = fs_resolve(dirfd, upath, RES_ENTRY, r);
 	if (e < 0)
 		return e;
-	if (r->virt || !r->name[0]) {
-		/* the libos's own nodes and mount points cannot change */
-		bool virt = r->virt;
+	if (r->dots && r->exists)
+		e = dots_err[r->dots - 1];
+	else if (r->virt) /* the libos's own nodes cannot change */
+		e = -EACCES;
+	else if (!r->name[0]) /* nor can mount points */
+		e = -EBUSY;
+	else if (r->exists && r->wants_dir && !S_ISDIR(r->st.st_mode))
+		e = -ENOTDIR; /* "file/", or "link/": the link itself is the entry */
+	if (e < 0)
 		fs_release(r);
-		return virt ? -EACCES : -EBUSY;
-	}
-	return 0;
+	return e;
+}
+
+/* Resolves a path whose final component is to be created: never followed,
+ * so a dangling symlink there is EEXIST as on Linux. */
+static int resolve_new(int dirfd, const char *upath, bool dir, struct resolved *r)
+{
+	int e = fs_resolve(dirfd, upath, RES_ENTRY, r);
+	if (e < 0)
+		return e;
+	if (r->exists)
+		e = -EEXIST;
+	else if ((r->wants_dir && !dir) || r->dots)
+		e = -ENOENT; /* only mkdir may name a new entry "new/"; "new/." is in new */
+	if (e < 0)
+		fs_release(r);
+	return e;
 }
 
 static long do_mknod(int dirfd, const char *upath, unsigned mode, unsigned dev)
@@ -230,13 +252,10 @@ static long do_mknod(int dirfd, const char *upath, unsigned mode, unsigned dev)
 	if (type != 0 && type != S_IFREG && type != S_IFIFO && type != S_IFSOCK)
 		return -EPERM; /* device nodes would reach host devices */
 	struct resolved r;
-	int e = fs_resolve(dirfd, upath, 0, &r);
+	int e = resolve_new(dirfd, upath, false, &r);
 	if (e < 0)
 		return e;
-	if (r.exists)
-		e = -EEXIST;
-	else
-		e = (int)host(__NR_mknodat, r.dirfd, r.name, mode, dev);
+	e = (int)host(__NR_mknodat, r.dirfd, r.name, mode, dev);
 	fs_release(&r);
 	return e;
 }
@@ -254,7 +273,8 @@ SYS(mknodat)
 static long do_unlink(int dirfd, const char *upath, int flags)
 {
 	struct resolved r;
-	int e = resolve_entry(dirfd, upath, &r);
+	static const int rmdir_dots[2] = { -EINVAL, -ENOTEMPTY }, unlink_dots[2] = { -EISDIR, -EISDIR };
+	int e = resolve_entry(dirfd, upath, flags & AT_REMOVEDIR ? rmdir_dots : unlink_dots, &r);
 	if (e < 0)
 		return e;
 	e = (int)host(__NR_unlinkat, r.dirfd, r.name, flags & AT_REMOVEDIR);
@@ -282,10 +302,10 @@ SYS(rmdir)
 static long do_mkdir(int dirfd, const char *upath, int mode)
 {
 	struct resolved r;
-	int e = fs_resolve(dirfd, upath, 0, &r);
+	int e = resolve_new(dirfd, upath, true, &r);
 	if (e < 0)
 		return e;
-	e = r.exists ? -EEXIST : (int)host(__NR_mkdirat, r.dirfd, r.name, mode);
+	e = (int)host(__NR_mkdirat, r.dirfd, r.name, mode);
 	fs_release(&r);
 	return e;
 }
@@ -305,13 +325,26 @@ static long do_rename(int odirfd, const char *uold, int ndirfd, const char *unew
 	struct resolved *o = malloc(2 * sizeof(*o)), *n = o + 1;
 	if (!o)
 		return -ENOMEM;
-	int e = resolve_entry(odirfd, uold, o);
+	static const int rename_dots[2] = { -EBUSY, -EBUSY };
+	int e = resolve_entry(odirfd, uold, rename_dots, o);
 	if (e == 0) {
-		e = fs_resolve(ndirfd, unew, 0, n);
-		if (e == 0 && (n->virt || !n->name[0]))
-			e = -EBUSY;
-		if (e == 0)
-			e = (int)host(__NR_renameat2, o->dirfd, o->name, n->dirfd, n->name, flags);
+		e = fs_resolve(ndirfd, unew, RES_ENTRY, n);
+		if (e == 0) {
+			if (n->virt || !n->name[0] || n->dots) /* "d/." would replace d */
+				e = -EBUSY;
+			else if (n->mount != o->mount)
+				e = -EXDEV; /* the host may see one file system; Linux sees two mounts */
+			else if (o->exists && n->wants_dir && !S_ISDIR(o->st.st_mode))
+				e = -ENOTDIR;
+			else
+				e = (int)host(__NR_renameat2, o->dirfd, o->name, n->dirfd, n->name, flags);
+			/* the cwd and fds are sandbox paths: make them follow, as
+			 * the kernel's would (an exchange would need a swap) */
+			if (e == 0 && !(flags & RENAME_EXCHANGE)) {
+				cwd_renamed(o->path, n->path);
+				fd_paths_renamed(o->path, n->path);
+			}
+		}
 		fs_release(n);
 		fs_release(o);
 	}
@@ -349,9 +382,10 @@ static long do_link(int odirfd, const char *uold, int ndirfd, const char *unew, 
 		else if (!o->exists)
 			e = -ENOENT;
 		if (e == 0)
-			e = fs_resolve(ndirfd, unew, 0, n);
+			e = resolve_new(ndirfd, unew, false, n);
 		if (e == 0) {
-			e = n->exists ? -EEXIST : n->virt ? -EACCES
+			/* the host may see one file system; Linux sees two mounts */
+			e = n->mount != o->mount ? -EXDEV
 			    : (int)host(__NR_linkat, o->dirfd, o->name, n->dirfd, n->name, 0);
 			fs_release(n);
 		}
@@ -383,10 +417,10 @@ static long do_symlink(const char *utarget, int dirfd, const char *upath)
 	if (n == 0)
 		return -ENOENT;
 	struct resolved r;
-	int e = fs_resolve(dirfd, upath, 0, &r);
+	int e = resolve_new(dirfd, upath, false, &r);
 	if (e < 0)
 		return e;
-	e = r.exists ? -EEXIST : (int)host(__NR_symlinkat, target, r.dirfd, r.name);
+	e = (int)host(__NR_symlinkat, target, r.dirfd, r.name);
 	fs_release(&r);
 	return e;
 }
@@ -553,7 +587,10 @@ SYS(truncate)
 	int e = resolve_existing(AT_FDCWD, SYSCALL_ARG(0, const char *), true, &r);
 	if (e < 0)
 		return e;
-	long fd = S_ISDIR(r.st.st_mode) ? -EISDIR : fs_host_open(&r, O_WRONLY | O_CLOEXEC, 0);
+	/* only a regular file is opened: opening a FIFO to write would block */
+	long fd = S_ISDIR(r.st.st_mode)  ? -EISDIR
+	          : !S_ISREG(r.st.st_mode) ? -EINVAL
+	                                   : fs_host_open(&r, O_WRONLY | O_CLOEXEC, 0);
 	fs_release(&r);
 	if (fd < 0)
 		return fd;

@@ -36,15 +36,25 @@ struct app_cmsghdr {
 };
 
 #define CMSG_ALIGN8(n) ALIGN_UP((n), sizeof(size_t))
+#define MAX_CONTROL (1 << 20)
 
 /* A unix socket address translated for the host; r keeps its directory
- * open until the host call is done. */
+ * (and fd the socket to connect to) open until the host call is done. */
 struct unix_addr {
 	struct resolved r;
+	long fd;
 	struct sockaddr_un sun;
 	int len;
 	char given[sizeof(((struct sockaddr_un *)0)->sun_path) + 1]; /* the app's path */
 };
+
+static void unix_addr_release(struct unix_addr *ua)
+{
+	fs_release(&ua->r);
+	if (ua->fd >= 0)
+		host_close(ua->fd);
+	ua->fd = -1;
+}
 
 /* Returns 1 when *ua holds the host's form of (uaddr, len), 0 when the
  * address passes unchanged (not a unix path), or -errno. */
@@ -54,6 +64,7 @@ static int unix_addr_translate(const void *uaddr, long len, bool create, struct 
 	const long path_off = offsetof(struct sockaddr_un, sun_path);
 	ua->r.dirfd = -1;
 	ua->r.own_dirfd = false;
+	ua->fd = -1;
 	if (!uaddr || len <= path_off || sun->sun_family != AF_UNIX || sun->sun_path[0] == 0)
 		return 0;
 	if (len > (long)sizeof(*sun))
@@ -67,17 +78,25 @@ static int unix_addr_translate(const void *uaddr, long len, bool create, struct 
 		e = ua->r.exists ? -EADDRINUSE : ua->r.virt ? -EACCES : 0;
 	else
 		e = !ua->r.exists ? -ENOENT : ua->r.virt ? -ECONNREFUSED : 0;
+	if (e == 0 && !create) {
+		/* connect through the checked socket itself: by name, the host
+		 * would follow a symlink swapped in since, out of the sandbox */
+		ua->fd = fs_host_open(&ua->r, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+		e = ua->fd < 0 ? (int)ua->fd : 0;
+	}
 	if (e == 0) {
 		ua->sun.sun_family = AF_UNIX;
 		char dir[HOST_FD_LINK_MAX];
+		bool at_dir = create && ua->r.name[0];
 		int n = snprintf(ua->sun.sun_path, sizeof(ua->sun.sun_path), "%s%s%s",
-		                 host_fd_link(dir, ua->r.dirfd), ua->r.name[0] ? "/" : "", ua->r.name);
+		                 host_fd_link(dir, create ? ua->r.dirfd : (int)ua->fd), at_dir ? "/" : "",
+		                 at_dir ? ua->r.name : "");
 		if (n >= (int)sizeof(ua->sun.sun_path))
 			e = -ENAMETOOLONG;
 		ua->len = (int)path_off + n + 1;
 	}
 	if (e < 0) {
-		fs_release(&ua->r);
+		unix_addr_release(ua);
 		return e;
 	}
 	return 1;
@@ -112,7 +131,7 @@ static long addr_call(struct sysctx *c, bool create)
 		if (r == 0 || r == -EINPROGRESS)
 			fd_set_path((int)c->a[0], ua->given);
 	}
-	fs_release(&ua->r);
+	unix_addr_release(ua);
 	free(ua);
 	return r;
 }
@@ -228,7 +247,7 @@ SYS(sendto)
 		r = host_blocking(__NR_sendto, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 	else if (r > 0)
 		r = host_blocking(__NR_sendto, c->a[0], c->a[1], c->a[2], c->a[3], &ua->sun, ua->len);
-	fs_release(&ua->r);
+	unix_addr_release(ua);
 	free(ua);
 	return r;
 }
@@ -269,21 +288,35 @@ SYS(sendmsg)
 	if (!um)
 		return -EFAULT;
 	struct app_msghdr m = *um;
-	int e = each_passed_fd(m.msg_control, m.msg_controllen, check_sent_fd, NULL);
-	if (e)
-		return e;
+	/* The host sends a copy of the control data that was checked: another
+	 * app thread could otherwise swap a libos fd (a mount's root) in after
+	 * the check and send it out of the sandbox. The kernel's own limit on
+	 * control data (optmem_max) is below MAX_CONTROL. */
+	if (m.msg_controllen > MAX_CONTROL)
+		return -ENOBUFS;
+	if (m.msg_controllen && !m.msg_control)
+		return -EFAULT;
+	void *control = m.msg_controllen ? malloc(m.msg_controllen) : NULL;
 	struct unix_addr *ua = malloc(sizeof(*ua));
-	if (!ua)
-		return -ENOMEM;
-	long r = unix_addr_translate(m.msg_name, m.msg_namelen, false, ua);
-	if (r > 0) {
-		m.msg_name = &ua->sun;
-		m.msg_namelen = ua->len;
+	long r = -ENOMEM;
+	if (ua && (control || !m.msg_controllen)) {
+		if (control)
+			memcpy(control, m.msg_control, m.msg_controllen);
+		m.msg_control = control;
+		r = each_passed_fd(m.msg_control, m.msg_controllen, check_sent_fd, NULL);
 	}
-	if (r >= 0)
-		r = host_blocking(__NR_sendmsg, c->a[0], &m, c->a[2]);
-	fs_release(&ua->r);
+	if (r == 0) {
+		r = unix_addr_translate(m.msg_name, m.msg_namelen, false, ua);
+		if (r > 0) {
+			m.msg_name = &ua->sun;
+			m.msg_namelen = ua->len;
+		}
+		if (r >= 0)
+			r = host_blocking(__NR_sendmsg, c->a[0], &m, c->a[2]);
+		unix_addr_release(ua);
+	}
 	free(ua);
+	free(control);
 	return r;
 }
 

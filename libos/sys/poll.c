@@ -28,28 +28,36 @@ static long do_poll(struct pollfd *fds, unsigned long nfds, const void *ts, bool
 {
 	if (nfds && !fds)
 		return -EFAULT;
-	if (nfds > (unsigned long)libos_fd_base)
-		return -EINVAL;
+	if (nfds && !fd_below_limit((long)MIN(nfds - 1, (unsigned long)libos_fd_base)))
+		return -EINVAL; /* more entries than the app's RLIMIT_NOFILE, as on Linux */
 	unsigned long bad = 0;
 	for (unsigned long i = 0; i < nfds; i++)
 		if (fds[i].fd >= libos_fd_base)
 			bad++;
 	struct __kernel_timespec zero = { 0, 0 };
-	if (bad) { /* hide them from the host and do not wait: there is news */
-		for (unsigned long i = 0; i < nfds; i++)
-			if (fds[i].fd >= libos_fd_base)
-				fds[i].fd = -fds[i].fd - 1;
+	/* which entries were hidden from the host: the app's own negative
+	 * fds must come back unchanged, so no encoding in fd can tell them */
+	unsigned long *hidden = bad ? malloc(bad * sizeof(*hidden)) : NULL;
+	if (bad && !hidden)
+		return -ENOMEM;
+	for (unsigned long i = 0, k = 0; k < bad && i < nfds; i++) {
+		if (fds[i].fd >= libos_fd_base) {
+			hidden[k++] = i;
+			fds[i].fd = -fds[i].fd - 1;
+		}
+	}
+	if (bad) { /* do not wait: there is news */
 		ts = &zero;
 		timed_ts = true;
 	}
 	long r = timed_ts ? host_blocking(__NR_ppoll, fds, nfds, ts, NULL, 0)
 	                  : host_blocking(__NR_poll, fds, nfds, timeout);
-	for (unsigned long i = 0; bad && i < nfds; i++) {
-		if (fds[i].fd < -1 && -fds[i].fd - 1 >= libos_fd_base) {
-			fds[i].fd = -fds[i].fd - 1;
-			fds[i].revents = POLLNVAL;
-		}
+	for (unsigned long k = 0; k < bad; k++) {
+		struct pollfd *p = &fds[hidden[k]];
+		p->fd = -p->fd - 1;
+		p->revents = POLLNVAL;
 	}
+	free(hidden);
 	return r < 0 ? r : r + (long)bad;
 }
 

@@ -50,7 +50,7 @@ while IFS='|' read -r p _; do
 done <<<"$cases"
 out=$(timeout 20 $G run "$T/m.toml" -- -c "$script" 2>&1)
 n=$(printf '%s\n' "$cases" | wc -l)
-echo "1..$((n + 2))"
+echo "1..$((n + 3))"
 i=0
 while IFS='|' read -r p want; do
 	i=$((i + 1))
@@ -71,4 +71,54 @@ if [ "$got" = "bin data dev lib lib64 proc usr" ]; then
 	echo "ok $((n + 2)) - / lists mount points, /proc and /dev"
 else
 	echo "not ok $((n + 2)) - / lists '$got'"
+fi
+# connect() to a socket in the sandbox while another thread keeps swapping
+# a symlink to a host socket outside in its place: the host must never
+# follow the symlink the libos did not check.
+python3 - "$T/outside/s.sock" "$T/outside/count" <<'PY' &
+import socket, sys, os
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(64); s.settimeout(0.2)
+n = 0
+while not os.path.exists(sys.argv[2] + ".done"):
+    try:
+        s.accept()[0].close(); n += 1
+    except OSError:
+        pass
+open(sys.argv[2], "w").write(str(n))
+PY
+server=$!
+cat > "$T/data/race.py" <<PY
+import os, socket, threading
+real = socket.socket(socket.AF_UNIX); real.bind("real.sock"); real.listen(4096)
+stop = False
+def flip():
+    while not stop:
+        for f in (lambda: os.link("real.sock", "tmp"), lambda: os.symlink("$T/outside/s.sock", "tmp")):
+            f(); os.rename("tmp", "sock")
+threading.Thread(target=flip).start()
+ok = 0
+for i in range(3000):
+    c = socket.socket(socket.AF_UNIX)
+    try:
+        c.connect("sock"); ok += 1
+    except OSError:
+        pass
+    c.close()
+    if i % 500 == 0:
+        try:
+            while True: real.setblocking(False); real.accept()[0].close()
+        except OSError:
+            pass
+stop = True
+print("connected" if ok else "never connected")
+PY
+sandbox_manifest /usr/bin/python3 'loader.env.LANG = "C"' 'fs.start_dir = "/data"' "/data=$T/data" > "$T/py.toml"
+got=$(timeout 60 $G run "$T/py.toml" -- race.py 2>&1)
+touch "$T/outside/count.done"
+wait $server
+if [ "$got" = connected ] && [ "$(cat "$T/outside/count" 2>/dev/null)" = 0 ]; then
+	echo "ok $((n + 3)) - connect never follows a symlink swapped in after the check"
+else
+	echo "not ok $((n + 3)) - connect: '$got', reached a host socket outside $(cat "$T/outside/count" 2>/dev/null) times"
 fi

@@ -51,4 +51,43 @@ t("unix socket", lambda: (lambda s: (s.bind("d/sock"), s.listen(), stat.S_ISSOCK
 t("unix names", lambda: (lambda s: (s.bind("d/sock2"), s.getsockname()))(socket.socket(socket.AF_UNIX)))
 t("socketpair", lambda: (lambda p: (p[0].send(b"hi"), p[1].recv(4)))(socket.socketpair()))
 t("fifo", lambda: (os.mkfifo("d/fifo"), stat.S_ISFIFO(os.stat("d/fifo").st_mode)))
+t("truncate fifo", lambda: os.truncate("d/fifo", 0))
+# A final "link/" or "." is the entry itself for calls that create, remove
+# or rename it (they must not act on what the link or "." leads to).
+os.mkdir("t"); os.symlink("t", "tl"); os.symlink("gone", "tdang")
+t("rmdir link/", lambda: (os.rmdir("tl/"), os.path.isdir("t")))
+t("unlink link/", lambda: (os.unlink("tl/"), os.path.isdir("t")))
+t("rename link/", lambda: (os.rename("tl/", "t2"), os.path.isdir("t")))
+t("mkdir dangling/", lambda: (os.mkdir("tdang/"), os.path.lexists("gone")))
+t("mkdir file/", lambda: os.mkdir("d/y.txt/"))
+t("mkdir new/.", lambda: os.mkdir("tnew/."))
+t("mknod new/", lambda: os.mknod("tnew/"))
+t("symlink new/", lambda: os.symlink("x", "tnew/"))
+t("symlink over dangling", lambda: os.symlink("x", "tdang"))
+t("unlink file/", lambda: os.unlink("d/y.txt/"))
+t("rmdir d/.", lambda: (os.rmdir("t/."), os.path.isdir("t")))
+t("rmdir d/..", lambda: (os.rmdir("t/.."), os.path.isdir("t")))
+t("rename d/.", lambda: (os.rename("t/.", "t3"), os.path.isdir("t")))
+t("rename to d/.", lambda: os.rename("d/e", "t/."))
+t("rename file to new/", lambda: os.rename("d/y.txt", "tnew/"))
+t("rename file/", lambda: os.rename("d/y.txt/", "tnew"))
+# The cwd and open directories follow a rename (the libos keeps them as paths).
+t("rename cwd", lambda: (os.mkdir("cw"), os.chdir("cw"), os.rename("../cw", "../cw2"),
+                         os.path.basename(os.getcwd()), open("x", "w").close(), os.listdir("../cw2"), os.chdir("..")))
+t("rename dir fd", lambda: (lambda fd: (os.rename("cw2", "cw3"), os.stat("x", dir_fd=fd).st_size,
+                                        os.path.basename(os.readlink("/proc/self/fd/%d" % fd))))(os.open("cw2", os.O_RDONLY)))
+# /proc/self/fd/N of a file is the open file, not its name now.
+t("tmpfile /proc/self/fd", lambda: (lambda fd: (os.write(fd, b"tmp"), os.readlink("/proc/self/fd/%d" % fd).split("/")[-1][0],
+                                                os.read(os.open("/proc/self/fd/%d" % fd, os.O_RDONLY), 9)))(
+                                                os.open("cw3", os.O_TMPFILE | os.O_RDWR, 0o600)))
+t("replaced /proc/self/fd", lambda: (lambda fd: (os.unlink("cw3/x"), open("cw3/x", "w").write("new"),
+                                                 os.path.basename(os.readlink("/proc/self/fd/%d" % fd)),
+                                                 os.read(os.open("/proc/self/fd/%d" % fd, os.O_RDONLY), 9)))(
+                                                 (open("cw3/x", "w").write("old"), os.open("cw3/x", os.O_RDONLY))[1]))
+# The libos's own directories answer like procfs's.
+t("open /proc O_CREAT", lambda: os.open("/proc", os.O_RDONLY | os.O_CREAT))
+t("O_TMPFILE in /proc", lambda: os.open("/proc", os.O_TMPFILE | os.O_RDWR, 0o600))
+t("/proc/self/fd/N/ of a file", lambda: os.stat("/proc/self/fd/%d/" % os.open("cw3/x", os.O_RDONLY)))
+t("read /proc", lambda: os.read(os.open("/proc", os.O_RDONLY), 10))
+t("write /proc", lambda: os.write(os.open("/proc", os.O_RDONLY), b"x"))
 t("rmtree", lambda: (__import__("shutil").rmtree("d"), os.path.exists("d")))

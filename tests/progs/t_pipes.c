@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -57,6 +58,23 @@ int main(void)
     CHECK(poll(&pfd, 1, 1000) == 1 && (pfd.revents & POLLHUP), "writer closed: POLLHUP");
     CHECK(read(p[0], buf, sizeof(buf)) == 0, "read at EOF returns 0");
     close(p[0]);
+
+    /* poll ignores a negative fd, however far below -1, and leaves it as
+     * it was, also next to an fd past the hard limit (POLLNVAL). */
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    int past = (int)rl.rlim_max;
+    struct pollfd two[2] = { { .fd = -past - 10, .events = POLLIN }, { .fd = past, .events = POLLIN } };
+    CHECK(poll(two, 2, 0) == 1 && two[0].fd == -past - 10 && two[0].revents == 0 && two[1].fd == past &&
+          two[1].revents == POLLNVAL, "poll: negative fd ignored, fd past the limit POLLNVAL");
+
+    /* poll takes at most RLIMIT_NOFILE (soft) entries. */
+    struct rlimit low = { 16, rl.rlim_max };
+    struct pollfd many[17];
+    for (int i = 0; i < 17; i++)
+        many[i] = (struct pollfd){ .fd = -1 };
+    CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0 && poll(many, 16, 0) == 0 && poll(many, 17, 0) == -1 &&
+          errno == EINVAL && setrlimit(RLIMIT_NOFILE, &rl) == 0, "poll: nfds above RLIMIT_NOFILE is EINVAL");
 
     /* Writing to a pipe with no reader: SIGPIPE (ignored here) and EPIPE. */
     signal(SIGPIPE, SIG_IGN);

@@ -9,7 +9,9 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -25,6 +27,21 @@ static ssize_t read_full(int fd, void *buf, size_t n)
         got += r;
     }
     return got;
+}
+
+/* Rewrites an SCM_RIGHTS slot back and forth while the main thread sends it. */
+static volatile int *flip_slot;
+static int flip_vals[2];
+static volatile int flip_stop;
+
+static void *flipper(void *arg)
+{
+    (void)arg;
+    while (!flip_stop) {
+        *flip_slot = flip_vals[0];
+        *flip_slot = flip_vals[1];
+    }
+    return NULL;
 }
 
 /* Echo server: accept one connection, echo until EOF. */
@@ -132,6 +149,47 @@ int main(void)
     CHECK(newfd >= 0 && newfd != p[0], "received a new fd");
     CHECK(write(p[1], "via", 3) == 3 && read(newfd, buf, 3) == 3 && !memcmp(buf, "via", 3), "passed fd reads the pipe");
     close(newfd);
+    close(p[0]);
+    close(p[1]);
+    close(sv[0]);
+    close(sv[1]);
+
+    /* SCM_RIGHTS while another thread swaps the fd for one past the app's
+     * hard limit (where a libos keeps its own fds, say a mount's root): only
+     * the app's pipe may ever arrive. */
+    struct rlimit rl;
+    CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0 && socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 && pipe(p) == 0,
+          "socketpair + pipe for the swap race");
+    cm = CMSG_FIRSTHDR(&mh);
+    flip_slot = (volatile int *)CMSG_DATA(cm);
+    flip_vals[0] = p[0];
+    flip_vals[1] = (int)rl.rlim_max;
+    flip_stop = 0;
+    pthread_t fl;
+    pthread_create(&fl, NULL, flipper, NULL);
+    int foreign = 0;
+    for (int i = 0; i < 20000; i++) {
+        iov = (struct iovec){ .iov_base = "F", .iov_len = 1 };
+        mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+        cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        if (sendmsg(sv[0], &mh, 0) != 1)
+            continue;
+        char rbuf[CMSG_SPACE(sizeof(int))];
+        iov = (struct iovec){ .iov_base = &c, .iov_len = 1 };
+        mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1, .msg_control = rbuf, .msg_controllen = sizeof(rbuf) };
+        struct stat st;
+        if (recvmsg(sv[1], &mh, 0) == 1 && (cm = CMSG_FIRSTHDR(&mh)) && cm->cmsg_type == SCM_RIGHTS) {
+            memcpy(&newfd, CMSG_DATA(cm), sizeof(int));
+            foreign += fstat(newfd, &st) != 0 || !S_ISFIFO(st.st_mode);
+            close(newfd);
+        }
+    }
+    flip_stop = 1;
+    pthread_join(fl, NULL);
+    CHECK(foreign == 0, "a swapped-in fd past the limit is never sent (%d were)", foreign);
     close(p[0]);
     close(p[1]);
     close(sv[0]);

@@ -28,6 +28,11 @@ error 36         | canon-small / /abcdef 5
 /abc             | canon-small / /abc 5
 error 36         | canon-small / /a/.. 2
 yes              | wantsdir /a/
+1                | dots a/.
+2                | dots /a/..
+2                | dots ..
+0                | dots a/..b
+0                | dots a/./
 yes              | wantsdir /a/.
 yes              | wantsdir ..
 yes              | wantsdir .

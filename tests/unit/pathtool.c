@@ -36,6 +36,8 @@ int main(int argc, char **argv)
 		print_len(path_canon(argv[2], argv[3], buf, size), buf);
 	} else if (!strcmp(op, "wantsdir") && argc == 3) {
 		printf("%s\n", path_wants_dir(argv[2]) ? "yes" : "no");
+	} else if (!strcmp(op, "dots") && argc == 3) {
+		printf("%d\n", path_last_dots(argv[2]));
 	} else if (!strcmp(op, "under") && argc == 4) {
 		const char *r = path_under(argv[2], argv[3]);
 		printf("%s\n", r ? (*r ? r : "(self)") : "(no)");
