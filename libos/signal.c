@@ -392,11 +392,10 @@ void sig_child_action_changed(const struct app_sigaction *act)
  * from the last check until ppoll atomically unblocks them. */
 long sig_wait_interruptible(struct thread *t, uint64_t wake_set, const struct __kernel_timespec *timeout)
 {
-	uint64_t all = ~(SYNC_SIGNALS | SIGBIT(SIGSYS)), old, none = 0;
-	host(__NR_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof(all));
+	uint64_t old = host_sigmask_block(~(SYNC_SIGNALS | SIGBIT(SIGSYS))), none = 0;
 	long r = -EINTR;
 	if (!(pending_of(t) & wake_set))
 		r = host(__NR_ppoll, NULL, 0, timeout, &none, sizeof(none));
-	host(__NR_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+	host_sigmask_restore(old);
 	return r;
 }

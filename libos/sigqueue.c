@@ -35,8 +35,7 @@ void sigq_fork_unlock(void)
 
 static uint64_t enter(void)
 {
-	uint64_t block = ASYNC_MASK, old;
-	host(__NR_rt_sigprocmask, 0 /* SIG_BLOCK */, &block, &old, sizeof(block));
+	uint64_t old = host_sigmask_block(ASYNC_MASK);
 	sigq_fork_lock();
 	if (!pool_ready) {
 		for (int i = 0; i < POOL_SIZE; i++) {
@@ -51,7 +50,7 @@ static uint64_t enter(void)
 static void leave(uint64_t old)
 {
 	sigq_fork_unlock();
-	host(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &old, NULL, sizeof(old));
+	host_sigmask_restore(old);
 }
 
 int sigq_add(struct sigqueue *q, int sig, const siginfo_t *info)

@@ -19,8 +19,7 @@ static struct thread *dead;
  * can then never find it held by the code it interrupted. */
 static uint64_t threads_enter(void)
 {
-	uint64_t all = ~0ULL, old;
-	host(__NR_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof(all));
+	uint64_t old = host_sigmask_block(~0ULL);
 	lock(&threads_lock);
 	return old;
 }
@@ -28,7 +27,7 @@ static uint64_t threads_enter(void)
 static void threads_leave(uint64_t old)
 {
 	unlock(&threads_lock);
-	host(__NR_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+	host_sigmask_restore(old);
 }
 
 struct thread *thread_alloc(void)

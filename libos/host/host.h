@@ -48,6 +48,20 @@ static inline long host_futex(int *uaddr, int op, int val, const void *ts, int *
 {
 	return host(__NR_futex, uaddr, op, val, ts, uaddr2, val3);
 }
+/* Blocks the host signals in `set` for the calling thread; returns the mask
+ * to give back to host_sigmask_restore. */
+static inline uint64_t host_sigmask_block(uint64_t set)
+{
+	uint64_t old;
+	host(__NR_rt_sigprocmask, 0 /* SIG_BLOCK */, &set, &old, sizeof(set));
+	return old;
+}
+
+static inline void host_sigmask_restore(uint64_t old)
+{
+	host(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &old, NULL, sizeof(old));
+}
+
 static inline __attribute__((noreturn)) void host_exit_group(int status)
 {
 	for (;;)

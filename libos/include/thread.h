@@ -71,6 +71,9 @@ struct thread *thread_by_tid(int tid);
 int thread_count(void);
 /* Runs fn for each live thread under the thread-list lock. */
 void thread_foreach(void (*fn)(struct thread *, void *), void *arg);
+/* Makes the kernel forget the rseq area and robust list of the calling
+ * thread t, which live in app memory about to go (thread exit, execve). */
+void thread_detach_app_memory(struct thread *t);
 /* In a fork child (threads_lock held): t is the only thread left. */
 void thread_keep_only(struct thread *t);
 /* For execve: ends every other thread and waits until the host has them

@@ -25,8 +25,7 @@
  * Host signals are blocked first: their handlers take the thread list. */
 static uint64_t fork_lock_all(void)
 {
-	uint64_t all = ~0ULL, old;
-	host(__NR_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof(all));
+	uint64_t old = host_sigmask_block(~0ULL);
 	lock(&proc.lock);
 	lock(&fd_lock);
 	lock(&threads_lock);
@@ -44,7 +43,7 @@ static void fork_unlock_all(uint64_t saved_mask)
 	unlock(&threads_lock);
 	unlock(&fd_lock);
 	unlock(&proc.lock);
-	host(__NR_rt_sigprocmask, SIG_SETMASK, &saved_mask, NULL, sizeof(saved_mask));
+	host_sigmask_restore(saved_mask);
 }
 
 static void become_child(struct thread *t, int parent, unsigned long flags, int *ctid)
@@ -166,10 +165,7 @@ static void unmap_app(void)
 static void reset_for_exec(struct thread *t)
 {
 	/* The kernel would write to the old rseq area and robust list. */
-	if (t->rseq)
-		host(__NR_rseq, t->rseq, t->rseq_len, 1 /* RSEQ_FLAG_UNREGISTER */, t->rseq_sig);
-	t->rseq = NULL;
-	host(__NR_set_robust_list, NULL, 24);
+	thread_detach_app_memory(t);
 	t->clear_child_tid = NULL;
 	memset(&t->app_altstack, 0, sizeof(t->app_altstack));
 	host(__NR_arch_prctl, ARCH_SET_FS, 0);

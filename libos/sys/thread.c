@@ -60,12 +60,11 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 	s->uc.uc_sigmask = 0;
 
 	/* No host signal may reach the child before it has its %gs. */
-	uint64_t all = ~0ULL, old;
-	host(__NR_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof(all));
+	uint64_t old = host_sigmask_block(~0ULL);
 	thread_add(nt);
 	unsigned long hflags = (flags & ~VIRTUAL_FLAGS) | CLONE_CHILD_CLEARTID;
 	long r = host_clone_thread(hflags, (char *)s - 64, ptid, &nt->host_alive, tls, thread_start, s);
-	host(__NR_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+	host_sigmask_restore(old);
 	if (r < 0) {
 		nt->host_alive = 0;
 		thread_remove(nt);
@@ -129,6 +128,14 @@ static void release_robust_mutexes(struct thread *t)
 	}
 }
 
+void thread_detach_app_memory(struct thread *t)
+{
+	if (t->rseq)
+		host(__NR_rseq, t->rseq, t->rseq_len, 1 /* RSEQ_FLAG_UNREGISTER */, t->rseq_sig);
+	t->rseq = NULL;
+	host(__NR_set_robust_list, NULL, sizeof(struct robust_list_head));
+}
+
 SYS(exit)
 {
 	struct thread *t = c->t;
@@ -138,9 +145,7 @@ SYS(exit)
 	 * after it let go of the thread's memory. A woken joiner may free the
 	 * thread's stack at once, so first make the kernel forget the rseq
 	 * area and robust list that live there. */
-	if (t->rseq)
-		host(__NR_rseq, t->rseq, t->rseq_len, 1 /* RSEQ_FLAG_UNREGISTER */, t->rseq_sig);
-	host(__NR_set_robust_list, NULL, sizeof(struct robust_list_head));
+	thread_detach_app_memory(t);
 	release_robust_mutexes(t);
 	if (t->clear_child_tid) {
 		__atomic_store_n(t->clear_child_tid, 0, __ATOMIC_RELEASE);
