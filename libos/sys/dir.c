@@ -101,10 +101,9 @@ SYS(getcwd)
 {
 	char *ubuf = SYSCALL_ARG(0, char *);
 	size_t size = (size_t)c->a[1];
-	if (!ubuf)
-		return -EFAULT;
-	/* Copied out after the lock: a bad buffer faults to -EFAULT (entry.c),
-	 * which must not leave proc.lock held. */
+	/* Copied out after the lock: a bad buffer (NULL too) faults to -EFAULT
+	 * (entry.c), which must not leave proc.lock held; a short size is
+	 * ERANGE first, as the kernel checks it before copying. */
 	char cwd[SANDBOX_PATH_MAX];
 	lock(&proc.lock);
 	size_t n = strlcpy(cwd, proc.cwd, sizeof(cwd)) + 1;

@@ -212,17 +212,53 @@ SYS(faccessat2)
 /* Resolves a path whose final component is to be removed or renamed: never
  * followed, and it must be a host object. A final "." or ".." fails with
  * dots_err[0] or [1] (canonical, "d/." would name d itself). */
-static int resolve_entry(int dirfd, const char *upath, const int dots_err[2], struct resolved *r)
+/* True for the made-up directories that are mount points on Linux: "/"
+ * and the roots of /proc and /dev. */
+static bool virt_mount_point(const struct resolved *r)
 {
+	const char *tree = vfs_tree(r->path);
+	return !strcmp(r->path, "/") || (tree && !strcmp(tree, r->path));
+}
+
+/* Why unlink (rmdir false) or rmdir of a made-up node fails, as Linux
+ * answers for procfs and for mount points: the node's type first, then
+ * mount points are busy, and the rest cannot be removed. */
+static int virt_remove_err(const struct resolved *r, bool rmdir)
+{
+	bool dir = r->vn.type == VN_DIR;
+	if (!rmdir)
+		return dir ? -EISDIR : -EPERM;
+	if (!dir)
+		return -ENOTDIR;
+	if (virt_mount_point(r))
+		return -EBUSY;
+	/* an ancestor of mount points is a directory that holds them */
+	return mount_is_ancestor(r->path) ? -ENOTEMPTY : -EPERM;
+}
+
+enum entry_op { ENTRY_UNLINK, ENTRY_RMDIR, ENTRY_RENAME };
+
+/* Resolves the entry an unlink, rmdir or rename acts on. A made-up node is
+ * refused here for unlink and rmdir; rename decides once it knows the
+ * target. */
+static int resolve_entry(int dirfd, const char *upath, enum entry_op op, struct resolved *r)
+{
+	static const int dots_err[][2] = {
+		[ENTRY_UNLINK] = { -EISDIR, -EISDIR },
+		[ENTRY_RMDIR] = { -EINVAL, -ENOTEMPTY },
+		[ENTRY_RENAME] = { -EBUSY, -EBUSY },
+	};
 	int e = fs_resolve(dirfd, upath, RES_ENTRY, r);
 	if (e < 0)
 		return e;
 	if (r->dots && r->exists)
-		e = dots_err[r->dots - 1];
-	else if (r->virt) /* the libos's own nodes cannot change */
-		e = -EACCES;
-	else if (!r->name[0]) /* nor can mount points */
-		e = -EBUSY;
+		e = dots_err[op][r->dots - 1];
+	else if (r->virt && op != ENTRY_RENAME) /* the libos's own nodes cannot change */
+		e = virt_remove_err(r, op == ENTRY_RMDIR);
+	else if (r->virt)
+		e = 0;
+	else if (!r->name[0]) /* nor can mount points (a directory is EISDIR to unlink) */
+		e = op == ENTRY_UNLINK && S_ISDIR(r->st.st_mode) ? -EISDIR : -EBUSY;
 	else if (r->exists && r->wants_dir && !S_ISDIR(r->st.st_mode))
 		e = -ENOTDIR; /* "file/", or "link/": the link itself is the entry */
 	if (e < 0)
@@ -273,8 +309,7 @@ SYS(mknodat)
 static long do_unlink(int dirfd, const char *upath, int flags)
 {
 	struct resolved r;
-	static const int rmdir_dots[2] = { -EINVAL, -ENOTEMPTY }, unlink_dots[2] = { -EISDIR, -EISDIR };
-	int e = resolve_entry(dirfd, upath, flags & AT_REMOVEDIR ? rmdir_dots : unlink_dots, &r);
+	int e = resolve_entry(dirfd, upath, flags & AT_REMOVEDIR ? ENTRY_RMDIR : ENTRY_UNLINK, &r);
 	if (e < 0)
 		return e;
 	e = (int)host(__NR_unlinkat, r.dirfd, r.name, flags & AT_REMOVEDIR);
@@ -325,12 +360,17 @@ static long do_rename(int odirfd, const char *uold, int ndirfd, const char *unew
 	struct resolved *o = malloc(2 * sizeof(*o)), *n = o + 1;
 	if (!o)
 		return -ENOMEM;
-	static const int rename_dots[2] = { -EBUSY, -EBUSY };
-	int e = resolve_entry(odirfd, uold, rename_dots, o);
+	int e = resolve_entry(odirfd, uold, ENTRY_RENAME, o);
 	if (e == 0) {
 		e = fs_resolve(ndirfd, unew, RES_ENTRY, n);
 		if (e == 0) {
-			if (n->virt || !n->name[0] || n->dots) /* "d/." would replace d */
+			/* made-up nodes: Linux's mount points are busy, procfs has
+			 * no rename, and the mounts are other file systems */
+			if ((o->virt && virt_mount_point(o)) || (n->virt && virt_mount_point(n)))
+				e = -EBUSY;
+			else if (o->virt || n->virt)
+				e = o->virt && n->virt && vfs_tree(o->path) == vfs_tree(n->path) ? -EPERM : -EXDEV;
+			else if (!n->name[0] || n->dots) /* "d/." would replace d */
 				e = -EBUSY;
 			else if (n->mount != o->mount)
 				e = -EXDEV; /* the host may see one file system; Linux sees two mounts */
@@ -368,6 +408,14 @@ SYS(renameat2)
 	                 (unsigned)c->a[4]);
 }
 
+/* The mount of the object behind app fd vn (a followed /proc/self/fd/N):
+ * its recorded or translated path, or -1 (a pipe, a socket). */
+static int fd_object_mount(const struct vnode *vn)
+{
+	const char *rel;
+	return vn->link[0] == '/' ? mount_find(vn->link, &rel) : -1;
+}
+
 static long do_link(int odirfd, const char *uold, int ndirfd, const char *unew, int flags)
 {
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
@@ -375,18 +423,38 @@ static long do_link(int odirfd, const char *uold, int ndirfd, const char *unew, 
 	struct resolved *o = malloc(2 * sizeof(*o)), *n = o + 1;
 	if (!o)
 		return -ENOMEM;
-	int e = fs_resolve(odirfd, uold, flags & AT_SYMLINK_FOLLOW ? RES_FOLLOW : 0, o);
+	bool empty = uold && !uold[0] && (flags & AT_EMPTY_PATH);
+	int e;
+	if (empty) { /* "" names odirfd itself, as /proc/self/fd/N followed does */
+		char path[32];
+		snprintf(path, sizeof(path), odirfd == AT_FDCWD ? "." : "/proc/self/fd/%d", odirfd);
+		e = fs_resolve_path(path, RES_FOLLOW, o);
+	} else {
+		e = fs_resolve(odirfd, uold, flags & AT_SYMLINK_FOLLOW ? RES_FOLLOW : 0, o);
+	}
 	if (e == 0) {
-		if (o->virt || !o->name[0])
-			e = -EPERM;
-		else if (!o->exists)
+		if (!o->exists)
 			e = -ENOENT;
 		if (e == 0)
 			e = resolve_new(ndirfd, unew, false, n);
 		if (e == 0) {
 			/* the host may see one file system; Linux sees two mounts */
-			e = n->mount != o->mount ? -EXDEV
-			    : (int)host(__NR_linkat, o->dirfd, o->name, n->dirfd, n->name, 0);
+			if (o->virt && o->vn.type == VN_FD) {
+				/* an open file, an O_TMPFILE one too: the host links
+				 * what the fd refers to, under the same rules */
+				char link[HOST_FD_LINK_MAX];
+				e = fd_object_mount(&o->vn) != n->mount ? -EXDEV
+				    : empty ? (int)host(__NR_linkat, o->vn.fd, "", n->dirfd, n->name, AT_EMPTY_PATH)
+				            : (int)host(__NR_linkat, AT_FDCWD, host_fd_link(link, o->vn.fd), n->dirfd,
+				                        n->name, AT_SYMLINK_FOLLOW);
+			} else if (o->virt) {
+				e = -EXDEV; /* /proc and /dev are file systems of their own */
+			} else if (!o->name[0]) {
+				e = -EPERM; /* a mount point is a directory */
+			} else {
+				e = n->mount != o->mount ? -EXDEV
+				    : (int)host(__NR_linkat, o->dirfd, o->name, n->dirfd, n->name, 0);
+			}
 			fs_release(n);
 		}
 		fs_release(o);

@@ -155,9 +155,30 @@ SYS(setrlimit)
 	return sys_prlimit64(&p);
 }
 
+/* PR_SET_PDEATHSIG is recorded only: the host's own would need prctl at
+ * the libos's site. Linux clears it in a fork child; keyed by the pid that
+ * set it, it is gone in the child without the fork path knowing. */
+static struct {
+	int pid, sig;
+} pdeathsig;
+
 SYS(prctl)
 {
 	switch (c->a[0]) {
+	case PR_SET_PDEATHSIG:
+		if ((unsigned long)c->a[1] > NSIG_APP)
+			return -EINVAL;
+		pdeathsig.pid = proc.pid;
+		pdeathsig.sig = (int)c->a[1];
+		return 0;
+	case PR_GET_PDEATHSIG:
+		*(int *)c->a[1] = pdeathsig.pid == proc.pid ? pdeathsig.sig : 0;
+		return 0;
+	case PR_GET_CHILD_SUBREAPER:
+		*(int *)c->a[1] = 0;
+		return 0;
+	case PR_GET_KEEPCAPS:
+		return 0;
 	case PR_SET_NAME:
 		strlcpy(c->t->comm, (const char *)c->a[1], sizeof(c->t->comm));
 		return 0;
@@ -167,8 +188,7 @@ SYS(prctl)
 	case PR_GET_DUMPABLE:
 		return 1;
 	case PR_SET_DUMPABLE:
-	case PR_SET_PDEATHSIG:
-		return 0;
+		return (unsigned long)c->a[1] > 1 ? -EINVAL : 0;
 	case PR_GET_NO_NEW_PRIVS:
 		return 1;
 	default:

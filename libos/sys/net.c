@@ -17,6 +17,7 @@
 #define AF_UNIX 1
 #define SOL_SOCKET 1
 #define SCM_RIGHTS 1
+#define SO_DOMAIN 39
 
 struct app_msghdr {
 	void *msg_name;
@@ -56,9 +57,10 @@ static void unix_addr_release(struct unix_addr *ua)
 	ua->fd = -1;
 }
 
-/* Returns 1 when *ua holds the host's form of (uaddr, len), 0 when the
- * address passes unchanged (not a unix path), or -errno. */
-static int unix_addr_translate(const void *uaddr, long len, bool create, struct unix_addr *ua)
+/* Returns 1 when *ua holds the host's form of (uaddr, len) for socket
+ * sock, 0 when the address passes unchanged (not a unix path, or a socket
+ * of another family, for which the host gives Linux's errno), or -errno. */
+static int unix_addr_translate(long sock, const void *uaddr, long len, bool create, struct unix_addr *ua)
 {
 	const struct sockaddr_un *sun = uaddr;
 	const long path_off = offsetof(struct sockaddr_un, sun_path);
@@ -66,6 +68,9 @@ static int unix_addr_translate(const void *uaddr, long len, bool create, struct 
 	ua->r.own_dirfd = false;
 	ua->fd = -1;
 	if (!uaddr || len <= path_off || sun->sun_family != AF_UNIX || sun->sun_path[0] == 0)
+		return 0;
+	int domain = 0, dlen = sizeof(domain);
+	if (host(__NR_getsockopt, sock, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0 || domain != AF_UNIX)
 		return 0;
 	if (len > (long)sizeof(*sun))
 		return -EINVAL;
@@ -123,7 +128,7 @@ static long addr_call(struct sysctx *c, bool create)
 	struct unix_addr *ua = malloc(sizeof(*ua));
 	if (!ua)
 		return -ENOMEM;
-	long r = unix_addr_translate(SYSCALL_ARG(1, const void *), c->a[2], create, ua);
+	long r = unix_addr_translate(c->a[0], SYSCALL_ARG(1, const void *), c->a[2], create, ua);
 	if (r == 0) {
 		r = host_blocking(c->nr, c->a[0], c->a[1], c->a[2]);
 	} else if (r > 0) {
@@ -242,7 +247,7 @@ SYS(sendto)
 	struct unix_addr *ua = malloc(sizeof(*ua));
 	if (!ua)
 		return -ENOMEM;
-	long r = unix_addr_translate(SYSCALL_ARG(4, const void *), c->a[5], false, ua);
+	long r = unix_addr_translate(c->a[0], SYSCALL_ARG(4, const void *), c->a[5], false, ua);
 	if (r == 0)
 		r = host_blocking(__NR_sendto, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 	else if (r > 0)
@@ -306,7 +311,7 @@ SYS(sendmsg)
 		r = each_passed_fd(m.msg_control, m.msg_controllen, check_sent_fd, NULL);
 	}
 	if (r == 0) {
-		r = unix_addr_translate(m.msg_name, m.msg_namelen, false, ua);
+		r = unix_addr_translate(c->a[0], m.msg_name, m.msg_namelen, false, ua);
 		if (r > 0) {
 			m.msg_name = &ua->sun;
 			m.msg_namelen = ua->len;

@@ -123,7 +123,7 @@ SYS(pselect6)
 
 SYS(epoll_create)
 {
-	if (c->a[0] <= 0)
+	if ((int)c->a[0] <= 0) /* the kernel's size is an int */
 		return -EINVAL;
 	return fd_install(host(__NR_epoll_create1, 0), FD_OTHER, NULL, NULL);
 }
