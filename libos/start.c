@@ -93,8 +93,9 @@ __attribute__((noreturn, used)) void libos_start(long *sp)
 	proc.sid = (int)host(__NR_getsid, 0);
 	proc.uid = (uint32_t)host(__NR_getuid);
 	proc.gid = (uint32_t)host(__NR_getgid);
-	proc.umask = 022;
-	host(__NR_umask, 0);
+	/* the launcher's umask, inherited through its exec, is the app's */
+	proc.umask = (int)host(__NR_umask, 0);
+	host(__NR_umask, proc.umask);
 	t->tid = proc.pid;
 	t->host_tid = proc.host_pid;
 	thread_add(t);

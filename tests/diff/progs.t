@@ -21,6 +21,11 @@ for prog in t_threads t_signals t_sigsegv t_auxv; do
     diff_run -- "/tests/$prog-static"
 done
 
+# The umask is the caller's, whatever it is.
+umask 027
+diff_run -n "t_ident under umask 027" -- /tests/t_ident
+umask 022
+
 # Exit statuses, including death by signal as 128+N.
 diff_run -s 134 -- /tests/t_die abort
 diff_run -s 139 -- /tests/t_die segv
