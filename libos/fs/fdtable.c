@@ -39,7 +39,12 @@ struct lock fd_lock = LOCK_INIT;
  * to the highest fd in use and fork copies it, so libos fds near a hard
  * limit of, say, 524288 would make every fork copy megabytes. The app keeps
  * the soft limit it was started with, and room to raise it to at least
- * APP_FDS_MIN. */
+ * APP_FDS_MIN.
+ *
+ * The app's limits are the host's as they were (what Linux would show);
+ * its fds stop at libos_fd_base whatever its soft limit (EMFILE there). A
+ * small hard limit, which a process may well start under, is shared: the
+ * libos takes the upper half, at most LIBOS_FDS. */
 #define APP_FDS_MIN 4096
 void fd_init(void)
 {
@@ -50,15 +55,11 @@ void fd_init(void)
 	lim.rlim_cur = lim.rlim_max;
 	host(__NR_prlimit64, 0, RLIMIT_NOFILE, &lim, NULL);
 	uint64_t top = MIN(lim.rlim_max, FD_BASE_CAP);
-	if (top < 2 * LIBOS_FDS)
-		libos_fatal("fd table: RLIMIT_NOFILE hard limit %lu is too small", (unsigned long)top);
-	libos_fd_base = (int)MIN(MAX(orig_soft, APP_FDS_MIN), top - LIBOS_FDS);
-	app_hard_limit = (uint64_t)libos_fd_base;
-	app_soft_limit = MIN(orig_soft, app_hard_limit);
+	libos_fd_base = (int)MIN(MAX(orig_soft, APP_FDS_MIN), top - MIN(LIBOS_FDS, top / 2));
+	app_hard_limit = lim.rlim_max;
+	app_soft_limit = orig_soft;
 }
 
-/* The app starts with the soft limit it was given, unless it is beyond its
- * range. */
 void fd_limits(uint64_t *soft, uint64_t *hard)
 {
 	*soft = __atomic_load_n(&app_soft_limit, __ATOMIC_RELAXED);
@@ -76,7 +77,7 @@ int fd_set_limits(uint64_t soft, uint64_t hard)
 
 bool fd_below_limit(long fd)
 {
-	return fd >= 0 && (uint64_t)fd < __atomic_load_n(&app_soft_limit, __ATOMIC_RELAXED);
+	return fd_app_valid(fd) && (uint64_t)fd < __atomic_load_n(&app_soft_limit, __ATOMIC_RELAXED);
 }
 
 int fd_make_private(int fd)

@@ -17,8 +17,9 @@ enum fd_kind {
 /* setrlimit(RLIMIT_NOFILE) for the app: only lowering the hard limit is
  * allowed (-EPERM otherwise), as for an unprivileged process. */
 int fd_set_limits(uint64_t soft, uint64_t hard);
-/* True when fd is below the app's soft RLIMIT_NOFILE (the host allocates
- * lowest-first, so a new fd past it means the app's table is full). */
+/* True when the app may have fd: below its soft RLIMIT_NOFILE and below
+ * the libos's fds (the host allocates lowest-first, so a new fd past it
+ * means the app's table is full). */
 bool fd_below_limit(long fd);
 /* Takes a host result that may be a new app fd: records it (path may be
  * NULL; list is taken over for FD_VDIR) and returns it. Errors pass

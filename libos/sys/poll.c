@@ -28,7 +28,9 @@ static long do_poll(struct pollfd *fds, unsigned long nfds, const void *ts, bool
 {
 	if (nfds && !fds)
 		return -EFAULT;
-	if (nfds && !fd_below_limit((long)MIN(nfds - 1, (unsigned long)libos_fd_base)))
+	uint64_t soft, hard;
+	fd_limits(&soft, &hard);
+	if (nfds > soft)
 		return -EINVAL; /* more entries than the app's RLIMIT_NOFILE, as on Linux */
 	unsigned long bad = 0;
 	for (unsigned long i = 0; i < nfds; i++)

@@ -22,9 +22,38 @@ static void umask_checks(void)
     rmdir("d");
 }
 
+static void show_limit(const char *what, int res)
+{
+    struct rlimit rl;
+    CHECK(getrlimit(res, &rl) == 0, "getrlimit %s", what);
+    printf("%s soft %lld hard %lld\n", what, rl.rlim_cur == RLIM_INFINITY ? -1LL : (long long)rl.rlim_cur,
+           rl.rlim_max == RLIM_INFINITY ? -1LL : (long long)rl.rlim_max);
+}
+
+/* The limits the caller set are the app's: soft up to hard may be set. */
+static void nofile_checks(void)
+{
+    show_limit("nofile", RLIMIT_NOFILE);
+    struct rlimit rl, orig;
+    getrlimit(RLIMIT_NOFILE, &orig);
+    rl = (struct rlimit){ orig.rlim_max, orig.rlim_max };
+    CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0, "raise soft NOFILE to hard");
+    show_limit("nofile", RLIMIT_NOFILE);
+    rl.rlim_max++;
+    CHECK(setrlimit(RLIMIT_NOFILE, &rl) == -1 && errno == EPERM, "raise hard NOFILE: EPERM");
+    int fds[16], n = 0;
+    while (n < 16 && (fds[n] = open("/dev/null", O_RDONLY)) >= 0)
+        n++;
+    CHECK(n == 16, "16 files open");
+    while (n)
+        close(fds[--n]);
+    CHECK(setrlimit(RLIMIT_NOFILE, &orig) == 0, "restore NOFILE");
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     umask_checks();
+    nofile_checks();
     return tu_done();
 }
