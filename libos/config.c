@@ -104,7 +104,7 @@ int config_load(int fd)
 		return -EINVAL;
 	}
 	config.start_dir = "/";
-	config.stack_size = 8 << 20;
+	config.stack_size = 0; /* sys.stack.size unset: from RLIMIT_STACK */
 	config.brk_max = 256 << 20;
 	for (char *rec = blob, *next; rec < blob + len; rec = next) {
 		next = rec + strlen(rec) + 1;

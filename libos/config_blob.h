@@ -12,7 +12,7 @@
  *   log_level=N            0 error, 1 warning, 2 info, 3 debug, 4 trace
  *   entrypoint=/sandbox/path
  *   start_dir=/sandbox/path
- *   stack_size=BYTES
+ *   stack_size=BYTES       only when the manifest sets sys.stack.size
  *   brk_max=BYTES
  *   manifest=/host/path/of/manifest   (for messages only)
  *   arg=STRING             repeated, argv[0] first

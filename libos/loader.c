@@ -6,6 +6,7 @@
 #include <linux/mman.h>
 #include <asm/fcntl.h>
 #include <linux/elf.h>
+#include <linux/resource.h>
 #include "config.h"
 #include "fs.h"
 #include "host/host.h"
@@ -349,6 +350,43 @@ int program_check(const char *path, const char *const *argv)
 	return r;
 }
 
+/* The main stack is one mapping of its full size (MAP_NORESERVE: only
+ * touched pages cost), so an unlimited or huge RLIMIT_STACK is capped, and
+ * a tiny one still holds argv and envp. */
+#define STACK_MAX (1ull << 30)
+#define STACK_MIN (128ull << 10)
+static struct rlimit64 stack_limit; /* guarded by proc.lock */
+
+void stack_limit_init(void)
+{
+	host(__NR_prlimit64, 0, RLIMIT_STACK, NULL, &stack_limit);
+	if (config.stack_size) { /* the manifest's size is what the app is told */
+		stack_limit.rlim_cur = config.stack_size;
+		stack_limit.rlim_max = MAX(stack_limit.rlim_max, stack_limit.rlim_cur);
+	}
+}
+
+void stack_limit_get(struct rlimit64 *lim)
+{
+	lock(&proc.lock);
+	*lim = stack_limit;
+	unlock(&proc.lock);
+}
+
+void stack_limit_set(const struct rlimit64 *lim)
+{
+	lock(&proc.lock);
+	stack_limit = *lim;
+	unlock(&proc.lock);
+}
+
+static size_t stack_size(void)
+{
+	struct rlimit64 lim;
+	stack_limit_get(&lim);
+	return config.stack_size ?: ALIGN_UP(MAX(MIN(lim.rlim_cur, STACK_MAX), STACK_MIN), PAGE_SIZE);
+}
+
 int load_program(const char *path, const char *const *argv, const char *const *envp,
                  struct ucontext *uc)
 {
@@ -384,8 +422,9 @@ int load_program(const char *path, const char *const *argv, const char *const *e
 	if (r == 0)
 		r = setup_brk(&exe);
 	void *stack = NULL;
+	size_t stack_len = stack_size();
 	if (r == 0) {
-		stack = host_mmap(NULL, config.stack_size, PROT_READ | PROT_WRITE,
+		stack = host_mmap(NULL, stack_len, PROT_READ | PROT_WRITE,
 		                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_GROWSDOWN, -1, 0);
 		if (host_err((long)stack))
 			r = (int)(long)stack;
@@ -395,7 +434,7 @@ int load_program(const char *path, const char *const *argv, const char *const *e
 		return r;
 	}
 	uintptr_t sp = build_stack(&exe, dynamic ? &interp : NULL, path, args, envp,
-	                           (uintptr_t)stack + config.stack_size);
+	                           (uintptr_t)stack + stack_len);
 
 	free(proc.exe);
 	proc.exe = canon;

@@ -85,6 +85,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp)
 	if (config_load(cfd) < 0)
 		host_exit_group(2);
 	log_init(config.log_level);
+	stack_limit_init();
 
 	proc.host_pid = (int)host_getpid();
 	proc.pid = proc.host_pid;

@@ -355,7 +355,7 @@ static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifes
     static const char *const keys[] = { "stack", "brk", NULL };
     static const char *const stack_keys[] = { "size", NULL };
     static const char *const brk_keys[] = { "max_size", NULL };
-    m->stack_size = 8ull << 20;
+    m->stack_size = 0; /* unset: the libos takes RLIMIT_STACK, as execve does */
     m->brk_max = 256ull << 20;
     if (!sys)
         return 0;
@@ -499,7 +499,8 @@ char *manifest_blob(const struct manifest *m, size_t *len)
     fprintf(f, "log_level=%d%c", m->log_level, 0);
     fprintf(f, "entrypoint=%s%c", m->entrypoint, 0);
     fprintf(f, "start_dir=%s%c", m->start_dir, 0);
-    fprintf(f, "stack_size=%llu%c", (unsigned long long)m->stack_size, 0);
+    if (m->stack_size)
+        fprintf(f, "stack_size=%llu%c", (unsigned long long)m->stack_size, 0);
     fprintf(f, "brk_max=%llu%c", (unsigned long long)m->brk_max, 0);
     fprintf(f, "manifest=%s%c", m->file, 0);
     for (size_t i = 0; i < m->argc; i++)

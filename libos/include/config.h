@@ -15,7 +15,8 @@ struct config {
 	const char *entrypoint;
 	const char *start_dir;
 	const char *manifest;
-	size_t stack_size, brk_max;
+	size_t stack_size; /* sys.stack.size, or 0: the app's RLIMIT_STACK */
+	size_t brk_max;
 	int argc, envc, nmounts;
 	const char **argv; /* NULL-terminated */
 	const char **envp; /* NULL-terminated */

@@ -12,6 +12,14 @@ int load_program(const char *path, const char *const *argv, const char *const *e
 /* What execve checks before the point of no return: the program (after #!
  * lines) exists, may be executed and is an x86-64 ELF file. 0 or -errno. */
 int program_check(const char *path, const char *const *argv);
+/* The app's RLIMIT_STACK, kept by the loader: unless the manifest fixes
+ * sys.stack.size, the next program's stack is as large as its soft limit,
+ * as Linux's execve makes it. init reads the host's at start-up; set takes
+ * a validated limit. */
+struct rlimit64;
+void stack_limit_init(void);
+void stack_limit_get(struct rlimit64 *lim);
+void stack_limit_set(const struct rlimit64 *lim);
 int seccomp_install(void);
 /* Restricts host file access to the mounts (and /proc, /dev nodes) with
  * Landlock where the kernel has it; 0 also when it does not. */

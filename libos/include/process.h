@@ -16,7 +16,7 @@ struct process {
 	int pid, ppid, pgid, sid;
 	int host_pid;
 	uint32_t uid, gid;
-	struct lock lock; /* guards cwd, brk and the sigaction table */
+	struct lock lock; /* guards cwd, brk, the sigaction table, RLIMIT_STACK (loader.c) */
 	char *cwd;        /* sandbox path, canonical */
 	char *exe;        /* sandbox path of the running program */
 	char *cmdline;    /* argv joined by NULs, as /proc/[pid]/cmdline shows it */

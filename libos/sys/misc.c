@@ -7,6 +7,7 @@
 #include "config.h"
 #include "fdrecord.h"
 #include "host/host.h"
+#include "loader.h"
 #include "process.h"
 #include "syscall.h"
 
@@ -116,6 +117,15 @@ SYS(rseq)
 	return r;
 }
 
+/* Linux's checks of a new limit for an unprivileged process (the sandbox
+ * cannot raise the host's hard limits). */
+static int check_new_limit(const struct rlimit64 *new, uint64_t hard)
+{
+	if (new->rlim_cur > new->rlim_max)
+		return -EINVAL;
+	return new->rlim_max > hard ? -EPERM : 0;
+}
+
 SYS(prlimit64)
 {
 	int res = (int)c->a[1];
@@ -126,19 +136,31 @@ SYS(prlimit64)
 	if (res == RLIMIT_NOFILE) {
 		uint64_t soft, hard;
 		fd_limits(&soft, &hard);
-		if (new && (new->rlim_cur > new->rlim_max || new->rlim_max > hard))
-			return -EPERM;
+		int e = new ? check_new_limit(new, hard) : 0;
+		if (e < 0)
+			return e;
 		if (old) {
 			old->rlim_cur = soft;
 			old->rlim_max = hard;
 		}
 		return new ? fd_set_limits(new->rlim_cur, new->rlim_max) : 0;
 	}
-	if (res == RLIMIT_STACK && !new && old) {
-		long r = host(__NR_prlimit64, 0, res, NULL, old);
-		if (r == 0)
-			old->rlim_cur = config.stack_size;
-		return r;
+	/* The loader's: it sizes the next execve's stack. The host's too, which
+	 * bounds how far the current stack (MAP_GROWSDOWN) may grow, as Linux's
+	 * limit does at once. */
+	if (res == RLIMIT_STACK) {
+		struct rlimit64 cur, want = new ? *new : (struct rlimit64){ 0 };
+		stack_limit_get(&cur);
+		int e = new ? check_new_limit(&want, cur.rlim_max) : 0;
+		if (e == 0 && new)
+			e = (int)host(__NR_prlimit64, 0, RLIMIT_STACK, &want, NULL);
+		if (e < 0)
+			return e;
+		if (old)
+			*old = cur;
+		if (new)
+			stack_limit_set(&want);
+		return 0;
 	}
 	return host(__NR_prlimit64, 0, res, new, old);
 }

@@ -119,7 +119,7 @@ write_manifest() {
         env+=("loader.env.${kv%%=*} = \"${kv#*=}\"")
     done
     sandbox_manifest "$entry" 'loader.log_level = "warning"' "${env[@]}" \
-        "fs.start_dir = \"$start\"" 'sys.stack.size = "8M"' 'sys.brk.max_size = "256M"' \
+        "fs.start_dir = \"$start\"" 'sys.brk.max_size = "256M"' \
         /bin=/usr/bin /etc=/etc "/tmp=$SCRATCH" "/tests=$PROGS" >"$MANIFEST"
 }
 

@@ -61,12 +61,11 @@ fs.mounts = [ { path = "/usr/bin", uri = "file:/usr/bin" } ]
 EOF
 is "$("$GRAPHENE" run argv.toml | grep -E '^(arg|env|log_level|stack_size|brk_max|start_dir)='; echo "rc=$?")" "log_level=3
 start_dir=/
-stack_size=8388608
 brk_max=268435456
 arg=python3
 arg=-c
 arg=print(1)
-rc=0" 'loader.argv, log level, defaults, and no env records without loader.env'
+rc=0" 'loader.argv, log level, defaults (no stack_size: RLIMIT_STACK), and no env records without loader.env'
 
 is "$(GRAPHENE_LOG=trace "$GRAPHENE" run argv.toml | grep '^log_level='; echo "rc=$?")" "log_level=4
 rc=0" 'GRAPHENE_LOG overrides loader.log_level'

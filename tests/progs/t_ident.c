@@ -39,8 +39,8 @@ static void nofile_checks(void)
     rl = (struct rlimit){ orig.rlim_max, orig.rlim_max };
     CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0, "raise soft NOFILE to hard");
     show_limit("nofile", RLIMIT_NOFILE);
-    rl.rlim_max++;
-    CHECK(setrlimit(RLIMIT_NOFILE, &rl) == -1 && errno == EPERM, "raise hard NOFILE: EPERM");
+    rl.rlim_cur = rl.rlim_max + 1;
+    CHECK(setrlimit(RLIMIT_NOFILE, &rl) == -1 && errno == EINVAL, "NOFILE soft above hard: EINVAL");
     int fds[16], n = 0;
     while (n < 16 && (fds[n] = open("/dev/null", O_RDONLY)) >= 0)
         n++;
@@ -50,10 +50,42 @@ static void nofile_checks(void)
     CHECK(setrlimit(RLIMIT_NOFILE, &orig) == 0, "restore NOFILE");
 }
 
-int main(void)
+/* Uses about 32 MiB of stack, more than the usual 8 MiB default. */
+static unsigned deep(int n)
+{
+    volatile unsigned char frame[64 << 10];
+    frame[0] = (unsigned char)n;
+    frame[sizeof(frame) - 1] = 1;
+    return n ? deep(n - 1) + frame[0] + frame[sizeof(frame) - 1] : 0;
+}
+
+/* RLIMIT_STACK is recorded, and the next program's stack is that large. */
+static void stack_checks(const char *self)
+{
+    show_limit("stack", RLIMIT_STACK);
+    struct rlimit rl;
+    getrlimit(RLIMIT_STACK, &rl);
+    rl.rlim_cur = 64 << 20;
+    CHECK(setrlimit(RLIMIT_STACK, &rl) == 0, "setrlimit STACK 64M");
+    show_limit("stack", RLIMIT_STACK);
+    rl.rlim_cur = RLIM_INFINITY;
+    rl.rlim_max = 64 << 20;
+    CHECK(setrlimit(RLIMIT_STACK, &rl) == -1 && errno == EINVAL, "STACK soft above hard: EINVAL");
+    fflush(stdout);
+    execl(self, self, "deep", (char *)NULL);
+    CHECK(0, "execve self");
+}
+
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc > 1 && !strcmp(argv[1], "deep")) {
+        show_limit("stack after execve", RLIMIT_STACK);
+        printf("deep recursion: %u\n", deep(512));
+        return tu_done();
+    }
     umask_checks();
     nofile_checks();
+    stack_checks(argv[0]);
     return tu_done();
 }
