@@ -15,6 +15,7 @@
  *   stack_size=BYTES       only when the manifest sets sys.stack.size
  *   brk_max=BYTES
  *   manifest=/host/path/of/manifest   (for messages only)
+ *   hostname=NAME          only when the manifest sets sys.hostname
  *   arg=STRING             repeated, argv[0] first
  *   env=NAME=VALUE         repeated
  *   mount=TYPE PATH URI    repeated; TYPE is "chroot" (later: "tmpfs"),

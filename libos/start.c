@@ -11,6 +11,7 @@
 #include "fs.h"
 #include "host/host.h"
 #include "loader.h"
+#include "uts.h"
 #include "log.h"
 #include "process.h"
 #include "rt.h"
@@ -103,6 +104,8 @@ __attribute__((noreturn, used)) void libos_start(long *sp)
 
 	if (fs_init() < 0)
 		host_exit_group(2);
+	if (uts_init() < 0)
+		libos_fatal("cannot set up the host name");
 	proc.cwd = strdup(config.start_dir);
 
 	struct ucontext *start_uc = malloc(sizeof(*start_uc));

@@ -352,7 +352,7 @@ static int parse_fs(struct ctx *c, const struct toml_value *fs, struct manifest 
 
 static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifest *m)
 {
-    static const char *const keys[] = { "stack", "brk", NULL };
+    static const char *const keys[] = { "stack", "brk", "hostname", NULL };
     static const char *const stack_keys[] = { "size", NULL };
     static const char *const brk_keys[] = { "max_size", NULL };
     m->stack_size = 0; /* unset: the libos takes RLIMIT_STACK, as execve does */
@@ -370,6 +370,13 @@ static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifes
         return -1;
     if ((v = toml_get(brk, "max_size")) && get_size(c, v, "sys.brk.max_size", &m->brk_max))
         return -1;
+    if ((v = toml_get(sys, "hostname"))) {
+        if (get_string(c, v, "sys.hostname", &m->hostname))
+            return -1;
+        /* what sethostname(2) accepts: 1 to 64 bytes */
+        if (!m->hostname[0] || strlen(m->hostname) > 64)
+            return error(c, v, "sys.hostname", "must be 1 to 64 bytes long");
+    }
     return 0;
 }
 
@@ -485,6 +492,7 @@ void manifest_free(struct manifest *m)
     free(m->file);
     free(m->entrypoint);
     free(m->start_dir);
+    free(m->hostname);
     memset(m, 0, sizeof(*m));
 }
 
@@ -503,6 +511,8 @@ char *manifest_blob(const struct manifest *m, size_t *len)
         fprintf(f, "stack_size=%llu%c", (unsigned long long)m->stack_size, 0);
     fprintf(f, "brk_max=%llu%c", (unsigned long long)m->brk_max, 0);
     fprintf(f, "manifest=%s%c", m->file, 0);
+    if (m->hostname)
+        fprintf(f, "hostname=%s%c", m->hostname, 0);
     for (size_t i = 0; i < m->argc; i++)
         fprintf(f, "arg=%s%c", m->argv[i], 0);
     for (size_t i = 0; i < m->nenv; i++)

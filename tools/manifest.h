@@ -18,6 +18,7 @@ struct manifest {
     int log_level;          /* enum log_level */
     char *start_dir;        /* sandbox path */
     uint64_t stack_size, brk_max;
+    char *hostname;         /* sys.hostname, or NULL: the host's */
     char **argv;            /* argc strings, argv[0] first */
     size_t argc;
     char **env;             /* nenv strings "NAME=VALUE", the app's whole environment */

@@ -6,6 +6,7 @@
 #include "fdrecord.h"
 #include "fs.h"
 #include "process.h"
+#include "uts.h"
 #include "../host/host.h"
 #include <asm/fcntl.h>
 #include <linux/fcntl.h>
@@ -13,13 +14,19 @@
 
 /* Host files shown unchanged (paths below /proc, written canonical so the
  * path.h functions apply): nothing in them identifies the host beyond what
- * uname already says. Their ancestors are directories. */
+ * uname already says. Their ancestors are directories. The names of the
+ * sandbox (uts_names) are among them but made up. */
 static const char *const passthrough[] = {
 	"/cpuinfo", "/meminfo", "/stat", "/loadavg", "/uptime", "/version", "/filesystems",
 	"/sys/kernel/osrelease", "/sys/kernel/ostype", "/sys/kernel/pid_max",
 	"/sys/kernel/ngroups_max", "/sys/kernel/random/uuid", "/sys/kernel/random/boot_id",
-	"/sys/vm/overcommit_memory",
+	"/sys/kernel/tainted", "/sys/kernel/core_pattern", "/sys/vm/overcommit_memory",
+	"/sys/kernel/hostname", "/sys/kernel/domainname",
 };
+/* /proc/<pid>/ns: the sandbox's own namespaces, links "kind:[inode]"
+ * (uts_ns_ino); the *_for_children ones name their kind's namespace. */
+static const char *const ns_names[] = { "cgroup", "ipc", "mnt", "net", "pid", "pid_for_children",
+	                                "time", "time_for_children", "user", "uts" };
 static const char *const pid_files[] = { "cmdline", "comm", "maps", "mountinfo", "mounts",
 	                                    "stat", "statm", "status" };
 static const char *const pid_links[] = { "cwd", "exe", "root" };
@@ -172,7 +179,7 @@ int procfs_lookup(const char *rel, struct vnode *vn)
 	if (!slash)
 		return 0;
 	const char *sub = slash + 1;
-	if (!strcmp(sub, "fd"))
+	if (!strcmp(sub, "fd") || !strcmp(sub, "ns"))
 		return 0;
 	if (in_list(pid_files, ARRAY_SIZE(pid_files), sub)) {
 		vn->type = VN_FILE;
@@ -187,6 +194,14 @@ int procfs_lookup(const char *rel, struct vnode *vn)
 	}
 	if (!strcmp(sub, "root")) {
 		strlcpy(vn->link, "/", sizeof(vn->link));
+		return 0;
+	}
+	if (str_starts_with(sub, "ns/") && in_list(ns_names, ARRAY_SIZE(ns_names), sub + 3)) {
+		const char *name = sub + 3, *us = strchr(name, '_');
+		size_t i = 0, kind = us ? (size_t)(us - name) : strlen(name);
+		while (strncmp(ns_names[i], name, kind) || ns_names[i][kind])
+			i++; /* the kind's own entry: pid for pid_for_children */
+		snprintf(vn->link, sizeof(vn->link), "%s:[%u]", ns_names[i], (unsigned)uts_ns_ino((unsigned)i));
 		return 0;
 	}
 	uint64_t fd;
@@ -244,7 +259,7 @@ int procfs_list(const char *rel, struct dirlist *dl)
 	if (r || !*rel || !is_our_pid(rel, slash ? (size_t)(slash - rel) : strlen(rel)))
 		return r;
 	if (!slash) { /* /proc/<pid> */
-		static const char *const dirs[] = { "fd" };
+		static const char *const dirs[] = { "fd", "ns" };
 		const struct { const char *const *names; size_t n; unsigned char type; } groups[] = {
 			{ dirs, ARRAY_SIZE(dirs), 4 },
 			{ pid_files, ARRAY_SIZE(pid_files), 8 },
@@ -261,7 +276,12 @@ int procfs_list(const char *rel, struct dirlist *dl)
 	snprintf(path, sizeof(path), "/proc/%s", rel);
 	if (!strcmp(slash + 1, "fd"))
 		return list_fds(path, dl);
-	return 0;
+	for (size_t i = 0; !r && !strcmp(slash + 1, "ns") && i < ARRAY_SIZE(ns_names); i++) {
+		char npath[SANDBOX_PATH_MAX];
+		snprintf(npath, sizeof(npath), "%s/%s", path, ns_names[i]);
+		r = dirlist_add(dl, ns_names[i], 10 /* DT_LNK */, vfs_ino(npath));
+	}
+	return r;
 }
 
 /* Host status lines that describe memory and scheduling, not identity. */
@@ -457,6 +477,11 @@ long procfs_open(const char *rel)
 	int r;
 	if (slash && is_our_pid(rel, slash - rel)) {
 		r = gen_pid_file(slash + 1, &t);
+	} else if (!strcmp(rel, "sys/kernel/hostname") || !strcmp(rel, "sys/kernel/domainname")) {
+		char name[UTS_NAME_LEN];
+		uts_names(rel[11] == 'h' ? name : NULL, rel[11] == 'h' ? NULL : name);
+		text_printf(&t, "%s\n", name);
+		r = 0;
 	} else {
 		snprintf(host_path, sizeof(host_path), "/proc/%s", rel);
 		r = read_host_file(host_path, &t);

@@ -15,6 +15,7 @@ struct config {
 	const char *entrypoint;
 	const char *start_dir;
 	const char *manifest;
+	const char *hostname; /* sys.hostname, or NULL: the host's */
 	size_t stack_size; /* sys.stack.size, or 0: the app's RLIMIT_STACK */
 	size_t brk_max;
 	int argc, envc, nmounts;

@@ -3,7 +3,6 @@
 #include <asm/prctl.h>
 #include <linux/prctl.h>
 #include <linux/resource.h>
-#include <linux/utsname.h>
 #include "config.h"
 #include "fdrecord.h"
 #include "host/host.h"
@@ -77,15 +76,6 @@ SYS(getresgid)
 {
 	*(uint32_t *)c->a[0] = *(uint32_t *)c->a[1] = *(uint32_t *)c->a[2] = proc.gid;
 	return 0;
-}
-
-SYS(uname)
-{
-	struct new_utsname *u = (void *)c->a[0];
-	long r = host(__NR_uname, u);
-	if (r == 0)
-		strlcpy(u->nodename, "graphene", sizeof(u->nodename));
-	return r;
 }
 
 SYS(sysinfo) { return host(__NR_sysinfo, c->a[0]); }

@@ -110,6 +110,12 @@ sys.brk.max_size = \"99999999999G\"" \
 bad 'size of the wrong type' "$ok_head
 sys.stack.size = true" \
     "graphene: m.toml:3: key 'sys.stack.size': expected a size (integer or string like \"8M\"), found a boolean"
+bad 'hostname too long' "$ok_head
+sys.hostname = \"$(printf 'h%.0s' $(seq 65))\"" \
+    "graphene: m.toml:3: key 'sys.hostname': must be 1 to 64 bytes long"
+bad 'hostname empty' "$ok_head
+sys.hostname = \"\"" \
+    "graphene: m.toml:3: key 'sys.hostname': must be 1 to 64 bytes long"
 bad 'argv element of the wrong type' "$ok_head
 loader.argv = [
   \"ls\",

@@ -3,7 +3,9 @@
 #include "testutil.h"
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 static void umask_checks(void)
@@ -50,6 +52,65 @@ static void nofile_checks(void)
     CHECK(setrlimit(RLIMIT_NOFILE, &orig) == 0, "restore NOFILE");
 }
 
+static void show_file(const char *path)
+{
+    char buf[256] = "";
+    FILE *f = fopen(path, "r");
+    CHECK(f && fgets(buf, sizeof(buf), f), "read %s", path);
+    buf[strcspn(buf, "\n")] = 0;
+    printf("%s: %s\n", path, buf);
+    if (f)
+        fclose(f);
+}
+
+/* "kind:[inode]" with the number left out: it is the host's natively. */
+static void show_ns(const char *name)
+{
+    char path[64], link[64] = "", pid_link[64] = "";
+    snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+    ssize_t n = readlink(path, link, sizeof(link) - 1);
+    char *br = strchr(link, '[');
+    unsigned long ino = 0;
+    int ok = n > 0 && br && sscanf(br, "[%lu]", &ino) == 1 && ino > 0;
+    CHECK(ok, "readlink %s", path);
+    if (br)
+        *br = 0;
+    printf("ns %s -> %s[N]\n", name, link);
+    if (!strcmp(name, "pid_for_children")) {
+        readlink("/proc/self/ns/pid", pid_link, sizeof(pid_link) - 1);
+        link[0] = 0;
+        readlink(path, link, sizeof(link) - 1);
+        CHECK(!strcmp(link, pid_link), "pid_for_children is pid's namespace");
+    }
+}
+
+/* The host's names by default (the manifest may set its own); /proc/sys
+ * and /proc/self/ns exist. */
+static void name_checks(void)
+{
+    struct utsname u;
+    CHECK(uname(&u) == 0, "uname");
+    printf("nodename %s domainname %s\n", u.nodename, u.domainname);
+    show_file("/proc/sys/kernel/hostname");
+    show_file("/proc/sys/kernel/domainname");
+    show_file("/proc/sys/kernel/tainted");
+    show_file("/proc/sys/kernel/core_pattern");
+    char host[128] = "";
+    CHECK(gethostname(host, sizeof(host)) == 0 && !strcmp(host, u.nodename), "gethostname agrees with uname");
+    static const char *const ns[] = { "cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time",
+                                      "time_for_children", "user", "uts" };
+    for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+        show_ns(ns[i]);
+    DIR *d = opendir("/proc/self/ns");
+    struct dirent *e;
+    int count = 0;
+    while (d && (e = readdir(d)))
+        count += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    printf("/proc/self/ns entries: %d\n", count);
+}
+
 /* Uses about 32 MiB of stack, more than the usual 8 MiB default. */
 static unsigned deep(int n)
 {
@@ -85,6 +146,7 @@ int main(int argc, char **argv)
         return tu_done();
     }
     umask_checks();
+    name_checks();
     nofile_checks();
     stack_checks(argv[0]);
     return tu_done();
