@@ -300,7 +300,9 @@ static void program_free(struct program *p)
 
 static int open_program(const char *path, const char *const *argv, struct program *p)
 {
-	*p = (struct program){ .fd = -1, .args = argv };
+	/* an empty argv becomes { "" }, as Linux (5.18+) makes it */
+	static const char *const empty_argv[] = { "", NULL };
+	*p = (struct program){ .fd = -1, .args = argv[0] ? argv : empty_argv };
 	for (int depth = 0;; depth++) {
 		p->fd = (int)fs_open_exec(path, &p->canon);
 		if (p->fd < 0)
@@ -328,7 +330,7 @@ static int open_program(const char *path, const char *const *argv, struct progra
 		nv[k++] = strs;
 		if (*arg)
 			nv[k++] = strs + ilen;
-		nv[k++] = p->canon;
+		nv[k++] = path; /* the path as execve got it (or the #! line) */
 		for (int i = 1; i < n; i++)
 			nv[k++] = p->args[i];
 		nv[k] = NULL;

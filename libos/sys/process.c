@@ -181,7 +181,7 @@ static void reset_for_exec(struct thread *t)
 
 static long do_execve(struct sysctx *c, const char *path, char *const *uargv, char *const *uenvp)
 {
-	if (!path || !uargv)
+	if (!path) /* a NULL argv or envp is empty, as on Linux */
 		return -EFAULT;
 	size_t budget = ARG_MAX_BYTES;
 	long r = 0;

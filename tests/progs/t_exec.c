@@ -1,0 +1,57 @@
+/* execve details: the path a #! script's interpreter gets (the one given
+ * to execve, so $0 is what the caller wrote), an empty or NULL argv (Linux
+ * 5.18+ runs the program with argc 1 and argv[0] ""). */
+#include "testutil.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Runs path with argv in a child and waits: the child's output is ours. */
+static void run(const char *what, const char *path, char *const argv[], char *const envp[])
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execve(path, argv, envp);
+        printf("%s: execve %s\n", what, errname(errno));
+        _exit(127);
+    }
+    int st;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: exit 0", what);
+}
+
+static void script(const char *name, const char *text)
+{
+    int fd = open(name, O_CREAT | O_WRONLY | O_TRUNC, 0755);
+    CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text) && close(fd) == 0, "write %s", name);
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc == 0 || (argc == 1 && argv[0][0] == 0)) { /* the re-executed child */
+        printf("child: argc %d, argv[0] \"%s\"\n", argc, argc ? argv[0] : "(none)");
+        return 0;
+    }
+    script("s.sh", "#!/bin/sh\necho \"script \\$0=$0 \\$1=$1\"\n");
+    script("s-arg.sh", "#!/bin/sh -e\necho \"script with interpreter arg \\$0=$0\"\n");
+    mkdir("sub", 0755);
+    script("sub/nested.sh", "#!/bin/sh\necho \"nested \\$0=$0\"\n");
+    char *a1[] = { "s.sh", "one", NULL };
+    run("relative ./ path", "./s.sh", a1, environ);
+    run("bare name", "s.sh", a1, environ);
+    char *a2[] = { "whatever", NULL };
+    run("interpreter argument", "./s-arg.sh", a2, environ);
+    run("subdirectory with ..", "sub/../sub/nested.sh", a2, environ);
+    char *empty[] = { NULL };
+    run("empty argv", "/proc/self/exe", empty, environ);
+    run("NULL argv and envp", "/proc/self/exe", NULL, NULL);
+    unlink("s.sh");
+    unlink("s-arg.sh");
+    unlink("sub/nested.sh");
+    rmdir("sub");
+    return tu_done();
+}
