@@ -41,6 +41,13 @@ __attribute__((used)) void sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	(void)sig;
 	struct ucontext *uc = ucv;
 	struct sigcontext *r = &uc->uc_mcontext;
+	/* Only the kernel's trap is a system call (si_code SYS_SECCOMP cannot
+	 * be sent by another process: the kernel refuses si_code >= 0 from
+	 * rt_sigqueueinfo to someone else). */
+	if (si->si_code != SYS_SECCOMP) {
+		sig_host_sigsys(si, ucv);
+		return;
+	}
 	struct thread *t = current();
 	t->exit_uc_claimable = false;
 	if (addr_in_libos_image(r->rip))

@@ -348,6 +348,13 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 	}
 }
 
+void sig_host_sigsys(siginfo_t *si, void *ucv)
+{
+	/* the mask the other host handlers run with (install_host_handler) */
+	host_sigmask_block(~(SYNC_SIGNALS | SIGBIT(SIGSYS)));
+	host_signal_handler(SIGSYS, si, ucv);
+}
+
 /* The libos's host handler for sig; SA_NOCLDWAIT is the one app flag the
  * host must know (it decides whether children become zombies). */
 static void install_host_handler(int sig, unsigned long extra_flags)

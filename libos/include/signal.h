@@ -21,6 +21,10 @@ int sig_send(int sig, struct thread *t, const siginfo_t *info);
  * syscall's result, or a RESTART code; nr < 0 when not in a syscall. */
 void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret);
 void signals_init(void);
+/* A host SIGSYS that is not the seccomp trap (a kill or sigqueue from
+ * another process): queued and delivered as an app signal, as any other
+ * host signal is. Called from the SIGSYS handler. */
+void sig_host_sigsys(siginfo_t *si, void *ucv);
 struct app_sigaction;
 /* rt_sigaction changed SIGCHLD's action: tell the host what it must know. */
 void sig_child_action_changed(const struct app_sigaction *act);
