@@ -445,6 +445,10 @@ int manifest_parse(const char *text, size_t len, const char *file, char *const *
     return r;
 }
 
+/* A manifest is a few kilobytes; the cap keeps `graphene run /dev/zero`
+ * (or any endless or huge file) from reading without bound. */
+#define MANIFEST_MAX (1u << 20)
+
 int manifest_load(const char *file, char *const *args, size_t nargs, char *const *envp,
                   struct manifest *m, char *err, size_t errsize)
 {
@@ -456,6 +460,13 @@ int manifest_load(const char *file, char *const *args, size_t nargs, char *const
     char *text = NULL;
     size_t len = 0, cap = 0, n;
     do {
+        if (len > MANIFEST_MAX) {
+            free(text);
+            fclose(f);
+            snprintf(err, errsize, "graphene: %s: larger than the %u MiB a manifest may have", file,
+                     MANIFEST_MAX >> 20);
+            return -1;
+        }
         char *t = len == cap ? realloc(text, cap = cap * 2 + 4096) : text;
         if (!t) {
             free(text);

@@ -154,6 +154,16 @@ is "$("$GRAPHENE" run . 2>&1; echo "rc=$?")" \
    "graphene: .: Is a directory
 rc=2" 'manifest that is a directory'
 
+# An endless or huge manifest is refused after 1 MiB, not read without bound
+# (ulimit -v: a launcher that keeps reading /dev/zero dies instead of hanging).
+is "$( (ulimit -v 262144; "$GRAPHENE" run /dev/zero 2>&1); echo "rc=$?")" \
+   "graphene: /dev/zero: larger than the 1 MiB a manifest may have
+rc=2" 'endless manifest (/dev/zero)'
+{ printf '%s\n' "$ok_head"; head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' '#'; } > big.toml
+is "$("$GRAPHENE" run big.toml 2>&1; echo "rc=$?")" \
+   "graphene: big.toml: larger than the 1 MiB a manifest may have
+rc=2" 'manifest over 1 MiB'
+
 # usage
 usage_line='usage: graphene run MANIFEST [-- ARGS...]'
 for args in '' 'run' 'frobnicate' 'run ok.toml extra' 'run ok.toml -x --' '--help extra'; do
