@@ -43,15 +43,22 @@ static int parse_mount(char *val)
 {
 	char *path = strchr(val, CONFIG_MOUNT_SEP);
 	char *uri = path ? strchr(path + 1, CONFIG_MOUNT_SEP) : NULL;
-	if (!uri)
+	char *ro = uri ? strchr(uri + 1, CONFIG_MOUNT_SEP) : NULL;
+	char *fd = ro ? strchr(ro + 1, CONFIG_MOUNT_SEP) : NULL;
+	uint64_t fdnum;
+	if (!fd || !parse_u64(fd + 1, &fdnum) || fdnum > 0x7fffffff)
 		return -EINVAL;
 	*path++ = 0;
 	*uri++ = 0;
+	*ro++ = 0;
+	*fd = 0;
+	if (strcmp(ro, "ro") && strcmp(ro, "rw"))
+		return -EINVAL;
 	struct mount_cfg *m = realloc(config.mounts, sizeof(*m) * (config.nmounts + 1));
 	if (!m)
 		return -ENOMEM;
 	config.mounts = m;
-	m[config.nmounts++] = (struct mount_cfg){ val, path, uri };
+	m[config.nmounts++] = (struct mount_cfg){ val, path, uri, !strcmp(ro, "ro"), (int)fdnum };
 	return 0;
 }
 
@@ -83,6 +90,13 @@ static int apply_record(char *key, char *val)
 		return config.manifest = val, 0;
 	if (!strcmp(key, "hostname"))
 		return config.hostname = val, 0;
+	if (!strcmp(key, "uid") || !strcmp(key, "gid") || !strcmp(key, "idmap_base")) {
+		if (!parse_u64(val, &v) || v > 0xfffffffe)
+			return -EINVAL;
+		*(key[0] == 'u' ? &config.uid : key[0] == 'g' ? &config.gid : &config.idmap_base) = (uint32_t)v;
+		config.idmap |= key[0] == 'i';
+		return 0;
+	}
 	if (!strcmp(key, "stack_size"))
 		return parse_size(val, &config.stack_size);
 	if (!strcmp(key, "brk_max"))
@@ -94,6 +108,16 @@ static int apply_record(char *key, char *val)
 	if (!strcmp(key, "mount"))
 		return parse_mount(val);
 	return -EINVAL;
+}
+
+uint32_t id_to_app(uint32_t id)
+{
+	return config.idmap && id - config.idmap_base < IDMAP_COUNT ? id - config.idmap_base : id;
+}
+
+uint32_t id_to_host(uint32_t id)
+{
+	return config.idmap && id < IDMAP_COUNT ? id + config.idmap_base : id;
 }
 
 int config_load(int fd)

@@ -16,11 +16,19 @@
  *   brk_max=BYTES
  *   manifest=/host/path/of/manifest   (for messages only)
  *   hostname=NAME          only when the manifest sets sys.hostname
+ *   uid=N, gid=N           the app's initial ids (the launcher's own)
+ *   idmap_base=N           optional: the mounts are idmapped, host id N + i
+ *                          is id i on disk, for i < IDMAP_COUNT (a file of
+ *                          root shows as N); the app sees i
  *   arg=STRING             repeated, argv[0] first
  *   env=NAME=VALUE         repeated
- *   mount=TYPE PATH URI    repeated; TYPE is "chroot" (later: "tmpfs"),
- *                          PATH the sandbox path, URI the host path; the three
- *                          fields are separated by one NUL-free '\x1f' byte each.
+ *   mount=TYPE PATH URI RO FD  repeated; TYPE is "chroot" (later: "tmpfs"),
+ *                          PATH the sandbox path, URI the host path (for
+ *                          messages and translating host paths back), RO
+ *                          "ro" (read-only) or "rw", FD the mount's root,
+ *                          opened by the launcher (tools/confine.c); the five
+ *                          fields are separated by one NUL-free '\x1f' byte
+ *                          each.
  */
 #ifndef GRAPHENE_CONFIG_BLOB_H
 #define GRAPHENE_CONFIG_BLOB_H
@@ -28,6 +36,7 @@
 #define CONFIG_BLOB_VERSION 1
 #define CONFIG_FD_ARG "--config-fd="
 #define CONFIG_MOUNT_SEP '\x1f'
+#define IDMAP_COUNT 65536
 
 enum log_level { LOG_ERROR = 0, LOG_WARNING, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 

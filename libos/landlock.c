@@ -27,6 +27,10 @@
 #define DEVICE_RIGHTS (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
                        ACCESS_FS_IOCTL_DEV)
 #define PROC_RIGHTS (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
+/* A read-only mount: the kernel's own backstop where the launcher could not
+ * make the host mount read-only (tools/confine.c). */
+#define READONLY_RIGHTS (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | \
+                         LANDLOCK_ACCESS_FS_READ_DIR)
 
 struct ruleset_attr {
 	uint64_t handled_access_fs;
@@ -100,7 +104,7 @@ int landlock_confine(void)
 	int r = 0;
 	/* The mount roots fs_init opened are the very directories resolution uses. */
 	for (int i = 0; r == 0 && i < config.nmounts; i++) {
-		r = allow_fd(&rs, mount_root_fd(i), rs.handled);
+		r = allow_fd(&rs, mount_root_fd(i), mount_readonly(i) ? READONLY_RIGHTS : rs.handled);
 		if (r < 0)
 			log_error("Landlock: cannot allow mount %s: %d", config.mounts[i].uri, r);
 	}

@@ -93,8 +93,9 @@ __attribute__((noreturn, used)) void libos_start(long *sp)
 	proc.ppid = 0;
 	proc.pgid = (int)host(__NR_getpgid, 0);
 	proc.sid = (int)host(__NR_getsid, 0);
-	proc.uid = (uint32_t)host(__NR_getuid);
-	proc.gid = (uint32_t)host(__NR_getgid);
+	/* the host's ids are the sandbox's own (tools/confine.c), not the app's */
+	proc.uid = config.uid;
+	proc.gid = config.gid;
 	/* the launcher's umask, inherited through its exec, is the app's */
 	proc.umask = (int)host(__NR_umask, 0);
 	host(__NR_umask, proc.umask);

@@ -3,6 +3,7 @@
  * makes the picoprocess's exit status or death by signal exactly what the
  * caller of graphene sees. */
 #include "../libos/config_blob.h"
+#include "confine.h"
 #include "manifest.h"
 
 #include <errno.h>
@@ -93,6 +94,19 @@ static int run(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
     }
+    /* The image is opened before the drop of privilege: as the sandbox's
+     * uid the launcher might not reach it. */
+    char *image = libos_path();
+    int image_fd = -1;
+    if (!image)
+        fprintf(stderr, "graphene: cannot locate the libos image: %s\n", strerror(errno));
+    else if (close_inherited_fds(&m) == 0 && (image_fd = open(image, O_PATH | O_CLOEXEC)) < 0)
+        fprintf(stderr, "graphene: cannot exec the libos image %s: %s\n", image, strerror(errno));
+    if (image_fd < 0 || confine(&m)) {
+        manifest_free(&m);
+        free(image);
+        return EXIT_CANNOT_EXEC;
+    }
     size_t len;
     char *blob = manifest_blob(&m, &len);
     manifest_free(&m);
@@ -103,16 +117,11 @@ static int run(int argc, char **argv)
         return EXIT_CANNOT_EXEC;
     }
 
-    char *image = libos_path();
-    if (!image) {
-        fprintf(stderr, "graphene: cannot locate the libos image: %s\n", strerror(errno));
-        return EXIT_CANNOT_EXEC;
-    }
     char fdarg[32];
     snprintf(fdarg, sizeof(fdarg), CONFIG_FD_ARG "%d", fd);
     char *lib_argv[] = { "graphene-libos", fdarg, NULL };
     char *empty_env[] = { NULL }; /* the app's environment travels in the blob */
-    execve(image, lib_argv, empty_env);
+    execveat(image_fd, "", lib_argv, empty_env, AT_EMPTY_PATH);
     fprintf(stderr, "graphene: cannot exec the libos image %s: %s\n", image, strerror(errno));
     free(image);
     return EXIT_CANNOT_EXEC;

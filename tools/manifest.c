@@ -224,13 +224,39 @@ static int parse_env(struct ctx *c, const struct toml_value *env, char *const *e
     return 0;
 }
 
+/* The inherited fds the app may keep: anything else but stdio is closed by
+ * the launcher (tools/confine.c). Below 1024, far from the libos's own fds
+ * (at libos_fd_base, 4096 or more). */
+static int parse_pass_fds(struct ctx *c, const struct toml_value *v, struct manifest *m)
+{
+    if (expect(c, v, "loader.pass_fds", TOML_ARRAY))
+        return -1;
+    if (!(m->pass_fds = calloc(v->u.arr.len + 1, sizeof(*m->pass_fds))))
+        return error(c, v, "loader.pass_fds", "out of memory");
+    for (size_t i = 0; i < v->u.arr.len; i++) {
+        const struct toml_value *fd = v->u.arr.items[i];
+        char key[64];
+        snprintf(key, sizeof(key), "loader.pass_fds[%zu]", i);
+        if (expect(c, fd, key, TOML_INT))
+            return -1;
+        if (fd->u.i < 3 || fd->u.i >= 1024)
+            return error(c, fd, key, "fd %lld out of range (3 to 1023; 0, 1 and 2 are always passed)",
+                         (long long)fd->u.i);
+        m->pass_fds[m->npass_fds++] = (int)fd->u.i;
+    }
+    return 0;
+}
+
 static int parse_loader(struct ctx *c, const struct toml_value *loader, char *const *args, size_t nargs,
                         char *const *envp, struct manifest *m)
 {
-    static const char *const keys[] = { "argv", "env", "log_level", NULL };
+    static const char *const keys[] = { "argv", "env", "log_level", "pass_fds", NULL };
     if (loader && check_keys(c, loader, "loader", keys))
         return -1;
-    const struct toml_value *v = toml_get(loader, "log_level");
+    const struct toml_value *v = toml_get(loader, "pass_fds");
+    if (v && parse_pass_fds(c, v, m))
+        return -1;
+    v = toml_get(loader, "log_level");
     m->log_level = LOG_WARNING;
     if (v && expect(c, v, "loader.log_level", TOML_STRING))
         return -1;
@@ -269,11 +295,17 @@ static int parse_loader(struct ctx *c, const struct toml_value *loader, char *co
 
 static int parse_mount(struct ctx *c, const struct toml_value *v, const char *key, struct mount *mt)
 {
-    static const char *const keys[] = { "type", "path", "uri", NULL };
+    static const char *const keys[] = { "type", "path", "uri", "readonly", NULL };
     char sub[256];
     if (check_keys(c, v, key, keys))
         return -1;
     const struct toml_value *t = toml_get(v, "type"), *p = toml_get(v, "path"), *u = toml_get(v, "uri");
+    const struct toml_value *ro = toml_get(v, "readonly");
+    join(sub, sizeof(sub), key, "readonly");
+    if (ro && expect(c, ro, sub, TOML_BOOL))
+        return -1;
+    mt->readonly = ro && ro->u.b;
+    mt->fd = -1;
     join(sub, sizeof(sub), key, "type");
     if (t && get_string(c, t, sub, &mt->type))
         return -1;
@@ -352,16 +384,24 @@ static int parse_fs(struct ctx *c, const struct toml_value *fs, struct manifest 
 
 static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifest *m)
 {
-    static const char *const keys[] = { "stack", "brk", "hostname", NULL };
+    static const char *const keys[] = { "stack", "brk", "hostname", "max_processes", NULL };
     static const char *const stack_keys[] = { "size", NULL };
     static const char *const brk_keys[] = { "max_size", NULL };
     m->stack_size = 0; /* unset: the libos takes RLIMIT_STACK, as execve does */
     m->brk_max = 256ull << 20;
+    m->max_processes = DEFAULT_MAX_PROCESSES;
     if (!sys)
         return 0;
     if (check_keys(c, sys, "sys", keys))
         return -1;
     const struct toml_value *stack = toml_get(sys, "stack"), *brk = toml_get(sys, "brk"), *v;
+    if ((v = toml_get(sys, "max_processes"))) {
+        if (expect(c, v, "sys.max_processes", TOML_INT))
+            return -1;
+        if (v->u.i < 1 || v->u.i > 1 << 22)
+            return error(c, v, "sys.max_processes", "%lld out of range (1 to 4194304)", (long long)v->u.i);
+        m->max_processes = (uint64_t)v->u.i;
+    }
     if (stack && check_keys(c, stack, "sys.stack", stack_keys))
         return -1;
     if (brk && check_keys(c, brk, "sys.brk", brk_keys))
@@ -500,6 +540,7 @@ void manifest_free(struct manifest *m)
     free(m->argv);
     free(m->env);
     free(m->mounts);
+    free(m->pass_fds);
     free(m->file);
     free(m->entrypoint);
     free(m->start_dir);
@@ -524,13 +565,17 @@ char *manifest_blob(const struct manifest *m, size_t *len)
     fprintf(f, "manifest=%s%c", m->file, 0);
     if (m->hostname)
         fprintf(f, "hostname=%s%c", m->hostname, 0);
+    fprintf(f, "uid=%u%cgid=%u%c", m->uid, 0, m->gid, 0);
+    if (m->idmapped)
+        fprintf(f, "idmap_base=%u%c", m->idmap_base, 0);
     for (size_t i = 0; i < m->argc; i++)
         fprintf(f, "arg=%s%c", m->argv[i], 0);
     for (size_t i = 0; i < m->nenv; i++)
         fprintf(f, "env=%s%c", m->env[i], 0);
     for (size_t i = 0; i < m->nmounts; i++)
-        fprintf(f, "mount=%s%c%s%c%s%c", m->mounts[i].type, CONFIG_MOUNT_SEP, m->mounts[i].path,
-                CONFIG_MOUNT_SEP, m->mounts[i].uri, 0);
+        fprintf(f, "mount=%s%c%s%c%s%c%s%c%d%c", m->mounts[i].type, CONFIG_MOUNT_SEP, m->mounts[i].path,
+                CONFIG_MOUNT_SEP, m->mounts[i].uri, CONFIG_MOUNT_SEP, m->mounts[i].readonly ? "ro" : "rw",
+                CONFIG_MOUNT_SEP, m->mounts[i].fd, 0);
     if (fclose(f)) {
         free(buf);
         return NULL;

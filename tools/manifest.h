@@ -3,6 +3,7 @@
 #ifndef GRAPHENE_MANIFEST_H
 #define GRAPHENE_MANIFEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,7 +11,12 @@ struct mount {
     char *type;     /* "chroot" */
     char *path;     /* sandbox path: absolute, normalized */
     char *uri;      /* host path: absolute, symlinks resolved, "file:" stripped */
+    bool readonly;  /* no writes through this mount (kernel and libos) */
+    int fd;         /* the root, opened by the launcher for the libos (confine.c); -1 before */
 };
+
+/* sys.max_processes when the manifest does not say */
+#define DEFAULT_MAX_PROCESSES 1024
 
 struct manifest {
     char *file;             /* absolute host path of the manifest */
@@ -25,6 +31,14 @@ struct manifest {
     size_t nenv;
     struct mount *mounts;
     size_t nmounts;
+    int *pass_fds;          /* inherited fds (besides 0, 1, 2) the app keeps */
+    size_t npass_fds;
+    uint64_t max_processes; /* host processes and threads of the sandbox */
+    /* Set by confine(): the app's ids (the launcher's), and whether the
+     * mounts are idmapped with host ids from idmap_base. */
+    unsigned uid, gid;
+    bool idmapped;
+    unsigned idmap_base;
 };
 
 /* Validates manifest text read from file (as named on the command line).

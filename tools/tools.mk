@@ -11,7 +11,7 @@ $(BUILD)/tools/%.o: tools/%.c
 
 # Static: every picoprocess start pays for the launcher's own start-up, and
 # a static binary skips ld.so and the relocation of libc (about 0.35 ms here).
-bin/graphene: $(BUILD)/tools/graphene.o $(TOOLS_OBJS)
+bin/graphene: $(BUILD)/tools/graphene.o $(BUILD)/tools/confine.o $(TOOLS_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOSTCFLAGS) -static $^ -o $@ -lm
 

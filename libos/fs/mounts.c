@@ -1,5 +1,5 @@
 /* Mounts: each sandbox mount point is backed by a host directory (or file)
- * that the libos opens once at start-up and keeps as a private O_PATH fd;
+ * whose root the launcher opened; the libos keeps it as a private O_PATH fd;
  * everything below it is reached relative to that fd (see resolve.c). */
 #include "config.h"
 #include "fdrecord.h"
@@ -28,14 +28,15 @@ int fs_init(void)
 		return -ENOMEM;
 	for (int i = 0; i < nmounts; i++) {
 		const struct mount_cfg *mc = &config.mounts[i];
-		long fd = host(__NR_openat, AT_FDCWD, mc->uri, O_PATH | O_CLOEXEC);
+		/* The launcher opened the root (idmapped, read-only as the
+		 * manifest says: tools/confine.c); it is an app-range fd until
+		 * moved. */
+		long fd = fd_make_private(mc->fd);
 		if (fd < 0) {
-			log_error("mount %s: cannot open host path %s (error %ld)", mc->path, mc->uri, -fd);
+			log_error("mount %s: no root fd %d for host path %s (error %ld)", mc->path, mc->fd,
+			          mc->uri, -fd);
 			return (int)fd;
 		}
-		fd = fd_make_private((int)fd);
-		if (fd < 0)
-			return (int)fd;
 		mounts[i].root_fd = (int)fd;
 		char host_path[SANDBOX_PATH_MAX];
 		if (host_fd_readlink((int)fd, host_path, sizeof(host_path)) >= 0)
@@ -64,6 +65,11 @@ int mount_root_fd(int m)
 const char *mount_path(int m)
 {
 	return sandbox_paths[m];
+}
+
+bool mount_readonly(int m)
+{
+	return config.mounts[m].readonly;
 }
 
 bool mount_is_ancestor(const char *path)

@@ -2,12 +2,16 @@
 #ifndef LIBOS_CONFIG_H
 #define LIBOS_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct mount_cfg {
 	const char *type; /* "chroot" */
 	const char *path; /* sandbox path, normalized, absolute */
 	const char *uri;  /* host path */
+	bool readonly;
+	int fd;           /* the root, an inherited fd */
 };
 
 struct config {
@@ -19,12 +23,19 @@ struct config {
 	size_t stack_size; /* sys.stack.size, or 0: the app's RLIMIT_STACK */
 	size_t brk_max;
 	int argc, envc, nmounts;
+	uint32_t uid, gid;
+	bool idmap;
+	uint32_t idmap_base;
 	const char **argv; /* NULL-terminated */
 	const char **envp; /* NULL-terminated */
 	struct mount_cfg *mounts;
 };
 
 extern struct config config;
+/* Ids between the host's view and the app's: through the idmapped mounts
+ * the host shows a file of on-disk id i as idmap_base + i, the app sees i. */
+uint32_t id_to_app(uint32_t host_id);
+uint32_t id_to_host(uint32_t app_id);
 /* Reads and decodes the blob from fd; returns 0 or -errno (and logs why). */
 int config_load(int fd);
 

@@ -51,6 +51,9 @@ bool fd_is_vdir(int fd);
 enum fd_kind fd_info(int fd, char *path, size_t size);
 /* fstat of app fd fd (sys/fd.c): FD_VDIR fds describe their directory. */
 int fd_stat(int fd, struct stat *st);
+/* Copies st (from a stat that returned e) to the app, ids as the app sees
+ * them (sys/fs.c); returns e or -EFAULT. */
+long stat_to_user(int e, const struct stat *st, void *ubuf);
 /* Records the two fds a host pipe2/socketpair (result r) made and writes
  * them to the app's int[2]; on failure neither stays open. */
 long fd_pair_result(long r, int host_fds[2], int *ufds);

@@ -19,6 +19,8 @@ int fs_init(void);
 int mount_find(const char *path, const char **rel);
 int mount_root_fd(int m);
 const char *mount_path(int m);
+/* The manifest made mount m read-only: writes through it are EROFS. */
+bool mount_readonly(int m);
 /* True when path is "/" or a strict ancestor of a mount point: a directory
  * the libos makes up to reach the mounts. */
 bool mount_is_ancestor(const char *path);

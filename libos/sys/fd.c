@@ -60,8 +60,6 @@ FD_PASSTHROUGH(fadvise64)
 FD_PASSTHROUGH(readahead)
 FD_PASSTHROUGH(sync_file_range)
 FD_BLOCKING(flock)
-FD_PASSTHROUGH(fchmod)
-FD_PASSTHROUGH(fchown)
 FD_PASSTHROUGH(fstatfs)
 FD_PASSTHROUGH(timerfd_settime)
 FD_PASSTHROUGH(timerfd_gettime)
@@ -94,13 +92,7 @@ int fd_stat(int fd, struct stat *st)
 SYS(fstat)
 {
 	struct stat st;
-	void *ubuf = SYSCALL_ARG(1, void *);
-	int e = fd_stat((int)c->a[0], &st);
-	if (e == 0 && !ubuf)
-		return -EFAULT;
-	if (e == 0)
-		memcpy(ubuf, &st, sizeof(st));
-	return e;
+	return stat_to_user(fd_stat((int)c->a[0], &st), &st, SYSCALL_ARG(1, void *));
 }
 
 SYS(lseek)

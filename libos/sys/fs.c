@@ -3,6 +3,7 @@
  * the resolution left, with AT_SYMLINK_NOFOLLOW wherever the host offers
  * it: the final component was checked, so a symlink raced into its place is
  * not followed by the host. */
+#include "config.h"
 #include "fdrecord.h"
 #include "fs.h"
 #include "process.h"
@@ -22,6 +23,23 @@
 #define __NR_fchmodat2 452
 #endif
 
+/* A write through a read-only mount is EROFS before the host sees it, as on
+ * Linux (the host refuses it too: a read-only host mount, or Landlock where
+ * the launcher could not make one, see tools/confine.c). */
+static int check_writable(const struct resolved *r)
+{
+	return !r->virt && mount_readonly(r->mount) ? -EROFS : 0;
+}
+
+/* Inside a writable mount the app owns what host root owns (idmapped
+ * mounts, tools/confine.c): a set-id bit it set would make a set-id-root
+ * program for host users. So the libos never sets one; the seccomp filter
+ * refuses the same at its own site. */
+static unsigned no_setid(unsigned mode)
+{
+	return mode & ~(unsigned)(S_ISUID | S_ISGID);
+}
+
 static long do_open(int dirfd, const char *upath, int flags, int mode)
 {
 	struct resolved r;
@@ -29,7 +47,12 @@ static long do_open(int dirfd, const char *upath, int flags, int mode)
 	int e = fs_resolve(dirfd, upath, (flags & O_NOFOLLOW) || excl ? 0 : RES_FOLLOW, &r);
 	if (e < 0)
 		return e;
-	long ret = excl && r.exists ? -EEXIST : fs_open(&r, flags, mode);
+	/* Like Linux: writing, truncating or creating a file; a FIFO or a
+	 * device is written without writing the file system. */
+	bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+	if (r.exists ? writes && (S_ISREG(r.st.st_mode) || S_ISDIR(r.st.st_mode)) : (flags & O_CREAT) != 0)
+		e = check_writable(&r);
+	long ret = excl && r.exists ? -EEXIST : e ? e : fs_open(&r, flags, (int)no_setid((unsigned)mode));
 	fs_release(&r);
 	return ret;
 }
@@ -72,13 +95,16 @@ static int stat_path(int dirfd, const char *upath, int flags, struct stat *st)
 	return e;
 }
 
-static long stat_to_user(int e, const struct stat *st, void *ubuf)
+long stat_to_user(int e, const struct stat *st, void *ubuf)
 {
 	if (e < 0)
 		return e;
 	if (!ubuf)
 		return -EFAULT;
-	memcpy(ubuf, st, sizeof(*st));
+	struct stat app = *st;
+	app.st_uid = id_to_app(st->st_uid);
+	app.st_gid = id_to_app(st->st_gid);
+	memcpy(ubuf, &app, sizeof(app));
 	return 0;
 }
 
@@ -130,6 +156,16 @@ static void stat_to_statx(const struct stat *st, struct statx *sx)
 	sx->stx_dev_minor = (uint32_t)((st->st_dev & 0xff) | ((st->st_dev >> 12) & 0xfff00));
 }
 
+/* The ids of a statx the call made (successfully: e == 0), as the app sees them. */
+static long statx_ids(long e, struct statx *sx)
+{
+	if (e == 0) {
+		sx->stx_uid = id_to_app(sx->stx_uid);
+		sx->stx_gid = id_to_app(sx->stx_gid);
+	}
+	return e;
+}
+
 SYS(statx)
 {
 	int dirfd = (int)c->a[0], flags = (int)c->a[2];
@@ -142,7 +178,7 @@ SYS(statx)
 		if (!fd_app_valid(dirfd))
 			return -EBADF;
 		if (fd_info(dirfd, NULL, 0) != FD_VDIR)
-			return host(__NR_statx, dirfd, "", flags, mask, ubuf);
+			return statx_ids(host(__NR_statx, dirfd, "", flags, mask, ubuf), ubuf);
 	}
 	struct resolved r;
 	int e = 0;
@@ -151,7 +187,7 @@ SYS(statx)
 		e = stat_path(dirfd, upath, flags, &st);
 		if (e == 0)
 			stat_to_statx(&st, ubuf);
-		return e;
+		return statx_ids(e, ubuf);
 	}
 	e = fs_resolve(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW ? 0 : RES_FOLLOW, &r);
 	if (e < 0)
@@ -170,7 +206,7 @@ SYS(statx)
 		e = (int)AT_CALL(&r, f, host(__NR_statx, at_dirfd_, at_name_, at_flags_, mask, ubuf));
 	}
 	fs_release(&r);
-	return e;
+	return statx_ids(e, ubuf);
 }
 
 static long do_access(int dirfd, const char *upath, int mode, int flags)
@@ -261,6 +297,8 @@ static int resolve_entry(int dirfd, const char *upath, enum entry_op op, struct 
 		e = op == ENTRY_UNLINK && S_ISDIR(r->st.st_mode) ? -EISDIR : -EBUSY;
 	else if (r->exists && r->wants_dir && !S_ISDIR(r->st.st_mode))
 		e = -ENOTDIR; /* "file/", or "link/": the link itself is the entry */
+	else if (r->exists)
+		e = check_writable(r);
 	if (e < 0)
 		fs_release(r);
 	return e;
@@ -277,6 +315,8 @@ static int resolve_new(int dirfd, const char *upath, bool dir, struct resolved *
 		e = -EEXIST;
 	else if ((r->wants_dir && !dir) || r->dots)
 		e = -ENOENT; /* only mkdir may name a new entry "new/"; "new/." is in new */
+	else
+		e = check_writable(r);
 	if (e < 0)
 		fs_release(r);
 	return e;
@@ -291,7 +331,7 @@ static long do_mknod(int dirfd, const char *upath, unsigned mode, unsigned dev)
 	int e = resolve_new(dirfd, upath, false, &r);
 	if (e < 0)
 		return e;
-	e = (int)host(__NR_mknodat, r.dirfd, r.name, mode, dev);
+	e = (int)host(__NR_mknodat, r.dirfd, r.name, no_setid(mode), dev);
 	fs_release(&r);
 	return e;
 }
@@ -340,7 +380,7 @@ static long do_mkdir(int dirfd, const char *upath, int mode)
 	int e = resolve_new(dirfd, upath, true, &r);
 	if (e < 0)
 		return e;
-	e = (int)host(__NR_mkdirat, r.dirfd, r.name, mode);
+	e = (int)host(__NR_mkdirat, r.dirfd, r.name, no_setid((unsigned)mode));
 	fs_release(&r);
 	return e;
 }
@@ -545,12 +585,10 @@ static int resolve_existing(int dirfd, const char *upath, bool follow, struct re
 	int e = fs_resolve(dirfd, upath, follow ? RES_FOLLOW : 0, r);
 	if (e < 0)
 		return e;
-	if (r->virt || !r->exists) {
-		bool virt = r->virt;
+	e = r->virt ? -EPERM : !r->exists ? -ENOENT : check_writable(r);
+	if (e < 0)
 		fs_release(r);
-		return virt ? -EPERM : -ENOENT;
-	}
-	return 0;
+	return e;
 }
 
 static long do_chmod(int dirfd, const char *upath, unsigned mode)
@@ -559,7 +597,8 @@ static long do_chmod(int dirfd, const char *upath, unsigned mode)
 	int e = resolve_existing(dirfd, upath, true, &r);
 	if (e < 0)
 		return e;
-	e = (int)AT_CALL(&r, AT_SYMLINK_NOFOLLOW, host(__NR_fchmodat2, at_dirfd_, at_name_, mode, at_flags_));
+	e = (int)AT_CALL(&r, AT_SYMLINK_NOFOLLOW,
+	                 host(__NR_fchmodat2, at_dirfd_, at_name_, no_setid(mode), at_flags_));
 	fs_release(&r);
 	return e;
 }
@@ -574,8 +613,15 @@ SYS(fchmodat)
 	return do_chmod((int)c->a[0], SYSCALL_ARG(1, const char *), (unsigned)c->a[2]);
 }
 
-static long do_chown(int dirfd, const char *upath, long uid, long gid, int flags)
+SYS(fchmod)
 {
+	return fd_app_valid((int)c->a[0]) ? host(__NR_fchmod, c->a[0], no_setid((unsigned)c->a[1])) : -EBADF;
+}
+
+static long do_chown(int dirfd, const char *upath, unsigned long app_uid, unsigned long app_gid, int flags)
+{
+	/* -1 (no change) stays -1 */
+	uint32_t uid = id_to_host((uint32_t)app_uid), gid = id_to_host((uint32_t)app_gid);
 	if (upath && !upath[0] && (flags & AT_EMPTY_PATH) && dirfd != AT_FDCWD)
 		return fd_app_valid(dirfd) ? host(__NR_fchown, dirfd, uid, gid) : -EBADF;
 	struct resolved r;
@@ -585,6 +631,11 @@ static long do_chown(int dirfd, const char *upath, long uid, long gid, int flags
 	e = (int)AT_CALL(&r, AT_SYMLINK_NOFOLLOW, host(__NR_fchownat, at_dirfd_, at_name_, uid, gid, at_flags_));
 	fs_release(&r);
 	return e;
+}
+
+SYS(fchown)
+{
+	return do_chown((int)c->a[0], "", c->a[1], c->a[2], AT_EMPTY_PATH);
 }
 
 SYS(chown)

@@ -22,8 +22,8 @@ lines"""
 [fs]
 start_dir = "/data/./x/"
 mounts = [
-  { path = "/usr", uri = "file:/usr" },
-  { type = "chroot", path = "//data/", uri = "file:data-link" },
+  { path = "/usr", uri = "file:/usr", readonly = true },
+  { type = "chroot", path = "//data/", uri = "file:data-link", readonly = false },
   { path = "/", uri = "file:rootfs" },
 ]
 [sys]
@@ -31,13 +31,17 @@ stack.size = "512K"
 brk.max_size = 4096
 EOF
 
-is "$(env -i GRAPHENE_LIBOS="$DUMP_BLOB" FOO='bar baz' HOME=/root "$GRAPHENE" run m.toml -- -l "a b" ''; echo "rc=$?")" "version=1
+# The fd numbers of the mount roots and the idmap base depend on the host.
+is "$(env -i GRAPHENE_LIBOS="$DUMP_BLOB" FOO='bar baz' HOME=/root "$GRAPHENE" run m.toml -- -l "a b" '' |
+      sed -E 's/(x1f[rw][ow]\\x1f)[0-9]+$/\1FD/; /^idmap_base=/d'; echo "rc=${PIPESTATUS[0]}")" "version=1
 log_level=1
 entrypoint=/usr/bin/ls
 start_dir=/data/x
 stack_size=524288
 brk_max=4096
 manifest=$dir/m.toml
+uid=$(id -u)
+gid=$(id -g)
 arg=/usr/bin/ls
 arg=-l
 arg=a b
@@ -45,9 +49,9 @@ arg=
 env=LANG=C.UTF-8
 env=FOO=bar baz
 env=MULTI=two\\x0alines
-mount=chroot\\x1f/usr\\x1f/usr
-mount=chroot\\x1f/data\\x1f$dir/data
-mount=chroot\\x1f/\\x1f$dir/rootfs
+mount=chroot\\x1f/usr\\x1f/usr\\x1fro\\x1fFD
+mount=chroot\\x1f/data\\x1f$dir/data\\x1frw\\x1fFD
+mount=chroot\\x1f/\\x1f$dir/rootfs\\x1frw\\x1fFD
 rc=0" 'blob: argv from -- ARGS, env passthrough only when set, normalized paths, resolved uris, sizes'
 
 is "$(env -i GRAPHENE_LIBOS="$DUMP_BLOB" "$GRAPHENE" run m.toml | grep -E '^(arg|env=FOO)'; echo "rc=$?")" "arg=/usr/bin/ls

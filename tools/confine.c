@@ -1,0 +1,307 @@
+/* The launcher's half of the sandbox boundary (confine.h).
+ *
+ * Launched by root, the picoprocess runs as a host uid/gid of its own, U
+ * (sandbox_host_uid), with no supplementary groups, no capabilities in any
+ * set, an empty bounding set, SECBIT_NOROOT and SECBIT_NO_SETUID_FIXUP
+ * locked and no_new_privs. So it owns nothing on the host, cannot act on
+ * another sandbox's processes through same-uid rules, and no exec can give
+ * it privilege back. The manifest's writable mounts stay writable for it:
+ * each mount is a clone of the host tree, idmapped so that host uid/gid 0
+ * appears as U (files of root look like the app's own; what it creates is
+ * root's on disk), nosuid, nodev, read-only where the manifest says, and
+ * attached over its own host path in a private mount namespace, so host
+ * paths (in /proc/self/maps, fd links) keep their names for the libos's
+ * translation back to sandbox paths. The launcher opens every mount root
+ * (as root, before the drop: the host path's ancestors may be closed to U)
+ * and hands the fds to the libos in the blob.
+ *
+ * Launched by another user, the picoprocess keeps that uid (it cannot take
+ * another), loses its ambient and inheritable capabilities and gets
+ * no_new_privs; read-only mounts are then enforced by Landlock and the libos.
+ *
+ * Either way, inherited fds other than 0, 1, 2 and loader.pass_fds are
+ * closed: they could name host files outside every mount. The libos image
+ * is opened before the drop and exec'd by fd, for the same reason as the
+ * mount roots. */
+#include "confine.h"
+
+#include "../libos/config_blob.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Sandbox uids: 2^31 + k * 2^22 + the launcher's pid, for the first k that no
+ * live process uses. No account has uids that high, pids stay below 2^22
+ * (PID_MAX_LIMIT), so two live launchers never pick the same one, and k
+ * steps over a uid still held by an earlier sandbox of the same pid. When
+ * sandboxes get ids from nsd, this is the one function to change. */
+#define SANDBOX_UID_BASE 0x80000000u
+#define SANDBOX_UID_STEP (1u << 22)
+#define SANDBOX_UID_TRIES 510 /* with its IDMAP_COUNT ids, below 2^32 - 1 (no uid) */
+
+static bool uid_in_use(unsigned uid)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    struct stat st;
+    bool used = false;
+    /* /proc/PID belongs to the process's effective uid */
+    while (d && !used && (e = readdir(d)))
+        used = e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+               fstatat(dirfd(d), e->d_name, &st, 0) == 0 && st.st_uid == uid;
+    if (d)
+        closedir(d);
+    return used;
+}
+
+unsigned sandbox_host_uid(void)
+{
+    unsigned uid = SANDBOX_UID_BASE + (unsigned)getpid();
+    for (int k = 0; k < SANDBOX_UID_TRIES && uid_in_use(uid); k++)
+        uid += SANDBOX_UID_STEP;
+    return uid;
+}
+
+static __attribute__((format(printf, 2, 3))) void info(const struct manifest *m, const char *fmt, ...)
+{
+    if (m->log_level < LOG_INFO)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("graphene: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static int fail(const char *what)
+{
+    fprintf(stderr, "graphene: cannot confine the sandbox: %s: %s\n", what, strerror(errno));
+    return -1;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+int close_inherited_fds(const struct manifest *m)
+{
+    int *keep = malloc((m->npass_fds + 1) * sizeof(*keep));
+    if (!keep)
+        return fail("out of memory");
+    memcpy(keep, m->pass_fds, m->npass_fds * sizeof(*keep));
+    qsort(keep, m->npass_fds, sizeof(*keep), cmp_int);
+    unsigned lo = 3;
+    int r = 0;
+    for (size_t i = 0; r == 0 && i <= m->npass_fds; i++) {
+        unsigned hi = i < m->npass_fds ? (unsigned)keep[i] : ~0u;
+        if (hi > lo)
+            r = (int)syscall(SYS_close_range, lo, hi - 1, 0);
+        lo = hi + 1;
+    }
+    free(keep);
+    return r ? fail("close_range") : 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+    if (fd >= 0)
+        close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* A user namespace mapping ids 0.. to uid.. (IDMAP_COUNT of them, so that
+ * the libos can show files of other on-disk ids as they are): what the
+ * idmapped mounts are made from. A child enters a new one, the launcher writes its maps and keeps
+ * a handle on it; the child then exits (told by a closed pipe). */
+static int idmap_userns(unsigned uid)
+{
+    int ready[2], go[2];
+    if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC))
+        return -1;
+    pid_t child = fork();
+    if (child == 0) {
+        close(go[1]);
+        char c = unshare(CLONE_NEWUSER) == 0;
+        /* the launcher's answer is EOF: nothing to read back */
+        _exit(write(ready[1], &c, 1) == 1 && read(go[0], &c, 1) == 0 ? 0 : 1);
+    }
+    close(ready[1]);
+    close(go[0]);
+    char c = 0, path[64], map[64];
+    int ns = -1;
+    if (child > 0 && read(ready[0], &c, 1) == 1 && c) {
+        snprintf(map, sizeof(map), "0 %u %u\n", uid, IDMAP_COUNT);
+        snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)child);
+        int ok = write_file(path, map) == 0;
+        snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)child);
+        ok = ok && write_file(path, map) == 0;
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
+        ns = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    }
+    close(ready[0]);
+    close(go[1]);
+    if (child > 0)
+        waitpid(child, NULL, 0);
+    return ns;
+}
+
+/* A clone of mount mt's host tree with the sandbox's attributes; -1 when
+ * the host allows none (then the mount is opened as it is). */
+static int clone_mount(const struct manifest *m, const struct mount *mt, int userns)
+{
+    int fd = open_tree(AT_FDCWD, mt->uri, OPEN_TREE_CLONE | AT_RECURSIVE);
+    if (fd < 0) {
+        info(m, "mount %s: cannot clone %s (%s): not idmapped%s", mt->path, mt->uri, strerror(errno),
+             mt->readonly ? ", read-only by Landlock" : "");
+        return -1;
+    }
+    struct mount_attr attr = {
+        .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (mt->readonly ? MOUNT_ATTR_RDONLY : 0),
+    };
+    if (userns >= 0) {
+        attr.attr_set |= MOUNT_ATTR_IDMAP;
+        attr.userns_fd = (unsigned)userns;
+        if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
+            return fd;
+        /* e.g. a file system without idmap support: files of host root
+         * stay root's, so this mount may not be writable for the app */
+        info(m, "mount %s: %s cannot be idmapped (%s)", mt->path, mt->uri, strerror(errno));
+        attr.attr_set &= ~(unsigned long long)MOUNT_ATTR_IDMAP;
+    }
+    if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
+        return fd;
+    info(m, "mount %s: cannot set attributes on %s (%s)", mt->path, mt->uri, strerror(errno));
+    close(fd);
+    return -1;
+}
+
+/* Deeper host paths first: a mount attached later covers them, so each
+ * sandbox mount shows its own host directory (with its own attributes),
+ * never another sandbox mount nested in it. */
+static int cmp_deeper_first(const void *a, const void *b)
+{
+    const struct mount *x = *(struct mount *const *)a, *y = *(struct mount *const *)b;
+    size_t lx = strlen(x->uri), ly = strlen(y->uri);
+    return lx < ly ? 1 : lx > ly ? -1 : 0;
+}
+
+/* Root only: in a private mount namespace, each mount's clone over its host
+ * path. Leaves fd -1 for a mount that keeps the host's own. */
+static int idmapped_mounts(struct manifest *m, unsigned uid)
+{
+    if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+        info(m, "no private mount namespace (%s): mounts are not idmapped", strerror(errno));
+        return 0;
+    }
+    int userns = idmap_userns(uid);
+    if (userns < 0)
+        info(m, "no user namespace for idmapped mounts (%s)", strerror(errno));
+    struct mount **order = malloc((m->nmounts + 1) * sizeof(*order));
+    if (!order)
+        return fail("out of memory");
+    for (size_t i = 0; i < m->nmounts; i++) {
+        order[i] = &m->mounts[i];
+        order[i]->fd = clone_mount(m, order[i], userns);
+    }
+    if (userns >= 0) {
+        close(userns);
+        m->idmapped = true;
+        m->idmap_base = uid;
+    }
+    qsort(order, m->nmounts, sizeof(*order), cmp_deeper_first);
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < m->nmounts; i++)
+        if (order[i]->fd >= 0 && move_mount(order[i]->fd, "", AT_FDCWD, order[i]->uri, MOVE_MOUNT_F_EMPTY_PATH))
+            r = fail(order[i]->uri);
+    free(order);
+    return r;
+}
+
+/* The mount roots the libos uses, opened now: as U it might not reach them.
+ * A clone's fd is already its root (attached, so the host names it). */
+static int open_mount_roots(struct manifest *m)
+{
+    for (size_t i = 0; i < m->nmounts; i++) {
+        struct mount *mt = &m->mounts[i];
+        if (mt->fd < 0 && (mt->fd = open(mt->uri, O_PATH)) < 0)
+            return fail(mt->uri);
+    }
+    return 0;
+}
+
+static int capset_zero(bool keep_effective_permitted)
+{
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+    struct __user_cap_data_struct data[2] = { 0 };
+    if (keep_effective_permitted && syscall(SYS_capget, &hdr, data))
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        data[i].inheritable = 0;
+        if (!keep_effective_permitted)
+            data[i].effective = data[i].permitted = 0;
+    }
+    return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/* Root: everything dropped, in the order the kernel needs (the bounding set
+ * and securebits need CAP_SETPCAP, the ids CAP_SETUID/CAP_SETGID, the limit
+ * is set while root may still raise it). */
+static int drop_root(const struct manifest *m, unsigned uid)
+{
+    struct rlimit nproc = { m->max_processes, m->max_processes };
+    if (setrlimit(RLIMIT_NPROC, &nproc))
+        return fail("setrlimit(RLIMIT_NPROC)");
+    for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
+            return fail("PR_CAPBSET_DROP");
+    if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+              SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0))
+        return fail("PR_SET_SECUREBITS");
+    if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+        return fail("setting the sandbox uid");
+    /* NO_SETUID_FIXUP kept the capabilities across setresuid */
+    if (capset_zero(false))
+        return fail("capset");
+    info(m, "sandbox host uid/gid %u, RLIMIT_NPROC %llu", uid, (unsigned long long)m->max_processes);
+    return 0;
+}
+
+int confine(struct manifest *m)
+{
+    m->uid = getuid();
+    m->gid = getgid();
+    bool root = geteuid() == 0;
+    unsigned uid = root ? sandbox_host_uid() : 0;
+    if (root && idmapped_mounts(m, uid))
+        return -1;
+    if (open_mount_roots(m))
+        return -1;
+    if (root ? drop_root(m, uid) : capset_zero(true) ? fail("capset") : 0)
+        return -1;
+    /* (for root a no-op: the ambient set went with the permitted one) */
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0))
+        return fail("PR_CAP_AMBIENT_CLEAR_ALL");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+        return fail("PR_SET_NO_NEW_PRIVS");
+    return 0;
+}

@@ -1,0 +1,22 @@
+/* The launcher's half of the sandbox boundary: what bin/graphene does to
+ * itself, just before it execs the libos image, so that the picoprocess
+ * holds no host privilege (ARCHITECTURE.md, "Threat model"). */
+#ifndef GRAPHENE_CONFINE_H
+#define GRAPHENE_CONFINE_H
+
+#include "manifest.h"
+
+/* The host uid and gid of a new sandbox (see confine.c). */
+unsigned sandbox_host_uid(void);
+
+/* Closes the inherited fds (3 and up) the manifest does not pass: they could
+ * name host files outside every mount. Returns 0, or -1 after printing why. */
+int close_inherited_fds(const struct manifest *m);
+
+/* Opens each mount's root for the libos (m->mounts[i].fd: idmapped,
+ * read-only as asked, in a private mount namespace when the launcher is
+ * root), then drops every host privilege. Returns 0, or -1 after printing
+ * why on stderr. */
+int confine(struct manifest *m);
+
+#endif
