@@ -14,6 +14,7 @@
  *   start_dir=/sandbox/path
  *   stack_size=BYTES
  *   brk_max=BYTES
+ *   network=none|host      sys.network: IPv4/IPv6 sockets refused or allowed
  *   manifest=/host/path/of/manifest   (for messages only)
  *   arg=STRING             repeated, argv[0] first
  *   env=NAME=VALUE         repeated

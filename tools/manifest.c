@@ -352,7 +352,7 @@ static int parse_fs(struct ctx *c, const struct toml_value *fs, struct manifest 
 
 static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifest *m)
 {
-    static const char *const keys[] = { "stack", "brk", NULL };
+    static const char *const keys[] = { "stack", "brk", "network", NULL };
     static const char *const stack_keys[] = { "size", NULL };
     static const char *const brk_keys[] = { "max_size", NULL };
     m->stack_size = 8ull << 20;
@@ -370,6 +370,14 @@ static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifes
         return -1;
     if ((v = toml_get(brk, "max_size")) && get_size(c, v, "sys.brk.max_size", &m->brk_max))
         return -1;
+    if ((v = toml_get(sys, "network"))) {
+        if (expect(c, v, "sys.network", TOML_STRING))
+            return -1;
+        if (strcmp(v->u.str.ptr, "none") && strcmp(v->u.str.ptr, "host"))
+            return error(c, v, "sys.network", "unknown network policy '%s' (expected \"none\" or \"host\")",
+                         v->u.str.ptr);
+        m->network_host = !strcmp(v->u.str.ptr, "host");
+    }
     return 0;
 }
 
@@ -501,6 +509,7 @@ char *manifest_blob(const struct manifest *m, size_t *len)
     fprintf(f, "start_dir=%s%c", m->start_dir, 0);
     fprintf(f, "stack_size=%llu%c", (unsigned long long)m->stack_size, 0);
     fprintf(f, "brk_max=%llu%c", (unsigned long long)m->brk_max, 0);
+    fprintf(f, "network=%s%c", m->network_host ? "host" : "none", 0);
     fprintf(f, "manifest=%s%c", m->file, 0);
     for (size_t i = 0; i < m->argc; i++)
         fprintf(f, "arg=%s%c", m->argv[i], 0);
