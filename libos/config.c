@@ -6,7 +6,7 @@
 #include "log.h"
 #include "rt.h"
 
-struct config config;
+struct config config __ro_after_init;
 
 #define MAX_BLOB (16 << 20)
 

@@ -26,7 +26,7 @@ struct fd_rec {
 	struct vdir *vdir;
 };
 
-int libos_fd_base;
+int libos_fd_base __ro_after_init;
 /* The app's RLIMIT_NOFILE (virtual: the host's covers the libos's fds too). */
 static uint64_t app_soft_limit, app_hard_limit;
 static struct fd_rec *recs; /* libos_fd_base entries, allocated on first use */

@@ -18,7 +18,8 @@ struct span {
 extern const char __ehdr_start[];
 extern const char _end[];
 
-static uintptr_t arena_start, arena_end, arena_top;
+static uintptr_t arena_start __ro_after_init, arena_end __ro_after_init;
+static uintptr_t arena_top;
 static struct span *free_spans[SPAN_CLASSES];
 struct lock arena_lock = LOCK_INIT;
 
