@@ -6,7 +6,7 @@
 #include "log.h"
 #include "rt.h"
 
-struct config config;
+struct config config __ro_after_init;
 
 #define MAX_BLOB (16 << 20)
 
@@ -101,6 +101,12 @@ static int apply_record(char *key, char *val)
 		return parse_size(val, &config.stack_size);
 	if (!strcmp(key, "brk_max"))
 		return parse_size(val, &config.brk_max);
+	if (!strcmp(key, "network")) {
+		if (strcmp(val, "host") && strcmp(val, "none"))
+			return -EINVAL;
+		config.network_host = !strcmp(val, "host");
+		return 0;
+	}
 	if (!strcmp(key, "arg"))
 		return (config.argv = push(config.argv, &config.argc, val)) ? 0 : -ENOMEM;
 	if (!strcmp(key, "env"))

@@ -14,6 +14,7 @@
  *   start_dir=/sandbox/path
  *   stack_size=BYTES       only when the manifest sets sys.stack.size
  *   brk_max=BYTES
+ *   network=none|host      sys.network: IPv4/IPv6 sockets refused or allowed
  *   manifest=/host/path/of/manifest   (for messages only)
  *   hostname=NAME          only when the manifest sets sys.hostname
  *   uid=N, gid=N           the app's initial ids (the launcher's own)

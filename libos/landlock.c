@@ -1,8 +1,11 @@
 /* Landlock: the kernel's own backstop behind path resolution. The libos
  * reaches host files only through the mounts (fs/resolve.c); this ruleset
  * makes the kernel refuse anything else too, so a libos bug cannot open a
- * path outside them. It also keeps host signals inside the sandbox (scope
- * SIGNAL, Landlock ABI 6), so the app cannot signal host processes. */
+ * path outside them. It also keeps host signals and abstract unix sockets
+ * inside the sandbox (scopes, Landlock ABI 6), so the app can neither
+ * signal host processes nor reach their abstract sockets, and with
+ * sys.network = "none" it refuses TCP bind and connect (ABI 4) behind the
+ * libos's own refusal of IPv4/IPv6 sockets. */
 #include <asm/errno.h>
 #include <asm/fcntl.h>
 #include <asm/stat.h>
@@ -20,7 +23,10 @@
 /* Newer than the build machine's kernel headers (Debian 12: ABI 2). */
 #define ACCESS_FS_TRUNCATE (1ULL << 14)  /* ABI 3 */
 #define ACCESS_FS_IOCTL_DEV (1ULL << 15) /* ABI 5 */
+#define SCOPE_ABSTRACT_UNIX (1ULL << 0)  /* ABI 6 */
 #define SCOPE_SIGNAL (1ULL << 1)         /* ABI 6 */
+#define ACCESS_NET_BIND_TCP (1ULL << 0)  /* ABI 4 */
+#define ACCESS_NET_CONNECT_TCP (1ULL << 1)
 
 #define FILE_RIGHTS (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
                      LANDLOCK_ACCESS_FS_READ_FILE | ACCESS_FS_TRUNCATE | ACCESS_FS_IOCTL_DEV)
@@ -94,9 +100,13 @@ int landlock_confine(void)
 	}
 	struct ruleset_attr attr = {
 		.handled_access_fs = fs_rights_of_abi(abi),
-		.scoped = abi >= 6 ? SCOPE_SIGNAL : 0,
+		/* handled with no rule: refused */
+		.handled_access_net = abi >= 4 && !config.network_host ?
+		                      ACCESS_NET_BIND_TCP | ACCESS_NET_CONNECT_TCP : 0,
+		.scoped = abi >= 6 ? SCOPE_SIGNAL | SCOPE_ABSTRACT_UNIX : 0,
 	};
-	size_t attr_size = abi >= 6 ? sizeof(attr) : sizeof(attr.handled_access_fs);
+	size_t attr_size = abi >= 6 ? sizeof(attr) :
+	                   abi >= 4 ? offsetof(struct ruleset_attr, scoped) : sizeof(attr.handled_access_fs);
 	struct ruleset rs = { .handled = attr.handled_access_fs };
 	rs.fd = (int)host(__NR_landlock_create_ruleset, &attr, attr_size, 0);
 	if (rs.fd < 0)

@@ -24,6 +24,7 @@ struct image {
 	uintptr_t phdr;   /* address of the program headers in memory */
 	uintptr_t end;    /* end of the highest segment */
 	uintptr_t reserved_end; /* end of the address range reserved for it */
+	uintptr_t code_start, code_end; /* its executable segments */
 	int phnum;
 	char interp[256];
 };
@@ -101,6 +102,8 @@ static int map_elf(int fd, struct image *img, size_t extra)
 		bias = (uintptr_t)res - lo;
 	}
 	img->phdr = 0;
+	img->code_start = UINTPTR_MAX;
+	img->code_end = 0;
 	for (int i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr *p = &ph[i];
 		if (p->p_type == PT_PHDR)
@@ -112,6 +115,10 @@ static int map_elf(int fd, struct image *img, size_t extra)
 		uintptr_t mem_end = bias + p->p_vaddr + p->p_memsz;
 		long off = (long)ALIGN_DOWN(p->p_offset, PAGE_SIZE);
 		int prot = prot_of(p->p_flags);
+		if (p->p_flags & PF_X) {
+			img->code_start = MIN(img->code_start, bias + p->p_vaddr);
+			img->code_end = MAX(img->code_end, file_end);
+		}
 		if (p->p_filesz) {
 			void *m = host_mmap((void *)start, ALIGN_UP(file_end, PAGE_SIZE) - start,
 			                    prot | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, off);
@@ -207,8 +214,12 @@ static uintptr_t build_stack(const struct image *exe, const struct image *interp
 	uintptr_t *envp_addr = argp + argc + 1;
 	for (int i = envc - 1; i >= 0; i--)
 		envp_addr[i] = sp = push_bytes(sp, envp[i], strlen(envp[i]) + 1);
+	proc.env_start = envc ? envp_addr[0] : sp;
+	proc.env_end = at_execfn;
 	for (int i = argc - 1; i >= 0; i--)
 		argp[i] = sp = push_bytes(sp, argv[i], strlen(argv[i]) + 1);
+	proc.arg_start = argc ? argp[0] : sp;
+	proc.arg_end = proc.env_start;
 
 	unsigned long auxv[][2] = {
 		{ AT_SYSINFO_EHDR, proc.vdso },
@@ -438,6 +449,9 @@ int load_program(const char *path, const char *const *argv, const char *const *e
 	uintptr_t sp = build_stack(&exe, dynamic ? &interp : NULL, path, args, envp,
 	                           (uintptr_t)stack + stack_len);
 
+	proc.start_code = exe.code_end ? exe.code_start : 0;
+	proc.end_code = exe.code_end;
+	proc.start_stack = sp;
 	free(proc.exe);
 	proc.exe = canon;
 	free(proc.cmdline);

@@ -3,6 +3,7 @@
 #include <linux/auxvec.h>
 #include <asm/prctl.h>
 #include <linux/elf.h>
+#include <linux/mman.h>
 
 #define R_X86_64_RELATIVE 8
 #include "arena.h"
@@ -39,6 +40,26 @@ static void relocate_self(void)
 	for (size_t i = 0; rela && i < relasz / sizeof(*rela); i++)
 		if (ELF64_R_TYPE(rela[i].r_info) == R_X86_64_RELATIVE)
 			*(uintptr_t *)(base + rela[i].r_offset) = base + rela[i].r_addend;
+}
+
+/* The control data (the syscall table and every other const pointer, the
+ * configuration, the mount table, the arena's and fd range's bounds: the
+ * RELRO segment, see __ro_after_init) becomes read-only before the app
+ * runs, as ld.so would make RELRO; a static-pie has no ld.so. The seccomp
+ * filter then refuses to make libos memory writable again. */
+static void protect_control_data(void)
+{
+	const Elf64_Ehdr *eh = (const void *)__ehdr_start;
+	const Elf64_Phdr *ph = (const void *)(__ehdr_start + eh->e_phoff);
+	uintptr_t base = (uintptr_t)__ehdr_start;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_GNU_RELRO)
+			continue;
+		uintptr_t s = ALIGN_DOWN(base + ph[i].p_vaddr, PAGE_SIZE);
+		uintptr_t e = ALIGN_UP(base + ph[i].p_vaddr + ph[i].p_memsz, PAGE_SIZE);
+		if (host_mprotect((void *)s, e - s, PROT_READ) < 0)
+			libos_fatal("cannot make the libos's control data read-only");
+	}
 }
 
 static int config_fd_from_argv(int argc, char **argv)
@@ -118,6 +139,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp)
 	signals_init();
 	if (landlock_confine() < 0)
 		libos_fatal("cannot confine the picoprocess with Landlock");
+	protect_control_data();
 	if (seccomp_install() < 0)
 		libos_fatal("cannot install the seccomp filter");
 	host_jump_to_context(start_uc);

@@ -384,7 +384,7 @@ static int parse_fs(struct ctx *c, const struct toml_value *fs, struct manifest 
 
 static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifest *m)
 {
-    static const char *const keys[] = { "stack", "brk", "hostname", "max_processes", NULL };
+    static const char *const keys[] = { "stack", "brk", "hostname", "max_processes", "network", NULL };
     static const char *const stack_keys[] = { "size", NULL };
     static const char *const brk_keys[] = { "max_size", NULL };
     m->stack_size = 0; /* unset: the libos takes RLIMIT_STACK, as execve does */
@@ -416,6 +416,14 @@ static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifes
         /* what sethostname(2) accepts: 1 to 64 bytes */
         if (!m->hostname[0] || strlen(m->hostname) > 64)
             return error(c, v, "sys.hostname", "must be 1 to 64 bytes long");
+    }
+    if ((v = toml_get(sys, "network"))) {
+        if (expect(c, v, "sys.network", TOML_STRING))
+            return -1;
+        if (strcmp(v->u.str.ptr, "none") && strcmp(v->u.str.ptr, "host"))
+            return error(c, v, "sys.network", "unknown network policy '%s' (expected \"none\" or \"host\")",
+                         v->u.str.ptr);
+        m->network_host = !strcmp(v->u.str.ptr, "host");
     }
     return 0;
 }
@@ -562,6 +570,7 @@ char *manifest_blob(const struct manifest *m, size_t *len)
     if (m->stack_size)
         fprintf(f, "stack_size=%llu%c", (unsigned long long)m->stack_size, 0);
     fprintf(f, "brk_max=%llu%c", (unsigned long long)m->brk_max, 0);
+    fprintf(f, "network=%s%c", m->network_host ? "host" : "none", 0);
     fprintf(f, "manifest=%s%c", m->file, 0);
     if (m->hostname)
         fprintf(f, "hostname=%s%c", m->hostname, 0);

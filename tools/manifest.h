@@ -25,6 +25,7 @@ struct manifest {
     char *start_dir;        /* sandbox path */
     uint64_t stack_size, brk_max;
     char *hostname;         /* sys.hostname, or NULL: the host's */
+    bool network_host;      /* sys.network = "host" (default "none") */
     char **argv;            /* argc strings, argv[0] first */
     size_t argc;
     char **env;             /* nenv strings "NAME=VALUE", the app's whole environment */

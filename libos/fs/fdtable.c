@@ -26,7 +26,7 @@ struct fd_rec {
 	struct vdir *vdir;
 };
 
-int libos_fd_base;
+int libos_fd_base __ro_after_init;
 /* The app's RLIMIT_NOFILE (virtual: the host's covers the libos's fds too). */
 static uint64_t app_soft_limit, app_hard_limit;
 static struct fd_rec *recs; /* libos_fd_base entries, allocated on first use */
@@ -286,9 +286,9 @@ long fd_vdir_seek(int fd, long off, int whence)
 	return ret;
 }
 
-int fd_foreach_open(int (*fn)(int fd, void *arg), void *arg)
+int host_foreach_numbered(const char *path, int (*fn)(uint64_t n, void *arg), void *arg)
 {
-	long dir = host(__NR_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long dir = host(__NR_openat, AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		return (int)dir;
 	dir = fd_make_private((int)dir);
@@ -299,14 +299,31 @@ int fd_foreach_open(int (*fn)(int fd, void *arg), void *arg)
 		for (long off = 0; !r && off < n;) {
 			unsigned short reclen;
 			memcpy(&reclen, buf + off + 16, sizeof(reclen)); /* linux_dirent64.d_reclen */
-			uint64_t fd;
-			if (parse_u64(buf + off + 19 /* d_name */, &fd) && fd_app_valid((long)fd))
-				r = fn((int)fd, arg);
+			uint64_t v;
+			if (parse_u64(buf + off + 19 /* d_name */, &v))
+				r = fn(v, arg);
 			off += reclen;
 		}
 	}
 	host_close(dir);
 	return r;
+}
+
+struct fd_visit {
+	int (*fn)(int fd, void *arg);
+	void *arg;
+};
+
+static int visit_app_fd(uint64_t fd, void *arg)
+{
+	struct fd_visit *v = arg;
+	return fd_app_valid((long)fd) ? v->fn((int)fd, v->arg) : 0;
+}
+
+int fd_foreach_open(int (*fn)(int fd, void *arg), void *arg)
+{
+	struct fd_visit v = { fn, arg };
+	return host_foreach_numbered("/proc/self/fd", visit_app_fd, &v);
 }
 
 static int close_if_cloexec(int fd, void *arg)

@@ -14,9 +14,10 @@ struct mount {
 	char *host_path; /* the host's canonical name of the root, for translating back */
 };
 
-static struct mount *mounts;
-static const char **sandbox_paths, **host_paths; /* per mount, for path_longest_prefix */
-static int nmounts;
+static struct mount *mounts __ro_after_init;
+/* per mount, for path_longest_prefix */
+static const char **sandbox_paths __ro_after_init, **host_paths __ro_after_init;
+static int nmounts __ro_after_init;
 
 int fs_init(void)
 {

@@ -345,7 +345,10 @@ static void gen_status(struct text *t)
 	            (unsigned long)ign, (unsigned long)cgt);
 }
 
-/* The host's stat line with the sandbox's identity and thread count. */
+/* The host's stat line with the sandbox's identity and thread count, and
+ * the app's addresses where the host's would be the libos's: the code,
+ * stack, brk and argv/envp of the host process are the libos image's and
+ * its start-up stack's, which the app must not learn. */
 static void gen_stat(struct text *t)
 {
 	struct text host_stat = { 0 };
@@ -369,9 +372,17 @@ static void gen_stat(struct text *t)
 		return;
 	}
 	text_printf(t, "%d (%s) %s %d %d %d", proc.pid, comm, f[0], proc.ppid, proc.pgid, proc.sid);
+	/* fields 26-30 (startcode .. kstkeip) and 45-51 (start_data .. env_end) */
+	const uintptr_t app[] = { proc.start_code, proc.end_code, proc.start_stack, 0, 0 };
+	const uintptr_t app_data[] = { 0, 0, proc.brk_start, proc.arg_start, proc.arg_end,
+		                       proc.env_start, proc.env_end };
 	for (int i = 4; i < n; i++) {
 		if (i == 17) /* num_threads, field 20 */
 			text_printf(t, " %d", thread_count());
+		else if (i >= 23 && i < 28)
+			text_printf(t, " %lu", (unsigned long)app[i - 23]);
+		else if (i >= 42 && i < 49)
+			text_printf(t, " %lu", (unsigned long)app_data[i - 42]);
 		else
 			text_printf(t, " %s", f[i]);
 	}

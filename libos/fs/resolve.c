@@ -19,7 +19,6 @@
 #include <linux/stat.h>
 
 #define MAX_LINKS 40
-#define RESOLVE_SANDBOX (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
 long user_path(const char *upath, char *buf)
 {
@@ -32,13 +31,21 @@ long user_path(const char *upath, char *buf)
 	return (long)n;
 }
 
+/* openat2 takes its flags and mode in memory the seccomp filter cannot
+ * read, so the libos's openat2 calls use only these read-only structs and
+ * the filter allows openat2 with `how` at one of them: never O_CREAT, so
+ * openat2 from the libos's site cannot create (a setuid file, say). */
+const struct open_how how_beneath_dir = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	                                   .resolve = RESOLVE_SANDBOX };
+const struct open_how how_beneath_nofollow = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+	                                        .resolve = RESOLVE_SANDBOX };
+
 /* Opens a directory or path component for the libos's own use. The fd
  * stays in the app's range for the (short) life of the call: moving it costs
  * two host calls, paid only where the call makes an app fd (fs_open). */
-static long open_beneath(int dirfd, const char *name, long flags)
+static long open_beneath(int dirfd, const char *name, const struct open_how *how)
 {
-	struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = RESOLVE_SANDBOX };
-	long r = host(__NR_openat2, dirfd, name, &how, sizeof(how));
+	long r = host(__NR_openat2, dirfd, name, how, sizeof(*how));
 	/* EXDEV: the host saw an attempt to leave the root; look like ENOENT */
 	return r == -EXDEV ? -ENOENT : r;
 }
@@ -81,7 +88,7 @@ static long splice_first_link(int root, const char *mpath, const char *rel, char
 		prefix[s - rel] = 0;
 		if (*s)
 			s++;
-		long fd = open_beneath(cur, name, O_PATH | O_NOFOLLOW);
+		long fd = open_beneath(cur, name, &how_beneath_nofollow);
 		if (cur != root)
 			host_close(cur);
 		cur = root;
@@ -173,7 +180,7 @@ static int resolve_host(struct resolved *r, int flags, int m, const char *rel, c
 	if (r->name == rel) {
 		r->dirfd = root;
 	} else {
-		long fd = open_beneath(root, parent, O_PATH | O_DIRECTORY);
+		long fd = open_beneath(root, parent, &how_beneath_dir);
 		if (fd == -ELOOP) {
 			long n = splice_first_link(root, mount_path(m), rel, out);
 			return n < 0 ? (int)n : 1;

@@ -15,6 +15,8 @@ void *arena_alloc_pages(size_t n);
 void arena_free_pages(void *p, size_t n);
 /* True when [addr, addr+len) touches the libos image or the arena. */
 bool range_is_libos(uintptr_t addr, size_t len);
+/* The libos image, page-aligned: [*start, *end). */
+void libos_image_bounds(uintptr_t *start, uintptr_t *end);
 /* True when addr lies in libos code (the app's context is never there). */
 bool addr_in_libos_image(uintptr_t addr);
 

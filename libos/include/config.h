@@ -22,6 +22,7 @@ struct config {
 	const char *hostname; /* sys.hostname, or NULL: the host's */
 	size_t stack_size; /* sys.stack.size, or 0: the app's RLIMIT_STACK */
 	size_t brk_max;
+	bool network_host; /* sys.network = "host": IPv4/IPv6 sockets allowed */
 	int argc, envc, nmounts;
 	uint32_t uid, gid;
 	bool idmap;

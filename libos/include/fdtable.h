@@ -15,6 +15,9 @@ void fd_init(void);
 int fd_make_private(int fd);
 /* RLIMIT_NOFILE as the app sees it: capped below the libos range. */
 void fd_limits(uint64_t *soft, uint64_t *hard);
+/* Calls fn for each entry of host directory path named by a number (as in
+ * /proc) until fn returns nonzero; that, 0, or -errno. */
+int host_foreach_numbered(const char *path, int (*fn)(uint64_t n, void *arg), void *arg);
 static inline bool fd_app_valid(long fd) { return fd >= 0 && fd < libos_fd_base; }
 
 #endif

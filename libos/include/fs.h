@@ -110,8 +110,12 @@ void fs_release(struct resolved *r);
  * /proc/self/fd/N, with AT_SYMLINK_NOFOLLOW dropped (buf: HOST_FD_LINK_MAX
  * bytes, see fdrecord.h). */
 const char *fs_at(const struct resolved *r, char *buf, int *dirfd, int *flags);
-/* Opens r for the app: host files through openat2 so that a symlink raced
- * into place is not followed; made-up nodes as memfds or host devices.
+/* The only open_how structs the libos passes to openat2 (see resolve.c). */
+struct open_how;
+extern const struct open_how how_beneath_dir, how_beneath_nofollow;
+#define RESOLVE_SANDBOX (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+/* Opens r for the app: host files by their one final component in the
+ * resolved parent, never following a symlink raced into place; made-up nodes as memfds or host devices.
  * Returns the new app fd (recorded in the fd table) or -errno. */
 long fs_open(struct resolved *r, int flags, int mode);
 /* The host open of host object r alone, not recorded: the fd is in the

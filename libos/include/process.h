@@ -22,6 +22,10 @@ struct process {
 	char *cmdline;    /* argv joined by NULs, as /proc/[pid]/cmdline shows it */
 	size_t cmdline_len;
 	uintptr_t brk_start, brk_cur, brk_max;
+	/* The app's own layout, which /proc/self/stat shows instead of the
+	 * host's (that is, the libos's): the executable's code, the initial
+	 * stack pointer, the argv and envp strings. */
+	uintptr_t start_code, end_code, start_stack, arg_start, arg_end, env_start, env_end;
 	struct app_sigaction sigactions[NSIG_APP + 1];
 	struct sigqueue sigq; /* process-directed app signals */
 	int umask;

@@ -14,6 +14,10 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define PAGE_SIZE 4096UL
+/* Control data written only during start-up: it lives in the RELRO segment
+ * (with the syscall table and every other const pointer), which start.c
+ * makes read-only before the app runs. */
+#define __ro_after_init __attribute__((section(".data.rel.ro.ro_after_init")))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 

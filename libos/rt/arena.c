@@ -18,7 +18,8 @@ struct span {
 extern const char __ehdr_start[];
 extern const char _end[];
 
-static uintptr_t arena_start, arena_end, arena_top;
+static uintptr_t arena_start __ro_after_init, arena_end __ro_after_init;
+static uintptr_t arena_top;
 static struct span *free_spans[SPAN_CLASSES];
 struct lock arena_lock = LOCK_INIT;
 
@@ -88,11 +89,17 @@ static bool overlaps(uintptr_t a, size_t len, uintptr_t s, uintptr_t e)
 	return a < e && a + len > s;
 }
 
+void libos_image_bounds(uintptr_t *start, uintptr_t *end)
+{
+	*start = ALIGN_DOWN((uintptr_t)__ehdr_start, PAGE_SIZE);
+	*end = ALIGN_UP((uintptr_t)_end, PAGE_SIZE);
+}
+
 bool range_is_libos(uintptr_t addr, size_t len)
 {
 	if (addr + len < addr)
 		return true;
-	return overlaps(addr, len, ALIGN_DOWN((uintptr_t)__ehdr_start, PAGE_SIZE),
-	                ALIGN_UP((uintptr_t)_end, PAGE_SIZE)) ||
-	       overlaps(addr, len, arena_start, arena_end);
+	uintptr_t s, e;
+	libos_image_bounds(&s, &e);
+	return overlaps(addr, len, s, e) || overlaps(addr, len, arena_start, arena_end);
 }

@@ -8,6 +8,7 @@
 #include "../host/host.h"
 #include <asm/fcntl.h>
 #include "signal.h"
+#include "sitepolicy.h"
 #include <asm/ioctls.h>
 #include <linux/close_range.h>
 #include <linux/fcntl.h>
@@ -201,9 +202,13 @@ SYS(ioctl)
 		return host(__NR_ioctl, fd, req, &hp);
 	}
 	/* Faking terminal input (TIOCSTI) or stealing console output
-	 * (TIOCCONS) would reach the host's session beyond the sandbox. */
+	 * (TIOCCONS) would reach the host's session beyond the sandbox: EPERM
+	 * as for a process without CAP_SYS_ADMIN. Any other request not on the
+	 * libos's list (sitepolicy.h) is one the sandbox's files do not have. */
 	if (req == TIOCSTI || req == TIOCCONS)
 		return -EPERM;
+	if (!ioctl_allowed((unsigned int)req))
+		return -ENOTTY;
 	return host(__NR_ioctl, fd, req, c->a[2]);
 }
 

@@ -16,7 +16,15 @@ SYS(getuid) { return proc.uid; }
 SYS(geteuid) { return proc.uid; }
 SYS(getgid) { return proc.gid; }
 SYS(getegid) { return proc.gid; }
-static bool is_self(long pid) { return pid == 0 || pid == proc.pid; }
+/* The one translation of a sandbox pid for the scheduling, priority and
+ * limit calls: the host pid to act on, which the seccomp filter allows only
+ * as 0 (the caller). Another process or thread is -ESRCH for now: sandbox
+ * pids of other processes come with nsd (sys/process.c), and another thread
+ * would have to make the call itself. */
+static long host_target(long pid)
+{
+	return pid == 0 || pid == proc.pid ? 0 : -ESRCH;
+}
 
 /* Process groups and sessions are the host's while sandbox pids are host
  * pids (see sys/process.c); proc keeps a copy for /proc and terminals. */
@@ -84,14 +92,34 @@ SYS(getrusage) { return host(__NR_getrusage, c->a[0], c->a[1]); }
 SYS(times) { return host(__NR_times, c->a[0]); }
 SYS(sched_yield) { return host(__NR_sched_yield); }
 SYS(getcpu) { return host(__NR_getcpu, c->a[0], c->a[1], c->a[2]); }
-SYS(sched_getaffinity) { return is_self(c->a[0]) ? host(__NR_sched_getaffinity, 0, c->a[1], c->a[2]) : -ESRCH; }
-SYS(sched_setaffinity) { return is_self(c->a[0]) ? host(__NR_sched_setaffinity, 0, c->a[1], c->a[2]) : -ESRCH; }
-SYS(sched_getparam) { return is_self(c->a[0]) ? host(__NR_sched_getparam, 0, c->a[1]) : -ESRCH; }
-SYS(sched_getscheduler) { return is_self(c->a[0]) ? host(__NR_sched_getscheduler, 0) : -ESRCH; }
+SYS(sched_getaffinity) { return host_target(c->a[0]) ?: host(__NR_sched_getaffinity, 0, c->a[1], c->a[2]); }
+SYS(sched_setaffinity) { return host_target(c->a[0]) ?: host(__NR_sched_setaffinity, 0, c->a[1], c->a[2]); }
+SYS(sched_getparam) { return host_target(c->a[0]) ?: host(__NR_sched_getparam, 0, c->a[1]); }
+SYS(sched_getscheduler) { return host_target(c->a[0]) ?: host(__NR_sched_getscheduler, 0); }
 SYS(sched_get_priority_max) { return host(__NR_sched_get_priority_max, c->a[0]); }
 SYS(sched_get_priority_min) { return host(__NR_sched_get_priority_min, c->a[0]); }
-SYS(getpriority) { return host(__NR_getpriority, c->a[0], 0); }
-SYS(setpriority) { return host(__NR_setpriority, c->a[0], 0, c->a[2]); }
+
+/* getpriority/setpriority act on the caller only, whatever `which` says:
+ * the host's process group and user hold processes outside the sandbox
+ * (the launching shell, every process of the host uid). The caller's own
+ * group and uid name the caller; their other members are not reached
+ * until nsd lists the sandbox's groups. */
+static long prio_target(long which, long who)
+{
+	switch (which) {
+	case PRIO_PROCESS:
+		return host_target(who);
+	case PRIO_PGRP:
+		return who == 0 || who == proc.pgid ? 0 : -ESRCH;
+	case PRIO_USER:
+		return who == 0 || (uint32_t)who == proc.uid ? 0 : -ESRCH;
+	default:
+		return -EINVAL;
+	}
+}
+
+SYS(getpriority) { return prio_target(c->a[0], c->a[1]) ?: host(__NR_getpriority, PRIO_PROCESS, 0); }
+SYS(setpriority) { return prio_target(c->a[0], c->a[1]) ?: host(__NR_setpriority, PRIO_PROCESS, 0, c->a[2]); }
 SYS(membarrier) { return host(__NR_membarrier, c->a[0], c->a[1], c->a[2]); }
 /* rseq is per host thread and names no host resource: the kernel keeps it.
  * The libos remembers it to unregister it at thread exit (see sys_exit). */
@@ -121,8 +149,9 @@ SYS(prlimit64)
 	int res = (int)c->a[1];
 	const struct rlimit64 *new = (const void *)c->a[2];
 	struct rlimit64 *old = (void *)c->a[3];
-	if (!is_self(c->a[0]))
-		return -ESRCH;
+	long e = host_target(c->a[0]);
+	if (e < 0)
+		return e;
 	if (res == RLIMIT_NOFILE) {
 		uint64_t soft, hard;
 		fd_limits(&soft, &hard);

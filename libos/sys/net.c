@@ -6,6 +6,7 @@
 #include "fdrecord.h"
 #include "fs.h"
 #include "signal.h"
+#include "sitepolicy.h"
 #include "syscall.h"
 #include "../host/host.h"
 #include <linux/fcntl.h>
@@ -14,7 +15,6 @@
 #include <linux/un.h>
 
 /* The kernel's user ABI; the UAPI headers leave these to the C library. */
-#define AF_UNIX 1
 #define SOL_SOCKET 1
 #define SCM_RIGHTS 1
 #define SO_DOMAIN 39
@@ -109,12 +109,18 @@ static int unix_addr_translate(long sock, const void *uaddr, long len, bool crea
 
 SYS(socket)
 {
+	long e = socket_check((int)c->a[0], (int)c->a[1], (int)c->a[2]);
+	if (e < 0)
+		return e;
 	return fd_install(host(__NR_socket, c->a[0], c->a[1], c->a[2]), FD_OTHER, NULL, NULL);
 }
 
 SYS(socketpair)
 {
 	int fds[2];
+	long e = socket_check((int)c->a[0], (int)c->a[1], (int)c->a[2]);
+	if (e < 0)
+		return e;
 	return fd_pair_result(host(__NR_socketpair, c->a[0], c->a[1], c->a[2], fds), fds, SYSCALL_ARG(3, int *));
 }
 

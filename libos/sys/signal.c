@@ -2,7 +2,9 @@
 #include <asm/errno.h>
 #include <asm/signal.h>
 #include <asm/sigcontext.h>
+#include <linux/fcntl.h>
 #include <linux/time_types.h>
+#include "fdtable.h"
 #include "arena.h"
 #include "process.h"
 #include "signal.h"
@@ -194,15 +196,87 @@ SYS(rt_sigtimedwait)
 	}
 }
 
+struct group_kill {
+	int pgid; /* 0: every process of the session */
+	int sid, sig;
+	int sent, refused;
+};
+
+/* The decimal int at *s, and *s past it and one separator. */
+static bool next_int(char **s, int *v)
+{
+	char *p = *s;
+	bool neg = *p == '-';
+	p += neg;
+	if (*p < '0' || *p > '9')
+		return false;
+	long x = 0;
+	while (*p >= '0' && *p <= '9' && x < 1L << 32)
+		x = x * 10 + (*p++ - '0');
+	*v = (int)(neg ? -x : x);
+	*s = *p ? p + 1 : p;
+	return true;
+}
+
+/* One host process of /proc: signalled when it is in the group. */
+static int kill_member(uint64_t pid, void *arg)
+{
+	struct group_kill *g = arg;
+	char path[48], buf[512];
+	snprintf(path, sizeof(path), "/proc/%lu/stat", (unsigned long)pid);
+	long fd = host(__NR_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	long n = host(__NR_read, fd, buf, sizeof(buf) - 1);
+	host_close((int)fd);
+	buf[n > 0 ? n : 0] = 0;
+	/* "pid (comm) S ppid pgrp session ..." */
+	char *p = strrchr(buf, ')');
+	int ppid, pgrp, session;
+	if (!p || strlen(p) < 4)
+		return 0;
+	p += 4;
+	if (!next_int(&p, &ppid) || !next_int(&p, &pgrp) || !next_int(&p, &session))
+		return 0;
+	if ((g->pgid ? pgrp != g->pgid : session != g->sid || pid == (uint64_t)proc.host_pid))
+		return 0;
+	long r = pid == (uint64_t)proc.host_pid && g->sig ? sig_send(g->sig, NULL, NULL)
+	                                                  : host(__NR_kill, (int)pid, g->sig);
+	if (r == 0)
+		g->sent++;
+	else if (r == -EPERM)
+		g->refused++;
+	return 0;
+}
+
+/* kill(0), kill(-pgid), kill(-1): the libos's seccomp filter refuses group
+ * kills at its site (the host's groups and "everyone" reach outside the
+ * sandbox), so the members are found in the host's /proc and signalled one
+ * by one, each still under Landlock's signal scope. Until nsd keeps the
+ * sandbox's groups (sys/process.c), "everyone" is this host session. */
+static long kill_group(int pgid, int sig)
+{
+	struct group_kill g = { .pgid = pgid, .sid = proc.sid, .sig = sig };
+	long r = host_foreach_numbered("/proc", kill_member, &g);
+	if (r < 0)
+		return r;
+	return g.sent ? 0 : g.refused ? -EPERM : -ESRCH;
+}
+
 static long send_to_process(int pid, int sig)
 {
 	if (sig < 0 || sig > NSIG_APP)
 		return -EINVAL;
 	if (pid == proc.pid)
 		return sig ? sig_send(sig, NULL, NULL) : 0;
-	/* Other picoprocesses, groups, everyone: sandbox pids are host pids for
-	 * now, and Landlock's signal scope keeps this inside the sandbox. A
-	 * group that includes this process reaches it as a host signal. */
+	if (pid == 0)
+		return kill_group(proc.pgid, sig);
+	if (pid == -1)
+		return kill_group(0, sig);
+	if (pid < 0)
+		return pid == -__INT_MAX__ - 1 ? -ESRCH : kill_group(-pid, sig);
+	/* Other picoprocesses: sandbox pids are host pids for now, and
+	 * Landlock's signal scope keeps this inside the sandbox. */
 	return host(__NR_kill, pid, sig);
 }
 

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "process.h"
 #include "signal.h"
+#include "sitepolicy.h"
 #include "syscall.h"
 
 #define THREAD_FLAGS (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)
@@ -76,7 +77,11 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 
 SYS(clone)
 {
-	unsigned long flags = c->a[0];
+	/* the kernel reads the low half; its low byte is the exit signal */
+	unsigned long flags = (uint32_t)c->a[0];
+	long e = clone_flags_check(flags & ~(unsigned long)CSIGNAL);
+	if (e < 0)
+		return e;
 	if (!(flags & CLONE_THREAD))
 		return process_fork(c, flags, c->a[1], (int *)c->a[2], (int *)c->a[3], c->a[4]);
 	return clone_thread(c, flags & ~0xffUL, c->a[1], (int *)c->a[2], (int *)c->a[3], c->a[4]);
@@ -91,8 +96,9 @@ SYS(clone3)
 	const struct clone_args_v0 *ca = (const void *)c->a[0];
 	if ((unsigned long)c->a[1] < sizeof(*ca))
 		return -EINVAL;
-	if (ca->flags & CLONE_PIDFD)
-		return -EINVAL;
+	long e = clone_flags_check(ca->flags);
+	if (e < 0)
+		return e;
 	uintptr_t sp = ca->stack ? ca->stack + ca->stack_size : 0;
 	if (!(ca->flags & CLONE_THREAD))
 		return process_fork(c, ca->flags | (ca->exit_signal & 0xff), sp, (int *)ca->parent_tid,

@@ -39,6 +39,7 @@ entrypoint=/usr/bin/ls
 start_dir=/data/x
 stack_size=524288
 brk_max=4096
+network=none
 manifest=$dir/m.toml
 uid=$(id -u)
 gid=$(id -g)
