@@ -454,8 +454,9 @@ struct block {
 static void emit_tree(struct builder *b, const struct block *bl, int n)
 {
 	if (n == 1) {
-		JUMP(BPF_JMP | BPF_JGE | BPF_K, bl->first, 0, 7);
-		JUMP(BPF_JMP | BPF_JGE | BPF_K, bl->first + 32, 6, 0);
+		/* outside the block: on to the last instruction */
+		JUMP(BPF_JMP | BPF_JGE | BPF_K, bl->first, 0, 8);
+		JUMP(BPF_JMP | BPF_JGE | BPF_K, bl->first + 32, 7, 0);
 		STMT(BPF_ALU | BPF_SUB | BPF_K, bl->first);
 		STMT(BPF_MISC | BPF_TAX, 0);
 		STMT(BPF_LD | BPF_IMM, 1);
