@@ -12,6 +12,9 @@ int load_program(const char *path, const char *const *argv, const char *const *e
 /* What execve checks before the point of no return: the program (after #!
  * lines) exists, may be executed and is an x86-64 ELF file. 0 or -errno. */
 int program_check(const char *path, const char *const *argv);
+/* Maps another copy of the libos image (fd: its file) at a random place;
+ * *base is its load address. 0 or -errno. */
+int map_libos_copy(int fd, uintptr_t *base);
 int seccomp_install(void);
 /* Restricts host file access to the mounts (and /proc, /dev nodes) with
  * Landlock where the kernel has it; 0 also when it does not. */

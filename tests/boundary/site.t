@@ -370,6 +370,25 @@ except OSError as e:
     ok(r == "connected hi", 'sys.network = "host" can', r)
     tcp.close()
 
+    # ----------------------------------------------- image placement
+    places = []
+    for _ in range(6):
+        pico = sandbox("import sys\nprint('ready', flush=True)\nsys.stdin.readline()\n",
+                       stdin=subprocess.PIPE)
+        pico.stdout.readline()
+        base, _ = libos_layout(pico.pid)
+        near = {}
+        for line in open(f"/proc/{pico.pid}/maps"):
+            f = line.split()
+            if len(f) > 5 and f[5] in ("[vdso]", "[stack]") or "libc.so" in line:
+                near.setdefault(f[5], int(f[0].split("-")[0], 16))
+        pico.communicate("\n", timeout=60)
+        places.append((base, tuple(sorted((k, v - base) for k, v in near.items()))))
+    ok(len({b for b, _ in places}) == len(places) and len({o for _, o in places}) == len(places)
+       and all(len(o) >= 3 for _, o in places),
+       "the libos image is placed at random, apart from the vDSO, the stack and the app's libraries",
+       "\n".join(f"{b:#x} {o}" for b, o in places))
+
     bad = manifest("bad", 'sys.network = "lan"')
     r = subprocess.run([G, "run", bad], capture_output=True, text=True)
     ok(r.returncode == 2 and re.search(r"bad\.toml:\d+: key 'sys\.network': unknown network policy 'lan'", r.stderr),
