@@ -169,6 +169,9 @@ try:
         "mremap_text": f"25,{text_page},4096,4096,3,{1 << 45}",
         "mremap_onto": f"25,{1 << 45},4096,4096,3,{table_page}",
         "mmap_any": f"9,0,4096,3,{0x22},-1,0",
+        "setown_group": f"72,0,8,{-pgid}",
+        "setown_ex": f"72,0,15,{le64(2, pgid)}",
+        "getfl": "72,0,3",
         "beyond_table": "1000",
         "x32_execve": str(0x40000000 | 520),
         "x32_getpid": str(0x40000000 | 39),
@@ -223,6 +226,8 @@ try:
              "mmap_fixed", "madvise_table", "mremap_text", "mremap_onto"],
             "site: mprotect/munmap/mmap(MAP_FIXED)/madvise/mremap of the libos image are refused")
     ok(got["mmap_any"] == "ok", "site: mmap of fresh memory passes", got["mmap_any"])
+    refused(["setown_group", "setown_ex"], "site: fcntl F_SETOWN to a group and F_SETOWN_EX are refused")
+    ok(got["getfl"] == "ok", "site: fcntl F_GETFL passes", got["getfl"])
     refused(["beyond_table", "x32_execve", "x32_getpid", "mseal"],
             "site: numbers past the allowlist's last block and x32 numbers are refused")
     os.write(master, b"\n")
@@ -254,6 +259,7 @@ t("inet", lambda: socket.socket(socket.AF_INET))
 t("newuser", lambda: libc.syscall(56, 0x10000011, 0, 0, 0, 0))
 t("newnet", lambda: libc.syscall(56, 0x40000011, 0, 0, 0, 0))
 t("prlimit_other", lambda: libc.syscall(302, 1, 0, None, ctypes.create_string_buffer(16)))
+t("setown_group", lambda: fcntl.fcntl(0, fcntl.F_SETOWN, -os.getpgid(0)))
 t("setprio_pgrp", lambda: os.setpriority(os.PRIO_PGRP, 0, 19))
 t("setprio_user", lambda: os.setpriority(os.PRIO_USER, 0, 19))
 print("myprio", os.getpriority(os.PRIO_PROCESS, 0))
@@ -277,6 +283,7 @@ print("myprio", os.getpriority(os.PRIO_PROCESS, 0))
     ok(em.get("newuser") == "EPERM" and em.get("newnet") == "EPERM",
        "emulated: clone with CLONE_NEWUSER/CLONE_NEWNET is EPERM", out)
     ok(em.get("prlimit_other") == "ESRCH", "emulated: prlimit64 of another pid is ESRCH", out)
+    ok(em.get("setown_group") == "EPERM", "emulated: fcntl F_SETOWN to a process group is EPERM", out)
     ok(em.get("setprio_pgrp") == "ok" and em.get("myprio") == "19" and nice_of(sib.pid) == nice_before,
        "emulated: setpriority(PRIO_PGRP/PRIO_USER, 0) renices the caller only, not the test's group",
        f"{out}sibling nice {nice_of(sib.pid)} (was {nice_before})")
