@@ -15,6 +15,9 @@
  *   stack_size=BYTES
  *   brk_max=BYTES
  *   network=none|host      sys.network: IPv4/IPv6 sockets refused or allowed
+ *   net_rules=1            sys.net given: TCP bind/connect only to these ports:
+ *   net_bind=PORT          repeated
+ *   net_connect=PORT       repeated
  *   manifest=/host/path/of/manifest   (for messages only)
  *   arg=STRING             repeated, argv[0] first
  *   env=NAME=VALUE         repeated

@@ -13,6 +13,11 @@ struct mount {
     char *uri;      /* host path: absolute, symlinks resolved, "file:" stripped */
 };
 
+struct port_list {
+    uint16_t *port;
+    size_t n;
+};
+
 struct manifest {
     char *file;             /* absolute host path of the manifest */
     char *entrypoint;       /* sandbox path */
@@ -20,6 +25,8 @@ struct manifest {
     char *start_dir;        /* sandbox path */
     uint64_t stack_size, brk_max;
     bool network_host;      /* sys.network = "host" (default "none") */
+    bool net_rules;         /* sys.net given: TCP only to/from these ports */
+    struct port_list net_bind, net_connect;
     char **argv;            /* argc strings, argv[0] first */
     size_t argc;
     char **env;             /* nenv strings "NAME=VALUE", the app's whole environment */

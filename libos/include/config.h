@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct mount_cfg {
 	const char *type; /* "chroot" */
@@ -18,6 +19,9 @@ struct config {
 	const char *manifest;
 	size_t stack_size, brk_max;
 	bool network_host; /* sys.network = "host": IPv4/IPv6 sockets allowed */
+	bool net_rules;    /* sys.net: TCP bind/connect only to the ports below */
+	int nnet_bind, nnet_connect;
+	uint16_t *net_bind, *net_connect;
 	int argc, envc, nmounts;
 	const char **argv; /* NULL-terminated */
 	const char **envp; /* NULL-terminated */

@@ -366,15 +366,29 @@ except OSError as e:
     port = tcp.getsockname()[1]
     r = connect("tcp", port)
     ok(r == "refused EACCES", 'sys.network = "none" (the default) cannot connect to a host TCP listener', r)
+    ports = landlock_abi >= 4
     pid = os.fork()
-    if pid == 0:  # serves one connection: the "host" case below
-        c, _ = tcp.accept()
-        c.sendall(b"hi")
-        c.close()
-        os._exit(0)
+    if pid == 0:  # serves the connections that should get through below
+        try:
+            tcp.settimeout(60)  # a connection that never comes fails its check
+            for _ in range(2 if ports else 1):
+                c, _ = tcp.accept()
+                c.sendall(b"hi")
+                c.close()
+        finally:
+            os._exit(0)
     r = connect("tcp", port, 'sys.network = "host"')
-    os.waitpid(pid, 0)
     ok(r == "connected hi", 'sys.network = "host" can', r)
+    if ports:
+        r = connect("tcp", port, 'sys.network = "host"', f"sys.net.connect = [{port}]")
+        ok(r == "connected hi", "sys.net.connect = [PORT] can connect to that port", r)
+        other = port + 1 if port < 65535 else port - 1
+        r = connect("tcp", port, 'sys.network = "host"', f"sys.net.connect = [{other}]", "sys.net.bind = []")
+        ok(r == "refused EACCES", "sys.net.connect without the port: refused by Landlock", r)
+    else:
+        skip("sys.net.connect port rules", f"Landlock ABI {landlock_abi} < 4")
+        skip("sys.net.connect refusal", f"Landlock ABI {landlock_abi} < 4")
+    os.waitpid(pid, 0)
     tcp.close()
 
     # ----------------------------------------------- image placement
@@ -396,10 +410,13 @@ except OSError as e:
        "the libos image is placed at random, apart from the vDSO, the stack and the app's libraries",
        "\n".join(f"{b:#x} {o}" for b, o in places))
 
-    bad = manifest("bad", 'sys.network = "lan"')
-    r = subprocess.run([G, "run", bad], capture_output=True, text=True)
-    ok(r.returncode == 2 and re.search(r"bad\.toml:\d+: key 'sys\.network': unknown network policy 'lan'", r.stderr),
-       "an unknown sys.network is an error naming FILE:LINE and the key", r.stderr)
+    for lines, want in (
+            (['sys.network = "lan"'], r"key 'sys\.network': unknown network policy 'lan'"),
+            (["sys.net.connect = [80]"], r"key 'sys\.net': TCP port rules need sys\.network = \"host\""),
+            (['sys.network = "host"', "sys.net.bind = [0]"], r"key 'sys\.net\.bind': port 0 is not in 1\.\.65535")):
+        r = subprocess.run([G, "run", manifest("bad", *lines)], capture_output=True, text=True)
+        ok(r.returncode == 2 and re.search(r"bad\.toml:\d+: " + want, r.stderr),
+           f"manifest error names FILE:LINE and the key: {lines[-1]}", r.stderr)
 finally:
     for p in children:
         if p.poll() is None:
