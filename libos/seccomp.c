@@ -36,7 +36,7 @@
 
 /* Calls allowed with any arguments: they name only the caller's own fds,
  * memory, threads or clocks, or paths (which Landlock confines). The calls
- * with argument checks are in `rules` below, not here. */
+ * with argument checks are in checked_calls below, not here. */
 static const unsigned short host_allowlist[] = {
 	__NR_read, __NR_write, __NR_close, __NR_fstat, __NR_poll, __NR_lseek,
 	__NR_rt_sigaction, __NR_rt_sigprocmask, __NR_rt_sigreturn, __NR_pread64,
