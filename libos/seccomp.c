@@ -486,6 +486,8 @@ static void emit_tree(struct builder *b, const struct block *bl, int n)
 		JUMP(BPF_JMP | BPF_JA, 0, 0, 0); /* -> the checked calls */
 		if (b->nleaves < ARRAY_SIZE(b->leaves))
 			b->leaves[b->nleaves++] = b->n - 1;
+		else
+			b->n = MAX_FILTER; /* reported as E2BIG */
 		return;
 	}
 	int mid = n / 2;
