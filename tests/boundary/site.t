@@ -263,6 +263,14 @@ t("setown_group", lambda: fcntl.fcntl(0, fcntl.F_SETOWN, -os.getpgid(0)))
 t("setprio_pgrp", lambda: os.setpriority(os.PRIO_PGRP, 0, 19))
 t("setprio_user", lambda: os.setpriority(os.PRIO_USER, 0, 19))
 print("myprio", os.getpriority(os.PRIO_PROCESS, 0))
+import resource, threading
+def in_thread():
+    tid = threading.get_native_id()
+    t("thread_affinity", lambda: os.sched_setaffinity(tid, os.sched_getaffinity(0)))
+    t("thread_prlimit", lambda: resource.prlimit(tid, resource.RLIMIT_NOFILE))
+th = threading.Thread(target=in_thread)
+th.start()
+th.join()
 '''
     master, slave = pty.openpty()
     sib = subprocess.Popen(["sleep", "120"])  # in this test's process group
@@ -283,6 +291,8 @@ print("myprio", os.getpriority(os.PRIO_PROCESS, 0))
     ok(em.get("newuser") == "EPERM" and em.get("newnet") == "EPERM",
        "emulated: clone with CLONE_NEWUSER/CLONE_NEWNET is EPERM", out)
     ok(em.get("prlimit_other") == "ESRCH", "emulated: prlimit64 of another pid is ESRCH", out)
+    ok(em.get("thread_affinity") == "ok" and em.get("thread_prlimit") == "ok",
+       "emulated: a thread's own tid names it for sched_setaffinity, any tid the process for prlimit", out)
     ok(em.get("setown_group") == "EPERM", "emulated: fcntl F_SETOWN to a process group is EPERM", out)
     ok(em.get("setprio_pgrp") == "ok" and em.get("myprio") == "19" and nice_of(sib.pid) == nice_before,
        "emulated: setpriority(PRIO_PGRP/PRIO_USER, 0) renices the caller only, not the test's group",
