@@ -169,6 +169,8 @@ try:
         "mremap_text": f"25,{text_page},4096,4096,3,{1 << 45}",
         "mremap_onto": f"25,{1 << 45},4096,4096,3,{table_page}",
         "mmap_any": f"9,0,4096,3,{0x22},-1,0",
+        "proc_mem": "257,-100,s:/proc/self/mem,2",
+        "proc_exe": "257,-100,s:/proc/self/exe,2",
         "setown_group": f"72,0,8,{-pgid}",
         "setown_ex": f"72,0,15,{le64(2, pgid)}",
         "getfl": "72,0,3",
@@ -226,6 +228,12 @@ try:
              "mmap_fixed", "madvise_table", "mremap_text", "mremap_onto"],
             "site: mprotect/munmap/mmap(MAP_FIXED)/madvise/mremap of the libos image are refused")
     ok(got["mmap_any"] == "ok", "site: mmap of fresh memory passes", got["mmap_any"])
+    if landlock_abi >= 1:
+        no = (os.strerror(errno.EACCES), os.strerror(errno.ETXTBSY))  # Landlock, or a running image
+        bad = {k: got[k] for k in ("proc_mem", "proc_exe") if got[k] not in no}
+        ok(not bad, "site: /proc/self/mem and /proc/self/exe (the libos image) do not open for writing", bad)
+    else:
+        skip("site: /proc/self/mem for writing", "no Landlock")
     refused(["setown_group", "setown_ex"], "site: fcntl F_SETOWN to a group and F_SETOWN_EX are refused")
     ok(got["getfl"] == "ok", "site: fcntl F_GETFL passes", got["getfl"])
     refused(["beyond_table", "x32_execve", "x32_getpid", "mseal"],
