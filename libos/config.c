@@ -62,6 +62,19 @@ static int parse_mount(char *val)
 	return 0;
 }
 
+static int push_port(const char *val, uint16_t **v, int *n)
+{
+	uint64_t port;
+	if (!parse_u64(val, &port) || port < 1 || port > 65535)
+		return -EINVAL;
+	uint16_t *p = realloc(*v, sizeof(*p) * (*n + 1));
+	if (!p)
+		return -ENOMEM;
+	p[(*n)++] = (uint16_t)port;
+	*v = p;
+	return 0;
+}
+
 static int parse_size(const char *val, size_t *out)
 {
 	uint64_t v;
@@ -107,6 +120,12 @@ static int apply_record(char *key, char *val)
 		config.network_host = !strcmp(val, "host");
 		return 0;
 	}
+	if (!strcmp(key, "net_rules"))
+		return config.net_rules = true, 0;
+	if (!strcmp(key, "net_bind"))
+		return push_port(val, &config.net_bind, &config.nnet_bind);
+	if (!strcmp(key, "net_connect"))
+		return push_port(val, &config.net_connect, &config.nnet_connect);
 	if (!strcmp(key, "arg"))
 		return (config.argv = push(config.argv, &config.argc, val)) ? 0 : -ENOMEM;
 	if (!strcmp(key, "env"))

@@ -15,6 +15,9 @@
  *   stack_size=BYTES       only when the manifest sets sys.stack.size
  *   brk_max=BYTES
  *   network=none|host      sys.network: IPv4/IPv6 sockets refused or allowed
+ *   net_rules=1            sys.net given: TCP bind/connect only to these ports:
+ *   net_bind=PORT          repeated
+ *   net_connect=PORT       repeated
  *   manifest=/host/path/of/manifest   (for messages only)
  *   hostname=NAME          only when the manifest sets sys.hostname
  *   uid=N, gid=N           the app's initial ids (the launcher's own)

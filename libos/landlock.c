@@ -44,6 +44,12 @@ struct ruleset_attr {
 	uint64_t scoped;
 };
 
+#define RULE_NET_PORT 2                  /* ABI 4 */
+struct net_port_attr {
+	uint64_t allowed_access;
+	uint64_t port;
+} __attribute__((packed));
+
 struct ruleset {
 	int fd;
 	uint64_t handled;
@@ -91,6 +97,12 @@ static int allow_device(const char *host_path, void *arg)
 	return r == -ENOENT || r == -ENXIO ? 0 : r;
 }
 
+static int allow_port(int ruleset, uint16_t port, uint64_t access)
+{
+	struct net_port_attr np = { .allowed_access = access, .port = port };
+	return (int)host(__NR_landlock_add_rule, ruleset, RULE_NET_PORT, &np, 0);
+}
+
 int landlock_confine(void)
 {
 	long abi = host(__NR_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
@@ -98,10 +110,14 @@ int landlock_confine(void)
 		log_info("Landlock is not available (%ld): mounts are enforced by the libos alone", abi);
 		return 0;
 	}
+	if (config.net_rules && abi < 4) {
+		log_error("sys.net port rules need Landlock ABI 4; this kernel has %ld", abi);
+		return -EOPNOTSUPP;
+	}
 	struct ruleset_attr attr = {
 		.handled_access_fs = fs_rights_of_abi(abi),
-		/* handled with no rule: refused */
-		.handled_access_net = abi >= 4 && !config.network_host ?
+		/* handled with no rule ("none"): refused; with sys.net: the ports */
+		.handled_access_net = abi >= 4 && (!config.network_host || config.net_rules) ?
 		                      ACCESS_NET_BIND_TCP | ACCESS_NET_CONNECT_TCP : 0,
 		.scoped = abi >= 6 ? SCOPE_SIGNAL | SCOPE_ABSTRACT_UNIX : 0,
 	};
@@ -118,6 +134,10 @@ int landlock_confine(void)
 		if (r < 0)
 			log_error("Landlock: cannot allow mount %s: %d", config.mounts[i].uri, r);
 	}
+	for (int i = 0; r == 0 && i < config.nnet_bind; i++)
+		r = allow_port(rs.fd, config.net_bind[i], ACCESS_NET_BIND_TCP);
+	for (int i = 0; r == 0 && i < config.nnet_connect; i++)
+		r = allow_port(rs.fd, config.net_connect[i], ACCESS_NET_CONNECT_TCP);
 	if (r == 0)
 		r = allow(&rs, "/proc", PROC_RIGHTS);
 	if (r == 0)

@@ -12,6 +12,7 @@
 #include "host/host.h"
 #include "loader.h"
 #include "log.h"
+#include "arena.h"
 #include "process.h"
 #include "rt.h"
 
@@ -61,7 +62,10 @@ static int check_ehdr(const Elf64_Ehdr *eh)
 /* Maps one ELF file. Segments of a PIE go into one reservation the kernel
  * places, so their relative layout is kept; `extra` bytes after it are
  * reserved too (the brk area of the main program). */
-static int map_elf(int fd, struct image *img, size_t extra)
+/* Maps ELF file fd as the kernel would; a position-independent one in a
+ * reservation of its span plus extra bytes, at a random place when
+ * random_place (see host_mmap_random), else where the kernel puts it. */
+static int map_elf(int fd, struct image *img, size_t extra, bool random_place)
 {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[MAX_PHDRS];
@@ -95,8 +99,9 @@ static int map_elf(int fd, struct image *img, size_t extra)
 	uintptr_t bias = 0;
 	size_t span = ALIGN_UP(hi, PAGE_SIZE) - lo;
 	if (eh.e_type == ET_DYN) {
-		void *res = host_mmap(NULL, span + extra, PROT_NONE,
-		                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+		void *res = random_place ? host_mmap_random(span + extra, PROT_NONE, flags)
+		                         : host_mmap(NULL, span + extra, PROT_NONE, flags, -1, 0);
 		if (host_err((long)res))
 			return (int)(long)res;
 		bias = (uintptr_t)res - lo;
@@ -148,6 +153,14 @@ static int map_elf(int fd, struct image *img, size_t extra)
 	img->reserved_end = eh.e_type == ET_DYN ? bias + lo + span + extra : 0;
 	img->phnum = eh.e_phnum;
 	return 0;
+}
+
+int map_libos_copy(int fd, uintptr_t *base)
+{
+	struct image img;
+	int r = map_elf(fd, &img, 0, true);
+	*base = img.base;
+	return r;
 }
 
 /* Parses "#!interp [arg]" from the first line; returns 1 if it is a script. */
@@ -415,7 +428,7 @@ int load_program(const char *path, const char *const *argv, const char *const *e
 	char *canon = p.canon;
 
 	struct image exe, interp;
-	r = map_elf(fd, &exe, config.brk_max + PAGE_SIZE);
+	r = map_elf(fd, &exe, config.brk_max + PAGE_SIZE, false);
 	host_close(fd);
 	if (r < 0) {
 		program_free(&p);
@@ -428,7 +441,7 @@ int load_program(const char *path, const char *const *argv, const char *const *e
 		r = ifd;
 		if (ifd >= 0) {
 			free(icanon);
-			r = map_elf(ifd, &interp, 0);
+			r = map_elf(ifd, &interp, 0, false);
 			host_close(ifd);
 		}
 	}

@@ -5,6 +5,7 @@
  * that jumps to that site with its own registers still meets a narrow host
  * ABI. */
 #include <asm/errno.h>
+#include <asm/fcntl.h>
 #include <asm/ioctls.h>
 #include <asm/termbits.h>
 #include <linux/audit.h>
@@ -35,7 +36,7 @@
 
 /* Calls allowed with any arguments: they name only the caller's own fds,
  * memory, threads or clocks, or paths (which Landlock confines). The calls
- * with argument checks are in `rules` below, not here. */
+ * with argument checks are in checked_calls below, not here. */
 static const unsigned short host_allowlist[] = {
 	__NR_read, __NR_write, __NR_close, __NR_fstat, __NR_poll, __NR_lseek,
 	__NR_rt_sigaction, __NR_rt_sigprocmask, __NR_rt_sigreturn, __NR_pread64,
@@ -43,7 +44,7 @@ static const unsigned short host_allowlist[] = {
 	__NR_mincore, __NR_dup, __NR_dup2, __NR_nanosleep, __NR_getpid, __NR_sendfile,
 	__NR_connect, __NR_sendto, __NR_recvfrom, __NR_sendmsg, __NR_recvmsg, __NR_shutdown,
 	__NR_bind, __NR_listen, __NR_getsockname, __NR_getpeername, __NR_setsockopt,
-	__NR_getsockopt, __NR_exit, __NR_uname, __NR_fcntl, __NR_flock, __NR_fsync,
+	__NR_getsockopt, __NR_exit, __NR_uname, __NR_flock, __NR_fsync,
 	__NR_fdatasync, __NR_ftruncate, __NR_getdents64, __NR_fchown, __NR_umask,
 	__NR_gettimeofday, __NR_getrusage, __NR_sysinfo, __NR_getuid, __NR_getgid,
 	__NR_sigaltstack, __NR_fstatfs, __NR_mlock, __NR_munlock, __NR_arch_prctl, __NR_gettid,
@@ -205,6 +206,14 @@ static void need_eq(struct builder *b, int arg, int hi, uint32_t mask, uint32_t 
 	if (mask != ~0U)
 		STMT(BPF_ALU | BPF_AND | BPF_K, mask);
 	JUMP(BPF_JMP | BPF_JEQ | BPF_K, val, 0, 0xff);
+	fail_jump(b);
+}
+
+/* Fails the rule when the low half is val. */
+static void need_ne(struct builder *b, int arg, uint32_t val)
+{
+	LOAD_ARG(arg, 0);
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, val, 0, 0);
 	fail_jump(b);
 }
 
@@ -420,6 +429,16 @@ static void checked_calls(struct builder *b)
 	need_eq(b, 1, 0, ~0U, 0);
 	allow_rule(b);
 	end_call(b);
+	/* fcntl: the owner that gets SIGIO/SIGURG is a pid, never a group
+	 * (negative), and never set through F_SETOWN_EX's struct. */
+	begin_call(b, __NR_fcntl);
+	need_ne(b, 1, F_SETOWN);
+	need_ne(b, 1, F_SETOWN_EX);
+	allow_rule(b);
+	need_eq(b, 1, 0, ~0U, F_SETOWN);
+	need_eq(b, 2, 0, 0x80000000U, 0);
+	allow_rule(b);
+	end_call(b);
 	/* Group kills (0, -1, -pgid) are the libos's to route (sys/signal.c):
 	 * never the host's, whose groups reach outside the sandbox. */
 	static const int kill_calls[] = { __NR_kill, __NR_tkill };
@@ -454,8 +473,9 @@ struct block {
 static void emit_tree(struct builder *b, const struct block *bl, int n)
 {
 	if (n == 1) {
-		JUMP(BPF_JMP | BPF_JGE | BPF_K, bl->first, 0, 7);
-		JUMP(BPF_JMP | BPF_JGE | BPF_K, bl->first + 32, 6, 0);
+		/* outside the block: on to the last instruction */
+		JUMP(BPF_JMP | BPF_JGE | BPF_K, bl->first, 0, 8);
+		JUMP(BPF_JMP | BPF_JGE | BPF_K, bl->first + 32, 7, 0);
 		STMT(BPF_ALU | BPF_SUB | BPF_K, bl->first);
 		STMT(BPF_MISC | BPF_TAX, 0);
 		STMT(BPF_LD | BPF_IMM, 1);
@@ -466,6 +486,8 @@ static void emit_tree(struct builder *b, const struct block *bl, int n)
 		JUMP(BPF_JMP | BPF_JA, 0, 0, 0); /* -> the checked calls */
 		if (b->nleaves < ARRAY_SIZE(b->leaves))
 			b->leaves[b->nleaves++] = b->n - 1;
+		else
+			b->n = MAX_FILTER; /* reported as E2BIG */
 		return;
 	}
 	int mid = n / 2;

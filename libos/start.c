@@ -3,6 +3,7 @@
 #include <linux/auxvec.h>
 #include <asm/prctl.h>
 #include <linux/elf.h>
+#include <linux/fcntl.h>
 #include <linux/mman.h>
 
 #define R_X86_64_RELATIVE 8
@@ -62,6 +63,25 @@ static void protect_control_data(void)
 	}
 }
 
+__attribute__((noreturn)) void libos_start(long *sp, uintptr_t moved_from);
+__attribute__((noreturn)) void host_restart_at(void (*entry)(long *, uintptr_t), long *sp, uintptr_t arg);
+
+/* The kernel maps a static-pie right beside the vDSO, in the area the
+ * app's libraries and mappings come from, so any of their addresses would
+ * tell the app where the libos is. So the libos maps a second copy of
+ * itself at a random place (host_mmap_random), starts over there and
+ * unmaps this one. */
+static void move_image(long *sp)
+{
+	long fd = host(__NR_openat, AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	uintptr_t base;
+	if (fd < 0 || map_libos_copy((int)fd, &base) < 0)
+		host_exit_group(70);
+	host_close((int)fd);
+	uintptr_t here = (uintptr_t)__ehdr_start;
+	host_restart_at((void (*)(long *, uintptr_t))(base + ((uintptr_t)libos_start - here)), sp, here);
+}
+
 static int config_fd_from_argv(int argc, char **argv)
 {
 	uint64_t fd;
@@ -83,9 +103,14 @@ static void read_host_auxv(unsigned long *auxv)
 	}
 }
 
-__attribute__((noreturn, used)) void libos_start(long *sp)
+__attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 {
 	relocate_self();
+	if (!moved_from)
+		move_image(sp);
+	uintptr_t image_start, image_end;
+	libos_image_bounds(&image_start, &image_end);
+	host_munmap((void *)moved_from, image_end - image_start);
 	int argc = (int)sp[0];
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;

@@ -382,9 +382,28 @@ static int parse_fs(struct ctx *c, const struct toml_value *fs, struct manifest 
     return 0;
 }
 
+/* sys.net.bind / sys.net.connect: a list of TCP ports. */
+static int get_ports(struct ctx *c, const struct toml_value *v, const char *key, struct port_list *out)
+{
+    if (expect(c, v, key, TOML_ARRAY))
+        return -1;
+    if (!(out->port = calloc(v->u.arr.len + 1, sizeof(*out->port))))
+        return error(c, v, key, "out of memory");
+    for (size_t i = 0; i < v->u.arr.len; i++) {
+        const struct toml_value *p = v->u.arr.items[i];
+        if (expect(c, p, key, TOML_INT))
+            return -1;
+        if (p->u.i < 1 || p->u.i > 65535)
+            return error(c, p, key, "port %lld is not in 1..65535", (long long)p->u.i);
+        out->port[out->n++] = (uint16_t)p->u.i;
+    }
+    return 0;
+}
+
 static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifest *m)
 {
-    static const char *const keys[] = { "stack", "brk", "hostname", "max_processes", "network", NULL };
+    static const char *const keys[] = { "stack", "brk", "hostname", "max_processes", "network", "net", NULL };
+    static const char *const net_keys[] = { "bind", "connect", NULL };
     static const char *const stack_keys[] = { "size", NULL };
     static const char *const brk_keys[] = { "max_size", NULL };
     m->stack_size = 0; /* unset: the libos takes RLIMIT_STACK, as execve does */
@@ -424,6 +443,18 @@ static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifes
             return error(c, v, "sys.network", "unknown network policy '%s' (expected \"none\" or \"host\")",
                          v->u.str.ptr);
         m->network_host = !strcmp(v->u.str.ptr, "host");
+    }
+    const struct toml_value *net = toml_get(sys, "net");
+    if (net) {
+        if (check_keys(c, net, "sys.net", net_keys))
+            return -1;
+        if (!m->network_host)
+            return error(c, net, "sys.net", "TCP port rules need sys.network = \"host\"");
+        m->net_rules = true;
+        if ((v = toml_get(net, "bind")) && get_ports(c, v, "sys.net.bind", &m->net_bind))
+            return -1;
+        if ((v = toml_get(net, "connect")) && get_ports(c, v, "sys.net.connect", &m->net_connect))
+            return -1;
     }
     return 0;
 }
@@ -549,6 +580,8 @@ void manifest_free(struct manifest *m)
     free(m->env);
     free(m->mounts);
     free(m->pass_fds);
+    free(m->net_bind.port);
+    free(m->net_connect.port);
     free(m->file);
     free(m->entrypoint);
     free(m->start_dir);
@@ -571,6 +604,12 @@ char *manifest_blob(const struct manifest *m, size_t *len)
         fprintf(f, "stack_size=%llu%c", (unsigned long long)m->stack_size, 0);
     fprintf(f, "brk_max=%llu%c", (unsigned long long)m->brk_max, 0);
     fprintf(f, "network=%s%c", m->network_host ? "host" : "none", 0);
+    if (m->net_rules)
+        fprintf(f, "net_rules=1%c", 0);
+    for (size_t i = 0; i < m->net_bind.n; i++)
+        fprintf(f, "net_bind=%u%c", m->net_bind.port[i], 0);
+    for (size_t i = 0; i < m->net_connect.n; i++)
+        fprintf(f, "net_connect=%u%c", m->net_connect.port[i], 0);
     fprintf(f, "manifest=%s%c", m->file, 0);
     if (m->hostname)
         fprintf(f, "hostname=%s%c", m->hostname, 0);

@@ -17,6 +17,10 @@ struct mount {
 
 /* sys.max_processes when the manifest does not say */
 #define DEFAULT_MAX_PROCESSES 1024
+struct port_list {
+    uint16_t *port;
+    size_t n;
+};
 
 struct manifest {
     char *file;             /* absolute host path of the manifest */
@@ -26,6 +30,8 @@ struct manifest {
     uint64_t stack_size, brk_max;
     char *hostname;         /* sys.hostname, or NULL: the host's */
     bool network_host;      /* sys.network = "host" (default "none") */
+    bool net_rules;         /* sys.net given: TCP only to/from these ports */
+    struct port_list net_bind, net_connect;
     char **argv;            /* argc strings, argv[0] first */
     size_t argc;
     char **env;             /* nenv strings "NAME=VALUE", the app's whole environment */

@@ -8,6 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* An anonymous mapping of len bytes at a random place in [1 TiB, 64 TiB):
+ * away from the kernel's mmap area (the app's libraries and mappings, the
+ * vDSO) and its PIE area, so that knowing those tells nothing about it.
+ * The kernel's choice when no random place is free. */
+void *host_mmap_random(size_t len, int prot, int flags);
 int arena_init(void);
 /* Page-granular allocation of n bytes (rounded up to pages), zeroed
  * without touching more than one page. */

@@ -23,6 +23,9 @@ struct config {
 	size_t stack_size; /* sys.stack.size, or 0: the app's RLIMIT_STACK */
 	size_t brk_max;
 	bool network_host; /* sys.network = "host": IPv4/IPv6 sockets allowed */
+	bool net_rules;    /* sys.net: TCP bind/connect only to the ports below */
+	int nnet_bind, nnet_connect;
+	uint16_t *net_bind, *net_connect;
 	int argc, envc, nmounts;
 	uint32_t uid, gid;
 	bool idmap;

@@ -20,6 +20,9 @@ struct rlimit64;
 void stack_limit_init(void);
 void stack_limit_get(struct rlimit64 *lim);
 void stack_limit_set(const struct rlimit64 *lim);
+/* Maps another copy of the libos image (fd: its file) at a random place;
+ * *base is its load address. 0 or -errno. */
+int map_libos_copy(int fd, uintptr_t *base);
 int seccomp_install(void);
 /* Restricts host file access to the mounts (and /proc, /dev nodes) with
  * Landlock where the kernel has it; 0 also when it does not. */

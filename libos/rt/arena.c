@@ -23,10 +23,25 @@ static uintptr_t arena_top;
 static struct span *free_spans[SPAN_CLASSES];
 struct lock arena_lock = LOCK_INIT;
 
+void *host_mmap_random(size_t len, int prot, int flags)
+{
+	const uintptr_t lo = 1ULL << 40, hi = 1ULL << 46;
+	for (int i = 0; i < 8; i++) {
+		uint64_t r;
+		if (host(__NR_getrandom, &r, sizeof(r), 0) != sizeof(r))
+			break;
+		uintptr_t at = lo + ALIGN_DOWN(r % (hi - lo - len), PAGE_SIZE);
+		void *p = host_mmap((void *)at, len, prot, flags | MAP_FIXED_NOREPLACE, -1, 0);
+		if (!host_err((long)p))
+			return p;
+	}
+	return host_mmap(NULL, len, prot, flags, -1, 0);
+}
+
 int arena_init(void)
 {
-	void *p = host_mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE,
-	                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *p = host_mmap_random(ARENA_SIZE, PROT_READ | PROT_WRITE,
+	                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
 	if (host_err((long)p))
 		return (int)(long)p;
 	arena_start = arena_top = (uintptr_t)p;

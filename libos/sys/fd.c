@@ -172,6 +172,10 @@ SYS(fcntl)
 			return -EINVAL;
 		return dup_result(host(__NR_fcntl, fd, cmd, c->a[2]), fd);
 	}
+	/* A process group as owner would be the host's (the launching
+	 * shell's); the seccomp filter allows only a pid. */
+	if ((cmd == F_SETOWN && (int)c->a[2] < 0) || cmd == F_SETOWN_EX)
+		return -EPERM;
 	return host(__NR_fcntl, fd, cmd, c->a[2]);
 }
 

@@ -9,6 +9,7 @@
 #include "loader.h"
 #include "process.h"
 #include "syscall.h"
+#include "thread.h"
 
 SYS(getpid) { return proc.pid; }
 SYS(getppid) { return proc.ppid; }
@@ -16,14 +17,22 @@ SYS(getuid) { return proc.uid; }
 SYS(geteuid) { return proc.uid; }
 SYS(getgid) { return proc.gid; }
 SYS(getegid) { return proc.gid; }
-/* The one translation of a sandbox pid for the scheduling, priority and
- * limit calls: the host pid to act on, which the seccomp filter allows only
- * as 0 (the caller). Another process or thread is -ESRCH for now: sandbox
- * pids of other processes come with nsd (sys/process.c), and another thread
- * would have to make the call itself. */
-static long host_target(long pid)
+/* The one translation of a sandbox pid for the scheduling and priority
+ * calls, which act on one thread: the host pid to act on, which the seccomp
+ * filter allows only as 0 (the calling thread). 0 and the caller's own tid
+ * name it; another thread of the picoprocess, or another process, is
+ * -ESRCH for now: that thread would have to make the call itself, and
+ * sandbox pids of other processes come with nsd (sys/process.c), whose
+ * picoprocess would have to make it. */
+static long host_target(const struct sysctx *c, long pid)
 {
-	return pid == 0 || pid == proc.pid ? 0 : -ESRCH;
+	return pid == 0 || pid == c->t->tid ? 0 : -ESRCH;
+}
+
+/* Limits are the process's: any of its threads names it. */
+static long process_target(long pid)
+{
+	return pid == 0 || pid == proc.pid || ((int)pid == pid && thread_by_tid((int)pid)) ? 0 : -ESRCH;
 }
 
 /* Process groups and sessions are the host's while sandbox pids are host
@@ -92,10 +101,10 @@ SYS(getrusage) { return host(__NR_getrusage, c->a[0], c->a[1]); }
 SYS(times) { return host(__NR_times, c->a[0]); }
 SYS(sched_yield) { return host(__NR_sched_yield); }
 SYS(getcpu) { return host(__NR_getcpu, c->a[0], c->a[1], c->a[2]); }
-SYS(sched_getaffinity) { return host_target(c->a[0]) ?: host(__NR_sched_getaffinity, 0, c->a[1], c->a[2]); }
-SYS(sched_setaffinity) { return host_target(c->a[0]) ?: host(__NR_sched_setaffinity, 0, c->a[1], c->a[2]); }
-SYS(sched_getparam) { return host_target(c->a[0]) ?: host(__NR_sched_getparam, 0, c->a[1]); }
-SYS(sched_getscheduler) { return host_target(c->a[0]) ?: host(__NR_sched_getscheduler, 0); }
+SYS(sched_getaffinity) { return host_target(c, c->a[0]) ?: host(__NR_sched_getaffinity, 0, c->a[1], c->a[2]); }
+SYS(sched_setaffinity) { return host_target(c, c->a[0]) ?: host(__NR_sched_setaffinity, 0, c->a[1], c->a[2]); }
+SYS(sched_getparam) { return host_target(c, c->a[0]) ?: host(__NR_sched_getparam, 0, c->a[1]); }
+SYS(sched_getscheduler) { return host_target(c, c->a[0]) ?: host(__NR_sched_getscheduler, 0); }
 SYS(sched_get_priority_max) { return host(__NR_sched_get_priority_max, c->a[0]); }
 SYS(sched_get_priority_min) { return host(__NR_sched_get_priority_min, c->a[0]); }
 
@@ -104,11 +113,11 @@ SYS(sched_get_priority_min) { return host(__NR_sched_get_priority_min, c->a[0]);
  * (the launching shell, every process of the host uid). The caller's own
  * group and uid name the caller; their other members are not reached
  * until nsd lists the sandbox's groups. */
-static long prio_target(long which, long who)
+static long prio_target(const struct sysctx *c, long which, long who)
 {
 	switch (which) {
 	case PRIO_PROCESS:
-		return host_target(who);
+		return host_target(c, who);
 	case PRIO_PGRP:
 		return who == 0 || who == proc.pgid ? 0 : -ESRCH;
 	case PRIO_USER:
@@ -118,8 +127,8 @@ static long prio_target(long which, long who)
 	}
 }
 
-SYS(getpriority) { return prio_target(c->a[0], c->a[1]) ?: host(__NR_getpriority, PRIO_PROCESS, 0); }
-SYS(setpriority) { return prio_target(c->a[0], c->a[1]) ?: host(__NR_setpriority, PRIO_PROCESS, 0, c->a[2]); }
+SYS(getpriority) { return prio_target(c, c->a[0], c->a[1]) ?: host(__NR_getpriority, PRIO_PROCESS, 0); }
+SYS(setpriority) { return prio_target(c, c->a[0], c->a[1]) ?: host(__NR_setpriority, PRIO_PROCESS, 0, c->a[2]); }
 SYS(membarrier) { return host(__NR_membarrier, c->a[0], c->a[1], c->a[2]); }
 /* rseq is per host thread and names no host resource: the kernel keeps it.
  * The libos remembers it to unregister it at thread exit (see sys_exit). */
@@ -149,7 +158,7 @@ SYS(prlimit64)
 	int res = (int)c->a[1];
 	const struct rlimit64 *new = (const void *)c->a[2];
 	struct rlimit64 *old = (void *)c->a[3];
-	long e = host_target(c->a[0]);
+	long e = process_target(c->a[0]);
 	if (e < 0)
 		return e;
 	if (res == RLIMIT_NOFILE) {

@@ -312,6 +312,8 @@ SYS(tkill)
 
 SYS(tgkill)
 {
+	if ((int)c->a[0] <= 0)
+		return -EINVAL; /* and -1 would mean tkill to send_to_thread */
 	return send_to_thread((int)c->a[0], (int)c->a[1], (int)c->a[2]);
 }
 
