@@ -86,6 +86,8 @@ __attribute__((noreturn, used)) void libos_start(long *sp)
 	if (config_load(cfd) < 0)
 		host_exit_group(2);
 	log_init(config.log_level);
+	if (config.log_file && log_to_file(config.log_file) < 0)
+		host_exit_group(2);
 	stack_limit_init();
 
 	proc.host_pid = (int)host_getpid();
