@@ -68,6 +68,19 @@ int main(int argc, char **argv)
     close(bfd);
     close(dst);
     run("the copy, closed", "copy", a3, environ);
+    /* fexecve: the open file itself (glibc tries execveat, then the
+     * /proc/self/fd path) */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("copy", O_RDONLY);
+        unlink("copy"); /* what runs is the open file, not a name */
+        fexecve(fd, a3, environ);
+        printf("fexecve: %s\n", errname(errno));
+        _exit(127);
+    }
+    int st;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "fexecve of an unlinked file: exit 0");
     unlink("copy");
     unlink("busy.sh");
     unlink("s.sh");
