@@ -34,8 +34,11 @@ int fs_init(void)
 			return (int)fd;
 		}
 		fd = fd_make_private((int)fd);
-		if (fd < 0)
+		if (fd < 0) {
+			log_error("mount %s: no fd left for the libos (error %ld; RLIMIT_NOFILE too small?)",
+			          mc->path, -fd);
 			return (int)fd;
+		}
 		mounts[i].root_fd = (int)fd;
 		char host_path[SANDBOX_PATH_MAX];
 		if (host_fd_readlink((int)fd, host_path, sizeof(host_path)) >= 0)
