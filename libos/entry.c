@@ -13,9 +13,9 @@ static uint64_t warned[(SYSCALL_MAX + 63) / 64];
 
 static long unimplemented(long nr)
 {
-	/* once per number; outside the table (syscall(-1)...) never */
+	uint64_t bit = 1ULL << (nr & 63); /* nr % 64 would be negative for syscall(-1) */
 	if (nr >= 0 && nr < SYSCALL_MAX &&
-	    !(__atomic_fetch_or(&warned[nr / 64], 1ULL << (nr % 64), __ATOMIC_RELAXED) & (1ULL << (nr % 64)))) {
+	    !(__atomic_fetch_or(&warned[nr / 64], bit, __ATOMIC_RELAXED) & bit)) {
 		const char *name = syscall_names[nr];
 		if (name)
 			log_warning("unsupported syscall %s", name);

@@ -11,12 +11,12 @@
 #include "fs.h"
 #include "host/host.h"
 #include "loader.h"
-#include "uts.h"
 #include "log.h"
 #include "process.h"
 #include "rt.h"
 #include "signal.h"
 #include "thread.h"
+#include "uts.h"
 
 struct process proc;
 
