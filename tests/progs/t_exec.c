@@ -5,6 +5,7 @@
 #include "testutil.h"
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,6 +82,14 @@ int main(int argc, char **argv)
     }
     int st;
     CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "fexecve of an unlinked file: exit 0");
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        syscall(SYS_execveat, open("/proc/self/exe", O_RDONLY), "", a3, environ, AT_EMPTY_PATH);
+        printf("execveat AT_EMPTY_PATH: %s\n", errname(errno));
+        _exit(127);
+    }
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "execveat(fd, \"\", AT_EMPTY_PATH): exit 0");
     unlink("copy");
     unlink("busy.sh");
     unlink("s.sh");
