@@ -101,6 +101,8 @@ static int apply_record(char *key, char *val)
 		return config.start_dir = val, 0;
 	if (!strcmp(key, "manifest"))
 		return config.manifest = val, 0;
+	if (!strcmp(key, "log_file"))
+		return config.log_file = val, 0;
 	if (!strcmp(key, "hostname"))
 		return config.hostname = val, 0;
 	if (!strcmp(key, "uid") || !strcmp(key, "gid") || !strcmp(key, "idmap_base")) {

@@ -13,7 +13,7 @@ static uint64_t warned[(SYSCALL_MAX + 63) / 64];
 
 static long unimplemented(long nr)
 {
-	uint64_t bit = 1ULL << (nr % 64);
+	uint64_t bit = 1ULL << (nr & 63); /* nr % 64 would be negative for syscall(-1) */
 	if (nr >= 0 && nr < SYSCALL_MAX &&
 	    !(__atomic_fetch_or(&warned[nr / 64], bit, __ATOMIC_RELAXED) & bit)) {
 		const char *name = syscall_names[nr];

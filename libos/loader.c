@@ -5,6 +5,7 @@
 #include <asm/errno.h>
 #include <linux/mman.h>
 #include <asm/fcntl.h>
+#include <linux/fcntl.h>
 #include <linux/elf.h>
 #include <linux/resource.h>
 #include "config.h"
@@ -322,6 +323,18 @@ static void program_free(struct program *p)
 	}
 }
 
+/* Linux refuses to run a file that is open for writing (ETXTBSY). The host
+ * can tell: it refuses a read lease (EAGAIN) while any process has the
+ * file open for writing. Without the right to a lease (another user's
+ * file, no CAP_LEASE) the check is skipped. */
+static int check_not_written(int fd)
+{
+	long r = host(__NR_fcntl, fd, F_SETLEASE, F_RDLCK);
+	if (r == 0)
+		host(__NR_fcntl, fd, F_SETLEASE, F_UNLCK);
+	return r == -EAGAIN ? -ETXTBSY : 0;
+}
+
 static int open_program(const char *path, const char *const *argv, struct program *p)
 {
 	/* an empty argv becomes { "" }, as Linux (5.18+) makes it */
@@ -331,6 +344,12 @@ static int open_program(const char *path, const char *const *argv, struct progra
 		p->fd = (int)fs_open_exec(path, &p->canon);
 		if (p->fd < 0)
 			return p->fd;
+		int e = check_not_written(p->fd);
+		if (e < 0) {
+			free(p->canon);
+			p->canon = NULL;
+			return e;
+		}
 		char interp[256], arg[256];
 		int sb = parse_shebang(p->fd, interp, sizeof(interp), arg, sizeof(arg));
 		if (sb <= 0)

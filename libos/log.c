@@ -19,6 +19,21 @@ void log_init(int level)
 	}
 }
 
+int log_to_file(const char *path)
+{
+	long fd = host(__NR_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		fd = fd_make_private((int)fd);
+	if (fd < 0) {
+		log_error("cannot open the log file %s: error %ld", path, -fd);
+		return (int)fd;
+	}
+	if (log_fd != 2)
+		host_close(log_fd);
+	log_fd = (int)fd;
+	return 0;
+}
+
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[1024];

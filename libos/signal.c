@@ -36,6 +36,11 @@
 #define KICK_MAGIC 0x67726b /* "grk" in si_errno marks a kick */
 
 #define SYNC_SIGNALS (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGFPE) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP))
+/* Blocked while async host handlers run (they do not nest) and before the
+ * last pending check of a sleep: every async signal, SIGSYS included, since
+ * another process may send one (entry.c). The seccomp trap is forced
+ * through a block, and the libos's own calls never trap. */
+#define ASYNC_SIGNALS (~SYNC_SIGNALS)
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 #define DEFAULT_IGNORE (SIGBIT(SIGCHLD) | SIGBIT(SIGURG) | SIGBIT(SIGWINCH) | SIGBIT(SIGCONT))
 #define DEFAULT_STOP (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
@@ -350,8 +355,7 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 
 void sig_host_sigsys(siginfo_t *si, void *ucv)
 {
-	/* the mask the other host handlers run with (install_host_handler) */
-	host_sigmask_block(~(SYNC_SIGNALS | SIGBIT(SIGSYS)));
+	host_sigmask_block(ASYNC_SIGNALS); /* as install_host_handler's handlers run */
 	host_signal_handler(SIGSYS, si, ucv);
 }
 
@@ -364,7 +368,7 @@ static void install_host_handler(int sig, unsigned long extra_flags)
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | extra_flags,
 		.restorer = (void *)host_sigreturn,
 		/* Handlers of async signals do not nest; faults stay deliverable. */
-		.mask = (SYNC_SIGNALS & SIGBIT(sig)) ? 0 : ~(SYNC_SIGNALS | SIGBIT(SIGSYS)),
+		.mask = (SYNC_SIGNALS & SIGBIT(sig)) ? 0 : ASYNC_SIGNALS,
 	};
 	host(__NR_rt_sigaction, sig, &sa, NULL, sizeof(uint64_t));
 }
@@ -399,7 +403,7 @@ void sig_child_action_changed(const struct app_sigaction *act)
  * from the last check until ppoll atomically unblocks them. */
 long sig_wait_interruptible(struct thread *t, uint64_t wake_set, const struct __kernel_timespec *timeout)
 {
-	uint64_t old = host_sigmask_block(~(SYNC_SIGNALS | SIGBIT(SIGSYS))), none = 0;
+	uint64_t old = host_sigmask_block(ASYNC_SIGNALS), none = 0;
 	long r = -EINTR;
 	if (!(pending_of(t) & wake_set))
 		r = host(__NR_ppoll, NULL, 0, timeout, &none, sizeof(none));

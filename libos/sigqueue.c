@@ -8,8 +8,9 @@
 
 #define SIGBIT(sig) (1ULL << ((sig) - 1))
 #define POOL_SIZE 512 /* queued real-time signals per picoprocess (RLIMIT_SIGPENDING) */
-/* Async signals: everything but the synchronous faults and SIGSYS. */
-#define ASYNC_MASK (~(SIGBIT(4) | SIGBIT(5) | SIGBIT(7) | SIGBIT(8) | SIGBIT(11) | SIGBIT(31)))
+/* Async signals: everything but the synchronous faults. SIGSYS too: one
+ * sent by another process is queued here from the SIGSYS handler. */
+#define ASYNC_MASK (~(SIGBIT(4) | SIGBIT(5) | SIGBIT(7) | SIGBIT(8) | SIGBIT(11)))
 
 struct sigq_node {
 	struct sigq_node *next;

@@ -13,12 +13,12 @@
 #include "fs.h"
 #include "host/host.h"
 #include "loader.h"
-#include "uts.h"
 #include "log.h"
 #include "process.h"
 #include "rt.h"
 #include "signal.h"
 #include "thread.h"
+#include "uts.h"
 
 struct process proc;
 
@@ -132,6 +132,8 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	if (config_load(cfd) < 0)
 		host_exit_group(2);
 	log_init(config.log_level);
+	if (config.log_file && log_to_file(config.log_file) < 0)
+		host_exit_group(2);
 	stack_limit_init();
 
 	proc.host_pid = (int)host_getpid();

@@ -247,10 +247,41 @@ static int parse_pass_fds(struct ctx *c, const struct toml_value *v, struct mani
     return 0;
 }
 
+/* loader.log_file: a host path (relative ones from the manifest's
+ * directory) the libos opens for its messages before it confines itself;
+ * its directory must exist. */
+static int parse_log_file(struct ctx *c, const struct toml_value *v, struct manifest *m)
+{
+    char *s, *path = NULL;
+    if (get_string(c, v, "loader.log_file", &s))
+        return -1;
+    if (*s != '/' && asprintf(&path, "%s/%s", c->dir, s) < 0)
+        path = NULL;
+    else if (*s == '/')
+        path = strdup(s);
+    free(s);
+    if (!path)
+        return error(c, v, "loader.log_file", "out of memory");
+    char *slash = strrchr(path, '/'), *base = slash + 1;
+    *slash = '\0';
+    int r = 0;
+    char *dir = realpath(*path ? path : "/", NULL);
+    if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+        r = error(c, v, "loader.log_file", "'%s' names no file", v->u.str.ptr);
+    else if (!dir)
+        r = error(c, v, "loader.log_file", "directory '%s' is not accessible: %s", *path ? path : "/",
+                  strerror(errno));
+    else if (asprintf(&m->log_file, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base) < 0)
+        r = error(c, v, "loader.log_file", "out of memory");
+    free(dir);
+    free(path);
+    return r;
+}
+
 static int parse_loader(struct ctx *c, const struct toml_value *loader, char *const *args, size_t nargs,
                         char *const *envp, struct manifest *m)
 {
-    static const char *const keys[] = { "argv", "env", "log_level", "pass_fds", NULL };
+    static const char *const keys[] = { "argv", "env", "log_level", "log_file", "pass_fds", NULL };
     if (loader && check_keys(c, loader, "loader", keys))
         return -1;
     const struct toml_value *v = toml_get(loader, "pass_fds");
@@ -264,6 +295,8 @@ static int parse_loader(struct ctx *c, const struct toml_value *loader, char *co
         return error(c, v, "loader.log_level", "expected one of \"error\", \"warning\", \"info\", "
                      "\"debug\", \"trace\"");
     if ((v = toml_get(loader, "env")) && parse_env(c, v, envp, m))
+        return -1;
+    if ((v = toml_get(loader, "log_file")) && parse_log_file(c, v, m))
         return -1;
 
     if (!(v = toml_get(loader, "argv"))) {
@@ -586,6 +619,7 @@ void manifest_free(struct manifest *m)
     free(m->entrypoint);
     free(m->start_dir);
     free(m->hostname);
+    free(m->log_file);
     memset(m, 0, sizeof(*m));
 }
 
@@ -598,6 +632,8 @@ char *manifest_blob(const struct manifest *m, size_t *len)
     /* each record ends with its NUL terminator, written explicitly */
     fprintf(f, "version=%d%c", CONFIG_BLOB_VERSION, 0);
     fprintf(f, "log_level=%d%c", m->log_level, 0);
+    if (m->log_file)
+        fprintf(f, "log_file=%s%c", m->log_file, 0);
     fprintf(f, "entrypoint=%s%c", m->entrypoint, 0);
     fprintf(f, "start_dir=%s%c", m->start_dir, 0);
     if (m->stack_size)

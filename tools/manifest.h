@@ -26,6 +26,7 @@ struct manifest {
     char *file;             /* absolute host path of the manifest */
     char *entrypoint;       /* sandbox path */
     int log_level;          /* enum log_level */
+    char *log_file;         /* loader.log_file: absolute host path, or NULL (stderr) */
     char *start_dir;        /* sandbox path */
     uint64_t stack_size, brk_max;
     char *hostname;         /* sys.hostname, or NULL: the host's */

@@ -29,6 +29,8 @@ struct toml_table {
     char **keys;                  /* parallel to vals, in document order */
     struct toml_value **vals;
     size_t len, cap;
+    uint32_t *slots;              /* lookup index of larger tables (toml.c) */
+    size_t nslots;
 };
 
 struct toml_value {

@@ -34,8 +34,8 @@ int fs_init(void)
 		 * moved. */
 		long fd = fd_make_private(mc->fd);
 		if (fd < 0) {
-			log_error("mount %s: no root fd %d for host path %s (error %ld)", mc->path, mc->fd,
-			          mc->uri, -fd);
+			log_error("mount %s: no root fd %d for host path %s (error %ld; RLIMIT_NOFILE too small?)",
+			          mc->path, mc->fd, mc->uri, -fd);
 			return (int)fd;
 		}
 		mounts[i].root_fd = (int)fd;

@@ -114,12 +114,37 @@ long fs_open(struct resolved *r, int flags, int mode)
 	                  tmpfile ? NULL : r->path, NULL);
 }
 
+/* /proc/self/fd/N (fexecve): the open file itself, reopened through the
+ * host's link, as Linux runs it; the host checks its x bits. */
+static long open_exec_fd(const struct resolved *r, char **canonical)
+{
+	char link[HOST_FD_LINK_MAX];
+	struct stat st;
+	long fd = host(__NR_openat, AT_FDCWD, host_fd_link(link, r->vn.fd), O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	long e = host(__NR_fstat, fd, &st) < 0 || !S_ISREG(st.st_mode) ? -EACCES
+	         : host(__NR_faccessat2, fd, "", 1 /* X_OK */, AT_EMPTY_PATH);
+	if (e == 0 && !(*canonical = strdup(r->vn.link)))
+		e = -ENOMEM;
+	if (e < 0) {
+		host_close(fd);
+		return e;
+	}
+	return fd_make_private((int)fd);
+}
+
 long fs_open_exec(const char *path, char **canonical)
 {
 	struct resolved r;
 	int e = fs_resolve_path(path, RES_FOLLOW, &r);
 	if (e < 0)
 		return e;
+	if (r.virt && r.vn.type == VN_FD) {
+		long fd = open_exec_fd(&r, canonical);
+		fs_release(&r);
+		return fd;
+	}
 	long fd = -ENOENT;
 	if (r.virt)
 		fd = -EACCES;

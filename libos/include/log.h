@@ -1,5 +1,6 @@
 /* Logging to the host's stderr (fd 2 as the libos found it at start-up; the
- * libos keeps its own duplicate so the app cannot close it away). */
+ * libos keeps its own duplicate so the app cannot close it away), or to the
+ * manifest's loader.log_file. */
 #ifndef LIBOS_LOG_H
 #define LIBOS_LOG_H
 
@@ -7,6 +8,10 @@
 
 extern int log_level;
 void log_init(int level);
+/* From now on, messages go to host file path (appended, created 0600), not
+ * to the app's stderr; opened before the picoprocess is confined. 0 or
+ * -errno (and the error is logged where messages went so far). */
+int log_to_file(const char *path);
 void log_printf(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 __attribute__((noreturn, format(printf, 1, 2))) void libos_fatal(const char *fmt, ...);
 

@@ -102,12 +102,19 @@ SYS(getcwd)
 	char *ubuf = SYSCALL_ARG(0, char *);
 	size_t size = (size_t)c->a[1];
 	/* Copied out after the lock: a bad buffer (NULL too) faults to -EFAULT
-	 * (entry.c), which must not leave proc.lock held; a short size is
-	 * ERANGE first, as the kernel checks it before copying. */
+	 * (entry.c), which must not leave proc.lock held. The kernel's order:
+	 * a removed cwd is ENOENT, then a short size ERANGE, then the copy. */
 	char cwd[SANDBOX_PATH_MAX];
 	lock(&proc.lock);
 	size_t n = strlcpy(cwd, proc.cwd, sizeof(cwd)) + 1;
 	unlock(&proc.lock);
+	struct resolved r;
+	int e = fs_resolve_path(cwd, 0, &r);
+	bool gone = e < 0 || !r.exists;
+	if (e == 0)
+		fs_release(&r);
+	if (gone)
+		return -ENOENT;
 	if (n > sizeof(cwd) || n > size)
 		return -ERANGE;
 	memcpy(ubuf, cwd, n);

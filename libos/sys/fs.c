@@ -245,9 +245,6 @@ SYS(faccessat2)
 	return do_access((int)c->a[0], SYSCALL_ARG(1, const char *), (int)c->a[2], (int)c->a[3]);
 }
 
-/* Resolves a path whose final component is to be removed or renamed: never
- * followed, and it must be a host object. A final "." or ".." fails with
- * dots_err[0] or [1] (canonical, "d/." would name d itself). */
 /* True for the made-up directories that are mount points on Linux: "/"
  * and the roots of /proc and /dev. */
 static bool virt_mount_point(const struct resolved *r)
@@ -274,9 +271,10 @@ static int virt_remove_err(const struct resolved *r, bool rmdir)
 
 enum entry_op { ENTRY_UNLINK, ENTRY_RMDIR, ENTRY_RENAME };
 
-/* Resolves the entry an unlink, rmdir or rename acts on. A made-up node is
- * refused here for unlink and rmdir; rename decides once it knows the
- * target. */
+/* Resolves a path whose final component is to be removed or renamed (op):
+ * never followed. A final "." or ".." fails with the op's dots_err
+ * (canonical, "d/." would name d itself). A made-up node is refused here
+ * for unlink and rmdir; rename decides once it knows the target. */
 static int resolve_entry(int dirfd, const char *upath, enum entry_op op, struct resolved *r)
 {
 	static const int dots_err[][2] = {

@@ -3,7 +3,6 @@
 #include <asm/prctl.h>
 #include <linux/prctl.h>
 #include <linux/resource.h>
-#include "config.h"
 #include "fdrecord.h"
 #include "host/host.h"
 #include "loader.h"

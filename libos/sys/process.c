@@ -220,11 +220,17 @@ SYS(execve)
 SYS(execveat)
 {
 	const char *path = (const char *)c->a[1];
-	/* Only the forms that name a path the libos can resolve on its own. */
-	if ((int)c->a[0] != AT_FDCWD && (!path || path[0] != '/'))
-		return -ENOSYS;
-	if (c->a[4])
+	char fd_path[32];
+	if (c->a[4] & ~AT_EMPTY_PATH)
 		return -EINVAL;
+	/* fexecve's form: the fd itself, as /proc/self/fd/N names it */
+	if ((c->a[4] & AT_EMPTY_PATH) && path && !path[0] && (int)c->a[0] != AT_FDCWD) {
+		snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", (int)c->a[0]);
+		path = fd_path;
+	}
+	/* Only the forms that name a path the libos can resolve on its own. */
+	if ((int)c->a[0] != AT_FDCWD && path[0] != '/')
+		return -ENOSYS;
 	return do_execve(c, path, (char *const *)c->a[2], (char *const *)c->a[3]);
 }
 

@@ -15,8 +15,11 @@
 #include "syscall.h"
 #include "uts.h"
 
+/* A seqlock across processes (a futex lock would need a shared, robust
+ * owner): a writer killed between its two stores would leave readers
+ * spinning, a window of one memcpy of 65 bytes. */
 struct uts_page {
-	uint32_t seq; /* odd while a writer copies (a seqlock across processes) */
+	uint32_t seq; /* odd while a writer copies */
 	char nodename[UTS_NAME_LEN];
 	char domainname[UTS_NAME_LEN];
 };

@@ -43,4 +43,10 @@ diff_run -- /usr/bin/printenv PATH LC_ALL TZ
 diff_run -n "environment has nothing else" -- /usr/bin/python3 -c 'import os; print(sorted(os.environ))'
 diff_run -- /usr/bin/uname -s
 diff_run -- /usr/bin/readlink -f /proc/self/fd/0
+# tail -f (inotify): the reader appends the second line only after it has
+# read the first, so tail is following by then; tail ends when the reader
+# closes the pipe. Nothing waits on time.
+diff_run -n "tail -f follows an append" -- /bin/sh -c 'echo one > log
+tail -f log | { read a; echo "got $a"; echo two >> log; read b; echo "got $b"; }
+echo "tail ended"'
 done_testing

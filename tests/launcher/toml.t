@@ -114,6 +114,19 @@ invalid 'duplicate key' $'a = 1\nb = 2\na = 3' <<'EOF'
 error 3:1 key 'a': duplicate key (first defined on line 1)
 rc=1
 EOF
+# Tables of more than a few keys are indexed: duplicates, dotted keys and
+# lookups must behave the same there (5000 keys, the index rebuilt often).
+big=$(for i in $(seq 5000); do echo "k$i = $i"; done)
+invalid 'duplicate key in a large table' "$big"$'\nk4321 = 0' <<'EOF'
+error 5001:1 key 'k4321': duplicate key (first defined on line 4321)
+rc=1
+EOF
+is "$(printf '%s\nt.k4999.x = 1\nt.k2.y = 2\n' "$(for i in $(seq 5000); do echo "t.k$i.v = $i"; done)" |
+      "$TOML_DUMP" | grep -E '^t\.k(2|4999)\.'; echo "rc=${PIPESTATUS[1]}")" "t.k2.v = int:2 @2:10
+t.k2.y = int:2 @5002:10
+t.k4999.v = int:4999 @4999:13
+t.k4999.x = int:1 @5001:13
+rc=0" 'dotted keys into a large table'
 invalid 'duplicate key through dotted keys' $'a.b = 1\na.b = 2' <<'EOF'
 error 2:1 key 'a.b': duplicate key (first defined on line 1)
 rc=1

@@ -21,4 +21,13 @@ check "$(sed -n 1,2p <<<"$out" | tr '\n' ' ')" "sandy sandy " "sys.hostname: una
 check "$(sed -n 3p <<<"$out")" "inner" "sethostname inside"
 check "$(sed -n 4,5p <<<"$out" | tr '\n' ' ')" "fromchild fromchild " "a child's sethostname is the parent's name too"
 check "$(hostname)" "$before" "the host's name is untouched"
+# Not root inside (the host uid): EPERM, as for a process without CAP_SYS_ADMIN.
+chmod 755 "$T"; chmod 644 "$T/uts.toml"
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+if ! "${nobody[@]}" test -x "$G" -a -r lib/libos -a -r "$T/uts.toml"; then
+    n=$((n + 1)); echo "ok $n # SKIP user 65534 cannot run this tree's bin/graphene"
+else
+    out=$("${nobody[@]}" $G run "$T/uts.toml" -- -c 'hostname other 2>/dev/null || echo refused; uname -n' 2>&1)
+    check "$(tr '\n' ' ' <<<"$out")" "refused sandy " "sethostname as a non-root user inside: refused"
+fi
 echo "1..$n"

@@ -28,6 +28,14 @@ $(NSD_TESTBIN)/nsd_fuzz: $(NSD_FUZZ_SRCS) $(PROTO_GEN_H) $(wildcard nsd/*.h nsd/
 	  -o $@ $(NSD_FUZZ_SRCS) $(NSD_LIBS)
 
 TEST_DEPS += $(NSD_TESTBIN)/nsd_fuzz
+
+# The same target in libFuzzer's mode (clang; tests/nsd/06-fuzz.t builds it
+# when clang can, `make fuzz` does not need it).
+NSD_LIBFUZZER_BIN := $(BUILD)/fuzz/nsd_fuzz
+$(NSD_LIBFUZZER_BIN): $(NSD_FUZZ_SRCS) $(PROTO_GEN_H) $(wildcard nsd/*.h nsd/client/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out -MMD -MP,$(NSD_CFLAGS)) -DNSD_LIBFUZZER -fsanitize=fuzzer,address,undefined \
+	  -o $@ $(NSD_FUZZ_SRCS) $(NSD_LIBS)
 .PHONY: nsd-fuzz
 fuzz: nsd-fuzz
 nsd-fuzz: $(NSD_TESTBIN)/nsd_fuzz

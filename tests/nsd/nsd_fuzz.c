@@ -2,14 +2,16 @@
  * Fuzz target: hostile frames into the connection core (framing, decoding,
  * hello/auth, dispatch, apply) of a leading nsd on a scratch journal, with
  * no sockets. Built with ASan/UBSan. LLVMFuzzerTestOneInput() can be driven
- * by libFuzzer (clang -fsanitize=fuzzer -DNSD_LIBFUZZER); main() generates
- * inputs itself: raw bytes, random protobuf Frames of every request type,
- * and mutations of them.
+ * by libFuzzer (clang -fsanitize=fuzzer -DNSD_LIBFUZZER; its setup is in
+ * LLVMFuzzerInitialize, the journal in $NSD_FUZZ_JOURNAL or a fresh
+ * temporary directory); main() generates inputs itself: raw bytes, random
+ * protobuf Frames of every request type, and mutations of them.
  *   nsd_fuzz JOURNAL ITERATIONS SEED
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <event2/buffer.h>
 #include "server.h"
 #include "auth.h"
@@ -31,6 +33,25 @@ static void setup(const char *journal)
         exit(1);
     }
     last_renew = now_ms();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The sandbox the picoprocess connections claim (id 1), created by an
+ * admin connection. */
+static void create_sandbox(void)
+{
+    static uint8_t buf[256];
+    Nsd__SandboxCreate sc = NSD__SANDBOX_CREATE__INIT;
+    Nsd__Frame fr = NSD__FRAME__INIT;
+    sc.name = "fuzzbox";
+    fr.req_id = 1;
+    fr.body_case = NSD__FRAME__BODY_SANDBOX_CREATE;
+    fr.sandbox_create = &sc;
+    buf[0] = 2;
+    size_t len = nsd__frame__pack(&fr, buf + 5);
+    buf[1] = 0, buf[2] = 0, buf[3] = len >> 8, buf[4] = len;
+    LLVMFuzzerTestOneInput(buf, len + 5);
 }
 
 /* First byte: who is talking (unauthenticated, picoprocess of sandbox 1,
@@ -68,7 +89,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
 }
 
-#ifndef NSD_LIBFUZZER
+#ifdef NSD_LIBFUZZER
+
+static char tmp_dir[] = "/tmp/nsd-fuzz.XXXXXX", tmp_journal[sizeof tmp_dir + 16];
+
+static void remove_tmp_journal(void)
+{
+    journal_close(&n.j);
+    static const char *const suffixes[] = { "", "-wal", "-shm" };
+    char path[sizeof tmp_journal + 8];
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+        snprintf(path, sizeof path, "%s%s", tmp_journal, suffixes[i]);
+        unlink(path);
+    }
+    rmdir(tmp_dir);
+}
+
+/* libFuzzer calls this once before the first input: without it the first
+ * input would meet a connection core with no journal and no lease. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    const char *journal = getenv("NSD_FUZZ_JOURNAL");
+    if (!journal) {
+        if (!mkdtemp(tmp_dir)) {
+            perror("nsd_fuzz: mkdtemp");
+            exit(1);
+        }
+        snprintf(tmp_journal, sizeof tmp_journal, "%s/journal.db", tmp_dir);
+        journal = tmp_journal;
+        atexit(remove_tmp_journal);
+    }
+    setup(journal);
+    create_sandbox();
+    return 0;
+}
+
+#else
 
 static uint32_t rnd(void)
 {
@@ -162,18 +219,7 @@ int main(int argc, char **argv)
     long iters = atol(argv[2]);
     srandom(atoi(argv[3]));
     static uint8_t buf[1 << 16];
-
-    /* The sandbox the picoprocess connections claim (id 1). */
-    Nsd__SandboxCreate sc = NSD__SANDBOX_CREATE__INIT;
-    Nsd__Frame fr = NSD__FRAME__INIT;
-    sc.name = "fuzzbox";
-    fr.req_id = 1;
-    fr.body_case = NSD__FRAME__BODY_SANDBOX_CREATE;
-    fr.sandbox_create = &sc;
-    buf[0] = 2;
-    size_t len = nsd__frame__pack(&fr, buf + 5);
-    buf[1] = 0, buf[2] = 0, buf[3] = len >> 8, buf[4] = len;
-    LLVMFuzzerTestOneInput(buf, len + 5);
+    create_sandbox();
 
     for (long it = 0; it < iters; it++) {
         size_t size = 1;

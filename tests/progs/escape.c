@@ -3,7 +3,7 @@
  * usage: escape CONTROL_PATH CONTROL_CONTENT PROBE...
  * Reads CONTROL_PATH and checks it starts with CONTROL_CONTENT (proves the
  * mounts work at all), then tries to reach each PROBE path with open() and
- * stat(); a PROBE written "w:PATH" instead tries to create PATH (the caller
+ * stat() and an inotify watch; a PROBE written "w:PATH" instead tries to create PATH (the caller
  * also checks on the host that nothing appeared).  For every probe it prints
  * one line:
  *   "<probe>: ENOENT"       every attempt failed with ENOENT
@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +47,16 @@ static const char *classify(const char *path, char *detail, size_t dlen)
         return detail;
     }
     int e_stat = errno;
+    int in = inotify_init1(IN_CLOEXEC), wd = in >= 0 ? inotify_add_watch(in, path, IN_ALL_EVENTS) : -1;
+    int e_watch = errno;
+    if (in >= 0)
+        close(in);
+    if (wd >= 0) {
+        snprintf(detail, dlen, "REACHED inotify");
+        return detail;
+    }
+    if (e_watch != ENOENT)
+        return strerrorname_np(e_watch);
     if (e_open != ENOENT)
         return strerrorname_np(e_open);
     if (e_stat != ENOENT)

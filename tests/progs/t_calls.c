@@ -52,7 +52,7 @@ static void epoll_calls(void)
     SHOW(epoll_ctl(ep, EPOLL_CTL_DEL, 0, &ev));
     SHOW(epoll_ctl(ep, EPOLL_CTL_ADD, 12345, &ev));
     SHOW(epoll_wait(ep, &ev, 0, 0));
-    int neg = -1;
+    volatile int neg = -1; /* not a constant: the compiler would warn */
     SHOW(epoll_wait(ep, &ev, neg, 0));
     SHOW(epoll_wait(0, &ev, 1, 0));
     int fd = open(".", O_RDONLY | O_DIRECTORY);
@@ -167,6 +167,51 @@ static void proc_calls(void)
     SHOW(rmdir("/proc"));
 }
 
+/* Entry changes in the mounts: the type and emptiness checks, in Linux's
+ * order. */
+static void entry_calls(void)
+{
+    mkdir("d", 0755);
+    mkdir("d/full", 0755);
+    close(open("d/full/x", O_CREAT | O_WRONLY, 0644));
+    mkdir("d/empty", 0755);
+    close(open("d/file", O_CREAT | O_WRONLY, 0644));
+    SHOW(rmdir("d/full"));
+    SHOW(rmdir("d/file"));
+    SHOW(unlinkat(AT_FDCWD, "d/file", AT_REMOVEDIR));
+    SHOW(unlink("d/empty"));
+    SHOW(unlinkat(AT_FDCWD, "d/empty", 0x8000));
+    SHOW(rename("d/empty", "d/full"));
+    SHOW(rename("d/file", "d/empty"));
+    SHOW(rename("d/empty", "d/file"));
+    SHOW(rename("d", "d/empty/inside"));
+    SHOW(rename("d/empty", "d/empty"));
+    SHOW(link("d/empty", "d/dirlink"));
+    SHOW(link("d/file", "d/full/x"));
+    SHOW(symlink("t", "d/file"));
+    SHOW(mkdir("d/file", 0755));
+    SHOW(mkdir("d/file/sub", 0755));
+    SHOW(open("d/file/x", O_RDONLY));
+    SHOW(rmdir("d/empty/."));
+    SHOW(rmdir("d/empty/.."));
+    SHOW(rmdir("d/nothing"));
+    SHOW(unlink(""));
+    SHOW(rmdir(""));
+    /* the cwd removed from under the process */
+    int here = open(".", O_RDONLY | O_DIRECTORY);
+    char buf[256];
+    SHOW(chdir("d/empty"));
+    SHOW(rmdir("../empty"));
+    SHOW(syscall(SYS_getcwd, buf, sizeof(buf)));
+    SHOW(mkdir("new", 0755));
+    SHOW(fchdir(here));
+    close(here);
+    unlink("d/full/x");
+    rmdir("d/full");
+    unlink("d/file");
+    rmdir("d");
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -177,5 +222,6 @@ int main(void)
     prctl_calls();
     tmpfile_calls();
     proc_calls();
+    entry_calls();
     return tu_done();
 }

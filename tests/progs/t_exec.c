@@ -1,9 +1,11 @@
 /* execve details: the path a #! script's interpreter gets (the one given
  * to execve, so $0 is what the caller wrote), an empty or NULL argv (Linux
- * 5.18+ runs the program with argc 1 and argv[0] ""). */
+ * 5.18+ runs the program with argc 1 and argv[0] ""), ETXTBSY for a
+ * program open for writing. */
 #include "testutil.h"
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,6 +51,47 @@ int main(int argc, char **argv)
     char *empty[] = { NULL };
     run("empty argv", "/proc/self/exe", empty, environ);
     run("NULL argv and envp", "/proc/self/exe", NULL, NULL);
+    /* a copy of this program, still open for writing */
+    int src = open("/proc/self/exe", O_RDONLY), dst = open("copy", O_CREAT | O_WRONLY, 0755);
+    char buf[65536];
+    ssize_t n;
+    while (src >= 0 && dst >= 0 && (n = read(src, buf, sizeof(buf))) > 0)
+        CHECK(write(dst, buf, n) == n, "copy");
+    close(src);
+    char *a3[] = { "", NULL };
+    errno = 0;
+    execve("copy", a3, environ);
+    printf("execve of a file open for writing: %s\n", errname(errno));
+    script("busy.sh", "#!/bin/sh\necho ran\n");
+    int bfd = open("busy.sh", O_WRONLY | O_APPEND);
+    execve("./busy.sh", a2, environ);
+    printf("execve of a script open for writing: %s\n", errname(errno));
+    close(bfd);
+    close(dst);
+    run("the copy, closed", "copy", a3, environ);
+    /* fexecve: the open file itself (glibc tries execveat, then the
+     * /proc/self/fd path) */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("copy", O_RDONLY);
+        unlink("copy"); /* what runs is the open file, not a name */
+        fexecve(fd, a3, environ);
+        printf("fexecve: %s\n", errname(errno));
+        _exit(127);
+    }
+    int st;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "fexecve of an unlinked file: exit 0");
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        syscall(SYS_execveat, open("/proc/self/exe", O_RDONLY), "", a3, environ, AT_EMPTY_PATH);
+        printf("execveat AT_EMPTY_PATH: %s\n", errname(errno));
+        _exit(127);
+    }
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "execveat(fd, \"\", AT_EMPTY_PATH): exit 0");
+    unlink("copy");
+    unlink("busy.sh");
     unlink("s.sh");
     unlink("s-arg.sh");
     unlink("sub/nested.sh");
