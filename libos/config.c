@@ -101,8 +101,12 @@ static int apply_record(char *key, char *val)
 		return config.start_dir = val, 0;
 	if (!strcmp(key, "manifest"))
 		return config.manifest = val, 0;
-	if (!strcmp(key, "log_file"))
-		return config.log_file = val, 0;
+	if (!strcmp(key, "log_fd")) {
+		if (!parse_u64(val, &v) || v < 3 || v > 0x7fffffff)
+			return -EINVAL;
+		config.log_fd = (int)v;
+		return 0;
+	}
 	if (!strcmp(key, "hostname"))
 		return config.hostname = val, 0;
 	if (!strcmp(key, "uid") || !strcmp(key, "gid") || !strcmp(key, "idmap_base")) {
@@ -157,6 +161,7 @@ int config_load(int fd)
 		return -EINVAL;
 	}
 	config.start_dir = "/";
+	config.log_fd = -1;
 	config.stack_size = 0; /* sys.stack.size unset: from RLIMIT_STACK */
 	config.brk_max = 256 << 20;
 	for (char *rec = blob, *next; rec < blob + len; rec = next) {

@@ -10,7 +10,7 @@
  * Records, in this order:
  *   version=1
  *   log_level=N            0 error, 1 warning, 2 info, 3 debug, 4 trace
- *   log_file=/host/path    only with loader.log_file: where the messages go
+ *   log_fd=N               only with loader.log_file: the launcher opened it
  *   entrypoint=/sandbox/path
  *   start_dir=/sandbox/path
  *   stack_size=BYTES       only when the manifest sets sys.stack.size

@@ -19,13 +19,11 @@ void log_init(int level)
 	}
 }
 
-int log_to_file(const char *path)
+int log_to_fd(int app_fd)
 {
-	long fd = host(__NR_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		fd = fd_make_private((int)fd);
+	long fd = fd_make_private(app_fd);
 	if (fd < 0) {
-		log_error("cannot open the log file %s: error %ld", path, -fd);
+		log_error("cannot keep the log file's fd %d: error %ld", app_fd, -fd);
 		return (int)fd;
 	}
 	if (log_fd != 2)

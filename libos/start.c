@@ -132,7 +132,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	if (config_load(cfd) < 0)
 		host_exit_group(2);
 	log_init(config.log_level);
-	if (config.log_file && log_to_file(config.log_file) < 0)
+	if (config.log_fd >= 0 && log_to_fd(config.log_fd) < 0)
 		host_exit_group(2);
 	stack_limit_init();
 

@@ -120,6 +120,19 @@ int close_inherited_fds(const struct manifest *m)
     return r ? fail("close_range") : 0;
 }
 
+int open_log_file(struct manifest *m)
+{
+    if (!m->log_file)
+        return 0;
+    /* no O_CLOEXEC: the libos image inherits it */
+    m->log_fd = open(m->log_file, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY, 0600);
+    if (m->log_fd < 0) {
+        fprintf(stderr, "graphene: cannot open the log file %s: %s\n", m->log_file, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int write_file(const char *path, const char *text)
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -13,6 +13,11 @@ unsigned sandbox_host_uid(void);
  * name host files outside every mount. Returns 0, or -1 after printing why. */
 int close_inherited_fds(const struct manifest *m);
 
+/* Opens loader.log_file (appended, created 0600) into m->log_fd, while the
+ * launcher still has the identity that may write there; the libos keeps the
+ * fd. Returns 0, or -1 after printing why. */
+int open_log_file(struct manifest *m);
+
 /* Opens each mount's root for the libos (m->mounts[i].fd: idmapped,
  * read-only as asked, in a private mount namespace when the launcher is
  * root), then drops every host privilege. Returns 0, or -1 after printing

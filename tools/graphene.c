@@ -100,7 +100,8 @@ static int run(int argc, char **argv)
     int image_fd = -1;
     if (!image)
         fprintf(stderr, "graphene: cannot locate the libos image: %s\n", strerror(errno));
-    else if (close_inherited_fds(&m) == 0 && (image_fd = open(image, O_PATH | O_CLOEXEC)) < 0)
+    else if (close_inherited_fds(&m) == 0 && open_log_file(&m) == 0 &&
+             (image_fd = open(image, O_PATH | O_CLOEXEC)) < 0)
         fprintf(stderr, "graphene: cannot exec the libos image %s: %s\n", image, strerror(errno));
     if (image_fd < 0 || confine(&m)) {
         manifest_free(&m);

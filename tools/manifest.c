@@ -524,6 +524,7 @@ int manifest_parse(const char *text, size_t len, const char *file, char *const *
 {
     struct ctx c = { .file = file, .err = err, .errsize = errsize };
     memset(m, 0, sizeof(*m));
+    m->log_fd = -1;
     struct toml_error te;
     struct toml_doc *doc = toml_parse(text, len, &te);
     if (!doc) {
@@ -632,8 +633,8 @@ char *manifest_blob(const struct manifest *m, size_t *len)
     /* each record ends with its NUL terminator, written explicitly */
     fprintf(f, "version=%d%c", CONFIG_BLOB_VERSION, 0);
     fprintf(f, "log_level=%d%c", m->log_level, 0);
-    if (m->log_file)
-        fprintf(f, "log_file=%s%c", m->log_file, 0);
+    if (m->log_fd >= 0)
+        fprintf(f, "log_fd=%d%c", m->log_fd, 0);
     fprintf(f, "entrypoint=%s%c", m->entrypoint, 0);
     fprintf(f, "start_dir=%s%c", m->start_dir, 0);
     if (m->stack_size)

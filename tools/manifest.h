@@ -27,6 +27,7 @@ struct manifest {
     char *entrypoint;       /* sandbox path */
     int log_level;          /* enum log_level */
     char *log_file;         /* loader.log_file: absolute host path, or NULL (stderr) */
+    int log_fd;             /* log_file opened by the launcher (open_log_file), or -1 */
     char *start_dir;        /* sandbox path */
     uint64_t stack_size, brk_max;
     char *hostname;         /* sys.hostname, or NULL: the host's */

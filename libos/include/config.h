@@ -20,7 +20,7 @@ struct config {
 	const char *start_dir;
 	const char *manifest;
 	const char *hostname; /* sys.hostname, or NULL: the host's */
-	const char *log_file; /* loader.log_file (a host path), or NULL: stderr */
+	int log_fd; /* loader.log_file opened by the launcher, or -1: stderr */
 	size_t stack_size; /* sys.stack.size, or 0: the app's RLIMIT_STACK */
 	size_t brk_max;
 	bool network_host; /* sys.network = "host": IPv4/IPv6 sockets allowed */

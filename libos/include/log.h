@@ -8,10 +8,10 @@
 
 extern int log_level;
 void log_init(int level);
-/* From now on, messages go to host file path (appended, created 0600), not
- * to the app's stderr; opened before the picoprocess is confined. 0 or
- * -errno (and the error is logged where messages went so far). */
-int log_to_file(const char *path);
+/* From now on, messages go to the log file the launcher opened as app fd
+ * app_fd (loader.log_file: appended, created 0600, opened before the
+ * launcher gave up its privilege), not to the app's stderr. 0 or -errno. */
+int log_to_fd(int app_fd);
 void log_printf(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 __attribute__((noreturn, format(printf, 1, 2))) void libos_fatal(const char *fmt, ...);
 
