@@ -3,8 +3,10 @@
  * what the host answered. Used by hardening.t.
  *
  * usage: sitecall PID SITE_ADDRESS CALL [CALL...]
- * CALL is a syscall number (all arguments 0) or NR:PATH, called as
- * NR(AT_FDCWD, PATH, O_RDONLY) (openat's shape). The picoprocess is stopped
+ * CALL is a syscall number (all arguments 0), NR:PATH, called as
+ * NR(AT_FDCWD, PATH, O_RDONLY) (openat's shape), or NR,ARG,... with up to
+ * six arguments: a number (strtol, base 0), @TEXT (a string) or %HEX (bytes),
+ * the last two placed in the picoprocess's memory. The picoprocess is stopped
  * with ptrace, its registers pointed at the site, the instruction
  * single-stepped, and its registers restored. */
 #include <errno.h>
@@ -15,6 +17,42 @@
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+
+/* Copies len bytes into the picoprocess at `at`, well below its stack
+ * pointer, clear of live data; returns the address after them. */
+static unsigned long poke(pid_t pid, unsigned long at, const void *data, size_t len)
+{
+    for (size_t off = 0; off < len; off += sizeof(long)) {
+        long word = 0;
+        memcpy(&word, (const char *)data + off, len - off < sizeof(long) ? len - off : sizeof(long));
+        ptrace(PTRACE_POKEDATA, pid, at + off, word);
+    }
+    return (at + len + 15) & ~15UL;
+}
+
+/* NR,ARG,... into r's syscall registers. */
+static void set_args(pid_t pid, unsigned long at, char *spec, struct user_regs_struct *r)
+{
+    unsigned long long *regs[] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8, &r->r9 };
+    char *arg = strtok(spec, ",");
+    for (int i = 0; i < 6 && (arg = strtok(NULL, ",")); i++) {
+        if (arg[0] == '@') {
+            *regs[i] = at;
+            at = poke(pid, at, arg + 1, strlen(arg + 1) + 1);
+        } else if (arg[0] == '%') {
+            unsigned char bytes[256];
+            size_t n = 0;
+            for (const char *h = arg + 1; h[0] && h[1] && n < sizeof(bytes); h += 2) {
+                char two[3] = { h[0], h[1], 0 };
+                bytes[n++] = (unsigned char)strtoul(two, NULL, 16);
+            }
+            *regs[i] = at;
+            at = poke(pid, at, bytes, n);
+        } else {
+            *regs[i] = (unsigned long long)strtol(arg, NULL, 0);
+        }
+    }
+}
 
 int main(int argc, char **argv)
 {
@@ -42,18 +80,16 @@ int main(int argc, char **argv)
         r.rax = strtoul(argv[i], &end, 0);
         r.orig_rax = -1; /* not inside a syscall: no restart on resume */
         r.rdi = r.rsi = r.rdx = r.r10 = r.r8 = r.r9 = 0;
+        unsigned long at = (saved.rsp - 8192) & ~15UL;
         if (*end == ':') {
-            /* The path goes well below the stack pointer, clear of live data. */
-            unsigned long at = (saved.rsp - 8192) & ~15UL;
-            size_t len = strlen(end + 1) + 1;
-            for (size_t off = 0; off < len; off += sizeof(long)) {
-                long word = 0;
-                memcpy(&word, end + 1 + off, len - off < sizeof(long) ? len - off : sizeof(long));
-                ptrace(PTRACE_POKEDATA, pid, at + off, word);
-            }
             r.rdi = (unsigned long)AT_FDCWD;
             r.rsi = at;
             r.rdx = O_RDONLY;
+            poke(pid, at, end + 1, strlen(end + 1) + 1);
+        } else if (*end == ',') {
+            char *spec = strdup(argv[i]);
+            set_args(pid, at, spec, &r);
+            free(spec);
         }
         ptrace(PTRACE_SETREGS, pid, 0, &r);
         ptrace(PTRACE_SINGLESTEP, pid, 0, 0);

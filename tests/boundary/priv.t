@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# A picoprocess launched by root holds no host privilege (tools/confine.c):
+# seen from outside, in the host's /proc, it runs as a sandbox uid of its
+# own with no capabilities and no_new_privs; its writable mounts stay
+# writable (idmapped: what it creates is root's on disk), its read-only
+# mounts refuse writes in the libos and in the kernel (from the libos's own
+# syscall site too), it can plant no set-id bit or file capability for host
+# users, nsd does not take it for root, inherited fds do not reach it, and
+# sys.max_processes stops a fork bomb.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+. tests/lib/sandbox.sh
+N=22
+skip_all() {
+    echo "1..$N"
+    for i in $(seq $N); do echo "ok $i # SKIP $1"; done
+    exit 0
+}
+[ "$(id -u)" = 0 ] || skip_all "needs root: the launcher's drop from root is what is tested"
+sandbox_test priv
+P=/progs/boundary
+SITECALL=$ROOT/build/tests/libos/sitecall
+mkdir "$T/w" "$T/ro"
+echo original > "$T/ro/file"
+echo data > "$T/w/capfile"
+echo "1..$N"
+n=0
+ok() { # ok CONDITION-STATUS NAME [DIAGNOSTIC]
+    n=$((n + 1))
+    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; [ -n "${3:-}" ] && echo "$3" | sed 's/^/# /'; fi
+}
+is() { # is GOT WANT NAME
+    [ "$1" = "$2" ]
+    ok $? "$3" "got:  $1
+want: $2"
+}
+
+manifest() { # manifest FILE [TOML_LINE...]; the app is $ENTRY (bash by default)
+    local f=$1
+    shift
+    sandbox_manifest "${ENTRY:-/usr/bin/bash}" /w="$T/w" ro:/ro="$T/ro" ro:/progs="$ROOT/build/tests/progs" \
+        ro:/gbin="$ROOT/bin" "$@" > "$f"
+}
+manifest "$T/m.toml"
+
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+
+# hold NAME MANIFEST [COMMANDS]: runs bash in the sandbox; it runs COMMANDS,
+# says "ready" on the fifo w/NAME.ready and waits for a line on w/NAME.go.
+# Sets HELD to its host pid (graphene execs, so it is the launcher's).
+hold() {
+    mkfifo "$T/w/$1.ready" "$T/w/$1.go"
+    # read-write opens of a fifo never block, so neither side can hang here
+    exec {ready_fd}<>"$T/w/$1.ready" {go_fd}<>"$T/w/$1.go"
+    "$G" run "$2" -- -c "${3:-} echo ready > /w/$1.ready; read < /w/$1.go" &
+    HELD=$!
+    PIDS+=("$HELD")
+    local line
+    read -r -t 60 -u "$ready_fd" line
+    [ "$line" = ready ] || echo "# $1 did not start"
+    eval "GO_$1=$go_fd PID_$1=$HELD"
+}
+release() { # release NAME: lets the held sandbox exit and waits for it
+    local fd pid
+    eval "fd=\$GO_$1 pid=\$PID_$1"
+    echo go >&"$fd"
+    wait "$pid" 2>/dev/null
+}
+field() { awk -v k="$1:" '$1 == k { $1 = ""; print substr($0, 2) }' "/proc/$2/status"; }
+
+# --- the host identity, from outside ------------------------------------
+hold a "$T/m.toml" 'exec 7<>/w/capfile;'
+A=$HELD
+U=$(field Uid $A | awk '{ print $1 }')
+is "$(field Uid $A) / $(field Gid $A) / $(field Groups $A)" "$U $U $U $U / $U $U $U $U / " \
+   "real, effective, saved and fs uid and gid are one sandbox uid; no supplementary groups"
+[ "$U" -ge $((1 << 31)) ] 2>/dev/null
+ok $? "the sandbox uid ($U) is from the range no account uses (2^31 and up)"
+is "$(for c in CapInh CapPrm CapEff CapBnd CapAmb; do echo "$c $(field $c $A)"; done | tr '\n' ' ')" \
+   "CapInh 0000000000000000 CapPrm 0000000000000000 CapEff 0000000000000000 CapBnd 0000000000000000 CapAmb 0000000000000000 " \
+   "no capability in any set, bounding set empty"
+is "$(field NoNewPrivs $A)" 1 "no_new_privs is set"
+
+hold b "$T/m.toml"
+B=$HELD
+UB=$(field Uid $B | awk '{ print $1 }')
+[ -n "$UB" ] && [ "$UB" != "$U" ] && [ "$UB" -ge $((1 << 31)) ]
+ok $? "a second sandbox gets another uid ($UB, the first has $U)"
+
+# --- from the libos's own syscall site -----------------------------------
+base=$(awk -v img="$ROOT/lib/libos" '$6 == img { print $1; exit }' /proc/$A/maps | cut -d- -f1)
+off=$(nm "$ROOT/lib/libos" | awk '$3 == "host_syscall_site" { print $1 }')
+site=$(printf '0x%x' $((0x$base + 0x$off)))
+rofd=
+for f in /proc/$A/fd/*; do
+    [ "$(readlink "$f")" = "$T/ro" ] && rofd=${f##*/}
+done
+# openat(the read-only mount's root, "new", O_WRONLY|O_CREAT, 0644);
+# fsetxattr(7, "security.capability", v2 data with cap_setuid, 20, 0)
+out=$("$SITECALL" $A "$site" "257,$rofd,@new,0101,0644" \
+      "190,7,@security.capability,%0100000280000000000000000000000000000000,20,0" 2>&1)
+is "$(grep ^257 <<<"$out" | cut -d' ' -f2-) / $(ls "$T/ro")" "Read-only file system / file" \
+   "from the libos's site, creating a file in the read-only mount (root fd $rofd) is refused by the kernel"
+is "$(grep ^190 <<<"$out" | cut -d' ' -f2-)" "Operation not permitted" \
+   "from the libos's site, fsetxattr security.capability is refused by the kernel (no CAP_SETFCAP)"
+release a
+release b
+
+# --- writable and read-only mounts, set-id bits, file capabilities --------
+out=$("$G" run "$T/m.toml" -- -c 'id -u; echo hello > /w/new; stat -c "%u %g" /w/new
+    echo x > /ro/file; touch /ro/other; mkdir /ro/d; rm /ro/file; cat /ro/file
+    cp /usr/bin/true /w/su; chmod 4755 /w/su; chmod g+s /w/su; '"$P"' fchmod /w/su 6755
+    '"$P"' create /w/created 6755; '"$P"' mkdir /w/dir 2755; '"$P"' setcap /w/capfile' 2>&1)
+is "$(sed -n 1,2p <<<"$out")" "0
+0 0" "inside, the app is root (virtual) and owns what it creates"
+is "$(stat -c '%u %g %s' "$T/w/new")" "0 0 6" "the file written in the writable mount is root's on the host"
+is "$(grep -c 'Read-only file system' <<<"$out") $(cat "$T/ro/file") $(ls "$T/ro")" "4 original file" \
+   "writes, creation, mkdir and unlink in the read-only mount are EROFS; nothing changed"
+is "$(stat -c %a "$T/w/su") $(stat -c %a "$T/w/created") $(stat -c %a "$T/w/dir")" "755 755 755" \
+   "chmod 4755, chmod g+s, fchmod 6755, open and mkdir with set-id bits leave no set-id bit on disk"
+is "$(tail -1 <<<"$out")" "Operation not permitted" "fsetxattr security.capability is refused"
+python3 -c 'import os, sys; os.getxattr(sys.argv[1], "security.capability")' "$T/w/capfile" 2>/dev/null
+ok $((! $?)) "and the file has no capability on disk"
+
+# --- nsd does not take the picoprocess for root ---------------------------
+"$ROOT/bin/nsd" --socket "$T/w/nsd.sock" --journal "$T/nsd.db" --node priv 2>"$T/nsd.log" &
+PIDS+=($!)
+nsd=$!
+for _ in $(seq 200); do
+    "$ROOT/bin/graphenectl" --nsd "$T/w/nsd.sock" sandbox ls >/dev/null 2>&1 && break
+    sleep 0.05
+done
+"$ROOT/bin/graphenectl" --nsd "$T/w/nsd.sock" sandbox ls >/dev/null 2>&1
+ok $? "root on the host is nsd's admin (graphenectl sandbox ls)"
+out=$("$G" run "$T/m.toml" -- -c '/gbin/graphenectl --nsd /w/nsd.sock sandbox ls; echo "rc=$?"' 2>&1)
+grep -q 'rc=[1-9]' <<<"$out" && grep -q "hello refused: admin peer uid is neither root nor nsd's" <<<"$out"
+ok $? "the same from inside the sandbox is refused (SO_PEERCRED shows the sandbox uid)" "$out"
+kill "$nsd"
+wait "$nsd" 2>/dev/null
+
+# --- inherited fds --------------------------------------------------------
+exec 5<"$T/ro/file"
+is "$("$G" run "$T/m.toml" -- -c "$P fd 5; $P fd 2")" "closed
+open" "an fd inherited from the caller (5) is not open inside; stdio is"
+manifest "$T/pass.toml" 'loader.pass_fds = [5]'
+is "$("$G" run "$T/pass.toml" -- -c "$P fd 5; $P fd 6")" "open
+closed" "loader.pass_fds = [5] passes fd 5, and only it"
+exec 5<&-
+
+# --- a fork bomb under sys.max_processes = 50 ------------------------------
+ENTRY=$P manifest "$T/bomb.toml" 'sys.max_processes = 50'
+mkfifo "$T/w/fb.ready" "$T/w/fb.go"
+exec {fbr}<>"$T/w/fb.ready" {fbg}<>"$T/w/fb.go"
+"$G" run "$T/bomb.toml" -- forkbomb /w/fb.ready /w/fb.go &
+bomb=$!
+PIDS+=($bomb)
+read -r -t 120 -u $fbr forked err
+UF=$(field Uid $bomb | awk '{ print $1 }')
+count() { grep -l "^Uid:[[:space:]]$1[[:space:]]" /proc/[0-9]*/status 2>/dev/null | wc -l; }
+# RLIMIT_NPROC counts the uid's tasks: processes and threads alike
+tasks=$(grep -h "^Uid:[[:space:]]$UF[[:space:]]" /proc/[0-9]*/task/[0-9]*/status 2>/dev/null | wc -l)
+[ "$err" = EAGAIN ] && [ "$forked" -ge 40 ] && [ "$forked" -lt 50 ]
+ok $? "the fork bomb stops with EAGAIN after $forked forks ($tasks tasks of uid $UF on the host)"
+[ "$tasks" -le 50 ]
+ok $? "the host holds at most 50 tasks of the sandbox uid"
+/usr/bin/true
+ok $? "the host itself still forks"
+echo go >&$fbg
+wait $bomb
+ok $? "the bomb's parent reaps its children and exits 0"
+is "$(count "$UF")" 0 "no process of the sandbox uid is left"
