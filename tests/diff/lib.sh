@@ -120,7 +120,7 @@ write_manifest() {
     done
     sandbox_manifest "$entry" 'loader.log_level = "warning"' "${env[@]}" \
         "fs.start_dir = \"$start\"" 'sys.stack.size = "8M"' 'sys.brk.max_size = "256M"' \
-        /bin=/usr/bin /etc=/etc "/tmp=$SCRATCH" "/tests=$PROGS" >"$MANIFEST"
+        ro:/bin=/usr/bin ro:/etc=/etc "/tmp=$SCRATCH" "/tests=$PROGS" >"$MANIFEST"
 }
 
 # ---------------------------------------------------------------- running
