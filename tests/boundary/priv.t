@@ -7,68 +7,9 @@
 # syscall site too), it can plant no set-id bit or file capability for host
 # users, nsd does not take it for root, inherited fds do not reach it, and
 # sys.max_processes stops a fork bomb.
-set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT"
-. tests/lib/sandbox.sh
 N=22
-skip_all() {
-    echo "1..$N"
-    for i in $(seq $N); do echo "ok $i # SKIP $1"; done
-    exit 0
-}
-[ "$(id -u)" = 0 ] || skip_all "needs root: the launcher's drop from root is what is tested"
-sandbox_test priv
-P=/progs/boundary
-SITECALL=$ROOT/build/tests/libos/sitecall
-mkdir "$T/w" "$T/ro"
-echo original > "$T/ro/file"
+. "$(dirname "$0")/lib.sh"
 echo data > "$T/w/capfile"
-echo "1..$N"
-n=0
-ok() { # ok CONDITION-STATUS NAME [DIAGNOSTIC]
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; [ -n "${3:-}" ] && echo "$3" | sed 's/^/# /'; fi
-}
-is() { # is GOT WANT NAME
-    [ "$1" = "$2" ]
-    ok $? "$3" "got:  $1
-want: $2"
-}
-
-manifest() { # manifest FILE [TOML_LINE...]; the app is $ENTRY (bash by default)
-    local f=$1
-    shift
-    sandbox_manifest "${ENTRY:-/usr/bin/bash}" /w="$T/w" ro:/ro="$T/ro" ro:/progs="$ROOT/build/tests/progs" \
-        ro:/gbin="$ROOT/bin" "$@" > "$f"
-}
-manifest "$T/m.toml"
-
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
-
-# hold NAME MANIFEST [COMMANDS]: runs bash in the sandbox; it runs COMMANDS,
-# says "ready" on the fifo w/NAME.ready and waits for a line on w/NAME.go.
-# Sets HELD to its host pid (graphene execs, so it is the launcher's).
-hold() {
-    mkfifo "$T/w/$1.ready" "$T/w/$1.go"
-    # read-write opens of a fifo never block, so neither side can hang here
-    exec {ready_fd}<>"$T/w/$1.ready" {go_fd}<>"$T/w/$1.go"
-    "$G" run "$2" -- -c "${3:-} echo ready > /w/$1.ready; read < /w/$1.go" &
-    HELD=$!
-    PIDS+=("$HELD")
-    local line
-    read -r -t 60 -u "$ready_fd" line
-    [ "$line" = ready ] || echo "# $1 did not start"
-    eval "GO_$1=$go_fd PID_$1=$HELD"
-}
-release() { # release NAME: lets the held sandbox exit and waits for it
-    local fd pid
-    eval "fd=\$GO_$1 pid=\$PID_$1"
-    echo go >&"$fd"
-    wait "$pid" 2>/dev/null
-}
-field() { awk -v k="$1:" '$1 == k { $1 = ""; print substr($0, 2) }' "/proc/$2/status"; }
 
 # --- the host identity, from outside ------------------------------------
 hold a "$T/m.toml" 'exec 7<>/w/capfile;'
@@ -90,16 +31,10 @@ UB=$(field Uid $B | awk '{ print $1 }')
 ok $? "a second sandbox gets another uid ($UB, the first has $U)"
 
 # --- from the libos's own syscall site -----------------------------------
-base=$(awk -v img="$ROOT/lib/libos" '$6 == img { print $1; exit }' /proc/$A/maps | cut -d- -f1)
-off=$(nm "$ROOT/lib/libos" | awk '$3 == "host_syscall_site" { print $1 }')
-site=$(printf '0x%x' $((0x$base + 0x$off)))
-rofd=
-for f in /proc/$A/fd/*; do
-    [ "$(readlink "$f")" = "$T/ro" ] && rofd=${f##*/}
-done
+rofd=$(root_fd $A "$T/ro")
 # openat(the read-only mount's root, "new", O_WRONLY|O_CREAT, 0644);
 # fsetxattr(7, "security.capability", v2 data with cap_setuid, 20, 0)
-out=$("$SITECALL" $A "$site" "257,$rofd,@new,0101,0644" \
+out=$("$SITECALL" $A "$(site $A)" "257,$rofd,@new,0101,0644" \
       "190,7,@security.capability,%0100000280000000000000000000000000000000,20,0" 2>&1)
 is "$(grep ^257 <<<"$out" | cut -d' ' -f2-) / $(ls "$T/ro")" "Read-only file system / file" \
    "from the libos's site, creating a file in the read-only mount (root fd $rofd) is refused by the kernel"
