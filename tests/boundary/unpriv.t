@@ -4,7 +4,7 @@
 # ambient capability and has no_new_privs (tools/confine.c). Its read-only
 # mounts then have no read-only host mount behind them: the libos answers
 # EROFS and, at the libos's own syscall site, Landlock refuses the write.
-N=8
+N=9
 . "$(dirname "$0")/lib.sh"
 RUN="setpriv --reuid=65534 --regid=65534 --clear-groups"
 chmod 755 "$T"
@@ -31,6 +31,10 @@ is "$(grep -c 'Read-only file system' <<<"$out") $(cat "$T/ro/file") $(ls "$T/ro
 is "$(tail -1 <<<"$out") $(stat -c '%u %s' "$T/w/new")" "65534 65534 6" \
    "the writable mount is written as the launching user"
 is "$(stat -c %a "$T/w/su")" 755 "chmod 4755 leaves no set-uid bit"
+mode=$(stat -c %a "$T/ro/file")
+is "$($RUN "$G" run "$T/m.toml" -- -c "$P fchmod /ro/file 0777; touch -c /ro/file 2>&1 | grep -c Read-only") $(stat -c %a "$T/ro/file")" \
+   "Read-only file system
+1 $mode" "fchmod of an fd, and utimes, in the read-only mount are EROFS (Landlock does not cover them)"
 exec 5<"$T/ro/file"
 is "$($RUN "$G" run "$T/m.toml" -- -c "$P fd 5")" closed "an inherited fd (5) is not open inside"
 exec 5<&-
