@@ -7,7 +7,7 @@
 # syscall site too), it can plant no set-id bit or file capability for host
 # users, nsd does not take it for root, inherited fds do not reach it, and
 # sys.max_processes stops a fork bomb.
-N=22
+N=23
 . "$(dirname "$0")/lib.sh"
 echo data > "$T/w/capfile"
 
@@ -53,6 +53,8 @@ is "$(sed -n 1,2p <<<"$out")" "0
 is "$(stat -c '%u %g %s' "$T/w/new")" "0 0 6" "the file written in the writable mount is root's on the host"
 is "$(grep -c 'Read-only file system' <<<"$out") $(cat "$T/ro/file") $(ls "$T/ro")" "4 original file" \
    "writes, creation, mkdir and unlink in the read-only mount are EROFS; nothing changed"
+is "$("$G" run "$T/m.toml" -- -c 'grep -E " /(ro|w) " /proc/self/mounts')" "graphene /w graphene rw 0 0
+graphene /ro graphene ro 0 0" "/proc/self/mounts shows which mounts are read-only"
 is "$(stat -c %a "$T/w/su") $(stat -c %a "$T/w/created") $(stat -c %a "$T/w/dir")" "755 755 755" \
    "chmod 4755, chmod g+s, fchmod 6755, open and mkdir with set-id bits leave no set-id bit on disk"
 is "$(tail -1 <<<"$out")" "Operation not permitted" "fsetxattr security.capability is refused"
