@@ -7,7 +7,7 @@
 # syscall site too), it can plant no set-id bit or file capability for host
 # users, nsd does not take it for root, inherited fds do not reach it, and
 # sys.max_processes stops a fork bomb.
-N=23
+N=24
 . "$(dirname "$0")/lib.sh"
 echo data > "$T/w/capfile"
 
@@ -60,6 +60,12 @@ is "$(stat -c %a "$T/w/su") $(stat -c %a "$T/w/created") $(stat -c %a "$T/w/dir"
 is "$(tail -1 <<<"$out")" "Operation not permitted" "fsetxattr security.capability is refused"
 python3 -c 'import os, sys; os.getxattr(sys.argv[1], "security.capability")' "$T/w/capfile" 2>/dev/null
 ok $((! $?)) "and the file has no capability on disk"
+
+# devpts has no idmapped mounts: that mount is the host's own, one info line says so
+manifest "$T/pts.toml" /pts=/dev/pts 'loader.log_level = "info"'
+out=$("$G" run "$T/pts.toml" -- -c 'ls /pts/ptmx' 2>&1)
+is "$(grep -c 'cannot be idmapped' <<<"$out") $(grep -v '^\[libos\|^graphene:' <<<"$out")" "1 /pts/ptmx" \
+   "a mount the host cannot idmap (devpts) falls back to the plain mount with one info line"
 
 # --- nsd does not take the picoprocess for root ---------------------------
 "$ROOT/bin/nsd" --socket "$T/w/nsd.sock" --journal "$T/nsd.db" --node priv 2>"$T/nsd.log" &
