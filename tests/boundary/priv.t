@@ -7,7 +7,7 @@
 # syscall site too), it can plant no set-id bit or file capability for host
 # users, nsd does not take it for root, inherited fds do not reach it, and
 # sys.max_processes stops a fork bomb.
-N=24
+N=25
 . "$(dirname "$0")/lib.sh"
 echo data > "$T/w/capfile"
 
@@ -94,6 +94,11 @@ exec 5<&-
 
 # --- a fork bomb under sys.max_processes = 50 ------------------------------
 ENTRY=$P manifest "$T/bomb.toml" 'sys.max_processes = 50'
+manifest "$T/nproc.toml" 'sys.max_processes = 50'
+is "$("$G" run "$T/nproc.toml" -- -c 'ulimit -u; ulimit -u 100 || echo refused; ulimit -u 10; ulimit -u' 2>/dev/null)" \
+   "50
+refused
+10" "the app sees RLIMIT_NPROC 50, may lower it but not raise it"
 mkfifo "$T/w/fb.ready" "$T/w/fb.go"
 exec {fbr}<>"$T/w/fb.ready" {fbg}<>"$T/w/fb.go"
 "$G" run "$T/bomb.toml" -- forkbomb /w/fb.ready /w/fb.go &
