@@ -7,9 +7,23 @@
 # syscall site too), it can plant no set-id bit or file capability for host
 # users, nsd does not take it for root, inherited fds do not reach it, and
 # sys.max_processes stops a fork bomb.
-N=25
+N=29
 . "$(dirname "$0")/lib.sh"
 echo data > "$T/w/capfile"
+
+# outside every mount: root's, 0644, in a directory the sandbox uid may enter
+chmod 755 "$T"
+echo secret > "$T/outside"
+outside_before=$(stat -c '%a %u %g %Y' "$T/outside")
+# a host process of root's: its CPU limit, nice value and CPUs
+sleep infinity &
+victim=$!
+PIDS+=($victim)
+victim_state() {
+    echo "$(grep 'Max cpu time' /proc/$victim/limits | awk '{ print $4 }') $(awk '{ print $19 }' /proc/$victim/stat)" \
+         "$(grep Cpus_allowed_list /proc/$victim/status)"
+}
+victim_before=$(victim_state)
 
 # --- the host identity, from outside ------------------------------------
 hold a "$T/m.toml" 'exec 7<>/w/capfile;'
@@ -40,6 +54,26 @@ is "$(grep ^257 <<<"$out" | cut -d' ' -f2-) / $(ls "$T/ro")" "Read-only file sys
    "from the libos's site, creating a file in the read-only mount (root fd $rofd) is refused by the kernel"
 is "$(grep ^190 <<<"$out" | cut -d' ' -f2-)" "Operation not permitted" \
    "from the libos's site, fsetxattr security.capability is refused by the kernel (no CAP_SETFCAP)"
+
+# Host objects Landlock does not govern, reached from the site: a file of
+# host root outside every mount, host processes' /proc, device nodes, and a
+# host process of root's (the test's own). Only the host identity stops them.
+refused() { # refused NR: the site call NR failed
+    grep "^$1[,:]" <<<"$out" | grep -vq ' ok$'
+}
+out=$("$SITECALL" $A "$(site $A)" "268,-100,@$T/outside,04777" "260,-100,@$T/outside,65534,65534,0" \
+      "280,-100,@$T/outside,0,0" "257:/proc/1/environ" "259,-100,@$T/w/kmsg,020666,267" \
+      "302,$victim,0,%01000000000000000100000000000000,0" "141,0,$victim,19" \
+      "203,$victim,8,%0100000000000000" 2>&1)
+refused 268 && refused 260 && refused 280 &&
+    [ "$(stat -c '%a %u %g %Y' "$T/outside")" = "$outside_before" ]
+ok $? "from the site, chmod, chown and utimensat of host root's file outside the mounts are refused; it is unchanged" "$out"
+refused 257
+ok $? "from the site, /proc/1/environ (a host process's) cannot be opened" "$out"
+refused 259 && [ ! -e "$T/w/kmsg" ]
+ok $? "from the site, mknodat of a device node in a writable mount is refused (no CAP_MKNOD)" "$out"
+refused 302 && refused 141 && refused 203 && [ "$(victim_state)" = "$victim_before" ]
+ok $? "from the site, prlimit64, setpriority and sched_setaffinity of a host process are refused; it is unchanged" "$out"
 release a
 release b
 
