@@ -18,6 +18,7 @@ outside_before=$(stat -c '%a %u %g %Y' "$T/outside")
 # a host process of root's: its CPU limit, nice value and CPUs
 sleep infinity &
 victim=$!
+disown $victim # killed at exit, without a job message
 PIDS+=($victim)
 victim_state() {
     echo "$(grep 'Max cpu time' /proc/$victim/limits | awk '{ print $4 }') $(awk '{ print $19 }' /proc/$victim/stat)" \
