@@ -7,7 +7,7 @@
 # syscall site too), it can plant no set-id bit or file capability for host
 # users, nsd does not take it for root, inherited fds do not reach it, and
 # sys.max_processes stops a fork bomb.
-N=29
+N=30
 . "$(dirname "$0")/lib.sh"
 echo data > "$T/w/capfile"
 
@@ -75,6 +75,11 @@ refused 259 && [ ! -e "$T/w/kmsg" ]
 ok $? "from the site, mknodat of a device node in a writable mount is refused (no CAP_MKNOD)" "$out"
 refused 302 && refused 141 && refused 203 && [ "$(victim_state)" = "$victim_before" ]
 ok $? "from the site, prlimit64, setpriority and sched_setaffinity of a host process are refused; it is unchanged" "$out"
+cpu_b=$(grep 'Max cpu time' /proc/$B/limits)
+out=$("$SITECALL" $A "$(site $A)" "302,$B,0,%01000000000000000100000000000000,0" "141,0,$B,19" 2>&1)
+refused 302 && refused 141 && [ "$(grep 'Max cpu time' /proc/$B/limits)" = "$cpu_b" ] &&
+    [ "$(awk '{ print $19 }' /proc/$B/stat)" = 0 ]
+ok $? "from sandbox A's site, prlimit64 and setpriority of sandbox B's picoprocess are refused (another uid)" "$out"
 release a
 release b
 
