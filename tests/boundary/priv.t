@@ -7,7 +7,7 @@
 # syscall site too), it can plant no set-id bit or file capability for host
 # users, nsd does not take it for root, inherited fds do not reach it, and
 # sys.max_processes stops a fork bomb.
-N=30
+N=31
 . "$(dirname "$0")/lib.sh"
 echo data > "$T/w/capfile"
 
@@ -91,6 +91,11 @@ out=$("$G" run "$T/m.toml" -- -c 'id -u; echo hello > /w/new; stat -c "%u %g" /w
 is "$(sed -n 1,2p <<<"$out")" "0
 0 0" "inside, the app is root (virtual) and owns what it creates"
 is "$(stat -c '%u %g %s' "$T/w/new")" "0 0 6" "the file written in the writable mount is root's on the host"
+touch "$T/w/owned" "$T/w/high"
+chown 1000:1001 "$T/w/owned"
+chown 70000:70000 "$T/w/high"
+is "$("$G" run "$T/m.toml" -- -c 'stat -c "%u:%g" /w/owned /w/high')" "1000:1001
+65534:65534" "owners on disk show as on the host through the idmap (those past 65535 as nobody)"
 is "$(grep -c 'Read-only file system' <<<"$out") $(cat "$T/ro/file") $(ls "$T/ro")" "4 original file" \
    "writes, creation, mkdir and unlink in the read-only mount are EROFS; nothing changed"
 is "$("$G" run "$T/m.toml" -- -c 'grep -E " /(ro|w) " /proc/self/mounts')" "graphene /w graphene rw 0 0
