@@ -144,8 +144,9 @@ static int write_file(const char *path, const char *text)
 
 /* A user namespace mapping ids 0.. to uid.. (IDMAP_COUNT of them, so that
  * the libos can show files of other on-disk ids as they are): what the
- * idmapped mounts are made from. A child enters a new one, the launcher writes its maps and keeps
- * a handle on it; the child then exits (told by a closed pipe). */
+ * idmapped mounts are made from. A child enters a new one, the launcher
+ * writes its maps and keeps a handle on it; the child then exits (told by a
+ * closed pipe). */
 static int idmap_userns(unsigned uid)
 {
     int ready[2], go[2];

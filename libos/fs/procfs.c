@@ -449,10 +449,11 @@ static void gen_mounts(struct text *t, bool info)
 		bool tree = i >= config.nmounts;
 		const char *path = tree ? trees[i - config.nmounts][0] : config.mounts[i].path;
 		const char *type = tree ? trees[i - config.nmounts][1] : "graphene";
+		const char *rw = !tree && config.mounts[i].readonly ? "ro" : "rw";
 		if (info)
-			text_printf(t, "%d 1 0:%d / %s rw,relatime - %s %s rw\n", i + 2, i + 2, path, type, type);
+			text_printf(t, "%d 1 0:%d / %s %s,relatime - %s %s %s\n", i + 2, i + 2, path, rw, type, type, rw);
 		else
-			text_printf(t, "%s %s %s rw 0 0\n", type, path, type);
+			text_printf(t, "%s %s %s %s 0 0\n", type, path, type, rw);
 	}
 }
 

@@ -31,6 +31,19 @@ static int check_writable(const struct resolved *r)
 	return !r->virt && mount_readonly(r->mount) ? -EROFS : 0;
 }
 
+/* The same for app fd, by the sandbox path it was opened by (an fd the
+ * libos recorded no path for is a pipe, a socket...: no mount). */
+static int fd_writable(int fd)
+{
+	char path[SANDBOX_PATH_MAX];
+	const char *rel;
+	if (!fd_app_valid(fd))
+		return -EBADF;
+	fd_info(fd, path, sizeof(path));
+	int m = path[0] && !vfs_tree(path) ? mount_find(path, &rel) : -1;
+	return m >= 0 && mount_readonly(m) ? -EROFS : 0;
+}
+
 /* Inside a writable mount the app owns what host root owns (idmapped
  * mounts, tools/confine.c): a set-id bit it set would make a set-id-root
  * program for host users. So the libos never sets one; the seccomp filter
@@ -613,7 +626,7 @@ SYS(fchmodat)
 
 SYS(fchmod)
 {
-	return fd_app_valid((int)c->a[0]) ? host(__NR_fchmod, c->a[0], no_setid((unsigned)c->a[1])) : -EBADF;
+	return fd_writable((int)c->a[0]) ?: host(__NR_fchmod, c->a[0], no_setid((unsigned)c->a[1]));
 }
 
 static long do_chown(int dirfd, const char *upath, unsigned long app_uid, unsigned long app_gid, int flags)
@@ -621,7 +634,7 @@ static long do_chown(int dirfd, const char *upath, unsigned long app_uid, unsign
 	/* -1 (no change) stays -1 */
 	uint32_t uid = id_to_host((uint32_t)app_uid), gid = id_to_host((uint32_t)app_gid);
 	if (upath && !upath[0] && (flags & AT_EMPTY_PATH) && dirfd != AT_FDCWD)
-		return fd_app_valid(dirfd) ? host(__NR_fchown, dirfd, uid, gid) : -EBADF;
+		return fd_writable(dirfd) ?: host(__NR_fchown, dirfd, uid, gid);
 	struct resolved r;
 	int e = resolve_existing(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &r);
 	if (e < 0)
@@ -654,7 +667,7 @@ SYS(fchownat)
 static long do_utimens(int dirfd, const char *upath, const struct __kernel_timespec *times, int flags)
 {
 	if (!upath) /* futimens: the fd itself */
-		return fd_app_valid(dirfd) ? host(__NR_utimensat, dirfd, NULL, times, 0) : -EBADF;
+		return fd_writable(dirfd) ?: host(__NR_utimensat, dirfd, NULL, times, 0);
 	struct resolved r;
 	int e = resolve_existing(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &r);
 	if (e < 0)

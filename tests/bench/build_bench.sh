@@ -47,7 +47,8 @@ prog: $(OBJS)
 clean:
 	rm -f prog *.o
 MK
-sandbox_manifest /usr/bin/make "/bin=/usr/bin" "/etc=/etc" "/tmp=$work" "/src=$work/src" \
+sandbox_manifest /usr/bin/make "ro:/bin=/usr/bin" "ro:/etc=$ROOT/manifests/etc" "ro:/etc/ld.so.cache=/etc/ld.so.cache" \
+    "/tmp=$work" "/src=$work/src" \
     'loader.env.PATH = "/usr/bin:/bin"' 'fs.start_dir = "/src"' > "$work/make.toml"
 
 median3() { sort -n | sed -n 2p; }

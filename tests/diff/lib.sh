@@ -121,7 +121,7 @@ write_manifest() {
     sandbox_manifest "$entry" 'loader.log_level = "warning"' "${env[@]}" \
         "fs.start_dir = \"$start\"" 'sys.brk.max_size = "256M"' \
         'sys.network = "host"' \
-        /bin=/usr/bin /etc=/etc "/tmp=$SCRATCH" "/tests=$PROGS" >"$MANIFEST"
+        ro:/bin=/usr/bin ro:/etc=/etc "/tmp=$SCRATCH" "/tests=$PROGS" >"$MANIFEST"
 }
 
 # ---------------------------------------------------------------- running

@@ -10,7 +10,7 @@ cp tests/fs/ops.py "$T/ops.py"
 cp tests/fs/ops.py "$T/sandbox/ops.py"
 sandbox_manifest /usr/bin/python3 'loader.env.PATH = "/usr/bin:/bin"' 'loader.env.LANG = "C.UTF-8"' \
     'loader.env.PYTHONDONTWRITEBYTECODE = "1"' 'fs.start_dir = "/data"' 'sys.brk.max_size = "1G"' \
-    /bin=/usr/bin /etc=/etc "/data=$T/sandbox" > "$T/m.toml"
+    ro:/bin=/usr/bin ro:/etc=/etc "/data=$T/sandbox" > "$T/m.toml"
 want=$(cd "$T/native" && python3 "$T/ops.py" 2>&1)
 got=$(timeout 60 $G run "$T/m.toml" -- ops.py 2>&1)
 n=$(printf '%s\n' "$want" | wc -l)

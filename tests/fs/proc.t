@@ -5,7 +5,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/sandbox.sh
 sandbox_test proc
 manifest() { # program
-	sandbox_manifest "/usr/bin/$1" 'loader.env.LANG = "C"' 'fs.start_dir = "/"' /etc=/etc > "$T/$1.toml"
+	sandbox_manifest "/usr/bin/$1" 'loader.env.LANG = "C"' 'fs.start_dir = "/"' ro:/etc=/etc > "$T/$1.toml"
 	echo "$T/$1.toml"
 }
 run() { local p=$1; shift; timeout 20 $G run "$(manifest "$p")" -- "$@" 2>&1; }

@@ -141,6 +141,32 @@ TERM = { pass = true }" \
 bad 'env name with =' "$ok_head
 loader.env.\"A=B\" = \"x\"" \
     "graphene: m.toml:3: key 'loader.env.\"A=B\"': invalid environment variable name"
+bad 'readonly must be a boolean' 'libos.entrypoint = "/usr/bin/ls"
+fs.mounts = [
+  { path = "/usr", uri = "file:/usr", readonly = "yes" },
+]' \
+    "graphene: m.toml:3: key 'fs.mounts[0].readonly': expected a boolean, found a string"
+bad 'loader.pass_fds must be an array' "$ok_head
+loader.pass_fds = 3" \
+    "graphene: m.toml:3: key 'loader.pass_fds': expected an array, found an integer"
+bad 'loader.pass_fds holds integers' "$ok_head
+loader.pass_fds = [ 3, \"4\" ]" \
+    "graphene: m.toml:3: key 'loader.pass_fds[1]': expected an integer, found a string"
+bad 'loader.pass_fds: stdio is always passed' "$ok_head
+loader.pass_fds = [
+  2,
+]" \
+    "graphene: m.toml:4: key 'loader.pass_fds[0]': fd 2 out of range (3 to 1023; 0, 1 and 2 are always passed)"
+bad 'loader.pass_fds: not among the libos fds' "$ok_head
+loader.pass_fds = [ 5000 ]" \
+    "graphene: m.toml:3: key 'loader.pass_fds[0]': fd 5000 out of range (3 to 1023; 0, 1 and 2 are always passed)"
+bad 'sys.max_processes must be an integer' "$ok_head
+sys.max_processes = \"50\"" \
+    "graphene: m.toml:3: key 'sys.max_processes': expected an integer, found a string"
+bad 'sys.max_processes must be positive' "$ok_head
+[sys]
+max_processes = 0" \
+    "graphene: m.toml:4: key 'sys.max_processes': 0 out of range (1 to 4194304)"
 
 printf '%s\n' "$ok_head" > ok.toml
 is "$(GRAPHENE_LOG=loud "$GRAPHENE" run ok.toml 2>&1 >/dev/null; echo "rc=$?")" \

@@ -1,23 +1,26 @@
 # Shared by the tests that run host programs under bin/graphene; sourced.
 
-# sandbox_manifest ENTRYPOINT [SANDBOX_PATH=HOST_PATH | TOML_LINE]...
+# sandbox_manifest ENTRYPOINT [[ro:]SANDBOX_PATH=HOST_PATH | TOML_LINE]...
 # Prints a manifest that runs ENTRYPOINT with the host's /usr, /lib and /lib64
-# mounted (what any dynamically linked host program needs), then one mount for
-# each argument that starts with '/'. Every other argument is a line of TOML
-# with a dotted key, e.g. 'loader.env.LANG = "C"'.
+# mounted read-only (what any dynamically linked host program needs), then
+# one mount for each argument that starts with '/' (read-only with "ro:"
+# before it). Every other argument is a line of TOML with a dotted key, e.g.
+# 'loader.env.LANG = "C"'.
 sandbox_manifest() {
-    local entry=$1 arg mounts=(/usr=/usr /lib=/usr/lib /lib64=/usr/lib64)
+    local entry=$1 arg mounts=(ro:/usr=/usr ro:/lib=/usr/lib ro:/lib64=/usr/lib64) ro
     shift
     printf 'libos.entrypoint = "%s"\n' "$entry"
     for arg; do
         case $arg in
-            /*) mounts+=("$arg") ;;
+            /* | ro:/*) mounts+=("$arg") ;;
             *)  printf '%s\n' "$arg" ;;
         esac
     done
     echo 'fs.mounts = ['
     for arg in "${mounts[@]}"; do
-        printf '  { path = "%s", uri = "file:%s" },\n' "${arg%%=*}" "${arg#*=}"
+        ro=false
+        [[ $arg == ro:* ]] && ro=true arg=${arg#ro:}
+        printf '  { path = "%s", uri = "file:%s", readonly = %s },\n' "${arg%%=*}" "${arg#*=}" $ro
     done
     echo ']'
 }
