@@ -219,8 +219,95 @@ static int cmp_deeper_first(const void *a, const void *b)
     return lx < ly ? 1 : lx > ly ? -1 : 0;
 }
 
-/* Root only: in a private mount namespace, each mount's clone over its host
- * path. Leaves fd -1 for a mount that keeps the host's own. */
+/* The host device nodes the libos offers in /dev (libos/fs/devfs.c). */
+static const char *const dev_nodes[] = { "/dev/null", "/dev/zero", "/dev/full", "/dev/random",
+                                         "/dev/urandom", "/dev/tty" };
+#define NDEV (sizeof(dev_nodes) / sizeof(dev_nodes[0]))
+
+/* mkdir -p of path's directories (and of path itself unless it is to be a
+ * file) inside the new root; then the mount point exists. */
+static int make_mount_point(const char *path, bool is_file)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p && *p != '/')
+            continue;
+        char c = *p;
+        *p = 0;
+        bool last = c == 0;
+        if (last && is_file) {
+            int fd = open(buf, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+            return fd < 0 ? -1 : close(fd);
+        }
+        if (mkdir(buf, 0755) && errno != EEXIST)
+            return -1;
+        if (last)
+            return 0;
+        *p = c;
+    }
+}
+
+static int attach(int fd, const char *path)
+{
+    struct stat st;
+    if (fstat(fd, &st) || make_mount_point(path, !S_ISDIR(st.st_mode)) ||
+        move_mount(fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH))
+        return fail(path);
+    return 0;
+}
+
+/* The picoprocess's root becomes an empty tmpfs holding only the sandbox's
+ * mounts (at their host paths, so host paths in /proc/self/maps and fd links
+ * keep their names for the libos's translation), a /proc of its own that
+ * shows no process of another uid (hidepid=invisible: with a uid per
+ * sandbox, only the sandbox's), and the /dev nodes the libos offers. A host
+ * call made by path from the libos's site, which Landlock does not govern
+ * (stat, O_PATH, chmod, inotify_add_watch...), thus finds nothing of the host
+ * outside the mounts. The clones of mounts and nodes are taken first: after
+ * the pivot the host's tree is gone. */
+static int private_root(const struct manifest *m, struct mount **order, const bool *cloned)
+{
+    int dev[NDEV];
+    for (size_t i = 0; i < NDEV; i++)
+        if ((dev[i] = open_tree(AT_FDCWD, dev_nodes[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
+            return fail(dev_nodes[i]);
+    int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+    int root = -1;
+    if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) == 0 &&
+        fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+        root = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    if (fs >= 0)
+        close(fs);
+    /* Stacked on "/", then pivoted into with the old root put on top of it
+     * and detached (pivot_root(2)'s "." idiom: no directory is left behind). */
+    if (root < 0 || move_mount(root, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) || fchdir(root) ||
+        syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) || chdir("/"))
+        return fail("a root of the sandbox's own");
+    close(root);
+    /* mount points the sandbox's uid must pass, whatever the caller's umask */
+    mode_t mask = umask(0);
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < m->nmounts; i++)
+        if (cloned[i])
+            r = attach(order[i]->fd, order[i]->uri);
+    if (r == 0 && (mkdir("/proc", 0555) ||
+                   mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")))
+        r = fail("/proc");
+    for (size_t i = 0; i < NDEV; i++) {
+        if (r == 0)
+            r = attach(dev[i], dev_nodes[i]);
+        close(dev[i]);
+    }
+    umask(mask);
+    info(m, "the sandbox's root holds its %zu mounts, /proc and %zu /dev nodes", m->nmounts, NDEV);
+    return r;
+}
+
+/* Root only: in a private mount namespace, each mount's clone in a root of
+ * the sandbox's own. A mount the host cannot clone keeps the host's own
+ * tree, opened now (after the pivot its path is gone) and reached through
+ * that fd only. */
 static int idmapped_mounts(struct manifest *m, unsigned uid)
 {
     if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
@@ -231,23 +318,30 @@ static int idmapped_mounts(struct manifest *m, unsigned uid)
     if (userns < 0)
         info(m, "no user namespace for idmapped mounts (%s)", strerror(errno));
     struct mount **order = malloc((m->nmounts + 1) * sizeof(*order));
-    if (!order)
+    bool *cloned = calloc(m->nmounts + 1, sizeof(*cloned));
+    if (!order || !cloned) {
+        free(order);
         return fail("out of memory");
-    for (size_t i = 0; i < m->nmounts; i++) {
+    }
+    for (size_t i = 0; i < m->nmounts; i++)
         order[i] = &m->mounts[i];
+    qsort(order, m->nmounts, sizeof(*order), cmp_deeper_first);
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < m->nmounts; i++) {
         order[i]->fd = clone_mount(m, order[i], userns);
+        cloned[i] = order[i]->fd >= 0;
+        if (!cloned[i] && (order[i]->fd = open(order[i]->uri, O_PATH)) < 0)
+            r = fail(order[i]->uri);
     }
     if (userns >= 0) {
         close(userns);
         m->idmapped = true;
         m->idmap_base = uid;
     }
-    qsort(order, m->nmounts, sizeof(*order), cmp_deeper_first);
-    int r = 0;
-    for (size_t i = 0; r == 0 && i < m->nmounts; i++)
-        if (order[i]->fd >= 0 && move_mount(order[i]->fd, "", AT_FDCWD, order[i]->uri, MOVE_MOUNT_F_EMPTY_PATH))
-            r = fail(order[i]->uri);
+    if (r == 0)
+        r = private_root(m, order, cloned);
     free(order);
+    free(cloned);
     return r;
 }
 

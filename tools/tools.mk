@@ -23,9 +23,11 @@ $(BUILD)/tests/launcher/toml_dump: tests/launcher/toml_dump.c $(BUILD)/tools/tom
 	@mkdir -p $(dir $@)
 	$(CC) $(HOSTCFLAGS) $^ -o $@ -lm
 
+# Static like the libos image: it is exec'd in the sandbox's own root (as
+# root), where there is no ld.so.
 $(BUILD)/tests/launcher/dump_blob: tests/launcher/dump_blob.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HOSTCFLAGS) $< -o $@
+	$(CC) $(HOSTCFLAGS) -static $< -o $@
 
 # libFuzzer target over the TOML parser and manifest validation. `make fuzz`
 # runs it for FUZZ_SECONDS, seeded with the example manifests.

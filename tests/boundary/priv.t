@@ -7,7 +7,7 @@
 # syscall site too), it can plant no set-id bit or file capability for host
 # users, nsd does not take it for root, inherited fds do not reach it, and
 # sys.max_processes stops a fork bomb.
-N=31
+N=32
 . "$(dirname "$0")/lib.sh"
 echo data > "$T/w/capfile"
 
@@ -80,6 +80,14 @@ out=$("$SITECALL" $A "$(site $A)" "302,$B,0,x:01000000000000000100000000000000,0
 refused 302 && refused 141 && [ "$(grep 'Max cpu time' /proc/$B/limits)" = "$cpu_b" ] &&
     [ "$(awk '{ print $19 }' /proc/$B/stat)" = 0 ]
 ok $? "from sandbox A's site, prlimit64 and setpriority of sandbox B's picoprocess are refused (another uid)" "$out"
+# The picoprocess's root holds only its mounts, /proc and a few /dev nodes:
+# what Landlock cannot stop by path (stat, O_PATH; inotify_add_watch walks
+# paths the same way) finds no host file outside the mounts, and its /proc
+# shows no process of another uid (host init, sandbox B).
+out=$("$SITECALL" $A "$(site $A)" "262,-100,s:$T/outside,b:144,0" "257,-100,s:/etc,0x200000" \
+      "262,-100,s:/proc/1/stat,b:144,0" "262,-100,s:/proc/$B/stat,b:144,0" 2>&1)
+[ "$(grep -c 'No such file or directory$' <<<"$out")" = 4 ]
+ok $? "from the site, stat and O_PATH of host paths outside the mounts, and /proc of other uids' processes, find nothing" "$out"
 release a
 release b
 
