@@ -50,5 +50,7 @@ struct lock { int state; };
 #define LOCK_INIT { 0 }
 void lock(struct lock *l);
 void unlock(struct lock *l);
+/* Takes l only if it is free (for a host signal handler, which must not wait). */
+bool lock_try(struct lock *l);
 
 #endif
