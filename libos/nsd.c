@@ -260,15 +260,16 @@ static char **cmdline_argv(size_t *n)
 	return v;
 }
 
-static void fill_register(Nsd__Register *rg, Nsd__Frame *f, int pid, int ppid)
+static void fill_register(Nsd__Register *rg, Nsd__Frame *f, int pid, int ppid, int host_pid,
+                          uint32_t want_range)
 {
 	nsd__register__init(rg);
 	rg->pid = (uint32_t)pid;
 	rg->ppid = (uint32_t)ppid;
 	rg->host = host_name;
-	rg->host_pid = proc.host_pid;
+	rg->host_pid = host_pid;
 	rg->argv = cmdline_argv(&rg->n_argv);
-	rg->want_range = LEASE_COUNT;
+	rg->want_range = want_range;
 	f->body_case = NSD__FRAME__BODY_REGISTER;
 	f->register_ = rg;
 }
@@ -283,7 +284,7 @@ int nsd_start(void)
 	client_init();
 	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
 	Nsd__Register rg;
-	fill_register(&rg, &f, 0, 0);
+	fill_register(&rg, &f, 0, 0, proc.host_pid, LEASE_COUNT);
 	int r = nsd_call(&f, &rep);
 	free(rg.argv);
 	if (r < 0) {
@@ -321,8 +322,21 @@ void nsd_child_start(void)
 	client_init();
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
-	fill_register(&rg, &f, proc.pid, proc.ppid);
-	/* Not awaited: the app runs while nsd journals the registration. */
+	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, LEASE_COUNT);
+	/* Not awaited: the app runs while nsd journals the registration. This
+	 * one claims the row the parent made (nsd/apply.c) and leases the
+	 * child its own range. */
+	nsd_send(&f);
+	free(rg.argv);
+}
+
+void nsd_register_child(int pid, int host_pid)
+{
+	Nsd__Frame f = NSD__FRAME__INIT;
+	Nsd__Register rg;
+	fill_register(&rg, &f, pid, proc.pid, host_pid, 0);
+	/* On our connection, so that what we ask about the child next (setpgid,
+	 * wait, a lookup) comes after it; not awaited. */
 	nsd_send(&f);
 	free(rg.argv);
 }

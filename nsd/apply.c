@@ -219,6 +219,43 @@ static int op_sandbox_destroy(struct journal *j, const Nsd__Op *op, Nsd__Frame *
     return 0;
 }
 
+/*
+ * A forked child registers twice: its parent registers it on the parent's
+ * connection right after the fork (so the parent's next requests about it,
+ * setpgid or kill, find it, in order), and the child itself on its own
+ * connection. The second Register of the same live (pid, ppid, host pid)
+ * claims the row for the child's client, which from then on answers for
+ * it (Exit, its connection dropping). 1 claimed (reply set), 0 not a
+ * claim, -1 error.
+ */
+static int claim(struct journal *j, const Nsd__Op *op, const Nsd__Register *rg, Nsd__Frame *reply,
+                 struct arena *a)
+{
+    int64_t sb = op->sandbox_id;
+    struct proc p;
+    int r = get_proc(j, sb, rg->pid, &p);
+    if (r <= 0)
+        return r;
+    int64_t host_pid = -1;
+    TRY(jint(j, &host_pid, "SELECT host_pid FROM procs WHERE sandbox = ? AND pid = ?", "ii", sb,
+             (int64_t)rg->pid));
+    if (strcmp(p.state, "live") || p.ppid != rg->ppid || host_pid != rg->host_pid)
+        return 0;
+    TRY(jexec(j, "UPDATE procs SET client = ? WHERE sandbox = ? AND pid = ?", "sii", op->client,
+              sb, p.pid));
+    Nsd__PidRange *range = NULL;
+    if (rg->want_range) {
+        r = lease_pids(j, sb, p.pid, range_count(rg->want_range), a, &range);
+        TRY(r);
+        if (!r) {
+            reply_error(reply, a, EAGAIN, "pid space exhausted");
+            return 1;
+        }
+    }
+    reply_ids(reply, a, &p)->range = range;
+    return 1;
+}
+
 static int op_register(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
 {
     const Nsd__Register *rg = op->req->register_;
@@ -256,6 +293,9 @@ static int op_register(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
             reply_error(reply, a, ESRCH, "no parent %u", rg->ppid);
             return 0;
         }
+        r = claim(j, op, rg, reply, a);
+        if (r)
+            return r < 0 ? -1 : 0;
         TRY(jint(j, &n, "SELECT EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND pid = ?2)"
                         " OR EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND pgid = ?2)"
                         " OR EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND sid = ?2)",
@@ -396,10 +436,14 @@ static int op_reap(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
         return r;
     r = get_proc(j, op->sandbox_id, rp->pid, &child);
     TRY(r);
-    if (!r || child.ppid != caller.pid || !strcmp(child.state, "live")) {
-        reply_error(reply, a, ECHILD, "%u is not a dead child of %u", rp->pid, rp->caller);
+    if (!r || child.ppid != caller.pid) {
+        reply_error(reply, a, ECHILD, "%u is not a child of %u", rp->pid, rp->caller);
         return 0;
     }
+    /* The parent's host saw the child end before the child's Exit (or its
+     * dropped connection) reached us, on another connection: it ends now. */
+    if (!strcmp(child.state, "live"))
+        TRY(end_process(j, op->sandbox_id, &child, NSD_KILLED_STATUS, "zombie"));
     TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND pid = ?", "ii",
               (int64_t)op->sandbox_id, child.pid));
     reply_ids(reply, a, &child);

@@ -19,6 +19,8 @@ int nsd_start(void);
  * parent's connection, connects anew (a new client id) and sends its
  * Register without waiting for the reply. */
 void nsd_child_start(void);
+/* In the parent after a fork: registers the child (not awaited). */
+void nsd_register_child(int pid, int host_pid);
 /* A sandbox pid (or tid) from this process's lease, for a fork or a new
  * thread. Refills the lease ahead of time, so it waits for nsd only when
  * the lease ran dry before a refill came back. -EAGAIN without one. */

@@ -104,8 +104,10 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 			c->uc->uc_mcontext.rsp = stack;
 		return 0;
 	}
-	if (r > 0 && nsd_active)
+	if (r > 0 && nsd_active) {
+		nsd_register_child(pid, (int)r);
 		r = pid;
+	}
 	if (r > 0 && (flags & CLONE_PARENT_SETTID))
 		*ptid = (int)r;
 	return r;

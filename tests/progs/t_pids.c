@@ -5,7 +5,6 @@
  * free pid) and the sandbox's (the parent's lease) agree: pid 1, its
  * threads and its children, created in order. Grandchildren take their
  * pids from their parent's own lease, so they are checked by relation. */
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -13,12 +12,13 @@
 #include <unistd.h>
 #include "testutil.h"
 
-static volatile sig_atomic_t got_sig, got_pid, got_code, got_status, got_value;
+static volatile sig_atomic_t got_sig, got_pid, got_code, got_status, got_value, got_mask;
 
 static void on_info(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
 	got_sig = sig;
+	got_mask |= 1 << sig;
 	got_pid = si->si_pid;
 	got_code = si->si_code;
 	got_status = si->si_status;
@@ -204,14 +204,15 @@ static void group_kill(void)
 			put_int(ready[1], getpgrp());
 			sigset_t none;
 			sigemptyset(&none);
-			for (int n = 0; n < 2; n++) {
-				got_sig = 0;
-				while (!got_sig)
-					sigsuspend(&none);
-				put_int(report[1], got_sig);
-				if (i == 0 && got_sig == SIGUSR1)
-					kill(0, SIGUSR2); /* the leader signals its own group */
-			}
+			/* Both may be delivered in one sigsuspend: a mask, not a count. */
+			while (!(got_mask & (1 << SIGUSR1)))
+				sigsuspend(&none);
+			put_int(report[1], SIGUSR1);
+			if (i == 0)
+				kill(0, SIGUSR2); /* the leader signals its own group */
+			while (!(got_mask & (1 << SIGUSR2)))
+				sigsuspend(&none);
+			put_int(report[1], SIGUSR2);
 			_exit(0);
 		}
 		/* The parent sets it too, so there is no race with the child. */
@@ -249,8 +250,8 @@ static void group_kill(void)
 
 static void groups_and_sessions(void)
 {
-	int p[2];
-	if (pipe(p))
+	int p[2], go[2];
+	if (pipe(p) || pipe(go))
 		DIE("pipe");
 	pid_t c = fork();
 	if (c == 0) {
@@ -262,7 +263,7 @@ static void groups_and_sessions(void)
 		errno = 0;
 		put_int(p[1], setpgid(0, 0) == -1 ? errno : 0);
 		char b;
-		if (read(p[0], &b, 1) != 1)
+		if (read(go[0], &b, 1) != 1)
 			_exit(91);
 		_exit(0);
 	}
@@ -280,26 +281,30 @@ static void groups_and_sessions(void)
 	CHECK(setpgid(12345, 0) == -1 && errno == ESRCH, "setpgid(not a child): %s", errname(errno));
 	errno = 0;
 	CHECK(getpgid(12345) == -1 && errno == ESRCH, "getpgid(no such process): %s", errname(errno));
-	if (write(p[1], "x", 1) != 1)
+	if (write(go[1], "x", 1) != 1)
 		DIE("write");
 	CHECK(reap(c) == 0, "session child exits 0");
 	close(p[0]);
 	close(p[1]);
+	close(go[0]);
+	close(go[1]);
 }
 
 /* A grandchild whose parent exits belongs to pid 1, which reaps it. */
 static void orphan(void)
 {
-	int p[2], gone[2];
-	if (pipe(p) || pipe(gone))
+	int p[2], gone[2], ack[2];
+	if (pipe(p) || pipe(gone) || pipe(ack))
 		DIE("pipe");
 	pid_t c = fork();
 	if (c == 0) {
 		close(gone[0]);
+		pid_t parent = getpid();
 		pid_t g = fork();
 		if (g == 0) {
 			close(gone[1]);
-			put_int(p[1], getppid() == c);
+			put_int(p[1], getppid() == parent);
+			put_int(ack[1], 0);
 			char b;
 			/* EOF: the parent is gone (it held the only other end). */
 			while (read(gone[0], &b, 1) > 0)
@@ -309,8 +314,11 @@ static void orphan(void)
 			put_int(p[1], getpid());
 			_exit(5);
 		}
+		get_int(ack[0]); /* the grandchild has looked at its parent */
 		_exit(0);
 	}
+	close(ack[0]);
+	close(ack[1]);
 	close(gone[1]);
 	close(gone[0]);
 	CHECK(get_int(p[0]) == 1, "grandchild's getppid() is its parent");

@@ -1,0 +1,16 @@
+#!/bin/bash
+# Sandbox pids (issue 6): tests/progs/t_pids.c prints getpid/getppid/gettid
+# of a fork tree and threads, wait statuses, SIGCHLD's fields, the si_pid a
+# signalled child sees, kill(-pgid) and kill(0) to a group of 3, setpgid/
+# setsid rules and an orphan reparented to pid 1. Natively it runs as pid 1
+# of a new PID namespace (so its kill(0) stays inside it), under graphene
+# as the sandbox's first process; the output must be the same.
+. "$(dirname "$0")/lib.sh"
+diff_setup
+if [ "$(id -u)" != 0 ] || ! unshare --pid --fork --mount-proc true 2>/dev/null; then
+    tap_skip "t_pids as pid 1" "needs root for a native PID namespace"
+    done_testing
+    exit
+fi
+diff_run -P -n "t_pids: pids, wait, SIGCHLD, signals, groups, orphans" -- /tests/t_pids
+done_testing
