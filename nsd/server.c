@@ -213,6 +213,7 @@ static int allowed(Nsd__Role role, Nsd__Frame__BodyCase b)
     case NSD__FRAME__BODY_SANDBOX_CREATE:
     case NSD__FRAME__BODY_SANDBOX_DESTROY:
     case NSD__FRAME__BODY_SANDBOX_LS:
+    case NSD__FRAME__BODY_SANDBOX_JOIN:
         return role == NSD__ROLE__ROLE_ADMIN;
     case NSD__FRAME__BODY_STATUS:
     case NSD__FRAME__BODY_PS:

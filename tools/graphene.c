@@ -3,6 +3,7 @@
  * makes the picoprocess's exit status or death by signal exactly what the
  * caller of graphene sees. */
 #include "../libos/config_blob.h"
+#include "launch_nsd.h"
 #include "manifest.h"
 
 #include <errno.h>
@@ -18,13 +19,19 @@
 #define EXIT_CANNOT_EXEC 127
 
 static const char usage[] =
-    "usage: graphene run MANIFEST [-- ARGS...]\n"
+    "usage: graphene run [--nsd ADDRESS] [--sandbox NAME] MANIFEST [-- ARGS...]\n"
     "       graphene --help\n"
     "\n"
     "Runs the program named by the manifest's libos.entrypoint inside a Graphene\n"
     "picoprocess. ARGS become argv[1..] unless the manifest sets loader.argv.\n"
     "\n"
+    "  --nsd ADDRESS   the namespace leader's unix socket (default: $GRAPHENE_NSD,\n"
+    "                  else the local nsd socket if one answers)\n"
+    "  --sandbox NAME  join sandbox NAME, creating it if needed (default: a new\n"
+    "                  sandbox with a unique name)\n"
+    "\n"
     "Environment:\n"
+    "  GRAPHENE_NSD=ADDRESS like --nsd\n"
     "  GRAPHENE_LOG=LEVEL   overrides loader.log_level (error, warning, info, debug, trace)\n"
     "  GRAPHENE_LIBOS=PATH  libos image to exec (default: <bindir>/../lib/libos)\n";
 
@@ -79,12 +86,22 @@ static int blob_fd(const char *blob, size_t len)
 
 static int run(int argc, char **argv)
 {
-    if (argc < 3 || (argc > 3 && strcmp(argv[3], "--"))) {
+    struct nsd_launch nsd = { 0 };
+    int i = 2;
+    for (; i + 1 < argc && !strncmp(argv[i], "--", 2) && argv[i][2]; i += 2) {
+        if (!strcmp(argv[i], "--nsd"))
+            nsd.addr = argv[i + 1];
+        else if (!strcmp(argv[i], "--sandbox"))
+            nsd.sandbox = argv[i + 1];
+        else
+            break;
+    }
+    if (argc <= i || argv[i][0] == '-' || (argc > i + 1 && strcmp(argv[i + 1], "--"))) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
-    const char *file = argv[2];
-    char **args = argv + (argc > 3 ? 4 : 3);
+    const char *file = argv[i];
+    char **args = argv + (argc > i + 1 ? i + 2 : i + 1);
     size_t nargs = (size_t)(argc - (args - argv));
 
     struct manifest m;
@@ -96,6 +113,11 @@ static int run(int argc, char **argv)
     size_t len;
     char *blob = manifest_blob(&m, &len);
     manifest_free(&m);
+    int rc = blob ? launch_nsd(&nsd, &blob, &len) : 0;
+    if (rc) {
+        free(blob);
+        return rc;
+    }
     int fd = blob ? blob_fd(blob, len) : -1;
     free(blob);
     if (fd < 0) {

@@ -1,0 +1,128 @@
+/* See launch_nsd.h. The launcher talks to nsd as admin (nsd checks its peer
+ * credentials on the unix socket): only admin may create a sandbox or read
+ * an existing one's secret, and the secret then travels only in the sealed
+ * config memfd that the libos reads and closes before the app runs. */
+#include "launch_nsd.h"
+#include "../libos/config_blob.h"
+#include "nsdc_posix.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+#define EXIT_NSD 127   /* like a failed exec: the program never started */
+/* Rides out a leader failover, as graphenectl does. */
+#define NSD_RETRY_MS 1500
+
+_Static_assert(CONFIG_SECRET_LEN == NSD_SECRET_LEN, "the blob carries nsd's sandbox secret");
+
+static int append(char **blob, size_t *len, const char *key, const char *val)
+{
+    size_t n = strlen(key) + 1 + strlen(val) + 1;
+    char *b = realloc(*blob, *len + n);
+    if (!b)
+        return -1;
+    snprintf(b + *len, n, "%s=%s", key, val);   /* the NUL ends the record */
+    *blob = b;
+    *len += n;
+    return 0;
+}
+
+/* One admin request about sandbox name; the Sandbox reply or -errno. */
+static int sandbox_call(struct nsdc *c, Nsd__Frame__BodyCase body, const char *name,
+                        Nsd__Frame **rep)
+{
+    Nsd__SandboxCreate create = NSD__SANDBOX_CREATE__INIT;
+    Nsd__SandboxJoin join = NSD__SANDBOX_JOIN__INIT;
+    Nsd__Frame req = NSD__FRAME__INIT;
+    req.body_case = body;
+    if (body == NSD__FRAME__BODY_SANDBOX_CREATE) {
+        create.name = (char *)name;
+        req.sandbox_create = &create;
+    } else {
+        join.name = (char *)name;
+        req.sandbox_join = &join;
+    }
+    int r = nsdc_call(c, &req, rep);
+    if (!r && ((*rep)->body_case != NSD__FRAME__BODY_SANDBOX ||
+               (*rep)->sandbox->secret.len != NSD_SECRET_LEN)) {
+        nsdc_free(c, *rep);
+        snprintf(c->err, sizeof c->err, "unexpected reply from nsd");
+        r = -EPROTO;
+    }
+    return r;
+}
+
+/* --sandbox NAME joins NAME, or creates it if it does not exist (a launcher
+ * that loses the race to create it joins). Without a name: a new sandbox. */
+static int get_sandbox(struct nsdc *c, const char *name, Nsd__Frame **rep)
+{
+    if (!name) {
+        unsigned char rnd[4];
+        char hex[2 * sizeof rnd + 1], fresh[NSD_NAME_MAX + 1];
+        c->ops->random(c->ops->ctx, rnd, sizeof rnd);
+        nsd_hex(hex, rnd, sizeof rnd);
+        snprintf(fresh, sizeof fresh, "run-%d-%s", (int)getpid(), hex);
+        return sandbox_call(c, NSD__FRAME__BODY_SANDBOX_CREATE, fresh, rep);
+    }
+    for (int tries = 0;; tries++) {
+        int r = sandbox_call(c, NSD__FRAME__BODY_SANDBOX_JOIN, name, rep);
+        if (r != -ENOENT || tries == 2)
+            return r;
+        r = sandbox_call(c, NSD__FRAME__BODY_SANDBOX_CREATE, name, rep);
+        if (r != -EEXIST)
+            return r;
+    }
+}
+
+int launch_nsd(const struct nsd_launch *l, char **blob, size_t *len)
+{
+    const char *env = getenv("GRAPHENE_NSD");
+    int explicit = l->addr || (env && *env);
+    struct nsdc_posix px;
+    struct nsdc c;
+    char host[8], port[8];
+    if (l->addr && nsd_parse_tcp(l->addr, host, sizeof host, port, sizeof port)) {
+        fprintf(stderr, "graphene: --nsd %s: the launcher needs nsd's unix socket"
+                        " (sandboxes are administered only there)\n", l->addr);
+        return EXIT_USAGE;
+    }
+    if (nsdc_posix_init_unix(&px, l->addr)) {
+        fprintf(stderr, "graphene: libsodium failed to initialize\n");
+        return EXIT_NSD;
+    }
+    nsdc_init(&c, &px.ops, NSD__ROLE__ROLE_ADMIN, NULL, NULL);
+    c.retry_ms = explicit ? NSD_RETRY_MS : 0;
+    Nsd__Frame *rep = NULL;
+    int r = get_sandbox(&c, l->sandbox, &rep);
+    nsdc_close(&c);
+    /* Nothing at the default address: run without nsd. */
+    if (!explicit && (r == -ENOENT || r == -ECONNREFUSED) && !c.node[0])
+        return 0;
+    if (r) {
+        fprintf(stderr, "graphene: nsd at %s: %s%s%s\n", px.addr, c.err, c.err[0] ? ": " : "",
+                strerror(-r));
+        return EXIT_NSD;
+    }
+    /* The libos connects from the same cwd, but say it in full anyway. */
+    char addr[sizeof px.addr + PATH_MAX], cwd[PATH_MAX];
+    if (px.addr[0] != '/' && getcwd(cwd, sizeof cwd))
+        snprintf(addr, sizeof addr, "%s/%s", cwd, px.addr);
+    else
+        snprintf(addr, sizeof addr, "%s", px.addr);
+    char secret[2 * NSD_SECRET_LEN + 1];
+    nsd_hex(secret, rep->sandbox->secret.data, NSD_SECRET_LEN);
+    int bad = append(blob, len, "nsd", addr) || append(blob, len, "sandbox", rep->sandbox->name) ||
+              append(blob, len, "secret", secret);
+    memset(secret, 0, sizeof secret);
+    nsdc_free(&c, rep);
+    if (bad) {
+        fprintf(stderr, "graphene: out of memory\n");
+        return EXIT_NSD;
+    }
+    return 0;
+}
