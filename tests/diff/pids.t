@@ -12,5 +12,15 @@ if [ "$(id -u)" != 0 ] || ! unshare --pid --fork --mount-proc true 2>/dev/null; 
     done_testing
     exit
 fi
+# A private nsd for the graphene side (the launcher takes GRAPHENE_NSD).
+NSD_PID=
+trap '[ -z "$NSD_PID" ] || kill "$NSD_PID"; rm -rf "$WORK"' EXIT
+"$ROOT/bin/nsd" --socket "$WORK/nsd.sock" --journal "$WORK/nsd.db" 2>"$WORK/nsd.log" &
+NSD_PID=$!
+for _ in $(seq 100); do
+    "$ROOT/bin/graphenectl" --nsd "$WORK/nsd.sock" nsd status >/dev/null 2>&1 && break
+    sleep 0.05
+done
+export GRAPHENE_NSD=$WORK/nsd.sock
 diff_run -P -n "t_pids: pids, wait, SIGCHLD, signals, groups, orphans" -- /tests/t_pids
 done_testing
