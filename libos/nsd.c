@@ -330,6 +330,17 @@ void nsd_child_start(void)
 	free(rg.argv);
 }
 
+void nsd_exec_done(void)
+{
+	if (!nsd_active)
+		return;
+	Nsd__Frame f = NSD__FRAME__INIT;
+	Nsd__Register rg;
+	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, 0);
+	nsd_send(&f);
+	free(rg.argv);
+}
+
 void nsd_register_child(int pid, int host_pid)
 {
 	Nsd__Frame f = NSD__FRAME__INIT;
@@ -382,54 +393,49 @@ int nsd_take_pid(void)
 	return -EAGAIN;
 }
 
-Nsd__Frame *nsd_lookup(int pid)
+/* A query whose reply must be of kind want; NULL otherwise. */
+static Nsd__Frame *query(Nsd__Frame *f, Nsd__Frame__BodyCase want)
 {
-	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
-	Nsd__Lookup l = NSD__LOOKUP__INIT;
-	l.pid = (uint32_t)pid;
-	f.body_case = NSD__FRAME__BODY_LOOKUP;
-	f.lookup = &l;
-	if (nsd_call(&f, &rep) < 0)
+	Nsd__Frame *rep = NULL;
+	if (nsd_call(f, &rep) < 0)
 		return NULL;
-	if (rep->body_case != NSD__FRAME__BODY_PROC) {
+	if (rep->body_case != want) {
 		nsd_free(rep);
 		return NULL;
 	}
 	return rep;
 }
 
+Nsd__Frame *nsd_lookup(int pid)
+{
+	Nsd__Frame f = NSD__FRAME__INIT;
+	Nsd__Lookup l = NSD__LOOKUP__INIT;
+	l.pid = (uint32_t)pid;
+	f.body_case = NSD__FRAME__BODY_LOOKUP;
+	f.lookup = &l;
+	return query(&f, NSD__FRAME__BODY_PROC);
+}
+
 Nsd__Frame *nsd_members(int pgid, int sid)
 {
-	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Members m = NSD__MEMBERS__INIT;
 	m.pgid = (uint32_t)pgid;
 	m.sid = (uint32_t)sid;
 	m.all = !pgid && !sid;
 	f.body_case = NSD__FRAME__BODY_MEMBERS;
 	f.members = &m;
-	if (nsd_call(&f, &rep) < 0)
-		return NULL;
-	if (rep->body_case != NSD__FRAME__BODY_PROC_LIST) {
-		nsd_free(rep);
-		return NULL;
-	}
-	return rep;
+	return query(&f, NSD__FRAME__BODY_PROC_LIST);
 }
 
 Nsd__Frame *nsd_ps(void)
 {
-	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Ps ps = NSD__PS__INIT;
 	ps.sandbox = (char *)config.sandbox;
 	f.body_case = NSD__FRAME__BODY_PS;
 	f.ps = &ps;
-	if (nsd_call(&f, &rep) < 0)
-		return NULL;
-	if (rep->body_case != NSD__FRAME__BODY_PROC_LIST) {
-		nsd_free(rep);
-		return NULL;
-	}
-	return rep;
+	return query(&f, NSD__FRAME__BODY_PROC_LIST);
 }
 
 bool nsd_is_local(const Nsd__Proc *p)

@@ -21,15 +21,12 @@ static size_t map_len, map_cap;
 
 static uint64_t pids_enter(void)
 {
-	uint64_t old = host_sigmask_block(~0ULL);
-	lock(&pids_lock);
-	return old;
+	return lock_nosig(&pids_lock);
 }
 
 static void pids_leave(uint64_t old)
 {
-	unlock(&pids_lock);
-	host_sigmask_restore(old);
+	unlock_nosig(&pids_lock, old);
 }
 
 /* With the lock held. */

@@ -219,14 +219,28 @@ static int op_sandbox_destroy(struct journal *j, const Nsd__Op *op, Nsd__Frame *
     return 0;
 }
 
+/* argv is stored as NUL-terminated strings back to back. */
+static char *pack_argv(struct arena *a, const Nsd__Register *rg, size_t *len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rg->n_argv; i++)
+        n += strlen(rg->argv[i]) + 1;
+    char *argv = arena_alloc(a, n + 1), *w = argv;
+    for (size_t i = 0; i < rg->n_argv; i++)
+        w = stpcpy(w, rg->argv[i]) + 1;
+    *len = n;
+    return argv;
+}
+
 /*
  * A forked child registers twice: its parent registers it on the parent's
  * connection right after the fork (so the parent's next requests about it,
  * setpgid or kill, find it, in order), and the child itself on its own
- * connection. The second Register of the same live (pid, ppid, host pid)
- * claims the row for the child's client, which from then on answers for
- * it (Exit, its connection dropping). 1 claimed (reply set), 0 not a
- * claim, -1 error.
+ * connection. That Register of the same live (pid, ppid, host pid) claims
+ * the row for the child's client, which from then on answers for it (Exit,
+ * its connection dropping). The owner may register again (after an
+ * execve) to replace the argv. 1 claimed (reply set), 0 not a claim,
+ * -1 error.
  */
 static int claim(struct journal *j, const Nsd__Op *op, const Nsd__Register *rg, Nsd__Frame *reply,
                  struct arena *a)
@@ -236,13 +250,19 @@ static int claim(struct journal *j, const Nsd__Op *op, const Nsd__Register *rg, 
     int r = get_proc(j, sb, rg->pid, &p);
     if (r <= 0)
         return r;
-    int64_t host_pid = -1;
-    TRY(jint(j, &host_pid, "SELECT host_pid FROM procs WHERE sandbox = ? AND pid = ?", "ii", sb,
-             (int64_t)rg->pid));
-    if (strcmp(p.state, "live") || p.ppid != rg->ppid || host_pid != rg->host_pid)
+    /* Ours already (an execve), or made by the parent's client and not
+     * claimed yet (the child's first Register): nobody else's. */
+    int64_t ok = 0;
+    TRY(jint(j, &ok, "SELECT c.host_pid = ?3 AND (c.client = ?4 OR c.ppid = ?5 AND"
+                     " c.client = (SELECT client FROM procs WHERE sandbox = ?1 AND pid = c.ppid))"
+                     " FROM procs c WHERE c.sandbox = ?1 AND c.pid = ?2",
+             "iiisi", sb, (int64_t)rg->pid, (int64_t)rg->host_pid, op->client, (int64_t)rg->ppid));
+    if (strcmp(p.state, "live") || !ok)
         return 0;
-    TRY(jexec(j, "UPDATE procs SET client = ? WHERE sandbox = ? AND pid = ?", "sii", op->client,
-              sb, p.pid));
+    size_t argv_len;
+    char *argv = pack_argv(a, rg, &argv_len);
+    TRY(jexec(j, "UPDATE procs SET client = ?, argv = ? WHERE sandbox = ? AND pid = ?", "sbii",
+              op->client, argv, (int)argv_len, sb, p.pid));
     Nsd__PidRange *range = NULL;
     if (rg->want_range) {
         r = lease_pids(j, sb, p.pid, range_count(rg->want_range), a, &range);
@@ -330,13 +350,8 @@ static int op_register(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
             }
         }
     }
-    /* argv is stored as NUL-terminated strings back to back. */
-    size_t argv_len = 0;
-    for (size_t i = 0; i < rg->n_argv; i++)
-        argv_len += strlen(rg->argv[i]) + 1;
-    char *argv = arena_alloc(a, argv_len + 1), *w = argv;
-    for (size_t i = 0; i < rg->n_argv; i++)
-        w = stpcpy(w, rg->argv[i]) + 1;
+    size_t argv_len;
+    char *argv = pack_argv(a, rg, &argv_len);
     TRY(jexec(j, "INSERT INTO procs(sandbox, pid, ppid, pgid, sid, state, host, host_pid, client,"
                  " stream, argv, started_ms) VALUES(?, ?, ?, ?, ?, 'live', ?, ?, ?, ?, ?, ?)",
               "iiiiisissbi", sb, p.pid, p.ppid, p.pgid, p.sid, rg->host, (int64_t)rg->host_pid,

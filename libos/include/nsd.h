@@ -9,6 +9,10 @@
 #include <stdbool.h>
 #include "nsd.pb-c.h"
 
+/* Sandbox pids go up to nsd's limit (NSD_PID_MAX, nsd/apply.h), Linux's
+ * pid_max on 64-bit and a new PID namespace's default. */
+#define SANDBOX_PID_MAX 4194304
+
 /* True once this picoprocess is registered: pids are sandbox pids. */
 extern bool nsd_active;
 
@@ -19,6 +23,8 @@ int nsd_start(void);
  * parent's connection, connects anew (a new client id) and sends its
  * Register without waiting for the reply. */
 void nsd_child_start(void);
+/* After an execve: nsd records the new command line (not awaited). */
+void nsd_exec_done(void);
 /* In the parent after a fork: registers the child (not awaited). */
 void nsd_register_child(int pid, int host_pid);
 /* A sandbox pid (or tid) from this process's lease, for a fork or a new

@@ -27,3 +27,16 @@ bool lock_try(struct lock *l)
 	int c = 0;
 	return __atomic_compare_exchange_n(&l->state, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
+
+uint64_t lock_nosig(struct lock *l)
+{
+	uint64_t old = host_sigmask_block(~0ULL);
+	lock(l);
+	return old;
+}
+
+void unlock_nosig(struct lock *l, uint64_t old)
+{
+	unlock(l);
+	host_sigmask_restore(old);
+}

@@ -243,6 +243,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 		process_kill_self(SIGSEGV);
 	}
 	uc->uc_sigmask = 0;
+	nsd_exec_done();
 	host_jump_to_context(uc);
 }
 
