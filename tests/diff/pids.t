@@ -10,10 +10,7 @@
 diff_setup
 if [ "$(id -u)" != 0 ] || ! unshare --pid --fork --mount-proc true 2>/dev/null; then
     tap_skip "t_pids as pid 1" "needs root for a native PID namespace"
-    # procps over the sandbox's /proc: the shell (pid 1) and ps (its child).
-diff_run -P -n "ps -eo pid,ppid,comm lists the sandbox's processes" -- /bin/sh -c \
-    'ps -eo pid,ppid,comm; ps -o pid= -p 1; cat /proc/1/comm'
-done_testing
+    done_testing
     exit
 fi
 # A private nsd for the graphene side (the launcher takes GRAPHENE_NSD).
@@ -27,9 +24,6 @@ for _ in $(seq 100); do
 done
 export GRAPHENE_NSD=$WORK/nsd.sock
 diff_run -P -n "t_pids: pids, wait, SIGCHLD, signals, groups, orphans" -- /tests/t_pids
-# procps over the sandbox's /proc: the shell (pid 1) and ps (its child).
-diff_run -P -n "ps -eo pid,ppid,comm lists the sandbox's processes" -- /bin/sh -c \
-    'ps -eo pid,ppid,comm; ps -o pid= -p 1; cat /proc/1/comm'
 # procps over the sandbox's /proc: the shell (pid 1) and ps (its child).
 diff_run -P -n "ps -eo pid,ppid,comm lists the sandbox's processes" -- /bin/sh -c \
     'ps -eo pid,ppid,comm; ps -o pid= -p 1; cat /proc/1/comm'

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib/sandbox.sh
 sandbox_test sandbox
 CTL=bin/graphenectl
-echo "1..7"
+echo "1..10"
 n=0
 check() { # check NAME EXPECTED ACTUAL
     n=$((n + 1))
@@ -60,3 +60,27 @@ check "exit status of pid 1" 0 "$?"
 check "SIGKILL from the host: the parent's wait says 137; the other child exits 7" \
     "c2 137
 c1 7" "$(cat "$T/out")"
+
+# When pid 1 exits, the sandbox ends: every other process is killed and
+# `graphene run` exits with pid 1's status.
+printf '/bin/sleep 1000 &\necho "$!" > /tmp/ids\nread x < /tmp/go\nexit 3\n' > "$T/s/init.sh"
+$G run --nsd "$T/nsd.sock" --sandbox ends "$T/m.toml" -- /tmp/init.sh > "$T/out" 2>"$T/err" &
+gpid=$!
+read -r sleeper < "$T/s/ids"
+for _ in $(seq 100); do
+    ps=$($CTL --nsd "$T/nsd.sock" ps --sandbox ends)
+    hs=$(hostpid "$sleeper")
+    [ -n "$hs" ] && break
+    sleep 0.05
+done
+echo go > "$T/s/go"
+wait $gpid
+check "graphene run exits with pid 1's status" 3 "$?"
+check "the sleeper had a host pid" yes "$([ -n "$hs" ] && echo yes)"
+# SIGKILLed by pid 1's exit; reparented to the host's init, which reaps it.
+for _ in $(seq 100); do
+    [ -n "$hs" ] && kill -0 "$hs" 2>/dev/null || break
+    sleep 0.05
+done
+check "pid 1's exit killed the other process of the sandbox" gone \
+    "$([ -n "$hs" ] && kill -0 "$hs" 2>/dev/null && echo alive || echo gone)"

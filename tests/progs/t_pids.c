@@ -333,6 +333,30 @@ static void orphan(void)
 	close(p[1]);
 }
 
+/* pid 1 is init: a signal from inside the namespace that it has no handler
+ * for does nothing, SIGKILL included. The real-time signal after it (for
+ * which it has a handler) arrives last: standard signals go first. */
+static void init_survives(void)
+{
+	sigset_t rt;
+	sigemptyset(&rt);
+	sigaddset(&rt, SIGRTMIN);
+	sigprocmask(SIG_BLOCK, &rt, NULL);
+	catch(SIGRTMIN);
+	got_sig = 0;
+	pid_t c = fork();
+	if (c == 0) {
+		int a = kill(1, SIGTERM), b = kill(1, SIGKILL), d = kill(1, SIGUSR1);
+		kill(1, SIGRTMIN);
+		_exit(a || b || d ? 1 : 0);
+	}
+	sigprocmask(SIG_UNBLOCK, &rt, NULL);
+	wait_for_signal(SIGRTMIN);
+	CHECK(reap(c) == 0, "kill(1, SIGTERM / SIGKILL / SIGUSR1) from a child succeeds");
+	CHECK(1, "and pid 1, without handlers for them, lives on");
+	signal(SIGRTMIN, SIG_DFL);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -343,5 +367,6 @@ int main(void)
 	group_kill();
 	groups_and_sessions();
 	orphan();
+	init_survives();
 	return tu_done();
 }
