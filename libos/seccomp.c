@@ -47,7 +47,7 @@ static const unsigned short host_allowlist[] = {
 	__NR_getitimer, __NR_setitimer, __NR_alarm, __NR_timer_create, __NR_timer_settime,
 	__NR_timer_gettime, __NR_timer_getoverrun, __NR_timer_delete, __NR_pause,
 	__NR_rseq, __NR_membarrier, __NR_times, __NR_mlockall, __NR_munlockall,
-	__NR_setpgid, __NR_setsid,
+	__NR_setpgid, __NR_setsid, __NR_rt_sigqueueinfo,
 	/* The kernel itself re-enters an interrupted timed wait (futex, poll,
 	 * nanosleep) through restart_syscall at the libos's site when the
 	 * interruption ran no handler (task work, a stop signal). */

@@ -4,6 +4,7 @@
 #include <asm/sigcontext.h>
 #include <linux/time_types.h>
 #include "arena.h"
+#include "nsd.h"
 #include "process.h"
 #include "signal.h"
 #include "syscall.h"
@@ -194,16 +195,102 @@ SYS(rt_sigtimedwait)
 	}
 }
 
+/* Another picoprocess, by its host pid: marked for its libos (signal.c
+ * says what the marker is trusted for). uinfo: the app's own info
+ * (rt_sigqueueinfo), else the kernel's for code with our sandbox ids. */
+static long send_marked(int host_pid, int sig, int code, int tid, const siginfo_t *uinfo)
+{
+	siginfo_t si;
+	if (uinfo) {
+		si = *uinfo;
+	} else {
+		memset(&si, 0, sizeof(si));
+		si.si_pid = proc.pid;
+		si.si_uid = proc.uid;
+	}
+	si.si_signo = sig;
+	si.si_errno = code;
+	si.si_code = SI_GRAPHENE;
+	SIG_TARGET_TID(&si) = tid;
+	return host(__NR_rt_sigqueueinfo, host_pid, sig, &si);
+}
+
+/* Linux's init cannot be killed or stopped from inside its namespace. */
+static bool init_unkillable(int pid, int sig)
+{
+	return pid == 1 && (sig == SIGKILL || sig == SIGSTOP);
+}
+
+/* One other picoprocess by sandbox pid. A cached host pid that the host no
+ * longer knows is forgotten and looked up once more. */
+static long send_other(int pid, int sig, int code, int tid, const siginfo_t *uinfo)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		int h = pid_to_host(pid);
+		if (h < 0)
+			return h;
+		long r = init_unkillable(pid, sig) ? 0
+		         : sig ? send_marked(h, sig, code, tid, uinfo) : host(__NR_kill, h, 0);
+		if (r != -ESRCH)
+			return r;
+		pid_map_forget(pid);
+	}
+	return -ESRCH;
+}
+
+/* kill(0), kill(-pgid), kill(-1): one send per member from nsd's list,
+ * never a host group (or the host's -1), ourselves last. Linux succeeds if
+ * any member got it. Members on another host would need the RPC stream
+ * (not built): they are skipped. */
+static long send_to_members(int pgid, int sig)
+{
+	Nsd__Frame *rep = nsd_members(pgid, 0);
+	if (!rep)
+		return -ESRCH;
+	long r = -ESRCH;
+	bool self = false;
+	for (size_t i = 0; i < rep->proc_list->n_procs; i++) {
+		const Nsd__Proc *p = rep->proc_list->procs[i];
+		int pid = (int)p->pid;
+		if (!pgid && pid == 1)
+			continue; /* kill(-1) spares init, and the caller below */
+		if (pid == proc.pid) {
+			self = pgid != 0;
+			continue;
+		}
+		if (!nsd_is_local(p))
+			continue;
+		long e = init_unkillable(pid, sig) ? 0
+		         : sig ? send_marked(p->host_pid, sig, SI_USER, 0, NULL) : host(__NR_kill, p->host_pid, 0);
+		if (e == 0 || r != 0)
+			r = e;
+	}
+	nsd_free(rep);
+	if (self) {
+		r = 0;
+		if (sig)
+			sig_send(sig, NULL, NULL);
+	}
+	return r;
+}
+
 static long send_to_process(int pid, int sig)
 {
 	if (sig < 0 || sig > NSIG_APP)
 		return -EINVAL;
 	if (pid == proc.pid)
 		return sig ? sig_send(sig, NULL, NULL) : 0;
-	/* Other picoprocesses, groups, everyone: sandbox pids are host pids for
-	 * now, and Landlock's signal scope keeps this inside the sandbox. A
-	 * group that includes this process reaches it as a host signal. */
-	return host(__NR_kill, pid, sig);
+	if (!nsd_active) {
+		/* Sandbox pids are host pids; Landlock's signal scope keeps this
+		 * inside the sandbox. A group that includes this process reaches
+		 * it as a host signal. */
+		return host(__NR_kill, pid, sig);
+	}
+	if (pid > 0)
+		return send_other(pid, sig, SI_USER, 0, NULL);
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	return send_to_members(pid == 0 ? proc.pgid : pid == -1 ? 0 : -pid, sig);
 }
 
 SYS(kill)
@@ -215,11 +302,19 @@ static long send_to_thread(int tgid, int tid, int sig)
 {
 	if (tid <= 0 || sig < 0 || sig > NSIG_APP)
 		return -EINVAL;
-	if (tgid != -1 && tgid != proc.pid)
-		return host(__NR_tgkill, tgid, tid, sig);
+	if (tgid != -1 && tgid != proc.pid) {
+		if (!nsd_active)
+			return host(__NR_tgkill, tgid, tid, sig);
+		return tgid <= 0 ? -EINVAL : send_other(tgid, sig, SI_TKILL, tid, NULL);
+	}
 	struct thread *t = thread_by_tid(tid);
-	if (!t)
-		return tgid == -1 ? host(__NR_tkill, tid, sig) : -ESRCH;
+	if (!t) {
+		if (tgid != -1)
+			return -ESRCH;
+		/* tkill of another process's thread: only its main thread, whose
+		 * tid is its pid, can be found through nsd. */
+		return nsd_active ? send_other(tid, sig, SI_TKILL, tid, NULL) : host(__NR_tkill, tid, sig);
+	}
 	if (!sig)
 		return 0;
 	siginfo_t si;
@@ -247,18 +342,20 @@ static long queue_info(int tgid, int tid, int sig, const siginfo_t *uinfo)
 	/* Like Linux: a process may not forge kernel-made info for others. */
 	if (si.si_code >= 0 || si.si_code == SI_TKILL)
 		return -EPERM;
+	if (sig < 0 || sig > NSIG_APP)
+		return -EINVAL;
 	si.si_signo = sig;
-	if (tid) {
-		if (tgid != proc.pid)
+	if (tgid != proc.pid) {
+		if (!nsd_active || tgid <= 0)
 			return -ESRCH;
+		return send_other(tgid, sig, si.si_code, tid, &si);
+	}
+	if (tid) {
 		struct thread *t = thread_by_tid(tid);
 		return t ? sig_send(sig, t, &si) : -ESRCH;
 	}
-	if (tgid != proc.pid)
-		return -ESRCH;
 	return sig_send(sig, NULL, &si);
 }
-
 SYS(rt_sigqueueinfo)
 {
 	return queue_info((int)c->a[0], 0, (int)c->a[1], (const void *)c->a[2]);
