@@ -316,6 +316,7 @@ static int allowed(Nsd__Role role, Nsd__Frame__BodyCase b)
     case NSD__FRAME__BODY_SANDBOX_DESTROY:
     case NSD__FRAME__BODY_SANDBOX_LS:
     case NSD__FRAME__BODY_SANDBOX_JOIN:
+    case NSD__FRAME__BODY_KILL:
         return role == NSD__ROLE__ROLE_ADMIN;
     case NSD__FRAME__BODY_STATUS:
     case NSD__FRAME__BODY_PS:
@@ -485,6 +486,35 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
     nsd_flush(arg);
 }
 
+/*
+ * An admin Kill: the query found the live targets; nsd signals them itself,
+ * each through a pidfd. A live row's process still has its connection to
+ * us, so it has not been reaped and its pid not reused; the pidfd then
+ * keeps the signal on that process. Processes of other hosts are not ours
+ * to signal (that is for their host's daemon).
+ */
+static void send_kills(struct nsd *n, const Nsd__Kill *k, Nsd__Frame *reply, struct arena *a)
+{
+    Nsd__ProcList *pl = reply->proc_list;
+    int sent = 0, err = ESRCH;
+    for (size_t i = 0; i < pl->n_procs; i++) {
+        Nsd__Proc *p = pl->procs[i];
+        if ((strcmp(p->host, n->host) && strcmp(p->host, "localhost")) || p->host_pid <= 0)
+            continue;
+        int fd = pidfd_open(p->host_pid, 0);
+        if (fd < 0 || pidfd_send_signal(fd, k->sig, NULL, 0))
+            err = errno;
+        else
+            sent++;
+        if (fd >= 0)
+            close(fd);
+    }
+    nsd_log("kill -%d %s%u of sandbox %s: %d of %zu signalled", k->sig, k->pid ? "" : "-",
+            k->pid ? k->pid : k->pgid, k->sandbox, sent, pl->n_procs);
+    if (!sent)
+        reply_error(reply, a, err, "kill: %s", strerror(err));
+}
+
 static void read_only(struct conn *c, Nsd__Frame *req)
 {
     struct nsd *n = c->n;
@@ -496,10 +526,14 @@ static void read_only(struct conn *c, Nsd__Frame *req)
         return;
     }
     reply.req_id = req->req_id;
-    if (query(&n->j, c->sandbox_id, &n->self, &n->lease, req, &reply, &a))
+    if (query(&n->j, c->sandbox_id, &n->self, &n->lease, req, &reply, &a)) {
         send_error(c, req->req_id, EIO, "journal error");
-    else
-        send_frame(c, &reply);
+        arena_free(&a);
+        return;
+    }
+    if (req->body_case == NSD__FRAME__BODY_KILL && reply.body_case == NSD__FRAME__BODY_PROC_LIST)
+        send_kills(n, req->kill, &reply, &a);
+    send_frame(c, &reply);
     arena_free(&a);
 }
 

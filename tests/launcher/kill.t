@@ -1,0 +1,45 @@
+#!/bin/bash
+# graphenectl kill [-SIG] --sandbox S PID|-PGID on a live sandbox of the
+# embedded nsd (found without flags): nsd signals the host process(es) of the
+# target, in sandbox pids, and only in that sandbox.
+. "$(dirname "$0")/../nsd/lib.sh"
+make -s -C "$ROOT" all >&2 || { echo "Bail out! build"; exit 1; }
+cd "$D"
+unset GRAPHENE_NSD GRAPHENE_LIBOS
+export GRAPHENE_RUNTIME_DIR=$D/rt
+G=$ROOT/bin/graphene
+
+# start NAME SCRIPT: bash SCRIPT in sandbox NAME, its output on fd OUT_NAME;
+# returns once it printed its first line ("up").
+start() {
+    local name=$1 fd line; mkfifo "$name.out"
+    ( exec timeout 30 "$G" run --sandbox "$name" "$ROOT/manifests/bash.toml" -- -c "$2" > "$name.out" 2>&1 ) &
+    exec {fd}<"$name.out"; eval "OUT_$name=$fd"
+    read -r line <&$fd && [ "$line" = up ]
+}
+rest() { local fd; eval "fd=\$OUT_$1"; cat <&$fd; }
+# pid (column 2) or pgid (column 4) of the row of sandbox S whose command ends in WORD
+col() { "$CTL" ps --sandbox "$1" | awk -v w="$2" -v c="$3" '$NF == w {print $c}'; }
+
+start one 'sleep 100 & echo up; wait $!; echo "sleep: $?"'; ok $? "a sandbox with a background sleep"
+start two 'sleep 200 & echo up; wait $!; echo "sleep: $?"'
+pid=$(col one 100 2)
+[ -n "$pid" ]; ok $? "graphenectl ps shows the sleep of sandbox one (pid $pid)"
+out=$("$CTL" kill -KILL --sandbox one 99999 2>&1); rc=$?
+[ $rc = 1 ] && [[ $out == *"no live process 99999 in sandbox one"* ]]; ok $? "no such pid in that sandbox: ESRCH ($out)"
+"$CTL" kill -TERM --sandbox one "$pid"; ok $? "kill -TERM --sandbox one PID"
+[ "$(rest one)" = "sleep: 143" ]; ok $? "the sleep died of SIGTERM: its parent's wait says 143"
+[ "$(col two 200 2)" = "$pid" ]; ok $? "sandbox two's process of the same pid was not touched"
+"$CTL" kill -SIGKILL --sandbox two "$(col two 200 2)"; ok $? "kill -SIGKILL by name"
+[ "$(rest two | tail -1)" = "sleep: 137" ]; ok $? "... 137"
+
+start grp 'set -m; sleep 300 | sleep 301 & echo up; wait $!; echo "pipeline: $?"'
+pg=$(col grp 301 4)
+[ -n "$pg" ] && [ "$pg" = "$(col grp 300 4)" ] && [ "$pg" != 1 ]; ok $? "a job's pipeline is one process group ($pg)"
+"$CTL" kill -2 --sandbox grp "-$pg"; ok $? "kill -2 --sandbox grp -PGID"
+[ "$(rest grp | tail -1)" = "pipeline: 130" ]; ok $? "the whole group died of SIGINT; the shell lives on"
+
+"$CTL" kill -NOPE --sandbox grp 5 2>/dev/null; [ $? = 2 ]; ok $? "unknown signal: usage error"
+"$CTL" kill 5 2>/dev/null; [ $? = 2 ]; ok $? "no --sandbox: usage error"
+wait
+done_testing
