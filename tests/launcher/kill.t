@@ -10,32 +10,33 @@ export GRAPHENE_RUNTIME_DIR=$D/rt
 G=$ROOT/bin/graphene
 
 # start NAME SCRIPT: bash SCRIPT in sandbox NAME, its output on fd OUT_NAME;
-# returns once it printed its first line ("up").
+# returns once it printed its first line, "up ID" (ID in UP_NAME).
 start() {
-    local name=$1 fd line; mkfifo "$name.out"
+    local name=$1 fd up id; mkfifo "$name.out"
     ( exec timeout 30 "$G" run --sandbox "$name" "$ROOT/manifests/bash.toml" -- -c "$2" > "$name.out" 2>&1 ) &
     exec {fd}<"$name.out"; eval "OUT_$name=$fd"
-    read -r line <&$fd && [ "$line" = up ]
+    read -r up id <&$fd && [ "$up" = up ] && eval "UP_$name=$id"
 }
 rest() { local fd; eval "fd=\$OUT_$1"; cat <&$fd; }
-# pid (column 2) or pgid (column 4) of the row of sandbox S whose command ends in WORD
-col() { "$CTL" ps --sandbox "$1" | awk -v w="$2" -v c="$3" '$NF == w {print $c}'; }
+# column C (2 pid, 4 pgid, 6 state) of process PID of sandbox S
+col() { "$CTL" ps --sandbox "$1" | awk -v p="$2" -v c="$3" '$2 == p {print $c}'; }
 
-start one 'sleep 100 & echo up; wait $!; echo "sleep: $?"'; ok $? "a sandbox with a background sleep"
-start two 'sleep 200 & echo up; wait $!; echo "sleep: $?"'
-pid=$(col one 100 2)
-[ -n "$pid" ]; ok $? "graphenectl ps shows the sleep of sandbox one (pid $pid)"
+start one 'sleep 100 & echo "up $!"; wait $!; echo "sleep: $?"'; ok $? "a sandbox with a background sleep"
+start two 'sleep 200 & echo "up $!"; wait $!; echo "sleep: $?"'
+pid=$UP_one
+[ "$(col one "$pid" 6)" = live ]; ok $? "graphenectl ps shows the sleep of sandbox one (pid $pid, as \$! said)"
 out=$("$CTL" kill -KILL --sandbox one 99999 2>&1); rc=$?
 [ $rc = 1 ] && [[ $out == *"no live process 99999 in sandbox one"* ]]; ok $? "no such pid in that sandbox: ESRCH ($out)"
 "$CTL" kill -TERM --sandbox one "$pid"; ok $? "kill -TERM --sandbox one PID"
 [ "$(rest one)" = "sleep: 143" ]; ok $? "the sleep died of SIGTERM: its parent's wait says 143"
-[ "$(col two 200 2)" = "$pid" ]; ok $? "sandbox two's process of the same pid was not touched"
-"$CTL" kill -SIGKILL --sandbox two "$(col two 200 2)"; ok $? "kill -SIGKILL by name"
+[ "$UP_two" = "$pid" ] && [ "$(col two "$pid" 6)" = live ]; ok $? "sandbox two's process of the same pid was not touched"
+"$CTL" kill -SIGKILL --sandbox two "$UP_two"; ok $? "kill -SIGKILL by name"
 [ "$(rest two | tail -1)" = "sleep: 137" ]; ok $? "... 137"
 
-start grp 'set -m; sleep 300 | sleep 301 & echo up; wait $!; echo "pipeline: $?"'
-pg=$(col grp 301 4)
-[ -n "$pg" ] && [ "$pg" = "$(col grp 300 4)" ] && [ "$pg" != 1 ]; ok $? "a job's pipeline is one process group ($pg)"
+start grp 'set -m; sleep 300 | sleep 301 & echo "up $!"; wait $!; echo "pipeline: $?"'
+pg=$(col grp "$UP_grp" 4)
+[ -n "$pg" ] && [ "$pg" != 1 ] && [ "$("$CTL" ps --sandbox grp | awk -v g="$pg" '$4 == g' | wc -l)" = 2 ]
+ok $? "a job's pipeline is one process group of 2 ($pg)"
 "$CTL" kill -2 --sandbox grp "-$pg"; ok $? "kill -2 --sandbox grp -PGID"
 [ "$(rest grp | tail -1)" = "pipeline: 130" ]; ok $? "the whole group died of SIGINT; the shell lives on"
 
