@@ -486,20 +486,36 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
     nsd_flush(arg);
 }
 
+/* Is host_pid the peer of a picoprocess connection of sandbox_id? */
+static int pico_peer(struct nsd *n, int64_t sandbox_id, int host_pid)
+{
+    for (struct conn *o = n->conns; o; o = o->next)
+        if (o->state == CONN_READY && o->role == NSD__ROLE__ROLE_PICO &&
+            o->sandbox_id == sandbox_id && o->peer_pid == host_pid)
+            return 1;
+    return 0;
+}
+
 /*
  * An admin Kill: the query found the live targets; nsd signals them itself,
- * each through a pidfd. A live row's process still has its connection to
- * us, so it has not been reaped and its pid not reused; the pidfd then
- * keeps the signal on that process. Processes of other hosts are not ours
- * to signal (that is for their host's daemon).
+ * each through a pidfd. The host pid in a row is what a picoprocess said, so
+ * nsd signals only a host process that is itself connected to it as a
+ * picoprocess of that sandbox (SO_PEERCRED): a sandbox cannot aim nsd at a
+ * host process outside it. Being connected, it has not been reaped, so its
+ * pid is not reused; the pidfd keeps the signal on that process. A child
+ * forked a moment ago that has not connected yet is missed. Processes of
+ * other hosts are not ours to signal (that is for their host's daemon).
  */
 static void send_kills(struct nsd *n, const Nsd__Kill *k, Nsd__Frame *reply, struct arena *a)
 {
     Nsd__ProcList *pl = reply->proc_list;
     int sent = 0, err = ESRCH;
+    int64_t sb = 0;
+    jint(&n->j, &sb, "SELECT id FROM sandboxes WHERE name = ?", "s", k->sandbox);
     for (size_t i = 0; i < pl->n_procs; i++) {
         Nsd__Proc *p = pl->procs[i];
-        if ((strcmp(p->host, n->host) && strcmp(p->host, "localhost")) || p->host_pid <= 0)
+        if ((strcmp(p->host, n->host) && strcmp(p->host, "localhost")) || p->host_pid <= 0 ||
+            !pico_peer(n, sb, p->host_pid))
             continue;
         int fd = pidfd_open(p->host_pid, 0);
         if (fd < 0 || pidfd_send_signal(fd, k->sig, NULL, 0))

@@ -113,6 +113,7 @@ static int start_embedded(const char *nsd_bin)
             dup2(pfd[1], 3) < 0 || close_range(4, ~0u, 0))
             _exit(127);
         execl(nsd_bin, "nsd", "--embedded", "--ready-fd", "3", (char *)NULL);
+        dprintf(3, "cannot exec %s: %s", nsd_bin, strerror(errno));
         _exit(127);
     }
     close(pfd[1]);

@@ -12,7 +12,9 @@ echo "background job: 'sleep 60 | sleep 61' in process group $pgid"
 
 sleep 30 &
 child=$!
-echo "/proc/$child/status read by its parent: $(grep -E '^(Name|State|PPid):' /proc/$child/status | tr -s '\t\n' '  ')"
+# Until the child has exec'd, its name is still bash (nothing tells us when).
+for _ in $(seq 200); do [ "$(cat /proc/$child/comm)" = sleep ] && break; sleep 0.01; done
+echo "/proc/$child/status read by its parent: $(grep -E '^(Name|PPid):' /proc/$child/status | tr -s '\t\n' '  ')"
 echo "ps inside the sandbox:"
 ps -eo pid,ppid,pgid,stat,comm | sed 's/^/  /'
 

@@ -3,7 +3,7 @@
 # embedded nsd (found without flags): nsd signals the host process(es) of the
 # target, in sandbox pids, and only in that sandbox.
 . "$(dirname "$0")/../nsd/lib.sh"
-make -s -C "$ROOT" all >&2 || { echo "Bail out! build"; exit 1; }
+make -s -C "$ROOT" all build/tests/nsd/nsd_testclient >&2 || { echo "Bail out! build"; exit 1; }
 cd "$D"
 unset GRAPHENE_NSD GRAPHENE_LIBOS
 export GRAPHENE_RUNTIME_DIR=$D/rt
@@ -32,6 +32,21 @@ out=$("$CTL" kill -KILL --sandbox one 99999 2>&1); rc=$?
 [ "$UP_two" = "$pid" ] && [ "$(col two "$pid" 6)" = live ]; ok $? "sandbox two's process of the same pid was not touched"
 "$CTL" kill -SIGKILL --sandbox two "$UP_two"; ok $? "kill -SIGKILL by name"
 [ "$(rest two | tail -1)" = "sleep: 137" ]; ok $? "... 137"
+
+# A picoprocess that registers a host pid not its own (here: a host sleep
+# outside every sandbox) cannot make nsd signal that process.
+sleep 300 & victim=$!
+secret=$("$CTL" sandbox create liar)
+mkfifo liar.in liar.out
+( SIM_HOST_PID=$victim exec "$TC" "$GRAPHENE_RUNTIME_DIR/nsd.sock" hold liar "$secret" <liar.in >liar.out ) &
+exec {li}>liar.in {lo}<liar.out
+read -r ready root _ <&$lo
+[ "$ready" = ready ] && [ "$("$CTL" ps --sandbox liar | awk -v p="$root" '$2 == p {print $8}')" = "$victim" ]
+ok $? "a simulated picoprocess registered host pid $victim, not its own"
+out=$("$CTL" kill -KILL --sandbox liar "$root" 2>&1); rc=$?
+[ $rc = 1 ] && kill -0 "$victim"; ok $? "graphenectl kill of it does not reach that host process ($out)"
+exec {li}>&- {lo}<&-; wait $!
+"$CTL" sandbox rm liar; kill "$victim"
 
 start grp 'set -m; sleep 300 | sleep 301 & echo "up $!"; wait $!; echo "pipeline: $?"'
 pg=$(col grp "$UP_grp" 4)
