@@ -22,6 +22,10 @@ for f in "$RUNTIME" "$PROGS/bench_getppid" "$PROGS/bench_proc" "$PROGS/hello" "$
     [ -x "$f" ] || { echo "libos_bench: $f missing (make test-progs)" >&2; exit 1; }
 done
 have_graphene=1
+# Every run creates its sandbox on the embedded nsd of a private runtime
+# directory, not on whatever answers at the machine's default address.
+export GRAPHENE_RUNTIME_DIR=$WORK/rt
+unset GRAPHENE_NSD
 [ -x "$GRAPHENE" ] || { have_graphene=0; echo "libos_bench: $GRAPHENE not built; native figures only"; }
 
 # manifest_for ENTRY: path of a manifest (start dir /tmp) running ENTRY.
@@ -91,10 +95,7 @@ measure() {
     fi
 }
 
-# Every run creates its sandbox on the embedded nsd of a private runtime
-# directory; a sandbox made with graphenectl keeps that nsd up meanwhile.
-export GRAPHENE_RUNTIME_DIR=$WORK/rt
-unset GRAPHENE_NSD
+# A sandbox made with graphenectl keeps the embedded nsd up meanwhile.
 if [ "$have_graphene" = 1 ]; then
     "$GRAPHENE" run "$(manifest_for /usr/bin/sleep)" -- 60 & sleeper=$!
     "$ROOT/bin/graphenectl" sandbox create bench-keepalive >/dev/null || failed=1
