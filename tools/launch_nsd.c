@@ -22,6 +22,8 @@
 #define NSD_RETRY_MS 1500
 
 _Static_assert(CONFIG_SECRET_LEN == NSD_SECRET_LEN, "the blob carries nsd's sandbox secret");
+_Static_assert(sizeof(((struct nsd_sandbox *)0)->secret) == 2 * NSD_SECRET_LEN + 1 &&
+               sizeof(((struct nsd_sandbox *)0)->name) == NSD_NAME_MAX + 1, "launch_nsd.h sizes");
 
 static int append(char **blob, size_t *len, const char *key, const char *val)
 {
@@ -140,7 +142,7 @@ static int nobody_there(const struct nsdc *c, int r)
     return (r == -ENOENT || r == -ECONNREFUSED) && !c->node[0];
 }
 
-int launch_nsd(const struct nsd_launch *l, char **blob, size_t *len)
+int launch_nsd(const struct nsd_launch *l, struct nsd_sandbox *sb)
 {
     const char *env = getenv("GRAPHENE_NSD");
     int explicit = l->addr || (env && *env);
@@ -180,20 +182,21 @@ int launch_nsd(const struct nsd_launch *l, char **blob, size_t *len)
         return EXIT_NSD;
     }
     /* The libos connects from the same cwd, but say it in full anyway. */
-    char addr[sizeof px.addr + PATH_MAX], cwd[PATH_MAX];
+    char cwd[PATH_MAX];
     if (px.addr[0] != '/' && getcwd(cwd, sizeof cwd))
-        snprintf(addr, sizeof addr, "%s/%s", cwd, px.addr);
+        snprintf(sb->addr, sizeof sb->addr, "%s/%s", cwd, px.addr);
     else
-        snprintf(addr, sizeof addr, "%s", px.addr);
-    char secret[2 * NSD_SECRET_LEN + 1];
-    nsd_hex(secret, rep->sandbox->secret.data, NSD_SECRET_LEN);
-    int bad = append(blob, len, "nsd", addr) || append(blob, len, "sandbox", rep->sandbox->name) ||
-              append(blob, len, "secret", secret);
-    memset(secret, 0, sizeof secret);
+        snprintf(sb->addr, sizeof sb->addr, "%s", px.addr);
+    snprintf(sb->name, sizeof sb->name, "%s", rep->sandbox->name);
+    nsd_hex(sb->secret, rep->sandbox->secret.data, NSD_SECRET_LEN);
     nsdc_free(&c, rep);
-    if (bad) {
-        fprintf(stderr, "graphene: out of memory\n");
-        return EXIT_NSD;
-    }
     return 0;
+}
+
+int launch_nsd_records(struct nsd_sandbox *sb, char **blob, size_t *len)
+{
+    int r = append(blob, len, "nsd", sb->addr) || append(blob, len, "sandbox", sb->name) ||
+            append(blob, len, "secret", sb->secret) ? -1 : 0;
+    memset(sb->secret, 0, sizeof sb->secret);
+    return r;
 }
