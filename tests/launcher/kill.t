@@ -24,15 +24,7 @@ col() { "$CTL" ps --sandbox "$1" | awk -v p="$2" -v c="$3" '$2 == p {print $c}';
 start one 'sleep 100 & echo "up $!"; wait $!; echo "sleep: $?"'; ok $? "a sandbox with a background sleep"
 start two 'sleep 200 & echo "up $!"; wait $!; echo "sleep: $?"'
 pid=$UP_one
-[ "$(col one "$pid" 6)" = live ]; ok $? "graphenectl ps shows the sleep of sandbox one (pid $pid, as \$! said)"
-out=$("$CTL" kill -KILL --sandbox one 99999 2>&1); rc=$?
-[ $rc = 1 ] && [[ $out == *"no live process 99999 in sandbox one"* ]]; ok $? "no such pid in that sandbox: ESRCH ($out)"
-"$CTL" kill -TERM --sandbox one "$pid"; ok $? "kill -TERM --sandbox one PID"
-[ "$(rest one)" = "sleep: 143" ]; ok $? "the sleep died of SIGTERM: its parent's wait says 143"
-[ "$UP_two" = "$pid" ] && [ "$(col two "$pid" 6)" = live ]; ok $? "sandbox two's process of the same pid was not touched"
-"$CTL" kill -SIGKILL --sandbox two "$UP_two"; ok $? "kill -SIGKILL by name"
-[ "$(rest two | tail -1)" = "sleep: 137" ]; ok $? "... 137"
-
+# (While sandboxes one and two keep the embedded nsd up.)
 # A picoprocess that registers a host pid not its own (here: a host sleep
 # outside every sandbox) cannot make nsd signal that process.
 sleep 300 & victim=$!
@@ -47,6 +39,15 @@ out=$("$CTL" kill -KILL --sandbox liar "$root" 2>&1); rc=$?
 [ $rc = 1 ] && kill -0 "$victim"; ok $? "graphenectl kill of it does not reach that host process ($out)"
 exec {li}>&- {lo}<&-; wait $!
 "$CTL" sandbox rm liar; kill "$victim"
+
+[ "$(col one "$pid" 6)" = live ]; ok $? "graphenectl ps shows the sleep of sandbox one (pid $pid, as \$! said)"
+out=$("$CTL" kill -KILL --sandbox one 99999 2>&1); rc=$?
+[ $rc = 1 ] && [[ $out == *"no live process 99999 in sandbox one"* ]]; ok $? "no such pid in that sandbox: ESRCH ($out)"
+"$CTL" kill -TERM --sandbox one "$pid"; ok $? "kill -TERM --sandbox one PID"
+[ "$(rest one)" = "sleep: 143" ]; ok $? "the sleep died of SIGTERM: its parent's wait says 143"
+[ "$UP_two" = "$pid" ] && [ "$(col two "$pid" 6)" = live ]; ok $? "sandbox two's process of the same pid was not touched"
+"$CTL" kill -SIGKILL --sandbox two "$UP_two"; ok $? "kill -SIGKILL by name"
+[ "$(rest two | tail -1)" = "sleep: 137" ]; ok $? "... 137"
 
 start grp 'set -m; sleep 300 | sleep 301 & echo "up $!"; wait $!; echo "pipeline: $?"'
 pg=$(col grp "$UP_grp" 4)
