@@ -136,10 +136,11 @@ static int start_embedded(const char *nsd_bin)
     return 0;
 }
 
-/* Is r the answer "nobody listens at that path"? */
+/* Is r the answer "nobody serves at that path"? Also a connection dropped
+ * before any hello: an ending embedded nsd closing its backlog. */
 static int nobody_there(const struct nsdc *c, int r)
 {
-    return (r == -ENOENT || r == -ECONNREFUSED) && !c->node[0];
+    return (r == -ENOENT || r == -ECONNREFUSED || r == -ECONNRESET || r == -EPIPE) && !c->node[0];
 }
 
 int launch_nsd(const struct nsd_launch *l, struct nsd_sandbox *sb)
