@@ -15,8 +15,8 @@ all:
 
 include proto/proto.mk
 include libos/libos.mk
-include tools/tools.mk
 include nsd/nsd.mk
+include tools/tools.mk
 include tests/tests.mk
 
 # Installs the Debian packages the build and the tests need (root only; a

@@ -7,6 +7,7 @@
 #include "rt.h"
 
 struct config config __ro_after_init;
+static bool have_secret;
 
 #define MAX_BLOB (16 << 20)
 
@@ -84,6 +85,25 @@ static int parse_size(const char *val, size_t *out)
 	return 0;
 }
 
+/* Decodes exactly sizeof config.secret bytes of hex, then wipes the text so
+ * only one copy of the secret stays in memory. */
+static int parse_secret(char *val)
+{
+	if (strlen(val) != 2 * sizeof(config.secret))
+		return -EINVAL;
+	for (size_t i = 0; i < 2 * sizeof(config.secret); i++) {
+		char c = val[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -EINVAL;
+		config.secret[i / 2] = (uint8_t)(config.secret[i / 2] << 4 | d);
+	}
+	memset(val, 0, 2 * sizeof(config.secret));
+	have_secret = true;
+	return 0;
+}
+
 static int apply_record(char *key, char *val)
 {
 	uint64_t v;
@@ -138,6 +158,12 @@ static int apply_record(char *key, char *val)
 		return (config.envp = push(config.envp, &config.envc, val)) ? 0 : -ENOMEM;
 	if (!strcmp(key, "mount"))
 		return parse_mount(val);
+	if (!strcmp(key, "nsd"))
+		return config.nsd = val, 0;
+	if (!strcmp(key, "sandbox"))
+		return config.sandbox = val, 0;
+	if (!strcmp(key, "secret"))
+		return parse_secret(val);
 	return -EINVAL;
 }
 
@@ -176,6 +202,10 @@ int config_load(int fd)
 			log_error("configuration blob: bad record %s=%s", rec, eq + 1);
 			return -EINVAL;
 		}
+	}
+	if (!config.nsd != !config.sandbox || !config.nsd != !have_secret) {
+		log_error("configuration blob: nsd, sandbox and secret come together");
+		return -EINVAL;
 	}
 	if (!config.entrypoint || config.entrypoint[0] != '/') {
 		log_error("configuration blob: no absolute entrypoint");

@@ -34,6 +34,15 @@
  *                          opened by the launcher (tools/confine.c); the five
  *                          fields are separated by one NUL-free '\x1f' byte
  *                          each.
+ *   nsd=/host/path/of/nsd.sock   the namespace leader's unix socket
+ *   sandbox=NAME           the sandbox this picoprocess belongs to
+ *   secret=HEX             the sandbox secret, CONFIG_SECRET_LEN bytes as
+ *                          2*CONFIG_SECRET_LEN lowercase hex digits: the key of
+ *                          the MAC with which the picoprocess proves its
+ *                          sandbox to nsd (nsd/client/nsdc.h). The launcher
+ *                          writes the three together or not at all. The blob
+ *                          is the only place the app could find the secret,
+ *                          so the libos closes the memfd before the app runs.
  */
 #ifndef GRAPHENE_CONFIG_BLOB_H
 #define GRAPHENE_CONFIG_BLOB_H
@@ -42,6 +51,7 @@
 #define CONFIG_FD_ARG "--config-fd="
 #define CONFIG_MOUNT_SEP '\x1f'
 #define IDMAP_COUNT 65536
+#define CONFIG_SECRET_LEN 32
 
 enum log_level { LOG_ERROR = 0, LOG_WARNING, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 

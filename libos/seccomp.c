@@ -442,7 +442,7 @@ static void checked_calls(struct builder *b)
 	end_call(b);
 	/* Group kills (0, -1, -pgid) are the libos's to route (sys/signal.c):
 	 * never the host's, whose groups reach outside the sandbox. */
-	static const int kill_calls[] = { __NR_kill, __NR_tkill };
+	static const int kill_calls[] = { __NR_kill, __NR_tkill, __NR_rt_sigqueueinfo };
 	static const int tgkill_calls[] = { __NR_tgkill, __NR_rt_tgsigqueueinfo };
 	kill_rules(b, kill_calls, ARRAY_SIZE(kill_calls), 1);
 	kill_rules(b, tgkill_calls, ARRAY_SIZE(tgkill_calls), 2);

@@ -18,6 +18,7 @@
 #include "arena.h"
 #include "host/host.h"
 #include "log.h"
+#include "nsd.h"
 #include "process.h"
 #include "rt.h"
 #include "signal.h"
@@ -146,6 +147,7 @@ __attribute__((noreturn)) void process_kill_self(int sig)
 {
 	struct kernel_sigaction dfl = { 0 };
 	uint64_t set = SIGBIT(sig);
+	nsd_exit(sig);
 	host(__NR_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
 	host(__NR_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, sizeof(set));
 	host(__NR_tgkill, proc.host_pid, host_gettid(), sig);
@@ -309,6 +311,54 @@ static bool at_handler_entry(uintptr_t rip)
 	return rip == (uintptr_t)sigsys_handler || rip == (uintptr_t)host_signal_handler;
 }
 
+bool sig_init_ignores(int sig)
+{
+	return nsd_active && proc.pid == 1 && proc.sigactions[sig].handler == 0;
+}
+
+/*
+ * A host signal's info in sandbox terms; false to drop it.
+ *
+ * SI_GRAPHENE is set by the sending libos (sys/signal.c). It is trusted
+ * only for what the sender could have written anyway: any process that can
+ * send us a host signal can pick si_pid and si_uid with rt_sigqueueinfo, on
+ * Linux too. What the marker adds is the original si_code (SI_USER or
+ * SI_TKILL, which Linux does not let a sender forge) and the target thread.
+ * Only processes in this launch's Landlock domain (the sandbox's libos
+ * instances) can signal us at all, or host root outside the sandbox; a
+ * forged marker can therefore make a signal look like kill(2) from some
+ * sandbox pid, never give it more effect: pid 1 ignores marked signals it
+ * has no handler for, which is the least a signal can do.
+ * Unmarked signals come from the kernel (terminal, timers, SIGCHLD) or
+ * from outside the sandbox (si_pid 0, as Linux shows senders outside a PID
+ * namespace).
+ */
+static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
+{
+	if (in->si_code == SI_GRAPHENE) {
+		int tid = SIG_TARGET_TID(in);
+		in->si_code = in->si_errno;
+		in->si_errno = 0;
+		SIG_TARGET_TID(in) = 0;
+		if (sig_init_ignores(sig))
+			return false;
+		if (tid) {
+			*target = thread_by_tid(tid);
+			return *target != NULL;
+		}
+		*target = NULL;
+		return true;
+	}
+	if (sig == SIGCHLD && in->si_code > 0) {
+		in->si_pid = pid_from_host(in->si_pid);
+		in->si_uid = proc.uid;
+	} else if (in->si_code <= 0) {
+		in->si_pid = 0;
+		in->si_uid = 0;
+	}
+	return true;
+}
+
 static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 {
 	struct ucontext *uc = ucv;
@@ -338,8 +388,11 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	if (!(sig == SIG_KICK && si->si_code == SI_QUEUE && si->si_errno == KICK_MAGIC)) {
-		/* Sandbox pids are host pids for now: the sender's pid stands. */
-		sig_send(sig, si->si_code == SI_TKILL ? t : NULL, si);
+		siginfo_t in = *si;
+		struct thread *target = si->si_code == SI_TKILL ? t : NULL;
+		/* Without nsd sandbox pids are host pids: the info stands. */
+		if (!nsd_active || host_info_to_sandbox(sig, &in, &target))
+			sig_send(sig, target, &in);
 	}
 	__atomic_store_n(&t->wake, 1, __ATOMIC_RELEASE);
 	skip_unstarted_blocking_call(uc);

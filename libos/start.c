@@ -14,6 +14,7 @@
 #include "host/host.h"
 #include "loader.h"
 #include "log.h"
+#include "nsd.h"
 #include "process.h"
 #include "rt.h"
 #include "signal.h"
@@ -141,6 +142,9 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	proc.ppid = 0;
 	proc.pgid = (int)host(__NR_getpgid, 0);
 	proc.sid = (int)host(__NR_getsid, 0);
+	proc.host_ppid = (int)host(__NR_getppid);
+	proc.host_pgid = proc.pgid;
+	proc.host_sid = proc.sid;
 	/* the host's ids are the sandbox's own (tools/confine.c), not the app's */
 	proc.uid = config.uid;
 	proc.gid = config.gid;
@@ -163,6 +167,15 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 		log_error("cannot run %s: error %d", config.entrypoint, -r);
 		host_exit_group(r == -2 ? 127 : 126);
 	}
+	/* After loading: nsd records the command line. */
+	if (nsd_start() < 0)
+		host_exit_group(1);
+	t->tid = proc.pid;
+	/* pid 1 is the sandbox's init: orphans of this launch are reparented
+	 * to it by the host too (its children are all host descendants). The
+	 * site's filter refuses prctl, so this is now or never. */
+	if (nsd_active && proc.pid == 1)
+		host(__NR_prctl, 36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
 	signals_init();
 	if (landlock_confine() < 0)
 		libos_fatal("cannot confine the picoprocess with Landlock");

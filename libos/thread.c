@@ -15,19 +15,15 @@ static struct thread *threads;
 static struct thread *dead;
 
 /* Host signal handlers walk the thread list (to route a process-directed
- * signal), so it is only ever locked with host signals blocked: a handler
- * can then never find it held by the code it interrupted. */
+ * signal): lock_nosig. */
 static uint64_t threads_enter(void)
 {
-	uint64_t old = host_sigmask_block(~0ULL);
-	lock(&threads_lock);
-	return old;
+	return lock_nosig(&threads_lock);
 }
 
 static void threads_leave(uint64_t old)
 {
-	unlock(&threads_lock);
-	host_sigmask_restore(old);
+	unlock_nosig(&threads_lock, old);
 }
 
 struct thread *thread_alloc(void)

@@ -187,8 +187,10 @@ static int op_sandbox_create(struct journal *j, const Nsd__Op *op, Nsd__Frame *r
         reply_error(reply, a, EEXIST, "sandbox %s exists", name);
         return 0;
     }
-    TRY(jexec(j, "INSERT INTO sandboxes(name, secret, created_ms) VALUES(?, ?, ?)", "sbi",
-              name, op->entropy.data, (int)op->entropy.len, op->time_ms));
+    int ephemeral = op->req->sandbox_create->ephemeral;
+    TRY(jexec(j, "INSERT INTO sandboxes(name, secret, created_ms, ephemeral, launcher_pid)"
+                 " VALUES(?, ?, ?, ?, ?)", "sbiii", name, op->entropy.data, (int)op->entropy.len,
+              op->time_ms, (int64_t)ephemeral, (int64_t)(ephemeral ? op->peer_pid : 0)));
     Nsd__Sandbox *s = arena_alloc(a, sizeof *s);
     nsd__sandbox__init(s);
     s->name = arena_strdup(a, name);
@@ -201,6 +203,27 @@ static int op_sandbox_create(struct journal *j, const Nsd__Op *op, Nsd__Frame *r
     return 0;
 }
 
+static int destroy_sandbox(struct journal *j, int64_t id)
+{
+    TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ?", "i", id));
+    TRY(jexec(j, "DELETE FROM ranges WHERE sandbox = ?", "i", id));
+    TRY(jexec(j, "DELETE FROM sysv WHERE sandbox = ?", "i", id));
+    return jexec(j, "DELETE FROM sandboxes WHERE id = ?", "i", id);
+}
+
+/* An ephemeral sandbox ends once its launcher's host process is gone and no
+ * process of it is live (as a PID namespace ends with its init): it is
+ * destroyed, zombies and all. */
+static int end_if_over(struct journal *j, int64_t sb)
+{
+    int64_t over = 0;
+    int r = jint(j, &over, "SELECT ephemeral AND launcher_pid = 0 AND NOT EXISTS(SELECT 1 FROM procs"
+                           " WHERE sandbox = ?1 AND state = 'live') FROM sandboxes WHERE id = ?1",
+                 "i", sb);
+    TRY(r);
+    return r && over ? destroy_sandbox(j, sb) : 0;
+}
+
 static int op_sandbox_destroy(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
 {
     const char *name = op->req->sandbox_destroy->name;
@@ -211,12 +234,66 @@ static int op_sandbox_destroy(struct journal *j, const Nsd__Op *op, Nsd__Frame *
         reply_error(reply, a, ENOENT, "no sandbox %s", name);
         return 0;
     }
-    TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ?", "i", id));
-    TRY(jexec(j, "DELETE FROM ranges WHERE sandbox = ?", "i", id));
-    TRY(jexec(j, "DELETE FROM sysv WHERE sandbox = ?", "i", id));
-    TRY(jexec(j, "DELETE FROM sandboxes WHERE id = ?", "i", id));
+    TRY(destroy_sandbox(j, id));
     reply_ok(reply, a);
     return 0;
+}
+
+/* argv is stored as NUL-terminated strings back to back. */
+static char *pack_argv(struct arena *a, const Nsd__Register *rg, size_t *len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rg->n_argv; i++)
+        n += strlen(rg->argv[i]) + 1;
+    char *argv = arena_alloc(a, n + 1), *w = argv;
+    for (size_t i = 0; i < rg->n_argv; i++)
+        w = stpcpy(w, rg->argv[i]) + 1;
+    *len = n;
+    return argv;
+}
+
+/*
+ * A forked child registers twice: its parent registers it on the parent's
+ * connection right after the fork (so the parent's next requests about it,
+ * setpgid or kill, find it, in order), and the child itself on its own
+ * connection. That Register of the same live (pid, ppid, host pid) claims
+ * the row for the child's client, which from then on answers for it (Exit,
+ * its connection dropping). The owner may register again (after an
+ * execve) to replace the argv. 1 claimed (reply set), 0 not a claim,
+ * -1 error.
+ */
+static int claim(struct journal *j, const Nsd__Op *op, const Nsd__Register *rg, Nsd__Frame *reply,
+                 struct arena *a)
+{
+    int64_t sb = op->sandbox_id;
+    struct proc p;
+    int r = get_proc(j, sb, rg->pid, &p);
+    if (r <= 0)
+        return r;
+    /* Ours already (an execve), or made by the parent's client and not
+     * claimed yet (the child's first Register): nobody else's. */
+    int64_t ok = 0;
+    TRY(jint(j, &ok, "SELECT c.host_pid = ?3 AND (c.client = ?4 OR c.ppid = ?5 AND"
+                     " c.client = (SELECT client FROM procs WHERE sandbox = ?1 AND pid = c.ppid))"
+                     " FROM procs c WHERE c.sandbox = ?1 AND c.pid = ?2",
+             "iiisi", sb, (int64_t)rg->pid, (int64_t)rg->host_pid, op->client, (int64_t)rg->ppid));
+    if (strcmp(p.state, "live") || !ok)
+        return 0;
+    size_t argv_len;
+    char *argv = pack_argv(a, rg, &argv_len);
+    TRY(jexec(j, "UPDATE procs SET client = ?, argv = ? WHERE sandbox = ? AND pid = ?", "sbii",
+              op->client, argv, (int)argv_len, sb, p.pid));
+    Nsd__PidRange *range = NULL;
+    if (rg->want_range) {
+        r = lease_pids(j, sb, p.pid, range_count(rg->want_range), a, &range);
+        TRY(r);
+        if (!r) {
+            reply_error(reply, a, EAGAIN, "pid space exhausted");
+            return 1;
+        }
+    }
+    reply_ids(reply, a, &p)->range = range;
+    return 1;
 }
 
 static int op_register(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
@@ -256,6 +333,9 @@ static int op_register(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
             reply_error(reply, a, ESRCH, "no parent %u", rg->ppid);
             return 0;
         }
+        r = claim(j, op, rg, reply, a);
+        if (r)
+            return r < 0 ? -1 : 0;
         TRY(jint(j, &n, "SELECT EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND pid = ?2)"
                         " OR EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND pgid = ?2)"
                         " OR EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND sid = ?2)",
@@ -290,13 +370,8 @@ static int op_register(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
             }
         }
     }
-    /* argv is stored as NUL-terminated strings back to back. */
-    size_t argv_len = 0;
-    for (size_t i = 0; i < rg->n_argv; i++)
-        argv_len += strlen(rg->argv[i]) + 1;
-    char *argv = arena_alloc(a, argv_len + 1), *w = argv;
-    for (size_t i = 0; i < rg->n_argv; i++)
-        w = stpcpy(w, rg->argv[i]) + 1;
+    size_t argv_len;
+    char *argv = pack_argv(a, rg, &argv_len);
     TRY(jexec(j, "INSERT INTO procs(sandbox, pid, ppid, pgid, sid, state, host, host_pid, client,"
                  " stream, argv, started_ms) VALUES(?, ?, ?, ?, ?, 'live', ?, ?, ?, ?, ?, ?)",
               "iiiiisissbi", sb, p.pid, p.ppid, p.pgid, p.sid, rg->host, (int64_t)rg->host_pid,
@@ -356,6 +431,7 @@ static int op_exit(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
     if (r <= 0)
         return r;
     TRY(end_process(j, op->sandbox_id, &p, op->req->exit->status, "zombie"));
+    TRY(end_if_over(j, op->sandbox_id));
     reply_ok(reply, a);
     return 0;
 }
@@ -383,6 +459,15 @@ static int op_lost(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
                 TRY(end_process(j, op->sandbox_id, &p, NSD_KILLED_STATUS, "lost"));
         }
     }
+    TRY(end_if_over(j, op->sandbox_id));
+    reply_ok(reply, a);
+    return 0;
+}
+
+static int op_launcher_gone(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    TRY(jexec(j, "UPDATE sandboxes SET launcher_pid = 0 WHERE id = ?", "i", (int64_t)op->sandbox_id));
+    TRY(end_if_over(j, op->sandbox_id));
     reply_ok(reply, a);
     return 0;
 }
@@ -396,10 +481,14 @@ static int op_reap(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
         return r;
     r = get_proc(j, op->sandbox_id, rp->pid, &child);
     TRY(r);
-    if (!r || child.ppid != caller.pid || !strcmp(child.state, "live")) {
-        reply_error(reply, a, ECHILD, "%u is not a dead child of %u", rp->pid, rp->caller);
+    if (!r || child.ppid != caller.pid) {
+        reply_error(reply, a, ECHILD, "%u is not a child of %u", rp->pid, rp->caller);
         return 0;
     }
+    /* The parent's host saw the child end before the child's Exit (or its
+     * dropped connection) reached us, on another connection: it ends now. */
+    if (!strcmp(child.state, "live"))
+        TRY(end_process(j, op->sandbox_id, &child, NSD_KILLED_STATUS, "zombie"));
     TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND pid = ?", "ii",
               (int64_t)op->sandbox_id, child.pid));
     reply_ids(reply, a, &child);
@@ -544,6 +633,8 @@ int apply(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena 
 {
     if (op->lost)
         return op_lost(j, op, reply, a);
+    if (op->launcher_gone)
+        return op_launcher_gone(j, op, reply, a);
     if (!op->req) {
         reply_error(reply, a, EINVAL, "empty operation");
         return 0;

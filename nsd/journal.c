@@ -19,7 +19,10 @@ static const char schema[] =
     "  seq INTEGER, op BLOB NOT NULL, reply BLOB NOT NULL, UNIQUE(sandbox, client, seq));"
     "CREATE TABLE IF NOT EXISTS sandboxes(id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  name TEXT UNIQUE NOT NULL, secret BLOB NOT NULL, created_ms INTEGER NOT NULL,"
-    "  next_pid INTEGER NOT NULL DEFAULT 1, next_ipc INTEGER NOT NULL DEFAULT 1);"
+    "  next_pid INTEGER NOT NULL DEFAULT 1, next_ipc INTEGER NOT NULL DEFAULT 1,"
+    /* An ephemeral sandbox ends with its launcher's host process (launcher_pid,
+     * 0 once it is gone) and its live processes. */
+    "  ephemeral INTEGER NOT NULL DEFAULT 0, launcher_pid INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS procs(sandbox INTEGER NOT NULL, pid INTEGER NOT NULL,"
     "  ppid INTEGER NOT NULL, pgid INTEGER NOT NULL, sid INTEGER NOT NULL,"
     "  state TEXT NOT NULL, status INTEGER NOT NULL DEFAULT 0, host TEXT, host_pid INTEGER,"
@@ -147,7 +150,7 @@ void journal_rollback(struct journal *j)
         jexec(j, "ROLLBACK", "");
 }
 
-int journal_open(struct journal *j, const char *path)
+int journal_open(struct journal *j, const char *path, int durable)
 {
     memset(j, 0, sizeof *j);
     if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
@@ -158,7 +161,9 @@ int journal_open(struct journal *j, const char *path)
      * synchronous=FULL: an acknowledged operation survives a host crash too. */
     sqlite3_busy_timeout(j->db, 250);
     char *err = NULL;
-    if (sqlite3_exec(j->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &err) ||
+    if (sqlite3_exec(j->db, durable ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                    : "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;",
+                     NULL, NULL, &err) ||
         journal_begin(j) ||
         sqlite3_exec(j->db, schema, NULL, NULL, &err)) {
         nsd_log("journal: cannot set up %s: %s", path, err ? err : sqlite3_errmsg(j->db));

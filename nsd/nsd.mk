@@ -8,7 +8,7 @@ NSDC_LIBS  := $(shell pkg-config --libs libprotobuf-c libsodium)
 
 # Client library: freestanding protocol core + glibc adapter + generated code.
 NSDC_CORE_OBJ := $(BUILD)/nsd/client/nsdc.o
-NSDC_OBJS  := $(NSDC_CORE_OBJ) $(BUILD)/nsd/client/nsdc_posix.o
+NSDC_OBJS  := $(NSDC_CORE_OBJ) $(BUILD)/nsd/client/nsdc_posix.o $(BUILD)/nsd/client/nsdc_tcp.o
 NSDC_LIB   := $(BUILD)/nsd/libnsdc.a
 
 NSD_DAEMON_SRCS := $(filter-out nsd/main.c,$(wildcard nsd/*.c))

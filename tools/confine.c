@@ -261,13 +261,27 @@ static int attach(int fd, const char *path)
  * mounts (at their host paths, so host paths in /proc/self/maps and fd links
  * keep their names for the libos's translation), a /proc of its own that
  * shows no process of another uid (hidepid=invisible: with a uid per
- * sandbox, only the sandbox's), and the /dev nodes the libos offers. A host
+ * sandbox, only the sandbox's), the /dev nodes the libos offers, and the
+ * directory of nsd's socket (modes 0711 and 0666: the sandbox MAC is what
+ * authenticates a picoprocess to nsd). A host
  * call made by path from the libos's site, which Landlock does not govern
  * (stat, O_PATH, chmod, inotify_add_watch...), thus finds nothing of the host
  * outside the mounts. The clones of mounts and nodes are taken first: after
  * the pivot the host's tree is gone. */
-static int private_root(const struct manifest *m, struct mount **order, const bool *cloned)
+static int private_root(const struct manifest *m, struct mount **order, const bool *cloned,
+                        const char *nsd_socket)
 {
+    /* nsd's directory, not its socket file: a standby that takes over binds
+     * a new socket at the same path */
+    char nsd_dir[PATH_MAX];
+    snprintf(nsd_dir, sizeof(nsd_dir), "%s", nsd_socket);
+    char *slash = strrchr(nsd_dir, '/');
+    if (nsd_dir[0] != '/' || slash == nsd_dir)
+        return fail(nsd_socket);
+    *slash = 0;
+    int nsd = open_tree(AT_FDCWD, nsd_dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (nsd < 0)
+        return fail(nsd_dir);
     int dev[NDEV];
     for (size_t i = 0; i < NDEV; i++)
         if ((dev[i] = open_tree(AT_FDCWD, dev_nodes[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
@@ -291,6 +305,9 @@ static int private_root(const struct manifest *m, struct mount **order, const bo
     for (size_t i = 0; r == 0 && i < m->nmounts; i++)
         if (cloned[i])
             r = attach(order[i]->fd, order[i]->uri);
+    if (r == 0)
+        r = attach(nsd, nsd_dir);
+    close(nsd);
     if (r == 0 && (mkdir("/proc", 0555) ||
                    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")))
         r = fail("/proc");
@@ -300,7 +317,7 @@ static int private_root(const struct manifest *m, struct mount **order, const bo
         close(dev[i]);
     }
     umask(mask);
-    info(m, "the sandbox's root holds its %zu mounts, /proc and %zu /dev nodes", m->nmounts, NDEV);
+    info(m, "the sandbox's root holds its %zu mounts, /proc, %zu /dev nodes and %s", m->nmounts, NDEV, nsd_dir);
     return r;
 }
 
@@ -308,7 +325,7 @@ static int private_root(const struct manifest *m, struct mount **order, const bo
  * the sandbox's own. A mount the host cannot clone keeps the host's own
  * tree, opened now (after the pivot its path is gone) and reached through
  * that fd only. */
-static int idmapped_mounts(struct manifest *m, unsigned uid)
+static int idmapped_mounts(struct manifest *m, unsigned uid, const char *nsd_socket)
 {
     if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
         info(m, "no private mount namespace (%s): mounts are not idmapped", strerror(errno));
@@ -339,7 +356,7 @@ static int idmapped_mounts(struct manifest *m, unsigned uid)
         m->idmap_base = uid;
     }
     if (r == 0)
-        r = private_root(m, order, cloned);
+        r = private_root(m, order, cloned, nsd_socket);
     free(order);
     free(cloned);
     return r;
@@ -394,13 +411,13 @@ static int drop_root(const struct manifest *m, unsigned uid)
     return 0;
 }
 
-int confine(struct manifest *m)
+int confine(struct manifest *m, const char *nsd_socket)
 {
     m->uid = getuid();
     m->gid = getgid();
     bool root = geteuid() == 0;
     unsigned uid = root ? sandbox_host_uid() : 0;
-    if (root && idmapped_mounts(m, uid))
+    if (root && idmapped_mounts(m, uid, nsd_socket))
         return -1;
     if (open_mount_roots(m))
         return -1;

@@ -19,9 +19,11 @@ int close_inherited_fds(const struct manifest *m);
 int open_log_file(struct manifest *m);
 
 /* Opens each mount's root for the libos (m->mounts[i].fd: idmapped,
- * read-only as asked, in a private mount namespace when the launcher is
- * root), then drops every host privilege. Returns 0, or -1 after printing
- * why on stderr. */
-int confine(struct manifest *m);
+ * read-only as asked, in a root of the sandbox's own when the launcher is
+ * root, which also holds the directory of nsd_socket, the namespace
+ * leader's unix socket, so that the libos and its forks can connect to it),
+ * then drops every host privilege. Returns 0, or -1 after printing why on
+ * stderr. */
+int confine(struct manifest *m, const char *nsd_socket);
 
 #endif

@@ -4,6 +4,7 @@
  * caller of graphene sees. */
 #include "../libos/config_blob.h"
 #include "confine.h"
+#include "launch_nsd.h"
 #include "manifest.h"
 
 #include <errno.h>
@@ -19,20 +20,31 @@
 #define EXIT_CANNOT_EXEC 127
 
 static const char usage[] =
-    "usage: graphene run MANIFEST [-- ARGS...]\n"
+    "usage: graphene run [--nsd ADDRESS] [--sandbox NAME] MANIFEST [-- ARGS...]\n"
     "       graphene --help\n"
     "\n"
     "Runs the program named by the manifest's libos.entrypoint inside a Graphene\n"
     "picoprocess. ARGS become argv[1..] unless the manifest sets loader.argv.\n"
     "\n"
+    "  --nsd ADDRESS   the namespace leader's unix socket (default: $GRAPHENE_NSD,\n"
+    "                  else nsd.sock in the runtime directory, where a private nsd\n"
+    "                  is started if none answers; it ends with its last sandbox)\n"
+    "  --sandbox NAME  join sandbox NAME, creating it if needed (default: a new\n"
+    "                  sandbox with a unique name)\n"
+    "\n"
     "Environment:\n"
+    "  GRAPHENE_NSD=ADDRESS like --nsd\n"
     "  GRAPHENE_LOG=LEVEL   overrides loader.log_level (error, warning, info, debug, trace)\n"
-    "  GRAPHENE_LIBOS=PATH  libos image to exec (default: <bindir>/../lib/libos)\n";
+    "  GRAPHENE_LIBOS=PATH  libos image to exec (default: <bindir>/../lib/libos)\n"
+    "  GRAPHENE_RUNTIME_DIR=DIR  runtime directory (default: /run/graphene for root,\n"
+    "                       else $XDG_RUNTIME_DIR/graphene or /tmp/graphene-$UID)\n"
+    "  GRAPHENE_NSD_BIN=PATH  nsd to start (default: <bindir>/nsd)\n"
+    "  GRAPHENE_NSD_LOG=FILE  log of a started nsd (default: none)\n";
 
-/* The libos image: GRAPHENE_LIBOS, else lib/libos next to our bin/. */
-static char *libos_path(void)
+/* $env, else rel relative to the directory of our own executable. */
+static char *install_path(const char *env_name, const char *rel)
 {
-    const char *env = getenv("GRAPHENE_LIBOS");
+    const char *env = getenv(env_name);
     if (env && *env)
         return strdup(env);
     char exe[PATH_MAX];
@@ -44,7 +56,7 @@ static char *libos_path(void)
     if (slash)
         *slash = '\0';
     char *path;
-    return asprintf(&path, "%s/../lib/libos", exe) < 0 ? NULL : path;
+    return asprintf(&path, "%s/%s", exe, rel) < 0 ? NULL : path;
 }
 
 /* Writes the blob into a sealed memfd that survives exec, at fd >= 3 so it
@@ -80,12 +92,22 @@ static int blob_fd(const char *blob, size_t len)
 
 static int run(int argc, char **argv)
 {
-    if (argc < 3 || (argc > 3 && strcmp(argv[3], "--"))) {
+    struct nsd_launch nsd = { 0 };
+    int i = 2;
+    for (; i + 1 < argc && !strncmp(argv[i], "--", 2) && argv[i][2]; i += 2) {
+        if (!strcmp(argv[i], "--nsd"))
+            nsd.addr = argv[i + 1];
+        else if (!strcmp(argv[i], "--sandbox"))
+            nsd.sandbox = argv[i + 1];
+        else
+            break;
+    }
+    if (argc <= i || argv[i][0] == '-' || (argc > i + 1 && strcmp(argv[i + 1], "--"))) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
-    const char *file = argv[2];
-    char **args = argv + (argc > 3 ? 4 : 3);
+    const char *file = argv[i];
+    char **args = argv + (argc > i + 1 ? i + 2 : i + 1);
     size_t nargs = (size_t)(argc - (args - argv));
 
     struct manifest m;
@@ -94,16 +116,26 @@ static int run(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
     }
+    /* With the launcher's own privilege: nsd's admin requests are root's. */
+    struct nsd_sandbox sb;
+    char *nsd_bin = install_path("GRAPHENE_NSD_BIN", "nsd");
+    nsd.nsd_bin = nsd_bin ? nsd_bin : "nsd";
+    int rc = launch_nsd(&nsd, &sb);
+    free(nsd_bin);
+    if (rc) {
+        manifest_free(&m);
+        return rc;
+    }
     /* The image is opened before the drop of privilege: as the sandbox's
      * uid the launcher might not reach it. */
-    char *image = libos_path();
+    char *image = install_path("GRAPHENE_LIBOS", "../lib/libos");
     int image_fd = -1;
     if (!image)
         fprintf(stderr, "graphene: cannot locate the libos image: %s\n", strerror(errno));
     else if (close_inherited_fds(&m) == 0 && open_log_file(&m) == 0 &&
              (image_fd = open(image, O_PATH | O_CLOEXEC)) < 0)
         fprintf(stderr, "graphene: cannot exec the libos image %s: %s\n", image, strerror(errno));
-    if (image_fd < 0 || confine(&m)) {
+    if (image_fd < 0 || confine(&m, sb.addr)) {
         manifest_free(&m);
         free(image);
         return EXIT_CANNOT_EXEC;
@@ -111,6 +143,10 @@ static int run(int argc, char **argv)
     size_t len;
     char *blob = manifest_blob(&m, &len);
     manifest_free(&m);
+    if (blob && launch_nsd_records(&sb, &blob, &len)) {
+        free(blob);
+        blob = NULL;
+    }
     int fd = blob ? blob_fd(blob, len) : -1;
     free(blob);
     if (fd < 0) {

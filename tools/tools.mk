@@ -9,11 +9,18 @@ $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HOSTCFLAGS) -c $< -o $@
 
+# The nsd side of the launcher uses the nsd client library (nsd/nsd.mk is
+# included before this file).
+$(BUILD)/tools/launch_nsd.o: tools/launch_nsd.c | $(PROTO_GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(NSD_CFLAGS) -c $< -o $@
+
 # Static: every picoprocess start pays for the launcher's own start-up, and
 # a static binary skips ld.so and the relocation of libc (about 0.35 ms here).
-bin/graphene: $(BUILD)/tools/graphene.o $(BUILD)/tools/confine.o $(TOOLS_OBJS)
+# It uses only the unix transport of libnsdc, so no resolver is linked in.
+bin/graphene: $(BUILD)/tools/graphene.o $(BUILD)/tools/confine.o $(BUILD)/tools/launch_nsd.o $(TOOLS_OBJS) $(NSDC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOSTCFLAGS) -static $^ -o $@ -lm
+	$(CC) $(HOSTCFLAGS) -static $^ -o $@ -lprotobuf-c -lsodium -lm
 
 # Test drivers: a TOML dumper and a stand-in libos image that prints its blob.
 LAUNCHER_TEST_BINS := $(BUILD)/tests/launcher/toml_dump $(BUILD)/tests/launcher/dump_blob

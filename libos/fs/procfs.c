@@ -1,10 +1,12 @@
-/* /proc as the sandbox sees it: only its own process(es), with sandbox pids,
- * paths and signal state. A file's contents are generated when it is opened,
+/* /proc as the sandbox sees it: its own process in full (sandbox pids,
+ * paths, signal state) and, with nsd, every other process of the sandbox
+ * from nsd's record and the host's view of it in sandbox terms. A file's contents are generated when it is opened,
  * into a host memfd, so read/lseek/fstat/close on it need nothing more. */
 #include "arena.h"
 #include "config.h"
 #include "fdrecord.h"
 #include "fs.h"
+#include "nsd.h"
 #include "process.h"
 #include "uts.h"
 #include "../host/host.h"
@@ -94,6 +96,21 @@ static void each_line(struct text *src, void (*fn)(char *line, struct text *out)
 	}
 }
 
+/* Splits a host stat line in place into fields 3.. (those after ") "). */
+static int stat_fields(char *line, char *f[52])
+{
+	char *p = strrchr(line, ')');
+	int n = 0;
+	for (char *s = p ? p + 2 : line; *s && n < 52;) {
+		f[n++] = s;
+		while (*s && *s != ' ' && *s != '\n')
+			s++;
+		if (*s)
+			*s++ = 0;
+	}
+	return n;
+}
+
 /* The sandbox pid of "N" (rel's first component) when it is ours. */
 static bool is_our_pid(const char *s, size_t n)
 {
@@ -146,6 +163,166 @@ static int fd_link_text(int fd, struct vnode *vn)
 	return 0;
 }
 
+/* ---- other processes of the sandbox: /proc/<pid> from nsd's record ---- */
+
+static const char *const other_files[] = { "cmdline", "comm", "stat", "status" };
+
+/* nsd's record of the process named by rel's first component when it is
+ * another live or zombie process of the sandbox (free with nsd_free). */
+static Nsd__Frame *other_proc(const char *s, size_t n)
+{
+	char buf[16];
+	uint64_t v;
+	if (!nsd_active || n == 0 || n >= sizeof(buf))
+		return NULL;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (!parse_u64(buf, &v) || v == (uint64_t)proc.pid || v > INT32_MAX)
+		return NULL;
+	Nsd__Frame *rep = nsd_lookup((int)v);
+	if (rep && !strcmp(rep->proc->state, "lost")) {
+		nsd_free(rep);
+		rep = NULL;
+	}
+	return rep;
+}
+
+static int other_lookup(const char *rel, size_t n, const char *slash, struct vnode *vn)
+{
+	Nsd__Frame *rep = other_proc(rel, n);
+	if (!rep)
+		return -ENOENT;
+	nsd_free(rep);
+	if (!slash)
+		return 0;
+	if (!in_list(other_files, ARRAY_SIZE(other_files), slash + 1))
+		return -ENOENT;
+	vn->type = VN_FILE;
+	return 0;
+}
+
+/* /proc itself: every live or zombie process (nsd's Ps, in pid order). */
+static int list_sandbox(struct dirlist *dl)
+{
+	Nsd__Frame *rep = nsd_ps();
+	if (!rep) {
+		char name[16], path[32];
+		snprintf(name, sizeof(name), "%d", proc.pid);
+		snprintf(path, sizeof(path), "/proc/%d", proc.pid);
+		return dirlist_add(dl, name, 4 /* DT_DIR */, vfs_ino(path));
+	}
+	int r = 0;
+	for (size_t i = 0; !r && i < rep->proc_list->n_procs; i++) {
+		const Nsd__Proc *p = rep->proc_list->procs[i];
+		char name[16], path[32];
+		if (!strcmp(p->state, "lost"))
+			continue;
+		snprintf(name, sizeof(name), "%u", p->pid);
+		snprintf(path, sizeof(path), "/proc/%u", p->pid);
+		r = dirlist_add(dl, name, 4 /* DT_DIR */, vfs_ino(path));
+	}
+	nsd_free(rep);
+	return r;
+}
+
+static int other_list_pid(const char *rel, struct dirlist *dl)
+{
+	char path[SANDBOX_PATH_MAX];
+	int r = 0;
+	for (size_t i = 0; !r && i < ARRAY_SIZE(other_files); i++) {
+		snprintf(path, sizeof(path), "/proc/%s/%s", rel, other_files[i]);
+		r = dirlist_add(dl, other_files[i], 8 /* DT_REG */, vfs_ino(path));
+	}
+	return r;
+}
+
+/* Its name as the kernel's comm would be: argv[0]'s file name, 15 bytes. */
+static void other_comm(const Nsd__Proc *p, char *comm)
+{
+	const char *a = p->n_argv ? p->argv[0] : "";
+	const char *base = strrchr(a, '/');
+	strlcpy(comm, base ? base + 1 : a, 16);
+}
+
+/* The host's stat of a live process on this host, split (f: fields 3..);
+ * 0 fields when there is none. host_stat must be freed. */
+static int other_host_stat(const Nsd__Proc *p, struct text *host_stat, char *f[52])
+{
+	char path[32];
+	if (strcmp(p->state, "live") || !nsd_is_local(p))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", p->host_pid);
+	if (read_host_file(path, host_stat) < 0 || !host_stat->p)
+		return 0;
+	int n = stat_fields(host_stat->p, f);
+	return n >= 18 ? n : 0;
+}
+
+static void gen_other_stat(const Nsd__Proc *p, struct text *t)
+{
+	struct text hs = { 0 };
+	char *f[52], comm[16];
+	int n = other_host_stat(p, &hs, f);
+	other_comm(p, comm);
+	text_printf(t, "%u (%s) %s %u %u %u", p->pid, comm, n ? f[0] : "Z", p->ppid, p->pgid, p->sid);
+	/* The rest is the host's (times, memory, threads); a zombie's is zeros,
+	 * and so are the addresses (code, stack, data, arguments), as Linux
+	 * shows them to a reader that may not ptrace the process. */
+	for (int i = 4; i < (n ? n : 52); i++) {
+		bool addr = (i >= 23 && i <= 27) || (i >= 42 && i <= 48);
+		text_printf(t, " %s", n && !addr ? f[i] : "0");
+	}
+	text_add(t, "\n", 1);
+	free(hs.p);
+}
+
+static void gen_other_status(const Nsd__Proc *p, struct text *t)
+{
+	struct text hs = { 0 };
+	char *f[52], comm[16];
+	int n = other_host_stat(p, &hs, f);
+	other_comm(p, comm);
+	char state = n ? f[0][0] : 'Z';
+	static const char *const names[] = { ['R'] = "running", ['S'] = "sleeping", ['D'] = "disk sleep",
+		                             ['T'] = "stopped", ['t'] = "tracing stop", ['Z'] = "zombie",
+		                             ['X'] = "dead", ['I'] = "idle" };
+	const char *sname = (unsigned char)state < ARRAY_SIZE(names) && names[(unsigned char)state]
+	                    ? names[(unsigned char)state] : "sleeping";
+	text_printf(t, "Name:\t%s\nState:\t%c (%s)\nTgid:\t%u\nNgid:\t0\nPid:\t%u\nPPid:\t%u\n"
+	               "TracerPid:\t0\n",
+	            comm, state, sname, p->pid, p->pid, p->ppid);
+	/* One virtual uid for the whole sandbox for now. */
+	text_printf(t, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nThreads:\t%s\n", proc.uid,
+	            proc.uid, proc.uid, proc.uid, proc.gid, proc.gid, proc.gid, proc.gid,
+	            n ? f[17] : "1");
+	free(hs.p);
+}
+
+static int gen_other_file(const char *rel, const char *name, struct text *t)
+{
+	Nsd__Frame *rep = other_proc(rel, (size_t)(name - 1 - rel));
+	if (!rep)
+		return -ENOENT;
+	const Nsd__Proc *p = rep->proc;
+	int r = 0;
+	if (!strcmp(name, "cmdline")) {
+		for (size_t i = 0; i < p->n_argv; i++)
+			text_add(t, p->argv[i], strlen(p->argv[i]) + 1);
+	} else if (!strcmp(name, "comm")) {
+		char comm[16];
+		other_comm(p, comm);
+		text_printf(t, "%s\n", comm);
+	} else if (!strcmp(name, "stat")) {
+		gen_other_stat(p, t);
+	} else if (!strcmp(name, "status")) {
+		gen_other_status(p, t);
+	} else {
+		r = -ENOENT;
+	}
+	nsd_free(rep);
+	return r;
+}
+
 int procfs_lookup(const char *rel, struct vnode *vn)
 {
 	char name[SANDBOX_NAME_MAX + 1];
@@ -175,7 +352,7 @@ int procfs_lookup(const char *rel, struct vnode *vn)
 	const char *slash = strchr(rel, '/');
 	size_t n = slash ? (size_t)(slash - rel) : strlen(rel);
 	if (!is_our_pid(rel, n))
-		return -ENOENT;
+		return other_lookup(rel, n, slash, vn);
 	if (!slash)
 		return 0;
 	const char *sub = slash + 1;
@@ -238,9 +415,12 @@ int procfs_list(const char *rel, struct dirlist *dl)
 	char name[SANDBOX_NAME_MAX + 1], path[SANDBOX_PATH_MAX], abs[SANDBOX_PATH_MAX];
 	int r = 0;
 	if (!*rel) {
+		/* With nsd, every process of the sandbox in pid order, ours too. */
+		r = nsd_active ? list_sandbox(dl) : 0;
 		snprintf(name, sizeof(name), "%d", proc.pid);
 		snprintf(path, sizeof(path), "/proc/%d", proc.pid);
-		r = dirlist_add(dl, name, 4 /* DT_DIR */, vfs_ino(path));
+		if (!r && !nsd_active)
+			r = dirlist_add(dl, name, 4 /* DT_DIR */, vfs_ino(path));
 		if (!r)
 			r = dirlist_add(dl, "self", 10 /* DT_LNK */, vfs_ino("/proc/self"));
 		if (!r)
@@ -256,6 +436,8 @@ int procfs_list(const char *rel, struct dirlist *dl)
 		r = dirlist_add_once(dl, name, dir ? 4 : 8 /* DT_REG */, vfs_ino(path));
 	}
 	const char *slash = strchr(rel, '/');
+	if (!r && *rel && !slash && !is_our_pid(rel, strlen(rel)))
+		return other_list_pid(rel, dl);
 	if (r || !*rel || !is_our_pid(rel, slash ? (size_t)(slash - rel) : strlen(rel)))
 		return r;
 	if (!slash) { /* /proc/<pid> */
@@ -356,17 +538,9 @@ static void gen_stat(struct text *t)
 	comm_of(comm, sizeof(comm));
 	if (read_host_file("/proc/self/stat", &host_stat) < 0 || !host_stat.p)
 		return;
-	char *p = strrchr(host_stat.p, ')');
-	/* fields 3.. follow ") "; keep state, replace ppid/pgrp/session */
+	/* keep state, replace ppid/pgrp/session */
 	char *f[52];
-	int n = 0;
-	for (char *s = p ? p + 2 : host_stat.p; *s && n < 52;) {
-		f[n++] = s;
-		while (*s && *s != ' ' && *s != '\n')
-			s++;
-		if (*s)
-			*s++ = 0;
-	}
+	int n = stat_fields(host_stat.p, f);
 	if (n < 18) {
 		free(host_stat.p);
 		return;
@@ -493,6 +667,12 @@ long procfs_open(const char *rel)
 		char name[UTS_NAME_LEN];
 		uts_names(rel[11] == 'h' ? name : NULL, rel[11] == 'h' ? NULL : name);
 		text_printf(&t, "%s\n", name);
+		r = 0;
+	} else if (slash && nsd_active && rel[0] >= '1' && rel[0] <= '9') {
+		r = gen_other_file(rel, slash + 1, &t);
+	} else if (nsd_active && !strcmp(rel, "sys/kernel/pid_max")) {
+		/* The sandbox's pid space is nsd's, as a PID namespace's is its own. */
+		text_printf(&t, "%d\n", SANDBOX_PID_MAX);
 		r = 0;
 	} else {
 		snprintf(host_path, sizeof(host_path), "/proc/%s", rel);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "../config_blob.h"
 
 struct mount_cfg {
 	const char *type; /* "chroot" */
@@ -34,6 +35,11 @@ struct config {
 	const char **argv; /* NULL-terminated */
 	const char **envp; /* NULL-terminated */
 	struct mount_cfg *mounts;
+	/* The namespace leader (NULL when the launcher gave none), the sandbox
+	 * and its secret. */
+	const char *nsd;
+	const char *sandbox;
+	uint8_t secret[CONFIG_SECRET_LEN];
 };
 
 extern struct config config;

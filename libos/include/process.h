@@ -13,8 +13,11 @@ struct app_sigaction {
 };
 
 struct process {
-	int pid, ppid, pgid, sid;
+	int pid, ppid, pgid, sid; /* sandbox ids (nsd's), or the host's without nsd */
 	int host_pid;
+	/* What the host said last: a change means the parent died (getppid)
+	 * or another process moved this one (getpgid), see sys/process.c. */
+	int host_ppid, host_pgid, host_sid;
 	uint32_t uid, gid;
 	struct lock lock; /* guards cwd, brk, the sigaction table, RLIMIT_STACK (loader.c) */
 	char *cwd;        /* sandbox path, canonical */

@@ -54,5 +54,12 @@ struct lock { int state; };
 #define LOCK_INIT { 0 }
 void lock(struct lock *l);
 void unlock(struct lock *l);
+/* Takes l only if it is free (for a host signal handler, which must not wait). */
+bool lock_try(struct lock *l);
+/* For a lock that host signal handlers take too: taken with host signals
+ * blocked, so a handler never finds it held by the code it interrupted.
+ * Returns the mask to give back to unlock_nosig. */
+uint64_t lock_nosig(struct lock *l);
+void unlock_nosig(struct lock *l, uint64_t old);
 
 #endif

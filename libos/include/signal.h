@@ -48,4 +48,18 @@ long sig_wait_interruptible(struct thread *t, sigset64_t wake_set,
                             const struct __kernel_timespec *timeout);
 __attribute__((noreturn)) void process_kill_self(int sig);
 
+/* A signal from another picoprocess's libos travels as a host
+ * rt_sigqueueinfo with this si_code; si_errno holds the app's si_code
+ * (SI_USER, SI_TKILL, SI_QUEUE...) and SIG_TARGET_TID the sandbox tid of a
+ * thread-directed one. si_pid/si_uid are the sender's sandbox ids. See
+ * signal.c for what the receiver trusts it for. */
+#define SI_GRAPHENE (-0x4752)
+#define SIG_TARGET_TID(si) (((int *)(si))[8]) /* offset 32: kept by the kernel, unused by _rt */
+/* A signal from another process of the sandbox is dropped: pid 1 has no
+ * handler for it (Linux's rule for a PID namespace's init). Unlike Linux,
+ * init's own kill/raise/abort still act on it, as they do for the same
+ * program run outside a namespace: `graphene run` of a program that
+ * aborts reports SIGABRT. */
+bool sig_init_ignores(int sig);
+
 #endif

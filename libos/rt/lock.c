@@ -21,3 +21,22 @@ void unlock(struct lock *l)
 	if (__atomic_exchange_n(&l->state, 0, __ATOMIC_RELEASE) == 2)
 		host_futex(&l->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
+
+bool lock_try(struct lock *l)
+{
+	int c = 0;
+	return __atomic_compare_exchange_n(&l->state, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+uint64_t lock_nosig(struct lock *l)
+{
+	uint64_t old = host_sigmask_block(~0ULL);
+	lock(l);
+	return old;
+}
+
+void unlock_nosig(struct lock *l, uint64_t old)
+{
+	unlock(l);
+	host_sigmask_restore(old);
+}

@@ -10,8 +10,6 @@
 #include "syscall.h"
 #include "thread.h"
 
-SYS(getpid) { return proc.pid; }
-SYS(getppid) { return proc.ppid; }
 SYS(getuid) { return proc.uid; }
 SYS(geteuid) { return proc.uid; }
 SYS(getgid) { return proc.gid; }
@@ -32,34 +30,6 @@ static long host_target(const struct sysctx *c, long pid)
 static long process_target(long pid)
 {
 	return pid == 0 || pid == proc.pid || ((int)pid == pid && thread_by_tid((int)pid)) ? 0 : -ESRCH;
-}
-
-/* Process groups and sessions are the host's while sandbox pids are host
- * pids (see sys/process.c); proc keeps a copy for /proc and terminals. */
-static void refresh_ids(void)
-{
-	proc.pgid = (int)host(__NR_getpgid, 0);
-	proc.sid = (int)host(__NR_getsid, 0);
-}
-
-SYS(getpgrp) { return host(__NR_getpgid, 0); }
-SYS(getpgid) { return host(__NR_getpgid, c->a[0]); }
-SYS(getsid) { return host(__NR_getsid, c->a[0]); }
-
-SYS(setpgid)
-{
-	long r = host(__NR_setpgid, c->a[0], c->a[1]);
-	if (r == 0)
-		refresh_ids();
-	return r;
-}
-
-SYS(setsid)
-{
-	long r = host(__NR_setsid);
-	if (r >= 0)
-		refresh_ids();
-	return r;
 }
 
 SYS(getgroups)

@@ -1,10 +1,12 @@
 /* Processes: fork is the host's copy-on-write fork, execve replaces the
  * app inside the same picoprocess, and wait4/waitid reap host children.
  *
- * Until picoprocesses register with the namespace service, a sandbox pid is
- * the host pid of its picoprocess, so pids in wait statuses, siginfo and
- * kill pass through unchanged. Landlock's signal scope keeps kill inside
- * the sandbox. */
+ * With nsd (nsd.h), pids are sandbox pids: a child's pid comes from this
+ * process's lease, the host pids of wait4/waitid are translated both ways
+ * (pids.c) and nsd is told of every reap. Process groups and sessions are
+ * nsd's, mirrored on the host so that host job control (the terminal's
+ * foreground group, wait4 on a group) follows. Without nsd a sandbox pid is
+ * the host pid and groups are the host's. */
 #include <asm/errno.h>
 #include <asm/prctl.h>
 #include <linux/fcntl.h>
@@ -15,6 +17,7 @@
 #include "loader.h"
 #include "locks.h"
 #include "log.h"
+#include "nsd.h"
 #include "process.h"
 #include "signal.h"
 #include "syscall.h"
@@ -27,6 +30,8 @@ static uint64_t fork_lock_all(void)
 {
 	uint64_t old = host_sigmask_block(~0ULL);
 	lock(&proc.lock);
+	lock(&lease_lock);
+	lock(&pids_lock);
 	lock(&fd_lock);
 	lock(&threads_lock);
 	lock(&alloc_lock);
@@ -35,24 +40,32 @@ static uint64_t fork_lock_all(void)
 	return old;
 }
 
-static void fork_unlock_all(uint64_t saved_mask)
+/* Host signals stay blocked: the caller restores them. */
+static void fork_unlock_all(void)
 {
 	sigq_fork_unlock();
 	unlock(&arena_lock);
 	unlock(&alloc_lock);
 	unlock(&threads_lock);
 	unlock(&fd_lock);
+	unlock(&pids_lock);
+	unlock(&lease_lock);
 	unlock(&proc.lock);
-	host_sigmask_restore(saved_mask);
 }
 
-static void become_child(struct thread *t, int parent, unsigned long flags, int *ctid)
+static void become_child(struct thread *t, int pid, unsigned long flags, int *ctid)
 {
-	proc.host_pid = proc.pid = (int)host_getpid();
-	proc.ppid = parent;
-	t->tid = t->host_tid = proc.pid;
+	proc.ppid = proc.pid;
+	proc.host_ppid = proc.host_pid;
+	proc.host_pid = (int)host_getpid();
+	proc.pid = nsd_active ? pid : proc.host_pid;
+	t->tid = proc.pid;
+	t->host_tid = proc.host_pid;
 	t->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : NULL;
+	if (flags & CLONE_CHILD_SETTID)
+		*ctid = proc.pid;
 	thread_keep_only(t);
+	pid_map_drop_children();
 	sigq_clear_after_fork(&proc.sigq);
 	sigq_clear_after_fork(&t->sigq);
 }
@@ -68,14 +81,35 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 	             CLONE_NEWPID | CLONE_NEWUSER | CLONE_NEWNET | CLONE_PIDFD))
 		return -EINVAL;
 	flags &= ~(CLONE_VM | CLONE_VFORK);
-	int parent = proc.pid;
+	/* The pid comes from the lease, with no round trip to nsd. */
+	int pid = nsd_active ? nsd_take_pid() : 0;
+	if (pid < 0)
+		return pid;
+	/* The host would write host pids: the libos writes the sandbox pid. */
+	unsigned long hflags = flags & ~(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID);
 	uint64_t saved = fork_lock_all();
-	long r = host(__NR_clone, flags, 0, ptid, ctid, tls);
+	long r = host(__NR_clone, hflags, 0, NULL, ctid, tls);
 	if (r == 0)
-		become_child(c->t, parent, flags, ctid);
-	fork_unlock_all(saved);
-	if (r == 0 && stack)
-		c->uc->uc_mcontext.rsp = stack;
+		become_child(c->t, pid, flags, ctid);
+	fork_unlock_all();
+	/* Recorded before host signals are unblocked: the child's SIGCHLD
+	 * must find it. */
+	if (r > 0 && nsd_active)
+		pid_map_add(pid, (int)r, true);
+	host_sigmask_restore(saved);
+	if (r == 0) {
+		if (nsd_active)
+			nsd_child_start();
+		if (stack)
+			c->uc->uc_mcontext.rsp = stack;
+		return 0;
+	}
+	if (r > 0 && nsd_active) {
+		nsd_register_child(pid, (int)r);
+		r = pid;
+	}
+	if (r > 0 && (flags & CLONE_PARENT_SETTID))
+		*ptid = (int)r;
 	return r;
 }
 
@@ -209,6 +243,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 		process_kill_self(SIGSEGV);
 	}
 	uc->uc_sigmask = 0;
+	nsd_exec_done();
 	host_jump_to_context(uc);
 }
 
@@ -234,12 +269,229 @@ SYS(execveat)
 	return do_execve(c, path, (char *const *)c->a[2], (char *const *)c->a[3]);
 }
 
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+#define WNOWAIT 0x01000000
+#define CLD_EXITED 1
+#define CLD_DUMPED 3
+
+/* The host process group of sandbox group pgid: its leader's, as the
+ * mirrored setpgid made it (or the leader's host pid once it is gone). */
+static long host_pgid_of(int pgid)
+{
+	if (pgid == proc.pgid)
+		return host(__NR_getpgid, 0);
+	int h = pid_to_host(pgid);
+	if (h < 0)
+		return h;
+	long r = host(__NR_getpgid, h);
+	return r > 0 ? r : h;
+}
+
+/* A wait's pid argument in host terms: a child (or, for init, any orphan
+ * it adopted), a group, or -1. */
+static long wait_pid_to_host(long pid)
+{
+	if (!nsd_active || pid == -1 || pid == 0)
+		return pid;
+	if (pid < 0) {
+		long h = pid == INT32_MIN ? -ESRCH : host_pgid_of((int)-pid);
+		return h < 0 ? -ECHILD : -h;
+	}
+	if (!pid_is_child((int)pid) && proc.pid != 1)
+		return -ECHILD;
+	int h = pid_to_host((int)pid);
+	return h < 0 ? -ECHILD : h;
+}
+
+/* A host child the wait reported, in sandbox terms; reaped tells nsd. */
+static int wait_pid_from_host(int host_pid, bool reaped)
+{
+	int pid = pid_from_host(host_pid);
+	if (!pid)
+		pid = pid_from_host_lookup(host_pid);
+	if (reaped && pid > 0) {
+		pid_map_forget(pid);
+		Nsd__Frame f = NSD__FRAME__INIT;
+		Nsd__Reap rp = NSD__REAP__INIT;
+		rp.caller = (uint32_t)proc.pid;
+		rp.pid = (uint32_t)pid;
+		f.body_case = NSD__FRAME__BODY_REAP;
+		f.reap = &rp;
+		nsd_send(&f);
+	}
+	return pid;
+}
+
 SYS(wait4)
 {
-	return host_blocking(__NR_wait4, c->a[0], c->a[1], c->a[2], c->a[3]);
+	int *ustatus = (int *)c->a[1];
+	if (!nsd_active)
+		return host_blocking(__NR_wait4, c->a[0], ustatus, c->a[2], c->a[3]);
+	long hpid = wait_pid_to_host((int)c->a[0]);
+	if (hpid == -ECHILD)
+		return hpid;
+	int status = 0;
+	long r = host_blocking(__NR_wait4, hpid, &status, c->a[2], c->a[3]);
+	if (r <= 0)
+		return r;
+	/* Exited or killed: gone; stopped or continued: still a child. */
+	bool reaped = (status & 0x7f) == 0 || ((status & 0x7f) != 0x7f && status != 0xffff);
+	r = wait_pid_from_host((int)r, reaped);
+	if (ustatus)
+		*ustatus = status;
+	return r;
 }
 
 SYS(waitid)
 {
-	return host_blocking(__NR_waitid, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4]);
+	int idtype = (int)c->a[0];
+	long id = (int)c->a[1];
+	siginfo_t *uinfo = (siginfo_t *)c->a[2];
+	int options = (int)c->a[3];
+	if (!nsd_active)
+		return host_blocking(__NR_waitid, idtype, id, uinfo, options, c->a[4]);
+	if (idtype == P_PID) {
+		id = id > 0 ? wait_pid_to_host(id) : -ECHILD;
+	} else if (idtype == P_PGID) {
+		id = id > 0 ? wait_pid_to_host(-id) : wait_pid_to_host(0);
+		if (id != -ECHILD)
+			id = -id;
+	}
+	if (id == -ECHILD && (idtype == P_PID || idtype == P_PGID))
+		return id;
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	long r = host_blocking(__NR_waitid, idtype, id, &si, options, c->a[4]);
+	if (r < 0)
+		return r;
+	if (si.si_pid) {
+		bool reaped = !(options & WNOWAIT) && si.si_code >= CLD_EXITED && si.si_code <= CLD_DUMPED;
+		si.si_pid = wait_pid_from_host(si.si_pid, reaped);
+		si.si_uid = proc.uid;
+	}
+	if (uinfo)
+		*uinfo = si;
+	return r;
+}
+
+/* Identity: sandbox ids from nsd; host ids without it. */
+SYS(getpid) { return proc.pid; }
+
+/* Linux's getppid follows reparenting: once the parent is gone (its host
+ * child relation says so), the process belongs to the sandbox's init. */
+SYS(getppid)
+{
+	if (nsd_active && proc.ppid > 1) {
+		long hp = host(__NR_getppid);
+		if (hp != proc.host_ppid) {
+			proc.host_ppid = (int)hp;
+			proc.ppid = 1;
+		}
+	}
+	return proc.ppid;
+}
+
+/* Our own group and session: another process (our parent) may have moved
+ * us, which the host mirror shows; then nsd has the new ids. */
+static void refresh_ids(void)
+{
+	long hpgid = host(__NR_getpgid, 0), hsid = host(__NR_getsid, 0);
+	if (nsd_active && (hpgid != proc.host_pgid || hsid != proc.host_sid)) {
+		Nsd__Frame *rep = nsd_lookup(proc.pid);
+		if (rep) {
+			proc.pgid = (int)rep->proc->pgid;
+			proc.sid = (int)rep->proc->sid;
+			nsd_free(rep);
+		}
+	} else if (!nsd_active) {
+		proc.pgid = (int)hpgid;
+		proc.sid = (int)hsid;
+	}
+	proc.host_pgid = (int)hpgid;
+	proc.host_sid = (int)hsid;
+}
+
+/* pgid (sid) of another process of the sandbox. */
+static long ids_of(long pid, bool sid)
+{
+	if (pid < 0)
+		return -EINVAL;
+	if (pid == 0 || pid == proc.pid) {
+		refresh_ids();
+		return sid ? proc.sid : proc.pgid;
+	}
+	if (!nsd_active)
+		return host(sid ? __NR_getsid : __NR_getpgid, pid);
+	Nsd__Frame *rep = nsd_lookup((int)pid);
+	if (!rep)
+		return -ESRCH;
+	long r = sid ? rep->proc->sid : rep->proc->pgid;
+	if (!strcmp(rep->proc->state, "lost"))
+		r = -ESRCH;
+	nsd_free(rep);
+	return r;
+}
+
+SYS(getpgrp) { return ids_of(0, false); }
+SYS(getpgid) { return ids_of((int)c->a[0], false); }
+SYS(getsid) { return ids_of((int)c->a[0], true); }
+
+/* nsd applies Linux's rules; the host then gets the same change in host
+ * pids, for the terminal and for wait4 on a group. */
+SYS(setpgid)
+{
+	long pid = (int)c->a[0], pgid = (int)c->a[1];
+	if (pgid < 0)
+		return -EINVAL;
+	if (!nsd_active) {
+		long r = host(__NR_setpgid, pid, pgid);
+		if (r == 0)
+			refresh_ids();
+		return r;
+	}
+	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__SetPgid sp = NSD__SET_PGID__INIT;
+	sp.caller = (uint32_t)proc.pid;
+	sp.pid = (uint32_t)pid;
+	sp.pgid = (uint32_t)pgid;
+	f.body_case = NSD__FRAME__BODY_SETPGID;
+	f.setpgid = &sp;
+	int r = nsd_call(&f, &rep);
+	if (r < 0)
+		return r;
+	int target = (int)rep->ids->pid, group = (int)rep->ids->pgid;
+	nsd_free(rep);
+	long htarget = target == proc.pid ? 0 : pid_to_host(target);
+	long hgroup = group == target ? 0 : host_pgid_of(group);
+	if (htarget >= 0 && hgroup >= 0)
+		host(__NR_setpgid, htarget, hgroup);
+	if (target == proc.pid)
+		refresh_ids();
+	return 0;
+}
+
+SYS(setsid)
+{
+	if (!nsd_active) {
+		long r = host(__NR_setsid);
+		if (r >= 0)
+			refresh_ids();
+		return r;
+	}
+	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__SetSid ss = NSD__SET_SID__INIT;
+	ss.caller = (uint32_t)proc.pid;
+	f.body_case = NSD__FRAME__BODY_SETSID;
+	f.setsid = &ss;
+	int r = nsd_call(&f, &rep);
+	if (r < 0)
+		return r;
+	nsd_free(rep);
+	/* The host refuses a host group leader (pid 1 started by a job-control
+	 * shell): it then stays in the host session it has. */
+	host(__NR_setsid);
+	refresh_ids();
+	return proc.sid;
 }

@@ -6,6 +6,7 @@
 #include <linux/time_types.h>
 #include "fdtable.h"
 #include "arena.h"
+#include "nsd.h"
 #include "process.h"
 #include "signal.h"
 #include "syscall.h"
@@ -196,71 +197,83 @@ SYS(rt_sigtimedwait)
 	}
 }
 
-struct group_kill {
-	int pgid; /* 0: every process of the session */
-	int sid, sig;
-	int sent, refused;
-};
-
-/* The decimal int at *s, and *s past it and one separator. */
-static bool next_int(char **s, int *v)
+/* Another picoprocess, by its host pid: marked for its libos (signal.c
+ * says what the marker is trusted for). uinfo: the app's own info
+ * (rt_sigqueueinfo), else the kernel's for code with our sandbox ids. */
+static long send_marked(int host_pid, int sig, int code, int tid, const siginfo_t *uinfo)
 {
-	char *p = *s;
-	bool neg = *p == '-';
-	p += neg;
-	if (*p < '0' || *p > '9')
-		return false;
-	long x = 0;
-	while (*p >= '0' && *p <= '9' && x < 1L << 32)
-		x = x * 10 + (*p++ - '0');
-	*v = (int)(neg ? -x : x);
-	*s = *p ? p + 1 : p;
-	return true;
+	siginfo_t si;
+	if (uinfo) {
+		si = *uinfo;
+	} else {
+		memset(&si, 0, sizeof(si));
+		si.si_pid = proc.pid;
+		si.si_uid = proc.uid;
+	}
+	si.si_signo = sig;
+	si.si_errno = code;
+	si.si_code = SI_GRAPHENE;
+	SIG_TARGET_TID(&si) = tid;
+	return host(__NR_rt_sigqueueinfo, host_pid, sig, &si);
 }
 
-/* One host process of /proc: signalled when it is in the group. */
-static int kill_member(uint64_t pid, void *arg)
+/* Linux's init cannot be killed or stopped from inside its namespace. */
+static bool init_unkillable(int pid, int sig)
 {
-	struct group_kill *g = arg;
-	char path[48], buf[512];
-	snprintf(path, sizeof(path), "/proc/%lu/stat", (unsigned long)pid);
-	long fd = host(__NR_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	long n = host(__NR_read, fd, buf, sizeof(buf) - 1);
-	host_close((int)fd);
-	buf[n > 0 ? n : 0] = 0;
-	/* "pid (comm) S ppid pgrp session ..." */
-	char *p = strrchr(buf, ')');
-	int ppid, pgrp, session;
-	if (!p || strlen(p) < 4)
-		return 0;
-	p += 4;
-	if (!next_int(&p, &ppid) || !next_int(&p, &pgrp) || !next_int(&p, &session))
-		return 0;
-	if ((g->pgid ? pgrp != g->pgid : session != g->sid || pid == (uint64_t)proc.host_pid))
-		return 0;
-	long r = pid == (uint64_t)proc.host_pid && g->sig ? sig_send(g->sig, NULL, NULL)
-	                                                  : host(__NR_kill, (int)pid, g->sig);
-	if (r == 0)
-		g->sent++;
-	else if (r == -EPERM)
-		g->refused++;
-	return 0;
+	return pid == 1 && (sig == SIGKILL || sig == SIGSTOP);
 }
 
-/* kill(0), kill(-pgid), kill(-1): the libos's seccomp filter refuses group
- * kills at its site (the host's groups and "everyone" reach outside the
- * sandbox), so the members are found in the host's /proc and signalled one
- * by one, each still under Landlock's signal scope. Until nsd keeps the
- * sandbox's groups (sys/process.c), "everyone" is this host session. */
-static long kill_group(int pgid, int sig)
+/* One other picoprocess by sandbox pid. A cached host pid that the host no
+ * longer knows is forgotten and looked up once more. */
+static long send_other(int pid, int sig, int code, int tid, const siginfo_t *uinfo)
 {
-	struct group_kill g = { .pgid = pgid, .sid = proc.sid, .sig = sig };
-	long r = host_foreach_numbered("/proc", kill_member, &g);
-	if (r < 0)
-		return r;
-	return g.sent ? 0 : g.refused ? -EPERM : -ESRCH;
+	for (int tries = 0; tries < 2; tries++) {
+		int h = pid_to_host(pid);
+		if (h < 0)
+			return h;
+		long r = init_unkillable(pid, sig) ? 0
+		         : sig ? send_marked(h, sig, code, tid, uinfo) : host(__NR_kill, h, 0);
+		if (r != -ESRCH)
+			return r;
+		pid_map_forget(pid);
+	}
+	return -ESRCH;
+}
+
+/* kill(0), kill(-pgid), kill(-1): one send per member from nsd's list,
+ * never a host group (or the host's -1), ourselves last. Linux succeeds if
+ * any member got it. Members on another host would need the RPC stream
+ * (not built): they are skipped. */
+static long send_to_members(int pgid, int sig)
+{
+	Nsd__Frame *rep = nsd_members(pgid, 0);
+	if (!rep)
+		return -ESRCH;
+	long r = -ESRCH;
+	bool self = false;
+	for (size_t i = 0; i < rep->proc_list->n_procs; i++) {
+		const Nsd__Proc *p = rep->proc_list->procs[i];
+		int pid = (int)p->pid;
+		if (!pgid && pid == 1)
+			continue; /* kill(-1) spares init, and the caller below */
+		if (pid == proc.pid) {
+			self = pgid != 0;
+			continue;
+		}
+		if (!nsd_is_local(p))
+			continue;
+		long e = init_unkillable(pid, sig) ? 0
+		         : sig ? send_marked(p->host_pid, sig, SI_USER, 0, NULL) : host(__NR_kill, p->host_pid, 0);
+		if (e == 0 || r != 0)
+			r = e;
+	}
+	nsd_free(rep);
+	if (self) {
+		r = 0;
+		if (sig)
+			sig_send(sig, NULL, NULL);
+	}
+	return r;
 }
 
 static long send_to_process(int pid, int sig)
@@ -269,15 +282,17 @@ static long send_to_process(int pid, int sig)
 		return -EINVAL;
 	if (pid == proc.pid)
 		return sig ? sig_send(sig, NULL, NULL) : 0;
-	if (pid == 0)
-		return kill_group(proc.pgid, sig);
-	if (pid == -1)
-		return kill_group(0, sig);
-	if (pid < 0)
-		return pid == -__INT_MAX__ - 1 ? -ESRCH : kill_group(-pid, sig);
-	/* Other picoprocesses: sandbox pids are host pids for now, and
-	 * Landlock's signal scope keeps this inside the sandbox. */
-	return host(__NR_kill, pid, sig);
+	if (!nsd_active) {
+		/* Sandbox pids are host pids; Landlock's signal scope keeps this
+		 * inside the sandbox. A group that includes this process reaches
+		 * it as a host signal. */
+		return host(__NR_kill, pid, sig);
+	}
+	if (pid > 0)
+		return send_other(pid, sig, SI_USER, 0, NULL);
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	return send_to_members(pid == 0 ? proc.pgid : pid == -1 ? 0 : -pid, sig);
 }
 
 SYS(kill)
@@ -289,11 +304,19 @@ static long send_to_thread(int tgid, int tid, int sig)
 {
 	if (tid <= 0 || sig < 0 || sig > NSIG_APP)
 		return -EINVAL;
-	if (tgid != -1 && tgid != proc.pid)
-		return host(__NR_tgkill, tgid, tid, sig);
+	if (tgid != -1 && tgid != proc.pid) {
+		if (!nsd_active)
+			return host(__NR_tgkill, tgid, tid, sig);
+		return tgid <= 0 ? -EINVAL : send_other(tgid, sig, SI_TKILL, tid, NULL);
+	}
 	struct thread *t = thread_by_tid(tid);
-	if (!t)
-		return tgid == -1 ? host(__NR_tkill, tid, sig) : -ESRCH;
+	if (!t) {
+		if (tgid != -1)
+			return -ESRCH;
+		/* tkill of another process's thread: only its main thread, whose
+		 * tid is its pid, can be found through nsd. */
+		return nsd_active ? send_other(tid, sig, SI_TKILL, tid, NULL) : host(__NR_tkill, tid, sig);
+	}
 	if (!sig)
 		return 0;
 	siginfo_t si;
@@ -323,18 +346,20 @@ static long queue_info(int tgid, int tid, int sig, const siginfo_t *uinfo)
 	/* Like Linux: a process may not forge kernel-made info for others. */
 	if (si.si_code >= 0 || si.si_code == SI_TKILL)
 		return -EPERM;
+	if (sig < 0 || sig > NSIG_APP)
+		return -EINVAL;
 	si.si_signo = sig;
-	if (tid) {
-		if (tgid != proc.pid)
+	if (tgid != proc.pid) {
+		if (!nsd_active || tgid <= 0)
 			return -ESRCH;
+		return send_other(tgid, sig, si.si_code, tid, &si);
+	}
+	if (tid) {
 		struct thread *t = thread_by_tid(tid);
 		return t ? sig_send(sig, t, &si) : -ESRCH;
 	}
-	if (tgid != proc.pid)
-		return -ESRCH;
 	return sig_send(sig, NULL, &si);
 }
-
 SYS(rt_sigqueueinfo)
 {
 	return queue_info((int)c->a[0], 0, (int)c->a[1], (const void *)c->a[2]);

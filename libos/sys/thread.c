@@ -6,6 +6,7 @@
 #include <linux/sched.h>
 #include "host/host.h"
 #include "log.h"
+#include "nsd.h"
 #include "process.h"
 #include "signal.h"
 #include "sitepolicy.h"
@@ -27,7 +28,9 @@ static void thread_start(void *arg)
 	struct thread *t = s->t;
 	if (thread_bind(t) < 0)
 		libos_fatal("cannot bind a new thread");
-	t->host_tid = t->tid = (int)host_gettid();
+	t->host_tid = (int)host_gettid();
+	if (!nsd_active)
+		t->tid = t->host_tid;
 	if (s->child_settid)
 		*s->child_settid = t->tid;
 	host_jump_to_context(&s->uc);
@@ -38,9 +41,15 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 {
 	if ((flags & THREAD_FLAGS) != THREAD_FLAGS || (flags & CLONE_VFORK))
 		return -EINVAL;
+	/* Linux's tids and pids are one space: a thread's sandbox tid comes
+	 * from the lease like a child's pid. */
+	int tid = nsd_active ? nsd_take_pid() : 0;
+	if (tid < 0)
+		return tid;
 	struct thread *nt = thread_alloc();
 	if (!nt)
 		return -ENOMEM;
+	nt->tid = tid;
 	nt->sigmask = c->t->sigmask;
 	nt->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : NULL;
 	nt->host_alive = 1;
@@ -64,15 +73,25 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 	uint64_t old = host_sigmask_block(~0ULL);
 	thread_add(nt);
 	unsigned long hflags = (flags & ~VIRTUAL_FLAGS) | CLONE_CHILD_CLEARTID;
+	/* The host would write the host tid; glibc's thread reads it at once,
+	 * so the sandbox tid is written before the thread exists. */
+	if (nsd_active && (flags & CLONE_PARENT_SETTID)) {
+		*ptid = tid;
+		hflags &= ~CLONE_PARENT_SETTID;
+	}
 	long r = host_clone_thread(hflags, (char *)s - 64, ptid, &nt->host_alive, tls, thread_start, s);
+	if (r > 0) {
+		nt->host_tid = (int)r;
+		if (!nsd_active)
+			nt->tid = (int)r;
+	}
 	host_sigmask_restore(old);
 	if (r < 0) {
 		nt->host_alive = 0;
 		thread_remove(nt);
 		return r;
 	}
-	nt->tid = (int)r;
-	return r;
+	return nt->tid;
 }
 
 SYS(clone)
@@ -142,11 +161,18 @@ void thread_detach_app_memory(struct thread *t)
 	host(__NR_set_robust_list, NULL, sizeof(struct robust_list_head));
 }
 
+/* The end of the process: nsd hears it from us, the parent from the host. */
+static __attribute__((noreturn)) void process_exit(int code)
+{
+	nsd_exit((code & 0xff) << 8);
+	host_exit_group(code & 0xff);
+}
+
 SYS(exit)
 {
 	struct thread *t = c->t;
 	if (thread_count() == 1)
-		host_exit_group((int)(c->a[0] & 0xff));
+		process_exit((int)c->a[0]);
 	/* Linux clears the app's tid word and wakes joiners at thread exit,
 	 * after it let go of the thread's memory. A woken joiner may free the
 	 * thread's stack at once, so first make the kernel forget the rseq
@@ -166,7 +192,7 @@ SYS(exit)
 
 SYS(exit_group)
 {
-	host_exit_group((int)(c->a[0] & 0xff));
+	process_exit((int)c->a[0]);
 }
 
 SYS(set_tid_address)

@@ -159,6 +159,30 @@ void nsdc_free(struct nsdc *c, Nsd__Frame *f)
         nsd__frame__free_unpacked(f, c->ops->alloc);
 }
 
+/* A frame that is not the awaited reply: a push, or the reply to an
+ * nsdc_send request, which is then no longer outstanding. -ESTALE when that
+ * reply says "not leader": the request stays queued for the next leader. */
+static int dispatch(struct nsdc *c, Nsd__Frame *f)
+{
+    int r = 0;
+    for (int i = 0; f->req_id && i < c->nout; i++) {
+        if (c->out[i].id != f->req_id)
+            continue;
+        if (f->body_case == NSD__FRAME__BODY_ERROR && f->error->errnum == ESTALE) {
+            r = -ESTALE;
+            break;
+        }
+        c->ops->alloc->free(c->ops->alloc->allocator_data, c->out[i].buf);
+        for (c->nout--; i < c->nout; i++)
+            c->out[i] = c->out[i + 1];
+        break;
+    }
+    if (!r && c->on_push)
+        c->on_push(c, f, c->push_arg);
+    nsdc_free(c, f);
+    return r;
+}
+
 void nsdc_close(struct nsdc *c)
 {
     if (c->connected)
@@ -231,6 +255,9 @@ static int connect_leader(struct nsdc *c)
     }
     c->connected = 1;
     r = hello(c);
+    /* Requests sent but not answered before the connection went. */
+    for (int i = 0; !r && i < c->nout; i++)
+        r = write_all(c, c->out[i].buf, c->out[i].len);
     if (r)
         nsdc_close(c);
     return r;
@@ -249,9 +276,7 @@ static int exchange(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply)
             *reply = f;
             return 0;
         }
-        if (f->req_id == 0 && c->on_push)
-            c->on_push(c, f, c->push_arg);
-        nsdc_free(c, f);
+        r = dispatch(c, f);
     }
     return r;
 }
@@ -284,4 +309,46 @@ int nsdc_call(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply)
             return r;
         o->sleep_ms(o->ctx, 20);
     }
+}
+
+int nsdc_flush(struct nsdc *c)
+{
+    const struct nsdc_ops *o = c->ops;
+    int64_t deadline = o->now_ms(o->ctx) + c->retry_ms;
+    while (c->nout) {
+        int r = c->connected ? 0 : connect_leader(c);
+        Nsd__Frame *f = 0;
+        if (!r)
+            r = recv_frame(c, &f);
+        if (!r)
+            r = dispatch(c, f);
+        if (!r)
+            continue;
+        nsdc_close(c);
+        if (!transient(r) || o->now_ms(o->ctx) >= deadline)
+            return r;
+        o->sleep_ms(o->ctx, 20);
+    }
+    return 0;
+}
+
+int nsdc_send(struct nsdc *c, Nsd__Frame *req)
+{
+    if (c->nout == NSDC_ASYNC_MAX) {
+        int r = nsdc_flush(c);
+        if (r)
+            return r;
+    }
+    req->req_id = ++c->seq;
+    struct nsdc_async *a = &c->out[c->nout];
+    a->buf = nsdc_pack(c->ops->alloc, req, &a->len);
+    if (!a->buf)
+        return -EMSGSIZE;
+    a->id = req->req_id;
+    c->nout++;
+    /* A fresh connection sends every queued request, this one included. */
+    int r = c->connected ? write_all(c, a->buf, a->len) : connect_leader(c);
+    if (r)
+        nsdc_close(c);
+    return 0;
 }

@@ -28,6 +28,8 @@
 #define NSD_NAME_MAX 64u                  /* sandbox names */
 /* Largest MAC input: nonce || client id || sandbox name. */
 #define NSD_MAC_INPUT_MAX (NSD_NONCE_LEN + NSD_CLIENT_ID_LEN + NSD_NAME_MAX)
+/* Requests sent with nsdc_send whose replies have not been read yet. */
+#define NSDC_ASYNC_MAX 8
 
 struct nsdc_ops {
     void *ctx;
@@ -56,10 +58,15 @@ struct nsdc {
     int retry_ms;                         /* how long a call keeps reconnecting */
     char node[NSD_NAME_MAX + 1];          /* leader seen at the last hello */
     uint64_t term;
-    /* Frames that are not replies (req_id 0) go here; may be NULL. */
+    /* Frames other than the awaited reply go here: pushes (req_id 0) and
+     * the replies to nsdc_send requests. May be NULL. */
     void (*on_push)(struct nsdc *c, const Nsd__Frame *f, void *arg);
     void *push_arg;
     char err[160];                        /* last error, for messages */
+    /* nsdc_send requests not answered yet, oldest first, packed, so that a
+     * reconnect can re-send them with the same ids. */
+    struct nsdc_async { uint64_t id; uint8_t *buf; size_t len; } out[NSDC_ASYNC_MAX];
+    int nout;
 };
 
 /* sandbox/secret only for NSD__ROLE__ROLE_PICO. Draws a fresh client id:
@@ -77,6 +84,16 @@ void nsdc_init(struct nsdc *c, const struct nsdc_ops *ops, Nsd__Role role,
  * errnum of an Error reply (message in c->err) or a transport error.
  */
 int nsdc_call(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply);
+/*
+ * Send now, collect later: sends req (id assigned here) and returns without
+ * waiting; its reply reaches on_push whenever the client next reads (in a
+ * later nsdc_call or nsdc_flush). It is re-sent after a reconnect, so it is
+ * applied once like any other request. 0 or -errno (-errno only when it
+ * could not even be queued; a transport error is retried later).
+ */
+int nsdc_send(struct nsdc *c, Nsd__Frame *req);
+/* Waits until every nsdc_send request has its reply. 0 or -errno. */
+int nsdc_flush(struct nsdc *c);
 void nsdc_free(struct nsdc *c, Nsd__Frame *f);
 void nsdc_close(struct nsdc *c);
 

@@ -1,13 +1,10 @@
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <time.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -31,35 +28,8 @@ int nsd_parse_tcp(const char *addr, char *host, size_t hostlen, char *port, size
     return 1;
 }
 
-static int px_connect(void *ctx)
+int nsdc_posix_connect_unix(struct nsdc_posix *p)
 {
-    struct nsdc_posix *p = ctx;
-    char host[200], port[16];
-    int tcp = nsd_parse_tcp(p->addr, host, sizeof host, port, sizeof port);
-    if (tcp < 0)
-        return -EINVAL;
-    if (tcp) {
-        struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
-        if (getaddrinfo(host, port, &hints, &ai))
-            return -EHOSTUNREACH;
-        int err = -ECONNREFUSED;
-        for (struct addrinfo *a = ai; a; a = a->ai_next) {
-            int fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            if (fd < 0)
-                continue;
-            if (!connect(fd, a->ai_addr, a->ai_addrlen)) {
-                int one = 1;
-                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                p->fd = fd;
-                err = 0;
-                break;
-            }
-            err = -errno;
-            close(fd);
-        }
-        freeaddrinfo(ai);
-        return err;
-    }
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     if (strlen(p->addr) >= sizeof sa.sun_path)
         return -ENAMETOOLONG;
@@ -74,6 +44,11 @@ static int px_connect(void *ctx)
     }
     p->fd = fd;
     return 0;
+}
+
+static int px_connect_unix(void *ctx)
+{
+    return nsdc_posix_connect_unix(ctx);
 }
 
 static void px_disconnect(void *ctx)
@@ -123,7 +98,7 @@ static int64_t px_now(void *ctx)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int nsdc_posix_init(struct nsdc_posix *p, const char *addr)
+int nsdc_posix_init_unix(struct nsdc_posix *p, const char *addr)
 {
     _Static_assert(NSD_MAC_LEN == crypto_auth_BYTES && NSD_SECRET_LEN == crypto_auth_KEYBYTES,
                    "MAC sizes follow libsodium's crypto_auth");
@@ -134,24 +109,35 @@ int nsdc_posix_init(struct nsdc_posix *p, const char *addr)
     p->fd = -1;
     snprintf(p->addr, sizeof p->addr, "%s", addr ? addr : nsd_default_socket(def, sizeof def));
     p->ops = (struct nsdc_ops){
-        .ctx = p, .connect = px_connect, .disconnect = px_disconnect,
+        .ctx = p, .connect = px_connect_unix, .disconnect = px_disconnect,
         .read = px_read, .write = px_write, .mac = px_mac, .random = px_random,
         .sleep_ms = px_sleep, .now_ms = px_now, .alloc = &px_allocator,
     };
     return 0;
 }
 
-const char *nsd_default_socket(char *buf, size_t n)
+const char *nsd_runtime_dir(char *buf, size_t n)
 {
-    const char *env = getenv("GRAPHENE_NSD"), *xdg = getenv("XDG_RUNTIME_DIR");
+    const char *env = getenv("GRAPHENE_RUNTIME_DIR"), *xdg = getenv("XDG_RUNTIME_DIR");
     if (env && *env)
         snprintf(buf, n, "%s", env);
     else if (geteuid() == 0)
-        snprintf(buf, n, "/run/graphene/nsd.sock");
+        snprintf(buf, n, "/run/graphene");
     else if (xdg && *xdg)
-        snprintf(buf, n, "%s/graphene/nsd.sock", xdg);
+        snprintf(buf, n, "%s/graphene", xdg);
     else
-        snprintf(buf, n, "/tmp/graphene-%u/nsd.sock", (unsigned)geteuid());
+        snprintf(buf, n, "/tmp/graphene-%u", (unsigned)geteuid());
+    return buf;
+}
+
+const char *nsd_default_socket(char *buf, size_t n)
+{
+    const char *env = getenv("GRAPHENE_NSD");
+    char dir[256];
+    if (env && *env)
+        snprintf(buf, n, "%s", env);
+    else
+        snprintf(buf, n, "%s/nsd.sock", nsd_runtime_dir(dir, sizeof dir));
     return buf;
 }
 

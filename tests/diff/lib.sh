@@ -134,7 +134,8 @@ run_native() {
     # The braces catch bash's own "Aborted"/"Segmentation fault" reports.
     {
         (cd "$SCRATCH/$sub" &&
-            exec timeout -k 5 "$DIFF_TIMEOUT" env -i "${DIFF_ENV[@]}" "$(host_path "$entry")" "$@") \
+            exec timeout -k 5 "$DIFF_TIMEOUT" ${NATIVE_PIDNS:+unshare --pid --fork --mount-proc} \
+                env -i "${DIFF_ENV[@]}" "$(host_path "$entry")" "$@") \
             <"$in" >"$OUT/$tag.out" 2>"$OUT/$tag.err"
         status=$?
     } 2>/dev/null
@@ -177,7 +178,7 @@ show_run() {
     diag "$(tail -n 20 "$OUT/$1.err")"
 }
 
-# diff_run [-n NAME] [-s STATUS] [-i STDIN] [-C SUBDIR] [-p SETUP_FN] [-T REASON] -- ENTRY [ARGS...]
+# diff_run [-n NAME] [-s STATUS] [-i STDIN] [-C SUBDIR] [-p SETUP_FN] [-T REASON] [-P] -- ENTRY [ARGS...]
 #
 # One TAP test.  ENTRY is an absolute path inside the sandbox (/usr/bin/...,
 # /tests/...).  Before each side runs, the scratch dir is emptied and
@@ -186,8 +187,11 @@ show_run() {
 # the native run must have (default 0; 128+N for death by signal N); the
 # other run must match native in stdout and status. -T marks a test of a
 # feature not built yet (TAP TODO): it runs and reports, but does not fail.
+# -P runs the native side as pid 1 of a new PID namespace (root only), as
+# the program is in its sandbox: pids, kill(0) and kill(-1) then compare.
 diff_run() {
     local name="" want=0 in=/dev/null sub="" setup="" todo="" _ok=0 nat_status
+    local NATIVE_PIDNS=""
     while [ $# -gt 0 ]; do
         case $1 in
             -n) name=$2; shift 2 ;;
@@ -196,6 +200,7 @@ diff_run() {
             -C) sub=$2; shift 2 ;;
             -p) setup=$2; shift 2 ;;
             -T) todo=$2; shift 2 ;;
+            -P) NATIVE_PIDNS=1; shift ;;
             --) shift; break ;;
             *) diag "diff_run: bad option $1"; return 1 ;;
         esac

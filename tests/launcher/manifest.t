@@ -191,7 +191,7 @@ is "$("$GRAPHENE" run big.toml 2>&1; echo "rc=$?")" \
 rc=2" 'manifest over 1 MiB'
 
 # usage
-usage_line='usage: graphene run MANIFEST [-- ARGS...]'
+usage_line='usage: graphene run [--nsd ADDRESS] [--sandbox NAME] MANIFEST [-- ARGS...]'
 for args in '' 'run' 'frobnicate' 'run ok.toml extra' 'run ok.toml -x --' '--help extra'; do
     is "$("$GRAPHENE" $args 2>&1 >/dev/null | head -1; echo "rc=${PIPESTATUS[0]}")" "$usage_line
 rc=2" "usage error: graphene $args"

@@ -7,3 +7,10 @@ $(UNIT_BIN)/pathtool: tests/unit/pathtool.c libos/fs/path.c libos/include/path.h
 	$(CC) $(HOSTCFLAGS) -Ilibos/include tests/unit/pathtool.c libos/fs/path.c -o $@
 
 TEST_DEPS += $(UNIT_BIN)/pathtool
+
+$(UNIT_BIN)/mactool: tests/unit/mactool.c libos/rt/sha512.c libos/include/sha512.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOSTCFLAGS) -Ilibos/include tests/unit/mactool.c libos/rt/sha512.c -o $@ \
+		$(shell pkg-config --cflags --libs libsodium)
+
+TEST_DEPS += $(UNIT_BIN)/mactool

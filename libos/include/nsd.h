@@ -1,0 +1,72 @@
+/* The libos as a client of nsd, the namespace leader (libos/nsd.c): the
+ * connection, registration, the pid lease and the sandbox pid <-> host pid
+ * maps (libos/pids.c). Without nsd in the configuration (a libos started
+ * by an older launcher, or a test blob) none of this is active and a
+ * sandbox pid is the host pid. */
+#ifndef LIBOS_NSD_H
+#define LIBOS_NSD_H
+
+#include <stdbool.h>
+#include "nsd.pb-c.h"
+
+/* Sandbox pids go up to nsd's limit (NSD_PID_MAX, nsd/apply.h), Linux's
+ * pid_max on 64-bit and a new PID namespace's default. */
+#define SANDBOX_PID_MAX 4194304
+
+/* True once this picoprocess is registered: pids are sandbox pids. */
+extern bool nsd_active;
+
+/* Start-up: connects and registers as a new root (pid 1 for the first
+ * process of a sandbox); sets proc.pid/ppid/pgid/sid. 0 or -errno. */
+int nsd_start(void);
+/* In a fork child, with the pid the parent took from its lease: drops the
+ * parent's connection, connects anew (a new client id) and sends its
+ * Register without waiting for the reply. */
+void nsd_child_start(void);
+/* After an execve: nsd records the new command line (not awaited). */
+void nsd_exec_done(void);
+/* In the parent after a fork: registers the child (not awaited). */
+void nsd_register_child(int pid, int host_pid);
+/* A sandbox pid (or tid) from this process's lease, for a fork or a new
+ * thread. Refills the lease ahead of time, so it waits for nsd only when
+ * the lease ran dry before a refill came back. -EAGAIN without one. */
+int nsd_take_pid(void);
+
+/* A request and its reply (free with nsd_free). Serialized between
+ * threads; never interrupted by app signals (the libos's own business).
+ * 0 or -errno. */
+int nsd_call(Nsd__Frame *req, Nsd__Frame **reply);
+void nsd_free(Nsd__Frame *f);
+/* A request whose reply nobody waits for (Reap): sent now, its reply read
+ * and dropped with the next call. */
+void nsd_send(Nsd__Frame *req);
+/* The process ends with wait status wstatus: tells nsd (sent, not
+ * awaited; safe from a host signal handler, where it gives up rather than
+ * wait for a lock). pid 1 first kills every other process of the sandbox. */
+void nsd_exit(int wstatus);
+/* One proc record (Lookup{pid}); NULL when nsd has none. */
+Nsd__Frame *nsd_lookup(int pid);
+/* Every process of the sandbox, live, zombie or lost (Ps). */
+Nsd__Frame *nsd_ps(void);
+/* True when p runs on this host (its host pid means something here). */
+bool nsd_is_local(const Nsd__Proc *p);
+/* The live members of a group (pgid), a session (sid) or all (both 0). */
+Nsd__Frame *nsd_members(int pgid, int sid);
+
+/* pids.c: sandbox pid <-> host pid. Children are recorded at fork and
+ * forgotten when reaped; other picoprocesses are cached from lookups. The
+ * maps are read from host signal handlers (SIGCHLD's si_pid). */
+void pid_map_add(int pid, int host_pid, bool child);
+void pid_map_forget(int pid);
+bool pid_is_child(int pid);
+/* The sandbox pid of a host pid; 0 when unknown (no nsd call: handler-safe). */
+int pid_from_host(int host_pid);
+/* The same, asking nsd on a miss (an orphan adopted by init). */
+int pid_from_host_lookup(int host_pid);
+/* The host pid of a sandbox pid (asks nsd on a miss); -ESRCH when it has
+ * no live or zombie process. */
+int pid_to_host(int pid);
+/* In a fork child: the parent's children are not the child's. */
+void pid_map_drop_children(void);
+
+#endif

@@ -1,0 +1,485 @@
+/* The libos as a client of nsd: the protocol core (nsd/client/nsdc.c) with
+ * host-call transport, the libos allocator and the libos's own MAC
+ * (rt/sha512.c); registration at start-up and after fork; the pid lease;
+ * Exit at the end.
+ *
+ * %fs. The protobuf-c runtime linked here (Debian's libprotobuf-c.a) was
+ * built with the stack protector: protobuf_c_message_unpack and the packers
+ * read a canary at %fs:0x28. Whatever %fs the app has (none at start-up or
+ * right after execve, or an address that is not a TCB at all), the libos
+ * must not depend on it: every entry into the client core points this
+ * thread's %fs at a libos-owned scratch TCB and puts the app's value back
+ * before returning. The app cannot observe it: the thread is inside the
+ * libos for the whole window, %fs is per thread, and no app code (not even
+ * a signal handler: delivery happens only at the syscall's exit or into app
+ * code) runs before it is restored. */
+#include <asm/errno.h>
+#include <asm/prctl.h>
+#include <linux/net.h>
+#include <linux/un.h>
+#include <linux/utsname.h>
+#include <linux/time_types.h>
+#include "config.h"
+#include "fdtable.h"
+#include "host/host.h"
+#include "locks.h"
+#include "log.h"
+#include "nsd.h"
+#include "nsdc.h"
+#include "process.h"
+#include "sha512.h"
+
+#define AF_UNIX 1
+#define SOCK_STREAM 1
+#define SOCK_CLOEXEC 02000000
+#define MSG_NOSIGNAL 0x4000
+#define CLOCK_MONOTONIC 1
+#define LEASE_COUNT 64 /* pids per lease (nsd's default range) */
+
+bool nsd_active;
+struct lock nsd_lock = LOCK_INIT;
+struct lock lease_lock = LOCK_INIT;
+
+static struct nsdc client;
+static int nsd_fd = -1;
+static char host_name[65];
+
+/* The pids this process may give to children and threads: the current
+ * range and the next one, asked for when the current one is half used. */
+struct range { uint32_t lo, hi; };
+static struct range lease_cur = { 1, 0 }, lease_next = { 1, 0 };
+static bool lease_asked; /* a LeaseRange (or our Register with a range) is out */
+
+/* %gs-relative would be nicer, but the canary is read through %fs:0x28. */
+static uint64_t scratch_tcb[8] __attribute__((aligned(64)));
+
+static unsigned long fs_enter(void)
+{
+	unsigned long app_fs = 0;
+	host(__NR_arch_prctl, ARCH_GET_FS, &app_fs);
+	host(__NR_arch_prctl, ARCH_SET_FS, scratch_tcb);
+	return app_fs;
+}
+
+static void fs_leave(unsigned long app_fs)
+{
+	host(__NR_arch_prctl, ARCH_SET_FS, app_fs);
+}
+
+static void *pb_alloc(void *data, size_t n)
+{
+	(void)data;
+	return malloc(n);
+}
+
+static void pb_free(void *data, void *p)
+{
+	(void)data;
+	free(p);
+}
+
+static ProtobufCAllocator pb_allocator = { pb_alloc, pb_free, NULL };
+
+static int t_connect(void *ctx)
+{
+	(void)ctx;
+	long fd = host(__NR_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return (int)fd;
+	/* In the libos's fd range: the app can neither see nor close it. */
+	fd = fd_make_private((int)fd);
+	if (fd < 0)
+		return (int)fd;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strlcpy(sa.sun_path, config.nsd, sizeof(sa.sun_path));
+	long r;
+	do
+		r = host(__NR_connect, fd, &sa, sizeof(sa));
+	while (r == -EINTR);
+	if (r < 0 && r != -EISCONN) {
+		host_close((int)fd);
+		return (int)r;
+	}
+	nsd_fd = (int)fd;
+	return 0;
+}
+
+static void t_disconnect(void *ctx)
+{
+	(void)ctx;
+	if (nsd_fd >= 0)
+		host_close(nsd_fd);
+	nsd_fd = -1;
+}
+
+/* Plain host calls, not host_blocking: an app signal must not turn the
+ * libos's own exchange into EINTR; nsdc retries EINTR itself. */
+static long t_read(void *ctx, void *buf, size_t n)
+{
+	(void)ctx;
+	return host(__NR_read, nsd_fd, buf, n);
+}
+
+/* MSG_NOSIGNAL: a vanished nsd is an error to retry, not a SIGPIPE for the app. */
+static long t_write(void *ctx, const void *buf, size_t n)
+{
+	(void)ctx;
+	return host(__NR_sendto, nsd_fd, buf, n, MSG_NOSIGNAL, NULL, 0);
+}
+
+static void t_mac(void *ctx, uint8_t *out, const uint8_t *msg, size_t len, const uint8_t *key)
+{
+	(void)ctx;
+	hmac_sha512_256(out, msg, len, key);
+}
+
+static void t_random(void *ctx, void *buf, size_t n)
+{
+	(void)ctx;
+	for (size_t got = 0; got < n;) {
+		long r = host(__NR_getrandom, (char *)buf + got, n - got, 0);
+		if (r > 0)
+			got += (size_t)r;
+		else if (r != -EINTR)
+			libos_fatal("getrandom failed (%ld)", r);
+	}
+}
+
+static void t_sleep_ms(void *ctx, unsigned ms)
+{
+	(void)ctx;
+	struct __kernel_timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	host(__NR_nanosleep, &ts, NULL);
+}
+
+static int64_t t_now_ms(void *ctx)
+{
+	(void)ctx;
+	struct __kernel_timespec ts;
+	host(__NR_clock_gettime, CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const struct nsdc_ops ops = {
+	.connect = t_connect,
+	.disconnect = t_disconnect,
+	.read = t_read,
+	.write = t_write,
+	.mac = t_mac,
+	.random = t_random,
+	.sleep_ms = t_sleep_ms,
+	.now_ms = t_now_ms,
+	.alloc = &pb_allocator,
+};
+
+static bool range_empty(const struct range *r) { return r->lo > r->hi; }
+
+static void lease_add(const Nsd__PidRange *pr)
+{
+	lock(&lease_lock);
+	struct range r = { pr->lo, pr->hi };
+	if (range_empty(&lease_cur))
+		lease_cur = r;
+	else
+		lease_next = r;
+	lease_asked = false;
+	unlock(&lease_lock);
+}
+
+/* Replies nobody waited for: a lease (LeaseRange, or a child's Register
+ * with its range) is taken; the rest (Reap, Exit) needs nothing. */
+static void on_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
+{
+	(void)c;
+	(void)arg;
+	if (f->body_case == NSD__FRAME__BODY_RANGE)
+		lease_add(f->range);
+	else if (f->body_case == NSD__FRAME__BODY_IDS && f->ids->range)
+		lease_add(f->ids->range);
+	else if (f->body_case == NSD__FRAME__BODY_ERROR)
+		log_debug("nsd: request %lu refused: %s", (unsigned long)f->req_id, f->error->msg);
+}
+
+static void client_init(void)
+{
+	nsdc_init(&client, &ops, NSD__ROLE__ROLE_PICO, config.sandbox, config.secret);
+	client.on_push = on_push;
+}
+
+int nsd_call(Nsd__Frame *req, Nsd__Frame **reply)
+{
+	lock(&nsd_lock);
+	unsigned long fs = fs_enter();
+	int r = nsdc_call(&client, req, reply);
+	if (r < 0)
+		log_debug("nsd: request %d failed (%d): %s", req->body_case, r, client.err);
+	fs_leave(fs);
+	unlock(&nsd_lock);
+	return r;
+}
+
+void nsd_free(Nsd__Frame *f)
+{
+	unsigned long fs = fs_enter();
+	nsdc_free(&client, f);
+	fs_leave(fs);
+}
+
+void nsd_send(Nsd__Frame *req)
+{
+	lock(&nsd_lock);
+	unsigned long fs = fs_enter();
+	if (nsdc_send(&client, req) < 0)
+		log_debug("nsd: cannot send request %d", req->body_case);
+	fs_leave(fs);
+	unlock(&nsd_lock);
+}
+
+/* Waits for the replies of everything sent; 0 or -errno. */
+static int nsd_flush(void)
+{
+	lock(&nsd_lock);
+	unsigned long fs = fs_enter();
+	int r = nsdc_flush(&client);
+	fs_leave(fs);
+	unlock(&nsd_lock);
+	return r;
+}
+
+/* proc.cmdline split back into strings for Register.argv (points into it). */
+static char **cmdline_argv(size_t *n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < proc.cmdline_len; i++)
+		count += proc.cmdline[i] == 0;
+	char **v = malloc((count + 1) * sizeof(*v));
+	size_t k = 0;
+	for (size_t i = 0; v && i < proc.cmdline_len; i += strlen(proc.cmdline + i) + 1)
+		v[k++] = proc.cmdline + i;
+	*n = v ? k : 0;
+	return v;
+}
+
+static void fill_register(Nsd__Register *rg, Nsd__Frame *f, int pid, int ppid, int host_pid,
+                          uint32_t want_range)
+{
+	nsd__register__init(rg);
+	rg->pid = (uint32_t)pid;
+	rg->ppid = (uint32_t)ppid;
+	rg->host = host_name;
+	rg->host_pid = host_pid;
+	rg->argv = cmdline_argv(&rg->n_argv);
+	rg->want_range = want_range;
+	f->body_case = NSD__FRAME__BODY_REGISTER;
+	f->register_ = rg;
+}
+
+int nsd_start(void)
+{
+	if (!config.nsd)
+		return 0;
+	struct new_utsname u;
+	if (host(__NR_uname, &u) == 0)
+		strlcpy(host_name, u.nodename, sizeof(host_name));
+	client_init();
+	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__Register rg;
+	fill_register(&rg, &f, 0, 0, proc.host_pid, LEASE_COUNT);
+	int r = nsd_call(&f, &rep);
+	free(rg.argv);
+	if (r < 0) {
+		log_error("cannot register with nsd at %s (sandbox %s): %s", config.nsd, config.sandbox,
+		          client.err[0] ? client.err : "error");
+		return r;
+	}
+	if (rep->body_case != NSD__FRAME__BODY_IDS) {
+		nsd_free(rep);
+		log_error("nsd answered the registration with message %d", rep->body_case);
+		return -EPROTO;
+	}
+	proc.pid = (int)rep->ids->pid;
+	proc.ppid = (int)rep->ids->ppid;
+	proc.pgid = (int)rep->ids->pgid;
+	proc.sid = (int)rep->ids->sid;
+	if (rep->ids->range)
+		lease_add(rep->ids->range);
+	nsd_free(rep);
+	nsd_active = true;
+	log_debug("nsd: registered in sandbox %s as pid %d", config.sandbox, proc.pid);
+	return 0;
+}
+
+void nsd_child_start(void)
+{
+	/* The parent's connection is the parent's: nsd takes its drop for
+	 * the parent's death, so the child's copy must go at once. */
+	if (nsd_fd >= 0)
+		host_close(nsd_fd);
+	nsd_fd = -1;
+	nsd_lock = (struct lock)LOCK_INIT;
+	lease_cur = lease_next = (struct range){ 1, 0 };
+	lease_asked = true; /* the Register below asks for a range */
+	client_init();
+	Nsd__Frame f = NSD__FRAME__INIT;
+	Nsd__Register rg;
+	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, LEASE_COUNT);
+	/* Not awaited: the app runs while nsd journals the registration. This
+	 * one claims the row the parent made (nsd/apply.c) and leases the
+	 * child its own range. */
+	nsd_send(&f);
+	free(rg.argv);
+}
+
+void nsd_exec_done(void)
+{
+	if (!nsd_active)
+		return;
+	Nsd__Frame f = NSD__FRAME__INIT;
+	Nsd__Register rg;
+	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, 0);
+	nsd_send(&f);
+	free(rg.argv);
+}
+
+void nsd_register_child(int pid, int host_pid)
+{
+	Nsd__Frame f = NSD__FRAME__INIT;
+	Nsd__Register rg;
+	fill_register(&rg, &f, pid, proc.pid, host_pid, 0);
+	/* On our connection, so that what we ask about the child next (setpgid,
+	 * wait, a lookup) comes after it; not awaited. */
+	nsd_send(&f);
+	free(rg.argv);
+}
+
+int nsd_take_pid(void)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		int pid = 0;
+		bool ask = false;
+		lock(&lease_lock);
+		if (range_empty(&lease_cur) && !range_empty(&lease_next)) {
+			lease_cur = lease_next;
+			lease_next = (struct range){ 1, 0 };
+		}
+		if (!range_empty(&lease_cur)) {
+			pid = (int)lease_cur.lo++;
+			ask = range_empty(&lease_next) && lease_cur.hi + 1 - lease_cur.lo < LEASE_COUNT / 2;
+		} else {
+			ask = true;
+		}
+		ask = ask && !lease_asked;
+		if (ask)
+			lease_asked = true;
+		unlock(&lease_lock);
+		if (ask) {
+			Nsd__Frame f = NSD__FRAME__INIT;
+			Nsd__LeaseRange lr = NSD__LEASE_RANGE__INIT;
+			lr.caller = (uint32_t)proc.pid;
+			lr.count = LEASE_COUNT;
+			f.body_case = NSD__FRAME__BODY_LEASE_RANGE;
+			f.lease_range = &lr;
+			nsd_send(&f);
+		}
+		if (pid)
+			return pid;
+		/* Dry: the one case in which a fork waits for nsd. */
+		if (nsd_flush() < 0) {
+			lock(&lease_lock);
+			lease_asked = false;
+			unlock(&lease_lock);
+		}
+	}
+	return -EAGAIN;
+}
+
+/* A query whose reply must be of kind want; NULL otherwise. */
+static Nsd__Frame *query(Nsd__Frame *f, Nsd__Frame__BodyCase want)
+{
+	Nsd__Frame *rep = NULL;
+	if (nsd_call(f, &rep) < 0)
+		return NULL;
+	if (rep->body_case != want) {
+		nsd_free(rep);
+		return NULL;
+	}
+	return rep;
+}
+
+Nsd__Frame *nsd_lookup(int pid)
+{
+	Nsd__Frame f = NSD__FRAME__INIT;
+	Nsd__Lookup l = NSD__LOOKUP__INIT;
+	l.pid = (uint32_t)pid;
+	f.body_case = NSD__FRAME__BODY_LOOKUP;
+	f.lookup = &l;
+	return query(&f, NSD__FRAME__BODY_PROC);
+}
+
+Nsd__Frame *nsd_members(int pgid, int sid)
+{
+	Nsd__Frame f = NSD__FRAME__INIT;
+	Nsd__Members m = NSD__MEMBERS__INIT;
+	m.pgid = (uint32_t)pgid;
+	m.sid = (uint32_t)sid;
+	m.all = !pgid && !sid;
+	f.body_case = NSD__FRAME__BODY_MEMBERS;
+	f.members = &m;
+	return query(&f, NSD__FRAME__BODY_PROC_LIST);
+}
+
+Nsd__Frame *nsd_ps(void)
+{
+	Nsd__Frame f = NSD__FRAME__INIT;
+	Nsd__Ps ps = NSD__PS__INIT;
+	ps.sandbox = (char *)config.sandbox;
+	f.body_case = NSD__FRAME__BODY_PS;
+	f.ps = &ps;
+	return query(&f, NSD__FRAME__BODY_PROC_LIST);
+}
+
+bool nsd_is_local(const Nsd__Proc *p)
+{
+	return p->host_pid > 0 && !strcmp(p->host, host_name);
+}
+
+/* pid 1 is the sandbox's init: when it ends, so does every other process
+ * of the sandbox, as in a PID namespace. By host pid, from nsd's list;
+ * Landlock's signal scope keeps the kill inside this launch's domain. */
+static void kill_sandbox(void)
+{
+	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__Members m = NSD__MEMBERS__INIT;
+	m.all = true;
+	f.body_case = NSD__FRAME__BODY_MEMBERS;
+	f.members = &m;
+	if (nsdc_call(&client, &f, &rep) < 0)
+		return;
+	for (size_t i = 0; rep->body_case == NSD__FRAME__BODY_PROC_LIST && i < rep->proc_list->n_procs; i++) {
+		const Nsd__Proc *p = rep->proc_list->procs[i];
+		if ((int)p->pid != proc.pid && nsd_is_local(p))
+			host(__NR_kill, p->host_pid, 9 /* SIGKILL */);
+	}
+	nsdc_free(&client, rep);
+}
+
+void nsd_exit(int wstatus)
+{
+	/* A handler that interrupted a thread inside an nsd call gives up:
+	 * the dropped connection then tells nsd (as "lost"). */
+	if (!nsd_active || !lock_try(&nsd_lock))
+		return;
+	unsigned long fs = fs_enter();
+	if (proc.pid == 1)
+		kill_sandbox();
+	Nsd__Frame f = NSD__FRAME__INIT;
+	Nsd__Exit e = NSD__EXIT__INIT;
+	e.pid = (uint32_t)proc.pid;
+	e.status = wstatus;
+	f.body_case = NSD__FRAME__BODY_EXIT;
+	f.exit = &e;
+	/* Sent, not awaited: nsd reads it before it sees the connection close. */
+	nsdc_send(&client, &f);
+	fs_leave(fs);
+	/* nsd_lock stays held: the process is ending. */
+}

@@ -1,0 +1,135 @@
+/* Sandbox pid <-> host pid. The app sees only sandbox pids; the host calls
+ * that name a process (wait4, kill, setpgid) need its host pid. Children
+ * are known from fork and kept until reaped; any other picoprocess is
+ * asked of nsd (Lookup) and cached until a host call says it is gone.
+ * Host signal handlers read the map (SIGCHLD's si_pid), so it is only
+ * locked with host signals blocked, like the thread list. */
+#include <asm/errno.h>
+#include "host/host.h"
+#include "locks.h"
+#include "nsd.h"
+#include "process.h"
+
+struct pid_entry {
+	int pid, host_pid;
+	bool child;
+};
+
+struct lock pids_lock = LOCK_INIT;
+static struct pid_entry *map;
+static size_t map_len, map_cap;
+
+static uint64_t pids_enter(void)
+{
+	return lock_nosig(&pids_lock);
+}
+
+static void pids_leave(uint64_t old)
+{
+	unlock_nosig(&pids_lock, old);
+}
+
+/* With the lock held. */
+static struct pid_entry *find(int pid, int host_pid)
+{
+	for (size_t i = 0; i < map_len; i++)
+		if ((pid && map[i].pid == pid) || (host_pid && map[i].host_pid == host_pid))
+			return &map[i];
+	return NULL;
+}
+
+void pid_map_add(int pid, int host_pid, bool child)
+{
+	uint64_t m = pids_enter();
+	struct pid_entry *e = find(pid, 0);
+	child = child || (e && e->child);
+	if (!e && map_len == map_cap) {
+		size_t cap = map_cap ? 2 * map_cap : 16;
+		struct pid_entry *n = realloc(map, cap * sizeof(*n));
+		if (n) {
+			map = n;
+			map_cap = cap;
+		}
+	}
+	if (!e && map_len < map_cap)
+		e = &map[map_len++];
+	if (e)
+		*e = (struct pid_entry){ pid, host_pid, child };
+	pids_leave(m);
+}
+
+void pid_map_forget(int pid)
+{
+	uint64_t m = pids_enter();
+	struct pid_entry *e = find(pid, 0);
+	if (e)
+		*e = map[--map_len];
+	pids_leave(m);
+}
+
+bool pid_is_child(int pid)
+{
+	uint64_t m = pids_enter();
+	struct pid_entry *e = find(pid, 0);
+	bool r = e && e->child;
+	pids_leave(m);
+	return r;
+}
+
+int pid_from_host(int host_pid)
+{
+	if (host_pid == proc.host_pid)
+		return proc.pid;
+	uint64_t m = pids_enter();
+	struct pid_entry *e = host_pid > 0 ? find(0, host_pid) : NULL;
+	int pid = e ? e->pid : 0;
+	pids_leave(m);
+	return pid;
+}
+
+int pid_to_host(int pid)
+{
+	if (pid <= 0)
+		return -ESRCH;
+	if (pid == proc.pid)
+		return proc.host_pid;
+	uint64_t m = pids_enter();
+	struct pid_entry *e = find(pid, 0);
+	int host_pid = e ? e->host_pid : 0;
+	pids_leave(m);
+	if (host_pid)
+		return host_pid;
+	Nsd__Frame *rep = nsd_lookup(pid);
+	if (!rep)
+		return -ESRCH;
+	host_pid = rep->proc->host_pid;
+	bool gone = !strcmp(rep->proc->state, "lost") || host_pid <= 0;
+	nsd_free(rep);
+	if (gone)
+		return -ESRCH;
+	pid_map_add(pid, host_pid, false);
+	return host_pid;
+}
+
+void pid_map_drop_children(void)
+{
+	/* In a fork child, with the lock held by the fork: the parent's
+	 * children are its siblings now; the cached others stay valid. */
+	for (size_t i = 0; i < map_len;)
+		if (map[i].child)
+			map[i] = map[--map_len];
+		else
+			i++;
+}
+
+int pid_from_host_lookup(int host_pid)
+{
+	Nsd__Frame *rep = nsd_ps();
+	int pid = 0;
+	for (size_t i = 0; rep && i < rep->proc_list->n_procs; i++)
+		if (rep->proc_list->procs[i]->host_pid == host_pid && nsd_is_local(rep->proc_list->procs[i]))
+			pid = (int)rep->proc_list->procs[i]->pid;
+	if (rep)
+		nsd_free(rep);
+	return pid;
+}

@@ -1,0 +1,31 @@
+/* The launcher's side of nsd: finds the namespace leader, creates or joins
+ * the sandbox, and hands the libos the records that name it (nsd=, sandbox=,
+ * secret=; libos/config_blob.h). */
+#ifndef GRAPHENE_LAUNCH_NSD_H
+#define GRAPHENE_LAUNCH_NSD_H
+
+#include <limits.h>
+#include <stddef.h>
+
+struct nsd_launch {
+    const char *addr;       /* --nsd; NULL: $GRAPHENE_NSD, else the default socket */
+    const char *sandbox;    /* --sandbox; NULL: a new sandbox with a unique name */
+    const char *nsd_bin;    /* started as `nsd --embedded` when none answers by default */
+};
+
+struct nsd_sandbox {
+    char addr[PATH_MAX + 256];  /* nsd's socket, absolute */
+    char name[65];
+    char secret[65];            /* hex */
+};
+
+/* Finds nsd (starting the embedded one if none answers at the default
+ * address) and creates or joins the sandbox. Call it before any drop of
+ * privilege: nsd takes admin requests only from root or its own uid.
+ * Returns 0, or an exit status after printing why to stderr. */
+int launch_nsd(const struct nsd_launch *l, struct nsd_sandbox *sb);
+/* Appends the sandbox's records to the config blob (*blob is realloc'd) and
+ * wipes the secret from sb. 0, or -1 when out of memory. */
+int launch_nsd_records(struct nsd_sandbox *sb, char **blob, size_t *len);
+
+#endif
