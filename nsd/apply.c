@@ -187,8 +187,10 @@ static int op_sandbox_create(struct journal *j, const Nsd__Op *op, Nsd__Frame *r
         reply_error(reply, a, EEXIST, "sandbox %s exists", name);
         return 0;
     }
-    TRY(jexec(j, "INSERT INTO sandboxes(name, secret, created_ms) VALUES(?, ?, ?)", "sbi",
-              name, op->entropy.data, (int)op->entropy.len, op->time_ms));
+    int ephemeral = op->req->sandbox_create->ephemeral;
+    TRY(jexec(j, "INSERT INTO sandboxes(name, secret, created_ms, ephemeral, launcher_pid)"
+                 " VALUES(?, ?, ?, ?, ?)", "sbiii", name, op->entropy.data, (int)op->entropy.len,
+              op->time_ms, (int64_t)ephemeral, (int64_t)(ephemeral ? op->peer_pid : 0)));
     Nsd__Sandbox *s = arena_alloc(a, sizeof *s);
     nsd__sandbox__init(s);
     s->name = arena_strdup(a, name);
@@ -201,6 +203,27 @@ static int op_sandbox_create(struct journal *j, const Nsd__Op *op, Nsd__Frame *r
     return 0;
 }
 
+static int destroy_sandbox(struct journal *j, int64_t id)
+{
+    TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ?", "i", id));
+    TRY(jexec(j, "DELETE FROM ranges WHERE sandbox = ?", "i", id));
+    TRY(jexec(j, "DELETE FROM sysv WHERE sandbox = ?", "i", id));
+    return jexec(j, "DELETE FROM sandboxes WHERE id = ?", "i", id);
+}
+
+/* An ephemeral sandbox ends once its launcher's host process is gone and no
+ * process of it is live (as a PID namespace ends with its init): it is
+ * destroyed, zombies and all. */
+static int end_if_over(struct journal *j, int64_t sb)
+{
+    int64_t over = 0;
+    int r = jint(j, &over, "SELECT ephemeral AND launcher_pid = 0 AND NOT EXISTS(SELECT 1 FROM procs"
+                           " WHERE sandbox = ?1 AND state = 'live') FROM sandboxes WHERE id = ?1",
+                 "i", sb);
+    TRY(r);
+    return r && over ? destroy_sandbox(j, sb) : 0;
+}
+
 static int op_sandbox_destroy(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
 {
     const char *name = op->req->sandbox_destroy->name;
@@ -211,10 +234,7 @@ static int op_sandbox_destroy(struct journal *j, const Nsd__Op *op, Nsd__Frame *
         reply_error(reply, a, ENOENT, "no sandbox %s", name);
         return 0;
     }
-    TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ?", "i", id));
-    TRY(jexec(j, "DELETE FROM ranges WHERE sandbox = ?", "i", id));
-    TRY(jexec(j, "DELETE FROM sysv WHERE sandbox = ?", "i", id));
-    TRY(jexec(j, "DELETE FROM sandboxes WHERE id = ?", "i", id));
+    TRY(destroy_sandbox(j, id));
     reply_ok(reply, a);
     return 0;
 }
@@ -411,6 +431,7 @@ static int op_exit(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
     if (r <= 0)
         return r;
     TRY(end_process(j, op->sandbox_id, &p, op->req->exit->status, "zombie"));
+    TRY(end_if_over(j, op->sandbox_id));
     reply_ok(reply, a);
     return 0;
 }
@@ -438,6 +459,15 @@ static int op_lost(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
                 TRY(end_process(j, op->sandbox_id, &p, NSD_KILLED_STATUS, "lost"));
         }
     }
+    TRY(end_if_over(j, op->sandbox_id));
+    reply_ok(reply, a);
+    return 0;
+}
+
+static int op_launcher_gone(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    TRY(jexec(j, "UPDATE sandboxes SET launcher_pid = 0 WHERE id = ?", "i", (int64_t)op->sandbox_id));
+    TRY(end_if_over(j, op->sandbox_id));
     reply_ok(reply, a);
     return 0;
 }
@@ -603,6 +633,8 @@ int apply(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena 
 {
     if (op->lost)
         return op_lost(j, op, reply, a);
+    if (op->launcher_gone)
+        return op_launcher_gone(j, op, reply, a);
     if (!op->req) {
         reply_error(reply, a, EINVAL, "empty operation");
         return 0;

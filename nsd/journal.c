@@ -19,7 +19,10 @@ static const char schema[] =
     "  seq INTEGER, op BLOB NOT NULL, reply BLOB NOT NULL, UNIQUE(sandbox, client, seq));"
     "CREATE TABLE IF NOT EXISTS sandboxes(id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  name TEXT UNIQUE NOT NULL, secret BLOB NOT NULL, created_ms INTEGER NOT NULL,"
-    "  next_pid INTEGER NOT NULL DEFAULT 1, next_ipc INTEGER NOT NULL DEFAULT 1);"
+    "  next_pid INTEGER NOT NULL DEFAULT 1, next_ipc INTEGER NOT NULL DEFAULT 1,"
+    /* An ephemeral sandbox ends with its launcher's host process (launcher_pid,
+     * 0 once it is gone) and its live processes. */
+    "  ephemeral INTEGER NOT NULL DEFAULT 0, launcher_pid INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS procs(sandbox INTEGER NOT NULL, pid INTEGER NOT NULL,"
     "  ppid INTEGER NOT NULL, pgid INTEGER NOT NULL, sid INTEGER NOT NULL,"
     "  state TEXT NOT NULL, status INTEGER NOT NULL DEFAULT 0, host TEXT, host_pid INTEGER,"

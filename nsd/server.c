@@ -10,9 +10,11 @@
 #include <netinet/tcp.h>
 #include <netdb.h>
 #include <unistd.h>
+#include <sys/pidfd.h>
 #include <event2/buffer.h>
 #include "apply.h"
 #include "auth.h"
+#include "embedded.h"
 #include "nsdc_posix.h"
 #include "server.h"
 
@@ -22,6 +24,7 @@
 #define HELLO_TIMEOUT_S 5
 
 static void step_down(struct nsd *n, const char *why);
+static void exit_leader(struct nsd *n, const char *why);
 
 /*
  * Mutations are group-committed: those that arrive in one turn of the event
@@ -106,6 +109,37 @@ static int client_connected(struct nsd *n, uint32_t sandbox_id, const char *clie
     return 0;
 }
 
+/* Applies and journals an operation the leader makes up (op->time_ms is set
+ * here) in a transaction of its own. 0, or -1 if nothing was written. */
+static int journal_synthetic(struct nsd *n, Nsd__Op *op)
+{
+    Nsd__Frame reply = NSD__FRAME__INIT;
+    struct arena a = { 0 };
+    int r = -1;
+    op->time_ms = now_ms();
+    size_t oplen = nsd__op__get_packed_size(op);
+    uint8_t *opb = arena_alloc(&a, oplen + 1);
+    nsd__op__pack(op, opb);
+    if (journal_begin(&n->j))
+        goto out;
+    if (lease_check(&n->j, &n->lease)) {
+        /* Not ours to write; the next tick steps down. */
+        journal_rollback(&n->j);
+        goto out;
+    }
+    if (apply(&n->j, op, &reply, &a) ||
+        jexec(&n->j, "INSERT INTO oplog(term, sandbox, client, seq, op, reply) VALUES(?, ?, ?, NULL, ?, x'')",
+              "iisb", (int64_t)n->lease.term, (int64_t)op->sandbox_id, op->client, opb, (int)oplen) ||
+        journal_commit(&n->j)) {
+        journal_rollback(&n->j);
+        goto out;
+    }
+    r = 0;
+out:
+    arena_free(&a);
+    return r;
+}
+
 /* Journal that a client vanished without exit: its live processes become
  * "lost" (reported to their parents as killed). */
 static void journal_lost(struct nsd *n, uint32_t sandbox_id, const char *client, const char *why)
@@ -115,33 +149,101 @@ static void journal_lost(struct nsd *n, uint32_t sandbox_id, const char *client,
              "s", client) <= 0 || !live)
         return;
     Nsd__Op op = NSD__OP__INIT;
-    Nsd__Frame reply = NSD__FRAME__INIT;
-    struct arena a = { 0 };
     op.sandbox_id = sandbox_id;
     op.client = (char *)client;
-    op.time_ms = now_ms();
     op.lost = 1;
-    size_t oplen = nsd__op__get_packed_size(&op);
-    uint8_t *opb = arena_alloc(&a, oplen + 1);
-    nsd__op__pack(&op, opb);
-    if (journal_begin(&n->j))
-        goto out;
-    if (lease_check(&n->j, &n->lease)) {
-        /* Not ours to write; the next tick steps down. */
-        journal_rollback(&n->j);
-        goto out;
+    if (!journal_synthetic(n, &op))
+        nsd_log("client %s of sandbox %u %s: %lld processes lost", client, sandbox_id, why,
+                (long long)live);
+}
+
+/* ---- launchers of ephemeral sandboxes ------------------------------------------ */
+
+/* The leader holds a pidfd on the launcher of every ephemeral sandbox; when
+ * it becomes readable the launcher (the sandbox's first picoprocess) has
+ * exited, and the sandbox ends once no process of it is live. A pidfd names
+ * one process, so a reused pid cannot be mistaken for it. */
+struct watch {
+    struct watch *next;
+    struct nsd *n;
+    uint32_t sandbox_id;
+    int fd;
+    struct event *ev;
+};
+
+static void launcher_gone(struct nsd *n, uint32_t sandbox_id)
+{
+    Nsd__Op op = NSD__OP__INIT;
+    op.sandbox_id = sandbox_id;
+    op.client = "";
+    op.launcher_gone = 1;
+    if (!journal_synthetic(n, &op))
+        nsd_log("sandbox %u: its launcher has exited", sandbox_id);
+}
+
+static void watch_free(struct watch *w)
+{
+    for (struct watch **pp = &w->n->watches; *pp; pp = &(*pp)->next)
+        if (*pp == w) {
+            *pp = w->next;
+            break;
+        }
+    event_free(w->ev);
+    close(w->fd);
+    free(w);
+}
+
+static void watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct watch *w = arg;
+    struct nsd *n = w->n;
+    uint32_t sb = w->sandbox_id;
+    (void)fd;
+    (void)what;
+    watch_free(w);
+    launcher_gone(n, sb);
+}
+
+/* Watches every launcher of an ephemeral sandbox not watched yet (after a
+ * SandboxCreate, and on becoming leader); one already gone ends its sandbox. */
+static void watch_launchers(struct nsd *n)
+{
+    uint32_t ids[64];
+    int pids[64], k = 0;
+    n->watch_sync = 0;
+    sqlite3_stmt *st = jq(&n->j, "SELECT id, launcher_pid FROM sandboxes"
+                                 " WHERE ephemeral AND launcher_pid > 0", "");
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        uint32_t sb = sqlite3_column_int64(st, 0);
+        struct watch *w = n->watches;
+        while (w && w->sandbox_id != sb)
+            w = w->next;
+        if (w)
+            continue;
+        if (k == 64) {
+            n->watch_sync = 1;   /* the rest at the next tick */
+            break;
+        }
+        ids[k] = sb;
+        pids[k++] = sqlite3_column_int(st, 1);
     }
-    if (apply(&n->j, &op, &reply, &a) ||
-        jexec(&n->j, "INSERT INTO oplog(term, sandbox, client, seq, op, reply) VALUES(?, ?, ?, NULL, ?, x'')",
-              "iisb", (int64_t)n->lease.term, (int64_t)sandbox_id, client, opb, (int)oplen) ||
-        journal_commit(&n->j)) {
-        journal_rollback(&n->j);
-        goto out;
+    if (st)
+        sqlite3_reset(st);
+    for (int i = 0; i < k; i++) {
+        int fd = pidfd_open(pids[i], 0);
+        struct watch *w = fd >= 0 ? calloc(1, sizeof *w) : NULL;
+        if (!w) {
+            if (fd >= 0)
+                close(fd);
+            launcher_gone(n, ids[i]);
+            continue;
+        }
+        *w = (struct watch){ n->watches, n, ids[i], fd, event_new(n->base, fd, EV_READ, watch_cb, w) };
+        if (!w->ev)
+            abort();
+        n->watches = w;
+        event_add(w->ev, NULL);
     }
-    nsd_log("client %s of sandbox %u %s: %lld processes lost", client, sandbox_id, why,
-            (long long)live);
-out:
-    arena_free(&a);
 }
 
 /*
@@ -276,6 +378,8 @@ static void apply_one(struct nsd *n, struct pending *p)
         auth_random(entropy, sizeof entropy);
         op.entropy.data = entropy;
         op.entropy.len = sizeof entropy;
+        op.peer_pid = c->peer_pid;
+        n->watch_sync = 1;
     }
     if (jexec(j, "SAVEPOINT op", "")) {
         pending_error(p, EIO, "journal error");
@@ -360,6 +464,8 @@ void nsd_flush(struct nsd *n)
         send_bytes(p->c, p->reply, p->reply_len);
     if (fenced)
         step_down(n, fenced);
+    else if (n->watch_sync)
+        watch_launchers(n);
     while ((p = batch)) {
         batch = p->next;
         if (n->lease.leading) {
@@ -554,6 +660,7 @@ struct conn *conn_new(struct nsd *n, struct bufferevent *bev, int is_unix, const
         n->conns->pprev = &c->next;
     c->pprev = &n->conns;
     n->conns = c;
+    n->had_conn = 1;
     auth_random(c->nonce, sizeof c->nonce);
 
     Nsd__ServerHello sh = NSD__SERVER_HELLO__INIT;
@@ -575,8 +682,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     struct nsd *n = arg;
     char peer[64];
     (void)len;
+    struct ucred cr = { 0 };
     if (sa->sa_family == AF_UNIX) {
-        struct ucred cr;
         socklen_t cl = sizeof cr;
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl))
             cr.pid = 0;
@@ -597,6 +704,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
             close(fd);
         return;
     }
+    if (sa->sa_family == AF_UNIX)
+        c->peer_pid = cr.pid;
     (void)l;
     bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
     bufferevent_setwatermark(bev, EV_READ, 0, CONN_INPUT_MAX);
@@ -676,6 +785,9 @@ static void become_leader(struct nsd *n)
     }
     nsd_log("leader: term %llu, listening on %s%s%s", (unsigned long long)n->lease.term,
             n->sock_path, n->tcp_addr ? " and tcp " : "", n->tcp_addr ? n->tcp_addr : "");
+    watch_launchers(n);
+    if (n->embedded)
+        embedded_leading(n);
 }
 
 static void step_down(struct nsd *n, const char *why)
@@ -688,6 +800,8 @@ static void step_down(struct nsd *n, const char *why)
     close_listeners(n);
     while (n->conns)
         conn_free(n->conns);
+    while (n->watches)
+        watch_free(n->watches);
 }
 
 static void heartbeat(struct nsd *n, int64_t now)
@@ -736,7 +850,29 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
         sweep_vanished(n);
         n->next_sweep = now + SWEEP_MS;
     }
+    if (n->lease.leading && n->watch_sync)
+        watch_launchers(n);
     heartbeat(n, now);
+    if (n->embedded && n->lease.leading && !n->conns && !n->pending && embedded_should_end(n, now)) {
+        /* The path goes before the lease, so no successor's socket is removed. */
+        close_listeners(n);
+        unlink(n->sock_path);
+        exit_leader(n, "embedded: the last sandbox has ended");
+        n->exit_code = 0;
+    }
+}
+
+/* Leaves the loop, handing the lease over at once rather than after it runs out. */
+static void exit_leader(struct nsd *n, const char *why)
+{
+    if (n->lease.leading && !journal_begin(&n->j)) {
+        if (lease_check(&n->j, &n->lease) ||
+            jexec(&n->j, "UPDATE lease SET expires_ms = 0 WHERE id = 1", "") ||
+            journal_commit(&n->j))
+            journal_rollback(&n->j);
+    }
+    step_down(n, why);
+    event_base_loopexit(n->base, NULL);
 }
 
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -744,19 +880,12 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
     struct nsd *n = arg;
     (void)what;
     nsd_log("signal %d: exiting", (int)sig);
-    /* Hand over at once rather than after the lease runs out. */
-    if (n->lease.leading && !journal_begin(&n->j)) {
-        if (lease_check(&n->j, &n->lease) ||
-            jexec(&n->j, "UPDATE lease SET expires_ms = 0 WHERE id = 1", "") ||
-            journal_commit(&n->j))
-            journal_rollback(&n->j);
-    }
-    step_down(n, "exiting");
-    event_base_loopexit(n->base, NULL);
+    exit_leader(n, "exiting");
 }
 
 int nsd_init(struct nsd *n, const char *journal_path)
 {
+    n->journal_path = journal_path;
     gethostname(n->host, sizeof n->host - 1);
     if (!n->node[0])
         snprintf(n->node, sizeof n->node, "%s:%d", n->host, (int)getpid());
@@ -767,6 +896,11 @@ int nsd_init(struct nsd *n, const char *journal_path)
     /* A plain nsd waits out the lease of a leader that just died. */
     n->give_up_ms = n->self.started_ms + LEASE_MS + 2 * LEASE_POLL_MS;
     if (journal_open(&n->j, journal_path))
+        return -1;
+    /* A private nsd's state dies with its sandboxes, which a host crash ends
+     * too: commits need not wait for fsync (WAL, synchronous=NORMAL still
+     * survives a crash of nsd itself). */
+    if (n->embedded && jexec(&n->j, "PRAGMA synchronous=NORMAL", ""))
         return -1;
     n->base = event_base_new();
     if (!n->base)

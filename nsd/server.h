@@ -20,6 +20,7 @@
 #define SWEEP_MS 2000                /* period of the sweep for vanished clients */
 
 struct conn;
+struct watch;
 
 struct nsd {
     struct event_base *base;
@@ -39,6 +40,13 @@ struct nsd {
     struct pending *pending;        /* mutations waiting for the group commit */
     struct event *flush_ev;
     int exit_code;
+    const char *journal_path;
+    struct watch *watches;          /* launchers of ephemeral sandboxes (pidfds) */
+    int watch_sync;                 /* a sandbox was created: watch its launcher */
+    /* nsd --embedded (embedded.c) */
+    int embedded;
+    int ready_fd;                   /* told once listening; -1: none */
+    int had_conn;
 };
 
 enum conn_state { CONN_HELLO, CONN_READY, CONN_CLOSING };
@@ -56,6 +64,7 @@ struct conn {
     char client[2 * NSD_CLIENT_ID_LEN + 1];
     uint8_t nonce[NSD_NONCE_LEN];
     char peer[64];                  /* for log lines */
+    int peer_pid;                   /* SO_PEERCRED on the unix socket, else 0 */
 };
 
 int nsd_init(struct nsd *n, const char *journal_path);

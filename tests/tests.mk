@@ -52,8 +52,11 @@ TEST_SCRIPTS = $(sort $(wildcard tests/*/*.t))
 .PHONY: check run-bench run-demo
 test: deps
 	@$(MAKE) --no-print-directory check
+# The embedded nsd of every `graphene run` lives in this worktree's own
+# runtime directory, not in the machine's /run/graphene.
+TEST_RUNTIME_DIR := $(abspath $(BUILD))/run
 check: all $(TEST_DEPS)
-	prove -f $(TEST_SCRIPTS)
+	GRAPHENE_RUNTIME_DIR=$(TEST_RUNTIME_DIR) prove -f $(TEST_SCRIPTS)
 
 bench: deps
 	@$(MAKE) --no-print-directory run-bench

@@ -26,19 +26,24 @@ static const char usage[] =
     "picoprocess. ARGS become argv[1..] unless the manifest sets loader.argv.\n"
     "\n"
     "  --nsd ADDRESS   the namespace leader's unix socket (default: $GRAPHENE_NSD,\n"
-    "                  else the local nsd socket if one answers)\n"
+    "                  else nsd.sock in the runtime directory, where a private nsd\n"
+    "                  is started if none answers; it ends with its last sandbox)\n"
     "  --sandbox NAME  join sandbox NAME, creating it if needed (default: a new\n"
     "                  sandbox with a unique name)\n"
     "\n"
     "Environment:\n"
     "  GRAPHENE_NSD=ADDRESS like --nsd\n"
     "  GRAPHENE_LOG=LEVEL   overrides loader.log_level (error, warning, info, debug, trace)\n"
-    "  GRAPHENE_LIBOS=PATH  libos image to exec (default: <bindir>/../lib/libos)\n";
+    "  GRAPHENE_LIBOS=PATH  libos image to exec (default: <bindir>/../lib/libos)\n"
+    "  GRAPHENE_RUNTIME_DIR=DIR  runtime directory (default: /run/graphene for root,\n"
+    "                       else $XDG_RUNTIME_DIR/graphene or /tmp/graphene-$UID)\n"
+    "  GRAPHENE_NSD_BIN=PATH  nsd to start (default: <bindir>/nsd)\n"
+    "  GRAPHENE_NSD_LOG=FILE  log of a started nsd (default: none)\n";
 
-/* The libos image: GRAPHENE_LIBOS, else lib/libos next to our bin/. */
-static char *libos_path(void)
+/* $env, else rel relative to the directory of our own executable. */
+static char *install_path(const char *env_name, const char *rel)
 {
-    const char *env = getenv("GRAPHENE_LIBOS");
+    const char *env = getenv(env_name);
     if (env && *env)
         return strdup(env);
     char exe[PATH_MAX];
@@ -50,7 +55,7 @@ static char *libos_path(void)
     if (slash)
         *slash = '\0';
     char *path;
-    return asprintf(&path, "%s/../lib/libos", exe) < 0 ? NULL : path;
+    return asprintf(&path, "%s/%s", exe, rel) < 0 ? NULL : path;
 }
 
 /* Writes the blob into a sealed memfd that survives exec, at fd >= 3 so it
@@ -113,7 +118,10 @@ static int run(int argc, char **argv)
     size_t len;
     char *blob = manifest_blob(&m, &len);
     manifest_free(&m);
+    char *nsd_bin = install_path("GRAPHENE_NSD_BIN", "nsd");
+    nsd.nsd_bin = nsd_bin ? nsd_bin : "nsd";
     int rc = blob ? launch_nsd(&nsd, &blob, &len) : 0;
+    free(nsd_bin);
     if (rc) {
         free(blob);
         return rc;
@@ -125,7 +133,7 @@ static int run(int argc, char **argv)
         return EXIT_CANNOT_EXEC;
     }
 
-    char *image = libos_path();
+    char *image = install_path("GRAPHENE_LIBOS", "../lib/libos");
     if (!image) {
         fprintf(stderr, "graphene: cannot locate the libos image: %s\n", strerror(errno));
         return EXIT_CANNOT_EXEC;

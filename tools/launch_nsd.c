@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define EXIT_USAGE 2
@@ -42,6 +45,7 @@ static int sandbox_call(struct nsdc *c, Nsd__Frame__BodyCase body, const char *n
     req.body_case = body;
     if (body == NSD__FRAME__BODY_SANDBOX_CREATE) {
         create.name = (char *)name;
+        create.ephemeral = 1;   /* it ends with this run (pid 1 is our host process) */
         req.sandbox_create = &create;
     } else {
         join.name = (char *)name;
@@ -79,6 +83,62 @@ static int get_sandbox(struct nsdc *c, const char *name, Nsd__Frame **rep)
     }
 }
 
+/*
+ * Starts `nsd --embedded` as a daemon (double fork, own session, stdio on
+ * /dev/null or $GRAPHENE_NSD_LOG, none of our other fds) and waits until it
+ * listens: it writes a byte to the pipe then, and the pipe reaches EOF if it
+ * exits instead (because another nsd answered first, or it failed).
+ */
+static int start_embedded(const char *nsd_bin)
+{
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC))
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        if (setsid() < 0 || fork() != 0)
+            _exit(0);
+        const char *log = getenv("GRAPHENE_NSD_LOG");
+        int null = open("/dev/null", O_RDWR);
+        int out = log && *log ? open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : null;
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
+            dup2(pfd[1], 3) < 0 || close_range(4, ~0u, 0))
+            _exit(127);
+        execl(nsd_bin, "nsd", "--embedded", "--ready-fd", "3", (char *)NULL);
+        _exit(127);
+    }
+    close(pfd[1]);
+    waitpid(pid, NULL, 0);   /* the first child: gone at once, so no zombie is left */
+    /* NSD_EMBEDDED_READY: listening; EOF: it left (another nsd answered); else why it failed. */
+    char msg[400];
+    size_t got = 0;
+    ssize_t r;
+    while (got < sizeof msg - 1 && ((r = read(pfd[0], msg + got, sizeof msg - 1 - got)) > 0 ||
+                                    (r < 0 && errno == EINTR)))
+        got += r > 0 ? (size_t)r : 0;
+    close(pfd[0]);
+    msg[got] = 0;
+    if (got && strcmp(msg, NSD_EMBEDDED_READY)) {
+        fprintf(stderr, "graphene: the embedded nsd did not start: %s\n", msg);
+        return 1;
+    }
+    return 0;
+}
+
+/* Is r the answer "nobody listens at that path"? */
+static int nobody_there(const struct nsdc *c, int r)
+{
+    return (r == -ENOENT || r == -ECONNREFUSED) && !c->node[0];
+}
+
 int launch_nsd(const struct nsd_launch *l, char **blob, size_t *len)
 {
     const char *env = getenv("GRAPHENE_NSD");
@@ -96,13 +156,23 @@ int launch_nsd(const struct nsd_launch *l, char **blob, size_t *len)
         return EXIT_NSD;
     }
     nsdc_init(&c, &px.ops, NSD__ROLE__ROLE_ADMIN, NULL, NULL);
-    c.retry_ms = explicit ? NSD_RETRY_MS : 0;
     Nsd__Frame *rep = NULL;
-    int r = get_sandbox(&c, l->sandbox, &rep);
-    nsdc_close(&c);
-    /* Nothing at the default address: run without nsd. */
-    if (!explicit && (r == -ENOENT || r == -ECONNREFUSED) && !c.node[0])
-        return 0;
+    int r;
+    /* Nothing at the default address: start the embedded nsd. An embedded
+     * nsd may be ending just as we connect; then we start the next one. */
+    for (int tries = 0;; tries++) {
+        c.retry_ms = explicit ? NSD_RETRY_MS : 0;
+        r = get_sandbox(&c, l->sandbox, &rep);
+        nsdc_close(&c);
+        if (explicit || !nobody_there(&c, r) || tries == 3)
+            break;
+        int e = start_embedded(l->nsd_bin);
+        if (e) {
+            if (e < 0)
+                fprintf(stderr, "graphene: cannot start %s: %s\n", l->nsd_bin, strerror(errno));
+            return EXIT_NSD;
+        }
+    }
     if (r) {
         fprintf(stderr, "graphene: nsd at %s: %s%s%s\n", px.addr, c.err, c.err[0] ? ": " : "",
                 strerror(-r));

@@ -9,6 +9,7 @@
 struct nsd_launch {
     const char *addr;       /* --nsd; NULL: $GRAPHENE_NSD, else the default socket */
     const char *sandbox;    /* --sandbox; NULL: a new sandbox with a unique name */
+    const char *nsd_bin;    /* started as `nsd --embedded` when none answers by default */
 };
 
 /* Appends the sandbox's records to the config blob (*blob is realloc'd).

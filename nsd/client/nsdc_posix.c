@@ -116,17 +116,28 @@ int nsdc_posix_init_unix(struct nsdc_posix *p, const char *addr)
     return 0;
 }
 
-const char *nsd_default_socket(char *buf, size_t n)
+const char *nsd_runtime_dir(char *buf, size_t n)
 {
-    const char *env = getenv("GRAPHENE_NSD"), *xdg = getenv("XDG_RUNTIME_DIR");
+    const char *env = getenv("GRAPHENE_RUNTIME_DIR"), *xdg = getenv("XDG_RUNTIME_DIR");
     if (env && *env)
         snprintf(buf, n, "%s", env);
     else if (geteuid() == 0)
-        snprintf(buf, n, "/run/graphene/nsd.sock");
+        snprintf(buf, n, "/run/graphene");
     else if (xdg && *xdg)
-        snprintf(buf, n, "%s/graphene/nsd.sock", xdg);
+        snprintf(buf, n, "%s/graphene", xdg);
     else
-        snprintf(buf, n, "/tmp/graphene-%u/nsd.sock", (unsigned)geteuid());
+        snprintf(buf, n, "/tmp/graphene-%u", (unsigned)geteuid());
+    return buf;
+}
+
+const char *nsd_default_socket(char *buf, size_t n)
+{
+    const char *env = getenv("GRAPHENE_NSD");
+    char dir[256];
+    if (env && *env)
+        snprintf(buf, n, "%s", env);
+    else
+        snprintf(buf, n, "%s/nsd.sock", nsd_runtime_dir(dir, sizeof dir));
     return buf;
 }
 

@@ -25,8 +25,14 @@ int nsdc_posix_init_unix(struct nsdc_posix *p, const char *addr);
 /* Connects p->fd to the unix socket p->addr; 0 or -errno. */
 int nsdc_posix_connect_unix(struct nsdc_posix *p);
 
-/* $GRAPHENE_NSD, else /run/graphene/nsd.sock for root, else
- * $XDG_RUNTIME_DIR/graphene/nsd.sock, else /tmp/graphene-$UID/nsd.sock. */
+/* Where the default nsd lives (and `graphene run` starts an embedded one):
+ * $GRAPHENE_RUNTIME_DIR, else /run/graphene for root, else
+ * $XDG_RUNTIME_DIR/graphene, else /tmp/graphene-$UID. */
+const char *nsd_runtime_dir(char *buf, size_t n);
+/* What `nsd --embedded` writes to its --ready-fd once it listens; anything
+ * else written there says why it failed. */
+#define NSD_EMBEDDED_READY "1"
+/* $GRAPHENE_NSD, else nsd.sock in nsd_runtime_dir(). */
 const char *nsd_default_socket(char *buf, size_t n);
 /* nsd.db in the directory of the default socket. */
 const char *nsd_default_journal(char *buf, size_t n);

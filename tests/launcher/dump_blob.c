@@ -3,7 +3,9 @@
  * a sealed config memfd at fd >= 3) and prints each blob record on its own
  * line, with bytes outside printable ASCII as \xHH. Blob record
  * env=DUMP_EXIT=N makes it exit with status N, env=DUMP_SIGNAL=N kills it
- * with signal N, so tests can check that status passes through. */
+ * with signal N, so tests can check that status passes through, and
+ * env=DUMP_HOLD=1 makes it stay (as a running picoprocess would) until its
+ * stdin reaches EOF. */
 #include "../../libos/config_blob.h"
 
 #include <fcntl.h>
@@ -39,7 +41,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "dump_blob: blob empty or not NUL-terminated\n");
         return 103;
     }
-    int exit_status = 0, kill_signal = 0;
+    int exit_status = 0, kill_signal = 0, hold = 0;
     for (char *r = blob; r < blob + len; r += strlen(r) + 1) {
         if (!strchr(r, '=')) {
             fprintf(stderr, "dump_blob: record without '=': %s\n", r);
@@ -52,8 +54,11 @@ int main(int argc, char **argv)
             exit_status = atoi(r + 14);
         if (!strncmp(r, "env=DUMP_SIGNAL=", 16))
             kill_signal = atoi(r + 16);
+        hold |= !strcmp(r, "env=DUMP_HOLD=1");
     }
     fflush(stdout);
+    while (hold && read(0, blob, sizeof(blob)) > 0)
+        ;
     if (kill_signal) {
         signal(kill_signal, SIG_DFL);
         raise(kill_signal);

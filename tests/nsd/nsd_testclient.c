@@ -445,6 +445,22 @@ static void mode_bad(void)
     send_frame_raw(s.px.fd, &f);
     check(closed_by_server(s.px.fd) && STILL_SERVED(), "admin request from a picoprocess: closed");
 
+    /* The secret of another sandbox is never for a picoprocess. */
+    Nsd__SandboxJoin sj = NSD__SANDBOX_JOIN__INIT;
+    sj.name = sb2;
+    f.body_case = NSD__FRAME__BODY_SANDBOX_JOIN;
+    f.sandbox_join = &sj;
+    sim_connect(&s, addr, sb, secret);
+    sim_register(&s, 0, 0, 0, NULL, NULL);
+    send_frame_raw(s.px.fd, &f);
+    int refused = closed_by_server(s.px.fd);
+    sj.name = sb;
+    sim_connect(&s, addr, sb, secret);
+    sim_register(&s, 0, 0, 0, NULL, NULL);
+    send_frame_raw(s.px.fd, &f);
+    check(refused && closed_by_server(s.px.fd) && STILL_SERVED(),
+          "SandboxJoin (a sandbox's secret) from a picoprocess, of another sandbox or its own: closed");
+
     Nsd__Ok ok = NSD__OK__INIT;
     sim_connect(&s, addr, sb, secret);
     sim_register(&s, 0, 0, 0, NULL, NULL);
