@@ -248,6 +248,13 @@ static int make_mount_point(const char *path, bool is_file)
     }
 }
 
+/* path is dir or below it (both absolute, canonical). */
+static bool is_within(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == 0 || (n == 1 && dir[0] == '/'));
+}
+
 static int attach(int fd, const char *path)
 {
     struct stat st;
@@ -279,6 +286,14 @@ static int private_root(const struct manifest *m, struct mount **order, const bo
     if (nsd_dir[0] != '/' || slash == nsd_dir)
         return fail(nsd_socket);
     *slash = 0;
+    /* The picoprocess connects as the sandbox's uid: it must pass. */
+    struct stat st;
+    if (stat(nsd_dir, &st) == 0 && !(st.st_mode & S_IXOTH)) {
+        fprintf(stderr, "graphene: the directory of nsd's socket, %s, is mode %04o: the sandbox's uid "
+                        "cannot reach the socket (make it 0711, as nsd's default runtime directory is)\n",
+                nsd_dir, (unsigned)(st.st_mode & 07777));
+        return -1;
+    }
     int nsd = open_tree(AT_FDCWD, nsd_dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (nsd < 0)
         return fail(nsd_dir);
@@ -301,13 +316,16 @@ static int private_root(const struct manifest *m, struct mount **order, const bo
     close(root);
     /* mount points the sandbox's uid must pass, whatever the caller's umask */
     mode_t mask = umask(0);
-    int r = 0;
+    /* nsd's directory first, so that a mount below it stays on top; none
+     * when a mount already holds it */
+    bool in_mount = false;
+    for (size_t i = 0; i < m->nmounts; i++)
+        in_mount |= is_within(nsd_dir, m->mounts[i].uri);
+    int r = in_mount ? 0 : attach(nsd, nsd_dir);
+    close(nsd);
     for (size_t i = 0; r == 0 && i < m->nmounts; i++)
         if (cloned[i])
             r = attach(order[i]->fd, order[i]->uri);
-    if (r == 0)
-        r = attach(nsd, nsd_dir);
-    close(nsd);
     if (r == 0 && (mkdir("/proc", 0555) ||
                    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")))
         r = fail("/proc");

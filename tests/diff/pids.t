@@ -16,6 +16,8 @@ fi
 # A private nsd for the graphene side (the launcher takes GRAPHENE_NSD).
 NSD_PID=
 trap '[ -z "$NSD_PID" ] || kill "$NSD_PID"; rm -rf "$WORK"' EXIT
+# picoprocesses reach nsd's socket as their sandbox's uid (tools/confine.c)
+chmod 711 "$WORK"
 "$ROOT/bin/nsd" --socket "$WORK/nsd.sock" --journal "$WORK/nsd.db" 2>"$WORK/nsd.log" &
 NSD_PID=$!
 for _ in $(seq 100); do

@@ -6,6 +6,8 @@
 . "$(dirname "$0")/../nsd/lib.sh"
 . "$(dirname "$0")/hold.sh"
 cd "$D"
+# picoprocesses reach nsd's socket as their sandbox's uid (tools/confine.c)
+chmod 711 "$D"
 unset GRAPHENE_NSD
 C="$CTL --nsd $SOCK"
 has_sandbox() { $C sandbox ls | grep -q "^$1 "; }
