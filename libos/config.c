@@ -85,6 +85,12 @@ static int apply_record(char *key, char *val)
 		return parse_size(val, &config.stack_size);
 	if (!strcmp(key, "brk_max"))
 		return parse_size(val, &config.brk_max);
+	if (!strcmp(key, "fast_path")) {
+		if (!parse_u64(val, &v) || v > 1)
+			return -EINVAL;
+		config.fast_path = v;
+		return 0;
+	}
 	if (!strcmp(key, "arg"))
 		return (config.argv = push(config.argv, &config.argc, val)) ? 0 : -ENOMEM;
 	if (!strcmp(key, "env"))
@@ -106,6 +112,7 @@ int config_load(int fd)
 	config.start_dir = "/";
 	config.stack_size = 8 << 20;
 	config.brk_max = 256 << 20;
+	config.fast_path = true;
 	for (char *rec = blob, *next; rec < blob + len; rec = next) {
 		next = rec + strlen(rec) + 1;
 		char *eq = strchr(rec, '=');

@@ -14,6 +14,7 @@
  *   start_dir=/sandbox/path
  *   stack_size=BYTES
  *   brk_max=BYTES
+ *   fast_path=0|1          sys.syscall_fast_path (absent: 1)
  *   manifest=/host/path/of/manifest   (for messages only)
  *   arg=STRING             repeated, argv[0] first
  *   env=NAME=VALUE         repeated

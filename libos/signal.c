@@ -16,6 +16,7 @@
 #include <asm/signal.h>
 #include <linux/sched.h>
 #include "arena.h"
+#include "fastpath.h"
 #include "host/host.h"
 #include "log.h"
 #include "process.h"
@@ -177,6 +178,8 @@ static bool setup_frame(struct thread *t, struct ucontext *uc, int sig, const si
 		sp -= 128; /* the red zone */
 	}
 	struct _fpstate *hostfp = (struct _fpstate *)r->fpstate;
+	if (!hostfp) /* a fast-path context keeps the FPU state live until now */
+		hostfp = fastpath_save_fpu(t, uc);
 	size_t fpsize = hostfp ? fpstate_size(hostfp) : 0;
 	sp = ALIGN_DOWN(sp - fpsize, 64);
 	uintptr_t fp = sp;
@@ -265,7 +268,7 @@ void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret)
 
 /* A synchronous fault in app code: delivered at once; blocked or ignored
  * faults kill the process, as on Linux. */
-static void deliver_fault(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info)
+void sig_deliver_fault(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info)
 {
 	struct app_sigaction act = proc.sigactions[sig];
 	if (act.handler <= 1 || (t->sigmask & SIGBIT(sig)))
@@ -329,7 +332,7 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 			libos_fatal("signal %d at %p (address %p) in the libos", sig,
 			            (void *)uc->uc_mcontext.rip, si->si_addr);
 		t->exit_uc_claimable = false;
-		deliver_fault(t, uc, sig, si);
+		sig_deliver_fault(t, uc, sig, si);
 		return;
 	}
 	if (!(sig == SIG_KICK && si->si_code == SI_QUEUE && si->si_errno == KICK_MAGIC)) {
@@ -338,6 +341,8 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 	}
 	__atomic_store_n(&t->wake, 1, __ATOMIC_RELEASE);
 	skip_unstarted_blocking_call(uc);
+	if (in_libos && fastpath_finish_exit(t, uc))
+		in_libos = false;
 	if (!in_libos) {
 		t->exit_uc_claimable = false;
 		sig_deliver(t, uc, -1, 0);

@@ -7,6 +7,7 @@
 #define R_X86_64_RELATIVE 8
 #include "arena.h"
 #include "config.h"
+#include "fastpath.h"
 #include "fdtable.h"
 #include "fs.h"
 #include "host/host.h"
@@ -86,6 +87,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp)
 		host_exit_group(2);
 	log_init(config.log_level);
 
+	fastpath_init(config.fast_path);
 	proc.host_pid = (int)host_getpid();
 	proc.pid = proc.host_pid;
 	proc.ppid = 0;

@@ -26,6 +26,7 @@ static const char usage[] =
     "\n"
     "Environment:\n"
     "  GRAPHENE_LOG=LEVEL   overrides loader.log_level (error, warning, info, debug, trace)\n"
+    "  GRAPHENE_FAST_PATH=0|1 overrides sys.syscall_fast_path\n"
     "  GRAPHENE_LIBOS=PATH  libos image to exec (default: <bindir>/../lib/libos)\n";
 
 /* The libos image: GRAPHENE_LIBOS, else lib/libos next to our bin/. */

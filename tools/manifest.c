@@ -352,11 +352,12 @@ static int parse_fs(struct ctx *c, const struct toml_value *fs, struct manifest 
 
 static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifest *m)
 {
-    static const char *const keys[] = { "stack", "brk", NULL };
+    static const char *const keys[] = { "stack", "brk", "syscall_fast_path", NULL };
     static const char *const stack_keys[] = { "size", NULL };
     static const char *const brk_keys[] = { "max_size", NULL };
     m->stack_size = 8ull << 20;
     m->brk_max = 256ull << 20;
+    m->fast_path = true;
     if (!sys)
         return 0;
     if (check_keys(c, sys, "sys", keys))
@@ -370,6 +371,11 @@ static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifes
         return -1;
     if ((v = toml_get(brk, "max_size")) && get_size(c, v, "sys.brk.max_size", &m->brk_max))
         return -1;
+    if ((v = toml_get(sys, "syscall_fast_path"))) {
+        if (expect(c, v, "sys.syscall_fast_path", TOML_BOOL))
+            return -1;
+        m->fast_path = v->u.b;
+    }
     return 0;
 }
 
@@ -396,6 +402,16 @@ static int validate(struct ctx *c, const struct toml_value *root, char *const *a
             snprintf(c->err, c->errsize, "graphene: GRAPHENE_LOG: unknown log level '%s' "
                      "(expected error, warning, info, debug or trace)", *e + 13);
             return -1;
+        }
+    /* For running a whole test suite with the fast path off (or on). */
+    for (char *const *e = envp; *e; e++)
+        if (!strncmp(*e, "GRAPHENE_FAST_PATH=", 19)) {
+            if (strcmp(*e + 19, "0") && strcmp(*e + 19, "1")) {
+                snprintf(c->err, c->errsize, "graphene: GRAPHENE_FAST_PATH: expected 0 or 1, not '%s'",
+                         *e + 19);
+                return -1;
+            }
+            m->fast_path = (*e)[19] == '1';
         }
     return 0;
 }
@@ -501,6 +517,7 @@ char *manifest_blob(const struct manifest *m, size_t *len)
     fprintf(f, "start_dir=%s%c", m->start_dir, 0);
     fprintf(f, "stack_size=%llu%c", (unsigned long long)m->stack_size, 0);
     fprintf(f, "brk_max=%llu%c", (unsigned long long)m->brk_max, 0);
+    fprintf(f, "fast_path=%d%c", m->fast_path, 0);
     fprintf(f, "manifest=%s%c", m->file, 0);
     for (size_t i = 0; i < m->argc; i++)
         fprintf(f, "arg=%s%c", m->argv[i], 0);

@@ -3,6 +3,7 @@
 #ifndef GRAPHENE_MANIFEST_H
 #define GRAPHENE_MANIFEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@ struct manifest {
     int log_level;          /* enum log_level */
     char *start_dir;        /* sandbox path */
     uint64_t stack_size, brk_max;
+    bool fast_path;         /* sys.syscall_fast_path */
     char **argv;            /* argc strings, argv[0] first */
     size_t argc;
     char **env;             /* nenv strings "NAME=VALUE", the app's whole environment */

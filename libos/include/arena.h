@@ -13,7 +13,8 @@ int arena_init(void);
  * without touching more than one page. */
 void *arena_alloc_pages(size_t n);
 void arena_free_pages(void *p, size_t n);
-/* True when [addr, addr+len) touches the libos image or the arena. */
+/* True when [addr, addr+len) touches the libos image, the arena or the
+ * fast path's trampoline. */
 bool range_is_libos(uintptr_t addr, size_t len);
 /* True when addr lies in libos code (the app's context is never there). */
 bool addr_in_libos_image(uintptr_t addr);

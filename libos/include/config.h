@@ -2,6 +2,7 @@
 #ifndef LIBOS_CONFIG_H
 #define LIBOS_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct mount_cfg {
@@ -16,6 +17,7 @@ struct config {
 	const char *start_dir;
 	const char *manifest;
 	size_t stack_size, brk_max;
+	bool fast_path; /* sys.syscall_fast_path */
 	int argc, envc, nmounts;
 	const char **argv; /* NULL-terminated */
 	const char **envp; /* NULL-terminated */

@@ -3,6 +3,7 @@
  * MADV_DONTNEED and kept on per-size free lists for reuse. */
 #include "locks.h"
 #include "arena.h"
+#include "fastpath.h"
 #include "rt.h"
 #include "../host/host.h"
 #include <linux/mman.h>
@@ -94,5 +95,5 @@ bool range_is_libos(uintptr_t addr, size_t len)
 		return true;
 	return overlaps(addr, len, ALIGN_DOWN((uintptr_t)__ehdr_start, PAGE_SIZE),
 	                ALIGN_UP((uintptr_t)_end, PAGE_SIZE)) ||
-	       overlaps(addr, len, arena_start, arena_end);
+	       overlaps(addr, len, arena_start, arena_end) || range_is_trampoline(addr, len);
 }

@@ -1,0 +1,133 @@
+/* The fast entry of an app system call (see libos/fastpath.c). A rewritten
+ * site `call *%rax` lands in the page-0 trampoline, which jumps here with
+ * the app's registers untouched but for the return address the call pushed.
+ * This saves them as a ucontext on the thread's libos stack (the same record
+ * the SIGSYS path gets from the kernel), runs the common dispatcher and
+ * returns to whatever that ucontext then says, without a host call. No
+ * `syscall` instruction here: the libos's only one stays in syscall.S. */
+#define UC_MC 40
+#define R8 (UC_MC + 0)
+#define R9 (UC_MC + 8)
+#define R10 (UC_MC + 16)
+#define R11 (UC_MC + 24)
+#define R12 (UC_MC + 32)
+#define R13 (UC_MC + 40)
+#define R14 (UC_MC + 48)
+#define R15 (UC_MC + 56)
+#define RDI (UC_MC + 64)
+#define RSI (UC_MC + 72)
+#define RBP (UC_MC + 80)
+#define RBX (UC_MC + 88)
+#define RDX (UC_MC + 96)
+#define RAX (UC_MC + 104)
+#define RCX (UC_MC + 112)
+#define RSP (UC_MC + 120)
+#define RIP (UC_MC + 128)
+#define EFLAGS (UC_MC + 136)
+#define CS (UC_MC + 144)
+#define SS (UC_MC + 150)
+/* struct thread fields (checked by static asserts in fastpath.c). */
+#define T_WAKE 8
+#define T_LIBOS_STACK 24
+#define T_FAST_RIP 32
+#define T_CLAIMABLE 40
+#define LIBOS_STACK_SIZE (256 * 1024)
+/* The frame at the top of the libos stack: the ucontext, then the xsave
+ * area (fastpath.c: FAST_FRAME, FAST_XSAVE_MAX). */
+#define FAST_FRAME 3392
+
+	.text
+	.globl fastpath_entry, fastpath_exit_committed, fastpath_exit_jump, fastpath_exit_end
+	.hidden fastpath_entry, fastpath_exit_committed, fastpath_exit_jump, fastpath_exit_end
+	.globl fastpath_xsave, fastpath_xrstor
+	.hidden fastpath_xsave, fastpath_xrstor
+
+	.type fastpath_entry, @function
+fastpath_entry:
+	/* Nothing here may change the flags before they are saved. */
+	movb $0, %gs:T_CLAIMABLE
+	mov %rsp, %r11                     /* the app's rsp - 8: the return address */
+	mov %gs:T_LIBOS_STACK, %rsp
+	lea LIBOS_STACK_SIZE - FAST_FRAME(%rsp), %rsp
+	mov %r8, R8(%rsp)
+	mov %r9, R9(%rsp)
+	mov %r10, R10(%rsp)
+	mov %r12, R12(%rsp)
+	mov %r13, R13(%rsp)
+	mov %r14, R14(%rsp)
+	mov %r15, R15(%rsp)
+	mov %rdi, RDI(%rsp)
+	mov %rsi, RSI(%rsp)
+	mov %rbp, RBP(%rsp)
+	mov %rbx, RBX(%rsp)
+	mov %rdx, RDX(%rsp)
+	mov %rax, RAX(%rsp)
+	pushfq
+	pop %rcx
+	mov %rcx, EFLAGS(%rsp)
+	mov %rcx, R11(%rsp)                /* as the syscall instruction leaves them */
+	mov (%r11), %rcx
+	mov %rcx, RIP(%rsp)
+	mov %rcx, RCX(%rsp)
+	lea 8(%r11), %rcx
+	mov %rcx, RSP(%rsp)
+	movw %cs, CS(%rsp)
+	movw %ss, SS(%rsp)
+	cld
+	mov %rsp, %rdi
+	xor %ebp, %ebp
+	call fastpath_syscall
+fastpath_exit:
+	/* A signal that came after the dispatcher's last check set the wake
+	 * flag: deliver it now. Past this test a host signal handler finishes
+	 * the return itself (fastpath_finish_exit). */
+	cmpl $0, %gs:T_WAKE
+	jne 2f
+fastpath_exit_committed:
+	mov RIP(%rsp), %rcx
+	mov %rcx, %gs:T_FAST_RIP
+	pushq EFLAGS(%rsp)
+	popfq
+	mov R8(%rsp), %r8
+	mov R9(%rsp), %r9
+	mov R10(%rsp), %r10
+	mov R11(%rsp), %r11
+	mov R12(%rsp), %r12
+	mov R13(%rsp), %r13
+	mov R14(%rsp), %r14
+	mov R15(%rsp), %r15
+	mov RDI(%rsp), %rdi
+	mov RSI(%rsp), %rsi
+	mov RBP(%rsp), %rbp
+	mov RBX(%rsp), %rbx
+	mov RDX(%rsp), %rdx
+	mov RAX(%rsp), %rax
+	mov RCX(%rsp), %rcx
+	mov RSP(%rsp), %rsp
+fastpath_exit_jump:
+	jmp *%gs:T_FAST_RIP
+fastpath_exit_end:
+2:	mov %rsp, %rdi
+	call fastpath_recheck
+	jmp fastpath_exit
+	.size fastpath_entry, .-fastpath_entry
+
+/* void fastpath_xsave(void *area), void fastpath_xrstor(const void *area):
+ * all state components the OS enabled (XCR0). */
+	.type fastpath_xsave, @function
+fastpath_xsave:
+	mov $-1, %eax
+	mov $-1, %edx
+	xsave64 (%rdi)
+	ret
+	.size fastpath_xsave, .-fastpath_xsave
+
+	.type fastpath_xrstor, @function
+fastpath_xrstor:
+	mov $-1, %eax
+	mov $-1, %edx
+	xrstor64 (%rdi)
+	ret
+	.size fastpath_xrstor, .-fastpath_xrstor
+
+	.section .note.GNU-stack,"",@progbits
