@@ -13,7 +13,7 @@
  * keeps trapping, which stays correct.
  *
  * `call *%rax` jumps to address rax = the syscall number: the trampoline in
- * pages 0-1 (zpoline's idea; needs vm.mmap_min_addr = 0) is a chain of short
+ * page 0 (zpoline's idea; needs vm.mmap_min_addr = 0) is a chain of short
  * jumps that reaches, from any offset, one indirect jump to fastpath_entry
  * (host/fastpath.S). That saves the app's registers as a ucontext and calls
  * fastpath_syscall, which runs the same dispatcher as the SIGSYS handler
@@ -36,11 +36,11 @@
 #include "syscall.h"
 #include "x86len.h"
 
-#define TRAMP_SIZE (2 * PAGE_SIZE)
-/* The one indirect jump, `jmp *(FAST_PTR)`, at the end of page 0; the
- * pointer it reads is the first word of page 1. */
-#define TERMINAL (PAGE_SIZE - 7)
-#define FAST_PTR PAGE_SIZE
+#define TRAMP_SIZE PAGE_SIZE
+/* The one indirect jump, `jmp *(FAST_PTR)`, and the pointer it reads end
+ * page 0, so that only that page is mapped. */
+#define FAST_PTR (PAGE_SIZE - 8)
+#define TERMINAL (FAST_PTR - 7)
 /* host/fastpath.S: the frame at the top of the libos stack, a ucontext and
  * then the xsave area. */
 #define FAST_FRAME 3392
@@ -157,14 +157,16 @@ static long read_mmap_min_addr(void)
 
 /* Fills [0, TERMINAL) so that execution entering at any offset reaches
  * TERMINAL without touching the stack, the flags or a register: pairs
- * `eb 4f` (jmp +0x4f) with the 0x4f read as a REX prefix when entered at the
- * odd byte (`4f eb 4f`), then enough nops to catch the longest hop. */
+ * `eb 4e` (jmp +0x4e) with the 0x4e read as a REX prefix when entered at the
+ * odd byte (`4e eb 4e`), then enough nops to catch the longest hop. The
+ * prefix has REX.B clear: the last one is followed by a nop, and `41 90`
+ * would be `xchg %r8, %rax`. */
 static void build_trampoline(uint8_t *p)
 {
 	size_t nops = 88, chain = (TERMINAL - nops) & ~1UL;
 	for (size_t i = 0; i < chain; i += 2) {
 		p[i] = 0xeb;
-		p[i + 1] = 0x4f;
+		p[i + 1] = 0x4e;
 	}
 	memset(p + chain, 0x90, TERMINAL - chain);
 	/* jmp *FAST_PTR: ff /4 with an absolute 32-bit address */
@@ -204,8 +206,7 @@ void fastpath_init(bool wanted)
 	build_trampoline(p);
 	/* Not writable by anyone once built; the app may not map, unmap or
 	 * re-protect it either (range_is_libos). */
-	if (host_mprotect(p, PAGE_SIZE, PROT_READ | PROT_EXEC) < 0 ||
-	    host_mprotect((char *)p + PAGE_SIZE, PAGE_SIZE, PROT_READ) < 0) {
+	if (host_mprotect(p, TRAMP_SIZE, PROT_READ | PROT_EXEC) < 0) {
 		host_munmap(p, TRAMP_SIZE);
 		log_info("syscall fast path off: cannot protect the trampoline");
 		return;

@@ -29,6 +29,7 @@ mounts = [
 [sys]
 stack.size = "512K"
 brk.max_size = 4096
+syscall_fast_path = false
 EOF
 
 is "$(env -i GRAPHENE_LIBOS="$DUMP_BLOB" FOO='bar baz' HOME=/root "$GRAPHENE" run m.toml -- -l "a b" ''; echo "rc=$?")" "version=1
@@ -37,6 +38,7 @@ entrypoint=/usr/bin/ls
 start_dir=/data/x
 stack_size=524288
 brk_max=4096
+fast_path=0
 manifest=$dir/m.toml
 arg=/usr/bin/ls
 arg=-l
