@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The syscall fast path (libos/fastpath.c): which sites it rewrites, that the
+# manifest key and GRAPHENE_FAST_PATH turn it off, that a host where page 0
+# cannot be mapped falls back to the trap with one info line, and that the
+# app cannot change the trampoline. (Its semantics are checked by the
+# differential test t_fastpath, and by the whole suite, which CI runs with
+# the fast path on and off.)
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib/sandbox.sh"
+G=$ROOT/bin/graphene
+PROGS=$ROOT/build/tests/progs
+echo "1..8"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+chmod 755 "$work"
+sandbox_manifest /tests/t_fastpath "/tests=$PROGS" > "$work/f.toml"
+sandbox_manifest /tests/trampoline "/tests=$PROGS" > "$work/t.toml"
+{ cat "$work/f.toml"; echo 'sys.syscall_fast_path = false'; } > "$work/off.toml"
+
+ok() { # ok N COND NAME [DIAG]
+    if [ "$2" = 0 ]; then echo "ok $1 - $3"; else echo "not ok $1 - $3"; [ -z "${4:-}" ] || printf '%s\n' "$4" | sed 's/^/# /'; fi
+}
+
+log=$(GRAPHENE_LOG=info "$G" run "$work/f.toml" -- report 2>&1 >"$work/report")
+lines=$(grep -c "syscall fast path" <<<"$log")
+ok 1 "$([ "$lines" = 1 ]; echo $?)" "exactly one info line says whether the fast path is on" "$log"
+if grep -q "syscall fast path on" <<<"$log"; then
+    want="raw_getppid rewritten
+syscall() rewritten
+dlopen rewritten
+jit trapping
+overlap trapping"
+    ok 2 "$([ "$(cat "$work/report")" = "$want" ]; echo $?)" \
+        "sites in the executable, libc and a dlopen'ed library are rewritten; JIT code and a syscall inside another instruction are not" \
+        "$(cat "$work/report")"
+else
+    echo "ok 2 # SKIP the fast path is not available here: $(grep "syscall fast path" <<<"$log")"
+fi
+
+all_trap="raw_getppid trapping
+syscall() trapping
+dlopen trapping
+jit trapping
+overlap trapping"
+log=$(GRAPHENE_LOG=info "$G" run "$work/off.toml" -- report 2>&1 >"$work/report")
+ok 3 "$([ "$(cat "$work/report")" = "$all_trap" ] && grep -q "syscall fast path off: sys.syscall_fast_path = false" <<<"$log"; echo $?)" \
+    "sys.syscall_fast_path = false: every site traps, and the log says why" "$log
+$(cat "$work/report")"
+log=$(GRAPHENE_FAST_PATH=0 GRAPHENE_LOG=info "$G" run "$work/f.toml" -- report 2>&1 >"$work/report")
+ok 4 "$([ "$(cat "$work/report")" = "$all_trap" ]; echo $?)" "GRAPHENE_FAST_PATH=0 overrides the manifest" "$(cat "$work/report")"
+out=$(GRAPHENE_FAST_PATH=yes "$G" run "$work/f.toml" 2>&1; echo "rc=$?")
+ok 5 "$(grep -q "GRAPHENE_FAST_PATH: expected 0 or 1" <<<"$out" && grep -q "rc=2" <<<"$out"; echo $?)" \
+    "a bad GRAPHENE_FAST_PATH is an error" "$out"
+
+# Without CAP_SYS_RAWIO the kernel maps nothing below vm.mmap_min_addr.
+min=$(cat /proc/sys/vm/mmap_min_addr)
+if [ "$min" = 0 ]; then
+    echo "ok 6 # SKIP vm.mmap_min_addr is 0: page 0 can always be mapped"
+elif [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+    echo "ok 6 # SKIP needs root and setpriv to drop CAP_SYS_RAWIO"
+else
+    log=$(GRAPHENE_LOG=info setpriv --bounding-set=-sys_rawio "$G" run "$work/f.toml" 2>&1 >"$work/out")
+    st=$?
+    ok 6 "$([ $st = 0 ] && grep -q "syscall fast path off: page 0 cannot be mapped" <<<"$log" && [ "$(grep -c "syscall fast path" <<<"$log")" = 1 ]; echo $?)" \
+        "page 0 not mappable (vm.mmap_min_addr = $min, no CAP_SYS_RAWIO): one info line, and everything works by the trap" "$log
+$(grep -v '^ok' "$work/out")"
+fi
+
+out=$("$G" run "$work/t.toml" 2>&1)
+if grep -q "syscall fast path off" <<<"$(GRAPHENE_LOG=info "$G" run "$work/t.toml" 2>&1)"; then
+    echo "ok 7 # SKIP the fast path is not available here"
+    echo "ok 8 # SKIP the fast path is not available here"
+else
+    want="mprotect ENOMEM
+munmap EINVAL
+mmap-fixed ENOMEM
+mremap EINVAL
+madvise EINVAL"
+    ok 7 "$([ "$(head -5 <<<"$out")" = "$want" ]; echo $?)" \
+        "mprotect, munmap, mmap(MAP_FIXED), mremap and madvise over the trampoline are refused" "$out"
+    ok 8 "$(grep -qx "write SIGSEGV" <<<"$out" && grep -qx "byte0 eb" <<<"$out"; echo $?)" \
+        "the trampoline is not writable and stays intact" "$out"
+fi

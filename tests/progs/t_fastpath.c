@@ -1,0 +1,371 @@
+/* System calls from every kind of site, run natively and under graphene,
+ * where the syscall fast path (libos/fastpath.c) rewrites the sites it can
+ * prove safe at their first trap and leaves the others to the trap:
+ *   - code written at run time (RWX, and RW then RX): never rewritten;
+ *   - a `syscall` reached by a jump into the middle of a longer instruction:
+ *     served, and the longer instruction must keep its bytes;
+ *   - a library dlopen'ed late;
+ *   - two threads reaching a fresh site at once (a barrier);
+ *   - registers across a call, and every syscall number from 512 to 4080
+ *     through one site (each is a different entry point into the trampoline);
+ *   - signals while a fast-path read blocks, with and without SA_RESTART;
+ *   - fork and execve made through rewritten sites;
+ *   - a call through a NULL function pointer, which with the trampoline in
+ *     page 0 must still be a SIGSEGV at address 0, not a system call.
+ * With the argument "report" it prints, instead of the checks, which of its
+ * sites are rewritten (tests/libos/fastpath.t; not deterministic natively). */
+#include "testutil.h"
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A leaf that keeps nothing below %rsp: the fast path may rewrite it. */
+__attribute__((noinline)) static long raw_getppid(void)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "0"((long)SYS_getppid) : "rcx", "r11", "memory");
+    return r;
+}
+
+/* overlap(nr, 1) jumps into the immediate of the movabs, whose first bytes
+ * are `syscall; ret`; overlap(nr, 0) returns that immediate. The function
+ * has an FDE (CFI), so the fast path decodes it and must see that the site
+ * is not an instruction of its own. */
+long overlap(long nr, long mid);
+__asm__(".text\n"
+        ".globl overlap\n"
+        ".type overlap, @function\n"
+        "overlap:\n"
+        ".cfi_startproc\n"
+        "    mov %rdi, %rax\n"
+        "    test %rsi, %rsi\n"
+        "    jnz overlap_mid\n"
+        "    .byte 0x48, 0xb9\n" /* movabs $imm64, %rcx */
+        "overlap_mid:\n"
+        "    .byte 0x0f, 0x05, 0xc3, 0x90, 0x90, 0x90, 0x90, 0x90\n"
+        "    mov %rcx, %rax\n"
+        "    ret\n"
+        ".cfi_endproc\n"
+        ".size overlap, .-overlap\n");
+extern char overlap_mid[];
+#define OVERLAP_IMM 0x9090909090c3050fUL
+
+/* The first syscall site (0f 05 or ff d0) at or after p. */
+static const unsigned char *find_site(const void *p)
+{
+    const unsigned char *b = p;
+    for (int i = 0; i < 256; i++)
+        if ((b[i] == 0x0f && b[i + 1] == 0x05) || (b[i] == 0xff && b[i + 1] == 0xd0))
+            return b + i;
+    return NULL;
+}
+
+static const char *state(const unsigned char *site)
+{
+    return !site ? "missing" : site[0] == 0xff ? "rewritten" : "trapping";
+}
+
+/* --- JIT */
+static const unsigned char jit_code[] = {
+    0xb8, SYS_getppid, 0, 0, 0, /* mov $SYS_getppid, %eax */
+    0x0f, 0x05,                 /* syscall */
+    0xc3,                       /* ret */
+};
+
+static unsigned char *jit(int rwx)
+{
+    unsigned char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | (rwx ? PROT_EXEC : 0),
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    memcpy(p, jit_code, sizeof(jit_code));
+    if (!rwx && mprotect(p, 4096, PROT_READ | PROT_EXEC))
+        return NULL;
+    return p;
+}
+
+static void test_jit(void)
+{
+    long ppid = getppid();
+    for (int rwx = 1; rwx >= 0; rwx--) {
+        unsigned char *p = jit(rwx);
+        CHECK(p != NULL, "JIT page mapped (%s)", rwx ? "RWX" : "RW then RX");
+        if (!p)
+            continue;
+        long (*fn)(void) = (long (*)(void))p;
+        int good = 1;
+        for (int i = 0; i < 100; i++)
+            good &= fn() == ppid;
+        CHECK(good, "JIT-generated getppid answers 100 times (%s)", rwx ? "RWX" : "RW then RX");
+        CHECK(p[5] == 0x0f && p[6] == 0x05, "JIT code keeps its bytes (%s)", rwx ? "RWX" : "RW then RX");
+        munmap(p, 4096);
+    }
+}
+
+/* --- a syscall inside another instruction */
+static void test_overlap(void)
+{
+    long ppid = getppid(), good = 1;
+    for (int i = 0; i < 100; i++)
+        good &= overlap(SYS_getppid, 1) == ppid;
+    CHECK(good, "syscall reached in the middle of an instruction answers 100 times");
+    CHECK((unsigned long)overlap(0, 0) == OVERLAP_IMM, "the instruction around it is unchanged");
+}
+
+/* --- dlopen */
+static void *dl;
+static long (*dl_getppid)(void);
+
+static int open_dl(const char *argv0)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s", argv0);
+    char *slash = strrchr(path, '/');
+    if (!slash)
+        return -1;
+    snprintf(slash + 1, sizeof(path) - (size_t)(slash + 1 - path), "libfpdl.so");
+    dl = dlopen(path, RTLD_NOW);
+    dl_getppid = dl ? (long (*)(void))dlsym(dl, "fpdl_getppid") : NULL;
+    return dl_getppid ? 0 : -1;
+}
+
+static void test_dlopen(const char *argv0)
+{
+    CHECK(open_dl(argv0) == 0, "dlopen of a library after start-up");
+    if (!dl_getppid)
+        return;
+    long ppid = getppid(), good = 1;
+    for (int i = 0; i < 1000; i++)
+        good &= dl_getppid() == ppid;
+    CHECK(good, "a syscall in the dlopen'ed library answers 1000 times");
+}
+
+/* --- registers and the whole trampoline */
+static void test_registers(void)
+{
+    /* Every register but rax, rcx and r11 survives, as with the kernel. */
+    int good = 1;
+    for (int i = 0; i < 3; i++) {
+        register long r8 __asm__("r8") = 0x1111, r9 __asm__("r9") = 0x2222, r10 __asm__("r10") = 0x3333;
+        register long r12 __asm__("r12") = 0x4444, r13 __asm__("r13") = 0x5555;
+        register long r14 __asm__("r14") = 0x6666, r15 __asm__("r15") = 0x7777;
+        long rax = SYS_getppid, rdi = 0x8888, rsi = 0x9999, rdx = 0xaaaa, rbx = 0xbbbb;
+        __asm__ volatile("syscall"
+                         : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+b"(rbx), "+r"(r8), "+r"(r9),
+                           "+r"(r10), "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15)
+                         :
+                         : "rcx", "r11", "memory");
+        good &= rax == getppid() && rdi == 0x8888 && rsi == 0x9999 && rdx == 0xaaaa && rbx == 0xbbbb &&
+                r8 == 0x1111 && r9 == 0x2222 && r10 == 0x3333 && r12 == 0x4444 && r13 == 0x5555 &&
+                r14 == 0x6666 && r15 == 0x7777;
+    }
+    CHECK(good, "registers but rax, rcx and r11 are preserved");
+    long enosys = 0;
+    for (long nr = 512; nr <= 4080; nr++)
+        enosys += syscall(nr, 1, 2, 3, 4, 5, 6) == -1 && errno == ENOSYS;
+    CHECK(enosys == 4080 - 512 + 1, "every number from 512 to 4080 answers ENOSYS (%ld did)", enosys);
+    CHECK(syscall(SYS_getppid) == getppid(), "and a real call after them");
+}
+
+/* --- threads at one fresh site */
+#define THREADS 4
+static pthread_barrier_t barrier;
+
+static void *hammer(void *arg)
+{
+    long ppid = (long)arg, good = 1;
+    pthread_barrier_wait(&barrier);
+    for (int i = 0; i < 2000; i++)
+        good &= raw_getppid() == ppid;
+    return (void *)good;
+}
+
+static void test_threads(void)
+{
+    pthread_t t[THREADS];
+    long good = 1;
+    pthread_barrier_init(&barrier, NULL, THREADS);
+    for (int i = 0; i < THREADS; i++)
+        pthread_create(&t[i], NULL, hammer, (void *)(long)getppid());
+    for (int i = 0; i < THREADS; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        good &= (long)r;
+    }
+    CHECK(good, "%d threads released at once onto a fresh site: all answers right", THREADS);
+}
+
+/* --- signals while a read blocks */
+static volatile int handled;
+static volatile int reader_done;
+static int pipefd[2];
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    handled++;
+}
+
+struct reader_result {
+    long r;
+    int err;
+};
+
+static void *reader(void *arg)
+{
+    struct reader_result *res = arg;
+    char c;
+    res->r = read(pipefd[0], &c, 1);
+    res->err = errno;
+    __atomic_store_n(&reader_done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void test_signals(int restart)
+{
+    struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = restart ? SA_RESTART : 0 };
+    sigaction(SIGUSR1, &sa, NULL);
+    if (pipe(pipefd))
+        DIE("pipe");
+    /* The read site has trapped (and been rewritten) long before. */
+    char c = 'x';
+    write(pipefd[1], &c, 1);
+    read(pipefd[0], &c, 1);
+    handled = 0;
+    reader_done = 0;
+    struct reader_result res = { 0, 0 };
+    pthread_t t;
+    pthread_create(&t, NULL, reader, &res);
+    if (restart) {
+        /* However many signals land (before or during the read), it must
+         * go on; then data ends it. */
+        while (handled < 20) {
+            pthread_kill(t, SIGUSR1);
+            sched_yield();
+        }
+        write(pipefd[1], &c, 1);
+        pthread_join(t, NULL);
+        CHECK(res.r == 1, "SA_RESTART: the blocked read survives the signals and reads the byte");
+    } else {
+        /* Signal until one lands while the read blocks: it returns EINTR. */
+        while (!__atomic_load_n(&reader_done, __ATOMIC_ACQUIRE)) {
+            pthread_kill(t, SIGUSR1);
+            sched_yield();
+        }
+        pthread_join(t, NULL);
+        CHECK(res.r == -1 && res.err == EINTR, "no SA_RESTART: the blocked read ends with EINTR");
+    }
+    CHECK(handled > 0, "the handler ran (%s)", restart ? "SA_RESTART" : "no SA_RESTART");
+    close(pipefd[0]);
+    close(pipefd[1]);
+}
+
+/* --- fork and execve */
+static void test_fork_exec(const char *argv0)
+{
+    for (int i = 0; i < 3; i++) {
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(40 + i);
+        int st = 0;
+        waitpid(pid, &st, 0);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 40 + i, "fork %d: the child exits with %d", i, 40 + i);
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The first execve fails (and teaches its site); the second runs. */
+        char *const bad[] = { "/nonexistent", NULL };
+        execv("/nonexistent/program", bad);
+        char *const args[] = { (char *)argv0, "child", NULL };
+        execv(argv0, args);
+        _exit(99);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "fork, then execve of this program, which exits 7");
+}
+
+/* --- NULL function pointers */
+static sigjmp_buf null_env;
+static volatile int null_code;
+static void *volatile null_addr;
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)uc;
+    null_code = si->si_code;
+    null_addr = si->si_addr;
+    siglongjmp(null_env, 1);
+}
+
+static void test_null_call(void)
+{
+    struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
+    sigaction(SIGSEGV, &sa, NULL);
+    /* rax = 39 (getpid) as if a syscall number: still no system call. */
+    static long (*volatile fn)(void);
+    for (long target = 0; target <= 39; target += 39) {
+        null_code = 0;
+        null_addr = (void *)1;
+        if (sigsetjmp(null_env, 1) == 0) {
+            fn = (long (*)(void))target;
+            __asm__ volatile("call *%%rax" : : "a"(fn) : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+        }
+        CHECK(null_code == SEGV_MAPERR && null_addr == (void *)target,
+              "call *%%rax to %ld: SIGSEGV/SEGV_MAPERR at that address", target);
+    }
+    signal(SIGSEGV, SIG_DFL);
+}
+
+static void report(const char *argv0)
+{
+    syscall(SYS_getppid);
+    syscall(SYS_getppid);
+    raw_getppid();
+    raw_getppid();
+    printf("raw_getppid %s\n", state(find_site((const void *)raw_getppid)));
+    printf("syscall() %s\n", state(find_site((const void *)syscall)));
+    if (open_dl(argv0) == 0) {
+        dl_getppid();
+        dl_getppid();
+        printf("dlopen %s\n", state(find_site((const void *)dl_getppid)));
+    }
+    unsigned char *p = jit(1);
+    for (int i = 0; p && i < 3; i++)
+        ((long (*)(void))p)();
+    printf("jit %s\n", p ? state(p + 5) : "missing");
+    overlap(SYS_getppid, 1);
+    overlap(SYS_getppid, 1);
+    printf("overlap %s\n", state((const unsigned char *)overlap_mid));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "child")) {
+        /* Through the fast path from the start: the new program's sites
+         * are learnt afresh. */
+        return raw_getppid() == getppid() && raw_getppid() == getppid() ? 7 : 1;
+    }
+    if (argc > 1 && !strcmp(argv[1], "report")) {
+        report(argv[0]);
+        return 0;
+    }
+    test_jit();
+    test_overlap();
+    test_dlopen(argv[0]);
+    test_registers();
+    test_threads();
+    test_signals(1);
+    test_signals(0);
+    test_fork_exec(argv[0]);
+    test_null_call();
+    return tu_done();
+}
