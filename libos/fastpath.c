@@ -222,24 +222,43 @@ bool range_is_trampoline(uintptr_t addr, size_t len)
 
 /* ---------------------------------------------------------------- finding safe sites */
 
+/* The code mappings found suitable (from /proc/self/maps, read once per
+ * mapping). Every rewritten site lies in one of them, so an munmap that
+ * overlaps none of them has no site to forget. */
 struct code_map {
 	uintptr_t lo, hi;
-	uintptr_t ehdr; /* where the ELF header of its file is mapped, or 0 */
+	uintptr_t ehdr; /* where the ELF header of its file is mapped */
 	int prot;
+	bool stale;     /* re-protected by the app: read the host's view again */
 };
 
-#define CODE_MAPS 32
+#define CODE_MAPS 256
 static struct code_map code_maps[CODE_MAPS];
 static int ncode_maps;
 
 static bool lookup_code_map(uintptr_t a, struct code_map *out)
 {
 	for (int i = 0; i < ncode_maps; i++)
-		if (a >= code_maps[i].lo && a < code_maps[i].hi) {
+		if (a >= code_maps[i].lo && a < code_maps[i].hi && !code_maps[i].stale) {
 			*out = code_maps[i];
 			return true;
 		}
 	return false;
+}
+
+/* fastpath_lock held. Replaces the stale entries m overlaps; false when
+ * there is no room (its sites then keep trapping). */
+static bool remember_code_map(const struct code_map *m)
+{
+	for (int i = 0; i < ncode_maps;)
+		if (code_maps[i].lo < m->hi && code_maps[i].hi > m->lo)
+			code_maps[i] = code_maps[--ncode_maps];
+		else
+			i++;
+	if (ncode_maps == CODE_MAPS)
+		return false;
+	code_maps[ncode_maps++] = *m;
+	return true;
 }
 
 /* Finds the host mapping holding a: it qualifies only as private, readable,
@@ -262,6 +281,7 @@ static bool find_code_map(uintptr_t a, struct code_map *out)
 	out->hi = hit.hi;
 	out->prot = PROT_READ | PROT_EXEC;
 	out->ehdr = 0;
+	out->stale = false;
 	if (ok) {
 		/* The file's first mapping (offset 0) holds its ELF header. */
 		char *buf2 = maps_read();
@@ -468,8 +488,7 @@ void fastpath_learn(struct thread *t, struct ucontext *uc)
 		ok = find_code_map(site, &m);
 		if (ok) {
 			lock(&fastpath_lock);
-			if (ncode_maps < CODE_MAPS)
-				code_maps[ncode_maps++] = m;
+			ok = remember_code_map(&m);
 			unlock(&fastpath_lock);
 		}
 	}
@@ -490,6 +509,7 @@ void fastpath_learn(struct thread *t, struct ucontext *uc)
 	} else if (*insn != 0xd0ff) {
 		set_forget(&sites, site, site + 1);
 		set_add(&rejected, site);
+		log_debug("fast path: the syscall at %p keeps trapping", (void *)site);
 	}
 	unlock(&fastpath_lock);
 }
@@ -498,13 +518,23 @@ void fastpath_forget(uintptr_t addr, size_t len, bool unmapped)
 {
 	if (!fastpath_on)
 		return;
+	/* Rejected sites outside code maps (a JIT's) are not forgotten: a new
+	 * mapping there only keeps trapping, which is correct. */
+	bool overlapped = false;
 	lock(&fastpath_lock);
-	for (int i = 0; i < ncode_maps;)
-		if (code_maps[i].lo < addr + len && code_maps[i].hi > addr)
-			code_maps[i] = code_maps[--ncode_maps];
-		else
-			i++;
-	if (unmapped) {
+	for (int i = 0; i < ncode_maps;) {
+		if (code_maps[i].lo < addr + len && code_maps[i].hi > addr) {
+			overlapped = true;
+			if (unmapped) {
+				code_maps[i] = code_maps[--ncode_maps];
+				continue;
+			}
+			/* Its rewritten sites are still in the text: keep them. */
+			code_maps[i].stale = true;
+		}
+		i++;
+	}
+	if (unmapped && overlapped) {
 		set_forget(&sites, addr, addr + len);
 		set_forget(&rejected, addr, addr + len);
 	}
