@@ -325,25 +325,29 @@ static void test_null_call(void)
     signal(SIGSEGV, SIG_DFL);
 }
 
+/* Each site runs more often than the fast path waits before learning one
+ * (LEARN_AFTER in libos/fastpath.c). */
+#define REPORT_CALLS 20
+
 static void report(const char *argv0)
 {
-    syscall(SYS_getppid);
-    syscall(SYS_getppid);
-    raw_getppid();
-    raw_getppid();
+    for (int i = 0; i < REPORT_CALLS; i++) {
+        raw_getppid();
+        syscall(SYS_getppid);
+    }
     printf("raw_getppid %s\n", state(find_site((const void *)raw_getppid)));
     printf("syscall() %s\n", state(find_site((const void *)syscall)));
     if (open_dl(argv0) == 0) {
-        dl_getppid();
-        dl_getppid();
+        for (int i = 0; i < REPORT_CALLS; i++)
+            dl_getppid();
         printf("dlopen %s\n", state(find_site((const void *)dl_getppid)));
     }
     unsigned char *p = jit(1);
-    for (int i = 0; p && i < 3; i++)
+    for (int i = 0; p && i < REPORT_CALLS; i++)
         ((long (*)(void))p)();
     printf("jit %s\n", p ? state(p + 5) : "missing");
-    overlap(SYS_getppid, 1);
-    overlap(SYS_getppid, 1);
+    for (int i = 0; i < REPORT_CALLS; i++)
+        overlap(SYS_getppid, 1);
     printf("overlap %s\n", state((const unsigned char *)overlap_mid));
 }
 
