@@ -14,8 +14,8 @@
  *
  * `call *%rax` jumps to address rax = the syscall number: the trampoline in
  * page 0 (zpoline's idea; needs vm.mmap_min_addr = 0) is a chain of short
- * jumps that reaches, from any offset, one indirect jump to fastpath_entry
- * (host/fastpath.S). That saves the app's registers as a ucontext and calls
+ * jumps that reaches, from any offset, an indirect jump to fastpath_entry
+ * (host/fastpath.S) through the thread's record. That saves the app's registers as a ucontext and calls
  * fastpath_syscall, which runs the same dispatcher as the SIGSYS handler
  * (syscall_dispatch: one table, one delivery and restart point) and returns
  * to the app by restoring that ucontext, without a host call. Restart is the
@@ -37,10 +37,13 @@
 #include "x86len.h"
 
 #define TRAMP_SIZE PAGE_SIZE
-/* The one indirect jump, `jmp *(FAST_PTR)`, and the pointer it reads end
- * page 0, so that only that page is mapped. */
-#define FAST_PTR (PAGE_SIZE - 8)
-#define TERMINAL (FAST_PTR - 7)
+/* The trampoline's two exits, each `jmp *%gs:T_FAST_ENTRY` (8 bytes): one
+ * right after the highest number a syscall may ever have (512 and up are
+ * x32 numbers, never valid here), so that real calls take a few hops, and
+ * one at the end of the page for the numbers above it. */
+#define EXIT1 520
+#define EXIT2 (PAGE_SIZE - 8)
+#define T_FAST_ENTRY 48
 /* host/fastpath.S: the frame at the top of the libos stack, a ucontext and
  * then the xsave area. */
 #define FAST_FRAME 3392
@@ -53,6 +56,7 @@ _Static_assert(offsetof(struct thread, wake) == 8, "host/fastpath.S T_WAKE");
 _Static_assert(offsetof(struct thread, libos_stack) == 24, "host/fastpath.S T_LIBOS_STACK");
 _Static_assert(offsetof(struct thread, fast_rip) == 32, "host/fastpath.S T_FAST_RIP");
 _Static_assert(offsetof(struct thread, exit_uc_claimable) == 40, "host/fastpath.S T_CLAIMABLE");
+_Static_assert(offsetof(struct thread, fast_entry) == T_FAST_ENTRY, "the trampoline's T_FAST_ENTRY");
 _Static_assert(offsetof(struct ucontext, uc_mcontext) == 40, "host/fastpath.S UC_MC");
 _Static_assert(offsetof(struct sigcontext, rip) == 128 && offsetof(struct sigcontext, cs) == 144,
                "host/fastpath.S sigcontext offsets");
@@ -184,28 +188,41 @@ static long read_mmap_min_addr(void)
 	return n > 0 && parse_u64(buf, &v) ? (long)v : -1;
 }
 
-/* Fills [0, TERMINAL) so that execution entering at any offset reaches
- * TERMINAL without touching the stack, the flags or a register: pairs
- * `eb 4e` (jmp +0x4e) with the 0x4e read as a REX prefix when entered at the
- * odd byte (`4e eb 4e`), then enough nops to catch the longest hop. The
- * prefix has REX.B clear: the last one is followed by a nop, and `41 90`
- * would be `xchg %r8, %rax`. */
-static void build_trampoline(uint8_t *p)
+/* Fills [from, to) so that execution entering at any offset reaches `to`
+ * without touching the stack, the flags or a register: pairs `eb 4e` (jmp
+ * +0x4e) with the 0x4e read as a REX prefix when entered at the odd byte
+ * (`4e eb 4e`), then enough nops to catch the longest hop. The prefix has
+ * REX.B clear: the last one is followed by a nop, and `41 90` would be
+ * `xchg %r8, %rax`. */
+static void build_chain(uint8_t *p, size_t from, size_t to)
 {
-	size_t nops = 88, chain = (TERMINAL - nops) & ~1UL;
-	for (size_t i = 0; i < chain; i += 2) {
+	size_t nops = 88, end = from + ((to - from - nops) & ~1UL);
+	for (size_t i = from; i < end; i += 2) {
 		p[i] = 0xeb;
 		p[i + 1] = 0x4e;
 	}
-	memset(p + chain, 0x90, TERMINAL - chain);
-	/* jmp *FAST_PTR: ff /4 with an absolute 32-bit address */
-	p[TERMINAL] = 0xff;
-	p[TERMINAL + 1] = 0x24;
-	p[TERMINAL + 2] = 0x25;
-	uint32_t ptr = FAST_PTR;
-	memcpy(p + TERMINAL + 3, &ptr, 4);
-	uintptr_t entry = (uintptr_t)fastpath_entry;
-	memcpy(p + FAST_PTR, &entry, sizeof(entry));
+	memset(p + end, 0x90, to - end);
+}
+
+static void build_exit(uint8_t *p)
+{
+	static const uint8_t jmp_gs[8] = { 0x65, 0xff, 0x24, 0x25, T_FAST_ENTRY, 0, 0, 0 };
+	memcpy(p, jmp_gs, sizeof(jmp_gs));
+}
+
+/* Entering inside an exit (numbers 521-529, 4089-4095) or above the page
+ * runs bytes that fault before they change anything but rax and the flags
+ * (the `00 00` after EXIT1 is `add %al,(%rax)` on the read-only page; the
+ * `90`s after it make `00 90 ...` an access far outside user space); the
+ * SIGSEGV then ends the call with -ENOSYS (fastpath_fault). */
+static void build_trampoline(uint8_t *p)
+{
+	build_chain(p, 0, EXIT1);
+	build_exit(p + EXIT1);
+	memset(p + EXIT1 + 8, 0, 2);
+	memset(p + EXIT1 + 10, 0x90, 4);
+	build_chain(p, EXIT1 + 14, EXIT2);
+	build_exit(p + EXIT2);
 }
 
 void fastpath_init(bool wanted)
@@ -242,6 +259,11 @@ void fastpath_init(bool wanted)
 	}
 	fastpath_on = true;
 	log_info("syscall fast path on");
+}
+
+void fastpath_thread_init(struct thread *t)
+{
+	t->fast_entry = (uintptr_t)fastpath_entry;
 }
 
 bool range_is_trampoline(uintptr_t addr, size_t len)
@@ -657,6 +679,48 @@ __attribute__((used)) void fastpath_recheck(struct ucontext *uc)
 	struct thread *t = current();
 	__atomic_store_n(&t->wake, 0, __ATOMIC_RELAXED);
 	sig_deliver(t, uc, -1, 0);
+}
+
+bool fastpath_fault(struct thread *t, struct ucontext *uc)
+{
+	struct sigcontext *r = &uc->uc_mcontext;
+	if (!fastpath_on)
+		return false;
+	if (set_has(&sites, r->rip)) {
+		/* The call itself faulted (its push met no stack, or rax is not
+		 * a canonical address), where the syscall would not: serve it
+		 * here as the trap would have. */
+		r->rip += 2;
+		syscall_dispatch(t, uc, (int)r->rax);
+		return true;
+	}
+	/* The call reached a number with no place in the trampoline: inside an
+	 * exit (no such syscall: -ENOSYS, as from the kernel), or 4096 and up,
+	 * which the kernel reads as an int, as the trap does. */
+	bool beyond = r->rip == r->rax && r->rip >= PAGE_SIZE;
+	if (r->rip >= PAGE_SIZE + 16 && !beyond)
+		return false;
+	/* The return address the call pushed; the stack may be anything. */
+	uintptr_t ret = 0;
+	if (libos_setjmp(&t->fault_jmp)) {
+		t->fault_armed = false;
+		return false;
+	}
+	t->fault_armed = true;
+	ret = *(volatile uintptr_t *)r->rsp;
+	t->fault_armed = false;
+	if (!set_has(&sites, ret - 2))
+		return false;
+	r->rsp += 8;
+	r->rip = ret;
+	if (beyond) {
+		syscall_dispatch(t, uc, (int)r->rax);
+	} else {
+		r->rcx = ret;
+		r->r11 = r->eflags;
+		r->rax = (uint64_t)-ENOSYS;
+	}
+	return true;
 }
 
 bool fastpath_finish_exit(struct thread *t, struct ucontext *uc)

@@ -315,6 +315,9 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 		for (;;)
 			host(__NR_exit, 0);
 	bool in_libos = addr_in_libos_image(uc->uc_mcontext.rip);
+	/* Raised by the CPU (not sent), in app code: perhaps a rewritten syscall's. */
+	if (sig == SIGSEGV && si->si_code > 0 && !in_libos && fastpath_fault(t, uc))
+		return;
 
 	if ((SYNC_SIGNALS & SIGBIT(sig)) && si->si_code > 0 && si->si_code != SI_KERNEL) {
 		if (in_libos && t->fault_armed && (sig == SIGSEGV || sig == SIGBUS)) {

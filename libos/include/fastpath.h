@@ -26,6 +26,11 @@ void fastpath_exec_reset(void);
 /* Saves the FPU state into a fast-path context that has none yet (for a
  * signal frame); NULL when uc is not one. */
 struct _fpstate *fastpath_save_fpu(struct thread *t, struct ucontext *uc);
+/* A SIGSEGV in app code that is a rewritten syscall's (the call faulted, or
+ * its number has no place in the trampoline): completes the syscall in uc
+ * and returns true. */
+bool fastpath_fault(struct thread *t, struct ucontext *uc);
+void fastpath_thread_init(struct thread *t);
 /* A host signal interrupted the fast path's return to the app: makes uc
  * the app's context (true), as if the signal had come just after. */
 bool fastpath_finish_exit(struct thread *t, struct ucontext *uc);

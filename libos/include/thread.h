@@ -30,9 +30,10 @@ struct thread {
 	int host_alive;
 	char *libos_stack;       /* the host sigaltstack; all emulation runs here */
 	/* %gs:32 and %gs:40, used by host/fastpath.S: where the fast path
-	 * returns to, and exit_uc_claimable (below), cleared first thing. */
+	 * returns to, and exit_uc_claimable (see exit_uc), cleared first thing. */
 	uintptr_t fast_rip;
 	bool exit_uc_claimable;
+	uintptr_t fast_entry; /* %gs:48: where the page-0 trampoline jumps */
 	sigset64_t sigmask;      /* the app's blocked signals */
 	struct sigqueue sigq;    /* thread-directed app signals */
 	stack_t app_altstack;    /* the app's sigaltstack (virtual) */

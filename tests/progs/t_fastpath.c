@@ -6,8 +6,9 @@
  *     served, and the longer instruction must keep its bytes;
  *   - a library dlopen'ed late;
  *   - two threads reaching a fresh site at once (a barrier);
- *   - registers across a call, and every syscall number from 512 to 4080
- *     through one site (each is a different entry point into the trampoline);
+ *   - registers across a call, and every syscall number from 512 to 8192
+ *     through one site (each is a different entry point into the trampoline,
+ *     or none), and numbers that are not even addresses;
  *   - signals while a fast-path read blocks, with and without SA_RESTART;
  *   - fork and execve made through rewritten sites;
  *   - a call through a NULL function pointer, which with the trampoline in
@@ -168,9 +169,18 @@ static void test_registers(void)
     }
     CHECK(good, "registers but rax, rcx and r11 are preserved");
     long enosys = 0;
-    for (long nr = 512; nr <= 4080; nr++)
+    for (long nr = 512; nr <= 8192; nr++)
         enosys += syscall(nr, 1, 2, 3, 4, 5, 6) == -1 && errno == ENOSYS;
-    CHECK(enosys == 4080 - 512 + 1, "every number from 512 to 4080 answers ENOSYS (%ld did)", enosys);
+    CHECK(enosys == 8192 - 512 + 1, "every number from 512 to 8192 answers ENOSYS (%ld did)", enosys);
+    static const long odd[] = { -1, -4096, 0x7fffffffffffL };
+    enosys = 0;
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+        enosys += syscall(odd[i]) == -1 && errno == ENOSYS;
+    CHECK(enosys == 3, "so do -1, -4096 and 2^47-1");
+    /* The kernel reads the number as an int. */
+    CHECK(syscall((1L << 32) | SYS_getppid) == getppid() &&
+              syscall((long)(0x8000000000000000UL | SYS_getppid)) == getppid(),
+          "getppid with bits above 31 set (2^32, and a non-canonical address)");
     CHECK(syscall(SYS_getppid) == getppid(), "and a real call after them");
 }
 
