@@ -228,7 +228,7 @@ static void build_trampoline(uint8_t *p)
 void fastpath_init(bool wanted)
 {
 	if (!wanted) {
-		log_info("syscall fast path off: sys.syscall_fast_path = false");
+		log_info("syscall fast path off: turned off (sys.syscall_fast_path = false or GRAPHENE_FAST_PATH=0)");
 		return;
 	}
 	const char *why = xsave_missing();
