@@ -8,7 +8,7 @@
 # a few are also linked -static (<name>-static) because a static binary
 # starts without ld.so and takes a different path through the libos loader.
 # The differential suite runs every t_* binary; escape, hello and
-# bench_getppid are driven by escape.t and tests/bench/libos_bench.sh.
+# bench_syscall are driven by escape.t and tests/bench/libos_bench.sh.
 TPROG_DIR     := $(BUILD)/tests/progs
 TPROG_SRCS    := $(wildcard tests/progs/*.c)
 TPROG_DYN     := $(patsubst tests/progs/%.c,$(TPROG_DIR)/%,$(TPROG_SRCS))

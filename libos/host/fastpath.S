@@ -26,6 +26,12 @@
 #define EFLAGS (UC_MC + 136)
 #define CS (UC_MC + 144)
 #define SS (UC_MC + 150)
+/* The registers saved as they are on entry and restored on exit (rcx, r11,
+ * rsp, rip and the flags are done by hand). */
+#define KEPT_REGS(X) X(r8, R8) X(r9, R9) X(r10, R10) X(r12, R12) X(r13, R13) X(r14, R14) \
+	X(r15, R15) X(rdi, RDI) X(rsi, RSI) X(rbp, RBP) X(rbx, RBX) X(rdx, RDX) X(rax, RAX)
+#define SAVE(reg, off) mov %reg, off(%rsp);
+#define LOAD(reg, off) mov off(%rsp), %reg;
 /* struct thread fields (checked by static asserts in fastpath.c). */
 #define T_WAKE 8
 #define T_LIBOS_STACK 24
@@ -49,19 +55,7 @@ fastpath_entry:
 	mov %rsp, %r11                     /* the app's rsp - 8: the return address */
 	mov %gs:T_LIBOS_STACK, %rsp
 	lea LIBOS_STACK_SIZE - FAST_FRAME(%rsp), %rsp
-	mov %r8, R8(%rsp)
-	mov %r9, R9(%rsp)
-	mov %r10, R10(%rsp)
-	mov %r12, R12(%rsp)
-	mov %r13, R13(%rsp)
-	mov %r14, R14(%rsp)
-	mov %r15, R15(%rsp)
-	mov %rdi, RDI(%rsp)
-	mov %rsi, RSI(%rsp)
-	mov %rbp, RBP(%rsp)
-	mov %rbx, RBX(%rsp)
-	mov %rdx, RDX(%rsp)
-	mov %rax, RAX(%rsp)
+	KEPT_REGS(SAVE)
 	pushfq
 	pop %rcx
 	mov %rcx, EFLAGS(%rsp)
@@ -88,20 +82,8 @@ fastpath_exit_committed:
 	mov %rcx, %gs:T_FAST_RIP
 	pushq EFLAGS(%rsp)
 	popfq
-	mov R8(%rsp), %r8
-	mov R9(%rsp), %r9
-	mov R10(%rsp), %r10
+	KEPT_REGS(LOAD)
 	mov R11(%rsp), %r11
-	mov R12(%rsp), %r12
-	mov R13(%rsp), %r13
-	mov R14(%rsp), %r14
-	mov R15(%rsp), %r15
-	mov RDI(%rsp), %rdi
-	mov RSI(%rsp), %rsi
-	mov RBP(%rsp), %rbp
-	mov RBX(%rsp), %rbx
-	mov RDX(%rsp), %rdx
-	mov RAX(%rsp), %rax
 	mov RCX(%rsp), %rcx
 	mov RSP(%rsp), %rsp
 fastpath_exit_jump:

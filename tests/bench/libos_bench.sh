@@ -1,7 +1,7 @@
 #!/bin/bash
 # libos benchmarks, graphene next to native in the same run (not a test):
-#   syscall   ns per emulated getppid(2) (bench_getppid) and per passthrough
-#             1-byte write(2) to /dev/null (bench_write); medians of 3 runs;
+#   syscall   ns per emulated getppid(2) and per passthrough 1-byte write(2)
+#             to /dev/null (bench_syscall); medians of 3 runs;
 #             with the syscall fast path on and off (GRAPHENE_FAST_PATH)
 #   startup   median wall time of fork+exec+wait of /bin/true (runtime, 30 runs),
 #             of sh running /bin/true 200 times, of python3 -c pass; fast
@@ -20,7 +20,7 @@ SYSCALLS=${BENCH_SYSCALLS:-300000}
 STARTS=${BENCH_STARTS:-30}
 failed=0
 
-for f in "$RUNTIME" "$PROGS/bench_getppid" "$PROGS/bench_write" "$PROGS/bench_proc" "$PROGS/hello" "$PROGS/hello-static"; do
+for f in "$RUNTIME" "$PROGS/bench_syscall" "$PROGS/bench_proc" "$PROGS/hello" "$PROGS/hello-static"; do
     [ -x "$f" ] || { echo "libos_bench: $f missing (make test-progs)" >&2; exit 1; }
 done
 have_graphene=1
@@ -70,16 +70,16 @@ fast_path_state() {
         sed -n 's/.*syscall fast path \(.*\)/\1/p'
 }
 echo "syscall fast path: $(fast_path_state)"
-for prog in bench_getppid bench_write; do
-    nat=$(median3 native "$PROGS/$prog" "$SYSCALLS")
+for call in getppid write; do
+    nat=$(median3 native "$PROGS/bench_syscall" "$SYSCALLS" $call)
     for fp in 1 0; do
         gra=n/a
         if [ "$have_graphene" = 1 ]; then
-            m=$(manifest_for /tests/$prog)
-            gra=$(GRAPHENE_FAST_PATH=$fp median3 "$GRAPHENE" run "$m" -- "$SYSCALLS")
+            m=$(manifest_for /tests/bench_syscall)
+            gra=$(GRAPHENE_FAST_PATH=$fp median3 "$GRAPHENE" run "$m" -- "$SYSCALLS" $call)
         fi
         [ "$gra" != FAILED ] && [ "$nat" != FAILED ] || failed=1
-        label=$([ $prog = bench_getppid ] && echo "syscall getppid" || echo "syscall write 1 byte to /dev/null")
+        label=$([ $call = getppid ] && echo "syscall getppid" || echo "syscall write 1 byte to /dev/null")
         report "$label, fast path $([ $fp = 1 ] && echo on || echo off) (median of 3)" ns/call "$gra" "$nat"
     done
 done
