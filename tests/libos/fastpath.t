@@ -14,7 +14,8 @@ unset GRAPHENE_FAST_PATH
 PROGS=$ROOT/build/tests/progs
 echo "1..9"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+pid=""
+trap '[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 chmod 755 "$work"
 sandbox_manifest /tests/t_fastpath "/tests=$PROGS" > "$work/f.toml"
 sandbox_manifest /tests/trampoline "/tests=$PROGS" > "$work/t.toml"
@@ -38,10 +39,11 @@ if grep -q "syscall fast path on" <<<"$log"; then
     want="raw_getppid rewritten
 syscall() rewritten
 dlopen rewritten
+execve rewritten
 jit trapping
 overlap trapping"
     ok 2 "$([ "$(cat "$work/report")" = "$want" ]; echo $?)" \
-        "sites in the executable, libc and a dlopen'ed library are rewritten; JIT code and a syscall inside another instruction are not" \
+        "sites in the executable, libc (syscall(), execve) and a dlopen'ed library are rewritten; JIT code and a syscall inside another instruction are not" \
         "$(cat "$work/report")"
 else
     echo "ok 2 # SKIP the fast path is not available here: $(grep "syscall fast path" <<<"$log")"
@@ -50,6 +52,7 @@ fi
 all_trap="raw_getppid trapping
 syscall() trapping
 dlopen trapping
+execve trapping
 jit trapping
 overlap trapping"
 log=$(GRAPHENE_LOG=info "$G" run "$work/off.toml" -- report 2>&1 >"$work/report")
@@ -118,5 +121,6 @@ else
     fi
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
+    pid=""
 fi
 exit $failed
