@@ -15,8 +15,9 @@
  * `call *%rax` jumps to address rax = the syscall number: the trampoline in
  * page 0 (zpoline's idea; needs vm.mmap_min_addr = 0) is a chain of short
  * jumps that reaches, from any offset, an indirect jump to fastpath_entry
- * (host/fastpath.S) through the thread's record. That saves the app's registers as a ucontext and calls
- * fastpath_syscall, which runs the same dispatcher as the SIGSYS handler
+ * (host/fastpath.S) through the thread's record. That saves the app's
+ * registers as a ucontext and calls fastpath_syscall, which runs the same
+ * dispatcher as the SIGSYS handler
  * (syscall_dispatch: one table, one delivery and restart point) and returns
  * to the app by restoring that ucontext, without a host call. Restart is the
  * trap path's own `rip -= 2; rax = nr`: rip then points at the rewritten
@@ -274,13 +275,14 @@ bool range_is_trampoline(uintptr_t addr, size_t len)
 /* ---------------------------------------------------------------- finding safe sites */
 
 /* The code mappings found suitable (from /proc/self/maps, read once per
- * mapping). Every rewritten site lies in one of them, so an munmap that
- * overlaps none of them has no site to forget. */
+ * mapping). Entries are never dropped (only marked stale), so every
+ * rewritten site lies in one of them, and an munmap that overlaps none of
+ * them has no site to forget. */
 struct code_map {
 	uintptr_t lo, hi;
 	uintptr_t ehdr; /* where the ELF header of its file is mapped */
 	int prot;
-	bool stale;     /* re-protected by the app: read the host's view again */
+	bool stale;     /* changed by the app: read the host's view again */
 };
 
 #define CODE_MAPS 256
@@ -297,15 +299,10 @@ static bool lookup_code_map(uintptr_t a, struct code_map *out)
 	return false;
 }
 
-/* fastpath_lock held. Replaces the stale entries m overlaps; false when
- * there is no room (its sites then keep trapping). */
+/* fastpath_lock held. False when there is no room (its sites then keep
+ * trapping). */
 static bool remember_code_map(const struct code_map *m)
 {
-	for (int i = 0; i < ncode_maps;)
-		if (code_maps[i].lo < m->hi && code_maps[i].hi > m->lo)
-			code_maps[i] = code_maps[--ncode_maps];
-		else
-			i++;
 	if (ncode_maps == CODE_MAPS)
 		return false;
 	code_maps[ncode_maps++] = *m;
@@ -539,11 +536,12 @@ void fastpath_learn(struct thread *t, struct ucontext *uc)
 	uint16_t *insn = (uint16_t *)site;
 	if (ok && *insn == 0x050f && set_add(&sites, site) &&
 	    host_mprotect((void *)page, PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC) == 0) {
-		/* Other threads may be executing this page: they see either
-		 * instruction, both valid (x86 keeps instruction fetch coherent
-		 * with stores; a stale `syscall` just traps and finds the site
-		 * rewritten). Writable only for this store, and RWX rather than
-		 * RW so that they do not fault meanwhile. */
+		/* Other threads may be executing this page: they run either
+		 * instruction, both valid (cross-modifying code: a processor
+		 * may run the old bytes until it serializes; a stale `syscall`
+		 * just traps and finds the site rewritten). Writable only for
+		 * this store, and RWX rather than RW so that they do not fault
+		 * meanwhile. */
 		__atomic_store_n(insn, (uint16_t)0xd0ff, __ATOMIC_RELEASE);
 		host_mprotect((void *)page, PAGE_SIZE, m.prot);
 		log_debug("fast path: rewrote the syscall at %p", (void *)site);
@@ -563,18 +561,12 @@ void fastpath_forget(uintptr_t addr, size_t len, bool unmapped)
 	 * mapping there only keeps trapping, which is correct. */
 	bool overlapped = false;
 	lock(&fastpath_lock);
-	for (int i = 0; i < ncode_maps;) {
+	for (int i = 0; i < ncode_maps; i++)
 		if (code_maps[i].lo < addr + len && code_maps[i].hi > addr) {
 			overlapped = true;
-			if (unmapped) {
-				code_maps[i] = code_maps[--ncode_maps];
-				continue;
-			}
-			/* Its rewritten sites are still in the text: keep them. */
 			code_maps[i].stale = true;
 		}
-		i++;
-	}
+	/* Re-protected text keeps its rewritten sites; unmapped text loses them. */
 	if (unmapped && overlapped) {
 		set_forget(&sites, addr, addr + len);
 		set_forget(&rejected, addr, addr + len);
@@ -646,7 +638,6 @@ static void stray_call(struct thread *t, struct ucontext *uc, uintptr_t target)
 	si.si_addr = (void *)target;
 	r->rsp -= 8;
 	r->rip = target;
-	fastpath_save_fpu(t, uc);
 	sig_deliver_fault(t, uc, SIGSEGV, &si);
 }
 
