@@ -146,6 +146,17 @@ static void test_dlopen(const char *argv0)
     for (int i = 0; i < 1000; i++)
         good &= dl_getppid() == ppid;
     CHECK(good, "a syscall in the dlopen'ed library answers 1000 times");
+    /* Unmapped and mapped again (likely at the same address): what was
+     * learnt about the old mapping must not outlive it. */
+    for (int round = 0; round < 3; round++) {
+        dlclose(dl);
+        dl_getppid = NULL;
+        if (open_dl(argv0))
+            break;
+        for (int i = 0; i < 100; i++)
+            good &= dl_getppid() == ppid;
+    }
+    CHECK(good && dl_getppid, "dlclose and dlopen again, three times: its syscall still answers");
 }
 
 /* --- registers and the whole trampoline */
