@@ -61,10 +61,13 @@ _Static_assert(offsetof(struct thread, fast_entry) == T_FAST_ENTRY, "the trampol
 _Static_assert(offsetof(struct ucontext, uc_mcontext) == 40, "host/fastpath.S UC_MC");
 _Static_assert(offsetof(struct sigcontext, rip) == 128 && offsetof(struct sigcontext, cs) == 144,
                "host/fastpath.S sigcontext offsets");
+_Static_assert(offsetof(struct ucontext, uc_link) == 8 && offsetof(struct ucontext, uc_sigmask) == 296,
+               "host/fastpath.S ENTRY_RSP, UC_SIGMASK");
 _Static_assert(sizeof(struct ucontext) <= FAST_UC_SIZE, "FAST_UC_SIZE");
 _Static_assert(LIBOS_STACK_SIZE == 256 * 1024, "host/fastpath.S LIBOS_STACK_SIZE");
 
-extern char fastpath_entry[], fastpath_exit_committed[], fastpath_exit_jump[];
+extern char fastpath_entry[], fastpath_exit_committed[], fastpath_exit_ret_sp[], fastpath_exit_ret[],
+	fastpath_exit_jump[];
 void fastpath_xsave(void *area);
 void fastpath_xrstor(const void *area);
 
@@ -719,9 +722,13 @@ bool fastpath_finish_exit(struct thread *t, struct ucontext *uc)
 	struct sigcontext *r = &uc->uc_mcontext;
 	if (r->rip < (uintptr_t)fastpath_exit_committed || r->rip > (uintptr_t)fastpath_exit_jump)
 		return false;
-	if (r->rip == (uintptr_t)fastpath_exit_jump) {
-		/* Every register is the app's already; the ucontext may be
-		 * overwritten by this very signal frame. */
+	if (r->rip == (uintptr_t)fastpath_exit_jump || r->rip == (uintptr_t)fastpath_exit_ret_sp ||
+	    r->rip == (uintptr_t)fastpath_exit_ret) {
+		/* Every register is the app's already (but rsp, before the
+		 * `ret`); the ucontext may be overwritten by this very signal
+		 * frame. */
+		if (r->rip == (uintptr_t)fastpath_exit_ret)
+			r->rsp += 8;
 		r->rip = t->fast_rip;
 		return true;
 	}

@@ -25,6 +25,9 @@
 #define RIP (UC_MC + 128)
 #define EFLAGS (UC_MC + 136)
 #define CS (UC_MC + 144)
+/* uc_link, unused by the libos and the kernel: the app's rsp at entry. */
+#define ENTRY_RSP 8
+#define UC_SIGMASK 296
 #define SS (UC_MC + 150)
 /* The registers saved as they are on entry and restored on exit (rcx, r11,
  * rsp, rip and the flags are done by hand). */
@@ -32,6 +35,9 @@
 	X(r15, R15) X(rdi, RDI) X(rsi, RSI) X(rbp, RBP) X(rbx, RBX) X(rdx, RDX) X(rax, RAX)
 #define SAVE(reg, off) mov %reg, off(%rsp);
 #define LOAD(reg, off) mov off(%rsp), %reg;
+/* Every register of the ucontext at %rsp but rip; rsp last. */
+#define RESTORE pushq EFLAGS(%rsp); popfq; KEPT_REGS(LOAD) \
+	mov R11(%rsp), %r11; mov RCX(%rsp), %rcx; mov RSP(%rsp), %rsp
 /* struct thread fields (checked by static asserts in fastpath.c). */
 #define T_WAKE 8
 #define T_LIBOS_STACK 24
@@ -43,8 +49,10 @@
 #define FAST_FRAME 3392
 
 	.text
-	.globl fastpath_entry, fastpath_exit_committed, fastpath_exit_jump, fastpath_exit_end
-	.hidden fastpath_entry, fastpath_exit_committed, fastpath_exit_jump, fastpath_exit_end
+	.globl fastpath_entry, fastpath_exit_committed, fastpath_exit_ret_sp, fastpath_exit_ret
+	.globl fastpath_exit_jump
+	.hidden fastpath_entry, fastpath_exit_committed, fastpath_exit_ret_sp, fastpath_exit_ret
+	.hidden fastpath_exit_jump
 	.globl fastpath_xsave, fastpath_xrstor
 	.hidden fastpath_xsave, fastpath_xrstor
 
@@ -65,8 +73,15 @@ fastpath_entry:
 	mov %rcx, RCX(%rsp)
 	lea 8(%r11), %rcx
 	mov %rcx, RSP(%rsp)
+	mov %rcx, ENTRY_RSP(%rsp)
 	movw %cs, CS(%rsp)
 	movw %ss, SS(%rsp)
+	xor %ecx, %ecx
+	mov %rcx, 0(%rsp)                  /* uc_flags */
+	mov %rcx, 16(%rsp)                 /* uc_stack: none */
+	mov %rcx, 24(%rsp)
+	mov %rcx, 32(%rsp)
+	mov %rcx, UC_SIGMASK(%rsp)
 	cld
 	mov %rsp, %rdi
 	xor %ebp, %ebp
@@ -80,15 +95,23 @@ fastpath_exit:
 fastpath_exit_committed:
 	mov RIP(%rsp), %rcx
 	mov %rcx, %gs:T_FAST_RIP
-	pushq EFLAGS(%rsp)
-	popfq
-	KEPT_REGS(LOAD)
-	mov R11(%rsp), %r11
-	mov RCX(%rsp), %rcx
-	mov RSP(%rsp), %rsp
+	/* Back where the call came from, on the same stack, its return address
+	 * still there: return with `ret`, which keeps the CPU's return stack
+	 * in step with the call (the app's own returns stay predicted).
+	 * Otherwise (a signal handler, a sigreturn, a restart) jump. */
+	mov RSP(%rsp), %r11
+	cmp %r11, ENTRY_RSP(%rsp)
+	jne 3f
+	cmp %rcx, -8(%r11)
+	jne 3f
+	RESTORE
+fastpath_exit_ret_sp:
+	lea -8(%rsp), %rsp
+fastpath_exit_ret:
+	ret
+3:	RESTORE
 fastpath_exit_jump:
 	jmp *%gs:T_FAST_RIP
-fastpath_exit_end:
 2:	mov %rsp, %rdi
 	call fastpath_recheck
 	jmp fastpath_exit
