@@ -41,9 +41,11 @@ syscall() rewritten
 dlopen rewritten
 execve rewritten
 jit trapping
-overlap trapping"
+overlap trapping
+redzone trapping
+on_stack rewritten"
     ok 2 "$([ "$(cat "$work/report")" = "$want" ]; echo $?)" \
-        "sites in the executable, libc (syscall(), execve) and a dlopen'ed library are rewritten; JIT code and a syscall inside another instruction are not" \
+        "sites in the executable, libc (syscall(), execve) and a dlopen'ed library are rewritten; JIT code, a syscall inside another instruction and one in a red-zone leaf are not" \
         "$(cat "$work/report")"
 else
     echo "ok 2 # SKIP the fast path is not available here: $(grep "syscall fast path" <<<"$log")"
@@ -54,7 +56,9 @@ syscall() trapping
 dlopen trapping
 execve trapping
 jit trapping
-overlap trapping"
+overlap trapping
+redzone trapping
+on_stack trapping"
 log=$(GRAPHENE_LOG=info "$G" run "$work/off.toml" -- report 2>&1 >"$work/report")
 ok 3 "$([ "$(cat "$work/report")" = "$all_trap" ] && grep -q "syscall fast path off: turned off" <<<"$log"; echo $?)" \
     "sys.syscall_fast_path = false: every site traps, and the log says why" "$log

@@ -4,6 +4,8 @@
  *   - code written at run time (RWX, and RW then RX): never rewritten;
  *   - a `syscall` reached by a jump into the middle of a longer instruction:
  *     served, and the longer instruction must keep its bytes;
+ *   - a leaf keeping data in its red zone across a syscall, and a syscall
+ *     made with %rsp at memory that cannot be written;
  *   - a library dlopen'ed late;
  *   - two threads reaching a fresh site at once (a barrier);
  *   - registers across a call, and every syscall number from 512 to 8192
@@ -57,6 +59,41 @@ __asm__(".text\n"
         ".size overlap, .-overlap\n");
 extern char overlap_mid[];
 #define OVERLAP_IMM 0x9090909090c3050fUL
+
+/* redzone(): a leaf that keeps a value just below %rsp (its red zone)
+ * across a getppid and returns it. The rewritten call would push its return
+ * address right there, so the fast path must leave this site trapping. */
+long redzone(void);
+__asm__(".text\n"
+        ".globl redzone\n"
+        ".type redzone, @function\n"
+        "redzone:\n"
+        ".cfi_startproc\n"
+        "    movq $0x5a5a5a5a, -8(%rsp)\n"
+        "    mov $110, %eax\n" /* SYS_getppid */
+        "    syscall\n"
+        "    mov -8(%rsp), %rax\n"
+        "    ret\n"
+        ".cfi_endproc\n"
+        ".size redzone, .-redzone\n");
+
+/* on_stack(sp): getppid with %rsp = sp for the duration of the syscall,
+ * which does not touch the stack, so sp may point at memory that cannot be
+ * written. */
+long on_stack(void *sp);
+__asm__(".text\n"
+        ".globl on_stack\n"
+        ".type on_stack, @function\n"
+        "on_stack:\n"
+        ".cfi_startproc\n"
+        "    mov %rsp, %r8\n"
+        "    mov %rdi, %rsp\n"
+        "    mov $110, %eax\n"
+        "    syscall\n"
+        "    mov %r8, %rsp\n"
+        "    ret\n"
+        ".cfi_endproc\n"
+        ".size on_stack, .-on_stack\n");
 
 /* The first syscall site (0f 05 or ff d0) at or after p. */
 static const unsigned char *find_site(const void *p)
@@ -118,6 +155,26 @@ static void test_overlap(void)
         good &= overlap(SYS_getppid, 1) == ppid;
     CHECK(good, "syscall reached in the middle of an instruction answers 100 times");
     CHECK((unsigned long)overlap(0, 0) == OVERLAP_IMM, "the instruction around it is unchanged");
+}
+
+/* --- the app's stack */
+static void test_stack(void)
+{
+    long ppid = getppid(), good = 1;
+    for (int i = 0; i < 100; i++)
+        good &= redzone() == 0x5a5a5a5a;
+    CHECK(good, "a leaf's red zone survives its syscall 100 times");
+    char *page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED)
+        DIE("mmap");
+    good = 1;
+    for (int i = 0; i < 100; i++) /* a good stack first: the site gets learnt */
+        good &= on_stack(page + 8192) == ppid;
+    mprotect(page, 8192, PROT_READ);
+    for (int i = 0; i < 100; i++)
+        good &= on_stack(page + 8192) == ppid;
+    munmap(page, 8192);
+    CHECK(good, "a syscall with %%rsp at read-only memory answers (nothing is pushed)");
 }
 
 /* --- dlopen */
@@ -380,6 +437,13 @@ static void report(const char *argv0)
     for (int i = 0; i < REPORT_CALLS; i++)
         overlap(SYS_getppid, 1);
     printf("overlap %s\n", state((const unsigned char *)overlap_mid));
+    for (int i = 0; i < REPORT_CALLS; i++)
+        redzone();
+    printf("redzone %s\n", state(find_site((const void *)redzone)));
+    static char stack[4096] __attribute__((aligned(16)));
+    for (int i = 0; i < REPORT_CALLS; i++)
+        on_stack(stack + sizeof(stack));
+    printf("on_stack %s\n", state(find_site((const void *)on_stack)));
 }
 
 int main(int argc, char **argv)
@@ -395,6 +459,7 @@ int main(int argc, char **argv)
     }
     test_jit();
     test_overlap();
+    test_stack();
     test_dlopen(argv[0]);
     test_registers();
     test_threads();
