@@ -51,6 +51,9 @@
 #define FAST_UC_SIZE 320
 #define FAST_XSAVE_MAX (FAST_FRAME - FAST_UC_SIZE)
 #define SITE_SLOTS 4096
+/* Trap counts are kept for fewer sites, in fewer pages: every trap writes
+ * one, and each page first written in a fork child is a copy. */
+#define COUNT_SLOTS 512
 #define MAX_FUNC (64 << 10)
 
 _Static_assert(offsetof(struct thread, wake) == 8, "host/fastpath.S T_WAKE");
@@ -80,20 +83,26 @@ static uint64_t xcr0;
 struct addrset {
 	uintptr_t slot[SITE_SLOTS];
 };
-static struct addrset sites;    /* rewritten: the address of each `call *%rax` */
-static struct addrset rejected; /* trapped, and left to trap */
 
 /* A site is rewritten at its LEARN_AFTER-th trap, not its first: learning
- * and rewriting one costs about as much as ten traps (measured: ~18 us
- * against ~1.7 us for /bin/true's sites), and most sites of a short-lived
- * process run only a few times. Waiting until the traps have cost about
- * what the rewrite would bounds the loss at twice the best choice either
- * way (the ski-rental argument). */
-#define LEARN_AFTER 8
-static struct {
-	uintptr_t addr;
-	uint32_t traps;
-} trap_counts[SITE_SLOTS];
+ * one costs 10-20 us (40-50 us when /proc/self/maps must be read too)
+ * against 1.6 us a trap, and most sites of a short-lived process run only a
+ * few times. Waiting until the traps have cost about what learning would
+ * bounds the loss at about twice the best choice either way (the
+ * ski-rental argument). */
+#define LEARN_AFTER 16
+
+/* What is learnt, in arena pages of its own: execve forgets it all with one
+ * madvise, instead of writing (and, in a fork child, copying) every page. */
+struct learnt {
+	struct addrset sites;    /* rewritten: the address of each `call *%rax` */
+	struct addrset rejected; /* trapped, and left to trap */
+	struct {
+		uintptr_t addr;
+		uint32_t traps;
+	} trap_counts[COUNT_SLOTS];
+};
+static struct learnt *learnt;
 
 static size_t slot_of(uintptr_t a)
 {
@@ -142,10 +151,11 @@ static bool trapped_enough(uintptr_t site)
 {
 	bool enough = true;
 	lock(&fastpath_lock);
-	for (size_t i = slot_of(site), n = 0; n < SITE_SLOTS; i = (i + 1) & (SITE_SLOTS - 1), n++) {
-		if (trap_counts[i].addr == site || !trap_counts[i].addr) {
-			trap_counts[i].addr = site;
-			enough = ++trap_counts[i].traps >= LEARN_AFTER;
+	for (size_t i = slot_of(site) & (COUNT_SLOTS - 1), n = 0; n < COUNT_SLOTS;
+	     i = (i + 1) & (COUNT_SLOTS - 1), n++) {
+		if (learnt->trap_counts[i].addr == site || !learnt->trap_counts[i].addr) {
+			learnt->trap_counts[i].addr = site;
+			enough = ++learnt->trap_counts[i].traps >= LEARN_AFTER;
 			break;
 		}
 	}
@@ -238,6 +248,10 @@ void fastpath_init(bool wanted)
 	const char *why = xsave_missing();
 	if (why) {
 		log_info("syscall fast path off: %s", why);
+		return;
+	}
+	if (!(learnt = arena_alloc_pages(sizeof(*learnt)))) {
+		log_info("syscall fast path off: out of memory");
 		return;
 	}
 	void *p = host_mmap(NULL, TRAMP_SIZE, PROT_READ | PROT_WRITE,
@@ -526,7 +540,7 @@ static bool analyse(struct thread *t, uintptr_t ehdr, uintptr_t site)
 void fastpath_learn(struct thread *t, struct ucontext *uc)
 {
 	uintptr_t site = uc->uc_mcontext.rip - 2;
-	if (set_has(&rejected, site) || set_has(&sites, site) || !trapped_enough(site))
+	if (set_has(&learnt->rejected, site) || set_has(&learnt->sites, site) || !trapped_enough(site))
 		return;
 	struct code_map m;
 	lock(&fastpath_lock);
@@ -537,7 +551,7 @@ void fastpath_learn(struct thread *t, struct ucontext *uc)
 	lock(&fastpath_lock);
 	uintptr_t page = ALIGN_DOWN(site, PAGE_SIZE);
 	uint16_t *insn = (uint16_t *)site;
-	if (ok && *insn == 0x050f && set_add(&sites, site) &&
+	if (ok && *insn == 0x050f && set_add(&learnt->sites, site) &&
 	    host_mprotect((void *)page, PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC) == 0) {
 		/* Other threads may be executing this page: they run either
 		 * instruction, both valid (cross-modifying code: a processor
@@ -549,8 +563,8 @@ void fastpath_learn(struct thread *t, struct ucontext *uc)
 		host_mprotect((void *)page, PAGE_SIZE, m.prot);
 		log_debug("fast path: rewrote the syscall at %p", (void *)site);
 	} else if (*insn != 0xd0ff) {
-		set_forget(&sites, site, site + 1);
-		set_add(&rejected, site);
+		set_forget(&learnt->sites, site, site + 1);
+		set_add(&learnt->rejected, site);
 		log_debug("fast path: the syscall at %p keeps trapping", (void *)site);
 	}
 	unlock(&fastpath_lock);
@@ -571,8 +585,8 @@ void fastpath_forget(uintptr_t addr, size_t len, bool unmapped)
 		}
 	/* Re-protected text keeps its rewritten sites; unmapped text loses them. */
 	if (unmapped && overlapped) {
-		set_forget(&sites, addr, addr + len);
-		set_forget(&rejected, addr, addr + len);
+		set_forget(&learnt->sites, addr, addr + len);
+		set_forget(&learnt->rejected, addr, addr + len);
 	}
 	unlock(&fastpath_lock);
 }
@@ -583,9 +597,7 @@ void fastpath_exec_reset(void)
 		return;
 	lock(&fastpath_lock);
 	ncode_maps = 0;
-	memset(trap_counts, 0, sizeof(trap_counts));
-	memset(&sites, 0, sizeof(sites));
-	memset(&rejected, 0, sizeof(rejected));
+	host(__NR_madvise, learnt, sizeof(*learnt), MADV_DONTNEED);
 	unlock(&fastpath_lock);
 }
 
@@ -651,7 +663,7 @@ __attribute__((used)) void fastpath_syscall(struct ucontext *uc)
 	long nr = (long)r->rax;
 	t->exit_uc = uc;
 	r->fpstate = NULL;
-	if (!set_has(&sites, r->rip - 2)) {
+	if (!set_has(&learnt->sites, r->rip - 2)) {
 		stray_call(t, uc, (uintptr_t)nr);
 		return;
 	}
@@ -680,7 +692,7 @@ bool fastpath_fault(struct thread *t, struct ucontext *uc)
 	struct sigcontext *r = &uc->uc_mcontext;
 	if (!fastpath_on)
 		return false;
-	if (set_has(&sites, r->rip)) {
+	if (set_has(&learnt->sites, r->rip)) {
 		/* The call itself faulted (its push met no stack, or rax is not
 		 * a canonical address), where the syscall would not: serve it
 		 * here as the trap would have. */
@@ -703,7 +715,7 @@ bool fastpath_fault(struct thread *t, struct ucontext *uc)
 	t->fault_armed = true;
 	ret = *(volatile uintptr_t *)r->rsp;
 	t->fault_armed = false;
-	if (!set_has(&sites, ret - 2))
+	if (!set_has(&learnt->sites, ret - 2))
 		return false;
 	r->rsp += 8;
 	r->rip = ret;

@@ -346,7 +346,7 @@ static void test_signals(int restart)
 }
 
 /* --- fork and execve */
-#define FORKS 12 /* more than the fast path waits before learning a site */
+#define FORKS 20 /* more than the fast path waits before learning a site */
 
 static void test_fork_exec(const char *argv0)
 {
@@ -411,7 +411,7 @@ static void test_null_call(void)
 
 /* Each site runs more often than the fast path waits before learning one
  * (LEARN_AFTER in libos/fastpath.c). */
-#define REPORT_CALLS 20
+#define REPORT_CALLS 30
 
 static void report(const char *argv0)
 {
