@@ -75,7 +75,7 @@ __attribute__((used)) void sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	(void)sig;
 	struct ucontext *uc = ucv;
 	struct thread *t = current();
-	t->exit_uc_claimable = false;
+	/* exit_uc_claimable is clear: host/syscall.S sigsys_entry. */
 	if (addr_in_libos_image(uc->uc_mcontext.rip))
 		libos_fatal("the libos made host call %d, which its filter refuses", si->si_syscall);
 	if (fastpath_on)

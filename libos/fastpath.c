@@ -69,8 +69,7 @@ _Static_assert(offsetof(struct ucontext, uc_link) == 8 && offsetof(struct uconte
 _Static_assert(sizeof(struct ucontext) <= FAST_UC_SIZE, "FAST_UC_SIZE");
 _Static_assert(LIBOS_STACK_SIZE == 256 * 1024, "host/fastpath.S LIBOS_STACK_SIZE");
 
-extern char fastpath_entry[], fastpath_exit_committed[], fastpath_exit_ret_sp[], fastpath_exit_ret[],
-	fastpath_exit_jump[];
+extern char fastpath_exit_committed[], fastpath_exit_ret_sp[], fastpath_exit_ret[], fastpath_exit_jump[];
 void fastpath_xsave(void *area);
 void fastpath_xrstor(const void *area);
 

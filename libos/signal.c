@@ -277,7 +277,7 @@ void sig_deliver_fault(struct thread *t, struct ucontext *uc, int sig, const sig
 		process_kill_self(SIGSEGV);
 }
 
-extern void sigsys_handler(int, siginfo_t *, void *);
+extern void sigsys_entry(int, siginfo_t *, void *); /* host/syscall.S */
 static void host_signal_handler(int sig, siginfo_t *si, void *ucv);
 
 long sig_blocking_call6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
@@ -304,7 +304,8 @@ static void skip_unstarted_blocking_call(struct ucontext *uc)
  * handler that has not started yet has no context anyone may claim. */
 static bool at_handler_entry(uintptr_t rip)
 {
-	return rip == (uintptr_t)sigsys_handler || rip == (uintptr_t)host_signal_handler;
+	return rip == (uintptr_t)sigsys_entry || rip == (uintptr_t)host_signal_handler ||
+	       rip == (uintptr_t)fastpath_entry;
 }
 
 static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
@@ -376,7 +377,7 @@ void signals_init(void)
 		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGSYS)
 			install_host_handler(sig, 0);
 	struct kernel_sigaction sys = {
-		.handler = (void *)sigsys_handler,
+		.handler = (void *)sigsys_entry,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
 		.restorer = (void *)host_sigreturn,
 	};

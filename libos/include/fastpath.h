@@ -31,6 +31,9 @@ struct _fpstate *fastpath_save_fpu(struct thread *t, struct ucontext *uc);
  * and returns true. */
 bool fastpath_fault(struct thread *t, struct ucontext *uc);
 void fastpath_thread_init(struct thread *t);
+/* host/fastpath.S's entry, whose first instruction clears
+ * exit_uc_claimable: a host signal there finds a call not yet started. */
+extern char fastpath_entry[];
 /* A host signal interrupted the fast path's return to the app: makes uc
  * the app's context (true), as if the signal had come just after. */
 bool fastpath_finish_exit(struct thread *t, struct ucontext *uc);

@@ -12,7 +12,7 @@ G=$ROOT/bin/graphene
 # This test chooses the fast path itself (CI runs the suite also with it off).
 unset GRAPHENE_FAST_PATH
 PROGS=$ROOT/build/tests/progs
-echo "1..9"
+echo "1..10"
 work=$(mktemp -d)
 pid=""
 trap '[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null; rm -rf "$work"' EXIT
@@ -124,6 +124,39 @@ else
             "calls entered through the trampoline are emulated, never made on the host" "$out"
     fi
     kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    pid=""
+fi
+# A host signal at any instruction of the return to the app (stepped there
+# with ptrace) reaches the app handler with every register intact.
+if [ "$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)" -gt 1 ] || ! command -v nm >/dev/null; then
+    echo "ok 10 # SKIP needs ptrace and nm"
+else
+    rm -f "$work/fifo"
+    mkfifo "$work/fifo"
+    "$G" run "$work/f.toml" -- stepped > "$work/fifo" &
+    pid=$!
+    exec 3<"$work/fifo"
+    read -r ready <&3
+    base=$(awk -v img="$ROOT/lib/libos" '$6 == img { print $1; exit }' /proc/$pid/maps | cut -d- -f1)
+    if grep -q "syscall fast path off" <<<"$(GRAPHENE_LOG=info "$G" run "$work/t.toml" 2>&1)"; then
+        echo "ok 10 # SKIP the fast path is not available here"
+        kill -9 "$pid"
+    else
+        # Every instruction from fastpath_exit to the final jump.
+        from=$(nm "$ROOT/lib/libos" | awk '$3 == "fastpath_exit" { print $1 }')
+        to=$(nm "$ROOT/lib/libos" | awk '$3 == "fastpath_exit_jump" { print $1 }')
+        addrs=$(objdump -d --insn-width=16 --start-address=0x$from --stop-address=$((0x$to + 1)) "$ROOT/lib/libos" |
+            sed -n 's/^ *\([0-9a-f]*\):\t[0-9a-f][0-9a-f] .*/\1/p' | while read -r a; do printf '0x%x ' $((0x$base + 0x$a)); done)
+        n=$(wc -w <<<"$addrs")
+        # shellcheck disable=SC2086
+        inj=$(timeout 120 "$ROOT/build/tests/libos/exitstep" "$pid" $addrs 2>&1)
+        out=$(timeout 60 cat <&3)
+        ok 10 "$([ "$n" -gt 30 ] && [ "$inj" = "injected $n" ] && grep -q "^registers kept after [1-9]" <<<"$out"; echo $?)" \
+            "a signal at each of the $n instructions of the fast path's way back (both ways): registers kept" "$inj
+$out"
+    fi
+    exec 3<&-
     wait "$pid" 2>/dev/null
     pid=""
 fi

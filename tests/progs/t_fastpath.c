@@ -11,7 +11,8 @@
  *   - registers across a call, and every syscall number from 512 to 8192
  *     through one site (each is a different entry point into the trampoline,
  *     or none), and numbers that are not even addresses;
- *   - signals while a fast-path read blocks, with and without SA_RESTART;
+ *   - signals while a fast-path read blocks, with and without SA_RESTART, and
+ *     signals landing at any point around fast-path calls;
  *   - fork and execve made through rewritten sites;
  *   - a call through a NULL function pointer, which with the trampoline in
  *     page 0 must still be a SIGSEGV at address 0, not a system call.
@@ -217,11 +218,12 @@ static void test_dlopen(const char *argv0)
 }
 
 /* --- registers and the whole trampoline */
-static void test_registers(void)
+/* One getppid with known values in every register but rax, rcx and r11,
+ * which must survive it, as with the kernel. */
+__attribute__((noinline)) static int registers_kept(long ppid)
 {
-    /* Every register but rax, rcx and r11 survives, as with the kernel. */
     int good = 1;
-    for (int i = 0; i < 3; i++) {
+    {
         register long r8 __asm__("r8") = 0x1111, r9 __asm__("r9") = 0x2222, r10 __asm__("r10") = 0x3333;
         register long r12 __asm__("r12") = 0x4444, r13 __asm__("r13") = 0x5555;
         register long r14 __asm__("r14") = 0x6666, r15 __asm__("r15") = 0x7777;
@@ -231,10 +233,18 @@ static void test_registers(void)
                            "+r"(r10), "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15)
                          :
                          : "rcx", "r11", "memory");
-        good &= rax == getppid() && rdi == 0x8888 && rsi == 0x9999 && rdx == 0xaaaa && rbx == 0xbbbb &&
+        good &= rax == ppid && rdi == 0x8888 && rsi == 0x9999 && rdx == 0xaaaa && rbx == 0xbbbb &&
                 r8 == 0x1111 && r9 == 0x2222 && r10 == 0x3333 && r12 == 0x4444 && r13 == 0x5555 &&
                 r14 == 0x6666 && r15 == 0x7777;
     }
+    return good;
+}
+
+static void test_registers(void)
+{
+    int good = 1;
+    for (int i = 0; i < 100; i++)
+        good &= registers_kept(getppid());
     CHECK(good, "registers but rax, rcx and r11 are preserved");
     long enosys = 0;
     for (long nr = 512; nr <= 8192; nr++)
@@ -278,6 +288,48 @@ static void test_threads(void)
         good &= (long)r;
     }
     CHECK(good, "%d threads released at once onto a fresh site: all answers right", THREADS);
+}
+
+/* --- signals landing anywhere around fast-path calls */
+#define STORM_CALLS 20000
+static volatile int storm_done;
+static volatile long storm_hits;
+static pthread_t storm_target;
+
+static void on_storm(int sig)
+{
+    (void)sig;
+    storm_hits++;
+}
+
+static void *storm(void *arg)
+{
+    (void)arg;
+    while (!__atomic_load_n(&storm_done, __ATOMIC_ACQUIRE)) {
+        pthread_kill(storm_target, SIGUSR2);
+        sched_yield();
+    }
+    return NULL;
+}
+
+static void test_storm(void)
+{
+    struct sigaction sa = { .sa_handler = on_storm, .sa_flags = SA_RESTART };
+    sigaction(SIGUSR2, &sa, NULL);
+    storm_target = pthread_self();
+    pthread_t t;
+    pthread_create(&t, NULL, storm, NULL);
+    long ppid = getppid();
+    int good = 1;
+    for (int i = 0; i < STORM_CALLS; i++)
+        good &= registers_kept(ppid);
+    /* At least one signal, however the threads were scheduled. */
+    while (!storm_hits)
+        sched_yield();
+    __atomic_store_n(&storm_done, 1, __ATOMIC_RELEASE);
+    pthread_join(t, NULL);
+    signal(SIGUSR2, SIG_DFL);
+    CHECK(good, "%d calls with signals landing around them: every register kept", STORM_CALLS);
 }
 
 /* --- signals while a read blocks */
@@ -413,6 +465,34 @@ static void test_null_call(void)
  * (LEARN_AFTER in libos/fastpath.c). */
 #define REPORT_CALLS 30
 
+/* "stepped": calls through the fast path, checking registers, until
+ * SIGUSR1 (tests/libos/exitstep.c meanwhile signals it at every point of
+ * the return path), then reports. */
+static volatile int stepped_done;
+
+static void on_done(int sig)
+{
+    (void)sig;
+    stepped_done = 1;
+}
+
+static int stepped(void)
+{
+    struct sigaction sa = { .sa_handler = on_storm, .sa_flags = SA_RESTART };
+    sigaction(SIGUSR2, &sa, NULL);
+    signal(SIGUSR1, on_done);
+    long ppid = getppid(), calls = 0;
+    int good = 1;
+    printf("ready\n");
+    fflush(stdout);
+    while (!stepped_done) {
+        good &= registers_kept(ppid);
+        calls++;
+    }
+    printf("%s after %ld signals\n", good ? "registers kept" : "registers lost", storm_hits);
+    return 0;
+}
+
 static void report(const char *argv0)
 {
     for (int i = 0; i < REPORT_CALLS; i++) {
@@ -453,6 +533,8 @@ int main(int argc, char **argv)
          * are learnt afresh. */
         return raw_getppid() == getppid() && raw_getppid() == getppid() ? 7 : 1;
     }
+    if (argc > 1 && !strcmp(argv[1], "stepped"))
+        return stepped();
     if (argc > 1 && !strcmp(argv[1], "report")) {
         report(argv[0]);
         return 0;
@@ -465,6 +547,7 @@ int main(int argc, char **argv)
     test_threads();
     test_signals(1);
     test_signals(0);
+    test_storm();
     test_fork_exec(argv[0]);
     test_null_call();
     return tu_done();
