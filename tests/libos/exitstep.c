@@ -9,13 +9,9 @@
  * back and deliver SIGUSR2 at exactly that instruction. Each signal's
  * handler returns through rt_sigreturn, whose way back is the jump, so both
  * ways are reached. Then it detaches and sends SIGUSR1 (the cue to report). */
-#include <errno.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/ptrace.h>
 #include <sys/user.h>
-#include <sys/wait.h>
+#include "ptrace_util.h"
 
 static pid_t pid;
 
@@ -47,21 +43,11 @@ int main(int argc, char **argv)
         return 2;
     }
     pid = atoi(argv[1]);
-    if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0 || ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0) {
-        perror("ptrace attach");
-        return 1;
-    }
-    wait_stop();
+    attach_stopped(pid);
     int injected = 0;
     for (int i = 2; i < argc; i++) {
         unsigned long at = strtoul(argv[i], NULL, 0);
-        errno = 0;
-        long text = ptrace(PTRACE_PEEKTEXT, pid, at, 0);
-        if (errno) {
-            perror("peek");
-            return 1;
-        }
-        ptrace(PTRACE_POKETEXT, pid, at, (text & ~0xffL) | 0xcc);
+        long text = set_int3(pid, at);
         struct user_regs_struct r;
         for (int sig = 0;;) {
             ptrace(PTRACE_CONT, pid, 0, sig);

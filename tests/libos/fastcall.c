@@ -7,13 +7,9 @@
  * emulation, never the host.
  *
  * usage: fastcall PID SITE NR [NR...]  (all arguments 0) */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ptrace.h>
 #include <sys/user.h>
-#include <sys/wait.h>
+#include "ptrace_util.h"
 
 int main(int argc, char **argv)
 {
@@ -23,24 +19,11 @@ int main(int argc, char **argv)
     }
     pid_t pid = atoi(argv[1]);
     unsigned long site = strtoul(argv[2], NULL, 0), ret = site + 2;
-    if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0 || ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0) {
-        perror("ptrace attach");
-        return 1;
-    }
-    int st;
-    if (waitpid(pid, &st, __WALL) < 0) {
-        perror("waitpid");
-        return 1;
-    }
+    attach_stopped(pid);
     struct user_regs_struct saved, r;
     ptrace(PTRACE_GETREGS, pid, 0, &saved);
-    errno = 0;
-    long text = ptrace(PTRACE_PEEKTEXT, pid, ret, 0);
-    if (errno) {
-        perror("peek");
-        return 1;
-    }
-    ptrace(PTRACE_POKETEXT, pid, ret, (text & ~0xffL) | 0xcc);
+    long text = set_int3(pid, ret);
+    int st;
     for (int i = 3; i < argc; i++) {
         r = saved;
         r.orig_rax = -1; /* not inside a syscall: no restart on resume */

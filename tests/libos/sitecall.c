@@ -15,6 +15,7 @@
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include "ptrace_util.h"
 
 int main(int argc, char **argv)
 {
@@ -24,15 +25,8 @@ int main(int argc, char **argv)
     }
     pid_t pid = atoi(argv[1]);
     unsigned long site = strtoul(argv[2], NULL, 0);
-    if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0 || ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0) {
-        perror("ptrace attach");
-        return 1;
-    }
+    attach_stopped(pid);
     int st;
-    if (waitpid(pid, &st, __WALL) < 0) {
-        perror("waitpid");
-        return 1;
-    }
     struct user_regs_struct saved, r;
     ptrace(PTRACE_GETREGS, pid, 0, &saved);
     for (int i = 3; i < argc; i++) {
