@@ -152,6 +152,12 @@ static int apply_record(char *key, char *val)
 		return push_port(val, &config.net_bind, &config.nnet_bind);
 	if (!strcmp(key, "net_connect"))
 		return push_port(val, &config.net_connect, &config.nnet_connect);
+	if (!strcmp(key, "fast_path")) {
+		if (!parse_u64(val, &v) || v > 1)
+			return -EINVAL;
+		config.fast_path = v;
+		return 0;
+	}
 	if (!strcmp(key, "arg"))
 		return (config.argv = push(config.argv, &config.argc, val)) ? 0 : -ENOMEM;
 	if (!strcmp(key, "env"))
@@ -190,6 +196,7 @@ int config_load(int fd)
 	config.log_fd = -1;
 	config.stack_size = 0; /* sys.stack.size unset: from RLIMIT_STACK */
 	config.brk_max = 256 << 20;
+	config.fast_path = true;
 	for (char *rec = blob, *next; rec < blob + len; rec = next) {
 		next = rec + strlen(rec) + 1;
 		char *eq = strchr(rec, '=');

@@ -19,6 +19,7 @@
  *   net_rules=1            sys.net given: TCP bind/connect only to these ports:
  *   net_bind=PORT          repeated
  *   net_connect=PORT       repeated
+ *   fast_path=0|1          sys.syscall_fast_path (absent: 1)
  *   manifest=/host/path/of/manifest   (for messages only)
  *   hostname=NAME          only when the manifest sets sys.hostname
  *   uid=N, gid=N           the app's initial ids (the launcher's own)

@@ -1,8 +1,10 @@
-/* The SIGSYS handler: every app system call enters the libos here, on the
- * thread's libos stack. It dispatches through the one syscall table, then
- * settles signal delivery and restart in one place (sig_deliver). */
+/* The SIGSYS handler: every app system call that is not on the fast path
+ * (fastpath.c) enters the libos here, on the thread's libos stack. Both
+ * entries dispatch through the one syscall table, then settle signal
+ * delivery and restart in one place (syscall_dispatch, sig_deliver). */
 #include <asm/errno.h>
 #include "arena.h"
+#include "fastpath.h"
 #include "host/host.h"
 #include "log.h"
 #include "rt.h"
@@ -36,25 +38,11 @@ static void trace(const struct sysctx *c, long ret)
 		           c->a[2], ret);
 }
 
-__attribute__((used)) void sigsys_handler(int sig, siginfo_t *si, void *ucv)
+void syscall_dispatch(struct thread *t, struct ucontext *uc, long nr)
 {
-	(void)sig;
-	struct ucontext *uc = ucv;
 	struct sigcontext *r = &uc->uc_mcontext;
-	/* Only the kernel's trap is a system call (si_code SYS_SECCOMP cannot
-	 * be sent by another process: the kernel refuses si_code >= 0 from
-	 * rt_sigqueueinfo to someone else). */
-	if (si->si_code != SYS_SECCOMP) {
-		sig_host_sigsys(si, ucv);
-		return;
-	}
-	struct thread *t = current();
-	t->exit_uc_claimable = false;
-	if (addr_in_libos_image(r->rip))
-		libos_fatal("the libos made host call %d, which its filter refuses", si->si_syscall);
-
 	struct sysctx c = {
-		.nr = si->si_syscall,
+		.nr = nr,
 		.a = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 },
 		.uc = uc,
 		.t = t,
@@ -80,6 +68,26 @@ __attribute__((used)) void sigsys_handler(int sig, siginfo_t *si, void *ucv)
 		r->rax = ret;
 		sig_deliver(t, uc, c.nr, ret);
 	}
+}
+
+__attribute__((used)) void sigsys_handler(int sig, siginfo_t *si, void *ucv)
+{
+	(void)sig;
+	struct ucontext *uc = ucv;
+	/* Only the kernel's trap is a system call (si_code SYS_SECCOMP cannot
+	 * be sent by another process: the kernel refuses si_code >= 0 from
+	 * rt_sigqueueinfo to someone else). */
+	if (si->si_code != SYS_SECCOMP) {
+		sig_host_sigsys(si, ucv);
+		return;
+	}
+	struct thread *t = current();
+	/* exit_uc_claimable is clear: host/syscall.S sigsys_entry. */
+	if (addr_in_libos_image(uc->uc_mcontext.rip))
+		libos_fatal("the libos made host call %d, which its filter refuses", si->si_syscall);
+	if (fastpath_on)
+		fastpath_learn(t, uc);
+	syscall_dispatch(t, uc, si->si_syscall);
 	t->exit_uc = uc;
 	__atomic_store_n(&t->exit_uc_claimable, true, __ATOMIC_RELEASE);
 	/* A signal recorded between sig_deliver's check and the line above

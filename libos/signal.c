@@ -16,6 +16,7 @@
 #include <asm/signal.h>
 #include <linux/sched.h>
 #include "arena.h"
+#include "fastpath.h"
 #include "host/host.h"
 #include "log.h"
 #include "nsd.h"
@@ -184,6 +185,8 @@ static bool setup_frame(struct thread *t, struct ucontext *uc, int sig, const si
 		sp -= 128; /* the red zone */
 	}
 	struct _fpstate *hostfp = (struct _fpstate *)r->fpstate;
+	if (!hostfp) /* a fast-path context keeps the FPU state live until now */
+		hostfp = fastpath_save_fpu(t, uc);
 	size_t fpsize = hostfp ? fpstate_size(hostfp) : 0;
 	sp = ALIGN_DOWN(sp - fpsize, 64);
 	uintptr_t fp = sp;
@@ -272,7 +275,7 @@ void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret)
 
 /* A synchronous fault in app code: delivered at once; blocked or ignored
  * faults kill the process, as on Linux. */
-static void deliver_fault(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info)
+void sig_deliver_fault(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info)
 {
 	struct app_sigaction act = proc.sigactions[sig];
 	if (act.handler <= 1 || (t->sigmask & SIGBIT(sig)))
@@ -281,7 +284,7 @@ static void deliver_fault(struct thread *t, struct ucontext *uc, int sig, const 
 		process_kill_self(SIGSEGV);
 }
 
-extern void sigsys_handler(int, siginfo_t *, void *);
+extern void sigsys_entry(int, siginfo_t *, void *); /* host/syscall.S */
 static void host_signal_handler(int sig, siginfo_t *si, void *ucv);
 
 long sig_blocking_call6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
@@ -308,7 +311,8 @@ static void skip_unstarted_blocking_call(struct ucontext *uc)
  * handler that has not started yet has no context anyone may claim. */
 static bool at_handler_entry(uintptr_t rip)
 {
-	return rip == (uintptr_t)sigsys_handler || rip == (uintptr_t)host_signal_handler;
+	return rip == (uintptr_t)sigsys_entry || rip == (uintptr_t)host_signal_handler ||
+	       rip == (uintptr_t)fastpath_entry;
 }
 
 bool sig_init_ignores(int sig)
@@ -367,6 +371,9 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 		for (;;)
 			host(__NR_exit, 0);
 	bool in_libos = addr_in_libos_image(uc->uc_mcontext.rip);
+	/* Raised by the CPU (not sent), in app code: perhaps a rewritten syscall's. */
+	if (sig == SIGSEGV && si->si_code > 0 && !in_libos && fastpath_fault(t, uc))
+		return;
 
 	if ((SYNC_SIGNALS & SIGBIT(sig)) && si->si_code > 0 && si->si_code != SI_KERNEL) {
 		if (in_libos && t->fault_armed && (sig == SIGSEGV || sig == SIGBUS)) {
@@ -384,7 +391,7 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 			libos_fatal("signal %d at %p (address %p) in the libos", sig,
 			            (void *)uc->uc_mcontext.rip, si->si_addr);
 		t->exit_uc_claimable = false;
-		deliver_fault(t, uc, sig, si);
+		sig_deliver_fault(t, uc, sig, si);
 		return;
 	}
 	if (!(sig == SIG_KICK && si->si_code == SI_QUEUE && si->si_errno == KICK_MAGIC)) {
@@ -396,6 +403,8 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 	}
 	__atomic_store_n(&t->wake, 1, __ATOMIC_RELEASE);
 	skip_unstarted_blocking_call(uc);
+	if (in_libos && fastpath_finish_exit(t, uc))
+		in_libos = false;
 	if (!in_libos) {
 		t->exit_uc_claimable = false;
 		sig_deliver(t, uc, -1, 0);
@@ -432,7 +441,7 @@ void signals_init(void)
 		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGSYS)
 			install_host_handler(sig, 0);
 	struct kernel_sigaction sys = {
-		.handler = (void *)sigsys_handler,
+		.handler = (void *)sigsys_entry,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
 		.restorer = (void *)host_sigreturn,
 	};

@@ -9,6 +9,7 @@
 #define R_X86_64_RELATIVE 8
 #include "arena.h"
 #include "config.h"
+#include "fastpath.h"
 #include "fdtable.h"
 #include "fs.h"
 #include "host/host.h"
@@ -137,6 +138,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 		host_exit_group(2);
 	stack_limit_init();
 
+	fastpath_init(config.fast_path);
 	proc.host_pid = (int)host_getpid();
 	proc.pid = proc.host_pid;
 	proc.ppid = 0;

@@ -5,6 +5,7 @@
 #include <linux/futex.h>
 #include "locks.h"
 #include "arena.h"
+#include "fastpath.h"
 #include "host/host.h"
 #include "rt.h"
 #include "signal.h"
@@ -33,6 +34,7 @@ struct thread *thread_alloc(void)
 	if (!t)
 		return NULL;
 	t->self = t;
+	fastpath_thread_init(t);
 	t->libos_stack = arena_alloc_pages(LIBOS_STACK_SIZE);
 	if (!t->libos_stack) {
 		free(t);

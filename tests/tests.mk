@@ -8,7 +8,7 @@
 # a few are also linked -static (<name>-static) because a static binary
 # starts without ld.so and takes a different path through the libos loader.
 # The differential suite runs every t_* binary; escape, hello and
-# bench_getppid are driven by escape.t and tests/bench/libos_bench.sh.
+# bench_syscall are driven by escape.t and tests/bench/libos_bench.sh.
 TPROG_DIR     := $(BUILD)/tests/progs
 TPROG_SRCS    := $(wildcard tests/progs/*.c)
 TPROG_DYN     := $(patsubst tests/progs/%.c,$(TPROG_DIR)/%,$(TPROG_SRCS))
@@ -25,6 +25,12 @@ $(TPROG_DIR)/%: tests/progs/%.c | $(TPROG_DIR) $(TDEP_DIR)
 $(TPROG_DIR)/%-static: tests/progs/%.c | $(TPROG_DIR) $(TDEP_DIR)
 	$(CC) $(HOSTCFLAGS) -pthread -static -DSTATIC_BUILD -o $@ $< -MF $(TDEP_DIR)/$(@F).d
 
+# The library t_fastpath dlopens late (named lib*, so the diff suite does
+# not run it).
+TPROG_LIBS := $(TPROG_DIR)/libfpdl.so
+$(TPROG_DIR)/libfpdl.so: tests/progs/lib/fpdl.c | $(TPROG_DIR) $(TDEP_DIR)
+	$(CC) $(HOSTCFLAGS) -shared -fPIC -o $@ $< -MF $(TDEP_DIR)/$(@F).d
+
 $(TBENCH_RUNTIME): tests/bench/runtime.c | $(BUILD)/tests/bench $(TDEP_DIR)
 	$(CC) $(HOSTCFLAGS) -o $@ $< -MF $(TDEP_DIR)/$(@F).d
 
@@ -32,9 +38,9 @@ $(TPROG_DIR) $(BUILD)/tests/bench $(TDEP_DIR):
 	mkdir -p $@
 
 .PHONY: test-progs
-test-progs: $(TPROG_DYN) $(TPROG_STATIC) $(TBENCH_RUNTIME)
+test-progs: $(TPROG_DYN) $(TPROG_STATIC) $(TPROG_LIBS) $(TBENCH_RUNTIME)
 
-TEST_DEPS += $(TPROG_DYN) $(TPROG_STATIC) $(TBENCH_RUNTIME)
+TEST_DEPS += $(TPROG_DYN) $(TPROG_STATIC) $(TPROG_LIBS) $(TBENCH_RUNTIME)
 BENCH_SCRIPTS += tests/bench/libos_bench.sh tests/bench/build_bench.sh
 
 -include $(wildcard $(TDEP_DIR)/*.d)

@@ -35,6 +35,7 @@ static const char usage[] =
     "Environment:\n"
     "  GRAPHENE_NSD=ADDRESS like --nsd\n"
     "  GRAPHENE_LOG=LEVEL   overrides loader.log_level (error, warning, info, debug, trace)\n"
+    "  GRAPHENE_FAST_PATH=0|1 overrides sys.syscall_fast_path\n"
     "  GRAPHENE_LIBOS=PATH  libos image to exec (default: <bindir>/../lib/libos)\n"
     "  GRAPHENE_RUNTIME_DIR=DIR  runtime directory (default: /run/graphene for root,\n"
     "                       else $XDG_RUNTIME_DIR/graphene or /tmp/graphene-$UID)\n"

@@ -435,13 +435,14 @@ static int get_ports(struct ctx *c, const struct toml_value *v, const char *key,
 
 static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifest *m)
 {
-    static const char *const keys[] = { "stack", "brk", "hostname", "max_processes", "network", "net", NULL };
+    static const char *const keys[] = { "stack", "brk", "hostname", "max_processes", "network", "net", "syscall_fast_path", NULL };
     static const char *const net_keys[] = { "bind", "connect", NULL };
     static const char *const stack_keys[] = { "size", NULL };
     static const char *const brk_keys[] = { "max_size", NULL };
     m->stack_size = 0; /* unset: the libos takes RLIMIT_STACK, as execve does */
     m->brk_max = 256ull << 20;
     m->max_processes = DEFAULT_MAX_PROCESSES;
+    m->fast_path = true;
     if (!sys)
         return 0;
     if (check_keys(c, sys, "sys", keys))
@@ -489,6 +490,11 @@ static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifes
         if ((v = toml_get(net, "connect")) && get_ports(c, v, "sys.net.connect", &m->net_connect))
             return -1;
     }
+    if ((v = toml_get(sys, "syscall_fast_path"))) {
+        if (expect(c, v, "sys.syscall_fast_path", TOML_BOOL))
+            return -1;
+        m->fast_path = v->u.b;
+    }
     return 0;
 }
 
@@ -515,6 +521,16 @@ static int validate(struct ctx *c, const struct toml_value *root, char *const *a
             snprintf(c->err, c->errsize, "graphene: GRAPHENE_LOG: unknown log level '%s' "
                      "(expected error, warning, info, debug or trace)", *e + 13);
             return -1;
+        }
+    /* For running a whole test suite with the fast path off (or on). */
+    for (char *const *e = envp; *e; e++)
+        if (!strncmp(*e, "GRAPHENE_FAST_PATH=", 19)) {
+            if (strcmp(*e + 19, "0") && strcmp(*e + 19, "1")) {
+                snprintf(c->err, c->errsize, "graphene: GRAPHENE_FAST_PATH: expected 0 or 1, not '%s'",
+                         *e + 19);
+                return -1;
+            }
+            m->fast_path = (*e)[19] == '1';
         }
     return 0;
 }
@@ -647,6 +663,7 @@ char *manifest_blob(const struct manifest *m, size_t *len)
         fprintf(f, "net_bind=%u%c", m->net_bind.port[i], 0);
     for (size_t i = 0; i < m->net_connect.n; i++)
         fprintf(f, "net_connect=%u%c", m->net_connect.port[i], 0);
+    fprintf(f, "fast_path=%d%c", m->fast_path, 0);
     fprintf(f, "manifest=%s%c", m->file, 0);
     if (m->hostname)
         fprintf(f, "hostname=%s%c", m->hostname, 0);

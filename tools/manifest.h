@@ -34,6 +34,7 @@ struct manifest {
     bool network_host;      /* sys.network = "host" (default "none") */
     bool net_rules;         /* sys.net given: TCP only to/from these ports */
     struct port_list net_bind, net_connect;
+    bool fast_path;         /* sys.syscall_fast_path */
     char **argv;            /* argc strings, argv[0] first */
     size_t argc;
     char **env;             /* nenv strings "NAME=VALUE", the app's whole environment */

@@ -3,8 +3,8 @@
  * so everything the libos asks of the host goes through here. */
 	.text
 	.globl host_syscall6, host_syscall6_wakeable, host_syscall_site, host_sigreturn
-	.globl host_clone_thread, host_wake_check, host_wake_eintr
-	.hidden host_syscall6, host_syscall6_wakeable, host_syscall_site, host_sigreturn
+	.globl host_clone_thread, host_wake_check, host_wake_eintr, sigsys_entry
+	.hidden host_syscall6, host_syscall6_wakeable, host_syscall_site, host_sigreturn, sigsys_entry
 	.hidden host_clone_thread, host_wake_check, host_wake_eintr
 
 /* long host_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
@@ -39,6 +39,19 @@ host_wake_eintr:
 	mov $-4, %rax           /* -EINTR */
 	ret
 	.size host_syscall6, .-host_syscall6
+
+/* The SIGSYS handler's entry: the first thing, before any other host
+ * signal may find it set, it clears the thread's exit_uc_claimable (%gs:40,
+ * struct thread), which the previous trapped call left set. A host signal
+ * that lands on this very instruction sees a handler not yet started
+ * (signal.c, at_handler_entry); without the stub, one that landed in the C
+ * handler's first instructions would claim and deliver into this frame,
+ * overwriting the registers of the call about to be served. */
+	.type sigsys_entry, @function
+sigsys_entry:
+	movb $0, %gs:40
+	jmp sigsys_handler
+	.size sigsys_entry, .-sigsys_entry
 
 /* Restorer of the libos's own host signal handlers: the kernel's frame sits at
  * %rsp, so jump (not call) to the site to keep it there. */

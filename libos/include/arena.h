@@ -18,7 +18,8 @@ int arena_init(void);
  * without touching more than one page. */
 void *arena_alloc_pages(size_t n);
 void arena_free_pages(void *p, size_t n);
-/* True when [addr, addr+len) touches the libos image or the arena. */
+/* True when [addr, addr+len) touches the libos image, the arena or the
+ * fast path's trampoline. */
 bool range_is_libos(uintptr_t addr, size_t len);
 /* The libos image, page-aligned: [*start, *end). */
 void libos_image_bounds(uintptr_t *start, uintptr_t *end);

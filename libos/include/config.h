@@ -28,6 +28,7 @@ struct config {
 	bool net_rules;    /* sys.net: TCP bind/connect only to the ports below */
 	int nnet_bind, nnet_connect;
 	uint16_t *net_bind, *net_connect;
+	bool fast_path; /* sys.syscall_fast_path */
 	int argc, envc, nmounts;
 	uint32_t uid, gid;
 	bool idmap;

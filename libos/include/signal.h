@@ -20,6 +20,9 @@ int sig_send(int sig, struct thread *t, const siginfo_t *info);
  * signal by rewriting uc, and settle syscall restart. `ret` is the
  * syscall's result, or a RESTART code; nr < 0 when not in a syscall. */
 void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret);
+/* A synchronous fault in app code (or its fast-path equivalent): delivered
+ * at once; blocked or ignored, it kills the process. */
+void sig_deliver_fault(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info);
 void signals_init(void);
 /* A host SIGSYS that is not the seccomp trap (a kill or sigqueue from
  * another process): queued and delivered as an app signal, as any other

@@ -34,6 +34,10 @@ extern const struct syscall_desc syscall_table[SYSCALL_MAX];
 /* Names of all Linux syscalls, generated from the kernel's unistd_64.h. */
 extern const char *const syscall_names[SYSCALL_MAX];
 
+/* entry.c: runs syscall nr for the app context uc (trapped or from the fast
+ * path) and settles signal delivery and restart in it. */
+void syscall_dispatch(struct thread *t, struct ucontext *uc, long nr);
+
 /* sys/process.c: fork and clone without CLONE_THREAD. */
 long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *ptid, int *ctid,
                   unsigned long tls);

@@ -29,6 +29,11 @@ struct thread {
 	 * libos stack can be reused (see thread_reap). */
 	int host_alive;
 	char *libos_stack;       /* the host sigaltstack; all emulation runs here */
+	/* %gs:32 and %gs:40, used by host/fastpath.S: where the fast path
+	 * returns to, and exit_uc_claimable (see exit_uc), cleared first thing. */
+	uintptr_t fast_rip;
+	bool exit_uc_claimable;
+	uintptr_t fast_entry; /* %gs:48: where the page-0 trampoline jumps */
 	sigset64_t sigmask;      /* the app's blocked signals */
 	struct sigqueue sigq;    /* thread-directed app signals */
 	stack_t app_altstack;    /* the app's sigaltstack (virtual) */
@@ -43,9 +48,9 @@ struct thread {
 	sigset64_t saved_mask;
 	/* The SIGSYS handler's context after its last delivery check; a host
 	 * signal that lands before the handler returns may claim it (once) and
-	 * deliver into it, so no signal waits for the next syscall. */
+	 * deliver into it, so no signal waits for the next syscall (the fast
+	 * path's context here is never claimable: see fastpath.c). */
 	struct ucontext *exit_uc;
-	bool exit_uc_claimable;
 	char comm[16]; /* prctl(PR_SET_NAME) */
 	/* Armed while a syscall handler runs: a fault in the libos then
 	 * resumes here and the syscall returns -EFAULT (a bad app pointer). */

@@ -3,6 +3,7 @@
  * MADV_DONTNEED and kept on per-size free lists for reuse. */
 #include "locks.h"
 #include "arena.h"
+#include "fastpath.h"
 #include "rt.h"
 #include "../host/host.h"
 #include <linux/mman.h>
@@ -116,5 +117,6 @@ bool range_is_libos(uintptr_t addr, size_t len)
 		return true;
 	uintptr_t s, e;
 	libos_image_bounds(&s, &e);
-	return overlaps(addr, len, s, e) || overlaps(addr, len, arena_start, arena_end);
+	return overlaps(addr, len, s, e) || overlaps(addr, len, arena_start, arena_end) ||
+	       range_is_trampoline(addr, len);
 }

@@ -4,6 +4,7 @@
 #include <asm/errno.h>
 #include <linux/mman.h>
 #include "arena.h"
+#include "fastpath.h"
 #include "fdtable.h"
 #include "host/host.h"
 #include "process.h"
@@ -25,6 +26,8 @@ SYS(mmap)
 	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && bad_range(addr, len))
 		return -ENOMEM;
 	long r = host(__NR_mmap, addr, len, c->a[2], flags, fd, c->a[5]);
+	if (!host_err(r) && (flags & MAP_FIXED))
+		fastpath_forget(r, len, true);
 	/* A hint is only a hint: never hand out libos memory (cannot happen
 	 * while it is mapped, but keep the invariant explicit). */
 	if (!host_err(r) && bad_range(r, len)) {
@@ -38,14 +41,20 @@ SYS(munmap)
 {
 	if (bad_range(c->a[0], c->a[1]))
 		return -EINVAL;
-	return host(__NR_munmap, c->a[0], c->a[1]);
+	long r = host(__NR_munmap, c->a[0], c->a[1]);
+	if (r == 0)
+		fastpath_forget(c->a[0], c->a[1], true);
+	return r;
 }
 
 SYS(mprotect)
 {
 	if (bad_range(c->a[0], c->a[1]))
 		return -ENOMEM;
-	return host(__NR_mprotect, c->a[0], c->a[1], c->a[2]);
+	long r = host(__NR_mprotect, c->a[0], c->a[1], c->a[2]);
+	if (r == 0)
+		fastpath_forget(c->a[0], c->a[1], false);
+	return r;
 }
 
 SYS(mremap)
@@ -55,6 +64,8 @@ SYS(mremap)
 	    ((flags & MREMAP_FIXED) && bad_range(c->a[4], c->a[2])))
 		return -EINVAL;
 	long r = host(__NR_mremap, c->a[0], c->a[1], c->a[2], flags, c->a[4]);
+	if (!host_err(r))
+		fastpath_forget(c->a[0], c->a[1], true);
 	if (!host_err(r) && bad_range(r, c->a[2]))
 		return -ENOMEM;
 	return r;

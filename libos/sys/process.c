@@ -12,10 +12,12 @@
 #include <linux/fcntl.h>
 #include <linux/sched.h>
 #include "arena.h"
+#include "fastpath.h"
 #include "fdrecord.h"
 #include "host/host.h"
 #include "loader.h"
 #include "locks.h"
+#include "maps.h"
 #include "log.h"
 #include "nsd.h"
 #include "process.h"
@@ -36,6 +38,7 @@ static uint64_t fork_lock_all(void)
 	lock(&threads_lock);
 	lock(&alloc_lock);
 	lock(&arena_lock);
+	lock(&fastpath_lock);
 	sigq_fork_lock();
 	return old;
 }
@@ -44,6 +47,7 @@ static uint64_t fork_lock_all(void)
 static void fork_unlock_all(void)
 {
 	sigq_fork_unlock();
+	unlock(&fastpath_lock);
 	unlock(&arena_lock);
 	unlock(&alloc_lock);
 	unlock(&threads_lock);
@@ -155,44 +159,22 @@ static char **copy_strv(char *const *v, size_t *budget, long *err)
 }
 
 /* [vdso], [vvar], [vsyscall]...: the kernel's, kept across execve. */
-static bool is_kernel_mapping(const char *line)
+static bool is_kernel_mapping(const char *name)
 {
-	const char *name = strrchr(line, '[');
-	return name && strcmp(name, "[stack]") && strcmp(name, "[heap]");
+	return name[0] == '[' && strcmp(name, "[stack]") && strcmp(name, "[heap]");
 }
 
 /* Unmaps everything of the old program: all that is neither libos memory
  * nor the kernel's vDSO pages. */
 static void unmap_app(void)
 {
-	long fd = host(__NR_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		libos_fatal("execve: cannot read the address space (%ld)", fd);
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	for (long n; buf && (n = host(__NR_read, fd, buf + len, cap - len - 1)) > 0;) {
-		len += n;
-		if (len + 1 == cap)
-			buf = realloc(buf, cap *= 2);
-	}
-	host_close((int)fd);
+	char *buf = maps_read();
 	if (!buf)
-		libos_fatal("execve: out of memory");
-	buf[len] = 0;
-	for (char *line = buf; *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = 0;
-		uintptr_t lo = 0, hi = 0;
-		char *p = line;
-		for (; *p && *p != '-'; p++)
-			lo = lo * 16 + (*p <= '9' ? *p - '0' : *p - 'a' + 10);
-		for (p++; *p && *p != ' '; p++)
-			hi = hi * 16 + (*p <= '9' ? *p - '0' : *p - 'a' + 10);
-		if (hi > lo && !is_kernel_mapping(line) && !range_is_libos(lo, hi - lo))
-			host_munmap((void *)lo, hi - lo);
-		line = nl ? nl + 1 : line + strlen(line);
-	}
+		libos_fatal("execve: cannot read the address space");
+	struct maps_line l;
+	for (char *cur = buf; maps_next(&cur, &l);)
+		if (l.hi > l.lo && !is_kernel_mapping(l.name) && !range_is_libos(l.lo, l.hi - l.lo))
+			host_munmap((void *)l.lo, l.hi - l.lo);
 	free(buf);
 }
 
@@ -236,6 +218,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 	thread_end_others(c->t);
 	reset_for_exec(c->t);
 	unmap_app();
+	fastpath_exec_reset();
 	struct ucontext *uc = calloc(1, sizeof(*uc));
 	r = uc ? load_program(p, (const char *const *)argv, (const char *const *)envp, uc) : -ENOMEM;
 	if (r < 0) {

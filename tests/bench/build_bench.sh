@@ -2,7 +2,8 @@
 # A gcc build under graphene next to the same build natively (not a test):
 # make -j2 compiles 24 generated C files (each parsing the usual libc
 # headers) and links them; bash, make, gcc, cc1, as and ld all run as
-# picoprocesses. Prints the median wall time of 3 builds per side.
+# picoprocesses. Prints the median wall time of 3 builds per side, with the
+# syscall fast path on and off.
 . "$(dirname "$0")/../lib/sandbox.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 G=$ROOT/bin/graphene
@@ -66,6 +67,9 @@ build() { # build native|graphene: prints seconds
     awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
 }
 nat=$(for i in 1 2 3; do build native; done | median3)
-gra=$(for i in 1 2 3; do build graphene; done | median3)
-[ -n "$nat" ] && [ -n "$gra" ] || { echo "build_bench: a build failed" >&2; exit 1; }
-awk -v g="$gra" -v n="$nat" 'BEGIN { printf "gcc build (make -j2, 25 files, median of 3): graphene %.2f s, native %.2f s, ratio %.2f\n", g, n, g / n }'
+for fp in 1 0; do
+    gra=$(for i in 1 2 3; do GRAPHENE_FAST_PATH=$fp build graphene; done | median3)
+    [ -n "$nat" ] && [ -n "$gra" ] || { echo "build_bench: a build failed" >&2; exit 1; }
+    awk -v g="$gra" -v n="$nat" -v s="$([ $fp = 1 ] && echo on || echo off)" 'BEGIN {
+        printf "gcc build (make -j2, 25 files, median of 3), fast path %s: graphene %.2f s, native %.2f s, ratio %.2f\n", s, g, n, g / n }'
+done

@@ -1,9 +1,12 @@
 #!/bin/bash
 # libos benchmarks, graphene next to native in the same run (not a test):
-#   syscall   ns per trapped getppid(2) (bench_getppid; median of 3 runs)
+#   syscall   ns per emulated getppid(2) and per passthrough 1-byte write(2)
+#             to /dev/null (bench_syscall); medians of 3 runs;
+#             with the syscall fast path on and off (GRAPHENE_FAST_PATH)
 #   startup   median wall time of fork+exec+wait of /bin/true (runtime, 30 runs),
-#             with the embedded nsd already running, and when each run must
-#             start its own
+#             of sh running /bin/true 200 times, of python3 -c pass; fast
+#             path on and off; /bin/true also with the embedded nsd already
+#             running, and when each run must start its own
 #   rss       peak RSS of hello world, dynamic and static (ru_maxrss via wait4)
 #   processes fork+exit+wait, fork+exec+wait, signal and pipe round trips
 #             between two processes (bench_proc; medians of single operations)
@@ -18,7 +21,7 @@ SYSCALLS=${BENCH_SYSCALLS:-300000}
 STARTS=${BENCH_STARTS:-30}
 failed=0
 
-for f in "$RUNTIME" "$PROGS/bench_getppid" "$PROGS/bench_proc" "$PROGS/hello" "$PROGS/hello-static"; do
+for f in "$RUNTIME" "$PROGS/bench_syscall" "$PROGS/bench_proc" "$PROGS/hello" "$PROGS/hello-static"; do
     [ -x "$f" ] || { echo "libos_bench: $f missing (make test-progs)" >&2; exit 1; }
 done
 have_graphene=1
@@ -64,29 +67,42 @@ field() { sed -n "s/^$1=//p"; }
 # Native runs share the environment the sandbox gets.
 native() { env -i "${DIFF_ENV[@]}" "$@"; }
 
-# --- trapped syscall cost
-nat=$(median3 native "$PROGS/bench_getppid" "$SYSCALLS")
-gra=n/a
-if [ "$have_graphene" = 1 ]; then
-    m=$(manifest_for /tests/bench_getppid)
-    gra=$(median3 "$GRAPHENE" run "$m" -- "$SYSCALLS")
-fi
-[ "$gra" != FAILED ] && [ "$nat" != FAILED ] || failed=1
-report "syscall getppid (median of 3)" ns/call "$gra" "$nat"
+# --- syscall cost: emulated (getppid) and passthrough (write), fast path on and off
+# fast_path_state: "on", or "off: why" (as the libos logs it).
+fast_path_state() {
+    [ "$have_graphene" = 1 ] || { echo n/a; return; }
+    GRAPHENE_LOG=info "$GRAPHENE" run "$(manifest_for /tests/hello)" 2>&1 >/dev/null |
+        sed -n 's/.*syscall fast path \(.*\)/\1/p'
+}
+echo "syscall fast path: $(fast_path_state)"
+for call in getppid write; do
+    nat=$(median3 native "$PROGS/bench_syscall" "$SYSCALLS" $call)
+    for fp in 1 0; do
+        gra=n/a
+        if [ "$have_graphene" = 1 ]; then
+            m=$(manifest_for /tests/bench_syscall)
+            gra=$(GRAPHENE_FAST_PATH=$fp median3 "$GRAPHENE" run "$m" -- "$SYSCALLS" $call)
+        fi
+        [ "$gra" != FAILED ] && [ "$nat" != FAILED ] || failed=1
+        label=$([ $call = getppid ] && echo "syscall getppid" || echo "syscall write 1 byte to /dev/null")
+        report "$label, fast path $([ $fp = 1 ] && echo on || echo off) (median of 3)" ns/call "$gra" "$nat"
+    done
+done
 
 # --- start-up time and peak RSS via the timing driver
-# measure ENTRY RUNS: sets nat_us nat_kb gra_us gra_kb.
+# measure ENTRY RUNS [ARGS...]: sets nat_us nat_kb gra_us gra_kb.
 measure() {
     local entry=$1 runs=$2 out m
+    shift 2
     # The driver itself runs under env -i so the child inherits the clean
     # environment without an extra exec (which would also inflate maxrss).
-    out=$(native "$RUNTIME" "$runs" "$(host_path "$entry")")
+    out=$(native "$RUNTIME" "$runs" "$(host_path "$entry")" "$@")
     nat_us=$(field median_us <<<"$out"); nat_kb=$(field maxrss_kb <<<"$out")
     [ "$(field failures <<<"$out")" = 0 ] || failed=1
     gra_us=n/a; gra_kb=n/a
     if [ "$have_graphene" = 1 ]; then
         m=$(manifest_for "$entry")
-        out=$("$RUNTIME" "$runs" "$GRAPHENE" run "$m")
+        out=$("$RUNTIME" "$runs" "$GRAPHENE" run "$m" ${1+--} "$@")
         gra_us=$(field median_us <<<"$out"); gra_kb=$(field maxrss_kb <<<"$out")
         if [ "$(field failures <<<"$out")" != 0 ]; then
             failed=1
@@ -95,6 +111,17 @@ measure() {
     fi
 }
 
+for fp in 1 0; do
+    export GRAPHENE_FAST_PATH=$fp
+    state=$([ $fp = 1 ] && echo on || echo off)
+    measure /usr/bin/true "$STARTS"
+    report "startup /bin/true, fast path $state (median of $STARTS)" us "$gra_us" "$nat_us"
+    measure /usr/bin/sh 10 -c 'i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done'
+    report "sh loop of 200 /bin/true, fast path $state (median of 10)" us "$gra_us" "$nat_us"
+    measure /usr/bin/python3 10 -c pass
+    report "python3 -c pass, fast path $state (median of 10)" us "$gra_us" "$nat_us"
+done
+unset GRAPHENE_FAST_PATH
 # A sandbox made with graphenectl keeps the embedded nsd up meanwhile.
 if [ "$have_graphene" = 1 ]; then
     "$GRAPHENE" run "$(manifest_for /usr/bin/sleep)" -- 60 & sleeper=$!

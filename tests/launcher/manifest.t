@@ -104,6 +104,9 @@ sys.stack.size = \"8X\"" \
 bad 'size must be positive' "$ok_head
 sys.brk.max_size = 0" \
     "graphene: m.toml:3: key 'sys.brk.max_size': size must be positive"
+bad 'fast path switch of the wrong type' "$ok_head
+sys.syscall_fast_path = \"no\"" \
+    "graphene: m.toml:3: key 'sys.syscall_fast_path': expected a boolean, found a string"
 bad 'size overflow' "$ok_head
 sys.brk.max_size = \"99999999999G\"" \
     "graphene: m.toml:3: key 'sys.brk.max_size': invalid size '99999999999G' (expected a positive number of bytes, optionally with suffix K, M or G, e.g. \"8M\")"

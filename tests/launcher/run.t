@@ -29,6 +29,7 @@ mounts = [
 [sys]
 stack.size = "512K"
 brk.max_size = 4096
+syscall_fast_path = false
 EOF
 
 # The fd numbers of the mount roots and the idmap base depend on the host;
@@ -42,6 +43,7 @@ start_dir=/data/x
 stack_size=524288
 brk_max=4096
 network=none
+fast_path=0
 manifest=$dir/m.toml
 uid=$(id -u)
 gid=$(id -g)

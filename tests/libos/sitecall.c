@@ -19,6 +19,7 @@
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include "ptrace_util.h"
 
 /* Writes n bytes at *at (moving *at down first) in the tracee. */
 static unsigned long poke(pid_t pid, unsigned long *at, const void *data, size_t n)
@@ -64,15 +65,8 @@ int main(int argc, char **argv)
     }
     pid_t pid = atoi(argv[1]);
     unsigned long site = strtoul(argv[2], NULL, 0);
-    if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0 || ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0) {
-        perror("ptrace attach");
-        return 1;
-    }
+    attach_stopped(pid);
     int st;
-    if (waitpid(pid, &st, __WALL) < 0) {
-        perror("waitpid");
-        return 1;
-    }
     struct user_regs_struct saved, r;
     ptrace(PTRACE_GETREGS, pid, 0, &saved);
     for (int i = 3; i < argc; i++) {

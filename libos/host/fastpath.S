@@ -1,0 +1,138 @@
+/* The fast entry of an app system call (see libos/fastpath.c). A rewritten
+ * site `call *%rax` lands in the page-0 trampoline, which jumps here with
+ * the app's registers untouched but for the return address the call pushed.
+ * This saves them as a ucontext on the thread's libos stack (the same record
+ * the SIGSYS path gets from the kernel), runs the common dispatcher and
+ * returns to whatever that ucontext then says, without a host call. No
+ * `syscall` instruction here: the libos's only one stays in syscall.S. */
+#define UC_MC 40
+#define R8 (UC_MC + 0)
+#define R9 (UC_MC + 8)
+#define R10 (UC_MC + 16)
+#define R11 (UC_MC + 24)
+#define R12 (UC_MC + 32)
+#define R13 (UC_MC + 40)
+#define R14 (UC_MC + 48)
+#define R15 (UC_MC + 56)
+#define RDI (UC_MC + 64)
+#define RSI (UC_MC + 72)
+#define RBP (UC_MC + 80)
+#define RBX (UC_MC + 88)
+#define RDX (UC_MC + 96)
+#define RAX (UC_MC + 104)
+#define RCX (UC_MC + 112)
+#define RSP (UC_MC + 120)
+#define RIP (UC_MC + 128)
+#define EFLAGS (UC_MC + 136)
+#define CS (UC_MC + 144)
+/* uc_link, unused by the libos and the kernel: the app's rsp at entry. */
+#define ENTRY_RSP 8
+#define UC_SIGMASK 296
+#define SS (UC_MC + 150)
+/* The registers saved as they are on entry and restored on exit (rcx, r11,
+ * rsp, rip and the flags are done by hand). */
+#define KEPT_REGS(X) X(r8, R8) X(r9, R9) X(r10, R10) X(r12, R12) X(r13, R13) X(r14, R14) \
+	X(r15, R15) X(rdi, RDI) X(rsi, RSI) X(rbp, RBP) X(rbx, RBX) X(rdx, RDX) X(rax, RAX)
+#define SAVE(reg, off) mov %reg, off(%rsp);
+#define LOAD(reg, off) mov off(%rsp), %reg;
+/* Every register of the ucontext at %rsp but rip; rsp last. */
+#define RESTORE pushq EFLAGS(%rsp); popfq; KEPT_REGS(LOAD) \
+	mov R11(%rsp), %r11; mov RCX(%rsp), %rcx; mov RSP(%rsp), %rsp
+/* struct thread fields (checked by static asserts in fastpath.c). */
+#define T_WAKE 8
+#define T_LIBOS_STACK 24
+#define T_FAST_RIP 32
+#define T_CLAIMABLE 40
+#define LIBOS_STACK_SIZE (256 * 1024)
+/* The frame at the top of the libos stack: the ucontext, then the xsave
+ * area (fastpath.c: FAST_FRAME, FAST_XSAVE_MAX). */
+#define FAST_FRAME 3392
+
+	.text
+	.globl fastpath_entry, fastpath_exit_committed, fastpath_exit_ret_sp, fastpath_exit_ret
+	.globl fastpath_exit_jump
+	.hidden fastpath_entry, fastpath_exit_committed, fastpath_exit_ret_sp, fastpath_exit_ret
+	.hidden fastpath_exit_jump
+	.globl fastpath_xsave, fastpath_xrstor
+	.hidden fastpath_xsave, fastpath_xrstor
+
+	.type fastpath_entry, @function
+fastpath_entry:
+	/* Nothing here may change the flags before they are saved. */
+	movb $0, %gs:T_CLAIMABLE
+	mov %rsp, %r11                     /* the app's rsp - 8: the return address */
+	mov %gs:T_LIBOS_STACK, %rsp
+	lea LIBOS_STACK_SIZE - FAST_FRAME(%rsp), %rsp
+	KEPT_REGS(SAVE)
+	pushfq
+	pop %rcx
+	mov %rcx, EFLAGS(%rsp)
+	mov %rcx, R11(%rsp)                /* as the syscall instruction leaves them */
+	mov (%r11), %rcx
+	mov %rcx, RIP(%rsp)
+	mov %rcx, RCX(%rsp)
+	lea 8(%r11), %rcx
+	mov %rcx, RSP(%rsp)
+	mov %rcx, ENTRY_RSP(%rsp)
+	movw %cs, CS(%rsp)
+	movw %ss, SS(%rsp)
+	xor %ecx, %ecx
+	mov %rcx, 0(%rsp)                  /* uc_flags */
+	mov %rcx, 16(%rsp)                 /* uc_stack: none */
+	mov %rcx, 24(%rsp)
+	mov %rcx, 32(%rsp)
+	mov %rcx, UC_SIGMASK(%rsp)
+	cld
+	mov %rsp, %rdi
+	xor %ebp, %ebp
+	call fastpath_syscall
+fastpath_exit:
+	/* A signal that came after the dispatcher's last check set the wake
+	 * flag: deliver it now. Past this test a host signal handler finishes
+	 * the return itself (fastpath_finish_exit). */
+	cmpl $0, %gs:T_WAKE
+	jne 2f
+fastpath_exit_committed:
+	mov RIP(%rsp), %rcx
+	mov %rcx, %gs:T_FAST_RIP
+	/* Back where the call came from, on the same stack, its return address
+	 * still there: return with `ret`, which keeps the CPU's return stack
+	 * in step with the call (the app's own returns stay predicted).
+	 * Otherwise (a signal handler, a sigreturn, a restart) jump. */
+	mov RSP(%rsp), %r11
+	cmp %r11, ENTRY_RSP(%rsp)
+	jne 3f
+	cmp %rcx, -8(%r11)
+	jne 3f
+	RESTORE
+fastpath_exit_ret_sp:
+	lea -8(%rsp), %rsp
+fastpath_exit_ret:
+	ret
+3:	RESTORE
+fastpath_exit_jump:
+	jmp *%gs:T_FAST_RIP
+2:	mov %rsp, %rdi
+	call fastpath_recheck
+	jmp fastpath_exit
+	.size fastpath_entry, .-fastpath_entry
+
+/* void fastpath_xsave(void *area), void fastpath_xrstor(const void *area):
+ * all state components the OS enabled (XCR0). */
+	.type fastpath_xsave, @function
+fastpath_xsave:
+	mov $-1, %eax
+	mov $-1, %edx
+	xsave64 (%rdi)
+	ret
+	.size fastpath_xsave, .-fastpath_xsave
+
+	.type fastpath_xrstor, @function
+fastpath_xrstor:
+	mov $-1, %eax
+	mov $-1, %edx
+	xrstor64 (%rdi)
+	ret
+	.size fastpath_xrstor, .-fastpath_xrstor
+
+	.section .note.GNU-stack,"",@progbits
