@@ -10,6 +10,10 @@ RUN="setpriv --reuid=65534 --regid=65534 --clear-groups"
 chmod 755 "$T"
 # nobody may write both directories, so only the sandbox can stop a write
 chown -R 65534:65534 "$T/w" "$T/ro"
+# nobody's launcher starts an embedded nsd of its own, in a runtime
+# directory of its own (make test's is root's)
+mkdir -m 700 "$T/run" && chown 65534:65534 "$T/run"
+export GRAPHENE_RUNTIME_DIR=$T/run
 
 hold a "$T/m.toml"
 A=$HELD
