@@ -42,6 +42,11 @@ struct lock lease_lock = LOCK_INIT;
 
 static struct nsdc client;
 static int nsd_fd = -1;
+/* A connection made ready (hello done, client id drawn) for the next fork
+ * child, so that the child talks to nsd without a round trip: it adopts
+ * it as its own. Made by the parent after each fork, while the child runs. */
+static struct nsdc spare;
+static int spare_fd = -1;
 static char host_name[65];
 
 /* The pids this process may give to children and threads: the current
@@ -82,7 +87,7 @@ static ProtobufCAllocator pb_allocator = { pb_alloc, pb_free, NULL };
 
 static int t_connect(void *ctx)
 {
-	(void)ctx;
+	int *fdp = ctx;
 	long fd = host(__NR_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return (int)fd;
@@ -100,31 +105,29 @@ static int t_connect(void *ctx)
 		host_close((int)fd);
 		return (int)r;
 	}
-	nsd_fd = (int)fd;
+	*fdp = (int)fd;
 	return 0;
 }
 
 static void t_disconnect(void *ctx)
 {
-	(void)ctx;
-	if (nsd_fd >= 0)
-		host_close(nsd_fd);
-	nsd_fd = -1;
+	int *fdp = ctx;
+	if (*fdp >= 0)
+		host_close(*fdp);
+	*fdp = -1;
 }
 
 /* Plain host calls, not host_blocking: an app signal must not turn the
  * libos's own exchange into EINTR; nsdc retries EINTR itself. */
 static long t_read(void *ctx, void *buf, size_t n)
 {
-	(void)ctx;
-	return host(__NR_read, nsd_fd, buf, n);
+	return host(__NR_read, *(int *)ctx, buf, n);
 }
 
 /* MSG_NOSIGNAL: a vanished nsd is an error to retry, not a SIGPIPE for the app. */
 static long t_write(void *ctx, const void *buf, size_t n)
 {
-	(void)ctx;
-	return host(__NR_sendto, nsd_fd, buf, n, MSG_NOSIGNAL, NULL, 0);
+	return host(__NR_sendto, *(int *)ctx, buf, n, MSG_NOSIGNAL, NULL, 0);
 }
 
 static void t_mac(void *ctx, uint8_t *out, const uint8_t *msg, size_t len, const uint8_t *key)
@@ -160,17 +163,14 @@ static int64_t t_now_ms(void *ctx)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const struct nsdc_ops ops = {
-	.connect = t_connect,
-	.disconnect = t_disconnect,
-	.read = t_read,
-	.write = t_write,
-	.mac = t_mac,
-	.random = t_random,
-	.sleep_ms = t_sleep_ms,
-	.now_ms = t_now_ms,
-	.alloc = &pb_allocator,
-};
+#define LIBOS_NSDC_OPS(fdp)                                                                     \
+	{                                                                                       \
+		.ctx = (fdp), .connect = t_connect, .disconnect = t_disconnect, .read = t_read,  \
+		.write = t_write, .mac = t_mac, .random = t_random, .sleep_ms = t_sleep_ms,       \
+		.now_ms = t_now_ms, .alloc = &pb_allocator,                                      \
+	}
+static const struct nsdc_ops ops = LIBOS_NSDC_OPS(&nsd_fd);
+static const struct nsdc_ops spare_ops = LIBOS_NSDC_OPS(&spare_fd);
 
 static bool range_empty(const struct range *r) { return r->lo > r->hi; }
 
@@ -200,10 +200,43 @@ static void on_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
 		log_debug("nsd: request %lu refused: %s", (unsigned long)f->req_id, f->error->msg);
 }
 
-static void client_init(void)
+static void client_init(struct nsdc *c, const struct nsdc_ops *o)
 {
-	nsdc_init(&client, &ops, NSD__ROLE__ROLE_PICO, config.sandbox, config.secret);
-	client.on_push = on_push;
+	nsdc_init(c, o, NSD__ROLE__ROLE_PICO, config.sandbox, config.secret);
+	c->on_push = on_push;
+}
+
+void nsd_prepare_spare(void)
+{
+	if (!nsd_active)
+		return;
+	lock(&nsd_lock);
+	if (!spare.connected) {
+		unsigned long fs = fs_enter();
+		client_init(&spare, &spare_ops);
+		/* One wait (the server hello), not two: the child reads the
+		 * answer to ours as its first frame. */
+		if (nsdc_connect_nowait(&spare) < 0)
+			log_debug("nsd: no spare connection: %s", spare.err);
+		fs_leave(fs);
+	}
+	unlock(&nsd_lock);
+}
+
+void nsd_fork_begin(void)
+{
+	lock(&nsd_lock);
+}
+
+void nsd_fork_end_parent(bool forked)
+{
+	/* The child has the spare now; the parent's copy must not keep it open. */
+	if (forked && spare.connected) {
+		host_close(spare_fd);
+		spare_fd = -1;
+		spare.connected = 0;
+	}
+	unlock(&nsd_lock);
 }
 
 int nsd_call(Nsd__Frame *req, Nsd__Frame **reply)
@@ -281,7 +314,7 @@ int nsd_start(void)
 	struct new_utsname u;
 	if (host(__NR_uname, &u) == 0)
 		strlcpy(host_name, u.nodename, sizeof(host_name));
-	client_init();
+	client_init(&client, &ops);
 	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
 	Nsd__Register rg;
 	fill_register(&rg, &f, 0, 0, proc.host_pid, LEASE_COUNT);
@@ -319,7 +352,16 @@ void nsd_child_start(void)
 	nsd_lock = (struct lock)LOCK_INIT;
 	lease_cur = lease_next = (struct range){ 1, 0 };
 	lease_asked = true; /* the Register below asks for a range */
-	client_init();
+	if (spare.connected) {
+		/* The parent's spare: connected, hello said, a client id of its own. */
+		client = spare;
+		client.ops = &ops;
+		nsd_fd = spare_fd;
+	} else {
+		client_init(&client, &ops);
+	}
+	spare_fd = -1;
+	spare.connected = 0;
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
 	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, LEASE_COUNT);
