@@ -239,10 +239,61 @@ void nsd_fork_end_parent(bool forked)
 	unlock(&nsd_lock);
 }
 
+/* Children the host reaped by itself, for nsd; written by host signal
+ * handlers (a slot is claimed atomically), drained under nsd_lock. */
+#define HOST_REAPS 64
+static int host_reaps[HOST_REAPS];
+
+void nsd_reaped_by_host(int pid)
+{
+	for (int i = 0; i < HOST_REAPS; i++) {
+		int zero = 0;
+		if (__atomic_compare_exchange_n(&host_reaps[i], &zero, pid, false, __ATOMIC_RELEASE,
+		                                __ATOMIC_RELAXED))
+			return;
+	}
+	/* Full: nsd keeps that zombie until this process ends. */
+}
+
+static void send_reap(int pid)
+{
+	Nsd__Frame f = NSD__FRAME__INIT;
+	Nsd__Reap rp = NSD__REAP__INIT;
+	rp.caller = (uint32_t)proc.pid;
+	rp.pid = (uint32_t)pid;
+	f.body_case = NSD__FRAME__BODY_REAP;
+	f.reap = &rp;
+	nsdc_send(&client, &f);
+}
+
+/* With nsd_lock held and %fs switched. */
+static void drain_host_reaps(void)
+{
+	for (int i = 0; i < HOST_REAPS; i++) {
+		int pid = __atomic_exchange_n(&host_reaps[i], 0, __ATOMIC_ACQUIRE);
+		if (pid) {
+			pid_map_forget(pid);
+			send_reap(pid);
+		}
+	}
+}
+
+void nsd_reap(int pid)
+{
+	pid_map_forget(pid);
+	lock(&nsd_lock);
+	unsigned long fs = fs_enter();
+	drain_host_reaps();
+	send_reap(pid);
+	fs_leave(fs);
+	unlock(&nsd_lock);
+}
+
 int nsd_call(Nsd__Frame *req, Nsd__Frame **reply)
 {
 	lock(&nsd_lock);
 	unsigned long fs = fs_enter();
+	drain_host_reaps();
 	int r = nsdc_call(&client, req, reply);
 	if (r < 0)
 		log_debug("nsd: request %d failed (%d): %s", req->body_case, r, client.err);
@@ -512,6 +563,7 @@ void nsd_exit(int wstatus)
 	if (!nsd_active || !lock_try(&nsd_lock))
 		return;
 	unsigned long fs = fs_enter();
+	drain_host_reaps();
 	if (proc.pid == 1)
 		kill_sandbox();
 	Nsd__Frame f = NSD__FRAME__INIT;

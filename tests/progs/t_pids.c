@@ -357,6 +357,22 @@ static void init_survives(void)
 	signal(SIGRTMIN, SIG_DFL);
 }
 
+/* A parent that ignores SIGCHLD has no zombies: not in wait, not in /proc. */
+static void ignored_sigchld(void)
+{
+	signal(SIGCHLD, SIG_IGN);
+	pid_t c = fork();
+	if (c == 0)
+		_exit(0);
+	errno = 0;
+	CHECK(wait(NULL) == -1 && errno == ECHILD, "SIGCHLD ignored: wait finds no zombie (%s)",
+	      errname(errno));
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/%d", c);
+	CHECK(access(path, F_OK) == -1 && errno == ENOENT, "and /proc has none");
+	signal(SIGCHLD, SIG_DFL);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -368,5 +384,6 @@ int main(void)
 	groups_and_sessions();
 	orphan();
 	init_survives();
+	ignored_sigchld();
 	return tu_done();
 }
