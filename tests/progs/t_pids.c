@@ -357,6 +357,43 @@ static void init_survives(void)
 	signal(SIGRTMIN, SIG_DFL);
 }
 
+/* kill(-1): every process but init and the caller. */
+static void kill_all(void)
+{
+	int p[2];
+	if (pipe(p))
+		DIE("pipe");
+	errno = 0;
+	CHECK(kill(-1, 0) == -1 && errno == ESRCH, "kill(-1, 0) with no other process: ESRCH");
+	sigset_t usr;
+	sigemptyset(&usr);
+	sigaddset(&usr, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr, NULL);
+	pid_t c = fork();
+	if (c == 0) {
+		catch(SIGUSR1);
+		got_mask = 0;
+		put_int(p[1], 0);
+		sigset_t none;
+		sigemptyset(&none);
+		while (!(got_mask & (1 << SIGUSR1)))
+			sigsuspend(&none);
+		put_int(p[1], got_pid);
+		_exit(0);
+	}
+	catch(SIGUSR1);
+	got_mask = 0;
+	sigprocmask(SIG_UNBLOCK, &usr, NULL);
+	get_int(p[0]);
+	CHECK(kill(-1, SIGUSR1) == 0, "kill(-1, SIGUSR1)");
+	CHECK(get_int(p[0]) == 1, "the child got it from pid 1");
+	CHECK(!(got_mask & (1 << SIGUSR1)), "the caller did not");
+	CHECK(reap(c) == 0, "the child exits 0");
+	signal(SIGUSR1, SIG_DFL);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* A parent that ignores SIGCHLD has no zombies: not in wait, not in /proc. */
 static void ignored_sigchld(void)
 {
@@ -385,5 +422,6 @@ int main(void)
 	orphan();
 	init_survives();
 	ignored_sigchld();
+	kill_all();
 	return tu_done();
 }
