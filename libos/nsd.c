@@ -42,10 +42,10 @@ struct lock lease_lock = LOCK_INIT;
 
 static struct nsdc client;
 static int nsd_fd = -1;
-/* A connection made ready (hello done, client id drawn) for the next fork
- * child, so that the child talks to nsd without a round trip: it adopts
- * it as its own. Made by the parent after each fork, while the child runs. */
-static struct nsdc spare;
+/* A connection opened for the next fork child (by the parent, after its
+ * previous fork): nsd accepts it and sends its server hello meanwhile, so
+ * the child finds it waiting, says hello and sends its requests without a
+ * round trip. */
 static int spare_fd = -1;
 static char host_name[65];
 
@@ -163,14 +163,18 @@ static int64_t t_now_ms(void *ctx)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-#define LIBOS_NSDC_OPS(fdp)                                                                     \
-	{                                                                                       \
-		.ctx = (fdp), .connect = t_connect, .disconnect = t_disconnect, .read = t_read,  \
-		.write = t_write, .mac = t_mac, .random = t_random, .sleep_ms = t_sleep_ms,       \
-		.now_ms = t_now_ms, .alloc = &pb_allocator,                                      \
-	}
-static const struct nsdc_ops ops = LIBOS_NSDC_OPS(&nsd_fd);
-static const struct nsdc_ops spare_ops = LIBOS_NSDC_OPS(&spare_fd);
+static const struct nsdc_ops ops = {
+	.ctx = &nsd_fd,
+	.connect = t_connect,
+	.disconnect = t_disconnect,
+	.read = t_read,
+	.write = t_write,
+	.mac = t_mac,
+	.random = t_random,
+	.sleep_ms = t_sleep_ms,
+	.now_ms = t_now_ms,
+	.alloc = &pb_allocator,
+};
 
 static bool range_empty(const struct range *r) { return r->lo > r->hi; }
 
@@ -200,10 +204,10 @@ static void on_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
 		log_debug("nsd: request %lu refused: %s", (unsigned long)f->req_id, f->error->msg);
 }
 
-static void client_init(struct nsdc *c, const struct nsdc_ops *o)
+static void client_init(void)
 {
-	nsdc_init(c, o, NSD__ROLE__ROLE_PICO, config.sandbox, config.secret);
-	c->on_push = on_push;
+	nsdc_init(&client, &ops, NSD__ROLE__ROLE_PICO, config.sandbox, config.secret);
+	client.on_push = on_push;
 }
 
 void nsd_prepare_spare(void)
@@ -211,15 +215,8 @@ void nsd_prepare_spare(void)
 	if (!nsd_active)
 		return;
 	lock(&nsd_lock);
-	if (!spare.connected) {
-		unsigned long fs = fs_enter();
-		client_init(&spare, &spare_ops);
-		/* One wait (the server hello), not two: the child reads the
-		 * answer to ours as its first frame. */
-		if (nsdc_connect_nowait(&spare) < 0)
-			log_debug("nsd: no spare connection: %s", spare.err);
-		fs_leave(fs);
-	}
+	if (spare_fd < 0 && t_connect(&spare_fd) < 0)
+		spare_fd = -1; /* the child connects itself */
 	unlock(&nsd_lock);
 }
 
@@ -231,10 +228,9 @@ void nsd_fork_begin(void)
 void nsd_fork_end_parent(bool forked)
 {
 	/* The child has the spare now; the parent's copy must not keep it open. */
-	if (forked && spare.connected) {
+	if (forked && spare_fd >= 0) {
 		host_close(spare_fd);
 		spare_fd = -1;
-		spare.connected = 0;
 	}
 	unlock(&nsd_lock);
 }
@@ -365,7 +361,7 @@ int nsd_start(void)
 	struct new_utsname u;
 	if (host(__NR_uname, &u) == 0)
 		strlcpy(host_name, u.nodename, sizeof(host_name));
-	client_init(&client, &ops);
+	client_init();
 	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
 	Nsd__Register rg;
 	fill_register(&rg, &f, 0, 0, proc.host_pid, LEASE_COUNT);
@@ -403,16 +399,15 @@ void nsd_child_start(void)
 	nsd_lock = (struct lock)LOCK_INIT;
 	lease_cur = lease_next = (struct range){ 1, 0 };
 	lease_asked = true; /* the Register below asks for a range */
-	if (spare.connected) {
-		/* The parent's spare: connected, hello said, a client id of its own. */
-		client = spare;
-		client.ops = &ops;
+	client_init();
+	if (spare_fd >= 0) {
 		nsd_fd = spare_fd;
-	} else {
-		client_init(&client, &ops);
+		spare_fd = -1;
+		unsigned long fs = fs_enter();
+		if (nsdc_hello_nowait(&client) < 0)
+			log_debug("nsd: the spare connection failed: %s", client.err);
+		fs_leave(fs);
 	}
-	spare_fd = -1;
-	spare.connected = 0;
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
 	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, LEASE_COUNT);

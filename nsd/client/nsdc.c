@@ -295,17 +295,10 @@ int nsdc_connect(struct nsdc *c)
     return c->connected ? 0 : connect_leader(c);
 }
 
-int nsdc_connect_nowait(struct nsdc *c)
+int nsdc_hello_nowait(struct nsdc *c)
 {
-    if (c->connected)
-        return 0;
-    int r = c->ops->connect(c->ops->ctx);
-    if (r) {
-        set_err(c, "cannot connect to nsd", 0);
-        return r;
-    }
     c->connected = 1;
-    r = hello_send(c);
+    int r = hello_send(c);
     if (r)
         nsdc_close(c);
     return r;

@@ -98,10 +98,11 @@ int nsdc_flush(struct nsdc *c);
 void nsdc_free(struct nsdc *c, Nsd__Frame *f);
 /* Connects and says hello now unless connected (nsdc_call does it lazily). */
 int nsdc_connect(struct nsdc *c);
-/* The same without waiting for the answer to the hello: requests may
- * follow at once (the leader reads them after the hello) and the answer is
- * taken as the first frame read; a refusal then fails that read. */
-int nsdc_connect_nowait(struct nsdc *c);
+/* The hello on a transport the caller connected (ops->connect done), not
+ * waiting for its answer: requests may follow at once (the leader reads
+ * them after the hello) and the answer is taken as the first frame read; a
+ * refusal then fails that read. 0 or -errno (then closed). */
+int nsdc_hello_nowait(struct nsdc *c);
 void nsdc_close(struct nsdc *c);
 
 /* Shared with the server. */
