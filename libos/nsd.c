@@ -411,6 +411,7 @@ void nsd_child_start(void)
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
 	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, LEASE_COUNT);
+	rg.claim = true;
 	/* Not awaited: the app runs while nsd journals the registration. This
 	 * one claims the row the parent made (nsd/apply.c) and leases the
 	 * child its own range. */
@@ -524,6 +525,11 @@ Nsd__Frame *nsd_ps(void)
 	f.body_case = NSD__FRAME__BODY_PS;
 	f.ps = &ps;
 	return query(&f, NSD__FRAME__BODY_PROC_LIST);
+}
+
+bool nsd_is_gone(const Nsd__Proc *p)
+{
+	return !strcmp(p->state, "lost") || !strcmp(p->state, "reaped");
 }
 
 bool nsd_is_local(const Nsd__Proc *p)

@@ -59,6 +59,9 @@ void nsd_reap(int pid);
 Nsd__Frame *nsd_lookup(int pid);
 /* Every process of the sandbox, live, zombie or lost (Ps). */
 Nsd__Frame *nsd_ps(void);
+/* True when p is no process any more (lost, or reaped while nsd still
+ * waits for its own Register, see nsd/apply.c op_reap). */
+bool nsd_is_gone(const Nsd__Proc *p);
 /* True when p runs on this host (its host pid means something here). */
 bool nsd_is_local(const Nsd__Proc *p);
 /* The live members of a group (pgid), a session (sid) or all (both 0). */

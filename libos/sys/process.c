@@ -87,8 +87,11 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 		return pid;
 	/* The host would write host pids: the libos writes the sandbox pid. */
 	unsigned long hflags = flags & ~(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID);
-	if (nsd_active)
+	if (nsd_active) {
+		/* A first fork has no spare yet: a connect, no wait. */
+		nsd_prepare_spare();
 		nsd_fork_begin();
+	}
 	uint64_t saved = fork_lock_all();
 	long r = host(__NR_clone, hflags, 0, NULL, ctid, tls);
 	if (r == 0)
@@ -419,7 +422,7 @@ static long ids_of(long pid, bool sid)
 	if (!rep)
 		return -ESRCH;
 	long r = sid ? rep->proc->sid : rep->proc->pgid;
-	if (!strcmp(rep->proc->state, "lost"))
+	if (nsd_is_gone(rep->proc))
 		r = -ESRCH;
 	nsd_free(rep);
 	return r;
