@@ -150,7 +150,7 @@ void journal_rollback(struct journal *j)
         jexec(j, "ROLLBACK", "");
 }
 
-int journal_open(struct journal *j, const char *path)
+int journal_open(struct journal *j, const char *path, int durable)
 {
     memset(j, 0, sizeof *j);
     if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
@@ -161,7 +161,9 @@ int journal_open(struct journal *j, const char *path)
      * synchronous=FULL: an acknowledged operation survives a host crash too. */
     sqlite3_busy_timeout(j->db, 250);
     char *err = NULL;
-    if (sqlite3_exec(j->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &err) ||
+    if (sqlite3_exec(j->db, durable ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                    : "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;",
+                     NULL, NULL, &err) ||
         journal_begin(j) ||
         sqlite3_exec(j->db, schema, NULL, NULL, &err)) {
         nsd_log("journal: cannot set up %s: %s", path, err ? err : sqlite3_errmsg(j->db));

@@ -20,7 +20,9 @@ struct journal {
     int ncache;
 };
 
-int journal_open(struct journal *j, const char *path);
+/* durable: every commit reaches the disk (synchronous=FULL); else no fsync
+ * at all (synchronous=OFF: survives a crash of nsd, not of the host). */
+int journal_open(struct journal *j, const char *path, int durable);
 void journal_close(struct journal *j);
 
 /*

@@ -347,6 +347,23 @@ static int q_sandbox_join(struct journal *j, const char *name, Nsd__Frame *reply
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The live targets of an admin Kill; server.c sends the signals. */
+static int q_kill(struct journal *j, const Nsd__Kill *k, Nsd__Frame *reply, struct arena *a)
+{
+    if (k->sig < 0 || k->sig > 64 || !k->pid == !k->pgid) {
+        reply_error(reply, a, EINVAL, "kill: a signal 0-64 and one pid or one process group");
+        return 0;
+    }
+    if (proc_list(jq(j, PROC_SELECT "WHERE s.name = ? AND p.state = 'live' AND"
+                        " (p.pid = ? OR p.pgid = ?) ORDER BY p.pid", "sii", k->sandbox,
+                     (int64_t)k->pid, k->pgid ? (int64_t)k->pgid : -1), reply, a))
+        return -1;
+    if (!reply->proc_list->n_procs)
+        reply_error(reply, a, ESRCH, "no live %s %u in sandbox %s", k->pid ? "process" : "process group",
+                    k->pid ? k->pid : k->pgid, k->sandbox);
+    return 0;
+}
+
 int query(struct journal *j, uint32_t sb, const struct node_info *self, const struct lease *l,
           const Nsd__Frame *req, Nsd__Frame *reply, struct arena *a)
 {
@@ -358,6 +375,7 @@ int query(struct journal *j, uint32_t sb, const struct node_info *self, const st
     case NSD__FRAME__BODY_NS_SHOW: return q_ns_show(j, sb, req->ns_show->sandbox, self, l, reply, a);
     case NSD__FRAME__BODY_SANDBOX_LS: return q_sandbox_ls(j, reply, a);
     case NSD__FRAME__BODY_SANDBOX_JOIN: return q_sandbox_join(j, req->sandbox_join->name, reply, a);
+    case NSD__FRAME__BODY_KILL: return q_kill(j, req->kill, reply, a);
     case NSD__FRAME__BODY_STATUS:
         reply->body_case = NSD__FRAME__BODY_STATUS_REPLY;
         reply->status_reply = status(j, self, l, a);

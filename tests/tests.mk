@@ -67,3 +67,5 @@ run: deps
 	@$(MAKE) --no-print-directory run-demo
 run-demo: all
 	bin/graphene run manifests/demo.toml
+	@echo
+	manifests/demo/run.sh

@@ -115,16 +115,22 @@ static int run(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
     }
+    /* With the launcher's own privilege: nsd's admin requests are root's. */
+    struct nsd_sandbox sb;
+    char *nsd_bin = install_path("GRAPHENE_NSD_BIN", "nsd");
+    nsd.nsd_bin = nsd_bin ? nsd_bin : "nsd";
+    int rc = launch_nsd(&nsd, &sb);
+    free(nsd_bin);
+    if (rc) {
+        manifest_free(&m);
+        return rc;
+    }
     size_t len;
     char *blob = manifest_blob(&m, &len);
     manifest_free(&m);
-    char *nsd_bin = install_path("GRAPHENE_NSD_BIN", "nsd");
-    nsd.nsd_bin = nsd_bin ? nsd_bin : "nsd";
-    int rc = blob ? launch_nsd(&nsd, &blob, &len) : 0;
-    free(nsd_bin);
-    if (rc) {
+    if (blob && launch_nsd_records(&sb, &blob, &len)) {
         free(blob);
-        return rc;
+        blob = NULL;
     }
     int fd = blob ? blob_fd(blob, len) : -1;
     free(blob);

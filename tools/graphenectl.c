@@ -3,6 +3,7 @@
  * aligned columns or as JSON, so the two outputs never disagree.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -401,6 +402,52 @@ static int cmd_sandbox(const char *sub, const char *name)
     return 2;
 }
 
+/* -9, -KILL or -SIGKILL (as kill(1)); -1 if none. */
+static int parse_signal(const char *s)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s && !*end)
+        return v >= 0 && v <= 64 ? (int)v : -1;
+    if (!strncmp(s, "SIG", 3))
+        s += 3;
+    for (int sig = 1; sig < NSIG; sig++) {
+        const char *abbrev = sigabbrev_np(sig);
+        if (abbrev && !strcmp(abbrev, s))
+            return sig;
+    }
+    return -1;
+}
+
+/* kill [-SIG] PID|-PGID --sandbox S: nsd finds the target's host pid(s) in
+ * that sandbox and sends the host signal itself (a pidfd per target). */
+static int cmd_kill(const char *const *args, int nargs, const char *sandbox)
+{
+    int sig = SIGTERM;
+    if (nargs == 2 && (sig = parse_signal(args[0] + 1)) < 0) {
+        fprintf(stderr, "graphenectl: kill: unknown signal %s\n", args[0]);
+        return 2;
+    }
+    const char *target = args[nargs - 1];
+    char *end;
+    long id = strtol(target, &end, 10);
+    if (!*sandbox || *end || !id || id < -4194304 || id > 4194304) {
+        fprintf(stderr, "graphenectl: kill needs --sandbox S and a PID or -PGID\n");
+        return 2;
+    }
+    Nsd__Kill k = NSD__KILL__INIT;
+    Nsd__Frame req = NSD__FRAME__INIT;
+    k.sandbox = (char *)sandbox;
+    k.pid = id > 0 ? (uint32_t)id : 0;
+    k.pgid = id < 0 ? (uint32_t)-id : 0;
+    k.sig = sig;
+    req.body_case = NSD__FRAME__BODY_KILL;
+    req.kill = &k;
+    Nsd__Frame *rep = expect(call(&req), NSD__FRAME__BODY_PROC_LIST);
+    nsdc_free(&cl, rep);
+    return 0;
+}
+
 static int usage(FILE *f, int rc)
 {
     fprintf(f, "usage: graphenectl [--nsd ADDRESS] [--json] COMMAND\n"
@@ -408,6 +455,7 @@ static int usage(FILE *f, int rc)
                "  ns show [pid|sysv|pgrp] [--sandbox S] namespaces: leader, PID ranges, SysV, groups\n"
                "  sandbox ls | create NAME | rm NAME   sandboxes (create prints the secret)\n"
                "  nsd status                           leader, standbys, uptime\n"
+               "  kill [-SIG] --sandbox S PID|-PGID    signal a process or group (default TERM)\n"
                "ADDRESS is a unix socket path or tcp:HOST:PORT (default: $GRAPHENE_NSD or the\n"
                "local nsd socket).\n");
     return rc;
@@ -426,7 +474,7 @@ int main(int argc, char **argv)
             sandbox = argv[++i];
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
             return usage(stdout, 0);
-        else if (argv[i][0] == '-' || npos == 4)
+        else if ((argv[i][0] == '-' && !(npos && !strcmp(pos[0], "kill") && argv[i][1])) || npos == 4)
             return usage(stderr, 2);
         else
             pos[npos++] = argv[i];
@@ -448,6 +496,8 @@ int main(int argc, char **argv)
         rc = cmd_sandbox(pos[1], pos[2]);
     else if (!strcmp(pos[0], "nsd") && npos == 2 && !strcmp(pos[1], "status"))
         rc = cmd_status();
+    else if (!strcmp(pos[0], "kill") && (npos == 2 || (npos == 3 && pos[1][0] == '-')))
+        rc = cmd_kill(pos + 1, npos - 1, sandbox);
     else
         rc = usage(stderr, 2);
     nsdc_close(&cl);

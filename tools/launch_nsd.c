@@ -22,6 +22,8 @@
 #define NSD_RETRY_MS 1500
 
 _Static_assert(CONFIG_SECRET_LEN == NSD_SECRET_LEN, "the blob carries nsd's sandbox secret");
+_Static_assert(sizeof(((struct nsd_sandbox *)0)->secret) == 2 * NSD_SECRET_LEN + 1 &&
+               sizeof(((struct nsd_sandbox *)0)->name) == NSD_NAME_MAX + 1, "launch_nsd.h sizes");
 
 static int append(char **blob, size_t *len, const char *key, const char *val)
 {
@@ -113,6 +115,7 @@ static int start_embedded(const char *nsd_bin)
             dup2(pfd[1], 3) < 0 || close_range(4, ~0u, 0))
             _exit(127);
         execl(nsd_bin, "nsd", "--embedded", "--ready-fd", "3", (char *)NULL);
+        dprintf(3, "cannot exec %s: %s", nsd_bin, strerror(errno));
         _exit(127);
     }
     close(pfd[1]);
@@ -133,13 +136,14 @@ static int start_embedded(const char *nsd_bin)
     return 0;
 }
 
-/* Is r the answer "nobody listens at that path"? */
+/* Is r the answer "nobody serves at that path"? Also a connection dropped
+ * before any hello: an ending embedded nsd closing its backlog. */
 static int nobody_there(const struct nsdc *c, int r)
 {
-    return (r == -ENOENT || r == -ECONNREFUSED) && !c->node[0];
+    return (r == -ENOENT || r == -ECONNREFUSED || r == -ECONNRESET || r == -EPIPE) && !c->node[0];
 }
 
-int launch_nsd(const struct nsd_launch *l, char **blob, size_t *len)
+int launch_nsd(const struct nsd_launch *l, struct nsd_sandbox *sb)
 {
     const char *env = getenv("GRAPHENE_NSD");
     int explicit = l->addr || (env && *env);
@@ -179,20 +183,21 @@ int launch_nsd(const struct nsd_launch *l, char **blob, size_t *len)
         return EXIT_NSD;
     }
     /* The libos connects from the same cwd, but say it in full anyway. */
-    char addr[sizeof px.addr + PATH_MAX], cwd[PATH_MAX];
+    char cwd[PATH_MAX];
     if (px.addr[0] != '/' && getcwd(cwd, sizeof cwd))
-        snprintf(addr, sizeof addr, "%s/%s", cwd, px.addr);
+        snprintf(sb->addr, sizeof sb->addr, "%s/%s", cwd, px.addr);
     else
-        snprintf(addr, sizeof addr, "%s", px.addr);
-    char secret[2 * NSD_SECRET_LEN + 1];
-    nsd_hex(secret, rep->sandbox->secret.data, NSD_SECRET_LEN);
-    int bad = append(blob, len, "nsd", addr) || append(blob, len, "sandbox", rep->sandbox->name) ||
-              append(blob, len, "secret", secret);
-    memset(secret, 0, sizeof secret);
+        snprintf(sb->addr, sizeof sb->addr, "%s", px.addr);
+    snprintf(sb->name, sizeof sb->name, "%s", rep->sandbox->name);
+    nsd_hex(sb->secret, rep->sandbox->secret.data, NSD_SECRET_LEN);
     nsdc_free(&c, rep);
-    if (bad) {
-        fprintf(stderr, "graphene: out of memory\n");
-        return EXIT_NSD;
-    }
     return 0;
+}
+
+int launch_nsd_records(struct nsd_sandbox *sb, char **blob, size_t *len)
+{
+    int r = append(blob, len, "nsd", sb->addr) || append(blob, len, "sandbox", sb->name) ||
+            append(blob, len, "secret", sb->secret) ? -1 : 0;
+    memset(sb->secret, 0, sizeof sb->secret);
+    return r;
 }

@@ -4,6 +4,7 @@
 #ifndef GRAPHENE_LAUNCH_NSD_H
 #define GRAPHENE_LAUNCH_NSD_H
 
+#include <limits.h>
 #include <stddef.h>
 
 struct nsd_launch {
@@ -12,8 +13,19 @@ struct nsd_launch {
     const char *nsd_bin;    /* started as `nsd --embedded` when none answers by default */
 };
 
-/* Appends the sandbox's records to the config blob (*blob is realloc'd).
+struct nsd_sandbox {
+    char addr[PATH_MAX + 256];  /* nsd's socket, absolute */
+    char name[65];
+    char secret[65];            /* hex */
+};
+
+/* Finds nsd (starting the embedded one if none answers at the default
+ * address) and creates or joins the sandbox. Call it before any drop of
+ * privilege: nsd takes admin requests only from root or its own uid.
  * Returns 0, or an exit status after printing why to stderr. */
-int launch_nsd(const struct nsd_launch *l, char **blob, size_t *len);
+int launch_nsd(const struct nsd_launch *l, struct nsd_sandbox *sb);
+/* Appends the sandbox's records to the config blob (*blob is realloc'd) and
+ * wipes the secret from sb. 0, or -1 when out of memory. */
+int launch_nsd_records(struct nsd_sandbox *sb, char **blob, size_t *len);
 
 #endif

@@ -7,7 +7,9 @@
  *   maxrss_kb=<largest ru_maxrss reported by wait4 over the runs>
  *   failures=<runs that did not exit 0>
  * wait4's rusage covers the child and the descendants it reaped, so a
- * launcher that forks the picoprocess is still counted. */
+ * launcher that forks the picoprocess is still counted. With
+ * RUNTIME_FRESH_DIR=PREFIX, run i gets GRAPHENE_RUNTIME_DIR=PREFIX.i, so
+ * every `graphene run` has to start its own embedded nsd. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +36,14 @@ int main(int argc, char **argv)
     long long *us = calloc(n, sizeof(*us));
     long maxrss = 0;
     int failures = 0;
+    const char *fresh = getenv("RUNTIME_FRESH_DIR");
     for (int i = 0; i < n; i++) {
         struct timespec t0, t1;
+        char dir[4096];
+        if (fresh) {
+            snprintf(dir, sizeof dir, "%s.%d", fresh, i);
+            setenv("GRAPHENE_RUNTIME_DIR", dir, 1);
+        }
         clock_gettime(CLOCK_MONOTONIC, &t0);
         pid_t pid = fork();
         if (pid < 0) {

@@ -46,6 +46,17 @@ hold k; P=$(leader_pid)
 kill -9 "$HOLD_k"; wait "$HOLD_k" 2>/dev/null
 wait_gone "$P" && [ ! -e "$RT" ]; ok $? "a run killed by SIGKILL ends its sandbox; the nsd leaves nothing"
 
+# An embedded nsd killed by SIGKILL: the next run takes over its journal
+# (once the dead leader's lease has expired) and ends the dead sandbox.
+hold c1; P=$(leader_pid)
+kill -9 "$P"; wait_gone "$P"
+hold c2; ok $? "after kill -9 of the embedded nsd, the next run starts another"
+P2=$(leader_pid); [ -n "$P2" ] && [ "$P2" != "$P" ]; ok $? "a new leader ($P -> $P2)"
+release c1; release c2
+wait_gone "$P2" && [ -z "$(ls -A "$RT" 2>/dev/null)" ]
+ok $? "which ends the dead nsd's sandbox and its own, leaving no files (the directory was not its own)"
+rmdir "$RT"
+
 out=$(env -u GRAPHENE_LIBOS "$G" run "$ROOT/manifests/bash.toml" -- -c 'echo hi'); rc=$?
 [ "$out" = hi ] && [ $rc = 0 ]; ok $? "a real picoprocess under the embedded nsd"
 until_ok eval '[ ! -e "$RT" ] && [ -z "$(our_nsds)" ]'; ok $? "and after it nothing is left"

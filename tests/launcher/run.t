@@ -91,7 +91,7 @@ is "rc=$?" "rc=42" 'config fd is >= 3 even with stdin closed'
 
 # Default image path: <dir of the graphene binary>/../lib/libos.
 mkdir -p inst/bin inst/lib
-cp "$GRAPHENE" inst/bin/graphene
+cp "$GRAPHENE" "$root/bin/nsd" inst/bin/
 is "$(env -u GRAPHENE_LIBOS inst/bin/graphene run exit.toml 2>&1; echo "rc=$?")" \
    "graphene: cannot exec the libos image $dir/inst/bin/../lib/libos: No such file or directory
 rc=127" 'missing libos image: message and exit 127'

@@ -26,7 +26,7 @@ static void setup(const char *journal)
     snprintf(n.lease.node, sizeof n.lease.node, "fuzz");
     n.self.node = n.node;
     n.self.started_ms = now_ms();
-    if (journal_open(&n.j, journal) || lease_try_acquire(&n.j, &n.lease, holder, sizeof holder, &expires) != 1) {
+    if (journal_open(&n.j, journal, 1) || lease_try_acquire(&n.j, &n.lease, holder, sizeof holder, &expires) != 1) {
         fprintf(stderr, "nsd_fuzz: cannot lead on %s\n", journal);
         exit(1);
     }

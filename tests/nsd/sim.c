@@ -105,7 +105,9 @@ int sim_register(struct sim *s, uint32_t pid, uint32_t ppid, uint32_t want_range
     rg.pid = pid;
     rg.ppid = ppid;
     rg.host = "localhost";
-    rg.host_pid = getpid();
+    /* SIM_HOST_PID: a picoprocess lying about its host pid (an attack test). */
+    const char *lie = getenv("SIM_HOST_PID");
+    rg.host_pid = lie ? atoi(lie) : getpid();
     rg.argv = argv;
     rg.n_argv = 2;
     rg.stream = stream;
