@@ -42,11 +42,6 @@ struct lock lease_lock = LOCK_INIT;
 
 static struct nsdc client;
 static int nsd_fd = -1;
-/* A connection opened for the next fork child (by the parent, after its
- * previous fork): nsd accepts it and sends its server hello meanwhile, so
- * the child finds it waiting, says hello and sends its requests without a
- * round trip. */
-static int spare_fd = -1;
 static char host_name[65];
 
 /* The pids this process may give to children and threads: the current
@@ -208,31 +203,6 @@ static void client_init(void)
 {
 	nsdc_init(&client, &ops, NSD__ROLE__ROLE_PICO, config.sandbox, config.secret);
 	client.on_push = on_push;
-}
-
-void nsd_prepare_spare(void)
-{
-	if (!nsd_active)
-		return;
-	lock(&nsd_lock);
-	if (spare_fd < 0 && t_connect(&spare_fd) < 0)
-		spare_fd = -1; /* the child connects itself */
-	unlock(&nsd_lock);
-}
-
-void nsd_fork_begin(void)
-{
-	lock(&nsd_lock);
-}
-
-void nsd_fork_end_parent(bool forked)
-{
-	/* The child has the spare now; the parent's copy must not keep it open. */
-	if (forked && spare_fd >= 0) {
-		host_close(spare_fd);
-		spare_fd = -1;
-	}
-	unlock(&nsd_lock);
 }
 
 /* Children the host reaped by itself, for nsd; written by host signal
@@ -400,14 +370,13 @@ void nsd_child_start(void)
 	lease_cur = lease_next = (struct range){ 1, 0 };
 	lease_asked = true; /* the Register below asks for a range */
 	client_init();
-	if (spare_fd >= 0) {
-		nsd_fd = spare_fd;
-		spare_fd = -1;
-		unsigned long fs = fs_enter();
-		if (nsdc_hello_nowait(&client) < 0)
-			log_debug("nsd: the spare connection failed: %s", client.err);
-		fs_leave(fs);
-	}
+	/* Its own connection (nsd knows a picoprocess by the peer of its
+	 * socket), with one wait: for the server hello, not for the answer to
+	 * ours, which is read later as the first frame. */
+	unsigned long fs = fs_enter();
+	if (t_connect(&nsd_fd) < 0 || nsdc_hello_nowait(&client) < 0)
+		log_debug("nsd: cannot connect after fork: %s", client.err);
+	fs_leave(fs);
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
 	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, LEASE_COUNT);

@@ -7,9 +7,8 @@
 
 #include "rt.h"
 
-extern struct lock nsd_lock;     /* nsd.c: the connection to nsd; fork holds it around the
-                                  * host fork (the spare connection), the child resets it */
-/* proc.lock (process.h) comes next. */
+/* proc.lock (process.h) comes first. */
+extern struct lock nsd_lock;     /* nsd.c: the connection to nsd (a fork child resets it) */
 extern struct lock lease_lock;   /* nsd.c: the pid lease */
 extern struct lock pids_lock;    /* pids.c: pid maps, taken with host signals blocked */
 extern struct lock fd_lock;      /* fs/fdtable.c: the fd records */

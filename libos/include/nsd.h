@@ -25,12 +25,6 @@ int nsd_start(void);
 void nsd_child_start(void);
 /* After an execve: nsd records the new command line (not awaited). */
 void nsd_exec_done(void);
-/* Around the host fork (nsd_lock held in between): the child adopts the
- * spare connection, the parent drops its copy and makes the next one
- * (nsd_prepare_spare) while the child runs. */
-void nsd_fork_begin(void);
-void nsd_fork_end_parent(bool forked);
-void nsd_prepare_spare(void);
 /* In the parent after a fork: registers the child (not awaited). */
 void nsd_register_child(int pid, int host_pid);
 /* A sandbox pid (or tid) from this process's lease, for a fork or a new

@@ -87,18 +87,11 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 		return pid;
 	/* The host would write host pids: the libos writes the sandbox pid. */
 	unsigned long hflags = flags & ~(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID);
-	if (nsd_active) {
-		/* A first fork has no spare yet: a connect, no wait. */
-		nsd_prepare_spare();
-		nsd_fork_begin();
-	}
 	uint64_t saved = fork_lock_all();
 	long r = host(__NR_clone, hflags, 0, NULL, ctid, tls);
 	if (r == 0)
 		become_child(c->t, pid, flags, ctid);
 	fork_unlock_all();
-	if (r != 0 && nsd_active)
-		nsd_fork_end_parent(r > 0);
 	/* Recorded before host signals are unblocked: the child's SIGCHLD
 	 * must find it. */
 	if (r > 0 && nsd_active)
@@ -113,7 +106,6 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 	}
 	if (r > 0 && nsd_active) {
 		nsd_register_child(pid, (int)r);
-		nsd_prepare_spare();
 		r = pid;
 	}
 	if (r > 0 && (flags & CLONE_PARENT_SETTID))
