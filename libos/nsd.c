@@ -82,7 +82,7 @@ static ProtobufCAllocator pb_allocator = { pb_alloc, pb_free, NULL };
 
 static int t_connect(void *ctx)
 {
-	(void)ctx;
+	int *fdp = ctx;
 	long fd = host(__NR_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return (int)fd;
@@ -100,31 +100,29 @@ static int t_connect(void *ctx)
 		host_close((int)fd);
 		return (int)r;
 	}
-	nsd_fd = (int)fd;
+	*fdp = (int)fd;
 	return 0;
 }
 
 static void t_disconnect(void *ctx)
 {
-	(void)ctx;
-	if (nsd_fd >= 0)
-		host_close(nsd_fd);
-	nsd_fd = -1;
+	int *fdp = ctx;
+	if (*fdp >= 0)
+		host_close(*fdp);
+	*fdp = -1;
 }
 
 /* Plain host calls, not host_blocking: an app signal must not turn the
  * libos's own exchange into EINTR; nsdc retries EINTR itself. */
 static long t_read(void *ctx, void *buf, size_t n)
 {
-	(void)ctx;
-	return host(__NR_read, nsd_fd, buf, n);
+	return host(__NR_read, *(int *)ctx, buf, n);
 }
 
 /* MSG_NOSIGNAL: a vanished nsd is an error to retry, not a SIGPIPE for the app. */
 static long t_write(void *ctx, const void *buf, size_t n)
 {
-	(void)ctx;
-	return host(__NR_sendto, nsd_fd, buf, n, MSG_NOSIGNAL, NULL, 0);
+	return host(__NR_sendto, *(int *)ctx, buf, n, MSG_NOSIGNAL, NULL, 0);
 }
 
 static void t_mac(void *ctx, uint8_t *out, const uint8_t *msg, size_t len, const uint8_t *key)
@@ -161,6 +159,7 @@ static int64_t t_now_ms(void *ctx)
 }
 
 static const struct nsdc_ops ops = {
+	.ctx = &nsd_fd,
 	.connect = t_connect,
 	.disconnect = t_disconnect,
 	.read = t_read,
@@ -206,10 +205,61 @@ static void client_init(void)
 	client.on_push = on_push;
 }
 
+/* Children the host reaped by itself, for nsd; written by host signal
+ * handlers (a slot is claimed atomically), drained under nsd_lock. */
+#define HOST_REAPS 64
+static int host_reaps[HOST_REAPS];
+
+void nsd_reaped_by_host(int pid)
+{
+	for (int i = 0; i < HOST_REAPS; i++) {
+		int zero = 0;
+		if (__atomic_compare_exchange_n(&host_reaps[i], &zero, pid, false, __ATOMIC_RELEASE,
+		                                __ATOMIC_RELAXED))
+			return;
+	}
+	/* Full: nsd keeps that zombie until this process ends. */
+}
+
+static void send_reap(int pid)
+{
+	Nsd__Frame f = NSD__FRAME__INIT;
+	Nsd__Reap rp = NSD__REAP__INIT;
+	rp.caller = (uint32_t)proc.pid;
+	rp.pid = (uint32_t)pid;
+	f.body_case = NSD__FRAME__BODY_REAP;
+	f.reap = &rp;
+	nsdc_send(&client, &f);
+}
+
+/* With nsd_lock held and %fs switched. */
+static void drain_host_reaps(void)
+{
+	for (int i = 0; i < HOST_REAPS; i++) {
+		int pid = __atomic_exchange_n(&host_reaps[i], 0, __ATOMIC_ACQUIRE);
+		if (pid) {
+			pid_map_forget(pid);
+			send_reap(pid);
+		}
+	}
+}
+
+void nsd_reap(int pid)
+{
+	pid_map_forget(pid);
+	lock(&nsd_lock);
+	unsigned long fs = fs_enter();
+	drain_host_reaps();
+	send_reap(pid);
+	fs_leave(fs);
+	unlock(&nsd_lock);
+}
+
 int nsd_call(Nsd__Frame *req, Nsd__Frame **reply)
 {
 	lock(&nsd_lock);
 	unsigned long fs = fs_enter();
+	drain_host_reaps();
 	int r = nsdc_call(&client, req, reply);
 	if (r < 0)
 		log_debug("nsd: request %d failed (%d): %s", req->body_case, r, client.err);
@@ -320,9 +370,17 @@ void nsd_child_start(void)
 	lease_cur = lease_next = (struct range){ 1, 0 };
 	lease_asked = true; /* the Register below asks for a range */
 	client_init();
+	/* Its own connection (nsd knows a picoprocess by the peer of its
+	 * socket), with one wait: for the server hello, not for the answer to
+	 * ours, which is read later as the first frame. */
+	unsigned long fs = fs_enter();
+	if (t_connect(&nsd_fd) < 0 || nsdc_hello_nowait(&client) < 0)
+		log_debug("nsd: cannot connect after fork: %s", client.err);
+	fs_leave(fs);
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
 	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, LEASE_COUNT);
+	rg.claim = true;
 	/* Not awaited: the app runs while nsd journals the registration. This
 	 * one claims the row the parent made (nsd/apply.c) and leases the
 	 * child its own range. */
@@ -438,6 +496,11 @@ Nsd__Frame *nsd_ps(void)
 	return query(&f, NSD__FRAME__BODY_PROC_LIST);
 }
 
+bool nsd_is_gone(const Nsd__Proc *p)
+{
+	return !strcmp(p->state, "lost") || !strcmp(p->state, "reaped");
+}
+
 bool nsd_is_local(const Nsd__Proc *p)
 {
 	return p->host_pid > 0 && !strcmp(p->host, host_name);
@@ -470,6 +533,7 @@ void nsd_exit(int wstatus)
 	if (!nsd_active || !lock_try(&nsd_lock))
 		return;
 	unsigned long fs = fs_enter();
+	drain_host_reaps();
 	if (proc.pid == 1)
 		kill_sandbox();
 	Nsd__Frame f = NSD__FRAME__INIT;

@@ -5,6 +5,7 @@
  * Host signal handlers read the map (SIGCHLD's si_pid), so it is only
  * locked with host signals blocked, like the thread list. */
 #include <asm/errno.h>
+#include <linux/time_types.h>
 #include "host/host.h"
 #include "locks.h"
 #include "nsd.h"
@@ -103,7 +104,7 @@ int pid_to_host(int pid)
 	if (!rep)
 		return -ESRCH;
 	host_pid = rep->proc->host_pid;
-	bool gone = !strcmp(rep->proc->state, "lost") || host_pid <= 0;
+	bool gone = nsd_is_gone(rep->proc) || host_pid <= 0;
 	nsd_free(rep);
 	if (gone)
 		return -ESRCH;
@@ -124,12 +125,24 @@ void pid_map_drop_children(void)
 
 int pid_from_host_lookup(int host_pid)
 {
-	Nsd__Frame *rep = nsd_ps();
-	int pid = 0;
-	for (size_t i = 0; rep && i < rep->proc_list->n_procs; i++)
-		if (rep->proc_list->procs[i]->host_pid == host_pid && nsd_is_local(rep->proc_list->procs[i]))
-			pid = (int)rep->proc_list->procs[i]->pid;
-	if (rep)
+	/* An orphan's registration came from its late parent, on another
+	 * connection: nsd may not have applied it yet when we ask. */
+	for (int tries = 0; tries < 50; tries++) {
+		Nsd__Frame *rep = nsd_ps();
+		if (!rep)
+			return 0;
+		int pid = 0;
+		for (size_t i = 0; i < rep->proc_list->n_procs; i++) {
+			const Nsd__Proc *p = rep->proc_list->procs[i];
+			/* A lost one is still a child to reap: only "reaped" is no one. */
+			if (p->host_pid == host_pid && nsd_is_local(p) && strcmp(p->state, "reaped"))
+				pid = (int)p->pid;
+		}
 		nsd_free(rep);
-	return pid;
+		if (pid)
+			return pid;
+		struct __kernel_timespec ts = { 0, 2000000 };
+		host(__NR_nanosleep, &ts, NULL);
+	}
+	return 0;
 }

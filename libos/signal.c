@@ -356,6 +356,11 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 	if (sig == SIGCHLD && in->si_code > 0) {
 		in->si_pid = pid_from_host(in->si_pid);
 		in->si_uid = proc.uid;
+		/* The host reaped it already (SIG_IGN or SA_NOCLDWAIT). */
+		const struct app_sigaction *act = &proc.sigactions[SIGCHLD];
+		if ((act->handler == 1 || (act->flags & SA_NOCLDWAIT)) && in->si_pid > 0 &&
+		    in->si_code >= CLD_EXITED && in->si_code <= CLD_DUMPED)
+			nsd_reaped_by_host(in->si_pid);
 	} else if (in->si_code <= 0) {
 		in->si_pid = 0;
 		in->si_uid = 0;
@@ -451,8 +456,12 @@ void signals_init(void)
 void sig_child_action_changed(const struct app_sigaction *act)
 {
 	/* An app that ignores SIGCHLD (or asks SA_NOCLDWAIT) gets no zombies:
-	 * only the host can reap them unasked, so it must know. */
-	if (act->handler == 1) {
+	 * only the host can reap them unasked, so it must know. With nsd the
+	 * libos still wants the SIGCHLD (SA_NOCLDWAIT reaps and sends it) to
+	 * tell nsd of each reap (host_info_to_sandbox). */
+	if (nsd_active) {
+		install_host_handler(SIGCHLD, act->handler == 1 ? SA_NOCLDWAIT : act->flags & SA_NOCLDWAIT);
+	} else if (act->handler == 1) {
 		struct kernel_sigaction ign = { .handler = (void *)1 /* SIG_IGN */ };
 		host(__NR_rt_sigaction, SIGCHLD, &ign, NULL, sizeof(uint64_t));
 	} else {

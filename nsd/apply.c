@@ -256,10 +256,10 @@ static char *pack_argv(struct arena *a, const Nsd__Register *rg, size_t *len)
  * A forked child registers twice: its parent registers it on the parent's
  * connection right after the fork (so the parent's next requests about it,
  * setpgid or kill, find it, in order), and the child itself on its own
- * connection. That Register of the same live (pid, ppid, host pid) claims
- * the row for the child's client, which from then on answers for it (Exit,
- * its connection dropping). The owner may register again (after an
- * execve) to replace the argv. 1 claimed (reply set), 0 not a claim,
+ * connection (Register.claim). That one claims the row of the same (pid,
+ * host pid) for the child's client, which from then on answers for it
+ * (Exit, its connection dropping), whichever connection nsd read first.
+ * The owner may register again (after an execve) to replace the argv. 1 claimed (reply set), 0 not a claim,
  * -1 error.
  */
 static int claim(struct journal *j, const Nsd__Op *op, const Nsd__Register *rg, Nsd__Frame *reply,
@@ -270,19 +270,22 @@ static int claim(struct journal *j, const Nsd__Op *op, const Nsd__Register *rg, 
     int r = get_proc(j, sb, rg->pid, &p);
     if (r <= 0)
         return r;
-    /* Ours already (an execve), or made by the parent's client and not
-     * claimed yet (the child's first Register): nobody else's. */
+    /* Ours already (an execve), or, for a child's own Register (claim),
+     * the row of that host process: live, or "lost" when its parent's
+     * connection dropped before the claim arrived (the child is alive: it
+     * is the one asking). */
     int64_t ok = 0;
-    TRY(jint(j, &ok, "SELECT c.host_pid = ?3 AND (c.client = ?4 OR c.ppid = ?5 AND"
-                     " c.client = (SELECT client FROM procs WHERE sandbox = ?1 AND pid = c.ppid))"
+    TRY(jint(j, &ok, "SELECT c.host_pid = ?3 AND (c.client = ?4 AND c.state = 'live' OR"
+                     " ?5 AND c.state IN ('live', 'lost'))"
                      " FROM procs c WHERE c.sandbox = ?1 AND c.pid = ?2",
-             "iiisi", sb, (int64_t)rg->pid, (int64_t)rg->host_pid, op->client, (int64_t)rg->ppid));
-    if (strcmp(p.state, "live") || !ok)
+             "iiisi", sb, (int64_t)rg->pid, (int64_t)rg->host_pid, op->client, (int64_t)rg->claim));
+    if (!ok)
         return 0;
+    strcpy(p.state, "live");
     size_t argv_len;
     char *argv = pack_argv(a, rg, &argv_len);
-    TRY(jexec(j, "UPDATE procs SET client = ?, argv = ? WHERE sandbox = ? AND pid = ?", "sbii",
-              op->client, argv, (int)argv_len, sb, p.pid));
+    TRY(jexec(j, "UPDATE procs SET client = ?, argv = ?, state = 'live' WHERE sandbox = ? AND pid = ?",
+              "sbii", op->client, argv, (int)argv_len, sb, p.pid));
     Nsd__PidRange *range = NULL;
     if (rg->want_range) {
         r = lease_pids(j, sb, p.pid, range_count(rg->want_range), a, &range);
@@ -336,6 +339,16 @@ static int op_register(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
         r = claim(j, op, rg, reply, a);
         if (r)
             return r < 0 ? -1 : 0;
+        /* The parent reaped the child before the child's own Register
+         * arrived (see op_reap): the child is gone. */
+        struct proc prev;
+        r = get_proc(j, sb, rg->pid, &prev);
+        TRY(r);
+        if (rg->claim && r && !strcmp(prev.state, "reaped")) {
+            TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND pid = ?", "ii", sb, (int64_t)rg->pid));
+            reply_error(reply, a, ESRCH, "process %u was reaped", rg->pid);
+            return 0;
+        }
         TRY(jint(j, &n, "SELECT EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND pid = ?2)"
                         " OR EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND pgid = ?2)"
                         " OR EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND sid = ?2)",
@@ -413,6 +426,7 @@ static int end_process(struct journal *j, int64_t sb, const struct proc *p, int6
     int r = get_proc(j, sb, 1, &init);
     TRY(r);
     int64_t reaper = r && p->pid != 1 && !strcmp(init.state, "live") ? 1 : 0;
+    TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND ppid = ? AND state = 'reaped'", "ii", sb, p->pid));
     TRY(jexec(j, "UPDATE procs SET ppid = ?3 WHERE sandbox = ?1 AND ppid = ?2", "iii", sb, p->pid, reaper));
     if (!reaper)
         TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND ppid = 0 AND state != 'live'", "i", sb));
@@ -442,8 +456,14 @@ static int op_lost(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
     int64_t pids[256];
     int n = 0, more = 1;
     while (more) {
-        sqlite3_stmt *st = jq(j, "SELECT pid FROM procs WHERE sandbox = ? AND client = ?"
-                                 " AND state = 'live' LIMIT 256", "is",
+        /* Not the fork children this client registered for others (their
+         * own Register claims them, see claim()): they live on. Those are
+         * the live rows whose parent is this client's process, and all of
+         * them once that process has said Exit. */
+        sqlite3_stmt *st = jq(j, "SELECT pid FROM procs c WHERE sandbox = ?1 AND client = ?2"
+                                 " AND state = 'live' AND NOT EXISTS (SELECT 1 FROM procs p"
+                                 " WHERE p.sandbox = ?1 AND p.client = ?2 AND (p.pid = c.ppid"
+                                 " OR p.state = 'zombie')) LIMIT 256", "is",
                               (int64_t)op->sandbox_id, op->client);
         if (!st)
             return -1;
@@ -489,6 +509,18 @@ static int op_reap(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
      * dropped connection) reached us, on another connection: it ends now. */
     if (!strcmp(child.state, "live"))
         TRY(end_process(j, op->sandbox_id, &child, NSD_KILLED_STATUS, "zombie"));
+    /* Not claimed by the child yet (still the parent's client): its own
+     * Register may still come, and must not bring it back. A "reaped" row
+     * waits for it (or for the parent's end). */
+    int64_t unclaimed = 0;
+    TRY(jint(j, &unclaimed, "SELECT count(*) FROM procs WHERE sandbox = ? AND pid = ? AND client = ?",
+             "iis", (int64_t)op->sandbox_id, child.pid, op->client));
+    if (unclaimed) {
+        TRY(jexec(j, "UPDATE procs SET state = 'reaped' WHERE sandbox = ? AND pid = ?", "ii",
+                  (int64_t)op->sandbox_id, child.pid));
+        reply_ids(reply, a, &child);
+        return 0;
+    }
     TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND pid = ?", "ii",
               (int64_t)op->sandbox_id, child.pid));
     reply_ids(reply, a, &child);

@@ -180,7 +180,7 @@ static Nsd__Frame *other_proc(const char *s, size_t n)
 	if (!parse_u64(buf, &v) || v == (uint64_t)proc.pid || v > INT32_MAX)
 		return NULL;
 	Nsd__Frame *rep = nsd_lookup((int)v);
-	if (rep && !strcmp(rep->proc->state, "lost")) {
+	if (rep && nsd_is_gone(rep->proc)) {
 		nsd_free(rep);
 		rep = NULL;
 	}
@@ -215,7 +215,7 @@ static int list_sandbox(struct dirlist *dl)
 	for (size_t i = 0; !r && i < rep->proc_list->n_procs; i++) {
 		const Nsd__Proc *p = rep->proc_list->procs[i];
 		char name[16], path[32];
-		if (!strcmp(p->state, "lost"))
+		if (nsd_is_gone(p))
 			continue;
 		snprintf(name, sizeof(name), "%u", p->pid);
 		snprintf(path, sizeof(path), "/proc/%u", p->pid);

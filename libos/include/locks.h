@@ -8,7 +8,7 @@
 #include "rt.h"
 
 /* proc.lock (process.h) comes first. */
-extern struct lock nsd_lock;     /* nsd.c: the connection to nsd (never copied by fork) */
+extern struct lock nsd_lock;     /* nsd.c: the connection to nsd (a fork child resets it) */
 extern struct lock lease_lock;   /* nsd.c: the pid lease */
 extern struct lock pids_lock;    /* pids.c: pid maps, taken with host signals blocked */
 extern struct lock fd_lock;      /* fs/fdtable.c: the fd records */

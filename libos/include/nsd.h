@@ -44,10 +44,18 @@ void nsd_send(Nsd__Frame *req);
  * awaited; safe from a host signal handler, where it gives up rather than
  * wait for a lock). pid 1 first kills every other process of the sandbox. */
 void nsd_exit(int wstatus);
+/* From a host signal handler: the host reaped child pid unasked (the app
+ * ignores SIGCHLD); the Reap goes to nsd with the next request. */
+void nsd_reaped_by_host(int pid);
+/* Reap{caller: us, pid}, not awaited; the child is forgotten. */
+void nsd_reap(int pid);
 /* One proc record (Lookup{pid}); NULL when nsd has none. */
 Nsd__Frame *nsd_lookup(int pid);
 /* Every process of the sandbox, live, zombie or lost (Ps). */
 Nsd__Frame *nsd_ps(void);
+/* True when p is no process any more (lost, or reaped while nsd still
+ * waits for its own Register, see nsd/apply.c op_reap). */
+bool nsd_is_gone(const Nsd__Proc *p);
 /* True when p runs on this host (its host pid means something here). */
 bool nsd_is_local(const Nsd__Proc *p);
 /* The live members of a group (pgid), a session (sid) or all (both 0). */

@@ -294,16 +294,8 @@ static int wait_pid_from_host(int host_pid, bool reaped)
 	int pid = pid_from_host(host_pid);
 	if (!pid)
 		pid = pid_from_host_lookup(host_pid);
-	if (reaped && pid > 0) {
-		pid_map_forget(pid);
-		Nsd__Frame f = NSD__FRAME__INIT;
-		Nsd__Reap rp = NSD__REAP__INIT;
-		rp.caller = (uint32_t)proc.pid;
-		rp.pid = (uint32_t)pid;
-		f.body_case = NSD__FRAME__BODY_REAP;
-		f.reap = &rp;
-		nsd_send(&f);
-	}
+	if (reaped && pid > 0)
+		nsd_reap(pid);
 	return pid;
 }
 
@@ -411,7 +403,7 @@ static long ids_of(long pid, bool sid)
 	if (!rep)
 		return -ESRCH;
 	long r = sid ? rep->proc->sid : rep->proc->pgid;
-	if (!strcmp(rep->proc->state, "lost"))
+	if (nsd_is_gone(rep->proc))
 		r = -ESRCH;
 	nsd_free(rep);
 	return r;

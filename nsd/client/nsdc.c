@@ -159,12 +159,19 @@ void nsdc_free(struct nsdc *c, Nsd__Frame *f)
         nsd__frame__free_unpacked(f, c->ops->alloc);
 }
 
+static int hello_answer(struct nsdc *c, const Nsd__Frame *rep);
+
 /* A frame that is not the awaited reply: a push, or the reply to an
  * nsdc_send request, which is then no longer outstanding. -ESTALE when that
  * reply says "not leader": the request stays queued for the next leader. */
 static int dispatch(struct nsdc *c, Nsd__Frame *f)
 {
     int r = 0;
+    if (c->hello_pending && f->req_id == 0) {
+        r = hello_answer(c, f);
+        nsdc_free(c, f);
+        return r;
+    }
     for (int i = 0; f->req_id && i < c->nout; i++) {
         if (c->out[i].id != f->req_id)
             continue;
@@ -188,6 +195,7 @@ void nsdc_close(struct nsdc *c)
     if (c->connected)
         c->ops->disconnect(c->ops->ctx);
     c->connected = 0;
+    c->hello_pending = 0;
 }
 
 /* Transport errors after which the same request may succeed on a new connection. */
@@ -197,9 +205,28 @@ static int transient(int e)
            e == -ESTALE || e == -ENOTCONN || e == -ETIMEDOUT || e == -EAGAIN;
 }
 
-static int hello(struct nsdc *c)
+/* The leader's answer to our Hello: HelloOk, or Error (then closed). */
+static int hello_answer(struct nsdc *c, const Nsd__Frame *rep)
 {
-    Nsd__Frame *sh = 0, *rep = 0;
+    c->hello_pending = 0;
+    if (rep->body_case == NSD__FRAME__BODY_HELLO_OK) {
+        scopy(c->node, rep->hello_ok->node, sizeof c->node);
+        c->term = rep->hello_ok->term;
+        return 0;
+    }
+    if (rep->body_case == NSD__FRAME__BODY_ERROR) {
+        set_err(c, "hello refused: ", rep->error->msg);
+        return rep->error->errnum ? -rep->error->errnum : -EPROTO;
+    }
+    set_err(c, "unexpected answer to hello", 0);
+    return -EPROTO;
+}
+
+/* Reads the server hello and sends ours; the answer is read by the caller
+ * (hello), or later as the first frame (nsdc_connect_nowait). */
+static int hello_send(struct nsdc *c)
+{
+    Nsd__Frame *sh = 0;
     int r = recv_frame(c, &sh);
     if (r)
         return r;
@@ -229,19 +256,19 @@ static int hello(struct nsdc *c)
     f.hello = &h;
     r = send_frame(c, &f);
     if (!r)
+        c->hello_pending = 1;
+    return r;
+}
+
+static int hello(struct nsdc *c)
+{
+    Nsd__Frame *rep = 0;
+    int r = hello_send(c);
+    if (!r)
         r = recv_frame(c, &rep);
     if (r)
         return r;
-    if (rep->body_case == NSD__FRAME__BODY_HELLO_OK) {
-        scopy(c->node, rep->hello_ok->node, sizeof c->node);
-        c->term = rep->hello_ok->term;
-    } else if (rep->body_case == NSD__FRAME__BODY_ERROR) {
-        set_err(c, "hello refused: ", rep->error->msg);
-        r = rep->error->errnum ? -rep->error->errnum : -EPROTO;
-    } else {
-        set_err(c, "unexpected answer to hello", 0);
-        r = -EPROTO;
-    }
+    r = hello_answer(c, rep);
     nsdc_free(c, rep);
     return r;
 }
@@ -258,6 +285,20 @@ static int connect_leader(struct nsdc *c)
     /* Requests sent but not answered before the connection went. */
     for (int i = 0; !r && i < c->nout; i++)
         r = write_all(c, c->out[i].buf, c->out[i].len);
+    if (r)
+        nsdc_close(c);
+    return r;
+}
+
+int nsdc_connect(struct nsdc *c)
+{
+    return c->connected ? 0 : connect_leader(c);
+}
+
+int nsdc_hello_nowait(struct nsdc *c)
+{
+    c->connected = 1;
+    int r = hello_send(c);
     if (r)
         nsdc_close(c);
     return r;

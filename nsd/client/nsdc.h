@@ -58,6 +58,7 @@ struct nsdc {
     int retry_ms;                         /* how long a call keeps reconnecting */
     char node[NSD_NAME_MAX + 1];          /* leader seen at the last hello */
     uint64_t term;
+    int hello_pending;                    /* Hello sent, its answer not read yet */
     /* Frames other than the awaited reply go here: pushes (req_id 0) and
      * the replies to nsdc_send requests. May be NULL. */
     void (*on_push)(struct nsdc *c, const Nsd__Frame *f, void *arg);
@@ -95,6 +96,13 @@ int nsdc_send(struct nsdc *c, Nsd__Frame *req);
 /* Waits until every nsdc_send request has its reply. 0 or -errno. */
 int nsdc_flush(struct nsdc *c);
 void nsdc_free(struct nsdc *c, Nsd__Frame *f);
+/* Connects and says hello now unless connected (nsdc_call does it lazily). */
+int nsdc_connect(struct nsdc *c);
+/* The hello on a transport the caller connected (ops->connect done), not
+ * waiting for its answer: requests may follow at once (the leader reads
+ * them after the hello) and the answer is taken as the first frame read; a
+ * refusal then fails that read. 0 or -errno (then closed). */
+int nsdc_hello_nowait(struct nsdc *c);
 void nsdc_close(struct nsdc *c);
 
 /* Shared with the server. */

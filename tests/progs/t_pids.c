@@ -59,6 +59,12 @@ static int get_int(int fd)
 	return read(fd, &v, sizeof(v)) == sizeof(v) ? v : -1;
 }
 
+static void close2(int p[2])
+{
+	close(p[0]);
+	close(p[1]);
+}
+
 static void put_int(int fd, int v)
 {
 	if (write(fd, &v, sizeof(v)) != sizeof(v))
@@ -94,8 +100,7 @@ static void fork_and_wait(void)
 	int st = reap(c);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "waitpid: exited with 7");
 	CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD, "no more children: ECHILD");
-	close(p[0]);
-	close(p[1]);
+	close2(p);
 }
 
 static void sigchld_info(void)
@@ -177,8 +182,7 @@ static void signal_child(void)
 	CHECK(spid == 1 && code == SI_QUEUE && value == 42, "sigqueue: si_pid %d, SI_QUEUE, value %d",
 	      spid, value);
 	CHECK(reap(c) == 0, "signalled child exits 0");
-	close(p[0]);
-	close(p[1]);
+	close2(p);
 }
 
 /* Three processes in one new group; kill(-pgid) from pid 1, then kill(0)
@@ -242,10 +246,8 @@ static void group_kill(void)
 		ok += reap(kids[i]) == 0;
 	CHECK(ok == 3, "group members exit 0");
 	CHECK(kill(-leader, SIGUSR1) == -1 && errno == ESRCH, "kill(-pgid) of an empty group: ESRCH");
-	close(ready[0]);
-	close(ready[1]);
-	close(report[0]);
-	close(report[1]);
+	close2(ready);
+	close2(report);
 }
 
 static void groups_and_sessions(void)
@@ -284,10 +286,8 @@ static void groups_and_sessions(void)
 	if (write(go[1], "x", 1) != 1)
 		DIE("write");
 	CHECK(reap(c) == 0, "session child exits 0");
-	close(p[0]);
-	close(p[1]);
-	close(go[0]);
-	close(go[1]);
+	close2(p);
+	close2(go);
 }
 
 /* A grandchild whose parent exits belongs to pid 1, which reaps it. */
@@ -317,8 +317,7 @@ static void orphan(void)
 		get_int(ack[0]); /* the grandchild has looked at its parent */
 		_exit(0);
 	}
-	close(ack[0]);
-	close(ack[1]);
+	close2(ack);
 	close(gone[1]);
 	close(gone[0]);
 	CHECK(get_int(p[0]) == 1, "grandchild's getppid() is its parent");
@@ -329,8 +328,7 @@ static void orphan(void)
 	pid_t r = waitpid(-1, &st, 0);
 	CHECK(r == gpid && WIFEXITED(st) && WEXITSTATUS(st) == 5,
 	      "pid 1 reaps the orphan (its own pid, status 5)");
-	close(p[0]);
-	close(p[1]);
+	close2(p);
 }
 
 /* pid 1 is init: a signal from inside the namespace that it has no handler
@@ -357,6 +355,58 @@ static void init_survives(void)
 	signal(SIGRTMIN, SIG_DFL);
 }
 
+/* kill(-1): every process but init and the caller. */
+static void kill_all(void)
+{
+	int p[2];
+	if (pipe(p))
+		DIE("pipe");
+	errno = 0;
+	CHECK(kill(-1, 0) == -1 && errno == ESRCH, "kill(-1, 0) with no other process: ESRCH");
+	sigset_t usr;
+	sigemptyset(&usr);
+	sigaddset(&usr, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr, NULL);
+	pid_t c = fork();
+	if (c == 0) {
+		catch(SIGUSR1);
+		got_mask = 0;
+		put_int(p[1], 0);
+		sigset_t none;
+		sigemptyset(&none);
+		while (!(got_mask & (1 << SIGUSR1)))
+			sigsuspend(&none);
+		put_int(p[1], got_pid);
+		_exit(0);
+	}
+	catch(SIGUSR1);
+	got_mask = 0;
+	sigprocmask(SIG_UNBLOCK, &usr, NULL);
+	get_int(p[0]);
+	CHECK(kill(-1, SIGUSR1) == 0, "kill(-1, SIGUSR1)");
+	CHECK(get_int(p[0]) == 1, "the child got it from pid 1");
+	CHECK(!(got_mask & (1 << SIGUSR1)), "the caller did not");
+	CHECK(reap(c) == 0, "the child exits 0");
+	signal(SIGUSR1, SIG_DFL);
+	close2(p);
+}
+
+/* A parent that ignores SIGCHLD has no zombies: not in wait, not in /proc. */
+static void ignored_sigchld(void)
+{
+	signal(SIGCHLD, SIG_IGN);
+	pid_t c = fork();
+	if (c == 0)
+		_exit(0);
+	errno = 0;
+	CHECK(wait(NULL) == -1 && errno == ECHILD, "SIGCHLD ignored: wait finds no zombie (%s)",
+	      errname(errno));
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/%d", c);
+	CHECK(access(path, F_OK) == -1 && errno == ENOENT, "and /proc has none");
+	signal(SIGCHLD, SIG_DFL);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -368,5 +418,7 @@ int main(void)
 	groups_and_sessions();
 	orphan();
 	init_survives();
+	ignored_sigchld();
+	kill_all();
 	return tu_done();
 }
