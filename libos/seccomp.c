@@ -41,7 +41,7 @@ static const unsigned short host_allowlist[] = {
 	__NR_read, __NR_write, __NR_close, __NR_fstat, __NR_poll, __NR_lseek,
 	__NR_rt_sigaction, __NR_rt_sigprocmask, __NR_rt_sigreturn, __NR_pread64,
 	__NR_pwrite64, __NR_readv, __NR_writev, __NR_select, __NR_sched_yield, __NR_msync,
-	__NR_mincore, __NR_dup, __NR_dup2, __NR_nanosleep, __NR_getpid, __NR_sendfile,
+	__NR_mincore, __NR_dup, __NR_dup2, __NR_nanosleep, __NR_getpid, __NR_getppid, __NR_sendfile,
 	__NR_connect, __NR_sendto, __NR_recvfrom, __NR_sendmsg, __NR_recvmsg, __NR_shutdown,
 	__NR_bind, __NR_listen, __NR_getsockname, __NR_getpeername, __NR_setsockopt,
 	__NR_getsockopt, __NR_exit, __NR_uname, __NR_flock, __NR_fsync,
