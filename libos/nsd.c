@@ -36,7 +36,6 @@
 #define CLOCK_MONOTONIC 1
 #define LEASE_COUNT 64 /* pids per lease (nsd's default range) */
 
-bool nsd_active;
 struct lock nsd_lock = LOCK_INIT;
 struct lock lease_lock = LOCK_INIT;
 
@@ -199,6 +198,16 @@ static void on_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
 		log_debug("nsd: request %lu refused: %s", (unsigned long)f->req_id, f->error->msg);
 }
 
+/* A frame carrying one request body of kind: every member of the frame's
+ * oneof is a message pointer, so any one of them holds it. */
+static Nsd__Frame frame_of(Nsd__Frame__BodyCase kind, void *body)
+{
+	Nsd__Frame f = NSD__FRAME__INIT;
+	f.body_case = kind;
+	f.reap = body;
+	return f;
+}
+
 static void client_init(void)
 {
 	nsdc_init(&client, &ops, NSD__ROLE__ROLE_PICO, config.sandbox, config.secret);
@@ -223,12 +232,10 @@ void nsd_reaped_by_host(int pid)
 
 static void send_reap(int pid)
 {
-	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Reap rp = NSD__REAP__INIT;
 	rp.caller = (uint32_t)proc.pid;
 	rp.pid = (uint32_t)pid;
-	f.body_case = NSD__FRAME__BODY_REAP;
-	f.reap = &rp;
+	Nsd__Frame f = frame_of(NSD__FRAME__BODY_REAP, &rp);
 	nsdc_send(&client, &f);
 }
 
@@ -320,14 +327,11 @@ static void fill_register(Nsd__Register *rg, Nsd__Frame *f, int pid, int ppid, i
 	rg->host_pid = host_pid;
 	rg->argv = cmdline_argv(&rg->n_argv);
 	rg->want_range = want_range;
-	f->body_case = NSD__FRAME__BODY_REGISTER;
-	f->register_ = rg;
+	*f = frame_of(NSD__FRAME__BODY_REGISTER, rg);
 }
 
 int nsd_start(void)
 {
-	if (!config.nsd)
-		return 0;
 	struct new_utsname u;
 	if (host(__NR_uname, &u) == 0)
 		strlcpy(host_name, u.nodename, sizeof(host_name));
@@ -354,7 +358,6 @@ int nsd_start(void)
 	if (rep->ids->range)
 		lease_add(rep->ids->range);
 	nsd_free(rep);
-	nsd_active = true;
 	log_debug("nsd: registered in sandbox %s as pid %d", config.sandbox, proc.pid);
 	return 0;
 }
@@ -390,8 +393,6 @@ void nsd_child_start(void)
 
 void nsd_exec_done(void)
 {
-	if (!nsd_active)
-		return;
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
 	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, 0);
@@ -431,12 +432,10 @@ int nsd_take_pid(void)
 			lease_asked = true;
 		unlock(&lease_lock);
 		if (ask) {
-			Nsd__Frame f = NSD__FRAME__INIT;
 			Nsd__LeaseRange lr = NSD__LEASE_RANGE__INIT;
 			lr.caller = (uint32_t)proc.pid;
 			lr.count = LEASE_COUNT;
-			f.body_case = NSD__FRAME__BODY_LEASE_RANGE;
-			f.lease_range = &lr;
+			Nsd__Frame f = frame_of(NSD__FRAME__BODY_LEASE_RANGE, &lr);
 			nsd_send(&f);
 		}
 		if (pid)
@@ -466,33 +465,33 @@ static Nsd__Frame *query(Nsd__Frame *f, Nsd__Frame__BodyCase want)
 
 Nsd__Frame *nsd_lookup(int pid)
 {
-	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Lookup l = NSD__LOOKUP__INIT;
 	l.pid = (uint32_t)pid;
-	f.body_case = NSD__FRAME__BODY_LOOKUP;
-	f.lookup = &l;
+	Nsd__Frame f = frame_of(NSD__FRAME__BODY_LOOKUP, &l);
 	return query(&f, NSD__FRAME__BODY_PROC);
+}
+
+static Nsd__Frame members_frame(Nsd__Members *m, int pgid, int sid)
+{
+	nsd__members__init(m);
+	m->pgid = (uint32_t)pgid;
+	m->sid = (uint32_t)sid;
+	m->all = !pgid && !sid;
+	return frame_of(NSD__FRAME__BODY_MEMBERS, m);
 }
 
 Nsd__Frame *nsd_members(int pgid, int sid)
 {
-	Nsd__Frame f = NSD__FRAME__INIT;
-	Nsd__Members m = NSD__MEMBERS__INIT;
-	m.pgid = (uint32_t)pgid;
-	m.sid = (uint32_t)sid;
-	m.all = !pgid && !sid;
-	f.body_case = NSD__FRAME__BODY_MEMBERS;
-	f.members = &m;
+	Nsd__Members m;
+	Nsd__Frame f = members_frame(&m, pgid, sid);
 	return query(&f, NSD__FRAME__BODY_PROC_LIST);
 }
 
 Nsd__Frame *nsd_ps(void)
 {
-	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Ps ps = NSD__PS__INIT;
 	ps.sandbox = (char *)config.sandbox;
-	f.body_case = NSD__FRAME__BODY_PS;
-	f.ps = &ps;
+	Nsd__Frame f = frame_of(NSD__FRAME__BODY_PS, &ps);
 	return query(&f, NSD__FRAME__BODY_PROC_LIST);
 }
 
@@ -511,11 +510,8 @@ bool nsd_is_local(const Nsd__Proc *p)
  * Landlock's signal scope keeps the kill inside this launch's domain. */
 static void kill_sandbox(void)
 {
-	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
-	Nsd__Members m = NSD__MEMBERS__INIT;
-	m.all = true;
-	f.body_case = NSD__FRAME__BODY_MEMBERS;
-	f.members = &m;
+	Nsd__Members m;
+	Nsd__Frame f = members_frame(&m, 0, 0), *rep = NULL;
 	if (nsdc_call(&client, &f, &rep) < 0)
 		return;
 	for (size_t i = 0; rep->body_case == NSD__FRAME__BODY_PROC_LIST && i < rep->proc_list->n_procs; i++) {
@@ -530,18 +526,16 @@ void nsd_exit(int wstatus)
 {
 	/* A handler that interrupted a thread inside an nsd call gives up:
 	 * the dropped connection then tells nsd (as "lost"). */
-	if (!nsd_active || !lock_try(&nsd_lock))
+	if (!lock_try(&nsd_lock))
 		return;
 	unsigned long fs = fs_enter();
 	drain_host_reaps();
 	if (proc.pid == 1)
 		kill_sandbox();
-	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Exit e = NSD__EXIT__INIT;
 	e.pid = (uint32_t)proc.pid;
 	e.status = wstatus;
-	f.body_case = NSD__FRAME__BODY_EXIT;
-	f.exit = &e;
+	Nsd__Frame f = frame_of(NSD__FRAME__BODY_EXIT, &e);
 	/* Sent, not awaited: nsd reads it before it sees the connection close. */
 	nsdc_send(&client, &f);
 	fs_leave(fs);

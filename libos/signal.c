@@ -317,7 +317,7 @@ static bool at_handler_entry(uintptr_t rip)
 
 bool sig_init_ignores(int sig)
 {
-	return nsd_active && proc.pid == 1 && proc.sigactions[sig].handler == 0;
+	return proc.pid == 1 && proc.sigactions[sig].handler == 0;
 }
 
 /*
@@ -402,8 +402,7 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 	if (!(sig == SIG_KICK && si->si_code == SI_QUEUE && si->si_errno == KICK_MAGIC)) {
 		siginfo_t in = *si;
 		struct thread *target = si->si_code == SI_TKILL ? t : NULL;
-		/* Without nsd sandbox pids are host pids: the info stands. */
-		if (!nsd_active || host_info_to_sandbox(sig, &in, &target))
+		if (host_info_to_sandbox(sig, &in, &target))
 			sig_send(sig, target, &in);
 	}
 	__atomic_store_n(&t->wake, 1, __ATOMIC_RELEASE);
@@ -459,14 +458,7 @@ void sig_child_action_changed(const struct app_sigaction *act)
 	 * only the host can reap them unasked, so it must know. With nsd the
 	 * libos still wants the SIGCHLD (SA_NOCLDWAIT reaps and sends it) to
 	 * tell nsd of each reap (host_info_to_sandbox). */
-	if (nsd_active) {
-		install_host_handler(SIGCHLD, act->handler == 1 ? SA_NOCLDWAIT : act->flags & SA_NOCLDWAIT);
-	} else if (act->handler == 1) {
-		struct kernel_sigaction ign = { .handler = (void *)1 /* SIG_IGN */ };
-		host(__NR_rt_sigaction, SIGCHLD, &ign, NULL, sizeof(uint64_t));
-	} else {
-		install_host_handler(SIGCHLD, act->flags & SA_NOCLDWAIT);
-	}
+	install_host_handler(SIGCHLD, act->handler == 1 ? SA_NOCLDWAIT : act->flags & SA_NOCLDWAIT);
 }
 
 /* Sleeps until a host signal arrives, with no window in which a signal

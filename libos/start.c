@@ -176,7 +176,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	/* pid 1 is the sandbox's init: orphans of this launch are reparented
 	 * to it by the host too (its children are all host descendants). The
 	 * site's filter refuses prctl, so this is now or never. */
-	if (nsd_active && proc.pid == 1)
+	if (proc.pid == 1)
 		host(__NR_prctl, 36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
 	signals_init();
 	if (landlock_confine() < 0)

@@ -173,7 +173,7 @@ static Nsd__Frame *other_proc(const char *s, size_t n)
 {
 	char buf[16];
 	uint64_t v;
-	if (!nsd_active || n == 0 || n >= sizeof(buf))
+	if (n == 0 || n >= sizeof(buf))
 		return NULL;
 	memcpy(buf, s, n);
 	buf[n] = 0;
@@ -415,12 +415,8 @@ int procfs_list(const char *rel, struct dirlist *dl)
 	char name[SANDBOX_NAME_MAX + 1], path[SANDBOX_PATH_MAX], abs[SANDBOX_PATH_MAX];
 	int r = 0;
 	if (!*rel) {
-		/* With nsd, every process of the sandbox in pid order, ours too. */
-		r = nsd_active ? list_sandbox(dl) : 0;
-		snprintf(name, sizeof(name), "%d", proc.pid);
-		snprintf(path, sizeof(path), "/proc/%d", proc.pid);
-		if (!r && !nsd_active)
-			r = dirlist_add(dl, name, 4 /* DT_DIR */, vfs_ino(path));
+		/* Every process of the sandbox in pid order, ours too. */
+		r = list_sandbox(dl);
 		if (!r)
 			r = dirlist_add(dl, "self", 10 /* DT_LNK */, vfs_ino("/proc/self"));
 		if (!r)
@@ -668,9 +664,9 @@ long procfs_open(const char *rel)
 		uts_names(rel[11] == 'h' ? name : NULL, rel[11] == 'h' ? NULL : name);
 		text_printf(&t, "%s\n", name);
 		r = 0;
-	} else if (slash && nsd_active && rel[0] >= '1' && rel[0] <= '9') {
+	} else if (slash && rel[0] >= '1' && rel[0] <= '9') {
 		r = gen_other_file(rel, slash + 1, &t);
-	} else if (nsd_active && !strcmp(rel, "sys/kernel/pid_max")) {
+	} else if (!strcmp(rel, "sys/kernel/pid_max")) {
 		/* The sandbox's pid space is nsd's, as a PID namespace's is its own. */
 		text_printf(&t, "%d\n", SANDBOX_PID_MAX);
 		r = 0;

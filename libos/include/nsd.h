@@ -1,8 +1,7 @@
 /* The libos as a client of nsd, the namespace leader (libos/nsd.c): the
  * connection, registration, the pid lease and the sandbox pid <-> host pid
- * maps (libos/pids.c). Without nsd in the configuration (a libos started
- * by an older launcher, or a test blob) none of this is active and a
- * sandbox pid is the host pid. */
+ * maps (libos/pids.c). Every picoprocess is registered with nsd before the
+ * app runs: pids are always sandbox pids. */
 #ifndef LIBOS_NSD_H
 #define LIBOS_NSD_H
 
@@ -12,9 +11,6 @@
 /* Sandbox pids go up to nsd's limit (NSD_PID_MAX, nsd/apply.h), Linux's
  * pid_max on 64-bit and a new PID namespace's default. */
 #define SANDBOX_PID_MAX 4194304
-
-/* True once this picoprocess is registered: pids are sandbox pids. */
-extern bool nsd_active;
 
 /* Start-up: connects and registers as a new root (pid 1 for the first
  * process of a sandbox); sets proc.pid/ppid/pgid/sid. 0 or -errno. */

@@ -282,12 +282,6 @@ static long send_to_process(int pid, int sig)
 		return -EINVAL;
 	if (pid == proc.pid)
 		return sig ? sig_send(sig, NULL, NULL) : 0;
-	if (!nsd_active) {
-		/* Sandbox pids are host pids; Landlock's signal scope keeps this
-		 * inside the sandbox. A group that includes this process reaches
-		 * it as a host signal. */
-		return host(__NR_kill, pid, sig);
-	}
 	if (pid > 0)
 		return send_other(pid, sig, SI_USER, 0, NULL);
 	if (pid == INT32_MIN)
@@ -304,18 +298,15 @@ static long send_to_thread(int tgid, int tid, int sig)
 {
 	if (tid <= 0 || sig < 0 || sig > NSIG_APP)
 		return -EINVAL;
-	if (tgid != -1 && tgid != proc.pid) {
-		if (!nsd_active)
-			return host(__NR_tgkill, tgid, tid, sig);
+	if (tgid != -1 && tgid != proc.pid)
 		return tgid <= 0 ? -EINVAL : send_other(tgid, sig, SI_TKILL, tid, NULL);
-	}
 	struct thread *t = thread_by_tid(tid);
 	if (!t) {
 		if (tgid != -1)
 			return -ESRCH;
 		/* tkill of another process's thread: only its main thread, whose
 		 * tid is its pid, can be found through nsd. */
-		return nsd_active ? send_other(tid, sig, SI_TKILL, tid, NULL) : host(__NR_tkill, tid, sig);
+		return send_other(tid, sig, SI_TKILL, tid, NULL);
 	}
 	if (!sig)
 		return 0;
@@ -350,7 +341,7 @@ static long queue_info(int tgid, int tid, int sig, const siginfo_t *uinfo)
 		return -EINVAL;
 	si.si_signo = sig;
 	if (tgid != proc.pid) {
-		if (!nsd_active || tgid <= 0)
+		if (tgid <= 0)
 			return -ESRCH;
 		return send_other(tgid, sig, si.si_code, tid, &si);
 	}

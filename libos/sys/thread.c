@@ -29,8 +29,6 @@ static void thread_start(void *arg)
 	if (thread_bind(t) < 0)
 		libos_fatal("cannot bind a new thread");
 	t->host_tid = (int)host_gettid();
-	if (!nsd_active)
-		t->tid = t->host_tid;
 	if (s->child_settid)
 		*s->child_settid = t->tid;
 	host_jump_to_context(&s->uc);
@@ -43,7 +41,7 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 		return -EINVAL;
 	/* Linux's tids and pids are one space: a thread's sandbox tid comes
 	 * from the lease like a child's pid. */
-	int tid = nsd_active ? nsd_take_pid() : 0;
+	int tid = nsd_take_pid();
 	if (tid < 0)
 		return tid;
 	struct thread *nt = thread_alloc();
@@ -75,16 +73,13 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 	unsigned long hflags = (flags & ~VIRTUAL_FLAGS) | CLONE_CHILD_CLEARTID;
 	/* The host would write the host tid; glibc's thread reads it at once,
 	 * so the sandbox tid is written before the thread exists. */
-	if (nsd_active && (flags & CLONE_PARENT_SETTID)) {
+	if (flags & CLONE_PARENT_SETTID) {
 		*ptid = tid;
 		hflags &= ~CLONE_PARENT_SETTID;
 	}
 	long r = host_clone_thread(hflags, (char *)s - 64, ptid, &nt->host_alive, tls, thread_start, s);
-	if (r > 0) {
+	if (r > 0)
 		nt->host_tid = (int)r;
-		if (!nsd_active)
-			nt->tid = (int)r;
-	}
 	host_sigmask_restore(old);
 	if (r < 0) {
 		nt->host_alive = 0;
