@@ -27,6 +27,7 @@
 #include "nsd.h"
 #include "nsdc.h"
 #include "process.h"
+#include "rpc.h"
 #include "sha512.h"
 
 #define AF_UNIX 1
@@ -52,7 +53,7 @@ static bool lease_asked; /* a LeaseRange (or our Register with a range) is out *
 /* %gs-relative would be nicer, but the canary is read through %fs:0x28. */
 static uint64_t scratch_tcb[8] __attribute__((aligned(64)));
 
-static unsigned long fs_enter(void)
+unsigned long nsd_fs_enter(void)
 {
 	unsigned long app_fs = 0;
 	host(__NR_arch_prctl, ARCH_GET_FS, &app_fs);
@@ -60,7 +61,7 @@ static unsigned long fs_enter(void)
 	return app_fs;
 }
 
-static void fs_leave(unsigned long app_fs)
+void nsd_fs_leave(unsigned long app_fs)
 {
 	host(__NR_arch_prctl, ARCH_SET_FS, app_fs);
 }
@@ -77,7 +78,7 @@ static void pb_free(void *data, void *p)
 	free(p);
 }
 
-static ProtobufCAllocator pb_allocator = { pb_alloc, pb_free, NULL };
+ProtobufCAllocator nsd_pb_allocator = { pb_alloc, pb_free, NULL };
 
 static int t_connect(void *ctx)
 {
@@ -130,9 +131,8 @@ static void t_mac(void *ctx, uint8_t *out, const uint8_t *msg, size_t len, const
 	hmac_sha512_256(out, msg, len, key);
 }
 
-static void t_random(void *ctx, void *buf, size_t n)
+void nsd_random(void *buf, size_t n)
 {
-	(void)ctx;
 	for (size_t got = 0; got < n;) {
 		long r = host(__NR_getrandom, (char *)buf + got, n - got, 0);
 		if (r > 0)
@@ -140,6 +140,12 @@ static void t_random(void *ctx, void *buf, size_t n)
 		else if (r != -EINTR)
 			libos_fatal("getrandom failed (%ld)", r);
 	}
+}
+
+static void t_random(void *ctx, void *buf, size_t n)
+{
+	(void)ctx;
+	nsd_random(buf, n);
 }
 
 static void t_sleep_ms(void *ctx, unsigned ms)
@@ -167,7 +173,7 @@ static const struct nsdc_ops ops = {
 	.random = t_random,
 	.sleep_ms = t_sleep_ms,
 	.now_ms = t_now_ms,
-	.alloc = &pb_allocator,
+	.alloc = &nsd_pb_allocator,
 };
 
 static bool range_empty(const struct range *r) { return r->lo > r->hi; }
@@ -255,40 +261,40 @@ void nsd_reap(int pid)
 {
 	pid_map_forget(pid);
 	lock(&nsd_lock);
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	drain_host_reaps();
 	send_reap(pid);
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 	unlock(&nsd_lock);
 }
 
 int nsd_call(Nsd__Frame *req, Nsd__Frame **reply)
 {
 	lock(&nsd_lock);
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	drain_host_reaps();
 	int r = nsdc_call(&client, req, reply);
 	if (r < 0)
 		log_debug("nsd: request %d failed (%d): %s", req->body_case, r, client.err);
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 	unlock(&nsd_lock);
 	return r;
 }
 
 void nsd_free(Nsd__Frame *f)
 {
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	nsdc_free(&client, f);
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 }
 
 void nsd_send(Nsd__Frame *req)
 {
 	lock(&nsd_lock);
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	if (nsdc_send(&client, req) < 0)
 		log_debug("nsd: cannot send request %d", req->body_case);
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 	unlock(&nsd_lock);
 }
 
@@ -296,9 +302,9 @@ void nsd_send(Nsd__Frame *req)
 static int nsd_flush(void)
 {
 	lock(&nsd_lock);
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	int r = nsdc_flush(&client);
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 	unlock(&nsd_lock);
 	return r;
 }
@@ -317,6 +323,12 @@ static char **cmdline_argv(size_t *n)
 	return v;
 }
 
+static void free_register(Nsd__Register *rg)
+{
+	free(rg->argv);
+	free(rg->stream);
+}
+
 static void fill_register(Nsd__Register *rg, Nsd__Frame *f, int pid, int ppid, int host_pid,
                           uint32_t want_range)
 {
@@ -327,6 +339,9 @@ static void fill_register(Nsd__Register *rg, Nsd__Frame *f, int pid, int ppid, i
 	rg->host_pid = host_pid;
 	rg->argv = cmdline_argv(&rg->n_argv);
 	rg->want_range = want_range;
+	rg->stream = malloc(UNIX_PATH_MAX);
+	if (rg->stream)
+		rpc_address(host_pid, rg->stream, UNIX_PATH_MAX);
 	*f = frame_of(NSD__FRAME__BODY_REGISTER, rg);
 }
 
@@ -340,7 +355,7 @@ int nsd_start(void)
 	Nsd__Register rg;
 	fill_register(&rg, &f, 0, 0, proc.host_pid, LEASE_COUNT);
 	int r = nsd_call(&f, &rep);
-	free(rg.argv);
+	free_register(&rg);
 	if (r < 0) {
 		log_error("cannot register with nsd at %s (sandbox %s): %s", config.nsd, config.sandbox,
 		          client.err[0] ? client.err : "error");
@@ -376,10 +391,10 @@ void nsd_child_start(void)
 	/* Its own connection (nsd knows a picoprocess by the peer of its
 	 * socket), with one wait: for the server hello, not for the answer to
 	 * ours, which is read later as the first frame. */
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	if (t_connect(&nsd_fd) < 0 || nsdc_hello_nowait(&client) < 0)
 		log_debug("nsd: cannot connect after fork: %s", client.err);
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
 	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, LEASE_COUNT);
@@ -388,7 +403,8 @@ void nsd_child_start(void)
 	 * one claims the row the parent made (nsd/apply.c) and leases the
 	 * child its own range. */
 	nsd_send(&f);
-	free(rg.argv);
+	free_register(&rg);
+	rpc_start();
 }
 
 void nsd_exec_done(void)
@@ -397,7 +413,7 @@ void nsd_exec_done(void)
 	Nsd__Register rg;
 	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, 0);
 	nsd_send(&f);
-	free(rg.argv);
+	free_register(&rg);
 }
 
 void nsd_register_child(int pid, int host_pid)
@@ -408,7 +424,7 @@ void nsd_register_child(int pid, int host_pid)
 	/* On our connection, so that what we ask about the child next (setpgid,
 	 * wait, a lookup) comes after it; not awaited. */
 	nsd_send(&f);
-	free(rg.argv);
+	free_register(&rg);
 }
 
 int nsd_take_pid(void)
@@ -526,9 +542,10 @@ void nsd_exit(int wstatus)
 {
 	/* A handler that interrupted a thread inside an nsd call gives up:
 	 * the dropped connection then tells nsd (as "lost"). */
+	rpc_end();
 	if (!lock_try(&nsd_lock))
 		return;
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	drain_host_reaps();
 	if (proc.pid == 1)
 		kill_sandbox();
@@ -538,6 +555,6 @@ void nsd_exit(int wstatus)
 	Nsd__Frame f = frame_of(NSD__FRAME__BODY_EXIT, &e);
 	/* Sent, not awaited: nsd reads it before it sees the connection close. */
 	nsdc_send(&client, &f);
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 	/* nsd_lock stays held: the process is ending. */
 }

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "nsd.h"
 #include "process.h"
+#include "rpc.h"
 #include "rt.h"
 #include "signal.h"
 #include "syscall.h"
@@ -375,6 +376,10 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 	if (t->must_exit) /* another thread is in execve */
 		for (;;)
 			host(__NR_exit, 0);
+	if (rpc_is_wakeup(sig, si)) { /* a peer on the RPC stream: not the app's */
+		rpc_wakeup();
+		return;
+	}
 	bool in_libos = addr_in_libos_image(uc->uc_mcontext.rip);
 	/* Raised by the CPU (not sent), in app code: perhaps a rewritten syscall's. */
 	if (sig == SIGSEGV && si->si_code > 0 && !in_libos && fastpath_fault(t, uc))

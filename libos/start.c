@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "log.h"
 #include "nsd.h"
+#include "rpc.h"
 #include "process.h"
 #include "rt.h"
 #include "signal.h"
@@ -184,5 +185,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	protect_control_data();
 	if (seccomp_install() < 0)
 		libos_fatal("cannot install the seccomp filter");
+	/* After the filter: the stream's helper thread is filtered too. */
+	rpc_start();
 	host_jump_to_context(start_uc);
 }

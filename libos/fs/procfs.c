@@ -7,6 +7,7 @@
 #include "fdrecord.h"
 #include "fs.h"
 #include "nsd.h"
+#include "rpc.h"
 #include "process.h"
 #include "uts.h"
 #include "../host/host.h"
@@ -244,15 +245,21 @@ static void other_comm(const Nsd__Proc *p, char *comm)
 	strlcpy(comm, base ? base + 1 : a, 16);
 }
 
-/* The host's stat of a live process on this host, split (f: fields 3..);
- * 0 fields when there is none. host_stat must be freed. */
+/* The host's stat of a live process, split (f: fields 3..); 0 fields when
+ * there is none. From the host's /proc, or, for a process the host does
+ * not show us (another launch, another host), its own stat over its RPC
+ * stream (whose thread count is the app's). host_stat must be freed. */
 static int other_host_stat(const Nsd__Proc *p, struct text *host_stat, char *f[52])
 {
 	char path[32];
-	if (strcmp(p->state, "live") || !nsd_is_local(p))
+	if (strcmp(p->state, "live"))
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", p->host_pid);
-	if (read_host_file(path, host_stat) < 0 || !host_stat->p)
+	if (!nsd_is_local(p) || read_host_file(path, host_stat) < 0 || !host_stat->p) {
+		free(host_stat->p);
+		*host_stat = (struct text){ rpc_proc_read(p, "stat"), 0, 0, false };
+	}
+	if (!host_stat->p)
 		return 0;
 	int n = stat_fields(host_stat->p, f);
 	return n >= 18 ? n : 0;
@@ -649,6 +656,19 @@ static int gen_pid_file(const char *name, struct text *t)
 		return -ENOENT;
 	}
 	return 0;
+}
+
+int procfs_self_file(const char *name, char **text, size_t *len)
+{
+	struct text t = { 0 };
+	int r = gen_pid_file(name, &t);
+	if (r == 0 && (t.oom || !t.p))
+		r = t.oom ? -ENOMEM : -EIO;
+	if (r < 0)
+		free(t.p);
+	*text = r < 0 ? NULL : t.p;
+	*len = r < 0 ? 0 : t.len;
+	return r;
 }
 
 long procfs_open(const char *rel)

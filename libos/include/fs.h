@@ -62,6 +62,9 @@ int procfs_lookup(const char *rel, struct vnode *vn);
 int procfs_list(const char *rel, struct dirlist *dl);
 /* Generates the file's contents into a host memfd (an app fd). */
 long procfs_open(const char *rel);
+/* The contents of /proc/self/NAME (malloc'd into *text, NUL-terminated):
+ * what the RPC stream serves a peer (rpc.c). 0 or -errno. */
+int procfs_self_file(const char *name, char **text, size_t *len);
 int devfs_lookup(const char *rel, struct vnode *vn);
 /* Calls fn with each host device node /dev may open (for Landlock). */
 int devfs_foreach_host_node(int (*fn)(const char *host_path, void *arg), void *arg);

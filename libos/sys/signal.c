@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "nsd.h"
 #include "process.h"
+#include "rpc.h"
 #include "signal.h"
 #include "syscall.h"
 
@@ -223,16 +224,37 @@ static bool init_unkillable(int pid, int sig)
 	return pid == 1 && (sig == SIGKILL || sig == SIGSTOP);
 }
 
+/* Through p's RPC stream: the host cannot carry it (another launch's
+ * Landlock domain refuses our signals, another host has other pids). */
+static long send_rpc(const Nsd__Proc *p, int sig, int code, int tid, const siginfo_t *uinfo)
+{
+	return init_unkillable((int)p->pid, sig) ? 0 : rpc_signal(p, sig, code, tid, uinfo);
+}
+
+static long send_rpc_pid(int pid, int sig, int code, int tid, const siginfo_t *uinfo)
+{
+	Nsd__Frame *rep = nsd_lookup(pid);
+	if (!rep)
+		return -ESRCH;
+	long r = nsd_is_gone(rep->proc) ? -ESRCH : send_rpc(rep->proc, sig, code, tid, uinfo);
+	nsd_free(rep);
+	return r;
+}
+
 /* One other picoprocess by sandbox pid. A cached host pid that the host no
  * longer knows is forgotten and looked up once more. */
 static long send_other(int pid, int sig, int code, int tid, const siginfo_t *uinfo)
 {
 	for (int tries = 0; tries < 2; tries++) {
 		int h = pid_to_host(pid);
+		if (h == -EREMOTE)
+			return send_rpc_pid(pid, sig, code, tid, uinfo);
 		if (h < 0)
 			return h;
 		long r = init_unkillable(pid, sig) ? 0
 		         : sig ? send_marked(h, sig, code, tid, uinfo) : host(__NR_kill, h, 0);
+		if (r == -EPERM)
+			return send_rpc_pid(pid, sig, code, tid, uinfo);
 		if (r != -ESRCH)
 			return r;
 		pid_map_forget(pid);
@@ -242,8 +264,8 @@ static long send_other(int pid, int sig, int code, int tid, const siginfo_t *uin
 
 /* kill(0), kill(-pgid), kill(-1): one send per member from nsd's list,
  * never a host group (or the host's -1), ourselves last. Linux succeeds if
- * any member got it. Members on another host would need the RPC stream
- * (not built): they are skipped. */
+ * any member got it. A member the host cannot reach gets it through its
+ * RPC stream. */
 static long send_to_members(int pgid, int sig)
 {
 	Nsd__Frame *rep = nsd_members(pgid, 0);
@@ -260,10 +282,12 @@ static long send_to_members(int pgid, int sig)
 			self = pgid != 0;
 			continue;
 		}
-		if (!nsd_is_local(p))
-			continue;
-		long e = init_unkillable(pid, sig) ? 0
-		         : sig ? send_marked(p->host_pid, sig, SI_USER, 0, NULL) : host(__NR_kill, p->host_pid, 0);
+		long e = -EPERM;
+		if (nsd_is_local(p))
+			e = init_unkillable(pid, sig) ? 0
+			    : sig ? send_marked(p->host_pid, sig, SI_USER, 0, NULL) : host(__NR_kill, p->host_pid, 0);
+		if (e == -EPERM)
+			e = send_rpc(p, sig, SI_USER, 0, NULL);
 		if (e == 0 || r != 0)
 			r = e;
 	}

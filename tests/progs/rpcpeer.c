@@ -1,0 +1,87 @@
+/* Two picoprocesses of one sandbox in two launches (tests/libos/rpc.t):
+ *   rpcpeer wait FIFO   writes "PID UID" to FIFO, then prints each of the
+ *                       signals it gets (SIGUSR1, SIGUSR2 to its second
+ *                       thread, SIGRTMIN with a value) as "SIG code=C pid=P
+ *                       uid=U value=V [thread]" and exits 0 after the three;
+ *   rpcpeer send PID FIFO  writes "PID UID" to FIFO, reads a tid on stdin,
+ *                       then kill(PID, 0), kill(PID, SIGUSR1), tgkill(PID,
+ *                       TID, SIGUSR2), sigqueue(PID, SIGRTMIN, 42); prints
+ *                       the result of each.
+ * The waiter's second thread only waits for SIGUSR2; the main thread blocks
+ * it, so the thread that prints it shows tgkill reached the right one. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got;
+static pid_t second_tid;
+
+static void on_sig(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	char line[160];
+	const char *who = syscall(SYS_gettid) == second_tid ? " thread" : "";
+	int n = snprintf(line, sizeof(line), "%s code=%d pid=%d uid=%d value=%d%s\n",
+	                 sig == SIGUSR1 ? "SIGUSR1" : sig == SIGUSR2 ? "SIGUSR2" : "SIGRTMIN", si->si_code,
+	                 (int)si->si_pid, (int)si->si_uid, sig == SIGRTMIN ? si->si_value.sival_int : 0, who);
+	if (write(1, line, (size_t)n) < 0)
+		_exit(2);
+	got++;
+}
+
+static void *second(void *fifo)
+{
+	second_tid = (pid_t)syscall(SYS_gettid);
+	FILE *f = fopen(fifo, "w");
+	if (!f)
+		exit(3);
+	fprintf(f, "%d %d %d\n", (int)getpid(), (int)getuid(), (int)second_tid);
+	fclose(f);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "wait")) {
+		struct sigaction sa = { .sa_sigaction = on_sig, .sa_flags = SA_SIGINFO };
+		sigaction(SIGUSR1, &sa, NULL);
+		sigaction(SIGUSR2, &sa, NULL);
+		sigaction(SIGRTMIN, &sa, NULL);
+		sigset_t usr2;
+		sigemptyset(&usr2);
+		sigaddset(&usr2, SIGUSR2);
+		pthread_t t;
+		pthread_create(&t, NULL, second, argv[2]);
+		pthread_sigmask(SIG_BLOCK, &usr2, NULL);
+		while (got < 3)
+			pause();
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "send")) {
+		pid_t pid = atoi(argv[2]);
+		int tid = 0;
+		FILE *f = fopen(argv[3], "w");
+		if (!f)
+			return 3;
+		fprintf(f, "%d %d\n", (int)getpid(), (int)getuid());
+		fclose(f);
+		if (scanf("%d", &tid) != 1)
+			return 2;
+		printf("kill 0: %d\n", kill(pid, 0));
+		printf("kill SIGUSR1: %d\n", kill(pid, SIGUSR1));
+		printf("tgkill SIGUSR2: %d\n", (int)syscall(SYS_tgkill, pid, tid, SIGUSR2));
+		printf("sigqueue SIGRTMIN 42: %d\n", sigqueue(pid, SIGRTMIN, (union sigval){ .sival_int = 42 }) ? -errno : 0);
+		int r = kill(4000000, SIGUSR1);
+		printf("kill of no one: %d %s\n", r, strerrorname_np(errno));
+		return 0;
+	}
+	fprintf(stderr, "usage: rpcpeer wait FIFO | send PID FIFO\n");
+	return 2;
+}
