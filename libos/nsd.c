@@ -80,18 +80,25 @@ static void pb_free(void *data, void *p)
 
 ProtobufCAllocator nsd_pb_allocator = { pb_alloc, pb_free, NULL };
 
-static int t_connect(void *ctx)
+int nsd_unix_socket(const char *path, struct sockaddr_un *sa)
 {
-	int *fdp = ctx;
 	long fd = host(__NR_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return (int)fd;
 	/* In the libos's fd range: the app can neither see nor close it. */
 	fd = fd_make_private((int)fd);
+	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	strlcpy(sa->sun_path, path, sizeof(sa->sun_path));
+	return (int)fd;
+}
+
+static int t_connect(void *ctx)
+{
+	int *fdp = ctx;
+	struct sockaddr_un sa;
+	long fd = nsd_unix_socket(config.nsd, &sa);
 	if (fd < 0)
 		return (int)fd;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	strlcpy(sa.sun_path, config.nsd, sizeof(sa.sun_path));
 	long r;
 	do
 		r = host(__NR_connect, fd, &sa, sizeof(sa));

@@ -101,6 +101,16 @@ static int io_full(int fd, void *buf, size_t n, bool out)
 	return 0;
 }
 
+/* A frame of one body of kind: every member of the oneof is a message
+ * pointer, so any one of them holds it. */
+static Rpc__Frame frame_of(Rpc__Frame__BodyCase kind, void *body)
+{
+	Rpc__Frame f = RPC__FRAME__INIT;
+	f.body_case = kind;
+	f.hello = body;
+	return f;
+}
+
 static int send_frame(int fd, const Rpc__Frame *f)
 {
 	uint8_t *buf = malloc(RPC_FRAME_MAX + 4);
@@ -178,9 +188,7 @@ static int send_hello(int fd, uint8_t nonce[RPC_NONCE_LEN], uint8_t *mac)
 	h.nonce = (ProtobufCBinaryData){ RPC_NONCE_LEN, nonce };
 	if (mac)
 		h.mac = (ProtobufCBinaryData){ RPC_MAC_LEN, mac };
-	Rpc__Frame f = RPC__FRAME__INIT;
-	f.body_case = RPC__FRAME__BODY_HELLO;
-	f.hello = &h;
+	Rpc__Frame f = frame_of(RPC__FRAME__BODY_HELLO, &h);
 	return send_frame(fd, &f);
 }
 
@@ -189,9 +197,7 @@ static int send_reply(int fd, int error, const void *data, size_t len)
 	Rpc__Reply rp = RPC__REPLY__INIT;
 	rp.error = error;
 	rp.data = (ProtobufCBinaryData){ len, (uint8_t *)data };
-	Rpc__Frame f = RPC__FRAME__INIT;
-	f.body_case = RPC__FRAME__BODY_REPLY;
-	f.reply = &rp;
+	Rpc__Frame f = frame_of(RPC__FRAME__BODY_REPLY, &rp);
 	return send_frame(fd, &f);
 }
 
@@ -355,20 +361,19 @@ void rpc_wakeup(void)
 
 static int listen_at(const char *addr)
 {
-	long fd = host(__NR_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa;
+	long fd = nsd_unix_socket(addr, &sa);
 	if (fd < 0)
 		return (int)fd;
-	fd = fd_make_private((int)fd);
-	if (fd < 0)
-		return (int)fd;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	strlcpy(sa.sun_path, addr, sizeof(sa.sun_path));
-	/* Our own name, from a killed process of this launch: replace it. */
-	host(__NR_unlinkat, AT_FDCWD, addr, 0);
 	/* 0777: only one thread runs here (start-up, a fork child), so the
 	 * host umask may be cleared for the bind. */
 	long old = host(__NR_umask, 0);
 	long r = host(__NR_bind, fd, &sa, sizeof(sa));
+	if (r == -EADDRINUSE) {
+		/* Our own name, from a killed process of this launch: replace it. */
+		host(__NR_unlinkat, AT_FDCWD, addr, 0);
+		r = host(__NR_bind, fd, &sa, sizeof(sa));
+	}
 	host(__NR_umask, old);
 	if (r == 0)
 		r = host(__NR_listen, fd, 16);
@@ -427,14 +432,10 @@ static int open_stream(const Nsd__Proc *p)
 {
 	if (!p->stream[0])
 		return -EPERM;
-	long fd = host(__NR_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa;
+	long fd = nsd_unix_socket(p->stream, &sa);
 	if (fd < 0)
 		return (int)fd;
-	fd = fd_make_private((int)fd);
-	if (fd < 0)
-		return (int)fd;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	strlcpy(sa.sun_path, p->stream, sizeof(sa.sun_path));
 	long r = timeouts((int)fd);
 	/* A fork child's address is registered by its parent before the child
 	 * listens: a live process's name may be missing or refuse for a moment. */
@@ -466,9 +467,7 @@ static int open_stream(const Nsd__Proc *p)
 			Rpc__Auth a = RPC__AUTH__INIT;
 			mac_of(mac, "graphene-rpc client", hello->hello->nonce.data, nonce);
 			a.mac = (ProtobufCBinaryData){ RPC_MAC_LEN, mac };
-			Rpc__Frame f = RPC__FRAME__INIT;
-			f.body_case = RPC__FRAME__BODY_AUTH;
-			f.auth = &a;
+			Rpc__Frame f = frame_of(RPC__FRAME__BODY_AUTH, &a);
 			r = send_frame((int)fd, &f);
 		}
 		frame_free(hello);
@@ -511,9 +510,7 @@ long rpc_signal(const Nsd__Proc *p, int sig, int code, int tid, const siginfo_t 
 	s.uid = proc.uid;
 	if (uinfo)
 		s.info = (ProtobufCBinaryData){ sizeof(*uinfo), (uint8_t *)uinfo };
-	Rpc__Frame f = RPC__FRAME__INIT;
-	f.body_case = RPC__FRAME__BODY_SIGNAL;
-	f.signal = &s;
+	Rpc__Frame f = frame_of(RPC__FRAME__BODY_SIGNAL, &s);
 	int err;
 	Rpc__Frame *rep = call(p, &f, &err);
 	/* The signal ended it before it could answer (its helper went with
@@ -529,9 +526,7 @@ char *rpc_proc_read(const Nsd__Proc *p, const char *file)
 {
 	Rpc__ProcRead pr = RPC__PROC_READ__INIT;
 	pr.file = (char *)file;
-	Rpc__Frame f = RPC__FRAME__INIT;
-	f.body_case = RPC__FRAME__BODY_PROC_READ;
-	f.proc_read = &pr;
+	Rpc__Frame f = frame_of(RPC__FRAME__BODY_PROC_READ, &pr);
 	int err;
 	Rpc__Frame *rep = call(p, &f, &err);
 	if (!rep)

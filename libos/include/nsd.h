@@ -33,6 +33,9 @@ int nsd_take_pid(void);
 unsigned long nsd_fs_enter(void);
 void nsd_fs_leave(unsigned long app_fs);
 extern ProtobufCAllocator nsd_pb_allocator;
+/* A private (libos-range) unix stream socket and the address of path. */
+struct sockaddr_un;
+int nsd_unix_socket(const char *path, struct sockaddr_un *sa);
 /* n bytes from the host's getrandom (fatal if it fails). */
 void nsd_random(void *buf, size_t n);
 

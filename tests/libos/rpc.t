@@ -24,13 +24,7 @@ check() { # check NAME EXPECTED ACTUAL
 }
 NSD_PID= A=
 trap '[ -z "$A" ] || kill "$A" 2>/dev/null; [ -z "$NSD_PID" ] || kill "$NSD_PID"; rm -rf "$T"' EXIT
-chmod 711 "$T"
-bin/nsd --socket "$T/nsd.sock" --journal "$T/nsd.db" 2>"$T/nsd.log" &
-NSD_PID=$!
-for _ in $(seq 100); do
-    $CTL --nsd "$T/nsd.sock" nsd status >/dev/null 2>&1 && break
-    sleep 0.05
-done
+private_nsd
 secret=$($CTL --nsd "$T/nsd.sock" sandbox create S)
 mkdir -m 777 "$T/s"
 mkfifo -m 666 "$T/s/ids" "$T/tid"

@@ -11,6 +11,7 @@
  * it, so the thread that prints it shows tgkill reached the right one. */
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t got;
+static sem_t got;
 static pid_t second_tid;
 
 static void on_sig(int sig, siginfo_t *si, void *uc)
@@ -31,7 +32,7 @@ static void on_sig(int sig, siginfo_t *si, void *uc)
 	                 (int)si->si_pid, (int)si->si_uid, sig == SIGRTMIN ? si->si_value.sival_int : 0, who);
 	if (write(1, line, (size_t)n) < 0)
 		_exit(2);
-	got++;
+	sem_post(&got); /* whichever thread took it */
 }
 
 static void *second(void *fifo)
@@ -50,6 +51,7 @@ static void *second(void *fifo)
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "wait")) {
+		sem_init(&got, 0, 0);
 		struct sigaction sa = { .sa_sigaction = on_sig, .sa_flags = SA_SIGINFO };
 		sigaction(SIGUSR1, &sa, NULL);
 		sigaction(SIGUSR2, &sa, NULL);
@@ -60,8 +62,9 @@ int main(int argc, char **argv)
 		pthread_t t;
 		pthread_create(&t, NULL, second, argv[2]);
 		pthread_sigmask(SIG_BLOCK, &usr2, NULL);
-		while (got < 3)
-			pause();
+		for (int i = 0; i < 3; i++)
+			while (sem_wait(&got) < 0)
+				;
 		return 0;
 	}
 	if (argc == 4 && !strcmp(argv[1], "send")) {
