@@ -69,6 +69,8 @@ static const unsigned short host_allowlist[] = {
 	__NR_getdents, __NR_getpgid, __NR_getsid, __NR_fgetxattr, __NR_flistxattr,
 	__NR_fsetxattr, __NR_fremovexattr,
 	__NR_inotify_init1, __NR_inotify_add_watch, __NR_inotify_rm_watch, /* sys/inotify.c */
+	/* sys/signal.c: a pidfd only waits or polls; signals go by the kill rules */
+	__NR_pidfd_open,
 };
 
 /* The ioctl requests passed to the host: terminal attributes, window size

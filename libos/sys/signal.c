@@ -4,7 +4,7 @@
 #include <asm/sigcontext.h>
 #include <linux/fcntl.h>
 #include <linux/time_types.h>
-#include "fdtable.h"
+#include "fdrecord.h"
 #include "arena.h"
 #include "nsd.h"
 #include "process.h"
@@ -383,4 +383,81 @@ SYS(rt_sigqueueinfo)
 SYS(rt_tgsigqueueinfo)
 {
 	return queue_info((int)c->a[0], (int)c->a[1], (int)c->a[2], (const void *)c->a[3]);
+}
+
+/* ---- pidfds ---------------------------------------------------------------
+ * A pidfd is the host's pidfd of the target's host process (or thread), an
+ * app fd like any other: poll says readable when the process exits and
+ * waitid(P_PIDFD) is the host's on it, both as on Linux. What the app
+ * gives and gets is in sandbox pids. */
+#define PIDFD_NONBLOCK O_NONBLOCK
+#define PIDFD_THREAD O_EXCL
+
+SYS(pidfd_open)
+{
+	int pid = (int)c->a[0];
+	unsigned int flags = (unsigned int)c->a[1];
+	if (pid <= 0 || (flags & ~(unsigned int)(PIDFD_NONBLOCK | PIDFD_THREAD)))
+		return -EINVAL;
+	struct thread *t = (flags & PIDFD_THREAD) ? thread_by_tid(pid) : NULL;
+	int h = t ? t->host_tid : pid_to_host(pid);
+	if (h < 0)
+		return -ESRCH; /* EREMOTE too: another host's process has no host pidfd here */
+	return fd_install(host(__NR_pidfd_open, h, flags), FD_OTHER, NULL, NULL);
+}
+
+/* The sandbox pid of the process app fd fd refers to: -EBADF when it is no
+ * pidfd, -ESRCH once that process is reaped. The host's fdinfo names it. */
+static int pidfd_target(int fd)
+{
+	char buf[512];
+	if (!fd_app_valid(fd))
+		return -EBADF;
+	long n = host_fd_readlink(fd, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	if (strcmp(buf, "anon_inode:[pidfd]"))
+		return -EBADF;
+	snprintf(buf, sizeof(buf), "/proc/self/fdinfo/%d", fd);
+	long f = host(__NR_openat, AT_FDCWD, buf, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return (int)f;
+	n = host_read((int)f, buf, sizeof(buf) - 1);
+	host_close((int)f);
+	if (n < 0)
+		return (int)n;
+	buf[n] = 0;
+	char *line = buf;
+	while (line && !str_starts_with(line, "Pid:\t"))
+		line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL;
+	char *end = line ? strchr(line, '\n') : NULL;
+	if (end)
+		*end = 0;
+	uint64_t h;
+	if (!line || !parse_u64(line + 5, &h)) /* -1: reaped */
+		return -ESRCH;
+	if ((int)h == proc.host_pid)
+		return proc.pid;
+	int pid = pid_from_host((int)h);
+	return pid ? pid : pid_from_host_lookup((int)h) ?: -ESRCH;
+}
+
+/* PIDFD_SIGNAL_THREAD_GROUP (Linux 6.9) is what no flag means; THREAD and
+ * PROCESS_GROUP are not built (EINVAL, as an older kernel says). */
+#define PIDFD_SIGNAL_THREAD_GROUP 2
+
+SYS(pidfd_send_signal)
+{
+	int sig = (int)c->a[1];
+	const siginfo_t *uinfo = (const void *)c->a[2];
+	if (c->a[3] & ~(unsigned long)PIDFD_SIGNAL_THREAD_GROUP)
+		return -EINVAL;
+	int pid = pidfd_target((int)c->a[0]);
+	if (pid < 0)
+		return pid;
+	if (!uinfo || !sig)
+		return send_to_process(pid, sig);
+	if (uinfo->si_signo != sig)
+		return -EINVAL;
+	return queue_info(pid, 0, sig, uinfo);
 }

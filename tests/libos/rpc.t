@@ -2,7 +2,7 @@
 # The RPC stream (libos/rpc.c): two `graphene run --sandbox S` of one
 # sandbox run as different host uids in different Landlock domains, so the
 # host carries no signal between them and shows neither the other's /proc.
-# Through the stream, one kills, tgkills and sigqueues the other with
+# Through the stream, one kills, tgkills, sigqueues and pidfd-signals the other with
 # sandbox pids (siginfo checked: code, sender's sandbox pid and uid, value,
 # the thread), and ps in a third launch lists the others' processes with
 # their state. Bad input: a peer without the sandbox's secret, of another
@@ -67,18 +67,20 @@ check "a peer with the secret is served (kill 0 through the stream)" "reply 0" "
 
 echo "$ta" >&$tidw
 wait $B
-check "the sender's kill 0, kill, tgkill and sigqueue succeed; a pid of no one is ESRCH" "kill 0: 0
+check "the sender's kill 0, kill, tgkill, sigqueue and pidfd_send_signal succeed; a pid of no one is ESRCH" "kill 0: 0
 kill SIGUSR1: 0
 tgkill SIGUSR2: 0
 sigqueue SIGRTMIN 42: 0
+pidfd_send_signal SIGWINCH: 0
 kill of no one: -1 ESRCH" "$(cat "$T/outB")"
 exec {tidw}>&-
 wait $A
-check "A got the three and exited 0" 0 $?
+check "A got the four and exited 0" 0 $?
 A=
 check "siginfo in sandbox terms: code, the sender's sandbox pid and uid, the value, the thread" \
 "SIGRTMIN code=-1 pid=$pb uid=$ub value=42
 SIGUSR1 code=0 pid=$pb uid=$ub value=0
-SIGUSR2 code=-6 pid=$pb uid=$ub value=0 thread" "$(sort "$T/outA")"
+SIGUSR2 code=-6 pid=$pb uid=$ub value=0 thread
+SIGWINCH code=0 pid=$pb uid=$ub value=0" "$(sort "$T/outA")"
 [ -z "$(ls "$T/rpc")" ]; check "the stream sockets are gone with their processes" 0 $?
 echo "1..$n"

@@ -1,12 +1,14 @@
 /* Two picoprocesses of one sandbox in two launches (tests/libos/rpc.t):
  *   rpcpeer wait FIFO   writes "PID UID" to FIFO, then prints each of the
  *                       signals it gets (SIGUSR1, SIGUSR2 to its second
- *                       thread, SIGRTMIN with a value) as "SIG code=C pid=P
- *                       uid=U value=V [thread]" and exits 0 after the three;
+ *                       thread, SIGRTMIN with a value, SIGWINCH) as "SIG
+ *                       code=C pid=P uid=U value=V [thread]" and exits 0
+ *                       after the four;
  *   rpcpeer send PID FIFO  writes "PID UID" to FIFO, reads a tid on stdin,
  *                       then kill(PID, 0), kill(PID, SIGUSR1), tgkill(PID,
- *                       TID, SIGUSR2), sigqueue(PID, SIGRTMIN, 42); prints
- *                       the result of each.
+ *                       TID, SIGUSR2), sigqueue(PID, SIGRTMIN, 42),
+ *                       pidfd_send_signal(pidfd_open(PID), SIGWINCH);
+ *                       prints the result of each.
  * The waiter's second thread only waits for SIGUSR2; the main thread blocks
  * it, so the thread that prints it shows tgkill reached the right one. */
 #include <errno.h>
@@ -28,7 +30,7 @@ static void on_sig(int sig, siginfo_t *si, void *uc)
 	char line[160];
 	const char *who = syscall(SYS_gettid) == second_tid ? " thread" : "";
 	int n = snprintf(line, sizeof(line), "%s code=%d pid=%d uid=%d value=%d%s\n",
-	                 sig == SIGUSR1 ? "SIGUSR1" : sig == SIGUSR2 ? "SIGUSR2" : "SIGRTMIN", si->si_code,
+	                 sig == SIGUSR1 ? "SIGUSR1" : sig == SIGUSR2 ? "SIGUSR2" : sig == SIGWINCH ? "SIGWINCH" : "SIGRTMIN", si->si_code,
 	                 (int)si->si_pid, (int)si->si_uid, sig == SIGRTMIN ? si->si_value.sival_int : 0, who);
 	if (write(1, line, (size_t)n) < 0)
 		_exit(2);
@@ -56,13 +58,14 @@ int main(int argc, char **argv)
 		sigaction(SIGUSR1, &sa, NULL);
 		sigaction(SIGUSR2, &sa, NULL);
 		sigaction(SIGRTMIN, &sa, NULL);
+		sigaction(SIGWINCH, &sa, NULL);
 		sigset_t usr2;
 		sigemptyset(&usr2);
 		sigaddset(&usr2, SIGUSR2);
 		pthread_t t;
 		pthread_create(&t, NULL, second, argv[2]);
 		pthread_sigmask(SIG_BLOCK, &usr2, NULL);
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < 4; i++)
 			while (sem_wait(&got) < 0)
 				;
 		return 0;
@@ -81,6 +84,8 @@ int main(int argc, char **argv)
 		printf("kill SIGUSR1: %d\n", kill(pid, SIGUSR1));
 		printf("tgkill SIGUSR2: %d\n", (int)syscall(SYS_tgkill, pid, tid, SIGUSR2));
 		printf("sigqueue SIGRTMIN 42: %d\n", sigqueue(pid, SIGRTMIN, (union sigval){ .sival_int = 42 }) ? -errno : 0);
+		int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+		printf("pidfd_send_signal SIGWINCH: %d\n", (int)syscall(SYS_pidfd_send_signal, fd, SIGWINCH, NULL, 0));
 		int r = kill(4000000, SIGUSR1);
 		printf("kill of no one: %d %s\n", r, strerrorname_np(errno));
 		return 0;
