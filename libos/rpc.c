@@ -229,7 +229,7 @@ static int serve_proc_read(int fd, const Rpc__ProcRead *pr)
 {
 	size_t len = 0;
 	char *text = NULL;
-	int r = strcmp(pr->file, "stat") ? -ENOENT : procfs_self_file(pr->file, &text, &len);
+	int r = procfs_self_file(pr->file, pr->uid, &text, &len);
 	r = r < 0 ? send_reply(fd, -r, NULL, 0) : send_reply(fd, 0, text, len);
 	free(text);
 	return r;
@@ -522,20 +522,28 @@ long rpc_signal(const Nsd__Proc *p, int sig, int code, int tid, const siginfo_t 
 	return r;
 }
 
-char *rpc_proc_read(const Nsd__Proc *p, const char *file)
+int rpc_proc_read(const Nsd__Proc *p, const char *file, char **text, size_t *len)
 {
 	Rpc__ProcRead pr = RPC__PROC_READ__INIT;
 	pr.file = (char *)file;
+	pr.uid = proc.uid;
 	Rpc__Frame f = frame_of(RPC__FRAME__BODY_PROC_READ, &pr);
 	int err;
 	Rpc__Frame *rep = call(p, &f, &err);
+	*text = NULL;
+	*len = 0;
 	if (!rep)
-		return NULL;
-	char *s = rep->reply->error ? NULL : malloc(rep->reply->data.len + 1);
+		return err == -EPIPE ? -ESRCH : err;
+	err = -rep->reply->error;
+	char *s = err ? NULL : malloc(rep->reply->data.len + 1);
 	if (s) {
 		memcpy(s, rep->reply->data.data, rep->reply->data.len);
 		s[rep->reply->data.len] = 0;
+		*text = s;
+		*len = rep->reply->data.len;
+	} else if (!err) {
+		err = -ENOMEM;
 	}
 	frame_free(rep);
-	return s;
+	return err;
 }

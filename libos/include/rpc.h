@@ -32,8 +32,8 @@ void rpc_end(void);
  * app's SI_* code), tid a target thread or 0, uinfo the app's own info or
  * NULL. 0 or -errno (-EPERM without a stream to reach it). */
 long rpc_signal(const Nsd__Proc *p, int sig, int code, int tid, const siginfo_t *uinfo);
-/* File of p's /proc/self as p shows it ("stat"; malloc'd, NUL-terminated)
- * or NULL. */
-char *rpc_proc_read(const Nsd__Proc *p, const char *file);
+/* What p tells about itself (procfs_self_file's files) into *text
+ * (malloc'd, NUL-terminated, *len bytes before the NUL). 0 or -errno. */
+int rpc_proc_read(const Nsd__Proc *p, const char *file, char **text, size_t *len);
 
 #endif

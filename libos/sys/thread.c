@@ -49,6 +49,7 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 		return -ENOMEM;
 	nt->tid = tid;
 	nt->sigmask = c->t->sigmask;
+	memcpy(nt->comm, c->t->comm, sizeof(nt->comm)); /* a new thread has its creator's name */
 	nt->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : NULL;
 	nt->host_alive = 1;
 
