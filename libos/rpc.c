@@ -41,7 +41,8 @@
 #define SO_RCVTIMEO_NEW 66
 #define SO_SNDTIMEO_NEW 67
 #define RPC_TIMEOUT_S 2
-#define HELPER_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
+#define HELPER_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | \
+                      CLONE_CHILD_CLEARTID)
 
 static char dir[UNIX_PATH_MAX];
 static char token[17];
@@ -271,15 +272,16 @@ out:
 
 /* The helper's life. It is started from the host SIGIO handler when the
  * listener has a connection (the kernel sends it, F_SETSIG with si_fd, see
- * rpc_wakeup), serves every connection that comes while it runs, lingers a
- * little and ends: a process that nobody calls pays no thread, neither in
- * its forks nor in RLIMIT_NPROC, which counts threads. helper_state: IDLE,
+ * rpc_wakeup), serves every connection that comes while it runs and ends
+ * as soon as none is pending: a process that nobody calls pays no thread,
+ * neither in its forks nor in RLIMIT_NPROC, which counts threads, and
+ * others reading its host thread count (ps's 'l', NLWP) see the app's but
+ * for the moment it serves. helper_state: IDLE,
  * RUNNING, or AGAIN (a wakeup came while it ran: it looks once more before
  * it may end). helper_alive is the host's clear-tid word of the thread, so
  * its stack is reused only once the host is done with it. */
 enum { IDLE, RUNNING, AGAIN };
 static int helper_state, helper_alive;
-#define LINGER_MS 200
 
 static void serve_pending(void)
 {
@@ -310,7 +312,7 @@ static void helper_main(void *arg)
 		                                __ATOMIC_ACQUIRE))
 			continue;
 		struct pollfd pfd = { listen_fd, POLLIN, 0 };
-		if (host(__NR_poll, &pfd, 1, LINGER_MS) > 0)
+		if (host(__NR_poll, &pfd, 1, 0) > 0)
 			continue;
 		int running = RUNNING;
 		if (__atomic_compare_exchange_n(&helper_state, &running, IDLE, false, __ATOMIC_ACQ_REL,

@@ -64,6 +64,7 @@ for mode in badmac sandbox oversized garbage early; do
     check "a peer sending $mode is cut off" closed "$($PEER "$sock" S "$secret" 1 $mode 2>&1)"
 done
 check "a peer with the secret is served (kill 0 through the stream)" "reply 0" "$($PEER "$sock" S "$secret" 1 good 2>&1)"
+check "and again by a new helper thread (the one that served it ended)" "reply 0" "$($PEER "$sock" S "$secret" 1 good 2>&1)"
 
 echo "$ta" >&$tidw
 wait $B
