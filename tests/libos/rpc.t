@@ -63,8 +63,28 @@ sock=$(ls "$T"/rpc/*-"$A")
 for mode in badmac sandbox oversized garbage early; do
     check "a peer sending $mode is cut off" closed "$($PEER "$sock" S "$secret" 1 $mode 2>&1)"
 done
+check "an app of the sandbox cannot name the stream socket (its path is no mount)" "connect: -1 ENOENT
+unlink: -1 ENOENT" "$($RUN "$T/m.toml" -- connect "$sock" 2>/dev/null)"
 check "a peer with the secret is served (kill 0 through the stream)" "reply 0" "$($PEER "$sock" S "$secret" 1 good 2>&1)"
 check "and again by a new helper thread (the one that served it ended)" "reply 0" "$($PEER "$sock" S "$secret" 1 good 2>&1)"
+
+# The same through the libos's own syscall site of B (another launch: another
+# host uid), as an app that jumped there would: A's socket cannot be removed
+# (the stream directory is sticky), nor the directory read or a socket
+# planted there under A's name.
+SITECALL=build/tests/libos/sitecall
+base=$(awk -v img="$PWD/lib/libos" '$6 == img { print $1; exit }' "/proc/$B/maps" | cut -d- -f1)
+off=$(nm lib/libos 2>/dev/null | awk '$3 == "host_syscall_site" { print $1 }')
+if [ -x $SITECALL ] && [ -n "$base" ] && [ -n "$off" ]; then
+    site=$(printf '0x%x' $((0x$base + 0x$off)))
+    out=$($SITECALL "$B" "$site" "263,-100,s:$sock,0" "257:$T/rpc" "133,-100,s:$sock,0xc1ff,0" 2>&1)
+    check "from B's site: unlinking A's socket, reading the directory, mknod at its name are refused" \
+"263,-100,s:$sock,0 Operation not permitted
+257:$T/rpc Permission denied
+133,-100,s:$sock,0xc1ff,0 Operation not permitted" "$out"
+else
+    n=$((n + 1)); echo "ok $n # SKIP no sitecall or nm"
+fi
 
 echo "$ta" >&$tidw
 wait $B

@@ -9,6 +9,7 @@
  *                       TID, SIGUSR2), sigqueue(PID, SIGRTMIN, 42),
  *                       pidfd_send_signal(pidfd_open(PID), SIGWINCH);
  *                       prints the result of each.
+ *   rpcpeer connect PATH   connect() to and unlink() of a unix socket PATH.
  * The waiter's second thread only waits for SIGUSR2; the main thread blocks
  * it, so the thread that prints it shows tgkill reached the right one. */
 #include <errno.h>
@@ -18,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static sem_t got;
@@ -90,6 +93,16 @@ int main(int argc, char **argv)
 		printf("kill of no one: %d %s\n", r, strerrorname_np(errno));
 		return 0;
 	}
-	fprintf(stderr, "usage: rpcpeer wait FIFO | send PID FIFO\n");
+	if (argc == 3 && !strcmp(argv[1], "connect")) {
+		/* An app that tries to reach a stream socket by its host path. */
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[2]);
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		int r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		printf("connect: %d %s\n", r, r ? strerrorname_np(errno) : "");
+		printf("unlink: %d %s\n", unlink(argv[2]), strerrorname_np(errno));
+		return 0;
+	}
+	fprintf(stderr, "usage: rpcpeer wait FIFO | send PID FIFO | connect PATH\n");
 	return 2;
 }
