@@ -530,8 +530,11 @@ bool nsd_is_local(const Nsd__Proc *p)
 
 /* pid 1 is the sandbox's init: when it ends, so does every other process
  * of the sandbox, as in a PID namespace. By host pid, from nsd's list;
- * Landlock's signal scope keeps the kill inside this launch's domain. */
-static void kill_sandbox(void)
+ * Landlock's signal scope keeps the kill inside this launch's domain, so
+ * the processes of other launches get it through their RPC streams, unless
+ * pid 1 dies by a signal: then this runs in a host signal handler, where
+ * the stream's allocations may not be made. */
+static void kill_sandbox(bool by_stream)
 {
 	Nsd__Members m;
 	Nsd__Frame f = members_frame(&m, 0, 0), *rep = NULL;
@@ -539,8 +542,11 @@ static void kill_sandbox(void)
 		return;
 	for (size_t i = 0; rep->body_case == NSD__FRAME__BODY_PROC_LIST && i < rep->proc_list->n_procs; i++) {
 		const Nsd__Proc *p = rep->proc_list->procs[i];
-		if ((int)p->pid != proc.pid && nsd_is_local(p))
-			host(__NR_kill, p->host_pid, 9 /* SIGKILL */);
+		if ((int)p->pid == proc.pid)
+			continue;
+		long r = nsd_is_local(p) ? host(__NR_kill, p->host_pid, 9 /* SIGKILL */) : -EPERM;
+		if (r == -EPERM && by_stream)
+			rpc_signal(p, 9, 0 /* SI_USER */, 0, NULL);
 	}
 	nsdc_free(&client, rep);
 }
@@ -555,7 +561,7 @@ void nsd_exit(int wstatus)
 	unsigned long fs = nsd_fs_enter();
 	drain_host_reaps();
 	if (proc.pid == 1)
-		kill_sandbox();
+		kill_sandbox((wstatus & 0x7f) == 0);
 	Nsd__Exit e = NSD__EXIT__INIT;
 	e.pid = (uint32_t)proc.pid;
 	e.status = wstatus;
