@@ -145,7 +145,8 @@ long clone_flags_check(unsigned long flags)
 {
 	if (flags & CLONE_NAMESPACES)
 		return -EPERM;
-	return flags & ~(unsigned long)(CLONE_HOST_FLAGS | CLONE_VFORK) ? -EINVAL : 0;
+	/* CLONE_PIDFD is the libos's to make (sys/thread.c), never the host's. */
+	return flags & ~(unsigned long)(CLONE_HOST_FLAGS | CLONE_VFORK | CLONE_PIDFD) ? -EINVAL : 0;
 }
 
 #define MAX_FILTER 1024

@@ -4,6 +4,7 @@
 #include <asm/signal.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
+#include "fdrecord.h"
 #include "host/host.h"
 #include "log.h"
 #include "nsd.h"
@@ -90,6 +91,23 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 	return nt->tid;
 }
 
+/* A fork with CLONE_PIDFD: the host forks without it, then the parent
+ * opens the child's pidfd (the host's of its host process, as pidfd_open
+ * does) into *where. */
+static long fork_with_pidfd(struct sysctx *c, unsigned long flags, uintptr_t stack, int *ptid,
+                            int *ctid, unsigned long tls, int *where)
+{
+	if (flags & CLONE_THREAD)
+		return -EINVAL;
+	long r = process_fork(c, flags & ~(unsigned long)CLONE_PIDFD, stack, ptid, ctid, tls);
+	if (r <= 0)
+		return r;
+	int h = pid_to_host((int)r);
+	long fd = h < 0 ? h : fd_install(host(__NR_pidfd_open, h, 0), FD_OTHER, NULL, NULL);
+	*where = fd < 0 ? -1 : (int)fd;
+	return r;
+}
+
 SYS(clone)
 {
 	/* the kernel reads the low half; its low byte is the exit signal */
@@ -97,6 +115,11 @@ SYS(clone)
 	long e = clone_flags_check(flags & ~(unsigned long)CSIGNAL);
 	if (e < 0)
 		return e;
+	/* clone's CLONE_PIDFD stores the pidfd where CLONE_PARENT_SETTID would
+	 * store the tid, so the two exclude each other. */
+	if (flags & CLONE_PIDFD)
+		return flags & CLONE_PARENT_SETTID ? -EINVAL
+		       : fork_with_pidfd(c, flags, c->a[1], NULL, (int *)c->a[3], c->a[4], (int *)c->a[2]);
 	if (!(flags & CLONE_THREAD))
 		return process_fork(c, flags, c->a[1], (int *)c->a[2], (int *)c->a[3], c->a[4]);
 	return clone_thread(c, flags & ~0xffUL, c->a[1], (int *)c->a[2], (int *)c->a[3], c->a[4]);
@@ -115,6 +138,9 @@ SYS(clone3)
 	if (e < 0)
 		return e;
 	uintptr_t sp = ca->stack ? ca->stack + ca->stack_size : 0;
+	if (ca->flags & CLONE_PIDFD)
+		return fork_with_pidfd(c, ca->flags | (ca->exit_signal & 0xff), sp, (int *)ca->parent_tid,
+		                       (int *)ca->child_tid, ca->tls, (int *)ca->pidfd);
 	if (!(ca->flags & CLONE_THREAD))
 		return process_fork(c, ca->flags | (ca->exit_signal & 0xff), sp, (int *)ca->parent_tid,
 		                    (int *)ca->child_tid, ca->tls);

@@ -2,6 +2,8 @@
  * pidfd_send_signal (plain, with info, to itself), waitid(P_PIDFD), and the
  * errors of each. Differential: prints no pid, only how pids compare. */
 #include <fcntl.h>
+#include <linux/sched.h>
+#include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -124,6 +126,34 @@ int main(void)
 	CHECK(waitid(P_PIDFD, fd, &si, WEXITED) == 0 && si.si_pid == c2 && si.si_code == CLD_EXITED &&
 	          si.si_status == 7, "waitid(P_PIDFD): exited 7");
 	close(fd);
+
+	/* CLONE_PIDFD, through clone and clone3 (as fork: no new stack). */
+	int cfd = -1;
+	pid_t c3 = (pid_t)syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &cfd, 0, 0);
+	if (c3 == 0)
+		_exit(3);
+	CHECK(c3 > 0 && cfd >= 0 && (fcntl(cfd, F_GETFD) & FD_CLOEXEC), "clone(CLONE_PIDFD): a close-on-exec pidfd");
+	CHECK(readable(cfd, -1), "readable at its exit");
+	memset(&si, 0, sizeof(si));
+	CHECK(waitid(P_PIDFD, cfd, &si, WEXITED) == 0 && si.si_pid == c3 && si.si_status == 3,
+	      "waitid(P_PIDFD) on it: exited 3");
+	close(cfd);
+	CHECK(syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, &cfd, 0, 0) == -1 &&
+	          errno == EINVAL, "clone(CLONE_PIDFD | CLONE_PARENT_SETTID): EINVAL");
+	struct clone_args ca;
+	memset(&ca, 0, sizeof(ca));
+	cfd = -1;
+	ca.flags = CLONE_PIDFD;
+	ca.pidfd = (uintptr_t)&cfd;
+	ca.exit_signal = SIGCHLD;
+	pid_t c4 = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (c4 == 0)
+		_exit(4);
+	CHECK(c4 > 0 && cfd >= 0, "clone3(CLONE_PIDFD): a pidfd");
+	memset(&si, 0, sizeof(si));
+	CHECK(waitid(P_PIDFD, cfd, &si, WEXITED) == 0 && si.si_pid == c4 && si.si_status == 4,
+	      "waitid(P_PIDFD) on it: exited 4");
+	close(cfd);
 
 	/* Ourselves. */
 	struct sigaction sa = { .sa_sigaction = on_sig, .sa_flags = SA_SIGINFO };
