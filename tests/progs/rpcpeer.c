@@ -42,6 +42,13 @@ static void on_sig(int sig, siginfo_t *si, void *uc)
 
 static void *second(void *fifo)
 {
+	/* Only SIGUSR2 (tgkill'd to it) is this thread's to take. */
+	sigset_t others;
+	sigemptyset(&others);
+	sigaddset(&others, SIGUSR1);
+	sigaddset(&others, SIGRTMIN);
+	sigaddset(&others, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &others, NULL);
 	second_tid = (pid_t)syscall(SYS_gettid);
 	FILE *f = fopen(fifo, "w");
 	if (!f)
