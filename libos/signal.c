@@ -20,6 +20,7 @@
 #include "host/host.h"
 #include "log.h"
 #include "nsd.h"
+#include "sysv.h"
 #include "process.h"
 #include "rt.h"
 #include "signal.h"
@@ -148,6 +149,7 @@ __attribute__((noreturn)) void process_kill_self(int sig)
 {
 	struct kernel_sigaction dfl = { 0 };
 	uint64_t set = SIGBIT(sig);
+	sysv_exit();
 	nsd_exit(sig);
 	host(__NR_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
 	host(__NR_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, sizeof(set));

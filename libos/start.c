@@ -20,6 +20,7 @@
 #include "rt.h"
 #include "signal.h"
 #include "thread.h"
+#include "sysv.h"
 #include "uts.h"
 
 struct process proc;
@@ -172,6 +173,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	/* After loading: nsd records the command line. */
 	if (nsd_start() < 0)
 		host_exit_group(1);
+	sysv_init();
 	t->tid = proc.pid;
 	/* pid 1 is the sandbox's init: orphans of this launch are reparented
 	 * to it by the host too (its children are all host descendants). The

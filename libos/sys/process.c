@@ -20,6 +20,7 @@
 #include "maps.h"
 #include "log.h"
 #include "nsd.h"
+#include "sysv.h"
 #include "process.h"
 #include "signal.h"
 #include "syscall.h"
@@ -104,6 +105,7 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 	if (r == 0) {
 		if (nsd_active)
 			nsd_child_start();
+		sysv_fork_child();
 		if (stack)
 			c->uc->uc_mcontext.rsp = stack;
 		return 0;
@@ -218,6 +220,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 	thread_end_others(c->t);
 	reset_for_exec(c->t);
 	unmap_app();
+	sysv_exec();
 	fastpath_exec_reset();
 	struct ucontext *uc = calloc(1, sizeof(*uc));
 	r = uc ? load_program(p, (const char *const *)argv, (const char *const *)envp, uc) : -ENOMEM;
@@ -296,6 +299,8 @@ static int wait_pid_from_host(int host_pid, bool reaped)
 		pid = pid_from_host_lookup(host_pid);
 	if (reaped && pid > 0)
 		nsd_reap(pid);
+	if (reaped) /* its SEM_UNDO and shm attachments, if it died unheard */
+		sysv_reap_dead();
 	return pid;
 }
 

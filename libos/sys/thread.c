@@ -7,6 +7,7 @@
 #include "host/host.h"
 #include "log.h"
 #include "nsd.h"
+#include "sysv.h"
 #include "process.h"
 #include "signal.h"
 #include "sitepolicy.h"
@@ -164,6 +165,7 @@ void thread_detach_app_memory(struct thread *t)
 /* The end of the process: nsd hears it from us, the parent from the host. */
 static __attribute__((noreturn)) void process_exit(int code)
 {
+	sysv_exit();
 	nsd_exit((code & 0xff) << 8);
 	host_exit_group(code & 0xff);
 }

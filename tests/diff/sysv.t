@@ -1,0 +1,14 @@
+#!/bin/bash
+# System V IPC (issue 7): tests/progs/t_sysv_{msg,sem,shm}.c natively in a
+# new IPC namespace (ids start at 0, as in a new sandbox) and as pid 1 of a
+# new PID namespace, and under graphene, where nsd leads the keys and the
+# objects live in memory shared by the sandbox's picoprocesses.
+. "$(dirname "$0")/lib.sh"
+diff_setup
+if [ "$(id -u)" != 0 ] || ! unshare --ipc --pid --fork --mount-proc true 2>/dev/null; then
+    tap_skip "t_sysv" "needs root for native IPC and PID namespaces"
+    done_testing
+    exit
+fi
+diff_run -I -P -n "t_sysv_msg: message queues, flags, processes" -- /tests/t_sysv_msg
+done_testing
