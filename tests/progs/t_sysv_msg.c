@@ -54,7 +54,7 @@ static void flags_and_types(void)
     SHOW("msgsnd type 0", snd(q, 0, "x", 0));
     SHOW("msgsnd size > msgmax", msgsnd(q, &(struct m){ 1, "" }, 8193, 0));
     SHOW("msgsnd bad id", snd(12345, 1, "x", 0));
-    SHOW("msgsnd bad buffer", msgsnd(q, (void *)8, 4, 0));
+    SHOW("msgsnd bad buffer", msgsnd(q, (void *)-4096L, 4, 0));
     SHOW("msgrcv negative size", msgrcv(q, &(struct m){ 0 }, (size_t)-1, 0, 0));
     SHOW("msgrcv MSG_COPY without IPC_NOWAIT", msgrcv(q, &(struct m){ 0 }, 8, 0, MSG_COPY));
     const long types[] = { 3, 1, 2, 1, 5, 4 };
