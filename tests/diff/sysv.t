@@ -12,4 +12,5 @@ if [ "$(id -u)" != 0 ] || ! unshare --ipc --pid --fork --mount-proc true 2>/dev/
 fi
 diff_run -I -P -n "t_sysv_msg: message queues, flags, processes" -- /tests/t_sysv_msg
 diff_run -I -P -n "t_sysv_sem: semaphores, SEM_UNDO after exit/SIGKILL/crash, 4-process mutex" -- /tests/t_sysv_sem
+diff_run -I -P -n "t_sysv_shm: shared memory, attach counts through fork/exit/SIGKILL, removal" -- /tests/t_sysv_shm
 done_testing
