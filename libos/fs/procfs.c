@@ -8,6 +8,7 @@
 #include "fs.h"
 #include "nsd.h"
 #include "process.h"
+#include "sysv.h"
 #include "uts.h"
 #include "../host/host.h"
 #include <asm/fcntl.h>
@@ -24,6 +25,10 @@ static const char *const passthrough[] = {
 	"/sys/kernel/ngroups_max", "/sys/kernel/random/uuid", "/sys/kernel/random/boot_id",
 	"/sys/kernel/tainted", "/sys/kernel/core_pattern", "/sys/vm/overcommit_memory",
 	"/sys/kernel/hostname", "/sys/kernel/domainname",
+	/* the sandbox's own (sys/sysv.c) */
+	"/sysvipc/msg", "/sysvipc/sem", "/sysvipc/shm", "/sys/kernel/msgmax", "/sys/kernel/msgmnb",
+	"/sys/kernel/msgmni", "/sys/kernel/sem", "/sys/kernel/shmmax", "/sys/kernel/shmall",
+	"/sys/kernel/shmmni",
 };
 /* /proc/<pid>/ns: the sandbox's own namespaces, links "kind:[inode]"
  * (uts_ns_ino); the *_for_children ones name their kind's namespace. */
@@ -436,7 +441,8 @@ int procfs_list(const char *rel, struct dirlist *dl)
 		r = dirlist_add_once(dl, name, dir ? 4 : 8 /* DT_REG */, vfs_ino(path));
 	}
 	const char *slash = strchr(rel, '/');
-	if (!r && *rel && !slash && !is_our_pid(rel, strlen(rel)))
+	/* another process's /proc/<pid> (not /proc/sys or /proc/sysvipc) */
+	if (!r && *rel >= '1' && *rel <= '9' && !slash && !is_our_pid(rel, strlen(rel)))
 		return other_list_pid(rel, dl);
 	if (r || !*rel || !is_our_pid(rel, slash ? (size_t)(slash - rel) : strlen(rel)))
 		return r;
@@ -655,6 +661,11 @@ static int gen_pid_file(const char *name, struct text *t)
 	return 0;
 }
 
+static void add_line(void *t, const char *line)
+{
+	text_add(t, line, strlen(line));
+}
+
 long procfs_open(const char *rel)
 {
 	struct text t = { 0 };
@@ -670,6 +681,8 @@ long procfs_open(const char *rel)
 		r = 0;
 	} else if (slash && nsd_active && rel[0] >= '1' && rel[0] <= '9') {
 		r = gen_other_file(rel, slash + 1, &t);
+	} else if (sysv_proc_file(rel, add_line, &t)) {
+		r = 0;
 	} else if (nsd_active && !strcmp(rel, "sys/kernel/pid_max")) {
 		/* The sandbox's pid space is nsd's, as a PID namespace's is its own. */
 		text_printf(&t, "%d\n", SANDBOX_PID_MAX);

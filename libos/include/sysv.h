@@ -121,6 +121,10 @@ typedef void (*sysv_line_fn)(void *arg, const char *line);
 void sysv_list_msg(sysv_line_fn fn, void *arg);
 void sysv_list_sem(sysv_line_fn fn, void *arg);
 void sysv_list_shm(sysv_line_fn fn, void *arg);
+/* The contents of /proc/REL when it is a SysV file (sysvipc/{msg,sem,shm},
+ * sys/kernel/{msgmax,msgmnb,msgmni,sem,shmmax,shmall,shmmni}): true and
+ * the lines given to fn; false for any other file. */
+bool sysv_proc_file(const char *rel, sysv_line_fn fn, void *arg);
 /* sem.c / shm.c cleanup of a process slot. */
 void sysv_sem_undo(struct sysv_proc *p);
 void sysv_shm_detach_all(struct sysv_proc *p, int slot);

@@ -408,3 +408,41 @@ long sysv_copy(void *dst, const void *src, size_t n)
 	t->fault_armed = armed;
 	return 0;
 }
+
+/* ---- /proc ---------------------------------------------------------------- */
+
+bool sysv_proc_file(const char *rel, sysv_line_fn fn, void *arg)
+{
+	/* Without the shared memory (no nsd, a joined launch) the sandbox has
+	 * no objects and Linux's defaults; never the host's. */
+	static const struct sysv_limits dfl = { 8192, 16384, 32000, 32000, 1024000000, 500, 32000,
+		                                0xffffffffffffffffULL - (1ULL << 24),
+		                                0xffffffffffffffffULL - (1ULL << 24), 4096 };
+	const struct sysv_limits *l = sysv_lim ? sysv_lim : &dfl;
+	char line[96];
+	if (!strcmp(rel, "sysvipc/msg"))
+		sysv_list_msg(fn, arg);
+	else if (!strcmp(rel, "sysvipc/sem"))
+		sysv_list_sem(fn, arg);
+	else if (!strcmp(rel, "sysvipc/shm"))
+		sysv_list_shm(fn, arg);
+	else if (!strcmp(rel, "sys/kernel/msgmax"))
+		snprintf(line, sizeof(line), "%d\n", l->msgmax);
+	else if (!strcmp(rel, "sys/kernel/msgmnb"))
+		snprintf(line, sizeof(line), "%d\n", l->msgmnb);
+	else if (!strcmp(rel, "sys/kernel/msgmni"))
+		snprintf(line, sizeof(line), "%d\n", l->msgmni);
+	else if (!strcmp(rel, "sys/kernel/sem"))
+		snprintf(line, sizeof(line), "%d\t%d\t%d\t%d\n", l->semmsl, l->semmns, l->semopm, l->semmni);
+	else if (!strcmp(rel, "sys/kernel/shmmax"))
+		snprintf(line, sizeof(line), "%lu\n", (unsigned long)l->shmmax);
+	else if (!strcmp(rel, "sys/kernel/shmall"))
+		snprintf(line, sizeof(line), "%lu\n", (unsigned long)l->shmall);
+	else if (!strcmp(rel, "sys/kernel/shmmni"))
+		snprintf(line, sizeof(line), "%lu\n", (unsigned long)l->shmmni);
+	else
+		return false;
+	if (str_starts_with(rel, "sys/"))
+		fn(arg, line);
+	return true;
+}

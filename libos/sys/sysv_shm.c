@@ -72,7 +72,10 @@ static long seg_lock(int id, struct shmseg **out)
 
 static uint64_t pages(uint64_t n) { return (n + PAGE_SIZE - 1) / PAGE_SIZE; }
 
-static uint64_t shm_tot(int *used, int *max_idx)
+static uint64_t rss_pages(int slot, uint64_t size);
+
+/* Pages of the live segments (and of them resident, when rss). */
+static uint64_t shm_tot(int *used, int *max_idx, uint64_t *rss)
 {
 	uint64_t tot = 0;
 	*used = *max_idx = 0;
@@ -80,11 +83,31 @@ static uint64_t shm_tot(int *used, int *max_idx)
 		struct shmseg *s = sysv_area(2, i);
 		if (__atomic_load_n(&s->o.live, __ATOMIC_ACQUIRE)) {
 			tot += pages(s->size);
+			if (rss)
+				*rss += rss_pages(i, s->size);
 			++*used;
 			*max_idx = i;
 		}
 	}
 	return tot;
+}
+
+/* Resident pages of slot's window: the memfd's data extents there. */
+static uint64_t rss_pages(int slot, uint64_t size)
+{
+	int64_t start = (int64_t)sysv_shm_offset(slot), end = start + (int64_t)(pages(size) * PAGE_SIZE);
+	uint64_t n = 0;
+	for (int64_t off = start; off < end;) {
+		long data = host(__NR_lseek, sysv_memfd(), off, 3 /* SEEK_DATA */);
+		if (data < 0 || data >= end)
+			break;
+		long hole = host(__NR_lseek, sysv_memfd(), data, 4 /* SEEK_HOLE */);
+		if (hole < 0)
+			break;
+		n += (uint64_t)(MIN(hole, end) - data) / PAGE_SIZE;
+		off = hole;
+	}
+	return n;
 }
 
 /* The segment (locked) goes: its pages back to the host. */
@@ -104,7 +127,7 @@ SYS(shmget)
 		return -ENOSYS;
 	bool bad_size = size < 1 || size > sysv_lim->shmmax || size > SHM_SEG_MAX;
 	int used, max_idx;
-	bool no_room = shm_tot(&used, &max_idx) + pages(size) > sysv_lim->shmall;
+	bool no_room = shm_tot(&used, &max_idx, NULL) + pages(size) > sysv_lim->shmall;
 	Nsd__SysvObj n;
 	bool created;
 	if ((flg & IPC_CREAT) && (bad_size || no_room)) {
@@ -298,15 +321,15 @@ SYS(shmctl)
 	long r;
 	switch (cmd) {
 	case IPC_INFO: {
-		shm_tot(&used, &max_idx);
+		shm_tot(&used, &max_idx, NULL);
 		struct shminfo64 si = { .shmmax = sysv_lim->shmmax, .shmmin = 1, .shmmni = sysv_lim->shmmni,
 			                .shmseg = 4096, .shmall = sysv_lim->shmall };
 		r = sysv_copy(ubuf, &si, sizeof(si));
 		return r < 0 ? r : max_idx;
 	}
 	case SHM_INFO: {
-		uint64_t tot = shm_tot(&used, &max_idx);
-		struct shm_info si = { .used_ids = used, .shm_tot = tot, .shm_rss = tot };
+		uint64_t rss = 0, tot = shm_tot(&used, &max_idx, &rss);
+		struct shm_info si = { .used_ids = used, .shm_tot = tot, .shm_rss = rss };
 		r = sysv_copy(ubuf, &si, sizeof(si));
 		return r < 0 ? r : max_idx;
 	}
@@ -412,7 +435,8 @@ void sysv_list_shm(sysv_line_fn fn, void *arg)
 			         "%10d %10d  %4o %21lu %5u %5u  %5u %5u %5u %5u %5u %10ld %10ld %10ld %21lu %21lu\n",
 			         s->o.perm.key, s->o.id, s->o.perm.mode, (unsigned long)s->size, s->cpid, s->lpid,
 			         s->nattch, s->o.perm.uid, s->o.perm.gid, s->o.perm.cuid, s->o.perm.cgid,
-			         (long)s->atime, (long)s->dtime, (long)s->o.ctime, 0UL, 0UL);
+			         (long)s->atime, (long)s->dtime, (long)s->o.ctime,
+			         (unsigned long)(rss_pages(i, s->size) * PAGE_SIZE), 0UL);
 		sysv_unlock(&s->o.lock);
 		if (live)
 			fn(arg, line);
