@@ -45,7 +45,8 @@ static void flags_and_types(void)
 {
     int q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
     SHOW("msgget private", q);
-    SHOW("msgget private again (a new queue)", msgget(IPC_PRIVATE, 0600));
+    int q2 = msgget(IPC_PRIVATE, 0600);
+    SHOW("msgget private again (a new queue)", q2);
     int k = msgget(0x5157, IPC_CREAT | 0640);
     SHOW("msgget key create", k);
     SHOW("msgget key again", msgget(0x5157, 0) == k);
@@ -116,6 +117,7 @@ static void flags_and_types(void)
     SHOW("IPC_RMID again", msgctl(q, IPC_RMID, NULL));
     SHOW("msgsnd removed", snd(q, 1, "x", 0));
     SHOW("IPC_RMID key", msgctl(k, IPC_RMID, NULL));
+    msgctl(q2, IPC_RMID, NULL);
     int k2 = msgget(0x5157, IPC_CREAT | 0600);
     printf("same key after removal: new id %d, differs %d\n", k2, k2 != k);
     msgctl(k2, IPC_RMID, NULL);
