@@ -125,6 +125,14 @@ void sysv_list_shm(sysv_line_fn fn, void *arg);
  * sys/kernel/{msgmax,msgmnb,msgmni,sem,shmmax,shmall,shmmni}): true and
  * the lines given to fn; false for any other file. */
 bool sysv_proc_file(const char *rel, sysv_line_fn fn, void *arg);
+/* open for writing of /proc/REL: an app fd for the new value of a SysV
+ * limit, -errno, or 0 when REL is not one. */
+long sysv_sysctl_open_write(const char *rel);
+/* Applies the limits written since (their writers closed). */
+void sysv_sysctl_drain(void);
+/* The app closed or replaced an fd (close, dup2, dup3): a limit's writer
+ * may be done. */
+void sysv_fd_closed(void);
 /* sem.c / shm.c cleanup of a process slot. */
 void sysv_sem_undo(struct sysv_proc *p);
 void sysv_shm_detach_all(struct sysv_proc *p, int slot);

@@ -5,6 +5,7 @@
 #include "fs.h"
 #include "process.h"
 #include "syscall.h"
+#include "sysv.h"
 #include "../host/host.h"
 #include <asm/fcntl.h>
 #include "signal.h"
@@ -113,6 +114,7 @@ SYS(close)
 	/* the host closes the fd even when it reports an error (EINTR, EIO) */
 	if (r != -EBADF)
 		fd_forget_range(fd, fd);
+	sysv_fd_closed();
 	return r;
 }
 
@@ -138,6 +140,7 @@ static long dup_result(long fd, int old)
 	fd = fd_install(fd, FD_OTHER, NULL, NULL);
 	if (fd >= 0)
 		fd_copy(old, (int)fd);
+	sysv_fd_closed();
 	return fd;
 }
 

@@ -54,7 +54,16 @@ void *sysv_area(int kind, int i)
 	return base + kind_off[kind] + (size_t)i * sz;
 }
 
-bool sysv_available(void) { return base != NULL; }
+static int npending;
+void sysv_sysctl_drain(void);
+static void sysctl_forget_pending(void);
+
+bool sysv_available(void)
+{
+	if (npending) /* limits written since the last call */
+		sysv_sysctl_drain();
+	return base != NULL;
+}
 int sysv_memfd(void) { return memfd; }
 uint64_t sysv_shm_offset(int slot) { return shm_base + (uint64_t)slot * SHM_SEG_MAX; }
 static uint64_t live_off(int i) { return shm_base + (uint64_t)SHM_SLOTS * SHM_SEG_MAX + (uint64_t)i; }
@@ -184,6 +193,7 @@ struct sysv_proc *sysv_self(void)
 
 void sysv_fork_child(void)
 {
+	sysctl_forget_pending();
 	if (!base || self_slot < 0)
 		return;
 	self_slot = -1;
@@ -418,6 +428,7 @@ bool sysv_proc_file(const char *rel, sysv_line_fn fn, void *arg)
 	static const struct sysv_limits dfl = { 8192, 16384, 32000, 32000, 1024000000, 500, 32000,
 		                                0xffffffffffffffffULL - (1ULL << 24),
 		                                0xffffffffffffffffULL - (1ULL << 24), 4096 };
+	sysv_available(); /* applies limits written since */
 	const struct sysv_limits *l = sysv_lim ? sysv_lim : &dfl;
 	char line[96];
 	if (!strcmp(rel, "sysvipc/msg"))
@@ -445,4 +456,146 @@ bool sysv_proc_file(const char *rel, sysv_line_fn fn, void *arg)
 	if (str_starts_with(rel, "sys/"))
 		fn(arg, line);
 	return true;
+}
+
+/*
+ * Writing a limit (as root inside, like a sysctl of the sandbox's own IPC
+ * namespace). The app gets the write end of a pipe; the libos keeps the
+ * read end and applies what was written once the app has closed its end
+ * (EOF), at the next SysV call or read of a limit. A value out of range
+ * (Linux's, or beyond the shared memory's capacity) is ignored: the write
+ * itself cannot fail.
+ */
+#define SYSCTL_PENDING 8
+static struct {
+	int fd;
+	char name[8];
+	char buf[96];
+	size_t len;
+	bool overflow; /* more than any value: read on, apply nothing */
+} pending[SYSCTL_PENDING];
+
+static bool sysctl_name(const char *rel, const char **name)
+{
+	static const char *const names[] = { "msgmax", "msgmnb", "msgmni", "sem", "shmmax", "shmall", "shmmni" };
+	if (!str_starts_with(rel, "sys/kernel/"))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(rel + 11, names[i]))
+			return *name = names[i], true;
+	return false;
+}
+
+static bool parse_fields(const char *s, uint64_t *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s < '0' || *s > '9')
+			return false;
+		for (v[i] = 0; *s >= '0' && *s <= '9'; s++)
+			v[i] = v[i] * 10 + (uint64_t)(*s - '0');
+	}
+	while (*s == ' ' || *s == '\t' || *s == '\n')
+		s++;
+	return *s == 0;
+}
+
+static void sysctl_apply(const char *name, const char *text)
+{
+	struct sysv_limits *l = sysv_lim;
+	uint64_t v[4];
+	bool sem = !strcmp(name, "sem");
+	if (!parse_fields(text, v, sem ? 4 : 1))
+		return;
+	if (sem) {
+		if (v[0] <= 32000 && v[1] <= 0x7fffffff && v[2] >= 1 && v[2] <= 1000 && v[3] <= 32768) {
+			l->semmsl = (int)v[0];
+			l->semmns = (int)v[1];
+			l->semopm = (int)v[2];
+			l->semmni = (int)v[3];
+		}
+	} else if (!strcmp(name, "msgmax") && v[0] <= MSG_MAX_MAX) {
+		l->msgmax = (int)v[0];
+	} else if (!strcmp(name, "msgmnb") && v[0] <= MSG_QBYTES_MAX) {
+		l->msgmnb = (int)v[0];
+	} else if (!strcmp(name, "msgmni") && v[0] <= 32768) {
+		l->msgmni = (int)v[0];
+	} else if (!strcmp(name, "shmmni") && v[0] <= 32768) {
+		l->shmmni = v[0];
+	} else if (!strcmp(name, "shmmax")) {
+		l->shmmax = v[0];
+	} else if (!strcmp(name, "shmall")) {
+		l->shmall = v[0];
+	}
+}
+
+void sysv_sysctl_drain(void)
+{
+	for (int i = 0; i < npending;) {
+		char spill[64];
+		size_t room = sizeof(pending[i].buf) - 1 - pending[i].len;
+		long n = room ? host_read(pending[i].fd, pending[i].buf + pending[i].len, room)
+		              : host_read(pending[i].fd, spill, sizeof(spill));
+		if (n > 0) {
+			if (room)
+				pending[i].len += (size_t)n;
+			else
+				pending[i].overflow = true;
+			continue;
+		}
+		if (n == -EAGAIN) {
+			i++;
+			continue;
+		}
+		/* EOF: the app closed its end */
+		pending[i].buf[pending[i].len] = 0;
+		if (n == 0 && !pending[i].overflow)
+			sysctl_apply(pending[i].name, pending[i].buf);
+		host_close(pending[i].fd);
+		pending[i] = pending[--npending];
+	}
+}
+
+void sysv_fd_closed(void)
+{
+	if (npending)
+		sysv_sysctl_drain();
+}
+
+/* In a fork child: a limit written by the parent is the parent's to apply. */
+static void sysctl_forget_pending(void)
+{
+	for (; npending > 0; npending--)
+		host_close(pending[npending - 1].fd);
+}
+
+long sysv_sysctl_open_write(const char *rel)
+{
+	const char *name;
+	if (!sysctl_name(rel, &name))
+		return 0;
+	if (!sysv_lim || proc.uid != 0)
+		return -EACCES;
+	sysv_sysctl_drain();
+	if (npending == SYSCTL_PENDING)
+		return -ENFILE;
+	int fds[2];
+	long r = host(__NR_pipe2, fds, O_NONBLOCK | O_CLOEXEC);
+	if (r < 0)
+		return r;
+	int rd = fd_make_private(fds[0]);
+	if (rd < 0) {
+		host_close(fds[1]);
+		return rd;
+	}
+	/* the app's end blocks as a file write would not */
+	host(__NR_fcntl, fds[1], F_SETFL, 0);
+	host(__NR_fcntl, fds[1], F_SETFD, 0);
+	pending[npending].fd = rd;
+	strlcpy(pending[npending].name, name, sizeof(pending[npending].name));
+	pending[npending].len = 0;
+	pending[npending].overflow = false;
+	npending++;
+	return fds[1];
 }
