@@ -113,6 +113,12 @@ void sysv_obj_init(struct sysv_obj *o, const Nsd__SysvObj *n);
 /* Copies between app and libos memory: -EFAULT instead of a fault (so no
  * shared lock is left held). */
 long sysv_copy(void *dst, const void *src, size_t n);
+/* MSG_STAT, SEM_STAT, SHM_STAT (any: the *_STAT_ANY form, no read
+ * permission needed) of the object o at an index: fill writes its
+ * *id64_ds (size bytes) at ds under its lock, which is then copied to
+ * ubuf; its id or -errno. */
+typedef void (*sysv_fill_fn)(struct sysv_obj *o, void *ds);
+long sysv_stat_index(struct sysv_obj *o, bool any, sysv_fill_fn fill, void *ds, size_t size, void *ubuf);
 /* The live object at id's slot (locked) or NULL. */
 struct sysv_obj *sysv_obj_lock(struct sysv_obj *o, int id);
 /* /proc/sysvipc/{msg,sem,shm} lines of the live objects. */

@@ -393,6 +393,21 @@ void sysv_obj_init(struct sysv_obj *o, const Nsd__SysvObj *n)
 	o->live = 1;
 }
 
+long sysv_stat_index(struct sysv_obj *o, bool any, sysv_fill_fn fill, void *ds, size_t size, void *ubuf)
+{
+	sysv_lock(&o->lock);
+	long r = o->live ? 0 : -EINVAL;
+	if (r == 0 && !any)
+		r = sysv_perm_check(&o->perm, 0444);
+	int32_t id = o->id;
+	if (r == 0)
+		fill(o, ds);
+	sysv_unlock(&o->lock);
+	if (r == 0)
+		r = sysv_copy(ubuf, ds, size);
+	return r < 0 ? r : id;
+}
+
 struct sysv_obj *sysv_obj_lock(struct sysv_obj *o, int id)
 {
 	sysv_lock(&o->lock);

@@ -234,8 +234,10 @@ SYS(msgrcv)
 	return r < 0 ? r : (long)n;
 }
 
-static void fill_stat(struct msq *q, struct msqid64_ds *ds)
+static void fill_stat(struct sysv_obj *o, void *out)
 {
+	struct msq *q = (struct msq *)o;
+	struct msqid64_ds *ds = out;
 	memset(ds, 0, sizeof(*ds));
 	ds->msg_perm = q->o.perm;
 	ds->msg_stime = q->stime;
@@ -305,23 +307,13 @@ SYS(msgctl)
 	case MSG_STAT_ANY:
 		if (id >= MSQ_SLOTS)
 			return -EINVAL;
-		q = sysv_area(0, id);
-		sysv_lock(&q->o.lock);
-		r = q->o.live ? 0 : -EINVAL;
-		if (r == 0 && cmd == MSG_STAT)
-			r = sysv_perm_check(&q->o.perm, 0444);
-		if (r == 0)
-			fill_stat(q, &ds);
-		sysv_unlock(&q->o.lock);
-		if (r == 0)
-			r = sysv_copy(ubuf, &ds, sizeof(ds));
-		return r < 0 ? r : ds.msg_perm.seq * 32768L + id;
+		return sysv_stat_index(sysv_area(0, id), cmd == MSG_STAT_ANY, fill_stat, &ds, sizeof(ds), ubuf);
 	case IPC_STAT:
 		if ((r = msq_lock(id, &q)) < 0)
 			return r;
 		r = sysv_perm_check(&q->o.perm, 0444);
 		if (r == 0)
-			fill_stat(q, &ds);
+			fill_stat(&q->o, &ds);
 		sysv_unlock(&q->o.lock);
 		return r < 0 ? r : sysv_copy(ubuf, &ds, sizeof(ds));
 	case IPC_SET:

@@ -251,8 +251,10 @@ static void clear_adj(int id, int num)
 	}
 }
 
-static void fill_stat(struct semset *s, struct semid64_ds *ds)
+static void fill_stat(struct sysv_obj *o, void *out)
 {
+	struct semset *s = (struct semset *)o;
+	struct semid64_ds *ds = out;
 	memset(ds, 0, sizeof(*ds));
 	ds->sem_perm = s->o.perm;
 	ds->sem_otime = s->otime;
@@ -296,17 +298,7 @@ SYS(semctl)
 	case SEM_STAT_ANY:
 		if (id >= SEM_SLOTS)
 			return -EINVAL;
-		s = sysv_area(1, id);
-		sysv_lock(&s->o.lock);
-		r = s->o.live ? 0 : -EINVAL;
-		if (r == 0 && cmd == SEM_STAT)
-			r = sysv_perm_check(&s->o.perm, 0444);
-		if (r == 0)
-			fill_stat(s, &ds);
-		sysv_unlock(&s->o.lock);
-		if (r == 0)
-			r = sysv_copy(ubuf, &ds, sizeof(ds));
-		return r < 0 ? r : ds.sem_perm.seq * 32768L + id;
+		return sysv_stat_index(sysv_area(1, id), cmd == SEM_STAT_ANY, fill_stat, &ds, sizeof(ds), ubuf);
 	case IPC_SET:
 		if (sysv_copy(&ds, ubuf, sizeof(ds)) < 0)
 			return -EFAULT;
@@ -351,7 +343,7 @@ SYS(semctl)
 		for (uint32_t i = 0; i < nsems; i++)
 			vals[i] = (unsigned short)s->sems[i].val;
 		break;
-	case IPC_STAT: fill_stat(s, &ds); break;
+	case IPC_STAT: fill_stat(&s->o, &ds); break;
 	case SETVAL:
 	case SETALL:
 		for (uint32_t i = 0; i < nsems; i++) {

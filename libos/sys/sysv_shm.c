@@ -294,8 +294,10 @@ SYS(shmdt)
 	return 0;
 }
 
-static void fill_stat(struct shmseg *s, struct shmid64_ds *ds)
+static void fill_stat(struct sysv_obj *o, void *out)
 {
+	struct shmseg *s = (struct shmseg *)o;
+	struct shmid64_ds *ds = out;
 	memset(ds, 0, sizeof(*ds));
 	ds->shm_perm = s->o.perm;
 	ds->shm_segsz = s->size;
@@ -337,17 +339,7 @@ SYS(shmctl)
 	case SHM_STAT_ANY:
 		if (id >= SHM_SLOTS)
 			return -EINVAL;
-		s = sysv_area(2, id);
-		sysv_lock(&s->o.lock);
-		r = s->o.live ? 0 : -EINVAL;
-		if (r == 0 && cmd == SHM_STAT)
-			r = sysv_perm_check(&s->o.perm, 0444);
-		if (r == 0)
-			fill_stat(s, &ds);
-		sysv_unlock(&s->o.lock);
-		if (r == 0)
-			r = sysv_copy(ubuf, &ds, sizeof(ds));
-		return r < 0 ? r : ds.shm_perm.seq * 32768L + id;
+		return sysv_stat_index(sysv_area(2, id), cmd == SHM_STAT_ANY, fill_stat, &ds, sizeof(ds), ubuf);
 	case IPC_SET:
 		if (sysv_copy(&ds, ubuf, sizeof(ds)) < 0)
 			return -EFAULT;
@@ -366,7 +358,7 @@ SYS(shmctl)
 	bool gone = false;
 	if (r == 0) {
 		switch (cmd) {
-		case IPC_STAT: fill_stat(s, &ds); break;
+		case IPC_STAT: fill_stat(&s->o, &ds); break;
 		case IPC_SET:
 			sysv_perm_set(&s->o.perm, &ds.shm_perm);
 			s->o.ctime = sysv_now();

@@ -13,25 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static void report(const char *name, double *t, int n)
-{
-    qsort(t, n, sizeof(*t), cmp);
-    printf("%s_us: %.2f\n", name, t[n / 2]);
-}
+#include "bench_util.h"
 
 struct m {
     long type;
