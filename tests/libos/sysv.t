@@ -73,4 +73,10 @@ check "the host does not see A's key" "unknown" \
 echo go > "$T/s/go"
 wait $apid
 check "A reads the message its exited child left" "a reads: left" "$(cat "$T/a.out")"
-check "A's objects are gone with it" "" "$($CTL --nsd "$T/nsd.sock" ns show sysv --sandbox sysv-a | grep 0x00007e57)"
+# nsd ends the sandbox once it sees its launcher gone: look until it has.
+for _ in $(seq 100); do
+    left=$($CTL --nsd "$T/nsd.sock" ns show sysv --sandbox sysv-a | grep 0x00007e57)
+    [ -z "$left" ] && break
+    sleep 0.05
+done
+check "A's objects are gone with it" "" "$left"

@@ -25,9 +25,26 @@
         fflush(stdout);                                                          \
     } while (0)
 
-/* Waits until process pid sleeps (state S in /proc/pid/stat): a blocked
- * msgrcv or semop, after the child said it is about to make it. Polls
- * the state, so no timing decides the outcome. */
+/* A child says it is about to make a blocking call (about_to_block); the
+ * parent reads that (so the child's start-up, which may sleep too, is
+ * over), then waits until the child sleeps (state S in /proc/pid/stat):
+ * it is in the call. No timing decides the outcome. */
+static int tu_block_pipe[2] = { -1, -1 };
+
+static inline void sysv_test_init(void)
+{
+    if (pipe(tu_block_pipe) < 0) {
+        printf("FATAL pipe\n");
+        exit(2);
+    }
+}
+
+static inline void about_to_block(void)
+{
+    if (write(tu_block_pipe[1], "b", 1) != 1)
+        _exit(3);
+}
+
 static inline void wait_sleeping(pid_t pid)
 {
     char path[64], buf[512];
@@ -48,6 +65,16 @@ static inline void wait_sleeping(pid_t pid)
     }
     printf("FATAL process never blocked\n");
     exit(2);
+}
+
+static inline void wait_blocked(pid_t pid)
+{
+    char c;
+    if (read(tu_block_pipe[0], &c, 1) != 1) {
+        printf("FATAL no word from the child\n");
+        exit(2);
+    }
+    wait_sleeping(pid);
 }
 
 /* The child's exit status as text. */

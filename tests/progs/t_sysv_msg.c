@@ -203,10 +203,11 @@ static void blocked_reader(void)
     int q = msgget(IPC_PRIVATE, 0600);
     pid_t pid = fork();
     if (pid == 0) {
+        about_to_block();
         rcv("child: blocked msgrcv, queue removed", q, 256, 0, 0);
         _exit(0);
     }
-    wait_sleeping(pid);
+    wait_blocked(pid);
     int rm = msgctl(q, IPC_RMID, NULL);
     show_wait("blocked reader", pid);
     SHOW("IPC_RMID under a blocked reader", rm);
@@ -218,10 +219,11 @@ static void blocked_reader(void)
         if (pid == 0) {
             struct sigaction sa = { .sa_handler = on_sig, .sa_flags = restart ? SA_RESTART : 0 };
             sigaction(SIGUSR1, &sa, NULL);
+            about_to_block();
             rcv(restart ? "child: msgrcv, handler with SA_RESTART" : "child: msgrcv, handler", q, 256, 0, 0);
             _exit(0);
         }
-        wait_sleeping(pid);
+        wait_blocked(pid);
         kill(pid, SIGUSR1);
         show_wait("interrupted reader", pid);
         msgctl(q, IPC_RMID, NULL);
@@ -231,10 +233,11 @@ static void blocked_reader(void)
     q = msgget(IPC_PRIVATE, 0600);
     pid = fork();
     if (pid == 0) {
+        about_to_block();
         rcv("child: msgrcv across SIGSTOP/SIGCONT", q, 256, 0, 0);
         _exit(0);
     }
-    wait_sleeping(pid);
+    wait_blocked(pid);
     kill(pid, SIGSTOP);
     int st;
     waitpid(pid, &st, WUNTRACED);
@@ -251,10 +254,11 @@ static void blocked_reader(void)
     snd(q, 1, "12345678", 0);
     pid = fork();
     if (pid == 0) {
+        about_to_block();
         SHOW("child: blocked msgsnd", snd(q, 2, "abc", 0));
         _exit(0);
     }
-    wait_sleeping(pid);
+    wait_blocked(pid);
     struct m m;
     ssize_t n = msgrcv(q, &m, sizeof(m.text), 1, 0);
     show_wait("blocked sender", pid);
@@ -285,6 +289,7 @@ static void outlives_creator(void)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    sysv_test_init();
     flags_and_types();
     ping_pong();
     many_writers();

@@ -112,13 +112,17 @@ static void waiters(void)
     int s = semget(IPC_PRIVATE, 2, 0600);
     semctl(s, 1, SETVAL, (union semun){ .val = 1 });
     pid_t dec = fork();
-    if (dec == 0)
+    if (dec == 0) {
+        about_to_block();
         _exit(op(s, 0, -2, 0) == 0 ? 0 : 1);
-    wait_sleeping(dec);
+    }
+    wait_blocked(dec);
     pid_t zero = fork();
-    if (zero == 0)
+    if (zero == 0) {
+        about_to_block();
         _exit(op(s, 1, 0, 0) == 0 ? 0 : 1);
-    wait_sleeping(zero);
+    }
+    wait_blocked(zero);
     SHOW("GETNCNT 0", semctl(s, 0, GETNCNT));
     SHOW("GETZCNT 1", semctl(s, 1, GETZCNT));
     op(s, 0, 1, 0);
@@ -131,10 +135,11 @@ static void waiters(void)
 
     pid_t pid = fork();
     if (pid == 0) {
+        about_to_block();
         SHOW("child: semop, set removed", op(s, 0, -1, 0));
         _exit(0);
     }
-    wait_sleeping(pid);
+    wait_blocked(pid);
     int rm = semctl(s, 0, IPC_RMID);
     show_wait("blocked semop", pid);
     SHOW("IPC_RMID under a blocked semop", rm);
@@ -144,10 +149,11 @@ static void waiters(void)
     if (pid == 0) {
         struct sigaction sa = { .sa_handler = on_sig, .sa_flags = SA_RESTART };
         sigaction(SIGUSR1, &sa, NULL);
+        about_to_block();
         SHOW("child: semop, handler with SA_RESTART", op(s, 0, -1, 0));
         _exit(0);
     }
-    wait_sleeping(pid);
+    wait_blocked(pid);
     kill(pid, SIGUSR1);
     show_wait("interrupted semop", pid);
     semctl(s, 0, IPC_RMID);
@@ -187,9 +193,11 @@ static void undo(void)
     }
     op(ready, 0, -1, 0);
     pid_t waiter = fork();
-    if (waiter == 0)
+    if (waiter == 0) {
+        about_to_block();
         _exit(op(s, 0, -3, 0) == 0 ? 0 : 1);
-    wait_sleeping(waiter);
+    }
+    wait_blocked(waiter);
     show_vals("held (0 0)", s, 2);
     kill(pid, SIGKILL);
     show_wait("killed holder", pid);
@@ -263,6 +271,7 @@ static void mutex(void)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    sysv_test_init();
     calls_and_errors();
     waiters();
     undo();
