@@ -41,6 +41,8 @@ static uint8_t *base;
 static int memfd = -1;
 static size_t map_len;
 static int self_slot = -1;
+static struct lock claim_lock = LOCK_INIT; /* one slot per process, whichever thread asks first */
+static bool exiting;
 static uint64_t shm_base;
 
 static size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
@@ -182,7 +184,13 @@ static int claim_slot(void)
 
 int sysv_self_slot(void)
 {
-	return self_slot >= 0 ? self_slot : claim_slot();
+	int i = __atomic_load_n(&self_slot, __ATOMIC_ACQUIRE);
+	if (i >= 0 || exiting)
+		return i;
+	lock(&claim_lock);
+	i = self_slot >= 0 ? self_slot : claim_slot();
+	unlock(&claim_lock);
+	return i;
 }
 
 struct sysv_proc *sysv_self(void)
@@ -194,6 +202,7 @@ struct sysv_proc *sysv_self(void)
 void sysv_fork_child(void)
 {
 	sysctl_forget_pending();
+	claim_lock = (struct lock)LOCK_INIT; /* another thread may have held it */
 	if (!base || self_slot < 0)
 		return;
 	self_slot = -1;
@@ -213,9 +222,9 @@ void sysv_exit(void)
 	if (!base || self_slot < 0)
 		return;
 	struct sysv_proc *p = sysv_proc_at(self_slot);
+	exiting = true;
 	__atomic_store_n(&p->state, SLOT_CLEANING, __ATOMIC_RELEASE);
 	clean_slot(p, self_slot);
-	self_slot = -1;
 }
 
 /* ---- locks and waits -------------------------------------------------------- */
@@ -247,9 +256,10 @@ void sysv_lock(struct sysv_lock *l)
 		uint32_t v = 0;
 		if (__atomic_compare_exchange_n(&l->word, &v, tag, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return;
-		/* Our own tag: this process died in the middle (a crash handled
-		 * by sysv_exit); the data is as the dead operation left it. */
-		if (v == tag)
+		/* Our own tag while the process ends: it died in the middle of
+		 * an operation (a crash handled by sysv_exit); the data is as
+		 * that operation left it. (Otherwise another thread holds it.) */
+		if (v == tag && exiting)
 			return;
 		__atomic_add_fetch(&l->waiters, 1, __ATOMIC_ACQ_REL);
 		struct __kernel_timespec ts = { 0, 200 * 1000 * 1000 };

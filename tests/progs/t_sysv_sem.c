@@ -6,6 +6,7 @@
 #include <sys/ipc.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <pthread.h>
 #include <sched.h>
 #include "sysv_util.h"
 
@@ -268,6 +269,37 @@ static void mutex(void)
     semctl(s, 0, IPC_RMID);
 }
 
+/* The same mutex among 4 threads of one process (and one lock word). */
+static int thr_sem;
+static volatile long thr_counter;
+
+static void *thr_main(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 1500; i++) {
+        op(thr_sem, 0, -1, SEM_UNDO);
+        long v = thr_counter;
+        if (i % 16 == 0)
+            sched_yield();
+        thr_counter = v + 1;
+        op(thr_sem, 0, 1, SEM_UNDO);
+    }
+    return NULL;
+}
+
+static void thread_mutex(void)
+{
+    thr_sem = semget(IPC_PRIVATE, 1, 0600);
+    semctl(thr_sem, 0, SETVAL, (union semun){ .val = 1 });
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, thr_main, NULL);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    printf("threads: counter %ld (expected 6000), semaphore %d\n", thr_counter, semctl(thr_sem, 0, GETVAL));
+    semctl(thr_sem, 0, IPC_RMID);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -276,5 +308,6 @@ int main(void)
     waiters();
     undo();
     mutex();
+    thread_mutex();
     return 0;
 }
