@@ -2,6 +2,7 @@
  * packed in its slot of the shared memory; a receive by type takes one out
  * of the middle and closes the gap. */
 #include <asm/errno.h>
+#include <limits.h>
 #include <linux/msg.h>
 #include <asm/msgbuf.h>
 #include "host/host.h"
@@ -154,9 +155,13 @@ SYS(msgsnd)
 static struct msg_hdr *find_msg(struct msq *q, long type, int flg)
 {
 	struct msg_hdr *best = NULL;
-	long n = 0;
-	for (uint32_t off = 0; off < q->used; n++) {
+	long n = 0, lim = type == LONG_MIN ? LONG_MAX : -type;
+	/* The queue is memory every process of the sandbox can write: a
+	 * message that does not fit ends the walk. */
+	for (uint32_t off = 0; off < q->used && q->used <= QDATA; n++) {
 		struct msg_hdr *h = (void *)(q->data + off);
+		if (h->size > QDATA - off - sizeof(*h))
+			break;
 		off += msg_len(h->size);
 		if (flg & MSG_COPY) {
 			if (n == type)
@@ -167,7 +172,7 @@ static struct msg_hdr *find_msg(struct msq *q, long type, int flg)
 			return h;
 		if (type > 0 && ((flg & MSG_EXCEPT) ? h->type != type : h->type == type))
 			return h;
-		if (type < 0 && h->type <= -type && (!best || h->type < best->type))
+		if (type < 0 && h->type <= lim && (!best || h->type < best->type))
 			best = h;
 	}
 	return best;
