@@ -43,6 +43,7 @@ struct sysv_obj {
 	struct sysv_lock lock;
 	uint32_t event;   /* futex word: bumped by every change waiters wait for */
 	uint32_t nwait;   /* threads waiting on event */
+	uint32_t wake;    /* changed since locked: wake the waiters at the unlock */
 	int32_t id;       /* valid while live */
 	uint32_t live;
 	struct ipc64_perm perm;
@@ -91,8 +92,9 @@ struct sysv_proc *sysv_proc_at(int i);
 bool sysv_available(void);
 void sysv_lock(struct sysv_lock *l);
 void sysv_unlock(struct sysv_lock *l);
-/* Wakes every waiter of o (o locked). */
+/* o (locked) changed: its waiters are woken when it is unlocked. */
 void sysv_changed(struct sysv_obj *o);
+void sysv_obj_unlock(struct sysv_obj *o);
 /* Waits for a change of o after `seen` (o unlocked); a deadline (absolute,
  * CLOCK_MONOTONIC ns) or 0. 0, -EINTR or -EAGAIN (deadline passed). */
 long sysv_wait(struct sysv_obj *o, uint32_t seen, uint64_t deadline);

@@ -280,7 +280,18 @@ void sysv_unlock(struct sysv_lock *l)
 void sysv_changed(struct sysv_obj *o)
 {
 	__atomic_add_fetch(&o->event, 1, __ATOMIC_RELEASE);
-	if (__atomic_load_n(&o->nwait, __ATOMIC_ACQUIRE))
+	o->wake = 1;
+}
+
+/* The waiters are woken after the lock is free: woken under it, each
+ * would first sleep again on the lock. A waiter counted in nwait after
+ * the unlock has read the new event already. */
+void sysv_obj_unlock(struct sysv_obj *o)
+{
+	uint32_t wake = o->wake;
+	o->wake = 0;
+	sysv_unlock(&o->lock);
+	if (wake && __atomic_load_n(&o->nwait, __ATOMIC_ACQUIRE))
 		host(__NR_futex, &o->event, FUTEX_WAKE, 0x7fffffff, NULL, NULL, 0);
 }
 
@@ -412,7 +423,7 @@ long sysv_stat_index(struct sysv_obj *o, bool any, sysv_fill_fn fill, void *ds, 
 	int32_t id = o->id;
 	if (r == 0)
 		fill(o, ds);
-	sysv_unlock(&o->lock);
+	sysv_obj_unlock(o);
 	if (r == 0)
 		r = sysv_copy(ubuf, ds, size);
 	return r < 0 ? r : id;
@@ -423,7 +434,7 @@ struct sysv_obj *sysv_obj_lock(struct sysv_obj *o, int id)
 	sysv_lock(&o->lock);
 	if (o->live && o->id == id)
 		return o;
-	sysv_unlock(&o->lock);
+	sysv_obj_unlock(o);
 	return NULL;
 }
 

@@ -61,14 +61,14 @@ static long msq_wait(struct msq *q, int id, bool *locked)
 {
 	uint32_t seen = q->o.event;
 	q->o.nwait++;
-	sysv_unlock(&q->o.lock);
+	sysv_obj_unlock(&q->o);
 	long r = sysv_wait(&q->o, seen, 0);
 	sysv_lock(&q->o.lock);
 	q->o.nwait--;
 	if (!q->o.live || q->o.id != id)
 		r = -EIDRM;
 	if (r < 0) {
-		sysv_unlock(&q->o.lock);
+		sysv_obj_unlock(&q->o);
 		*locked = false;
 	}
 	return r;
@@ -96,7 +96,7 @@ SYS(msgget)
 		q->used = 0;
 	}
 	long r = created ? 0 : sysv_perm_check(&q->o.perm, flg);
-	sysv_unlock(&q->o.lock);
+	sysv_obj_unlock(&q->o);
 	return r < 0 ? r : id;
 }
 
@@ -146,7 +146,7 @@ SYS(msgsnd)
 		r = msq_wait(q, id, &locked);
 	}
 	if (locked)
-		sysv_unlock(&q->o.lock);
+		sysv_obj_unlock(&q->o);
 	free(text);
 	return r;
 }
@@ -228,7 +228,7 @@ SYS(msgrcv)
 		}
 	}
 	if (locked)
-		sysv_unlock(&q->o.lock);
+		sysv_obj_unlock(&q->o);
 	if (r < 0)
 		return r;
 	/* As on Linux, a message taken but not stored (a bad buffer) is lost. */
@@ -319,7 +319,7 @@ SYS(msgctl)
 		r = sysv_perm_check(&q->o.perm, 0444);
 		if (r == 0)
 			fill_stat(&q->o, &ds);
-		sysv_unlock(&q->o.lock);
+		sysv_obj_unlock(&q->o);
 		return r < 0 ? r : sysv_copy(ubuf, &ds, sizeof(ds));
 	case IPC_SET:
 		if (sysv_copy(&ds, ubuf, sizeof(ds)) < 0)
@@ -336,20 +336,20 @@ SYS(msgctl)
 			q->o.ctime = sysv_now();
 			sysv_changed(&q->o);
 		}
-		sysv_unlock(&q->o.lock);
+		sysv_obj_unlock(&q->o);
 		return r;
 	case IPC_RMID:
 		if ((r = msq_lock(id, &q)) < 0)
 			return r;
 		r = sysv_is_owner(&q->o.perm) ? 0 : -EPERM;
-		sysv_unlock(&q->o.lock);
+		sysv_obj_unlock(&q->o);
 		if (r < 0)
 			return r;
 		sysv_nsd_remove(NSD__SYSV_KIND__SYSV_MSG, id);
 		if (sysv_obj_lock(&q->o, id)) {
 			q->o.live = 0;
 			sysv_changed(&q->o);
-			sysv_unlock(&q->o.lock);
+			sysv_obj_unlock(&q->o);
 		}
 		return 0;
 	default:
@@ -371,7 +371,7 @@ void sysv_list_msg(sysv_line_fn fn, void *arg)
 			         (unsigned long)q->qnum, q->lspid, q->lrpid, q->o.perm.uid, q->o.perm.gid,
 			         q->o.perm.cuid, q->o.perm.cgid, (long)q->stime, (long)q->rtime, (long)q->o.ctime);
 		bool live = q->o.live;
-		sysv_unlock(&q->o.lock);
+		sysv_obj_unlock(&q->o);
 		if (live)
 			fn(arg, line);
 	}

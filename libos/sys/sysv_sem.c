@@ -95,7 +95,7 @@ SYS(semget)
 		r = -EINVAL;
 	else if (!created)
 		r = sysv_perm_check(&s->o.perm, flg);
-	sysv_unlock(&s->o.lock);
+	sysv_obj_unlock(&s->o);
 	return r < 0 ? r : id;
 }
 
@@ -213,7 +213,7 @@ static long do_semop(int id, const struct sembuf *uops, unsigned long nops,
 		uint32_t seen = s->o.event;
 		++*cnt;
 		s->o.nwait++;
-		sysv_unlock(&s->o.lock);
+		sysv_obj_unlock(&s->o);
 		r = sysv_wait(&s->o, seen, deadline);
 		sysv_lock(&s->o.lock);
 		s->o.nwait--;
@@ -224,7 +224,7 @@ static long do_semop(int id, const struct sembuf *uops, unsigned long nops,
 		--*cnt;
 	}
 	if (locked)
-		sysv_unlock(&s->o.lock);
+		sysv_obj_unlock(&s->o);
 	free(ops);
 	return r;
 }
@@ -308,7 +308,7 @@ SYS(semctl)
 		if ((r = set_lock(id, &s)) < 0)
 			return r;
 		uint32_t nsems = s->nsems;
-		sysv_unlock(&s->o.lock);
+		sysv_obj_unlock(&s->o);
 		if (sysv_copy(vals, ubuf, nsems * sizeof(vals[0])) < 0)
 			return -EFAULT;
 		for (uint32_t i = 0; i < nsems; i++)
@@ -330,7 +330,7 @@ SYS(semctl)
 	if (r == 0 && cmd == SETVAL && ((int)arg < 0 || (int)arg > SEMVMX))
 		r = -ERANGE;
 	if (r < 0) {
-		sysv_unlock(&s->o.lock);
+		sysv_obj_unlock(&s->o);
 		return r;
 	}
 	uint32_t nsems = s->nsems;
@@ -365,7 +365,7 @@ SYS(semctl)
 	default:
 		r = -EINVAL;
 	}
-	sysv_unlock(&s->o.lock);
+	sysv_obj_unlock(&s->o);
 	if (r < 0)
 		return r;
 	if (cmd == GETALL)
@@ -377,7 +377,7 @@ SYS(semctl)
 		if (sysv_obj_lock(&s->o, id)) {
 			s->o.live = 0;
 			sysv_changed(&s->o);
-			sysv_unlock(&s->o.lock);
+			sysv_obj_unlock(&s->o);
 		}
 	}
 	return r;
@@ -398,7 +398,7 @@ void sysv_sem_undo(struct sysv_proc *p)
 				m->pid = p->pid;
 				sysv_changed(&s->o);
 			}
-			sysv_unlock(&s->o.lock);
+			sysv_obj_unlock(&s->o);
 		}
 		u->id = 0;
 		u->adj = 0;
@@ -417,7 +417,7 @@ void sysv_list_sem(sysv_line_fn fn, void *arg)
 			snprintf(line, sizeof(line), "%10d %10d  %4o %10u %5u %5u %5u %5u %10ld %10ld\n",
 			         s->o.perm.key, s->o.id, s->o.perm.mode, s->nsems, s->o.perm.uid, s->o.perm.gid,
 			         s->o.perm.cuid, s->o.perm.cgid, (long)s->otime, (long)s->o.ctime);
-		sysv_unlock(&s->o.lock);
+		sysv_obj_unlock(&s->o);
 		if (live)
 			fn(arg, line);
 	}

@@ -151,7 +151,7 @@ SYS(shmget)
 		struct shmseg *s = seg_at((int)id);
 		sysv_lock(&s->o.lock);
 		if (s->o.live && s->o.id != id && (s->o.perm.mode & SHM_DEST)) {
-			sysv_unlock(&s->o.lock);
+			sysv_obj_unlock(&s->o);
 			sysv_nsd_remove(NSD__SYSV_KIND__SYSV_SHM, (int)id);
 			continue;
 		}
@@ -168,7 +168,7 @@ SYS(shmget)
 			r = -EINVAL;
 		else if (!created)
 			r = sysv_perm_check(&s->o.perm, flg);
-		sysv_unlock(&s->o.lock);
+		sysv_obj_unlock(&s->o);
 		return r < 0 ? r : id;
 	}
 	return -ENOSPC;
@@ -236,7 +236,7 @@ SYS(shmat)
 		p->natt[slot]++;
 		s->nattch++;
 	}
-	sysv_unlock(&s->o.lock);
+	sysv_obj_unlock(&s->o);
 	if (r < 0)
 		return r;
 	int prot = PROT_READ | ((flg & SHM_RDONLY) ? 0 : PROT_WRITE) | ((flg & SHM_EXEC) ? PROT_EXEC : 0);
@@ -260,7 +260,7 @@ SYS(shmat)
 		s->atime = sysv_now();
 		s->lpid = proc.pid;
 	}
-	sysv_unlock(&s->o.lock);
+	sysv_obj_unlock(&s->o);
 	return r < 0 ? r : m;
 }
 
@@ -290,7 +290,7 @@ SYS(shmdt)
 	sysv_lock(&s->o.lock);
 	if (p)
 		detach_one(s, p, a.slot);
-	sysv_unlock(&s->o.lock);
+	sysv_obj_unlock(&s->o);
 	return 0;
 }
 
@@ -376,7 +376,7 @@ SYS(shmctl)
 			break;
 		}
 	}
-	sysv_unlock(&s->o.lock);
+	sysv_obj_unlock(&s->o);
 	if (r == 0 && gone)
 		sysv_nsd_remove(NSD__SYSV_KIND__SYSV_SHM, id);
 	if (r == 0 && cmd == IPC_STAT)
@@ -396,7 +396,7 @@ void sysv_shm_detach_all(struct sysv_proc *p, int slot)
 		p->natt[i] = 1;
 		detach_one(s, p, i);
 		s->lpid = p->pid;
-		sysv_unlock(&s->o.lock);
+		sysv_obj_unlock(&s->o);
 	}
 	if (self)
 		natts = 0;
@@ -410,7 +410,7 @@ void sysv_shm_fork_child(struct sysv_proc *p)
 		sysv_lock(&s->o.lock);
 		p->natt[atts[i].slot]++;
 		s->nattch++;
-		sysv_unlock(&s->o.lock);
+		sysv_obj_unlock(&s->o);
 	}
 }
 
@@ -429,7 +429,7 @@ void sysv_list_shm(sysv_line_fn fn, void *arg)
 			         s->nattch, s->o.perm.uid, s->o.perm.gid, s->o.perm.cuid, s->o.perm.cgid,
 			         (long)s->atime, (long)s->dtime, (long)s->o.ctime,
 			         (unsigned long)(rss_pages(i, s->size) * PAGE_SIZE), 0UL);
-		sysv_unlock(&s->o.lock);
+		sysv_obj_unlock(&s->o);
 		if (live)
 			fn(arg, line);
 	}
