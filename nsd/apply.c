@@ -638,10 +638,11 @@ static int op_sysv_get(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
     }
     if (!o) {
         int64_t id = 0;
-        r = sysv_new_id(j, sb, g->kind, g->mni, &id);
+        r = sysv_new_id(j, sb, g->kind, g->mni, g->max_in_use, &id);
         if (r <= 0) {
             if (r == 0)
-                reply_error(reply, a, ENOSPC, "no free SysV index below %u", g->mni);
+                reply_error(reply, a, ENOSPC, "no SysV id left (%u objects at most, indexes below %u)",
+                            g->max_in_use, g->mni);
             return r;
         }
         TRY(jexec(j, "INSERT INTO sysv VALUES(?, ?, ?, ?, ?, ?, ?)", "iiiiiii", sb, id, g->key,

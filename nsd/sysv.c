@@ -11,11 +11,12 @@
  * Linux's ipc_idr_alloc: the index is the next free one after the last
  * allocated (idr_alloc_cyclic) below max(in_use * 3 / 2, 64) capped at
  * mni, and seq grows each time the index wraps back to or below the last
- * one. So a fresh namespace hands out 0, 1, 2, ... and a removed id's
+ * one (the sysctl msgmni/semmni/shmmni bounds only how many exist, as
+ * ipc_addid's limit). So a fresh namespace hands out 0, 1, 2, ... and a removed id's
  * index comes back only with a new seq. Each probe is one indexed lookup;
  * the cursor makes the first probe free in the common case.
  */
-int sysv_new_id(struct journal *j, int64_t sb, int64_t kind, int64_t mni, int64_t *id)
+int sysv_new_id(struct journal *j, int64_t sb, int64_t kind, int64_t mni, int64_t max_in_use, int64_t *id)
 {
     int64_t in_use = 0, seq = 0, last = -1;
     if (mni <= 0 || mni > SYSV_MNI_MAX)
@@ -30,6 +31,9 @@ int sysv_new_id(struct journal *j, int64_t sb, int64_t kind, int64_t mni, int64_
         in_use = sqlite3_column_int64(st, 2);
     }
     sqlite3_reset(st);
+    /* ipc_addid: the sysctl limits the count, not the indexes */
+    if (max_in_use > 0 && in_use >= max_in_use)
+        return 0;
     int64_t max = in_use * 3 / 2 > 64 ? in_use * 3 / 2 : 64;
     if (max > mni)
         max = mni;

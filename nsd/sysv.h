@@ -12,9 +12,10 @@
 #define SYSV_SEQ_MAX (0x7fffffff >> SYSV_IDX_BITS)
 #define SYSV_MNI_MAX (1 << SYSV_IDX_BITS)
 
-/* A new id of kind for sandbox sb, its index below mni: 1 and *id set, 0
- * when every index is taken (ENOSPC), -1 on a journal error. */
-int sysv_new_id(struct journal *j, int64_t sb, int64_t kind, int64_t mni, int64_t *id);
+/* A new id of kind for sandbox sb, its index below mni, at most max_in_use
+ * (0: any number) of the kind: 1 and *id set, 0 when none is left
+ * (ENOSPC), -1 on a journal error. */
+int sysv_new_id(struct journal *j, int64_t sb, int64_t kind, int64_t mni, int64_t max_in_use, int64_t *id);
 /* Records the creator's uid/gid and size of a new object. 0 or -1. */
 int sysv_put_attr(struct journal *j, int64_t sb, int64_t id, const Nsd__SysvGet *g);
 /* Fills o's uid, gid and size from the journal. 0 or -1. */

@@ -106,9 +106,10 @@ int sysv_perm_check(const struct ipc64_perm *p, int flag);
 bool sysv_is_owner(const struct ipc64_perm *p);
 /* IPC_SET of uid, gid, mode (low 9 bits). */
 void sysv_perm_set(struct ipc64_perm *p, const struct ipc64_perm *in);
-/* nsd's SysvGet: id, or -errno; *obj filled from the reply. */
-long sysv_nsd_get(Nsd__SysvKind kind, int32_t key, int flags, uint32_t mni, uint64_t size,
-                  Nsd__SysvObj *obj, bool *created);
+/* nsd's SysvGet: id, or -errno; *obj filled from the reply. slots: the
+ * kind's capacity (ids' indexes below it), max_in_use its sysctl limit. */
+long sysv_nsd_get(Nsd__SysvKind kind, int32_t key, int flags, uint32_t slots, uint64_t max_in_use,
+                  uint64_t size, Nsd__SysvObj *obj, bool *created);
 void sysv_nsd_remove(Nsd__SysvKind kind, int32_t id);
 /* Sets up o for the id nsd gave (a no-op when already done). */
 void sysv_obj_init(struct sysv_obj *o, const Nsd__SysvObj *n);

@@ -365,8 +365,8 @@ void sysv_perm_set(struct ipc64_perm *p, const struct ipc64_perm *in)
 	p->mode = (p->mode & ~0777u) | (in->mode & 0777u);
 }
 
-long sysv_nsd_get(Nsd__SysvKind kind, int32_t key, int flags, uint32_t mni, uint64_t size,
-                  Nsd__SysvObj *obj, bool *created)
+long sysv_nsd_get(Nsd__SysvKind kind, int32_t key, int flags, uint32_t slots, uint64_t max_in_use,
+                  uint64_t size, Nsd__SysvObj *obj, bool *created)
 {
 	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
 	Nsd__SysvGet g = NSD__SYSV_GET__INIT;
@@ -375,7 +375,8 @@ long sysv_nsd_get(Nsd__SysvKind kind, int32_t key, int flags, uint32_t mni, uint
 	g.kind = kind;
 	g.flags = flags & (IPC_CREAT | IPC_EXCL);
 	g.mode = (uint32_t)flags & 0777;
-	g.mni = mni;
+	g.mni = slots;
+	g.max_in_use = (uint32_t)MIN(max_in_use, slots);
 	g.uid = proc.uid;
 	g.gid = proc.gid;
 	g.size = size;

@@ -81,8 +81,8 @@ SYS(msgget)
 		return -ENOSYS;
 	Nsd__SysvObj n;
 	bool created;
-	uint32_t mni = (uint32_t)MIN(sysv_lim->msgmni, MSQ_SLOTS);
-	long id = sysv_nsd_get(NSD__SYSV_KIND__SYSV_MSG, key, flg, mni, 0, &n, &created);
+	long id = sysv_nsd_get(NSD__SYSV_KIND__SYSV_MSG, key, flg, MSQ_SLOTS, (uint64_t)sysv_lim->msgmni, 0, &n,
+	                       &created);
 	if (id < 0)
 		return id;
 	struct msq *q = msq_at((int)id);

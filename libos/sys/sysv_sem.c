@@ -70,7 +70,7 @@ SYS(semget)
 	int sets, max_idx;
 	if ((flg & IPC_CREAT) && (nsems == 0 || sems_in_use(&sets, &max_idx) + nsems > sysv_lim->semmns)) {
 		long r = key == IPC_PRIVATE ? -ENOENT
-		                            : sysv_nsd_get(NSD__SYSV_KIND__SYSV_SEM, key, flg & ~IPC_CREAT, 0, 0, &n, &created);
+		                            : sysv_nsd_get(NSD__SYSV_KIND__SYSV_SEM, key, flg & ~IPC_CREAT, SEM_SLOTS, 0, 0, &n, &created);
 		if (r == -ENOENT)
 			return nsems == 0 ? -EINVAL : -ENOSPC;
 		if (r < 0)
@@ -78,8 +78,8 @@ SYS(semget)
 		if (flg & IPC_EXCL)
 			return -EEXIST;
 	}
-	uint32_t mni = (uint32_t)MIN(sysv_lim->semmni, SEM_SLOTS);
-	long id = sysv_nsd_get(NSD__SYSV_KIND__SYSV_SEM, key, flg, mni, (uint64_t)nsems, &n, &created);
+	long id = sysv_nsd_get(NSD__SYSV_KIND__SYSV_SEM, key, flg, SEM_SLOTS, (uint64_t)sysv_lim->semmni,
+	                       (uint64_t)nsems, &n, &created);
 	if (id < 0)
 		return id;
 	struct semset *s = set_at((int)id);

@@ -133,7 +133,7 @@ SYS(shmget)
 	if ((flg & IPC_CREAT) && (bad_size || no_room)) {
 		/* only an existing segment can be named with this size */
 		long r = key == IPC_PRIVATE ? -ENOENT
-		                            : sysv_nsd_get(NSD__SYSV_KIND__SYSV_SHM, key, flg & ~IPC_CREAT, 0, 0, &n, &created);
+		                            : sysv_nsd_get(NSD__SYSV_KIND__SYSV_SHM, key, flg & ~IPC_CREAT, SHM_SLOTS, 0, 0, &n, &created);
 		if (r == -ENOENT)
 			return bad_size ? -EINVAL : -ENOSPC;
 		if (r < 0)
@@ -141,11 +141,11 @@ SYS(shmget)
 		if (flg & IPC_EXCL)
 			return -EEXIST;
 	}
-	uint32_t mni = (uint32_t)MIN(sysv_lim->shmmni, SHM_SLOTS);
 	/* A removed segment still attached keeps its slot while nsd may hand
 	 * its index out again: then take the next id. */
 	for (int tries = 0; tries <= SHM_SLOTS; tries++) {
-		long id = sysv_nsd_get(NSD__SYSV_KIND__SYSV_SHM, key, flg, mni, size, &n, &created);
+		long id = sysv_nsd_get(NSD__SYSV_KIND__SYSV_SHM, key, flg, SHM_SLOTS, sysv_lim->shmmni, size, &n,
+		                       &created);
 		if (id < 0)
 			return id;
 		struct shmseg *s = seg_at((int)id);

@@ -21,3 +21,10 @@ perl -e 'use IPC::SysV qw(IPC_PRIVATE); my $q = msgget(IPC_PRIVATE, 0600);
     print "msgsnd of 100 bytes: ", (msgsnd($q, pack("l! a100", 1, "x"), 0) ? "ok" : "$!"), "\n";
     print "semget of 251: ", (defined semget(IPC_PRIVATE, 251, 0600) ? "ok" : "$!"), "\n"; msgctl($q, 0, 0)'
 ipcs -l | grep -i -e "max size of message" -e "max semaphores per array"
+ipcs -c | sed 's/0x[0-9a-f]*/KEY/'
+ipcs -p
+# msgmni bounds the number of queues
+echo 2 > /proc/sys/kernel/msgmni
+perl -e 'use IPC::SysV qw(IPC_PRIVATE IPC_RMID); my @q;
+    for (1 .. 3) { my $q = msgget(IPC_PRIVATE, 0600); print defined $q ? "queue $q\n" : "msgget: $!\n"; push @q, $q if defined $q }
+    msgctl($_, IPC_RMID, 0) for @q'
