@@ -82,6 +82,14 @@ void sysv_init(void)
 	kind_off[2] = align_up(kind_off[1] + SEM_SLOTS * sysv_sem_size, PAGE_SIZE);
 	map_len = align_up(kind_off[2] + SHM_SLOTS * sysv_shm_size, PAGE_SIZE);
 	shm_base = align_up(map_len, 1ULL << 30);
+	/* The memfd is sized for every window at once (sparse); a file size
+	 * limit below that would make ftruncate raise SIGXFSZ. */
+	struct rlimit64 { uint64_t cur, max; } fsize;
+	if (host(__NR_prlimit64, 0, 1 /* RLIMIT_FSIZE */, NULL, &fsize) == 0 && fsize.cur < live_off(SYSV_PROCS)) {
+		log_error("sysv: RLIMIT_FSIZE is below the %llu bytes the SysV memory needs: no SysV IPC",
+		          (unsigned long long)live_off(SYSV_PROCS));
+		return;
+	}
 	long fd = host(__NR_memfd_create, "graphene-sysv", MFD_CLOEXEC);
 	if (fd < 0)
 		return;
