@@ -14,6 +14,7 @@
 #include <asm/errno.h>
 #include <asm/sigcontext.h>
 #include <asm/signal.h>
+#include <linux/resource.h>
 #include <linux/sched.h>
 #include "arena.h"
 #include "fastpath.h"
@@ -92,11 +93,39 @@ struct pick {
 	struct thread *found;
 };
 
-static void pick_unblocked(struct thread *t, void *arg)
+/* Linux's wants_signal: a thread takes a process-directed signal when it
+ * does not block it, or when it waits for it in sigtimedwait (whose set the
+ * kernel unblocks for the wait). */
+static bool takes_signal(const struct thread *t, int sig)
+{
+	return !(t->sigmask & ~__atomic_load_n(&t->sigwait_set, __ATOMIC_ACQUIRE) & SIGBIT(sig));
+}
+
+static void pick_taker(struct thread *t, void *arg)
 {
 	struct pick *p = arg;
-	if (!p->found && !(t->sigmask & SIGBIT(p->sig)))
+	if (!p->found && takes_signal(t, p->sig))
 		p->found = t;
+}
+
+/* Linux's sig_ignored: a blocked signal is never ignored at send time; it
+ * stays queued (sigtimedwait may take it) until it is unblocked. For a
+ * process-directed signal the kernel looks at the thread the pid names,
+ * the main thread. */
+static bool blocked_by_receiver(int sig, struct thread *target)
+{
+	struct thread *t = target ? target : thread_by_tid(proc.pid);
+	if (!t)
+		t = current();
+	return t->sigmask & SIGBIT(sig);
+}
+
+static bool ignored_at_send(int sig, struct thread *target)
+{
+	const struct app_sigaction *act = &proc.sigactions[sig];
+	if (!(act->handler == 1 /* SIG_IGN */ || (act->handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig)))))
+		return false;
+	return !blocked_by_receiver(sig, target);
 }
 
 int sig_send(int sig, struct thread *target, const siginfo_t *info)
@@ -113,16 +142,15 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 		si.si_pid = proc.pid;
 		si.si_uid = proc.uid;
 	}
-	if (proc.sigactions[sig].handler == 1 /* SIG_IGN */ ||
-	    (proc.sigactions[sig].handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig))))
+	if (ignored_at_send(sig, target))
 		return 0;
 	int r = sigq_add(target ? &target->sigq : &proc.sigq, sig, &si);
 	if (r < 0)
 		return r;
 	if (!target) {
 		struct pick p = { sig, NULL };
-		if (current()->sigmask & SIGBIT(sig))
-			thread_foreach(pick_unblocked, &p);
+		if (!takes_signal(current(), sig))
+			thread_foreach(pick_taker, &p);
 		target = p.found;
 	}
 	if (target && target != current())
@@ -224,6 +252,44 @@ static bool setup_frame(struct thread *t, struct ucontext *uc, int sig, const si
 	return true;
 }
 
+/* setup_frame with its writes to app memory guarded: an alternate stack
+ * that is unmapped or read-only (another thread may have changed it at any
+ * moment) fails the frame as on Linux, instead of faulting in the libos.
+ * The guard of a syscall handler that may be running is kept. */
+static bool write_frame(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info,
+                        const struct app_sigaction *act)
+{
+	struct libos_jmp outer = t->fault_jmp;
+	bool outer_armed = t->fault_armed;
+	volatile bool ok = false;
+	if (!libos_setjmp(&t->fault_jmp)) {
+		t->fault_armed = true;
+		ok = setup_frame(t, uc, sig, info, act);
+	}
+	t->fault_jmp = outer;
+	t->fault_armed = outer_armed;
+	return ok;
+}
+
+/* Linux's force_sigsegv when a signal's frame cannot be written: a SIGSEGV
+ * the app may still catch (on a stack that works), else death by SIGSEGV. */
+static void deliver_frame(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info,
+                          const struct app_sigaction *act)
+{
+	if (write_frame(t, uc, sig, info, act))
+		return;
+	const struct app_sigaction segv = proc.sigactions[SIGSEGV];
+	if (sig != SIGSEGV && segv.handler > 1 && !(t->sigmask & SIGBIT(SIGSEGV))) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		si.si_signo = SIGSEGV;
+		si.si_code = SI_KERNEL;
+		if (write_frame(t, uc, SIGSEGV, &si, &segv))
+			return;
+	}
+	process_kill_self(SIGSEGV);
+}
+
 static void restart_syscall(struct ucontext *uc, long nr)
 {
 	uc->uc_mcontext.rax = nr;
@@ -261,8 +327,7 @@ void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret)
 			else
 				uc->uc_mcontext.rax = -EINTR;
 		}
-		if (!setup_frame(t, uc, sig, &info, &act))
-			process_kill_self(SIGSEGV);
+		deliver_frame(t, uc, sig, &info, &act);
 		return;
 	}
 	if (nr >= 0 && is_restart(ret))
@@ -280,8 +345,7 @@ void sig_deliver_fault(struct thread *t, struct ucontext *uc, int sig, const sig
 	struct app_sigaction act = proc.sigactions[sig];
 	if (act.handler <= 1 || (t->sigmask & SIGBIT(sig)))
 		process_kill_self(sig);
-	if (!setup_frame(t, uc, sig, info, &act))
-		process_kill_self(SIGSEGV);
+	deliver_frame(t, uc, sig, info, &act);
 }
 
 extern void sigsys_entry(int, siginfo_t *, void *); /* host/syscall.S */
@@ -344,14 +408,11 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 		in->si_code = in->si_errno;
 		in->si_errno = 0;
 		SIG_TARGET_TID(in) = 0;
-		if (sig_init_ignores(sig))
+		*target = tid ? thread_by_tid(tid) : NULL;
+		if (tid && !*target)
 			return false;
-		if (tid) {
-			*target = thread_by_tid(tid);
-			return *target != NULL;
-		}
-		*target = NULL;
-		return true;
+		/* Blocked, it is not ignored yet (Linux's sig_ignored). */
+		return !sig_init_ignores(sig) || blocked_by_receiver(sig, *target);
 	}
 	if (sig == SIGCHLD && in->si_code > 0) {
 		in->si_pid = pid_from_host(in->si_pid);
@@ -442,6 +503,9 @@ static void install_host_handler(int sig, unsigned long extra_flags)
 
 void signals_init(void)
 {
+	struct rlimit64 lim;
+	if (host(__NR_prlimit64, 0, RLIMIT_SIGPENDING, NULL, &lim) == 0)
+		sigq_set_limit(lim.rlim_cur);
 	for (int sig = 1; sig <= NSIG_APP; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGSYS)
 			install_host_handler(sig, 0);

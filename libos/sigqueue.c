@@ -21,6 +21,14 @@ static struct sigq_node pool[POOL_SIZE];
 static struct sigq_node *free_nodes;
 static bool pool_ready;
 static int sigq_lock;
+/* The app's RLIMIT_SIGPENDING (soft), counted in queued real-time signals
+ * of this picoprocess (Linux counts every queued signal of the user). */
+static uint64_t rt_limit = POOL_SIZE, rt_used;
+
+void sigq_set_limit(uint64_t soft)
+{
+	__atomic_store_n(&rt_limit, soft, __ATOMIC_RELAXED);
+}
 
 /* The spinlock itself (fork takes it directly, with host signals blocked). */
 void sigq_fork_lock(void)
@@ -61,11 +69,13 @@ int sigq_add(struct sigqueue *q, int sig, const siginfo_t *info)
 	if (sig < SIGRT_FIRST) {
 		if (!(q->bits & SIGBIT(sig)))
 			q->std[sig - 1] = *info;
-	} else if (!free_nodes) {
+	} else if (!free_nodes || (rt_used >= __atomic_load_n(&rt_limit, __ATOMIC_RELAXED) &&
+	                           info->si_code != SI_USER /* kill(2) passes, as on Linux */)) {
 		r = -EAGAIN;
 	} else {
 		struct sigq_node *n = free_nodes;
 		free_nodes = n->next;
+		rt_used++;
 		n->next = NULL;
 		n->info = *info;
 		int i = sig - SIGRT_FIRST;
@@ -99,6 +109,7 @@ static void take_one(struct sigqueue *q, int sig, siginfo_t *info)
 	}
 	n->next = free_nodes;
 	free_nodes = n;
+	rt_used--;
 }
 
 int sigq_take(struct sigqueue *q, uint64_t allowed, siginfo_t *info)
@@ -124,6 +135,7 @@ void sigq_clear_after_fork(struct sigqueue *q)
 			q->rt_head[i] = n->next;
 			n->next = free_nodes;
 			free_nodes = n;
+			rt_used--;
 		}
 		q->rt_tail[i] = NULL;
 	}

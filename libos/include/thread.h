@@ -46,6 +46,9 @@ struct thread {
 	 * the handler runs. */
 	bool has_saved_mask;
 	sigset64_t saved_mask;
+	/* The set a sigtimedwait waits for (0 otherwise): signals a sender
+	 * may route to this thread although it blocks them. */
+	sigset64_t sigwait_set;
 	/* The SIGSYS handler's context after its last delivery check; a host
 	 * signal that lands before the handler returns may claim it (once) and
 	 * deliver into it, so no signal waits for the next syscall (the fast

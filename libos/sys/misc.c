@@ -159,7 +159,10 @@ SYS(prlimit64)
 			stack_limit_set(&want);
 		return 0;
 	}
-	return host(__NR_prlimit64, 0, res, new, old);
+	long r = host(__NR_prlimit64, 0, res, new, old);
+	if (r == 0 && new && res == RLIMIT_SIGPENDING)
+		sigq_set_limit(new->rlim_cur);
+	return r;
 }
 
 SYS(getrlimit)

@@ -179,22 +179,30 @@ SYS(rt_sigtimedwait)
 	const struct __kernel_timespec *ts = (const void *)c->a[2];
 	if (c->a[3] != sizeof(uint64_t))
 		return -EINVAL;
+	/* Published before the first check: a sender that queues after it
+	 * kicks this thread (signal.c's takes_signal). */
+	__atomic_store_n(&c->t->sigwait_set, set, __ATOMIC_RELEASE);
+	long r;
 	for (;;) {
 		siginfo_t info;
 		int sig = sig_dequeue(c->t, set, &info);
 		if (sig) {
+			__atomic_store_n(&c->t->sigwait_set, 0, __ATOMIC_RELEASE);
 			if (uinfo)
 				*uinfo = info;
 			return sig;
 		}
+		r = -EINTR;
 		if (sig_pending_deliverable(c->t))
-			return -EINTR;
-		long r = sig_wait_interruptible(c->t, set | ~c->t->sigmask, ts);
+			break;
+		r = sig_wait_interruptible(c->t, set | ~c->t->sigmask, ts);
 		if (r == 0)
-			return -EAGAIN;
+			r = -EAGAIN;
 		if (r < 0 && r != -EINTR)
-			return r;
+			break;
 	}
+	__atomic_store_n(&c->t->sigwait_set, 0, __ATOMIC_RELEASE);
+	return r;
 }
 
 /* Another picoprocess, by its host pid: marked for its libos (signal.c
@@ -340,11 +348,15 @@ SYS(tgkill)
 	return send_to_thread((int)c->a[0], (int)c->a[1], (int)c->a[2]);
 }
 
-static long queue_info(int tgid, int tid, int sig, const siginfo_t *uinfo)
+/* self_id: the pid (rt_sigqueueinfo) or tid (rt_tgsigqueueinfo) named,
+ * which Linux compares with the caller's tid. */
+static long queue_info(const struct sysctx *c, int tgid, int tid, int self_id, int sig,
+                       const siginfo_t *uinfo)
 {
 	siginfo_t si = *uinfo;
-	/* Like Linux: a process may not forge kernel-made info for others. */
-	if (si.si_code >= 0 || si.si_code == SI_TKILL)
+	/* Like Linux: a process may not forge kernel-made info, nor a kill's or
+	 * tgkill's, for anyone but its calling thread. */
+	if ((si.si_code >= 0 || si.si_code == SI_TKILL) && self_id != c->t->tid)
 		return -EPERM;
 	if (sig < 0 || sig > NSIG_APP)
 		return -EINVAL;
@@ -356,16 +368,21 @@ static long queue_info(int tgid, int tid, int sig, const siginfo_t *uinfo)
 	}
 	if (tid) {
 		struct thread *t = thread_by_tid(tid);
-		return t ? sig_send(sig, t, &si) : -ESRCH;
+		return !t ? -ESRCH : sig ? sig_send(sig, t, &si) : 0;
 	}
-	return sig_send(sig, NULL, &si);
+	return sig ? sig_send(sig, NULL, &si) : 0;
 }
+
 SYS(rt_sigqueueinfo)
 {
-	return queue_info((int)c->a[0], 0, (int)c->a[1], (const void *)c->a[2]);
+	return queue_info(c, (int)c->a[0], 0, (int)c->a[0], (int)c->a[1], (const void *)c->a[2]);
 }
 
 SYS(rt_tgsigqueueinfo)
 {
-	return queue_info((int)c->a[0], (int)c->a[1], (int)c->a[2], (const void *)c->a[3]);
+	/* only valid for one thread, as on Linux */
+	if ((int)c->a[0] <= 0 || (int)c->a[1] <= 0)
+		return -EINVAL;
+	return queue_info(c, (int)c->a[0], (int)c->a[1], (int)c->a[1], (int)c->a[2],
+	                  (const void *)c->a[3]);
 }

@@ -1,0 +1,272 @@
+/* Signals and threads together, as Linux routes and queues them: a
+ * process-directed signal that every thread blocks reaches the thread
+ * waiting for it in sigwaitinfo (sent by the process itself and by another
+ * process); blocked signals whose action is to ignore them stay queued;
+ * a frame that cannot be written on a read-only alternate stack forces
+ * SIGSEGV; the errors of tgkill/rt_tgsigqueueinfo; RLIMIT_SIGPENDING. */
+#include "testutil.h"
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int ready_pipe[2];
+
+/* Waits for SIGUSR1 (blocked in every thread) and reports what it got. */
+static void *waiter(void *arg)
+{
+    (void)arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    char c = 'r';
+    if (write(ready_pipe[1], &c, 1) != 1)
+        return (void *)-1L;
+    /* Generous: only a lost signal reaches it. */
+    struct timespec ts = { 30, 0 };
+    siginfo_t si;
+    return (void *)(long)sigtimedwait(&set, &si, &ts);
+}
+
+/* sender: 0 the process itself (main thread), 1 a child process. */
+static void waited_signal(int sender)
+{
+    pthread_t t;
+    char c;
+    if (pthread_create(&t, NULL, waiter, NULL))
+        DIE("pthread_create");
+    if (read(ready_pipe[0], &c, 1) != 1)
+        DIE("read");
+    if (sender == 0) {
+        kill(getpid(), SIGUSR1);
+    } else {
+        pid_t parent = getpid(), p = fork();
+        if (p == 0)
+            _exit(kill(parent, SIGUSR1) ? 1 : 0);
+        int st;
+        waitpid(p, &st, 0);
+    }
+    void *r;
+    pthread_join(t, &r);
+    if ((long)r != SIGUSR1) printf("waiter got %ld errno %d\n", (long)r, errno);
+    CHECK((long)r == SIGUSR1, "%s: SIGUSR1 blocked everywhere reaches the thread in sigwaitinfo",
+          sender ? "another process" : "this process");
+}
+
+static int timed_take(int sig)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    struct timespec zero = { 0, 0 };
+    return sigtimedwait(&set, NULL, &zero);
+}
+
+static void ignored_but_blocked(void)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGRTMIN + 1);
+    sigaddset(&set, SIGWINCH);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    signal(SIGUSR2, SIG_IGN);
+    signal(SIGRTMIN + 1, SIG_IGN);
+    raise(SIGUSR2);
+    union sigval v = { .sival_int = 7 };
+    sigqueue(getpid(), SIGRTMIN + 1, v);
+    sigqueue(getpid(), SIGRTMIN + 1, v);
+    raise(SIGWINCH); /* ignored by default */
+    sigset_t pend;
+    sigpending(&pend);
+    CHECK(sigismember(&pend, SIGUSR2) && sigismember(&pend, SIGRTMIN + 1) &&
+              sigismember(&pend, SIGWINCH),
+          "ignored signals sent while blocked are pending");
+    CHECK(timed_take(SIGUSR2) == SIGUSR2, "sigtimedwait takes an ignored blocked SIGUSR2");
+    CHECK(timed_take(SIGRTMIN + 1) == SIGRTMIN + 1 && timed_take(SIGRTMIN + 1) == SIGRTMIN + 1,
+          "both ignored real-time signals were queued");
+    CHECK(timed_take(SIGWINCH) == SIGWINCH, "a default-ignored SIGWINCH was queued");
+    /* Unblocked, ignored signals are dropped at once. */
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    raise(SIGUSR2);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    sigpending(&pend);
+    CHECK(!sigismember(&pend, SIGUSR2), "an unblocked ignored signal is dropped");
+    /* Unblocking discards what was queued while blocked. */
+    raise(SIGUSR2);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    sigpending(&pend);
+    CHECK(!sigismember(&pend, SIGUSR2), "unblocking an ignored pending signal discards it");
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    signal(SIGUSR2, SIG_DFL);
+    signal(SIGRTMIN + 1, SIG_DFL);
+}
+
+static long tgsigqueue(int tgid, int tid, int sig, int code)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    si.si_signo = sig;
+    si.si_code = code;
+    errno = 0;
+    return syscall(SYS_rt_tgsigqueueinfo, tgid, tid, sig, &si) ? errno : 0;
+}
+
+static long sigqueueinfo(int pid, int sig, int code)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    si.si_signo = sig;
+    si.si_code = code;
+    errno = 0;
+    return syscall(SYS_rt_sigqueueinfo, pid, sig, &si) ? errno : 0;
+}
+
+static void *other_thread_queue(void *arg)
+{
+    (void)arg;
+    return (void *)sigqueueinfo(getpid(), SIGUSR1, SI_USER);
+}
+
+static void errors(void)
+{
+    int me = getpid(), tid = gettid();
+    errno = 0;
+    CHECK(syscall(SYS_tgkill, -1, tid, 0) == -1 && errno == EINVAL, "tgkill(-1, tid) is EINVAL");
+    errno = 0;
+    CHECK(syscall(SYS_tgkill, 0, tid, 0) == -1 && errno == EINVAL, "tgkill(0, tid) is EINVAL");
+    errno = 0;
+    CHECK(syscall(SYS_tgkill, me, 0, 0) == -1 && errno == EINVAL, "tgkill(pid, 0) is EINVAL");
+    errno = 0;
+    CHECK(syscall(SYS_tkill, -1, 0) == -1 && errno == EINVAL, "tkill(-1) is EINVAL");
+    printf("rt_tgsigqueueinfo(-1, tid): %s\n", errname(tgsigqueue(-1, tid, 0, SI_QUEUE)));
+    printf("rt_tgsigqueueinfo(pid, 0): %s\n", errname(tgsigqueue(me, 0, 0, SI_QUEUE)));
+    printf("rt_tgsigqueueinfo(pid, tid, 0): %s\n", errname(tgsigqueue(me, tid, 0, SI_QUEUE)));
+    printf("rt_sigqueueinfo(pid, 0): %s\n", errname(sigqueueinfo(me, 0, SI_QUEUE)));
+    printf("rt_sigqueueinfo(-1): %s\n", errname(sigqueueinfo(-1, 0, SI_QUEUE)));
+    printf("rt_sigqueueinfo(pid, 65): %s\n", errname(sigqueueinfo(me, 65, SI_QUEUE)));
+    /* si_code SI_USER may be given only to the calling thread itself. */
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    printf("rt_sigqueueinfo(self, SI_USER): %s\n", errname(sigqueueinfo(me, SIGUSR1, SI_USER)));
+    siginfo_t si;
+    struct timespec zero = { 0, 0 };
+    CHECK(sigtimedwait(&set, &si, &zero) == SIGUSR1 && si.si_code == SI_USER,
+          "the SI_USER info queued to self arrives as given");
+    pthread_t t;
+    void *r;
+    pthread_create(&t, NULL, other_thread_queue, NULL);
+    pthread_join(t, &r);
+    printf("rt_sigqueueinfo(pid, SI_USER) from another thread: %s\n", errname((long)r));
+    printf("rt_tgsigqueueinfo(self, SI_TKILL): %s\n",
+           errname(tgsigqueue(me, tid, SIGUSR1, SI_TKILL)));
+    CHECK(sigtimedwait(&set, &si, &zero) == SIGUSR1, "the signal queued to the calling thread arrives");
+    printf("its si_code: %d\n", si.si_code);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* At most the soft limit of real-time signals may be queued: EAGAIN then.
+ * (Linux counts the user's queued signals in every process, so the count
+ * is checked against the limit, not for equality.) */
+static void sigpending_limit(void)
+{
+    struct rlimit old, lim = { 4, 4 };
+    getrlimit(RLIMIT_SIGPENDING, &old);
+    if (setrlimit(RLIMIT_SIGPENDING, &lim))
+        DIE("setrlimit");
+    sigset_t set, oldset;
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN + 2);
+    sigprocmask(SIG_BLOCK, &set, &oldset);
+    int n = 0, e = 0;
+    union sigval v = { .sival_int = 1 };
+    while (n < 64) {
+        if (sigqueue(getpid(), SIGRTMIN + 2, v)) {
+            e = errno;
+            break;
+        }
+        n++;
+    }
+    CHECK(e == EAGAIN && n >= 1 && n <= 4, "sigqueue past RLIMIT_SIGPENDING 4 is EAGAIN");
+    int taken = 0;
+    while (timed_take(SIGRTMIN + 2) == SIGRTMIN + 2)
+        taken++;
+    CHECK(taken == n, "every queued signal is taken");
+    CHECK(sigqueue(getpid(), SIGRTMIN + 2, v) == 0 && timed_take(SIGRTMIN + 2) == SIGRTMIN + 2,
+          "queueing works again once they are taken");
+    sigprocmask(SIG_SETMASK, &oldset, NULL);
+    setrlimit(RLIMIT_SIGPENDING, &old);
+}
+
+static char *altstack;
+static void on_usr1(int sig) { (void)sig; }
+static void on_segv(int sig) { (void)sig; _exit(42); }
+static void *make_readonly(void *arg)
+{
+    (void)arg;
+    mprotect(altstack, 65536, PROT_READ);
+    return NULL;
+}
+
+/* A child takes SIGUSR1 on an alternate stack another thread made
+ * read-only; catch_segv: it has a SIGSEGV handler on its normal stack. */
+static int readonly_altstack(int catch_segv)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        altstack = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        stack_t ss = { .ss_sp = altstack, .ss_size = 65536 };
+        sigaltstack(&ss, NULL);
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_usr1;
+        sa.sa_flags = SA_ONSTACK;
+        sigaction(SIGUSR1, &sa, NULL);
+        if (catch_segv) {
+            sa.sa_handler = on_segv;
+            sa.sa_flags = 0;
+            sigaction(SIGSEGV, &sa, NULL);
+        }
+        pthread_t t;
+        pthread_create(&t, NULL, make_readonly, NULL);
+        pthread_join(t, NULL);
+        raise(SIGUSR1);
+        _exit(0);
+    }
+    int st;
+    waitpid(p, &st, 0);
+    return st;
+}
+
+int main(void)
+{
+    if (pipe(ready_pipe))
+        DIE("pipe");
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    waited_signal(0);
+    waited_signal(1);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+
+    ignored_but_blocked();
+    errors();
+    sigpending_limit();
+
+    int st = readonly_altstack(0);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+          "a frame on a read-only alternate stack kills by SIGSEGV");
+    st = readonly_altstack(1);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42,
+          "... or runs the app's SIGSEGV handler on its normal stack");
+    return tu_done();
+}
