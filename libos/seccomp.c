@@ -69,6 +69,7 @@ static const unsigned short host_allowlist[] = {
 	__NR_getdents, __NR_getpgid, __NR_getsid, __NR_fgetxattr, __NR_flistxattr,
 	__NR_fsetxattr, __NR_fremovexattr,
 	__NR_inotify_init1, __NR_inotify_add_watch, __NR_inotify_rm_watch, /* sys/inotify.c */
+	__NR_futex_waitv,
 };
 
 /* The ioctl requests passed to the host: terminal attributes, window size
@@ -419,7 +420,9 @@ static void checked_calls(struct builder *b)
 	 * translates the app's "self" to 0). */
 	static const int self_calls[] = { __NR_prlimit64, __NR_sched_getparam,
 	                                  __NR_sched_getscheduler, __NR_sched_setaffinity,
-	                                  __NR_sched_getaffinity };
+	                                  __NR_sched_getaffinity, __NR_sched_setparam,
+	                                  __NR_sched_setscheduler, __NR_sched_getattr,
+	                                  __NR_sched_setattr, __NR_sched_rr_get_interval };
 	begin_calls(b, self_calls, ARRAY_SIZE(self_calls));
 	need_eq(b, 0, 0, ~0U, 0);
 	allow_rule(b);

@@ -183,7 +183,7 @@ __attribute__((noreturn)) void process_kill_self(int sig)
 	host_exit_group(128 + sig);
 }
 
-static size_t fpstate_size(const struct _fpstate *fp)
+size_t sig_fpstate_size(const struct _fpstate *fp)
 {
 	const struct _fpx_sw_bytes *sw = &fp->sw_reserved;
 	if (sw->magic1 == FP_XSTATE_MAGIC1)
@@ -215,7 +215,7 @@ static bool setup_frame(struct thread *t, struct ucontext *uc, int sig, const si
 	struct _fpstate *hostfp = (struct _fpstate *)r->fpstate;
 	if (!hostfp) /* a fast-path context keeps the FPU state live until now */
 		hostfp = fastpath_save_fpu(t, uc);
-	size_t fpsize = hostfp ? fpstate_size(hostfp) : 0;
+	size_t fpsize = hostfp ? sig_fpstate_size(hostfp) : 0;
 	sp = ALIGN_DOWN(sp - fpsize, 64);
 	uintptr_t fp = sp;
 	sp = ALIGN_DOWN(sp - sizeof(struct rt_sigframe), 16) - 8;
@@ -436,6 +436,7 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 	if (t->must_exit) /* another thread is in execve */
 		for (;;)
 			host(__NR_exit, 0);
+	thread_serve_call(t);
 	bool in_libos = addr_in_libos_image(uc->uc_mcontext.rip);
 	/* Raised by the CPU (not sent), in app code: perhaps a rewritten syscall's. */
 	if (sig == SIGSEGV && si->si_code > 0 && !in_libos && fastpath_fault(t, uc))

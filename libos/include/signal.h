@@ -24,6 +24,9 @@ void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret);
  * at once; blocked or ignored, it kills the process. */
 void sig_deliver_fault(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info);
 void signals_init(void);
+/* The size of a signal frame's FPU state (xsave area and its magic). */
+struct _fpstate;
+size_t sig_fpstate_size(const struct _fpstate *fp);
 /* A host SIGSYS that is not the seccomp trap (a kill or sigqueue from
  * another process): queued and delivered as an app signal, as any other
  * host signal is. Called from the SIGSYS handler. */

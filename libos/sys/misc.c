@@ -70,10 +70,23 @@ SYS(getrusage) { return host(__NR_getrusage, c->a[0], c->a[1]); }
 SYS(times) { return host(__NR_times, c->a[0]); }
 SYS(sched_yield) { return host(__NR_sched_yield); }
 SYS(getcpu) { return host(__NR_getcpu, c->a[0], c->a[1], c->a[2]); }
-SYS(sched_getaffinity) { return host_target(c, c->a[0]) ?: host(__NR_sched_getaffinity, 0, c->a[1], c->a[2]); }
-SYS(sched_setaffinity) { return host_target(c, c->a[0]) ?: host(__NR_sched_setaffinity, 0, c->a[1], c->a[2]); }
-SYS(sched_getparam) { return host_target(c, c->a[0]) ?: host(__NR_sched_getparam, 0, c->a[1]); }
-SYS(sched_getscheduler) { return host_target(c, c->a[0]) ?: host(__NR_sched_getscheduler, 0); }
+/* A thread's scheduling: any thread of the process, by its tid (the
+ * process's pid names the main thread), made by that thread itself. Other
+ * processes' pids are ESRCH. */
+static long sched_call(int pid, long nr, long a1, long a2, long a3)
+{
+	return pid < 0 ? -EINVAL : thread_call_on(pid, nr, a1, a2, a3);
+}
+
+SYS(sched_getaffinity) { return sched_call(c->a[0], __NR_sched_getaffinity, c->a[1], c->a[2], 0); }
+SYS(sched_setaffinity) { return sched_call(c->a[0], __NR_sched_setaffinity, c->a[1], c->a[2], 0); }
+SYS(sched_getparam) { return sched_call(c->a[0], __NR_sched_getparam, c->a[1], 0, 0); }
+SYS(sched_setparam) { return sched_call(c->a[0], __NR_sched_setparam, c->a[1], 0, 0); }
+SYS(sched_getscheduler) { return sched_call(c->a[0], __NR_sched_getscheduler, 0, 0, 0); }
+SYS(sched_setscheduler) { return sched_call(c->a[0], __NR_sched_setscheduler, c->a[1], c->a[2], 0); }
+SYS(sched_getattr) { return sched_call(c->a[0], __NR_sched_getattr, c->a[1], c->a[2], c->a[3]); }
+SYS(sched_setattr) { return sched_call(c->a[0], __NR_sched_setattr, c->a[1], c->a[2], 0); }
+SYS(sched_rr_get_interval) { return sched_call(c->a[0], __NR_sched_rr_get_interval, c->a[1], 0, 0); }
 SYS(sched_get_priority_max) { return host(__NR_sched_get_priority_max, c->a[0]); }
 SYS(sched_get_priority_min) { return host(__NR_sched_get_priority_min, c->a[0]); }
 

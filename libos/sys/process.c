@@ -214,8 +214,22 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 		free(envp);
 		return r;
 	}
-	/* The point of no return: from here a failure kills the process. */
+	/* The point of no return: from here a failure kills the process. One
+	 * thread passes it; another that comes to it meanwhile ends, as
+	 * Linux's de_thread kills it (the winner waits for it to be gone). */
+	static int exec_owner;
+	if (__atomic_exchange_n(&exec_owner, 1, __ATOMIC_ACQ_REL)) {
+		free(p);
+		free(argv);
+		free(envp);
+		for (;;)
+			host(__NR_exit, 0);
+	}
 	thread_end_others(c->t);
+	__atomic_store_n(&exec_owner, 0, __ATOMIC_RELEASE);
+	/* The thread that execs takes the process's pid as its tid (the
+	 * leader's, on Linux). */
+	c->t->tid = proc.pid;
 	reset_for_exec(c->t);
 	unmap_app();
 	fastpath_exec_reset();

@@ -99,9 +99,7 @@ SYS(rt_sigreturn)
 	/* Only the flags user code may change (as the kernel's FIX_EFLAGS). */
 	r->eflags = (r->eflags & ~0x50dd5UL) | (s->eflags & 0x50dd5UL);
 	if (hostfp && s->fpstate) {
-		const struct _fpx_sw_bytes *sw = &hostfp->sw_reserved;
-		size_t n = sw->magic1 == FP_XSTATE_MAGIC1 ? sw->extended_size : sizeof(*hostfp);
-		memcpy(hostfp, s->fpstate, n);
+		memcpy(hostfp, s->fpstate, sig_fpstate_size(hostfp));
 	}
 	c->t->sigmask = app->uc_sigmask & ~UNBLOCKABLE;
 	if (!(app->uc_stack.ss_flags & SS_DISABLE) && app->uc_stack.ss_size) {

@@ -4,6 +4,7 @@
 #include <asm/signal.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
+#include "fastpath.h"
 #include "host/host.h"
 #include "log.h"
 #include "nsd.h"
@@ -54,8 +55,8 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 	nt->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : NULL;
 	nt->host_alive = 1;
 
-	/* The start record sits at the top of the new libos stack; the child
-	 * runs below it until it jumps to the app. */
+	/* The start record sits at the top of the new libos stack, the FPU
+	 * state below it; the child runs below both until it jumps to the app. */
 	char *top = nt->libos_stack + LIBOS_STACK_SIZE;
 	struct thread_start *s = (struct thread_start *)ALIGN_DOWN((uintptr_t)top - sizeof(*s), 64);
 	s->t = nt;
@@ -64,8 +65,19 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 	s->uc.uc_mcontext.rax = 0;
 	if (stack)
 		s->uc.uc_mcontext.rsp = stack;
-	/* A new thread starts with a clean FPU state. */
-	s->uc.uc_mcontext.fpstate = NULL;
+	/* A new thread inherits the FPU state (x87 control word, MXCSR, the
+	 * registers), as the kernel's fpu_clone copies it; a fast-path
+	 * context saves the live state first. */
+	struct _fpstate *fp = c->uc->uc_mcontext.fpstate;
+	if (!fp)
+		fp = fastpath_save_fpu(c->t, c->uc);
+	char *below = (char *)s;
+	if (fp) {
+		size_t n = sig_fpstate_size(fp);
+		below = (char *)ALIGN_DOWN((uintptr_t)s - n, 64);
+		memcpy(below, fp, n);
+	}
+	s->uc.uc_mcontext.fpstate = fp ? (struct _fpstate *)below : NULL;
 	s->uc.uc_flags = 0;
 	s->uc.uc_sigmask = 0;
 
@@ -79,7 +91,7 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 		*ptid = tid;
 		hflags &= ~CLONE_PARENT_SETTID;
 	}
-	long r = host_clone_thread(hflags, (char *)s - 64, ptid, &nt->host_alive, tls, thread_start, s);
+	long r = host_clone_thread(hflags, below - 64, ptid, &nt->host_alive, tls, thread_start, s);
 	if (r > 0) {
 		nt->host_tid = (int)r;
 		if (!nsd_active)
@@ -226,6 +238,12 @@ SYS(futex)
 	default:
 		return host(__NR_futex, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 	}
+}
+
+/* Futexes name only memory, as futex's do. */
+SYS(futex_waitv)
+{
+	return host_blocking(__NR_futex_waitv, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4]);
 }
 
 SYS(gettid)
