@@ -25,6 +25,7 @@
 #include "rt.h"
 #include "signal.h"
 #include "syscall.h"
+#include "vfork.h"
 
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
@@ -176,6 +177,7 @@ __attribute__((noreturn)) void process_kill_self(int sig)
 {
 	struct kernel_sigaction dfl = { 0 };
 	uint64_t set = SIGBIT(sig);
+	vfork_release();
 	nsd_exit(sig);
 	host(__NR_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
 	host(__NR_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, sizeof(set));

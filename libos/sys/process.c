@@ -23,6 +23,7 @@
 #include "process.h"
 #include "signal.h"
 #include "syscall.h"
+#include "vfork.h"
 
 #define ARG_MAX_BYTES (2 << 20)
 
@@ -69,30 +70,49 @@ static void become_child(struct thread *t, int pid, unsigned long flags, int *ct
 	if (flags & CLONE_CHILD_SETTID)
 		*ctid = proc.pid;
 	thread_keep_only(t);
+	vfork_forget();
 	pid_map_drop_children();
 	sigq_clear_after_fork(&proc.sigq);
 	sigq_clear_after_fork(&t->sigq);
 }
 
-/* fork, vfork and clone without CLONE_THREAD. A vfork (CLONE_VM|CLONE_VFORK)
- * becomes a plain fork: the child only execs or exits, which it can do in a
- * copy as well, and a child sharing the libos's memory could not run its
- * own libos. posix_spawn's child stack is honoured. */
+/* fork, vfork and clone without CLONE_THREAD. The child is the host's
+ * copy-on-write fork. With CLONE_VFORK the caller waits until the child
+ * execs or ends, and with CLONE_VM it then sees what the child wrote
+ * (vfork.c). CLONE_VM alone gives a copy, not a share: a process sharing
+ * the libos's memory could not keep a libos of its own. posix_spawn's
+ * child stack is honoured. */
 long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *ptid, int *ctid,
                   unsigned long tls)
 {
 	if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES | CLONE_FS | CLONE_NEWNS |
 	             CLONE_NEWPID | CLONE_NEWUSER | CLONE_NEWNET | CLONE_PIDFD))
 		return -EINVAL;
+	long r = 0;
+	struct vfork_link *vf = NULL;
+	bool vf_shared = flags & CLONE_VM;
+	if ((flags & CLONE_VFORK) && !(vf = vfork_prepare(vf_shared, c->uc->uc_mcontext.rsp, &r)))
+		return r;
+	static bool warned_vm;
+	if ((flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM && !warned_vm) {
+		warned_vm = true;
+		log_warning("clone(CLONE_VM) without CLONE_THREAD or CLONE_VFORK: the child has a copy of the memory, not a share");
+	}
 	flags &= ~(CLONE_VM | CLONE_VFORK);
 	/* The pid comes from the lease, with no round trip to nsd. */
 	int pid = nsd_active ? nsd_take_pid() : 0;
-	if (pid < 0)
+	if (pid < 0) {
+		if (vf)
+			vfork_parent_wait(vf, 0); /* no child: its end of the pipe is the last */
 		return pid;
+	}
+	/* Linux writes it before the child runs, so a vfork child sees it. */
+	if (vf && vf_shared && nsd_active && (flags & CLONE_PARENT_SETTID))
+		*ptid = pid;
 	/* The host would write host pids: the libos writes the sandbox pid. */
 	unsigned long hflags = flags & ~(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID);
 	uint64_t saved = fork_lock_all();
-	long r = host(__NR_clone, hflags, 0, NULL, ctid, tls);
+	r = host(__NR_clone, hflags, 0, NULL, ctid, tls);
 	if (r == 0)
 		become_child(c->t, pid, flags, ctid);
 	fork_unlock_all();
@@ -102,6 +122,8 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 		pid_map_add(pid, (int)r, true);
 	host_sigmask_restore(saved);
 	if (r == 0) {
+		if (vf)
+			vfork_child_start(vf);
 		if (nsd_active)
 			nsd_child_start();
 		if (stack)
@@ -114,6 +136,8 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 	}
 	if (r > 0 && (flags & CLONE_PARENT_SETTID))
 		*ptid = (int)r;
+	if (vf)
+		vfork_parent_wait(vf, c->uc->uc_mcontext.rsp);
 	return r;
 }
 
@@ -124,7 +148,7 @@ SYS(fork)
 
 SYS(vfork)
 {
-	return process_fork(c, SIGCHLD, 0, NULL, NULL, 0);
+	return process_fork(c, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, NULL, NULL, 0);
 }
 
 /* Copies a NULL-terminated string vector out of app memory, which execve
@@ -227,6 +251,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 	}
 	thread_end_others(c->t);
 	__atomic_store_n(&exec_owner, 0, __ATOMIC_RELEASE);
+	vfork_release();
 	/* The thread that execs takes the process's pid as its tid (the
 	 * leader's, on Linux). */
 	c->t->tid = proc.pid;

@@ -12,6 +12,7 @@
 #include "signal.h"
 #include "sitepolicy.h"
 #include "syscall.h"
+#include "vfork.h"
 
 #define THREAD_FLAGS (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)
 /* Flags the libos implements itself rather than passing to the host. */
@@ -176,6 +177,7 @@ void thread_detach_app_memory(struct thread *t)
 /* The end of the process: nsd hears it from us, the parent from the host. */
 static __attribute__((noreturn)) void process_exit(int code)
 {
+	vfork_release();
 	nsd_exit((code & 0xff) << 8);
 	host_exit_group(code & 0xff);
 }
