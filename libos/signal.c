@@ -465,7 +465,9 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 	}
 	if (!(sig == SIG_KICK && si->si_code == SI_QUEUE && si->si_errno == KICK_MAGIC)) {
 		siginfo_t in = *si;
-		struct thread *target = si->si_code == SI_TKILL ? t : NULL;
+		struct thread *target =
+			si->si_code == SI_TKILL || (si->si_code == SI_TIMER && timer_targets_thread(si->si_tid))
+				? t : NULL;
 		/* Without nsd sandbox pids are host pids: the info stands. */
 		if (!nsd_active || host_info_to_sandbox(sig, &in, &target))
 			sig_send(sig, target, &in);

@@ -24,6 +24,8 @@ void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret);
  * at once; blocked or ignored, it kills the process. */
 void sig_deliver_fault(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info);
 void signals_init(void);
+/* The kernel timer id's signal goes to one thread (sys/time.c). */
+bool timer_targets_thread(int id);
 /* The size of a signal frame's FPU state (xsave area and its magic). */
 struct _fpstate;
 size_t sig_fpstate_size(const struct _fpstate *fp);

@@ -1,11 +1,13 @@
 /* Threads as Linux makes them: a new thread inherits the creator's x87
  * control word and MXCSR; two threads calling execve at once (one program
  * runs, the other thread is ended); the scheduling calls on another thread
- * of the process by its tid, and the policy calls chrt uses; futex_waitv. */
+ * of the process by its tid, and the policy calls chrt uses; futex_waitv;
+ * POSIX timers that notify a thread. */
 #include "testutil.h"
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -179,6 +181,85 @@ static void futex_waitv(void)
     printf("futex_waitv of none: %ld %s\n", r, errname(errno));
 }
 
+/* POSIX timers that notify a thread: glibc's SIGEV_THREAD (a helper
+ * thread named by SIGEV_THREAD_ID) and SIGEV_THREAD_ID to a thread of ours. */
+static pthread_mutex_t fired_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fired_cond = PTHREAD_COND_INITIALIZER;
+static int fired;
+static void on_timer(union sigval v)
+{
+    pthread_mutex_lock(&fired_lock);
+    fired = v.sival_int;
+    pthread_cond_signal(&fired_cond);
+    pthread_mutex_unlock(&fired_lock);
+}
+
+static pid_t timer_tid;
+static void *timer_waiter(void *arg)
+{
+    (void)arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN + 3);
+    timer_tid = gettid();
+    pthread_barrier_wait(&hold);
+    siginfo_t si;
+    int sig = sigwaitinfo(&set, &si);
+    return (void *)(long)(sig == SIGRTMIN + 3 && si.si_code == SI_TIMER ? si.si_value.sival_int : -1);
+}
+
+static void thread_timers(void)
+{
+    struct sigevent se;
+    memset(&se, 0, sizeof(se));
+    se.sigev_notify = SIGEV_THREAD;
+    se.sigev_notify_function = on_timer;
+    se.sigev_value.sival_int = 7;
+    timer_t t;
+    struct itimerspec its = { { 0, 0 }, { 0, 1000000 } };
+    int made = timer_create(CLOCK_MONOTONIC, &se, &t) == 0;
+    CHECK(made, "timer_create(SIGEV_THREAD)");
+    if (made) {
+        timer_settime(t, 0, &its, NULL);
+        pthread_mutex_lock(&fired_lock);
+        while (!fired)
+            pthread_cond_wait(&fired_cond, &fired_lock);
+        pthread_mutex_unlock(&fired_lock);
+        timer_delete(t);
+    }
+    CHECK(fired == 7, "the SIGEV_THREAD timer ran its function");
+
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN + 3);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    pthread_barrier_init(&hold, NULL, 2);
+    pthread_t w;
+    pthread_create(&w, NULL, timer_waiter, NULL);
+    pthread_barrier_wait(&hold);
+    memset(&se, 0, sizeof(se));
+    se.sigev_notify = SIGEV_THREAD_ID;
+    se.sigev_signo = SIGRTMIN + 3;
+    se.sigev_value.sival_int = 9;
+    se._sigev_un._tid = timer_tid;
+    made = timer_create(CLOCK_MONOTONIC, &se, &t) == 0;
+    CHECK(made, "timer_create(SIGEV_THREAD_ID) to another thread");
+    if (!made) /* the waiter takes a signal from us instead */
+        pthread_kill(w, SIGRTMIN + 3);
+    else
+        timer_settime(t, 0, &its, NULL);
+    void *r;
+    pthread_join(w, &r);
+    CHECK((long)r == 9, "its signal reaches that thread (SI_TIMER)");
+    if (made)
+        timer_delete(t);
+    se._sigev_un._tid = 999999;
+    errno = 0;
+    CHECK(timer_create(CLOCK_MONOTONIC, &se, &t) == -1 && errno == EINVAL,
+          "SIGEV_THREAD_ID to a tid not in the process is EINVAL");
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "exec-child")) {
@@ -195,5 +276,6 @@ int main(int argc, char **argv)
     other_thread_sched();
     policies();
     futex_waitv();
+    thread_timers();
     return tu_done();
 }
