@@ -14,17 +14,6 @@ SYS(getuid) { return proc.uid; }
 SYS(geteuid) { return proc.uid; }
 SYS(getgid) { return proc.gid; }
 SYS(getegid) { return proc.gid; }
-/* The one translation of a sandbox pid for the scheduling and priority
- * calls, which act on one thread: the host pid to act on, which the seccomp
- * filter allows only as 0 (the calling thread). 0 and the caller's own tid
- * name it; another thread of the picoprocess, or another process, is
- * -ESRCH for now: that thread would have to make the call itself, and
- * sandbox pids of other processes come with nsd (sys/process.c), whose
- * picoprocess would have to make it. */
-static long host_target(const struct sysctx *c, long pid)
-{
-	return pid == 0 || pid == c->t->tid ? 0 : -ESRCH;
-}
 
 /* Limits are the process's: any of its threads names it. */
 static long process_target(long pid)
@@ -90,16 +79,14 @@ SYS(sched_rr_get_interval) { return sched_call(c->a[0], __NR_sched_rr_get_interv
 SYS(sched_get_priority_max) { return host(__NR_sched_get_priority_max, c->a[0]); }
 SYS(sched_get_priority_min) { return host(__NR_sched_get_priority_min, c->a[0]); }
 
-/* getpriority/setpriority act on the caller only, whatever `which` says:
- * the host's process group and user hold processes outside the sandbox
- * (the launching shell, every process of the host uid). The caller's own
- * group and uid name the caller; their other members are not reached
- * until nsd lists the sandbox's groups. */
-static long prio_target(const struct sysctx *c, long which, long who)
+/* getpriority/setpriority of a group or user act on the caller only: the
+ * host's process group and user hold processes outside the sandbox (the
+ * launching shell, every process of the host uid). The caller's own group
+ * and uid name the caller; their other members are not reached until nsd
+ * lists the sandbox's groups. */
+static long prio_target(long which, long who)
 {
 	switch (which) {
-	case PRIO_PROCESS:
-		return host_target(c, who);
 	case PRIO_PGRP:
 		return who == 0 || who == proc.pgid ? 0 : -ESRCH;
 	case PRIO_USER:
@@ -109,8 +96,17 @@ static long prio_target(const struct sysctx *c, long which, long who)
 	}
 }
 
-SYS(getpriority) { return prio_target(c, c->a[0], c->a[1]) ?: host(__NR_getpriority, PRIO_PROCESS, 0); }
-SYS(setpriority) { return prio_target(c, c->a[0], c->a[1]) ?: host(__NR_setpriority, PRIO_PROCESS, 0, c->a[2]); }
+/* A nice value is a thread's: PRIO_PROCESS names any thread of the process
+ * by its tid (sched_call's way). */
+static long prio_call(const struct sysctx *c, long nr, long prio)
+{
+	if (c->a[0] == PRIO_PROCESS)
+		return (int)c->a[1] < 0 ? -ESRCH : thread_call_on((int)c->a[1], nr, 0, prio, 0);
+	return prio_target(c->a[0], c->a[1]) ?: host(nr, PRIO_PROCESS, 0, prio);
+}
+
+SYS(getpriority) { return prio_call(c, __NR_getpriority, 0); }
+SYS(setpriority) { return prio_call(c, __NR_setpriority, c->a[2]); }
 SYS(membarrier) { return host(__NR_membarrier, c->a[0], c->a[1], c->a[2]); }
 /* rseq is per host thread and names no host resource: the kernel keeps it.
  * The libos remembers it to unregister it at thread exit (see sys_exit). */

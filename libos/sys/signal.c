@@ -172,10 +172,13 @@ SYS(pause)
 
 SYS(rt_sigtimedwait)
 {
+	if (c->a[3] != sizeof(uint64_t))
+		return -EINVAL;
 	uint64_t set = *(const uint64_t *)c->a[0] & ~UNBLOCKABLE;
 	siginfo_t *uinfo = (void *)c->a[1];
 	const struct __kernel_timespec *ts = (const void *)c->a[2];
-	if (c->a[3] != sizeof(uint64_t))
+	/* Checked before anything is taken, as Linux does. */
+	if (ts && (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000))
 		return -EINVAL;
 	/* Published before the first check: a sender that queues after it
 	 * kicks this thread (signal.c's takes_signal). */

@@ -123,12 +123,30 @@ struct clone_args_v0 {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
 
+/* Linux's checks of clone3's arguments (copy_clone_args_from_user,
+ * clone3_args_valid), before the flags' own. */
+static long clone3_args_check(const struct clone_args_v0 *ca, unsigned long size)
+{
+	if (size > PAGE_SIZE)
+		return -E2BIG;
+	if (size < sizeof(*ca) || (ca->exit_signal & ~(uint64_t)CSIGNAL) || ca->exit_signal > NSIG_APP)
+		return -EINVAL;
+	/* The exit signal has its own field; CLONE_NEWTIME is the one bit of
+	 * the old CSIGNAL byte clone3 takes. */
+	if (ca->flags & (CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME)))
+		return -EINVAL;
+	if ((ca->flags & (CLONE_THREAD | CLONE_PARENT)) && ca->exit_signal)
+		return -EINVAL;
+	return (ca->stack != 0) != (ca->stack_size != 0) ? -EINVAL : 0;
+}
+
 SYS(clone3)
 {
 	const struct clone_args_v0 *ca = (const void *)c->a[0];
-	if ((unsigned long)c->a[1] < sizeof(*ca))
-		return -EINVAL;
-	long e = clone_flags_check(ca->flags);
+	long e = clone3_args_check(ca, c->a[1]);
+	if (e < 0)
+		return e;
+	e = clone_flags_check(ca->flags);
 	if (e < 0)
 		return e;
 	uintptr_t sp = ca->stack ? ca->stack + ca->stack_size : 0;

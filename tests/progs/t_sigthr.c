@@ -163,6 +163,15 @@ static void errors(void)
           "the SI_USER info queued to self arrives as given");
     pthread_t t;
     void *r;
+    struct timespec bad = { 0, 1000000000 };
+    raise(SIGUSR1); /* pending: the bad timeout is still refused first */
+    errno = 0;
+    CHECK(sigtimedwait(&set, &si, &bad) == -1 && errno == EINVAL,
+          "sigtimedwait with tv_nsec 1e9 is EINVAL, even with a signal pending");
+    CHECK(sigtimedwait(&set, &si, &zero) == SIGUSR1, "the pending signal is still there");
+    errno = 0;
+    CHECK(syscall(SYS_rt_sigtimedwait, &set, NULL, &zero, 4) == -1 && errno == EINVAL,
+          "rt_sigtimedwait with sigsetsize 4 is EINVAL");
     pthread_create(&t, NULL, other_thread_queue, NULL);
     pthread_join(t, &r);
     printf("rt_sigqueueinfo(pid, SI_USER) from another thread: %s\n", errname((long)r));

@@ -107,6 +107,12 @@ static void other_thread_sched(void)
           "sched_setscheduler of another thread changes it alone");
     errno = 0;
     CHECK(sched_getscheduler(-1) == -1 && errno == EINVAL, "sched_getscheduler(-1) is EINVAL");
+    int nice0 = getpriority(PRIO_PROCESS, 0);
+    CHECK(setpriority(PRIO_PROCESS, worker_tid, nice0 + 3) == 0 &&
+              getpriority(PRIO_PROCESS, worker_tid) == nice0 + 3 && getpriority(PRIO_PROCESS, 0) == nice0,
+          "setpriority/getpriority of another thread by its tid");
+    errno = 0;
+    CHECK(getpriority(PRIO_PROCESS, -5) == -1 && errno == ESRCH, "getpriority of pid -5 is ESRCH");
     pthread_barrier_wait(&hold);
     pthread_join(t, NULL);
 }

@@ -151,6 +151,36 @@ static void fork_settid(void)
     CHECK(reap((pid_t)p) == 0, "... and the child's copy has the old value");
 }
 
+struct clone_args_v0 {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+static void clone3_errors(void)
+{
+    static const struct { const char *what; struct clone_args_v0 a; size_t size; } cases[] = {
+        { "exit signal 65", { .exit_signal = 65 }, 64 },
+        { "exit signal in flags", { .flags = SIGCHLD }, 64 },
+        { "CLONE_THREAD with an exit signal",
+          { .flags = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD, .exit_signal = SIGCHLD }, 64 },
+        { "a stack without a size", { .stack = 4096, .exit_signal = SIGCHLD }, 64 },
+        { "a size without a stack", { .stack_size = 4096, .exit_signal = SIGCHLD }, 64 },
+        { "size 32", { .exit_signal = SIGCHLD }, 32 },
+        { "size 8192", { .exit_signal = SIGCHLD }, 8192 },
+        { "CLONE_DETACHED", { .flags = CLONE_DETACHED, .exit_signal = SIGCHLD }, 64 },
+    };
+    static char big_args[8192];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memcpy(big_args, &cases[i].a, sizeof(cases[i].a));
+        errno = 0;
+        long r = syscall(SYS_clone3, big_args, cases[i].size);
+        if (r == 0)
+            _exit(0);
+        if (r > 0)
+            reap((pid_t)r);
+        printf("clone3 with %s: %s\n", cases[i].what, r < 0 ? errname(errno) : "a child");
+    }
+}
+
 int main(void)
 {
     vfork_writes();
@@ -159,5 +189,6 @@ int main(void)
     spawn();
     threaded();
     fork_settid();
+    clone3_errors();
     return tu_done();
 }
