@@ -254,23 +254,42 @@ static bool setup_frame(struct thread *t, struct ucontext *uc, int sig, const si
 	return true;
 }
 
-/* setup_frame with its writes to app memory guarded: an alternate stack
- * that is unmapped or read-only (another thread may have changed it at any
- * moment) fails the frame as on Linux, instead of faulting in the libos.
- * The guard of a syscall handler that may be running is kept. */
-static bool write_frame(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info,
-                        const struct app_sigaction *act)
+bool sig_guarded(struct thread *t, bool (*fn)(void *), void *arg)
 {
 	struct libos_jmp outer = t->fault_jmp;
 	bool outer_armed = t->fault_armed;
 	volatile bool ok = false;
 	if (!libos_setjmp(&t->fault_jmp)) {
 		t->fault_armed = true;
-		ok = setup_frame(t, uc, sig, info, act);
+		ok = fn(arg);
 	}
 	t->fault_jmp = outer;
 	t->fault_armed = outer_armed;
 	return ok;
+}
+
+struct frame_args {
+	struct thread *t;
+	struct ucontext *uc;
+	int sig;
+	const siginfo_t *info;
+	const struct app_sigaction *act;
+};
+
+static bool frame_fn(void *arg)
+{
+	struct frame_args *a = arg;
+	return setup_frame(a->t, a->uc, a->sig, a->info, a->act);
+}
+
+/* setup_frame with its writes to app memory guarded: an alternate stack
+ * that is unmapped or read-only (another thread may have changed it at any
+ * moment) fails the frame as on Linux, instead of faulting in the libos. */
+static bool write_frame(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info,
+                        const struct app_sigaction *act)
+{
+	struct frame_args a = { t, uc, sig, info, act };
+	return sig_guarded(t, frame_fn, &a);
 }
 
 /* Linux's force_sigsegv when a signal's frame cannot be written: a SIGSEGV

@@ -23,6 +23,9 @@ void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret);
 /* A synchronous fault in app code (or its fast-path equivalent): delivered
  * at once; blocked or ignored, it kills the process. */
 void sig_deliver_fault(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info);
+/* fn(arg) with faults on app memory caught (false then), inside or outside
+ * a syscall handler, whose own guard is kept. */
+bool sig_guarded(struct thread *t, bool (*fn)(void *), void *arg);
 void signals_init(void);
 /* The kernel timer id's signal goes to one thread (sys/time.c). */
 bool timer_targets_thread(int id);

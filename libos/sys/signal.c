@@ -82,13 +82,13 @@ SYS(rt_sigprocmask)
 	return 0;
 }
 
-/* The app's restorer ran `ret` from its frame's pretcode: %rsp is at uc. */
-SYS(rt_sigreturn)
+/* Restores the registers, FPU state, mask and alternate stack from the
+ * app's frame at %rsp. */
+static bool restore_frame(void *arg)
 {
+	struct sysctx *c = arg;
 	struct sigcontext *r = &c->uc->uc_mcontext;
 	struct ucontext *app = (struct ucontext *)r->rsp;
-	if (range_is_libos((uintptr_t)app, sizeof(*app)))
-		process_kill_self(SIGSEGV);
 	struct sigcontext *s = &app->uc_mcontext;
 	struct _fpstate *hostfp = r->fpstate;
 	r->r8 = s->r8; r->r9 = s->r9; r->r10 = s->r10; r->r11 = s->r11;
@@ -98,13 +98,29 @@ SYS(rt_sigreturn)
 	r->rip = s->rip;
 	/* Only the flags user code may change (as the kernel's FIX_EFLAGS). */
 	r->eflags = (r->eflags & ~0x50dd5UL) | (s->eflags & 0x50dd5UL);
-	if (hostfp && s->fpstate) {
+	if (hostfp && s->fpstate)
 		memcpy(hostfp, s->fpstate, sig_fpstate_size(hostfp));
-	}
 	c->t->sigmask = app->uc_sigmask & ~UNBLOCKABLE;
 	if (!(app->uc_stack.ss_flags & SS_DISABLE) && app->uc_stack.ss_size) {
 		c->t->app_altstack = app->uc_stack;
 		c->t->app_altstack.ss_flags &= ~SS_ONSTACK;
+	}
+	return true;
+}
+
+/* The app's restorer ran `ret` from its frame's pretcode: %rsp is at uc. A
+ * frame that cannot be read is Linux's badframe: SIGSEGV. */
+SYS(rt_sigreturn)
+{
+	struct sigcontext *r = &c->uc->uc_mcontext;
+	if (range_is_libos(r->rsp, sizeof(struct ucontext)))
+		process_kill_self(SIGSEGV);
+	if (!sig_guarded(c->t, restore_frame, c)) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		si.si_signo = SIGSEGV;
+		si.si_code = SI_KERNEL;
+		sig_deliver_fault(c->t, c->uc, SIGSEGV, &si);
 	}
 	return (long)r->rax;
 }

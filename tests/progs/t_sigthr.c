@@ -3,7 +3,8 @@
  * waiting for it in sigwaitinfo (sent by the process itself and by another
  * process); blocked signals whose action is to ignore them stay queued;
  * a frame that cannot be written on a read-only alternate stack forces
- * SIGSEGV; the errors of tgkill/rt_tgsigqueueinfo; RLIMIT_SIGPENDING. */
+ * SIGSEGV, as does an rt_sigreturn of a frame that cannot be read; the
+ * errors of tgkill/rt_tgsigqueueinfo/rt_sigtimedwait; RLIMIT_SIGPENDING. */
 #include "testutil.h"
 #include <pthread.h>
 #include <signal.h>
@@ -270,6 +271,32 @@ static int readonly_altstack(int catch_segv)
     return st;
 }
 
+/* rt_sigreturn with a frame that cannot be read: Linux's badframe forces
+ * SIGSEGV (on_altstack: a handler on an alternate stack runs). */
+static int bad_sigreturn(int on_altstack)
+{
+    fflush(stdout);
+    pid_t p = fork();
+    if (p == 0) {
+        char *gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        munmap(gone, 4096);
+        if (on_altstack) {
+            stack_t ss = { .ss_sp = malloc(65536), .ss_size = 65536 };
+            sigaltstack(&ss, NULL);
+            struct sigaction sa;
+            memset(&sa, 0, sizeof(sa));
+            sa.sa_handler = on_segv;
+            sa.sa_flags = SA_ONSTACK;
+            sigaction(SIGSEGV, &sa, NULL);
+        }
+        __asm__ volatile("mov %0, %%rsp; mov $15, %%eax; syscall; ud2" ::"r"(gone + 2048) : "memory");
+        _exit(0);
+    }
+    int st;
+    waitpid(p, &st, 0);
+    return st;
+}
+
 int main(void)
 {
     if (pipe(ready_pipe))
@@ -292,5 +319,9 @@ int main(void)
     st = readonly_altstack(1);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42,
           "... or runs the app's SIGSEGV handler on its normal stack");
+    st = bad_sigreturn(0);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "rt_sigreturn of an unreadable frame: SIGSEGV");
+    st = bad_sigreturn(1);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42, "... which a handler on an alternate stack catches");
     return tu_done();
 }
