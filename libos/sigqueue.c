@@ -127,19 +127,15 @@ int sigq_take(struct sigqueue *q, uint64_t allowed, siginfo_t *info)
 
 void sigq_clear_after_fork(struct sigqueue *q)
 {
-	/* Only the forking thread lives on, and it holds the lock: the nodes
-	 * of the cleared queue go back to the pool. */
-	for (int i = 0; i < NSIG_APP - SIGRT_FIRST + 1; i++) {
-		while (q->rt_head[i]) {
-			struct sigq_node *n = q->rt_head[i];
-			q->rt_head[i] = n->next;
-			n->next = free_nodes;
-			free_nodes = n;
-			rt_used--;
-		}
-		q->rt_tail[i] = NULL;
-	}
+	/* Only the forking thread lives on, and it holds the lock. Every queue
+	 * it keeps is emptied, and the other threads' queues are gone with
+	 * them, so the pool starts afresh (enter() fills it again). */
+	memset(q->rt_head, 0, sizeof(q->rt_head));
+	memset(q->rt_tail, 0, sizeof(q->rt_tail));
 	q->bits = 0;
+	free_nodes = NULL;
+	pool_ready = false;
+	rt_used = 0;
 }
 
 void sigq_discard(struct sigqueue *q, int sig)
