@@ -183,12 +183,27 @@ static void errors(void)
     sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/* body(arg) in a child process; its wait status. */
+static int in_child(void (*body)(int), int arg)
+{
+    fflush(stdout);
+    pid_t p = fork();
+    if (p == 0) {
+        body(arg);
+        _exit(0);
+    }
+    int st;
+    waitpid(p, &st, 0);
+    return st;
+}
+
 /* At most the soft limit of real-time signals may be queued: EAGAIN then.
  * Linux counts the signals queued to every process of the user, so a
  * child does it natively as a user nobody else is (a test run as root
  * shares root's count with the machine); the libos counts per process. */
-static void sigpending_limit_child(void)
+static void sigpending_limit_child(int unused)
 {
+    (void)unused;
     if (getuid() == 0 && setuid(54321) != 0) /* natively: a user of its own */
         errno = 0; /* the libos refuses it: its count is per process anyway */
     struct rlimit lim = { 4, 4 };
@@ -215,19 +230,12 @@ static void sigpending_limit_child(void)
     CHECK(sigqueue(getpid(), SIGRTMIN + 2, v) == 0 && timed_take(SIGRTMIN + 2) == SIGRTMIN + 2,
           "queueing works again once they are taken");
     sigprocmask(SIG_SETMASK, &oldset, NULL);
+    _exit(tu_failures);
 }
 
 static void sigpending_limit(void)
 {
-    fflush(stdout);
-    pid_t p = fork();
-    if (p == 0) {
-        sigpending_limit_child();
-        _exit(tu_failures);
-    }
-    int st;
-    waitpid(p, &st, 0);
-    if (!WIFEXITED(st) || WEXITSTATUS(st))
+    if (in_child(sigpending_limit_child, 0))
         tu_failures++;
 }
 
@@ -241,60 +249,41 @@ static void *make_readonly(void *arg)
     return NULL;
 }
 
-/* A child takes SIGUSR1 on an alternate stack another thread made
- * read-only; catch_segv: it has a SIGSEGV handler on its normal stack. */
-static int readonly_altstack(int catch_segv)
+/* fn handles sig on the alternate stack of 64 KiB at stack. */
+static void handle_on_altstack(char *stack, int sig, void (*fn)(int))
 {
-    pid_t p = fork();
-    if (p == 0) {
-        altstack = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        stack_t ss = { .ss_sp = altstack, .ss_size = 65536 };
-        sigaltstack(&ss, NULL);
-        struct sigaction sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_usr1;
-        sa.sa_flags = SA_ONSTACK;
-        sigaction(SIGUSR1, &sa, NULL);
-        if (catch_segv) {
-            sa.sa_handler = on_segv;
-            sa.sa_flags = 0;
-            sigaction(SIGSEGV, &sa, NULL);
-        }
-        pthread_t t;
-        pthread_create(&t, NULL, make_readonly, NULL);
-        pthread_join(t, NULL);
-        raise(SIGUSR1);
-        _exit(0);
-    }
-    int st;
-    waitpid(p, &st, 0);
-    return st;
+    stack_t ss = { .ss_sp = stack, .ss_size = 65536 };
+    sigaltstack(&ss, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = fn;
+    sa.sa_flags = SA_ONSTACK;
+    sigaction(sig, &sa, NULL);
+}
+
+/* SIGUSR1 on an alternate stack another thread made read-only;
+ * catch_segv: with a SIGSEGV handler on the normal stack. */
+static void readonly_altstack(int catch_segv)
+{
+    altstack = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    handle_on_altstack(altstack, SIGUSR1, on_usr1);
+    if (catch_segv)
+        signal(SIGSEGV, on_segv);
+    pthread_t t;
+    pthread_create(&t, NULL, make_readonly, NULL);
+    pthread_join(t, NULL);
+    raise(SIGUSR1);
 }
 
 /* rt_sigreturn with a frame that cannot be read: Linux's badframe forces
  * SIGSEGV (on_altstack: a handler on an alternate stack runs). */
-static int bad_sigreturn(int on_altstack)
+static void bad_sigreturn(int on_altstack)
 {
-    fflush(stdout);
-    pid_t p = fork();
-    if (p == 0) {
-        char *gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        munmap(gone, 4096);
-        if (on_altstack) {
-            stack_t ss = { .ss_sp = malloc(65536), .ss_size = 65536 };
-            sigaltstack(&ss, NULL);
-            struct sigaction sa;
-            memset(&sa, 0, sizeof(sa));
-            sa.sa_handler = on_segv;
-            sa.sa_flags = SA_ONSTACK;
-            sigaction(SIGSEGV, &sa, NULL);
-        }
-        __asm__ volatile("mov %0, %%rsp; mov $15, %%eax; syscall; ud2" ::"r"(gone + 2048) : "memory");
-        _exit(0);
-    }
-    int st;
-    waitpid(p, &st, 0);
-    return st;
+    char *gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(gone, 4096);
+    if (on_altstack)
+        handle_on_altstack(malloc(65536), SIGSEGV, on_segv);
+    __asm__ volatile("mov %0, %%rsp; mov $15, %%eax; syscall; ud2" ::"r"(gone + 2048) : "memory");
 }
 
 int main(void)
@@ -313,15 +302,15 @@ int main(void)
     errors();
     sigpending_limit();
 
-    int st = readonly_altstack(0);
+    int st = in_child(readonly_altstack, 0);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
           "a frame on a read-only alternate stack kills by SIGSEGV");
-    st = readonly_altstack(1);
+    st = in_child(readonly_altstack, 1);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42,
           "... or runs the app's SIGSEGV handler on its normal stack");
-    st = bad_sigreturn(0);
+    st = in_child(bad_sigreturn, 0);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "rt_sigreturn of an unreadable frame: SIGSEGV");
-    st = bad_sigreturn(1);
+    st = in_child(bad_sigreturn, 1);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42, "... which a handler on an alternate stack catches");
     return tu_done();
 }
