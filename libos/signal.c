@@ -67,6 +67,11 @@ static uint64_t pending_of(struct thread *t)
 	return sigq_bits(&t->sigq) | sigq_bits(&proc.sigq);
 }
 
+bool sig_pending_in(struct thread *t, uint64_t set)
+{
+	return (pending_of(t) & set) != 0;
+}
+
 bool sig_pending_deliverable(struct thread *t)
 {
 	return (pending_of(t) & ~t->sigmask) != 0;
@@ -148,6 +153,7 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 	int r = sigq_add(target ? &target->sigq : &proc.sigq, sig, &si);
 	if (r < 0)
 		return r;
+	sigfd_notify(sig);
 	if (!target) {
 		struct pick p = { sig, NULL };
 		if (!takes_signal(current(), sig))

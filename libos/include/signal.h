@@ -8,6 +8,11 @@
 
 #define SIGBIT(sig) (1ULL << ((sig) - 1))
 
+/* True when t has an app signal of set pending (blocked or not). */
+bool sig_pending_in(struct thread *t, sigset64_t set);
+/* sys/signalfd.c: sig_queued a signal: the signalfds waiting for it are
+ * made readable. */
+void sigfd_notify(int sig);
 /* True when t has an app signal it does not block. */
 bool sig_pending_deliverable(struct thread *t);
 /* For sigsuspend/ppoll/pselect6/epoll_pwait: block `mask` instead of the

@@ -42,7 +42,15 @@
 		return host_blocking(__NR_##name, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]); \
 	}
 
-FD_DATA(read, -EISDIR)
+SYS(read)
+{
+	CHECK_FD(c->a[0]);
+	if (fd_is_signalfd((int)c->a[0]))
+		return signalfd_read(c);
+	if (fd_is_vdir((int)c->a[0]))
+		return -EISDIR;
+	return host_blocking(__NR_read, c->a[0], c->a[1], c->a[2]);
+}
 FD_DATA(write, -EBADF)
 FD_DATA(pread64, -EISDIR)
 FD_DATA(pwrite64, -EBADF)

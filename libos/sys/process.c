@@ -40,6 +40,7 @@ static uint64_t fork_lock_all(void)
 	lock(&alloc_lock);
 	lock(&arena_lock);
 	lock(&fastpath_lock);
+	lock(&sigfd_lock);
 	sigq_fork_lock();
 	return old;
 }
@@ -48,6 +49,7 @@ static uint64_t fork_lock_all(void)
 static void fork_unlock_all(void)
 {
 	sigq_fork_unlock();
+	unlock(&sigfd_lock);
 	unlock(&fastpath_lock);
 	unlock(&arena_lock);
 	unlock(&alloc_lock);
