@@ -200,6 +200,8 @@ void thread_end_others(struct thread *self)
 		else
 			thread_remove(t);
 	}
+	/* A call one of them posted to us waits on a stack about to be freed. */
+	__atomic_store_n(&self->call, NULL, __ATOMIC_RELEASE);
 }
 
 void thread_reap(void)
