@@ -126,12 +126,14 @@ static bool blocked_by_receiver(int sig, struct thread *target)
 	return t->sigmask & SIGBIT(sig);
 }
 
+bool sig_action_ignores(const struct app_sigaction *act, int sig)
+{
+	return act->handler == 1 /* SIG_IGN */ || (act->handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig)));
+}
+
 static bool ignored_at_send(int sig, struct thread *target)
 {
-	const struct app_sigaction *act = &proc.sigactions[sig];
-	if (!(act->handler == 1 /* SIG_IGN */ || (act->handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig)))))
-		return false;
-	return !blocked_by_receiver(sig, target);
+	return sig_action_ignores(&proc.sigactions[sig], sig) && !blocked_by_receiver(sig, target);
 }
 
 int sig_send(int sig, struct thread *target, const siginfo_t *info)

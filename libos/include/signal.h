@@ -42,6 +42,9 @@ size_t sig_fpstate_size(const struct _fpstate *fp);
  * host signal is. Called from the SIGSYS handler. */
 void sig_host_sigsys(siginfo_t *si, void *ucv);
 struct app_sigaction;
+/* True when act ignores sig: SIG_IGN, or SIG_DFL of a signal whose default
+ * is to ignore it (Linux's sig_handler_ignored). */
+bool sig_action_ignores(const struct app_sigaction *act, int sig);
 /* rt_sigaction changed SIGCHLD's action: tell the host what it must know. */
 void sig_child_action_changed(const struct app_sigaction *act);
 /* Makes thread t run its host signal handler soon (and so leave a blocking

@@ -24,6 +24,11 @@ struct kernel_sigaction {
 	uint64_t mask;
 };
 
+static void discard_in_thread(struct thread *t, void *sig)
+{
+	sigq_discard(&t->sigq, *(int *)sig);
+}
+
 SYS(rt_sigaction)
 {
 	int sig = (int)c->a[0];
@@ -46,10 +51,11 @@ SYS(rt_sigaction)
 		s->flags = act.flags;
 		s->restorer = act.restorer;
 		s->mask = act.mask & ~UNBLOCKABLE;
-		/* Setting SIG_IGN discards what is pending, as on Linux. */
-		if (s->handler == 1) {
+		/* An action that ignores the signal discards what is pending, in
+		 * every thread, as on Linux. */
+		if (sig_action_ignores(s, sig)) {
 			sigq_discard(&proc.sigq, sig);
-			sigq_discard(&c->t->sigq, sig);
+			thread_foreach(discard_in_thread, &sig);
 		}
 		if (sig == SIGCHLD)
 			sig_child_action_changed(s);

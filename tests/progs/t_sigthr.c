@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 static int ready_pipe[2];
+static void on_usr1(int sig);
 
 /* Waits for SIGUSR1 (blocked in every thread) and reports what it got. */
 static void *waiter(void *arg)
@@ -111,6 +112,44 @@ static void ignored_but_blocked(void)
     sigprocmask(SIG_SETMASK, &old, NULL);
     signal(SIGUSR2, SIG_DFL);
     signal(SIGRTMIN + 1, SIG_DFL);
+}
+
+/* SIG_IGN set by one thread discards what another thread has pending,
+ * and so does SIG_DFL of a signal ignored by default. */
+static pthread_barrier_t ign_barrier;
+static int ign_sig;
+static void *pending_holder(void *arg)
+{
+    (void)arg;
+    pthread_barrier_wait(&ign_barrier); /* the signal is queued to us */
+    pthread_barrier_wait(&ign_barrier); /* the action is set */
+    sigset_t pend;
+    sigpending(&pend);
+    return (void *)(long)sigismember(&pend, ign_sig);
+}
+
+static void ignore_discards_everywhere(int sig, void (*action)(int))
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    signal(sig, on_usr1);
+    ign_sig = sig;
+    pthread_barrier_init(&ign_barrier, NULL, 2);
+    pthread_t t;
+    pthread_create(&t, NULL, pending_holder, NULL);
+    pthread_kill(t, sig);
+    pthread_barrier_wait(&ign_barrier);
+    signal(sig, action);
+    pthread_barrier_wait(&ign_barrier);
+    void *r;
+    pthread_join(t, &r);
+    CHECK(r == 0, "setting %s for signal %d discards it where another thread has it pending",
+          action == SIG_IGN ? "SIG_IGN" : "SIG_DFL", sig);
+    signal(sig, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    pthread_barrier_destroy(&ign_barrier);
 }
 
 static long tgsigqueue(int tgid, int tid, int sig, int code)
@@ -384,6 +423,8 @@ int main(void)
     sigprocmask(SIG_UNBLOCK, &set, NULL);
 
     ignored_but_blocked();
+    ignore_discards_everywhere(SIGUSR2, SIG_IGN);
+    ignore_discards_everywhere(SIGWINCH, SIG_DFL);
     errors();
     sigpending_limit();
     signalfd_cases();
