@@ -10,16 +10,18 @@ fifo=$(mktemp -u /tmp/graphene-demo.XXXXXX)
 mkfifo "$fifo"
 trap 'rm -f "$fifo"' EXIT
 exec {to}<> "$fifo"                 # the workload's stdin: "go" when the host is done
-bin/graphene run --sandbox "$sandbox" manifests/demo-shell.toml <&$to > >(
-    while IFS= read -r line; do
-        if [ "$line" = READY ]; then
-            echo "graphenectl ps --sandbox $sandbox (from the host, while it runs):"
-            bin/graphenectl ps --sandbox "$sandbox" | sed 's/^/  /'
-            echo go >&$to
-        else
-            echo "$line"
-        fi
-    done) &
-pid=$!
-wait $pid
-echo "graphene run exited with status $?"
+# The status line goes through the same pipe after the workload's output,
+# so it comes last (a reader in a process substitution could lag behind).
+{
+    status=0
+    bin/graphene run --sandbox "$sandbox" manifests/demo-shell.toml <&$to || status=$?
+    echo "graphene run exited with status $status"
+} | while IFS= read -r line; do
+    if [ "$line" = READY ]; then
+        echo "graphenectl ps --sandbox $sandbox (from the host, while it runs):"
+        bin/graphenectl ps --sandbox "$sandbox" | sed 's/^/  /'
+        echo go >&$to
+    else
+        echo "$line"
+    fi
+done
