@@ -130,7 +130,10 @@ try:
     def affinity_of(pid):
         return [l for l in open(f"/proc/{pid}/status") if l.startswith("Cpus_allowed_list")][0]
 
-    before = (limits_of(target.pid), nice_of(target.pid), affinity_of(target.pid))
+    def policy_of(pid):
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[38]
+
+    before = (limits_of(target.pid), nice_of(target.pid), affinity_of(target.pid), policy_of(target.pid))
     le64 = lambda *v: "x:" + b"".join(x.to_bytes(8, "little") for x in v).hex()
     calls = {
         "tiocsti": f"16,0,0x5412,{le64(0x78)}",
@@ -152,6 +155,10 @@ try:
         "setprio_pgrp": "141,1,0,19",
         "getprio_user": "140,2,0",
         "affinity": f"203,{target.pid},8,{le64(1)}",
+        "setsched": f"144,{target.pid},3,{le64(0)}",
+        "setparam": f"142,{target.pid},{le64(0)}",
+        "setattr": f"314,{target.pid},{le64(48 | 3 << 32, 0, 0, 0, 0, 0)},0",
+        "rr_interval": f"148,{target.pid},b:16",
         "kill_all": "62,-1,0",
         "kill_group": "62,0,0",
         "kill_pgid": f"62,{-pgid},0",
@@ -211,8 +218,11 @@ try:
        "the host process lives, its RLIMIT_CPU unchanged", limits_of(target.pid))
     refused(["setprio_pid", "setprio_pgrp", "getprio_user", "affinity"],
             "site: setpriority/getpriority of others, groups and users, sched_setaffinity of others are refused")
-    ok((nice_of(target.pid), affinity_of(target.pid)) == before[1:],
+    ok((nice_of(target.pid), affinity_of(target.pid)) == before[1:3],
        "the host process's nice value and affinity are unchanged")
+    refused(["setsched", "setparam", "setattr", "rr_interval"],
+            "site: sched_setscheduler/setparam/setattr/rr_get_interval of others are refused")
+    ok(policy_of(target.pid) == before[3], "the host process's policy is unchanged", policy_of(target.pid))
     refused(["kill_all", "kill_group", "kill_pgid", "tgkill_group"],
             "site: kill(-1), kill(0), kill(-pgid), tgkill(-pgid) are refused")
     if root:
