@@ -430,6 +430,16 @@ bool sig_init_ignores(int sig)
  * from outside the sandbox (si_pid 0, as Linux shows senders outside a PID
  * namespace).
  */
+/* Exit signals other than SIGCHLD that children of this process were made
+ * with (clone's CSIGNAL): their kernel info is a child's status too. */
+static uint64_t exit_signals;
+
+void sig_note_exit_signal(int sig)
+{
+	if (sig >= 1 && sig <= NSIG_APP)
+		__atomic_or_fetch(&exit_signals, SIGBIT(sig), __ATOMIC_RELAXED);
+}
+
 static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 {
 	if (in->si_code == SI_GRAPHENE) {
@@ -443,13 +453,16 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 		/* Blocked, it is not ignored yet (Linux's sig_ignored). */
 		return !sig_init_ignores(sig) || blocked_by_receiver(sig, *target);
 	}
-	if (sig == SIGCHLD && in->si_code > 0) {
+	bool exited = in->si_code >= CLD_EXITED && in->si_code <= CLD_DUMPED;
+	bool child_status = sig == SIGCHLD ? in->si_code > 0
+	                                   : exited && (__atomic_load_n(&exit_signals, __ATOMIC_RELAXED) & SIGBIT(sig));
+	if (child_status) {
 		in->si_pid = pid_from_host(in->si_pid);
 		in->si_uid = proc.uid;
-		/* The host reaped it already (SIG_IGN or SA_NOCLDWAIT). */
+		/* The host reaped it already (SIG_IGN or SA_NOCLDWAIT; only for
+		 * SIGCHLD as the exit signal). */
 		const struct app_sigaction *act = &proc.sigactions[SIGCHLD];
-		if ((act->handler == 1 || (act->flags & SA_NOCLDWAIT)) && in->si_pid > 0 &&
-		    in->si_code >= CLD_EXITED && in->si_code <= CLD_DUMPED)
+		if (sig == SIGCHLD && (act->handler == 1 || (act->flags & SA_NOCLDWAIT)) && in->si_pid > 0 && exited)
 			nsd_reaped_by_host(in->si_pid);
 	} else if (in->si_code <= 0) {
 		in->si_pid = 0;

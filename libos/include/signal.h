@@ -45,6 +45,9 @@ struct app_sigaction;
 /* True when act ignores sig: SIG_IGN, or SIG_DFL of a signal whose default
  * is to ignore it (Linux's sig_handler_ignored). */
 bool sig_action_ignores(const struct app_sigaction *act, int sig);
+/* A child was made with exit signal sig (clone's CSIGNAL): that signal's
+ * kernel info names a child, in host pids. */
+void sig_note_exit_signal(int sig);
 /* rt_sigaction changed SIGCHLD's action: tell the host what it must know. */
 void sig_child_action_changed(const struct app_sigaction *act);
 /* Makes thread t run its host signal handler soon (and so leave a blocking

@@ -111,6 +111,8 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 	/* Linux writes it before the child runs, so a vfork child sees it. */
 	if (vf && vf_shared && nsd_active && (flags & CLONE_PARENT_SETTID))
 		*ptid = pid;
+	if ((flags & CSIGNAL) != SIGCHLD)
+		sig_note_exit_signal((int)(flags & CSIGNAL));
 	/* The host would write host pids: the libos writes the sandbox pid. */
 	unsigned long hflags = flags & ~(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID);
 	uint64_t saved = fork_lock_all();

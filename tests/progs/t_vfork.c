@@ -151,6 +151,41 @@ static void fork_settid(void)
     CHECK(reap((pid_t)p) == 0, "... and the child's copy has the old value");
 }
 
+/* A child made with another exit signal than SIGCHLD: waited with
+ * __WCLONE, and its exit signal's info names it (in sandbox pids). */
+static volatile int usr1_pid, usr1_code, usr1_status;
+static void on_exit_signal(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)uc;
+    usr1_pid = si->si_pid;
+    usr1_code = si->si_code;
+    usr1_status = si->si_status;
+}
+
+static void other_exit_signal(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_exit_signal;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    long p = syscall(SYS_clone, SIGUSR1, 0, NULL, NULL, 0);
+    if (p == 0)
+        _exit(7);
+    int st;
+    CHECK(waitpid((pid_t)p, &st, __WCLONE) == p && WEXITSTATUS(st) == 7,
+          "clone with exit signal SIGUSR1: waitpid(__WCLONE)");
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    CHECK(usr1_pid == p && usr1_code == CLD_EXITED && usr1_status == 7,
+          "its SIGUSR1 names the child (pid, CLD_EXITED, status)");
+    signal(SIGUSR1, SIG_DFL);
+}
+
 struct clone_args_v0 {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
@@ -190,5 +225,6 @@ int main(void)
     threaded();
     fork_settid();
     clone3_errors();
+    other_exit_signal();
     return tu_done();
 }
