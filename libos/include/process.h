@@ -38,4 +38,7 @@ struct process {
 
 extern struct process proc;
 
+/* execve resets what prctl recorded for the old program (sys/misc.c). */
+void prctl_after_exec(void);
+
 #endif

@@ -193,6 +193,16 @@ static struct {
 	int pid, sig;
 } pdeathsig;
 
+/* PR_SET_DUMPABLE is the app's: the host's would change who owns the
+ * libos's own /proc/self. A fork child keeps it, execve makes it 1 again
+ * (no set-id programs run here). */
+static int dumpable = 1;
+
+void prctl_after_exec(void)
+{
+	dumpable = 1;
+}
+
 SYS(prctl)
 {
 	switch (c->a[0]) {
@@ -217,11 +227,21 @@ SYS(prctl)
 		strlcpy((char *)c->a[1], c->t->comm, sizeof(c->t->comm));
 		return 0;
 	case PR_GET_DUMPABLE:
-		return 1;
+		return dumpable;
 	case PR_SET_DUMPABLE:
-		return (unsigned long)c->a[1] > 1 ? -EINVAL : 0;
+		if ((unsigned long)c->a[1] > 1)
+			return -EINVAL;
+		dumpable = (int)c->a[1];
+		return 0;
+	/* The launcher set no_new_privs on the host: setting it again is what
+	 * it already is. Linux wants the unused arguments 0. */
+	case PR_SET_NO_NEW_PRIVS:
+		return c->a[1] != 1 || c->a[2] || c->a[3] || c->a[4] ? -EINVAL : 0;
 	case PR_GET_NO_NEW_PRIVS:
-		return 1;
+		return c->a[1] || c->a[2] || c->a[3] || c->a[4] ? -EINVAL : 1;
+	case PR_GET_TID_ADDRESS:
+		*(int **)c->a[1] = c->t->clear_child_tid;
+		return 0;
 	default:
 		return -EINVAL;
 	}

@@ -221,6 +221,7 @@ static void reset_for_exec(struct thread *t)
 	sig_child_action_changed(&proc.sigactions[SIGCHLD]);
 	unlock(&proc.lock);
 	fd_close_on_exec();
+	prctl_after_exec();
 }
 
 static long do_execve(struct sysctx *c, const char *path, char *const *uargv, char *const *uenvp)

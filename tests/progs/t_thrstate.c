@@ -2,13 +2,15 @@
  * control word and MXCSR; two threads calling execve at once (one program
  * runs, the other thread is ended); the scheduling calls on another thread
  * of the process by its tid, and the policy calls chrt uses; futex_waitv;
- * POSIX timers that notify a thread. */
+ * POSIX timers that notify a thread; prctl's per-thread and per-process
+ * state. */
 #include "testutil.h"
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -266,8 +268,43 @@ static void thread_timers(void)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+/* prctl state: the tid address glibc set, dumpable (kept by a fork child,
+ * 1 again after execve), no_new_privs. */
+static void prctl_state(void)
+{
+    int *tidp = NULL;
+    CHECK(prctl(PR_GET_TID_ADDRESS, &tidp, 0, 0, 0) == 0 && tidp && *tidp == gettid(),
+          "PR_GET_TID_ADDRESS: glibc's tid word");
+    CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0,
+          "PR_SET_DUMPABLE 0 is what PR_GET_DUMPABLE says");
+    errno = 0;
+    CHECK(prctl(PR_SET_DUMPABLE, 2, 0, 0, 0) == -1 && errno == EINVAL, "PR_SET_DUMPABLE 2 is EINVAL");
+    fflush(stdout);
+    pid_t p = fork();
+    if (p == 0) {
+        if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+            _exit(1);
+        char *argv[] = { self_path, "dumpable-child", NULL };
+        execv(self_path, argv);
+        _exit(2);
+    }
+    int st;
+    waitpid(p, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a fork child keeps it, its execve makes it 1");
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    CHECK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1,
+          "PR_SET_NO_NEW_PRIVS 1, then PR_GET_NO_NEW_PRIVS");
+    errno = 0;
+    CHECK(prctl(PR_SET_NO_NEW_PRIVS, 2, 0, 0, 0) == -1 && errno == EINVAL, "PR_SET_NO_NEW_PRIVS 2 is EINVAL");
+    errno = 0;
+    CHECK(prctl(PR_GET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 && errno == EINVAL,
+          "PR_GET_NO_NEW_PRIVS with an argument is EINVAL");
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "dumpable-child"))
+        return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1 ? 0 : 1;
     if (argc > 1 && !strcmp(argv[1], "exec-child")) {
         /* The tid of the thread that won is the pid (the leader's). */
         return gettid() == getpid() ? 0 : 1;
@@ -283,5 +320,6 @@ int main(int argc, char **argv)
     policies();
     futex_waitv();
     thread_timers();
+    prctl_state();
     return tu_done();
 }
