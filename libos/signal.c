@@ -15,6 +15,7 @@
 #include <asm/sigcontext.h>
 #include <asm/signal.h>
 #include <linux/sched.h>
+#include "identity.h"
 #include "arena.h"
 #include "fastpath.h"
 #include "host/host.h"
@@ -111,7 +112,7 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 		si.si_signo = sig;
 		si.si_code = SI_USER;
 		si.si_pid = proc.pid;
-		si.si_uid = proc.uid;
+		si.si_uid = cred.ruid;
 	}
 	if (proc.sigactions[sig].handler == 1 /* SIG_IGN */ ||
 	    (proc.sigactions[sig].handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig))))
@@ -355,7 +356,7 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 	}
 	if (sig == SIGCHLD && in->si_code > 0) {
 		in->si_pid = pid_from_host(in->si_pid);
-		in->si_uid = proc.uid;
+		in->si_uid = cred.ruid;
 		/* The host reaped it already (SIG_IGN or SA_NOCLDWAIT). */
 		const struct app_sigaction *act = &proc.sigactions[SIGCHLD];
 		if ((act->handler == 1 || (act->flags & SA_NOCLDWAIT)) && in->si_pid > 0 &&

@@ -431,8 +431,11 @@ static int drop_root(const struct manifest *m, unsigned uid)
 
 int confine(struct manifest *m, const char *nsd_socket)
 {
-    m->uid = getuid();
-    m->gid = getgid();
+    /* The app's initial ids: the manifest's, else the launcher's (root's 0
+     * for a root launcher; an unprivileged launcher's own uid, the owner
+     * the app sees on its files there, which have no idmap). */
+    m->uid = m->loader_uid >= 0 ? (unsigned)m->loader_uid : getuid();
+    m->gid = m->loader_gid >= 0 ? (unsigned)m->loader_gid : getgid();
     bool root = geteuid() == 0;
     unsigned uid = root ? sandbox_host_uid() : 0;
     if (root && idmapped_mounts(m, uid, nsd_socket))

@@ -278,11 +278,29 @@ static int parse_log_file(struct ctx *c, const struct toml_value *v, struct mani
     return r;
 }
 
+/* loader.uid, loader.gid: the app's initial virtual ids (libos/include/
+ * identity.h); -1 when unset. */
+static int parse_id(struct ctx *c, const struct toml_value *v, const char *key, long long *id)
+{
+    *id = -1;
+    if (!v)
+        return 0;
+    if (expect(c, v, key, TOML_INT))
+        return -1;
+    if (v->u.i < 0 || v->u.i > 0xfffffffeLL)
+        return error(c, v, key, "%lld out of range (0 to 4294967294)", (long long)v->u.i);
+    *id = v->u.i;
+    return 0;
+}
+
 static int parse_loader(struct ctx *c, const struct toml_value *loader, char *const *args, size_t nargs,
                         char *const *envp, struct manifest *m)
 {
-    static const char *const keys[] = { "argv", "env", "log_level", "log_file", "pass_fds", NULL };
+    static const char *const keys[] = { "argv", "env", "log_level", "log_file", "pass_fds", "uid", "gid", NULL };
     if (loader && check_keys(c, loader, "loader", keys))
+        return -1;
+    if (parse_id(c, toml_get(loader, "uid"), "loader.uid", &m->loader_uid) ||
+        parse_id(c, toml_get(loader, "gid"), "loader.gid", &m->loader_gid))
         return -1;
     const struct toml_value *v = toml_get(loader, "pass_fds");
     if (v && parse_pass_fds(c, v, m))

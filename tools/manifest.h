@@ -44,6 +44,7 @@ struct manifest {
     int *pass_fds;          /* inherited fds (besides 0, 1, 2) the app keeps */
     size_t npass_fds;
     uint64_t max_processes; /* host processes and threads of the sandbox */
+    long long loader_uid, loader_gid; /* the app's initial ids, or -1: see confine() */
     /* Set by confine(): the app's ids (the launcher's), and whether the
      * mounts are idmapped with host ids from idmap_base. */
     unsigned uid, gid;

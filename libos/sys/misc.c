@@ -4,16 +4,13 @@
 #include <linux/prctl.h>
 #include <linux/resource.h>
 #include "fdrecord.h"
+#include "identity.h"
 #include "host/host.h"
 #include "loader.h"
 #include "process.h"
 #include "syscall.h"
 #include "thread.h"
 
-SYS(getuid) { return proc.uid; }
-SYS(geteuid) { return proc.uid; }
-SYS(getgid) { return proc.gid; }
-SYS(getegid) { return proc.gid; }
 /* The one translation of a sandbox pid for the scheduling and priority
  * calls, which act on one thread: the host pid to act on, which the seccomp
  * filter allows only as 0 (the calling thread). 0 and the caller's own tid
@@ -30,38 +27,6 @@ static long host_target(const struct sysctx *c, long pid)
 static long process_target(long pid)
 {
 	return pid == 0 || pid == proc.pid || ((int)pid == pid && thread_by_tid((int)pid)) ? 0 : -ESRCH;
-}
-
-SYS(getgroups)
-{
-	if (c->a[0] == 0)
-		return 1;
-	((uint32_t *)c->a[1])[0] = proc.gid;
-	return 1;
-}
-
-static long set_id(long id, uint32_t cur)
-{
-	return (uint32_t)id == (uint32_t)-1 || (uint32_t)id == cur ? 0 : -EPERM;
-}
-
-SYS(setuid) { return set_id(c->a[0], proc.uid); }
-SYS(setgid) { return set_id(c->a[0], proc.gid); }
-SYS(setreuid) { return set_id(c->a[0], proc.uid) ?: set_id(c->a[1], proc.uid); }
-SYS(setregid) { return set_id(c->a[0], proc.gid) ?: set_id(c->a[1], proc.gid); }
-SYS(setresuid) { return set_id(c->a[0], proc.uid) ?: set_id(c->a[1], proc.uid) ?: set_id(c->a[2], proc.uid); }
-SYS(setresgid) { return set_id(c->a[0], proc.gid) ?: set_id(c->a[1], proc.gid) ?: set_id(c->a[2], proc.gid); }
-
-SYS(getresuid)
-{
-	*(uint32_t *)c->a[0] = *(uint32_t *)c->a[1] = *(uint32_t *)c->a[2] = proc.uid;
-	return 0;
-}
-
-SYS(getresgid)
-{
-	*(uint32_t *)c->a[0] = *(uint32_t *)c->a[1] = *(uint32_t *)c->a[2] = proc.gid;
-	return 0;
 }
 
 SYS(sysinfo) { return host(__NR_sysinfo, c->a[0]); }
@@ -90,7 +55,7 @@ static long prio_target(const struct sysctx *c, long which, long who)
 	case PRIO_PGRP:
 		return who == 0 || who == proc.pgid ? 0 : -ESRCH;
 	case PRIO_USER:
-		return who == 0 || (uint32_t)who == proc.uid ? 0 : -ESRCH;
+		return who == 0 || (uint32_t)who == cred.ruid ? 0 : -ESRCH;
 	default:
 		return -EINVAL;
 	}
@@ -183,6 +148,9 @@ static struct {
 
 SYS(prctl)
 {
+	long r = cred_prctl(c->a[0], c->a[1], c->a[2], c->a[3], c->a[4]);
+	if (r != -ENOSYS)
+		return r;
 	switch (c->a[0]) {
 	case PR_SET_PDEATHSIG:
 		if ((unsigned long)c->a[1] > NSIG_APP)
@@ -195,8 +163,6 @@ SYS(prctl)
 		return 0;
 	case PR_GET_CHILD_SUBREAPER:
 		*(int *)c->a[1] = 0;
-		return 0;
-	case PR_GET_KEEPCAPS:
 		return 0;
 	case PR_SET_NAME:
 		strlcpy(c->t->comm, (const char *)c->a[1], sizeof(c->t->comm));

@@ -11,6 +11,7 @@
 #include <asm/prctl.h>
 #include <linux/fcntl.h>
 #include <linux/sched.h>
+#include "identity.h"
 #include "arena.h"
 #include "fastpath.h"
 #include "fdrecord.h"
@@ -91,6 +92,8 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 		return pid;
 	/* The host would write host pids: the libos writes the sandbox pid. */
 	unsigned long hflags = flags & ~(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID);
+	/* the child's ids are ours until it changes them itself */
+	cred_fork_prepare(pid);
 	uint64_t saved = fork_lock_all();
 	long r = host(__NR_clone, hflags, 0, NULL, ctid, tls);
 	if (r == 0)
@@ -112,6 +115,8 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 		nsd_register_child(pid, (int)r);
 		r = pid;
 	}
+	if (r < 0)
+		cred_fork_failed(pid);
 	if (r > 0 && (flags & CLONE_PARENT_SETTID))
 		*ptid = (int)r;
 	return r;
@@ -217,6 +222,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 	/* The point of no return: from here a failure kills the process. */
 	thread_end_others(c->t);
 	reset_for_exec(c->t);
+	cred_exec();
 	unmap_app();
 	fastpath_exec_reset();
 	struct ucontext *uc = calloc(1, sizeof(*uc));
@@ -294,8 +300,10 @@ static int wait_pid_from_host(int host_pid, bool reaped)
 	int pid = pid_from_host(host_pid);
 	if (!pid)
 		pid = pid_from_host_lookup(host_pid);
-	if (reaped && pid > 0)
+	if (reaped && pid > 0) {
 		nsd_reap(pid);
+		cred_forget(pid);
+	}
 	return pid;
 }
 
@@ -344,7 +352,7 @@ SYS(waitid)
 	if (si.si_pid) {
 		bool reaped = !(options & WNOWAIT) && si.si_code >= CLD_EXITED && si.si_code <= CLD_DUMPED;
 		si.si_pid = wait_pid_from_host(si.si_pid, reaped);
-		si.si_uid = proc.uid;
+		si.si_uid = cred.ruid;
 	}
 	if (uinfo)
 		*uinfo = si;
