@@ -14,5 +14,22 @@ if [ "$(id -u)" != 0 ]; then
     tap_skip "t_identity" "needs root (a native run of set*id to other users)"
 else
     diff_run -n "t_identity: ids, groups, capabilities, file permission, owners, kill" -- /tests/t_identity
+
+    # loader.uid/loader.gid: the app starts as nobody, as setpriv starts it
+    nobody_id() {
+        reset_scratch
+        echo secret >"$SCRATCH/secret"
+        chmod 600 "$SCRATCH/secret"
+        want=$(cd "$SCRATCH" && setpriv --reuid=65534 --regid=65534 --clear-groups \
+                   sh -c 'id; grep -E "^(Uid|Gid|CapEff|CapPrm)" /proc/self/status; cat secret' 2>&1)
+        sandbox_manifest /bin/sh 'loader.uid = 65534' 'loader.gid = 65534' 'fs.start_dir = "/tmp"' \
+            ro:/bin=/usr/bin ro:/etc=/etc "/tmp=$SCRATCH" >"$MANIFEST"
+        got=$(cd "$WORK" && timeout 60 "$GRAPHENE" run "$MANIFEST" -- \
+                  -c 'id; grep -E "^(Uid|Gid|CapEff|CapPrm)" /proc/self/status; cat secret' 2>&1)
+        [ "$got" = "$want" ] || diag "native:" "$want" "graphene:" "$got"
+        [ "$got" = "$want" ]
+    }
+    nobody_id
+    tap_ok $? "loader.uid = 65534: id, /proc/self/status and a root 0600 file as setpriv shows them"
 fi
 done_testing
