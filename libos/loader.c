@@ -8,10 +8,10 @@
 #include <linux/fcntl.h>
 #include <linux/elf.h>
 #include <linux/resource.h>
-#include "identity.h"
 #include "config.h"
 #include "fs.h"
 #include "host/host.h"
+#include "identity.h"
 #include "loader.h"
 #include "log.h"
 #include "arena.h"

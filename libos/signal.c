@@ -15,10 +15,10 @@
 #include <asm/sigcontext.h>
 #include <asm/signal.h>
 #include <linux/sched.h>
-#include "identity.h"
 #include "arena.h"
 #include "fastpath.h"
 #include "host/host.h"
+#include "identity.h"
 #include "log.h"
 #include "nsd.h"
 #include "process.h"

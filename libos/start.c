@@ -7,15 +7,16 @@
 #include <linux/mman.h>
 
 #define R_X86_64_RELATIVE 8
-#include "identity.h"
 #include "arena.h"
 #include "config.h"
 #include "fastpath.h"
 #include "fdtable.h"
 #include "fs.h"
 #include "host/host.h"
+#include "identity.h"
 #include "loader.h"
 #include "log.h"
+#include "memlimit.h"
 #include "nsd.h"
 #include "process.h"
 #include "rt.h"
@@ -151,6 +152,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	/* the host's ids are the sandbox's own (tools/confine.c), not the app's */
 	if (cred_init() < 0)
 		libos_fatal("cannot set up the app's identity");
+	memlimit_init();
 	/* the launcher's umask, inherited through its exec, is the app's */
 	proc.umask = (int)host(__NR_umask, 0);
 	host(__NR_umask, proc.umask);

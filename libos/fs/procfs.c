@@ -2,11 +2,11 @@
  * paths, signal state) and, with nsd, every other process of the sandbox
  * from nsd's record and the host's view of it in sandbox terms. A file's contents are generated when it is opened,
  * into a host memfd, so read/lseek/fstat/close on it need nothing more. */
-#include "identity.h"
 #include "arena.h"
 #include "config.h"
 #include "fdrecord.h"
 #include "fs.h"
+#include "identity.h"
 #include "nsd.h"
 #include "process.h"
 #include "uts.h"

@@ -1,8 +1,8 @@
 /* The made-up part of the sandbox tree: /proc and /dev belong to the libos
  * wherever the mounts are; the ancestors of mount points ("/" when only
  * /usr, /etc... are mounted) exist to lead to them. */
-#include "identity.h"
 #include "fs.h"
+#include "identity.h"
 #include "process.h"
 #include "../host/host.h"
 #include <linux/fcntl.h>

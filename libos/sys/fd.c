@@ -2,8 +2,8 @@
  * most pass straight through once the fd is known to be the app's; calls
  * that make fds keep the fd table's records in step. */
 #include "fdrecord.h"
-#include "identity.h"
 #include "fs.h"
+#include "identity.h"
 #include "process.h"
 #include "syscall.h"
 #include "../host/host.h"

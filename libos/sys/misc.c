@@ -4,9 +4,10 @@
 #include <linux/prctl.h>
 #include <linux/resource.h>
 #include "fdrecord.h"
-#include "identity.h"
 #include "host/host.h"
+#include "identity.h"
 #include "loader.h"
+#include "memlimit.h"
 #include "process.h"
 #include "syscall.h"
 #include "thread.h"
@@ -124,6 +125,8 @@ SYS(prlimit64)
 			stack_limit_set(&want);
 		return 0;
 	}
+	if (res == RLIMIT_AS || res == RLIMIT_DATA)
+		return memlimit_rlimit(res, new, old);
 	return host(__NR_prlimit64, 0, res, new, old);
 }
 

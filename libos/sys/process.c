@@ -11,11 +11,11 @@
 #include <asm/prctl.h>
 #include <linux/fcntl.h>
 #include <linux/sched.h>
-#include "identity.h"
 #include "arena.h"
 #include "fastpath.h"
 #include "fdrecord.h"
 #include "host/host.h"
+#include "identity.h"
 #include "loader.h"
 #include "locks.h"
 #include "maps.h"

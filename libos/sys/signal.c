@@ -4,9 +4,9 @@
 #include <asm/sigcontext.h>
 #include <linux/fcntl.h>
 #include <linux/time_types.h>
-#include "identity.h"
 #include "fdtable.h"
 #include "arena.h"
+#include "identity.h"
 #include "nsd.h"
 #include "process.h"
 #include "signal.h"

@@ -7,10 +7,10 @@
 #include <asm/errno.h>
 #include <linux/mman.h>
 #include <linux/utsname.h>
-#include "identity.h"
 #include "arena.h"
 #include "config.h"
 #include "host/host.h"
+#include "identity.h"
 #include "log.h"
 #include "process.h"
 #include "syscall.h"

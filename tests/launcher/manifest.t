@@ -170,6 +170,9 @@ bad 'sys.max_processes must be positive' "$ok_head
 [sys]
 max_processes = 0" \
     "graphene: m.toml:4: key 'sys.max_processes': 0 out of range (1 to 4194304)"
+bad 'sys.max_memory must be a size' "$ok_head
+sys.max_memory = \"lots\"" \
+    "graphene: m.toml:3: key 'sys.max_memory': invalid size 'lots' (expected a positive number of bytes, optionally with suffix K, M or G, e.g. \"8M\")"
 bad 'loader.uid must be an integer' "$ok_head
 loader.uid = \"nobody\"" \
     "graphene: m.toml:3: key 'loader.uid': expected an integer, found a string"
