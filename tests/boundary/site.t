@@ -152,6 +152,17 @@ try:
         "setprio_pgrp": "141,1,0,19",
         "getprio_user": "140,2,0",
         "affinity": f"203,{target.pid},8,{le64(1)}",
+        "getaffinity": f"204,{target.pid},8,b:8",
+        "getsched": f"145,{target.pid}",
+        "getparam": f"143,{target.pid},b:8",
+        "setsched": f"144,{target.pid},0,{le64(0)}",
+        "setparam": f"142,{target.pid},{le64(0)}",
+        "setattr": f"314,{target.pid},{le64(56, 0, 0, 19, 0, 0, 0)},0",
+        "getprio_pid": f"140,0,{target.pid}",
+        "getprio_pgrp": "140,1,0",
+        "setprio_user": "141,2,0,19",
+        "ioprio": f"251,1,{target.pid},{(3 << 13)}",
+        "rr_interval": f"148,{target.pid},b:16",
         "kill_all": "62,-1,0",
         "kill_group": "62,0,0",
         "kill_pgid": f"62,{-pgid},0",
@@ -211,6 +222,10 @@ try:
        "the host process lives, its RLIMIT_CPU unchanged", limits_of(target.pid))
     refused(["setprio_pid", "setprio_pgrp", "getprio_user", "affinity"],
             "site: setpriority/getpriority of others, groups and users, sched_setaffinity of others are refused")
+    refused(["getaffinity", "getsched", "getparam", "getprio_pid", "getprio_pgrp", "rr_interval"],
+            "site: sched_getaffinity/getscheduler/getparam/rr_get_interval and getpriority of a host process or group are refused")
+    refused(["setsched", "setparam", "setattr", "setprio_user", "ioprio"],
+            "site: sched_setscheduler/setparam/setattr, setpriority(PRIO_USER) and ioprio_set of a host process are refused")
     ok((nice_of(target.pid), affinity_of(target.pid)) == before[1:],
        "the host process's nice value and affinity are unchanged")
     refused(["kill_all", "kill_group", "kill_pgid", "tgkill_group"],
@@ -249,7 +264,7 @@ try:
 
     # ---------------------------------------------------------- emulated
     script = r'''
-import ctypes, errno, fcntl, os, socket, termios
+import ctypes, errno, fcntl, os, resource, socket, termios
 libc = ctypes.CDLL(None, use_errno=True)
 def t(name, f):
     try:
@@ -275,8 +290,22 @@ t("prlimit_other", lambda: libc.syscall(302, os.getpid() + 1000, 0, None, ctypes
 t("setown_group", lambda: fcntl.fcntl(0, fcntl.F_SETOWN, -os.getpgid(0)))
 t("setprio_pgrp", lambda: os.setpriority(os.PRIO_PGRP, 0, 19))
 t("setprio_user", lambda: os.setpriority(os.PRIO_USER, 0, 19))
+# host pids and groups of processes outside: not sandbox pids (the app is
+# the sandbox's pid 1, its pids are small)
+sib, pgid = SIB_PID, TEST_PGID
+t("h_setprio", lambda: os.setpriority(os.PRIO_PROCESS, sib, 19))
+t("h_getprio", lambda: os.getpriority(os.PRIO_PROCESS, sib))
+t("h_setprio_pgrp", lambda: os.setpriority(os.PRIO_PGRP, pgid, 19))
+t("h_getprio_pgrp", lambda: os.getpriority(os.PRIO_PGRP, pgid))
+t("h_setprio_user0", lambda: os.setpriority(os.PRIO_USER, 12345, 19))
+t("h_affinity", lambda: os.sched_setaffinity(sib, {0}))
+t("h_getaffinity", lambda: os.sched_getaffinity(sib))
+t("h_getsched", lambda: os.sched_getscheduler(sib))
+t("h_getparam", lambda: os.sched_getparam(sib))
+t("h_setsched", lambda: os.sched_setscheduler(sib, os.SCHED_OTHER, os.sched_param(0)))
+t("h_prlimit", lambda: resource.prlimit(sib, resource.RLIMIT_CPU, (1, 1)))
 print("myprio", os.getpriority(os.PRIO_PROCESS, 0))
-import resource, threading
+import threading
 def in_thread():
     tid = threading.get_native_id()
     t("thread_affinity", lambda: os.sched_setaffinity(tid, os.sched_getaffinity(0)))
@@ -288,7 +317,8 @@ th.join()
     master, slave = pty.openpty()
     sib = subprocess.Popen(["sleep", "120"])  # in this test's process group
     children.append(sib)
-    nice_before = nice_of(sib.pid)
+    nice_before, aff_before, limits_before = nice_of(sib.pid), affinity_of(sib.pid), limits_of(sib.pid)
+    script = script.replace("SIB_PID", str(sib.pid)).replace("TEST_PGID", str(os.getpgid(0)))
     pico = sandbox(script, 'sys.network = "host"', stdin=slave)
     os.close(slave)
     out, _ = pico.communicate(timeout=60)
@@ -310,6 +340,15 @@ th.join()
     ok(em.get("setprio_pgrp") == "ok" and em.get("myprio") == "19" and nice_of(sib.pid) == nice_before,
        "emulated: setpriority(PRIO_PGRP/PRIO_USER, 0) renices the caller only, not the test's group",
        f"{out}sibling nice {nice_of(sib.pid)} (was {nice_before})")
+    hostcalls = ["h_setprio", "h_getprio", "h_setprio_pgrp", "h_getprio_pgrp", "h_setprio_user0", "h_affinity",
+                 "h_getaffinity", "h_getsched", "h_getparam", "h_prlimit"]
+    bad = {k: em.get(k) for k in hostcalls if em.get(k) != "ESRCH"}
+    ok(not bad, "emulated: setpriority/getpriority (pid, group, user), sched_set/getaffinity, sched_getscheduler/"
+       "getparam and prlimit64 with a host pid, group or uid are ESRCH: not sandbox ids", bad or out)
+    ok(em.get("h_setsched") in ("ESRCH", "ENOSYS", "EPERM"), "emulated: sched_setscheduler of a host pid does not run",
+       em.get("h_setsched"))
+    ok((nice_of(sib.pid), affinity_of(sib.pid), limits_of(sib.pid)) == (nice_before, aff_before, limits_before),
+       "the host process's nice value, affinity and limits are unchanged")
     sib.kill()
     sib.wait()
 
