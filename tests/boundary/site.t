@@ -7,6 +7,30 @@
 # libos's one syscall instruction with real arguments, as an app that jumped
 # there would. Through emulation: python3 under graphene makes the same
 # calls as an app. Host-side targets (a sleep, listeners) are started here.
+#
+# Issue 9's attacks, one by one (E: through emulated calls, S: from the
+# libos's site), and where each is refused:
+#  - TIOCSTI into the terminal: E+S here (TIOCSTI, TIOCLINUX).
+#  - chmod 4755 in a writable mount: E priv.t, unpriv.t; S here (chmod_suid,
+#    creat_suid, openat2_creat). fsetxattr security.capability: E+S priv.t.
+#  - chmod/chown/utimensat, stat and O_PATH of host files outside the
+#    mounts: S priv.t; E tests/fs/escape.t, tests/diff/escape.t (ENOENT).
+#  - nsd admin from inside: priv.t (SO_PEERCRED is the sandbox uid for any
+#    connection, emulated or from the site); pathname unix connect outside
+#    the mounts: E here, S priv.t (host paths outside find nothing).
+#  - prlimit64 (RLIMIT_CPU), setpriority, sched_setaffinity of outside
+#    processes: S here and priv.t (another sandbox too); E here (host pids,
+#    groups, uids: ESRCH); setpriority(PRIO_PGRP/PRIO_USER, 0): E here;
+#    sched_get*/set*, rr_get_interval, ioprio, getpriority: S+E here.
+#  - netlink, AF_PACKET, raw and ping sockets, SIOCSIFMTU/SIOCSIFADDR:
+#    E+S here; abstract unix sockets and TCP to host listeners: here.
+#  - mknodat of devices: S here and priv.t, E here; clone with CLONE_NEW*:
+#    E+S here; /proc of host processes: S priv.t, E tests/fs/proc.t (the
+#    libos's /proc); inherited fds: priv.t, unpriv.t.
+#  - patching the syscall table / libos text (mprotect RWX): S+E here.
+#  - example manifests with host /etc and rw system dirs:
+#    tests/launcher/run.t; read-only mounts: priv.t, unpriv.t (E+S).
+#  - a fork bomb as root: priv.t (sys.max_processes); memory: memory.t.
 import ctypes, errno, os, pty, re, select, signal, socket, subprocess, sys, tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -136,6 +160,8 @@ try:
         "tiocsti": f"16,0,0x5412,{le64(0x78)}",
         "tiocgwinsz": "16,0,0x5413,b:8",
         "tioclinux": "16,0,0x541c,b:8",
+        "siocsifmtu": "16,0,0x8922," + "x:" + (b"lo".ljust(16, b"\0") + (1280).to_bytes(4, "little")).hex(),
+        "siocsifaddr": "16,0,0x8916,b:40",
         "packet": "41,17,3,768",
         "netlink": "41,16,3,0",
         "raw": "41,2,3,1",
@@ -210,6 +236,7 @@ try:
         ok(not bad, name, bad or "")
 
     refused(["tiocsti", "tioclinux"], "site: TIOCSTI and TIOCLINUX on the app's tty are refused")
+    refused(["siocsifmtu", "siocsifaddr"], "site: SIOCSIFMTU and SIOCSIFADDR (host interface settings) are refused")
     ok(got["tiocgwinsz"] == "ok", "site: TIOCGWINSZ (on the libos's list) passes", got["tiocgwinsz"])
     refused(["packet", "netlink", "raw", "ping", "pairnetlink"],
             "site: AF_PACKET, AF_NETLINK, raw and ICMP ping sockets are refused")
@@ -277,6 +304,9 @@ def t(name, f):
 t("tiocsti", lambda: fcntl.ioctl(0, termios.TIOCSTI, b"x"))
 t("tiocgwinsz", lambda: fcntl.ioctl(0, termios.TIOCGWINSZ, b"\0" * 8))
 t("tioclinux", lambda: fcntl.ioctl(0, 0x541c, b"\0" * 8))
+t("mknod_chr", lambda: os.mknod("/data/emnull", 0o20666, os.makedev(1, 3)))
+ifr = b"lo".ljust(16, b"\0") + (1280).to_bytes(4, "little") + bytes(20)
+t("siocsifmtu", lambda: fcntl.ioctl(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), 0x8922, ifr))
 t("packet", lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0x300))
 t("netlink", lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0))
 t("raw", lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
@@ -318,6 +348,7 @@ th.join()
     sib = subprocess.Popen(["sleep", "120"])  # in this test's process group
     children.append(sib)
     nice_before, aff_before, limits_before = nice_of(sib.pid), affinity_of(sib.pid), limits_of(sib.pid)
+    lo_mtu = open("/sys/class/net/lo/mtu").read().strip()
     script = script.replace("SIB_PID", str(sib.pid)).replace("TEST_PGID", str(os.getpgid(0)))
     pico = sandbox(script, 'sys.network = "host"', stdin=slave)
     os.close(slave)
@@ -326,6 +357,10 @@ th.join()
     ok(em.get("tiocsti") == "EPERM" and em.get("tioclinux") == "ENOTTY",
        "emulated: TIOCSTI is EPERM, TIOCLINUX (not on the list) ENOTTY", out)
     ok(em.get("tiocgwinsz") == "ok", "emulated: TIOCGWINSZ on a pty works", out)
+    ok(em.get("mknod_chr") == "EPERM" and not os.path.exists(os.path.join(data, "emnull")),
+       "emulated: mknod of a character device is EPERM; none was made", em.get("mknod_chr"))
+    ok(em.get("siocsifmtu") in ("EPERM", "ENOTTY") and open("/sys/class/net/lo/mtu").read().strip() == lo_mtu,
+       "emulated: SIOCSIFMTU of lo is refused; lo's MTU is unchanged", em.get("siocsifmtu"))
     ok((em.get("packet"), em.get("netlink"), em.get("raw"), em.get("ping")) ==
        ("EPERM", "EAFNOSUPPORT", "EPERM", "EACCES"),
        "emulated: AF_PACKET EPERM, AF_NETLINK EAFNOSUPPORT, raw EPERM, ICMP ping EACCES", out)
@@ -396,6 +431,9 @@ try:
     if kind == "abstract":
         s = socket.socket(socket.AF_UNIX)
         s.connect("\0" + addr)
+    elif kind == "path":
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(addr)
     else:
         s = socket.socket(socket.AF_INET)
         s.connect(("127.0.0.1", int(addr)))
@@ -421,6 +459,16 @@ except OSError as e:
     else:
         skip("abstract unix socket scope", f"Landlock ABI {landlock_abi} < 6")
     abstract.close()
+
+    # a host listener by pathname outside every mount (Landlock does not
+    # govern unix connect; the path is not in the sandbox's view)
+    outside = socket.socket(socket.AF_UNIX)
+    outside_path = os.path.join(work, "outside.sock")
+    outside.bind(outside_path)
+    outside.listen(4)
+    r = connect("path", outside_path)
+    ok(r == "refused ENOENT", "a pathname unix socket of a host listener outside the mounts is not reachable", r)
+    outside.close()
 
     tcp = socket.socket(socket.AF_INET)
     tcp.bind(("127.0.0.1", 0))
