@@ -25,8 +25,8 @@
 #  - netlink, AF_PACKET, raw and ping sockets, SIOCSIFMTU/SIOCSIFADDR:
 #    E+S here; abstract unix sockets and TCP to host listeners: here.
 #  - mknodat of devices: S here and priv.t, E here; clone with CLONE_NEW*:
-#    E+S here; /proc of host processes: S priv.t, E tests/fs/proc.t (the
-#    libos's /proc); inherited fds: priv.t, unpriv.t.
+#    E+S here; /proc of host processes (environ, maps, kallsyms): S
+#    priv.t, E here; inherited fds: priv.t, unpriv.t.
 #  - patching the syscall table / libos text (mprotect RWX): S+E here.
 #  - example manifests with host /etc and rw system dirs:
 #    tests/launcher/run.t; read-only mounts: priv.t, unpriv.t (E+S).
@@ -334,6 +334,9 @@ t("h_getsched", lambda: os.sched_getscheduler(sib))
 t("h_getparam", lambda: os.sched_getparam(sib))
 t("h_setsched", lambda: os.sched_setscheduler(sib, os.SCHED_OTHER, os.sched_param(0)))
 t("h_prlimit", lambda: resource.prlimit(sib, resource.RLIMIT_CPU, (1, 1)))
+t("h_environ", lambda: open(f"/proc/{sib}/environ").read())
+t("h_maps", lambda: open(f"/proc/{sib}/maps").read())
+t("kallsyms", lambda: open("/proc/kallsyms").read())
 print("myprio", os.getpriority(os.PRIO_PROCESS, 0))
 import threading
 def in_thread():
@@ -380,6 +383,8 @@ th.join()
     bad = {k: em.get(k) for k in hostcalls if em.get(k) != "ESRCH"}
     ok(not bad, "emulated: setpriority/getpriority (pid, group, user), sched_set/getaffinity, sched_getscheduler/"
        "getparam and prlimit64 with a host pid, group or uid are ESRCH: not sandbox ids", bad or out)
+    bad = {k: em.get(k) for k in ("h_environ", "h_maps", "kallsyms") if em.get(k) != "ENOENT"}
+    ok(not bad, "emulated: /proc/HOSTPID/environ and maps of a host process, and /proc/kallsyms, do not exist", bad)
     ok(em.get("h_setsched") in ("ESRCH", "ENOSYS", "EPERM"), "emulated: sched_setscheduler of a host pid does not run",
        em.get("h_setsched"))
     ok((nice_of(sib.pid), affinity_of(sib.pid), limits_of(sib.pid)) == (nice_before, aff_before, limits_before),
