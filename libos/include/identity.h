@@ -18,9 +18,9 @@
 #define CAP_ALL ((1ull << (CAP_LAST + 1)) - 1)
 #define CAP_LAST 40 /* CAP_CHECKPOINT_RESTORE */
 
-/* Process-wide, as glibc keeps them (its setxid broadcast makes every
- * thread repeat a change; the changes are idempotent). Forked with the
- * process, kept by execve (then transformed as Linux's execve does). */
+/* Process-wide, as glibc keeps them one (its setxid broadcast makes every
+ * thread repeat a change; sys/identity.c answers the repeats). Forked
+ * with the process, kept by execve (then transformed as execve does). */
 struct cred {
 	uint32_t ruid, euid, suid, fsuid;
 	uint32_t rgid, egid, sgid, fsgid;

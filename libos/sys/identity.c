@@ -107,8 +107,12 @@ void cred_publish(void)
 	slot_write(proc.pid);
 }
 
+static void forget_last_call(void);
+
+/* (no setxid broadcast runs across a fork: glibc serializes them) */
 void cred_fork_prepare(int child_pid)
 {
+	forget_last_call();
 	slot_write(child_pid);
 }
 
@@ -265,12 +269,75 @@ SYS(getuid) { return cred.ruid; }
 SYS(geteuid) { return cred.euid; }
 SYS(getgid) { return cred.rgid; }
 SYS(getegid) { return cred.egid; }
-SYS(setuid) { return set_id(false, (uint32_t)c->a[0]); }
-SYS(setgid) { return set_id(true, (uint32_t)c->a[0]); }
-SYS(setreuid) { return set_re(false, (uint32_t)c->a[0], (uint32_t)c->a[1]); }
-SYS(setregid) { return set_re(true, (uint32_t)c->a[0], (uint32_t)c->a[1]); }
-SYS(setresuid) { return set_res(false, (uint32_t)c->a[0], (uint32_t)c->a[1], (uint32_t)c->a[2]); }
-SYS(setresgid) { return set_res(true, (uint32_t)c->a[0], (uint32_t)c->a[1], (uint32_t)c->a[2]); }
+/* Linux keeps credentials per thread; glibc makes every thread repeat a
+ * set*id or setgroups call (its setxid broadcast) so that they stay one.
+ * Here they are the process's: a thread repeating the call another thread
+ * just made, on the credentials that call left, gets that call's answer
+ * and changes nothing, since its own (equal) credentials would have
+ * changed the same way. Applying it again could differ: setuid(0) from a
+ * saved uid 0 restores the effective uid only, but then the capabilities
+ * are back and a second setuid(0) would set every uid. A thread that has
+ * had its turn at the call already makes a new one. */
+#define SETXID_THREADS 64
+static struct {
+	long nr, a[3], result;
+	int ntids, tids[SETXID_THREADS]; /* the threads that had their turn */
+	bool valid;
+	struct cred after;
+} last;
+
+static bool had_turn(int tid)
+{
+	for (int i = 0; i < last.ntids; i++)
+		if (last.tids[i] == tid)
+			return true;
+	return last.ntids == SETXID_THREADS;
+}
+
+/* A fork child's single thread, or the program after execve, starts anew. */
+static void forget_last_call(void)
+{
+	last.valid = false;
+}
+
+static long once_per_process(struct sysctx *c, long (*fn)(struct sysctx *c))
+{
+	lock(&proc.lock);
+	long r;
+	if (last.valid && last.nr == c->nr && !had_turn(c->t->tid) && !memcmp(last.a, c->a, sizeof(last.a)) &&
+	    !memcmp(&last.after, &cred, sizeof(cred))) {
+		r = last.result;
+		last.tids[last.ntids++] = c->t->tid;
+	} else {
+		struct cred before;
+		memcpy(&before, &cred, sizeof(cred));
+		r = fn(c);
+		if (memcmp(&before, &cred, sizeof(cred))) {
+			last.nr = c->nr;
+			memcpy(last.a, c->a, sizeof(last.a));
+			last.result = r;
+			last.tids[0] = c->t->tid;
+			last.ntids = 1;
+			last.valid = true;
+			memcpy(&last.after, &cred, sizeof(cred));
+		}
+	}
+	unlock(&proc.lock);
+	return r;
+}
+
+static long do_setuid(struct sysctx *c) { return set_id(false, (uint32_t)c->a[0]); }
+static long do_setgid(struct sysctx *c) { return set_id(true, (uint32_t)c->a[0]); }
+static long do_setreuid(struct sysctx *c) { return set_re(false, (uint32_t)c->a[0], (uint32_t)c->a[1]); }
+static long do_setregid(struct sysctx *c) { return set_re(true, (uint32_t)c->a[0], (uint32_t)c->a[1]); }
+static long do_setresuid(struct sysctx *c) { return set_res(false, (uint32_t)c->a[0], (uint32_t)c->a[1], (uint32_t)c->a[2]); }
+static long do_setresgid(struct sysctx *c) { return set_res(true, (uint32_t)c->a[0], (uint32_t)c->a[1], (uint32_t)c->a[2]); }
+SYS(setuid) { return once_per_process(c, do_setuid); }
+SYS(setgid) { return once_per_process(c, do_setgid); }
+SYS(setreuid) { return once_per_process(c, do_setreuid); }
+SYS(setregid) { return once_per_process(c, do_setregid); }
+SYS(setresuid) { return once_per_process(c, do_setresuid); }
+SYS(setresgid) { return once_per_process(c, do_setresgid); }
 SYS(setfsuid) { return set_fs(false, (uint32_t)c->a[0]); }
 SYS(setfsgid) { return set_fs(true, (uint32_t)c->a[0]); }
 
@@ -303,7 +370,7 @@ SYS(getgroups)
 	return cred.ngroups;
 }
 
-SYS(setgroups)
+static long do_setgroups(struct sysctx *c)
 {
 	int size = (int)c->a[0];
 	const uint32_t *list = SYSCALL_ARG(1, const uint32_t *);
@@ -326,6 +393,8 @@ SYS(setgroups)
 	cred.ngroups = size;
 	return 0;
 }
+
+SYS(setgroups) { return once_per_process(c, do_setgroups); }
 
 /* capget/capset: versions 1 (32 bits) and 2/3 (64); a wrong version is
  * EINVAL with the preferred one written back (capget without data: 0). */
@@ -465,5 +534,6 @@ void cred_exec(void)
 	cred.suid = cred.fsuid = cred.euid;
 	cred.sgid = cred.fsgid = cred.egid;
 	cred.keepcaps = false;
+	forget_last_call();
 	cred_publish();
 }

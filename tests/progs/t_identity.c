@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/fsuid.h>
 #include <grp.h>
+#include <pthread.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -307,6 +308,40 @@ static void root_exec(const char *self)
     execl(self, self, "after-exec", (char *)NULL);
 }
 
+/* glibc makes every thread repeat each set*id call: with three more
+ * threads alive, the transitions are still those of one thread. */
+static pthread_barrier_t threads_done;
+
+static void *idle_thread(void *arg)
+{
+    (void)arg;
+    pthread_barrier_wait(&threads_done);
+    return NULL;
+}
+
+static void threaded(void)
+{
+    pthread_t t[3];
+    pthread_barrier_init(&threads_done, NULL, 4);
+    for (int i = 0; i < 3; i++)
+        pthread_create(&t[i], NULL, idle_thread, NULL);
+    printf("setresuid nobody nobody 0: %s\n", err(setresuid(NOBODY, NOBODY, 0)));
+    show("threads, saved root");
+    printf("setuid 0 (saved): %s\n", err(setuid(0)));
+    show("threads, euid root");
+    printf("setuid 0 again (now capable): %s\n", err(setuid(0)));
+    show("threads, all root");
+    gid_t g[2] = { 7, 3 };
+    printf("setgroups 2: %s\n", err(setgroups(2, g)));
+    printf("setgid nobody: %s\n", err(setgid(NOBODY)));
+    printf("setuid nobody: %s\n", err(setuid(NOBODY)));
+    show("threads, nobody");
+    printf("setuid 0: %s\n", err(setuid(0)));
+    pthread_barrier_wait(&threads_done);
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+}
+
 static void scenario(const char *name, void (*fn)(void))
 {
     printf("--- %s\n", name);
@@ -355,6 +390,7 @@ int main(int argc, char **argv)
     scenario("groups", groups_checks);
     scenario("capabilities and exec", caps_scenario);
     scenario("root exec", root_exec_scenario);
+    scenario("threads", threaded);
     /* the owners the children left, as root sees them */
     show_owner("shared/mine");
     show_owner("shared/mydir");
