@@ -292,11 +292,13 @@ static void gen_other_status(const Nsd__Proc *p, struct text *t)
 	text_printf(t, "Name:\t%s\nState:\t%c (%s)\nTgid:\t%u\nNgid:\t0\nPid:\t%u\nPPid:\t%u\n"
 	               "TracerPid:\t0\n",
 	            comm, state, sname, p->pid, p->pid, p->ppid);
-	/* Another process's ids are not shared with this one: the sandbox's
-	 * initial ones (loader.uid, loader.gid). */
-	text_printf(t, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nThreads:\t%s\n", config.uid,
-	            config.uid, config.uid, config.uid, config.gid, config.gid, config.gid, config.gid,
-	            n ? f[17] : "1");
+	/* another process's ids from the sandbox's table (identity.h); one
+	 * another launch forked is shown with the sandbox's initial ids */
+	struct cred_view v = { .ids = { config.uid, config.uid, config.uid, config.uid, config.gid, config.gid,
+	                                config.gid, config.gid } };
+	cred_of((int)p->pid, &v);
+	text_printf(t, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nThreads:\t%s\n", v.ids[0], v.ids[1],
+	            v.ids[2], v.ids[3], v.ids[4], v.ids[5], v.ids[6], v.ids[7], n ? f[17] : "1");
 	free(hs.p);
 }
 

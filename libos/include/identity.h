@@ -32,6 +32,14 @@ struct cred {
 
 extern struct cred cred;
 
+/* What other picoprocesses of the launch see of a process's identity. */
+struct cred_view {
+	uint32_t ids[8]; /* ruid, euid, suid, fsuid, rgid, egid, sgid, fsgid */
+	uint64_t cap_eff, cap_prm, cap_inh;
+};
+/* Another process's, by sandbox pid, if this launch forked it. */
+bool cred_of(int pid, struct cred_view *v);
+
 /* At start-up, from the manifest's loader.uid / loader.gid. */
 int cred_init(void);
 /* Writes this process's uids into the sandbox's table (once its sandbox

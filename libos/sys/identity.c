@@ -4,9 +4,9 @@
  * capget/capset, the bounding and ambient sets, and execve's
  * transformation. The host never sees any of it (identity.h).
  *
- * Kill permission needs the ids of the target, another picoprocess: every
- * process of a launch publishes its real, effective and saved uid in one
- * MAP_SHARED table in the arena (as sys/uts.c shares the host name), which
+ * Kill permission, capget and /proc/PID/status need the ids of another
+ * picoprocess: every process of a launch publishes its ids and capability
+ * sets in one MAP_SHARED table in the arena (as sys/uts.c shares the host name), which
  * forked picoprocesses share and execve keeps. */
 #include <asm/errno.h>
 #include <asm/signal.h>
@@ -37,7 +37,7 @@ struct cred cred;
 struct cred_slot {
 	int32_t pid;
 	uint32_t seq;
-	uint32_t ruid, euid, suid;
+	struct cred_view v;
 };
 static struct cred_slot *table;
 
@@ -96,10 +96,27 @@ static void slot_write(int pid)
 	uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->seq, q | 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	s->ruid = cred.ruid;
-	s->euid = cred.euid;
-	s->suid = cred.suid;
+	/* the eight ids are consecutive in struct cred */
+	_Static_assert(offsetof(struct cred, fsgid) - offsetof(struct cred, ruid) == 7 * sizeof(uint32_t), "ids");
+	memcpy(s->v.ids, &cred.ruid, sizeof(s->v.ids));
+	s->v.cap_eff = cred.cap_eff;
+	s->v.cap_prm = cred.cap_prm;
+	s->v.cap_inh = cred.cap_inh;
 	__atomic_store_n(&s->seq, (q | 1) + 1, __ATOMIC_RELEASE);
+}
+
+bool cred_of(int pid, struct cred_view *v)
+{
+	struct cred_slot *s = nsd_active ? slot_find(pid, false) : NULL;
+	if (!s)
+		return false;
+	uint32_t q;
+	do {
+		q = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+		memcpy(v, &s->v, sizeof(*v));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((q & 1) || q != __atomic_load_n(&s->seq, __ATOMIC_RELAXED));
+	return true;
 }
 
 void cred_publish(void)
@@ -141,18 +158,10 @@ bool capable(int cap)
 int cred_may_signal(int pid, int sig)
 {
 	(void)sig;
-	if (capable(CAP_KILL) || !nsd_active)
+	struct cred_view v;
+	if (capable(CAP_KILL) || !cred_of(pid, &v))
 		return 0;
-	struct cred_slot *s = slot_find(pid, false);
-	if (!s)
-		return 0;
-	uint32_t ruid, suid, q;
-	do {
-		q = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
-		ruid = s->ruid;
-		suid = s->suid;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while ((q & 1) || q != __atomic_load_n(&s->seq, __ATOMIC_RELAXED));
+	uint32_t ruid = v.ids[0], suid = v.ids[2];
 	return cred.euid == ruid || cred.euid == suid || cred.ruid == ruid || cred.ruid == suid ? 0 : -EPERM;
 }
 
@@ -202,10 +211,8 @@ static long apply(bool gid, uint32_t r, uint32_t e, uint32_t s)
 	if (s != NOCHANGE)
 		ids[2] = s;
 	ids[3] = ids[1];
-	if (!gid) {
+	if (!gid)
 		fix_caps_after_setuid(o[0], o[1], o[2]);
-		cred_publish();
-	}
 	return 0;
 }
 
@@ -261,6 +268,7 @@ static long set_fs(bool gid, uint32_t id)
 		ids[3] = id;
 		if (!gid)
 			fix_caps_after_setfsuid(old);
+		cred_publish();
 	}
 	return old;
 }
@@ -320,6 +328,7 @@ static long once_per_process(struct sysctx *c, long (*fn)(struct sysctx *c))
 			last.ntids = 1;
 			last.valid = true;
 			memcpy(&last.after, &cred, sizeof(cred));
+			cred_publish();
 		}
 	}
 	unlock(&proc.lock);
@@ -419,15 +428,16 @@ SYS(capget)
 		return n == -EINVAL && !d ? 0 : n; /* a version probe */
 	if (h->pid < 0)
 		return -EINVAL;
-	/* other processes' sets are not shared (the table holds uids) */
-	if (h->pid && h->pid != proc.pid && !thread_by_tid(h->pid))
+	/* another process's sets: from the sandbox's table */
+	struct cred_view v = { .cap_eff = cred.cap_eff, .cap_prm = cred.cap_prm, .cap_inh = cred.cap_inh };
+	if (h->pid && h->pid != proc.pid && !thread_by_tid(h->pid) && !cred_of(h->pid, &v))
 		return -ESRCH;
 	if (!d)
 		return 0;
 	for (int i = 0; i < n; i++) {
-		d[i].effective = (uint32_t)(cred.cap_eff >> (32 * i));
-		d[i].permitted = (uint32_t)(cred.cap_prm >> (32 * i));
-		d[i].inheritable = (uint32_t)(cred.cap_inh >> (32 * i));
+		d[i].effective = (uint32_t)(v.cap_eff >> (32 * i));
+		d[i].permitted = (uint32_t)(v.cap_prm >> (32 * i));
+		d[i].inheritable = (uint32_t)(v.cap_inh >> (32 * i));
 	}
 	return 0;
 }
@@ -463,6 +473,7 @@ SYS(capset)
 	cred.cap_prm = prm;
 	cred.cap_inh = inh;
 	cred.cap_amb &= prm & inh;
+	cred_publish();
 	return 0;
 }
 

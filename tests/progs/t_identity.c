@@ -342,6 +342,50 @@ static void threaded(void)
         pthread_join(t[i], NULL);
 }
 
+/* Another process's ids and capabilities, as /proc/PID/status and capget
+ * show them to its parent. */
+static void status_ids(pid_t pid, const char *key, char *out, size_t size)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    *out = 0;
+    while (f && fgets(line, sizeof(line), f))
+        if (!strncmp(line, key, strlen(key)))
+            snprintf(out, size, "%s", line + strlen(key));
+    if (f)
+        fclose(f);
+    out[strcspn(out, "\n")] = 0;
+}
+
+static void other_process(void)
+{
+    int up[2], down[2];
+    pipe(up);
+    pipe(down);
+    pid_t child = fork();
+    if (child == 0) {
+        setresgid(NOBODY, NOBODY, NOBODY);
+        setresuid(1000, NOBODY, 0);
+        write(up[1], "x", 1);
+        char c;
+        read(down[0], &c, 1);
+        _exit(0);
+    }
+    char c, uids[128], gids[128], b1[256], b2[256];
+    read(up[0], &c, 1);
+    status_ids(child, "Uid:", uids, sizeof(uids));
+    status_ids(child, "Gid:", gids, sizeof(gids));
+    printf("child's status: Uid:%s Gid:%s\n", uids, gids);
+    struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, child };
+    struct __user_cap_data_struct d[2];
+    int r = (int)syscall(SYS_capget, &h, d);
+    printf("capget child: %s eff %s prm %s\n", err(r), capset_str(d[0].effective | (uint64_t)d[1].effective << 32, b1),
+           capset_str(d[0].permitted | (uint64_t)d[1].permitted << 32, b2));
+    write(down[1], "x", 1);
+    waitpid(child, NULL, 0);
+}
+
 static void scenario(const char *name, void (*fn)(void))
 {
     printf("--- %s\n", name);
@@ -391,6 +435,7 @@ int main(int argc, char **argv)
     scenario("capabilities and exec", caps_scenario);
     scenario("root exec", root_exec_scenario);
     scenario("threads", threaded);
+    scenario("another process", other_process);
     /* the owners the children left, as root sees them */
     show_owner("shared/mine");
     show_owner("shared/mydir");
