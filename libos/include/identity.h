@@ -59,6 +59,10 @@ void cred_fork_failed(int child_pid);
 void cred_forget(int pid);
 /* Linux's kill permission for sandbox pid `pid` (0 or -EPERM). */
 int cred_may_signal(int pid, int sig);
+/* Linux's permission to change another process's scheduling or priority,
+ * and to read or set its limits: 0, -EPERM, or -ESRCH (not in the table). */
+int cred_may_sched(int pid);
+int cred_may_prlimit(int pid);
 
 /* fs/perm.c. Access masks as the kernel's MAY_*. */
 #define MAY_EXEC 1

@@ -165,6 +165,31 @@ int cred_may_signal(int pid, int sig)
 	return cred.euid == ruid || cred.euid == suid || cred.ruid == ruid || cred.ruid == suid ? 0 : -EPERM;
 }
 
+/* check_same_owner (sched_setaffinity, sched_setscheduler) and
+ * set_one_prio_perm (setpriority): the same effective uid as the target's
+ * real or effective one, or CAP_SYS_NICE. */
+int cred_may_sched(int pid)
+{
+	struct cred_view v;
+	if (!cred_of(pid, &v))
+		return -ESRCH;
+	return capable(CAP_SYS_NICE) || cred.euid == v.ids[0] || cred.euid == v.ids[1] ? 0 : -EPERM;
+}
+
+/* check_prlimit_permission: the caller's real uid and gid are all of the
+ * target's uids and gids, or CAP_SYS_RESOURCE. */
+int cred_may_prlimit(int pid)
+{
+	struct cred_view v;
+	if (!cred_of(pid, &v))
+		return -ESRCH;
+	if (capable(CAP_SYS_RESOURCE))
+		return 0;
+	bool same = cred.ruid == v.ids[0] && cred.ruid == v.ids[1] && cred.ruid == v.ids[2] &&
+	            cred.rgid == v.ids[4] && cred.rgid == v.ids[5] && cred.rgid == v.ids[6];
+	return same ? 0 : -EPERM;
+}
+
 /* cap_emulate_setxuid: leaving root in every uid drops the permitted and
  * effective sets (unless PR_SET_KEEPCAPS) and the ambient set; the
  * effective uid leaving 0 drops the effective set, coming back to 0

@@ -24,10 +24,20 @@ static long host_target(const struct sysctx *c, long pid)
 	return pid == 0 || pid == c->t->tid ? 0 : -ESRCH;
 }
 
-/* Limits are the process's: any of its threads names it. */
+/* A change of another process's scheduling: Linux's permission answers
+ * (EPERM) where it would refuse; a permitted one is not reached (ESRCH). */
+static long sched_change_target(const struct sysctx *c, long pid)
+{
+	return host_target(c, pid) == 0 ? 0 : (int)pid == pid ? cred_may_sched((int)pid) ?: -ESRCH : -ESRCH;
+}
+
+/* Limits are the process's: any of its threads names it. Another
+ * process's: as above, with Linux's permission for limits. */
 static long process_target(long pid)
 {
-	return pid == 0 || pid == proc.pid || ((int)pid == pid && thread_by_tid((int)pid)) ? 0 : -ESRCH;
+	if (pid == 0 || pid == proc.pid || ((int)pid == pid && thread_by_tid((int)pid)))
+		return 0;
+	return (int)pid == pid ? cred_may_prlimit((int)pid) ?: -ESRCH : -ESRCH;
 }
 
 SYS(sysinfo) { return host(__NR_sysinfo, c->a[0]); }
@@ -37,7 +47,7 @@ SYS(times) { return host(__NR_times, c->a[0]); }
 SYS(sched_yield) { return host(__NR_sched_yield); }
 SYS(getcpu) { return host(__NR_getcpu, c->a[0], c->a[1], c->a[2]); }
 SYS(sched_getaffinity) { return host_target(c, c->a[0]) ?: host(__NR_sched_getaffinity, 0, c->a[1], c->a[2]); }
-SYS(sched_setaffinity) { return host_target(c, c->a[0]) ?: host(__NR_sched_setaffinity, 0, c->a[1], c->a[2]); }
+SYS(sched_setaffinity) { return sched_change_target(c, c->a[0]) ?: host(__NR_sched_setaffinity, 0, c->a[1], c->a[2]); }
 SYS(sched_getparam) { return host_target(c, c->a[0]) ?: host(__NR_sched_getparam, 0, c->a[1]); }
 SYS(sched_getscheduler) { return host_target(c, c->a[0]) ?: host(__NR_sched_getscheduler, 0); }
 SYS(sched_get_priority_max) { return host(__NR_sched_get_priority_max, c->a[0]); }
@@ -63,7 +73,11 @@ static long prio_target(const struct sysctx *c, long which, long who)
 }
 
 SYS(getpriority) { return prio_target(c, c->a[0], c->a[1]) ?: host(__NR_getpriority, PRIO_PROCESS, 0); }
-SYS(setpriority) { return prio_target(c, c->a[0], c->a[1]) ?: host(__NR_setpriority, PRIO_PROCESS, 0, c->a[2]); }
+SYS(setpriority)
+{
+	long e = c->a[0] == PRIO_PROCESS ? sched_change_target(c, c->a[1]) : prio_target(c, c->a[0], c->a[1]);
+	return e ?: host(__NR_setpriority, PRIO_PROCESS, 0, c->a[2]);
+}
 SYS(membarrier) { return host(__NR_membarrier, c->a[0], c->a[1], c->a[2]); }
 /* rseq is per host thread and names no host resource: the kernel keeps it.
  * The libos remembers it to unregister it at thread exit (see sys_exit). */

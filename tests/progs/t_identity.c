@@ -14,9 +14,11 @@
 #include <sys/fsuid.h>
 #include <grp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -191,6 +193,12 @@ static void drop_for_good(void)
     printf("setfsuid -1 answers %d\n", setfsuid(-1));
     file_checks("nobody");
     printf("kill root parent: %s\n", err(kill(getppid(), 0)));
+    cpu_set_t cpus;
+    sched_getaffinity(0, sizeof(cpus), &cpus);
+    struct rlimit rl;
+    printf("setpriority root parent: %s\n", err(setpriority(PRIO_PROCESS, getppid(), 10)));
+    printf("sched_setaffinity root parent: %s\n", err(sched_setaffinity(getppid(), sizeof(cpus), &cpus)));
+    printf("prlimit root parent: %s\n", err(prlimit(getppid(), RLIMIT_NOFILE, NULL, &rl)));
     pid_t c = fork();
     if (c == 0) {
         pause();
