@@ -135,9 +135,47 @@ static int permission(const struct cred *w, const struct stat *st, int mask)
 	return -EACCES;
 }
 
-/* Search permission in r's directory (the one the host resolved the last
- * component in; the directories above are the host's to check), then mask
- * on r itself if it exists. */
+/* Search permission on every directory of r's path inside its mount, from
+ * the mount's root down to r's own directory, as Linux's path walk checks
+ * it (the made-up directories above the mounts are r-x for everyone). The
+ * host resolved the path in one openat2: each directory is looked at here
+ * by its path below the root (a rename racing this check can only change
+ * its answer, never what is opened). */
+/* Search permission on directory rel below mount m's root ("": the root). */
+static int search_dir(const struct cred *w, int m, const char *rel)
+{
+	char link[HOST_FD_LINK_MAX];
+	int root = mount_root_fd(m);
+	struct stat st;
+	long e = *rel ? host(__NR_newfstatat, root, rel, &st, AT_SYMLINK_NOFOLLOW) : host(__NR_fstat, root, &st);
+	if (e < 0 || !S_ISDIR(st.st_mode))
+		return 0; /* gone meanwhile: the host's open answers */
+	uint32_t uid = st.st_uid, gid = st.st_gid;
+	if (*rel)
+		owner_to_app(root, rel, AT_SYMLINK_NOFOLLOW, !mount_readonly(m), &uid, &gid);
+	else
+		owner_to_app(AT_FDCWD, host_fd_link(link, root), 0, !mount_readonly(m), &uid, &gid);
+	st.st_uid = uid;
+	st.st_gid = gid;
+	return permission(w, &st, MAY_EXEC);
+}
+
+static int search_path(const struct cred *w, const struct resolved *r)
+{
+	char rel[SANDBOX_PATH_MAX];
+	const char *tail;
+	if (mount_find(r->path, &tail) != r->mount || !*tail || strlen(tail) >= sizeof(rel))
+		return 0; /* the mount point itself: only made-up directories above */
+	strlcpy(rel, tail, sizeof(rel));
+	int e = search_dir(w, r->mount, "");
+	for (char *p = rel; e == 0 && (p = strchr(p, '/')); *p++ = '/') {
+		*p = 0;
+		e = search_dir(w, r->mount, rel);
+	}
+	return e;
+}
+
+/* Search permission on the way to r, then mask on r itself if it exists. */
 int fs_may_access(const struct resolved *r, int mask, bool real_ids)
 {
 	struct cred who;
@@ -154,11 +192,9 @@ int fs_may_access(const struct resolved *r, int mask, bool real_ids)
 	}
 	if (r->virt || dac_exempt(w))
 		return 0;
-	if (r->name[0]) {
-		int e = parent_stat(r, &st) ?: permission(w, &st, MAY_EXEC);
-		if (e < 0)
-			return e;
-	}
+	int e = search_path(w, r);
+	if (e < 0)
+		return e;
 	if (!r->exists || !mask)
 		return 0;
 	app_stat(r, &st);
@@ -174,7 +210,7 @@ int fs_may_change_entry(const struct resolved *r, bool removing)
 	struct stat dir, st;
 	if (r->virt || !r->name[0] || dac_exempt(w))
 		return 0;
-	int e = parent_stat(r, &dir) ?: permission(w, &dir, MAY_WRITE | MAY_EXEC);
+	int e = search_path(w, r) ?: parent_stat(r, &dir) ?: permission(w, &dir, MAY_WRITE | MAY_EXEC);
 	if (e < 0 || !removing || !r->exists || !(dir.st_mode & S_ISVTX) || has(w, CAP_FOWNER))
 		return e;
 	app_stat(r, &st);

@@ -120,7 +120,7 @@ static int stat_path(int dirfd, const char *upath, int flags, struct stat *st)
 	int e = fs_resolve(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW ? 0 : RES_FOLLOW, &r);
 	if (e < 0)
 		return e;
-	e = fs_stat(&r, st);
+	e = fs_may_access(&r, 0, false) ?: fs_stat(&r, st);
 	if (e == 0)
 		fs_app_owner(&r, st);
 	fs_release(&r);
@@ -240,6 +240,8 @@ SYS(statx)
 		}
 	} else if (!r.exists) {
 		e = -ENOENT;
+	} else if ((e = fs_may_access(&r, 0, false)) < 0) {
+		;
 	} else {
 		int f = (flags & AT_STATX_SYNC_TYPE) | AT_SYMLINK_NOFOLLOW;
 		e = (int)AT_CALL(&r, f, statx_ids(host(__NR_statx, at_dirfd_, at_name_, at_flags_, mask, ubuf), ubuf,

@@ -123,6 +123,9 @@ static void fixtures(void)
     close(open("rootdir/f", O_CREAT | O_WRONLY, 0644));
     mkdir("closed", 0700);
     close(open("closed/f", O_CREAT | O_WRONLY, 0644));
+    mkdir("closed/sub", 0777);
+    chmod("closed/sub", 0777);
+    close(open("closed/sub/f", O_CREAT | O_WRONLY, 0666));
     mkdir("shared", 0777);
     chmod("shared", 0777);
     mkdir("sticky", 01777);
@@ -144,6 +147,14 @@ static void file_checks(const char *who)
     printf("%s faccessat secret R_OK eaccess: %s\n", who, err(faccessat(AT_FDCWD, "secret", R_OK, AT_EACCESS)));
     printf("%s access public W_OK: %s\n", who, err(access("public", W_OK)));
     printf("%s open closed/f: %s\n", who, err(try_open("closed/f", O_RDONLY)));
+    printf("%s open closed/sub/f: %s\n", who, err(try_open("closed/sub/f", O_RDWR)));
+    printf("%s create in closed/sub: %s\n", who, err(try_open("closed/sub/new", O_CREAT | O_WRONLY)));
+    struct stat sst;
+    printf("%s access closed/sub/f F_OK: %s\n", who, err(access("closed/sub/f", F_OK)));
+    printf("%s stat closed/sub/f: %s\n", who, err(stat("closed/sub/f", &sst)));
+    printf("%s stat closed/f: %s\n", who, err(stat("closed/f", &sst)));
+    printf("%s stat closed: %s\n", who, err(stat("closed", &sst)));
+    printf("%s chdir closed/sub: %s\n", who, err(chdir("closed/sub")));
     printf("%s create in rootdir: %s\n", who, err(try_open("rootdir/new", O_CREAT | O_WRONLY)));
     printf("%s mkdir in rootdir: %s\n", who, err(mkdir("rootdir/d", 0755)));
     printf("%s unlink in rootdir: %s\n", who, err(unlink("rootdir/f")));
