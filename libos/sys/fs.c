@@ -620,7 +620,7 @@ static long do_readlink(int dirfd, const char *upath, char *ubuf, long size)
 		ret = -ENOENT;
 	} else if (!S_ISLNK(r.st.st_mode) || !r.name[0]) {
 		ret = -EINVAL;
-	} else {
+	} else if ((ret = fs_may_access(&r, 0, false)) == 0) {
 		ret = host(__NR_readlinkat, r.dirfd, r.name, ubuf, size);
 	}
 	fs_release(&r);
@@ -643,7 +643,7 @@ static int resolve_existing(int dirfd, const char *upath, bool follow, struct re
 	int e = fs_resolve(dirfd, upath, follow ? RES_FOLLOW : 0, r);
 	if (e < 0)
 		return e;
-	e = r->virt ? -EPERM : !r->exists ? -ENOENT : check_writable(r);
+	e = r->virt ? -EPERM : !r->exists ? -ENOENT : check_writable(r) ?: fs_may_access(r, 0, false);
 	if (e < 0)
 		fs_release(r);
 	return e;
