@@ -356,7 +356,7 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 	}
 	if (sig == SIGCHLD && in->si_code > 0) {
 		in->si_pid = pid_from_host(in->si_pid);
-		in->si_uid = cred.ruid;
+		in->si_uid = cred_real_uid(in->si_pid);
 		/* The host reaped it already (SIG_IGN or SA_NOCLDWAIT). */
 		const struct app_sigaction *act = &proc.sigactions[SIGCHLD];
 		if ((act->handler == 1 || (act->flags & SA_NOCLDWAIT)) && in->si_pid > 0 &&

@@ -37,8 +37,11 @@ struct cred_view {
 	uint32_t ids[8]; /* ruid, euid, suid, fsuid, rgid, egid, sgid, fsgid */
 	uint64_t cap_eff, cap_prm, cap_inh;
 };
-/* Another process's, by sandbox pid, if this launch forked it. */
+/* Another process's, by sandbox pid, if this launch forked it (lock-free:
+ * host signal handlers ask it). */
 bool cred_of(int pid, struct cred_view *v);
+/* Its real uid (SIGCHLD's and waitid's si_uid); the caller's when unknown. */
+uint32_t cred_real_uid(int pid);
 
 /* At start-up, from the manifest's loader.uid / loader.gid. */
 int cred_init(void);

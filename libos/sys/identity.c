@@ -105,6 +105,12 @@ static void slot_write(int pid)
 	__atomic_store_n(&s->seq, (q | 1) + 1, __ATOMIC_RELEASE);
 }
 
+uint32_t cred_real_uid(int pid)
+{
+	struct cred_view v;
+	return pid > 0 && cred_of(pid, &v) ? v.ids[0] : cred.ruid;
+}
+
 bool cred_of(int pid, struct cred_view *v)
 {
 	struct cred_slot *s = nsd_active ? slot_find(pid, false) : NULL;

@@ -351,8 +351,9 @@ SYS(waitid)
 		return r;
 	if (si.si_pid) {
 		bool reaped = !(options & WNOWAIT) && si.si_code >= CLD_EXITED && si.si_code <= CLD_DUMPED;
+		int pid = pid_from_host(si.si_pid);
+		si.si_uid = cred_real_uid(pid); /* the child's, before a reap forgets it */
 		si.si_pid = wait_pid_from_host(si.si_pid, reaped);
-		si.si_uid = cred.ruid;
 	}
 	if (uinfo)
 		*uinfo = si;

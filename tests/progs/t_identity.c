@@ -379,8 +379,19 @@ static void status_ids(pid_t pid, const char *key, char *out, size_t size)
     out[strcspn(out, "\n")] = 0;
 }
 
+static volatile sig_atomic_t chld_uid = -1;
+
+static void on_chld(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)uc;
+    chld_uid = (sig_atomic_t)si->si_uid;
+}
+
 static void other_process(void)
 {
+    struct sigaction sa = { .sa_sigaction = on_chld, .sa_flags = SA_SIGINFO };
+    sigaction(SIGCHLD, &sa, NULL);
     int up[2], down[2];
     pipe(up);
     pipe(down);
@@ -404,7 +415,9 @@ static void other_process(void)
     printf("capget child: %s eff %s prm %s\n", err(r), capset_str(d[0].effective | (uint64_t)d[1].effective << 32, b1),
            capset_str(d[0].permitted | (uint64_t)d[1].permitted << 32, b2));
     write(down[1], "x", 1);
-    waitpid(child, NULL, 0);
+    siginfo_t si;
+    printf("waitid: %s\n", err(waitid(P_PID, child, &si, WEXITED)));
+    printf("waitid si_uid %u, SIGCHLD si_uid %d\n", si.si_uid, (int)chld_uid);
 }
 
 static void scenario(const char *name, void (*fn)(void))
