@@ -34,6 +34,7 @@
 struct controller {
     bool v2;
     char dir[4096]; /* the launcher's own memory cgroup directory */
+    size_t mnt_len; /* the hierarchy's mount point's part of dir */
 };
 
 /* The memory controller's mount and the launcher's cgroup in it: a v1
@@ -72,6 +73,7 @@ static int find_controller(struct controller *c, char *why, size_t whysize)
         fclose(f);
     if (*v1mnt && *v1path) {
         c->v2 = false;
+        c->mnt_len = strlen(v1mnt);
         snprintf(c->dir, sizeof(c->dir), "%s%s", v1mnt, strcmp(v1path, "/") ? v1path : "");
         return 0;
     }
@@ -84,6 +86,7 @@ static int find_controller(struct controller *c, char *why, size_t whysize)
             fclose(s);
         if (mem) {
             c->v2 = true;
+            c->mnt_len = strlen(v2mnt);
             snprintf(c->dir, sizeof(c->dir), "%s%s", v2mnt, strcmp(v2path, "/") ? v2path : "");
             return 0;
         }
@@ -128,9 +131,30 @@ static void wait_exit(int pidfd)
         ;
 }
 
+/* Is process pid (pidfd fd) in cgroup dir (its path below the mount:
+ * rel)? Read from /proc/PID/cgroup between the pidfd's opening and a
+ * check that it is still alive, so that the pid cannot have been reused
+ * meanwhile by a process outside: the reaper is root, it must only ever
+ * kill the sandbox's. */
+static bool in_cgroup(int fd, int pid, const char *rel)
+{
+    char path[64], line[4400];
+    snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+    FILE *f = fopen(path, "r");
+    bool in = false;
+    size_t n = strlen(rel);
+    while (f && !in && fgets(line, sizeof(line), f)) {
+        char *p = strrchr(line, ':');
+        in = p && !strncmp(p + 1, rel, n) && (p[1 + n] == '\n' || p[1 + n] == 0);
+    }
+    if (f)
+        fclose(f);
+    return in && syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) == 0;
+}
+
 /* The reaper's work once the launch's pid 1 is gone: kill whatever is
  * left in the cgroup, wait for each to exit, remove the cgroup. */
-static void reap(const char *dir)
+static void reap(const char *dir, const char *rel)
 {
     char procs[4300];
     snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
@@ -141,7 +165,7 @@ static void reap(const char *dir)
         int pid, fds[256], n = 0;
         while (f && n < 256 && fscanf(f, "%d", &pid) == 1) {
             int fd = pidfd_open(pid);
-            if (fd >= 0 && syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) == 0)
+            if (fd >= 0 && in_cgroup(fd, pid, rel) && syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) == 0)
                 fds[n++] = fd;
             else if (fd >= 0)
                 close(fd);
@@ -158,7 +182,7 @@ static void reap(const char *dir)
 /* Detached from the launcher: its parent (the launcher's child) exits at
  * once, so the picoprocess never sees it as a host child. Returns its pid
  * (the info line names it: tests wait for it), or -1. */
-static pid_t start_reaper(const char *dir)
+static pid_t start_reaper(const char *dir, const char *rel)
 {
     int self = pidfd_open(getpid()), p[2];
     if (self < 0 || pipe2(p, O_CLOEXEC) < 0)
@@ -183,7 +207,7 @@ static pid_t start_reaper(const char *dir)
         dup2(self, 3);
         syscall(SYS_close_range, 4, ~0u, 0);
         wait_exit(3);
-        reap(dir);
+        reap(dir, rel);
         _exit(0);
     }
     close(self);
@@ -217,7 +241,7 @@ int memcg_limit(uint64_t bytes, unsigned tag, char *msg, size_t msgsize)
         e = write_value(dir, "memory.swap.max", "0");
     if (e == 0 && !c.v2 && has_file(dir, "memory.memsw.limit_in_bytes"))
         e = write_value(dir, "memory.memsw.limit_in_bytes", v);
-    pid_t reaper = e == 0 ? start_reaper(dir) : -1;
+    pid_t reaper = e == 0 ? start_reaper(dir, dir + c.mnt_len) : -1;
     if (e == 0 && reaper < 0)
         e = -1;
     snprintf(v, sizeof(v), "%d", (int)getpid());

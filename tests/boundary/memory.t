@@ -7,7 +7,7 @@
 # through emulated calls nor from the libos's site: /sys is not in its
 # root). Without a cgroup (an unprivileged launcher) the limit is the app's
 # RLIMIT_AS, which the libos keeps (sys/memlimit.c).
-N=9
+N=11
 . "$(dirname "$0")/lib.sh"
 LIMIT=$((64 << 20))
 ENTRY=/usr/bin/bash manifest "$T/m.toml" 'loader.log_level = "info"' 'sys.max_memory = "64M"'
@@ -42,7 +42,7 @@ else
 fi
 if grep -q 'no memory cgroup' "$T/held.err"; then
     release a
-    for i in $(seq 9); do ok 0 "cgroup test $i # SKIP the host offers no memory cgroup: $(grep -o 'no memory cgroup.*' "$T/held.err")"; done
+    for i in $(seq 11); do ok 0 "cgroup test $i # SKIP the host offers no memory cgroup: $(grep -o 'no memory cgroup.*' "$T/held.err")"; done
     exit 0
 fi
 limit=$(cat "$cg/memory.limit_in_bytes" 2>/dev/null || cat "$cg/memory.max")
@@ -59,6 +59,22 @@ release a
 wait_reaper "$(reaper_of "$T/held.err")"
 [ ! -e "$cg" ]
 ok $? "the cgroup is removed when the sandbox ends (its reaper waited for)"
+
+# pid 1 killed from outside leaves its child behind: the reaper kills it
+exec 3>&2 2>"$T/held.err"
+hold b "$T/m.toml" '/usr/bin/sleep 1000 & echo $! > /w/child;'
+exec 2>&3 3>&-
+B=$HELD
+cgb=$(dirname "$cg")/graphene-$(field Uid $B | awk '{ print $1 }')
+others=$(grep -vx "$B" "$cgb/cgroup.procs" | tr '\n' ' ')
+kill -9 "$B"
+wait "$B" 2>/dev/null
+wait_reaper "$(reaper_of "$T/held.err")"
+[ -n "$others" ] && [ ! -e "$cgb" ]
+ok $? "pid 1 SIGKILLed from outside: the reaper kills what is left ($others) and removes the cgroup"
+alive=""
+for p in $others; do [ -e "/proc/$p" ] && grep -q "graphene-" "/proc/$p/cgroup" && alive="$alive $p"; done
+is "$alive" "" "no process of the sandbox is left"
 
 out=$(printf 'echo $$ > /sys/fs/cgroup/memory/cgroup.procs; echo $$ > %s/cgroup.procs; echo 1G > %s/memory.limit_in_bytes\n' "$cg" "$cg" |
       "$G" run "$T/m.toml" -- 2>&1 | grep -c 'No such file or directory')
