@@ -340,6 +340,8 @@ static int resolve_entry(int dirfd, const char *upath, enum entry_op op, struct 
 		e = -ENOTDIR; /* "file/", or "link/": the link itself is the entry */
 	else if (r->exists)
 		e = check_writable(r) ?: fs_may_change_entry(r, true);
+	else /* the host answers ENOENT, if the way there may be searched */
+		e = fs_may_access(r, 0, false);
 	if (e < 0)
 		fs_release(r);
 	return e;

@@ -156,6 +156,8 @@ static void file_checks(const char *who)
     printf("%s stat closed: %s\n", who, err(stat("closed", &sst)));
     printf("%s chdir closed/sub: %s\n", who, err(chdir("closed/sub")));
     printf("%s chmod closed/sub/f: %s\n", who, err(chmod("closed/sub/f", 0666)));
+    printf("%s unlink closed/sub/none: %s\n", who, err(unlink("closed/sub/none")));
+    printf("%s unlink rootdir/none: %s\n", who, err(unlink("rootdir/none")));
     printf("%s utimensat closed/sub/f: %s\n", who, err(utimensat(AT_FDCWD, "closed/sub/f", NULL, 0)));
     printf("%s create in rootdir: %s\n", who, err(try_open("rootdir/new", O_CREAT | O_WRONLY)));
     printf("%s mkdir in rootdir: %s\n", who, err(mkdir("rootdir/d", 0755)));
