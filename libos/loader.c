@@ -252,7 +252,7 @@ static uintptr_t build_stack(const struct image *exe, const struct image *interp
 		{ AT_EUID, cred.euid },
 		{ AT_GID, cred.rgid },
 		{ AT_EGID, cred.egid },
-		{ AT_SECURE, 0 },
+		{ AT_SECURE, cred.secure_exec },
 		{ AT_RANDOM, at_random },
 		{ AT_HWCAP2, proc.hwcap2 },
 		{ AT_EXECFN, at_execfn },

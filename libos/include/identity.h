@@ -26,6 +26,7 @@ struct cred {
 	uint32_t rgid, egid, sgid, fsgid;
 	uint64_t cap_inh, cap_prm, cap_eff, cap_bset, cap_amb;
 	bool keepcaps;
+	bool secure_exec; /* the last execve raised privilege: AT_SECURE */
 	int ngroups;
 	uint32_t groups[CRED_NGROUPS];
 };

@@ -567,12 +567,16 @@ void cred_exec(void)
 {
 	uint64_t prm = 0;
 	bool eff = false;
+	/* commoncap's secureexec: the effective ids are not the real ones, or
+	 * a non-root real uid gains capabilities beyond the ambient set */
+	bool setid = cred.euid != cred.ruid || cred.egid != cred.rgid;
 	if (cred.euid == 0 || cred.ruid == 0)
 		prm = cred.cap_bset | cred.cap_inh;
 	if (cred.euid == 0)
 		eff = true;
 	cred.cap_prm = prm | cred.cap_amb;
 	cred.cap_eff = eff ? cred.cap_prm : cred.cap_amb;
+	cred.secure_exec = setid || (cred.ruid != 0 && (eff || (cred.cap_prm & ~cred.cap_amb)));
 	cred.suid = cred.fsuid = cred.euid;
 	cred.sgid = cred.fsgid = cred.egid;
 	cred.keepcaps = false;

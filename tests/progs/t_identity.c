@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <linux/capability.h>
 #include <signal.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -438,6 +439,15 @@ static void scenario(const char *name, void (*fn)(void))
 }
 
 static const char *self_path;
+
+/* A real uid that is not the effective one makes a secure exec (glibc
+ * then ignores LD_PRELOAD and friends). */
+static void secure_exec(void)
+{
+    printf("setresuid nobody 0 0: %s\n", err(setresuid(NOBODY, 0, 0)));
+    fflush(stdout);
+    execl(self_path, self_path, "after-exec", (char *)NULL);
+}
 static void caps_scenario(void) { caps_checks(self_path); }
 static void root_exec_scenario(void) { root_exec(self_path); }
 
@@ -451,6 +461,7 @@ int main(int argc, char **argv)
             if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1 || i == CAP_NET_RAW)
                 full |= 1ull << i;
         show("after exec");
+        printf("AT_SECURE %lu\n", getauxval(AT_SECURE));
         return 0;
     }
     if (geteuid() != 0)
@@ -472,6 +483,7 @@ int main(int argc, char **argv)
     scenario("root exec", root_exec_scenario);
     scenario("threads", threaded);
     scenario("another process", other_process);
+    scenario("secure exec", secure_exec);
     /* the owners the children left, as root sees them */
     show_owner("shared/mine");
     show_owner("shared/mydir");
