@@ -150,6 +150,8 @@ static int search_dir(const struct cred *w, int m, const char *rel)
 	long e = *rel ? host(__NR_newfstatat, root, rel, &st, AT_SYMLINK_NOFOLLOW) : host(__NR_fstat, root, &st);
 	if (e < 0 || !S_ISDIR(st.st_mode))
 		return 0; /* gone meanwhile: the host's open answers */
+	if ((st.st_mode & 0111) == 0111)
+		return 0; /* searchable whoever owns it: no owner lookup */
 	uint32_t uid = st.st_uid, gid = st.st_gid;
 	if (*rel)
 		owner_to_app(root, rel, AT_SYMLINK_NOFOLLOW, !mount_readonly(m), &uid, &gid);
