@@ -6,8 +6,10 @@
  *
  * Kill permission, capget and /proc/PID/status need the ids of another
  * picoprocess: every process of a launch publishes its ids and capability
- * sets in one MAP_SHARED table in the arena (as sys/uts.c shares the host name), which
- * forked picoprocesses share and execve keeps. */
+ * sets in one MAP_SHARED table in the arena (as sys/uts.c shares the host
+ * name), which forked picoprocesses share and execve keeps. The app can
+ * store into it like into any arena memory; what it decides is Linux
+ * behaviour between the sandbox's own processes, never the boundary. */
 #include <asm/errno.h>
 #include <asm/signal.h>
 #include <linux/capability.h>
@@ -45,8 +47,7 @@ int cred_init(void)
 {
 	cred.ruid = cred.euid = cred.suid = cred.fsuid = config.uid;
 	cred.rgid = cred.egid = cred.sgid = cred.fsgid = config.gid;
-	cred.ngroups = 1;
-	cred.groups[0] = config.gid;
+	/* no supplementary groups: the launcher's are cleared on the host */
 	cred.cap_bset = CAP_ALL;
 	/* root inside holds every capability, as a root shell does */
 	cred.cap_prm = cred.cap_eff = config.uid == 0 ? CAP_ALL : 0;
@@ -116,13 +117,16 @@ bool cred_of(int pid, struct cred_view *v)
 	struct cred_slot *s = nsd_active ? slot_find(pid, false) : NULL;
 	if (!s)
 		return false;
-	uint32_t q;
-	do {
-		q = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+	/* bounded: a writer killed mid-write (or an app's store) leaves the
+	 * slot odd, and host signal handlers read it */
+	for (int tries = 0; tries < 1000; tries++) {
+		uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 		memcpy(v, &s->v, sizeof(*v));
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while ((q & 1) || q != __atomic_load_n(&s->seq, __ATOMIC_RELAXED));
-	return true;
+		if (!(q & 1) && q == __atomic_load_n(&s->seq, __ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
 }
 
 void cred_publish(void)
