@@ -31,5 +31,29 @@ else
     }
     nobody_id
     tap_ok $? "loader.uid = 65534: id, /proc/self/status and a root 0600 file as setpriv shows them"
+
+    # the owner record is the libos's: the app cannot forge or remove it
+    forge() {
+        reset_scratch
+        sandbox_manifest /usr/bin/python3 'fs.start_dir = "/tmp"' "/tmp=$SCRATCH" >"$MANIFEST"
+        got=$(cd "$WORK" && timeout 60 "$GRAPHENE" run "$MANIFEST" -- -c '
+import os
+open("f", "w").close()
+os.chown("f", 123, 456)
+for what, call in (("set", lambda: os.setxattr("f", "user.graphene.owner", bytes(8))),
+                   ("fset", lambda: os.setxattr(os.open("f", os.O_RDONLY), "user.graphene.owner", bytes(8))),
+                   ("fremove", lambda: os.removexattr(os.open("f", os.O_RDONLY), "user.graphene.owner"))):
+    try:
+        call()
+        print(what, "ok")
+    except OSError as e:
+        print(what, e.errno)
+st = os.stat("f")
+print(st.st_uid, st.st_gid)' 2>&1 | tr '\n' ' ')
+        [ "$got" = "set 95 fset 1 fremove 61 123 456 " ] || diag "got: $got"
+        [ "$got" = "set 95 fset 1 fremove 61 123 456 " ]
+    }
+    forge
+    tap_ok $? "the owner record cannot be set or removed by the app (EOPNOTSUPP by path, EPERM/ENODATA by fd)"
 fi
 done_testing

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define NOBODY 65534
@@ -491,6 +492,13 @@ int main(int argc, char **argv)
     show_owner("secret");
     printf("root chown public 123:456: %s\n", err(chown("public", 123, 456)));
     show_owner("public");
+    /* however the libos keeps that owner, the file shows no xattr for it */
+    int fd = open("public", O_RDONLY);
+    char names[256], val[16];
+    printf("flistxattr public: %zd\n", flistxattr(fd, names, sizeof(names)));
+    printf("fgetxattr user.graphene.owner: %s\n",
+           fgetxattr(fd, "user.graphene.owner", val, sizeof(val)) < 0 ? strerrorname_np(errno) : "found");
+    close(fd);
     printf("root chown public back 0:0: %s\n", err(chown("public", 0, 0)));
     show_owner("public");
     return tu_failures ? 1 : 0;
