@@ -19,6 +19,7 @@
 #include "arena.h"
 #include "fastpath.h"
 #include "host/host.h"
+#include "identity.h"
 #include "log.h"
 #include "nsd.h"
 #include "process.h"
@@ -148,7 +149,7 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 		si.si_signo = sig;
 		si.si_code = SI_USER;
 		si.si_pid = proc.pid;
-		si.si_uid = proc.uid;
+		si.si_uid = cred.ruid;
 	}
 	if (ignored_at_send(sig, target))
 		return 0;
@@ -458,7 +459,7 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 	                                   : exited && (__atomic_load_n(&exit_signals, __ATOMIC_RELAXED) & SIGBIT(sig));
 	if (child_status) {
 		in->si_pid = pid_from_host(in->si_pid);
-		in->si_uid = proc.uid;
+		in->si_uid = cred_real_uid(in->si_pid);
 		/* The host reaped it already (SIG_IGN or SA_NOCLDWAIT; only for
 		 * SIGCHLD as the exit signal). */
 		const struct app_sigaction *act = &proc.sigactions[SIGCHLD];

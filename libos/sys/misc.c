@@ -5,52 +5,21 @@
 #include <linux/resource.h>
 #include "fdrecord.h"
 #include "host/host.h"
+#include "identity.h"
 #include "loader.h"
+#include "memlimit.h"
 #include "process.h"
 #include "syscall.h"
 #include "thread.h"
 
-SYS(getuid) { return proc.uid; }
-SYS(geteuid) { return proc.uid; }
-SYS(getgid) { return proc.gid; }
-SYS(getegid) { return proc.gid; }
-
-/* Limits are the process's: any of its threads names it. */
+/* Limits are the process's: any of its threads names it. Another
+ * process's: Linux's permission answer for limits (EPERM where it would
+ * refuse); a permitted one is not reached (ESRCH). */
 static long process_target(long pid)
 {
-	return pid == 0 || pid == proc.pid || ((int)pid == pid && thread_by_tid((int)pid)) ? 0 : -ESRCH;
-}
-
-SYS(getgroups)
-{
-	if (c->a[0] == 0)
-		return 1;
-	((uint32_t *)c->a[1])[0] = proc.gid;
-	return 1;
-}
-
-static long set_id(long id, uint32_t cur)
-{
-	return (uint32_t)id == (uint32_t)-1 || (uint32_t)id == cur ? 0 : -EPERM;
-}
-
-SYS(setuid) { return set_id(c->a[0], proc.uid); }
-SYS(setgid) { return set_id(c->a[0], proc.gid); }
-SYS(setreuid) { return set_id(c->a[0], proc.uid) ?: set_id(c->a[1], proc.uid); }
-SYS(setregid) { return set_id(c->a[0], proc.gid) ?: set_id(c->a[1], proc.gid); }
-SYS(setresuid) { return set_id(c->a[0], proc.uid) ?: set_id(c->a[1], proc.uid) ?: set_id(c->a[2], proc.uid); }
-SYS(setresgid) { return set_id(c->a[0], proc.gid) ?: set_id(c->a[1], proc.gid) ?: set_id(c->a[2], proc.gid); }
-
-SYS(getresuid)
-{
-	*(uint32_t *)c->a[0] = *(uint32_t *)c->a[1] = *(uint32_t *)c->a[2] = proc.uid;
-	return 0;
-}
-
-SYS(getresgid)
-{
-	*(uint32_t *)c->a[0] = *(uint32_t *)c->a[1] = *(uint32_t *)c->a[2] = proc.gid;
-	return 0;
+	if (pid == 0 || pid == proc.pid || ((int)pid == pid && thread_by_tid((int)pid)))
+		return 0;
+	return (int)pid == pid ? cred_may_prlimit((int)pid) ?: -ESRCH : -ESRCH;
 }
 
 SYS(sysinfo) { return host(__NR_sysinfo, c->a[0]); }
@@ -60,22 +29,27 @@ SYS(times) { return host(__NR_times, c->a[0]); }
 SYS(sched_yield) { return host(__NR_sched_yield); }
 SYS(getcpu) { return host(__NR_getcpu, c->a[0], c->a[1], c->a[2]); }
 /* A thread's scheduling: any thread of the process, by its tid (the
- * process's pid names the main thread), made by that thread itself. Other
- * processes' pids are ESRCH. */
-static long sched_call(int pid, long nr, long a1, long a2, long a3)
+ * process's pid names the main thread), made by that thread itself.
+ * Another process's: a change gets Linux's permission answer (EPERM where
+ * it would refuse); a permitted change, or a query, is not reached
+ * (ESRCH). */
+static long sched_call(int pid, bool change, long nr, long a1, long a2, long a3)
 {
-	return pid < 0 ? -EINVAL : thread_call_on(pid, nr, a1, a2, a3);
+	if (pid < 0)
+		return -EINVAL;
+	long r = thread_call_on(pid, nr, a1, a2, a3);
+	return r == -ESRCH && change ? cred_may_sched(pid) ?: -ESRCH : r;
 }
 
-SYS(sched_getaffinity) { return sched_call(c->a[0], __NR_sched_getaffinity, c->a[1], c->a[2], 0); }
-SYS(sched_setaffinity) { return sched_call(c->a[0], __NR_sched_setaffinity, c->a[1], c->a[2], 0); }
-SYS(sched_getparam) { return sched_call(c->a[0], __NR_sched_getparam, c->a[1], 0, 0); }
-SYS(sched_setparam) { return sched_call(c->a[0], __NR_sched_setparam, c->a[1], 0, 0); }
-SYS(sched_getscheduler) { return sched_call(c->a[0], __NR_sched_getscheduler, 0, 0, 0); }
-SYS(sched_setscheduler) { return sched_call(c->a[0], __NR_sched_setscheduler, c->a[1], c->a[2], 0); }
-SYS(sched_getattr) { return sched_call(c->a[0], __NR_sched_getattr, c->a[1], c->a[2], c->a[3]); }
-SYS(sched_setattr) { return sched_call(c->a[0], __NR_sched_setattr, c->a[1], c->a[2], 0); }
-SYS(sched_rr_get_interval) { return sched_call(c->a[0], __NR_sched_rr_get_interval, c->a[1], 0, 0); }
+SYS(sched_getaffinity) { return sched_call(c->a[0], false, __NR_sched_getaffinity, c->a[1], c->a[2], 0); }
+SYS(sched_setaffinity) { return sched_call(c->a[0], true, __NR_sched_setaffinity, c->a[1], c->a[2], 0); }
+SYS(sched_getparam) { return sched_call(c->a[0], false, __NR_sched_getparam, c->a[1], 0, 0); }
+SYS(sched_setparam) { return sched_call(c->a[0], true, __NR_sched_setparam, c->a[1], 0, 0); }
+SYS(sched_getscheduler) { return sched_call(c->a[0], false, __NR_sched_getscheduler, 0, 0, 0); }
+SYS(sched_setscheduler) { return sched_call(c->a[0], true, __NR_sched_setscheduler, c->a[1], c->a[2], 0); }
+SYS(sched_getattr) { return sched_call(c->a[0], false, __NR_sched_getattr, c->a[1], c->a[2], c->a[3]); }
+SYS(sched_setattr) { return sched_call(c->a[0], true, __NR_sched_setattr, c->a[1], c->a[2], 0); }
+SYS(sched_rr_get_interval) { return sched_call(c->a[0], false, __NR_sched_rr_get_interval, c->a[1], 0, 0); }
 SYS(sched_get_priority_max) { return host(__NR_sched_get_priority_max, c->a[0]); }
 SYS(sched_get_priority_min) { return host(__NR_sched_get_priority_min, c->a[0]); }
 
@@ -90,18 +64,19 @@ static long prio_target(long which, long who)
 	case PRIO_PGRP:
 		return who == 0 || who == proc.pgid ? 0 : -ESRCH;
 	case PRIO_USER:
-		return who == 0 || (uint32_t)who == proc.uid ? 0 : -ESRCH;
+		return who == 0 || (uint32_t)who == cred.ruid ? 0 : -ESRCH;
 	default:
 		return -EINVAL;
 	}
 }
 
 /* A nice value is a thread's: PRIO_PROCESS names any thread of the process
- * by its tid (sched_call's way). */
+ * by its tid, as scheduling does (a negative one: no such process). */
 static long prio_call(const struct sysctx *c, long nr, long prio)
 {
 	if (c->a[0] == PRIO_PROCESS)
-		return (int)c->a[1] < 0 ? -ESRCH : thread_call_on((int)c->a[1], nr, 0, prio, 0);
+		return (int)c->a[1] < 0 ? -ESRCH
+		                        : sched_call((int)c->a[1], nr == __NR_setpriority, nr, 0, prio, 0);
 	return prio_target(c->a[0], c->a[1]) ?: host(nr, PRIO_PROCESS, 0, prio);
 }
 
@@ -168,6 +143,8 @@ SYS(prlimit64)
 			stack_limit_set(&want);
 		return 0;
 	}
+	if (res == RLIMIT_AS || res == RLIMIT_DATA)
+		return memlimit_rlimit(res, new, old);
 	long r = host(__NR_prlimit64, 0, res, new, old);
 	if (r == 0 && new && res == RLIMIT_SIGPENDING)
 		sigq_set_limit(new->rlim_cur);
@@ -205,6 +182,9 @@ void prctl_after_exec(void)
 
 SYS(prctl)
 {
+	long r = cred_prctl(c->a[0], c->a[1], c->a[2], c->a[3], c->a[4]);
+	if (r != -ENOSYS)
+		return r;
 	switch (c->a[0]) {
 	case PR_SET_PDEATHSIG:
 		if ((unsigned long)c->a[1] > NSIG_APP)
@@ -217,8 +197,6 @@ SYS(prctl)
 		return 0;
 	case PR_GET_CHILD_SUBREAPER:
 		*(int *)c->a[1] = 0;
-		return 0;
-	case PR_GET_KEEPCAPS:
 		return 0;
 	case PR_SET_NAME:
 		strlcpy(c->t->comm, (const char *)c->a[1], sizeof(c->t->comm));
