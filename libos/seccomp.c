@@ -437,6 +437,12 @@ static void checked_calls(struct builder *b)
 	need_eq(b, 1, 0, ~0U, 0);
 	allow_rule(b);
 	end_call(b);
+	static const int ioprio_calls[] = { __NR_ioprio_get, __NR_ioprio_set };
+	begin_calls(b, ioprio_calls, ARRAY_SIZE(ioprio_calls));
+	need_eq(b, 0, 0, ~0U, 1 /* IOPRIO_WHO_PROCESS */);
+	need_eq(b, 1, 0, ~0U, 0);
+	allow_rule(b);
+	end_call(b);
 	/* fcntl: the owner that gets SIGIO/SIGURG is a pid, never a group
 	 * (negative), and never set through F_SETOWN_EX's struct. */
 	begin_call(b, __NR_fcntl);

@@ -100,12 +100,12 @@ struct thread *thread_by_tid(int tid)
 	return t;
 }
 
-long thread_call_on(int tid, long nr, long a1, long a2, long a3)
+long thread_call_on(int tid, long nr, long a0, long a1, long a2, long a3)
 {
 	struct thread *self = current();
 	if (tid == 0 || tid == self->tid)
-		return host(nr, 0, a1, a2, a3);
-	struct thread_call call = { nr, { a1, a2, a3 }, 0, 0 };
+		return host(nr, a0, a1, a2, a3);
+	struct thread_call call = { nr, { a0, a1, a2, a3 }, 0, 0 };
 	for (;;) {
 		uint64_t m = threads_enter();
 		struct thread *t = threads;
@@ -132,7 +132,7 @@ void thread_serve_call(struct thread *t)
 {
 	struct thread_call *c = __atomic_exchange_n(&t->call, NULL, __ATOMIC_ACQ_REL);
 	if (c)
-		call_finish(c, host(c->nr, 0, c->a[0], c->a[1], c->a[2]));
+		call_finish(c, host(c->nr, c->a[0], c->a[1], c->a[2], c->a[3]));
 }
 
 int thread_count(void)

@@ -21,7 +21,7 @@ __attribute__((noreturn)) void libos_longjmp(struct libos_jmp *j, int val);
 /* A host call about itself that one thread asks another to make (the
  * host takes scheduling calls only for the caller: see thread_call_on). */
 struct thread_call {
-	long nr, a[3];
+	long nr, a[4];
 	long ret;
 	int done;
 };
@@ -96,12 +96,12 @@ void thread_keep_only(struct thread *t);
 /* For execve: ends every other thread and waits until the host has them
  * gone (Linux does the same before it replaces the program). */
 void thread_end_others(struct thread *self);
-/* host(nr, 0, a1, a2, a3) made by the thread whose sandbox tid is tid (0:
+/* host(nr, a0, a1, a2, a3) made by the thread whose sandbox tid is tid (0:
  * the caller): scheduling calls about another thread of the process,
- * which the host (and the site's filter) take only for the caller itself.
- * The other thread makes it from its host signal handler. -ESRCH when no
- * such thread lives. */
-long thread_call_on(int tid, long nr, long a1, long a2, long a3);
+ * which the host (and the site's filter) take only for the caller itself
+ * (the arguments say "self"). The other thread makes it from its host
+ * signal handler. -ESRCH when no such thread lives. */
+long thread_call_on(int tid, long nr, long a0, long a1, long a2, long a3);
 /* From a host signal handler: make the call another thread posted. */
 void thread_serve_call(struct thread *t);
 /* Frees the stacks of threads the host has finished. */

@@ -37,7 +37,7 @@ static long sched_call(int pid, bool change, long nr, long a1, long a2, long a3)
 {
 	if (pid < 0)
 		return -EINVAL;
-	long r = thread_call_on(pid, nr, a1, a2, a3);
+	long r = thread_call_on(pid, nr, 0, a1, a2, a3);
 	return r == -ESRCH && change ? cred_may_sched(pid) ?: -ESRCH : r;
 }
 
@@ -82,6 +82,30 @@ static long prio_call(const struct sysctx *c, long nr, long prio)
 
 SYS(getpriority) { return prio_call(c, __NR_getpriority, 0); }
 SYS(setpriority) { return prio_call(c, __NR_setpriority, c->a[2]); }
+
+/* I/O priority, per thread as a nice value is, with the same targets;
+ * the host's answer for self is (IOPRIO_WHO_PROCESS, 0). */
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_WHO_PGRP 2
+#define IOPRIO_WHO_USER 3
+
+static long ioprio_call(const struct sysctx *c, long nr, long prio)
+{
+	int which = (int)c->a[0], who = (int)c->a[1];
+	if (which == IOPRIO_WHO_PROCESS) {
+		if (who < 0)
+			return -ESRCH;
+		long r = thread_call_on(who, nr, IOPRIO_WHO_PROCESS, 0, prio, 0);
+		return r == -ESRCH && nr == __NR_ioprio_set ? cred_may_sched(who) ?: -ESRCH : r;
+	}
+	long e = which == IOPRIO_WHO_PGRP   ? prio_target(PRIO_PGRP, who)
+	         : which == IOPRIO_WHO_USER ? prio_target(PRIO_USER, who)
+	                                    : -EINVAL;
+	return e ?: host(nr, IOPRIO_WHO_PROCESS, 0, prio);
+}
+
+SYS(ioprio_get) { return ioprio_call(c, __NR_ioprio_get, 0); }
+SYS(ioprio_set) { return ioprio_call(c, __NR_ioprio_set, c->a[2]); }
 SYS(membarrier) { return host(__NR_membarrier, c->a[0], c->a[1], c->a[2]); }
 /* rseq is per host thread and names no host resource: the kernel keeps it.
  * The libos remembers it to unregister it at thread exit (see sys_exit). */

@@ -115,6 +115,16 @@ static void other_thread_sched(void)
           "setpriority/getpriority of another thread by its tid");
     errno = 0;
     CHECK(getpriority(PRIO_PROCESS, -5) == -1 && errno == ESRCH, "getpriority of pid -5 is ESRCH");
+    /* I/O priority: IOPRIO_WHO_PROCESS = 1, best effort (class 2) level 6 */
+    int be6 = 2 << 13 | 6;
+    long own = syscall(SYS_ioprio_get, 1, 0);
+    CHECK(syscall(SYS_ioprio_set, 1, worker_tid, be6) == 0 && syscall(SYS_ioprio_get, 1, worker_tid) == be6 &&
+              syscall(SYS_ioprio_get, 1, 0) == own,
+          "ioprio_set/ioprio_get of another thread by its tid");
+    errno = 0;
+    CHECK(syscall(SYS_ioprio_set, 1, 0, 7 << 13) == -1 && errno == EINVAL, "ioprio class 7 is EINVAL");
+    errno = 0;
+    CHECK(syscall(SYS_ioprio_get, 9, 0) == -1 && errno == EINVAL, "ioprio which 9 is EINVAL");
     pthread_barrier_wait(&hold);
     pthread_join(t, NULL);
 }
