@@ -54,6 +54,8 @@ struct kernel_sigaction {
 	uint64_t mask;
 };
 
+static void install_host_handler(int sig, unsigned long extra_flags);
+
 struct rt_sigframe {
 	uintptr_t pretcode;
 	struct ucontext uc;
@@ -113,6 +115,10 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 		si.si_pid = proc.pid;
 		si.si_uid = proc.uid;
 	}
+	/* blocked everywhere and wanted by a signalfd: read there (Linux never
+	 * ignores a blocked signal, so this comes first) */
+	if (sigfd_take(sig, target, &si))
+		return 0;
 	if (proc.sigactions[sig].handler == 1 /* SIG_IGN */ ||
 	    (proc.sigactions[sig].handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig))))
 		return 0;
@@ -236,6 +242,23 @@ static bool is_restart(long ret)
 	       ret == -ERESTART_RESTARTBLOCK;
 }
 
+/* A stop signal's default action: the host stops the process by that very
+ * signal, so the parent's wait reports it (a shell says "Stopped (tty
+ * output)" for SIGTTOU) and the host's rule applies that a member of an
+ * orphaned group ignores SIGTSTP, SIGTTIN and SIGTTOU. The libos's handler
+ * is back once the process continues. */
+static void stop_self(int sig)
+{
+	struct kernel_sigaction dfl = { 0 };
+	uint64_t set = SIGBIT(sig);
+	if (sig != SIGSTOP)
+		host(__NR_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
+	host(__NR_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, sizeof(set));
+	host(__NR_tgkill, proc.host_pid, host_gettid(), sig);
+	if (sig != SIGSTOP)
+		install_host_handler(sig, 0);
+}
+
 void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret)
 {
 	siginfo_t info;
@@ -250,7 +273,7 @@ void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret)
 			if (DEFAULT_IGNORE & SIGBIT(sig))
 				continue;
 			if (DEFAULT_STOP & SIGBIT(sig)) {
-				host(__NR_kill, proc.host_pid, SIGSTOP);
+				stop_self(sig);
 				continue;
 			}
 			process_kill_self(sig);

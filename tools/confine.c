@@ -275,7 +275,52 @@ static int attach(int fd, const char *path)
  * (stat, O_PATH, chmod, inotify_add_watch...), thus finds nothing of the host
  * outside the mounts. The clones of mounts and nodes are taken first: after
  * the pivot the host's tree is gone. */
-static int private_root(const struct manifest *m, struct mount **order, const bool *cloned,
+/* The host's gid of the tty group (/etc/group), or -1. */
+static long tty_group(void)
+{
+    FILE *f = fopen("/etc/group", "re");
+    char line[512];
+    long gid = -1;
+    while (f && gid < 0 && fgets(line, sizeof(line), f)) {
+        char *p = strchr(line, ':');
+        if (!strncmp(line, "tty:", 4) && p && (p = strchr(p + 1, ':')))
+            gid = strtol(p + 1, NULL, 10);
+    }
+    if (f)
+        fclose(f);
+    return gid;
+}
+
+/* A devpts instance of the sandbox's own at /dev/pts: its ptys are the
+ * sandbox's only (the host's and other sandboxes' are in other instances),
+ * at most 1024 of them, and a new slave is owned by U and U's "tty" group
+ * (the libos shows them as root and tty, through idmap_base), mode 0620, as
+ * on a host. ptmx in it is the only way to make one (mode 0666). false when
+ * the host cannot mount one (logged): then /dev/ptmx does not exist. */
+static bool private_devpts(const struct manifest *m, unsigned uid)
+{
+    long tty = tty_group();
+    char gid[16];
+    snprintf(gid, sizeof(gid), "%lu", uid + (unsigned long)(tty >= 0 && tty < IDMAP_COUNT ? tty : 0));
+    int fs = fsopen("devpts", FSOPEN_CLOEXEC), mnt = -1;
+    if (fs >= 0 && !fsconfig(fs, FSCONFIG_SET_STRING, "gid", gid, 0) &&
+        !fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) &&
+        !fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) &&
+        !fsconfig(fs, FSCONFIG_SET_STRING, "max", "1024", 0) &&
+        !fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+    if (fs >= 0)
+        close(fs);
+    bool ok = mnt >= 0 && !make_mount_point("/dev/pts", false) &&
+              !move_mount(mnt, "", AT_FDCWD, "/dev/pts", MOVE_MOUNT_F_EMPTY_PATH);
+    if (!ok)
+        info(m, "no devpts of the sandbox's own (%s): no pseudo-terminals inside", strerror(errno));
+    if (mnt >= 0)
+        close(mnt);
+    return ok;
+}
+
+static int private_root(struct manifest *m, unsigned uid, struct mount **order, const bool *cloned,
                         const char *nsd_socket)
 {
     /* nsd's directory, not its socket file: a standby that takes over binds
@@ -334,8 +379,11 @@ static int private_root(const struct manifest *m, struct mount **order, const bo
             r = attach(dev[i], dev_nodes[i]);
         close(dev[i]);
     }
+    if (r == 0)
+        m->devpts = private_devpts(m, uid);
     umask(mask);
-    info(m, "the sandbox's root holds its %zu mounts, /proc, %zu /dev nodes and %s", m->nmounts, NDEV, nsd_dir);
+    info(m, "the sandbox's root holds its %zu mounts, /proc, %zu /dev nodes%s and %s", m->nmounts, NDEV,
+         m->devpts ? ", /dev/pts" : "", nsd_dir);
     return r;
 }
 
@@ -374,7 +422,7 @@ static int idmapped_mounts(struct manifest *m, unsigned uid, const char *nsd_soc
         m->idmap_base = uid;
     }
     if (r == 0)
-        r = private_root(m, order, cloned, nsd_socket);
+        r = private_root(m, uid, order, cloned, nsd_socket);
     free(order);
     free(cloned);
     return r;

@@ -33,6 +33,7 @@ struct config {
 	uint32_t uid, gid;
 	bool idmap;
 	uint32_t idmap_base;
+	bool devpts; /* /dev/pts is the sandbox's own devpts instance */
 	const char **argv; /* NULL-terminated */
 	const char **envp; /* NULL-terminated */
 	struct mount_cfg *mounts;

@@ -42,6 +42,9 @@ void sig_kick(struct thread *t);
 long sig_blocking_call6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 #define host_blocking(...) \
 	HOST_CAT(HOST_CALL, HOST_NARGS(__VA_ARGS__))(sig_blocking_call6, __VA_ARGS__)
+/* signalfd.c: true when sig (to thread t, or the process when NULL) is
+ * blocked by every thread that could take it and a signalfd took it. */
+bool sigfd_take(int sig, struct thread *t, const siginfo_t *info);
 /* Dequeues a pending signal in `set` (blocked or not), for sigtimedwait. */
 int sig_dequeue(struct thread *t, sigset64_t set, siginfo_t *info);
 /* Sleeps until a signal in wake_set is pending or the timeout passes

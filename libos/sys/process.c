@@ -261,7 +261,7 @@ SYS(execveat)
 
 /* The host process group of sandbox group pgid: its leader's, as the
  * mirrored setpgid made it (or the leader's host pid once it is gone). */
-static long host_pgid_of(int pgid)
+long host_pgid_of(int pgid)
 {
 	if (pgid == proc.pgid)
 		return host(__NR_getpgid, 0);
@@ -389,7 +389,7 @@ static void refresh_ids(void)
 }
 
 /* pgid (sid) of another process of the sandbox. */
-static long ids_of(long pid, bool sid)
+long ids_of(long pid, bool sid)
 {
 	if (pid < 0)
 		return -EINVAL;
