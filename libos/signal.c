@@ -242,6 +242,40 @@ static bool is_restart(long ret)
 	       ret == -ERESTART_RESTARTBLOCK;
 }
 
+/* The kernel stops a background job that reads or changes its terminal
+ * with SIGTTIN or SIGTTOU unless the thread blocks or ignores that signal
+ * (then a read fails with EIO and a change goes through), and it reads the
+ * host's mask for that. So for these two the host mask carries the app's
+ * choice; the rest of it stays empty. Set at once and in the context the
+ * trap returns to (the fast path keeps the host mask as it is). */
+#define TTY_STOPS (SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+
+void sig_sync_tty_stops(struct thread *t, struct ucontext *uc)
+{
+	uint64_t want = t->sigmask & TTY_STOPS;
+	for (int sig = SIGTTIN; sig <= SIGTTOU; sig++)
+		if (proc.sigactions[sig].handler == 1 /* SIG_IGN */)
+			want |= SIGBIT(sig);
+	if (want == t->host_tty_stops)
+		return;
+	uint64_t on = want & ~t->host_tty_stops, off = t->host_tty_stops & ~want;
+	if (on)
+		host(__NR_rt_sigprocmask, SIG_BLOCK, &on, NULL, sizeof(on));
+	if (off)
+		host(__NR_rt_sigprocmask, SIG_UNBLOCK, &off, NULL, sizeof(off));
+	uc->uc_sigmask = (uc->uc_sigmask & ~TTY_STOPS) | want;
+	t->host_tty_stops = want;
+}
+
+void sig_tty_stop_unignored(int sig)
+{
+	/* Sent while ignored (so held by the host mask): discarded, as Linux
+	 * discards a signal sent while it is ignored. */
+	struct kernel_sigaction ign = { .handler = (void *)1 /* SIG_IGN */ };
+	host(__NR_rt_sigaction, sig, &ign, NULL, sizeof(uint64_t));
+	install_host_handler(sig, 0);
+}
+
 /* A stop signal's default action: the host stops the process by that very
  * signal, so the parent's wait reports it (a shell says "Stopped (tty
  * output)" for SIGTTOU) and the host's rule applies that a member of an

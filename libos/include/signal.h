@@ -42,6 +42,12 @@ void sig_kick(struct thread *t);
 long sig_blocking_call6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 #define host_blocking(...) \
 	HOST_CAT(HOST_CALL, HOST_NARGS(__VA_ARGS__))(sig_blocking_call6, __VA_ARGS__)
+/* SIGTTIN and SIGTTOU blocked or ignored by the app are blocked on the
+ * host too, for the kernel's terminal checks; at each syscall's entry and
+ * exit (uc: the context the trap returns to). */
+void sig_sync_tty_stops(struct thread *t, struct ucontext *uc);
+/* The app stops ignoring SIGTTIN/SIGTTOU: what the host held is dropped. */
+void sig_tty_stop_unignored(int sig);
 /* signalfd.c: true when sig (to thread t, or the process when NULL) is
  * blocked by every thread that could take it and a signalfd took it. */
 bool sigfd_take(int sig, struct thread *t, const siginfo_t *info);

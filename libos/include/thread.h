@@ -57,6 +57,7 @@ struct thread {
 	struct libos_jmp fault_jmp;
 	bool fault_armed;
 	bool must_exit; /* execve in another thread: end at the next host signal */
+	sigset64_t host_tty_stops; /* SIGTTIN/SIGTTOU blocked on the host (signal.c) */
 	struct thread *next;
 };
 

@@ -225,7 +225,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 		log_error("execve %s failed after the old program was gone: %ld", p, r);
 		process_kill_self(SIGSEGV);
 	}
-	uc->uc_sigmask = 0;
+	uc->uc_sigmask = c->t->host_tty_stops;
 	nsd_exec_done();
 	host_jump_to_context(uc);
 }

@@ -7,17 +7,17 @@
  * on the host's terminal) reads as 0, as Linux shows a group outside the
  * caller's PID namespace. */
 #include <asm/ioctls.h>
-#include <asm/termbits.h>
 #include "fdrecord.h"
 #include "nsd.h"
 #include "process.h"
-#include "signal.h"
 #include "syscall.h"
 #include "tty.h"
 #include "../host/host.h"
 
 /* The sandbox group (session) whose host mirror is host group (session)
- * hid: that of any live member of the sandbox in it, or 0. */
+ * hid: that of any member of the sandbox in it (live or zombie), or 0 (also
+ * for a group the terminal still names after its last member was reaped,
+ * where Linux shows its number). */
 static int sandbox_id_of(long hid, bool sid)
 {
 	int nr = sid ? __NR_getsid : __NR_getpgid;
@@ -36,37 +36,11 @@ static int sandbox_id_of(long hid, bool sid)
 	return id;
 }
 
-/* A terminal change from a background process: the host stops the caller's
- * group with SIGTTOU unless the thread blocks or ignores it. App signal
- * masks live in the libos (the host mask stays empty), so for the call the
- * host mask carries the app's choice: bash blocks SIGTTOU to take the
- * terminal back from a stopped job, and must get it. */
-static long change_terminal(int fd, unsigned long req, uintptr_t arg)
-{
-	uint64_t ttou = SIGBIT(SIGTTOU), old;
-	if (!(current()->sigmask & ttou) && proc.sigactions[SIGTTOU].handler != 1 /* SIG_IGN */)
-		return host(__NR_ioctl, fd, req, arg);
-	host(__NR_rt_sigprocmask, SIG_BLOCK, &ttou, &old, sizeof(old));
-	long r = host(__NR_ioctl, fd, req, arg);
-	host(__NR_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
-	return r;
-}
-
 long tty_ioctl(int fd, unsigned long req, uintptr_t arg)
 {
 	int hid, *up = (int *)arg;
 	long r;
 	switch (req) {
-	case TCSETS:
-	case TCSETSW:
-	case TCSETSF:
-	case TCSETS2:
-	case TCSETSW2:
-	case TCSETSF2:
-	case TCFLSH:
-	case TCXONC:
-	case TCSBRK:
-		return change_terminal(fd, req, arg);
 	case TIOCGPGRP:
 	case TIOCGSID:
 		if ((r = host(__NR_ioctl, fd, req, &hid)) < 0)
@@ -83,7 +57,7 @@ long tty_ioctl(int fd, unsigned long req, uintptr_t arg)
 		if ((r = nsd_active ? host_pgid_of(*up) : *up) < 0)
 			return r;
 		hid = (int)r;
-		return change_terminal(fd, req, (uintptr_t)&hid);
+		return host(__NR_ioctl, fd, req, &hid);
 	case TIOCGPTPEER:
 		return fd_install(host(__NR_ioctl, fd, req, arg), FD_OTHER, NULL, NULL);
 	default:
