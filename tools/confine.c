@@ -275,7 +275,7 @@ static int attach(int fd, const char *path)
  * (stat, O_PATH, chmod, inotify_add_watch...), thus finds nothing of the host
  * outside the mounts. The clones of mounts and nodes are taken first: after
  * the pivot the host's tree is gone. */
-/* The host's gid of the tty group (/etc/group), or -1. */
+/* The host's gid of the tty group (its /etc/group), or -1. */
 static long tty_group(void)
 {
     FILE *f = fopen("/etc/group", "re");
@@ -297,9 +297,8 @@ static long tty_group(void)
  * (the libos shows them as root and tty, through idmap_base), mode 0620, as
  * on a host. ptmx in it is the only way to make one (mode 0666). false when
  * the host cannot mount one (logged): then /dev/ptmx does not exist. */
-static bool private_devpts(const struct manifest *m, unsigned uid)
+static bool private_devpts(const struct manifest *m, unsigned uid, long tty)
 {
-    long tty = tty_group();
     char gid[16];
     snprintf(gid, sizeof(gid), "%lu", uid + (unsigned long)(tty >= 0 && tty < IDMAP_COUNT ? tty : 0));
     int fs = fsopen("devpts", FSOPEN_CLOEXEC), mnt = -1;
@@ -342,6 +341,7 @@ static int private_root(struct manifest *m, unsigned uid, struct mount **order, 
     int nsd = open_tree(AT_FDCWD, nsd_dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (nsd < 0)
         return fail(nsd_dir);
+    long tty = tty_group(); /* the host's /etc is gone after the pivot */
     int dev[NDEV];
     for (size_t i = 0; i < NDEV; i++)
         if ((dev[i] = open_tree(AT_FDCWD, dev_nodes[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
@@ -380,7 +380,7 @@ static int private_root(struct manifest *m, unsigned uid, struct mount **order, 
         close(dev[i]);
     }
     if (r == 0)
-        m->devpts = private_devpts(m, uid);
+        m->devpts = private_devpts(m, uid, tty);
     umask(mask);
     info(m, "the sandbox's root holds its %zu mounts, /proc, %zu /dev nodes%s and %s", m->nmounts, NDEV,
          m->devpts ? ", /dev/pts" : "", nsd_dir);

@@ -1,0 +1,85 @@
+#!/bin/bash
+# Pseudo-terminals and job control (issue 6 item 5), each run natively as
+# pid 1 of a new PID namespace and under graphene as the sandbox's first
+# process: tests/progs/ptyrun makes a pty (/dev/ptmx, /dev/pts/N) and runs
+# a command as the session leader on it, typing only after the command
+# printed a mark (a handshake, never a sleep); stdout and status must match.
+# t_tty checks the terminal's groups, SIGTTIN/SIGTTOU, orphaned groups and
+# SIGHUP; then bash job control (set -m, jobs, fg, bg, kill %1, wait -n, ^Z
+# typed on the master, tostop), an interactive bash -i, script and expect.
+. "$(dirname "$0")/lib.sh"
+diff_setup
+if [ "$(id -u)" != 0 ] || ! unshare --pid --fork --mount-proc true 2>/dev/null; then
+    tap_skip "ptys and job control" "needs root (a native PID namespace; the sandbox's own devpts)"
+    done_testing
+    exit
+fi
+DIFF_ENV+=(TERM=dumb 'PS1=$ ')
+
+# (ptyrun's command is named by a path both sides have: a copy in scratch)
+copy_t_tty() { cp "$PROGS/t_tty" "$SCRATCH/"; }
+diff_run -P -p copy_t_tty -n "t_tty: foreground group, SIGTTIN/SIGTTOU, orphaned group, SIGHUP at the leader's exit" \
+    -- /tests/ptyrun -- ./t_tty
+
+jobs_script() {
+    cat >"$SCRATCH/jc.sh" <<'SH'
+set -m
+echo start
+sleep 100 &
+jobs
+kill %1
+wait $!; echo "wait status $?"
+sh -c 'echo READY; exec cat'
+echo "stopped status $?"
+jobs
+bg
+wait %1 2>/dev/null; echo "after bg status $?"  # (a job stopped before the wait: a warning)
+jobs
+stty -echo
+echo FG-NOW
+fg
+echo "fg status $?"
+stty tostop
+sh -c 'echo out' &
+wait %1 2>/dev/null; echo "tostop status $?"
+jobs
+stty -tostop
+fg
+echo "fg status $?"
+(exit 3) & (exit 5) &
+wait -n; a=$?; wait -n; b=$?; echo "wait -n: $((a + b))"
+echo end
+SH
+}
+diff_run -P -p jobs_script -n "bash set -m: jobs, kill %1, ^Z, bg (SIGTTIN), fg, tostop (SIGTTOU), wait -n" \
+    -- /tests/ptyrun -e READY '\032' -e FG-NOW 'hello\n\004' -- /bin/bash --norc --noprofile jc.sh
+
+# An interactive shell, typed at its prompts ("[1] PID" has the pid masked).
+interactive_script() {
+    cat >"$SCRATCH/bi.sh" <<SH
+P=/tests/ptyrun; [ -x \$P ] || P=$PROGS/ptyrun  # natively, the host's path
+SH
+    cat >>"$SCRATCH/bi.sh" <<'SH'
+$P -e '$ ' 'sleep 100 &\n' -e '$ ' 'jobs\n' -e '$ ' 'kill %1; wait $!; echo st=$?\n' \
+   -e '$ ' "sh -c 'echo RE\"\"ADY; exec cat'\n" -e READY '\032' \
+   -e '$ ' 'bg; wait %1 2>/dev/null; echo st=$?\n' -e '$ ' 'fg\n' -e "exec cat'
+" 'hello\n\004' -e '$ ' 'exit 7\n' -- bash --norc --noprofile --noediting -i >out
+st=$?
+sed 's/^\[1\] [0-9]*$/[1] PID/' out
+exit $st
+SH
+}
+diff_run -P -s 7 -p interactive_script -n "bash -i under a pty: jobs, kill %1, ^Z, bg, fg, exit" -- /bin/sh bi.sh
+
+diff_run -P -s 3 -n "script -qec CMD /dev/null: a pty inside" -- /bin/script -qec \
+    'tty | sed "s/[0-9]*$/N/"; stty -a | head -1 | cut -d";" -f1; echo hi; exit 3' /dev/null
+
+if [ -x /usr/bin/expect ]; then
+    diff_run -P -n "expect: spawn, expect, send, wait" -- /bin/expect -c 'log_user 0
+        spawn sh -c {echo READY; read x; echo "got $x"; exit 4}
+        expect READY; send "hello\r"; expect "got hello"; puts matched
+        expect eof; lassign [wait] pid spawnid os status; puts "status $status"'
+else
+    tap_skip "expect" "expect is not installed (make deps)"
+fi
+done_testing
