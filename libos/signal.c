@@ -101,6 +101,27 @@ static void pick_unblocked(struct thread *t, void *arg)
 		p->found = t;
 }
 
+struct any_open {
+	int sig;
+	bool open;
+};
+
+static void check_unblocked(struct thread *t, void *arg)
+{
+	struct any_open *a = arg;
+	a->open |= !(t->sigmask & SIGBIT(a->sig));
+}
+
+bool sig_blocked_everywhere(int sig, struct thread *target)
+{
+	struct any_open a = { sig, false };
+	if (target)
+		a.open = !(target->sigmask & SIGBIT(sig));
+	else
+		thread_foreach(check_unblocked, &a);
+	return !a.open;
+}
+
 int sig_send(int sig, struct thread *target, const siginfo_t *info)
 {
 	if (sig < 1 || sig > NSIG_APP)
@@ -115,12 +136,14 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 		si.si_pid = proc.pid;
 		si.si_uid = proc.uid;
 	}
-	/* blocked everywhere and wanted by a signalfd: read there (Linux never
-	 * ignores a blocked signal, so this comes first) */
-	if (sigfd_take(sig, target, &si))
+	/* Linux never ignores a blocked signal: it stays pending (sigpending,
+	 * sigwait, signalfd see it) and is dropped only if delivered while
+	 * ignored. Blocked everywhere, it goes to a signalfd that wants it. */
+	bool blocked = sig_blocked_everywhere(sig, target);
+	if (blocked && sigfd_take(sig, target, &si))
 		return 0;
-	if (proc.sigactions[sig].handler == 1 /* SIG_IGN */ ||
-	    (proc.sigactions[sig].handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig))))
+	if (!blocked && (proc.sigactions[sig].handler == 1 /* SIG_IGN */ ||
+	                 (proc.sigactions[sig].handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig)))))
 		return 0;
 	int r = sigq_add(target ? &target->sigq : &proc.sigq, sig, &si);
 	if (r < 0)

@@ -34,17 +34,6 @@ static struct sigfd {
 } sigfds[MAX_SIGFDS];
 static struct lock sigfd_lock = LOCK_INIT;
 
-struct blocked_all {
-	int sig;
-	bool open;
-};
-
-static void check_unblocked(struct thread *t, void *arg)
-{
-	struct blocked_all *b = arg;
-	b->open |= !(t->sigmask & SIGBIT(b->sig));
-}
-
 static void to_sigfd_info(const siginfo_t *si, struct signalfd_siginfo *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -67,12 +56,7 @@ static void to_sigfd_info(const siginfo_t *si, struct signalfd_siginfo *o)
 
 bool sigfd_take(int sig, struct thread *target, const siginfo_t *si)
 {
-	struct blocked_all b = { sig, false };
-	if (target)
-		b.open = !(target->sigmask & SIGBIT(sig));
-	else
-		thread_foreach(check_unblocked, &b);
-	if (b.open)
+	if (!sig_blocked_everywhere(sig, target))
 		return false;
 	for (int i = 0; i < MAX_SIGFDS; i++) {
 		uint64_t mask = __atomic_load_n(&sigfds[i].mask, __ATOMIC_ACQUIRE);

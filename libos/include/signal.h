@@ -48,8 +48,11 @@ long sig_blocking_call6(long nr, long a1, long a2, long a3, long a4, long a5, lo
 void sig_sync_tty_stops(struct thread *t, struct ucontext *uc);
 /* The app stops ignoring SIGTTIN/SIGTTOU: what the host held is dropped. */
 void sig_tty_stop_unignored(int sig);
-/* signalfd.c: true when sig (to thread t, or the process when NULL) is
- * blocked by every thread that could take it and a signalfd took it. */
+/* True when sig to thread t (or to the process, t NULL) is blocked by
+ * every thread that could take it. */
+bool sig_blocked_everywhere(int sig, struct thread *t);
+/* signalfd.c: true when sig, blocked everywhere (to thread t, or the
+ * process when NULL), went to a signalfd whose mask holds it. */
 bool sigfd_take(int sig, struct thread *t, const siginfo_t *info);
 /* Dequeues a pending signal in `set` (blocked or not), for sigtimedwait. */
 int sig_dequeue(struct thread *t, sigset64_t set, siginfo_t *info);

@@ -4,7 +4,7 @@
 # ambient capability and has no_new_privs (tools/confine.c). Its read-only
 # mounts then have no read-only host mount behind them: the libos answers
 # EROFS and, at the libos's own syscall site, Landlock refuses the write.
-N=9
+N=10
 . "$(dirname "$0")/lib.sh"
 RUN="setpriv --reuid=65534 --regid=65534 --clear-groups"
 chmod 755 "$T"
@@ -42,3 +42,7 @@ is "$($RUN "$G" run "$T/m.toml" -- -c "$P fchmod /ro/file 0777; touch -c /ro/fil
 exec 5<"$T/ro/file"
 is "$($RUN "$G" run "$T/m.toml" -- -c "$P fd 5")" closed "an inherited fd (5) is not open inside"
 exec 5<&-
+# No private root to mount a devpts of the sandbox's own in, and the host's
+# would open the user's other terminals (same uid): no ptys inside.
+is "$($RUN "$G" run "$T/m.toml" -- -c 'ls /dev/ptmx /dev/pts 2>&1 | grep -c "No such file"')" 2 \
+   "launched by a user: no /dev/ptmx and no /dev/pts"
