@@ -102,6 +102,15 @@ static void bg_take_terminal_blocking(void)
     _exit(tcgetpgrp(0) == getpgrp() ? 0 : 98);
 }
 
+/* A member that is not the session leader gives up its controlling
+ * terminal for itself alone. */
+static void drop_terminal(void)
+{
+    if (ioctl(0, TIOCNOTTY) || open("/dev/tty", O_RDWR) >= 0 || errno != ENXIO)
+        _exit(1);
+    _exit(0);
+}
+
 static int report_fd = -1;
 
 static void on_hup(int sig)
@@ -184,6 +193,9 @@ int main(void)
     take_terminal_back();
     CHECK(tcgetpgrp(0) == getpgrp(), "tcgetpgrp is ours again");
     CHECK(tcsetpgrp(0, 99999) < 0 && errno == ESRCH, "tcsetpgrp to no group: ESRCH");
+
+    check_exit(spawn_job(drop_terminal), 0, "TIOCNOTTY in a member: /dev/tty is ENXIO for it");
+    CHECK(tcgetpgrp(0) == getpgrp(), "and the terminal is still ours");
 
     int rep[2];
     if (pipe(rep))
