@@ -21,6 +21,20 @@ copy_t_tty() { cp "$PROGS/t_tty" "$SCRATCH/"; }
 diff_run -P -p copy_t_tty -n "t_tty: foreground group, SIGTTIN/SIGTTOU, orphaned group, SIGHUP at the leader's exit" \
     -- /tests/ptyrun -- ./t_tty
 
+# The terminal goes away (ptyrun closes the master): its session leader
+# gets SIGHUP.
+hangup_script() {
+    cp "$PROGS/ptyrun" "$SCRATCH/"
+    cat >"$SCRATCH/hup.sh" <<'SH'
+trap 'echo "got SIGHUP" >hup.txt; exit 0' HUP
+echo READY
+read x
+echo "read returned $?" >hup.txt
+SH
+}
+diff_run -P -p hangup_script -n "hangup of the master: SIGHUP to the session leader" -- /bin/sh -c \
+    './ptyrun -h READY -- sh hup.sh; echo "status $?"; cat hup.txt'
+
 jobs_script() {
     cat >"$SCRATCH/jc.sh" <<'SH'
 set -m

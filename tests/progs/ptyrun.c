@@ -1,10 +1,12 @@
-/* ptyrun [-e MARK TEXT]... -- CMD [ARGS...]: runs CMD as the session
+/* ptyrun [-e MARK TEXT]... [-h MARK] -- CMD [ARGS...]: runs CMD as the session
  * leader of a new pseudo-terminal (its controlling terminal, stdin, stdout
  * and stderr) and copies what it writes there to stdout, without the \r
  * the terminal adds. Each -e waits, in order, until MARK has been written
  * to the terminal since the previous match, then types TEXT (C escapes:
  * \n, \r, \\ and octal, e.g. \032 for ^Z). That is the handshake: TEXT is
  * typed only once CMD has said it is ready for it, never after a sleep.
+ * -h hangs up after MARK (after every -e): the master is closed, as when a
+ * terminal window goes away, and ptyrun only waits for CMD.
  * Exits with CMD's status (128+N when killed by signal N).
  *
  * The pty is made the portable way (posix_openpt, grantpt, unlockpt, then
@@ -64,10 +66,17 @@ int main(int argc, char **argv)
 {
     const char *mark[MAX_EXPECT];
     char *text[MAX_EXPECT];
+    const char *hangup = NULL;
     int nexp = 0, i = 1;
     for (; i < argc && strcmp(argv[i], "--"); i += 3) {
-        if (strcmp(argv[i], "-e") || i + 2 >= argc || nexp == MAX_EXPECT) {
-            fprintf(stderr, "usage: ptyrun [-e MARK TEXT]... -- CMD [ARGS...]\n");
+        if (!strcmp(argv[i], "-h") && i + 1 < argc && !hangup) {
+            hangup = mark[nexp] = argv[i + 1];
+            text[nexp++] = NULL;
+            i--;
+            continue;
+        }
+        if (strcmp(argv[i], "-e") || i + 2 >= argc || nexp == MAX_EXPECT || hangup) {
+            fprintf(stderr, "usage: ptyrun [-e MARK TEXT]... [-h MARK] -- CMD [ARGS...]\n");
             return 125;
         }
         mark[nexp] = argv[i + 1];
@@ -136,10 +145,16 @@ int main(int argc, char **argv)
             size_t rest = nseen - (size_t)(at + strlen(mark[next]) - seen);
             memmove(seen, seen + nseen - rest, rest + 1);
             nseen = rest;
+            if (!text[next]) {
+                close(master);
+                next++;
+                goto wait_child;
+            }
             write_all(master, text[next], strlen(text[next]));
             next++;
         }
     }
+wait_child:;
     int status;
     while (waitpid(child, &status, 0) < 0)
         if (errno != EINTR) {
