@@ -114,8 +114,10 @@ static long do_signalfd(struct thread *t, int fd, const uint64_t *umask, size_t 
 	for (int i = 0; i < MAX_SIGFDS; i++) {
 		/* a slot whose app fd was closed or reused is free again */
 		if (sigfds[i].mask && sigfds[i].ino != ino_of(sigfds[i].app_fd)) {
+			/* unpublished before the close: a handler never sends to a
+			 * reused fd number */
+			__atomic_store_n(&sigfds[i].mask, 0, __ATOMIC_RELEASE);
 			host_close(sigfds[i].send_fd);
-			sigfds[i].mask = 0;
 		}
 		if (!sigfds[i].mask && slot < 0)
 			slot = i;

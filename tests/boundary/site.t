@@ -7,7 +7,7 @@
 # libos's one syscall instruction with real arguments, as an app that jumped
 # there would. Through emulation: python3 under graphene makes the same
 # calls as an app. Host-side targets (a sleep, listeners) are started here.
-import ctypes, errno, os, pty, re, select, signal, socket, subprocess, sys, tempfile
+import ctypes, errno, grp, os, pty, re, select, signal, socket, subprocess, sys, tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 G = os.path.join(ROOT, "bin", "graphene")
@@ -334,7 +334,8 @@ th.join()
     ok(em.get("open_host_pts") == "ENOENT", "emulated: the host's pty is not in the sandbox's /dev/pts", out)
     if root:
         ok(em.get("pts") == "ptmx" and em.get("openpty") == "ok" and
-           em.get("own_pty") == "/dev/pts/0 0 5 0o620" and em.get("tiocsti_own") == "EPERM",
+           em.get("own_pty") == f"/dev/pts/0 0 {grp.getgrnam('tty').gr_gid} 0o620" and
+           em.get("tiocsti_own") == "EPERM",
            "emulated: /dev/pts lists only the sandbox's ptys; its own pty is /dev/pts/0, root:tty 0620 "
            "inside; TIOCSTI on it EPERM", out)
     else:
