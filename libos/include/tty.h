@@ -12,4 +12,9 @@
  * other, which the caller passes on by its allowlist. */
 long tty_ioctl(int fd, unsigned long req, uintptr_t arg);
 
+/* Field 8 of a host stat line, the foreground group of the process's
+ * terminal, in sandbox terms (procfs): pgid when it is the process's own
+ * group (host_pgrp, field 5, in host terms), -1 for no terminal. */
+int tty_stat_tpgid(const char *tpgid, const char *host_pgrp, int pgid);
+
 #endif

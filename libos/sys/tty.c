@@ -64,3 +64,14 @@ long tty_ioctl(int fd, unsigned long req, uintptr_t arg)
 		return -ENOIOCTLCMD;
 	}
 }
+
+int tty_stat_tpgid(const char *tpgid, const char *host_pgrp, int pgid)
+{
+	uint64_t h;
+	if (!parse_u64(tpgid, &h) || h > 0x7fffffff)
+		return -1; /* "-1": no terminal */
+	if (!nsd_active)
+		return (int)h;
+	uint64_t own;
+	return parse_u64(host_pgrp, &own) && own == h ? pgid : sandbox_id_of((long)h, false);
+}
