@@ -84,14 +84,38 @@ SH
     cat >>"$SCRATCH/bi.sh" <<'SH'
 $P -e '$ ' 'sleep 100 &\n' -e '$ ' 'jobs\n' -e '$ ' 'kill %1; wait $!; echo st=$?\n' \
    -e '$ ' "sh -c 'echo RE\"\"ADY; exec cat'\n" -e READY '\032' \
-   -e '$ ' 'bg; wait %1 2>/dev/null; echo st=$?\n' -e '$ ' 'fg\n' -e "exec cat'
-" 'hello\n\004' -e '$ ' 'exit 7\n' -- bash --norc --noprofile -i >out
+   -e '$ ' 'bg; wait %1 2>/dev/null; echo st=$?\n' -e '$ ' 'fg\n' -e "exec cat'" 'hello\n\004' \
+   -e '$ ' 'exit 7\n' -- ${SHELL_CMD:-bash} --norc --noprofile -i >out
 st=$?
 sed 's/\[1\] [0-9]*$/[1] PID/' out
 exit $st
 SH
 }
 diff_run -P -s 7 -p interactive_script -n "bash -i under a pty: jobs, kill %1, ^Z, bg, fg, exit" -- /bin/sh bi.sh
+
+# graphene itself on a terminal: ptyrun, natively, makes a pty and runs
+# `graphene run` of bash -i on it as the session leader, so the sandbox's
+# pid 1 leads the host's session of that terminal. The same session as
+# natively.
+reset_scratch
+interactive_script
+NATIVE_PIDNS=1 run_native native /dev/null "" /bin/sh bi.sh
+nat=$status
+mv "$OUT/native.out" "$OUT/native-i.out"
+reset_scratch
+interactive_script
+write_manifest /bin/bash /tmp
+shell_cmd="$GRAPHENE run $MANIFEST --"
+[ "$NATIVE_ONLY" = 1 ] && shell_cmd=bash
+(cd "$SCRATCH" && exec timeout -k 5 "$DIFF_TIMEOUT" env -i "${DIFF_ENV[@]}" \
+    ${GRAPHENE_RUNTIME_DIR:+"GRAPHENE_RUNTIME_DIR=$GRAPHENE_RUNTIME_DIR"} \
+    "SHELL_CMD=$shell_cmd" /bin/sh bi.sh) >"$OUT/hostterm.out" 2>"$OUT/hostterm.err"
+st=$?
+[ "$nat" = 7 ] && [ "$st" = 7 ] && cmp -s "$OUT/native-i.out" "$OUT/hostterm.out"
+ok=$?
+[ $ok = 0 ] || diag "status: native $nat, graphene on the terminal $st" \
+    "$(diff -u "$OUT/native-i.out" "$OUT/hostterm.out" | tail -n +3 | head -40)" "$(tail -5 "$OUT/hostterm.err")"
+tap_ok $ok "graphene run of bash -i as a terminal's session leader: the same session as natively"
 
 diff_run -P -s 3 -n "script -qec CMD /dev/null: a pty inside" -- /bin/script -qec \
     'tty | sed "s/[0-9]*$/N/"; stty -a | head -1 | cut -d";" -f1; echo hi; exit 3' /dev/null
