@@ -6,7 +6,8 @@
 # printed a mark (a handshake, never a sleep); stdout and status must match.
 # t_tty checks the terminal's groups, SIGTTIN/SIGTTOU, orphaned groups and
 # SIGHUP; then bash job control (set -m, jobs, fg, bg, kill %1, wait -n, ^Z
-# typed on the master, tostop), an interactive bash -i, script and expect.
+# typed on the master, tostop), an interactive bash -i (also as graphene run
+# on a terminal), ps, a hangup, script, python pty.fork and expect.
 . "$(dirname "$0")/lib.sh"
 diff_setup
 if [ "$(id -u)" != 0 ] || ! unshare --pid --fork --mount-proc true 2>/dev/null; then
@@ -119,6 +120,22 @@ tap_ok $ok "graphene run of bash -i as a terminal's session leader: the same ses
 
 diff_run -P -s 3 -n "script -qec CMD /dev/null: a pty inside" -- /bin/script -qec \
     'tty | sed "s/[0-9]*$/N/"; stty -a | head -1 | cut -d";" -f1; echo hi; exit 3' /dev/null
+
+diff_run -P -n "python pty.fork: the child leads a session on the pty" -- /usr/bin/python3 -c 'import os, pty
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("sh", ["sh", "-c", "tty | sed s/[0-9]*$/N/; echo $$ leads session $(ps -o sid= -p $$)"])
+out = b""
+while True:
+    try:
+        d = os.read(fd, 1024)
+    except OSError:  # EIO: the child is gone
+        break
+    if not d:
+        break
+    out += d
+print(out.decode().replace("\r", ""), end="")
+print("exit", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))'
 
 if [ -x /usr/bin/expect ]; then
     diff_run -P -n "expect: spawn, expect, send, wait" -- /bin/expect -c 'log_user 0
