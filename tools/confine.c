@@ -319,6 +319,40 @@ static bool private_devpts(const struct manifest *m, unsigned uid, long tty)
     return ok;
 }
 
+/* Not root: a devpts of the sandbox's own needs a user namespace (the
+ * launcher's own ids mapped to themselves, no other) owning a private mount
+ * namespace, where the new instance covers the host's /dev/pts; the host's
+ * /dev/ptmx then opens it. Every capability of that namespace is dropped
+ * before the libos runs (drop_userns_caps), so the namespace gives the app
+ * nothing but the mount. false (logged) when the host allows none. */
+static bool user_devpts(const struct manifest *m)
+{
+    char map[64];
+    unsigned uid = getuid(), gid = getgid();
+    bool ok = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0;
+    if (ok) {
+        snprintf(map, sizeof(map), "%u %u 1", uid, uid);
+        ok = !write_file("/proc/self/uid_map", map) && !write_file("/proc/self/setgroups", "deny");
+        snprintf(map, sizeof(map), "%u %u 1", gid, gid);
+        ok = ok && !write_file("/proc/self/gid_map", map) &&
+             !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+    }
+    int fs = ok ? fsopen("devpts", FSOPEN_CLOEXEC) : -1, mnt = -1;
+    if (fs >= 0 && !fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) &&
+        !fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) &&
+        !fsconfig(fs, FSCONFIG_SET_STRING, "max", "1024", 0) &&
+        !fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+    if (fs >= 0)
+        close(fs);
+    ok = mnt >= 0 && !move_mount(mnt, "", AT_FDCWD, "/dev/pts", MOVE_MOUNT_F_EMPTY_PATH);
+    if (!ok)
+        info(m, "no devpts of the sandbox's own (%s): no pseudo-terminals inside", strerror(errno));
+    if (mnt >= 0)
+        close(mnt);
+    return ok;
+}
+
 static int private_root(struct manifest *m, unsigned uid, struct mount **order, const bool *cloned,
                         const char *nsd_socket)
 {
@@ -454,6 +488,15 @@ static int capset_zero(bool keep_effective_permitted)
     return (int)syscall(SYS_capset, &hdr, data);
 }
 
+/* The user namespace's capabilities (all of them, in it), gone for good. */
+static int drop_userns_caps(void)
+{
+    for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
+            return fail("PR_CAPBSET_DROP");
+    return capset_zero(false) ? fail("capset") : 0;
+}
+
 /* Root: everything dropped, in the order the kernel needs (the bounding set
  * and securebits need CAP_SETPCAP, the ids CAP_SETUID/CAP_SETGID, the limit
  * is set while root may still raise it). */
@@ -485,9 +528,11 @@ int confine(struct manifest *m, const char *nsd_socket)
     unsigned uid = root ? sandbox_host_uid() : 0;
     if (root && idmapped_mounts(m, uid, nsd_socket))
         return -1;
+    if (!root)
+        m->devpts = user_devpts(m);
     if (open_mount_roots(m))
         return -1;
-    if (root ? drop_root(m, uid) : capset_zero(true) ? fail("capset") : 0)
+    if (root ? drop_root(m, uid) : m->devpts ? drop_userns_caps() : capset_zero(true) ? fail("capset") : 0)
         return -1;
     /* (for root a no-op: the ambient set went with the permitted one) */
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0))

@@ -216,10 +216,11 @@ try:
     ok(got["tiocsctty"] == EPERM and got["tiocgptn"] == os.strerror(errno.ENOTTY),
        "site: TIOCSCTTY cannot steal the app's tty (EPERM, no CAP_SYS_ADMIN); TIOCGPTN on it is ENOTTY",
        (got["tiocsctty"], got["tiocgptn"]))
-    # root: the private root has only the sandbox's devpts; else Landlock
-    no_pts = os.strerror(errno.ENOENT) if root else os.strerror(errno.EACCES)
-    ok(got["open_host_pts"] == no_pts and got["open_host_ptmx"] == no_pts,
-       f"site: the host's pty {host_pts} and /dev/ptmx do not open ({no_pts})",
+    # /dev/pts is the sandbox's own devpts; /dev/ptmx is not there (root:
+    # the private root) or refused by Landlock (a user's launch)
+    no_ptmx = os.strerror(errno.ENOENT) if root else os.strerror(errno.EACCES)
+    ok(got["open_host_pts"] == os.strerror(errno.ENOENT) and got["open_host_ptmx"] == no_ptmx,
+       f"site: the host's pty {host_pts} is not there, the host's /dev/ptmx does not open",
        (got["open_host_pts"], got["open_host_ptmx"]))
     refused(["packet", "netlink", "raw", "ping", "pairnetlink"],
             "site: AF_PACKET, AF_NETLINK, raw and ICMP ping sockets are refused")
@@ -332,15 +333,12 @@ th.join()
         em.get("tiocsctty_steal")) == ("EPERM", "ENOTTY", "ENOTTY", "ENOTTY", "EPERM"),
        "emulated: TIOCCONS EPERM; TIOCSETD, TIOCVHANGUP, TIOCSIG ENOTTY; TIOCSCTTY stealing EPERM", out)
     ok(em.get("open_host_pts") == "ENOENT", "emulated: the host's pty is not in the sandbox's /dev/pts", out)
-    if root:
-        ok(em.get("pts") == "ptmx" and em.get("openpty") == "ok" and
-           em.get("own_pty") == f"/dev/pts/0 0 {grp.getgrnam('tty').gr_gid} 0o620" and
-           em.get("tiocsti_own") == "EPERM",
-           "emulated: /dev/pts lists only the sandbox's ptys; its own pty is /dev/pts/0, root:tty 0620 "
-           "inside; TIOCSTI on it EPERM", out)
-    else:
-        ok(em.get("pts") == "none" and em.get("openpty") == "ENOENT",
-           "emulated: launched by a user, no /dev/pts or /dev/ptmx (no devpts of the sandbox's own)", out)
+    # root: a new slave is U's and U + tty's on the host, root:tty inside
+    owner = f"0 {grp.getgrnam('tty').gr_gid}" if root else f"{os.getuid()} {os.getgid()}"
+    ok(em.get("pts") == "ptmx" and em.get("openpty") == "ok" and
+       em.get("own_pty") == f"/dev/pts/0 {owner} 0o620" and em.get("tiocsti_own") == "EPERM",
+       f"emulated: /dev/pts lists only the sandbox's ptys; its own pty is /dev/pts/0, {owner} 0620 "
+       "inside; TIOCSTI on it EPERM", out)
     ok(em.get("tiocsti") == "EPERM" and em.get("tioclinux") == "ENOTTY",
        "emulated: TIOCSTI is EPERM, TIOCLINUX (not on the list) ENOTTY", out)
     ok(em.get("tiocgwinsz") == "ok", "emulated: TIOCGWINSZ on a pty works", out)
