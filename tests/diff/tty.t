@@ -86,13 +86,14 @@ SH
 $P -e '$ ' 'sleep 100 &\n' -e '$ ' 'jobs\n' -e '$ ' 'kill %1; wait $!; echo st=$?\n' \
    -e '$ ' "sh -c 'echo RE\"\"ADY; exec cat'\n" -e READY '\032' \
    -e '$ ' 'bg; wait %1 2>/dev/null; echo st=$?\n' -e '$ ' 'fg\n' -e "exec cat'" 'hello\n\004' \
+   -e '$ ' "sh -c 'echo IN\"\"T; exec sleep 100'\n" -e INT '\003' -e '$ ' 'echo st=$?\n' \
    -e '$ ' 'exit 7\n' -- ${SHELL_CMD:-bash} --norc --noprofile -i >out
 st=$?
 sed 's/\[1\] [0-9]*$/[1] PID/' out
 exit $st
 SH
 }
-diff_run -P -s 7 -p interactive_script -n "bash -i under a pty: jobs, kill %1, ^Z, bg, fg, exit" -- /bin/sh bi.sh
+diff_run -P -s 7 -p interactive_script -n "bash -i under a pty: jobs, kill %1, ^Z, bg, fg, ^C, exit" -- /bin/sh bi.sh
 
 # graphene itself on a terminal: ptyrun, natively, makes a pty and runs
 # `graphene run` of bash -i on it as the session leader, so the sandbox's
