@@ -140,7 +140,7 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 	 * sigwait, signalfd see it) and is dropped only if delivered while
 	 * ignored. Blocked everywhere, it goes to a signalfd that wants it. */
 	bool blocked = sig_blocked_everywhere(sig, target);
-	if (blocked && sigfd_take(sig, target, &si))
+	if (blocked && sigfd_take(sig, &si))
 		return 0;
 	if (!blocked && (proc.sigactions[sig].handler == 1 /* SIG_IGN */ ||
 	                 (proc.sigactions[sig].handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig)))))

@@ -28,9 +28,10 @@
 #define MAX_SIGFDS 16
 
 static struct sigfd {
+	bool used;           /* under sigfd_lock */
 	int app_fd, send_fd; /* send_fd: the libos's end, above libos_fd_base */
 	uint64_t ino;        /* of app_fd, to know a reused fd number */
-	uint64_t mask;       /* 0: free slot */
+	uint64_t mask;       /* read by handlers: 0 for a free slot */
 } sigfds[MAX_SIGFDS];
 static struct lock sigfd_lock = LOCK_INIT;
 
@@ -54,10 +55,8 @@ static void to_sigfd_info(const siginfo_t *si, struct signalfd_siginfo *o)
 		o->ssi_addr = (uint64_t)(uintptr_t)si->si_addr;
 }
 
-bool sigfd_take(int sig, struct thread *target, const siginfo_t *si)
+bool sigfd_take(int sig, const siginfo_t *si)
 {
-	if (!sig_blocked_everywhere(sig, target))
-		return false;
 	for (int i = 0; i < MAX_SIGFDS; i++) {
 		uint64_t mask = __atomic_load_n(&sigfds[i].mask, __ATOMIC_ACQUIRE);
 		if (!(mask & SIGBIT(sig)))
@@ -78,14 +77,20 @@ static uint64_t ino_of(int fd)
 	return host(__NR_fstat, fd, &st) < 0 ? 0 : st.st_ino;
 }
 
-/* Signals pending now that the new mask takes: moved into the signalfd. */
+/* Signals pending now, blocked everywhere, that the new mask takes: moved
+ * into the signalfd (one that finds it full is queued again). */
 static void drain_pending(struct thread *t, uint64_t mask)
 {
 	siginfo_t si;
-	int sig;
-	while ((sig = sig_dequeue(t, mask & t->sigmask, &si)))
-		if (!sigfd_take(sig, NULL, &si))
-			break; /* full: the rest stays pending */
+	for (int sig = 1; sig <= NSIG_APP; sig++) {
+		if (!(mask & SIGBIT(sig)) || !sig_blocked_everywhere(sig, NULL))
+			continue;
+		while (sig_dequeue(t, SIGBIT(sig), &si))
+			if (!sigfd_take(sig, &si)) {
+				sig_send(sig, NULL, &si);
+				break;
+			}
+	}
 }
 
 static long do_signalfd(struct thread *t, int fd, const uint64_t *umask, size_t size, int flags)
@@ -93,13 +98,11 @@ static long do_signalfd(struct thread *t, int fd, const uint64_t *umask, size_t 
 	if (size != sizeof(uint64_t) || (flags & ~(SFD_CLOEXEC | SFD_NONBLOCK)))
 		return -EINVAL;
 	uint64_t mask = *umask & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
-	if (!mask)
-		mask = SIGBIT(SIGKILL); /* a slot in use that no signal reaches */
 	long r = -EINVAL;
 	uint64_t old = lock_nosig(&sigfd_lock);
 	if (fd != -1) {
 		for (int i = 0; i < MAX_SIGFDS; i++)
-			if (sigfds[i].mask && sigfds[i].app_fd == fd && sigfds[i].ino == ino_of(fd)) {
+			if (sigfds[i].used && sigfds[i].app_fd == fd && sigfds[i].ino == ino_of(fd)) {
 				__atomic_store_n(&sigfds[i].mask, mask, __ATOMIC_RELEASE);
 				r = fd;
 			}
@@ -113,13 +116,14 @@ static long do_signalfd(struct thread *t, int fd, const uint64_t *umask, size_t 
 	int slot = -1;
 	for (int i = 0; i < MAX_SIGFDS; i++) {
 		/* a slot whose app fd was closed or reused is free again */
-		if (sigfds[i].mask && sigfds[i].ino != ino_of(sigfds[i].app_fd)) {
+		if (sigfds[i].used && sigfds[i].ino != ino_of(sigfds[i].app_fd)) {
 			/* unpublished before the close: a handler never sends to a
 			 * reused fd number */
 			__atomic_store_n(&sigfds[i].mask, 0, __ATOMIC_RELEASE);
 			host_close(sigfds[i].send_fd);
+			sigfds[i].used = false;
 		}
-		if (!sigfds[i].mask && slot < 0)
+		if (!sigfds[i].used && slot < 0)
 			slot = i;
 	}
 	int pair[2];
@@ -133,7 +137,7 @@ static long do_signalfd(struct thread *t, int fd, const uint64_t *umask, size_t 
 			host(__NR_fcntl, pair[0], F_SETFD, 0);
 		r = send_fd < 0 ? send_fd : fd_install(pair[0], FD_OTHER, NULL, NULL);
 		if (r >= 0) {
-			sigfds[slot] = (struct sigfd){ (int)r, send_fd, ino_of((int)r), 0 };
+			sigfds[slot] = (struct sigfd){ true, (int)r, send_fd, ino_of((int)r), 0 };
 			__atomic_store_n(&sigfds[slot].mask, mask, __ATOMIC_RELEASE);
 		} else if (send_fd >= 0) {
 			host_close(send_fd);

@@ -51,9 +51,9 @@ void sig_tty_stop_unignored(int sig);
 /* True when sig to thread t (or to the process, t NULL) is blocked by
  * every thread that could take it. */
 bool sig_blocked_everywhere(int sig, struct thread *t);
-/* signalfd.c: true when sig, blocked everywhere (to thread t, or the
- * process when NULL), went to a signalfd whose mask holds it. */
-bool sigfd_take(int sig, struct thread *t, const siginfo_t *info);
+/* signalfd.c: sig, blocked everywhere, went to a signalfd whose mask
+ * holds it (false: none, or it is full). */
+bool sigfd_take(int sig, const siginfo_t *info);
 /* Dequeues a pending signal in `set` (blocked or not), for sigtimedwait. */
 int sig_dequeue(struct thread *t, sigset64_t set, siginfo_t *info);
 /* Sleeps until a signal in wake_set is pending or the timeout passes
