@@ -264,17 +264,6 @@ static int attach(int fd, const char *path)
     return 0;
 }
 
-/* The picoprocess's root becomes an empty tmpfs holding only the sandbox's
- * mounts (at their host paths, so host paths in /proc/self/maps and fd links
- * keep their names for the libos's translation), a /proc of its own that
- * shows no process of another uid (hidepid=invisible: with a uid per
- * sandbox, only the sandbox's), the /dev nodes the libos offers, and the
- * directory of nsd's socket (modes 0711 and 0666: the sandbox MAC is what
- * authenticates a picoprocess to nsd). A host
- * call made by path from the libos's site, which Landlock does not govern
- * (stat, O_PATH, chmod, inotify_add_watch...), thus finds nothing of the host
- * outside the mounts. The clones of mounts and nodes are taken first: after
- * the pivot the host's tree is gone. */
 /* The host's gid of the tty group (its /etc/group), or -1. */
 static long tty_group(void)
 {
@@ -291,18 +280,15 @@ static long tty_group(void)
     return gid;
 }
 
-/* A devpts instance of the sandbox's own at /dev/pts: its ptys are the
- * sandbox's only (the host's and other sandboxes' are in other instances),
- * at most 1024 of them, and a new slave is owned by U and U's "tty" group
- * (the libos shows them as root and tty, through idmap_base), mode 0620, as
- * on a host. ptmx in it is the only way to make one (mode 0666). false when
- * the host cannot mount one (logged): then /dev/ptmx does not exist. */
-static bool private_devpts(const struct manifest *m, unsigned uid, long tty)
+/* A new devpts instance attached at /dev/pts: its ptys are the sandbox's
+ * only (the host's and other sandboxes' are in other instances), at most
+ * 1024 of them; a new slave is mode 0620, of group gid (NULL: the
+ * creator's), and ptmx in it, mode 0666, is the only way to make one.
+ * false when the host cannot mount one (logged): no ptys inside. */
+static bool attach_devpts(const struct manifest *m, const char *gid)
 {
-    char gid[16];
-    snprintf(gid, sizeof(gid), "%lu", uid + (unsigned long)(tty >= 0 && tty < IDMAP_COUNT ? tty : 0));
     int fs = fsopen("devpts", FSOPEN_CLOEXEC), mnt = -1;
-    if (fs >= 0 && !fsconfig(fs, FSCONFIG_SET_STRING, "gid", gid, 0) &&
+    if (fs >= 0 && (!gid || !fsconfig(fs, FSCONFIG_SET_STRING, "gid", gid, 0)) &&
         !fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) &&
         !fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) &&
         !fsconfig(fs, FSCONFIG_SET_STRING, "max", "1024", 0) &&
@@ -319,12 +305,21 @@ static bool private_devpts(const struct manifest *m, unsigned uid, long tty)
     return ok;
 }
 
+/* Root, in the sandbox's private root: slaves owned by U and U's "tty"
+ * group, which the libos shows as root and tty (idmap_base), as on a host. */
+static bool private_devpts(const struct manifest *m, unsigned uid, long tty)
+{
+    char gid[16];
+    snprintf(gid, sizeof(gid), "%lu", uid + (unsigned long)(tty >= 0 && tty < IDMAP_COUNT ? tty : 0));
+    return attach_devpts(m, gid);
+}
+
 /* Not root: a devpts of the sandbox's own needs a user namespace (the
  * launcher's own ids mapped to themselves, no other) owning a private mount
  * namespace, where the new instance covers the host's /dev/pts; the host's
  * /dev/ptmx then opens it. Every capability of that namespace is dropped
  * before the libos runs (drop_userns_caps), so the namespace gives the app
- * nothing but the mount. false (logged) when the host allows none. */
+ * nothing but the mount. */
 static bool user_devpts(const struct manifest *m)
 {
     char map[64];
@@ -337,22 +332,23 @@ static bool user_devpts(const struct manifest *m)
         ok = ok && !write_file("/proc/self/gid_map", map) &&
              !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
     }
-    int fs = ok ? fsopen("devpts", FSOPEN_CLOEXEC) : -1, mnt = -1;
-    if (fs >= 0 && !fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) &&
-        !fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) &&
-        !fsconfig(fs, FSCONFIG_SET_STRING, "max", "1024", 0) &&
-        !fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
-        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-    if (fs >= 0)
-        close(fs);
-    ok = mnt >= 0 && !move_mount(mnt, "", AT_FDCWD, "/dev/pts", MOVE_MOUNT_F_EMPTY_PATH);
     if (!ok)
-        info(m, "no devpts of the sandbox's own (%s): no pseudo-terminals inside", strerror(errno));
-    if (mnt >= 0)
-        close(mnt);
-    return ok;
+        info(m, "no user namespace for a devpts of the sandbox's own (%s): no pseudo-terminals inside",
+             strerror(errno));
+    return ok && attach_devpts(m, NULL);
 }
 
+/* The picoprocess's root becomes an empty tmpfs holding only the sandbox's
+ * mounts (at their host paths, so host paths in /proc/self/maps and fd links
+ * keep their names for the libos's translation), a /proc of its own that
+ * shows no process of another uid (hidepid=invisible: with a uid per
+ * sandbox, only the sandbox's), the /dev nodes the libos offers, and the
+ * directory of nsd's socket (modes 0711 and 0666: the sandbox MAC is what
+ * authenticates a picoprocess to nsd). A host
+ * call made by path from the libos's site, which Landlock does not govern
+ * (stat, O_PATH, chmod, inotify_add_watch...), thus finds nothing of the host
+ * outside the mounts. The clones of mounts and nodes are taken first: after
+ * the pivot the host's tree is gone. */
 static int private_root(struct manifest *m, unsigned uid, struct mount **order, const bool *cloned,
                         const char *nsd_socket)
 {
