@@ -65,13 +65,30 @@ long tty_ioctl(int fd, unsigned long req, uintptr_t arg)
 	}
 }
 
+/* ps reads every process's stat, mostly naming the same foreground group:
+ * the last answer, checked against the host before it is trusted again (a
+ * host group's number is its leader's host pid, free for reuse once the
+ * group is gone). */
+static struct {
+	long hid;
+	int pgid;
+} last_tpgid;
+
 int tty_stat_tpgid(const char *tpgid, const char *host_pgrp, int pgid)
 {
-	uint64_t h;
+	uint64_t h, own;
 	if (!parse_u64(tpgid, &h) || h > 0x7fffffff)
 		return -1; /* "-1": no terminal */
 	if (!nsd_active)
 		return (int)h;
-	uint64_t own;
-	return parse_u64(host_pgrp, &own) && own == h ? pgid : sandbox_id_of((long)h, false);
+	if (parse_u64(host_pgrp, &own) && own == h)
+		return pgid;
+	long hid = __atomic_load_n(&last_tpgid.hid, __ATOMIC_RELAXED);
+	int cached = __atomic_load_n(&last_tpgid.pgid, __ATOMIC_RELAXED);
+	if (hid == (long)h && cached > 0 && host_pgid_of(cached) == hid)
+		return cached;
+	int id = sandbox_id_of((long)h, false);
+	__atomic_store_n(&last_tpgid.hid, (long)h, __ATOMIC_RELAXED);
+	__atomic_store_n(&last_tpgid.pgid, id, __ATOMIC_RELAXED);
+	return id;
 }
