@@ -3,7 +3,8 @@
  * the terminal's foreground group and session, tcsetpgrp, SIGTTIN and
  * SIGTTOU for background jobs (stopped by that very signal, or EIO / the
  * change let through when the signal is ignored or blocked), SIGHUP and
- * SIGCONT to an orphaned stopped group, and SIGHUP to the foreground group
+ * SIGCONT to an orphaned stopped group, SIGWINCH for a new window size,
+ * TIOCNOTTY, and SIGHUP to the foreground group
  * when the session leader exits. Prints only deterministic facts. */
 #include <fcntl.h>
 #include <signal.h>
@@ -111,6 +112,14 @@ static void drop_terminal(void)
     _exit(0);
 }
 
+static volatile sig_atomic_t winched;
+
+static void on_winch(int sig)
+{
+    (void)sig;
+    winched++;
+}
+
 static int report_fd = -1;
 
 static void on_hup(int sig)
@@ -170,6 +179,12 @@ int main(void)
     CHECK(fd >= 0, "/dev/tty opens the controlling terminal");
     if (fd >= 0)
         close(fd);
+
+    signal(SIGWINCH, on_winch);
+    struct winsize ws = { .ws_row = 30, .ws_col = 100 }, got;
+    CHECK(ioctl(0, TIOCSWINSZ, &ws) == 0 && winched == 1, "a new window size: SIGWINCH to the foreground group");
+    CHECK(ioctl(0, TIOCGWINSZ, &got) == 0 && got.ws_row == 30 && got.ws_col == 100, "TIOCGWINSZ reads it");
+    signal(SIGWINCH, SIG_DFL);
 
     check_stopped_by(spawn_job(bg_read), SIGTTIN, "background read");
     check_exit(spawn_job(bg_read_ignoring), EIO, "background read, SIGTTIN ignored: EIO");
