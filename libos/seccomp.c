@@ -33,6 +33,9 @@
 #ifndef __NR_fchmodat2
 #define __NR_fchmodat2 452
 #endif
+#ifndef __NR_getxattrat
+#define __NR_getxattrat 464
+#endif
 
 /* Calls allowed with any arguments: they name only the caller's own fds,
  * memory, threads or clocks, or paths (which Landlock confines). The calls
@@ -68,6 +71,7 @@ static const unsigned short host_allowlist[] = {
 	__NR_restart_syscall,
 	__NR_getdents, __NR_getpgid, __NR_getsid, __NR_fgetxattr, __NR_flistxattr,
 	__NR_fsetxattr, __NR_fremovexattr,
+	__NR_getxattrat, /* fs/perm.c reads the owner records: reading only */
 	__NR_inotify_init1, __NR_inotify_add_watch, __NR_inotify_rm_watch, /* sys/inotify.c */
 };
 

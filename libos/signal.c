@@ -18,6 +18,7 @@
 #include "arena.h"
 #include "fastpath.h"
 #include "host/host.h"
+#include "identity.h"
 #include "log.h"
 #include "nsd.h"
 #include "process.h"
@@ -134,7 +135,7 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 		si.si_signo = sig;
 		si.si_code = SI_USER;
 		si.si_pid = proc.pid;
-		si.si_uid = proc.uid;
+		si.si_uid = cred.ruid;
 	}
 	/* Linux never ignores a blocked signal: it stays pending (sigpending,
 	 * sigwait, signalfd see it) and is dropped only if delivered while
@@ -435,7 +436,7 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 	}
 	if (sig == SIGCHLD && in->si_code > 0) {
 		in->si_pid = pid_from_host(in->si_pid);
-		in->si_uid = proc.uid;
+		in->si_uid = cred_real_uid(in->si_pid);
 		/* The host reaped it already (SIG_IGN or SA_NOCLDWAIT). */
 		const struct app_sigaction *act = &proc.sigactions[SIGCHLD];
 		if ((act->handler == 1 || (act->flags & SA_NOCLDWAIT)) && in->si_pid > 0 &&

@@ -24,6 +24,7 @@
  * is opened before the drop and exec'd by fd, for the same reason as the
  * mount roots. */
 #include "confine.h"
+#include "memcg.h"
 
 #include "../libos/config_blob.h"
 
@@ -516,12 +517,31 @@ static int drop_root(const struct manifest *m, unsigned uid)
     return 0;
 }
 
+/* sys.max_memory: a cgroup where the host offers one (root only, before
+ * the launcher leaves the host's mount namespace); else the app's
+ * RLIMIT_AS, which only the libos enforces (ARCHITECTURE.md). */
+static void memory_limit(struct manifest *m, bool root, unsigned uid)
+{
+    char msg[4400] = "only root can make a cgroup";
+    if (root && memcg_limit(m->max_memory, uid, msg, sizeof(msg)) == 0) {
+        info(m, "sys.max_memory: %s", msg);
+        return;
+    }
+    m->rlimit_as = m->max_memory;
+    info(m, "sys.max_memory: no memory cgroup (%s): the limit is the app's RLIMIT_AS, kept by the libos", msg);
+}
+
 int confine(struct manifest *m, const char *nsd_socket)
 {
-    m->uid = getuid();
-    m->gid = getgid();
+    /* The app's initial ids: the manifest's, else the launcher's (root's 0
+     * for a root launcher; an unprivileged launcher's own uid, the owner
+     * the app sees on its files there, which have no idmap). */
+    m->uid = m->loader_uid >= 0 ? (unsigned)m->loader_uid : getuid();
+    m->gid = m->loader_gid >= 0 ? (unsigned)m->loader_gid : getgid();
     bool root = geteuid() == 0;
     unsigned uid = root ? sandbox_host_uid() : 0;
+    if (m->max_memory)
+        memory_limit(m, root, uid);
     if (root && idmapped_mounts(m, uid, nsd_socket))
         return -1;
     if (!root)

@@ -5,15 +5,13 @@
 #include <linux/resource.h>
 #include "fdrecord.h"
 #include "host/host.h"
+#include "identity.h"
 #include "loader.h"
+#include "memlimit.h"
 #include "process.h"
 #include "syscall.h"
 #include "thread.h"
 
-SYS(getuid) { return proc.uid; }
-SYS(geteuid) { return proc.uid; }
-SYS(getgid) { return proc.gid; }
-SYS(getegid) { return proc.gid; }
 /* The one translation of a sandbox pid for the scheduling and priority
  * calls, which act on one thread: the host pid to act on, which the seccomp
  * filter allows only as 0 (the calling thread). 0 and the caller's own tid
@@ -26,42 +24,20 @@ static long host_target(const struct sysctx *c, long pid)
 	return pid == 0 || pid == c->t->tid ? 0 : -ESRCH;
 }
 
-/* Limits are the process's: any of its threads names it. */
+/* A change of another process's scheduling: Linux's permission answers
+ * (EPERM) where it would refuse; a permitted one is not reached (ESRCH). */
+static long sched_change_target(const struct sysctx *c, long pid)
+{
+	return host_target(c, pid) == 0 ? 0 : (int)pid == pid ? cred_may_sched((int)pid) ?: -ESRCH : -ESRCH;
+}
+
+/* Limits are the process's: any of its threads names it. Another
+ * process's: as above, with Linux's permission for limits. */
 static long process_target(long pid)
 {
-	return pid == 0 || pid == proc.pid || ((int)pid == pid && thread_by_tid((int)pid)) ? 0 : -ESRCH;
-}
-
-SYS(getgroups)
-{
-	if (c->a[0] == 0)
-		return 1;
-	((uint32_t *)c->a[1])[0] = proc.gid;
-	return 1;
-}
-
-static long set_id(long id, uint32_t cur)
-{
-	return (uint32_t)id == (uint32_t)-1 || (uint32_t)id == cur ? 0 : -EPERM;
-}
-
-SYS(setuid) { return set_id(c->a[0], proc.uid); }
-SYS(setgid) { return set_id(c->a[0], proc.gid); }
-SYS(setreuid) { return set_id(c->a[0], proc.uid) ?: set_id(c->a[1], proc.uid); }
-SYS(setregid) { return set_id(c->a[0], proc.gid) ?: set_id(c->a[1], proc.gid); }
-SYS(setresuid) { return set_id(c->a[0], proc.uid) ?: set_id(c->a[1], proc.uid) ?: set_id(c->a[2], proc.uid); }
-SYS(setresgid) { return set_id(c->a[0], proc.gid) ?: set_id(c->a[1], proc.gid) ?: set_id(c->a[2], proc.gid); }
-
-SYS(getresuid)
-{
-	*(uint32_t *)c->a[0] = *(uint32_t *)c->a[1] = *(uint32_t *)c->a[2] = proc.uid;
-	return 0;
-}
-
-SYS(getresgid)
-{
-	*(uint32_t *)c->a[0] = *(uint32_t *)c->a[1] = *(uint32_t *)c->a[2] = proc.gid;
-	return 0;
+	if (pid == 0 || pid == proc.pid || ((int)pid == pid && thread_by_tid((int)pid)))
+		return 0;
+	return (int)pid == pid ? cred_may_prlimit((int)pid) ?: -ESRCH : -ESRCH;
 }
 
 SYS(sysinfo) { return host(__NR_sysinfo, c->a[0]); }
@@ -71,7 +47,7 @@ SYS(times) { return host(__NR_times, c->a[0]); }
 SYS(sched_yield) { return host(__NR_sched_yield); }
 SYS(getcpu) { return host(__NR_getcpu, c->a[0], c->a[1], c->a[2]); }
 SYS(sched_getaffinity) { return host_target(c, c->a[0]) ?: host(__NR_sched_getaffinity, 0, c->a[1], c->a[2]); }
-SYS(sched_setaffinity) { return host_target(c, c->a[0]) ?: host(__NR_sched_setaffinity, 0, c->a[1], c->a[2]); }
+SYS(sched_setaffinity) { return sched_change_target(c, c->a[0]) ?: host(__NR_sched_setaffinity, 0, c->a[1], c->a[2]); }
 SYS(sched_getparam) { return host_target(c, c->a[0]) ?: host(__NR_sched_getparam, 0, c->a[1]); }
 SYS(sched_getscheduler) { return host_target(c, c->a[0]) ?: host(__NR_sched_getscheduler, 0); }
 SYS(sched_get_priority_max) { return host(__NR_sched_get_priority_max, c->a[0]); }
@@ -90,14 +66,18 @@ static long prio_target(const struct sysctx *c, long which, long who)
 	case PRIO_PGRP:
 		return who == 0 || who == proc.pgid ? 0 : -ESRCH;
 	case PRIO_USER:
-		return who == 0 || (uint32_t)who == proc.uid ? 0 : -ESRCH;
+		return who == 0 || (uint32_t)who == cred.ruid ? 0 : -ESRCH;
 	default:
 		return -EINVAL;
 	}
 }
 
 SYS(getpriority) { return prio_target(c, c->a[0], c->a[1]) ?: host(__NR_getpriority, PRIO_PROCESS, 0); }
-SYS(setpriority) { return prio_target(c, c->a[0], c->a[1]) ?: host(__NR_setpriority, PRIO_PROCESS, 0, c->a[2]); }
+SYS(setpriority)
+{
+	long e = c->a[0] == PRIO_PROCESS ? sched_change_target(c, c->a[1]) : prio_target(c, c->a[0], c->a[1]);
+	return e ?: host(__NR_setpriority, PRIO_PROCESS, 0, c->a[2]);
+}
 SYS(membarrier) { return host(__NR_membarrier, c->a[0], c->a[1], c->a[2]); }
 /* rseq is per host thread and names no host resource: the kernel keeps it.
  * The libos remembers it to unregister it at thread exit (see sys_exit). */
@@ -159,6 +139,8 @@ SYS(prlimit64)
 			stack_limit_set(&want);
 		return 0;
 	}
+	if (res == RLIMIT_AS || res == RLIMIT_DATA)
+		return memlimit_rlimit(res, new, old);
 	return host(__NR_prlimit64, 0, res, new, old);
 }
 
@@ -183,6 +165,9 @@ static struct {
 
 SYS(prctl)
 {
+	long r = cred_prctl(c->a[0], c->a[1], c->a[2], c->a[3], c->a[4]);
+	if (r != -ENOSYS)
+		return r;
 	switch (c->a[0]) {
 	case PR_SET_PDEATHSIG:
 		if ((unsigned long)c->a[1] > NSIG_APP)
@@ -195,8 +180,6 @@ SYS(prctl)
 		return 0;
 	case PR_GET_CHILD_SUBREAPER:
 		*(int *)c->a[1] = 0;
-		return 0;
-	case PR_GET_KEEPCAPS:
 		return 0;
 	case PR_SET_NAME:
 		strlcpy(c->t->comm, (const char *)c->a[1], sizeof(c->t->comm));

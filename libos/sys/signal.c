@@ -6,6 +6,7 @@
 #include <linux/time_types.h>
 #include "fdtable.h"
 #include "arena.h"
+#include "identity.h"
 #include "nsd.h"
 #include "process.h"
 #include "signal.h"
@@ -210,7 +211,7 @@ static long send_marked(int host_pid, int sig, int code, int tid, const siginfo_
 	} else {
 		memset(&si, 0, sizeof(si));
 		si.si_pid = proc.pid;
-		si.si_uid = proc.uid;
+		si.si_uid = cred.ruid;
 	}
 	si.si_signo = sig;
 	si.si_errno = code;
@@ -233,7 +234,7 @@ static long send_other(int pid, int sig, int code, int tid, const siginfo_t *uin
 		int h = pid_to_host(pid);
 		if (h < 0)
 			return h;
-		long r = init_unkillable(pid, sig) ? 0
+		long r = cred_may_signal(pid, sig) ?: init_unkillable(pid, sig) ? 0
 		         : sig ? send_marked(h, sig, code, tid, uinfo) : host(__NR_kill, h, 0);
 		if (r != -ESRCH)
 			return r;
@@ -264,7 +265,7 @@ static long send_to_members(int pgid, int sig)
 		}
 		if (!nsd_is_local(p))
 			continue;
-		long e = init_unkillable(pid, sig) ? 0
+		long e = cred_may_signal(pid, sig) ?: init_unkillable(pid, sig) ? 0
 		         : sig ? send_marked(p->host_pid, sig, SI_USER, 0, NULL) : host(__NR_kill, p->host_pid, 0);
 		if (e == 0 || r != 0)
 			r = e;
@@ -326,7 +327,7 @@ static long send_to_thread(int tgid, int tid, int sig)
 	si.si_signo = sig;
 	si.si_code = SI_TKILL;
 	si.si_pid = proc.pid;
-	si.si_uid = proc.uid;
+	si.si_uid = cred.ruid;
 	return sig_send(sig, t, &si);
 }
 

@@ -4,6 +4,7 @@
 # ambient capability and has no_new_privs (tools/confine.c). Its read-only
 # mounts then have no read-only host mount behind them: the libos answers
 # EROFS and, at the libos's own syscall site, Landlock refuses the write.
+# Which of issue 9's attacks each test answers: see the header of site.t.
 N=12
 . "$(dirname "$0")/lib.sh"
 RUN="setpriv --reuid=65534 --regid=65534 --clear-groups"

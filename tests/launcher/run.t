@@ -108,5 +108,12 @@ rc=42" 'default libos image is found next to bin/'
 for m in "$root"/manifests/*.toml; do
     is "$("$GRAPHENE" run "$m" 2>&1 >/dev/null; echo "rc=$?")" "rc=0" "example manifest $(basename "$m") is valid"
 done
+# ... and mount host directories read-only, and not the host's /etc (its
+# secrets): their /etc is their own (issue 9 item 4). Writable mounts are
+# the manifests' own directories (relative uris).
+for m in "$root"/manifests/*.toml; do
+    is "$(grep -E 'uri = "file:/' "$m" | grep -v 'readonly = true'; grep -E 'uri = "file:/etc"' "$m")" "" \
+       "example manifest $(basename "$m") mounts host directories read-only and no host /etc"
+done
 
 done_testing
