@@ -160,6 +160,8 @@ static int apply_record(char *key, char *val)
 		config.fast_path = v;
 		return 0;
 	}
+	if (!strcmp(key, "devpts"))
+		return config.devpts = true, 0;
 	if (!strcmp(key, "arg"))
 		return (config.argv = push(config.argv, &config.argc, val)) ? 0 : -ENOMEM;
 	if (!strcmp(key, "env"))

@@ -28,6 +28,8 @@
  *   idmap_base=N           optional: the mounts are idmapped, host id N + i
  *                          is id i on disk, for i < IDMAP_COUNT (a file of
  *                          root shows as N); the app sees i
+ *   devpts=1               optional: the launcher mounted a devpts instance
+ *                          of the sandbox's own at /dev/pts (ptys inside)
  *   arg=STRING             repeated, argv[0] first
  *   env=NAME=VALUE         repeated
  *   mount=TYPE PATH URI RO FD  repeated; TYPE is "chroot" (later: "tmpfs"),

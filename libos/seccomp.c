@@ -76,15 +76,18 @@ static const unsigned short host_allowlist[] = {
 	__NR_futex_waitv,
 };
 
-/* The ioctl requests passed to the host: terminal attributes, window size
- * and foreground group (job control), fd flags and queue sizes, reflinks
+/* The ioctl requests passed to the host: terminal attributes, window size,
+ * foreground group and controlling terminal (job control), pty masters
+ * (number, lock, peer, packet mode), fd flags and queue sizes, reflinks
  * and file flags for cp, and reading interface data (with the network
  * only). Not TIOCSTI (fake input to the host's terminal), TIOCLINUX,
- * TIOCSETD, TIOCCONS, TIOCSCTTY/TIOCNOTTY, nor any device or network
- * setting. */
+ * TIOCSETD, TIOCCONS, TIOCVHANGUP, TIOCSIG, nor any device or network
+ * setting. TIOCSCTTY takes a terminal only from no session: stealing one
+ * (arg 1) needs CAP_SYS_ADMIN, which no picoprocess has. */
 static const uint32_t ioctls[] = {
 	TCGETS, TCSETS, TCSETSW, TCSETSF, TCGETS2, TCSETS2, TCSETSW2, TCSETSF2, TCSBRK, TCXONC,
-	TCFLSH, TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCOUTQ, TIOCGWINSZ, TIOCSWINSZ, FIONREAD,
+	TCFLSH, TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSCTTY, TIOCNOTTY, TIOCGPTN, TIOCSPTLCK,
+	TIOCGPTLCK, TIOCGPTPEER, TIOCPKT, TIOCGPKT, TIOCOUTQ, TIOCGWINSZ, TIOCSWINSZ, FIONREAD,
 	FIONBIO, FIONCLEX, FIOCLEX, FIOASYNC, FIOQSIZE, FIGETBSZ, FICLONE, FICLONERANGE,
 	FIDEDUPERANGE, FS_IOC_GETFLAGS, FS_IOC_FIEMAP, SIOCATMARK,
 };

@@ -57,6 +57,8 @@ struct kernel_sigaction {
 	uint64_t mask;
 };
 
+static void install_host_handler(int sig, unsigned long extra_flags);
+
 struct rt_sigframe {
 	uintptr_t pretcode;
 	struct ucontext uc;
@@ -66,11 +68,6 @@ struct rt_sigframe {
 static uint64_t pending_of(struct thread *t)
 {
 	return sigq_bits(&t->sigq) | sigq_bits(&proc.sigq);
-}
-
-bool sig_pending_in(struct thread *t, uint64_t set)
-{
-	return (pending_of(t) & set) != 0;
 }
 
 bool sig_pending_deliverable(struct thread *t)
@@ -115,26 +112,30 @@ static void pick_taker(struct thread *t, void *arg)
 		p->found = t;
 }
 
-/* Linux's sig_ignored: a blocked signal is never ignored at send time; it
- * stays queued (sigtimedwait may take it) until it is unblocked. For a
- * process-directed signal the kernel looks at the thread the pid names,
- * the main thread. */
-static bool blocked_by_receiver(int sig, struct thread *target)
-{
-	struct thread *t = target ? target : thread_by_tid(proc.pid);
-	if (!t)
-		t = current();
-	return t->sigmask & SIGBIT(sig);
-}
-
 bool sig_action_ignores(const struct app_sigaction *act, int sig)
 {
 	return act->handler == 1 /* SIG_IGN */ || (act->handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig)));
 }
 
-static bool ignored_at_send(int sig, struct thread *target)
+struct any_open {
+	int sig;
+	bool open;
+};
+
+static void check_unblocked(struct thread *t, void *arg)
 {
-	return sig_action_ignores(&proc.sigactions[sig], sig) && !blocked_by_receiver(sig, target);
+	struct any_open *a = arg;
+	a->open |= !(t->sigmask & SIGBIT(a->sig));
+}
+
+bool sig_blocked_everywhere(int sig, struct thread *target)
+{
+	struct any_open a = { sig, false };
+	if (target)
+		a.open = !(target->sigmask & SIGBIT(sig));
+	else
+		thread_foreach(check_unblocked, &a);
+	return !a.open;
 }
 
 int sig_send(int sig, struct thread *target, const siginfo_t *info)
@@ -151,12 +152,17 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 		si.si_pid = proc.pid;
 		si.si_uid = cred.ruid;
 	}
-	if (ignored_at_send(sig, target))
+	/* Linux never ignores a blocked signal: it stays pending (sigpending,
+	 * sigwait, signalfd see it) and is dropped only if delivered while
+	 * ignored. Blocked everywhere, it goes to a signalfd that wants it. */
+	bool blocked = sig_blocked_everywhere(sig, target);
+	if (blocked && sigfd_take(sig, &si))
+		return 0;
+	if (!blocked && sig_action_ignores(&proc.sigactions[sig], sig))
 		return 0;
 	int r = sigq_add(target ? &target->sigq : &proc.sigq, sig, &si);
 	if (r < 0)
 		return r;
-	sigfd_notify(sig);
 	if (!target) {
 		struct pick p = { sig, NULL };
 		if (!takes_signal(current(), sig))
@@ -332,6 +338,57 @@ static bool is_restart(long ret)
 	       ret == -ERESTART_RESTARTBLOCK;
 }
 
+/* The kernel stops a background job that reads or changes its terminal
+ * with SIGTTIN or SIGTTOU unless the thread blocks or ignores that signal
+ * (then a read fails with EIO and a change goes through), and it reads the
+ * host's mask for that. So for these two the host mask carries the app's
+ * choice; the rest of it stays empty. Set at once and in the context the
+ * trap returns to (the fast path keeps the host mask as it is). */
+#define TTY_STOPS (SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+
+void sig_sync_tty_stops(struct thread *t, struct ucontext *uc)
+{
+	uint64_t want = t->sigmask & TTY_STOPS;
+	for (int sig = SIGTTIN; sig <= SIGTTOU; sig++)
+		if (proc.sigactions[sig].handler == 1 /* SIG_IGN */)
+			want |= SIGBIT(sig);
+	if (want == t->host_tty_stops)
+		return;
+	uint64_t on = want & ~t->host_tty_stops, off = t->host_tty_stops & ~want;
+	if (on)
+		host(__NR_rt_sigprocmask, SIG_BLOCK, &on, NULL, sizeof(on));
+	if (off)
+		host(__NR_rt_sigprocmask, SIG_UNBLOCK, &off, NULL, sizeof(off));
+	uc->uc_sigmask = (uc->uc_sigmask & ~TTY_STOPS) | want;
+	t->host_tty_stops = want;
+}
+
+void sig_tty_stop_unignored(int sig)
+{
+	/* Sent while ignored (so held by the host mask): discarded, as Linux
+	 * discards a signal sent while it is ignored. */
+	struct kernel_sigaction ign = { .handler = (void *)1 /* SIG_IGN */ };
+	host(__NR_rt_sigaction, sig, &ign, NULL, sizeof(uint64_t));
+	install_host_handler(sig, 0);
+}
+
+/* A stop signal's default action: the host stops the process by that very
+ * signal, so the parent's wait reports it (a shell says "Stopped (tty
+ * output)" for SIGTTOU) and the host's rule applies that a member of an
+ * orphaned group ignores SIGTSTP, SIGTTIN and SIGTTOU. The libos's handler
+ * is back once the process continues. */
+static void stop_self(int sig)
+{
+	struct kernel_sigaction dfl = { 0 };
+	uint64_t set = SIGBIT(sig);
+	if (sig != SIGSTOP)
+		host(__NR_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
+	host(__NR_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, sizeof(set));
+	host(__NR_tgkill, proc.host_pid, host_gettid(), sig);
+	if (sig != SIGSTOP)
+		install_host_handler(sig, 0);
+}
+
 void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret)
 {
 	siginfo_t info;
@@ -346,7 +403,7 @@ void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret)
 			if (DEFAULT_IGNORE & SIGBIT(sig))
 				continue;
 			if (DEFAULT_STOP & SIGBIT(sig)) {
-				host(__NR_kill, proc.host_pid, SIGSTOP);
+				stop_self(sig);
 				continue;
 			}
 			process_kill_self(sig);
@@ -452,7 +509,7 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 		if (tid && !*target)
 			return false;
 		/* Blocked, it is not ignored yet (Linux's sig_ignored). */
-		return !sig_init_ignores(sig) || blocked_by_receiver(sig, *target);
+		return !sig_init_ignores(sig) || sig_blocked_everywhere(sig, *target);
 	}
 	bool exited = in->si_code >= CLD_EXITED && in->si_code <= CLD_DUMPED;
 	bool child_status = sig == SIGCHLD ? in->si_code > 0

@@ -693,6 +693,8 @@ char *manifest_blob(const struct manifest *m, size_t *len)
         fprintf(f, "rlimit_as=%llu%c", (unsigned long long)m->rlimit_as, 0);
     if (m->idmapped)
         fprintf(f, "idmap_base=%u%c", m->idmap_base, 0);
+    if (m->devpts)
+        fprintf(f, "devpts=1%c", 0);
     for (size_t i = 0; i < m->argc; i++)
         fprintf(f, "arg=%s%c", m->argv[i], 0);
     for (size_t i = 0; i < m->nenv; i++)

@@ -54,6 +54,7 @@ struct manifest {
     unsigned uid, gid;
     bool idmapped;
     unsigned idmap_base;
+    bool devpts; /* /dev/pts is a devpts instance of the sandbox's own */
 };
 
 /* Validates manifest text read from file (as named on the command line).

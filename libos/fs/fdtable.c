@@ -24,7 +24,6 @@ struct fd_rec {
 	enum fd_kind kind;
 	char *path;
 	struct vdir *vdir;
-	struct sigfd *sigfd;
 };
 
 int libos_fd_base __ro_after_init;
@@ -101,7 +100,6 @@ static void rec_clear(struct fd_rec *r)
 {
 	free(r->path);
 	vdir_put(r->vdir);
-	sigfd_put(r->sigfd);
 	*r = (struct fd_rec){ 0 };
 }
 
@@ -134,7 +132,7 @@ long fd_install(long fd, enum fd_kind kind, const char *path, struct dirlist *li
 	bool ok = recs_ready() && (p || !path) && (v || kind != FD_VDIR);
 	if (ok) {
 		rec_clear(&recs[fd]);
-		recs[fd] = (struct fd_rec){ kind, p, v, NULL };
+		recs[fd] = (struct fd_rec){ kind, p, v };
 	}
 	unlock(&fd_lock);
 	if (!ok) {
@@ -206,46 +204,20 @@ void fd_copy(int from, int to)
 	if (recs_ready() && from != to) {
 		rec_clear(&recs[to]);
 		struct fd_rec *f = &recs[from];
-		recs[to] = (struct fd_rec){ f->kind, f->path ? strdup(f->path) : NULL, f->vdir, f->sigfd };
+		recs[to] = (struct fd_rec){ f->kind, f->path ? strdup(f->path) : NULL, f->vdir };
 		if (f->path && !recs[to].path)
 			recs[to].kind = FD_OTHER; /* out of memory: forget what it was */
 		if (f->vdir)
 			f->vdir->refs++;
-		if (f->sigfd)
-			sigfd_ref(f->sigfd);
 	}
 	unlock(&fd_lock);
 }
 
-static bool fd_is_kind(int fd, enum fd_kind kind)
+bool fd_is_vdir(int fd)
 {
 	/* no lock: on the path of every read and write; recs, once set, stays */
 	struct fd_rec *r = __atomic_load_n(&recs, __ATOMIC_ACQUIRE);
-	return r && fd_app_valid(fd) && __atomic_load_n(&r[fd].kind, __ATOMIC_RELAXED) == kind;
-}
-
-bool fd_is_vdir(int fd) { return fd_is_kind(fd, FD_VDIR); }
-bool fd_is_signalfd(int fd) { return fd_is_kind(fd, FD_SIGNALFD); }
-
-long fd_install_signalfd(long fd, struct sigfd *s)
-{
-	fd = fd_install(fd, FD_SIGNALFD, NULL, NULL);
-	if (fd < 0)
-		return fd;
-	lock(&fd_lock);
-	recs[fd].sigfd = s;
-	unlock(&fd_lock);
-	return fd;
-}
-
-struct sigfd *fd_signalfd_get(int fd)
-{
-	struct sigfd *s = NULL;
-	lock(&fd_lock);
-	if (recs && fd_app_valid(fd) && recs[fd].kind == FD_SIGNALFD && (s = recs[fd].sigfd))
-		sigfd_ref(s);
-	unlock(&fd_lock);
-	return s;
+	return r && fd_app_valid(fd) && __atomic_load_n(&r[fd].kind, __ATOMIC_RELAXED) == FD_VDIR;
 }
 
 enum fd_kind fd_info(int fd, char *path, size_t size)

@@ -9,6 +9,7 @@
 #include "identity.h"
 #include "nsd.h"
 #include "process.h"
+#include "tty.h"
 #include "uts.h"
 #include "../host/host.h"
 #include <asm/fcntl.h>
@@ -271,7 +272,10 @@ static void gen_other_stat(const Nsd__Proc *p, struct text *t)
 	 * shows them to a reader that may not ptrace the process. */
 	for (int i = 4; i < (n ? n : 52); i++) {
 		bool addr = (i >= 23 && i <= 27) || (i >= 42 && i <= 48);
-		text_printf(t, " %s", n && !addr ? f[i] : "0");
+		if (n && i == 5) /* tpgid, field 8 */
+			text_printf(t, " %d", tty_stat_tpgid(f[5], f[2], (int)p->pgid));
+		else
+			text_printf(t, " %s", n && !addr ? f[i] : "0");
 	}
 	text_add(t, "\n", 1);
 	free(hs.p);
@@ -564,6 +568,8 @@ static void gen_stat(struct text *t)
 	for (int i = 4; i < n; i++) {
 		if (i == 17) /* num_threads, field 20 */
 			text_printf(t, " %d", thread_count());
+		else if (i == 5) /* tpgid, field 8 */
+			text_printf(t, " %d", tty_stat_tpgid(f[5], f[2], proc.pgid));
 		else if (i >= 23 && i < 28)
 			text_printf(t, " %lu", (unsigned long)app[i - 23]);
 		else if (i >= 42 && i < 49)

@@ -12,22 +12,7 @@ enum fd_kind {
 	FD_FILE,  /* a host file (or a /proc file's memfd) opened by sandbox path */
 	FD_DIR,   /* a host directory */
 	FD_VDIR,  /* a made-up directory: the host fd is a placeholder memfd */
-	FD_SIGNALFD, /* a signalfd: the host fd is an eventfd (sys/signalfd.c) */
 };
-
-struct sigfd;
-/* fd_install for a signalfd's eventfd; the record takes over the
- * reference to s. */
-long fd_install_signalfd(long fd, struct sigfd *s);
-/* The signalfd of app fd fd, with a reference (sigfd_put), or NULL. */
-struct sigfd *fd_signalfd_get(int fd);
-/* True when app fd fd is a signalfd; lock-free. */
-bool fd_is_signalfd(int fd);
-/* sys/signalfd.c: references held by fd records, and read(2) of one. */
-void sigfd_ref(struct sigfd *s);
-void sigfd_put(struct sigfd *s);
-struct sysctx;
-long signalfd_read(struct sysctx *c);
 
 /* setrlimit(RLIMIT_NOFILE) for the app: only lowering the hard limit is
  * allowed (-EPERM otherwise), as for an unprivileged process. */

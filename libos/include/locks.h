@@ -16,7 +16,6 @@ extern struct lock threads_lock; /* thread.c: the thread list */
 extern struct lock alloc_lock;   /* rt/alloc.c: malloc's bins */
 extern struct lock arena_lock;   /* rt/arena.c: the page spans */
 extern struct lock fastpath_lock; /* fastpath.c: rewriting syscall sites */
-extern struct lock sigfd_lock;   /* sys/signalfd.c: the signalfds, taken with host signals blocked */
 /* sigqueue.c's spinlock is last; it is taken with host signals blocked. */
 
 #endif

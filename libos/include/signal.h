@@ -8,11 +8,6 @@
 
 #define SIGBIT(sig) (1ULL << ((sig) - 1))
 
-/* True when t has an app signal of set pending (blocked or not). */
-bool sig_pending_in(struct thread *t, sigset64_t set);
-/* sys/signalfd.c: sig_queued a signal: the signalfds waiting for it are
- * made readable. */
-void sigfd_notify(int sig);
 /* True when t has an app signal it does not block. */
 bool sig_pending_deliverable(struct thread *t);
 /* For sigsuspend/ppoll/pselect6/epoll_pwait: block `mask` instead of the
@@ -61,6 +56,18 @@ void sig_kick(struct thread *t);
 long sig_blocking_call6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 #define host_blocking(...) \
 	HOST_CAT(HOST_CALL, HOST_NARGS(__VA_ARGS__))(sig_blocking_call6, __VA_ARGS__)
+/* SIGTTIN and SIGTTOU blocked or ignored by the app are blocked on the
+ * host too, for the kernel's terminal checks; at each syscall's entry and
+ * exit (uc: the context the trap returns to). */
+void sig_sync_tty_stops(struct thread *t, struct ucontext *uc);
+/* The app stops ignoring SIGTTIN/SIGTTOU: what the host held is dropped. */
+void sig_tty_stop_unignored(int sig);
+/* True when sig to thread t (or to the process, t NULL) is blocked by
+ * every thread that could take it. */
+bool sig_blocked_everywhere(int sig, struct thread *t);
+/* signalfd.c: sig, blocked everywhere, went to a signalfd whose mask
+ * holds it (false: none, or it is full). */
+bool sigfd_take(int sig, const siginfo_t *info);
 /* Dequeues a pending signal in `set` (blocked or not), for sigtimedwait. */
 int sig_dequeue(struct thread *t, sigset64_t set, siginfo_t *info);
 /* Sleeps until a signal in wake_set is pending or the timeout passes

@@ -69,6 +69,7 @@ struct thread {
 	bool fault_armed;
 	bool must_exit; /* execve in another thread: end at the next host signal */
 	struct thread_call *call; /* posted by another thread, made at the next host signal */
+	sigset64_t host_tty_stops; /* SIGTTIN/SIGTTOU blocked on the host (signal.c) */
 	struct thread *next;
 };
 

@@ -10,6 +10,7 @@
 #include <asm/fcntl.h>
 #include "signal.h"
 #include "sitepolicy.h"
+#include "tty.h"
 #include <asm/ioctls.h>
 #include <linux/close_range.h>
 #include <linux/fcntl.h>
@@ -43,15 +44,7 @@
 		return host_blocking(__NR_##name, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]); \
 	}
 
-SYS(read)
-{
-	CHECK_FD(c->a[0]);
-	if (fd_is_signalfd((int)c->a[0]))
-		return signalfd_read(c);
-	if (fd_is_vdir((int)c->a[0]))
-		return -EISDIR;
-	return host_blocking(__NR_read, c->a[0], c->a[1], c->a[2]);
-}
+FD_DATA(read, -EISDIR)
 FD_DATA(write, -EBADF)
 FD_DATA(pread64, -EISDIR)
 FD_DATA(pwrite64, -EBADF)
@@ -238,32 +231,14 @@ SYS(fcntl)
 	return host(__NR_fcntl, fd, cmd, c->a[2]);
 }
 
-/* Terminal process groups: the host speaks of host pgids, the app of
- * sandbox ones; only the picoprocess's own group can be translated here. */
 SYS(ioctl)
 {
 	int fd = (int)c->a[0];
 	unsigned long req = (unsigned long)c->a[1];
 	CHECK_FD(fd);
-	if (req == TIOCGPGRP || req == TIOCGSID) {
-		int *up = SYSCALL_ARG(2, int *);
-		int hp;
-		long r = host(__NR_ioctl, fd, req, &hp);
-		if (r < 0)
-			return r;
-		if (!up)
-			return -EFAULT;
-		long mine = host(req == TIOCGPGRP ? __NR_getpgid : __NR_getsid, 0);
-		*up = hp == mine ? (req == TIOCGPGRP ? proc.pgid : proc.sid) : hp;
-		return 0;
-	}
-	if (req == TIOCSPGRP) {
-		const int *up = SYSCALL_ARG(2, const int *);
-		if (!up)
-			return -EFAULT;
-		int hp = *up == proc.pgid ? (int)host(__NR_getpgid, 0) : *up;
-		return host(__NR_ioctl, fd, req, &hp);
-	}
+	long r = tty_ioctl(fd, req, c->a[2]);
+	if (r != -ENOIOCTLCMD)
+		return r;
 	/* Faking terminal input (TIOCSTI) or stealing console output
 	 * (TIOCCONS) would reach the host's session beyond the sandbox: EPERM
 	 * as for a process without CAP_SYS_ADMIN. Any other request not on the

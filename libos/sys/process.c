@@ -41,7 +41,6 @@ static uint64_t fork_lock_all(void)
 	lock(&alloc_lock);
 	lock(&arena_lock);
 	lock(&fastpath_lock);
-	lock(&sigfd_lock);
 	sigq_fork_lock();
 	return old;
 }
@@ -50,7 +49,6 @@ static uint64_t fork_lock_all(void)
 static void fork_unlock_all(void)
 {
 	sigq_fork_unlock();
-	unlock(&sigfd_lock);
 	unlock(&fastpath_lock);
 	unlock(&arena_lock);
 	unlock(&alloc_lock);
@@ -275,7 +273,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 		log_error("execve %s failed after the old program was gone: %ld", p, r);
 		process_kill_self(SIGSEGV);
 	}
-	uc->uc_sigmask = 0;
+	uc->uc_sigmask = c->t->host_tty_stops;
 	nsd_exec_done();
 	host_jump_to_context(uc);
 }
@@ -311,7 +309,7 @@ SYS(execveat)
 
 /* The host process group of sandbox group pgid: its leader's, as the
  * mirrored setpgid made it (or the leader's host pid once it is gone). */
-static long host_pgid_of(int pgid)
+long host_pgid_of(int pgid)
 {
 	if (pgid == proc.pgid)
 		return host(__NR_getpgid, 0);
@@ -442,7 +440,7 @@ static void refresh_ids(void)
 }
 
 /* pgid (sid) of another process of the sandbox. */
-static long ids_of(long pid, bool sid)
+long ids_of(long pid, bool sid)
 {
 	if (pid < 0)
 		return -EINVAL;

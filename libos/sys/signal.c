@@ -60,6 +60,8 @@ SYS(rt_sigaction)
 		}
 		if (sig == SIGCHLD)
 			sig_child_action_changed(s);
+		if ((sig == SIGTTIN || sig == SIGTTOU) && prev.handler == 1 && s->handler != 1)
+			sig_tty_stop_unignored(sig);
 	}
 	unlock(&proc.lock);
 	if (old)

@@ -10,18 +10,16 @@ fifo=$(mktemp -u /tmp/graphene-demo.XXXXXX)
 mkfifo "$fifo"
 trap 'rm -f "$fifo"' EXIT
 exec {to}<> "$fifo"                 # the workload's stdin: "go" when the host is done
-# The status line goes through the same pipe after the workload's output,
-# so it comes last (a reader in a process substitution could lag behind).
-{
-    status=0
-    bin/graphene run --sandbox "$sandbox" manifests/demo-shell.toml <&$to || status=$?
-    echo "graphene run exited with status $status"
-} | while IFS= read -r line; do
-    if [ "$line" = READY ]; then
-        echo "graphenectl ps --sandbox $sandbox (from the host, while it runs):"
-        bin/graphenectl ps --sandbox "$sandbox" | sed 's/^/  /'
-        echo go >&$to
-    else
-        echo "$line"
-    fi
-done
+# A pipeline, not a process substitution: the reader must have printed
+# everything before the status line below.
+bin/graphene run --sandbox "$sandbox" manifests/demo-shell.toml <&$to |
+    while IFS= read -r line; do
+        if [ "$line" = READY ]; then
+            echo "graphenectl ps --sandbox $sandbox (from the host, while it runs):"
+            bin/graphenectl ps --sandbox "$sandbox" | sed 's/^/  /'
+            echo go >&$to
+        else
+            echo "$line"
+        fi
+    done
+echo "graphene run exited with status ${PIPESTATUS[0]}"

@@ -31,7 +31,7 @@
 #  - example manifests with host /etc and rw system dirs:
 #    tests/launcher/run.t; read-only mounts: priv.t, unpriv.t (E+S).
 #  - a fork bomb as root: priv.t (sys.max_processes); memory: memory.t.
-import ctypes, errno, os, pty, re, select, signal, socket, subprocess, sys, tempfile
+import ctypes, errno, grp, os, pty, re, select, signal, socket, subprocess, sys, tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 G = os.path.join(ROOT, "bin", "graphene")
@@ -125,6 +125,7 @@ for line in subprocess.run(["nm", LIBOS], capture_output=True, text=True).stdout
 try:
     # ---------------------------------------------------------------- site
     master, slave = pty.openpty()
+    host_pts = os.ttyname(slave)
     target = subprocess.Popen(["sleep", "120"])  # a host process outside the sandbox
     children.append(target)
     pico = sandbox("import sys\nprint('ready', flush=True)\nsys.stdin.readline()\n", stdin=slave)
@@ -165,6 +166,14 @@ try:
         "tioclinux": "16,0,0x541c,b:8",
         "siocsifmtu": "16,0,0x8922," + "x:" + (b"lo".ljust(16, b"\0") + (1280).to_bytes(4, "little")).hex(),
         "siocsifaddr": "16,0,0x8916,b:40",
+        "tioccons": "16,0,0x541d,0",
+        "tiocsetd": f"16,0,0x5423,{le64(2)}",
+        "tiocvhangup": "16,0,0x5437,0",
+        "tiocsig": "16,0,0x40045436,19",
+        "tiocsctty": "16,0,0x540e,1",
+        "tiocgptn": "16,0,0x80045430,b:4",
+        "open_host_pts": f"257,-100,s:{host_pts},2",
+        "open_host_ptmx": "257,-100,s:/dev/ptmx,2",
         "packet": "41,17,3,768",
         "netlink": "41,16,3,0",
         "raw": "41,2,3,1",
@@ -241,6 +250,19 @@ try:
     refused(["tiocsti", "tioclinux"], "site: TIOCSTI and TIOCLINUX on the app's tty are refused")
     refused(["siocsifmtu", "siocsifaddr"], "site: SIOCSIFMTU and SIOCSIFADDR (host interface settings) are refused")
     ok(got["tiocgwinsz"] == "ok", "site: TIOCGWINSZ (on the libos's list) passes", got["tiocgwinsz"])
+    refused(["tioccons", "tiocsetd", "tiocvhangup", "tiocsig"],
+            "site: TIOCCONS, TIOCSETD, TIOCVHANGUP and TIOCSIG are refused")
+    # on the list, but the kernel's own rules hold: a terminal is stolen
+    # (arg 1) only with CAP_SYS_ADMIN; TIOCGPTN is a master's
+    ok(got["tiocsctty"] == EPERM and got["tiocgptn"] == os.strerror(errno.ENOTTY),
+       "site: TIOCSCTTY cannot steal the app's tty (EPERM, no CAP_SYS_ADMIN); TIOCGPTN on it is ENOTTY",
+       (got["tiocsctty"], got["tiocgptn"]))
+    # /dev/pts is the sandbox's own devpts; /dev/ptmx is not there (root:
+    # the private root) or refused by Landlock (a user's launch)
+    no_ptmx = os.strerror(errno.ENOENT) if root else os.strerror(errno.EACCES)
+    ok(got["open_host_pts"] == os.strerror(errno.ENOENT) and got["open_host_ptmx"] == no_ptmx,
+       f"site: the host's pty {host_pts} is not there, the host's /dev/ptmx does not open",
+       (got["open_host_pts"], got["open_host_ptmx"]))
     refused(["packet", "netlink", "raw", "ping", "pairnetlink"],
             "site: AF_PACKET, AF_NETLINK, raw and ICMP ping sockets are refused")
     ok(got["unix"] == "ok", "site: a unix socket passes", got["unix"])
@@ -311,6 +333,20 @@ t("tioclinux", lambda: fcntl.ioctl(0, 0x541c, b"\0" * 8))
 t("mknod_chr", lambda: os.mknod("/data/emnull", 0o20666, os.makedev(1, 3)))
 ifr = b"lo".ljust(16, b"\0") + (1280).to_bytes(4, "little") + bytes(20)
 t("siocsifmtu", lambda: fcntl.ioctl(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), 0x8922, ifr))
+t("tioccons", lambda: fcntl.ioctl(0, termios.TIOCCONS, 0))
+t("tiocsetd", lambda: fcntl.ioctl(0, termios.TIOCSETD, b"\2\0\0\0"))
+t("tiocvhangup", lambda: fcntl.ioctl(0, 0x5437, 0))
+t("tiocsig", lambda: fcntl.ioctl(0, 0x40045436, 19))
+t("tiocsctty_steal", lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 1))
+print("pts", ",".join(sorted(os.listdir("/dev/pts"))) if os.path.isdir("/dev/pts") else "none")
+t("open_host_pts", lambda: os.open(os.environ["HOST_PTS"], os.O_RDWR))
+def own_pty():
+    import pty
+    m, s = pty.openpty()
+    st = os.fstat(s)
+    print("own_pty", os.ttyname(s), st.st_uid, st.st_gid, oct(st.st_mode & 0o777))
+    t("tiocsti_own", lambda: fcntl.ioctl(s, termios.TIOCSTI, b"x"))
+t("openpty", own_pty)
 t("packet", lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0x300))
 t("netlink", lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0))
 t("raw", lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
@@ -357,10 +393,20 @@ th.join()
     nice_before, aff_before, limits_before = nice_of(sib.pid), affinity_of(sib.pid), limits_of(sib.pid)
     lo_mtu = open("/sys/class/net/lo/mtu").read().strip()
     script = script.replace("SIB_PID", str(sib.pid)).replace("TEST_PGID", str(os.getpgid(0)))
-    pico = sandbox(script, 'sys.network = "host"', stdin=slave)
+    pico = sandbox(script, 'sys.network = "host"', f'loader.env.HOST_PTS = "{os.ttyname(slave)}"', stdin=slave)
     os.close(slave)
     out, _ = pico.communicate(timeout=60)
     em = dict(l.split(" ", 1) for l in out.splitlines() if " " in l)
+    ok((em.get("tioccons"), em.get("tiocsetd"), em.get("tiocvhangup"), em.get("tiocsig"),
+        em.get("tiocsctty_steal")) == ("EPERM", "ENOTTY", "ENOTTY", "ENOTTY", "EPERM"),
+       "emulated: TIOCCONS EPERM; TIOCSETD, TIOCVHANGUP, TIOCSIG ENOTTY; TIOCSCTTY stealing EPERM", out)
+    ok(em.get("open_host_pts") == "ENOENT", "emulated: the host's pty is not in the sandbox's /dev/pts", out)
+    # root: a new slave is U's and U + tty's on the host, root:tty inside
+    owner = f"0 {grp.getgrnam('tty').gr_gid}" if root else f"{os.getuid()} {os.getgid()}"
+    ok(em.get("pts") == "ptmx" and em.get("openpty") == "ok" and
+       em.get("own_pty") == f"/dev/pts/0 {owner} 0o620" and em.get("tiocsti_own") == "EPERM",
+       f"emulated: /dev/pts lists only the sandbox's ptys; its own pty is /dev/pts/0, {owner} 0620 "
+       "inside; TIOCSTI on it EPERM", out)
     ok(em.get("tiocsti") == "EPERM" and em.get("tioclinux") == "ENOTTY",
        "emulated: TIOCSTI is EPERM, TIOCLINUX (not on the list) ENOTTY", out)
     ok(em.get("tiocgwinsz") == "ok", "emulated: TIOCGWINSZ on a pty works", out)

@@ -36,7 +36,7 @@ EOF
 # (nsd=, sandbox=, secret= follow; tests/launcher/nsd.t checks them.)
 rt_env=(${GRAPHENE_RUNTIME_DIR:+"GRAPHENE_RUNTIME_DIR=$GRAPHENE_RUNTIME_DIR"})
 is "$(env -i "${rt_env[@]}" GRAPHENE_LIBOS="$DUMP_BLOB" FOO='bar baz' HOME=/root "$GRAPHENE" run m.toml -- -l "a b" '' |
-      sed -E 's/(x1f[rw][ow]\\x1f)[0-9]+$/\1FD/; /^idmap_base=/d' | grep -Ev '^(nsd|sandbox|secret)='; echo "rc=${PIPESTATUS[0]}")" "version=1
+      sed -E 's/(x1f[rw][ow]\\x1f)[0-9]+$/\1FD/; /^(idmap_base|devpts)=/d' | grep -Ev '^(nsd|sandbox|secret)='; echo "rc=${PIPESTATUS[0]}")" "version=1
 log_level=1
 entrypoint=/usr/bin/ls
 start_dir=/data/x

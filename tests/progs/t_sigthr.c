@@ -4,17 +4,13 @@
  * process); blocked signals whose action is to ignore them stay queued;
  * a frame that cannot be written on a read-only alternate stack forces
  * SIGSEGV, as does an rt_sigreturn of a frame that cannot be read; the
- * errors of tgkill/rt_tgsigqueueinfo/rt_sigtimedwait; RLIMIT_SIGPENDING;
- * signalfd. */
+ * errors of tgkill/rt_tgsigqueueinfo/rt_sigtimedwait; RLIMIT_SIGPENDING. */
 #include "testutil.h"
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
-#include <poll.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -329,87 +325,6 @@ static void bad_sigreturn(int on_altstack)
     __asm__ volatile("mov %0, %%rsp; mov $15, %%eax; syscall; ud2" ::"r"(gone + 2048) : "memory");
 }
 
-/* signalfd: readiness (poll, epoll), what read gives, a changed mask, a
- * blocking read woken by another thread's kill, errors. */
-static int sfd_blocking;
-static void *sfd_reader(void *arg)
-{
-    (void)arg;
-    struct signalfd_siginfo si;
-    char c = 'r';
-    if (write(ready_pipe[1], &c, 1) != 1)
-        return (void *)-1L;
-    return (void *)(long)(read(sfd_blocking, &si, sizeof(si)) == sizeof(si) ? (long)si.ssi_signo : -1L);
-}
-
-static void signalfd_cases(void)
-{
-    sigset_t set, old, m;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    sigprocmask(SIG_BLOCK, &set, &old);
-    sigemptyset(&m);
-    sigaddset(&m, SIGUSR1);
-    int fd = signalfd(-1, &m, SFD_NONBLOCK | SFD_CLOEXEC);
-    CHECK(fd >= 0, "signalfd(-1, {SIGUSR1}, SFD_NONBLOCK)");
-    struct signalfd_siginfo si;
-    errno = 0;
-    CHECK(read(fd, &si, sizeof(si)) == -1 && errno == EAGAIN, "nothing pending: EAGAIN");
-    struct pollfd p = { fd, POLLIN, 0 };
-    CHECK(poll(&p, 1, 0) == 0, "nothing pending: not readable");
-    raise(SIGUSR1);
-    CHECK(poll(&p, 1, 0) == 1 && (p.revents & POLLIN), "SIGUSR1 pending: readable");
-    errno = 0;
-    CHECK(read(fd, &si, 64) == -1 && errno == EINVAL, "a read of 64 bytes is EINVAL");
-    CHECK(read(fd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGUSR1 && si.ssi_code == SI_TKILL &&
-              si.ssi_pid == (uint32_t)getpid(),
-          "read gives SIGUSR1 from raise (SI_TKILL, our pid)");
-    CHECK(poll(&p, 1, 0) == 0, "taken: not readable any more");
-    union sigval v = { .sival_int = 5 };
-    sigqueue(getpid(), SIGUSR1, v);
-    sigqueue(getpid(), SIGUSR1, v);
-    struct signalfd_siginfo two[4];
-    CHECK(read(fd, two, sizeof(two)) == sizeof(two[0]) && two[0].ssi_code == SI_QUEUE &&
-              two[0].ssi_int == 5,
-          "sigqueue's value (standard signals coalesce: one)");
-    int ep = epoll_create1(0);
-    struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 7 }, got;
-    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-    CHECK(epoll_wait(ep, &got, 1, 0) == 0, "epoll: nothing yet");
-    kill(getpid(), SIGUSR1);
-    CHECK(epoll_wait(ep, &got, 1, 0) == 1 && got.data.u32 == 7, "epoll: a kill makes it ready");
-    read(fd, &si, sizeof(si));
-    close(ep);
-    sigemptyset(&m);
-    sigaddset(&m, SIGUSR2);
-    CHECK(signalfd(fd, &m, 0) == fd, "signalfd(fd, {SIGUSR2}) changes the mask");
-    raise(SIGUSR1);
-    errno = 0;
-    CHECK(read(fd, &si, sizeof(si)) == -1 && errno == EAGAIN, "SIGUSR1 is not read any more");
-    CHECK(timed_take(SIGUSR1) == SIGUSR1, "it stayed pending");
-    raise(SIGUSR2);
-    CHECK(read(fd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGUSR2, "SIGUSR2 is");
-    errno = 0;
-    CHECK(signalfd(0, &m, 0) == -1 && errno == EINVAL, "signalfd of a non-signalfd fd is EINVAL");
-    errno = 0;
-    CHECK(signalfd(-1, &m, 0x40) == -1 && errno == EINVAL, "unknown flags are EINVAL");
-    close(fd);
-
-    sfd_blocking = signalfd(-1, &m, 0);
-    pthread_t t;
-    char c;
-    pthread_create(&t, NULL, sfd_reader, NULL);
-    if (read(ready_pipe[0], &c, 1) != 1)
-        DIE("read");
-    kill(getpid(), SIGUSR2);
-    void *r;
-    pthread_join(t, &r);
-    CHECK((long)r == SIGUSR2, "a blocking read in another thread is woken by a kill");
-    close(sfd_blocking);
-    sigprocmask(SIG_SETMASK, &old, NULL);
-}
-
 int main(void)
 {
     if (pipe(ready_pipe))
@@ -427,7 +342,6 @@ int main(void)
     ignore_discards_everywhere(SIGWINCH, SIG_DFL);
     errors();
     sigpending_limit();
-    signalfd_cases();
 
     int st = in_child(readonly_altstack, 0);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
