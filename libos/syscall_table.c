@@ -9,6 +9,7 @@
 #define X(name, restart) SYS(name);
 #include "sys/core_table.inc"
 #include "sys/fs_table.inc"
+#include "sys/identity_table.inc"
 #include "sys/sysv_table.inc"
 #undef X
 
@@ -16,6 +17,7 @@
 const struct syscall_desc syscall_table[SYSCALL_MAX] = {
 #include "sys/core_table.inc"
 #include "sys/fs_table.inc"
+#include "sys/identity_table.inc"
 #include "sys/sysv_table.inc"
 };
 #undef X

@@ -24,6 +24,7 @@
  * is opened before the drop and exec'd by fd, for the same reason as the
  * mount roots. */
 #include "confine.h"
+#include "memcg.h"
 
 #include "../libos/config_blob.h"
 
@@ -264,6 +265,80 @@ static int attach(int fd, const char *path)
     return 0;
 }
 
+/* The host's gid of the tty group (its /etc/group), or -1. */
+static long tty_group(void)
+{
+    FILE *f = fopen("/etc/group", "re");
+    char line[512];
+    long gid = -1;
+    while (f && gid < 0 && fgets(line, sizeof(line), f)) {
+        char *p = strchr(line, ':');
+        if (!strncmp(line, "tty:", 4) && p && (p = strchr(p + 1, ':')))
+            gid = strtol(p + 1, NULL, 10);
+    }
+    if (f)
+        fclose(f);
+    return gid;
+}
+
+/* A new devpts instance attached at /dev/pts: its ptys are the sandbox's
+ * only (the host's and other sandboxes' are in other instances), at most
+ * 1024 of them; a new slave is mode 0620, of group gid (NULL: the
+ * creator's), and ptmx in it, mode 0666, is the only way to make one.
+ * false when the host cannot mount one (logged): no ptys inside. */
+static bool attach_devpts(const struct manifest *m, const char *gid)
+{
+    int fs = fsopen("devpts", FSOPEN_CLOEXEC), mnt = -1;
+    if (fs >= 0 && (!gid || !fsconfig(fs, FSCONFIG_SET_STRING, "gid", gid, 0)) &&
+        !fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) &&
+        !fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) &&
+        !fsconfig(fs, FSCONFIG_SET_STRING, "max", "1024", 0) &&
+        !fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+    if (fs >= 0)
+        close(fs);
+    bool ok = mnt >= 0 && !make_mount_point("/dev/pts", false) &&
+              !move_mount(mnt, "", AT_FDCWD, "/dev/pts", MOVE_MOUNT_F_EMPTY_PATH);
+    if (!ok)
+        info(m, "no devpts of the sandbox's own (%s): no pseudo-terminals inside", strerror(errno));
+    if (mnt >= 0)
+        close(mnt);
+    return ok;
+}
+
+/* Root, in the sandbox's private root: slaves owned by U and U's "tty"
+ * group, which the libos shows as root and tty (idmap_base), as on a host. */
+static bool private_devpts(const struct manifest *m, unsigned uid, long tty)
+{
+    char gid[16];
+    snprintf(gid, sizeof(gid), "%lu", uid + (unsigned long)(tty >= 0 && tty < IDMAP_COUNT ? tty : 0));
+    return attach_devpts(m, gid);
+}
+
+/* Not root: a devpts of the sandbox's own needs a user namespace (the
+ * launcher's own ids mapped to themselves, no other) owning a private mount
+ * namespace, where the new instance covers the host's /dev/pts; the host's
+ * /dev/ptmx then opens it. Every capability of that namespace is dropped
+ * before the libos runs (drop_userns_caps), so the namespace gives the app
+ * nothing but the mount. */
+static bool user_devpts(const struct manifest *m)
+{
+    char map[64];
+    unsigned uid = getuid(), gid = getgid();
+    bool ok = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0;
+    if (ok) {
+        snprintf(map, sizeof(map), "%u %u 1", uid, uid);
+        ok = !write_file("/proc/self/uid_map", map) && !write_file("/proc/self/setgroups", "deny");
+        snprintf(map, sizeof(map), "%u %u 1", gid, gid);
+        ok = ok && !write_file("/proc/self/gid_map", map) &&
+             !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+    }
+    if (!ok)
+        info(m, "no user namespace for a devpts of the sandbox's own (%s): no pseudo-terminals inside",
+             strerror(errno));
+    return ok && attach_devpts(m, NULL);
+}
+
 /* The picoprocess's root becomes an empty tmpfs holding only the sandbox's
  * mounts (at their host paths, so host paths in /proc/self/maps and fd links
  * keep their names for the libos's translation), a /proc of its own that
@@ -275,7 +350,7 @@ static int attach(int fd, const char *path)
  * (stat, O_PATH, chmod, inotify_add_watch...), thus finds nothing of the host
  * outside the mounts. The clones of mounts and nodes are taken first: after
  * the pivot the host's tree is gone. */
-static int private_root(const struct manifest *m, struct mount **order, const bool *cloned,
+static int private_root(struct manifest *m, unsigned uid, struct mount **order, const bool *cloned,
                         const char *nsd_socket)
 {
     /* nsd's directory, not its socket file: a standby that takes over binds
@@ -297,6 +372,7 @@ static int private_root(const struct manifest *m, struct mount **order, const bo
     int nsd = open_tree(AT_FDCWD, nsd_dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (nsd < 0)
         return fail(nsd_dir);
+    long tty = tty_group(); /* the host's /etc is gone after the pivot */
     int dev[NDEV];
     for (size_t i = 0; i < NDEV; i++)
         if ((dev[i] = open_tree(AT_FDCWD, dev_nodes[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
@@ -334,8 +410,11 @@ static int private_root(const struct manifest *m, struct mount **order, const bo
             r = attach(dev[i], dev_nodes[i]);
         close(dev[i]);
     }
+    if (r == 0)
+        m->devpts = private_devpts(m, uid, tty);
     umask(mask);
-    info(m, "the sandbox's root holds its %zu mounts, /proc, %zu /dev nodes and %s", m->nmounts, NDEV, nsd_dir);
+    info(m, "the sandbox's root holds its %zu mounts, /proc, %zu /dev nodes%s and %s", m->nmounts, NDEV,
+         m->devpts ? ", /dev/pts" : "", nsd_dir);
     return r;
 }
 
@@ -374,7 +453,7 @@ static int idmapped_mounts(struct manifest *m, unsigned uid, const char *nsd_soc
         m->idmap_base = uid;
     }
     if (r == 0)
-        r = private_root(m, order, cloned, nsd_socket);
+        r = private_root(m, uid, order, cloned, nsd_socket);
     free(order);
     free(cloned);
     return r;
@@ -406,6 +485,15 @@ static int capset_zero(bool keep_effective_permitted)
     return (int)syscall(SYS_capset, &hdr, data);
 }
 
+/* The user namespace's capabilities (all of them, in it), gone for good. */
+static int drop_userns_caps(void)
+{
+    for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
+            return fail("PR_CAPBSET_DROP");
+    return capset_zero(false) ? fail("capset") : 0;
+}
+
 /* Root: everything dropped, in the order the kernel needs (the bounding set
  * and securebits need CAP_SETPCAP, the ids CAP_SETUID/CAP_SETGID, the limit
  * is set while root may still raise it). */
@@ -429,17 +517,38 @@ static int drop_root(const struct manifest *m, unsigned uid)
     return 0;
 }
 
+/* sys.max_memory: a cgroup where the host offers one (root only, before
+ * the launcher leaves the host's mount namespace); else the app's
+ * RLIMIT_AS, which only the libos enforces (ARCHITECTURE.md). */
+static void memory_limit(struct manifest *m, bool root, unsigned uid)
+{
+    char msg[4400] = "only root can make a cgroup";
+    if (root && memcg_limit(m->max_memory, uid, msg, sizeof(msg)) == 0) {
+        info(m, "sys.max_memory: %s", msg);
+        return;
+    }
+    m->rlimit_as = m->max_memory;
+    info(m, "sys.max_memory: no memory cgroup (%s): the limit is the app's RLIMIT_AS, kept by the libos", msg);
+}
+
 int confine(struct manifest *m, const char *nsd_socket)
 {
-    m->uid = getuid();
-    m->gid = getgid();
+    /* The app's initial ids: the manifest's, else the launcher's (root's 0
+     * for a root launcher; an unprivileged launcher's own uid, the owner
+     * the app sees on its files there, which have no idmap). */
+    m->uid = m->loader_uid >= 0 ? (unsigned)m->loader_uid : getuid();
+    m->gid = m->loader_gid >= 0 ? (unsigned)m->loader_gid : getgid();
     bool root = geteuid() == 0;
     unsigned uid = root ? sandbox_host_uid() : 0;
+    if (m->max_memory)
+        memory_limit(m, root, uid);
     if (root && idmapped_mounts(m, uid, nsd_socket))
         return -1;
+    if (!root)
+        m->devpts = user_devpts(m);
     if (open_mount_roots(m))
         return -1;
-    if (root ? drop_root(m, uid) : capset_zero(true) ? fail("capset") : 0)
+    if (root ? drop_root(m, uid) : m->devpts ? drop_userns_caps() : capset_zero(true) ? fail("capset") : 0)
         return -1;
     /* (for root a no-op: the ambient set went with the permitted one) */
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0))

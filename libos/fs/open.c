@@ -2,6 +2,7 @@
  * openat2): the new host fd is the app fd, recorded with its sandbox path. */
 #include "fdrecord.h"
 #include "fs.h"
+#include "identity.h"
 #include "sysv.h"
 #include "../host/host.h"
 #include <asm/fcntl.h>
@@ -156,7 +157,7 @@ long fs_open_exec(const char *path, char **canonical)
 	else if (r.exists && !S_ISREG(r.st.st_mode)) /* execve of a directory is EACCES too */
 		fd = -EACCES;
 	else if (r.exists)
-		fd = fs_host_open(&r, O_RDONLY | O_CLOEXEC, 0);
+		fd = fs_may_access(&r, MAY_EXEC, false) ?: fs_host_open(&r, O_RDONLY | O_CLOEXEC, 0);
 	if (fd >= 0) {
 		/* the host checks the x bits (and noexec mounts) for us */
 		char buf[HOST_FD_LINK_MAX];

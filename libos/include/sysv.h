@@ -102,7 +102,7 @@ int64_t sysv_now(void);
 uint64_t sysv_mono_ns(void);
 /* Linux's ipcperms: 0 or -EACCES for the rwx bits of flag (S_IRUGO...). */
 int sysv_perm_check(const struct ipc64_perm *p, int flag);
-/* Owner or creator (or root): for IPC_SET and IPC_RMID. */
+/* Owner or creator (or CAP_SYS_ADMIN): for IPC_SET and IPC_RMID. */
 bool sysv_is_owner(const struct ipc64_perm *p);
 /* IPC_SET of uid, gid, mode (low 9 bits). */
 void sysv_perm_set(struct ipc64_perm *p, const struct ipc64_perm *in);

@@ -11,6 +11,7 @@
 #include <linux/time.h>
 #include "arena.h"
 #include "fdtable.h"
+#include "identity.h"
 #include "host/host.h"
 #include "log.h"
 #include "nsd.h"
@@ -345,25 +346,30 @@ long sysv_wait(struct sysv_obj *o, uint32_t seen, uint64_t deadline)
 
 /* ---- permissions and names ------------------------------------------------ */
 
+/* Linux's in_group_p: the fs gid or a supplementary group. */
 static bool in_group(uint32_t g)
 {
-	return proc.gid == g;
+	if (cred.fsgid == g)
+		return true;
+	for (int i = 0; i < cred.ngroups; i++)
+		if (cred.groups[i] == g)
+			return true;
+	return false;
 }
 
 int sysv_perm_check(const struct ipc64_perm *p, int flag)
 {
 	int requested = (flag >> 6) | (flag >> 3) | flag, granted = (int)p->mode;
-	if (proc.uid == p->cuid || proc.uid == p->uid)
+	if (cred.euid == p->cuid || cred.euid == p->uid)
 		granted >>= 6;
 	else if (in_group(p->cgid) || in_group(p->gid))
 		granted >>= 3;
-	/* root inside has CAP_IPC_OWNER */
-	return (requested & ~granted & 7) && proc.uid != 0 ? -EACCES : 0;
+	return (requested & ~granted & 7) && !capable(CAP_IPC_OWNER) ? -EACCES : 0;
 }
 
 bool sysv_is_owner(const struct ipc64_perm *p)
 {
-	return proc.uid == 0 || proc.uid == p->uid || proc.uid == p->cuid;
+	return cred.euid == p->uid || cred.euid == p->cuid || capable(CAP_SYS_ADMIN);
 }
 
 void sysv_perm_set(struct ipc64_perm *p, const struct ipc64_perm *in)
@@ -385,8 +391,8 @@ long sysv_nsd_get(Nsd__SysvKind kind, int32_t key, int flags, uint32_t slots, ui
 	g.mode = (uint32_t)flags & 0777;
 	g.mni = slots;
 	g.max_in_use = (uint32_t)MIN(max_in_use, slots);
-	g.uid = proc.uid;
-	g.gid = proc.gid;
+	g.uid = cred.euid;
+	g.gid = cred.egid;
 	g.size = size;
 	f.body_case = NSD__FRAME__BODY_SYSV_GET;
 	f.sysv_get = &g;
@@ -620,7 +626,8 @@ long sysv_sysctl_open_write(const char *rel)
 	const char *name;
 	if (!sysctl_name(rel, &name))
 		return 0;
-	if (!sysv_lim || proc.uid != 0)
+	/* the files are root's, mode 0644 */
+	if (!sysv_lim || (cred.fsuid != 0 && !capable(CAP_DAC_OVERRIDE)))
 		return -EACCES;
 	sysv_sysctl_drain();
 	if (npending == SYSCTL_PENDING)

@@ -6,6 +6,7 @@
 #include <linux/msg.h>
 #include <asm/msgbuf.h>
 #include "host/host.h"
+#include "identity.h"
 #include "nsd.h"
 #include "process.h"
 #include "syscall.h"
@@ -326,7 +327,7 @@ SYS(msgctl)
 			return -EFAULT;
 		if ((r = msq_lock(id, &q)) < 0)
 			return r;
-		if (!sysv_is_owner(&q->o.perm) || (ds.msg_qbytes > (uint64_t)sysv_lim->msgmnb && proc.uid != 0))
+		if (!sysv_is_owner(&q->o.perm) || (ds.msg_qbytes > (uint64_t)sysv_lim->msgmnb && !capable(CAP_SYS_RESOURCE)))
 			r = -EPERM;
 		else if (ds.msg_qbytes > MSG_QBYTES_MAX) /* the room of a slot */
 			r = -EINVAL;
