@@ -4,7 +4,10 @@
  * queue that outlives its creator). Run natively inside `unshare --ipc`
  * (fresh ids from 0) and under graphene (a fresh sandbox). */
 #include <sys/ipc.h>
+#include <grp.h>
 #include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include "sysv_util.h"
 
 #ifndef MSG_COPY
@@ -286,6 +289,48 @@ static void outlives_creator(void)
     msgctl(q, IPC_RMID, NULL);
 }
 
+/* Permissions, from a child that dropped root: the object's mode against
+ * the caller's class (owner, group, other), and owner-only controls. */
+static void perms(void)
+{
+    int q = msgget(IPC_PRIVATE, 0640), k = msgget(0x7e42, IPC_CREAT | 0644);
+    int s = semget(IPC_PRIVATE, 1, 0600), m = shmget(IPC_PRIVATE, 4096, 0604);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
+            printf("FATAL cannot drop root\n");
+            _exit(1);
+        }
+        struct msqid_ds ds;
+        SHOW("other: msgsnd to 0640", snd(q, 1, "x", IPC_NOWAIT));
+        SHOW("other: msgrcv from 0640", msgrcv(q, &(struct m){ 0 }, 8, 0, IPC_NOWAIT));
+        SHOW("other: IPC_STAT of 0640", msgctl(q, IPC_STAT, &ds));
+        SHOW("other: IPC_RMID of root's queue", msgctl(q, IPC_RMID, NULL));
+        SHOW("other: msgget of 0644 asking rw", msgget(0x7e42, 0600));
+        SHOW("other: msgget of 0644 asking r", msgget(0x7e42, 0400) == k);
+        SHOW("other: msgget of 0644 asking nothing", msgget(0x7e42, 0) == k);
+        SHOW("other: IPC_STAT of 0644", msgctl(k, IPC_STAT, &ds));
+        SHOW("other: msgsnd to 0644", snd(k, 1, "x", IPC_NOWAIT));
+        SHOW("other: IPC_SET of root's queue", msgctl(k, IPC_SET, &ds));
+        SHOW("other: semop on 0600", semop(s, &(struct sembuf){ 0, 1, 0 }, 1));
+        SHOW("other: GETVAL of 0600", semctl(s, 0, GETVAL));
+        void *ro = shmat(m, NULL, SHM_RDONLY), *rw = shmat(m, NULL, 0);
+        printf("other: shmat of 0604 read-only %s, read-write %s\n", ro == (void *)-1 ? "fails" : "works",
+               rw == (void *)-1 ? errname(errno) : "works");
+        int own = msgget(IPC_PRIVATE, 0600);
+        struct msqid_ds od;
+        msgctl(own, IPC_STAT, &od);
+        printf("other's own queue: uid %u gid %u cuid %u\n", od.msg_perm.uid, od.msg_perm.gid, od.msg_perm.cuid);
+        SHOW("other: IPC_RMID of its own queue", msgctl(own, IPC_RMID, NULL));
+        _exit(0);
+    }
+    show_wait("unprivileged child", pid);
+    msgctl(q, IPC_RMID, NULL);
+    msgctl(k, IPC_RMID, NULL);
+    semctl(s, 0, IPC_RMID);
+    shmctl(m, IPC_RMID, NULL);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -295,5 +340,6 @@ int main(void)
     many_writers();
     blocked_reader();
     outlives_creator();
+    perms();
     return 0;
 }
