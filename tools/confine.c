@@ -35,6 +35,7 @@
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,39 +146,44 @@ static int write_file(const char *path, const char *text)
 
 /* A user namespace mapping ids 0.. to uid.. (IDMAP_COUNT of them, so that
  * the libos can show files of other on-disk ids as they are): what the
- * idmapped mounts are made from. A child enters a new one, the launcher
- * writes its maps and keeps a handle on it; the child then exits (told by a
- * closed pipe). */
+ * idmapped mounts are made from. A child is cloned straight into a new one
+ * (no unshare to wait for) and shares the launcher's memory (no page tables
+ * to copy); the launcher writes its maps, keeps a handle on it and kills the
+ * child, which reap_idmap_child reaps once the mounts are made, by when it
+ * has long exited. */
+static pid_t idmap_child = -1;
+
+static int idmap_child_main(void *arg)
+{
+    (void)arg;
+    pause(); /* until killed: it catches no signal */
+    return 0;
+}
+
 static int idmap_userns(unsigned uid)
 {
-    int ready[2], go[2];
-    if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC))
+    static char stack[16384] __attribute__((aligned(16)));
+    idmap_child = clone(idmap_child_main, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, NULL);
+    if (idmap_child < 0)
         return -1;
-    pid_t child = fork();
-    if (child == 0) {
-        close(go[1]);
-        char c = unshare(CLONE_NEWUSER) == 0;
-        /* the launcher's answer is EOF: nothing to read back */
-        _exit(write(ready[1], &c, 1) == 1 && read(go[0], &c, 1) == 0 ? 0 : 1);
-    }
-    close(ready[1]);
-    close(go[0]);
-    char c = 0, path[64], map[64];
-    int ns = -1;
-    if (child > 0 && read(ready[0], &c, 1) == 1 && c) {
-        snprintf(map, sizeof(map), "0 %u %u\n", uid, IDMAP_COUNT);
-        snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)child);
-        int ok = write_file(path, map) == 0;
-        snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)child);
-        ok = ok && write_file(path, map) == 0;
-        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
-        ns = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    }
-    close(ready[0]);
-    close(go[1]);
-    if (child > 0)
-        waitpid(child, NULL, 0);
+    char path[64], map[64];
+    snprintf(map, sizeof(map), "0 %u %u\n", uid, IDMAP_COUNT);
+    snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)idmap_child);
+    int ok = write_file(path, map) == 0;
+    snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)idmap_child);
+    ok = ok && write_file(path, map) == 0;
+    snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)idmap_child);
+    int ns = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    kill(idmap_child, SIGKILL);
     return ns;
+}
+
+/* Before the exec: an unreaped child would be the app's. */
+static void reap_idmap_child(void)
+{
+    if (idmap_child > 0)
+        waitpid(idmap_child, NULL, 0);
+    idmap_child = -1;
 }
 
 /* A clone of mount mt's host tree with the sandbox's attributes; -1 when
@@ -435,6 +441,7 @@ static int idmapped_mounts(struct manifest *m, unsigned uid, const char *nsd_soc
     bool *cloned = calloc(m->nmounts + 1, sizeof(*cloned));
     if (!order || !cloned) {
         free(order);
+        reap_idmap_child();
         return fail("out of memory");
     }
     for (size_t i = 0; i < m->nmounts; i++)
@@ -454,6 +461,7 @@ static int idmapped_mounts(struct manifest *m, unsigned uid, const char *nsd_soc
     }
     if (r == 0)
         r = private_root(m, uid, order, cloned, nsd_socket);
+    reap_idmap_child();
     free(order);
     free(cloned);
     return r;
