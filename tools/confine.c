@@ -34,6 +34,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -72,12 +73,44 @@ static bool uid_in_use(unsigned uid)
     return used;
 }
 
-unsigned sandbox_host_uid(void)
+static unsigned scan_host_uid(void)
 {
     unsigned uid = SANDBOX_UID_BASE + (unsigned)getpid();
     for (int k = 0; k < SANDBOX_UID_TRIES && uid_in_use(uid); k++)
         uid += SANDBOX_UID_STEP;
     return uid;
+}
+
+/* The scan costs one fstatat per host process: it runs on a thread while
+ * the launcher waits on nsd. Choosing early is as good as choosing late:
+ * only a launcher of this pid, this one, makes processes of these uids. */
+static pthread_t uid_thread;
+static bool uid_thread_started, uid_chosen;
+static unsigned chosen_uid;
+
+static void *uid_thread_main(void *arg)
+{
+    (void)arg;
+    chosen_uid = scan_host_uid();
+    return NULL;
+}
+
+void sandbox_host_uid_start(void)
+{
+    uid_thread_started = geteuid() == 0 && pthread_create(&uid_thread, NULL, uid_thread_main, NULL) == 0;
+}
+
+void sandbox_host_uid_join(void)
+{
+    if (uid_thread_started)
+        uid_chosen = pthread_join(uid_thread, NULL) == 0;
+    uid_thread_started = false;
+}
+
+unsigned sandbox_host_uid(void)
+{
+    sandbox_host_uid_join();
+    return uid_chosen ? chosen_uid : scan_host_uid();
 }
 
 static __attribute__((format(printf, 2, 3))) void info(const struct manifest *m, const char *fmt, ...)
