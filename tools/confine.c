@@ -526,12 +526,21 @@ static int capset_zero(bool keep_effective_permitted)
     return (int)syscall(SYS_capset, &hdr, data);
 }
 
+/* Empties the bounding set: every capability the kernel knows, EINVAL past
+ * the last (one call each, no PR_CAPBSET_READ before it). */
+static int drop_bounding_set(void)
+{
+    int cap = 0;
+    while (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+        cap++;
+    return errno != EINVAL || cap == 0 ? fail("PR_CAPBSET_DROP") : 0;
+}
+
 /* The user namespace's capabilities (all of them, in it), gone for good. */
 static int drop_userns_caps(void)
 {
-    for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
-            return fail("PR_CAPBSET_DROP");
+    if (drop_bounding_set())
+        return -1;
     return capset_zero(false) ? fail("capset") : 0;
 }
 
@@ -543,9 +552,8 @@ static int drop_root(const struct manifest *m, unsigned uid)
     struct rlimit nproc = { m->max_processes, m->max_processes };
     if (setrlimit(RLIMIT_NPROC, &nproc))
         return fail("setrlimit(RLIMIT_NPROC)");
-    for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
-            return fail("PR_CAPBSET_DROP");
+    if (drop_bounding_set())
+        return -1;
     if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
               SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0))
         return fail("PR_SET_SECUREBITS");
