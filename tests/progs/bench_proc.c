@@ -71,15 +71,23 @@ static void on_usr1(int sig)
     (void)sig;
 }
 
-static void signal_roundtrip(int n)
+/* SIGUSR1 caught by a no-op handler and blocked, so that only sigsuspend
+ * (with the mask *old) takes it. */
+static void catch_usr1_blocked(sigset_t *old)
 {
-    double t[n];
-    sigset_t usr1, old;
+    sigset_t usr1;
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
     struct sigaction sa = { .sa_handler = on_usr1 };
     sigaction(SIGUSR1, &sa, NULL);
-    sigprocmask(SIG_BLOCK, &usr1, &old);
+    sigprocmask(SIG_BLOCK, &usr1, old);
+}
+
+static void signal_roundtrip(int n)
+{
+    double t[n];
+    sigset_t old;
+    catch_usr1_blocked(&old);
     pid_t parent = getpid(), p = fork();
     if (p == 0) {
         for (int i = 0; i < n; i++) {
@@ -129,12 +137,8 @@ static void kill_group(int n)
     double t[n];
     int ack[2];
     char c = 'x';
-    sigset_t usr1, old;
-    sigemptyset(&usr1);
-    sigaddset(&usr1, SIGUSR1);
-    struct sigaction sa = { .sa_handler = on_usr1 };
-    sigaction(SIGUSR1, &sa, NULL);
-    sigprocmask(SIG_BLOCK, &usr1, &old);
+    sigset_t old;
+    catch_usr1_blocked(&old);
     if (pipe(ack))
         exit(1);
     pid_t kids[GROUP], pgid = 0;
