@@ -483,7 +483,8 @@ static int stepped(void)
     signal(SIGUSR1, on_done);
     long ppid = getppid(), calls = 0;
     int good = 1;
-    printf("ready\n");
+    /* For exitstep: the handler, and where the app goes on after the call. */
+    printf("ready %p %p\n", (void *)on_storm, (void *)(find_site((const void *)registers_kept) + 2));
     fflush(stdout);
     while (!stepped_done) {
         good &= registers_kept(ppid);
