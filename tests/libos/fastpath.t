@@ -42,12 +42,13 @@ if [ $fast_on = 1 ]; then
 syscall() rewritten
 dlopen rewritten
 execve rewritten
+raw_read rewritten
 jit trapping
 overlap trapping
 redzone trapping
 on_stack rewritten"
     ok 2 "$([ "$(cat "$work/report")" = "$want" ]; echo $?)" \
-        "sites in the executable, libc (syscall(), execve) and a dlopen'ed library are rewritten; JIT code, a syscall inside another instruction and one in a red-zone leaf are not" \
+        "sites in the executable, libc (syscall(), execve) and a dlopen'ed library are rewritten, and the read site the signal cases block on; JIT code, a syscall inside another instruction and one in a red-zone leaf are not" \
         "$(cat "$work/report")"
 else
     echo "ok 2 # SKIP the fast path is not available here: $(grep "syscall fast path" <<<"$log")"
@@ -57,6 +58,7 @@ all_trap="raw_getppid trapping
 syscall() trapping
 dlopen trapping
 execve trapping
+raw_read trapping
 jit trapping
 overlap trapping
 redzone trapping
