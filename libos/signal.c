@@ -383,6 +383,13 @@ void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 
 	if ((SYNC_SIGNALS & SIGBIT(sig)) && si->si_code > 0 && si->si_code != SI_KERNEL) {
 		if (in_libos && t->fault_armed && (sig == SIGSEGV || sig == SIGBUS)) {
+			/* Inside another host handler (or a section that blocks
+			 * the async signals), resuming the dispatcher would leave
+			 * them blocked for good, the thread deaf to every later
+			 * signal: a libos bug, reported rather than hung on. */
+			if (uc->uc_sigmask & ASYNC_SIGNALS & ~SIGBIT(SIGSYS))
+				libos_fatal("fault at %p (address %p) in a host signal handler", (void *)uc->uc_mcontext.rip,
+				            si->si_addr);
 			/* A syscall handler touched a bad app pointer: resume the
 			 * dispatcher, which returns -EFAULT. */
 			t->fault_armed = false;
