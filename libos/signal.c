@@ -437,8 +437,9 @@ void sig_deliver_fault(struct thread *t, struct ucontext *uc, int sig, const sig
 	deliver_frame(t, uc, sig, info, &act);
 }
 
-extern void sigsys_entry(int, siginfo_t *, void *); /* host/syscall.S */
-static void host_signal_handler(int sig, siginfo_t *si, void *ucv);
+/* host/syscall.S */
+extern void sigsys_entry(int, siginfo_t *, void *), fault_entry(int, siginfo_t *, void *);
+void host_signal_handler(int sig, siginfo_t *si, void *ucv);
 
 long sig_blocking_call6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
@@ -465,7 +466,7 @@ static void skip_unstarted_blocking_call(struct ucontext *uc)
 static bool at_handler_entry(uintptr_t rip)
 {
 	return rip == (uintptr_t)sigsys_entry || rip == (uintptr_t)host_signal_handler ||
-	       rip == (uintptr_t)fastpath_entry;
+	       rip == (uintptr_t)fault_entry || rip == (uintptr_t)fastpath_entry;
 }
 
 bool sig_init_ignores(int sig)
@@ -531,7 +532,7 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 	return true;
 }
 
-static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
+void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 {
 	struct ucontext *uc = ucv;
 	struct thread *t = current();
@@ -546,6 +547,13 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 
 	if ((SYNC_SIGNALS & SIGBIT(sig)) && si->si_code > 0 && si->si_code != SI_KERNEL) {
 		if (in_libos && t->fault_armed && (sig == SIGSEGV || sig == SIGBUS)) {
+			/* Inside another host handler (or a section that blocks
+			 * the async signals), resuming the dispatcher would leave
+			 * them blocked for good, the thread deaf to every later
+			 * signal: a libos bug, reported rather than hung on. */
+			if (uc->uc_sigmask & ASYNC_SIGNALS & ~SIGBIT(SIGSYS))
+				libos_fatal("fault at %p (address %p) in a host signal handler", (void *)uc->uc_mcontext.rip,
+				            si->si_addr);
 			/* A syscall handler touched a bad app pointer: resume the
 			 * dispatcher, which returns -EFAULT. */
 			t->fault_armed = false;
@@ -596,12 +604,13 @@ void sig_host_sigsys(siginfo_t *si, void *ucv)
  * host must know (it decides whether children become zombies). */
 static void install_host_handler(int sig, unsigned long extra_flags)
 {
+	bool sync = SYNC_SIGNALS & SIGBIT(sig);
 	struct kernel_sigaction sa = {
-		.handler = (void *)host_signal_handler,
+		.handler = sync ? (void *)fault_entry : (void *)host_signal_handler,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | extra_flags,
 		.restorer = (void *)host_sigreturn,
 		/* Handlers of async signals do not nest; faults stay deliverable. */
-		.mask = (SYNC_SIGNALS & SIGBIT(sig)) ? 0 : ASYNC_SIGNALS,
+		.mask = sync ? 0 : ASYNC_SIGNALS,
 	};
 	host(__NR_rt_sigaction, sig, &sa, NULL, sizeof(uint64_t));
 }
