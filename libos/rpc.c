@@ -27,6 +27,7 @@
 #include "config.h"
 #include "fdtable.h"
 #include "fs.h"
+#include "identity.h"
 #include "host/host.h"
 #include "log.h"
 #include "process.h"
@@ -209,6 +210,12 @@ static int send_reply(int fd, int error, const void *data, size_t len)
  * of our launch (init's rules, the target thread: signal.c). */
 static int serve_signal(const Rpc__Signal *s, int peer)
 {
+	/* Linux's check_kill_permission against our uids (the sender's libos
+	 * cannot check a process of another launch: identity.c). */
+	bool root = s->euid == 0, own = s->uid == cred.ruid || s->uid == cred.suid ||
+	                              s->euid == cred.ruid || s->euid == cred.suid;
+	if (!root && !own)
+		return -EPERM;
 	if (!s->sig)
 		return 0;
 	siginfo_t si;
@@ -509,7 +516,8 @@ long rpc_signal(const Nsd__Proc *p, int sig, int code, int tid, const siginfo_t 
 	s.sig = sig;
 	s.code = code;
 	s.tid = (uint32_t)tid;
-	s.uid = proc.uid;
+	s.uid = cred.ruid;
+	s.euid = cred.euid;
 	if (uinfo)
 		s.info = (ProtobufCBinaryData){ sizeof(*uinfo), (uint8_t *)uinfo };
 	Rpc__Frame f = frame_of(RPC__FRAME__BODY_SIGNAL, &s);
@@ -528,7 +536,7 @@ int rpc_proc_read(const Nsd__Proc *p, const char *file, char **text, size_t *len
 {
 	Rpc__ProcRead pr = RPC__PROC_READ__INIT;
 	pr.file = (char *)file;
-	pr.uid = proc.uid;
+	pr.uid = cred.fsuid;
 	Rpc__Frame f = frame_of(RPC__FRAME__BODY_PROC_READ, &pr);
 	int err;
 	Rpc__Frame *rep = call(p, &f, &err);

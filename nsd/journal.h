@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define JOURNAL_SCHEMA_VERSION 2
+#define JOURNAL_SCHEMA_VERSION 3 /* 3: SysV ids per kind, as Linux's */
 
 struct journal {
     sqlite3 *db;
