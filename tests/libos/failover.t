@@ -48,11 +48,16 @@ ok $rc "with the leader ($old) killed at round $at: the loop exits 0"
 [ "$(cat "$D/out")" = "$ref" ]; ok $? "the same output ($(cat "$D/out"))"
 new=$(sqlite3 "$DB" "SELECT holder FROM lease")
 [ "$new" != "$old" ]; ok $? "the standby leads now ($new)"
-for _ in $(seq 100); do
-    left=$("$CTL" --nsd "$SOCK" ps --sandbox fault | awk 'NR > 1 && ($6 == "live" || $6 == "lost")')
-    [ -z "$left" ] && break
-    sleep 0.05
-done
+# remaining REGEX: the rows of the sandbox in a state matching REGEX, once
+# nsd has applied the last Exit and Reap (sent without waiting): up to 5 s.
+remaining() {
+    for _ in $(seq 100); do
+        left=$("$CTL" --nsd "$SOCK" ps --sandbox fault | awk -v re="$1" 'NR > 1 && $6 ~ re')
+        [ -z "$left" ] && return
+        sleep 0.05
+    done
+}
+remaining '^(live|lost)$'
 [ -z "$left" ]; ok $? "no process of the sandbox is left live or lost in nsd ($left)"
 grep -v 'warning: unsupported' "$D/err" | sed 's/^/# /' | head -5
 
@@ -74,11 +79,6 @@ wait $g; rc=$?
 ok $rc "the shell whose forking child was killed exits 0"
 [ "$(cat "$D/out2")" = "forker: 137
 then 20 more" ]; ok $? "its parent saw it killed by SIGKILL and went on ($(tr '\n' ' ' < "$D/out2"))"
-# The last Exit and Reap went to nsd without waiting: give it a moment.
-for _ in $(seq 100); do
-    left=$("$CTL" --nsd "$SOCK" ps --sandbox fault | awk 'NR > 1 && $6 == "live"')
-    [ -z "$left" ] && break
-    sleep 0.05
-done
+remaining '^live$'
 [ -z "$left" ]; ok $? "no process of the sandbox is left live ($left)"
 done_testing
