@@ -68,15 +68,6 @@ void pid_map_forget(int pid)
 	pids_leave(m);
 }
 
-bool pid_is_child(int pid)
-{
-	uint64_t m = pids_enter();
-	struct pid_entry *e = find(pid, 0);
-	bool r = e && e->child;
-	pids_leave(m);
-	return r;
-}
-
 int pid_from_host(int host_pid)
 {
 	if (host_pid == proc.host_pid)

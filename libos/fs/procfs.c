@@ -523,7 +523,7 @@ static void gen_status(struct text *t)
 	unlock(&proc.lock);
 	text_printf(t, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
 	               "PPid:\t%d\nTracerPid:\t0\n",
-	            comm, umask, proc.pid, proc.pid, proc.ppid);
+	            comm, umask, proc.pid, proc.pid, parent_pid());
 	text_printf(t, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\nGroups:\t", cred.ruid,
 	            cred.euid, cred.suid, cred.fsuid, cred.rgid, cred.egid, cred.sgid, cred.fsgid);
 	for (int i = 0; i < cred.ngroups; i++)
@@ -560,7 +560,7 @@ static void gen_stat(struct text *t)
 		free(host_stat.p);
 		return;
 	}
-	text_printf(t, "%d (%s) %s %d %d %d", proc.pid, comm, f[0], proc.ppid, proc.pgid, proc.sid);
+	text_printf(t, "%d (%s) %s %d %d %d", proc.pid, comm, f[0], parent_pid(), proc.pgid, proc.sid);
 	/* fields 26-30 (startcode .. kstkeip) and 45-51 (start_data .. env_end) */
 	const uintptr_t app[] = { proc.start_code, proc.end_code, proc.start_stack, 0, 0 };
 	const uintptr_t app_data[] = { 0, 0, proc.brk_start, proc.arg_start, proc.arg_end,

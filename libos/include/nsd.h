@@ -66,7 +66,6 @@ Nsd__Frame *nsd_members(int pgid, int sid);
  * maps are read from host signal handlers (SIGCHLD's si_pid). */
 void pid_map_add(int pid, int host_pid, bool child);
 void pid_map_forget(int pid);
-bool pid_is_child(int pid);
 /* The sandbox pid of a host pid; 0 when unknown (no nsd call: handler-safe). */
 int pid_from_host(int host_pid);
 /* The same, asking nsd on a miss (an orphan adopted by init). */

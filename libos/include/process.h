@@ -37,6 +37,12 @@ struct process {
 
 extern struct process proc;
 
+/* PR_SET/GET_CHILD_SUBREAPER (sys/reaper.c); a fork child is none. */
+long subreaper_set(bool on);
+int subreaper_get(void);
+/* proc.ppid, updated when the host shows the parent is gone. */
+int parent_pid(void);
+
 /* execve resets what prctl recorded for the old program (sys/misc.c). */
 void prctl_after_exec(void);
 

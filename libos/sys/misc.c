@@ -219,8 +219,10 @@ SYS(prctl)
 	case PR_GET_PDEATHSIG:
 		*(int *)c->a[1] = pdeathsig.pid == proc.pid ? pdeathsig.sig : 0;
 		return 0;
+	case PR_SET_CHILD_SUBREAPER:
+		return subreaper_set(c->a[1] != 0);
 	case PR_GET_CHILD_SUBREAPER:
-		*(int *)c->a[1] = 0;
+		*(int *)c->a[1] = subreaper_get();
 		return 0;
 	case PR_SET_NAME:
 		strlcpy(c->t->comm, (const char *)c->a[1], sizeof(c->t->comm));
