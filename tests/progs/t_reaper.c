@@ -80,6 +80,10 @@ static void one_level(int off)
 	if (pipe(rep) || pipe(gone) || pipe(look))
 		DIE("pipe");
 	pid_t me = getpid();
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
 	CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER 1");
 	CHECK(subreaper() == 1, "PR_GET_CHILD_SUBREAPER is 1");
 	if (off) {
@@ -114,6 +118,10 @@ static void one_level(int off)
 	int st = -1;
 	CHECK(waitpid(mid, &st, 0) == mid && WIFEXITED(st) && WEXITSTATUS(st) == 3,
 	      "the middle process exits");
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	CHECK(sigwaitinfo(&chld, &si) == SIGCHLD && si.si_pid == mid && si.si_code == CLD_EXITED &&
+	      si.si_status == 3, "its SIGCHLD: its pid, CLD_EXITED, status 3");
 	CHECK(get_int(rep[0]) == 1, "the orphan's getppid() is %s", off ? "1" : "the subreaper");
 	CHECK(get_int(rep[0]) == 1, "its /proc/self/stat ppid is the same");
 	pid_t leaf = get_int(rep[0]);
@@ -126,7 +134,10 @@ static void one_level(int off)
 		CHECK(waitpid(leaf, &st, 0) == -1 && errno == ECHILD, "the orphan is not ours: ECHILD");
 		return;
 	}
-	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	CHECK(sigwaitinfo(&chld, &si) == SIGCHLD && si.si_pid == leaf && si.si_code == CLD_EXITED &&
+	      si.si_status == 7 && si.si_uid == getuid(),
+	      "the orphan's SIGCHLD comes to the subreaper: its pid and uid, CLD_EXITED, status 7");
 	memset(&si, 0, sizeof(si));
 	CHECK(waitid(P_PID, leaf, &si, WEXITED | WNOWAIT) == 0 && si.si_pid == leaf &&
 	      si.si_code == CLD_EXITED && si.si_status == 7,
