@@ -79,7 +79,10 @@ int pid_from_host(int host_pid)
 	return pid;
 }
 
-int pid_to_host(int pid)
+/* lost_ok: a "lost" record (dead without its Exit, or its claim not yet
+ * in) still names a host child until it is reaped: for wait only, where
+ * the host refuses any host pid that is not our child. */
+static int to_host(int pid, bool lost_ok)
 {
 	if (pid <= 0)
 		return -ESRCH;
@@ -95,12 +98,22 @@ int pid_to_host(int pid)
 	if (!rep)
 		return -ESRCH;
 	host_pid = rep->proc->host_pid;
-	bool gone = nsd_is_gone(rep->proc) || host_pid <= 0;
+	bool gone = (lost_ok ? !strcmp(rep->proc->state, "reaped") : nsd_is_gone(rep->proc)) || host_pid <= 0;
 	nsd_free(rep);
 	if (gone)
 		return -ESRCH;
 	pid_map_add(pid, host_pid, false);
 	return host_pid;
+}
+
+int pid_to_host(int pid)
+{
+	return to_host(pid, false);
+}
+
+int pid_to_host_waitable(int pid)
+{
+	return to_host(pid, true);
 }
 
 void pid_map_drop_children(void)

@@ -156,8 +156,14 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 	 * sigwait, signalfd see it) and is dropped only if delivered while
 	 * ignored. Blocked everywhere, it goes to a signalfd that wants it. */
 	bool blocked = sig_blocked_everywhere(sig, target);
-	if (blocked && sigfd_take(sig, &si))
-		return 0;
+	if (blocked) {
+		/* A signalfd cannot ask nsd for an unknown child (dequeue()):
+		 * it shows it as from outside, never the host pid. */
+		siginfo_t fd_si = si;
+		fd_si.si_pid = si.si_pid < 0 ? 0 : si.si_pid;
+		if (sigfd_take(sig, &fd_si))
+			return 0;
+	}
 	if (!blocked && sig_action_ignores(&proc.sigactions[sig], sig))
 		return 0;
 	int r = sigq_add(target ? &target->sigq : &proc.sigq, sig, &si);

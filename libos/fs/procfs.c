@@ -169,6 +169,13 @@ static int fd_link_text(int fd, struct vnode *vn)
 
 static const char *const other_files[] = { "cmdline", "comm", "stat", "status" };
 
+/* Gone from /proc: a "lost" process (it died without its Exit: SIGKILL,
+ * a crash) is, like a "zombie", its parent's to reap, and shown until then. */
+static bool reaped(const Nsd__Proc *p)
+{
+	return !strcmp(p->state, "reaped");
+}
+
 /* nsd's record of the process named by rel's first component when it is
  * another live or zombie process of the sandbox (free with nsd_free). */
 static Nsd__Frame *other_proc(const char *s, size_t n)
@@ -182,7 +189,7 @@ static Nsd__Frame *other_proc(const char *s, size_t n)
 	if (!parse_u64(buf, &v) || v == (uint64_t)proc.pid || v > INT32_MAX)
 		return NULL;
 	Nsd__Frame *rep = nsd_lookup((int)v);
-	if (rep && nsd_is_gone(rep->proc)) {
+	if (rep && reaped(rep->proc)) {
 		nsd_free(rep);
 		rep = NULL;
 	}
@@ -217,7 +224,7 @@ static int list_sandbox(struct dirlist *dl)
 	for (size_t i = 0; !r && i < rep->proc_list->n_procs; i++) {
 		const Nsd__Proc *p = rep->proc_list->procs[i];
 		char name[16], path[32];
-		if (nsd_is_gone(p))
+		if (reaped(p))
 			continue;
 		snprintf(name, sizeof(name), "%u", p->pid);
 		snprintf(path, sizeof(path), "/proc/%u", p->pid);

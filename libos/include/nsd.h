@@ -73,6 +73,8 @@ int pid_from_host_lookup(int host_pid);
 /* The host pid of a sandbox pid (asks nsd on a miss); -ESRCH when it has
  * no live or zombie process. */
 int pid_to_host(int pid);
+/* The same for a pid to wait for: a "lost" record is still a child. */
+int pid_to_host_waitable(int pid);
 /* In a fork child: the parent's children are not the child's. */
 void pid_map_drop_children(void);
 

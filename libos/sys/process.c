@@ -330,7 +330,7 @@ static long wait_pid_to_host(long pid)
 		long h = pid == INT32_MIN ? -ESRCH : host_pgid_of((int)-pid);
 		return h < 0 ? -ECHILD : -h;
 	}
-	int h = pid_to_host((int)pid);
+	int h = pid_to_host_waitable((int)pid);
 	return h < 0 ? -ECHILD : h;
 }
 

@@ -3,6 +3,7 @@
  * are checked by relation, never printed. Stops and kills are made with
  * signals and seen through wait itself: no timing. */
 #include <signal.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +38,51 @@ static void check_info(const siginfo_t *si, pid_t pid, int code, int status, con
 	CHECK(si->si_pid == pid && si->si_signo == SIGCHLD && si->si_code == code &&
 	      si->si_status == status && si->si_uid == getuid(),
 	      "%s: si_pid, si_signo, si_code %d, si_status %d, si_uid", what, code, status);
+}
+
+/* The state letter of /proc/<pid>/stat, or 0 when there is none. */
+static char stat_state(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* A child that ended (killed by sig) is a zombie in /proc until reaped. */
+static void zombie(int sig)
+{
+	int ready[2];
+	if (pipe(ready))
+		DIE("pipe");
+	pid_t c = fork();
+	if (c == 0) {
+		char b = 0;
+		if (write(ready[1], &b, 1) != 1)
+			_exit(99);
+		pause();
+		_exit(0);
+	}
+	char b;
+	CHECK(read(ready[0], &b, 1) == 1, "%s: the child runs", strsignal(sig));
+	close(ready[0]);
+	close(ready[1]);
+	kill(c, sig);
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	CHECK(waitid(P_PID, c, &si, WEXITED | WNOWAIT) == 0 && si.si_pid == c && si.si_code == CLD_KILLED &&
+	      si.si_status == sig, "%s: ended (WNOWAIT)", strsignal(sig));
+	char state = stat_state(c);
+	CHECK(state == 'Z', "%s: /proc/<pid>/stat state %c until reaped", strsignal(sig), state ? state : '-');
+	int st;
+	CHECK(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == sig, "%s: reaped", strsignal(sig));
+	CHECK(stat_state(c) == 0, "reaped: no /proc/<pid> any more");
 }
 
 int main(void)
@@ -127,5 +173,7 @@ int main(void)
 	errno = 0;
 	CHECK(waitpid(c, &st, __WCLONE) == -1 && errno == ECHILD, "__WCLONE: a SIGCHLD child is not one");
 	CHECK(waitpid(c, &st, __WALL) == c && WEXITSTATUS(st) == 8, "__WALL reaps it");
+	zombie(SIGTERM);
+	zombie(SIGKILL);
 	return tu_done();
 }
