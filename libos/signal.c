@@ -539,6 +539,10 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 		const struct app_sigaction *act = &proc.sigactions[SIGCHLD];
 		if (sig == SIGCHLD && (act->handler == 1 || (act->flags & SA_NOCLDWAIT)) && in->si_pid > 0 && exited)
 			nsd_reaped_by_host(in->si_pid);
+	} else if (in->si_code == SI_USER && sig == prctl_pdeathsig() && in->si_pid == proc.host_ppid) {
+		/* PR_SET_PDEATHSIG: the kernel sends it as from the parent. */
+		in->si_pid = proc.ppid;
+		in->si_uid = cred_real_uid(proc.ppid);
 	} else if (in->si_code <= 0) {
 		in->si_pid = 0;
 		in->si_uid = 0;
