@@ -2,14 +2,16 @@
 # A live sandbox seen from the host (issue 6): `graphenectl ps` shows the
 # same pids the app prints (pid 1, its children, parents, host pids), and
 # a picoprocess killed from the host by SIGKILL (no chance to say goodbye)
-# is reported to its parent as killed by SIGKILL. The app and the test
+# is reported to its parent as killed by SIGKILL; an orphan adopted by a
+# PR_SET_CHILD_SUBREAPER process shows it as parent, and its unreaped child
+# as a zombie. The app and the test
 # hand over through fifos in the scratch mount: no sleeps.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/sandbox.sh
 sandbox_test sandbox
 CTL=bin/graphenectl
-echo "1..10"
+echo "1..13"
 n=0
 check() { # check NAME EXPECTED ACTUAL
     n=$((n + 1))
@@ -86,3 +88,22 @@ for _ in $(seq 100); do
 done
 check "pid 1's exit killed the other process of the sandbox" gone \
     "$([ -n "$hs" ] && kill -0 "$hs" 2>/dev/null && echo alive || echo gone)"
+
+# PR_SET_CHILD_SUBREAPER in nsd's records: an orphan adopted by a subreaper
+# (not pid 1) and that subreaper's unreaped zombie, while they are so.
+rm -f "$T/s/ids" "$T/s/go"
+mkfifo "$T/s/ids" "$T/s/go"
+sandbox_manifest /tests/t_reaper /bin=/usr/bin "/tmp=$T/s" "/tests=$PWD/build/tests/progs" > "$T/m2.toml"
+$G run --nsd "$T/nsd.sock" --sandbox reaper "$T/m2.toml" -- hold /tmp/ids /tmp/go > "$T/out" 2>"$T/err" &
+gpid=$!
+read -r sub orphan zombie < "$T/s/ids"
+for _ in $(seq 100); do
+    ps=$($CTL --nsd "$T/nsd.sock" ps --sandbox reaper)
+    [ "$(row "$orphan")" = "$orphan $sub live" ] && [ "$(row "$zombie")" = "$zombie $sub zombie(1024)" ] && break
+    sleep 0.05
+done
+check "graphenectl ps: the subreaper (pid $sub) is pid 1's child" "$sub 1 live" "$(row "$sub")"
+check "graphenectl ps: its adopted orphan (pid $orphan) has it as parent" "$orphan $sub live" "$(row "$orphan")"
+check "graphenectl ps: its unreaped child (pid $zombie) is a zombie (exit 4)" "$zombie $sub zombie(1024)" "$(row "$zombie")"
+echo go > "$T/s/go"
+wait $gpid

@@ -218,9 +218,63 @@ static void nested_arg(int unused)
 	nested();
 }
 
-int main(void)
+/* For tests/libos/sandbox.t: a subreaper holding an adopted orphan and an
+ * unreaped zombie; "SUBREAPER ORPHAN ZOMBIE" is written to ids, then all
+ * wait until go is written. */
+static int hold(const char *ids, const char *go)
+{
+	int rep[2], zrep[2];
+	if (pipe(rep) || pipe(zrep))
+		DIE("pipe");
+	pid_t x = fork();
+	if (x == 0) {
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+		pid_t me = getpid();
+		pid_t mid = fork();
+		if (mid == 0) {
+			if (fork() == 0) {
+				while (getppid() != me)
+					sched_yield();
+				put_int(rep[1], getpid());
+				FILE *g = fopen(go, "r");
+				if (g)
+					fgetc(g);
+				_exit(0);
+			}
+			_exit(0);
+		}
+		int st;
+		waitpid(mid, &st, 0);
+		pid_t z = fork();
+		if (z == 0)
+			_exit(4);
+		siginfo_t si;
+		waitid(P_PID, z, &si, WEXITED | WNOWAIT);
+		put_int(zrep[1], z);
+		FILE *g = fopen(go, "r");
+		if (g)
+			fgetc(g);
+		while (wait(&st) > 0)
+			;
+		_exit(0);
+	}
+	int orphan = get_int(rep[0]), zombie = get_int(zrep[0]);
+	FILE *f = fopen(ids, "w");
+	if (!f)
+		DIE("fopen %s", ids);
+	fprintf(f, "%d %d %d\n", x, orphan, zombie);
+	fclose(f);
+	int st;
+	while (wait(&st) > 0)
+		;
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 4 && !strcmp(argv[1], "hold"))
+		return hold(argv[2], argv[3]);
 	CHECK(getpid() == 1, "runs as pid 1");
 	CHECK(subreaper() == 0, "pid 1 is not a subreaper by PR_GET_CHILD_SUBREAPER");
 	in_child(one_level, 0, "a subreaper adopts its orphaned grandchild");
