@@ -17,18 +17,6 @@ static void on_usr1(int sig, siginfo_t *si, void *uc)
 	got_pid = si->si_pid;
 }
 
-static int get_int(int fd)
-{
-	int v = -1;
-	return read(fd, &v, sizeof(v)) == sizeof(v) ? v : -1;
-}
-
-static void put_int(int fd, int v)
-{
-	if (write(fd, &v, sizeof(v)) != sizeof(v))
-		_exit(99);
-}
-
 /* A sibling: reports ready, waits for SIGUSR1, reports its sender. */
 static pid_t sibling(int rep)
 {
@@ -36,10 +24,10 @@ static pid_t sibling(int rep)
 	if (c == 0) {
 		sigset_t none;
 		sigemptyset(&none);
-		put_int(rep, 0);
+		tu_put_int(rep, 0);
 		while (!got)
 			sigsuspend(&none);
-		put_int(rep, got_pid);
+		tu_put_int(rep, got_pid);
 		_exit(0);
 	}
 	return c;
@@ -58,8 +46,8 @@ int main(void)
 	if (pipe(rep) || pipe(srep))
 		DIE("pipe");
 	pid_t s1 = sibling(rep[1]), s2 = sibling(rep[1]);
-	get_int(rep[0]);
-	get_int(rep[0]);
+	tu_get_int(rep[0]);
+	tu_get_int(rep[0]);
 	pid_t sender = fork();
 	if (sender == 0) {
 		int fails = 0;
@@ -70,14 +58,14 @@ int main(void)
 		sigset_t pend;
 		sigpending(&pend);
 		fails |= sigismember(&pend, SIGUSR1) << 3;
-		put_int(srep[1], getpid());
-		put_int(srep[1], fails);
+		tu_put_int(srep[1], getpid());
+		tu_put_int(srep[1], fails);
 		_exit(0);
 	}
-	int a = get_int(rep[0]), b = get_int(rep[0]);
-	pid_t spid = get_int(srep[0]);
+	int a = tu_get_int(rep[0]), b = tu_get_int(rep[0]);
+	pid_t spid = tu_get_int(srep[0]);
 	CHECK(spid == sender, "the sender is done");
-	int fails = get_int(srep[0]);
+	int fails = tu_get_int(srep[0]);
 	CHECK(fails == 0, "from a child: kill(-1, 0), kill(0, 0), kill(-1, SIGUSR1) succeed; the caller is spared (failures %#x)",
 	      fails);
 	CHECK(a == sender && b == sender, "both siblings got SIGUSR1 from the sender (%s, %s)",

@@ -17,18 +17,6 @@ static void on_sig(int sig, siginfo_t *si, void *uc)
 	got_code = si->si_code;
 }
 
-static int get_int(int fd)
-{
-	int v = -1;
-	return read(fd, &v, sizeof(v)) == sizeof(v) ? v : -1;
-}
-
-static void put_int(int fd, int v)
-{
-	if (write(fd, &v, sizeof(v)) != sizeof(v))
-		_exit(99);
-}
-
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -49,7 +37,7 @@ int main(void)
 			sigprocmask(SIG_BLOCK, &usr, NULL);
 			int r = prctl(PR_SET_PDEATHSIG, SIGUSR1), v = -1;
 			prctl(PR_GET_PDEATHSIG, &v);
-			put_int(rep[1], r == 0 && v == SIGUSR1);
+			tu_put_int(rep[1], r == 0 && v == SIGUSR1);
 			pid_t g = fork();
 			if (g == 0) {
 				v = -1;
@@ -58,12 +46,12 @@ int main(void)
 			}
 			int st;
 			waitpid(g, &st, 0);
-			put_int(rep[1], WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-			put_int(rep[1], 0); /* ready: the parent may go */
+			tu_put_int(rep[1], WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			tu_put_int(rep[1], 0); /* ready: the parent may go */
 			while (!got)
 				sigsuspend(&none);
-			put_int(rep[1], got == SIGUSR1 && got_pid == apid && got_code == SI_USER);
-			put_int(rep[1], getppid());
+			tu_put_int(rep[1], got == SIGUSR1 && got_pid == apid && got_code == SI_USER);
+			tu_put_int(rep[1], getppid());
 			_exit(0);
 		}
 		char b;
@@ -73,14 +61,14 @@ int main(void)
 		_exit(0);
 	}
 	close(go[0]);
-	CHECK(get_int(rep[0]) == 1, "PR_SET_PDEATHSIG SIGUSR1, PR_GET_PDEATHSIG gives it back");
-	CHECK(get_int(rep[0]) == 0, "a fork child does not inherit it");
-	get_int(rep[0]);
+	CHECK(tu_get_int(rep[0]) == 1, "PR_SET_PDEATHSIG SIGUSR1, PR_GET_PDEATHSIG gives it back");
+	CHECK(tu_get_int(rep[0]) == 0, "a fork child does not inherit it");
+	tu_get_int(rep[0]);
 	close(go[1]);
 	int st;
 	CHECK(waitpid(a, &st, 0) == a && WIFEXITED(st), "the parent exits");
-	CHECK(get_int(rep[0]) == 1, "the child gets SIGUSR1 from its parent's pid, SI_USER");
-	CHECK(get_int(rep[0]) == 1, "and its parent is pid 1 then");
+	CHECK(tu_get_int(rep[0]) == 1, "the child gets SIGUSR1 from its parent's pid, SI_USER");
+	CHECK(tu_get_int(rep[0]) == 1, "and its parent is pid 1 then");
 	while (waitpid(-1, &st, 0) > 0)
 		;
 	return tu_done();

@@ -11,18 +11,6 @@
 #include <unistd.h>
 #include "testutil.h"
 
-static int get_int(int fd)
-{
-	int v = -1;
-	return read(fd, &v, sizeof(v)) == sizeof(v) ? v : -1;
-}
-
-static void put_int(int fd, int v)
-{
-	if (write(fd, &v, sizeof(v)) != sizeof(v))
-		_exit(99);
-}
-
 static int subreaper(void)
 {
 	int v = -1;
@@ -93,7 +81,7 @@ static void one_level(int off)
 	pid_t mid = fork();
 	if (mid == 0) {
 		pid_t midpid = getpid();
-		put_int(rep[1], subreaper());
+		tu_put_int(rep[1], subreaper());
 		pid_t leaf = fork();
 		if (leaf == 0) {
 			close(gone[1]);
@@ -101,9 +89,9 @@ static void one_level(int off)
 			close(rep[0]);
 			wait_eof(gone[0]);
 			pid_t np = new_parent(midpid);
-			put_int(rep[1], np == (off ? 1 : me));
-			put_int(rep[1], stat_ppid(0) == np);
-			put_int(rep[1], getpid());
+			tu_put_int(rep[1], np == (off ? 1 : me));
+			tu_put_int(rep[1], stat_ppid(0) == np);
+			tu_put_int(rep[1], getpid());
 			/* until the subreaper has looked at our record */
 			wait_eof(look[0]);
 			_exit(7);
@@ -114,7 +102,7 @@ static void one_level(int off)
 	close(gone[1]);
 	close(look[0]);
 	close(rep[1]);
-	CHECK(get_int(rep[0]) == 0, "a fork child is no subreaper");
+	CHECK(tu_get_int(rep[0]) == 0, "a fork child is no subreaper");
 	int st = -1;
 	CHECK(waitpid(mid, &st, 0) == mid && WIFEXITED(st) && WEXITSTATUS(st) == 3,
 	      "the middle process exits");
@@ -122,9 +110,9 @@ static void one_level(int off)
 	memset(&si, 0, sizeof(si));
 	CHECK(sigwaitinfo(&chld, &si) == SIGCHLD && si.si_pid == mid && si.si_code == CLD_EXITED &&
 	      si.si_status == 3, "its SIGCHLD: its pid, CLD_EXITED, status 3");
-	CHECK(get_int(rep[0]) == 1, "the orphan's getppid() is %s", off ? "1" : "the subreaper");
-	CHECK(get_int(rep[0]) == 1, "its /proc/self/stat ppid is the same");
-	pid_t leaf = get_int(rep[0]);
+	CHECK(tu_get_int(rep[0]) == 1, "the orphan's getppid() is %s", off ? "1" : "the subreaper");
+	CHECK(tu_get_int(rep[0]) == 1, "its /proc/self/stat ppid is the same");
+	pid_t leaf = tu_get_int(rep[0]);
 	if (!off)
 		CHECK(stat_ppid_becomes(leaf, me) == me, "/proc/<orphan>/stat ppid is the subreaper");
 	close(look[1]);
@@ -170,9 +158,9 @@ static void nested(void)
 				close(gone_a[1]);
 				close(gone_b[1]);
 				wait_eof(gone_b[0]);
-				put_int(rep[1], new_parent(bpid) == apid);
+				tu_put_int(rep[1], new_parent(bpid) == apid);
 				wait_eof(gone_a[0]);
-				put_int(rep[1], new_parent(apid) == top);
+				tu_put_int(rep[1], new_parent(apid) == top);
 				_exit(0);
 			}
 			_exit(0);
@@ -181,7 +169,7 @@ static void nested(void)
 		int st;
 		waitpid(b, &st, 0);
 		/* Wait for c to be ours before leaving. */
-		if (get_int(rep[0]) != 1)
+		if (tu_get_int(rep[0]) != 1)
 			_exit(1);
 		_exit(0);
 	}
@@ -192,7 +180,7 @@ static void nested(void)
 	CHECK(waitpid(a, &st, 0) == a && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	      "nested: the orphan goes first to the nearest subreaper");
 	close(gone_a[0]);
-	CHECK(get_int(rep[0]) == 1, "nested: then, that one gone, to the next one up");
+	CHECK(tu_get_int(rep[0]) == 1, "nested: then, that one gone, to the next one up");
 	CHECK(waitpid(-1, &st, 0) > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	      "nested: which reaps it");
 	close(rep[0]);
@@ -235,7 +223,7 @@ static int hold(const char *ids, const char *go)
 			if (fork() == 0) {
 				while (getppid() != me)
 					sched_yield();
-				put_int(rep[1], getpid());
+				tu_put_int(rep[1], getpid());
 				FILE *g = fopen(go, "r");
 				if (g)
 					fgetc(g);
@@ -250,7 +238,7 @@ static int hold(const char *ids, const char *go)
 			_exit(4);
 		siginfo_t si;
 		waitid(P_PID, z, &si, WEXITED | WNOWAIT);
-		put_int(zrep[1], z);
+		tu_put_int(zrep[1], z);
 		FILE *g = fopen(go, "r");
 		if (g)
 			fgetc(g);
@@ -258,7 +246,7 @@ static int hold(const char *ids, const char *go)
 			;
 		_exit(0);
 	}
-	int orphan = get_int(rep[0]), zombie = get_int(zrep[0]);
+	int orphan = tu_get_int(rep[0]), zombie = tu_get_int(zrep[0]);
 	FILE *f = fopen(ids, "w");
 	if (!f)
 		DIE("fopen %s", ids);
