@@ -98,7 +98,11 @@ static int to_host(int pid, bool lost_ok)
 	if (!rep)
 		return -ESRCH;
 	host_pid = rep->proc->host_pid;
-	bool gone = (lost_ok ? !strcmp(rep->proc->state, "reaped") : nsd_is_gone(rep->proc)) || host_pid <= 0;
+	/* A waitable one is ours, so on this host: a host pid of another
+	 * host could be one of our children here. */
+	bool gone = (lost_ok ? !strcmp(rep->proc->state, "reaped") || !nsd_is_local(rep->proc)
+	                     : nsd_is_gone(rep->proc)) ||
+	            host_pid <= 0;
 	nsd_free(rep);
 	if (gone)
 		return -ESRCH;
