@@ -4,14 +4,15 @@
 # a picoprocess killed from the host by SIGKILL (no chance to say goodbye)
 # is reported to its parent as killed by SIGKILL; an orphan adopted by a
 # PR_SET_CHILD_SUBREAPER process shows it as parent, and its unreaped child
-# as a zombie. The app and the test
+# as a zombie; kill(-1) inside reaches neither another sandbox nor a host
+# process. The app and the test
 # hand over through fifos in the scratch mount: no sleeps.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/sandbox.sh
 sandbox_test sandbox
 CTL=bin/graphenectl
-echo "1..13"
+echo "1..16"
 n=0
 check() { # check NAME EXPECTED ACTUAL
     n=$((n + 1))
@@ -110,3 +111,26 @@ check "graphenectl ps: its adopted orphan (pid $orphan) has it as parent" "$orph
 check "graphenectl ps: its unreaped child (pid $zombie) is a zombie (exit 4)" "$zombie $sub zombie(1024)" "$(row "$zombie")"
 echo go > "$T/s/go"
 wait $gpid
+
+# kill(-1) from inside reaches only its own sandbox: pid 1 of another
+# sandbox on the same nsd and a host process outside both live on. (Never
+# run natively: there it would be the host's kill(-1).)
+rm -f "$T/s/go"
+mkfifo "$T/s/go"
+/bin/sleep 1000 &
+outside=$!
+$G run --nsd "$T/nsd.sock" --sandbox victim "$T/m.toml" -- -c 'read x < /tmp/go' > "$T/out" 2>"$T/err" &
+vpid=$!
+for _ in $(seq 100); do
+    ps=$($CTL --nsd "$T/nsd.sock" ps --sandbox victim)
+    [ "$(row 1)" = "1 0 live" ] && break
+    sleep 0.05
+done
+$G run --nsd "$T/nsd.sock" --sandbox killer "$T/m.toml" -- -c 'kill -TERM -1; echo "kill -1: $?"' > "$T/out2" 2>"$T/err2"
+check "kill(-1) with no other process in its sandbox: ESRCH (status 1)" "kill -1: 1" "$(cat "$T/out2")"
+ps=$($CTL --nsd "$T/nsd.sock" ps --sandbox victim)
+check "kill(-1) did not reach pid 1 of another sandbox" "1 0 live" "$(row 1)"
+check "kill(-1) did not reach a host process outside" alive "$(kill -0 "$outside" 2>/dev/null && echo alive || echo gone)"
+kill "$outside"
+echo go > "$T/s/go"
+wait $vpid
