@@ -68,15 +68,6 @@ void pid_map_forget(int pid)
 	pids_leave(m);
 }
 
-bool pid_is_child(int pid)
-{
-	uint64_t m = pids_enter();
-	struct pid_entry *e = find(pid, 0);
-	bool r = e && e->child;
-	pids_leave(m);
-	return r;
-}
-
 int pid_from_host(int host_pid)
 {
 	if (host_pid == proc.host_pid)
@@ -88,7 +79,10 @@ int pid_from_host(int host_pid)
 	return pid;
 }
 
-int pid_to_host(int pid)
+/* lost_ok: a "lost" record (dead without its Exit, or its claim not yet
+ * in) still names a host child until it is reaped: for wait only, where
+ * the host refuses any host pid that is not our child. */
+static int to_host(int pid, bool lost_ok)
 {
 	if (pid <= 0)
 		return -ESRCH;
@@ -104,7 +98,11 @@ int pid_to_host(int pid)
 	if (!rep)
 		return -ESRCH;
 	host_pid = rep->proc->host_pid;
-	bool gone = nsd_is_gone(rep->proc) || host_pid <= 0, remote = !nsd_is_local(rep->proc);
+	bool remote = !nsd_is_local(rep->proc);
+	/* A waitable one is ours, so on this host: a host pid of another
+	 * host could be one of our children here. */
+	bool gone = (lost_ok ? !strcmp(rep->proc->state, "reaped") || remote : nsd_is_gone(rep->proc)) ||
+	            host_pid <= 0;
 	nsd_free(rep);
 	if (gone)
 		return -ESRCH;
@@ -112,6 +110,16 @@ int pid_to_host(int pid)
 		return -EREMOTE;
 	pid_map_add(pid, host_pid, false);
 	return host_pid;
+}
+
+int pid_to_host(int pid)
+{
+	return to_host(pid, false);
+}
+
+int pid_to_host_waitable(int pid)
+{
+	return to_host(pid, true);
 }
 
 void pid_map_drop_children(void)

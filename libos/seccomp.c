@@ -449,6 +449,17 @@ static void checked_calls(struct builder *b)
 	need_eq(b, 1, 0, ~0U, 0);
 	allow_rule(b);
 	end_call(b);
+	/* prctl: only PR_SET_CHILD_SUBREAPER, which decides only where the
+	 * caller's own host descendants go when orphaned (sys/reaper.c), and
+	 * PR_SET_PDEATHSIG, which signals only the caller (sys/misc.c). */
+	begin_call(b, __NR_prctl);
+	need_eq(b, 0, 0, ~0U, PR_SET_CHILD_SUBREAPER);
+	need_eq(b, 0, 1, ~0U, 0);
+	allow_rule(b);
+	need_eq(b, 0, 0, ~0U, PR_SET_PDEATHSIG);
+	need_eq(b, 0, 1, ~0U, 0);
+	allow_rule(b);
+	end_call(b);
 	/* fcntl: the owner that gets SIGIO/SIGURG is a pid, never a group
 	 * (negative), and never set through F_SETOWN_EX's struct. */
 	begin_call(b, __NR_fcntl);

@@ -158,8 +158,14 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 	 * sigwait, signalfd see it) and is dropped only if delivered while
 	 * ignored. Blocked everywhere, it goes to a signalfd that wants it. */
 	bool blocked = sig_blocked_everywhere(sig, target);
-	if (blocked && sigfd_take(sig, &si))
-		return 0;
+	if (blocked) {
+		/* A signalfd cannot ask nsd for an unknown child (dequeue()):
+		 * it shows it as from outside, never the host pid. */
+		siginfo_t fd_si = si;
+		fd_si.si_pid = si.si_pid < 0 ? 0 : si.si_pid;
+		if (sigfd_take(sig, &fd_si))
+			return 0;
+	}
 	if (!blocked && sig_action_ignores(&proc.sigactions[sig], sig))
 		return 0;
 	int r = sigq_add(target ? &target->sigq : &proc.sigq, sig, &si);
@@ -180,7 +186,16 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 static int dequeue(struct thread *t, uint64_t allowed, siginfo_t *info)
 {
 	int sig = sigq_take(&t->sigq, allowed, info);
-	return sig ? sig : sigq_take(&proc.sigq, allowed, info);
+	if (!sig)
+		sig = sigq_take(&proc.sigq, allowed, info);
+	/* A child's status whose host pid the map did not know (an orphan
+	 * adopted by init or a subreaper, host_info_to_sandbox): nsd knows
+	 * it. Asked here, where no libos lock of this thread is held. */
+	if (sig && info->si_pid < 0) {
+		info->si_pid = pid_from_host_lookup(-info->si_pid);
+		info->si_uid = cred_real_uid(info->si_pid);
+	}
+	return sig;
 }
 
 int sig_dequeue(struct thread *t, uint64_t set, siginfo_t *info)
@@ -519,13 +534,19 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 	bool child_status = sig == SIGCHLD ? in->si_code > 0
 	                                   : exited && (__atomic_load_n(&exit_signals, __ATOMIC_RELAXED) & SIGBIT(sig));
 	if (child_status) {
-		in->si_pid = pid_from_host(in->si_pid);
-		in->si_uid = cred_real_uid(in->si_pid);
+		int pid = pid_from_host(in->si_pid);
+		/* Unknown: marked for dequeue() to ask nsd (no nsd call here). */
+		in->si_pid = pid ? pid : -in->si_pid;
+		in->si_uid = cred_real_uid(pid);
 		/* The host reaped it already (SIG_IGN or SA_NOCLDWAIT; only for
 		 * SIGCHLD as the exit signal). */
 		const struct app_sigaction *act = &proc.sigactions[SIGCHLD];
 		if (sig == SIGCHLD && (act->handler == 1 || (act->flags & SA_NOCLDWAIT)) && in->si_pid > 0 && exited)
 			nsd_reaped_by_host(in->si_pid);
+	} else if (in->si_code == SI_USER && sig == prctl_pdeathsig() && in->si_pid == proc.host_ppid) {
+		/* PR_SET_PDEATHSIG: the kernel sends it as from the parent. */
+		in->si_pid = proc.ppid;
+		in->si_uid = cred_real_uid(proc.ppid);
 	} else if (in->si_code <= 0) {
 		in->si_pid = 0;
 		in->si_uid = 0;

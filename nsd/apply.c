@@ -208,6 +208,7 @@ static int destroy_sandbox(struct journal *j, int64_t id)
 {
     TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ?", "i", id));
     TRY(jexec(j, "DELETE FROM ranges WHERE sandbox = ?", "i", id));
+    TRY(jexec(j, "DELETE FROM subreapers WHERE sandbox = ?", "i", id));
     TRY(jexec(j, "DELETE FROM sysv WHERE sandbox = ?", "i", id));
     TRY(sysv_forget(j, id, 0, -1));
     return jexec(j, "DELETE FROM sandboxes WHERE id = ?", "i", id);
@@ -414,20 +415,45 @@ static int op_lease_range(struct journal *j, const Nsd__Op *op, Nsd__Frame *repl
     return 0;
 }
 
+/* Who adopts the orphans of p, as Linux's find_new_reaper: the nearest
+ * live ancestor that is a subreaper, else a live pid 1, else no one (0). */
+static int find_reaper(struct journal *j, int64_t sb, const struct proc *p, int64_t *reaper)
+{
+    struct proc up = *p, init;
+    *reaper = 0;
+    /* A cycle is impossible (a parent is always an older process); the
+     * bound only keeps a corrupt journal from looping. */
+    for (int depth = 0; up.ppid > 1 && depth < 4096; depth++) {
+        int r = get_proc(j, sb, up.ppid, &up);
+        TRY(r);
+        if (!r)
+            break;
+        int64_t sub = 0;
+        TRY(jint(j, &sub, "SELECT count(*) FROM subreapers WHERE sandbox = ? AND pid = ?", "ii", sb, up.pid));
+        if (sub && !strcmp(up.state, "live")) {
+            *reaper = up.pid;
+            return 0;
+        }
+    }
+    int r = get_proc(j, sb, 1, &init);
+    TRY(r);
+    *reaper = r && p->pid != 1 && !strcmp(init.state, "live") ? 1 : 0;
+    return 0;
+}
+
 /*
  * A process ends (exit, or its client vanished): it becomes a zombie (or
  * "lost") for its parent to reap, returns its pid ranges, drops ownership of
- * its SysV objects, and its children are reparented to the sandbox's pid 1,
- * or reaped at once when there is no live pid 1. Without a parent it is
- * reaped at once.
+ * its SysV objects, and its children are reparented to the nearest live
+ * subreaper above it or the sandbox's pid 1, or reaped at once when there
+ * is neither. Without a parent it is reaped at once.
  */
 static int end_process(struct journal *j, int64_t sb, const struct proc *p, int64_t status,
                        const char *state)
 {
-    struct proc init;
-    int r = get_proc(j, sb, 1, &init);
-    TRY(r);
-    int64_t reaper = r && p->pid != 1 && !strcmp(init.state, "live") ? 1 : 0;
+    int64_t reaper;
+    TRY(find_reaper(j, sb, p, &reaper));
+    TRY(jexec(j, "DELETE FROM subreapers WHERE sandbox = ? AND pid = ?", "ii", sb, p->pid));
     TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND ppid = ? AND state = 'reaped'", "ii", sb, p->pid));
     TRY(jexec(j, "UPDATE procs SET ppid = ?3 WHERE sandbox = ?1 AND ppid = ?2", "iii", sb, p->pid, reaper));
     if (!reaper)
@@ -586,6 +612,20 @@ static int op_setsid(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, st
     return 0;
 }
 
+static int op_set_subreaper(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    const Nsd__SetSubreaper *ss = op->req->set_subreaper;
+    struct proc p;
+    int r = own_caller(j, op, ss->caller, &p, reply, a);
+    if (r <= 0)
+        return r;
+    TRY(jexec(j, ss->on ? "INSERT OR IGNORE INTO subreapers(sandbox, pid) VALUES(?, ?)"
+                        : "DELETE FROM subreapers WHERE sandbox = ? AND pid = ?",
+              "ii", (int64_t)op->sandbox_id, p.pid));
+    reply_ok(reply, a);
+    return 0;
+}
+
 static Nsd__SysvObj *new_sysv(struct arena *a, int64_t id, int64_t key, int64_t kind, int64_t owner,
                               int64_t creator, int64_t mode)
 {
@@ -713,6 +753,7 @@ int apply(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena 
     case NSD__FRAME__BODY_REAP:        if (!admin) return op_reap(j, op, reply, a); break;
     case NSD__FRAME__BODY_SETPGID:     if (!admin) return op_setpgid(j, op, reply, a); break;
     case NSD__FRAME__BODY_SETSID:      if (!admin) return op_setsid(j, op, reply, a); break;
+    case NSD__FRAME__BODY_SET_SUBREAPER: if (!admin) return op_set_subreaper(j, op, reply, a); break;
     case NSD__FRAME__BODY_SYSV_GET:    if (!admin) return op_sysv_get(j, op, reply, a); break;
     case NSD__FRAME__BODY_SYSV_REMOVE: if (!admin) return op_sysv_remove(j, op, reply, a); break;
     default:

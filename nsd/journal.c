@@ -32,6 +32,9 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS procs_sid ON procs(sandbox, sid);"
     "CREATE INDEX IF NOT EXISTS procs_ppid ON procs(sandbox, ppid);"
     "CREATE INDEX IF NOT EXISTS procs_client ON procs(client, state);"
+    /* Processes that asked PR_SET_CHILD_SUBREAPER (until they end). */
+    "CREATE TABLE IF NOT EXISTS subreapers(sandbox INTEGER NOT NULL, pid INTEGER NOT NULL,"
+    "  PRIMARY KEY(sandbox, pid));"
     "CREATE TABLE IF NOT EXISTS ranges(sandbox INTEGER NOT NULL, lo INTEGER NOT NULL,"
     "  hi INTEGER NOT NULL, owner INTEGER NOT NULL, PRIMARY KEY(sandbox, lo));"
     "CREATE INDEX IF NOT EXISTS ranges_owner ON ranges(sandbox, owner);"

@@ -201,6 +201,13 @@ static char *keyed_line(char *lines, const char *key)
 	return NULL;
 }
 
+/* Gone from /proc: a "lost" process (it died without its Exit: SIGKILL,
+ * a crash) is, like a "zombie", its parent's to reap, and shown until then. */
+static bool reaped(const Nsd__Proc *p)
+{
+	return !strcmp(p->state, "reaped");
+}
+
 /* nsd's record of the process named by rel's first component when it is
  * another live or zombie process of the sandbox (free with nsd_free). */
 static Nsd__Frame *other_proc(const char *s, size_t n)
@@ -214,7 +221,7 @@ static Nsd__Frame *other_proc(const char *s, size_t n)
 	if (!parse_u64(buf, &v) || v == (uint64_t)proc.pid || v > INT32_MAX)
 		return NULL;
 	Nsd__Frame *rep = nsd_lookup((int)v);
-	if (rep && nsd_is_gone(rep->proc)) {
+	if (rep && reaped(rep->proc)) {
 		nsd_free(rep);
 		rep = NULL;
 	}
@@ -278,7 +285,7 @@ static int list_sandbox(struct dirlist *dl)
 	for (size_t i = 0; !r && i < rep->proc_list->n_procs; i++) {
 		const Nsd__Proc *p = rep->proc_list->procs[i];
 		char name[16], path[32];
-		if (nsd_is_gone(p))
+		if (reaped(p))
 			continue;
 		snprintf(name, sizeof(name), "%u", p->pid);
 		snprintf(path, sizeof(path), "/proc/%u", p->pid);
@@ -667,7 +674,7 @@ static void gen_status(struct text *t)
 	unlock(&proc.lock);
 	text_printf(t, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
 	               "PPid:\t%d\nTracerPid:\t0\n",
-	            comm, umask, proc.pid, proc.pid, proc.ppid);
+	            comm, umask, proc.pid, proc.pid, parent_pid());
 	text_printf(t, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\nGroups:\t", cred.ruid,
 	            cred.euid, cred.suid, cred.fsuid, cred.rgid, cred.egid, cred.sgid, cred.fsgid);
 	for (int i = 0; i < cred.ngroups; i++)
@@ -710,7 +717,7 @@ static void gen_stat(struct text *t)
 		free(host_stat.p);
 		return;
 	}
-	text_printf(t, "%d (%s) %s %d %d %d", proc.pid, comm, f[0], proc.ppid, proc.pgid, proc.sid);
+	text_printf(t, "%d (%s) %s %d %d %d", proc.pid, comm, f[0], parent_pid(), proc.pgid, proc.sid);
 	/* fields 26-30 (startcode .. kstkeip) and 45-51 (start_data .. env_end) */
 	const uintptr_t app[] = { proc.start_code, proc.end_code, proc.start_stack, 0, 0 };
 	const uintptr_t app_data[] = { 0, 0, proc.brk_start, proc.arg_start, proc.arg_end,

@@ -73,7 +73,6 @@ Nsd__Frame *nsd_members(int pgid, int sid);
  * maps are read from host signal handlers (SIGCHLD's si_pid). */
 void pid_map_add(int pid, int host_pid, bool child);
 void pid_map_forget(int pid);
-bool pid_is_child(int pid);
 /* The sandbox pid of a host pid; 0 when unknown (no nsd call: handler-safe). */
 int pid_from_host(int host_pid);
 /* The same, asking nsd on a miss (an orphan adopted by init). */
@@ -81,6 +80,8 @@ int pid_from_host_lookup(int host_pid);
 /* The host pid of a sandbox pid (asks nsd on a miss); -ESRCH when it has
  * no live or zombie process, -EREMOTE when it runs on another host. */
 int pid_to_host(int pid);
+/* The same for a pid to wait for: a "lost" record is still a child. */
+int pid_to_host_waitable(int pid);
 /* In a fork child: the parent's children are not the child's. */
 void pid_map_drop_children(void);
 

@@ -37,6 +37,14 @@ struct process {
 
 extern struct process proc;
 
+/* PR_SET/GET_CHILD_SUBREAPER (sys/reaper.c); a fork child is none. */
+long subreaper_set(bool on);
+int subreaper_get(void);
+/* The PR_SET_PDEATHSIG signal of this process, 0 for none (sys/misc.c). */
+int prctl_pdeathsig(void);
+/* proc.ppid, updated when the host shows the parent is gone. */
+int parent_pid(void);
+
 /* execve resets what prctl recorded for the old program (sys/misc.c). */
 void prctl_after_exec(void);
 

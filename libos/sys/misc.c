@@ -187,12 +187,19 @@ SYS(setrlimit)
 	return sys_prlimit64(&p);
 }
 
-/* PR_SET_PDEATHSIG is recorded only: the host's own would need prctl at
- * the libos's site. Linux clears it in a fork child; keyed by the pid that
- * set it, it is gone in the child without the fork path knowing. */
+/* PR_SET_PDEATHSIG is the host's too (the site's filter lets prctl through
+ * for it: it signals only the caller), so the signal comes when the host
+ * parent, which is the sandbox parent, ends. Linux and the host clear it in
+ * a fork child; keyed by the pid that set it, it is gone in the child
+ * without the fork path knowing. */
 static struct {
 	int pid, sig;
 } pdeathsig;
+
+int prctl_pdeathsig(void)
+{
+	return pdeathsig.pid == proc.pid ? pdeathsig.sig : 0;
+}
 
 /* PR_SET_DUMPABLE is the app's: the host's would change who owns the
  * libos's own /proc/self. A fork child keeps it, execve makes it 1 again
@@ -210,17 +217,23 @@ SYS(prctl)
 	if (r != -ENOSYS)
 		return r;
 	switch (c->a[0]) {
-	case PR_SET_PDEATHSIG:
+	case PR_SET_PDEATHSIG: {
 		if ((unsigned long)c->a[1] > NSIG_APP)
 			return -EINVAL;
+		long r = host(__NR_prctl, PR_SET_PDEATHSIG, c->a[1], 0, 0, 0);
+		if (r < 0)
+			return r;
 		pdeathsig.pid = proc.pid;
 		pdeathsig.sig = (int)c->a[1];
 		return 0;
+	}
 	case PR_GET_PDEATHSIG:
-		*(int *)c->a[1] = pdeathsig.pid == proc.pid ? pdeathsig.sig : 0;
+		*(int *)c->a[1] = prctl_pdeathsig();
 		return 0;
+	case PR_SET_CHILD_SUBREAPER:
+		return subreaper_set(c->a[1] != 0);
 	case PR_GET_CHILD_SUBREAPER:
-		*(int *)c->a[1] = 0;
+		*(int *)c->a[1] = subreaper_get();
 		return 0;
 	case PR_SET_NAME:
 		strlcpy(c->t->comm, (const char *)c->a[1], sizeof(c->t->comm));

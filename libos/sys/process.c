@@ -321,8 +321,8 @@ long host_pgid_of(int pgid)
 	return r > 0 ? r : h;
 }
 
-/* A wait's pid argument in host terms: a child (or, for init, any orphan
- * it adopted), a group, or -1. */
+/* A wait's pid argument in host terms: a child (or an orphan adopted by
+ * init or a subreaper: the host's child relation decides), a group, or -1. */
 static long wait_pid_to_host(long pid)
 {
 	if (pid == -1 || pid == 0)
@@ -331,9 +331,7 @@ static long wait_pid_to_host(long pid)
 		long h = pid == INT32_MIN ? -ESRCH : host_pgid_of((int)-pid);
 		return h < 0 ? -ECHILD : -h;
 	}
-	if (!pid_is_child((int)pid) && proc.pid != 1)
-		return -ECHILD;
-	int h = pid_to_host((int)pid);
+	int h = pid_to_host_waitable((int)pid);
 	return h < 0 ? -ECHILD : h;
 }
 
@@ -404,19 +402,7 @@ SYS(waitid)
 /* Identity: sandbox ids from nsd. */
 SYS(getpid) { return proc.pid; }
 
-/* Linux's getppid follows reparenting: once the parent is gone (its host
- * child relation says so), the process belongs to the sandbox's init. */
-SYS(getppid)
-{
-	if (proc.ppid > 1) {
-		long hp = host(__NR_getppid);
-		if (hp != proc.host_ppid) {
-			proc.host_ppid = (int)hp;
-			proc.ppid = 1;
-		}
-	}
-	return proc.ppid;
-}
+SYS(getppid) { return parent_pid(); }
 
 /* Our own group and session: another process (our parent) may have moved
  * us, which the host mirror shows; then nsd has the new ids. */

@@ -83,7 +83,8 @@ uint8_t *nsdc_pack(ProtobufCAllocator *alloc, const Nsd__Frame *f, size_t *len)
 
 int nsdc_body_is_mutation(Nsd__Frame__BodyCase b)
 {
-    return b >= NSD__FRAME__BODY_SANDBOX_CREATE && b <= NSD__FRAME__BODY_SYSV_REMOVE;
+    /* 32..63 are the mutations, 64 on the queries (proto/nsd.proto). */
+    return b >= NSD__FRAME__BODY_SANDBOX_CREATE && b < NSD__FRAME__BODY_LOOKUP;
 }
 
 static int write_all(struct nsdc *c, const uint8_t *p, size_t n)

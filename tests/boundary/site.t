@@ -21,7 +21,8 @@
 #  - prlimit64 (RLIMIT_CPU), setpriority, sched_setaffinity of outside
 #    processes: S here and priv.t (another sandbox too); E here (host pids,
 #    groups, uids: ESRCH); setpriority(PRIO_PGRP/PRIO_USER, 0): E here;
-#    sched_get*/set*, rr_get_interval, ioprio, getpriority: S+E here.
+#    sched_get*/set*, rr_get_interval, ioprio, getpriority: S+E here;
+#    prctl other than PR_SET_CHILD_SUBREAPER and PR_SET_PDEATHSIG: S here.
 #  - netlink, AF_PACKET, raw and ping sockets, SIOCSIFMTU/SIOCSIFADDR:
 #    E+S here; abstract unix sockets and TCP to host listeners: here.
 #  - mknodat of devices: S here and priv.t, E here; clone with CLONE_NEW*:
@@ -231,6 +232,11 @@ try:
         "x32_execve": str(0x40000000 | 520),
         "x32_getpid": str(0x40000000 | 39),
         "mseal": "462",
+        "prctl_subreaper": "157,36,1",
+        "prctl_subreaper_hi": f"157,{(1 << 32) | 36},1",
+        "prctl_dumpable": "157,4,0",
+        "prctl_pdeathsig": "157,1,0",
+        "prctl_pdeathsig_hi": f"157,{(1 << 32) | 1},9",
     }
     if ready != "ready" or base is None:
         out = "picoprocess did not start: " + ready
@@ -308,6 +314,13 @@ try:
         skip("site: /proc/self/mem for writing", "no Landlock")
     refused(["setown_group", "setown_ex"], "site: fcntl F_SETOWN to a group and F_SETOWN_EX are refused")
     ok(got["getfl"] == "ok", "site: fcntl F_GETFL passes", got["getfl"])
+    # prctl only for PR_SET_CHILD_SUBREAPER (where the caller's own orphans
+    # go) and PR_SET_PDEATHSIG (a signal to the caller itself)
+    ok(got["prctl_subreaper"] == "ok" and got["prctl_pdeathsig"] == "ok",
+       "site: prctl(PR_SET_CHILD_SUBREAPER) and prctl(PR_SET_PDEATHSIG) pass",
+       (got["prctl_subreaper"], got["prctl_pdeathsig"]))
+    refused(["prctl_subreaper_hi", "prctl_pdeathsig_hi", "prctl_dumpable"],
+            "site: every other prctl is refused (PR_SET_DUMPABLE, the option's high half set)")
     refused(["beyond_table", "x32_execve", "x32_getpid", "mseal"],
             "site: numbers past the allowlist's last block and x32 numbers are refused")
     os.write(master, b"\n")

@@ -20,6 +20,10 @@ trap '[ -z "$NSD_PID" ] || kill "$NSD_PID"; rm -rf "$WORK"' EXIT
 NSD_PID=$(cat "$WORK/nsd.pid")
 export GRAPHENE_NSD=$WORK/nsd.sock
 diff_run -P -n "t_pids: pids, wait, SIGCHLD, signals, groups, orphans" -- /tests/t_pids
+diff_run -P -n "t_reaper: PR_SET_CHILD_SUBREAPER, orphans to the nearest subreaper" -- /tests/t_reaper
+diff_run -P -n "t_wait: wait4/waitpid/waitid idtypes, options and siginfo" -- /tests/t_wait
+diff_run -P -n "t_killall: kill(-1), kill(0), ESRCH, zombies from a child" -- /tests/t_killall
+diff_run -P -n "t_pdeath: PR_SET_PDEATHSIG" -- /tests/t_pdeath
 # procps over the sandbox's /proc: the shell (pid 1) and ps (its child).
 diff_run -P -n "ps -eo pid,ppid,comm lists the sandbox's processes" -- /bin/sh -c \
     'ps -eo pid,ppid,comm; ps -o pid= -p 1; cat /proc/1/comm'

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int tu_failures;
 
@@ -48,6 +49,20 @@ static inline const char *errname(int e)
 {
     const char *n = strerrorname_np(e);
     return n ? n : "?";
+}
+
+/* One int over a pipe: the handshake between the processes of a test
+ * (-1 at EOF); a failed write ends the writer with 99. */
+static inline int tu_get_int(int fd)
+{
+    int v = -1;
+    return read(fd, &v, sizeof(v)) == sizeof(v) ? v : -1;
+}
+
+static inline void tu_put_int(int fd, int v)
+{
+    if (write(fd, &v, sizeof(v)) != sizeof(v))
+        _exit(99);
 }
 
 /* Exit status of the whole program: 0 only if every CHECK passed. */
