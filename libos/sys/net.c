@@ -271,19 +271,21 @@ static uint32_t host_id(bool gid)
 
 /* A host ucred as the app sees it: a picoprocess (the sandbox's host uid)
  * by its sandbox pid and real ids, as the kernel fills them in; anyone
- * else, or a picoprocess no longer known, as from another namespace. The
- * ids are the peer's now, not at connect as Linux keeps them. */
+ * else as from another namespace (pid 0, the overflow ids), and so are the
+ * ids of a picoprocess not in the credential table (reaped). The ids are
+ * the peer's now, not at connect as Linux keeps them. */
 static void ucred_to_app(struct app_ucred *u)
 {
 	if (u->uid == (uint32_t)-1)
 		return; /* no credentials (not a unix socket) */
 	int pid = 0;
 	if (u->uid == host_id(false) && u->pid > 0) {
-		pid = pid_from_host(u->pid);
-		if (!pid && nsd_active && (pid = pid_from_host_lookup(u->pid)))
-			pid_map_add(pid, u->pid, false);
-		if (!nsd_active)
-			pid = u->pid; /* sandbox pids are host pids */
+		/* without nsd sandbox pids are host pids; lookups are not
+		 * cached: a host pid reused after the peer is gone would name
+		 * another process */
+		pid = !nsd_active ? u->pid : pid_from_host(u->pid);
+		if (!pid)
+			pid = pid_from_host_lookup(u->pid);
 	}
 	struct cred_view v;
 	if (pid == proc.pid) {
@@ -293,7 +295,6 @@ static void ucred_to_app(struct app_ucred *u)
 		u->uid = v.ids[0];
 		u->gid = v.ids[4];
 	} else {
-		pid = 0;
 		u->uid = u->gid = OVERFLOW_ID;
 	}
 	u->pid = pid;
