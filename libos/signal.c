@@ -24,6 +24,7 @@
 #include "nsd.h"
 #include "sysv.h"
 #include "process.h"
+#include "rpc.h"
 #include "rt.h"
 #include "signal.h"
 #include "syscall.h"
@@ -471,7 +472,7 @@ static bool at_handler_entry(uintptr_t rip)
 
 bool sig_init_ignores(int sig)
 {
-	return nsd_active && proc.pid == 1 && proc.sigactions[sig].handler == 0;
+	return proc.pid == 1 && proc.sigactions[sig].handler == 0;
 }
 
 /*
@@ -540,6 +541,10 @@ void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 		for (;;)
 			host(__NR_exit, 0);
 	thread_serve_call(t);
+	if (rpc_is_wakeup(sig, si)) { /* a peer on the RPC stream: not the app's */
+		rpc_wakeup();
+		return;
+	}
 	bool in_libos = addr_in_libos_image(uc->uc_mcontext.rip);
 	/* Raised by the CPU (not sent), in app code: perhaps a rewritten syscall's. */
 	if (sig == SIGSEGV && si->si_code > 0 && !in_libos && fastpath_fault(t, uc))
@@ -576,8 +581,7 @@ void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 		struct thread *target =
 			si->si_code == SI_TKILL || (si->si_code == SI_TIMER && timer_targets_thread(si->si_tid))
 				? t : NULL;
-		/* Without nsd sandbox pids are host pids: the info stands. */
-		if (!nsd_active || host_info_to_sandbox(sig, &in, &target))
+		if (host_info_to_sandbox(sig, &in, &target))
 			sig_send(sig, target, &in);
 	}
 	__atomic_store_n(&t->wake, 1, __ATOMIC_RELEASE);
@@ -637,14 +641,7 @@ void sig_child_action_changed(const struct app_sigaction *act)
 	 * only the host can reap them unasked, so it must know. With nsd the
 	 * libos still wants the SIGCHLD (SA_NOCLDWAIT reaps and sends it) to
 	 * tell nsd of each reap (host_info_to_sandbox). */
-	if (nsd_active) {
-		install_host_handler(SIGCHLD, act->handler == 1 ? SA_NOCLDWAIT : act->flags & SA_NOCLDWAIT);
-	} else if (act->handler == 1) {
-		struct kernel_sigaction ign = { .handler = (void *)1 /* SIG_IGN */ };
-		host(__NR_rt_sigaction, SIGCHLD, &ign, NULL, sizeof(uint64_t));
-	} else {
-		install_host_handler(SIGCHLD, act->flags & SA_NOCLDWAIT);
-	}
+	install_host_handler(SIGCHLD, act->handler == 1 ? SA_NOCLDWAIT : act->flags & SA_NOCLDWAIT);
 }
 
 /* Sleeps until a host signal arrives, with no window in which a signal

@@ -76,7 +76,7 @@ void sysv_init(void)
 {
 	/* Only a sandbox's first picoprocess: a launch joined to a running
 	 * sandbox would have memory of its own under nsd's shared names. */
-	if (!nsd_active || proc.pid != 1)
+	if (proc.pid != 1)
 		return;
 	kind_off[0] = align_up(PROCS_OFF + SYSV_PROCS * sizeof(struct sysv_proc), PAGE_SIZE);
 	kind_off[1] = align_up(kind_off[0] + MSQ_SLOTS * sysv_msq_size, PAGE_SIZE);

@@ -34,3 +34,16 @@ sandbox_test() {
     T=$(mktemp -d "/tmp/graphene-$1.XXXXXX")
     trap 'rm -rf "$T"' EXIT
 }
+
+# private_nsd: starts bin/nsd on $T/nsd.sock (journal $T/nsd.db, log
+# $T/nsd.log), sets NSD_PID and returns once it answers. $T is made 0711:
+# picoprocesses reach nsd's socket as their sandbox's uid (tools/confine.c).
+private_nsd() {
+    chmod 711 "$T"
+    bin/nsd --socket "$T/nsd.sock" --journal "$T/nsd.db" 2>"$T/nsd.log" &
+    NSD_PID=$!
+    for _ in $(seq 100); do
+        bin/graphenectl --nsd "$T/nsd.sock" nsd status >/dev/null 2>&1 && return
+        sleep 0.05
+    done
+}

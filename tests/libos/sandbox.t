@@ -17,14 +17,7 @@ check() { # check NAME EXPECTED ACTUAL
 }
 NSD_PID=
 trap '[ -z "$NSD_PID" ] || kill "$NSD_PID"; rm -rf "$T"' EXIT
-# picoprocesses reach nsd's socket as their sandbox's uid (tools/confine.c)
-chmod 711 "$T"
-bin/nsd --socket "$T/nsd.sock" --journal "$T/nsd.db" 2>"$T/nsd.log" &
-NSD_PID=$!
-for _ in $(seq 100); do
-    $CTL --nsd "$T/nsd.sock" nsd status >/dev/null 2>&1 && break
-    sleep 0.05
-done
+private_nsd
 mkdir "$T/s"
 mkfifo "$T/s/ids" "$T/s/go"
 cat > "$T/s/app.sh" <<'SH'
