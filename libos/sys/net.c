@@ -280,10 +280,9 @@ static void ucred_to_app(struct app_ucred *u)
 		return; /* no credentials (not a unix socket) */
 	int pid = 0;
 	if (u->uid == host_id(false) && u->pid > 0) {
-		/* without nsd sandbox pids are host pids; lookups are not
-		 * cached: a host pid reused after the peer is gone would name
-		 * another process */
-		pid = !nsd_active ? u->pid : pid_from_host(u->pid);
+		/* not cached: a host pid reused after the peer is gone would
+		 * name another process */
+		pid = pid_from_host(u->pid);
 		if (!pid)
 			pid = pid_from_host_lookup(u->pid);
 	}
@@ -304,8 +303,8 @@ SYS(setsockopt)
 {
 	if (!fd_app_valid(c->a[0]))
 		return -EBADF;
-	/* SCM_PIDFD would put host pidfds in the app's fd table unrecorded; the
-	 * sandbox has no pidfds (as a kernel before 6.5 answers) */
+	/* SCM_PIDFD would put host pidfds in the app's fd table unrecorded, a
+	 * host process's too: refused as a kernel before 6.5 does */
 	if (c->a[1] == SOL_SOCKET && c->a[2] == SO_PASSPIDFD)
 		return -ENOPROTOOPT;
 	return host(__NR_setsockopt, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4]);
@@ -317,22 +316,37 @@ SYS(getsockopt)
 		return -EBADF;
 	if (c->a[1] != SOL_SOCKET || (c->a[2] != SO_PEERCRED && c->a[2] != SO_PEERPIDFD))
 		return host(__NR_getsockopt, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4]);
-	if (c->a[2] == SO_PEERPIDFD)
-		return -ENOPROTOOPT;
 	void *uval = SYSCALL_ARG(3, void *);
 	int *ulen = SYSCALL_ARG(4, int *);
-	struct app_ucred u;
-	int len = sizeof(u);
-	long r = host(__NR_getsockopt, c->a[0], SOL_SOCKET, SO_PEERCRED, &u, &len);
+	union {
+		struct app_ucred u;
+		int fd;
+	} v;
+	int len = sizeof(v.u);
+	long r = host(__NR_getsockopt, c->a[0], SOL_SOCKET, SO_PEERCRED, &v.u, &len);
 	if (r < 0)
 		return r;
 	if (!ulen || (*ulen > 0 && !uval))
 		return -EFAULT;
 	if (*ulen < 0)
 		return -EINVAL;
-	ucred_to_app(&u);
-	len = MIN(*ulen, (int)sizeof(u));
-	memcpy(uval, &u, (size_t)len);
+	ucred_to_app(&v.u);
+	if (c->a[2] == SO_PEERPIDFD) {
+		/* the host's pidfd of a picoprocess, as pidfd_open gives
+		 * (sys/signal.c); a peer outside has no pid here (Linux: no
+		 * peer pid) */
+		if (!v.u.pid)
+			return -ENODATA;
+		len = sizeof(v.fd);
+		r = host(__NR_getsockopt, c->a[0], SOL_SOCKET, SO_PEERPIDFD, &v.fd, &len);
+		if (r < 0)
+			return r;
+		v.fd = (int)fd_install(v.fd, FD_OTHER, NULL, NULL);
+		if (v.fd < 0)
+			return v.fd;
+	}
+	len = MIN(*ulen, len);
+	memcpy(uval, &v, (size_t)len);
 	*ulen = len;
 	return 0;
 }

@@ -3,7 +3,7 @@
 # SCM_CREDENTIALS show sandbox pids and virtual ids, never the host pid or
 # the sandbox's host uid (tests/progs/t_peercred, natively as root); a
 # listener outside the sandbox shows as from another namespace (pid 0, the
-# overflow ids); the sandbox has no pidfds; tmux, whose server compares its
+# overflow ids) and has no SO_PEERPIDFD; SO_PASSPIDFD is refused; tmux, whose server compares its
 # client's SO_PEERCRED uid with its own, works inside.
 . "$(dirname "$0")/lib.sh"
 diff_setup
@@ -34,19 +34,18 @@ c.recv(1)' "$SCRATCH/host.sock" >"$fifo" &
     run_graphene outside /dev/null "" /tests/t_peercred connect /tmp/host.sock
     kill "$py" 2>/dev/null
     wait "$py" 2>/dev/null
-    got=$(cat "$OUT/outside.out")
-    [ "$status" = 0 ] && [ "$got" = "peer pid 0 uid 65534 gid 65534" ] ||
-        diag "status $status, got: $got" "$(cat "$OUT/outside.err")"
-    [ "$status" = 0 ] && [ "$got" = "peer pid 0 uid 65534 gid 65534" ]
+    want="peer pid 0 uid 65534 gid 65534 SO_PEERPIDFD: ENODATA "
+    got=$(tr '\n' ' ' <"$OUT/outside.out")
+    [ "$status" = 0 ] && [ "$got" = "$want" ] || diag "status $status, got: $got" "$(cat "$OUT/outside.err")"
+    [ "$status" = 0 ] && [ "$got" = "$want" ]
 }
 outside
-tap_ok $? "a host listener shows as pid 0, uid and gid 65534"
+tap_ok $? "a host listener shows as pid 0, uid and gid 65534, without a pidfd (ENODATA)"
 
-run_graphene pidfd /dev/null "" /tests/t_peercred pidfd
-got=$(tr '\n' ' ' <"$OUT/pidfd.out")
-[ "$got" = "SO_PEERPIDFD: ENOPROTOOPT SO_PASSPIDFD: ENOPROTOOPT " ] || diag "got: $got" "$(cat "$OUT/pidfd.err")"
-tap_ok $([ "$got" = "SO_PEERPIDFD: ENOPROTOOPT SO_PASSPIDFD: ENOPROTOOPT " ]; echo $?) \
-    "SO_PEERPIDFD and SO_PASSPIDFD are refused (no pidfds in the sandbox)"
+run_graphene passpidfd /dev/null "" /tests/t_peercred passpidfd
+got=$(cat "$OUT/passpidfd.out")
+[ "$got" = "SO_PASSPIDFD: ENOPROTOOPT" ] || diag "got: $got" "$(cat "$OUT/passpidfd.err")"
+tap_ok $([ "$got" = "SO_PASSPIDFD: ENOPROTOOPT" ]; echo $?) "SO_PASSPIDFD is refused (SCM_PIDFD would bring host pidfds)"
 
 # tmux: the server accepts a client only if their uids match (SO_PEERCRED).
 # One launch: the sandbox ends with its first process, and the server with it.

@@ -1,14 +1,18 @@
 /* Unix socket credentials (issues 6 and 9): SO_PEERCRED of a socketpair
  * and of a named listener connected to by a child that changed uid, and
  * SCM_CREDENTIALS with SO_PASSCRED, the kernel's and explicit ones, with
- * the EPERM and EINVAL cases of a non-root sender. Runs as root; prints
- * pids only as relations (the peer is the parent, the child, itself).
+ * the EPERM and EINVAL cases of a non-root sender, SO_PEERPIDFD. Runs as
+ * root; prints pids only as relations (the peer is the parent, the child,
+ * itself).
  *   t_peercred               the differential part
  *   t_peercred connect PATH  prints the SO_PEERCRED of a listener at PATH
- *   t_peercred pidfd         SO_PEERPIDFD and SO_PASSPIDFD (not native:
- *                            the sandbox has no pidfds) */
+ *                            and SO_PEERPIDFD's errno
+ *   t_peercred passpidfd     SO_PASSPIDFD (not native: refused inside) */
 #include "testutil.h"
 #include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -29,6 +33,16 @@ static struct ucred peer(int fd)
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &u, &len) < 0 || len != sizeof(u))
         u.pid = -2;
     return u;
+}
+
+/* SO_PEERPIDFD: the pidfd, or -errno. */
+static int peer_pidfd(int fd)
+{
+    int pfd = -1;
+    socklen_t len = sizeof(pfd);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pfd, &len) < 0)
+        return -errno;
+    return len == sizeof(pfd) ? pfd : -EINVAL;
 }
 
 /* One byte, with the ucred given (NULL: none). 0 or the errno. */
@@ -95,6 +109,9 @@ static void socketpair_part(void)
         u = peer(sv[1]);
         CHECK(u.pid == getppid(), "child: the peer of its end is the parent, which made the pair");
         printf("child: uid %u gid %u\n", u.uid, u.gid);
+        int pfd = peer_pidfd(sv[1]);
+        CHECK(pfd >= 0 && syscall(SYS_pidfd_send_signal, pfd, 0, NULL, 0) == 0,
+              "child: SO_PEERPIDFD is a pidfd of the parent (signal 0 reaches it)");
         CHECK(send_cred(sv[1], 'c', NULL) == 0, "child sends without a ucred");
         _exit(tu_failures ? 1 : 0);
     }
@@ -164,12 +181,16 @@ static void listener_part(void)
     if (s < 0 || read(s, &b, 1) != 1)
         DIE("accept");
     struct ucred got = peer(s);
+    int pfd = peer_pidfd(s);
     int on = 1;
     if (setsockopt(s, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 || write(s, "g", 1) != 1)
         DIE("SO_PASSCRED");
     struct ucred plain = recv_cred(s), expl = recv_cred(s);
     if (write(s, "f", 1) != 1)
         DIE("final handshake");
+    /* the child exits after the last byte: its pidfd becomes readable */
+    struct pollfd pp = { pfd, POLLIN, 0 };
+    CHECK(pfd >= 0 && poll(&pp, 1, -1) == 1 && (pp.revents & POLLIN), "accepted: SO_PEERPIDFD polls readable when the child exits");
     int st;
     waitpid(ch, &st, 0);
     CHECK(got.pid == ch, "accepted: the peer is the child");
@@ -194,17 +215,15 @@ int main(int argc, char **argv)
             DIE("connect %s", argv[2]);
         struct ucred u = peer(s);
         printf("peer pid %d uid %u gid %u\n", u.pid, u.uid, u.gid);
+        int pfd = peer_pidfd(s);
+        printf("SO_PEERPIDFD: %s\n", pfd < 0 ? errname(-pfd) : "a pidfd");
         return 0;
     }
-    if (argc == 2 && !strcmp(argv[1], "pidfd")) {
-        int sv[2];
+    if (argc == 2 && !strcmp(argv[1], "passpidfd")) {
+        int sv[2], on = 1;
         if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
             DIE("socketpair");
-        int fd = -1, on = 1;
-        socklen_t len = sizeof(fd);
-        int r = getsockopt(sv[0], SOL_SOCKET, SO_PEERPIDFD, &fd, &len);
-        printf("SO_PEERPIDFD: %s\n", r < 0 ? errname(errno) : "a pidfd");
-        r = setsockopt(sv[0], SOL_SOCKET, SO_PASSPIDFD, &on, sizeof(on));
+        int r = setsockopt(sv[0], SOL_SOCKET, SO_PASSPIDFD, &on, sizeof(on));
         printf("SO_PASSPIDFD: %s\n", r < 0 ? errname(errno) : "set");
         return 0;
     }
