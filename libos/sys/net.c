@@ -282,9 +282,7 @@ static void ucred_to_app(struct app_ucred *u)
 	if (u->uid == host_id(false) && u->pid > 0) {
 		/* not cached: a host pid reused after the peer is gone would
 		 * name another process */
-		pid = pid_from_host(u->pid);
-		if (!pid)
-			pid = pid_from_host_lookup(u->pid);
+		pid = pid_from_host(u->pid) ?: pid_from_host_lookup(u->pid);
 	}
 	struct cred_view v;
 	if (pid == proc.pid) {

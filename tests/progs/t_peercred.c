@@ -1,7 +1,8 @@
 /* Unix socket credentials (issues 6 and 9): SO_PEERCRED of a socketpair
  * and of a named listener connected to by a child that changed uid, and
  * SCM_CREDENTIALS with SO_PASSCRED, the kernel's and explicit ones, with
- * the EPERM and EINVAL cases of a non-root sender, SO_PEERPIDFD. Runs as
+ * the EPERM and EINVAL cases of a non-root sender, SO_PEERPIDFD, and a
+ * socket's owner for SIGIO (F_SETOWN, F_GETOWN, F_GETOWN_EX). Runs as
  * root; prints pids only as relations (the peer is the parent, the child,
  * itself).
  *   t_peercred               the differential part
@@ -11,11 +12,13 @@
 #include "testutil.h"
 #include <grp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -205,6 +208,46 @@ static void listener_part(void)
     unlink(a.sun_path);
 }
 
+static void owner_part(void)
+{
+    int sv[2], p[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || pipe(p) < 0)
+        DIE("socketpair");
+    sigset_t io, pend;
+    sigemptyset(&io);
+    sigaddset(&io, SIGIO);
+    sigprocmask(SIG_BLOCK, &io, NULL);
+    CHECK(fcntl(sv[0], F_SETOWN, getpid()) == 0 && fcntl(sv[0], F_GETOWN) == getpid(), "F_SETOWN/F_GETOWN itself");
+    struct f_owner_ex ox;
+    CHECK(fcntl(sv[0], F_GETOWN_EX, &ox) == 0 && ox.type == F_OWNER_PID && ox.pid == getpid(), "F_GETOWN_EX itself");
+    /* the writer queues SIGIO to the owner before write returns */
+    if (fcntl(sv[0], F_SETFL, O_ASYNC) < 0 || write(sv[1], "x", 1) != 1)
+        DIE("O_ASYNC");
+    bool got = sigpending(&pend) == 0 && sigismember(&pend, SIGIO);
+    CHECK(got, "SIGIO is pending for the owner");
+    int sig;
+    if (got)
+        sigwait(&io, &sig);
+    fflush(stdout);
+    pid_t ch = fork();
+    if (ch < 0)
+        DIE("fork");
+    if (ch == 0) {
+        char b;
+        close(p[1]);
+        _exit(read(p[0], &b, 1) == 0 ? 0 : 1);
+    }
+    close(p[0]);
+    CHECK(fcntl(sv[0], F_SETOWN, ch) == 0 && fcntl(sv[0], F_GETOWN) == ch, "F_SETOWN/F_GETOWN a child");
+    errno = 0;
+    printf("F_SETOWN of no process: %s\n", fcntl(sv[0], F_SETOWN, 4000000) < 0 ? errname(errno) : "ok");
+    close(p[1]);
+    int st;
+    waitpid(ch, &st, 0);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "connect")) {
@@ -229,5 +272,6 @@ int main(int argc, char **argv)
     }
     socketpair_part();
     listener_part();
+    owner_part();
     return tu_done();
 }
