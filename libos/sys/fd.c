@@ -4,6 +4,7 @@
 #include "fdrecord.h"
 #include "fs.h"
 #include "identity.h"
+#include "nsd.h"
 #include "process.h"
 #include "syscall.h"
 #include "sysv.h"
@@ -218,6 +219,12 @@ SYS(dup3)
 	return dup_result(host(__NR_dup3, c->a[0], c->a[1], c->a[2]), (int)c->a[0]);
 }
 
+/* The sandbox pid of an fd's owner (0 once it is gone). */
+static int owner_pid(int host_pid)
+{
+	return pid_from_host(host_pid) ?: pid_from_host_lookup(host_pid);
+}
+
 SYS(fcntl)
 {
 	int fd = (int)c->a[0], cmd = (int)c->a[1];
@@ -231,7 +238,18 @@ SYS(fcntl)
 	 * shell's); the seccomp filter allows only a pid. */
 	if ((cmd == F_SETOWN && (int)c->a[2] < 0) || cmd == F_SETOWN_EX)
 		return -EPERM;
-	return host(__NR_fcntl, fd, cmd, c->a[2]);
+	/* The owner is a sandbox pid to the app, its host pid to the host. */
+	if (cmd == F_SETOWN && (int)c->a[2] > 0) {
+		int h = pid_to_host((int)c->a[2]);
+		return h < 0 ? h : host(__NR_fcntl, fd, cmd, h);
+	}
+	long r = host(__NR_fcntl, fd, cmd, c->a[2]);
+	if (cmd == F_GETOWN && r > 0)
+		r = owner_pid((int)r);
+	struct f_owner_ex *ox = SYSCALL_ARG(2, struct f_owner_ex *);
+	if (cmd == F_GETOWN_EX && r == 0 && ox->pid > 0)
+		ox->pid = owner_pid(ox->pid);
+	return r;
 }
 
 SYS(ioctl)

@@ -2,9 +2,14 @@
  * path is a file-system name, so it is resolved in the sandbox like any
  * path and handed to the host as /proc/self/fd/<dir fd>/<name>, which pins
  * the directory the libos checked. fds passed with SCM_RIGHTS must be the
- * app's both ways. */
+ * app's both ways. Unix credentials (SO_PEERCRED, SCM_CREDENTIALS) are the
+ * host's pid and sandbox uid U (tools/confine.c) on the host side and
+ * sandbox pids and virtual ids on the app's. */
 #include "fdrecord.h"
 #include "fs.h"
+#include "identity.h"
+#include "nsd.h"
+#include "process.h"
 #include "signal.h"
 #include "sitepolicy.h"
 #include "syscall.h"
@@ -17,7 +22,18 @@
 /* The kernel's user ABI; the UAPI headers leave these to the C library. */
 #define SOL_SOCKET 1
 #define SCM_RIGHTS 1
+#define SCM_CREDENTIALS 2
+#define SO_PEERCRED 17
 #define SO_DOMAIN 39
+#define SO_PASSPIDFD 76
+#define SO_PEERPIDFD 77
+/* What Linux shows of an id or a pid from outside the namespace. */
+#define OVERFLOW_ID 65534
+
+struct app_ucred {
+	int32_t pid;
+	uint32_t uid, gid;
+};
 
 struct app_msghdr {
 	void *msg_name;
@@ -243,8 +259,95 @@ SYS(recvfrom)
 }
 
 SOCK_PASSTHROUGH(shutdown)
-SOCK_PASSTHROUGH(setsockopt)
-SOCK_PASSTHROUGH(getsockopt)
+
+/* The sandbox's one host uid and gid, which every picoprocess runs as. */
+static uint32_t host_id(bool gid)
+{
+	static uint32_t ids[2] = { (uint32_t)-1, (uint32_t)-1 };
+	if (ids[gid] == (uint32_t)-1)
+		ids[gid] = (uint32_t)host(gid ? __NR_getgid : __NR_getuid);
+	return ids[gid];
+}
+
+/* A host ucred as the app sees it: a picoprocess (the sandbox's host uid)
+ * by its sandbox pid and real ids, as the kernel fills them in; anyone
+ * else as from another namespace (pid 0, the overflow ids), and so are the
+ * ids of a picoprocess not in the credential table (reaped). The ids are
+ * the peer's now, not at connect as Linux keeps them. */
+static void ucred_to_app(struct app_ucred *u)
+{
+	if (u->uid == (uint32_t)-1)
+		return; /* no credentials (not a unix socket) */
+	int pid = 0;
+	if (u->uid == host_id(false) && u->pid > 0) {
+		/* not cached: a host pid reused after the peer is gone would
+		 * name another process */
+		pid = pid_from_host(u->pid) ?: pid_from_host_lookup(u->pid);
+	}
+	struct cred_view v;
+	if (pid == proc.pid) {
+		u->uid = cred.ruid;
+		u->gid = cred.rgid;
+	} else if (pid && cred_of(pid, &v)) {
+		u->uid = v.ids[0];
+		u->gid = v.ids[4];
+	} else {
+		u->uid = u->gid = OVERFLOW_ID;
+	}
+	u->pid = pid;
+}
+
+SYS(setsockopt)
+{
+	if (!fd_app_valid(c->a[0]))
+		return -EBADF;
+	/* SCM_PIDFD would put host pidfds in the app's fd table unrecorded, a
+	 * host process's too: refused as a kernel before 6.5 does */
+	if (c->a[1] == SOL_SOCKET && c->a[2] == SO_PASSPIDFD)
+		return -ENOPROTOOPT;
+	return host(__NR_setsockopt, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4]);
+}
+
+SYS(getsockopt)
+{
+	if (!fd_app_valid(c->a[0]))
+		return -EBADF;
+	if (c->a[1] != SOL_SOCKET || (c->a[2] != SO_PEERCRED && c->a[2] != SO_PEERPIDFD))
+		return host(__NR_getsockopt, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4]);
+	void *uval = SYSCALL_ARG(3, void *);
+	int *ulen = SYSCALL_ARG(4, int *);
+	union {
+		struct app_ucred u;
+		int fd;
+	} v;
+	int len = sizeof(v.u);
+	long r = host(__NR_getsockopt, c->a[0], SOL_SOCKET, SO_PEERCRED, &v.u, &len);
+	if (r < 0)
+		return r;
+	if (!ulen || (*ulen > 0 && !uval))
+		return -EFAULT;
+	if (*ulen < 0)
+		return -EINVAL;
+	ucred_to_app(&v.u);
+	if (c->a[2] == SO_PEERPIDFD) {
+		/* the host's pidfd of a picoprocess, as pidfd_open gives
+		 * (sys/signal.c); a peer outside has no pid here (Linux: no
+		 * peer pid) */
+		if (!v.u.pid)
+			return -ENODATA;
+		len = sizeof(v.fd);
+		r = host(__NR_getsockopt, c->a[0], SOL_SOCKET, SO_PEERPIDFD, &v.fd, &len);
+		if (r < 0)
+			return r;
+		v.fd = (int)fd_install(v.fd, FD_OTHER, NULL, NULL);
+		if (v.fd < 0)
+			return v.fd;
+	}
+	len = MIN(*ulen, len);
+	memcpy(uval, &v, (size_t)len);
+	*ulen = len;
+	return 0;
+}
 
 SYS(sendto)
 {
@@ -263,25 +366,84 @@ SYS(sendto)
 	return r;
 }
 
-/* Calls fn on each SCM_RIGHTS fd of a control buffer; stops at the first
- * nonzero result. */
-static int each_passed_fd(void *control, size_t len, int (*fn)(int *fd, void *arg), void *arg)
+/* Calls fn on each SOL_SOCKET message of the type in a control buffer;
+ * stops at the first nonzero result. */
+static int each_cmsg(void *control, size_t len, int type, int (*fn)(struct app_cmsghdr *cm, void *arg), void *arg)
 {
 	const size_t hdr = sizeof(struct app_cmsghdr);
 	for (size_t off = 0; control && off + hdr <= len;) {
 		struct app_cmsghdr *cm = (struct app_cmsghdr *)((char *)control + off);
 		if (cm->cmsg_len < hdr || off + cm->cmsg_len > len)
 			break;
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			int *fds = (int *)cm->data;
-			for (size_t i = 0; i < (cm->cmsg_len - hdr) / sizeof(int); i++) {
-				int e = fn(&fds[i], arg);
-				if (e)
-					return e;
-			}
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == type) {
+			int e = fn(cm, arg);
+			if (e)
+				return e;
 		}
 		off += CMSG_ALIGN8(cm->cmsg_len);
 	}
+	return 0;
+}
+
+struct fd_visit {
+	int (*fn)(int *fd, void *arg);
+	void *arg;
+};
+
+static int visit_fds(struct app_cmsghdr *cm, void *arg)
+{
+	struct fd_visit *v = arg;
+	int *fds = (int *)cm->data;
+	for (size_t i = 0; i < (cm->cmsg_len - sizeof(*cm)) / sizeof(int); i++) {
+		int e = v->fn(&fds[i], v->arg);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+/* Calls fn on each SCM_RIGHTS fd of a control buffer; stops at the first
+ * nonzero result. */
+static int each_passed_fd(void *control, size_t len, int (*fn)(int *fd, void *arg), void *arg)
+{
+	struct fd_visit v = { fn, arg };
+	return each_cmsg(control, len, SCM_RIGHTS, visit_fds, &v);
+}
+
+/* SCM_CREDENTIALS sent: Linux's checks (net/core/scm.c scm_check_creds) on
+ * the app's ucred in sandbox terms, then the host's form of it, which the
+ * host checks again (it refuses another pid: no host CAP_SYS_ADMIN). */
+static int creds_to_host(struct app_cmsghdr *cm, void *arg)
+{
+	(void)arg;
+	struct app_ucred u;
+	if (cm->cmsg_len != sizeof(*cm) + sizeof(u))
+		return -EINVAL;
+	memcpy(&u, cm->data, sizeof(u));
+	if (u.uid == (uint32_t)-1 || u.gid == (uint32_t)-1)
+		return -EINVAL;
+	bool uid_ok = u.uid == cred.ruid || u.uid == cred.euid || u.uid == cred.suid || capable(CAP_SETUID);
+	bool gid_ok = u.gid == cred.rgid || u.gid == cred.egid || u.gid == cred.sgid || capable(CAP_SETGID);
+	if ((u.pid != proc.pid && !capable(CAP_SYS_ADMIN)) || !uid_ok || !gid_ok)
+		return -EPERM;
+	int host_pid = pid_to_host(u.pid);
+	if (host_pid < 0)
+		return host_pid;
+	u = (struct app_ucred){ host_pid, host_id(false), host_id(true) };
+	memcpy(cm->data, &u, sizeof(u));
+	return 0;
+}
+
+/* SCM_CREDENTIALS received (the sender's, or the kernel's for it). */
+static int creds_to_app(struct app_cmsghdr *cm, void *arg)
+{
+	(void)arg;
+	struct app_ucred u;
+	if (cm->cmsg_len < sizeof(*cm) + sizeof(u))
+		return 0;
+	memcpy(&u, cm->data, sizeof(u));
+	ucred_to_app(&u);
+	memcpy(cm->data, &u, sizeof(u));
 	return 0;
 }
 
@@ -315,6 +477,8 @@ SYS(sendmsg)
 			memcpy(control, m.msg_control, m.msg_controllen);
 		m.msg_control = control;
 		r = each_passed_fd(m.msg_control, m.msg_controllen, check_sent_fd, NULL);
+		if (r == 0)
+			r = each_cmsg(m.msg_control, m.msg_controllen, SCM_CREDENTIALS, creds_to_host, NULL);
 	}
 	if (r == 0) {
 		r = unix_addr_translate(c->a[0], m.msg_name, m.msg_namelen, false, ua);
@@ -362,6 +526,7 @@ SYS(recvmsg)
 	if (r < 0)
 		return r;
 	long err = 0;
+	each_cmsg(um->msg_control, um->msg_controllen, SCM_CREDENTIALS, creds_to_app, NULL);
 	each_passed_fd(um->msg_control, um->msg_controllen, record_received_fd, &err);
 	if (err) {
 		each_passed_fd(um->msg_control, um->msg_controllen, close_received_fd, NULL);
