@@ -164,7 +164,7 @@ static long sched_on(int pid, struct sched_req *r)
 	long v = call_here(pid, r);
 	if (v != -ESRCH || pid == 0 || thread_by_tid(pid))
 		return v;
-	uint8_t in[RPC_SCHED_MAX], out[RPC_SCHED_MAX];
+	uint8_t in[RPC_SCHED_MAX], out[RPC_SCHED_MAX] = { 0 }; /* a short reply leaves no stack bytes */
 	struct sched_req q = *r;
 	q.data_len = r->data_len < sizeof(in) ? r->data_len : sizeof(in);
 	q.out_len = r->out_len < sizeof(out) ? r->out_len : sizeof(out);
