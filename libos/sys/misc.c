@@ -204,8 +204,10 @@ SYS(sched_get_priority_min) { return host(__NR_sched_get_priority_min, c->a[0]);
 SYS(sched_setattr)
 {
 	const uint32_t *attr = (const void *)c->a[1];
-	uint32_t size = attr ? (*attr ?: 48) : 0;
-	if (attr && (size < 48 || size > RPC_SCHED_MAX))
+	if (!attr)
+		return -EINVAL;
+	uint32_t size = *attr ?: 48;
+	if (size < 48 || size > RPC_SCHED_MAX)
 		return -E2BIG;
 	struct sched_req r = { .nr = __NR_sched_setattr, .arg = c->a[2], .data = attr, .data_len = size };
 	return sched_on((int)c->a[0], &r);
