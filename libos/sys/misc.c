@@ -72,14 +72,24 @@ static void add_tid(struct thread *t, void *arg)
 		tids[2 + tids[0]++] = t->tid;
 }
 
-/* getpriority/setpriority of every thread of ours, as Linux folds them
- * over a group's or user's threads: the highest priority (20 - nice), or
- * the last refusal (EPERM, EACCES) else 0; ESRCH when there is none. */
-static long prio_fold(long acc, long r, bool get)
+/* Linux's fold of the answers of a group's or user's threads, acc
+ * starting at ESRCH (none): getpriority the highest priority (20 - nice),
+ * ioprio_get the lowest value (ioprio_best), both skipping errors;
+ * setpriority the last refusal (EPERM, EACCES), else 0; ioprio_set stops
+ * at the first refusal (*stop). ESRCH from one of them: not a member. */
+static long prio_fold(int nr, long acc, long r, bool *stop)
 {
-	if (get)
+	switch (nr) {
+	case __NR_getpriority:
 		return r > acc ? r : acc;
-	return r == -ESRCH ? acc : r < 0 || acc != -ESRCH ? (r < 0 ? r : acc) : 0;
+	case __NR_ioprio_get:
+		return r < 0 ? acc : acc < 0 || r < acc ? r : acc;
+	case __NR_ioprio_set:
+		*stop = r < 0 && r != -ESRCH;
+		return r == -ESRCH ? acc : r;
+	default:
+		return r == -ESRCH ? acc : r < 0 ? r : acc == -ESRCH ? 0 : acc;
+	}
 }
 
 static long prio_all_threads(const struct sched_req *r)
@@ -92,8 +102,9 @@ static long prio_all_threads(const struct sched_req *r)
 	tids[1] = n;
 	thread_foreach(add_tid, tids);
 	long acc = -ESRCH;
-	for (int i = 0; i < tids[0]; i++)
-		acc = prio_fold(acc, call_here(tids[2 + i], r), r->nr == __NR_getpriority);
+	bool stop = false;
+	for (int i = 0; i < tids[0] && !stop; i++)
+		acc = prio_fold(r->nr, acc, call_here(tids[2 + i], r), &stop);
 	free(tids);
 	return acc;
 }
@@ -113,7 +124,8 @@ long sched_serve(const struct sched_req *r)
 		/* a group's members are nsd's (the caller asked it): a parent's
 		 * setpgid of us need not be in proc.pgid yet */
 		bool member = r->which == PRIO_PGRP || (uint32_t)r->who == cred.ruid;
-		bool prio = r->nr == __NR_getpriority || r->nr == __NR_setpriority;
+		bool prio = r->nr == __NR_getpriority || r->nr == __NR_setpriority || r->nr == __NR_ioprio_get ||
+		            r->nr == __NR_ioprio_set;
 		return !prio ? -EINVAL : !member ? -ESRCH : e ?: prio_all_threads(r);
 	}
 	if (e < 0)
@@ -213,11 +225,11 @@ SYS(sched_setattr)
 	return sched_on((int)c->a[0], &r);
 }
 
-/* PRIO_PGRP and PRIO_USER: every sandbox process of the group (nsd's
- * members) or of the real uid makes the call on all its threads, Linux's
- * fold of their answers (prio_fold). The host's group and uid are never
- * named: they hold processes outside the sandbox. Without nsd only the
- * caller is known. */
+/* PRIO_PGRP and PRIO_USER (of getpriority, setpriority and the ioprio
+ * calls): every sandbox process of the group (nsd's members) or of the
+ * real uid makes the call on all its threads, Linux's fold of their
+ * answers (prio_fold). The host's group and uid are never named: they hold
+ * processes outside the sandbox. Without nsd only the caller is known. */
 static long prio_members(struct sched_req *r)
 {
 	if (r->who == 0)
@@ -226,17 +238,17 @@ static long prio_members(struct sched_req *r)
 	r->euid = cred.euid;
 	r->rgid = cred.rgid;
 	r->caps = cred.cap_eff;
-	bool get = r->nr == __NR_getpriority;
 	Nsd__Frame *rep = r->which == PRIO_PGRP ? nsd_members(r->who, 0) : nsd_members(0, 0);
 	if (!rep)
 		return r->which == PRIO_USER || r->who == proc.pgid ? sched_serve(r) : -ESRCH;
 	long acc = -ESRCH;
-	for (size_t i = 0; i < rep->proc_list->n_procs; i++) {
+	bool stop = false;
+	for (size_t i = 0; i < rep->proc_list->n_procs && !stop; i++) {
 		const Nsd__Proc *p = rep->proc_list->procs[i];
 		if ((int)p->pid == proc.pid)
-			acc = prio_fold(acc, sched_serve(r), get);
+			acc = prio_fold(r->nr, acc, sched_serve(r), &stop);
 		else if (!nsd_is_gone(p) && strcmp(p->state, "zombie"))
-			acc = prio_fold(acc, rpc_sched(p, r), get);
+			acc = prio_fold(r->nr, acc, rpc_sched(p, r), &stop);
 	}
 	nsd_free(rep);
 	return acc;
@@ -257,21 +269,18 @@ static long prio_call(const struct sysctx *c, long nr, long prio)
 SYS(getpriority) { return prio_call(c, __NR_getpriority, 0); }
 SYS(setpriority) { return prio_call(c, __NR_setpriority, c->a[2]); }
 
-/* I/O priority, per thread as a nice value is. A group or user names the
- * caller only (its own group or uid; ESRCH else): the host's hold
- * processes outside the sandbox. */
+/* I/O priority, per thread as a nice value is, with the same targets
+ * (on the stream as PRIO_PGRP/PRIO_USER). */
 static long ioprio_call(const struct sysctx *c, long nr, long prio)
 {
 	int which = (int)c->a[0], who = (int)c->a[1];
-	struct sched_req r = { .nr = (int)nr, .arg = prio };
+	struct sched_req r = { .nr = (int)nr, .who = who, .arg = prio };
 	if (which == IOPRIO_WHO_PROCESS)
 		return who < 0 ? -ESRCH : sched_on(who, &r);
-	bool self = which == IOPRIO_WHO_PGRP ? who == 0 || who == proc.pgid
-	            : which == IOPRIO_WHO_USER ? who == 0 || (uint32_t)who == cred.ruid
-	                                       : false;
 	if (which != IOPRIO_WHO_PGRP && which != IOPRIO_WHO_USER)
 		return -EINVAL;
-	return self ? call_here(0, &r) : -ESRCH;
+	r.which = which == IOPRIO_WHO_PGRP ? PRIO_PGRP : PRIO_USER;
+	return who < 0 ? -ESRCH : prio_members(&r);
 }
 
 SYS(ioprio_get) { return ioprio_call(c, __NR_ioprio_get, 0); }

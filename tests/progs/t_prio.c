@@ -172,7 +172,15 @@ static void nobody_refused(void)
 
 static void print_nice(void)
 {
-    printf("member: nice %+d\n", nice_of(PRIO_PROCESS, 0));
+    printf("member: nice %+d ioprio %#lx\n", nice_of(PRIO_PROCESS, 0), syscall(SYS_ioprio_get, 1, 0));
+}
+
+static void ioprio_of(const char *what, int which, int who)
+{
+    long r = syscall(SYS_ioprio_get, which, who);
+    printf("ioprio_get(%s): %s\n", what, r < 0 ? errname(errno) : "");
+    if (r >= 0)
+        printf("  %#lx\n", r);
 }
 
 static void group_of_3(void)
@@ -196,6 +204,14 @@ static void group_of_3(void)
     printf("getpriority(PRIO_PGRP, no such group): %+d\n", nice_of(PRIO_PGRP, 9999));
     CHECK(setpriority(PRIO_PGRP, 9999, 19) < 0 && errno == ESRCH, "setpriority(PRIO_PGRP, no such group): ESRCH");
     printf("own nice after the group's: %+d\n", nice_of(PRIO_PROCESS, 0));
+    CHECK(syscall(SYS_ioprio_set, 2, pg, IOPRIO_BE(3)) == 0, "ioprio_set(IOPRIO_WHO_PGRP of 3, best-effort 3)");
+    ioprio_of("IOPRIO_WHO_PGRP", 2, pg);
+    CHECK(syscall(SYS_ioprio_set, 1, m[2], IOPRIO_BE(1)) == 0, "ioprio_set(one member, best-effort 1)");
+    ioprio_of("IOPRIO_WHO_PGRP after one at 1", 2, pg);
+    ioprio_of("IOPRIO_WHO_PGRP, no such group", 2, 9999);
+    CHECK(syscall(SYS_ioprio_set, 2, 9999, IOPRIO_BE(3)) < 0 && errno == ESRCH,
+          "ioprio_set(IOPRIO_WHO_PGRP, no such group): ESRCH");
+    ioprio_of("own", 1, 0);
     for (int i = 0; i < 3; i++)
         finish(go[i], m[i]);
 }
@@ -229,6 +245,10 @@ static void by_user(void)
     printf("getpriority(PRIO_USER, no such uid): %+d\n", nice_of(PRIO_USER, 4321));
     CHECK(setpriority(PRIO_USER, 4321, 19) < 0 && errno == ESRCH, "setpriority(PRIO_USER, no such uid): ESRCH");
     printf("own nice after the user's: %+d\n", nice_of(PRIO_PROCESS, 0));
+    CHECK(syscall(SYS_ioprio_set, 3, 1234, IOPRIO_BE(6)) == 0, "ioprio_set(IOPRIO_WHO_USER 1234, best-effort 6)");
+    ioprio_of("IOPRIO_WHO_USER 1234", 3, 1234);
+    ioprio_of("IOPRIO_WHO_USER, no such uid", 3, 4321);
+    ioprio_of("own", 1, 0);
     for (int i = 0; i < 2; i++)
         finish(go[i], u[i]);
 }
