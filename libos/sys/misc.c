@@ -128,6 +128,10 @@ long sched_serve(const struct sched_req *r)
 		            r->nr == __NR_ioprio_set;
 		return !prio ? -EINVAL : !member ? -ESRCH : e ?: prio_all_threads(r);
 	}
+	/* Our pid or a tid of ours (never 0: that would name the helper), the
+	 * target checked first, as a caller asking each process relies on. */
+	if (r->who <= 0 || (r->who != proc.pid && !thread_by_tid(r->who)))
+		return -ESRCH;
 	if (e < 0)
 		return e;
 	if (r->nr == __NR_prlimit64) {
@@ -149,19 +153,30 @@ long sched_serve(const struct sched_req *r)
 	}
 	if ((r->nr == __NR_sched_setparam || r->nr == __NR_sched_setscheduler) && r->data_len < 4)
 		return -EFAULT;
-	/* a tid of ours (our pid: the main thread); 0 would name the helper */
-	return r->who > 0 ? call_here(r->who, r) : -ESRCH;
+	return call_here(r->who, r);
 }
 
-/* Another process of the sandbox, by sandbox pid (or one of a group or
- * user: r's which/who), makes r on itself. */
+/* Another process of the sandbox, by sandbox pid, makes r on itself. A
+ * number that is no process's may be a thread's (tids come from the pid
+ * space, but nsd records processes only): each live process is asked in
+ * turn, and the one that has it answers. */
 static long remote_call(int pid, struct sched_req *r)
 {
 	Nsd__Frame *rep = nsd_lookup(pid);
-	if (!rep)
-		return -ESRCH;
-	long v = nsd_is_gone(rep->proc) ? -ESRCH : rpc_sched(rep->proc, r);
-	nsd_free(rep);
+	if (rep) {
+		long v = nsd_is_gone(rep->proc) ? -ESRCH : rpc_sched(rep->proc, r);
+		nsd_free(rep);
+		return v;
+	}
+	rep = nsd_members(0, 0);
+	long v = -ESRCH;
+	for (size_t i = 0; rep && v == -ESRCH && i < rep->proc_list->n_procs; i++) {
+		const Nsd__Proc *p = rep->proc_list->procs[i];
+		if ((int)p->pid != proc.pid && !nsd_is_gone(p) && strcmp(p->state, "zombie"))
+			v = rpc_sched(p, r);
+	}
+	if (rep)
+		nsd_free(rep);
 	return v;
 }
 

@@ -2,7 +2,7 @@
 # Scheduling, priorities and limits of other sandbox processes (issue 9
 # item 2): tests/progs/t_prio sets its child's nice value, affinity,
 # policy, sched_attr, limits and I/O priority and the child reads them
-# back; a nobody child is refused (EPERM) where Linux refuses; setpriority/
+# back, and another process's thread by its tid; a nobody child is refused (EPERM) where Linux refuses; setpriority/
 # getpriority and ioprio_set/ioprio_get over a process group of 3 and over
 # a uid. Natively as root in
 # a PID namespace (PRIO_USER reaches only its processes).

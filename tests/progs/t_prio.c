@@ -6,6 +6,7 @@
  * sees only the namespace's processes). Nice values are printed relative
  * to the start (the run may itself be niced); only raising them is tried,
  * which needs no privilege on the host. */
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -121,6 +122,60 @@ static void parent_sets_child(void)
     finish(go, c);
     CHECK(setpriority(PRIO_PROCESS, c, base + 2) < 0 && errno == ESRCH, "setpriority(reaped child): ESRCH");
     CHECK(prlimit(c, RLIMIT_NOFILE, NULL, &old) < 0 && errno == ESRCH, "prlimit(reaped child): ESRCH");
+}
+
+static int tid_pipe[2], thread_go[2];
+
+static void *thread_reads(void *arg)
+{
+    (void)arg;
+    pid_t tid = gettid();
+    char ch;
+    if (write(tid_pipe[1], &tid, sizeof(tid)) != sizeof(tid) || read(thread_go[0], &ch, 1) != 1)
+        _exit(3);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CHECK(sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) == 1 && CPU_ISSET(0, &set),
+          "thread: its affinity is cpu 0 only");
+    printf("thread: nice %+d\n", nice_of(PRIO_PROCESS, 0));
+    return NULL;
+}
+
+/* Another process's thread, by its tid: that thread is changed, not its
+ * process's main thread; a tid names its process for prlimit. */
+static void other_thread(void)
+{
+    if (pipe(tid_pipe) < 0 || pipe(thread_go) < 0)
+        DIE("pipe");
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, thread_reads, NULL) != 0)
+            DIE("pthread_create");
+        pthread_join(t, NULL);
+        printf("thread's main thread: nice %+d\n", nice_of(PRIO_PROCESS, 0));
+        fflush(stdout);
+        _exit(tu_failures ? 1 : 0);
+    }
+    pid_t tid;
+    if (read(tid_pipe[0], &tid, sizeof(tid)) != sizeof(tid))
+        DIE("tid");
+    CHECK(setpriority(PRIO_PROCESS, tid, base + 9) == 0, "setpriority(another process's thread, +9)");
+    printf("getpriority(that thread): %+d\n", nice_of(PRIO_PROCESS, tid));
+    printf("getpriority(its process): %+d\n", nice_of(PRIO_PROCESS, c));
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    CHECK(sched_setaffinity(tid, sizeof(set), &set) == 0, "sched_setaffinity(that thread, cpu 0)");
+    struct rlimit rl = { 0, 0 }, old;
+    CHECK(prlimit(tid, RLIMIT_CORE, &rl, NULL) == 0 && prlimit(c, RLIMIT_CORE, NULL, &old) == 0 &&
+              old.rlim_max == 0,
+          "prlimit(that thread) sets its process's limit");
+    int st;
+    if (write(thread_go[1], "x", 1) != 1 || waitpid(c, &st, 0) != c)
+        DIE("thread child");
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child exited 0");
 }
 
 static pid_t victim;
@@ -259,6 +314,7 @@ int main(void)
     if (base > 10)
         DIE("started with nice %d: no room to raise it", base);
     parent_sets_child();
+    other_thread();
     nobody_refused();
     group_of_3();
     by_user();
