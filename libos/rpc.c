@@ -243,6 +243,22 @@ static int serve_proc_read(int fd, const Rpc__ProcRead *pr)
 	return r;
 }
 
+static int serve_sched(int fd, const Rpc__Sched *s)
+{
+	uint8_t out[RPC_SCHED_MAX];
+	memset(out, 0, sizeof(out));
+	struct sched_req r = { (int)s->nr, (int)s->which, (int)s->who, s->arg, s->data.data, s->data.len,
+		               out, s->out_len, s->ruid, s->euid, s->rgid, s->caps };
+	long v = sched_serve(&r);
+	Rpc__Reply rp = RPC__REPLY__INIT;
+	rp.error = v < 0 ? (int)-v : 0;
+	rp.value = v < 0 ? 0 : v;
+	if (v >= 0)
+		rp.data = (ProtobufCBinaryData){ s->out_len, out };
+	Rpc__Frame f = frame_of(RPC__FRAME__BODY_REPLY, &rp);
+	return send_frame(fd, &f);
+}
+
 /* Handshake (proto/rpc.proto), one request, one reply. Anything out of
  * order, malformed, oversized or unauthenticated ends the stream. */
 static void serve(int fd)
@@ -266,6 +282,8 @@ static void serve(int fd)
 		send_reply(fd, -serve_signal(req->signal, (int)hello->hello->pid), NULL, 0);
 	else if (req && req->body_case == RPC__FRAME__BODY_PROC_READ)
 		serve_proc_read(fd, req->proc_read);
+	else if (req && req->body_case == RPC__FRAME__BODY_SCHED)
+		serve_sched(fd, req->sched);
 	else if (req)
 		log_debug("rpc: unexpected request %d, closing the stream", req->body_case);
 out:
@@ -556,4 +574,30 @@ int rpc_proc_read(const Nsd__Proc *p, const char *file, char **text, size_t *len
 	}
 	frame_free(rep);
 	return err;
+}
+
+long rpc_sched(const Nsd__Proc *p, struct sched_req *r)
+{
+	Rpc__Sched s = RPC__SCHED__INIT;
+	s.nr = (uint32_t)r->nr;
+	s.which = (uint32_t)r->which;
+	s.who = (uint32_t)r->who;
+	s.arg = r->arg;
+	s.data = (ProtobufCBinaryData){ r->data_len, (uint8_t *)r->data };
+	s.out_len = (uint32_t)r->out_len;
+	s.ruid = cred.ruid;
+	s.euid = cred.euid;
+	s.rgid = cred.rgid;
+	s.caps = cred.cap_eff;
+	Rpc__Frame f = frame_of(RPC__FRAME__BODY_SCHED, &s);
+	int err;
+	Rpc__Frame *rep = call(p, &f, &err);
+	if (!rep)
+		return err == -EPIPE ? -ESRCH : err;
+	long v = rep->reply->error ? -rep->reply->error : rep->reply->value;
+	size_t n = rep->reply->data.len < r->out_len ? rep->reply->data.len : r->out_len;
+	if (v >= 0)
+		memcpy(r->out, rep->reply->data.data, n);
+	frame_free(rep);
+	return v;
 }

@@ -27,6 +27,8 @@ static int frame_ok(const Rpc__Frame *f)
 		return f->signal->sig >= 0 && f->signal->sig <= 64 && bytes_ok(&f->signal->info, 0, RPC_INFO_LEN);
 	case RPC__FRAME__BODY_PROC_READ:
 		return strlen(f->proc_read->file) <= 32;
+	case RPC__FRAME__BODY_SCHED:
+		return f->sched->which <= 2 && f->sched->data.len <= RPC_SCHED_MAX && f->sched->out_len <= RPC_SCHED_MAX;
 	case RPC__FRAME__BODY_REPLY:
 		return f->reply->error >= 0 && f->reply->error < 4096;
 	default:

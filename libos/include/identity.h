@@ -63,10 +63,11 @@ void cred_fork_failed(int child_pid);
 void cred_forget(int pid);
 /* Linux's kill permission for sandbox pid `pid` (0 or -EPERM). */
 int cred_may_signal(int pid, int sig);
-/* Linux's permission to change another process's scheduling or priority,
- * and to read or set its limits: 0, -EPERM, or -ESRCH (not in the table). */
-int cred_may_sched(int pid);
-int cred_may_prlimit(int pid);
+/* Linux's permission for another process (its ids and effective
+ * capabilities) to change our scheduling, priority or I/O priority, or to
+ * read or set our limits: 0 or -EPERM. */
+enum cred_perm { CRED_SCHED, CRED_IOPRIO, CRED_PRLIMIT };
+int cred_caller_may(enum cred_perm what, uint32_t ruid, uint32_t euid, uint32_t rgid, uint64_t caps);
 
 /* fs/perm.c. Access masks as the kernel's MAY_*. */
 #define MAY_EXEC 1

@@ -36,4 +36,23 @@ long rpc_signal(const Nsd__Proc *p, int sig, int code, int tid, const siginfo_t 
  * (malloc'd, NUL-terminated, *len bytes before the NUL). 0 or -errno. */
 int rpc_proc_read(const Nsd__Proc *p, const char *file, char **text, size_t *len);
 
+/* A scheduling or limits call made by another process on itself (proto/
+ * rpc.proto Sched): nr, which/who and arg as there; data/data_len what it
+ * reads, out/out_len where its output goes; the caller's ids. */
+struct sched_req {
+	int nr, which, who;
+	long arg;
+	const void *data;
+	size_t data_len;
+	void *out;
+	size_t out_len;
+	uint32_t ruid, euid, rgid;
+	uint64_t caps;
+};
+/* Through p's stream, with our ids: the call's value or -errno (-ESRCH when
+ * p is gone); out filled with what it wrote. */
+long rpc_sched(const Nsd__Proc *p, struct sched_req *r);
+/* The server's side (sys/misc.c): the call on ourselves, if r's ids may. */
+long sched_serve(const struct sched_req *r);
+
 #endif

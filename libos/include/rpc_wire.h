@@ -13,6 +13,7 @@
 #define RPC_MAC_LEN 32
 #define RPC_SANDBOX_MAX 64
 #define RPC_INFO_LEN 128 /* sizeof(siginfo_t) */
+#define RPC_SCHED_MAX 512 /* a Sched's data and out_len: a cpu mask of 4096 cpus */
 
 /* The body length a 4-byte header announces; -1 when it is over the limit. */
 long rpc_frame_len(const uint8_t hdr[4]);

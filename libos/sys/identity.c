@@ -175,29 +175,28 @@ int cred_may_signal(int pid, int sig)
 	return cred.euid == ruid || cred.euid == suid || cred.ruid == ruid || cred.ruid == suid ? 0 : -EPERM;
 }
 
-/* check_same_owner (sched_setaffinity, sched_setscheduler) and
- * set_one_prio_perm (setpriority): the same effective uid as the target's
- * real or effective one, or CAP_SYS_NICE. */
-int cred_may_sched(int pid)
+/* Linux's permission for a call of another process on us (the caller's
+ * ids and effective capabilities, as its stream request says them):
+ * CRED_SCHED check_same_owner (sched_set*) and set_one_prio_perm
+ * (setpriority): its effective uid is our real or effective one, or
+ * CAP_SYS_NICE; CRED_IOPRIO set_task_ioprio: our real uid is its real or
+ * effective one, or CAP_SYS_NICE; CRED_PRLIMIT check_prlimit_permission:
+ * its real uid and gid are all of ours, or CAP_SYS_RESOURCE. */
+int cred_caller_may(enum cred_perm what, uint32_t ruid, uint32_t euid, uint32_t rgid, uint64_t caps)
 {
-	struct cred_view v;
-	if (!cred_of(pid, &v))
-		return -ESRCH;
-	return capable(CAP_SYS_NICE) || cred.euid == v.ids[0] || cred.euid == v.ids[1] ? 0 : -EPERM;
-}
-
-/* check_prlimit_permission: the caller's real uid and gid are all of the
- * target's uids and gids, or CAP_SYS_RESOURCE. */
-int cred_may_prlimit(int pid)
-{
-	struct cred_view v;
-	if (!cred_of(pid, &v))
-		return -ESRCH;
-	if (capable(CAP_SYS_RESOURCE))
-		return 0;
-	bool same = cred.ruid == v.ids[0] && cred.ruid == v.ids[1] && cred.ruid == v.ids[2] &&
-	            cred.rgid == v.ids[4] && cred.rgid == v.ids[5] && cred.rgid == v.ids[6];
-	return same ? 0 : -EPERM;
+	switch (what) {
+	case CRED_SCHED:
+		return caps >> CAP_SYS_NICE & 1 || euid == cred.ruid || euid == cred.euid ? 0 : -EPERM;
+	case CRED_IOPRIO:
+		return caps >> CAP_SYS_NICE & 1 || cred.ruid == ruid || cred.ruid == euid ? 0 : -EPERM;
+	case CRED_PRLIMIT:
+		return caps >> CAP_SYS_RESOURCE & 1 ||
+		               (ruid == cred.ruid && ruid == cred.euid && ruid == cred.suid && rgid == cred.rgid &&
+		                rgid == cred.egid && rgid == cred.sgid)
+		           ? 0
+		           : -EPERM;
+	}
+	return -EPERM;
 }
 
 /* cap_emulate_setxuid: leaving root in every uid drops the permitted and

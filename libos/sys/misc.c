@@ -8,19 +8,12 @@
 #include "identity.h"
 #include "loader.h"
 #include "memlimit.h"
+#include "nsd.h"
 #include "process.h"
+#include "rpc.h"
+#include "rpc_wire.h"
 #include "syscall.h"
 #include "thread.h"
-
-/* Limits are the process's: any of its threads names it. Another
- * process's: Linux's permission answer for limits (EPERM where it would
- * refuse); a permitted one is not reached (ESRCH). */
-static long process_target(long pid)
-{
-	if (pid == 0 || pid == proc.pid || ((int)pid == pid && thread_by_tid((int)pid)))
-		return 0;
-	return (int)pid == pid ? cred_may_prlimit((int)pid) ?: -ESRCH : -ESRCH;
-}
 
 SYS(sysinfo) { return host(__NR_sysinfo, c->a[0]); }
 SYS(getrandom) { return host(__NR_getrandom, c->a[0], c->a[1], c->a[2]); }
@@ -28,80 +21,281 @@ SYS(getrusage) { return host(__NR_getrusage, c->a[0], c->a[1]); }
 SYS(times) { return host(__NR_times, c->a[0]); }
 SYS(sched_yield) { return host(__NR_sched_yield); }
 SYS(getcpu) { return host(__NR_getcpu, c->a[0], c->a[1], c->a[2]); }
-/* A thread's scheduling: any thread of the process, by its tid (the
- * process's pid names the main thread), made by that thread itself.
- * Another process's: a change gets Linux's permission answer (EPERM where
- * it would refuse); a permitted change, or a query, is not reached
- * (ESRCH). */
-static long sched_call(int pid, bool change, long nr, long a1, long a2, long a3)
-{
-	if (pid < 0)
-		return -EINVAL;
-	long r = thread_call_on(pid, nr, 0, a1, a2, a3);
-	return r == -ESRCH && change ? cred_may_sched(pid) ?: -ESRCH : r;
-}
+/* Scheduling, nice values and I/O priority are a thread's, limits the
+ * process's. The site lets the libos make these calls about the calling
+ * thread only (so no host process outside is ever reached): another
+ * thread of ours makes the call itself (thread_call_on), another process
+ * of the sandbox too, asked over its RPC stream (rpc_sched, served by
+ * sched_serve), which checks Linux's permission against the caller's ids. */
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_WHO_PGRP 2
+#define IOPRIO_WHO_USER 3
 
-SYS(sched_getaffinity) { return sched_call(c->a[0], false, __NR_sched_getaffinity, c->a[1], c->a[2], 0); }
-SYS(sched_setaffinity) { return sched_call(c->a[0], true, __NR_sched_setaffinity, c->a[1], c->a[2], 0); }
-SYS(sched_getparam) { return sched_call(c->a[0], false, __NR_sched_getparam, c->a[1], 0, 0); }
-SYS(sched_setparam) { return sched_call(c->a[0], true, __NR_sched_setparam, c->a[1], 0, 0); }
-SYS(sched_getscheduler) { return sched_call(c->a[0], false, __NR_sched_getscheduler, 0, 0, 0); }
-SYS(sched_setscheduler) { return sched_call(c->a[0], true, __NR_sched_setscheduler, c->a[1], c->a[2], 0); }
-SYS(sched_getattr) { return sched_call(c->a[0], false, __NR_sched_getattr, c->a[1], c->a[2], c->a[3]); }
-SYS(sched_setattr) { return sched_call(c->a[0], true, __NR_sched_setattr, c->a[1], c->a[2], 0); }
-SYS(sched_rr_get_interval) { return sched_call(c->a[0], false, __NR_sched_rr_get_interval, c->a[1], 0, 0); }
-SYS(sched_get_priority_max) { return host(__NR_sched_get_priority_max, c->a[0]); }
-SYS(sched_get_priority_min) { return host(__NR_sched_get_priority_min, c->a[0]); }
-
-/* getpriority/setpriority of a group or user act on the caller only: the
- * host's process group and user hold processes outside the sandbox (the
- * launching shell, every process of the host uid). The caller's own group
- * and uid name the caller; their other members are not reached until nsd
- * lists the sandbox's groups. */
-static long prio_target(long which, long who)
+/* r's call made by our thread tid, r's buffers as the host's arguments. */
+static long call_here(int tid, const struct sched_req *r)
 {
-	switch (which) {
-	case PRIO_PGRP:
-		return who == 0 || who == proc.pgid ? 0 : -ESRCH;
-	case PRIO_USER:
-		return who == 0 || (uint32_t)who == cred.ruid ? 0 : -ESRCH;
+	long a = r->arg, d = (long)r->data, o = (long)r->out, nr = r->nr;
+	switch (nr) {
+	case __NR_getpriority:
+	case __NR_sched_getscheduler:
+		return thread_call_on(tid, nr, 0, 0, 0, 0);
+	case __NR_setpriority:
+		return thread_call_on(tid, nr, 0, 0, a, 0);
+	case __NR_sched_getaffinity:
+		return thread_call_on(tid, nr, 0, (long)r->out_len, o, 0);
+	case __NR_sched_setaffinity:
+		return thread_call_on(tid, nr, 0, (long)r->data_len, d, 0);
+	case __NR_sched_getparam:
+	case __NR_sched_rr_get_interval:
+		return thread_call_on(tid, nr, 0, o, 0, 0);
+	case __NR_sched_setparam:
+		return thread_call_on(tid, nr, 0, d, 0, 0);
+	case __NR_sched_setscheduler:
+		return thread_call_on(tid, nr, 0, a, d, 0);
+	case __NR_sched_getattr:
+		return thread_call_on(tid, nr, 0, o, (long)r->out_len, a);
+	case __NR_sched_setattr:
+		return thread_call_on(tid, nr, 0, d, a, 0);
+	case __NR_ioprio_get:
+		return thread_call_on(tid, nr, IOPRIO_WHO_PROCESS, 0, 0, 0);
+	case __NR_ioprio_set:
+		return thread_call_on(tid, nr, IOPRIO_WHO_PROCESS, 0, a, 0);
 	default:
 		return -EINVAL;
 	}
 }
 
-/* A nice value is a thread's: PRIO_PROCESS names any thread of the process
- * by its tid, as scheduling does (a negative one: no such process). */
+static void add_tid(struct thread *t, void *arg)
+{
+	int *tids = arg;
+	if (tids[0] < tids[1])
+		tids[2 + tids[0]++] = t->tid;
+}
+
+/* Linux's fold of the answers of a group's or user's threads, acc
+ * starting at ESRCH (none): getpriority the highest priority (20 - nice),
+ * ioprio_get the lowest value (ioprio_best), both skipping errors;
+ * setpriority the last refusal (EPERM, EACCES), else 0; ioprio_set stops
+ * at the first refusal (*stop). ESRCH from one of them: not a member. */
+static long prio_fold(int nr, long acc, long r, bool *stop)
+{
+	switch (nr) {
+	case __NR_getpriority:
+		return r > acc ? r : acc;
+	case __NR_ioprio_get:
+		return r < 0 ? acc : acc < 0 || r < acc ? r : acc;
+	case __NR_ioprio_set:
+		*stop = r < 0 && r != -ESRCH;
+		return r == -ESRCH ? acc : r;
+	default:
+		return r == -ESRCH ? acc : r < 0 ? r : acc == -ESRCH ? 0 : acc;
+	}
+}
+
+static long prio_all_threads(const struct sched_req *r)
+{
+	int n = thread_count() + 8; /* threads made meanwhile are not reached, as in Linux */
+	int *tids = malloc(sizeof(int) * (size_t)(n + 2));
+	if (!tids)
+		return -ENOMEM;
+	tids[0] = 0;
+	tids[1] = n;
+	thread_foreach(add_tid, tids);
+	long acc = -ESRCH;
+	bool stop = false;
+	for (int i = 0; i < tids[0] && !stop; i++)
+		acc = prio_fold(r->nr, acc, call_here(tids[2 + i], r), &stop);
+	free(tids);
+	return acc;
+}
+
+static long prlimit_self(int res, const struct rlimit64 *new, struct rlimit64 *old);
+
+long sched_serve(const struct sched_req *r)
+{
+	bool change = r->nr == __NR_setpriority || r->nr == __NR_sched_setaffinity ||
+	              r->nr == __NR_sched_setparam || r->nr == __NR_sched_setscheduler ||
+	              r->nr == __NR_sched_setattr;
+	enum cred_perm perm = r->nr == __NR_prlimit64 ? CRED_PRLIMIT : r->nr == __NR_ioprio_set ? CRED_IOPRIO : CRED_SCHED;
+	long e = change || r->nr == __NR_prlimit64 || r->nr == __NR_ioprio_set
+	             ? cred_caller_may(perm, r->ruid, r->euid, r->rgid, r->caps)
+	             : 0;
+	if (r->which == PRIO_PGRP || r->which == PRIO_USER) {
+		/* a group's members are nsd's (the caller asked it): a parent's
+		 * setpgid of us need not be in proc.pgid yet */
+		bool member = r->which == PRIO_PGRP || (uint32_t)r->who == cred.ruid;
+		bool prio = r->nr == __NR_getpriority || r->nr == __NR_setpriority || r->nr == __NR_ioprio_get ||
+		            r->nr == __NR_ioprio_set;
+		return !prio ? -EINVAL : !member ? -ESRCH : e ?: prio_all_threads(r);
+	}
+	/* Our pid or a tid of ours (never 0: that would name the helper), the
+	 * target checked first, as a caller asking each process relies on. */
+	if (r->who <= 0 || (r->who != proc.pid && !thread_by_tid(r->who)))
+		return -ESRCH;
+	if (e < 0)
+		return e;
+	if (r->nr == __NR_prlimit64) {
+		struct rlimit64 new, old;
+		if (r->data_len && r->data_len != sizeof(new))
+			return -EINVAL;
+		memcpy(&new, r->data, r->data_len);
+		e = prlimit_self((int)r->arg, r->data_len ? &new : NULL, r->out_len ? &old : NULL);
+		if (e == 0 && r->out_len)
+			memcpy(r->out, &old, r->out_len < sizeof(old) ? r->out_len : sizeof(old));
+		return e;
+	}
+	/* the host reads a sched_attr's own size: all of it must be here */
+	if (r->nr == __NR_sched_setattr) {
+		uint32_t size = 0;
+		memcpy(&size, r->data, r->data_len < 4 ? r->data_len : 4);
+		if (r->data_len < 48 || (size ?: 48) > r->data_len)
+			return -E2BIG;
+	}
+	if ((r->nr == __NR_sched_setparam || r->nr == __NR_sched_setscheduler) && r->data_len < 4)
+		return -EFAULT;
+	return call_here(r->who, r);
+}
+
+/* Another process of the sandbox, by sandbox pid, makes r on itself. A
+ * number that is no process's may be a thread's (tids come from the pid
+ * space, but nsd records processes only): each live process is asked in
+ * turn, and the one that has it answers. */
+static long remote_call(int pid, struct sched_req *r)
+{
+	Nsd__Frame *rep = nsd_lookup(pid);
+	if (rep) {
+		long v = nsd_is_gone(rep->proc) ? -ESRCH : rpc_sched(rep->proc, r);
+		nsd_free(rep);
+		return v;
+	}
+	rep = nsd_members(0, 0);
+	long v = -ESRCH;
+	for (size_t i = 0; rep && v == -ESRCH && i < rep->proc_list->n_procs; i++) {
+		const Nsd__Proc *p = rep->proc_list->procs[i];
+		if ((int)p->pid != proc.pid && !nsd_is_gone(p) && strcmp(p->state, "zombie"))
+			v = rpc_sched(p, r);
+	}
+	if (rep)
+		nsd_free(rep);
+	return v;
+}
+
+/* r about pid: a thread of ours (0: the caller) or another process.
+ * Another's gets bounded copies of r's buffers (the stream's limit) and
+ * writes back what the call wrote. */
+static long sched_on(int pid, struct sched_req *r)
+{
+	if (pid < 0)
+		return -EINVAL;
+	r->who = pid;
+	long v = call_here(pid, r);
+	if (v != -ESRCH || pid == 0 || thread_by_tid(pid))
+		return v;
+	uint8_t in[RPC_SCHED_MAX], out[RPC_SCHED_MAX] = { 0 }; /* a short reply leaves no stack bytes */
+	struct sched_req q = *r;
+	q.data_len = r->data_len < sizeof(in) ? r->data_len : sizeof(in);
+	q.out_len = r->out_len < sizeof(out) ? r->out_len : sizeof(out);
+	memcpy(in, r->data, q.data_len);
+	q.data = in;
+	q.out = out;
+	v = remote_call(pid, &q);
+	size_t wrote = r->nr == __NR_sched_getaffinity ? (size_t)(v > 0 ? v : 0)
+	               : r->nr == __NR_sched_getattr   ? *(uint32_t *)out
+	                                               : q.out_len;
+	if (v >= 0)
+		memcpy(r->out, out, wrote < q.out_len ? wrote : q.out_len);
+	return v;
+}
+
+#define SCHED(name, arg_, data_, data_len_, out_, out_len_)                                       \
+	SYS(name)                                                                              \
+	{                                                                                      \
+		struct sched_req r = { .nr = __NR_##name, .arg = (arg_), .data = (const void *)(data_), \
+			               .data_len = (data_len_), .out = (void *)(out_), .out_len = (out_len_) }; \
+		return sched_on((int)c->a[0], &r);                                             \
+	}
+
+SCHED(sched_getaffinity, 0, 0, 0, c->a[2], (size_t)c->a[1])
+SCHED(sched_setaffinity, 0, c->a[2], (size_t)c->a[1], 0, 0)
+SCHED(sched_getparam, 0, 0, 0, c->a[1], sizeof(int) /* struct sched_param */)
+SCHED(sched_setparam, 0, c->a[1], sizeof(int) /* struct sched_param */, 0, 0)
+SCHED(sched_getscheduler, 0, 0, 0, 0, 0)
+SCHED(sched_setscheduler, c->a[1], c->a[2], sizeof(int) /* struct sched_param */, 0, 0)
+SCHED(sched_getattr, c->a[3], 0, 0, c->a[1], (size_t)(uint32_t)c->a[2])
+SCHED(sched_rr_get_interval, 0, 0, 0, c->a[1], sizeof(struct __kernel_timespec))
+SYS(sched_get_priority_max) { return host(__NR_sched_get_priority_max, c->a[0]); }
+SYS(sched_get_priority_min) { return host(__NR_sched_get_priority_min, c->a[0]); }
+
+/* A sched_attr is as long as its first field says (0: the first version's
+ * 48 bytes); longer than the stream carries: E2BIG. */
+SYS(sched_setattr)
+{
+	const uint32_t *attr = (const void *)c->a[1];
+	if (!attr)
+		return -EINVAL;
+	uint32_t size = *attr ?: 48;
+	if (size < 48 || size > RPC_SCHED_MAX)
+		return -E2BIG;
+	struct sched_req r = { .nr = __NR_sched_setattr, .arg = c->a[2], .data = attr, .data_len = size };
+	return sched_on((int)c->a[0], &r);
+}
+
+/* PRIO_PGRP and PRIO_USER (of getpriority, setpriority and the ioprio
+ * calls): every sandbox process of the group (nsd's members) or of the
+ * real uid makes the call on all its threads, Linux's fold of their
+ * answers (prio_fold). The host's group and uid are never named: they hold
+ * processes outside the sandbox. Without nsd only the caller is known. */
+static long prio_members(struct sched_req *r)
+{
+	if (r->who == 0)
+		r->who = r->which == PRIO_PGRP ? proc.pgid : (int)cred.ruid;
+	r->ruid = cred.ruid;
+	r->euid = cred.euid;
+	r->rgid = cred.rgid;
+	r->caps = cred.cap_eff;
+	Nsd__Frame *rep = r->which == PRIO_PGRP ? nsd_members(r->who, 0) : nsd_members(0, 0);
+	if (!rep)
+		return r->which == PRIO_USER || r->who == proc.pgid ? sched_serve(r) : -ESRCH;
+	long acc = -ESRCH;
+	bool stop = false;
+	for (size_t i = 0; i < rep->proc_list->n_procs && !stop; i++) {
+		const Nsd__Proc *p = rep->proc_list->procs[i];
+		if ((int)p->pid == proc.pid)
+			acc = prio_fold(r->nr, acc, sched_serve(r), &stop);
+		else if (!nsd_is_gone(p) && strcmp(p->state, "zombie"))
+			acc = prio_fold(r->nr, acc, rpc_sched(p, r), &stop);
+	}
+	nsd_free(rep);
+	return acc;
+}
+
+/* A nice value is a thread's: PRIO_PROCESS names any thread by its tid (a
+ * negative one: no such process). */
 static long prio_call(const struct sysctx *c, long nr, long prio)
 {
+	struct sched_req r = { .nr = (int)nr, .which = (int)c->a[0], .who = (int)c->a[1], .arg = prio };
 	if (c->a[0] == PRIO_PROCESS)
-		return (int)c->a[1] < 0 ? -ESRCH
-		                        : sched_call((int)c->a[1], nr == __NR_setpriority, nr, 0, prio, 0);
-	return prio_target(c->a[0], c->a[1]) ?: host(nr, PRIO_PROCESS, 0, prio);
+		return (int)c->a[1] < 0 ? -ESRCH : sched_on((int)c->a[1], &r);
+	if (c->a[0] != PRIO_PGRP && c->a[0] != PRIO_USER)
+		return -EINVAL;
+	return (int)c->a[1] < 0 ? -ESRCH : prio_members(&r);
 }
 
 SYS(getpriority) { return prio_call(c, __NR_getpriority, 0); }
 SYS(setpriority) { return prio_call(c, __NR_setpriority, c->a[2]); }
 
-/* I/O priority, per thread as a nice value is, with the same targets;
- * the host's answer for self is (IOPRIO_WHO_PROCESS, 0). */
-#define IOPRIO_WHO_PROCESS 1
-#define IOPRIO_WHO_PGRP 2
-#define IOPRIO_WHO_USER 3
-
+/* I/O priority, per thread as a nice value is, with the same targets
+ * (on the stream as PRIO_PGRP/PRIO_USER). */
 static long ioprio_call(const struct sysctx *c, long nr, long prio)
 {
 	int which = (int)c->a[0], who = (int)c->a[1];
-	if (which == IOPRIO_WHO_PROCESS) {
-		if (who < 0)
-			return -ESRCH;
-		long r = thread_call_on(who, nr, IOPRIO_WHO_PROCESS, 0, prio, 0);
-		return r == -ESRCH && nr == __NR_ioprio_set ? cred_may_sched(who) ?: -ESRCH : r;
-	}
-	long e = which == IOPRIO_WHO_PGRP   ? prio_target(PRIO_PGRP, who)
-	         : which == IOPRIO_WHO_USER ? prio_target(PRIO_USER, who)
-	                                    : -EINVAL;
-	return e ?: host(nr, IOPRIO_WHO_PROCESS, 0, prio);
+	struct sched_req r = { .nr = (int)nr, .who = who, .arg = prio };
+	if (which == IOPRIO_WHO_PROCESS)
+		return who < 0 ? -ESRCH : sched_on(who, &r);
+	if (which != IOPRIO_WHO_PGRP && which != IOPRIO_WHO_USER)
+		return -EINVAL;
+	r.which = which == IOPRIO_WHO_PGRP ? PRIO_PGRP : PRIO_USER;
+	return who < 0 ? -ESRCH : prio_members(&r);
 }
 
 SYS(ioprio_get) { return ioprio_call(c, __NR_ioprio_get, 0); }
@@ -130,14 +324,8 @@ static int check_new_limit(const struct rlimit64 *new, uint64_t hard)
 	return new->rlim_max > hard ? -EPERM : 0;
 }
 
-SYS(prlimit64)
+static long prlimit_self(int res, const struct rlimit64 *new, struct rlimit64 *old)
 {
-	int res = (int)c->a[1];
-	const struct rlimit64 *new = (const void *)c->a[2];
-	struct rlimit64 *old = (void *)c->a[3];
-	long e = process_target(c->a[0]);
-	if (e < 0)
-		return e;
 	if (res == RLIMIT_NOFILE) {
 		uint64_t soft, hard;
 		fd_limits(&soft, &hard);
@@ -173,6 +361,27 @@ SYS(prlimit64)
 	if (r == 0 && new && res == RLIMIT_SIGPENDING)
 		sigq_set_limit(new->rlim_cur);
 	return r;
+}
+
+/* Limits are the process's: any of its threads names it. Another
+ * process's: made by it (sched_serve). */
+SYS(prlimit64)
+{
+	long pid = c->a[0];
+	const struct rlimit64 *new = (const void *)c->a[2];
+	struct rlimit64 *old = (void *)c->a[3];
+	if (pid == 0 || pid == proc.pid || ((int)pid == pid && thread_by_tid((int)pid)))
+		return prlimit_self((int)c->a[1], new, old);
+	if ((int)pid != pid || (int)pid < 0)
+		return -ESRCH;
+	struct rlimit64 n = new ? *new : (struct rlimit64){ 0 }, o;
+	struct sched_req r = { .nr = __NR_prlimit64, .which = PRIO_PROCESS, .who = (int)pid, .arg = c->a[1],
+		               .data = &n, .data_len = new ? sizeof(n) : 0, .out = &o,
+		               .out_len = old ? sizeof(o) : 0 };
+	long v = remote_call((int)pid, &r);
+	if (v == 0 && old)
+		*old = o;
+	return v;
 }
 
 SYS(getrlimit)

@@ -387,6 +387,13 @@ t("h_getsched", lambda: os.sched_getscheduler(sib))
 t("h_getparam", lambda: os.sched_getparam(sib))
 t("h_setsched", lambda: os.sched_setscheduler(sib, os.SCHED_OTHER, os.sched_param(0)))
 t("h_prlimit", lambda: resource.prlimit(sib, resource.RLIMIT_CPU, (1, 1)))
+t("h_setattr", lambda: libc.syscall(314, sib, (ctypes.c_uint32 * 14)(56, 0, 0, 0, 19), 0))
+t("h_getattr", lambda: libc.syscall(315, sib, ctypes.create_string_buffer(56), 56, 0))
+t("h_rr", lambda: libc.syscall(148, sib, ctypes.create_string_buffer(16)))
+t("h_ioprio", lambda: libc.syscall(251, 1, sib, 3 << 13))
+t("h_ioprio_get", lambda: libc.syscall(252, 1, sib))
+t("h_setprio_user_host", lambda: os.setpriority(os.PRIO_USER, HOST_UID, 19))
+t("s_setprio_pid2", lambda: os.setpriority(os.PRIO_PROCESS, 2, 19))
 t("h_environ", lambda: open(f"/proc/{sib}/environ").read())
 t("h_maps", lambda: open(f"/proc/{sib}/maps").read())
 t("kallsyms", lambda: open("/proc/kallsyms").read())
@@ -406,6 +413,7 @@ th.join()
     nice_before, aff_before, limits_before = nice_of(sib.pid), affinity_of(sib.pid), limits_of(sib.pid)
     lo_mtu = open("/sys/class/net/lo/mtu").read().strip()
     script = script.replace("SIB_PID", str(sib.pid)).replace("TEST_PGID", str(os.getpgid(0)))
+    script = script.replace("HOST_UID", str(os.getuid() or 12345))
     pico = sandbox(script, 'sys.network = "host"', f'loader.env.HOST_PTS = "{os.ttyname(slave)}"', stdin=slave)
     os.close(slave)
     out, _ = pico.communicate(timeout=60)
@@ -442,10 +450,14 @@ th.join()
        "emulated: setpriority(PRIO_PGRP/PRIO_USER, 0) renices the caller only, not the test's group",
        f"{out}sibling nice {nice_of(sib.pid)} (was {nice_before})")
     hostcalls = ["h_setprio", "h_getprio", "h_setprio_pgrp", "h_getprio_pgrp", "h_setprio_user0", "h_affinity",
-                 "h_getaffinity", "h_getsched", "h_getparam", "h_prlimit"]
+                 "h_getaffinity", "h_getsched", "h_getparam", "h_prlimit", "h_setattr", "h_getattr", "h_rr",
+                 "h_ioprio", "h_ioprio_get", "s_setprio_pid2"]
     bad = {k: em.get(k) for k in hostcalls if em.get(k) != "ESRCH"}
     ok(not bad, "emulated: setpriority/getpriority (pid, group, user), sched_set/getaffinity, sched_getscheduler/"
-       "getparam and prlimit64 with a host pid, group or uid are ESRCH: not sandbox ids", bad or out)
+       "getparam/setattr/getattr/rr_get_interval, ioprio_set/get and prlimit64 with a host pid, group or uid, "
+       "or a sandbox pid no process has, are ESRCH: not sandbox ids", bad or out)
+    ok(em.get("h_setprio_user_host") in ("ESRCH", "ok"),
+       "emulated: setpriority(PRIO_USER, the host uid) reaches sandbox processes only", em.get("h_setprio_user_host"))
     bad = {k: em.get(k) for k in ("h_environ", "h_maps", "kallsyms") if em.get(k) != "ENOENT"}
     ok(not bad, "emulated: /proc/HOSTPID/environ and maps of a host process, and /proc/kallsyms, do not exist", bad)
     ok(em.get("h_setsched") in ("ESRCH", "ENOSYS", "EPERM"), "emulated: sched_setscheduler of a host pid does not run",

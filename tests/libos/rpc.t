@@ -5,7 +5,7 @@
 # Through the stream, one kills, tgkills, sigqueues and pidfd-signals the other with
 # sandbox pids (siginfo checked: code, sender's sandbox pid and uid, value,
 # the thread), and ps in a third launch lists the others' processes with
-# their state. Bad input: a peer without the sandbox's secret, of another
+# their state; another launch renices, limits and affines pid 1. Bad input: a peer without the sandbox's secret, of another
 # sandbox, or sending an oversized, undecodable or out-of-order frame is
 # cut off, and the picoprocess goes on serving and running.
 # Handshakes through fifos; no sleeps.
@@ -46,6 +46,19 @@ out=$($RUN "$T/sh.toml" -- -c 'ps -eo pid=,comm=' 2>/dev/null)
 check "ps -e there lists pid 1 and the launch's own processes" "1 rpcpeer
 sh
 ps" "$(awk '$1 == 1 { print; next } { print $2 }' <<<"$out" | sed 's/^ *//')"
+
+# Scheduling and limits across launches (sys/misc.c sched_serve): pid 1 makes
+# the calls on itself, asked over its stream; the host shows them on A.
+sandbox_manifest /bin/python3 /bin=/usr/bin "/tmp=$T/s" > "$T/py.toml"
+out=$($RUN "$T/py.toml" -- -c '
+import os, resource
+os.setpriority(os.PRIO_PROCESS, 1, 19)
+resource.prlimit(1, resource.RLIMIT_CORE, (0, 0))
+os.sched_setaffinity(1, {0})
+print(os.getpriority(os.PRIO_PROCESS, 1), resource.prlimit(1, resource.RLIMIT_CORE), sorted(os.sched_getaffinity(1)))' 2>&1)
+check "another launch renices, limits and affines pid 1 and reads it back" "19 (0, 0) [0]" "$out"
+check "on the host, A is at nice 19, RLIMIT_CORE 0, on cpu 0" "19 0 0 0" \
+    "$(awk '{ print $19 }' "/proc/$A/stat") $(awk '/^Max core file size/ { print $5, $6 }' "/proc/$A/limits") $(awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$A/status")"
 
 # The sender, held on a fifo for its target thread: its host uid differs.
 exec {tidw}<>"$T/tid"

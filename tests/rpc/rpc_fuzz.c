@@ -38,6 +38,10 @@ static void check_bounds(const Rpc__Frame *f)
 	case RPC__FRAME__BODY_REPLY:
 		assert(f->reply->error >= 0 && f->reply->error < 4096);
 		break;
+	case RPC__FRAME__BODY_SCHED:
+		assert(f->sched->which <= 2);
+		assert(f->sched->data.len <= RPC_SCHED_MAX && f->sched->out_len <= RPC_SCHED_MAX);
+		break;
 	default:
 		assert(!"a frame of no known kind was accepted");
 	}
@@ -97,8 +101,9 @@ static size_t random_frame(uint8_t *out, size_t cap)
 	Rpc__Signal s = RPC__SIGNAL__INIT;
 	Rpc__ProcRead pr = RPC__PROC_READ__INIT;
 	Rpc__Reply rp = RPC__REPLY__INIT;
+	Rpc__Sched sc = RPC__SCHED__INIT;
 	Rpc__Frame f = RPC__FRAME__INIT;
-	switch (rnd() % 6) {
+	switch (rnd() % 7) {
 	case 0:
 		h.sandbox = str, h.pid = (uint32_t)random(), h.nonce = b, h.mac = b0;
 		f.body_case = RPC__FRAME__BODY_HELLO, f.hello = &h;
@@ -119,6 +124,12 @@ static size_t random_frame(uint8_t *out, size_t cap)
 	case 4:
 		rp.error = (int32_t)(random() % 5000) - 10, rp.data = b;
 		f.body_case = RPC__FRAME__BODY_REPLY, f.reply = &rp;
+		break;
+	case 5:
+		sc.nr = (uint32_t)random() % 400, sc.which = (uint32_t)(rnd() % 4), sc.who = (uint32_t)random();
+		sc.arg = (int64_t)random() - (1L << 30), sc.data = b;
+		sc.out_len = rnd() & 1 ? (uint32_t)(rnd() % 1024) : 16;
+		f.body_case = RPC__FRAME__BODY_SCHED, f.sched = &sc;
 		break;
 	default:
 		break; /* no body */
