@@ -2,7 +2,12 @@
  * removal); the objects' data lives in memory shared by the sandbox's
  * picoprocesses (libos/sys/sysv.c), at the index of the id, so the index
  * must be below the libos's capacity, which it sends as mni. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/pidfd.h>
 #include "sysv.h"
 
 #define TRY(x) do { if ((x) < 0) return -1; } while (0)
@@ -77,9 +82,12 @@ int sysv_get_attr(struct journal *j, int64_t sb, Nsd__SysvObj *o)
     return 0;
 }
 
+static void memfd_forget(int64_t sb);
+
 int sysv_forget(struct journal *j, int64_t sb, int64_t kind, int64_t id)
 {
     if (id < 0) {
+        memfd_forget(sb);
         TRY(jexec(j, "DELETE FROM sysv_attr WHERE sandbox = ?", "i", sb));
         return jexec(j, "DELETE FROM sysv_ids WHERE sandbox = ?", "i", sb);
     }
@@ -95,4 +103,62 @@ int sysv_forget(struct journal *j, int64_t sb, int64_t kind, int64_t id)
         return 0;
     TRY(jexec(j, "UPDATE sysv_ids SET in_use = in_use - 1 WHERE sandbox = ? AND kind = ?", "ii", sb, kind));
     return jexec(j, "DELETE FROM sysv_attr WHERE sandbox = ? AND kind = ? AND id = ?", "iii", sb, kind, id);
+}
+
+/* ---- the sandboxes' SysV memory ----------------------------------------------
+ * nsd keeps a dup of each sandbox's memfd so that a launch joined to a
+ * running sandbox maps the same objects, also after the creator's launch
+ * has ended; the journal's end of the sandbox closes it. Local to this nsd
+ * (an fd cannot be journaled): a new leader has none and joins get ENOSYS. */
+struct memfd { uint32_t sb; int fd; };
+static struct memfd *memfds;
+static size_t nmemfds, memfds_cap;
+
+int sysv_memfd_of(uint32_t sb)
+{
+    for (size_t i = 0; i < nmemfds; i++)
+        if (memfds[i].sb == sb)
+            return memfds[i].fd;
+    return -1;
+}
+
+int sysv_memfd_take(uint32_t sb, int peer_pid, int fd)
+{
+    if (sysv_memfd_of(sb) >= 0)
+        return -EEXIST;
+    if (peer_pid <= 0 || fd < 0)
+        return -EBADF;
+    if (nmemfds == memfds_cap) {
+        size_t cap = memfds_cap ? 2 * memfds_cap : 16;
+        struct memfd *m = realloc(memfds, cap * sizeof *m);
+        if (!m)
+            return -ENOMEM;
+        memfds = m;
+        memfds_cap = cap;
+    }
+    int pfd = pidfd_open(peer_pid, 0);
+    if (pfd < 0)
+        return -errno;
+    int mine = pidfd_getfd(pfd, fd, 0);
+    int err = errno;
+    close(pfd);
+    if (mine < 0)
+        return err == EBADF ? -EBADF : -err;
+    /* Only a memfd has seals: anything else the peer names is refused. */
+    if (fcntl(mine, F_GET_SEALS) < 0) {
+        close(mine);
+        return -EBADF;
+    }
+    memfds[nmemfds++] = (struct memfd){ sb, mine };
+    return 0;
+}
+
+static void memfd_forget(int64_t sb)
+{
+    for (size_t i = 0; i < nmemfds; i++)
+        if (memfds[i].sb == sb) {
+            close(memfds[i].fd);
+            memfds[i] = memfds[--nmemfds];
+            return;
+        }
 }

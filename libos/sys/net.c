@@ -5,6 +5,7 @@
  * app's both ways. */
 #include "fdrecord.h"
 #include "fs.h"
+#include "kmsghdr.h"
 #include "signal.h"
 #include "sitepolicy.h"
 #include "syscall.h"
@@ -14,27 +15,7 @@
 #include <linux/uio.h>
 #include <linux/un.h>
 
-/* The kernel's user ABI; the UAPI headers leave these to the C library. */
-#define SOL_SOCKET 1
-#define SCM_RIGHTS 1
 #define SO_DOMAIN 39
-
-struct app_msghdr {
-	void *msg_name;
-	int msg_namelen;
-	struct iovec *msg_iov;
-	size_t msg_iovlen;
-	void *msg_control;
-	size_t msg_controllen;
-	int msg_flags;
-};
-
-struct app_cmsghdr {
-	size_t cmsg_len;
-	int cmsg_level;
-	int cmsg_type;
-	unsigned char data[];
-};
 
 #define CMSG_ALIGN8(n) ALIGN_UP((n), sizeof(size_t))
 #define MAX_CONTROL (1 << 20)

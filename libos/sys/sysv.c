@@ -33,6 +33,7 @@ struct sysv_header {
 	uint32_t magic;
 	struct sysv_limits lim;
 };
+#define SYSV_MAGIC 0x53595356
 #define HDR_SIZE 4096
 #define PROCS_OFF HDR_SIZE
 extern const size_t sysv_msq_size, sysv_sem_size, sysv_shm_size;
@@ -72,17 +73,73 @@ uint64_t sysv_shm_offset(int slot) { return shm_base + (uint64_t)slot * SHM_SEG_
 static uint64_t live_off(int i) { return shm_base + (uint64_t)SHM_SLOTS * SHM_SEG_MAX + (uint64_t)i; }
 struct sysv_proc *sysv_proc_at(int i) { return (struct sysv_proc *)(base + PROCS_OFF) + i; }
 
+/* Maps the SysV memory of fd; false if it is not (the creator sized it to
+ * live_off(0) and wrote the magic). */
+static bool map_memfd(int fd)
+{
+	struct stat st;
+	void *p = arena_alloc_pages(map_len);
+	if (!p || host(__NR_fstat, fd, &st) < 0 || (uint64_t)st.st_size != live_off(0))
+		return false;
+	void *m = host_mmap(p, map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (host_err((long)m))
+		return false;
+	memfd = fd;
+	base = m;
+	sysv_lim = &((struct sysv_header *)m)->lim;
+	return true;
+}
+
+static long memfd_request(bool offer, int fd, int *passed)
+{
+	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__SysvMemfd m = NSD__SYSV_MEMFD__INIT;
+	m.offer = offer;
+	m.fd = fd;
+	f.body_case = NSD__FRAME__BODY_SYSV_MEMFD;
+	f.sysv_memfd = &m;
+	int r = passed ? nsd_call_fd(&f, &rep, passed) : nsd_call(&f, &rep);
+	if (r == 0)
+		nsd_free(rep);
+	return r;
+}
+
+/* The first process of a launch joined to a running sandbox maps the
+ * sandbox's memory, which nsd keeps from its pid 1 (nsd/sysv.c). */
+static void join_memfd(void)
+{
+	int fd = -1;
+	if (memfd_request(false, -1, &fd) < 0 || fd < 0) {
+		if (fd >= 0)
+			host_close(fd);
+		log_debug("sysv: no SysV memory from nsd: no SysV IPC");
+		return;
+	}
+	fd = fd_make_private(fd);
+	if (fd >= 0 && !map_memfd(fd)) {
+		host_close(fd);
+		fd = -1;
+	}
+	if (fd < 0 || ((struct sysv_header *)base)->magic != SYSV_MAGIC) {
+		log_error("sysv: nsd's SysV memory is not the sandbox's: no SysV IPC");
+		base = NULL;
+		sysv_lim = NULL;
+	}
+}
+
 void sysv_init(void)
 {
-	/* Only a sandbox's first picoprocess: a launch joined to a running
-	 * sandbox would have memory of its own under nsd's shared names. */
-	if (!nsd_active || proc.pid != 1)
+	if (!nsd_active)
 		return;
 	kind_off[0] = align_up(PROCS_OFF + SYSV_PROCS * sizeof(struct sysv_proc), PAGE_SIZE);
 	kind_off[1] = align_up(kind_off[0] + MSQ_SLOTS * sysv_msq_size, PAGE_SIZE);
 	kind_off[2] = align_up(kind_off[1] + SEM_SLOTS * sysv_sem_size, PAGE_SIZE);
 	map_len = align_up(kind_off[2] + SHM_SLOTS * sysv_shm_size, PAGE_SIZE);
 	shm_base = align_up(map_len, 1ULL << 30);
+	if (proc.pid != 1) {
+		join_memfd();
+		return;
+	}
 	/* The memfd is sized for every window at once (sparse); a file size
 	 * limit below that would make ftruncate raise SIGXFSZ. */
 	struct rlimit64 { uint64_t cur, max; } fsize;
@@ -95,27 +152,22 @@ void sysv_init(void)
 	if (fd < 0)
 		return;
 	fd = fd_make_private((int)fd);
-	void *p = fd < 0 ? NULL : arena_alloc_pages(map_len);
-	if (!p || host(__NR_ftruncate, fd, live_off(0)) < 0) {
+	if (fd < 0 || host(__NR_ftruncate, fd, live_off(0)) < 0 || !map_memfd((int)fd)) {
 		if (fd >= 0)
 			host_close(fd);
 		log_error("sysv: no shared memory");
 		return;
 	}
-	void *m = host_mmap(p, map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, (int)fd, 0);
-	if (host_err((long)m)) {
-		host_close(fd);
-		return;
-	}
-	memfd = (int)fd;
-	base = m;
-	struct sysv_header *h = m;
-	h->magic = 0x53595356;
+	struct sysv_header *h = (struct sysv_header *)base;
+	h->magic = SYSV_MAGIC;
 	/* Linux's defaults (ipc/util.h, include/uapi/linux/{msg,sem,shm}.h) */
 	h->lim = (struct sysv_limits){ 8192, 16384, 32000, 32000, 1024000000, 500, 32000,
 		                       0xffffffffffffffffULL - (1ULL << 24), 0xffffffffffffffffULL - (1ULL << 24),
 		                       4096 };
-	sysv_lim = &h->lim;
+	/* for launches joined to this sandbox later (their SysV calls fail
+	 * with ENOSYS if nsd could not take it) */
+	if (memfd_request(true, (int)fd, NULL) < 0)
+		log_debug("sysv: nsd did not take the SysV memory");
 }
 
 /* ---- process slots --------------------------------------------------------- */
