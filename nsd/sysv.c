@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/pidfd.h>
 #include "sysv.h"
+#include "../libos/include/sysv_layout.h"
 
 #define TRY(x) do { if ((x) < 0) return -1; } while (0)
 
@@ -161,4 +162,38 @@ static void memfd_forget(int64_t sb)
             memfds[i] = memfds[--nmemfds];
             return;
         }
+}
+
+/* One field of n bytes at off in the slot at base (stride bytes long). */
+static int slot_field(int fd, uint64_t base, uint32_t stride, uint32_t off, void *p, size_t n)
+{
+    uint64_t at;
+    if ((uint64_t)off + n > stride || __builtin_add_overflow(base, off, &at) || at > INT64_MAX)
+        return -1;
+    return pread(fd, p, n, (off_t)at) == (ssize_t)n ? 0 : -1;
+}
+
+void sysv_count(uint32_t sb, Nsd__SysvObj *o)
+{
+    int fd = sysv_memfd_of(sb);
+    uint32_t magic;
+    struct sysv_layout l;
+    if (fd < 0 || o->kind != NSD__SYSV_KIND__SYSV_MSG || pread(fd, &magic, sizeof magic, 0) != sizeof magic ||
+        magic != SYSV_MAGIC || pread(fd, &l, sizeof l, SYSV_LAYOUT_OFF) != sizeof l)
+        return;
+    uint64_t idx = o->id & (SYSV_MNI_MAX - 1), base;
+    if (idx >= l.msq_slots || __builtin_add_overflow(l.msq_off, idx * l.msq_stride, &base))
+        return;
+    int32_t id;
+    uint32_t live;
+    uint64_t qnum, cbytes;
+    if (slot_field(fd, base, l.msq_stride, l.id_off, &id, sizeof id) ||
+        slot_field(fd, base, l.msq_stride, l.live_off, &live, sizeof live) ||
+        slot_field(fd, base, l.msq_stride, l.qnum_off, &qnum, sizeof qnum) ||
+        slot_field(fd, base, l.msq_stride, l.cbytes_off, &cbytes, sizeof cbytes) || !live ||
+        (uint32_t)id != o->id)
+        return;
+    o->counted = 1;
+    o->messages = qnum;
+    o->bytes = cbytes;
 }

@@ -29,5 +29,9 @@ int sysv_memfd_of(uint32_t sb);
  * 0, -EEXIST if it has one, -EBADF if fd is no memfd of the peer, or
  * another -errno (nsd may not take fds of that process). */
 int sysv_memfd_take(uint32_t sb, int peer_pid, int fd);
+/* Fills a queue's messages and bytes (o->counted) from sandbox sb's SysV
+ * memory, read with pread, never mapped: the sandbox may shrink or
+ * scribble over it, and then the object is just left uncounted. */
+void sysv_count(uint32_t sb, Nsd__SysvObj *o);
 
 #endif

@@ -19,6 +19,7 @@
 #include "signal.h"
 #include "syscall.h"
 #include "sysv.h"
+#include "sysv_layout.h"
 #include "thread.h"
 
 #ifndef F_OFD_GETLK
@@ -31,12 +32,15 @@
  * slot i is the byte at LIVE_OFF + i, past the end of the data. */
 struct sysv_header {
 	uint32_t magic;
+	uint32_t pad;
+	struct sysv_layout layout;
 	struct sysv_limits lim;
 };
-#define SYSV_MAGIC 0x53595356
+_Static_assert(offsetof(struct sysv_header, layout) == SYSV_LAYOUT_OFF, "nsd reads the layout there");
 #define HDR_SIZE 4096
 #define PROCS_OFF HDR_SIZE
 extern const size_t sysv_msq_size, sysv_sem_size, sysv_shm_size;
+extern const uint32_t sysv_msq_qnum_off, sysv_msq_cbytes_off;
 
 struct sysv_limits *sysv_lim;
 static uint8_t *base;
@@ -164,6 +168,9 @@ void sysv_init(void)
 	h->lim = (struct sysv_limits){ 8192, 16384, 32000, 32000, 1024000000, 500, 32000,
 		                       0xffffffffffffffffULL - (1ULL << 24), 0xffffffffffffffffULL - (1ULL << 24),
 		                       4096 };
+	h->layout = (struct sysv_layout){ kind_off[0], (uint32_t)sysv_msq_size, MSQ_SLOTS,
+		                          offsetof(struct sysv_obj, id), offsetof(struct sysv_obj, live),
+		                          sysv_msq_qnum_off, sysv_msq_cbytes_off };
 	/* for launches joined to this sandbox later (their SysV calls fail
 	 * with ENOSYS if nsd could not take it) */
 	if (memfd_request(true, (int)fd, NULL) < 0)
