@@ -134,14 +134,13 @@ void sysv_list_shm(sysv_line_fn fn, void *arg);
  * sys/kernel/{msgmax,msgmnb,msgmni,sem,shmmax,shmall,shmmni}): true and
  * the lines given to fn; false for any other file. */
 bool sysv_proc_file(const char *rel, sysv_line_fn fn, void *arg);
-/* open for writing of /proc/REL: an app fd for the new value of a SysV
- * limit, -errno, or 0 when REL is not one. */
+/* open for writing of /proc/REL: a host fd to install as FD_SYSCTL (a
+ * placeholder memfd), -errno, or 0 when REL is not a SysV limit. */
 long sysv_sysctl_open_write(const char *rel);
-/* Applies the limits written since (their writers closed). */
-void sysv_sysctl_drain(void);
-/* The app closed or replaced an fd (close, dup2, dup3): a limit's writer
- * may be done. */
-void sysv_fd_closed(void);
+/* A write (niov iovecs at app address uiov) to an FD_SYSCTL fd: the value
+ * applied, its length, or -EINVAL as Linux. */
+struct iovec;
+long sysv_sysctl_write(int fd, const struct iovec *uiov, long niov);
 /* sem.c / shm.c cleanup of a process slot. */
 void sysv_sem_undo(struct sysv_proc *p);
 void sysv_shm_detach_all(struct sysv_proc *p, int slot);
