@@ -145,6 +145,13 @@ long sysv_sysctl_write(int fd, const struct iovec *uiov, long niov);
 void sysv_sem_undo(struct sysv_proc *p);
 void sysv_shm_detach_all(struct sysv_proc *p, int slot);
 void sysv_shm_fork_child(struct sysv_proc *p);
+/* The app unmapped [addr, addr + len) (munmap, a MAP_FIXED mapping over
+ * it): the attachments there are detached, those it cut split. */
+void sysv_shm_unmapped(uintptr_t addr, size_t len);
+/* mprotect of [addr, addr + len) to prot: before the host call (!done),
+ * -EACCES for PROT_WRITE over a SHM_RDONLY attachment, else 0; after it
+ * succeeded (done), the attachments it cut are split. */
+long sysv_shm_mprotect(uintptr_t addr, size_t len, int prot, bool done);
 /* The shm data: the memfd and the offset of slot i's window. */
 int sysv_memfd(void);
 uint64_t sysv_shm_offset(int slot);
