@@ -531,6 +531,8 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 	return true;
 }
 
+uint32_t sig_continues;
+
 static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 {
 	struct ucontext *uc = ucv;
@@ -539,6 +541,8 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 		for (;;)
 			host(__NR_exit, 0);
 	thread_serve_call(t);
+	if (sig == SIGCONT)
+		__atomic_add_fetch(&sig_continues, 1, __ATOMIC_RELEASE);
 	bool in_libos = addr_in_libos_image(uc->uc_mcontext.rip);
 	/* Raised by the CPU (not sent), in app code: perhaps a rewritten syscall's. */
 	if (sig == SIGSEGV && si->si_code > 0 && !in_libos && fastpath_fault(t, uc))
