@@ -17,8 +17,8 @@
  * index, with index below these). */
 #define SYSV_PROCS 512
 #define MSQ_SLOTS 128
-#define SEM_SLOTS 128
-#define SHM_SLOTS 128
+#define SEM_SLOTS 1024
+#define SHM_SLOTS 4096
 #define SYSV_UNDO 64              /* SEM_UNDO records per process */
 #define SEM_NSEMS_MAX 256         /* semaphores per set */
 #define MSG_QBYTES_MAX 65536      /* msg_qbytes and msgmnb at most */
