@@ -8,23 +8,8 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/sandbox.sh
 sandbox_test sandbox
-CTL=bin/graphenectl
 echo "1..10"
-n=0
-check() { # check NAME EXPECTED ACTUAL
-    n=$((n + 1))
-    if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "# expected: $2"; echo "# got: $3"; fi
-}
-NSD_PID=
-trap '[ -z "$NSD_PID" ] || kill "$NSD_PID"; rm -rf "$T"' EXIT
-# picoprocesses reach nsd's socket as their sandbox's uid (tools/confine.c)
-chmod 711 "$T"
-bin/nsd --socket "$T/nsd.sock" --journal "$T/nsd.db" 2>"$T/nsd.log" &
-NSD_PID=$!
-for _ in $(seq 100); do
-    $CTL --nsd "$T/nsd.sock" nsd status >/dev/null 2>&1 && break
-    sleep 0.05
-done
+sandbox_nsd
 mkdir "$T/s"
 mkfifo "$T/s/ids" "$T/s/go"
 cat > "$T/s/app.sh" <<'SH'

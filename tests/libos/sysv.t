@@ -12,26 +12,12 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/sandbox.sh
 sandbox_test sysv
-CTL=bin/graphenectl
 echo "1..12"
-n=0
-check() { # check NAME EXPECTED ACTUAL
-    n=$((n + 1))
-    if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "# expected: $2"; echo "# got: $3"; fi
-}
 if [ "$(id -u)" != 0 ] || ! unshare --ipc true 2>/dev/null; then
     for i in $(seq 12); do echo "ok $i # SKIP needs root for a host IPC namespace"; done
     exit 0
 fi
-NSD_PID=
-trap '[ -z "$NSD_PID" ] || kill "$NSD_PID"; cat "$T"/*.err >&2; rm -rf "$T"' EXIT
-chmod 711 "$T"
-bin/nsd --socket "$T/nsd.sock" --journal "$T/nsd.db" 2>"$T/nsd.log" &
-NSD_PID=$!
-for _ in $(seq 100); do
-    $CTL --nsd "$T/nsd.sock" nsd status >/dev/null 2>&1 && break
-    sleep 0.05
-done
+sandbox_nsd
 host_msgmax=$(cat /proc/sys/kernel/msgmax)
 mkdir "$T/s"
 mkfifo "$T/s/ready" "$T/s/go"
