@@ -11,7 +11,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/sandbox.sh
 sandbox_test sysv-join
-echo "1..6"
+echo "1..8"
 sandbox_nsd
 mkdir "$T/s"
 mkfifo "$T/s/ready" "$T/s/go"
@@ -51,6 +51,8 @@ apid=$!
 read -r x < "$T/s/ready"
 $G run --nsd "$T/nsd.sock" --sandbox sysv-j "$T/m.toml" -- /tmp/b.pl > "$T/b.out" 2>"$T/b.err" &
 bpid=$!
+memfds() { ls -l /proc/$NSD_PID/fd 2>/dev/null | grep -c 'memfd:graphene-sysv'; }
+check "nsd keeps the sandbox's SysV memory" "1" "$(memfds)"
 wait $apid
 check "A exits 0" "0" "$?"
 check "A reads the message of the joined launch B" "a got: from b" "$(cat "$T/a.out")"
@@ -60,3 +62,9 @@ check "B exits 0" "0" "$?"
 check "B, joined, sees A's objects" "b sees A's objects" "$(sed -n 1p "$T/b.out")"
 check "B reads every message A left after A's launch exited" "b read: m1 m2 m3" "$(sed -n 2p "$T/b.out")"
 check "B sees the semaphore A took" "b: semaphore 0" "$(sed -n 3p "$T/b.out")"
+# nsd closes it when the sandbox ends (once it sees the last launch gone)
+for _ in $(seq 100); do
+    $CTL --nsd "$T/nsd.sock" sandbox ls | grep -q '^sysv-j ' || break
+    sleep 0.05
+done
+check "nsd lets the memory go with the sandbox" "0" "$(memfds)"
