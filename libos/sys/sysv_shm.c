@@ -274,29 +274,27 @@ SYS(shmat)
 	return r < 0 ? r : m;
 }
 
-/* The counts of the mappings that came and went, per slot, applied with
- * each segment's lock (after att_lock: the order every path takes). */
-static void apply_deltas(const int16_t *delta)
+/* A mapping of slot's segment came (d 1) or went (d -1). Taken under
+ * att_lock: the segment's lock always comes after it. */
+static void count_mapping(int slot, int d)
 {
 	struct sysv_proc *p = sysv_self();
-	for (int i = 0; p && i < SHM_SLOTS; i++) {
-		if (!delta[i])
-			continue;
-		struct shmseg *s = sysv_area(2, i);
-		sysv_lock(&s->o.lock);
-		if (delta[i] > 0) {
-			p->natt[i] = (uint16_t)(p->natt[i] + delta[i]);
-			s->nattch += (uint32_t)delta[i];
-		}
-		for (int k = 0; k < -delta[i]; k++)
-			detach_one(s, p, i);
-		sysv_obj_unlock(&s->o);
+	struct shmseg *s = sysv_area(2, slot);
+	if (!p)
+		return;
+	sysv_lock(&s->o.lock);
+	if (d > 0) {
+		p->natt[slot]++;
+		s->nattch++;
+	} else {
+		detach_one(s, p, slot);
 	}
+	sysv_obj_unlock(&s->o);
 }
 
 /* Splits the mapping that straddles at in two, as Linux splits a vma.
  * att_lock held. */
-static void split_at(uintptr_t at, int16_t *delta)
+static void split_at(uintptr_t at)
 {
 	for (size_t i = 0; i < natts; i++) {
 		struct attachment a = atts[i];
@@ -307,10 +305,33 @@ static void split_at(uintptr_t at, int16_t *delta)
 		tail.len = a.addr + a.len - at;
 		if (att_push(tail) == 0) { /* out of memory: one mapping still */
 			atts[i].len = at - a.addr;
-			delta[a.slot]++;
+			count_mapping(a.slot, 1);
 		}
 		return;
 	}
+}
+
+/* Drops the mappings within [addr, addr + len) (base: only those of the
+ * attachment made there, for shmdt, which unmaps them too); how many.
+ * att_lock held. */
+static int drop_mappings(uintptr_t addr, size_t len, uintptr_t base)
+{
+	int n = 0;
+	for (size_t i = 0; i < natts;) {
+		struct attachment a = atts[i];
+		if (base ? a.base == base : a.addr >= addr && a.addr + a.len <= addr + len) {
+			if (base) {
+				host_munmap((void *)a.addr, a.len);
+				fastpath_forget(a.addr, a.len, true);
+			}
+			atts[i] = atts[--natts];
+			count_mapping(a.slot, -1);
+			n++;
+		} else {
+			i++;
+		}
+	}
+	return n;
 }
 
 void sysv_shm_unmapped(uintptr_t addr, size_t len)
@@ -318,20 +339,11 @@ void sysv_shm_unmapped(uintptr_t addr, size_t len)
 	if (!__atomic_load_n(&natts, __ATOMIC_RELAXED))
 		return;
 	len = ALIGN_UP(len, PAGE_SIZE);
-	int16_t delta[SHM_SLOTS] = { 0 };
 	lock(&att_lock);
-	split_at(addr, delta);
-	split_at(addr + len, delta);
-	for (size_t i = 0; i < natts;) {
-		if (atts[i].addr >= addr && atts[i].addr + atts[i].len <= addr + len) {
-			delta[atts[i].slot]--;
-			atts[i] = atts[--natts];
-		} else {
-			i++;
-		}
-	}
+	split_at(addr);
+	split_at(addr + len);
+	drop_mappings(addr, len, 0);
 	unlock(&att_lock);
-	apply_deltas(delta);
 }
 
 long sysv_shm_mprotect(uintptr_t addr, size_t len, int prot, bool done)
@@ -339,12 +351,11 @@ long sysv_shm_mprotect(uintptr_t addr, size_t len, int prot, bool done)
 	if (!__atomic_load_n(&natts, __ATOMIC_RELAXED))
 		return 0;
 	len = ALIGN_UP(len, PAGE_SIZE);
-	int16_t delta[SHM_SLOTS] = { 0 };
 	long r = 0;
 	lock(&att_lock);
 	if (done) {
-		split_at(addr, delta);
-		split_at(addr + len, delta);
+		split_at(addr);
+		split_at(addr + len);
 	} else {
 		/* a SHM_RDONLY attachment is a read-only open of the segment */
 		for (size_t i = 0; i < natts; i++)
@@ -353,7 +364,6 @@ long sysv_shm_mprotect(uintptr_t addr, size_t len, int prot, bool done)
 				r = -EACCES;
 	}
 	unlock(&att_lock);
-	apply_deltas(delta);
 	return r;
 }
 
@@ -362,28 +372,13 @@ SYS(shmdt)
 	uintptr_t addr = c->a[0];
 	if (!sysv_available())
 		return -ENOSYS;
-	if (addr & (PAGE_SIZE - 1))
+	if (addr & (PAGE_SIZE - 1) || !addr)
 		return -EINVAL;
 	/* every mapping left of the attachment made at addr, as Linux's */
-	int16_t delta[SHM_SLOTS] = { 0 };
-	bool found = false;
 	lock(&att_lock);
-	for (size_t i = 0; i < natts;) {
-		if (atts[i].base == addr) {
-			found = true;
-			host_munmap((void *)atts[i].addr, atts[i].len);
-			fastpath_forget(atts[i].addr, atts[i].len, true);
-			delta[atts[i].slot]--;
-			atts[i] = atts[--natts];
-		} else {
-			i++;
-		}
-	}
+	int n = drop_mappings(0, 0, addr);
 	unlock(&att_lock);
-	if (!found)
-		return -EINVAL;
-	apply_deltas(delta);
-	return 0;
+	return n ? 0 : -EINVAL;
 }
 
 static void fill_stat(struct sysv_obj *o, void *out)
