@@ -598,6 +598,10 @@ static int sysv_memfd(struct conn *c, const Nsd__Frame *req)
     f.req_id = req->req_id;
     f.body_case = NSD__FRAME__BODY_OK;
     f.ok = &ok;
+    if (!c->is_unix) { /* an fd means nothing to another host */
+        send_error(c, req->req_id, EOPNOTSUPP, "SysV memory is passed on the unix socket only");
+        return 0;
+    }
     if (req->sysv_memfd->offer) {
         int r = sysv_memfd_take(c->sandbox_id, c->peer_pid, req->sysv_memfd->fd);
         if (r == -EBADF) {
