@@ -512,6 +512,11 @@ static void mode_bad(void)
     Nsd__Ids ids;
     check(sim_lookup(&x, gpid + 1, NULL, 0) == -ESRCH || gpid + 1 == x.pid, "sandbox 2 cannot see sandbox 1's pids");
     check(sim_setpgid(&x, gpid, gpid, 0, &ids) == -EPERM, "acting as another sandbox's process: EPERM");
+    Nsd__SysvMemfd ask = NSD__SYSV_MEMFD__INIT;
+    f.body_case = NSD__FRAME__BODY_SYSV_MEMFD;
+    f.sysv_memfd = &ask;
+    check(sim_call(&x, &f, NSD__FRAME__BODY_OK, NULL) == -ENOENT,
+          "sandbox 2 asking for SysV memory gets none (sandbox 1's is not its own)");
     ps.sandbox = sb;
     f.body_case = NSD__FRAME__BODY_PS;
     f.ps = &ps;
