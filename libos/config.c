@@ -214,8 +214,9 @@ int config_load(int fd)
 			return -EINVAL;
 		}
 	}
-	if (!config.nsd != !config.sandbox || !config.nsd != !have_secret) {
-		log_error("configuration blob: nsd, sandbox and secret come together");
+	/* Every picoprocess is a member of a sandbox led by nsd. */
+	if (!config.nsd || !config.sandbox || !have_secret) {
+		log_error("configuration blob: nsd, sandbox and secret are required");
 		return -EINVAL;
 	}
 	if (!config.entrypoint || config.entrypoint[0] != '/') {

@@ -44,8 +44,8 @@
  *   secret=HEX             the sandbox secret, CONFIG_SECRET_LEN bytes as
  *                          2*CONFIG_SECRET_LEN lowercase hex digits: the key of
  *                          the MAC with which the picoprocess proves its
- *                          sandbox to nsd (nsd/client/nsdc.h). The launcher
- *                          writes the three together or not at all. The blob
+ *                          sandbox to nsd (nsd/client/nsdc.h). The three are
+ *                          required. The blob
  *                          is the only place the app could find the secret,
  *                          so the libos closes the memfd before the app runs.
  */

@@ -18,6 +18,7 @@
 #include "host/host.h"
 #include "loader.h"
 #include "log.h"
+#include "rpc.h"
 #include "rt.h"
 
 /* Newer than the build machine's kernel headers (Debian 12: ABI 2). */
@@ -140,6 +141,12 @@ int landlock_confine(void)
 		r = allow_port(rs.fd, config.net_connect[i], ACCESS_NET_CONNECT_TCP);
 	if (r == 0)
 		r = allow(&rs, "/proc", PROC_RIGHTS);
+	/* The RPC stream's sockets (rpc.c): made by fork children, removed at exit. */
+	if (r == 0 && rpc_dir()) {
+		r = allow(&rs, rpc_dir(), LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_REMOVE_FILE);
+		if (r == -ENOENT)
+			r = 0; /* an nsd that makes no stream directory: no stream */
+	}
 	if (r == 0)
 		r = devfs_foreach_host_node(allow_device, &rs);
 	/* the sandbox's own devpts (fs/devfs.c): its ptys, listed and opened */

@@ -15,7 +15,7 @@ LIBOS_OBJS := $(patsubst libos/%,$(BUILD)/libos/%.o,$(LIBOS_SRCS))
 # The nsd client core and the generated protocol code, compiled freestanding
 # like the rest of the libos, and the protobuf-c runtime (Debian's static
 # archive: it needs only what libos/rt provides).
-LIBOS_NSDC_OBJS := $(BUILD)/libos/nsdc/nsdc.o $(BUILD)/libos/nsdc/nsd.pb-c.o
+LIBOS_NSDC_OBJS := $(BUILD)/libos/nsdc/nsdc.o $(BUILD)/libos/nsdc/nsd.pb-c.o $(BUILD)/libos/nsdc/rpc.pb-c.o
 LIBOS_PROTOBUF_A := $(shell pkg-config --variable=libdir libprotobuf-c)/libprotobuf-c.a
 
 all: lib/libos
@@ -36,7 +36,7 @@ $(BUILD)/libos/nsdc/nsdc.o: nsd/client/nsdc.c $(LIBOS_SYSINC)/.stamp | $(PROTO_G
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
 
-$(BUILD)/libos/nsdc/nsd.pb-c.o: $(PROTO_OUT)/nsd.pb-c.c $(LIBOS_SYSINC)/.stamp | $(PROTO_GEN_H)
+$(BUILD)/libos/nsdc/%.pb-c.o: $(PROTO_OUT)/%.pb-c.c $(LIBOS_SYSINC)/.stamp | $(PROTO_GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
 

@@ -490,6 +490,10 @@ int load_program(const char *path, const char *const *argv, const char *const *e
 	free(proc.cmdline);
 	proc.cmdline = join_cmdline(args, &proc.cmdline_len);
 	program_free(&p);
+	/* Linux's comm after an exec: the file name execve was given (a
+	 * script's, not its interpreter's), 15 bytes. */
+	const char *base = strrchr(path, '/');
+	strlcpy(current()->comm, base ? base + 1 : path, sizeof(current()->comm));
 
 	memset(uc, 0, sizeof(*uc));
 	uc->uc_mcontext.rip = dynamic ? interp.entry : exe.entry;

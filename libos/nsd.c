@@ -28,6 +28,7 @@
 #include "nsd.h"
 #include "nsdc.h"
 #include "process.h"
+#include "rpc.h"
 #include "sha512.h"
 
 #define AF_UNIX 1
@@ -37,7 +38,6 @@
 #define CLOCK_MONOTONIC 1
 #define LEASE_COUNT 64 /* pids per lease (nsd's default range) */
 
-bool nsd_active;
 struct lock nsd_lock = LOCK_INIT;
 struct lock lease_lock = LOCK_INIT;
 
@@ -54,7 +54,7 @@ static bool lease_asked; /* a LeaseRange (or our Register with a range) is out *
 /* %gs-relative would be nicer, but the canary is read through %fs:0x28. */
 static uint64_t scratch_tcb[8] __attribute__((aligned(64)));
 
-static unsigned long fs_enter(void)
+unsigned long nsd_fs_enter(void)
 {
 	unsigned long app_fs = 0;
 	host(__NR_arch_prctl, ARCH_GET_FS, &app_fs);
@@ -62,7 +62,7 @@ static unsigned long fs_enter(void)
 	return app_fs;
 }
 
-static void fs_leave(unsigned long app_fs)
+void nsd_fs_leave(unsigned long app_fs)
 {
 	host(__NR_arch_prctl, ARCH_SET_FS, app_fs);
 }
@@ -79,20 +79,27 @@ static void pb_free(void *data, void *p)
 	free(p);
 }
 
-static ProtobufCAllocator pb_allocator = { pb_alloc, pb_free, NULL };
+ProtobufCAllocator nsd_pb_allocator = { pb_alloc, pb_free, NULL };
 
-static int t_connect(void *ctx)
+int nsd_unix_socket(const char *path, struct sockaddr_un *sa)
 {
-	int *fdp = ctx;
 	long fd = host(__NR_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return (int)fd;
 	/* In the libos's fd range: the app can neither see nor close it. */
 	fd = fd_make_private((int)fd);
+	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	strlcpy(sa->sun_path, path, sizeof(sa->sun_path));
+	return (int)fd;
+}
+
+static int t_connect(void *ctx)
+{
+	int *fdp = ctx;
+	struct sockaddr_un sa;
+	long fd = nsd_unix_socket(config.nsd, &sa);
 	if (fd < 0)
 		return (int)fd;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	strlcpy(sa.sun_path, config.nsd, sizeof(sa.sun_path));
 	long r;
 	do
 		r = host(__NR_connect, fd, &sa, sizeof(sa));
@@ -157,9 +164,8 @@ static void t_mac(void *ctx, uint8_t *out, const uint8_t *msg, size_t len, const
 	hmac_sha512_256(out, msg, len, key);
 }
 
-static void t_random(void *ctx, void *buf, size_t n)
+void nsd_random(void *buf, size_t n)
 {
-	(void)ctx;
 	for (size_t got = 0; got < n;) {
 		long r = host(__NR_getrandom, (char *)buf + got, n - got, 0);
 		if (r > 0)
@@ -167,6 +173,12 @@ static void t_random(void *ctx, void *buf, size_t n)
 		else if (r != -EINTR)
 			libos_fatal("getrandom failed (%ld)", r);
 	}
+}
+
+static void t_random(void *ctx, void *buf, size_t n)
+{
+	(void)ctx;
+	nsd_random(buf, n);
 }
 
 static void t_sleep_ms(void *ctx, unsigned ms)
@@ -194,7 +206,7 @@ static const struct nsdc_ops ops = {
 	.random = t_random,
 	.sleep_ms = t_sleep_ms,
 	.now_ms = t_now_ms,
-	.alloc = &pb_allocator,
+	.alloc = &nsd_pb_allocator,
 };
 
 static bool range_empty(const struct range *r) { return r->lo > r->hi; }
@@ -225,6 +237,16 @@ static void on_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
 		log_debug("nsd: request %lu refused: %s", (unsigned long)f->req_id, f->error->msg);
 }
 
+/* A frame carrying one request body of kind: every member of the frame's
+ * oneof is a message pointer, so any one of them holds it. */
+static Nsd__Frame frame_of(Nsd__Frame__BodyCase kind, void *body)
+{
+	Nsd__Frame f = NSD__FRAME__INIT;
+	f.body_case = kind;
+	f.reap = body;
+	return f;
+}
+
 static void client_init(void)
 {
 	nsdc_init(&client, &ops, NSD__ROLE__ROLE_PICO, config.sandbox, config.secret);
@@ -249,12 +271,10 @@ void nsd_reaped_by_host(int pid)
 
 static void send_reap(int pid)
 {
-	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Reap rp = NSD__REAP__INIT;
 	rp.caller = (uint32_t)proc.pid;
 	rp.pid = (uint32_t)pid;
-	f.body_case = NSD__FRAME__BODY_REAP;
-	f.reap = &rp;
+	Nsd__Frame f = frame_of(NSD__FRAME__BODY_REAP, &rp);
 	nsdc_send(&client, &f);
 }
 
@@ -274,17 +294,17 @@ void nsd_reap(int pid)
 {
 	pid_map_forget(pid);
 	lock(&nsd_lock);
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	drain_host_reaps();
 	send_reap(pid);
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 	unlock(&nsd_lock);
 }
 
 static int call(Nsd__Frame *req, Nsd__Frame **reply, int *fd)
 {
 	lock(&nsd_lock);
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	drain_host_reaps();
 	fd_wanted = fd != NULL;
 	int r = nsdc_call(&client, req, reply);
@@ -294,7 +314,7 @@ static int call(Nsd__Frame *req, Nsd__Frame **reply, int *fd)
 	if (fd)
 		*fd = fd_passed;
 	fd_passed = -1;
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 	unlock(&nsd_lock);
 	return r;
 }
@@ -305,18 +325,18 @@ int nsd_call_fd(Nsd__Frame *req, Nsd__Frame **reply, int *fd) { return call(req,
 
 void nsd_free(Nsd__Frame *f)
 {
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	nsdc_free(&client, f);
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 }
 
 void nsd_send(Nsd__Frame *req)
 {
 	lock(&nsd_lock);
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	if (nsdc_send(&client, req) < 0)
 		log_debug("nsd: cannot send request %d", req->body_case);
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 	unlock(&nsd_lock);
 }
 
@@ -324,9 +344,9 @@ void nsd_send(Nsd__Frame *req)
 static int nsd_flush(void)
 {
 	lock(&nsd_lock);
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	int r = nsdc_flush(&client);
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 	unlock(&nsd_lock);
 	return r;
 }
@@ -345,6 +365,12 @@ static char **cmdline_argv(size_t *n)
 	return v;
 }
 
+static void free_register(Nsd__Register *rg)
+{
+	free(rg->argv);
+	free(rg->stream);
+}
+
 static void fill_register(Nsd__Register *rg, Nsd__Frame *f, int pid, int ppid, int host_pid,
                           uint32_t want_range)
 {
@@ -355,14 +381,14 @@ static void fill_register(Nsd__Register *rg, Nsd__Frame *f, int pid, int ppid, i
 	rg->host_pid = host_pid;
 	rg->argv = cmdline_argv(&rg->n_argv);
 	rg->want_range = want_range;
-	f->body_case = NSD__FRAME__BODY_REGISTER;
-	f->register_ = rg;
+	rg->stream = malloc(UNIX_PATH_MAX);
+	if (rg->stream)
+		rpc_address(host_pid, rg->stream, UNIX_PATH_MAX);
+	*f = frame_of(NSD__FRAME__BODY_REGISTER, rg);
 }
 
 int nsd_start(void)
 {
-	if (!config.nsd)
-		return 0;
 	struct new_utsname u;
 	if (host(__NR_uname, &u) == 0)
 		strlcpy(host_name, u.nodename, sizeof(host_name));
@@ -371,7 +397,7 @@ int nsd_start(void)
 	Nsd__Register rg;
 	fill_register(&rg, &f, 0, 0, proc.host_pid, LEASE_COUNT);
 	int r = nsd_call(&f, &rep);
-	free(rg.argv);
+	free_register(&rg);
 	if (r < 0) {
 		log_error("cannot register with nsd at %s (sandbox %s): %s", config.nsd, config.sandbox,
 		          client.err[0] ? client.err : "error");
@@ -389,7 +415,6 @@ int nsd_start(void)
 	if (rep->ids->range)
 		lease_add(rep->ids->range);
 	nsd_free(rep);
-	nsd_active = true;
 	log_debug("nsd: registered in sandbox %s as pid %d", config.sandbox, proc.pid);
 	return 0;
 }
@@ -408,10 +433,10 @@ void nsd_child_start(void)
 	/* Its own connection (nsd knows a picoprocess by the peer of its
 	 * socket), with one wait: for the server hello, not for the answer to
 	 * ours, which is read later as the first frame. */
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	if (t_connect(&nsd_fd) < 0 || nsdc_hello_nowait(&client) < 0)
 		log_debug("nsd: cannot connect after fork: %s", client.err);
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
 	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, LEASE_COUNT);
@@ -420,18 +445,17 @@ void nsd_child_start(void)
 	 * one claims the row the parent made (nsd/apply.c) and leases the
 	 * child its own range. */
 	nsd_send(&f);
-	free(rg.argv);
+	free_register(&rg);
+	rpc_start();
 }
 
 void nsd_exec_done(void)
 {
-	if (!nsd_active)
-		return;
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
 	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, 0);
 	nsd_send(&f);
-	free(rg.argv);
+	free_register(&rg);
 }
 
 void nsd_register_child(int pid, int host_pid)
@@ -442,7 +466,7 @@ void nsd_register_child(int pid, int host_pid)
 	/* On our connection, so that what we ask about the child next (setpgid,
 	 * wait, a lookup) comes after it; not awaited. */
 	nsd_send(&f);
-	free(rg.argv);
+	free_register(&rg);
 }
 
 int nsd_take_pid(void)
@@ -466,12 +490,10 @@ int nsd_take_pid(void)
 			lease_asked = true;
 		unlock(&lease_lock);
 		if (ask) {
-			Nsd__Frame f = NSD__FRAME__INIT;
 			Nsd__LeaseRange lr = NSD__LEASE_RANGE__INIT;
 			lr.caller = (uint32_t)proc.pid;
 			lr.count = LEASE_COUNT;
-			f.body_case = NSD__FRAME__BODY_LEASE_RANGE;
-			f.lease_range = &lr;
+			Nsd__Frame f = frame_of(NSD__FRAME__BODY_LEASE_RANGE, &lr);
 			nsd_send(&f);
 		}
 		if (pid)
@@ -501,33 +523,33 @@ static Nsd__Frame *query(Nsd__Frame *f, Nsd__Frame__BodyCase want)
 
 Nsd__Frame *nsd_lookup(int pid)
 {
-	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Lookup l = NSD__LOOKUP__INIT;
 	l.pid = (uint32_t)pid;
-	f.body_case = NSD__FRAME__BODY_LOOKUP;
-	f.lookup = &l;
+	Nsd__Frame f = frame_of(NSD__FRAME__BODY_LOOKUP, &l);
 	return query(&f, NSD__FRAME__BODY_PROC);
+}
+
+static Nsd__Frame members_frame(Nsd__Members *m, int pgid, int sid)
+{
+	nsd__members__init(m);
+	m->pgid = (uint32_t)pgid;
+	m->sid = (uint32_t)sid;
+	m->all = !pgid && !sid;
+	return frame_of(NSD__FRAME__BODY_MEMBERS, m);
 }
 
 Nsd__Frame *nsd_members(int pgid, int sid)
 {
-	Nsd__Frame f = NSD__FRAME__INIT;
-	Nsd__Members m = NSD__MEMBERS__INIT;
-	m.pgid = (uint32_t)pgid;
-	m.sid = (uint32_t)sid;
-	m.all = !pgid && !sid;
-	f.body_case = NSD__FRAME__BODY_MEMBERS;
-	f.members = &m;
+	Nsd__Members m;
+	Nsd__Frame f = members_frame(&m, pgid, sid);
 	return query(&f, NSD__FRAME__BODY_PROC_LIST);
 }
 
 Nsd__Frame *nsd_ps(void)
 {
-	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Ps ps = NSD__PS__INIT;
 	ps.sandbox = (char *)config.sandbox;
-	f.body_case = NSD__FRAME__BODY_PS;
-	f.ps = &ps;
+	Nsd__Frame f = frame_of(NSD__FRAME__BODY_PS, &ps);
 	return query(&f, NSD__FRAME__BODY_PROC_LIST);
 }
 
@@ -543,20 +565,23 @@ bool nsd_is_local(const Nsd__Proc *p)
 
 /* pid 1 is the sandbox's init: when it ends, so does every other process
  * of the sandbox, as in a PID namespace. By host pid, from nsd's list;
- * Landlock's signal scope keeps the kill inside this launch's domain. */
-static void kill_sandbox(void)
+ * Landlock's signal scope keeps the kill inside this launch's domain, so
+ * the processes of other launches get it through their RPC streams, unless
+ * pid 1 dies by a signal: then this runs in a host signal handler, where
+ * the stream's allocations may not be made. */
+static void kill_sandbox(bool by_stream)
 {
-	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
-	Nsd__Members m = NSD__MEMBERS__INIT;
-	m.all = true;
-	f.body_case = NSD__FRAME__BODY_MEMBERS;
-	f.members = &m;
+	Nsd__Members m;
+	Nsd__Frame f = members_frame(&m, 0, 0), *rep = NULL;
 	if (nsdc_call(&client, &f, &rep) < 0)
 		return;
 	for (size_t i = 0; rep->body_case == NSD__FRAME__BODY_PROC_LIST && i < rep->proc_list->n_procs; i++) {
 		const Nsd__Proc *p = rep->proc_list->procs[i];
-		if ((int)p->pid != proc.pid && nsd_is_local(p))
-			host(__NR_kill, p->host_pid, 9 /* SIGKILL */);
+		if ((int)p->pid == proc.pid)
+			continue;
+		long r = nsd_is_local(p) ? host(__NR_kill, p->host_pid, 9 /* SIGKILL */) : -EPERM;
+		if (r == -EPERM && by_stream)
+			rpc_signal(p, 9, 0 /* SI_USER */, 0, NULL);
 	}
 	nsdc_free(&client, rep);
 }
@@ -565,20 +590,19 @@ void nsd_exit(int wstatus)
 {
 	/* A handler that interrupted a thread inside an nsd call gives up:
 	 * the dropped connection then tells nsd (as "lost"). */
-	if (!nsd_active || !lock_try(&nsd_lock))
+	rpc_end();
+	if (!lock_try(&nsd_lock))
 		return;
-	unsigned long fs = fs_enter();
+	unsigned long fs = nsd_fs_enter();
 	drain_host_reaps();
 	if (proc.pid == 1)
-		kill_sandbox();
-	Nsd__Frame f = NSD__FRAME__INIT;
+		kill_sandbox((wstatus & 0x7f) == 0);
 	Nsd__Exit e = NSD__EXIT__INIT;
 	e.pid = (uint32_t)proc.pid;
 	e.status = wstatus;
-	f.body_case = NSD__FRAME__BODY_EXIT;
-	f.exit = &e;
+	Nsd__Frame f = frame_of(NSD__FRAME__BODY_EXIT, &e);
 	/* Sent, not awaited: nsd reads it before it sees the connection close. */
 	nsdc_send(&client, &f);
-	fs_leave(fs);
+	nsd_fs_leave(fs);
 	/* nsd_lock stays held: the process is ending. */
 }

@@ -104,10 +104,12 @@ int pid_to_host(int pid)
 	if (!rep)
 		return -ESRCH;
 	host_pid = rep->proc->host_pid;
-	bool gone = nsd_is_gone(rep->proc) || host_pid <= 0;
+	bool gone = nsd_is_gone(rep->proc) || host_pid <= 0, remote = !nsd_is_local(rep->proc);
 	nsd_free(rep);
 	if (gone)
 		return -ESRCH;
+	if (remote)
+		return -EREMOTE;
 	pid_map_add(pid, host_pid, false);
 	return host_pid;
 }

@@ -74,6 +74,8 @@ static const unsigned short host_allowlist[] = {
 	__NR_getxattrat, /* fs/perm.c reads the owner records: reading only */
 	__NR_inotify_init1, __NR_inotify_add_watch, __NR_inotify_rm_watch, /* sys/inotify.c */
 	__NR_futex_waitv,
+	/* sys/signal.c: a pidfd only waits or polls; signals go by the kill rules */
+	__NR_pidfd_open,
 };
 
 /* The ioctl requests passed to the host: terminal attributes, window size,
@@ -151,7 +153,8 @@ long clone_flags_check(unsigned long flags)
 {
 	if (flags & CLONE_NAMESPACES)
 		return -EPERM;
-	return flags & ~(unsigned long)(CLONE_HOST_FLAGS | CLONE_VFORK) ? -EINVAL : 0;
+	/* CLONE_PIDFD is the libos's to make (sys/thread.c), never the host's. */
+	return flags & ~(unsigned long)(CLONE_HOST_FLAGS | CLONE_VFORK | CLONE_PIDFD) ? -EINVAL : 0;
 }
 
 #define MAX_FILTER 1024

@@ -24,6 +24,7 @@
 #include "nsd.h"
 #include "sysv.h"
 #include "process.h"
+#include "rpc.h"
 #include "rt.h"
 #include "signal.h"
 #include "syscall.h"
@@ -437,8 +438,9 @@ void sig_deliver_fault(struct thread *t, struct ucontext *uc, int sig, const sig
 	deliver_frame(t, uc, sig, info, &act);
 }
 
-extern void sigsys_entry(int, siginfo_t *, void *); /* host/syscall.S */
-static void host_signal_handler(int sig, siginfo_t *si, void *ucv);
+/* host/syscall.S */
+extern void sigsys_entry(int, siginfo_t *, void *), fault_entry(int, siginfo_t *, void *);
+void host_signal_handler(int sig, siginfo_t *si, void *ucv);
 
 long sig_blocking_call6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
@@ -465,12 +467,12 @@ static void skip_unstarted_blocking_call(struct ucontext *uc)
 static bool at_handler_entry(uintptr_t rip)
 {
 	return rip == (uintptr_t)sigsys_entry || rip == (uintptr_t)host_signal_handler ||
-	       rip == (uintptr_t)fastpath_entry;
+	       rip == (uintptr_t)fault_entry || rip == (uintptr_t)fastpath_entry;
 }
 
 bool sig_init_ignores(int sig)
 {
-	return nsd_active && proc.pid == 1 && proc.sigactions[sig].handler == 0;
+	return proc.pid == 1 && proc.sigactions[sig].handler == 0;
 }
 
 /*
@@ -533,7 +535,7 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 
 uint32_t sig_continues;
 
-static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
+void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 {
 	struct ucontext *uc = ucv;
 	struct thread *t = current();
@@ -541,6 +543,10 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 		for (;;)
 			host(__NR_exit, 0);
 	thread_serve_call(t);
+	if (rpc_is_wakeup(sig, si)) { /* a peer on the RPC stream: not the app's */
+		rpc_wakeup();
+		return;
+	}
 	if (sig == SIGCONT)
 		__atomic_add_fetch(&sig_continues, 1, __ATOMIC_RELEASE);
 	bool in_libos = addr_in_libos_image(uc->uc_mcontext.rip);
@@ -550,6 +556,13 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 
 	if ((SYNC_SIGNALS & SIGBIT(sig)) && si->si_code > 0 && si->si_code != SI_KERNEL) {
 		if (in_libos && t->fault_armed && (sig == SIGSEGV || sig == SIGBUS)) {
+			/* Inside another host handler (or a section that blocks
+			 * the async signals), resuming the dispatcher would leave
+			 * them blocked for good, the thread deaf to every later
+			 * signal: a libos bug, reported rather than hung on. */
+			if (uc->uc_sigmask & ASYNC_SIGNALS & ~SIGBIT(SIGSYS))
+				libos_fatal("fault at %p (address %p) in a host signal handler", (void *)uc->uc_mcontext.rip,
+				            si->si_addr);
 			/* A syscall handler touched a bad app pointer: resume the
 			 * dispatcher, which returns -EFAULT. */
 			t->fault_armed = false;
@@ -572,8 +585,7 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 		struct thread *target =
 			si->si_code == SI_TKILL || (si->si_code == SI_TIMER && timer_targets_thread(si->si_tid))
 				? t : NULL;
-		/* Without nsd sandbox pids are host pids: the info stands. */
-		if (!nsd_active || host_info_to_sandbox(sig, &in, &target))
+		if (host_info_to_sandbox(sig, &in, &target))
 			sig_send(sig, target, &in);
 	}
 	__atomic_store_n(&t->wake, 1, __ATOMIC_RELEASE);
@@ -600,12 +612,13 @@ void sig_host_sigsys(siginfo_t *si, void *ucv)
  * host must know (it decides whether children become zombies). */
 static void install_host_handler(int sig, unsigned long extra_flags)
 {
+	bool sync = SYNC_SIGNALS & SIGBIT(sig);
 	struct kernel_sigaction sa = {
-		.handler = (void *)host_signal_handler,
+		.handler = sync ? (void *)fault_entry : (void *)host_signal_handler,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | extra_flags,
 		.restorer = (void *)host_sigreturn,
 		/* Handlers of async signals do not nest; faults stay deliverable. */
-		.mask = (SYNC_SIGNALS & SIGBIT(sig)) ? 0 : ASYNC_SIGNALS,
+		.mask = sync ? 0 : ASYNC_SIGNALS,
 	};
 	host(__NR_rt_sigaction, sig, &sa, NULL, sizeof(uint64_t));
 }
@@ -632,14 +645,7 @@ void sig_child_action_changed(const struct app_sigaction *act)
 	 * only the host can reap them unasked, so it must know. With nsd the
 	 * libos still wants the SIGCHLD (SA_NOCLDWAIT reaps and sends it) to
 	 * tell nsd of each reap (host_info_to_sandbox). */
-	if (nsd_active) {
-		install_host_handler(SIGCHLD, act->handler == 1 ? SA_NOCLDWAIT : act->flags & SA_NOCLDWAIT);
-	} else if (act->handler == 1) {
-		struct kernel_sigaction ign = { .handler = (void *)1 /* SIG_IGN */ };
-		host(__NR_rt_sigaction, SIGCHLD, &ign, NULL, sizeof(uint64_t));
-	} else {
-		install_host_handler(SIGCHLD, act->flags & SA_NOCLDWAIT);
-	}
+	install_host_handler(SIGCHLD, act->handler == 1 ? SA_NOCLDWAIT : act->flags & SA_NOCLDWAIT);
 }
 
 /* Sleeps until a host signal arrives, with no window in which a signal

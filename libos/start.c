@@ -18,6 +18,7 @@
 #include "log.h"
 #include "memlimit.h"
 #include "nsd.h"
+#include "rpc.h"
 #include "process.h"
 #include "rt.h"
 #include "signal.h"
@@ -182,7 +183,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	/* pid 1 is the sandbox's init: orphans of this launch are reparented
 	 * to it by the host too (its children are all host descendants). The
 	 * site's filter refuses prctl, so this is now or never. */
-	if (nsd_active && proc.pid == 1)
+	if (proc.pid == 1)
 		host(__NR_prctl, 36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
 	signals_init();
 	if (landlock_confine() < 0)
@@ -190,5 +191,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	protect_control_data();
 	if (seccomp_install() < 0)
 		libos_fatal("cannot install the seccomp filter");
+	/* After the filter: the stream's helper thread is filtered too. */
+	rpc_start();
 	host_jump_to_context(start_uc);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "embedded.h"
 #include "nsdc_posix.h"
+#include "streams.h"
 
 static char dir[256], lock_path[280];
 static int lock_fd = -1, created_dir, ending, ready_fd = -1;
@@ -143,6 +144,7 @@ void embedded_cleanup(struct nsd *n)
         unlink(p);
     }
     unlink(lock_path);
+    streams_dir_remove(n->sock_path);
     if (created_dir)
         rmdir(dir);
     close(lock_fd);

@@ -18,6 +18,7 @@
 #include "embedded.h"
 #include "nsdc_posix.h"
 #include "server.h"
+#include "streams.h"
 #include "sysv.h"
 
 /* Input beyond this stops reading until the frames in it are handled. */
@@ -868,6 +869,8 @@ static struct evconnlistener *listen_unix(struct nsd *n)
             close(fd);
         return NULL;
     }
+    /* Without it picoprocesses have no RPC stream; nsd serves all the same. */
+    streams_dir_make(n->sock_path);
     return evconnlistener_new(n->base, accept_cb, n, LEV_OPT_CLOSE_ON_FREE, -1, fd);
 }
 

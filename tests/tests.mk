@@ -47,6 +47,7 @@ BENCH_SCRIPTS += tests/bench/libos_bench.sh tests/bench/build_bench.sh
 
 include tests/unit/unit.mk
 include tests/libos/libos.mk
+include tests/rpc/rpc.mk
 
 # The rules below expand TEST_DEPS when they are read, so the additions above
 # must come first.
@@ -62,7 +63,7 @@ test: deps
 # runtime directory, not in the machine's /run/graphene.
 TEST_RUNTIME_DIR := $(abspath $(BUILD))/run
 check: all $(TEST_DEPS)
-	GRAPHENE_RUNTIME_DIR=$(TEST_RUNTIME_DIR) prove -f $(TEST_SCRIPTS)
+	GRAPHENE_RUNTIME_DIR=$(TEST_RUNTIME_DIR) tests/run.sh $(TEST_SCRIPTS)
 
 bench: deps
 	@$(MAKE) --no-print-directory run-bench

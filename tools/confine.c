@@ -34,7 +34,9 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,12 +73,44 @@ static bool uid_in_use(unsigned uid)
     return used;
 }
 
-unsigned sandbox_host_uid(void)
+static unsigned scan_host_uid(void)
 {
     unsigned uid = SANDBOX_UID_BASE + (unsigned)getpid();
     for (int k = 0; k < SANDBOX_UID_TRIES && uid_in_use(uid); k++)
         uid += SANDBOX_UID_STEP;
     return uid;
+}
+
+/* The scan costs one fstatat per host process: it runs on a thread while
+ * the launcher waits on nsd. Choosing early is as good as choosing late:
+ * only a launcher of this pid, this one, makes processes of these uids. */
+static pthread_t uid_thread;
+static bool uid_thread_started, uid_chosen;
+static unsigned chosen_uid;
+
+static void *uid_thread_main(void *arg)
+{
+    (void)arg;
+    chosen_uid = scan_host_uid();
+    return NULL;
+}
+
+void sandbox_host_uid_start(void)
+{
+    uid_thread_started = geteuid() == 0 && pthread_create(&uid_thread, NULL, uid_thread_main, NULL) == 0;
+}
+
+void sandbox_host_uid_join(void)
+{
+    if (uid_thread_started)
+        uid_chosen = pthread_join(uid_thread, NULL) == 0;
+    uid_thread_started = false;
+}
+
+unsigned sandbox_host_uid(void)
+{
+    sandbox_host_uid_join();
+    return uid_chosen ? chosen_uid : scan_host_uid();
 }
 
 static __attribute__((format(printf, 2, 3))) void info(const struct manifest *m, const char *fmt, ...)
@@ -145,39 +179,44 @@ static int write_file(const char *path, const char *text)
 
 /* A user namespace mapping ids 0.. to uid.. (IDMAP_COUNT of them, so that
  * the libos can show files of other on-disk ids as they are): what the
- * idmapped mounts are made from. A child enters a new one, the launcher
- * writes its maps and keeps a handle on it; the child then exits (told by a
- * closed pipe). */
+ * idmapped mounts are made from. A child is cloned straight into a new one
+ * (no unshare to wait for) and shares the launcher's memory (no page tables
+ * to copy); the launcher writes its maps, keeps a handle on it and kills the
+ * child, which reap_idmap_child reaps once the mounts are made, by when it
+ * has long exited. */
+static pid_t idmap_child = -1;
+
+static int idmap_child_main(void *arg)
+{
+    (void)arg;
+    pause(); /* until killed: it catches no signal */
+    return 0;
+}
+
 static int idmap_userns(unsigned uid)
 {
-    int ready[2], go[2];
-    if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC))
+    static char stack[16384] __attribute__((aligned(16)));
+    idmap_child = clone(idmap_child_main, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, NULL);
+    if (idmap_child < 0)
         return -1;
-    pid_t child = fork();
-    if (child == 0) {
-        close(go[1]);
-        char c = unshare(CLONE_NEWUSER) == 0;
-        /* the launcher's answer is EOF: nothing to read back */
-        _exit(write(ready[1], &c, 1) == 1 && read(go[0], &c, 1) == 0 ? 0 : 1);
-    }
-    close(ready[1]);
-    close(go[0]);
-    char c = 0, path[64], map[64];
-    int ns = -1;
-    if (child > 0 && read(ready[0], &c, 1) == 1 && c) {
-        snprintf(map, sizeof(map), "0 %u %u\n", uid, IDMAP_COUNT);
-        snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)child);
-        int ok = write_file(path, map) == 0;
-        snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)child);
-        ok = ok && write_file(path, map) == 0;
-        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
-        ns = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    }
-    close(ready[0]);
-    close(go[1]);
-    if (child > 0)
-        waitpid(child, NULL, 0);
+    char path[64], map[64];
+    snprintf(map, sizeof(map), "0 %u %u\n", uid, IDMAP_COUNT);
+    snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)idmap_child);
+    int ok = write_file(path, map) == 0;
+    snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)idmap_child);
+    ok = ok && write_file(path, map) == 0;
+    snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)idmap_child);
+    int ns = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    kill(idmap_child, SIGKILL);
     return ns;
+}
+
+/* Before the exec: an unreaped child would be the app's. */
+static void reap_idmap_child(void)
+{
+    if (idmap_child > 0)
+        waitpid(idmap_child, NULL, 0);
+    idmap_child = -1;
 }
 
 /* A clone of mount mt's host tree with the sandbox's attributes; -1 when
@@ -435,6 +474,7 @@ static int idmapped_mounts(struct manifest *m, unsigned uid, const char *nsd_soc
     bool *cloned = calloc(m->nmounts + 1, sizeof(*cloned));
     if (!order || !cloned) {
         free(order);
+        reap_idmap_child();
         return fail("out of memory");
     }
     for (size_t i = 0; i < m->nmounts; i++)
@@ -454,6 +494,7 @@ static int idmapped_mounts(struct manifest *m, unsigned uid, const char *nsd_soc
     }
     if (r == 0)
         r = private_root(m, uid, order, cloned, nsd_socket);
+    reap_idmap_child();
     free(order);
     free(cloned);
     return r;
@@ -485,12 +526,21 @@ static int capset_zero(bool keep_effective_permitted)
     return (int)syscall(SYS_capset, &hdr, data);
 }
 
+/* Empties the bounding set: every capability the kernel knows, EINVAL past
+ * the last (one call each, no PR_CAPBSET_READ before it). */
+static int drop_bounding_set(void)
+{
+    int cap = 0;
+    while (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+        cap++;
+    return errno != EINVAL || cap == 0 ? fail("PR_CAPBSET_DROP") : 0;
+}
+
 /* The user namespace's capabilities (all of them, in it), gone for good. */
 static int drop_userns_caps(void)
 {
-    for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
-            return fail("PR_CAPBSET_DROP");
+    if (drop_bounding_set())
+        return -1;
     return capset_zero(false) ? fail("capset") : 0;
 }
 
@@ -502,9 +552,8 @@ static int drop_root(const struct manifest *m, unsigned uid)
     struct rlimit nproc = { m->max_processes, m->max_processes };
     if (setrlimit(RLIMIT_NPROC, &nproc))
         return fail("setrlimit(RLIMIT_NPROC)");
-    for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
-            return fail("PR_CAPBSET_DROP");
+    if (drop_bounding_set())
+        return -1;
     if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
               SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0))
         return fail("PR_SET_SECUREBITS");

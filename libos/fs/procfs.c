@@ -8,6 +8,7 @@
 #include "fs.h"
 #include "identity.h"
 #include "nsd.h"
+#include "rpc.h"
 #include "process.h"
 #include "sysv.h"
 #include "tty.h"
@@ -36,8 +37,10 @@ static const char *const passthrough[] = {
  * (uts_ns_ino); the *_for_children ones name their kind's namespace. */
 static const char *const ns_names[] = { "cgroup", "ipc", "mnt", "net", "pid", "pid_for_children",
 	                                "time", "time_for_children", "user", "uts" };
-static const char *const pid_files[] = { "cmdline", "comm", "maps", "mountinfo", "mounts",
-	                                    "stat", "statm", "status" };
+static const char *const pid_files[] = { "cmdline", "comm", "environ", "maps", "mountinfo",
+	                                    "mounts", "stat", "statm", "status" };
+/* The files of /proc/<pid>/task/<tid>: the process's own, for now. */
+static const char *const task_files[] = { "cmdline", "comm", "stat", "status" };
 static const char *const pid_links[] = { "cwd", "exe", "root" };
 
 /* A growing text buffer for generated contents. */
@@ -172,7 +175,31 @@ static int fd_link_text(int fd, struct vnode *vn)
 
 /* ---- other processes of the sandbox: /proc/<pid> from nsd's record ---- */
 
-static const char *const other_files[] = { "cmdline", "comm", "stat", "status" };
+static const char *const other_files[] = { "cmdline", "comm", "environ", "stat", "status" };
+
+/* What another process tells about itself over its RPC stream (the
+ * ProcRead files: procfs_self_file), NUL-terminated in *text; 0 or -errno. */
+static int other_read(const Nsd__Proc *p, const char *file, char **text)
+{
+	size_t len;
+	return rpc_proc_read(p, file, text, &len);
+}
+
+/* The line of "N\tTEXT" lines (fd and task listings) that starts with key;
+ * its text (in lines, which it cuts) or NULL. */
+static char *keyed_line(char *lines, const char *key)
+{
+	size_t kn = strlen(key);
+	for (char *l = lines; l && *l;) {
+		char *nl = strchr(l, '\n');
+		if (nl)
+			*nl = 0;
+		if (!strncmp(l, key, kn) && (l[kn] == '\t' || !l[kn]))
+			return l + kn + (l[kn] == '\t');
+		l = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
 
 /* nsd's record of the process named by rel's first component when it is
  * another live or zombie process of the sandbox (free with nsd_free). */
@@ -180,7 +207,7 @@ static Nsd__Frame *other_proc(const char *s, size_t n)
 {
 	char buf[16];
 	uint64_t v;
-	if (!nsd_active || n == 0 || n >= sizeof(buf))
+	if (n == 0 || n >= sizeof(buf))
 		return NULL;
 	memcpy(buf, s, n);
 	buf[n] = 0;
@@ -194,18 +221,47 @@ static Nsd__Frame *other_proc(const char *s, size_t n)
 	return rep;
 }
 
+/* /proc/<pid>/... of another process: files from nsd's record and its
+ * stat; links, fd/ and task/ from the process itself (its stream). */
 static int other_lookup(const char *rel, size_t n, const char *slash, struct vnode *vn)
 {
 	Nsd__Frame *rep = other_proc(rel, n);
 	if (!rep)
 		return -ENOENT;
+	const char *sub = slash ? slash + 1 : "";
+	char *text = NULL;
+	int r = 0;
+	if (!*sub || !strcmp(sub, "fd") || !strcmp(sub, "task")) {
+		vn->type = VN_DIR;
+	} else if (in_list(other_files, ARRAY_SIZE(other_files), sub)) {
+		vn->type = VN_FILE;
+	} else if (!strcmp(sub, "root")) {
+		vn->type = VN_LINK;
+		strlcpy(vn->link, "/", sizeof(vn->link));
+	} else if (!strcmp(sub, "exe") || !strcmp(sub, "cwd") || str_starts_with(sub, "fd/")) {
+		r = other_read(rep->proc, sub[0] == 'f' ? "fd" : sub, &text);
+		char *target = r < 0 ? NULL : sub[0] == 'f' ? keyed_line(text, sub + 3) : text;
+		vn->type = VN_LINK;
+		if (target)
+			strlcpy(vn->link, target, sizeof(vn->link));
+		else if (r == 0)
+			r = -ENOENT;
+	} else if (str_starts_with(sub, "task/")) {
+		const char *tid = sub + 5, *file = strchr(tid, '/');
+		char key[16];
+		snprintf(key, sizeof(key), "%.*s", (int)(file ? (size_t)(file - tid) : strlen(tid)), tid);
+		r = other_read(rep->proc, "task", &text);
+		if (r == 0 && !keyed_line(text, key))
+			r = -ENOENT;
+		vn->type = file ? VN_FILE : VN_DIR;
+		if (r == 0 && file && !in_list(task_files, ARRAY_SIZE(task_files), file + 1))
+			r = -ENOENT;
+	} else {
+		r = -ENOENT;
+	}
+	free(text);
 	nsd_free(rep);
-	if (!slash)
-		return 0;
-	if (!in_list(other_files, ARRAY_SIZE(other_files), slash + 1))
-		return -ENOENT;
-	vn->type = VN_FILE;
-	return 0;
+	return r;
 }
 
 /* /proc itself: every live or zombie process (nsd's Ps, in pid order). */
@@ -232,14 +288,63 @@ static int list_sandbox(struct dirlist *dl)
 	return r;
 }
 
-static int other_list_pid(const char *rel, struct dirlist *dl)
+static int add_names(struct dirlist *dl, const char *dir, const char *const *names, size_t n,
+                     unsigned char type)
 {
 	char path[SANDBOX_PATH_MAX];
 	int r = 0;
-	for (size_t i = 0; !r && i < ARRAY_SIZE(other_files); i++) {
-		snprintf(path, sizeof(path), "/proc/%s/%s", rel, other_files[i]);
-		r = dirlist_add(dl, other_files[i], 8 /* DT_REG */, vfs_ino(path));
+	for (size_t i = 0; !r && i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%s/%s", dir, names[i]);
+		r = dirlist_add(dl, names[i], type, vfs_ino(path));
 	}
+	return r;
+}
+
+/* An entry in dir for the first field (before a tab) of each line. */
+static int add_lines(struct dirlist *dl, const char *dir, char *lines, unsigned char type)
+{
+	int r = 0;
+	for (char *l = lines; r == 0 && l && *l;) {
+		char *nl = strchr(l, '\n'), *tab = strchr(l, '\t');
+		if (nl)
+			*nl = 0;
+		if (tab && (!nl || tab < nl))
+			*tab = 0;
+		const char *name = l;
+		r = add_names(dl, dir, &name, 1, type);
+		l = nl ? nl + 1 : NULL;
+	}
+	return r;
+}
+
+static void add_tid(struct thread *th, void *arg)
+{
+	text_printf(arg, "%d\n", th->tid);
+}
+
+/* /proc/<pid>, <pid>/fd, <pid>/task, <pid>/task/<tid> of another process. */
+static int other_list(const char *rel, struct dirlist *dl)
+{
+	static const char *const dirs[] = { "fd", "task" };
+	const char *slash = strchr(rel, '/');
+	if (!slash) {
+		int r = add_names(dl, rel, other_files, ARRAY_SIZE(other_files), 8 /* DT_REG */);
+		if (!r)
+			r = add_names(dl, rel, pid_links, ARRAY_SIZE(pid_links), 10 /* DT_LNK */);
+		return r ? r : add_names(dl, rel, dirs, ARRAY_SIZE(dirs), 4 /* DT_DIR */);
+	}
+	if (str_starts_with(slash + 1, "task/"))
+		return add_names(dl, rel, task_files, ARRAY_SIZE(task_files), 8);
+	Nsd__Frame *rep = other_proc(rel, (size_t)(slash - rel));
+	if (!rep)
+		return -ENOENT;
+	char *text = NULL;
+	bool fds = !strcmp(slash + 1, "fd");
+	int r = other_read(rep->proc, fds ? "fd" : "task", &text);
+	nsd_free(rep);
+	if (r == 0)
+		r = add_lines(dl, rel, text, fds ? 10 /* DT_LNK */ : 4 /* DT_DIR */);
+	free(text);
 	return r;
 }
 
@@ -251,15 +356,22 @@ static void other_comm(const Nsd__Proc *p, char *comm)
 	strlcpy(comm, base ? base + 1 : a, 16);
 }
 
-/* The host's stat of a live process on this host, split (f: fields 3..);
- * 0 fields when there is none. host_stat must be freed. */
+/* The host's stat of a live process, split (f: fields 3..); 0 fields when
+ * there is none. From the host's /proc, or, for a process the host does
+ * not show us (another launch, another host), its own stat over its RPC
+ * stream (whose thread count is the app's). host_stat must be freed. */
 static int other_host_stat(const Nsd__Proc *p, struct text *host_stat, char *f[52])
 {
 	char path[32];
-	if (strcmp(p->state, "live") || !nsd_is_local(p))
+	if (strcmp(p->state, "live"))
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", p->host_pid);
-	if (read_host_file(path, host_stat) < 0 || !host_stat->p)
+	if (!nsd_is_local(p) || read_host_file(path, host_stat) < 0 || !host_stat->p) {
+		free(host_stat->p);
+		*host_stat = (struct text){ 0 };
+		other_read(p, "stat", &host_stat->p);
+	}
+	if (!host_stat->p)
 		return 0;
 	int n = stat_fields(host_stat->p, f);
 	return n >= 18 ? n : 0;
@@ -318,7 +430,16 @@ static int gen_other_file(const char *rel, const char *name, struct text *t)
 		return -ENOENT;
 	const Nsd__Proc *p = rep->proc;
 	int r = 0;
-	if (!strcmp(name, "cmdline")) {
+	if (str_starts_with(name, "task/") && strchr(name + 5, '/'))
+		name = strchr(name + 5, '/') + 1; /* a thread's: the process's */
+	if (!strcmp(name, "environ")) {
+		char *text = NULL;
+		size_t len = 0;
+		r = rpc_proc_read(p, "environ", &text, &len);
+		if (r == 0)
+			text_add(t, text, len);
+		free(text);
+	} else if (!strcmp(name, "cmdline")) {
 		for (size_t i = 0; i < p->n_argv; i++)
 			text_add(t, p->argv[i], strlen(p->argv[i]) + 1);
 	} else if (!strcmp(name, "comm")) {
@@ -369,8 +490,20 @@ int procfs_lookup(const char *rel, struct vnode *vn)
 	if (!slash)
 		return 0;
 	const char *sub = slash + 1;
-	if (!strcmp(sub, "fd") || !strcmp(sub, "ns"))
+	if (!strcmp(sub, "fd") || !strcmp(sub, "ns") || !strcmp(sub, "task"))
 		return 0;
+	uint64_t tid;
+	if (str_starts_with(sub, "task/")) {
+		const char *file = strchr(sub + 5, '/');
+		char key[16];
+		snprintf(key, sizeof(key), "%.*s", (int)(file ? (size_t)(file - sub - 5) : strlen(sub + 5)), sub + 5);
+		if (!parse_u64(key, &tid) || tid > INT32_MAX || !thread_by_tid((int)tid))
+			return -ENOENT;
+		if (file && !in_list(task_files, ARRAY_SIZE(task_files), file + 1))
+			return -ENOENT;
+		vn->type = file ? VN_FILE : VN_DIR;
+		return 0;
+	}
 	if (in_list(pid_files, ARRAY_SIZE(pid_files), sub)) {
 		vn->type = VN_FILE;
 		return 0;
@@ -428,12 +561,8 @@ int procfs_list(const char *rel, struct dirlist *dl)
 	char name[SANDBOX_NAME_MAX + 1], path[SANDBOX_PATH_MAX], abs[SANDBOX_PATH_MAX];
 	int r = 0;
 	if (!*rel) {
-		/* With nsd, every process of the sandbox in pid order, ours too. */
-		r = nsd_active ? list_sandbox(dl) : 0;
-		snprintf(name, sizeof(name), "%d", proc.pid);
-		snprintf(path, sizeof(path), "/proc/%d", proc.pid);
-		if (!r && !nsd_active)
-			r = dirlist_add(dl, name, 4 /* DT_DIR */, vfs_ino(path));
+		/* Every process of the sandbox in pid order, ours too. */
+		r = list_sandbox(dl);
 		if (!r)
 			r = dirlist_add(dl, "self", 10 /* DT_LNK */, vfs_ino("/proc/self"));
 		if (!r)
@@ -449,13 +578,13 @@ int procfs_list(const char *rel, struct dirlist *dl)
 		r = dirlist_add_once(dl, name, dir ? 4 : 8 /* DT_REG */, vfs_ino(path));
 	}
 	const char *slash = strchr(rel, '/');
-	/* another process's /proc/<pid> (not /proc/sys or /proc/sysvipc) */
-	if (!r && *rel >= '1' && *rel <= '9' && !slash && !is_our_pid(rel, strlen(rel)))
-		return other_list_pid(rel, dl);
+	/* another process's /proc/<pid>/... (not /proc/sys or /proc/sysvipc) */
+	if (!r && *rel >= '1' && *rel <= '9' && !is_our_pid(rel, slash ? (size_t)(slash - rel) : strlen(rel)))
+		return other_list(rel, dl);
 	if (r || !*rel || !is_our_pid(rel, slash ? (size_t)(slash - rel) : strlen(rel)))
 		return r;
 	if (!slash) { /* /proc/<pid> */
-		static const char *const dirs[] = { "fd", "ns" };
+		static const char *const dirs[] = { "fd", "ns", "task" };
 		const struct { const char *const *names; size_t n; unsigned char type; } groups[] = {
 			{ dirs, ARRAY_SIZE(dirs), 4 },
 			{ pid_files, ARRAY_SIZE(pid_files), 8 },
@@ -472,6 +601,15 @@ int procfs_list(const char *rel, struct dirlist *dl)
 	snprintf(path, sizeof(path), "/proc/%s", rel);
 	if (!strcmp(slash + 1, "fd"))
 		return list_fds(path, dl);
+	if (str_starts_with(slash + 1, "task/"))
+		return add_names(dl, rel, task_files, ARRAY_SIZE(task_files), 8 /* DT_REG */);
+	if (!strcmp(slash + 1, "task")) {
+		struct text tids = { 0 };
+		thread_foreach(add_tid, &tids);
+		r = add_lines(dl, rel, tids.p, 4 /* DT_DIR */);
+		free(tids.p);
+		return r;
+	}
 	for (size_t i = 0; !r && !strcmp(slash + 1, "ns") && i < ARRAY_SIZE(ns_names); i++) {
 		char npath[SANDBOX_PATH_MAX];
 		snprintf(npath, sizeof(npath), "%s/%s", path, ns_names[i]);
@@ -535,6 +673,9 @@ static void gen_status(struct text *t)
 	for (int i = 0; i < cred.ngroups; i++)
 		text_printf(t, "%u ", cred.groups[i]);
 	text_printf(t, "\n");
+	/* One level: the sandbox is the reader's PID namespace. */
+	text_printf(t, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", proc.pid, me->tid, proc.pgid,
+	            proc.sid);
 	text_printf(t, "Threads:\t%d\n", thread_count());
 	if (read_host_file("/proc/self/status", &host_status) == 0)
 		each_line(&host_status, keep_host_status, t);
@@ -546,6 +687,9 @@ static void gen_status(struct text *t)
 	text_printf(t, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
 	            (unsigned long)sigq_bits(&me->sigq), (unsigned long)shd, (unsigned long)me->sigmask,
 	            (unsigned long)ign, (unsigned long)cgt);
+	/* The app's own: the libos's filter and no_new_privs are not the app's
+	 * (it installs none: seccomp() is refused). */
+	text_printf(t, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n");
 }
 
 /* The host's stat line with the sandbox's identity and thread count, and
@@ -654,10 +798,31 @@ static void gen_mounts(struct text *t, bool info)
 	}
 }
 
+/* The app's environment strings as its memory holds them now (Linux
+ * reads them from the process's memory too), through /proc/self/mem: the
+ * app may have unmapped them, which must not fault the libos. */
+static void gen_environ(struct text *t)
+{
+	size_t n = proc.env_end > proc.env_start ? proc.env_end - proc.env_start : 0;
+	char *buf = n ? malloc(n) : NULL;
+	long fd = buf ? host(__NR_openat, AT_FDCWD, "/proc/self/mem", O_RDONLY | O_CLOEXEC) : -ENOMEM;
+	if (fd >= 0) {
+		long r = host(__NR_pread64, fd, buf, n, proc.env_start);
+		host_close((int)fd);
+		if (r > 0)
+			text_add(t, buf, (size_t)r);
+	}
+	free(buf);
+}
+
 static int gen_pid_file(const char *name, struct text *t)
 {
 	char comm[16];
-	if (!strcmp(name, "cmdline")) {
+	if (str_starts_with(name, "task/") && strchr(name + 5, '/'))
+		name = strchr(name + 5, '/') + 1; /* a thread's: the process's, for now */
+	if (!strcmp(name, "environ")) {
+		gen_environ(t);
+	} else if (!strcmp(name, "cmdline")) {
 		text_add(t, proc.cmdline, proc.cmdline_len);
 	} else if (!strcmp(name, "comm")) {
 		comm_of(comm, sizeof(comm));
@@ -678,6 +843,56 @@ static int gen_pid_file(const char *name, struct text *t)
 	return 0;
 }
 
+static int add_fd_line(int fd, void *arg)
+{
+	struct vnode vn;
+	if (fd_link_text(fd, &vn) == 0) {
+		text_printf(arg, "%d\t", fd);
+		text_add(arg, vn.link, strlen(vn.link));
+		text_add(arg, "\n", 1);
+	}
+	return 0;
+}
+
+int procfs_self_file(const char *name, uint32_t uid, char **text, size_t *len)
+{
+	struct text t = { 0 };
+	int r = 0;
+	/* Linux's ptrace-read rule for these: the reader's fsuid is each of
+	 * our uids (or root's). */
+	bool own = uid == 0 || (uid == cred.ruid && uid == cred.euid && uid == cred.suid);
+	if (!strcmp(name, "stat")) {
+		r = gen_pid_file(name, &t);
+	} else if (!strcmp(name, "task")) {
+		thread_foreach(add_tid, &t);
+	} else if (!strcmp(name, "environ") || !strcmp(name, "exe") || !strcmp(name, "cwd") ||
+	           !strcmp(name, "fd")) {
+		if (!own) {
+			r = -EACCES;
+		} else if (name[0] == 'e' && name[1] == 'n') {
+			gen_environ(&t);
+		} else if (name[0] == 'f') {
+			r = fd_foreach_open(add_fd_line, &t);
+		} else {
+			lock(&proc.lock);
+			const char *s = name[0] == 'e' ? proc.exe : proc.cwd;
+			text_add(&t, s, strlen(s));
+			unlock(&proc.lock);
+		}
+	} else {
+		r = -ENOENT;
+	}
+	if (r == 0 && !t.p)
+		text_add(&t, "", 0);
+	if (r == 0 && t.oom)
+		r = -ENOMEM;
+	if (r < 0)
+		free(t.p);
+	*text = r < 0 ? NULL : t.p;
+	*len = r < 0 ? 0 : t.len;
+	return r;
+}
+
 static void add_line(void *t, const char *line)
 {
 	text_add(t, line, strlen(line));
@@ -696,11 +911,11 @@ long procfs_open(const char *rel)
 		uts_names(rel[11] == 'h' ? name : NULL, rel[11] == 'h' ? NULL : name);
 		text_printf(&t, "%s\n", name);
 		r = 0;
-	} else if (slash && nsd_active && rel[0] >= '1' && rel[0] <= '9') {
+	} else if (slash && rel[0] >= '1' && rel[0] <= '9') {
 		r = gen_other_file(rel, slash + 1, &t);
 	} else if (sysv_proc_file(rel, add_line, &t)) {
 		r = 0;
-	} else if (nsd_active && !strcmp(rel, "sys/kernel/pid_max")) {
+	} else if (!strcmp(rel, "sys/kernel/pid_max")) {
 		/* The sandbox's pid space is nsd's, as a PID namespace's is its own. */
 		text_printf(&t, "%d\n", SANDBOX_PID_MAX);
 		r = 0;

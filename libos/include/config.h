@@ -38,8 +38,7 @@ struct config {
 	const char **argv; /* NULL-terminated */
 	const char **envp; /* NULL-terminated */
 	struct mount_cfg *mounts;
-	/* The namespace leader (NULL when the launcher gave none), the sandbox
-	 * and its secret. */
+	/* The namespace leader, the sandbox and its secret (all required). */
 	const char *nsd;
 	const char *sandbox;
 	uint8_t secret[CONFIG_SECRET_LEN];

@@ -62,6 +62,11 @@ int procfs_lookup(const char *rel, struct vnode *vn);
 int procfs_list(const char *rel, struct dirlist *dl);
 /* Generates the file's contents into a host memfd (an app fd). */
 long procfs_open(const char *rel);
+/* What the RPC stream serves a peer of sandbox uid uid about this process
+ * (rpc.c; malloc'd into *text, NUL-terminated): "stat", "task" (a tid a
+ * line), and for the same uid or root "environ", "exe", "cwd" and "fd"
+ * ("N\tTARGET" lines) in sandbox terms. 0 or -errno (-EACCES). */
+int procfs_self_file(const char *name, uint32_t uid, char **text, size_t *len);
 int devfs_lookup(const char *rel, struct vnode *vn);
 /* Calls fn with each host device node /dev may open (for Landlock). */
 int devfs_foreach_host_node(int (*fn)(const char *host_path, void *arg), void *arg);

@@ -1,8 +1,7 @@
 /* The libos as a client of nsd, the namespace leader (libos/nsd.c): the
  * connection, registration, the pid lease and the sandbox pid <-> host pid
- * maps (libos/pids.c). Without nsd in the configuration (a libos started
- * by an older launcher, or a test blob) none of this is active and a
- * sandbox pid is the host pid. */
+ * maps (libos/pids.c). Every picoprocess is registered with nsd before the
+ * app runs: pids are always sandbox pids. */
 #ifndef LIBOS_NSD_H
 #define LIBOS_NSD_H
 
@@ -13,15 +12,12 @@
  * pid_max on 64-bit and a new PID namespace's default. */
 #define SANDBOX_PID_MAX 4194304
 
-/* True once this picoprocess is registered: pids are sandbox pids. */
-extern bool nsd_active;
-
 /* Start-up: connects and registers as a new root (pid 1 for the first
  * process of a sandbox); sets proc.pid/ppid/pgid/sid. 0 or -errno. */
 int nsd_start(void);
 /* In a fork child, with the pid the parent took from its lease: drops the
  * parent's connection, connects anew (a new client id) and sends its
- * Register without waiting for the reply. */
+ * Register without waiting for the reply; then starts its RPC stream. */
 void nsd_child_start(void);
 /* After an execve: nsd records the new command line (not awaited). */
 void nsd_exec_done(void);
@@ -31,6 +27,17 @@ void nsd_register_child(int pid, int host_pid);
  * thread. Refills the lease ahead of time, so it waits for nsd only when
  * the lease ran dry before a refill came back. -EAGAIN without one. */
 int nsd_take_pid(void);
+
+/* Entry into protobuf-c code from any libos thread: %fs on the libos's
+ * scratch TCB (the runtime's stack protector reads it), then the app's back. */
+unsigned long nsd_fs_enter(void);
+void nsd_fs_leave(unsigned long app_fs);
+extern ProtobufCAllocator nsd_pb_allocator;
+/* A private (libos-range) unix stream socket and the address of path. */
+struct sockaddr_un;
+int nsd_unix_socket(const char *path, struct sockaddr_un *sa);
+/* n bytes from the host's getrandom (fatal if it fails). */
+void nsd_random(void *buf, size_t n);
 
 /* A request and its reply (free with nsd_free). Serialized between
  * threads; never interrupted by app signals (the libos's own business).
@@ -75,7 +82,7 @@ int pid_from_host(int host_pid);
 /* The same, asking nsd on a miss (an orphan adopted by init). */
 int pid_from_host_lookup(int host_pid);
 /* The host pid of a sandbox pid (asks nsd on a miss); -ESRCH when it has
- * no live or zombie process. */
+ * no live or zombie process, -EREMOTE when it runs on another host. */
 int pid_to_host(int pid);
 /* In a fork child: the parent's children are not the child's. */
 void pid_map_drop_children(void);

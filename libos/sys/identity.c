@@ -91,7 +91,7 @@ static struct cred_slot *slot_find(int pid, bool claim)
 
 static void slot_write(int pid)
 {
-	struct cred_slot *s = nsd_active ? slot_find(pid, true) : NULL;
+	struct cred_slot *s = slot_find(pid, true);
 	if (!s)
 		return;
 	uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
@@ -114,7 +114,7 @@ uint32_t cred_real_uid(int pid)
 
 bool cred_of(int pid, struct cred_view *v)
 {
-	struct cred_slot *s = nsd_active ? slot_find(pid, false) : NULL;
+	struct cred_slot *s = slot_find(pid, false);
 	if (!s)
 		return false;
 	/* bounded: a writer killed mid-write (or an app's store) leaves the
@@ -145,7 +145,7 @@ void cred_fork_prepare(int child_pid)
 
 void cred_forget(int pid)
 {
-	struct cred_slot *s = nsd_active ? slot_find(pid, false) : NULL;
+	struct cred_slot *s = slot_find(pid, false);
 	if (s)
 		__atomic_store_n(&s->pid, -1, __ATOMIC_RELEASE);
 }

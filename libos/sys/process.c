@@ -1,12 +1,11 @@
 /* Processes: fork is the host's copy-on-write fork, execve replaces the
  * app inside the same picoprocess, and wait4/waitid reap host children.
  *
- * With nsd (nsd.h), pids are sandbox pids: a child's pid comes from this
- * process's lease, the host pids of wait4/waitid are translated both ways
- * (pids.c) and nsd is told of every reap. Process groups and sessions are
- * nsd's, mirrored on the host so that host job control (the terminal's
- * foreground group, wait4 on a group) follows. Without nsd a sandbox pid is
- * the host pid and groups are the host's. */
+ * Pids are sandbox pids (nsd.h): a child's pid comes from this process's
+ * lease, the host pids of wait4/waitid are translated both ways (pids.c)
+ * and nsd is told of every reap. Process groups and sessions are nsd's,
+ * mirrored on the host so that host job control (the terminal's foreground
+ * group, wait4 on a group) follows. */
 #include <asm/errno.h>
 #include <asm/prctl.h>
 #include <linux/fcntl.h>
@@ -65,7 +64,7 @@ static void become_child(struct thread *t, int pid, unsigned long flags, int *ct
 	proc.ppid = proc.pid;
 	proc.host_ppid = proc.host_pid;
 	proc.host_pid = (int)host_getpid();
-	proc.pid = nsd_active ? pid : proc.host_pid;
+	proc.pid = pid;
 	t->tid = proc.pid;
 	t->host_tid = proc.host_pid;
 	t->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : NULL;
@@ -102,14 +101,14 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 	}
 	flags &= ~(CLONE_VM | CLONE_VFORK);
 	/* The pid comes from the lease, with no round trip to nsd. */
-	int pid = nsd_active ? nsd_take_pid() : 0;
+	int pid = nsd_take_pid();
 	if (pid < 0) {
 		if (vf)
 			vfork_parent_wait(vf, 0); /* no child: its end of the pipe is the last */
 		return pid;
 	}
 	/* Linux writes it before the child runs, so a vfork child sees it. */
-	if (vf && vf_shared && nsd_active && (flags & CLONE_PARENT_SETTID))
+	if (vf && vf_shared && (flags & CLONE_PARENT_SETTID))
 		*ptid = pid;
 	if ((flags & CSIGNAL) != SIGCHLD)
 		sig_note_exit_signal((int)(flags & CSIGNAL));
@@ -124,20 +123,19 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 	fork_unlock_all();
 	/* Recorded before host signals are unblocked: the child's SIGCHLD
 	 * must find it. */
-	if (r > 0 && nsd_active)
+	if (r > 0)
 		pid_map_add(pid, (int)r, true);
 	host_sigmask_restore(saved);
 	if (r == 0) {
 		if (vf)
 			vfork_child_start(vf);
-		if (nsd_active)
-			nsd_child_start();
+		nsd_child_start();
 		sysv_fork_child();
 		if (stack)
 			c->uc->uc_mcontext.rsp = stack;
 		return 0;
 	}
-	if (r > 0 && nsd_active) {
+	if (r > 0) {
 		nsd_register_child(pid, (int)r);
 		r = pid;
 	}
@@ -327,7 +325,7 @@ long host_pgid_of(int pgid)
  * it adopted), a group, or -1. */
 static long wait_pid_to_host(long pid)
 {
-	if (!nsd_active || pid == -1 || pid == 0)
+	if (pid == -1 || pid == 0)
 		return pid;
 	if (pid < 0) {
 		long h = pid == INT32_MIN ? -ESRCH : host_pgid_of((int)-pid);
@@ -357,8 +355,6 @@ static int wait_pid_from_host(int host_pid, bool reaped)
 SYS(wait4)
 {
 	int *ustatus = (int *)c->a[1];
-	if (!nsd_active)
-		return host_blocking(__NR_wait4, c->a[0], ustatus, c->a[2], c->a[3]);
 	long hpid = wait_pid_to_host((int)c->a[0]);
 	if (hpid == -ECHILD)
 		return hpid;
@@ -380,8 +376,6 @@ SYS(waitid)
 	long id = (int)c->a[1];
 	siginfo_t *uinfo = (siginfo_t *)c->a[2];
 	int options = (int)c->a[3];
-	if (!nsd_active)
-		return host_blocking(__NR_waitid, idtype, id, uinfo, options, c->a[4]);
 	if (idtype == P_PID) {
 		id = id > 0 ? wait_pid_to_host(id) : -ECHILD;
 	} else if (idtype == P_PGID) {
@@ -407,14 +401,14 @@ SYS(waitid)
 	return r;
 }
 
-/* Identity: sandbox ids from nsd; host ids without it. */
+/* Identity: sandbox ids from nsd. */
 SYS(getpid) { return proc.pid; }
 
 /* Linux's getppid follows reparenting: once the parent is gone (its host
  * child relation says so), the process belongs to the sandbox's init. */
 SYS(getppid)
 {
-	if (nsd_active && proc.ppid > 1) {
+	if (proc.ppid > 1) {
 		long hp = host(__NR_getppid);
 		if (hp != proc.host_ppid) {
 			proc.host_ppid = (int)hp;
@@ -429,16 +423,13 @@ SYS(getppid)
 static void refresh_ids(void)
 {
 	long hpgid = host(__NR_getpgid, 0), hsid = host(__NR_getsid, 0);
-	if (nsd_active && (hpgid != proc.host_pgid || hsid != proc.host_sid)) {
+	if (hpgid != proc.host_pgid || hsid != proc.host_sid) {
 		Nsd__Frame *rep = nsd_lookup(proc.pid);
 		if (rep) {
 			proc.pgid = (int)rep->proc->pgid;
 			proc.sid = (int)rep->proc->sid;
 			nsd_free(rep);
 		}
-	} else if (!nsd_active) {
-		proc.pgid = (int)hpgid;
-		proc.sid = (int)hsid;
 	}
 	proc.host_pgid = (int)hpgid;
 	proc.host_sid = (int)hsid;
@@ -453,8 +444,6 @@ long ids_of(long pid, bool sid)
 		refresh_ids();
 		return sid ? proc.sid : proc.pgid;
 	}
-	if (!nsd_active)
-		return host(sid ? __NR_getsid : __NR_getpgid, pid);
 	Nsd__Frame *rep = nsd_lookup((int)pid);
 	if (!rep)
 		return -ESRCH;
@@ -476,12 +465,6 @@ SYS(setpgid)
 	long pid = (int)c->a[0], pgid = (int)c->a[1];
 	if (pgid < 0)
 		return -EINVAL;
-	if (!nsd_active) {
-		long r = host(__NR_setpgid, pid, pgid);
-		if (r == 0)
-			refresh_ids();
-		return r;
-	}
 	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
 	Nsd__SetPgid sp = NSD__SET_PGID__INIT;
 	sp.caller = (uint32_t)proc.pid;
@@ -505,12 +488,6 @@ SYS(setpgid)
 
 SYS(setsid)
 {
-	if (!nsd_active) {
-		long r = host(__NR_setsid);
-		if (r >= 0)
-			refresh_ids();
-		return r;
-	}
 	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
 	Nsd__SetSid ss = NSD__SET_SID__INIT;
 	ss.caller = (uint32_t)proc.pid;

@@ -4,11 +4,12 @@
 #include <asm/sigcontext.h>
 #include <linux/fcntl.h>
 #include <linux/time_types.h>
-#include "fdtable.h"
+#include "fdrecord.h"
 #include "arena.h"
 #include "identity.h"
 #include "nsd.h"
 #include "process.h"
+#include "rpc.h"
 #include "signal.h"
 #include "syscall.h"
 
@@ -257,16 +258,39 @@ static bool init_unkillable(int pid, int sig)
 	return pid == 1 && (sig == SIGKILL || sig == SIGSTOP);
 }
 
+/* Through p's RPC stream: the host cannot carry it (another launch's
+ * Landlock domain refuses our signals, another host has other pids). */
+static long send_rpc(const Nsd__Proc *p, int sig, int code, int tid, const siginfo_t *uinfo)
+{
+	return init_unkillable((int)p->pid, sig) ? 0 : rpc_signal(p, sig, code, tid, uinfo);
+}
+
+static long send_rpc_pid(int pid, int sig, int code, int tid, const siginfo_t *uinfo)
+{
+	Nsd__Frame *rep = nsd_lookup(pid);
+	if (!rep)
+		return -ESRCH;
+	long r = nsd_is_gone(rep->proc) ? -ESRCH : send_rpc(rep->proc, sig, code, tid, uinfo);
+	nsd_free(rep);
+	return r;
+}
+
 /* One other picoprocess by sandbox pid. A cached host pid that the host no
  * longer knows is forgotten and looked up once more. */
 static long send_other(int pid, int sig, int code, int tid, const siginfo_t *uinfo)
 {
 	for (int tries = 0; tries < 2; tries++) {
 		int h = pid_to_host(pid);
+		if (h == -EREMOTE)
+			return send_rpc_pid(pid, sig, code, tid, uinfo);
 		if (h < 0)
 			return h;
-		long r = cred_may_signal(pid, sig) ?: init_unkillable(pid, sig) ? 0
-		         : sig ? send_marked(h, sig, code, tid, uinfo) : host(__NR_kill, h, 0);
+		long r = cred_may_signal(pid, sig);
+		if (r)
+			return r; /* refused by the credentials: not through the stream either */
+		r = init_unkillable(pid, sig) ? 0 : sig ? send_marked(h, sig, code, tid, uinfo) : host(__NR_kill, h, 0);
+		if (r == -EPERM)
+			return send_rpc_pid(pid, sig, code, tid, uinfo);
 		if (r != -ESRCH)
 			return r;
 		pid_map_forget(pid);
@@ -276,8 +300,8 @@ static long send_other(int pid, int sig, int code, int tid, const siginfo_t *uin
 
 /* kill(0), kill(-pgid), kill(-1): one send per member from nsd's list,
  * never a host group (or the host's -1), ourselves last. Linux succeeds if
- * any member got it. Members on another host would need the RPC stream
- * (not built): they are skipped. */
+ * any member got it. A member the host cannot reach gets it through its
+ * RPC stream. */
 static long send_to_members(int pgid, int sig)
 {
 	Nsd__Frame *rep = nsd_members(pgid, 0);
@@ -294,10 +318,14 @@ static long send_to_members(int pgid, int sig)
 			self = pgid != 0;
 			continue;
 		}
-		if (!nsd_is_local(p))
-			continue;
-		long e = cred_may_signal(pid, sig) ?: init_unkillable(pid, sig) ? 0
-		         : sig ? send_marked(p->host_pid, sig, SI_USER, 0, NULL) : host(__NR_kill, p->host_pid, 0);
+		/* Refused by the credentials: not tried through the stream either. */
+		long e = cred_may_signal(pid, sig);
+		if (!e) {
+			e = !nsd_is_local(p) ? -EPERM : init_unkillable(pid, sig) ? 0
+			    : sig ? send_marked(p->host_pid, sig, SI_USER, 0, NULL) : host(__NR_kill, p->host_pid, 0);
+			if (e == -EPERM)
+				e = send_rpc(p, sig, SI_USER, 0, NULL);
+		}
 		if (e == 0 || r != 0)
 			r = e;
 	}
@@ -316,12 +344,6 @@ static long send_to_process(int pid, int sig)
 		return -EINVAL;
 	if (pid == proc.pid)
 		return sig ? sig_send(sig, NULL, NULL) : 0;
-	if (!nsd_active) {
-		/* Sandbox pids are host pids; Landlock's signal scope keeps this
-		 * inside the sandbox. A group that includes this process reaches
-		 * it as a host signal. */
-		return host(__NR_kill, pid, sig);
-	}
 	if (pid > 0)
 		return send_other(pid, sig, SI_USER, 0, NULL);
 	if (pid == INT32_MIN)
@@ -338,18 +360,15 @@ static long send_to_thread(int tgid, int tid, int sig)
 {
 	if (tid <= 0 || sig < 0 || sig > NSIG_APP)
 		return -EINVAL;
-	if (tgid != -1 && tgid != proc.pid) {
-		if (!nsd_active)
-			return host(__NR_tgkill, tgid, tid, sig);
+	if (tgid != -1 && tgid != proc.pid)
 		return tgid <= 0 ? -EINVAL : send_other(tgid, sig, SI_TKILL, tid, NULL);
-	}
 	struct thread *t = thread_by_tid(tid);
 	if (!t) {
 		if (tgid != -1)
 			return -ESRCH;
 		/* tkill of another process's thread: only its main thread, whose
 		 * tid is its pid, can be found through nsd. */
-		return nsd_active ? send_other(tid, sig, SI_TKILL, tid, NULL) : host(__NR_tkill, tid, sig);
+		return send_other(tid, sig, SI_TKILL, tid, NULL);
 	}
 	if (!sig)
 		return 0;
@@ -388,7 +407,7 @@ static long queue_info(const struct sysctx *c, int tgid, int tid, int self_id, i
 		return -EINVAL;
 	si.si_signo = sig;
 	if (tgid != proc.pid) {
-		if (!nsd_active || tgid <= 0)
+		if (tgid <= 0)
 			return -ESRCH;
 		return send_other(tgid, sig, si.si_code, tid, &si);
 	}
@@ -411,4 +430,81 @@ SYS(rt_tgsigqueueinfo)
 		return -EINVAL;
 	return queue_info(c, (int)c->a[0], (int)c->a[1], (int)c->a[1], (int)c->a[2],
 	                  (const void *)c->a[3]);
+}
+
+/* ---- pidfds ---------------------------------------------------------------
+ * A pidfd is the host's pidfd of the target's host process (or thread), an
+ * app fd like any other: poll says readable when the process exits and
+ * waitid(P_PIDFD) is the host's on it, both as on Linux. What the app
+ * gives and gets is in sandbox pids. */
+#define PIDFD_NONBLOCK O_NONBLOCK
+#define PIDFD_THREAD O_EXCL
+
+SYS(pidfd_open)
+{
+	int pid = (int)c->a[0];
+	unsigned int flags = (unsigned int)c->a[1];
+	if (pid <= 0 || (flags & ~(unsigned int)(PIDFD_NONBLOCK | PIDFD_THREAD)))
+		return -EINVAL;
+	struct thread *t = (flags & PIDFD_THREAD) ? thread_by_tid(pid) : NULL;
+	int h = t ? t->host_tid : pid_to_host(pid);
+	if (h < 0)
+		return -ESRCH; /* EREMOTE too: another host's process has no host pidfd here */
+	return fd_install(host(__NR_pidfd_open, h, flags), FD_OTHER, NULL, NULL);
+}
+
+/* The sandbox pid of the process app fd fd refers to: -EBADF when it is no
+ * pidfd, -ESRCH once that process is reaped. The host's fdinfo names it. */
+static int pidfd_target(int fd)
+{
+	char buf[512];
+	if (!fd_app_valid(fd))
+		return -EBADF;
+	long n = host_fd_readlink(fd, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	if (strcmp(buf, "anon_inode:[pidfd]"))
+		return -EBADF;
+	snprintf(buf, sizeof(buf), "/proc/self/fdinfo/%d", fd);
+	long f = host(__NR_openat, AT_FDCWD, buf, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return (int)f;
+	n = host_read((int)f, buf, sizeof(buf) - 1);
+	host_close((int)f);
+	if (n < 0)
+		return (int)n;
+	buf[n] = 0;
+	char *line = buf;
+	while (line && !str_starts_with(line, "Pid:\t"))
+		line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL;
+	char *end = line ? strchr(line, '\n') : NULL;
+	if (end)
+		*end = 0;
+	uint64_t h;
+	if (!line || !parse_u64(line + 5, &h)) /* -1: reaped */
+		return -ESRCH;
+	if ((int)h == proc.host_pid)
+		return proc.pid;
+	int pid = pid_from_host((int)h);
+	return pid ? pid : pid_from_host_lookup((int)h) ?: -ESRCH;
+}
+
+/* PIDFD_SIGNAL_THREAD_GROUP (Linux 6.9) is what no flag means; THREAD and
+ * PROCESS_GROUP are not built (EINVAL, as an older kernel says). */
+#define PIDFD_SIGNAL_THREAD_GROUP 2
+
+SYS(pidfd_send_signal)
+{
+	int sig = (int)c->a[1];
+	const siginfo_t *uinfo = (const void *)c->a[2];
+	if (c->a[3] & ~(unsigned long)PIDFD_SIGNAL_THREAD_GROUP)
+		return -EINVAL;
+	int pid = pidfd_target((int)c->a[0]);
+	if (pid < 0)
+		return pid;
+	if (!uinfo || !sig)
+		return send_to_process(pid, sig);
+	if (uinfo->si_signo != sig)
+		return -EINVAL;
+	return queue_info(c, pid, 0, pid, sig, uinfo);
 }

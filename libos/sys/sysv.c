@@ -125,8 +125,6 @@ static void join_memfd(void)
 
 void sysv_init(void)
 {
-	if (!nsd_active)
-		return;
 	kind_off[0] = align_up(PROCS_OFF + SYSV_PROCS * sizeof(struct sysv_proc), PAGE_SIZE);
 	kind_off[1] = align_up(kind_off[0] + MSQ_SLOTS * sysv_msq_size, PAGE_SIZE);
 	kind_off[2] = align_up(kind_off[1] + SEM_SLOTS * sysv_sem_size, PAGE_SIZE);

@@ -5,6 +5,7 @@
 #include <linux/futex.h>
 #include <linux/sched.h>
 #include "fastpath.h"
+#include "fdrecord.h"
 #include "host/host.h"
 #include "log.h"
 #include "nsd.h"
@@ -32,8 +33,6 @@ static void thread_start(void *arg)
 	if (thread_bind(t) < 0)
 		libos_fatal("cannot bind a new thread");
 	t->host_tid = (int)host_gettid();
-	if (!nsd_active)
-		t->tid = t->host_tid;
 	if (s->child_settid)
 		*s->child_settid = t->tid;
 	host_jump_to_context(&s->uc);
@@ -46,7 +45,7 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 		return -EINVAL;
 	/* Linux's tids and pids are one space: a thread's sandbox tid comes
 	 * from the lease like a child's pid. */
-	int tid = nsd_active ? nsd_take_pid() : 0;
+	int tid = nsd_take_pid();
 	if (tid < 0)
 		return tid;
 	struct thread *nt = thread_alloc();
@@ -54,6 +53,7 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 		return -ENOMEM;
 	nt->tid = tid;
 	nt->sigmask = c->t->sigmask;
+	memcpy(nt->comm, c->t->comm, sizeof(nt->comm)); /* a new thread has its creator's name */
 	nt->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : NULL;
 	nt->host_alive = 1;
 
@@ -89,16 +89,13 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 	unsigned long hflags = (flags & ~VIRTUAL_FLAGS) | CLONE_CHILD_CLEARTID;
 	/* The host would write the host tid; glibc's thread reads it at once,
 	 * so the sandbox tid is written before the thread exists. */
-	if (nsd_active && (flags & CLONE_PARENT_SETTID)) {
+	if (flags & CLONE_PARENT_SETTID) {
 		*ptid = tid;
 		hflags &= ~CLONE_PARENT_SETTID;
 	}
 	long r = host_clone_thread(hflags, below - 64, ptid, &nt->host_alive, tls, thread_start, s);
-	if (r > 0) {
+	if (r > 0)
 		nt->host_tid = (int)r;
-		if (!nsd_active)
-			nt->tid = (int)r;
-	}
 	host_sigmask_restore(old);
 	if (r < 0) {
 		nt->host_alive = 0;
@@ -108,6 +105,23 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 	return nt->tid;
 }
 
+/* A fork with CLONE_PIDFD: the host forks without it, then the parent
+ * opens the child's pidfd (the host's of its host process, as pidfd_open
+ * does) into *where. */
+static long fork_with_pidfd(struct sysctx *c, unsigned long flags, uintptr_t stack, int *ptid,
+                            int *ctid, unsigned long tls, int *where)
+{
+	if (flags & CLONE_THREAD)
+		return -EINVAL;
+	long r = process_fork(c, flags & ~(unsigned long)CLONE_PIDFD, stack, ptid, ctid, tls);
+	if (r <= 0)
+		return r;
+	int h = pid_to_host((int)r);
+	long fd = h < 0 ? h : fd_install(host(__NR_pidfd_open, h, 0), FD_OTHER, NULL, NULL);
+	*where = fd < 0 ? -1 : (int)fd;
+	return r;
+}
+
 SYS(clone)
 {
 	/* the kernel reads the low half; its low byte is the exit signal */
@@ -115,6 +129,11 @@ SYS(clone)
 	long e = clone_flags_check(flags & ~(unsigned long)CSIGNAL);
 	if (e < 0)
 		return e;
+	/* clone's CLONE_PIDFD stores the pidfd where CLONE_PARENT_SETTID would
+	 * store the tid, so the two exclude each other. */
+	if (flags & CLONE_PIDFD)
+		return flags & CLONE_PARENT_SETTID ? -EINVAL
+		       : fork_with_pidfd(c, flags, c->a[1], NULL, (int *)c->a[3], c->a[4], (int *)c->a[2]);
 	if (!(flags & CLONE_THREAD))
 		return process_fork(c, flags, c->a[1], (int *)c->a[2], (int *)c->a[3], c->a[4]);
 	return clone_thread(c, flags & ~0xffUL, c->a[1], (int *)c->a[2], (int *)c->a[3], c->a[4]);
@@ -151,6 +170,9 @@ SYS(clone3)
 	if (e < 0)
 		return e;
 	uintptr_t sp = ca->stack ? ca->stack + ca->stack_size : 0;
+	if (ca->flags & CLONE_PIDFD)
+		return fork_with_pidfd(c, ca->flags | (ca->exit_signal & 0xff), sp, (int *)ca->parent_tid,
+		                       (int *)ca->child_tid, ca->tls, (int *)ca->pidfd);
 	if (!(ca->flags & CLONE_THREAD))
 		return process_fork(c, ca->flags | (ca->exit_signal & 0xff), sp, (int *)ca->parent_tid,
 		                    (int *)ca->child_tid, ca->tls);

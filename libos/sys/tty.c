@@ -47,14 +47,14 @@ long tty_ioctl(int fd, unsigned long req, uintptr_t arg)
 			return r;
 		if (!up)
 			return -EFAULT;
-		*up = nsd_active ? sandbox_id_of(hid, req == TIOCGSID) : hid;
+		*up = sandbox_id_of(hid, req == TIOCGSID);
 		return 0;
 	case TIOCSPGRP:
 		if (!up)
 			return -EFAULT;
 		if (*up < 0)
 			return -EINVAL;
-		if ((r = nsd_active ? host_pgid_of(*up) : *up) < 0)
+		if ((r = host_pgid_of(*up)) < 0)
 			return r;
 		hid = (int)r;
 		return host(__NR_ioctl, fd, req, &hid);
@@ -79,8 +79,6 @@ int tty_stat_tpgid(const char *tpgid, const char *host_pgrp, int pgid)
 	uint64_t h, own;
 	if (!parse_u64(tpgid, &h) || h > 0x7fffffff)
 		return -1; /* "-1": no terminal */
-	if (!nsd_active)
-		return (int)h;
 	if (parse_u64(host_pgrp, &own) && own == h)
 		return pgid;
 	long hid = __atomic_load_n(&last_tpgid.hid, __ATOMIC_RELAXED);

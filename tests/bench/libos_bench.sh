@@ -9,7 +9,8 @@
 #             running, and when each run must start its own
 #   rss       peak RSS of hello world, dynamic and static (ru_maxrss via wait4)
 #   processes fork+exit+wait, fork+exec+wait, signal and pipe round trips
-#             between two processes (bench_proc; medians of single operations)
+#             between two processes, kill(-pgid) to a group of 8 (bench_proc;
+#             medians of single operations)
 #   sysv      System V message round trip and semaphore ping-pong between two
 #             processes, shmat+shmdt of an existing segment (bench_sysv)
 # Each figure is printed as "name: graphene X, native Y, ratio Z".
@@ -150,6 +151,14 @@ for k in fork_exit_wait fork_exec_wait signal_roundtrip pipe_roundtrip; do
     g=$(sed -n "s/^${k}_us: //p" <<<"$gra_out")
     report "$k (median)" us "${g:-n/a}" "$(sed -n "s/^${k}_us: //p" <<<"$nat_out")"
 done
+# kill(-pgid) to a group of 8: natively in a PID namespace of its own, so
+# that the group it signals can only be its own.
+nat=$(native unshare --pid --fork --mount-proc "$PROGS/bench_proc" kill_group | sed -n 's/^kill_group_us: //p')
+gra=n/a
+[ "$have_graphene" = 1 ] &&
+    gra=$("$GRAPHENE" run "$(manifest_for /tests/bench_proc)" -- kill_group | sed -n 's/^kill_group_us: //p')
+[ -n "$gra" ] && [ -n "$nat" ] || failed=1
+report "kill(-pgid) to a group of 8 and 8 answers (median)" us "${gra:-n/a}" "${nat:-n/a}"
 
 # --- System V IPC (bench_sysv): natively in a new IPC namespace when root
 sysv_ns=""

@@ -35,25 +35,22 @@ sandbox_test() {
     trap 'rm -rf "$T"' EXIT
 }
 
+# private_nsd: starts bin/nsd on $T/nsd.sock (journal $T/nsd.db, log
+# $T/nsd.log), sets NSD_PID and returns once it answers. $T is made 0711:
+# picoprocesses reach nsd's socket as their sandbox's uid (tools/confine.c).
+private_nsd() {
+    chmod 711 "$T"
+    bin/nsd --socket "$T/nsd.sock" --journal "$T/nsd.db" 2>"$T/nsd.log" &
+    NSD_PID=$!
+    for _ in $(seq 100); do
+        bin/graphenectl --nsd "$T/nsd.sock" nsd status >/dev/null 2>&1 && return
+        sleep 0.05
+    done
+}
+
 # check NAME EXPECTED ACTUAL: one TAP line, numbered by $n.
 n=0
 check() {
     n=$((n + 1))
     if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "# expected: $2"; echo "# got: $3"; fi
-}
-
-# sandbox_nsd: a private nsd on $T/nsd.sock (killed, with $T removed and
-# its *.err shown, on exit), ready once it answers; CTL is graphenectl.
-sandbox_nsd() {
-    CTL=bin/graphenectl
-    NSD_PID=
-    trap '[ -z "$NSD_PID" ] || kill "$NSD_PID"; cat "$T"/*.err >&2 2>/dev/null; rm -rf "$T"' EXIT
-    # picoprocesses reach nsd's socket as their sandbox's uid (tools/confine.c)
-    chmod 711 "$T"
-    bin/nsd --socket "$T/nsd.sock" --journal "$T/nsd.db" 2>"$T/nsd.log" &
-    NSD_PID=$!
-    for _ in $(seq 100); do
-        $CTL --nsd "$T/nsd.sock" nsd status >/dev/null 2>&1 && break
-        sleep 0.05
-    done
 }

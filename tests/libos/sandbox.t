@@ -8,8 +8,16 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/sandbox.sh
 sandbox_test sandbox
+CTL=bin/graphenectl
 echo "1..10"
-sandbox_nsd
+n=0
+check() { # check NAME EXPECTED ACTUAL
+    n=$((n + 1))
+    if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "# expected: $2"; echo "# got: $3"; fi
+}
+NSD_PID=
+trap '[ -z "$NSD_PID" ] || kill "$NSD_PID"; rm -rf "$T"' EXIT
+private_nsd
 mkdir "$T/s"
 mkfifo "$T/s/ids" "$T/s/go"
 cat > "$T/s/app.sh" <<'SH'

@@ -17,7 +17,10 @@ if [ "$(id -u)" != 0 ] || ! unshare --ipc true 2>/dev/null; then
     for i in $(seq 12); do echo "ok $i # SKIP needs root for a host IPC namespace"; done
     exit 0
 fi
-sandbox_nsd
+CTL=bin/graphenectl
+NSD_PID=
+trap '[ -z "$NSD_PID" ] || kill "$NSD_PID"; cat "$T"/*.err >&2; rm -rf "$T"' EXIT
+private_nsd
 host_msgmax=$(cat /proc/sys/kernel/msgmax)
 mkdir "$T/s"
 mkfifo "$T/s/ready" "$T/s/go"

@@ -1,0 +1,559 @@
+/* The RPC stream (rpc.h, proto/rpc.proto): one unix socket per picoprocess
+ * in nsd's stream directory, a helper thread serving it, and the client side
+ * that an app thread runs inside a syscall.
+ *
+ * Addresses. <dir>/<launch token>-<host pid>: the parent of a fork knows
+ * its child's address (it registers the child), and a launch's picoprocesses
+ * share the random token, so a socket a killed process left behind is ours
+ * to replace (the directory is sticky: another launch's uid could neither
+ * take nor remove our names). The socket is 0777: any host uid may connect,
+ * and only a peer that proves the sandbox's secret is served.
+ *
+ * The helper thread is no app thread: it is in no thread list (the app's
+ * /proc, execve's ending of the other threads and signal routing never see
+ * it), blocks every host signal and uses only libos memory, so it outlives
+ * execve. It runs only while there are connections (helper_main). It
+ * serves one connection at a time, with a time limit on each read and
+ * write, so a stalled or hostile peer delays others by at most that long
+ * and never blocks the app. */
+#include <asm/errno.h>
+#include <asm/fcntl.h>
+#include <linux/fcntl.h>
+#include <linux/un.h>
+#include <linux/futex.h>
+#include <linux/poll.h>
+#include <linux/time_types.h>
+#include "arena.h"
+#include "config.h"
+#include "fdtable.h"
+#include "fs.h"
+#include "identity.h"
+#include "host/host.h"
+#include "log.h"
+#include "process.h"
+#include "rpc.h"
+#include "rpc_wire.h"
+#include "sha512.h"
+#include "sitepolicy.h"
+
+#define SOCK_CLOEXEC 02000000
+#define MSG_NOSIGNAL 0x4000
+#define SOL_SOCKET 1
+#define SO_RCVTIMEO_NEW 66
+#define SO_SNDTIMEO_NEW 67
+#define RPC_TIMEOUT_S 2
+#define HELPER_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | \
+                      CLONE_CHILD_CLEARTID)
+
+static char dir[UNIX_PATH_MAX];
+static char token[17];
+static char my_addr[UNIX_PATH_MAX];
+static int listen_fd = -1;
+static struct thread *helper;
+static char *helper_stack;
+
+const char *rpc_dir(void)
+{
+	if (!dir[0] && config.nsd[0] == '/') {
+		const char *slash = strrchr(config.nsd, '/');
+		size_t n = (size_t)(slash - config.nsd);
+		if (n + sizeof("/rpc/") + sizeof(token) + 12 < sizeof(dir)) {
+			memcpy(dir, config.nsd, n);
+			memcpy(dir + n, "/rpc", 5);
+		}
+	}
+	return dir[0] ? dir : NULL;
+}
+
+void rpc_address(int host_pid, char *buf, size_t size)
+{
+	buf[0] = 0;
+	if (!rpc_dir())
+		return;
+	if (!token[0]) {
+		uint8_t r[8];
+		nsd_random(r, sizeof(r));
+		for (int i = 0; i < 8; i++)
+			snprintf(token + 2 * i, 3, "%02x", r[i]);
+	}
+	snprintf(buf, size, "%s/%s-%d", dir, token, host_pid);
+}
+
+static int timeouts(int fd)
+{
+	struct __kernel_timespec tv = { RPC_TIMEOUT_S, 0 }; /* __kernel_sock_timeval's layout */
+	long r = host(__NR_setsockopt, fd, SOL_SOCKET, SO_RCVTIMEO_NEW, &tv, sizeof(tv));
+	if (r == 0)
+		r = host(__NR_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_NEW, &tv, sizeof(tv));
+	return (int)r;
+}
+
+/* Plain host calls retried on EINTR, as for nsd: the app never sees them. */
+static int io_full(int fd, void *buf, size_t n, bool out)
+{
+	for (size_t done = 0; done < n;) {
+		long r = out ? host(__NR_sendto, fd, (char *)buf + done, n - done, MSG_NOSIGNAL, NULL, 0)
+		             : host(__NR_read, fd, (char *)buf + done, n - done);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			return r ? (int)r : -EPIPE;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+/* A frame of one body of kind: every member of the oneof is a message
+ * pointer, so any one of them holds it. */
+static Rpc__Frame frame_of(Rpc__Frame__BodyCase kind, void *body)
+{
+	Rpc__Frame f = RPC__FRAME__INIT;
+	f.body_case = kind;
+	f.hello = body;
+	return f;
+}
+
+static int send_frame(int fd, const Rpc__Frame *f)
+{
+	uint8_t *buf = malloc(RPC_FRAME_MAX + 4);
+	if (!buf)
+		return -ENOMEM;
+	unsigned long fs = nsd_fs_enter();
+	size_t n = rpc_encode(f, buf, RPC_FRAME_MAX + 4);
+	nsd_fs_leave(fs);
+	int r = n ? io_full(fd, buf, n, true) : -EMSGSIZE;
+	free(buf);
+	return r;
+}
+
+/* The next frame, decoded and checked, of kind want (any kind for
+ * RPC__FRAME__BODY__NOT_SET); NULL for anything else (the caller closes
+ * the stream). */
+static Rpc__Frame *recv_frame(int fd, Rpc__Frame__BodyCase want)
+{
+	uint8_t hdr[4];
+	if (io_full(fd, hdr, sizeof(hdr), false) < 0)
+		return NULL;
+	long n = rpc_frame_len(hdr);
+	if (n < 0) {
+		log_debug("rpc: oversized frame, closing the stream");
+		return NULL;
+	}
+	uint8_t *body = malloc((size_t)n + 1);
+	Rpc__Frame *f = NULL;
+	if (body && io_full(fd, body, (size_t)n, false) == 0) {
+		unsigned long fs = nsd_fs_enter();
+		f = rpc_decode(body, (size_t)n, &nsd_pb_allocator);
+		if (f && want && f->body_case != want) {
+			rpc__frame__free_unpacked(f, &nsd_pb_allocator);
+			f = NULL;
+		}
+		nsd_fs_leave(fs);
+		if (!f)
+			log_debug("rpc: malformed or unexpected frame, closing the stream");
+	}
+	free(body);
+	return f;
+}
+
+static void frame_free(Rpc__Frame *f)
+{
+	unsigned long fs = nsd_fs_enter();
+	rpc__frame__free_unpacked(f, &nsd_pb_allocator);
+	nsd_fs_leave(fs);
+}
+
+/* MAC(secret, label a b): what each side proves of the other's nonce. */
+static void mac_of(uint8_t out[RPC_MAC_LEN], const char *label, const uint8_t *a, const uint8_t *b)
+{
+	uint8_t msg[32 + 2 * RPC_NONCE_LEN];
+	size_t l = strlen(label);
+	memcpy(msg, label, l);
+	memcpy(msg + l, a, RPC_NONCE_LEN);
+	memcpy(msg + l + RPC_NONCE_LEN, b, RPC_NONCE_LEN);
+	hmac_sha512_256(out, msg, l + 2 * RPC_NONCE_LEN, config.secret);
+}
+
+static bool mac_ok(const ProtobufCBinaryData *got, const uint8_t want[RPC_MAC_LEN])
+{
+	uint8_t d = got->len != RPC_MAC_LEN;
+	for (size_t i = 0; !d && i < RPC_MAC_LEN; i++)
+		d |= got->data[i] ^ want[i];
+	return !d;
+}
+
+static int send_hello(int fd, uint8_t nonce[RPC_NONCE_LEN], uint8_t *mac)
+{
+	Rpc__Hello h = RPC__HELLO__INIT;
+	h.sandbox = (char *)config.sandbox;
+	h.pid = (uint32_t)proc.pid;
+	h.nonce = (ProtobufCBinaryData){ RPC_NONCE_LEN, nonce };
+	if (mac)
+		h.mac = (ProtobufCBinaryData){ RPC_MAC_LEN, mac };
+	Rpc__Frame f = frame_of(RPC__FRAME__BODY_HELLO, &h);
+	return send_frame(fd, &f);
+}
+
+static int send_reply(int fd, int error, const void *data, size_t len)
+{
+	Rpc__Reply rp = RPC__REPLY__INIT;
+	rp.error = error;
+	rp.data = (ProtobufCBinaryData){ len, (uint8_t *)data };
+	Rpc__Frame f = frame_of(RPC__FRAME__BODY_REPLY, &rp);
+	return send_frame(fd, &f);
+}
+
+/* ---- the server: the helper thread ------------------------------------- */
+
+/* A signal from peer pid: queued to ourselves on the host, marked, so the
+ * host handler delivers it as it does a host-carried one from a picoprocess
+ * of our launch (init's rules, the target thread: signal.c). */
+static int serve_signal(const Rpc__Signal *s, int peer)
+{
+	/* Linux's check_kill_permission against our uids (the sender's libos
+	 * cannot check a process of another launch: identity.c). */
+	bool root = s->euid == 0, own = s->uid == cred.ruid || s->uid == cred.suid ||
+	                              s->euid == cred.ruid || s->euid == cred.suid;
+	if (!root && !own)
+		return -EPERM;
+	if (!s->sig)
+		return 0;
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	if (s->info.len == RPC_INFO_LEN) {
+		memcpy(&si, s->info.data, sizeof(si));
+	} else {
+		si.si_pid = peer;
+		si.si_uid = s->uid;
+	}
+	si.si_signo = s->sig;
+	si.si_errno = s->code;
+	si.si_code = SI_GRAPHENE;
+	SIG_TARGET_TID(&si) = (int)s->tid;
+	return (int)host(__NR_rt_sigqueueinfo, proc.host_pid, s->sig, &si);
+}
+
+static int serve_proc_read(int fd, const Rpc__ProcRead *pr)
+{
+	size_t len = 0;
+	char *text = NULL;
+	int r = procfs_self_file(pr->file, pr->uid, &text, &len);
+	r = r < 0 ? send_reply(fd, -r, NULL, 0) : send_reply(fd, 0, text, len);
+	free(text);
+	return r;
+}
+
+/* Handshake (proto/rpc.proto), one request, one reply. Anything out of
+ * order, malformed, oversized or unauthenticated ends the stream. */
+static void serve(int fd)
+{
+	uint8_t nonce[RPC_NONCE_LEN], mac[RPC_MAC_LEN];
+	Rpc__Frame *hello = recv_frame(fd, RPC__FRAME__BODY_HELLO), *auth = NULL, *req = NULL;
+	if (!hello || strcmp(hello->hello->sandbox, config.sandbox))
+		goto out;
+	nsd_random(nonce, sizeof(nonce));
+	mac_of(mac, "graphene-rpc server", hello->hello->nonce.data, nonce);
+	if (send_hello(fd, nonce, mac) < 0)
+		goto out;
+	auth = recv_frame(fd, RPC__FRAME__BODY_AUTH);
+	mac_of(mac, "graphene-rpc client", nonce, hello->hello->nonce.data);
+	if (!auth || !mac_ok(&auth->auth->mac, mac)) {
+		log_debug("rpc: a peer that is not of sandbox %s, closing the stream", config.sandbox);
+		goto out;
+	}
+	req = recv_frame(fd, RPC__FRAME__BODY__NOT_SET);
+	if (req && req->body_case == RPC__FRAME__BODY_SIGNAL)
+		send_reply(fd, -serve_signal(req->signal, (int)hello->hello->pid), NULL, 0);
+	else if (req && req->body_case == RPC__FRAME__BODY_PROC_READ)
+		serve_proc_read(fd, req->proc_read);
+	else if (req)
+		log_debug("rpc: unexpected request %d, closing the stream", req->body_case);
+out:
+	if (req)
+		frame_free(req);
+	if (auth)
+		frame_free(auth);
+	if (hello)
+		frame_free(hello);
+}
+
+/* The helper's life. It is started from the host SIGIO handler when the
+ * listener has a connection (the kernel sends it, F_SETSIG with si_fd, see
+ * rpc_wakeup), serves every connection that comes while it runs and ends
+ * as soon as none is pending: a process that nobody calls pays no thread,
+ * neither in its forks nor in RLIMIT_NPROC, which counts threads, and
+ * others reading its host thread count (ps's 'l', NLWP) see the app's but
+ * for the moment it serves. helper_state: IDLE,
+ * RUNNING, or AGAIN (a wakeup came while it ran: it looks once more before
+ * it may end). helper_alive is the host's clear-tid word of the thread, so
+ * its stack is reused only once the host is done with it. */
+enum { IDLE, RUNNING, AGAIN };
+static int helper_state, helper_alive;
+
+static void serve_pending(void)
+{
+	long fd;
+	for (;;) {
+		fd = host(__NR_accept4, listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd == -EINTR || fd == -ECONNABORTED)
+			continue;
+		if (fd < 0)
+			return; /* EAGAIN: none left */
+		fd = fd_make_private((int)fd);
+		if (fd >= 0 && timeouts((int)fd) == 0)
+			serve((int)fd);
+		if (fd >= 0)
+			host_close((int)fd);
+	}
+}
+
+static void helper_main(void *arg)
+{
+	(void)arg;
+	if (thread_bind(helper) < 0)
+		libos_fatal("rpc: cannot bind the helper thread");
+	for (;;) {
+		serve_pending();
+		int again = AGAIN;
+		if (__atomic_compare_exchange_n(&helper_state, &again, RUNNING, false, __ATOMIC_ACQ_REL,
+		                                __ATOMIC_ACQUIRE))
+			continue;
+		struct pollfd pfd = { listen_fd, POLLIN, 0 };
+		if (host(__NR_poll, &pfd, 1, 0) > 0)
+			continue;
+		int running = RUNNING;
+		if (__atomic_compare_exchange_n(&helper_state, &running, IDLE, false, __ATOMIC_ACQ_REL,
+		                                __ATOMIC_ACQUIRE))
+			break;
+		__atomic_store_n(&helper_state, RUNNING, __ATOMIC_RELEASE); /* AGAIN meanwhile */
+	}
+	for (;;)
+		host(__NR_exit, 0);
+}
+
+bool rpc_is_wakeup(int sig, const siginfo_t *si)
+{
+	return sig == SIGIO && si->si_code == POLL_IN && listen_fd >= 0 && si->si_fd == listen_fd;
+}
+
+void rpc_wakeup(void)
+{
+	for (;;) {
+		int st = __atomic_load_n(&helper_state, __ATOMIC_ACQUIRE);
+		if (st == AGAIN)
+			return;
+		int want = st == IDLE ? RUNNING : AGAIN;
+		if (!__atomic_compare_exchange_n(&helper_state, &st, want, false, __ATOMIC_ACQ_REL,
+		                                 __ATOMIC_ACQUIRE))
+			continue;
+		if (st == RUNNING)
+			return;
+		break;
+	}
+	/* The last helper has set IDLE and is on its way out: wait for the
+	 * host to be done with its stack (a few instructions away). */
+	int alive;
+	while ((alive = __atomic_load_n(&helper_alive, __ATOMIC_ACQUIRE)))
+		host_futex(&helper_alive, FUTEX_WAIT, alive, NULL, NULL, 0);
+	helper_alive = 1;
+	/* Every host signal stays blocked in the helper: they are the app's. */
+	uint64_t old = host_sigmask_block(~0ULL);
+	long r = host_clone_thread(HELPER_FLAGS, helper_stack + LIBOS_STACK_SIZE - 64, NULL,
+	                           &helper_alive, 0, helper_main, NULL);
+	host_sigmask_restore(old);
+	if (r < 0) {
+		/* No thread now (RLIMIT_NPROC): the next connection tries again. */
+		helper_alive = 0;
+		__atomic_store_n(&helper_state, IDLE, __ATOMIC_RELEASE);
+	}
+}
+
+static int listen_at(const char *addr)
+{
+	struct sockaddr_un sa;
+	long fd = nsd_unix_socket(addr, &sa);
+	if (fd < 0)
+		return (int)fd;
+	/* 0777: only one thread runs here (start-up, a fork child), so the
+	 * host umask may be cleared for the bind. */
+	long old = host(__NR_umask, 0);
+	long r = host(__NR_bind, fd, &sa, sizeof(sa));
+	if (r == -EADDRINUSE) {
+		/* Our own name, from a killed process of this launch: replace it. */
+		host(__NR_unlinkat, AT_FDCWD, addr, 0);
+		r = host(__NR_bind, fd, &sa, sizeof(sa));
+	}
+	host(__NR_umask, old);
+	if (r == 0)
+		r = host(__NR_listen, fd, 16);
+	/* A connection raises SIGIO (with si_fd: rpc_is_wakeup) at this process. */
+	if (r == 0)
+		r = host(__NR_fcntl, fd, F_SETSIG, SIGIO);
+	if (r == 0)
+		r = host(__NR_fcntl, fd, F_SETOWN, proc.host_pid);
+	if (r == 0)
+		r = host(__NR_fcntl, fd, F_SETFL, O_NONBLOCK | FASYNC);
+	if (r < 0) {
+		host_close((int)fd);
+		return (int)r;
+	}
+	return (int)fd;
+}
+
+void rpc_start(void)
+{
+	/* In a fork child: the parent's listener and helper are not ours. */
+	if (listen_fd >= 0)
+		host_close(listen_fd);
+	listen_fd = -1;
+	helper_state = IDLE;
+	helper_alive = 0;
+	rpc_address(proc.host_pid, my_addr, sizeof(my_addr));
+	if (!my_addr[0])
+		return;
+	/* Made now, not in the signal handler that starts the helper. A fork
+	 * child has its copy of the parent's. */
+	if (!helper) {
+		helper = thread_alloc();
+		helper_stack = arena_alloc_pages(LIBOS_STACK_SIZE);
+		if (!helper || !helper_stack)
+			libos_fatal("rpc: no memory for the helper thread");
+		helper->sigmask = ~0ULL;
+	}
+	listen_fd = listen_at(my_addr);
+	if (listen_fd < 0) {
+		log_info("rpc: cannot listen at %s (%d): processes of other launches cannot reach this one",
+		         my_addr, listen_fd);
+		my_addr[0] = 0;
+	}
+}
+
+void rpc_end(void)
+{
+	if (my_addr[0])
+		host(__NR_unlinkat, AT_FDCWD, my_addr, 0);
+}
+
+/* ---- the client ---------------------------------------------------------- */
+
+/* Connects to p's stream and runs the handshake: the fd, or -errno. */
+static int open_stream(const Nsd__Proc *p)
+{
+	if (!p->stream[0])
+		return -EPERM;
+	struct sockaddr_un sa;
+	long fd = nsd_unix_socket(p->stream, &sa);
+	if (fd < 0)
+		return (int)fd;
+	long r = timeouts((int)fd);
+	/* A fork child's address is registered by its parent before the child
+	 * listens: a live process's name may be missing or refuse for a moment. */
+	for (int tries = 0; r == 0; tries++) {
+		long c = host(__NR_connect, fd, &sa, sizeof(sa));
+		if (c == -EINTR)
+			continue;
+		if ((c == -ENOENT || c == -ECONNREFUSED) && tries < 50) {
+			struct __kernel_timespec ts = { 0, 2000000 };
+			host(__NR_nanosleep, &ts, NULL);
+			continue;
+		}
+		r = c;
+		break;
+	}
+	uint8_t nonce[RPC_NONCE_LEN], mac[RPC_MAC_LEN];
+	nsd_random(nonce, sizeof(nonce));
+	Rpc__Frame *hello = NULL;
+	if (r == 0)
+		r = send_hello((int)fd, nonce, NULL);
+	if (r == 0)
+		hello = recv_frame((int)fd, RPC__FRAME__BODY_HELLO);
+	if (hello) {
+		/* The server proves the secret first: a name squatted by anyone
+		 * else learns nothing from us. */
+		mac_of(mac, "graphene-rpc server", nonce, hello->hello->nonce.data);
+		r = mac_ok(&hello->hello->mac, mac) && hello->hello->pid == p->pid ? 0 : -EPERM;
+		if (r == 0) {
+			Rpc__Auth a = RPC__AUTH__INIT;
+			mac_of(mac, "graphene-rpc client", hello->hello->nonce.data, nonce);
+			a.mac = (ProtobufCBinaryData){ RPC_MAC_LEN, mac };
+			Rpc__Frame f = frame_of(RPC__FRAME__BODY_AUTH, &a);
+			r = send_frame((int)fd, &f);
+		}
+		frame_free(hello);
+	} else if (r == 0) {
+		r = -EPERM;
+	}
+	if (r < 0) {
+		log_debug("rpc: no stream to pid %u at %s (%ld)", p->pid, p->stream, r);
+		host_close((int)fd);
+		return r == -ECONNREFUSED || r == -ENOENT ? -ESRCH : (int)r;
+	}
+	return (int)fd;
+}
+
+/* One request to p; the reply (free with frame_free) or NULL (*err set:
+ * -EPIPE when the stream ended after the request was sent: p ended while
+ * it served it). */
+static Rpc__Frame *call(const Nsd__Proc *p, const Rpc__Frame *req, int *err)
+{
+	int fd = open_stream(p);
+	*err = fd < 0 ? fd : 0;
+	if (fd < 0)
+		return NULL;
+	Rpc__Frame *rep = NULL;
+	*err = send_frame(fd, req);
+	if (*err == 0)
+		rep = recv_frame(fd, RPC__FRAME__BODY_REPLY);
+	host_close(fd);
+	if (!rep && *err == 0)
+		*err = -EPIPE;
+	return rep;
+}
+
+long rpc_signal(const Nsd__Proc *p, int sig, int code, int tid, const siginfo_t *uinfo)
+{
+	Rpc__Signal s = RPC__SIGNAL__INIT;
+	s.sig = sig;
+	s.code = code;
+	s.tid = (uint32_t)tid;
+	s.uid = cred.ruid;
+	s.euid = cred.euid;
+	if (uinfo)
+		s.info = (ProtobufCBinaryData){ sizeof(*uinfo), (uint8_t *)uinfo };
+	Rpc__Frame f = frame_of(RPC__FRAME__BODY_SIGNAL, &s);
+	int err;
+	Rpc__Frame *rep = call(p, &f, &err);
+	/* The signal ended it before it could answer (its helper went with
+	 * it): delivered, as Linux's kill to a process on its way out. */
+	if (!rep)
+		return err == -EPIPE ? 0 : err;
+	long r = -rep->reply->error;
+	frame_free(rep);
+	return r;
+}
+
+int rpc_proc_read(const Nsd__Proc *p, const char *file, char **text, size_t *len)
+{
+	Rpc__ProcRead pr = RPC__PROC_READ__INIT;
+	pr.file = (char *)file;
+	pr.uid = cred.fsuid;
+	Rpc__Frame f = frame_of(RPC__FRAME__BODY_PROC_READ, &pr);
+	int err;
+	Rpc__Frame *rep = call(p, &f, &err);
+	*text = NULL;
+	*len = 0;
+	if (!rep)
+		return err == -EPIPE ? -ESRCH : err;
+	err = -rep->reply->error;
+	char *s = err ? NULL : malloc(rep->reply->data.len + 1);
+	if (s) {
+		memcpy(s, rep->reply->data.data, rep->reply->data.len);
+		s[rep->reply->data.len] = 0;
+		*text = s;
+		*len = rep->reply->data.len;
+	} else if (!err) {
+		err = -ENOMEM;
+	}
+	frame_free(rep);
+	return err;
+}

@@ -1,0 +1,13 @@
+/* The directory of the picoprocesses' RPC stream sockets (libos/rpc.c),
+ * "rpc" beside nsd's unix socket: nsd makes it, since a picoprocess's uid
+ * may not write nsd's directory. */
+#ifndef NSD_STREAMS_H
+#define NSD_STREAMS_H
+
+/* Makes (or takes over) <dir of sock_path>/rpc: ours, 01733 (any uid may
+ * add a socket; only its owner may remove it). 0 or -1 (logged). */
+int streams_dir_make(const char *sock_path);
+/* Removes it with what killed picoprocesses left in it. */
+void streams_dir_remove(const char *sock_path);
+
+#endif

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The RPC stream (libos/rpc.c): two `graphene run --sandbox S` of one
+# sandbox run as different host uids in different Landlock domains, so the
+# host carries no signal between them and shows neither the other's /proc.
+# Through the stream, one kills, tgkills, sigqueues and pidfd-signals the other with
+# sandbox pids (siginfo checked: code, sender's sandbox pid and uid, value,
+# the thread), and ps in a third launch lists the others' processes with
+# their state. Bad input: a peer without the sandbox's secret, of another
+# sandbox, or sending an oversized, undecodable or out-of-order frame is
+# cut off, and the picoprocess goes on serving and running.
+# Handshakes through fifos; no sleeps.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/sandbox.sh
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root (launches as different host uids)"; exit 0; }
+sandbox_test rpc
+CTL=bin/graphenectl
+PEER=build/tests/rpc/rpc_peer
+[ -x $PEER ] && [ -x build/tests/progs/rpcpeer ] || { echo "1..0 # SKIP test tools not built"; exit 0; }
+n=0
+check() { # check NAME EXPECTED ACTUAL
+    n=$((n + 1))
+    if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "# expected: $2"; echo "# got: $3"; fi
+}
+NSD_PID= A=
+trap '[ -z "$A" ] || kill "$A" 2>/dev/null; [ -z "$NSD_PID" ] || kill "$NSD_PID"; rm -rf "$T"' EXIT
+private_nsd
+secret=$($CTL --nsd "$T/nsd.sock" sandbox create S)
+mkdir -m 777 "$T/s"
+mkfifo -m 666 "$T/s/ids" "$T/tid"
+sandbox_manifest /p/rpcpeer ${RPC_LOG:+'loader.log_level = "debug"'} /bin=/usr/bin "/tmp=$T/s" "ro:/p=$PWD/build/tests/progs" > "$T/m.toml"
+sandbox_manifest /bin/sh /bin=/usr/bin "/tmp=$T/s" > "$T/sh.toml"
+RUN="$G run --nsd $T/nsd.sock --sandbox S"
+hostuid() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
+
+$RUN "$T/m.toml" -- wait /tmp/ids > "$T/outA" 2>"$T/errA" &
+A=$!
+read -r pa ua ta < "$T/s/ids"
+check "the first launch's process is pid 1 of the sandbox" 1 "$pa"
+
+# ps in another launch: pid 1 (another host uid) with its state and threads.
+out=$($RUN "$T/sh.toml" -- -c 'ps -o pid=,stat=,comm= -p 1; grep Threads /proc/1/status' 2>/dev/null)
+check "ps in another launch shows pid 1 sleeping" "1 S rpcpeer" "$(head -1 <<<"$out" | awk '{ print $1, substr($2, 1, 1), $3 }')"
+check "its /proc/1/status has the app's two threads (not the RPC helper)" "Threads:	2" "$(sed -n 2p <<<"$out")"
+out=$($RUN "$T/sh.toml" -- -c 'ps -eo pid=,comm=' 2>/dev/null)
+check "ps -e there lists pid 1 and the launch's own processes" "1 rpcpeer
+sh
+ps" "$(awk '$1 == 1 { print; next } { print $2 }' <<<"$out" | sed 's/^ *//')"
+
+# The sender, held on a fifo for its target thread: its host uid differs.
+exec {tidw}<>"$T/tid"
+$RUN "$T/m.toml" -- send 1 /tmp/ids < "$T/tid" > "$T/outB" 2>"$T/errB" &
+B=$!
+read -r pb ub < "$T/s/ids"
+uA=$(hostuid "$A") uB=$(hostuid "$B")
+[ -n "$uA" ] && [ -n "$uB" ] && [ "$uA" != "$uB" ]
+check "the two launches run as different host uids ($uA, $uB)" 0 $?
+setpriv --reuid="$uB" --regid="$uB" --clear-groups kill -0 "$A" 2>/dev/null
+check "the host does not let B's uid signal A" 1 $?
+
+# Bad input against A's stream, then a good peer: A keeps serving.
+sock=$(ls "$T"/rpc/*-"$A")
+for mode in badmac sandbox oversized garbage early; do
+    check "a peer sending $mode is cut off" closed "$($PEER "$sock" S "$secret" 1 $mode 2>&1)"
+done
+check "an app of the sandbox cannot name the stream socket (its path is no mount)" "connect: -1 ENOENT
+unlink: -1 ENOENT" "$($RUN "$T/m.toml" -- connect "$sock" 2>/dev/null)"
+check "a peer with the secret is served (kill 0 through the stream)" "reply 0" "$($PEER "$sock" S "$secret" 1 good 2>&1)"
+check "and again by a new helper thread (the one that served it ended)" "reply 0" "$($PEER "$sock" S "$secret" 1 good 2>&1)"
+
+# The same through the libos's own syscall site of B (another launch: another
+# host uid), as an app that jumped there would: A's socket cannot be removed
+# (the stream directory is sticky), nor the directory read or a socket
+# planted there under A's name.
+SITECALL=build/tests/libos/sitecall
+base=$(awk -v img="$PWD/lib/libos" '$6 == img { print $1; exit }' "/proc/$B/maps" | cut -d- -f1)
+off=$(nm lib/libos 2>/dev/null | awk '$3 == "host_syscall_site" { print $1 }')
+if [ -x $SITECALL ] && [ -n "$base" ] && [ -n "$off" ]; then
+    site=$(printf '0x%x' $((0x$base + 0x$off)))
+    out=$($SITECALL "$B" "$site" "263,-100,s:$sock,0" "257:$T/rpc" "133,-100,s:$sock,0xc1ff,0" 2>&1)
+    check "from B's site: unlinking A's socket, reading the directory, mknod at its name are refused" \
+"263,-100,s:$sock,0 Operation not permitted
+257:$T/rpc Permission denied
+133,-100,s:$sock,0xc1ff,0 Operation not permitted" "$out"
+else
+    n=$((n + 1)); echo "ok $n # SKIP no sitecall or nm"
+fi
+
+# A process of a third launch, to be ended with pid 1 (the sandbox's init).
+$RUN "$T/sh.toml" -- -c 'echo up > /tmp/ids; exec /bin/sleep 1000' > /dev/null 2>&1 &
+C=$!
+read -r up < "$T/s/ids"
+
+echo "$ta" >&$tidw
+wait $B
+check "the sender's kill 0, kill, tgkill, sigqueue and pidfd_send_signal succeed; a pid of no one is ESRCH" "kill 0: 0
+kill SIGUSR1: 0
+tgkill SIGUSR2: 0
+sigqueue SIGRTMIN 42: 0
+pidfd_send_signal SIGWINCH: 0
+kill of no one: -1 ESRCH" "$(cat "$T/outB")"
+exec {tidw}>&-
+wait $A
+check "A got the four and exited 0" 0 $?
+A=
+{ wait $C; } 2>/dev/null
+check "pid 1's exit killed the process of the third launch (SIGKILL through its stream)" 137 $?
+check "siginfo in sandbox terms: code, the sender's sandbox pid and uid, the value, the thread" \
+"SIGRTMIN code=-1 pid=$pb uid=$ub value=42
+SIGUSR1 code=0 pid=$pb uid=$ub value=0
+SIGUSR2 code=-6 pid=$pb uid=$ub value=0 thread
+SIGWINCH code=0 pid=$pb uid=$ub value=0" "$(sort "$T/outA")"
+# A killed process leaves its socket, for nsd to remove at its end (the
+# embedded one does: tests/launcher/embedded.t).
+check "the stream sockets are gone with their processes (the killed one's stays)" "" "$(ls "$T/rpc" | grep -v -- "-$C\$")"
+echo "1..$n"

@@ -1,0 +1,115 @@
+/* Two picoprocesses of one sandbox in two launches (tests/libos/rpc.t):
+ *   rpcpeer wait FIFO   writes "PID UID" to FIFO, then prints each of the
+ *                       signals it gets (SIGUSR1, SIGUSR2 to its second
+ *                       thread, SIGRTMIN with a value, SIGWINCH) as "SIG
+ *                       code=C pid=P uid=U value=V [thread]" and exits 0
+ *                       after the four;
+ *   rpcpeer send PID FIFO  writes "PID UID" to FIFO, reads a tid on stdin,
+ *                       then kill(PID, 0), kill(PID, SIGUSR1), tgkill(PID,
+ *                       TID, SIGUSR2), sigqueue(PID, SIGRTMIN, 42),
+ *                       pidfd_send_signal(pidfd_open(PID), SIGWINCH);
+ *                       prints the result of each.
+ *   rpcpeer connect PATH   connect() to and unlink() of a unix socket PATH.
+ * The waiter's second thread only waits for SIGUSR2; the main thread blocks
+ * it, so the thread that prints it shows tgkill reached the right one. */
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static sem_t got;
+static pid_t second_tid;
+
+static void on_sig(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	char line[160];
+	const char *who = syscall(SYS_gettid) == second_tid ? " thread" : "";
+	int n = snprintf(line, sizeof(line), "%s code=%d pid=%d uid=%d value=%d%s\n",
+	                 sig == SIGUSR1 ? "SIGUSR1" : sig == SIGUSR2 ? "SIGUSR2" : sig == SIGWINCH ? "SIGWINCH" : "SIGRTMIN", si->si_code,
+	                 (int)si->si_pid, (int)si->si_uid, sig == SIGRTMIN ? si->si_value.sival_int : 0, who);
+	if (write(1, line, (size_t)n) < 0)
+		_exit(2);
+	sem_post(&got); /* whichever thread took it */
+}
+
+static void *second(void *fifo)
+{
+	/* Only SIGUSR2 (tgkill'd to it) is this thread's to take. */
+	sigset_t others;
+	sigemptyset(&others);
+	sigaddset(&others, SIGUSR1);
+	sigaddset(&others, SIGRTMIN);
+	sigaddset(&others, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &others, NULL);
+	second_tid = (pid_t)syscall(SYS_gettid);
+	FILE *f = fopen(fifo, "w");
+	if (!f)
+		exit(3);
+	fprintf(f, "%d %d %d\n", (int)getpid(), (int)getuid(), (int)second_tid);
+	fclose(f);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "wait")) {
+		sem_init(&got, 0, 0);
+		struct sigaction sa = { .sa_sigaction = on_sig, .sa_flags = SA_SIGINFO };
+		sigaction(SIGUSR1, &sa, NULL);
+		sigaction(SIGUSR2, &sa, NULL);
+		sigaction(SIGRTMIN, &sa, NULL);
+		sigaction(SIGWINCH, &sa, NULL);
+		sigset_t usr2;
+		sigemptyset(&usr2);
+		sigaddset(&usr2, SIGUSR2);
+		pthread_t t;
+		pthread_create(&t, NULL, second, argv[2]);
+		pthread_sigmask(SIG_BLOCK, &usr2, NULL);
+		for (int i = 0; i < 4; i++)
+			while (sem_wait(&got) < 0)
+				;
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "send")) {
+		pid_t pid = atoi(argv[2]);
+		int tid = 0;
+		FILE *f = fopen(argv[3], "w");
+		if (!f)
+			return 3;
+		fprintf(f, "%d %d\n", (int)getpid(), (int)getuid());
+		fclose(f);
+		if (scanf("%d", &tid) != 1)
+			return 2;
+		printf("kill 0: %d\n", kill(pid, 0));
+		printf("kill SIGUSR1: %d\n", kill(pid, SIGUSR1));
+		printf("tgkill SIGUSR2: %d\n", (int)syscall(SYS_tgkill, pid, tid, SIGUSR2));
+		printf("sigqueue SIGRTMIN 42: %d\n", sigqueue(pid, SIGRTMIN, (union sigval){ .sival_int = 42 }) ? -errno : 0);
+		int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+		printf("pidfd_send_signal SIGWINCH: %d\n", (int)syscall(SYS_pidfd_send_signal, fd, SIGWINCH, NULL, 0));
+		int r = kill(4000000, SIGUSR1);
+		printf("kill of no one: %d %s\n", r, strerrorname_np(errno));
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "connect")) {
+		/* An app that tries to reach a stream socket by its host path. */
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[2]);
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		int r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		printf("connect: %d %s\n", r, r ? strerrorname_np(errno) : "");
+		printf("unlink: %d %s\n", unlink(argv[2]), strerrorname_np(errno));
+		return 0;
+	}
+	fprintf(stderr, "usage: rpcpeer wait FIFO | send PID FIFO | connect PATH\n");
+	return 2;
+}
