@@ -66,6 +66,8 @@ void syscall_dispatch(struct thread *t, struct ucontext *uc, long nr)
 	} else {
 		if (ret == -EINTR)
 			ret = d->sa_restart ? -ERESTARTSYS : -ERESTARTNOHAND;
+		else if (ret == -EINTR_NORESTART)
+			ret = -EINTR;
 		r->rax = ret;
 		sig_deliver(t, uc, c.nr, ret);
 	}

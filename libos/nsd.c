@@ -21,6 +21,7 @@
 #include <linux/time_types.h>
 #include "config.h"
 #include "fdtable.h"
+#include "kmsghdr.h"
 #include "host/host.h"
 #include "locks.h"
 #include "log.h"
@@ -119,10 +120,35 @@ static void t_disconnect(void *ctx)
 	*fdp = -1;
 }
 
+/* While nsd_call_fd waits for a reply that carries an fd (SCM_RIGHTS),
+ * reads take it into fd_passed; a plain read would make the kernel close it. */
+static bool fd_wanted;
+static int fd_passed = -1;
+
+static long read_fd(int fd, void *buf, size_t n)
+{
+	struct iovec iov = { buf, n };
+	union {
+		struct app_cmsghdr h;
+		char b[sizeof(struct app_cmsghdr) + 8];
+	} u;
+	struct app_msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &u, .msg_controllen = sizeof(u) };
+	long r = host(__NR_recvmsg, fd, &mh, 0x40000000 /* MSG_CMSG_CLOEXEC */);
+	if (r > 0 && mh.msg_controllen >= sizeof(u.h) + sizeof(int) && u.h.cmsg_level == SOL_SOCKET &&
+	    u.h.cmsg_type == SCM_RIGHTS) {
+		if (fd_passed >= 0)
+			host_close(fd_passed);
+		memcpy(&fd_passed, u.h.data, sizeof(int));
+	}
+	return r;
+}
+
 /* Plain host calls, not host_blocking: an app signal must not turn the
  * libos's own exchange into EINTR; nsdc retries EINTR itself. */
 static long t_read(void *ctx, void *buf, size_t n)
 {
+	if (fd_wanted)
+		return read_fd(*(int *)ctx, buf, n);
 	return host(__NR_read, *(int *)ctx, buf, n);
 }
 
@@ -275,18 +301,27 @@ void nsd_reap(int pid)
 	unlock(&nsd_lock);
 }
 
-int nsd_call(Nsd__Frame *req, Nsd__Frame **reply)
+static int call(Nsd__Frame *req, Nsd__Frame **reply, int *fd)
 {
 	lock(&nsd_lock);
 	unsigned long fs = nsd_fs_enter();
 	drain_host_reaps();
+	fd_wanted = fd != NULL;
 	int r = nsdc_call(&client, req, reply);
 	if (r < 0)
 		log_debug("nsd: request %d failed (%d): %s", req->body_case, r, client.err);
+	fd_wanted = false;
+	if (fd)
+		*fd = fd_passed;
+	fd_passed = -1;
 	nsd_fs_leave(fs);
 	unlock(&nsd_lock);
 	return r;
 }
+
+int nsd_call(Nsd__Frame *req, Nsd__Frame **reply) { return call(req, reply, NULL); }
+
+int nsd_call_fd(Nsd__Frame *req, Nsd__Frame **reply, int *fd) { return call(req, reply, fd); }
 
 void nsd_free(Nsd__Frame *f)
 {

@@ -554,6 +554,8 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 	return true;
 }
 
+uint32_t sig_continues;
+
 void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 {
 	struct ucontext *uc = ucv;
@@ -566,6 +568,8 @@ void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 		rpc_wakeup();
 		return;
 	}
+	if (sig == SIGCONT)
+		__atomic_add_fetch(&sig_continues, 1, __ATOMIC_RELEASE);
 	bool in_libos = addr_in_libos_image(uc->uc_mcontext.rip);
 	/* Raised by the CPU (not sent), in app code: perhaps a rewritten syscall's. */
 	if (sig == SIGSEGV && si->si_code > 0 && !in_libos && fastpath_fault(t, uc))

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "apply.h"
 #include "query.h"
+#include "sysv.h"
 
 /* A node counts as a standby while it has written its heartbeat recently. */
 #define NODE_STALE_MS 3000
@@ -144,7 +145,7 @@ static int q_ps(struct journal *j, uint32_t sb, const char *name, Nsd__Frame *re
 
 #define SYSV_SELECT \
     "SELECT s.name, v.key, v.id, v.kind, v.owner, v.creator, v.mode, coalesce(p.stream, '')," \
-    " coalesce(t.uid, 0), coalesce(t.gid, 0), coalesce(t.size, 0)" \
+    " coalesce(t.uid, 0), coalesce(t.gid, 0), coalesce(t.size, 0), v.sandbox" \
     " FROM sysv v JOIN sandboxes s ON s.id = v.sandbox" \
     " LEFT JOIN procs p ON p.sandbox = v.sandbox AND p.pid = v.owner" \
     " LEFT JOIN sysv_attr t ON t.sandbox = v.sandbox AND t.kind = v.kind AND t.id = v.id "
@@ -164,6 +165,14 @@ static void *sysv_row(struct arena *a, sqlite3_stmt *st)
     o->uid = (uint32_t)sqlite3_column_int64(st, 8);
     o->gid = (uint32_t)sqlite3_column_int64(st, 9);
     o->size = (uint64_t)sqlite3_column_int64(st, 10);
+    return o;
+}
+
+/* ns show: with the counts of the live queue. */
+static void *sysv_row_counted(struct arena *a, sqlite3_stmt *st)
+{
+    Nsd__SysvObj *o = sysv_row(a, st);
+    sysv_count((uint32_t)sqlite3_column_int64(st, 11), o);
     return o;
 }
 
@@ -256,7 +265,7 @@ static int q_ns_show(struct journal *j, uint32_t sb, const char *name, const str
                    " ON s.id = r.sandbox WHERE " SCOPE "ORDER BY s.name, r.lo", "is",
                 (int64_t)sb, name), a, range_row, &ranges) ||
         rows(jq(j, SYSV_SELECT "WHERE " SCOPE "ORDER BY s.name, v.id", "is", (int64_t)sb, name),
-             a, sysv_row, &sysv))
+             a, sysv_row_counted, &sysv))
         return -1;
 
     /* Groups and sessions: one entry per (sandbox, sid, pgid) with its members. */

@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <unistd.h>
 #include <sys/pidfd.h>
+#include <fcntl.h>
 #include <event2/buffer.h>
 #include "apply.h"
 #include "auth.h"
@@ -18,6 +19,7 @@
 #include "nsdc_posix.h"
 #include "server.h"
 #include "streams.h"
+#include "sysv.h"
 
 /* Input beyond this stops reading until the frames in it are handled. */
 #define CONN_INPUT_MAX (4u * NSD_FRAME_MAX)
@@ -96,6 +98,9 @@ static void conn_free(struct conn *c)
         c->next->pprev = c->pprev;
     if (c->bev)
         bufferevent_free(c->bev);
+    if (c->fd_reply)
+        close(c->fd_out);
+    free(c->fd_reply);
     free(c);
 }
 
@@ -325,7 +330,8 @@ static int allowed(Nsd__Role role, Nsd__Frame__BodyCase b)
         return 1;
     default:
         return role == NSD__ROLE__ROLE_PICO &&
-               (nsdc_body_is_mutation(b) || (b >= NSD__FRAME__BODY_LOOKUP && b <= NSD__FRAME__BODY_MEMBERS));
+                      (nsdc_body_is_mutation(b) || (b >= NSD__FRAME__BODY_LOOKUP && b <= NSD__FRAME__BODY_MEMBERS) ||
+                b == NSD__FRAME__BODY_SYSV_MEMFD);
     }
 }
 
@@ -554,6 +560,79 @@ static void read_only(struct conn *c, Nsd__Frame *req)
     arena_free(&a);
 }
 
+/* The reply that carries an fd (SCM_RIGHTS) is written on the socket
+ * itself, so it waits until the bufferevent's output has drained (this
+ * runs again from conn_write_cb). 0, or -1 if c was dropped. */
+static int fd_reply_flush(struct conn *c)
+{
+    if (!c->fd_reply || evbuffer_get_length(bufferevent_get_output(c->bev)))
+        return 0;
+    struct iovec iov = { c->fd_reply, c->fd_reply_len };
+    union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+                         .msg_controllen = sizeof u.b };
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &c->fd_out, sizeof(int));
+    ssize_t w = sendmsg(bufferevent_getfd(c->bev), &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w > 0 && (size_t)w < c->fd_reply_len)
+        bufferevent_write(c->bev, c->fd_reply + w, c->fd_reply_len - (size_t)w);
+    close(c->fd_out);
+    free(c->fd_reply);
+    c->fd_reply = NULL;
+    if (w <= 0) {
+        conn_drop(c, "cannot pass the SysV memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* SysvMemfd (nsd.proto): local state, answered at once. 0, or -1 if c was
+ * dropped (an fd that is not the peer's memfd). */
+static int sysv_memfd(struct conn *c, const Nsd__Frame *req)
+{
+    Nsd__Ok ok = NSD__OK__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    f.req_id = req->req_id;
+    f.body_case = NSD__FRAME__BODY_OK;
+    f.ok = &ok;
+    if (!c->is_unix) { /* an fd means nothing to another host */
+        send_error(c, req->req_id, EOPNOTSUPP, "SysV memory is passed on the unix socket only");
+        return 0;
+    }
+    if (req->sysv_memfd->offer) {
+        int r = sysv_memfd_take(c->sandbox_id, c->peer_pid, req->sysv_memfd->fd);
+        if (r == -EBADF) {
+            conn_drop(c, "SysvMemfd offer of no memfd");
+            return -1;
+        }
+        if (r < 0)
+            send_error(c, req->req_id, -r, "SysV memory not taken");
+        else
+            send_frame(c, &f);
+        return 0;
+    }
+    int fd = sysv_memfd_of(c->sandbox_id);
+    if (fd < 0 || !c->bev || c->fd_reply || (fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+        send_error(c, req->req_id, ENOENT, "no SysV memory for this sandbox");
+        return 0;
+    }
+    size_t len = nsd__frame__get_packed_size(&f);
+    uint8_t *buf = malloc(NSD_FRAME_HDR + len);
+    if (!buf)
+        abort();
+    buf[0] = (uint8_t)(len >> 24), buf[1] = (uint8_t)(len >> 16), buf[2] = (uint8_t)(len >> 8),
+    buf[3] = (uint8_t)len;
+    nsd__frame__pack(&f, buf + NSD_FRAME_HDR);
+    c->fd_reply = buf;
+    c->fd_reply_len = NSD_FRAME_HDR + len;
+    c->fd_out = fd;
+    return fd_reply_flush(c);
+}
+
 static void hello_ok(struct conn *c)
 {
     Nsd__HelloOk ok = NSD__HELLO_OK__INIT;
@@ -627,6 +706,8 @@ static int frame(struct conn *c, const uint8_t *body, size_t len)
         snprintf(why, sizeof why, "message type %d not allowed for this role", f->body_case);
         conn_drop(c, why);
         r = -1;
+    } else if (f->body_case == NSD__FRAME__BODY_SYSV_MEMFD) {
+        r = sysv_memfd(c, f);
     } else if (nsdc_body_is_mutation(f->body_case)) {
         queue_mutation(c, f);
         return 0;
@@ -680,6 +761,8 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
     (void)bev;
     if (c->state == CONN_CLOSING)
         conn_free(c);   /* the refusal has been written */
+    else
+        fd_reply_flush(c);
 }
 
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)

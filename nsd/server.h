@@ -65,6 +65,9 @@ struct conn {
     uint8_t nonce[NSD_NONCE_LEN];
     char peer[64];                  /* for log lines */
     int peer_pid;                   /* SO_PEERCRED on the unix socket, else 0 */
+    uint8_t *fd_reply;              /* a reply that carries fd_out, waiting for */
+    size_t fd_reply_len;            /* the output to drain (server.c) */
+    int fd_out;
 };
 
 int nsd_init(struct nsd *n, const char *journal_path);

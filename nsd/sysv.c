@@ -2,8 +2,14 @@
  * removal); the objects' data lives in memory shared by the sandbox's
  * picoprocesses (libos/sys/sysv.c), at the index of the id, so the index
  * must be below the libos's capacity, which it sends as mni. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/pidfd.h>
 #include "sysv.h"
+#include "../libos/include/sysv_layout.h"
 
 #define TRY(x) do { if ((x) < 0) return -1; } while (0)
 
@@ -77,9 +83,12 @@ int sysv_get_attr(struct journal *j, int64_t sb, Nsd__SysvObj *o)
     return 0;
 }
 
+static void memfd_forget(int64_t sb);
+
 int sysv_forget(struct journal *j, int64_t sb, int64_t kind, int64_t id)
 {
     if (id < 0) {
+        memfd_forget(sb);
         TRY(jexec(j, "DELETE FROM sysv_attr WHERE sandbox = ?", "i", sb));
         return jexec(j, "DELETE FROM sysv_ids WHERE sandbox = ?", "i", sb);
     }
@@ -95,4 +104,96 @@ int sysv_forget(struct journal *j, int64_t sb, int64_t kind, int64_t id)
         return 0;
     TRY(jexec(j, "UPDATE sysv_ids SET in_use = in_use - 1 WHERE sandbox = ? AND kind = ?", "ii", sb, kind));
     return jexec(j, "DELETE FROM sysv_attr WHERE sandbox = ? AND kind = ? AND id = ?", "iii", sb, kind, id);
+}
+
+/* ---- the sandboxes' SysV memory ----------------------------------------------
+ * nsd keeps a dup of each sandbox's memfd so that a launch joined to a
+ * running sandbox maps the same objects, also after the creator's launch
+ * has ended; the journal's end of the sandbox closes it. Local to this nsd
+ * (an fd cannot be journaled): a new leader has none and joins get ENOSYS. */
+struct memfd { uint32_t sb; int fd; };
+static struct memfd *memfds;
+static size_t nmemfds, memfds_cap;
+
+int sysv_memfd_of(uint32_t sb)
+{
+    for (size_t i = 0; i < nmemfds; i++)
+        if (memfds[i].sb == sb)
+            return memfds[i].fd;
+    return -1;
+}
+
+int sysv_memfd_take(uint32_t sb, int peer_pid, int fd)
+{
+    if (sysv_memfd_of(sb) >= 0)
+        return -EEXIST;
+    if (peer_pid <= 0 || fd < 0)
+        return -EBADF;
+    if (nmemfds == memfds_cap) {
+        size_t cap = memfds_cap ? 2 * memfds_cap : 16;
+        struct memfd *m = realloc(memfds, cap * sizeof *m);
+        if (!m)
+            return -ENOMEM;
+        memfds = m;
+        memfds_cap = cap;
+    }
+    int pfd = pidfd_open(peer_pid, 0);
+    if (pfd < 0)
+        return -errno;
+    int mine = pidfd_getfd(pfd, fd, 0);
+    int err = errno;
+    close(pfd);
+    if (mine < 0)
+        return err == EBADF ? -EBADF : -err;
+    /* Only a memfd has seals: anything else the peer names is refused. */
+    if (fcntl(mine, F_GET_SEALS) < 0) {
+        close(mine);
+        return -EBADF;
+    }
+    memfds[nmemfds++] = (struct memfd){ sb, mine };
+    return 0;
+}
+
+static void memfd_forget(int64_t sb)
+{
+    for (size_t i = 0; i < nmemfds; i++)
+        if (memfds[i].sb == sb) {
+            close(memfds[i].fd);
+            memfds[i] = memfds[--nmemfds];
+            return;
+        }
+}
+
+/* One field of n bytes at off in the slot at base (stride bytes long). */
+static int slot_field(int fd, uint64_t base, uint32_t stride, uint32_t off, void *p, size_t n)
+{
+    uint64_t at;
+    if ((uint64_t)off + n > stride || __builtin_add_overflow(base, off, &at) || at > INT64_MAX)
+        return -1;
+    return pread(fd, p, n, (off_t)at) == (ssize_t)n ? 0 : -1;
+}
+
+void sysv_count(uint32_t sb, Nsd__SysvObj *o)
+{
+    int fd = sysv_memfd_of(sb);
+    uint32_t magic;
+    struct sysv_layout l;
+    if (fd < 0 || o->kind != NSD__SYSV_KIND__SYSV_MSG || pread(fd, &magic, sizeof magic, 0) != sizeof magic ||
+        magic != SYSV_MAGIC || pread(fd, &l, sizeof l, SYSV_LAYOUT_OFF) != sizeof l)
+        return;
+    uint64_t idx = o->id & (SYSV_MNI_MAX - 1), base;
+    if (idx >= l.msq_slots || __builtin_add_overflow(l.msq_off, idx * l.msq_stride, &base))
+        return;
+    int32_t id;
+    uint32_t live;
+    uint64_t qnum, cbytes;
+    if (slot_field(fd, base, l.msq_stride, l.id_off, &id, sizeof id) ||
+        slot_field(fd, base, l.msq_stride, l.live_off, &live, sizeof live) ||
+        slot_field(fd, base, l.msq_stride, l.qnum_off, &qnum, sizeof qnum) ||
+        slot_field(fd, base, l.msq_stride, l.cbytes_off, &cbytes, sizeof cbytes) || !live ||
+        (uint32_t)id != o->id)
+        return;
+    o->counted = 1;
+    o->messages = qnum;
+    o->bytes = cbytes;
 }

@@ -15,7 +15,7 @@ static int json;
 
 /* ---- tables ------------------------------------------------------------------ */
 
-#define MAXCOLS 12
+#define MAXCOLS 16
 
 struct table {
     const char *key;                  /* JSON member name of the array */
@@ -98,7 +98,7 @@ static void table_print(struct table *t, const char *title, int first)
                 lower_key(t->head[c]);
                 printf(": ");
                 if (t->numeric[c] && *v)
-                    printf("%s", v);
+                    printf("%s", strcmp(v, "-") ? v : "null"); /* "-": not known */
                 else
                     json_str(v);
             }
@@ -327,13 +327,15 @@ static int cmd_ns_show(const char *what, const char *sandbox)
         table_free(&t);
     }
     if (all || !strcmp(what, "sysv")) {
-        table_init(&t, "sysv", "SANDBOX KIND KEY ID# OWNER# CREATOR# MODE UID# GID# SIZE# OWNER-STREAM");
+        table_init(&t, "sysv", "SANDBOX KIND KEY ID# OWNER# CREATOR# MODE UID# GID# SIZE# MSGS# BYTES# OWNER-STREAM");
         for (size_t i = 0; i < r->n_sysv; i++) {
             Nsd__SysvObj *o = r->sysv[i];
             table_row(&t, o->sandbox, kind_str(o->kind), fmt("0x%08llx", (unsigned long long)o->key),
                       fmt("%u", o->id), fmt("%u", o->owner), fmt("%u", o->creator),
                       fmt("%04o", o->mode), fmt("%u", o->uid), fmt("%u", o->gid),
-                      fmt("%llu", (unsigned long long)o->size), o->owner_stream);
+                      fmt("%llu", (unsigned long long)o->size),
+                      o->counted ? fmt("%llu", (unsigned long long)o->messages) : "-",
+                      o->counted ? fmt("%llu", (unsigned long long)o->bytes) : "-", o->owner_stream);
         }
         table_print(&t, "SysV keys", 0);
         table_free(&t);

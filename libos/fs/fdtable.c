@@ -213,11 +213,11 @@ void fd_copy(int from, int to)
 	unlock(&fd_lock);
 }
 
-bool fd_is_vdir(int fd)
+enum fd_kind fd_kind_of(int fd)
 {
 	/* no lock: on the path of every read and write; recs, once set, stays */
 	struct fd_rec *r = __atomic_load_n(&recs, __ATOMIC_ACQUIRE);
-	return r && fd_app_valid(fd) && __atomic_load_n(&r[fd].kind, __ATOMIC_RELAXED) == FD_VDIR;
+	return r && fd_app_valid(fd) ? __atomic_load_n(&r[fd].kind, __ATOMIC_RELAXED) : FD_OTHER;
 }
 
 enum fd_kind fd_info(int fd, char *path, size_t size)

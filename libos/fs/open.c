@@ -44,7 +44,7 @@ static long open_virtual(struct resolved *r, int flags)
 			fd = sysv_sysctl_open_write(path_under("/proc", r->path));
 			if (fd > 0 && (flags & O_CLOEXEC))
 				host(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
-			return fd ? fd_install(fd, FD_OTHER, r->path, NULL) : -EACCES;
+			return fd ? fd_install(fd, FD_SYSCTL, r->path, NULL) : -EACCES;
 		}
 		fd = procfs_open(path_under("/proc", r->path));
 		if (fd >= 0 && (flags & O_CLOEXEC))

@@ -12,6 +12,7 @@ enum fd_kind {
 	FD_FILE,  /* a host file (or a /proc file's memfd) opened by sandbox path */
 	FD_DIR,   /* a host directory */
 	FD_VDIR,  /* a made-up directory: the host fd is a placeholder memfd */
+	FD_SYSCTL, /* a SysV limit opened for writing: a placeholder memfd, writes go to sys/sysv.c */
 };
 
 /* setrlimit(RLIMIT_NOFILE) for the app: only lowering the hard limit is
@@ -45,8 +46,8 @@ void fd_paths_renamed(const char *from, const char *to);
 /* Records of fds closed by the app / made by dup2-style calls. */
 void fd_forget_range(int first, int last);
 void fd_copy(int from, int to);
-/* True when app fd fd is a made-up directory (FD_VDIR); lock-free. */
-bool fd_is_vdir(int fd);
+/* The kind of app fd fd (FD_OTHER for no record); lock-free. */
+enum fd_kind fd_kind_of(int fd);
 /* The kind of app fd fd; copies its sandbox path (or "") into path. */
 enum fd_kind fd_info(int fd, char *path, size_t size);
 /* fstat of app fd fd (sys/fd.c), with the app's owner (identity.h):

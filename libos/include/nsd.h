@@ -44,6 +44,9 @@ void nsd_random(void *buf, size_t n);
  * 0 or -errno. */
 int nsd_call(Nsd__Frame *req, Nsd__Frame **reply);
 void nsd_free(Nsd__Frame *f);
+/* nsd_call for a reply that carries an fd: *fd the host fd passed with it
+ * (O_CLOEXEC, the caller's), or -1. */
+int nsd_call_fd(Nsd__Frame *req, Nsd__Frame **reply, int *fd);
 /* A request whose reply nobody waits for (Reap): sent now, its reply read
  * and dropped with the next call. */
 void nsd_send(Nsd__Frame *req);

@@ -10,6 +10,9 @@
 
 /* True when t has an app signal it does not block. */
 bool sig_pending_deliverable(struct thread *t);
+/* How many SIGCONTs the process has had (a stop ended), for the calls that
+ * a stop interrupts (semop). */
+extern uint32_t sig_continues;
 /* For sigsuspend/ppoll/pselect6/epoll_pwait: block `mask` instead of the
  * current mask until the next signal delivery (or syscall exit) restores it. */
 void sig_set_wait_mask(struct thread *t, sigset64_t mask);

@@ -13,6 +13,9 @@
 #define ERESTARTNOINTR 513
 #define ERESTARTNOHAND 514
 #define ERESTART_RESTARTBLOCK 516
+/* The libos's own: EINTR to the app even when no handler ran (semop after
+ * a stop signal, as Linux), where a plain -EINTR would be restarted. */
+#define EINTR_NORESTART 530
 
 struct sysctx {
 	long nr;

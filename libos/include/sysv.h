@@ -17,8 +17,8 @@
  * index, with index below these). */
 #define SYSV_PROCS 512
 #define MSQ_SLOTS 128
-#define SEM_SLOTS 128
-#define SHM_SLOTS 128
+#define SEM_SLOTS 1024
+#define SHM_SLOTS 4096
 #define SYSV_UNDO 64              /* SEM_UNDO records per process */
 #define SEM_NSEMS_MAX 256         /* semaphores per set */
 #define MSG_QBYTES_MAX 65536      /* msg_qbytes and msgmnb at most */
@@ -134,18 +134,24 @@ void sysv_list_shm(sysv_line_fn fn, void *arg);
  * sys/kernel/{msgmax,msgmnb,msgmni,sem,shmmax,shmall,shmmni}): true and
  * the lines given to fn; false for any other file. */
 bool sysv_proc_file(const char *rel, sysv_line_fn fn, void *arg);
-/* open for writing of /proc/REL: an app fd for the new value of a SysV
- * limit, -errno, or 0 when REL is not one. */
+/* open for writing of /proc/REL: a host fd to install as FD_SYSCTL (a
+ * placeholder memfd), -errno, or 0 when REL is not a SysV limit. */
 long sysv_sysctl_open_write(const char *rel);
-/* Applies the limits written since (their writers closed). */
-void sysv_sysctl_drain(void);
-/* The app closed or replaced an fd (close, dup2, dup3): a limit's writer
- * may be done. */
-void sysv_fd_closed(void);
+/* A write (niov iovecs at app address uiov) to an FD_SYSCTL fd: the value
+ * applied, its length, or -EINVAL as Linux. */
+struct iovec;
+long sysv_sysctl_write(int fd, const struct iovec *uiov, long niov);
 /* sem.c / shm.c cleanup of a process slot. */
 void sysv_sem_undo(struct sysv_proc *p);
 void sysv_shm_detach_all(struct sysv_proc *p, int slot);
 void sysv_shm_fork_child(struct sysv_proc *p);
+/* The app unmapped [addr, addr + len) (munmap, a MAP_FIXED mapping over
+ * it): the attachments there are detached, those it cut split. */
+void sysv_shm_unmapped(uintptr_t addr, size_t len);
+/* mprotect of [addr, addr + len) to prot: before the host call (!done),
+ * -EACCES for PROT_WRITE over a SHM_RDONLY attachment, else 0; after it
+ * succeeded (done), the attachments it cut are split. */
+long sysv_shm_mprotect(uintptr_t addr, size_t len, int prot, bool done);
 /* The shm data: the memfd and the offset of slot i's window. */
 int sysv_memfd(void);
 uint64_t sysv_shm_offset(int slot);

@@ -17,6 +17,7 @@
 #include <linux/close_range.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/uio.h>
 
 #define CHECK_FD(fd)                   \
 	do {                           \
@@ -36,26 +37,32 @@
 #define FD_BLOCKING(name) FD_CALL(name, host_blocking)
 
 /* Reads and writes: a made-up directory's placeholder memfd must answer as
- * a directory opened O_RDONLY would (read: EISDIR, write: EBADF). */
-#define FD_DATA(name, vdir_err)                                                                          \
+ * a directory opened O_RDONLY would (read: EISDIR, write: EBADF); a SysV
+ * limit's as a file opened for writing (read: EBADF; writes: sys/sysv.c). */
+#define FD_DATA(name, vdir_err, sysctl)                                                                  \
 	SYS(name)                                                                                        \
 	{                                                                                                \
 		CHECK_FD(c->a[0]);                                                                       \
-		if (fd_is_vdir((int)c->a[0]))                                                            \
+		enum fd_kind k = fd_kind_of((int)c->a[0]);                                               \
+		if (k == FD_VDIR)                                                                        \
 			return vdir_err;                                                                 \
+		if (k == FD_SYSCTL)                                                                      \
+			return sysctl;                                                                   \
 		return host_blocking(__NR_##name, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]); \
 	}
+#define SYSCTL_WRITE1 sysv_sysctl_write((int)c->a[0], &(struct iovec){ (void *)c->a[1], c->a[2] }, 1)
+#define SYSCTL_WRITEV sysv_sysctl_write((int)c->a[0], (const struct iovec *)c->a[1], (long)c->a[2])
 
-FD_DATA(read, -EISDIR)
-FD_DATA(write, -EBADF)
-FD_DATA(pread64, -EISDIR)
-FD_DATA(pwrite64, -EBADF)
-FD_DATA(readv, -EISDIR)
-FD_DATA(writev, -EBADF)
-FD_DATA(preadv, -EISDIR)
-FD_DATA(pwritev, -EBADF)
-FD_DATA(preadv2, -EISDIR)
-FD_DATA(pwritev2, -EBADF)
+FD_DATA(read, -EISDIR, -EBADF)
+FD_DATA(write, -EBADF, SYSCTL_WRITE1)
+FD_DATA(pread64, -EISDIR, -EBADF)
+FD_DATA(pwrite64, -EBADF, SYSCTL_WRITE1)
+FD_DATA(readv, -EISDIR, -EBADF)
+FD_DATA(writev, -EBADF, SYSCTL_WRITEV)
+FD_DATA(preadv, -EISDIR, -EBADF)
+FD_DATA(pwritev, -EBADF, SYSCTL_WRITEV)
+FD_DATA(preadv2, -EISDIR, -EBADF)
+FD_DATA(pwritev2, -EBADF, SYSCTL_WRITEV)
 FD_PASSTHROUGH(ftruncate)
 FD_PASSTHROUGH(fsync)
 FD_PASSTHROUGH(fdatasync)
@@ -167,7 +174,6 @@ SYS(close)
 	/* the host closes the fd even when it reports an error (EINTR, EIO) */
 	if (r != -EBADF)
 		fd_forget_range(fd, fd);
-	sysv_fd_closed();
 	return r;
 }
 
@@ -193,7 +199,6 @@ static long dup_result(long fd, int old)
 	fd = fd_install(fd, FD_OTHER, NULL, NULL);
 	if (fd >= 0)
 		fd_copy(old, (int)fd);
-	sysv_fd_closed();
 	return fd;
 }
 

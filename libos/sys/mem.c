@@ -10,6 +10,7 @@
 #include "memlimit.h"
 #include "process.h"
 #include "syscall.h"
+#include "sysv.h"
 
 static bool bad_range(uintptr_t addr, size_t len)
 {
@@ -31,8 +32,10 @@ SYS(mmap)
 	if (e < 0)
 		return e;
 	long r = host(__NR_mmap, addr, len, c->a[2], flags, fd, c->a[5]);
-	if (!host_err(r) && (flags & MAP_FIXED))
+	if (!host_err(r) && (flags & MAP_FIXED)) {
 		fastpath_forget(r, len, true);
+		sysv_shm_unmapped(r, len);
+	}
 	/* A hint is only a hint: never hand out libos memory (cannot happen
 	 * while it is mapped, but keep the invariant explicit). */
 	if (!host_err(r) && bad_range(r, len)) {
@@ -47,8 +50,10 @@ SYS(munmap)
 	if (bad_range(c->a[0], c->a[1]))
 		return -EINVAL;
 	long r = host(__NR_munmap, c->a[0], c->a[1]);
-	if (r == 0)
+	if (r == 0) {
 		fastpath_forget(c->a[0], c->a[1], true);
+		sysv_shm_unmapped(c->a[0], c->a[1]);
+	}
 	return r;
 }
 
@@ -56,9 +61,13 @@ SYS(mprotect)
 {
 	if (bad_range(c->a[0], c->a[1]))
 		return -ENOMEM;
-	long r = host(__NR_mprotect, c->a[0], c->a[1], c->a[2]);
+	long r = sysv_shm_mprotect(c->a[0], c->a[1], (int)c->a[2], false);
 	if (r == 0)
+		r = host(__NR_mprotect, c->a[0], c->a[1], c->a[2]);
+	if (r == 0) {
 		fastpath_forget(c->a[0], c->a[1], false);
+		sysv_shm_mprotect(c->a[0], c->a[1], (int)c->a[2], true);
+	}
 	return r;
 }
 

@@ -8,6 +8,7 @@
 #include "fdrecord.h"
 #include "fs.h"
 #include "identity.h"
+#include "kmsghdr.h"
 #include "nsd.h"
 #include "process.h"
 #include "signal.h"
@@ -19,9 +20,7 @@
 #include <linux/uio.h>
 #include <linux/un.h>
 
-/* The kernel's user ABI; the UAPI headers leave these to the C library. */
-#define SOL_SOCKET 1
-#define SCM_RIGHTS 1
+/* The kernel's user ABI beyond kmsghdr.h. */
 #define SCM_CREDENTIALS 2
 #define SO_PEERCRED 17
 #define SO_DOMAIN 39
@@ -33,23 +32,6 @@
 struct app_ucred {
 	int32_t pid;
 	uint32_t uid, gid;
-};
-
-struct app_msghdr {
-	void *msg_name;
-	int msg_namelen;
-	struct iovec *msg_iov;
-	size_t msg_iovlen;
-	void *msg_control;
-	size_t msg_controllen;
-	int msg_flags;
-};
-
-struct app_cmsghdr {
-	size_t cmsg_len;
-	int cmsg_level;
-	int cmsg_type;
-	unsigned char data[];
 };
 
 #define CMSG_ALIGN8(n) ALIGN_UP((n), sizeof(size_t))

@@ -9,8 +9,9 @@
 #include <linux/memfd.h>
 #include <linux/mman.h>
 #include <linux/time.h>
+#include <linux/uio.h>
 #include "arena.h"
-#include "fdtable.h"
+#include "fdrecord.h"
 #include "identity.h"
 #include "host/host.h"
 #include "log.h"
@@ -19,6 +20,7 @@
 #include "signal.h"
 #include "syscall.h"
 #include "sysv.h"
+#include "sysv_layout.h"
 #include "thread.h"
 
 #ifndef F_OFD_GETLK
@@ -31,11 +33,15 @@
  * slot i is the byte at LIVE_OFF + i, past the end of the data. */
 struct sysv_header {
 	uint32_t magic;
+	uint32_t pad;
+	struct sysv_layout layout;
 	struct sysv_limits lim;
 };
+_Static_assert(offsetof(struct sysv_header, layout) == SYSV_LAYOUT_OFF, "nsd reads the layout there");
 #define HDR_SIZE 4096
 #define PROCS_OFF HDR_SIZE
 extern const size_t sysv_msq_size, sysv_sem_size, sysv_shm_size;
+extern const uint32_t sysv_msq_qnum_off, sysv_msq_cbytes_off;
 
 struct sysv_limits *sysv_lim;
 static uint8_t *base;
@@ -57,32 +63,77 @@ void *sysv_area(int kind, int i)
 	return base + kind_off[kind] + (size_t)i * sz;
 }
 
-static int npending;
-void sysv_sysctl_drain(void);
-static void sysctl_forget_pending(void);
-
-bool sysv_available(void)
-{
-	if (npending) /* limits written since the last call */
-		sysv_sysctl_drain();
-	return base != NULL;
-}
+bool sysv_available(void) { return base != NULL; }
 int sysv_memfd(void) { return memfd; }
 uint64_t sysv_shm_offset(int slot) { return shm_base + (uint64_t)slot * SHM_SEG_MAX; }
 static uint64_t live_off(int i) { return shm_base + (uint64_t)SHM_SLOTS * SHM_SEG_MAX + (uint64_t)i; }
 struct sysv_proc *sysv_proc_at(int i) { return (struct sysv_proc *)(base + PROCS_OFF) + i; }
 
+/* Maps the SysV memory of fd; false if it is not (the creator sized it to
+ * live_off(0) and wrote the magic). */
+static bool map_memfd(int fd)
+{
+	struct stat st;
+	void *p = arena_alloc_pages(map_len);
+	if (!p || host(__NR_fstat, fd, &st) < 0 || (uint64_t)st.st_size != live_off(0))
+		return false;
+	void *m = host_mmap(p, map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (host_err((long)m))
+		return false;
+	memfd = fd;
+	base = m;
+	sysv_lim = &((struct sysv_header *)m)->lim;
+	return true;
+}
+
+static long memfd_request(bool offer, int fd, int *passed)
+{
+	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__SysvMemfd m = NSD__SYSV_MEMFD__INIT;
+	m.offer = offer;
+	m.fd = fd;
+	f.body_case = NSD__FRAME__BODY_SYSV_MEMFD;
+	f.sysv_memfd = &m;
+	int r = passed ? nsd_call_fd(&f, &rep, passed) : nsd_call(&f, &rep);
+	if (r == 0)
+		nsd_free(rep);
+	return r;
+}
+
+/* The first process of a launch joined to a running sandbox maps the
+ * sandbox's memory, which nsd keeps from its pid 1 (nsd/sysv.c). */
+static void join_memfd(void)
+{
+	int fd = -1;
+	if (memfd_request(false, -1, &fd) < 0 || fd < 0) {
+		if (fd >= 0)
+			host_close(fd);
+		log_debug("sysv: no SysV memory from nsd: no SysV IPC");
+		return;
+	}
+	fd = fd_make_private(fd);
+	if (fd >= 0 && !map_memfd(fd)) {
+		host_close(fd);
+		fd = -1;
+	}
+	if (fd < 0 || ((struct sysv_header *)base)->magic != SYSV_MAGIC) {
+		log_error("sysv: nsd's SysV memory is not the sandbox's: no SysV IPC");
+		base = NULL;
+		sysv_lim = NULL;
+	}
+}
+
 void sysv_init(void)
 {
-	/* Only a sandbox's first picoprocess: a launch joined to a running
-	 * sandbox would have memory of its own under nsd's shared names. */
-	if (proc.pid != 1)
-		return;
 	kind_off[0] = align_up(PROCS_OFF + SYSV_PROCS * sizeof(struct sysv_proc), PAGE_SIZE);
 	kind_off[1] = align_up(kind_off[0] + MSQ_SLOTS * sysv_msq_size, PAGE_SIZE);
 	kind_off[2] = align_up(kind_off[1] + SEM_SLOTS * sysv_sem_size, PAGE_SIZE);
 	map_len = align_up(kind_off[2] + SHM_SLOTS * sysv_shm_size, PAGE_SIZE);
 	shm_base = align_up(map_len, 1ULL << 30);
+	if (proc.pid != 1) {
+		join_memfd();
+		return;
+	}
 	/* The memfd is sized for every window at once (sparse); a file size
 	 * limit below that would make ftruncate raise SIGXFSZ. */
 	struct rlimit64 { uint64_t cur, max; } fsize;
@@ -95,27 +146,25 @@ void sysv_init(void)
 	if (fd < 0)
 		return;
 	fd = fd_make_private((int)fd);
-	void *p = fd < 0 ? NULL : arena_alloc_pages(map_len);
-	if (!p || host(__NR_ftruncate, fd, live_off(0)) < 0) {
+	if (fd < 0 || host(__NR_ftruncate, fd, live_off(0)) < 0 || !map_memfd((int)fd)) {
 		if (fd >= 0)
 			host_close(fd);
 		log_error("sysv: no shared memory");
 		return;
 	}
-	void *m = host_mmap(p, map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, (int)fd, 0);
-	if (host_err((long)m)) {
-		host_close(fd);
-		return;
-	}
-	memfd = (int)fd;
-	base = m;
-	struct sysv_header *h = m;
-	h->magic = 0x53595356;
+	struct sysv_header *h = (struct sysv_header *)base;
+	h->magic = SYSV_MAGIC;
 	/* Linux's defaults (ipc/util.h, include/uapi/linux/{msg,sem,shm}.h) */
 	h->lim = (struct sysv_limits){ 8192, 16384, 32000, 32000, 1024000000, 500, 32000,
 		                       0xffffffffffffffffULL - (1ULL << 24), 0xffffffffffffffffULL - (1ULL << 24),
 		                       4096 };
-	sysv_lim = &h->lim;
+	h->layout = (struct sysv_layout){ kind_off[0], (uint32_t)sysv_msq_size, MSQ_SLOTS,
+		                          offsetof(struct sysv_obj, id), offsetof(struct sysv_obj, live),
+		                          sysv_msq_qnum_off, sysv_msq_cbytes_off };
+	/* for launches joined to this sandbox later (their SysV calls fail
+	 * with ENOSYS if nsd could not take it) */
+	if (memfd_request(true, (int)fd, NULL) < 0)
+		log_debug("sysv: nsd did not take the SysV memory");
 }
 
 /* ---- process slots --------------------------------------------------------- */
@@ -210,7 +259,6 @@ struct sysv_proc *sysv_self(void)
 
 void sysv_fork_child(void)
 {
-	sysctl_forget_pending();
 	claim_lock = (struct lock)LOCK_INIT; /* another thread may have held it */
 	if (!base || self_slot < 0)
 		return;
@@ -511,143 +559,158 @@ bool sysv_proc_file(const char *rel, sysv_line_fn fn, void *arg)
 
 /*
  * Writing a limit (as root inside, like a sysctl of the sandbox's own IPC
- * namespace). The app gets the write end of a pipe; the libos keeps the
- * read end and applies what was written once the app has closed its end
- * (EOF), at the next SysV call or read of a limit. A value out of range
- * (Linux's, or beyond the shared memory's capacity) is ignored: the write
- * itself cannot fail.
+ * namespace): the app's fd is a placeholder memfd (FD_SYSCTL) and each
+ * write is parsed and applied here, or refused with EINVAL, as Linux's
+ * proc_dointvec_minmax, proc_doulongvec_minmax and proc_ipc_sem_dointvec
+ * do (each write as one at offset 0).
  */
-#define SYSCTL_PENDING 8
-static struct {
-	int fd;
-	char name[8];
-	char buf[96];
-	size_t len;
-	bool overflow; /* more than any value: read on, apply nothing */
-} pending[SYSCTL_PENDING];
+static const char *const sysctl_names[] = { "msgmax", "msgmnb", "msgmni", "sem", "shmmax", "shmall", "shmmni" };
 
-static bool sysctl_name(const char *rel, const char **name)
+static int sysctl_index(const char *rel)
 {
-	static const char *const names[] = { "msgmax", "msgmnb", "msgmni", "sem", "shmmax", "shmall", "shmmni" };
 	if (!str_starts_with(rel, "sys/kernel/"))
-		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(rel + 11, names[i]))
-			return *name = names[i], true;
-	return false;
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(sysctl_names); i++)
+		if (!strcmp(rel + 11, sysctl_names[i]))
+			return (int)i;
+	return -1;
 }
 
-static bool parse_fields(const char *s, uint64_t *v, int n)
+static bool is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n'; }
+
+/* Linux's proc_get_long: an optional '-', then a number in C's notation
+ * (0x.. hex, 0.. octal), ended by a space, tab, newline or the end. */
+static int get_long(const char **sp, const char *end, uint64_t *v, bool *neg)
 {
-	for (int i = 0; i < n; i++) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s < '0' || *s > '9')
-			return false;
-		for (v[i] = 0; *s >= '0' && *s <= '9'; s++)
-			v[i] = v[i] * 10 + (uint64_t)(*s - '0');
+	const char *s = *sp;
+	*neg = s < end && *s == '-';
+	s += *neg;
+	if (s == end || *s < '0' || *s > '9')
+		return -EINVAL;
+	unsigned radix = 10;
+	if (*s == '0') {
+		radix = 8;
+		if (s + 1 < end && (s[1] == 'x' || s[1] == 'X') && s + 2 < end &&
+		    ((s[2] >= '0' && s[2] <= '9') || ((s[2] | 0x20) >= 'a' && (s[2] | 0x20) <= 'f')))
+			radix = 16, s += 2;
 	}
-	while (*s == ' ' || *s == '\t' || *s == '\n')
-		s++;
-	return *s == 0;
+	uint64_t x = 0;
+	for (; s < end; s++) {
+		unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0') : ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'f') ? (unsigned)((*s | 0x20) - 'a' + 10) : 99;
+		if (d >= radix)
+			break;
+		if (__builtin_mul_overflow(x, radix, &x) || __builtin_add_overflow(x, d, &x))
+			return -EINVAL;
+	}
+	if (s < end && !is_space(*s))
+		return -EINVAL;
+	*v = x;
+	*sp = s;
+	return 0;
 }
 
-static void sysctl_apply(const char *name, const char *text)
+/* Parses up to n values of text into v (ints if !ulong): the bytes taken
+ * (values and the spaces after them; Linux's write returns that), or
+ * -EINVAL at the first bad one (*parsed: those before it). */
+static long parse_values(const char *text, const char *end, int64_t *v, int n, bool ulong, int *parsed)
+{
+	const char *s = text;
+	for (*parsed = 0; *parsed < n; (*parsed)++) {
+		while (s < end && is_space(*s))
+			s++;
+		if (s == end)
+			break;
+		uint64_t x;
+		bool neg;
+		if (get_long(&s, end, &x, &neg) < 0 || (ulong && neg) ||
+		    (!ulong && x > (neg ? 0x80000000ULL : 0x7fffffffULL)))
+			return -EINVAL;
+		v[*parsed] = neg ? -(int64_t)x : (int64_t)x;
+	}
+	while (s < end && is_space(*s))
+		s++;
+	return *parsed ? s - text : -EINVAL; /* nothing but spaces */
+}
+
+/* The bytes of text taken, or -errno. */
+static long sysctl_set(int which, const char *text, size_t len)
 {
 	struct sysv_limits *l = sysv_lim;
-	uint64_t v[4];
-	bool sem = !strcmp(name, "sem");
-	if (!parse_fields(text, v, sem ? 4 : 1))
-		return;
-	if (sem) {
-		if (v[0] <= 32000 && v[1] <= 0x7fffffff && v[2] >= 1 && v[2] <= 1000 && v[3] <= 32768) {
-			l->semmsl = (int)v[0];
-			l->semmns = (int)v[1];
-			l->semopm = (int)v[2];
-			l->semmni = (int)v[3];
+	const char *end = text + len;
+	int64_t v[4];
+	int n;
+	if (!strcmp(sysctl_names[which], "sem")) {
+		/* The values before a bad one are set; semmni is checked last
+		 * and alone put back (ipc/ipc_sysctl.c). */
+		long r = parse_values(text, end, v, 4, false, &n);
+		int *f[4] = { &l->semmsl, &l->semmns, &l->semopm, &l->semmni }, semmni = l->semmni;
+		for (int i = 0; i < n; i++)
+			*f[i] = (int)v[i];
+		if (l->semmni < 0 || l->semmni > 32768) {
+			l->semmni = semmni;
+			return -ERANGE;
 		}
-	} else if (!strcmp(name, "msgmax") && v[0] <= MSG_MAX_MAX) {
-		l->msgmax = (int)v[0];
-	} else if (!strcmp(name, "msgmnb") && v[0] <= MSG_QBYTES_MAX) {
-		l->msgmnb = (int)v[0];
-	} else if (!strcmp(name, "msgmni") && v[0] <= 32768) {
-		l->msgmni = (int)v[0];
-	} else if (!strcmp(name, "shmmni") && v[0] <= 32768) {
-		l->shmmni = v[0];
-	} else if (!strcmp(name, "shmmax")) {
-		l->shmmax = v[0];
-	} else if (!strcmp(name, "shmall")) {
-		l->shmall = v[0];
+		return r;
 	}
-}
-
-void sysv_sysctl_drain(void)
-{
-	for (int i = 0; i < npending;) {
-		char spill[64];
-		size_t room = sizeof(pending[i].buf) - 1 - pending[i].len;
-		long n = room ? host_read(pending[i].fd, pending[i].buf + pending[i].len, room)
-		              : host_read(pending[i].fd, spill, sizeof(spill));
-		if (n > 0) {
-			if (room)
-				pending[i].len += (size_t)n;
-			else
-				pending[i].overflow = true;
-			continue;
-		}
-		if (n == -EAGAIN) {
-			i++;
-			continue;
-		}
-		/* EOF: the app closed its end */
-		pending[i].buf[pending[i].len] = 0;
-		if (n == 0 && !pending[i].overflow)
-			sysctl_apply(pending[i].name, pending[i].buf);
-		host_close(pending[i].fd);
-		pending[i] = pending[--npending];
+	bool ulong = which == 4 || which == 5; /* shmmax, shmall */
+	long taken = parse_values(text, end, v, 1, ulong, &n);
+	if (taken < 0)
+		return taken;
+	uint64_t x = (uint64_t)v[0];
+	switch (which) {
+	case 0: /* msgmax, msgmnb: 0..INT_MAX on Linux, our queues hold at most 64 KiB */
+	case 1:
+		if (v[0] < 0 || x > (which ? MSG_QBYTES_MAX : MSG_MAX_MAX))
+			return -EINVAL;
+		*(which ? &l->msgmnb : &l->msgmax) = (int)x;
+		break;
+	case 2: /* msgmni, shmmni: 0..IPCMNI */
+	case 6:
+		if (v[0] < 0 || x > 32768)
+			return -EINVAL;
+		if (which == 2)
+			l->msgmni = (int)x;
+		else
+			l->shmmni = x;
+		break;
+	default:
+		*(which == 4 ? &l->shmmax : &l->shmall) = x;
 	}
+	return taken;
 }
 
-void sysv_fd_closed(void)
+long sysv_sysctl_write(int fd, const struct iovec *uiov, long niov)
 {
-	if (npending)
-		sysv_sysctl_drain();
-}
-
-/* In a fork child: a limit written by the parent is the parent's to apply. */
-static void sysctl_forget_pending(void)
-{
-	for (; npending > 0; npending--)
-		host_close(pending[npending - 1].fd);
+	char path[64], text[256];
+	int which = -1;
+	if (fd_info(fd, path, sizeof(path)) == FD_SYSCTL && str_starts_with(path, "/proc/"))
+		which = sysctl_index(path + 6);
+	if (which < 0 || !sysv_lim)
+		return -EBADF;
+	if (niov < 0 || niov > 1024)
+		return -EINVAL;
+	size_t total = 0, len = 0;
+	for (long i = 0; i < niov; i++) {
+		struct iovec v;
+		if (sysv_copy(&v, &uiov[i], sizeof(v)) < 0)
+			return -EFAULT;
+		size_t take = MIN(v.iov_len, sizeof(text) - len);
+		if (take && sysv_copy(text + len, v.iov_base, take) < 0)
+			return -EFAULT;
+		len += take;
+		total += v.iov_len;
+	}
+	if (total == 0)
+		return 0;
+	return sysctl_set(which, text, len);
 }
 
 long sysv_sysctl_open_write(const char *rel)
 {
-	const char *name;
-	if (!sysctl_name(rel, &name))
+	if (sysctl_index(rel) < 0)
 		return 0;
 	/* the files are root's, mode 0644 */
 	if (!sysv_lim || (cred.fsuid != 0 && !capable(CAP_DAC_OVERRIDE)))
 		return -EACCES;
-	sysv_sysctl_drain();
-	if (npending == SYSCTL_PENDING)
-		return -ENFILE;
-	int fds[2];
-	long r = host(__NR_pipe2, fds, O_NONBLOCK | O_CLOEXEC);
-	if (r < 0)
-		return r;
-	int rd = fd_make_private(fds[0]);
-	if (rd < 0) {
-		host_close(fds[1]);
-		return rd;
-	}
-	/* the app's end blocks as a file write would not */
-	host(__NR_fcntl, fds[1], F_SETFL, 0);
-	host(__NR_fcntl, fds[1], F_SETFD, 0);
-	pending[npending].fd = rd;
-	strlcpy(pending[npending].name, name, sizeof(pending[npending].name));
-	pending[npending].len = 0;
-	pending[npending].overflow = false;
-	npending++;
-	return fds[1];
+	return host(__NR_memfd_create, "graphene-sysctl", 0);
 }

@@ -39,6 +39,7 @@ struct msq {
 };
 
 const size_t sysv_msq_size = sizeof(struct msq);
+const uint32_t sysv_msq_qnum_off = offsetof(struct msq, qnum), sysv_msq_cbytes_off = offsetof(struct msq, cbytes);
 void *sysv_area(int kind, int i);
 
 static struct msq *msq_at(int id) { return sysv_area(0, SYSV_IDX(id)); }

@@ -9,6 +9,7 @@
 #include "host/host.h"
 #include "nsd.h"
 #include "process.h"
+#include "signal.h"
 #include "syscall.h"
 #include "sysv.h"
 
@@ -214,7 +215,11 @@ static long do_semop(int id, const struct sembuf *uops, unsigned long nops,
 		++*cnt;
 		s->o.nwait++;
 		sysv_obj_unlock(&s->o);
+		uint32_t conts = __atomic_load_n(&sig_continues, __ATOMIC_ACQUIRE);
 		r = sysv_wait(&s->o, seen, deadline);
+		/* stopped and continued meanwhile: EINTR, as Linux's semop */
+		if (r == -EINTR && __atomic_load_n(&sig_continues, __ATOMIC_ACQUIRE) != conts)
+			r = -EINTR_NORESTART;
 		sysv_lock(&s->o.lock);
 		s->o.nwait--;
 		if (!s->o.live || s->o.id != id) {

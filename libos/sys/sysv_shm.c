@@ -45,11 +45,15 @@ const size_t sysv_shm_size = sizeof(struct shmseg);
 void *sysv_area(int kind, int i);
 
 /* This process's attachments (private memory: a fork child inherits a
- * copy, as it inherits the mappings). */
+ * copy, as it inherits the mappings), one record per mapping: Linux counts
+ * each vma (shm_open, shm_close), so an app munmap or mprotect that splits
+ * an attachment's mapping makes two (never merged again, as shm vmas have a
+ * close), and base names the shmat they came from, for shmdt. */
 struct attachment {
-	uintptr_t addr;
+	uintptr_t addr, base;
 	size_t len;
 	int slot;
+	bool rdonly;
 };
 static struct attachment *atts;
 static size_t natts, cap_atts;
@@ -174,22 +178,26 @@ SYS(shmget)
 	return -ENOSPC;
 }
 
-static long att_add(uintptr_t addr, size_t len, int slot)
+static long att_push(struct attachment a) /* att_lock held */
 {
-	lock(&att_lock);
 	if (natts == cap_atts) {
 		size_t cap = cap_atts ? 2 * cap_atts : 8;
-		struct attachment *a = realloc(atts, cap * sizeof(*a));
-		if (!a) {
-			unlock(&att_lock);
+		struct attachment *n = realloc(atts, cap * sizeof(*n));
+		if (!n)
 			return -ENOMEM;
-		}
-		atts = a;
+		atts = n;
 		cap_atts = cap;
 	}
-	atts[natts++] = (struct attachment){ addr, len, slot };
-	unlock(&att_lock);
+	atts[natts++] = a;
 	return 0;
+}
+
+static long att_add(struct attachment a)
+{
+	lock(&att_lock);
+	long r = att_push(a);
+	unlock(&att_lock);
+	return r;
 }
 
 /* One attachment of slot fewer (s locked). */
@@ -247,9 +255,11 @@ SYS(shmat)
 			host_munmap((void *)m, len);
 		r = m == -EEXIST ? -EINVAL : host_err(m) ? m : -ENOMEM;
 	} else {
-		if (mflags & MAP_FIXED)
+		if (mflags & MAP_FIXED) { /* SHM_REMAP: what was there is unmapped */
 			fastpath_forget((uintptr_t)m, len, true);
-		r = att_add((uintptr_t)m, len, slot);
+			sysv_shm_unmapped((uintptr_t)m, len);
+		}
+		r = att_add((struct attachment){ (uintptr_t)m, (uintptr_t)m, len, slot, flg & SHM_RDONLY });
 		if (r < 0)
 			host_munmap((void *)m, len);
 	}
@@ -264,34 +274,111 @@ SYS(shmat)
 	return r < 0 ? r : m;
 }
 
+/* A mapping of slot's segment came (d 1) or went (d -1). Taken under
+ * att_lock: the segment's lock always comes after it. */
+static void count_mapping(int slot, int d)
+{
+	struct sysv_proc *p = sysv_self();
+	struct shmseg *s = sysv_area(2, slot);
+	if (!p)
+		return;
+	sysv_lock(&s->o.lock);
+	if (d > 0) {
+		p->natt[slot]++;
+		s->nattch++;
+	} else {
+		detach_one(s, p, slot);
+	}
+	sysv_obj_unlock(&s->o);
+}
+
+/* Splits the mapping that straddles at in two, as Linux splits a vma.
+ * att_lock held. */
+static void split_at(uintptr_t at)
+{
+	for (size_t i = 0; i < natts; i++) {
+		struct attachment a = atts[i];
+		if (at <= a.addr || at >= a.addr + a.len)
+			continue;
+		struct attachment tail = a;
+		tail.addr = at;
+		tail.len = a.addr + a.len - at;
+		if (att_push(tail) == 0) { /* out of memory: one mapping still */
+			atts[i].len = at - a.addr;
+			count_mapping(a.slot, 1);
+		}
+		return;
+	}
+}
+
+/* Drops the mappings within [addr, addr + len) (base: only those of the
+ * attachment made there, for shmdt, which unmaps them too); how many.
+ * att_lock held. */
+static int drop_mappings(uintptr_t addr, size_t len, uintptr_t base)
+{
+	int n = 0;
+	for (size_t i = 0; i < natts;) {
+		struct attachment a = atts[i];
+		if (base ? a.base == base : a.addr >= addr && a.addr + a.len <= addr + len) {
+			if (base) {
+				host_munmap((void *)a.addr, a.len);
+				fastpath_forget(a.addr, a.len, true);
+			}
+			atts[i] = atts[--natts];
+			count_mapping(a.slot, -1);
+			n++;
+		} else {
+			i++;
+		}
+	}
+	return n;
+}
+
+void sysv_shm_unmapped(uintptr_t addr, size_t len)
+{
+	if (!__atomic_load_n(&natts, __ATOMIC_RELAXED))
+		return;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	lock(&att_lock);
+	split_at(addr);
+	split_at(addr + len);
+	drop_mappings(addr, len, 0);
+	unlock(&att_lock);
+}
+
+long sysv_shm_mprotect(uintptr_t addr, size_t len, int prot, bool done)
+{
+	if (!__atomic_load_n(&natts, __ATOMIC_RELAXED))
+		return 0;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	long r = 0;
+	lock(&att_lock);
+	if (done) {
+		split_at(addr);
+		split_at(addr + len);
+	} else {
+		/* a SHM_RDONLY attachment is a read-only open of the segment */
+		for (size_t i = 0; i < natts; i++)
+			if ((prot & PROT_WRITE) && atts[i].rdonly && atts[i].addr < addr + len &&
+			    addr < atts[i].addr + atts[i].len)
+				r = -EACCES;
+	}
+	unlock(&att_lock);
+	return r;
+}
+
 SYS(shmdt)
 {
 	uintptr_t addr = c->a[0];
 	if (!sysv_available())
 		return -ENOSYS;
-	if (addr & (PAGE_SIZE - 1))
+	if (addr & (PAGE_SIZE - 1) || !addr)
 		return -EINVAL;
-	struct attachment a = { 0, 0, -1 };
+	/* every mapping left of the attachment made at addr, as Linux's */
 	lock(&att_lock);
-	for (size_t i = 0; i < natts; i++) {
-		if (atts[i].addr == addr) {
-			a = atts[i];
-			atts[i] = atts[--natts];
-			break;
-		}
-	}
+	int n = drop_mappings(0, 0, addr);
 	unlock(&att_lock);
-	if (a.slot < 0)
-		return -EINVAL;
-	host_munmap((void *)a.addr, a.len);
-	fastpath_forget(a.addr, a.len, true);
-	struct sysv_proc *p = sysv_self();
-	struct shmseg *s = sysv_area(2, a.slot);
-	sysv_lock(&s->o.lock);
-	if (p)
-		detach_one(s, p, a.slot);
-	sysv_obj_unlock(&s->o);
-	return 0;
+	return n ? 0 : -EINVAL;
 }
 
 static void fill_stat(struct sysv_obj *o, void *out)

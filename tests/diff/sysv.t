@@ -13,6 +13,10 @@ fi
 diff_run -I -P -n "t_sysv_msg: message queues, flags, processes" -- /tests/t_sysv_msg
 diff_run -I -P -n "t_sysv_sem: semaphores, SEM_UNDO after exit/SIGKILL/crash, 4-process mutex" -- /tests/t_sysv_sem
 diff_run -I -P -n "t_sysv_shm: shared memory, attach counts through fork/exit/SIGKILL, removal" -- /tests/t_sysv_shm
+diff_run -I -P -n "t_sysv_shm_vma: munmap, mmap over and mprotect of attachments count as Linux" -- /tests/t_sysv_shm_vma
+diff_run -I -P -n "t_sysv_stop: semop EINTR after a stop signal, msgrcv/msgsnd wait on" -- /tests/t_sysv_stop
+diff_run -I -P -n "t_sysv_many: 300 semaphore sets and 300 segments at once" -- /tests/t_sysv_many
+diff_run -I -P -n "t_sysv_sysctl: limits written, EINVAL at the write as Linux" -- /tests/t_sysv_sysctl
 # util-linux and the interpreters' bindings, scripts copied to the scratch dir (the cwd)
 copy_scripts() { cp "$ROOT"/tests/diff/sysv/* "$SCRATCH/"; }
 diff_run -I -P -p copy_scripts -n "ipcmk, ipcs, ipcrm, /proc/sysvipc and /proc/sys/kernel limits" -- \

@@ -47,3 +47,10 @@ private_nsd() {
         sleep 0.05
     done
 }
+
+# check NAME EXPECTED ACTUAL: one TAP line, numbered by $n.
+n=0
+check() {
+    n=$((n + 1))
+    if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "# expected: $2"; echo "# got: $3"; fi
+}

@@ -12,26 +12,15 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/sandbox.sh
 sandbox_test sysv
-CTL=bin/graphenectl
-echo "1..11"
-n=0
-check() { # check NAME EXPECTED ACTUAL
-    n=$((n + 1))
-    if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "# expected: $2"; echo "# got: $3"; fi
-}
+echo "1..12"
 if [ "$(id -u)" != 0 ] || ! unshare --ipc true 2>/dev/null; then
-    for i in $(seq 11); do echo "ok $i # SKIP needs root for a host IPC namespace"; done
+    for i in $(seq 12); do echo "ok $i # SKIP needs root for a host IPC namespace"; done
     exit 0
 fi
+CTL=bin/graphenectl
 NSD_PID=
 trap '[ -z "$NSD_PID" ] || kill "$NSD_PID"; cat "$T"/*.err >&2; rm -rf "$T"' EXIT
-chmod 711 "$T"
-bin/nsd --socket "$T/nsd.sock" --journal "$T/nsd.db" 2>"$T/nsd.log" &
-NSD_PID=$!
-for _ in $(seq 100); do
-    $CTL --nsd "$T/nsd.sock" nsd status >/dev/null 2>&1 && break
-    sleep 0.05
-done
+private_nsd
 host_msgmax=$(cat /proc/sys/kernel/msgmax)
 mkdir "$T/s"
 mkfifo "$T/s/ready" "$T/s/go"
@@ -58,6 +47,8 @@ show=$($CTL --nsd "$T/nsd.sock" ns show sysv --sandbox sysv-a)
 echo "$show" | sed 's/^/# /'
 row() { awk -v k="$1" '$2 == k && $3 == "0x00007e57" { print $4, $7, $10 }' <<<"$show"; }
 check "ns show sysv: the queue (id, mode, size)" "0 0600 0" "$(row msg)"
+check "ns show sysv: the queue's message, its 4 bytes (MSGS, BYTES)" "1 4" \
+    "$(awk '$2 == "msg" && $3 == "0x00007e57" { print $11, $12 }' <<<"$show")"
 check "ns show sysv: the semaphore set, its 2 semaphores" "0 0640 2" "$(row sem)"
 check "ns show sysv: the segment, its 8192 bytes" "0 0600 8192" "$(row shm)"
 # The host's own key lives in a new IPC namespace, so nothing on the machine is touched.

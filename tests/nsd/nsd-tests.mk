@@ -29,6 +29,16 @@ $(NSD_TESTBIN)/nsd_fuzz: $(NSD_FUZZ_SRCS) $(PROTO_GEN_H) $(wildcard nsd/*.h nsd/
 
 TEST_DEPS += $(NSD_TESTBIN)/nsd_fuzz
 
+# nsd's reader of a sandbox's SysV memory against corrupt memories, also
+# with ASan/UBSan.
+NSD_SYSV_COUNT_SRCS := tests/nsd/nsd_sysv_count.c nsd/sysv.c nsd/journal.c nsd/util.c $(PROTO_GEN_C)
+$(NSD_TESTBIN)/nsd_sysv_count: $(NSD_SYSV_COUNT_SRCS) $(PROTO_GEN_H) nsd/sysv.h libos/include/sysv_layout.h
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(NSD_CFLAGS)) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -o $@ $(NSD_SYSV_COUNT_SRCS) $(NSD_LIBS)
+
+TEST_DEPS += $(NSD_TESTBIN)/nsd_sysv_count
+
 # The same target in libFuzzer's mode (clang; tests/nsd/06-fuzz.t builds it
 # when clang can, `make fuzz` does not need it).
 NSD_LIBFUZZER_BIN := $(BUILD)/fuzz/nsd_fuzz

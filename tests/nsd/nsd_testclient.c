@@ -5,11 +5,13 @@
  * scripts add the plan.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -470,6 +472,34 @@ static void mode_bad(void)
     send_frame_raw(s.px.fd, &f);
     check(closed_by_server(s.px.fd) && STILL_SERVED(), "reply-only message type sent as a request: closed");
 
+    /* SysvMemfd: nsd takes only a memfd of the peer itself (the fd numbers
+     * are this client's); any other fd closes that connection only. */
+    Nsd__SysvMemfd smf = NSD__SYSV_MEMFD__INIT;
+    f.body_case = NSD__FRAME__BODY_SYSV_MEMFD;
+    f.sysv_memfd = &smf;
+    smf.offer = 1;
+    int devnull = open("/dev/null", O_RDONLY);
+    const int badfds[] = { devnull, 1000000, -1 };
+    const char *bad_why[] = { "a file that is no memfd", "a number that is no open fd", "a negative fd" };
+    for (int i = 0; i < 3; i++) {
+        sim_connect(&s, addr, sb, secret);
+        sim_register(&s, 0, 0, 0, NULL, NULL);
+        smf.fd = badfds[i];
+        send_frame_raw(s.px.fd, &f);
+        check(closed_by_server(s.px.fd) && STILL_SERVED(), "SysvMemfd offer of %s: closed", bad_why[i]);
+    }
+    close(devnull);
+    sim_connect(&s, addr, sb, secret);
+    sim_register(&s, 0, 0, 0, NULL, NULL);
+    smf.offer = 0;
+    check(sim_call(&s, &f, NSD__FRAME__BODY_OK, NULL) == -ENOENT && STILL_SERVED(),
+          "SysvMemfd request before any offer: ENOENT, still served");
+    smf.offer = 1;
+    smf.fd = memfd_create("t", MFD_CLOEXEC);
+    check(!sim_call(&s, &f, NSD__FRAME__BODY_OK, NULL), "SysvMemfd offer of a memfd: taken");
+    check(sim_call(&s, &f, NSD__FRAME__BODY_OK, NULL) == -EEXIST, "a second offer: EEXIST");
+    close(smf.fd);
+
     /* The secret of sandbox 2 does not authenticate for sandbox 1, and a
      * picoprocess of sandbox 2 sees nothing of sandbox 1. */
     struct sim x;
@@ -482,6 +512,11 @@ static void mode_bad(void)
     Nsd__Ids ids;
     check(sim_lookup(&x, gpid + 1, NULL, 0) == -ESRCH || gpid + 1 == x.pid, "sandbox 2 cannot see sandbox 1's pids");
     check(sim_setpgid(&x, gpid, gpid, 0, &ids) == -EPERM, "acting as another sandbox's process: EPERM");
+    Nsd__SysvMemfd ask = NSD__SYSV_MEMFD__INIT;
+    f.body_case = NSD__FRAME__BODY_SYSV_MEMFD;
+    f.sysv_memfd = &ask;
+    check(sim_call(&x, &f, NSD__FRAME__BODY_OK, NULL) == -ENOENT,
+          "sandbox 2 asking for SysV memory gets none (sandbox 1's is not its own)");
     ps.sandbox = sb;
     f.body_case = NSD__FRAME__BODY_PS;
     f.ps = &ps;
