@@ -572,8 +572,10 @@ void nsd_exit(int wstatus)
 	 * may read before ours; then our registrations of those children
 	 * would come after our row is gone, and be refused. */
 	nsdc_send(&client, &f);
-	if (pid_map_has_children())
+	if (pid_map_has_children()) {
+		client.on_push = NULL; /* no lease is needed now, and its lock may be held here */
 		nsdc_flush(&client);
+	}
 	nsd_fs_leave(fs);
 	/* nsd_lock stays held: the process is ending. */
 }
