@@ -1,7 +1,7 @@
 /*
- * The journal: one sqlite database (WAL) shared by the leader and its
- * standbys. It holds the lease, the operation log and the namespace state
- * that apply() derives from the log.
+ * The journal: one sqlite database (WAL) per nsd node. It holds the
+ * operation log and the namespace state that apply() derives from it; in a
+ * raft group (nsd --peers) it is the state machine of the replicated log.
  */
 #ifndef NSD_JOURNAL_H
 #define NSD_JOURNAL_H
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define JOURNAL_SCHEMA_VERSION 2
+#define JOURNAL_SCHEMA_VERSION 3
 
 struct journal {
     sqlite3 *db;
@@ -37,6 +37,8 @@ int jexec(struct journal *j, const char *sql, const char *fmt, ...);
 int jint(struct journal *j, int64_t *out, const char *sql, const char *fmt, ...);
 
 int journal_begin(struct journal *j);     /* BEGIN IMMEDIATE: takes the write lock */
+/* errno-like reason of the last failure (ENOSPC for a full disk, else EIO). */
+int journal_errno(struct journal *j);
 int journal_commit(struct journal *j);
 void journal_rollback(struct journal *j);
 

@@ -500,10 +500,19 @@ static void mode_bad(void)
 
 /* ---- load for crash and failover tests ------------------------------------------------ */
 
+static volatile sig_atomic_t load_stop;
+
+static void load_term(int sig)
+{
+    (void)sig;
+    load_stop = 1;
+}
+
 /*
  * One picoprocess creating n IPC_PRIVATE queues (pausing pause_ms after each). Every acknowledged op is
  * written to `log` ("seq id") before the next is sent. Prints the longest gap
  * between two acknowledgements (the unavailability seen by this client).
+ * SIGTERM ends it after the op in flight, with status 0.
  */
 static int mode_load(const char *sbname, const char *hexsecret, int n, const char *log, int pause_ms)
 {
@@ -526,7 +535,8 @@ static int mode_load(const char *sbname, const char *hexsecret, int n, const cha
         fprintf(out, "%02x", s.c.client_id[i]);
     fprintf(out, "\n");
     int64_t last = sim_now_us(), gap = 0;
-    for (int i = 0; i < n; i++) {
+    signal(SIGTERM, load_term);
+    for (int i = 0; i < n && !load_stop; i++) {
         uint32_t id;
         r = sim_sysv_get(&s, s.pid, NSD_IPC_PRIVATE, NSD__SYSV_KIND__SYSV_MSG, 0, &id, NULL);
         if (r) {
