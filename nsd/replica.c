@@ -174,10 +174,9 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
     if (!img)
         return RAFT_NOMEM;
     memcpy(img, buf->base, buf->len);
-    raft_free(buf->base);
+    /* (Writable: BEGIN IMMEDIATE locks every attached database.) */
     if (sqlite3_exec(j->db, "ATTACH ':memory:' AS snap", NULL, NULL, NULL) ||
-        sqlite3_deserialize(j->db, "snap", img, buf->len, buf->len,
-                            SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY)) {
+        sqlite3_deserialize(j->db, "snap", img, buf->len, buf->len, SQLITE_DESERIALIZE_FREEONCLOSE)) {
         nsd_log("raft: cannot open a snapshot: %s", sqlite3_errmsg(j->db));
         goto out;
     }
@@ -216,6 +215,8 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
         sqlite3_free(tables[i]);
 out:
     sqlite3_exec(j->db, "DETACH snap", NULL, NULL, NULL);
+    if (!r)   /* ours once restored; raft frees it on a failure */
+        raft_free(buf->base);
     return r;
 }
 
@@ -227,7 +228,7 @@ static int to_errno(int rv)
     case RAFT_NOTLEADER: case RAFT_LEADERSHIPLOST: case RAFT_SHUTDOWN: return ESTALE;
     case RAFT_NOSPACE: return ENOSPC;
     case RAFT_DUPLICATEID: case RAFT_DUPLICATEADDRESS: return EEXIST;
-    case RAFT_BADID: case RAFT_NOTFOUND: return ENOENT;
+    case RAFT_BADID: case RAFT_NOTFOUND: return ESRCH;
     case RAFT_CANTCHANGE: case RAFT_BUSY: return EBUSY;
     case RAFT_NOMEM: return ENOMEM;
     default: return EIO;
@@ -397,6 +398,21 @@ static void change_cb(struct raft_change *req, int status)
 int replica_change(struct nsd *n, void *conn, uint64_t req_id, uint64_t id, const char *addr)
 {
     struct replica *rp = n->rep;
+    /* A retried request (the client timed out while a new node caught up)
+     * waits for the change already under way; one already done is done. */
+    for (struct change *ch = rp->changes; ch; ch = ch->next)
+        if (ch->id == id) {
+            ch->conn = conn;
+            ch->req_id = req_id;
+            return 0;
+        }
+    for (unsigned i = 0; addr && i < rp->raft.configuration.n; i++) {
+        const struct raft_server *sv = &rp->raft.configuration.servers[i];
+        if (sv->id == id && sv->role == RAFT_VOTER && !strcmp(sv->address, addr)) {
+            server_admin_done(n, conn, req_id, 0, NULL);
+            return 0;
+        }
+    }
     struct change *ch = calloc(1, sizeof *ch);
     if (!ch)
         abort();

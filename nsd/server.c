@@ -597,7 +597,8 @@ static void node_change(struct conn *c, Nsd__Frame *f)
     }
     int r = replica_change(n, c, f->req_id, id, add ? f->node_add->address : NULL);
     if (r)
-        send_error(c, f->req_id, -r, "membership change refused");
+        send_error(c, f->req_id, -r, r == -ESRCH ? "no such node" : r == -EEXIST ? "node id or address in use" :
+                                     r == -EBUSY ? "a membership change is under way" : "membership change refused");
 }
 
 void server_admin_done(struct nsd *n, void *conn, uint64_t req_id, int err, const char *msg)

@@ -194,7 +194,7 @@ static Nsd__Frame *call(Nsd__Frame *req)
     Nsd__Frame *rep = NULL;
     int r = nsdc_call(&cl, req, &rep);
     if (r == -ECONNREFUSED || r == -ENOENT || r == -ECONNRESET || r == -EPIPE ||
-        r == -ENOTCONN || r == -ESTALE || r == -EHOSTUNREACH) {
+        r == -ENOTCONN || r == -ESTALE || r == -EHOSTUNREACH || r == -EAGAIN || r == -ETIMEDOUT) {
         fprintf(stderr, "graphenectl: cannot reach nsd at %s: %s\n", px.addr, strerror(-r));
         exit(1);
     }
