@@ -244,6 +244,23 @@ static void watch_launchers(struct nsd *n)
     }
 }
 
+/* Does host process pid run (a zombie does not)? Unsure (EPERM, no /proc) counts as yes. */
+static int host_alive(int pid)
+{
+    char path[32], buf[256];
+    if (kill(pid, 0) && errno == ESRCH)
+        return 0;
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *paren = strrchr(buf, ')');   /* the command may hold anything */
+    return !paren || (paren[1] && paren[2] != 'Z' && paren[2] != 'X');
+}
+
 /*
  * Clients that vanished while no leader was watching (they died during a
  * failover) never reconnect. A client that is not connected and all of whose
@@ -274,7 +291,7 @@ static void sweep_vanished(struct nsd *n)
         st = jq(&n->j, "SELECT host_pid FROM procs WHERE sandbox = ? AND client = ? AND state = 'live'",
                 "is", (int64_t)sandbox_ids[i], sandbox_client[i]);
         while (st && sqlite3_step(st) == SQLITE_ROW)
-            alive |= kill(sqlite3_column_int(st, 0), 0) == 0 || errno != ESRCH;
+            alive |= host_alive(sqlite3_column_int(st, 0));
         if (st)
             sqlite3_reset(st);
         if (!alive)
@@ -288,7 +305,10 @@ void conn_drop(struct conn *c, const char *reason)
     if (reason)
         nsd_log("closing connection %s: %s", c->peer, reason);
     if (c->state == CONN_READY && c->role == NSD__ROLE__ROLE_PICO && n->ready &&
-        !client_connected(n, c->sandbox_id, c->client, c))
+        !client_connected(n, c->sandbox_id, c->client, c) &&
+        /* A peer that lives on timed out waiting for us and reconnects; if
+         * it dies instead, sweep_vanished() finds it. */
+        (c->peer_pid <= 0 || !host_alive(c->peer_pid)))
         journal_lost(n, c->sandbox_id, c->client, "lost its connection");
     conn_free(c);
 }
