@@ -157,7 +157,7 @@ void journal_rollback(struct journal *j)
         jexec(j, "ROLLBACK", "");
 }
 
-int journal_open(struct journal *j, const char *path, int durable)
+int journal_open(struct journal *j, const char *path, enum journal_sync sync)
 {
     memset(j, 0, sizeof *j);
     if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
@@ -168,8 +168,12 @@ int journal_open(struct journal *j, const char *path, int durable)
      * synchronous=FULL: an acknowledged operation survives a host crash too. */
     sqlite3_busy_timeout(j->db, 250);
     char *err = NULL;
-    if (sqlite3_exec(j->db, durable ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                    : "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;",
+    static const char *const pragmas[] = {
+        [JOURNAL_SYNC_OFF] = "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;",
+        [JOURNAL_SYNC_FULL] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+        [JOURNAL_SYNC_NORMAL] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    };
+    if (sqlite3_exec(j->db, pragmas[sync],
                      NULL, NULL, &err) ||
         journal_begin(j) ||
         sqlite3_exec(j->db, schema, NULL, NULL, &err)) {

@@ -20,9 +20,12 @@ struct journal {
     int ncache;
 };
 
-/* durable: every commit reaches the disk (synchronous=FULL); else no fsync
- * at all (synchronous=OFF: survives a crash of nsd, not of the host). */
-int journal_open(struct journal *j, const char *path, int durable);
+/* How commits reach the disk. FULL: every commit (an acknowledged operation
+ * survives a host crash); NORMAL: at checkpoints (a host crash may lose the
+ * last commits, never consistency); OFF: never (survives a crash of nsd,
+ * not of the host). */
+enum journal_sync { JOURNAL_SYNC_OFF, JOURNAL_SYNC_FULL, JOURNAL_SYNC_NORMAL };
+int journal_open(struct journal *j, const char *path, enum journal_sync sync);
 void journal_close(struct journal *j);
 
 /*

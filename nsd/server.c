@@ -987,7 +987,8 @@ int nsd_init(struct nsd *n, const char *journal_path, const struct replica_opts 
      * too: it need not wait for the disk (measured: 7 fsyncs, ~25 ms of a
      * cold start). In a raft group the raft log is what is durable: a
      * journal that lost its last commits replays them from the log. */
-    if (lock_journal(n, journal_path) || journal_open(&n->j, journal_path, !n->embedded && !ro))
+    if (lock_journal(n, journal_path) ||
+        journal_open(&n->j, journal_path, n->embedded ? JOURNAL_SYNC_OFF : ro ? JOURNAL_SYNC_NORMAL : JOURNAL_SYNC_FULL))
         return -1;
     n->base = event_base_new();
     if (!n->base)

@@ -25,7 +25,7 @@ static void setup(const char *journal)
     nsd_log_set_node("fuzz");
     n.self.node = n.node;
     n.self.started_ms = now_ms();
-    if (journal_open(&n.j, journal, 1)) {
+    if (journal_open(&n.j, journal, JOURNAL_SYNC_FULL)) {
         fprintf(stderr, "nsd_fuzz: cannot open %s\n", journal);
         exit(1);
     }
