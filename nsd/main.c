@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sodium.h>
 #include "embedded.h"
+#include "raftlink.h"
 #include "nsdc_posix.h"
 #include "server.h"
 #include "util.h"
@@ -22,6 +23,8 @@ static void usage(FILE *f)
                "  --node     node id (default HOST:PID; with --peers a number > 0)\n"
                "  --peers    the raft group: every voter's id and raft address (this node's too)\n"
                "  --join     start empty, to be added by `graphenectl nsd add-node` (no bootstrap)\n"
+               "  --cluster-key FILE  the group's key (64 hex digits): nodes authenticate\n"
+               "             and encrypt their traffic with it (required with --peers)\n"
                "  --snapshot-every  raft entries between snapshots (default %d)\n"
                "  --embedded the private nsd of `graphene run`: lives in the socket's directory\n"
                "             and ends, removing its files, when its last sandbox has ended\n"
@@ -36,6 +39,7 @@ int main(int argc, char **argv)
         { "socket", required_argument, 0, 's' }, { "journal", required_argument, 0, 'j' },
         { "peers", required_argument, 0, 'p' }, { "tcp", required_argument, 0, 't' },
         { "join", no_argument, 0, 'J' },        { "snapshot-every", required_argument, 0, 'N' },
+        { "cluster-key", required_argument, 0, 'k' },
         { "node", required_argument, 0, 'n' },   { "help", no_argument, 0, 'h' },
         { "embedded", no_argument, 0, 'e' },     { "ready-fd", required_argument, 0, 'r' },
         { 0, 0, 0, 0 },
@@ -44,6 +48,8 @@ int main(int argc, char **argv)
     char sock[256], journal[256], raft_dir[300];
     const char *journal_path = NULL;
     struct replica_opts ro = { .snapshot_every = RAFT_SNAPSHOT_EVERY };
+    const char *key_path = NULL;
+    uint8_t key[RAFTLINK_KEY_LEN];
     int o;
     n.ready_fd = -1;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -52,6 +58,7 @@ int main(int argc, char **argv)
         case 'j': journal_path = optarg; break;
         case 'p': ro.peers = optarg; break;
         case 'J': ro.join = 1; break;
+        case 'k': key_path = optarg; break;
         case 'N': ro.snapshot_every = strtoul(optarg, NULL, 10); break;
         case 't': n.tcp_addr = optarg; break;
         case 'n': snprintf(n.node, sizeof n.node, "%s", optarg); break;
@@ -68,14 +75,19 @@ int main(int argc, char **argv)
     if (ro.peers) {
         char *end;
         ro.id = strtoull(n.node, &end, 10);
-        if (!ro.id || *end || n.embedded) {
-            fprintf(stderr, "nsd: --peers needs --node N (a number > 0) and no --embedded\n");
+        if (!ro.id || *end || n.embedded || !key_path) {
+            fprintf(stderr, "nsd: --peers needs --node N (a number > 0), --cluster-key FILE and no --embedded\n");
             return 2;
         }
     }
     if (sodium_init() < 0) {
         fprintf(stderr, "nsd: libsodium failed to initialize\n");
         return 1;
+    }
+    if (ro.peers) {
+        if (raftlink_read_key(key_path, key))
+            return 2;
+        ro.key = key;
     }
     if (!n.sock_path)
         n.sock_path = nsd_default_socket(sock, sizeof sock);

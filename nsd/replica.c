@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <raft.h>
 #include <raft/uv.h>
+#include "raftlink.h"
 #include "server.h"
 
 #define ENTRY_HDR 4
@@ -553,7 +554,7 @@ int replica_open(struct nsd *n, const struct replica_opts *o)
         raft_configuration_close(&conf);
         return -1;
     }
-    if (raft_uv_tcp_init(&rp->transport, &rp->loop) ||
+    if (raftlink_init(&rp->transport, n->base, &rp->loop, o->key) ||
         raft_uv_init(&rp->io, &rp->loop, o->dir, &rp->transport) ||
         raft_init(&rp->raft, &rp->io, &rp->fsm, o->id, rp->addr)) {
         nsd_log("raft: cannot set up in %s: %s", o->dir, rp->io.errmsg[0] ? rp->io.errmsg : "error");
@@ -606,7 +607,7 @@ void replica_close(struct nsd *n)
         while (!rp->closed)
             uv_run(&rp->loop, UV_RUN_ONCE);
         raft_uv_close(&rp->io);
-        raft_uv_tcp_close(&rp->transport);
+        raftlink_free(&rp->transport);
         uv_run(&rp->loop, UV_RUN_DEFAULT);
         uv_loop_close(&rp->loop);
     }

@@ -1,6 +1,7 @@
 /*
  * nsd as a node of a raft group (nsd --peers): canonical raft (libraft)
- * with its libuv I/O (raft_uv: log segments, snapshots, TCP between nodes),
+ * with its libuv I/O (raft_uv: log segments, snapshots; between nodes its
+ * streams run over raftlink.c, sealed with the cluster key),
  * driven from nsd's libevent loop. The raft leader is the namespace leader:
  * it proposes batches of Ops, and every node applies the committed entries
  * to its own journal through state_apply(). See "nsd: replication" in
@@ -28,6 +29,7 @@ struct replica_opts {
     const char *peers;          /* --peers ID=HOST:PORT,... */
     const char *dir;            /* raft's log directory */
     int join;                   /* --join: started empty, waiting to be added */
+    const uint8_t *key;         /* --cluster-key: seals the traffic between nodes */
     unsigned snapshot_every;
 };
 

@@ -40,7 +40,7 @@ PEERS="1=127.0.0.1:$((RAFT_BASE + 1)),2=127.0.0.1:$((RAFT_BASE + 2)),3=127.0.0.1
 CLUSTER=$D/n1.sock,$D/n2.sock,$D/n3.sock
 start_node() {  # I [options]: node I of a raft group of three
     local i=$1; shift
-    "$NSD" --node "$i" --peers "$PEERS" --socket "$D/n$i.sock" --journal "$D/n$i.db" "$@" 2>>"$D/n$i.log" &
+    "$NSD" --node "$i" --peers "$PEERS" --cluster-key "$KEY" --socket "$D/n$i.sock" --journal "$D/n$i.db" "$@" 2>>"$D/n$i.log" &
     PIDS+=($!)
     disown $!
     eval "PID_$i=$!"
@@ -60,6 +60,8 @@ wait_leader_node() {  # [EXCEPT]
     return 1
 }
 RAFT_BASE=$((20000 + ($$ % 4000) * 10))
+KEY=$D/cluster.key
+head -c32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$KEY"
 kill -9 "$PID_n0"
 
 echo "== nsd: operations, a raft group of 3 nodes on this host (journals synchronous=NORMAL, raft log fsynced)"

@@ -15,7 +15,7 @@ last=$(tail -1 "$D/load1" | cut -d' ' -f1)
 [ "$(sqlite3 "$D/n$L.db" "SELECT count(*) FROM oplog WHERE seq = $last")" = 1 ]; ok $? "the last request is still there for a retry"
 
 # add-node: node 4 starts empty (--join) and is added as a voter.
-"$NSD" --node 4 --peers "4=$(raft_addr 4)" --join --socket "$D/n4.sock" --journal "$D/n4.db" "${OPTS[@]}" 2>>"$D/n4.log" &
+"$NSD" --node 4 --peers "4=$(raft_addr 4)" --join --cluster-key "$KEY" --socket "$D/n4.sock" --journal "$D/n4.db" "${OPTS[@]}" 2>>"$D/n4.log" &
 PIDS+=($!); PID_4=$!; disown $!
 "$CTL" --nsd "$CLUSTER" nsd add-node 4 "$(raft_addr 4)"; ok $? "nsd add-node 4"
 "$TC" "$CLUSTER,$D/n4.sock" load mb "$secret" 100 "$D/load2" > "$D/load2.out" 2>&1; ok $? "100 more operations"

@@ -28,7 +28,7 @@ for i in 1 2 3; do
 done
 ok $? "three hosts: namespaces ${NS}1..3 on the bridge"
 for i in 1 2 3; do  # (unix sockets are paths: reachable from here)
-    ip netns exec "$NS$i" "$NSD" --node "$i" --peers "$PEERS" --socket "$D/n$i.sock" --journal "$D/n$i.db" \
+    ip netns exec "$NS$i" "$NSD" --node "$i" --peers "$PEERS" --cluster-key "$KEY" --socket "$D/n$i.sock" --journal "$D/n$i.db" \
         --snapshot-every 1000000 2>>"$D/n$i.log" &
     PIDS+=($!); eval "PID_$i=$!"; disown $!
 done

@@ -113,10 +113,14 @@ raft_addr() { echo "127.0.0.1:$((RAFT_BASE + $1))"; }
 PEERS="1=$(raft_addr 1),2=$(raft_addr 2),3=$(raft_addr 3)"
 CLUSTER=$D/n1.sock,$D/n2.sock,$D/n3.sock
 
+KEY=$D/cluster.key
+head -c32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$KEY"
+
 # start_node I [nsd options]
 start_node() {
     local i=$1; shift
-    "$NSD" --node "$i" --peers "$PEERS" --socket "$D/n$i.sock" --journal "$D/n$i.db" "$@" 2>>"$D/n$i.log" &
+    "$NSD" --node "$i" --peers "$PEERS" --cluster-key "$KEY" --socket "$D/n$i.sock" --journal "$D/n$i.db" \
+        "$@" 2>>"$D/n$i.log" &
     PIDS+=($!)
     eval "PID_$i=$!"
     disown $!
