@@ -43,7 +43,10 @@ struct replica {
     size_t nreplies;
     struct raft_apply announce;
     int state;                      /* raft_state() last seen */
-    int closed;
+    int closed, restarting;
+    struct raft_transfer transfer;
+    int transferring;
+    struct replica_opts opts;       /* to restart with */
     char addr[64];
 };
 
@@ -93,6 +96,11 @@ static void drop_replies(struct replica *rp)
     rp->nreplies = 0;
 }
 
+static void transfer_cb(struct raft_transfer *req)
+{
+    ((struct replica *)req->data)->transferring = 0;
+}
+
 static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)
 {
     struct replica *rp = fsm->data;
@@ -117,9 +125,15 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
     int r = state_apply(&rp->n->j, e->ops, e->n_ops, e->term, index, e->leader, rp->replies);
     nsd__raft_entry__free_unpacked(e, NULL);
     if (r < 0) {
-        /* Not applied: raft retries this entry later (a full disk may empty). */
+        /* Not applied: raft retries this entry later (a full disk may
+         * empty). A leader that cannot apply hands over to a node that can. */
         nsd_log("raft: cannot apply entry %llu: %s", (unsigned long long)index, strerror(-r));
         drop_replies(rp);
+        if (raft_state(&rp->raft) == RAFT_LEADER && !rp->transferring) {
+            rp->transfer.data = rp;
+            rp->transferring = !raft_transfer(&rp->raft, &rp->transfer, 0, transfer_cb);
+            nsd_log("raft: %s leadership", rp->transferring ? "handing over" : "cannot hand over");
+        }
         return r == -ENOSPC ? RAFT_NOSPACE : RAFT_IOERR;
     }
     *result = rp->replies;
@@ -287,6 +301,24 @@ static const char *state_name(int st)
            st == RAFT_FOLLOWER ? "follower" : "unavailable";
 }
 
+/* raft gives up on an I/O error (a full disk: an entry it cannot store or
+ * apply) and stays unavailable; a restart loads its log again and goes on
+ * where it stopped, so the node recovers once the disk has room again. */
+static void restart_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct nsd *n = arg;
+    struct replica_opts o = n->rep->opts;
+    (void)fd;
+    (void)what;
+    nsd_log("raft: unavailable after an I/O error: restarting the node");
+    replica_close(n);
+    if (replica_open(n, &o)) {
+        nsd_log("raft: cannot restart: exiting");
+        n->exit_code = 1;
+        event_base_loopexit(n->base, NULL);
+    }
+}
+
 static void observe(struct replica *rp)
 {
     int st = raft_state(&rp->raft), was = rp->state;
@@ -294,6 +326,11 @@ static void observe(struct replica *rp)
     if (st == was)
         return;
     rp->state = st;
+    if (st == RAFT_UNAVAILABLE && !rp->restarting) {
+        struct timeval later = { 1, 0 };
+        rp->restarting = 1;
+        event_base_once(rp->n->base, -1, EV_TIMEOUT, restart_cb, rp->n, &later);
+    }
     if (st == RAFT_LEADER) {
         server_leading(rp->n, rp->raft.current_term, NULL);
         announce(rp);
@@ -537,6 +574,7 @@ int replica_open(struct nsd *n, const struct replica_opts *o)
     if (!rp)
         abort();
     rp->n = n;
+    rp->opts = *o;
     n->rep = rp;
     raft_configuration_init(&conf);
     if (parse_peers(rp, o->peers, o->id, &conf)) {

@@ -149,7 +149,9 @@ wait_leader_node() {
     return 1
 }
 
-applied() { sqlite3 "$D/n$1.db" "SELECT v FROM meta WHERE k = 'applied'" 2>/dev/null; }
+# Node I's journal: $D/nI.db unless JOURNAL_I names another.
+journal() { eval echo "\${JOURNAL_$1:-$D/n$1.db}"; }
+applied() { sqlite3 "$(journal "$1")" "SELECT v FROM meta WHERE k = 'applied'" 2>/dev/null; }
 
 # wait_converged NODES...: their journals have applied the same index (60 s max)
 wait_converged() {
@@ -167,7 +169,7 @@ wait_converged() {
 same_state() {
     local t
     for t in ${3:-sandboxes procs ranges sysv oplog leader}; do
-        cmp -s <(sqlite3 "$D/n$1.db" "SELECT * FROM $t ORDER BY 1, 2") \
-               <(sqlite3 "$D/n$2.db" "SELECT * FROM $t ORDER BY 1, 2") || { echo "# table $t differs"; return 1; }
+        cmp -s <(sqlite3 "$(journal "$1")" "SELECT * FROM $t ORDER BY 1, 2") \
+               <(sqlite3 "$(journal "$2")" "SELECT * FROM $t ORDER BY 1, 2") || { echo "# table $t differs"; return 1; }
     done
 }
