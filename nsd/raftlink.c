@@ -328,13 +328,9 @@ int raftlink_init(struct raft_uv_transport *t, struct event_base *base, uv_loop_
     rl->base = base;
     rl->loop = loop;
     memcpy(rl->key, key, RAFTLINK_KEY_LEN);
-    memset(t, 0, sizeof *t);
     rl->t = t;
-    t->impl = rl;
-    t->init = t_init;
-    t->listen = t_listen;
-    t->connect = t_connect;
-    t->close = t_close;
+    *t = (struct raft_uv_transport){ .impl = rl, .init = t_init, .listen = t_listen, .connect = t_connect,
+                                     .close = t_close };
     return 0;
 }
 

@@ -173,3 +173,25 @@ same_state() {
                <(sqlite3 "$(journal "$2")" "SELECT * FROM $t ORDER BY 1, 2") || { echo "# table $t differs"; return 1; }
     done
 }
+
+# stop_loads: ends the load clients in $LOADS (SIGTERM: each stops after its
+# op in flight); the number of them that did not exit 0.
+stop_loads() {
+    local p fails=0
+    for p in "${LOADS[@]}"; do kill -TERM "$p"; wait "$p" || fails=$((fails + 1)); done
+    return $fails
+}
+
+# check_history SANDBOX NODES...: in each node's journal, every operation
+# the load clients ($LOGS) saw acknowledged, none twice.
+check_history() {
+    local sb=$1 i l bad
+    shift
+    for i in "$@"; do
+        bad=0
+        for l in "${LOGS[@]}"; do
+            DB=$(journal "$i") verify_acks "$l" "$sb" || { bad=1; echo "# node $i: $(basename "$l") differs"; }
+        done
+        ok $bad "node $i: every acknowledged operation of the ${#LOGS[@]} clients is in its journal, none twice"
+    done
+}
