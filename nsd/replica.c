@@ -45,7 +45,7 @@ struct replica {
     int state;                      /* raft_state() last seen */
     int closed, restarting;
     struct raft_transfer transfer;
-    int transferring;
+    int transferring, leaving;
     struct replica_opts opts;       /* to restart with */
     char addr[64];
 };
@@ -98,7 +98,24 @@ static void drop_replies(struct replica *rp)
 
 static void transfer_cb(struct raft_transfer *req)
 {
-    ((struct replica *)req->data)->transferring = 0;
+    struct replica *rp = req->data;
+    rp->transferring = 0;
+    if (rp->leaving)
+        event_base_loopexit(rp->n->base, NULL);
+}
+
+int replica_hand_over(struct nsd *n)
+{
+    struct replica *rp = n->rep;
+    if (raft_state(&rp->raft) != RAFT_LEADER || rp->transferring)
+        return 0;
+    rp->transfer.data = rp;
+    if (raft_transfer(&rp->raft, &rp->transfer, 0, transfer_cb))
+        return 0;
+    rp->transferring = rp->leaving = 1;
+    kick(rp);
+    nsd_log("raft: handing over leadership before exiting");
+    return 1;
 }
 
 static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)

@@ -35,8 +35,11 @@ struct replica_opts {
 
 /* Opens and starts the node (bootstrapping a fresh group from peers). 0 or -1. */
 int replica_open(struct nsd *n, const struct replica_opts *o);
-/* Stops raft (a leader first hands its leadership over) and closes. */
+/* Stops raft and closes. */
 void replica_close(struct nsd *n);
+/* A leader about to exit hands its leadership to the most current node and
+ * leaves the loop once it has (1); 0: nothing to hand over. */
+int replica_hand_over(struct nsd *n);
 /* Proposes the batch; server_committed() answers it once it is committed and
  * applied here, or failed (not leader any more, ...). */
 void replica_propose(struct nsd *n, struct pending *batch);

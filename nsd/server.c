@@ -936,10 +936,13 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* A raft leader hands over first, so that its successor needs no election
+ * timeout (but exits within a second in any case). */
 static void exit_nsd(struct nsd *n, const char *why)
 {
+    struct timeval grace = { 1, 0 };
     nsd_log("exiting: %s", why);
-    event_base_loopexit(n->base, NULL);
+    event_base_loopexit(n->base, n->rep && replica_hand_over(n) ? &grace : NULL);
 }
 
 static void signal_cb(evutil_socket_t sig, short what, void *arg)

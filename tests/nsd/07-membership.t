@@ -42,4 +42,12 @@ kill -9 "$(eval echo "\$PID_$F")"
 t0=$(now_ms); kill -9 "$(eval echo "\$PID_$L")"
 N=$(wait_leader_node "$L"); ok $? "after kill -9 of leader $L, node $N leads ($(($(takeover_ms "$t0" "$D"/n[1-4].log) - t0)) ms)"
 "$TC" "$D/n4.sock,$CLUSTER" load mb "$secret" 50 "$D/load3" > "$D/load3.out" 2>&1; ok $? "and serves the clients"
+# SIGTERM of the leader hands over at once (no election timeout to wait out).
+start_node "$L" "${OPTS[@]}"   # the killed one is back: two voters remain after the SIGTERM
+wait_converged "$N" "$L"
+t0=$(now_ms); kill -TERM "$(eval echo "\$PID_$N")"
+M=$(wait_leader_node "$N"); ok $? "SIGTERM of leader $N: node $M leads ($(($(takeover_ms "$t0" "$D"/n[1-4].log) - t0)) ms)"
+grep -q "handing over leadership before exiting" "$D/n$N.log"; ok $? "node $N handed its leadership over"
+for _ in $(seq 50); do kill -0 "$(eval echo "\$PID_$N")" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$(eval echo "\$PID_$N")" 2>/dev/null; ok $? "and exited"
 done_testing
