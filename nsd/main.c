@@ -21,7 +21,7 @@ static void usage(FILE *f)
                "             a raft group keeps its log in the directory FILE.raft\n"
                "  --tcp      also listen on TCP (picoprocess clients only)\n"
                "  --node     node id (default HOST:PID; with --peers a number > 0)\n"
-               "  --peers    the raft group: every voter's id and raft address (this node's too)\n"
+               "  --peers    the raft group: every voter's id and raft IP:PORT (this node's too)\n"
                "  --join     start empty, to be added by `graphenectl nsd add-node` (no bootstrap)\n"
                "  --cluster-key FILE  the group's key (64 hex digits): nodes authenticate\n"
                "             and encrypt their traffic with it (required with --peers)\n"

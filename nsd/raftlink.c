@@ -355,7 +355,9 @@ int raftlink_read_key(const char *path, uint8_t key[RAFTLINK_KEY_LEN])
     while (n && (hex[n - 1] == '\n' || hex[n - 1] == ' '))
         hex[--n] = 0;
     if (!f || nsd_unhex(key, RAFTLINK_KEY_LEN, hex)) {
-        nsd_log("--cluster-key %s: %s", path, f ? "want 64 hex digits (e.g. from `head -c32 /dev/urandom | xxd -p -c64`)" : strerror(errno));
+        nsd_log("--cluster-key %s: %s", path,
+                f ? "want 64 hex digits (e.g. `head -c32 /dev/urandom | od -An -tx1 | tr -d ' \\n'`)"
+                  : strerror(errno));
         sodium_memzero(hex, sizeof hex);
         return -1;
     }

@@ -566,7 +566,7 @@ static int parse_peers(struct replica *rp, const char *peers, uint64_t self, str
         char *eq = strchr(tok, '='), *end = NULL;
         unsigned long long id = eq ? strtoull(tok, &end, 10) : 0;
         if (!id || end != eq || !strchr(eq + 1, ':')) {
-            nsd_log("--peers: bad entry '%s' (want ID=HOST:PORT, ID a number > 0)", tok);
+            nsd_log("--peers: bad entry '%s' (want ID=IP:PORT, ID a number > 0)", tok);
             return -1;
         }
         if (raft_configuration_add(conf, id, eq + 1, RAFT_VOTER)) {
@@ -632,7 +632,8 @@ int replica_open(struct nsd *n, const struct replica_opts *o)
     /* A node cut off and back must not depose a working leader. */
     raft_set_pre_vote(&rp->raft, true);
     if (raft_start(&rp->raft)) {
-        nsd_log("raft: start: %s", raft_errmsg(&rp->raft));
+        nsd_log("raft: start: %s", raft_errmsg(&rp->raft)[0] ? raft_errmsg(&rp->raft) :
+                                   rp->transport.errmsg[0] ? rp->transport.errmsg : rp->io.errmsg);
         return -1;
     }
     rp->io_ev = event_new(n->base, uv_backend_fd(&rp->loop), EV_READ | EV_PERSIST, run_uv, rp);
