@@ -22,8 +22,8 @@ include tests/tests.mk
 # Installs the Debian packages the build and the tests need (root only; a
 # no-op when they are already there).
 DEB_PKGS := gcc make pkg-config clang libevent-dev libprotobuf-c-dev protobuf-c-compiler \
-            libsodium-dev libsqlite3-dev sqlite3 python3 perl bash coreutils busybox-static \
-            libraft-dev libuv1-dev
+            libsodium-dev libsqlite3-dev sqlite3 python3 perl bash coreutils busybox-static expect \
+            python3-sysv-ipc libraft-dev libuv1-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

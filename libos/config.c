@@ -136,6 +136,8 @@ static int apply_record(char *key, char *val)
 		config.idmap |= key[0] == 'i';
 		return 0;
 	}
+	if (!strcmp(key, "rlimit_as"))
+		return parse_u64(val, &config.rlimit_as) && config.rlimit_as ? 0 : -EINVAL;
 	if (!strcmp(key, "stack_size"))
 		return parse_size(val, &config.stack_size);
 	if (!strcmp(key, "brk_max"))
@@ -158,6 +160,8 @@ static int apply_record(char *key, char *val)
 		config.fast_path = v;
 		return 0;
 	}
+	if (!strcmp(key, "devpts"))
+		return config.devpts = true, 0;
 	if (!strcmp(key, "arg"))
 		return (config.argv = push(config.argv, &config.argc, val)) ? 0 : -ENOMEM;
 	if (!strcmp(key, "env"))

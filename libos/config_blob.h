@@ -22,10 +22,14 @@
  *   fast_path=0|1          sys.syscall_fast_path (absent: 1)
  *   manifest=/host/path/of/manifest   (for messages only)
  *   hostname=NAME          only when the manifest sets sys.hostname
- *   uid=N, gid=N           the app's initial ids (the launcher's own)
+ *   uid=N, gid=N           the app's initial ids (loader.uid/gid, else the launcher's)
+ *   rlimit_as=N            optional: the app's initial RLIMIT_AS (sys.max_memory
+ *                          without a cgroup), kept by the libos
  *   idmap_base=N           optional: the mounts are idmapped, host id N + i
  *                          is id i on disk, for i < IDMAP_COUNT (a file of
  *                          root shows as N); the app sees i
+ *   devpts=1               optional: the launcher mounted a devpts instance
+ *                          of the sandbox's own at /dev/pts (ptys inside)
  *   arg=STRING             repeated, argv[0] first
  *   env=NAME=VALUE         repeated
  *   mount=TYPE PATH URI RO FD  repeated; TYPE is "chroot" (later: "tmpfs"),

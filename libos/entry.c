@@ -49,6 +49,7 @@ void syscall_dispatch(struct thread *t, struct ucontext *uc, long nr)
 	};
 	const struct syscall_desc *d = (unsigned long)c.nr < SYSCALL_MAX ? &syscall_table[c.nr] : NULL;
 	long ret;
+	sig_sync_tty_stops(t, uc);
 	if (libos_setjmp(&t->fault_jmp)) {
 		ret = -EFAULT;
 	} else {
@@ -68,6 +69,7 @@ void syscall_dispatch(struct thread *t, struct ucontext *uc, long nr)
 		r->rax = ret;
 		sig_deliver(t, uc, c.nr, ret);
 	}
+	sig_sync_tty_stops(t, uc);
 }
 
 __attribute__((used)) void sigsys_handler(int sig, siginfo_t *si, void *ucv)

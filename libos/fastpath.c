@@ -69,7 +69,8 @@ _Static_assert(offsetof(struct ucontext, uc_link) == 8 && offsetof(struct uconte
 _Static_assert(sizeof(struct ucontext) <= FAST_UC_SIZE, "FAST_UC_SIZE");
 _Static_assert(LIBOS_STACK_SIZE == 256 * 1024, "host/fastpath.S LIBOS_STACK_SIZE");
 
-extern char fastpath_exit_committed[], fastpath_exit_ret_sp[], fastpath_exit_ret[], fastpath_exit_jump[];
+extern char fastpath_exit[], fastpath_exit_committed[], fastpath_exit_ret_sp[], fastpath_exit_ret[],
+	fastpath_exit_jump[];
 void fastpath_xsave(void *area);
 void fastpath_xrstor(const void *area);
 
@@ -731,6 +732,13 @@ bool fastpath_fault(struct thread *t, struct ucontext *uc)
 bool fastpath_finish_exit(struct thread *t, struct ucontext *uc)
 {
 	struct sigcontext *r = &uc->uc_mcontext;
+	if (r->rip > (uintptr_t)fastpath_exit && r->rip < (uintptr_t)fastpath_exit_committed) {
+		/* Between the wake test and its branch: the flags say "no signal",
+		 * and the return would leave this one pending until the next
+		 * system call. Test again; the caller has set the flag. */
+		r->rip = (uintptr_t)fastpath_exit;
+		return false;
+	}
 	if (r->rip < (uintptr_t)fastpath_exit_committed || r->rip > (uintptr_t)fastpath_exit_jump)
 		return false;
 	if (r->rip == (uintptr_t)fastpath_exit_jump || r->rip == (uintptr_t)fastpath_exit_ret_sp ||

@@ -142,6 +142,9 @@ int landlock_confine(void)
 		r = allow(&rs, "/proc", PROC_RIGHTS);
 	if (r == 0)
 		r = devfs_foreach_host_node(allow_device, &rs);
+	/* the sandbox's own devpts (fs/devfs.c): its ptys, listed and opened */
+	if (r == 0 && config.devpts)
+		r = allow(&rs, "/dev/pts", DEVICE_RIGHTS | LANDLOCK_ACCESS_FS_READ_DIR);
 	if (r == 0)
 		r = (int)host(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	if (r == 0)

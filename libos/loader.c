@@ -11,6 +11,7 @@
 #include "config.h"
 #include "fs.h"
 #include "host/host.h"
+#include "identity.h"
 #include "loader.h"
 #include "log.h"
 #include "arena.h"
@@ -247,11 +248,11 @@ static uintptr_t build_stack(const struct image *exe, const struct image *interp
 		{ AT_BASE, interp ? interp->base : 0 },
 		{ AT_FLAGS, 0 },
 		{ AT_ENTRY, exe->entry },
-		{ AT_UID, proc.uid },
-		{ AT_EUID, proc.uid },
-		{ AT_GID, proc.gid },
-		{ AT_EGID, proc.gid },
-		{ AT_SECURE, 0 },
+		{ AT_UID, cred.ruid },
+		{ AT_EUID, cred.euid },
+		{ AT_GID, cred.rgid },
+		{ AT_EGID, cred.egid },
+		{ AT_SECURE, cred.secure_exec },
 		{ AT_RANDOM, at_random },
 		{ AT_HWCAP2, proc.hwcap2 },
 		{ AT_EXECFN, at_execfn },

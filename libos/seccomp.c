@@ -33,6 +33,9 @@
 #ifndef __NR_fchmodat2
 #define __NR_fchmodat2 452
 #endif
+#ifndef __NR_getxattrat
+#define __NR_getxattrat 464
+#endif
 
 /* Calls allowed with any arguments: they name only the caller's own fds,
  * memory, threads or clocks, or paths (which Landlock confines). The calls
@@ -68,18 +71,23 @@ static const unsigned short host_allowlist[] = {
 	__NR_restart_syscall,
 	__NR_getdents, __NR_getpgid, __NR_getsid, __NR_fgetxattr, __NR_flistxattr,
 	__NR_fsetxattr, __NR_fremovexattr,
+	__NR_getxattrat, /* fs/perm.c reads the owner records: reading only */
 	__NR_inotify_init1, __NR_inotify_add_watch, __NR_inotify_rm_watch, /* sys/inotify.c */
+	__NR_futex_waitv,
 };
 
-/* The ioctl requests passed to the host: terminal attributes, window size
- * and foreground group (job control), fd flags and queue sizes, reflinks
+/* The ioctl requests passed to the host: terminal attributes, window size,
+ * foreground group and controlling terminal (job control), pty masters
+ * (number, lock, peer, packet mode), fd flags and queue sizes, reflinks
  * and file flags for cp, and reading interface data (with the network
  * only). Not TIOCSTI (fake input to the host's terminal), TIOCLINUX,
- * TIOCSETD, TIOCCONS, TIOCSCTTY/TIOCNOTTY, nor any device or network
- * setting. */
+ * TIOCSETD, TIOCCONS, TIOCVHANGUP, TIOCSIG, nor any device or network
+ * setting. TIOCSCTTY takes a terminal only from no session: stealing one
+ * (arg 1) needs CAP_SYS_ADMIN, which no picoprocess has. */
 static const uint32_t ioctls[] = {
 	TCGETS, TCSETS, TCSETSW, TCSETSF, TCGETS2, TCSETS2, TCSETSW2, TCSETSF2, TCSBRK, TCXONC,
-	TCFLSH, TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCOUTQ, TIOCGWINSZ, TIOCSWINSZ, FIONREAD,
+	TCFLSH, TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSCTTY, TIOCNOTTY, TIOCGPTN, TIOCSPTLCK,
+	TIOCGPTLCK, TIOCGPTPEER, TIOCPKT, TIOCGPKT, TIOCOUTQ, TIOCGWINSZ, TIOCSWINSZ, FIONREAD,
 	FIONBIO, FIONCLEX, FIOCLEX, FIOASYNC, FIOQSIZE, FIGETBSZ, FICLONE, FICLONERANGE,
 	FIDEDUPERANGE, FS_IOC_GETFLAGS, FS_IOC_FIEMAP, SIOCATMARK,
 };
@@ -419,7 +427,9 @@ static void checked_calls(struct builder *b)
 	 * translates the app's "self" to 0). */
 	static const int self_calls[] = { __NR_prlimit64, __NR_sched_getparam,
 	                                  __NR_sched_getscheduler, __NR_sched_setaffinity,
-	                                  __NR_sched_getaffinity };
+	                                  __NR_sched_getaffinity, __NR_sched_setparam,
+	                                  __NR_sched_setscheduler, __NR_sched_getattr,
+	                                  __NR_sched_setattr, __NR_sched_rr_get_interval };
 	begin_calls(b, self_calls, ARRAY_SIZE(self_calls));
 	need_eq(b, 0, 0, ~0U, 0);
 	allow_rule(b);
@@ -427,6 +437,12 @@ static void checked_calls(struct builder *b)
 	static const int prio_calls[] = { __NR_getpriority, __NR_setpriority };
 	begin_calls(b, prio_calls, ARRAY_SIZE(prio_calls));
 	need_eq(b, 0, 0, ~0U, PRIO_PROCESS);
+	need_eq(b, 1, 0, ~0U, 0);
+	allow_rule(b);
+	end_call(b);
+	static const int ioprio_calls[] = { __NR_ioprio_get, __NR_ioprio_set };
+	begin_calls(b, ioprio_calls, ARRAY_SIZE(ioprio_calls));
+	need_eq(b, 0, 0, ~0U, 1 /* IOPRIO_WHO_PROCESS */);
 	need_eq(b, 1, 0, ~0U, 0);
 	allow_rule(b);
 	end_call(b);

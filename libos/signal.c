@@ -14,16 +14,20 @@
 #include <asm/errno.h>
 #include <asm/sigcontext.h>
 #include <asm/signal.h>
+#include <linux/resource.h>
 #include <linux/sched.h>
 #include "arena.h"
 #include "fastpath.h"
 #include "host/host.h"
+#include "identity.h"
 #include "log.h"
 #include "nsd.h"
+#include "sysv.h"
 #include "process.h"
 #include "rt.h"
 #include "signal.h"
 #include "syscall.h"
+#include "vfork.h"
 
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
@@ -53,6 +57,8 @@ struct kernel_sigaction {
 	void *restorer;
 	uint64_t mask;
 };
+
+static void install_host_handler(int sig, unsigned long extra_flags);
 
 struct rt_sigframe {
 	uintptr_t pretcode;
@@ -92,11 +98,45 @@ struct pick {
 	struct thread *found;
 };
 
-static void pick_unblocked(struct thread *t, void *arg)
+/* Linux's wants_signal: a thread takes a process-directed signal when it
+ * does not block it, or when it waits for it in sigtimedwait (whose set the
+ * kernel unblocks for the wait). */
+static bool takes_signal(const struct thread *t, int sig)
+{
+	return !(t->sigmask & ~__atomic_load_n(&t->sigwait_set, __ATOMIC_ACQUIRE) & SIGBIT(sig));
+}
+
+static void pick_taker(struct thread *t, void *arg)
 {
 	struct pick *p = arg;
-	if (!p->found && !(t->sigmask & SIGBIT(p->sig)))
+	if (!p->found && takes_signal(t, p->sig))
 		p->found = t;
+}
+
+bool sig_action_ignores(const struct app_sigaction *act, int sig)
+{
+	return act->handler == 1 /* SIG_IGN */ || (act->handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig)));
+}
+
+struct any_open {
+	int sig;
+	bool open;
+};
+
+static void check_unblocked(struct thread *t, void *arg)
+{
+	struct any_open *a = arg;
+	a->open |= !(t->sigmask & SIGBIT(a->sig));
+}
+
+bool sig_blocked_everywhere(int sig, struct thread *target)
+{
+	struct any_open a = { sig, false };
+	if (target)
+		a.open = !(target->sigmask & SIGBIT(sig));
+	else
+		thread_foreach(check_unblocked, &a);
+	return !a.open;
 }
 
 int sig_send(int sig, struct thread *target, const siginfo_t *info)
@@ -111,18 +151,23 @@ int sig_send(int sig, struct thread *target, const siginfo_t *info)
 		si.si_signo = sig;
 		si.si_code = SI_USER;
 		si.si_pid = proc.pid;
-		si.si_uid = proc.uid;
+		si.si_uid = cred.ruid;
 	}
-	if (proc.sigactions[sig].handler == 1 /* SIG_IGN */ ||
-	    (proc.sigactions[sig].handler == 0 && (DEFAULT_IGNORE & SIGBIT(sig))))
+	/* Linux never ignores a blocked signal: it stays pending (sigpending,
+	 * sigwait, signalfd see it) and is dropped only if delivered while
+	 * ignored. Blocked everywhere, it goes to a signalfd that wants it. */
+	bool blocked = sig_blocked_everywhere(sig, target);
+	if (blocked && sigfd_take(sig, &si))
+		return 0;
+	if (!blocked && sig_action_ignores(&proc.sigactions[sig], sig))
 		return 0;
 	int r = sigq_add(target ? &target->sigq : &proc.sigq, sig, &si);
 	if (r < 0)
 		return r;
 	if (!target) {
 		struct pick p = { sig, NULL };
-		if (current()->sigmask & SIGBIT(sig))
-			thread_foreach(pick_unblocked, &p);
+		if (!takes_signal(current(), sig))
+			thread_foreach(pick_taker, &p);
 		target = p.found;
 	}
 	if (target && target != current())
@@ -148,6 +193,8 @@ __attribute__((noreturn)) void process_kill_self(int sig)
 {
 	struct kernel_sigaction dfl = { 0 };
 	uint64_t set = SIGBIT(sig);
+	sysv_exit();
+	vfork_release();
 	nsd_exit(sig);
 	host(__NR_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
 	host(__NR_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, sizeof(set));
@@ -155,7 +202,7 @@ __attribute__((noreturn)) void process_kill_self(int sig)
 	host_exit_group(128 + sig);
 }
 
-static size_t fpstate_size(const struct _fpstate *fp)
+size_t sig_fpstate_size(const struct _fpstate *fp)
 {
 	const struct _fpx_sw_bytes *sw = &fp->sw_reserved;
 	if (sw->magic1 == FP_XSTATE_MAGIC1)
@@ -187,7 +234,7 @@ static bool setup_frame(struct thread *t, struct ucontext *uc, int sig, const si
 	struct _fpstate *hostfp = (struct _fpstate *)r->fpstate;
 	if (!hostfp) /* a fast-path context keeps the FPU state live until now */
 		hostfp = fastpath_save_fpu(t, uc);
-	size_t fpsize = hostfp ? fpstate_size(hostfp) : 0;
+	size_t fpsize = hostfp ? sig_fpstate_size(hostfp) : 0;
 	sp = ALIGN_DOWN(sp - fpsize, 64);
 	uintptr_t fp = sp;
 	sp = ALIGN_DOWN(sp - sizeof(struct rt_sigframe), 16) - 8;
@@ -224,6 +271,63 @@ static bool setup_frame(struct thread *t, struct ucontext *uc, int sig, const si
 	return true;
 }
 
+bool sig_guarded(struct thread *t, bool (*fn)(void *), void *arg)
+{
+	struct libos_jmp outer = t->fault_jmp;
+	bool outer_armed = t->fault_armed;
+	volatile bool ok = false;
+	if (!libos_setjmp(&t->fault_jmp)) {
+		t->fault_armed = true;
+		ok = fn(arg);
+	}
+	t->fault_jmp = outer;
+	t->fault_armed = outer_armed;
+	return ok;
+}
+
+struct frame_args {
+	struct thread *t;
+	struct ucontext *uc;
+	int sig;
+	const siginfo_t *info;
+	const struct app_sigaction *act;
+};
+
+static bool frame_fn(void *arg)
+{
+	struct frame_args *a = arg;
+	return setup_frame(a->t, a->uc, a->sig, a->info, a->act);
+}
+
+/* setup_frame with its writes to app memory guarded: an alternate stack
+ * that is unmapped or read-only (another thread may have changed it at any
+ * moment) fails the frame as on Linux, instead of faulting in the libos. */
+static bool write_frame(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info,
+                        const struct app_sigaction *act)
+{
+	struct frame_args a = { t, uc, sig, info, act };
+	return sig_guarded(t, frame_fn, &a);
+}
+
+/* Linux's force_sigsegv when a signal's frame cannot be written: a SIGSEGV
+ * the app may still catch (on a stack that works), else death by SIGSEGV. */
+static void deliver_frame(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info,
+                          const struct app_sigaction *act)
+{
+	if (write_frame(t, uc, sig, info, act))
+		return;
+	const struct app_sigaction segv = proc.sigactions[SIGSEGV];
+	if (sig != SIGSEGV && segv.handler > 1 && !(t->sigmask & SIGBIT(SIGSEGV))) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		si.si_signo = SIGSEGV;
+		si.si_code = SI_KERNEL;
+		if (write_frame(t, uc, SIGSEGV, &si, &segv))
+			return;
+	}
+	process_kill_self(SIGSEGV);
+}
+
 static void restart_syscall(struct ucontext *uc, long nr)
 {
 	uc->uc_mcontext.rax = nr;
@@ -234,6 +338,57 @@ static bool is_restart(long ret)
 {
 	return ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
 	       ret == -ERESTART_RESTARTBLOCK;
+}
+
+/* The kernel stops a background job that reads or changes its terminal
+ * with SIGTTIN or SIGTTOU unless the thread blocks or ignores that signal
+ * (then a read fails with EIO and a change goes through), and it reads the
+ * host's mask for that. So for these two the host mask carries the app's
+ * choice; the rest of it stays empty. Set at once and in the context the
+ * trap returns to (the fast path keeps the host mask as it is). */
+#define TTY_STOPS (SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+
+void sig_sync_tty_stops(struct thread *t, struct ucontext *uc)
+{
+	uint64_t want = t->sigmask & TTY_STOPS;
+	for (int sig = SIGTTIN; sig <= SIGTTOU; sig++)
+		if (proc.sigactions[sig].handler == 1 /* SIG_IGN */)
+			want |= SIGBIT(sig);
+	if (want == t->host_tty_stops)
+		return;
+	uint64_t on = want & ~t->host_tty_stops, off = t->host_tty_stops & ~want;
+	if (on)
+		host(__NR_rt_sigprocmask, SIG_BLOCK, &on, NULL, sizeof(on));
+	if (off)
+		host(__NR_rt_sigprocmask, SIG_UNBLOCK, &off, NULL, sizeof(off));
+	uc->uc_sigmask = (uc->uc_sigmask & ~TTY_STOPS) | want;
+	t->host_tty_stops = want;
+}
+
+void sig_tty_stop_unignored(int sig)
+{
+	/* Sent while ignored (so held by the host mask): discarded, as Linux
+	 * discards a signal sent while it is ignored. */
+	struct kernel_sigaction ign = { .handler = (void *)1 /* SIG_IGN */ };
+	host(__NR_rt_sigaction, sig, &ign, NULL, sizeof(uint64_t));
+	install_host_handler(sig, 0);
+}
+
+/* A stop signal's default action: the host stops the process by that very
+ * signal, so the parent's wait reports it (a shell says "Stopped (tty
+ * output)" for SIGTTOU) and the host's rule applies that a member of an
+ * orphaned group ignores SIGTSTP, SIGTTIN and SIGTTOU. The libos's handler
+ * is back once the process continues. */
+static void stop_self(int sig)
+{
+	struct kernel_sigaction dfl = { 0 };
+	uint64_t set = SIGBIT(sig);
+	if (sig != SIGSTOP)
+		host(__NR_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
+	host(__NR_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, sizeof(set));
+	host(__NR_tgkill, proc.host_pid, host_gettid(), sig);
+	if (sig != SIGSTOP)
+		install_host_handler(sig, 0);
 }
 
 void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret)
@@ -250,7 +405,7 @@ void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret)
 			if (DEFAULT_IGNORE & SIGBIT(sig))
 				continue;
 			if (DEFAULT_STOP & SIGBIT(sig)) {
-				host(__NR_kill, proc.host_pid, SIGSTOP);
+				stop_self(sig);
 				continue;
 			}
 			process_kill_self(sig);
@@ -261,8 +416,7 @@ void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret)
 			else
 				uc->uc_mcontext.rax = -EINTR;
 		}
-		if (!setup_frame(t, uc, sig, &info, &act))
-			process_kill_self(SIGSEGV);
+		deliver_frame(t, uc, sig, &info, &act);
 		return;
 	}
 	if (nr >= 0 && is_restart(ret))
@@ -280,12 +434,12 @@ void sig_deliver_fault(struct thread *t, struct ucontext *uc, int sig, const sig
 	struct app_sigaction act = proc.sigactions[sig];
 	if (act.handler <= 1 || (t->sigmask & SIGBIT(sig)))
 		process_kill_self(sig);
-	if (!setup_frame(t, uc, sig, info, &act))
-		process_kill_self(SIGSEGV);
+	deliver_frame(t, uc, sig, info, &act);
 }
 
-extern void sigsys_entry(int, siginfo_t *, void *); /* host/syscall.S */
-static void host_signal_handler(int sig, siginfo_t *si, void *ucv);
+/* host/syscall.S */
+extern void sigsys_entry(int, siginfo_t *, void *), fault_entry(int, siginfo_t *, void *);
+void host_signal_handler(int sig, siginfo_t *si, void *ucv);
 
 long sig_blocking_call6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
@@ -312,7 +466,7 @@ static void skip_unstarted_blocking_call(struct ucontext *uc)
 static bool at_handler_entry(uintptr_t rip)
 {
 	return rip == (uintptr_t)sigsys_entry || rip == (uintptr_t)host_signal_handler ||
-	       rip == (uintptr_t)fastpath_entry;
+	       rip == (uintptr_t)fault_entry || rip == (uintptr_t)fastpath_entry;
 }
 
 bool sig_init_ignores(int sig)
@@ -337,6 +491,16 @@ bool sig_init_ignores(int sig)
  * from outside the sandbox (si_pid 0, as Linux shows senders outside a PID
  * namespace).
  */
+/* Exit signals other than SIGCHLD that children of this process were made
+ * with (clone's CSIGNAL): their kernel info is a child's status too. */
+static uint64_t exit_signals;
+
+void sig_note_exit_signal(int sig)
+{
+	if (sig >= 1 && sig <= NSIG_APP)
+		__atomic_or_fetch(&exit_signals, SIGBIT(sig), __ATOMIC_RELAXED);
+}
+
 static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 {
 	if (in->si_code == SI_GRAPHENE) {
@@ -344,22 +508,22 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 		in->si_code = in->si_errno;
 		in->si_errno = 0;
 		SIG_TARGET_TID(in) = 0;
-		if (sig_init_ignores(sig))
+		*target = tid ? thread_by_tid(tid) : NULL;
+		if (tid && !*target)
 			return false;
-		if (tid) {
-			*target = thread_by_tid(tid);
-			return *target != NULL;
-		}
-		*target = NULL;
-		return true;
+		/* Blocked, it is not ignored yet (Linux's sig_ignored). */
+		return !sig_init_ignores(sig) || sig_blocked_everywhere(sig, *target);
 	}
-	if (sig == SIGCHLD && in->si_code > 0) {
+	bool exited = in->si_code >= CLD_EXITED && in->si_code <= CLD_DUMPED;
+	bool child_status = sig == SIGCHLD ? in->si_code > 0
+	                                   : exited && (__atomic_load_n(&exit_signals, __ATOMIC_RELAXED) & SIGBIT(sig));
+	if (child_status) {
 		in->si_pid = pid_from_host(in->si_pid);
-		in->si_uid = proc.uid;
-		/* The host reaped it already (SIG_IGN or SA_NOCLDWAIT). */
+		in->si_uid = cred_real_uid(in->si_pid);
+		/* The host reaped it already (SIG_IGN or SA_NOCLDWAIT; only for
+		 * SIGCHLD as the exit signal). */
 		const struct app_sigaction *act = &proc.sigactions[SIGCHLD];
-		if ((act->handler == 1 || (act->flags & SA_NOCLDWAIT)) && in->si_pid > 0 &&
-		    in->si_code >= CLD_EXITED && in->si_code <= CLD_DUMPED)
+		if (sig == SIGCHLD && (act->handler == 1 || (act->flags & SA_NOCLDWAIT)) && in->si_pid > 0 && exited)
 			nsd_reaped_by_host(in->si_pid);
 	} else if (in->si_code <= 0) {
 		in->si_pid = 0;
@@ -368,13 +532,14 @@ static bool host_info_to_sandbox(int sig, siginfo_t *in, struct thread **target)
 	return true;
 }
 
-static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
+void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 {
 	struct ucontext *uc = ucv;
 	struct thread *t = current();
 	if (t->must_exit) /* another thread is in execve */
 		for (;;)
 			host(__NR_exit, 0);
+	thread_serve_call(t);
 	bool in_libos = addr_in_libos_image(uc->uc_mcontext.rip);
 	/* Raised by the CPU (not sent), in app code: perhaps a rewritten syscall's. */
 	if (sig == SIGSEGV && si->si_code > 0 && !in_libos && fastpath_fault(t, uc))
@@ -382,6 +547,13 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 
 	if ((SYNC_SIGNALS & SIGBIT(sig)) && si->si_code > 0 && si->si_code != SI_KERNEL) {
 		if (in_libos && t->fault_armed && (sig == SIGSEGV || sig == SIGBUS)) {
+			/* Inside another host handler (or a section that blocks
+			 * the async signals), resuming the dispatcher would leave
+			 * them blocked for good, the thread deaf to every later
+			 * signal: a libos bug, reported rather than hung on. */
+			if (uc->uc_sigmask & ASYNC_SIGNALS & ~SIGBIT(SIGSYS))
+				libos_fatal("fault at %p (address %p) in a host signal handler", (void *)uc->uc_mcontext.rip,
+				            si->si_addr);
 			/* A syscall handler touched a bad app pointer: resume the
 			 * dispatcher, which returns -EFAULT. */
 			t->fault_armed = false;
@@ -401,7 +573,9 @@ static void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 	}
 	if (!(sig == SIG_KICK && si->si_code == SI_QUEUE && si->si_errno == KICK_MAGIC)) {
 		siginfo_t in = *si;
-		struct thread *target = si->si_code == SI_TKILL ? t : NULL;
+		struct thread *target =
+			si->si_code == SI_TKILL || (si->si_code == SI_TIMER && timer_targets_thread(si->si_tid))
+				? t : NULL;
 		/* Without nsd sandbox pids are host pids: the info stands. */
 		if (!nsd_active || host_info_to_sandbox(sig, &in, &target))
 			sig_send(sig, target, &in);
@@ -430,18 +604,22 @@ void sig_host_sigsys(siginfo_t *si, void *ucv)
  * host must know (it decides whether children become zombies). */
 static void install_host_handler(int sig, unsigned long extra_flags)
 {
+	bool sync = SYNC_SIGNALS & SIGBIT(sig);
 	struct kernel_sigaction sa = {
-		.handler = (void *)host_signal_handler,
+		.handler = sync ? (void *)fault_entry : (void *)host_signal_handler,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | extra_flags,
 		.restorer = (void *)host_sigreturn,
 		/* Handlers of async signals do not nest; faults stay deliverable. */
-		.mask = (SYNC_SIGNALS & SIGBIT(sig)) ? 0 : ASYNC_SIGNALS,
+		.mask = sync ? 0 : ASYNC_SIGNALS,
 	};
 	host(__NR_rt_sigaction, sig, &sa, NULL, sizeof(uint64_t));
 }
 
 void signals_init(void)
 {
+	struct rlimit64 lim;
+	if (host(__NR_prlimit64, 0, RLIMIT_SIGPENDING, NULL, &lim) == 0)
+		sigq_set_limit(lim.rlim_cur);
 	for (int sig = 1; sig <= NSIG_APP; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGSYS)
 			install_host_handler(sig, 0);

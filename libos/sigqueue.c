@@ -21,6 +21,14 @@ static struct sigq_node pool[POOL_SIZE];
 static struct sigq_node *free_nodes;
 static bool pool_ready;
 static int sigq_lock;
+/* The app's RLIMIT_SIGPENDING (soft), counted in queued real-time signals
+ * of this picoprocess (Linux counts every queued signal of the user). */
+static uint64_t rt_limit = POOL_SIZE, rt_used;
+
+void sigq_set_limit(uint64_t soft)
+{
+	__atomic_store_n(&rt_limit, soft, __ATOMIC_RELAXED);
+}
 
 /* The spinlock itself (fork takes it directly, with host signals blocked). */
 void sigq_fork_lock(void)
@@ -61,11 +69,13 @@ int sigq_add(struct sigqueue *q, int sig, const siginfo_t *info)
 	if (sig < SIGRT_FIRST) {
 		if (!(q->bits & SIGBIT(sig)))
 			q->std[sig - 1] = *info;
-	} else if (!free_nodes) {
+	} else if (!free_nodes || (rt_used >= __atomic_load_n(&rt_limit, __ATOMIC_RELAXED) &&
+	                           info->si_code != SI_USER /* kill(2) passes, as on Linux */)) {
 		r = -EAGAIN;
 	} else {
 		struct sigq_node *n = free_nodes;
 		free_nodes = n->next;
+		rt_used++;
 		n->next = NULL;
 		n->info = *info;
 		int i = sig - SIGRT_FIRST;
@@ -99,6 +109,7 @@ static void take_one(struct sigqueue *q, int sig, siginfo_t *info)
 	}
 	n->next = free_nodes;
 	free_nodes = n;
+	rt_used--;
 }
 
 int sigq_take(struct sigqueue *q, uint64_t allowed, siginfo_t *info)
@@ -116,18 +127,15 @@ int sigq_take(struct sigqueue *q, uint64_t allowed, siginfo_t *info)
 
 void sigq_clear_after_fork(struct sigqueue *q)
 {
-	/* Only the forking thread lives on, and it holds the lock: the nodes
-	 * of the cleared queue go back to the pool. */
-	for (int i = 0; i < NSIG_APP - SIGRT_FIRST + 1; i++) {
-		while (q->rt_head[i]) {
-			struct sigq_node *n = q->rt_head[i];
-			q->rt_head[i] = n->next;
-			n->next = free_nodes;
-			free_nodes = n;
-		}
-		q->rt_tail[i] = NULL;
-	}
+	/* Only the forking thread lives on, and it holds the lock. Every queue
+	 * it keeps is emptied, and the other threads' queues are gone with
+	 * them, so the pool starts afresh (enter() fills it again). */
+	memset(q->rt_head, 0, sizeof(q->rt_head));
+	memset(q->rt_tail, 0, sizeof(q->rt_tail));
 	q->bits = 0;
+	free_nodes = NULL;
+	pool_ready = false;
+	rt_used = 0;
 }
 
 void sigq_discard(struct sigqueue *q, int sig)

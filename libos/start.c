@@ -13,13 +13,16 @@
 #include "fdtable.h"
 #include "fs.h"
 #include "host/host.h"
+#include "identity.h"
 #include "loader.h"
 #include "log.h"
+#include "memlimit.h"
 #include "nsd.h"
 #include "process.h"
 #include "rt.h"
 #include "signal.h"
 #include "thread.h"
+#include "sysv.h"
 #include "uts.h"
 
 struct process proc;
@@ -148,8 +151,9 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	proc.host_pgid = proc.pgid;
 	proc.host_sid = proc.sid;
 	/* the host's ids are the sandbox's own (tools/confine.c), not the app's */
-	proc.uid = config.uid;
-	proc.gid = config.gid;
+	if (cred_init() < 0)
+		libos_fatal("cannot set up the app's identity");
+	memlimit_init();
 	/* the launcher's umask, inherited through its exec, is the app's */
 	proc.umask = (int)host(__NR_umask, 0);
 	host(__NR_umask, proc.umask);
@@ -172,7 +176,9 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	/* After loading: nsd records the command line. */
 	if (nsd_start() < 0)
 		host_exit_group(1);
+	sysv_init();
 	t->tid = proc.pid;
+	cred_publish();
 	/* pid 1 is the sandbox's init: orphans of this launch are reparented
 	 * to it by the host too (its children are all host descendants). The
 	 * site's filter refuses prctl, so this is now or never. */

@@ -9,12 +9,16 @@
 #define X(name, restart) SYS(name);
 #include "sys/core_table.inc"
 #include "sys/fs_table.inc"
+#include "sys/identity_table.inc"
+#include "sys/sysv_table.inc"
 #undef X
 
 #define X(name, restart) E(name, restart),
 const struct syscall_desc syscall_table[SYSCALL_MAX] = {
 #include "sys/core_table.inc"
 #include "sys/fs_table.inc"
+#include "sys/identity_table.inc"
+#include "sys/sysv_table.inc"
 };
 #undef X
 

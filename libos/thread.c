@@ -1,6 +1,7 @@
 /* Libos threads: each app thread is one host thread with a libos record
  * (reached through %gs) and a libos stack used as the host sigaltstack, so
  * all emulation runs off the app's stack. */
+#include <asm/errno.h>
 #include <asm/prctl.h>
 #include <linux/futex.h>
 #include "locks.h"
@@ -63,9 +64,21 @@ void thread_add(struct thread *t)
 	threads_leave(m);
 }
 
+static void call_finish(struct thread_call *c, long ret)
+{
+	c->ret = ret;
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	host_futex(&c->done, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
 void thread_remove(struct thread *t)
 {
 	uint64_t m = threads_enter();
+	/* Under the lock that thread_call_on posts under: nobody waits on a
+	 * thread that is gone. */
+	struct thread_call *c = __atomic_exchange_n(&t->call, NULL, __ATOMIC_ACQ_REL);
+	if (c)
+		call_finish(c, -ESRCH);
 	for (struct thread **pp = &threads; *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
 			*pp = t->next;
@@ -85,6 +98,41 @@ struct thread *thread_by_tid(int tid)
 		t = t->next;
 	threads_leave(m);
 	return t;
+}
+
+long thread_call_on(int tid, long nr, long a0, long a1, long a2, long a3)
+{
+	struct thread *self = current();
+	if (tid == 0 || tid == self->tid)
+		return host(nr, a0, a1, a2, a3);
+	struct thread_call call = { nr, { a0, a1, a2, a3 }, 0, 0 };
+	for (;;) {
+		uint64_t m = threads_enter();
+		struct thread *t = threads;
+		while (t && t->tid != tid)
+			t = t->next;
+		struct thread_call *none = NULL;
+		bool posted = t && __atomic_compare_exchange_n(&t->call, &none, &call, false,
+		                                               __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		if (posted)
+			sig_kick(t);
+		threads_leave(m);
+		if (!t)
+			return -ESRCH;
+		if (posted)
+			break;
+		host(__NR_sched_yield); /* another thread's call to it is in flight */
+	}
+	while (!__atomic_load_n(&call.done, __ATOMIC_ACQUIRE))
+		host_futex(&call.done, FUTEX_WAIT, 0, NULL, NULL, 0);
+	return call.ret;
+}
+
+void thread_serve_call(struct thread *t)
+{
+	struct thread_call *c = __atomic_exchange_n(&t->call, NULL, __ATOMIC_ACQ_REL);
+	if (c)
+		call_finish(c, host(c->nr, c->a[0], c->a[1], c->a[2], c->a[3]));
 }
 
 int thread_count(void)
@@ -152,6 +200,8 @@ void thread_end_others(struct thread *self)
 		else
 			thread_remove(t);
 	}
+	/* A call one of them posted to us waits on a stack about to be freed. */
+	__atomic_store_n(&self->call, NULL, __ATOMIC_RELEASE);
 }
 
 void thread_reap(void)

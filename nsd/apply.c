@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "apply.h"
+#include "sysv.h"
 
 #define TRY(x) do { if ((x) < 0) return -1; } while (0)
 
@@ -208,6 +209,7 @@ static int destroy_sandbox(struct journal *j, int64_t id)
     TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ?", "i", id));
     TRY(jexec(j, "DELETE FROM ranges WHERE sandbox = ?", "i", id));
     TRY(jexec(j, "DELETE FROM sysv WHERE sandbox = ?", "i", id));
+    TRY(sysv_forget(j, id, 0, -1));
     return jexec(j, "DELETE FROM sandboxes WHERE id = ?", "i", id);
 }
 
@@ -608,7 +610,8 @@ static int op_sysv_get(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
     int r = own_caller(j, op, g->caller, &p, reply, a);
     if (r <= 0)
         return r;
-    if (g->kind != NSD__SYSV_KIND__SYSV_MSG && g->kind != NSD__SYSV_KIND__SYSV_SEM) {
+    if (g->kind != NSD__SYSV_KIND__SYSV_MSG && g->kind != NSD__SYSV_KIND__SYSV_SEM &&
+        g->kind != NSD__SYSV_KIND__SYSV_SHM) {
         reply_error(reply, a, EINVAL, "unknown SysV kind %d", g->kind);
         return 0;
     }
@@ -622,6 +625,8 @@ static int op_sysv_get(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
             o = new_sysv(a, sqlite3_column_int64(st, 0), g->key, g->kind, sqlite3_column_int64(st, 1),
                          sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3));
         sqlite3_reset(st);
+        if (o)
+            TRY(sysv_get_attr(j, sb, o));
         if (o && (g->flags & NSD_IPC_CREAT) && (g->flags & NSD_IPC_EXCL)) {
             reply_error(reply, a, EEXIST, "key %lld exists (id %u)", (long long)g->key, o->id);
             return 0;
@@ -632,12 +637,21 @@ static int op_sysv_get(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
         }
     }
     if (!o) {
-        int64_t id = 1;
-        TRY(jint(j, &id, "SELECT next_ipc FROM sandboxes WHERE id = ?", "i", sb));
-        TRY(jexec(j, "UPDATE sandboxes SET next_ipc = next_ipc + 1 WHERE id = ?", "i", sb));
+        int64_t id = 0;
+        r = sysv_new_id(j, sb, g->kind, g->mni, g->max_in_use, &id);
+        if (r <= 0) {
+            if (r == 0)
+                reply_error(reply, a, ENOSPC, "no SysV id left (%u objects at most, indexes below %u)",
+                            g->max_in_use, g->mni);
+            return r;
+        }
         TRY(jexec(j, "INSERT INTO sysv VALUES(?, ?, ?, ?, ?, ?, ?)", "iiiiiii", sb, id, g->key,
                   (int64_t)g->kind, p.pid, p.pid, (int64_t)(g->mode & 0777)));
+        TRY(sysv_put_attr(j, sb, id, g));
         o = new_sysv(a, id, g->key, g->kind, p.pid, p.pid, g->mode & 0777);
+        o->uid = g->uid;
+        o->gid = g->gid;
+        o->size = g->size;
         o->created = 1;
     }
     reply->body_case = NSD__FRAME__BODY_SYSV_OBJ;
@@ -652,12 +666,13 @@ static int op_sysv_remove(struct journal *j, const Nsd__Op *op, Nsd__Frame *repl
     int r = own_caller(j, op, rm->caller, &p, reply, a);
     if (r <= 0)
         return r;
-    TRY(jexec(j, "DELETE FROM sysv WHERE sandbox = ? AND id = ?", "ii",
-              (int64_t)op->sandbox_id, (int64_t)rm->id));
+    TRY(jexec(j, "DELETE FROM sysv WHERE sandbox = ?1 AND id = ?2 AND (?3 = 0 OR kind = ?3)", "iii",
+              (int64_t)op->sandbox_id, (int64_t)rm->id, (int64_t)rm->kind));
     if (!sqlite3_changes(j->db))
         reply_error(reply, a, EINVAL, "no SysV id %u", rm->id);
     else
         reply_ok(reply, a);
+    TRY(sysv_forget(j, op->sandbox_id, rm->kind, rm->id));
     return 0;
 }
 

@@ -39,9 +39,17 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS ranges_owner ON ranges(sandbox, owner);"
     "CREATE TABLE IF NOT EXISTS sysv(sandbox INTEGER NOT NULL, id INTEGER NOT NULL,"
     "  key INTEGER NOT NULL, kind INTEGER NOT NULL, owner INTEGER NOT NULL,"
-    "  creator INTEGER NOT NULL, mode INTEGER NOT NULL, PRIMARY KEY(sandbox, id));"
+    "  creator INTEGER NOT NULL, mode INTEGER NOT NULL, PRIMARY KEY(sandbox, kind, id));"
     "CREATE INDEX IF NOT EXISTS sysv_key ON sysv(sandbox, key, kind);"
-    "CREATE INDEX IF NOT EXISTS sysv_owner ON sysv(sandbox, owner);";
+    "CREATE INDEX IF NOT EXISTS sysv_owner ON sysv(sandbox, owner);"
+    /* nsd/sysv.c: Linux's id cursor per kind, and each object's creator and size */
+    "CREATE TABLE IF NOT EXISTS sysv_ids(sandbox INTEGER NOT NULL, kind INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL, last_idx INTEGER NOT NULL, in_use INTEGER NOT NULL,"
+    "  PRIMARY KEY(sandbox, kind));"
+    "CREATE TABLE IF NOT EXISTS sysv_attr(sandbox INTEGER NOT NULL, id INTEGER NOT NULL,"
+    "  kind INTEGER NOT NULL, idx INTEGER NOT NULL, uid INTEGER NOT NULL, gid INTEGER NOT NULL,"
+    "  size INTEGER NOT NULL, PRIMARY KEY(sandbox, kind, id));"
+    "CREATE INDEX IF NOT EXISTS sysv_attr_idx ON sysv_attr(sandbox, kind, idx);";
 
 static sqlite3_stmt *vbind(struct journal *j, const char *sql, const char *fmt, va_list ap)
 {

@@ -9,7 +9,8 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define JOURNAL_SCHEMA_VERSION 3
+/* 3: SysV ids per kind, as Linux's; 4: no lease, the raft leader and applied index */
+#define JOURNAL_SCHEMA_VERSION 4
 
 struct journal {
     sqlite3 *db;

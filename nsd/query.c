@@ -140,9 +140,11 @@ static int q_ps(struct journal *j, uint32_t sb, const char *name, Nsd__Frame *re
 }
 
 #define SYSV_SELECT \
-    "SELECT s.name, v.key, v.id, v.kind, v.owner, v.creator, v.mode, coalesce(p.stream, '')" \
+    "SELECT s.name, v.key, v.id, v.kind, v.owner, v.creator, v.mode, coalesce(p.stream, '')," \
+    " coalesce(t.uid, 0), coalesce(t.gid, 0), coalesce(t.size, 0)" \
     " FROM sysv v JOIN sandboxes s ON s.id = v.sandbox" \
-    " LEFT JOIN procs p ON p.sandbox = v.sandbox AND p.pid = v.owner "
+    " LEFT JOIN procs p ON p.sandbox = v.sandbox AND p.pid = v.owner" \
+    " LEFT JOIN sysv_attr t ON t.sandbox = v.sandbox AND t.kind = v.kind AND t.id = v.id "
 
 static void *sysv_row(struct arena *a, sqlite3_stmt *st)
 {
@@ -156,6 +158,9 @@ static void *sysv_row(struct arena *a, sqlite3_stmt *st)
     o->creator = sqlite3_column_int64(st, 5);
     o->mode = sqlite3_column_int64(st, 6);
     o->owner_stream = col_str(a, st, 7);
+    o->uid = (uint32_t)sqlite3_column_int64(st, 8);
+    o->gid = (uint32_t)sqlite3_column_int64(st, 9);
+    o->size = (uint64_t)sqlite3_column_int64(st, 10);
     return o;
 }
 
@@ -163,7 +168,8 @@ static int q_sysv_lookup(struct journal *j, uint32_t sb, const Nsd__SysvLookup *
                          Nsd__Frame *reply, struct arena *a)
 {
     sqlite3_stmt *st = l->id
-        ? jq(j, SYSV_SELECT "WHERE v.sandbox = ? AND v.id = ?", "ii", (int64_t)sb, (int64_t)l->id)
+        ? jq(j, SYSV_SELECT "WHERE v.sandbox = ?1 AND v.id = ?2 AND (?3 = 0 OR v.kind = ?3)", "iii",
+             (int64_t)sb, (int64_t)l->id, (int64_t)l->kind)
         : jq(j, SYSV_SELECT "WHERE v.sandbox = ? AND v.key = ? AND v.kind = ?", "iii", (int64_t)sb,
              l->key, (int64_t)l->kind);
     void *o;

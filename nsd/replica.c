@@ -43,10 +43,10 @@ struct replica {
     size_t nreplies;
     struct raft_apply announce;
     int state;                      /* raft_state() last seen */
-    int closed, restarting;
+    int closed;
+    int broken;                     /* an entry failed to apply: apply nothing more */
     struct raft_transfer transfer;
     int transferring, leaving;
-    struct replica_opts opts;       /* to restart with */
     char addr[64];
 };
 
@@ -96,6 +96,21 @@ static void drop_replies(struct replica *rp)
     rp->nreplies = 0;
 }
 
+/* An I/O error (a full disk: an entry raft cannot store, after which it
+ * stays unavailable, or one we cannot apply): the node stops, its journal
+ * consistent at its applied index. Restarted (once there is room), raft
+ * loads its log and the journal goes on from that index. raft itself may go
+ * on past an entry the FSM refused, so nothing is applied after it. */
+static void fail_stop(struct replica *rp, const char *why)
+{
+    if (rp->broken)
+        return;
+    rp->broken = 1;
+    nsd_log("raft: %s: stopping this node (restart it once the disk has room)", why);
+    rp->n->exit_code = 1;
+    event_base_loopexit(rp->n->base, NULL);
+}
+
 static void transfer_cb(struct raft_transfer *req)
 {
     struct replica *rp = req->data;
@@ -121,6 +136,8 @@ int replica_hand_over(struct nsd *n)
 static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)
 {
     struct replica *rp = fsm->data;
+    if (rp->broken)
+        return RAFT_IOERR;
     const uint8_t *d = buf->base;
     size_t len = buf->len >= ENTRY_HDR ? (size_t)d[0] | (size_t)d[1] << 8 | (size_t)d[2] << 16 | (size_t)d[3] << 24 : 0;
     Nsd__RaftEntry *e = len && ENTRY_HDR + len <= buf->len ? nsd__raft_entry__unpack(NULL, len, d + ENTRY_HDR) : NULL;
@@ -142,15 +159,10 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
     int r = state_apply(&rp->n->j, e->ops, e->n_ops, e->term, index, e->leader, rp->replies);
     nsd__raft_entry__free_unpacked(e, NULL);
     if (r < 0) {
-        /* Not applied: raft retries this entry later (a full disk may
-         * empty). A leader that cannot apply hands over to a node that can. */
-        nsd_log("raft: cannot apply entry %llu: %s", (unsigned long long)index, strerror(-r));
+        char why[80];
+        snprintf(why, sizeof why, "cannot apply entry %llu: %s", (unsigned long long)index, strerror(-r));
         drop_replies(rp);
-        if (raft_state(&rp->raft) == RAFT_LEADER && !rp->transferring) {
-            rp->transfer.data = rp;
-            rp->transferring = !raft_transfer(&rp->raft, &rp->transfer, 0, transfer_cb);
-            nsd_log("raft: %s leadership", rp->transferring ? "handing over" : "cannot hand over");
-        }
+        fail_stop(rp, why);
         return r == -ENOSPC ? RAFT_NOSPACE : RAFT_IOERR;
     }
     *result = rp->replies;
@@ -162,7 +174,7 @@ static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsign
 {
     struct replica *rp = fsm->data;
     sqlite3_int64 size = 0;
-    if (state_trim_oplog(&rp->n->j))
+    if (rp->broken || state_trim_oplog(&rp->n->j))
         return RAFT_IOERR;
     unsigned char *img = sqlite3_serialize(rp->n->j.db, "main", &size, 0);
     *bufs = raft_malloc(sizeof **bufs);
@@ -318,24 +330,6 @@ static const char *state_name(int st)
            st == RAFT_FOLLOWER ? "follower" : "unavailable";
 }
 
-/* raft gives up on an I/O error (a full disk: an entry it cannot store or
- * apply) and stays unavailable; a restart loads its log again and goes on
- * where it stopped, so the node recovers once the disk has room again. */
-static void restart_cb(evutil_socket_t fd, short what, void *arg)
-{
-    struct nsd *n = arg;
-    struct replica_opts o = n->rep->opts;
-    (void)fd;
-    (void)what;
-    nsd_log("raft: unavailable after an I/O error: restarting the node");
-    replica_close(n);
-    if (replica_open(n, &o)) {
-        nsd_log("raft: cannot restart: exiting");
-        n->exit_code = 1;
-        event_base_loopexit(n->base, NULL);
-    }
-}
-
 static void observe(struct replica *rp)
 {
     int st = raft_state(&rp->raft), was = rp->state;
@@ -343,11 +337,9 @@ static void observe(struct replica *rp)
     if (st == was)
         return;
     rp->state = st;
-    if (st == RAFT_UNAVAILABLE && !rp->restarting) {
-        struct timeval later = { 1, 0 };
-        rp->restarting = 1;
-        event_base_once(rp->n->base, -1, EV_TIMEOUT, restart_cb, rp->n, &later);
-    }
+    /* (A started raft is a follower at least: unavailable means given up.) */
+    if (st == RAFT_UNAVAILABLE)
+        fail_stop(rp, "raft gave up after an I/O error");
     if (st == RAFT_LEADER) {
         server_leading(rp->n, rp->raft.current_term, NULL);
         announce(rp);
@@ -591,7 +583,6 @@ int replica_open(struct nsd *n, const struct replica_opts *o)
     if (!rp)
         abort();
     rp->n = n;
-    rp->opts = *o;
     n->rep = rp;
     raft_configuration_init(&conf);
     if (parse_peers(rp, o->peers, o->id, &conf)) {

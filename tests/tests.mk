@@ -62,7 +62,7 @@ test: deps
 # runtime directory, not in the machine's /run/graphene.
 TEST_RUNTIME_DIR := $(abspath $(BUILD))/run
 check: all $(TEST_DEPS)
-	GRAPHENE_RUNTIME_DIR=$(TEST_RUNTIME_DIR) prove -f $(TEST_SCRIPTS)
+	GRAPHENE_RUNTIME_DIR=$(TEST_RUNTIME_DIR) tests/run.sh $(TEST_SCRIPTS)
 
 bench: deps
 	@$(MAKE) --no-print-directory run-bench

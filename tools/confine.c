@@ -24,6 +24,7 @@
  * is opened before the drop and exec'd by fd, for the same reason as the
  * mount roots. */
 #include "confine.h"
+#include "memcg.h"
 
 #include "../libos/config_blob.h"
 
@@ -33,7 +34,9 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,12 +73,44 @@ static bool uid_in_use(unsigned uid)
     return used;
 }
 
-unsigned sandbox_host_uid(void)
+static unsigned scan_host_uid(void)
 {
     unsigned uid = SANDBOX_UID_BASE + (unsigned)getpid();
     for (int k = 0; k < SANDBOX_UID_TRIES && uid_in_use(uid); k++)
         uid += SANDBOX_UID_STEP;
     return uid;
+}
+
+/* The scan costs one fstatat per host process: it runs on a thread while
+ * the launcher waits on nsd. Choosing early is as good as choosing late:
+ * only a launcher of this pid, this one, makes processes of these uids. */
+static pthread_t uid_thread;
+static bool uid_thread_started, uid_chosen;
+static unsigned chosen_uid;
+
+static void *uid_thread_main(void *arg)
+{
+    (void)arg;
+    chosen_uid = scan_host_uid();
+    return NULL;
+}
+
+void sandbox_host_uid_start(void)
+{
+    uid_thread_started = geteuid() == 0 && pthread_create(&uid_thread, NULL, uid_thread_main, NULL) == 0;
+}
+
+void sandbox_host_uid_join(void)
+{
+    if (uid_thread_started)
+        uid_chosen = pthread_join(uid_thread, NULL) == 0;
+    uid_thread_started = false;
+}
+
+unsigned sandbox_host_uid(void)
+{
+    sandbox_host_uid_join();
+    return uid_chosen ? chosen_uid : scan_host_uid();
 }
 
 static __attribute__((format(printf, 2, 3))) void info(const struct manifest *m, const char *fmt, ...)
@@ -144,39 +179,44 @@ static int write_file(const char *path, const char *text)
 
 /* A user namespace mapping ids 0.. to uid.. (IDMAP_COUNT of them, so that
  * the libos can show files of other on-disk ids as they are): what the
- * idmapped mounts are made from. A child enters a new one, the launcher
- * writes its maps and keeps a handle on it; the child then exits (told by a
- * closed pipe). */
+ * idmapped mounts are made from. A child is cloned straight into a new one
+ * (no unshare to wait for) and shares the launcher's memory (no page tables
+ * to copy); the launcher writes its maps, keeps a handle on it and kills the
+ * child, which reap_idmap_child reaps once the mounts are made, by when it
+ * has long exited. */
+static pid_t idmap_child = -1;
+
+static int idmap_child_main(void *arg)
+{
+    (void)arg;
+    pause(); /* until killed: it catches no signal */
+    return 0;
+}
+
 static int idmap_userns(unsigned uid)
 {
-    int ready[2], go[2];
-    if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC))
+    static char stack[16384] __attribute__((aligned(16)));
+    idmap_child = clone(idmap_child_main, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, NULL);
+    if (idmap_child < 0)
         return -1;
-    pid_t child = fork();
-    if (child == 0) {
-        close(go[1]);
-        char c = unshare(CLONE_NEWUSER) == 0;
-        /* the launcher's answer is EOF: nothing to read back */
-        _exit(write(ready[1], &c, 1) == 1 && read(go[0], &c, 1) == 0 ? 0 : 1);
-    }
-    close(ready[1]);
-    close(go[0]);
-    char c = 0, path[64], map[64];
-    int ns = -1;
-    if (child > 0 && read(ready[0], &c, 1) == 1 && c) {
-        snprintf(map, sizeof(map), "0 %u %u\n", uid, IDMAP_COUNT);
-        snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)child);
-        int ok = write_file(path, map) == 0;
-        snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)child);
-        ok = ok && write_file(path, map) == 0;
-        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
-        ns = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    }
-    close(ready[0]);
-    close(go[1]);
-    if (child > 0)
-        waitpid(child, NULL, 0);
+    char path[64], map[64];
+    snprintf(map, sizeof(map), "0 %u %u\n", uid, IDMAP_COUNT);
+    snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)idmap_child);
+    int ok = write_file(path, map) == 0;
+    snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)idmap_child);
+    ok = ok && write_file(path, map) == 0;
+    snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)idmap_child);
+    int ns = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    kill(idmap_child, SIGKILL);
     return ns;
+}
+
+/* Before the exec: an unreaped child would be the app's. */
+static void reap_idmap_child(void)
+{
+    if (idmap_child > 0)
+        waitpid(idmap_child, NULL, 0);
+    idmap_child = -1;
 }
 
 /* A clone of mount mt's host tree with the sandbox's attributes; -1 when
@@ -264,6 +304,80 @@ static int attach(int fd, const char *path)
     return 0;
 }
 
+/* The host's gid of the tty group (its /etc/group), or -1. */
+static long tty_group(void)
+{
+    FILE *f = fopen("/etc/group", "re");
+    char line[512];
+    long gid = -1;
+    while (f && gid < 0 && fgets(line, sizeof(line), f)) {
+        char *p = strchr(line, ':');
+        if (!strncmp(line, "tty:", 4) && p && (p = strchr(p + 1, ':')))
+            gid = strtol(p + 1, NULL, 10);
+    }
+    if (f)
+        fclose(f);
+    return gid;
+}
+
+/* A new devpts instance attached at /dev/pts: its ptys are the sandbox's
+ * only (the host's and other sandboxes' are in other instances), at most
+ * 1024 of them; a new slave is mode 0620, of group gid (NULL: the
+ * creator's), and ptmx in it, mode 0666, is the only way to make one.
+ * false when the host cannot mount one (logged): no ptys inside. */
+static bool attach_devpts(const struct manifest *m, const char *gid)
+{
+    int fs = fsopen("devpts", FSOPEN_CLOEXEC), mnt = -1;
+    if (fs >= 0 && (!gid || !fsconfig(fs, FSCONFIG_SET_STRING, "gid", gid, 0)) &&
+        !fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) &&
+        !fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) &&
+        !fsconfig(fs, FSCONFIG_SET_STRING, "max", "1024", 0) &&
+        !fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+    if (fs >= 0)
+        close(fs);
+    bool ok = mnt >= 0 && !make_mount_point("/dev/pts", false) &&
+              !move_mount(mnt, "", AT_FDCWD, "/dev/pts", MOVE_MOUNT_F_EMPTY_PATH);
+    if (!ok)
+        info(m, "no devpts of the sandbox's own (%s): no pseudo-terminals inside", strerror(errno));
+    if (mnt >= 0)
+        close(mnt);
+    return ok;
+}
+
+/* Root, in the sandbox's private root: slaves owned by U and U's "tty"
+ * group, which the libos shows as root and tty (idmap_base), as on a host. */
+static bool private_devpts(const struct manifest *m, unsigned uid, long tty)
+{
+    char gid[16];
+    snprintf(gid, sizeof(gid), "%lu", uid + (unsigned long)(tty >= 0 && tty < IDMAP_COUNT ? tty : 0));
+    return attach_devpts(m, gid);
+}
+
+/* Not root: a devpts of the sandbox's own needs a user namespace (the
+ * launcher's own ids mapped to themselves, no other) owning a private mount
+ * namespace, where the new instance covers the host's /dev/pts; the host's
+ * /dev/ptmx then opens it. Every capability of that namespace is dropped
+ * before the libos runs (drop_userns_caps), so the namespace gives the app
+ * nothing but the mount. */
+static bool user_devpts(const struct manifest *m)
+{
+    char map[64];
+    unsigned uid = getuid(), gid = getgid();
+    bool ok = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0;
+    if (ok) {
+        snprintf(map, sizeof(map), "%u %u 1", uid, uid);
+        ok = !write_file("/proc/self/uid_map", map) && !write_file("/proc/self/setgroups", "deny");
+        snprintf(map, sizeof(map), "%u %u 1", gid, gid);
+        ok = ok && !write_file("/proc/self/gid_map", map) &&
+             !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+    }
+    if (!ok)
+        info(m, "no user namespace for a devpts of the sandbox's own (%s): no pseudo-terminals inside",
+             strerror(errno));
+    return ok && attach_devpts(m, NULL);
+}
+
 /* The picoprocess's root becomes an empty tmpfs holding only the sandbox's
  * mounts (at their host paths, so host paths in /proc/self/maps and fd links
  * keep their names for the libos's translation), a /proc of its own that
@@ -275,7 +389,7 @@ static int attach(int fd, const char *path)
  * (stat, O_PATH, chmod, inotify_add_watch...), thus finds nothing of the host
  * outside the mounts. The clones of mounts and nodes are taken first: after
  * the pivot the host's tree is gone. */
-static int private_root(const struct manifest *m, struct mount **order, const bool *cloned,
+static int private_root(struct manifest *m, unsigned uid, struct mount **order, const bool *cloned,
                         const char *nsd_socket)
 {
     /* nsd's directory, not its socket file: a standby that takes over binds
@@ -297,6 +411,7 @@ static int private_root(const struct manifest *m, struct mount **order, const bo
     int nsd = open_tree(AT_FDCWD, nsd_dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (nsd < 0)
         return fail(nsd_dir);
+    long tty = tty_group(); /* the host's /etc is gone after the pivot */
     int dev[NDEV];
     for (size_t i = 0; i < NDEV; i++)
         if ((dev[i] = open_tree(AT_FDCWD, dev_nodes[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
@@ -334,8 +449,11 @@ static int private_root(const struct manifest *m, struct mount **order, const bo
             r = attach(dev[i], dev_nodes[i]);
         close(dev[i]);
     }
+    if (r == 0)
+        m->devpts = private_devpts(m, uid, tty);
     umask(mask);
-    info(m, "the sandbox's root holds its %zu mounts, /proc, %zu /dev nodes and %s", m->nmounts, NDEV, nsd_dir);
+    info(m, "the sandbox's root holds its %zu mounts, /proc, %zu /dev nodes%s and %s", m->nmounts, NDEV,
+         m->devpts ? ", /dev/pts" : "", nsd_dir);
     return r;
 }
 
@@ -356,6 +474,7 @@ static int idmapped_mounts(struct manifest *m, unsigned uid, const char *nsd_soc
     bool *cloned = calloc(m->nmounts + 1, sizeof(*cloned));
     if (!order || !cloned) {
         free(order);
+        reap_idmap_child();
         return fail("out of memory");
     }
     for (size_t i = 0; i < m->nmounts; i++)
@@ -374,7 +493,8 @@ static int idmapped_mounts(struct manifest *m, unsigned uid, const char *nsd_soc
         m->idmap_base = uid;
     }
     if (r == 0)
-        r = private_root(m, order, cloned, nsd_socket);
+        r = private_root(m, uid, order, cloned, nsd_socket);
+    reap_idmap_child();
     free(order);
     free(cloned);
     return r;
@@ -406,6 +526,24 @@ static int capset_zero(bool keep_effective_permitted)
     return (int)syscall(SYS_capset, &hdr, data);
 }
 
+/* Empties the bounding set: every capability the kernel knows, EINVAL past
+ * the last (one call each, no PR_CAPBSET_READ before it). */
+static int drop_bounding_set(void)
+{
+    int cap = 0;
+    while (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+        cap++;
+    return errno != EINVAL || cap == 0 ? fail("PR_CAPBSET_DROP") : 0;
+}
+
+/* The user namespace's capabilities (all of them, in it), gone for good. */
+static int drop_userns_caps(void)
+{
+    if (drop_bounding_set())
+        return -1;
+    return capset_zero(false) ? fail("capset") : 0;
+}
+
 /* Root: everything dropped, in the order the kernel needs (the bounding set
  * and securebits need CAP_SETPCAP, the ids CAP_SETUID/CAP_SETGID, the limit
  * is set while root may still raise it). */
@@ -414,9 +552,8 @@ static int drop_root(const struct manifest *m, unsigned uid)
     struct rlimit nproc = { m->max_processes, m->max_processes };
     if (setrlimit(RLIMIT_NPROC, &nproc))
         return fail("setrlimit(RLIMIT_NPROC)");
-    for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
-            return fail("PR_CAPBSET_DROP");
+    if (drop_bounding_set())
+        return -1;
     if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
               SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0))
         return fail("PR_SET_SECUREBITS");
@@ -429,17 +566,38 @@ static int drop_root(const struct manifest *m, unsigned uid)
     return 0;
 }
 
+/* sys.max_memory: a cgroup where the host offers one (root only, before
+ * the launcher leaves the host's mount namespace); else the app's
+ * RLIMIT_AS, which only the libos enforces (ARCHITECTURE.md). */
+static void memory_limit(struct manifest *m, bool root, unsigned uid)
+{
+    char msg[4400] = "only root can make a cgroup";
+    if (root && memcg_limit(m->max_memory, uid, msg, sizeof(msg)) == 0) {
+        info(m, "sys.max_memory: %s", msg);
+        return;
+    }
+    m->rlimit_as = m->max_memory;
+    info(m, "sys.max_memory: no memory cgroup (%s): the limit is the app's RLIMIT_AS, kept by the libos", msg);
+}
+
 int confine(struct manifest *m, const char *nsd_socket)
 {
-    m->uid = getuid();
-    m->gid = getgid();
+    /* The app's initial ids: the manifest's, else the launcher's (root's 0
+     * for a root launcher; an unprivileged launcher's own uid, the owner
+     * the app sees on its files there, which have no idmap). */
+    m->uid = m->loader_uid >= 0 ? (unsigned)m->loader_uid : getuid();
+    m->gid = m->loader_gid >= 0 ? (unsigned)m->loader_gid : getgid();
     bool root = geteuid() == 0;
     unsigned uid = root ? sandbox_host_uid() : 0;
+    if (m->max_memory)
+        memory_limit(m, root, uid);
     if (root && idmapped_mounts(m, uid, nsd_socket))
         return -1;
+    if (!root)
+        m->devpts = user_devpts(m);
     if (open_mount_roots(m))
         return -1;
-    if (root ? drop_root(m, uid) : capset_zero(true) ? fail("capset") : 0)
+    if (root ? drop_root(m, uid) : m->devpts ? drop_userns_caps() : capset_zero(true) ? fail("capset") : 0)
         return -1;
     /* (for root a no-op: the ambient set went with the permitted one) */
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0))

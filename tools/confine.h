@@ -6,8 +6,12 @@
 
 #include "manifest.h"
 
-/* The host uid and gid of a new sandbox (see confine.c). */
+/* The host uid and gid of a new sandbox (see confine.c). Root's launcher
+ * starts choosing it early (sandbox_host_uid_start, on a thread that reads
+ * /proc) and takes the answer before it closes inherited fds (join). */
 unsigned sandbox_host_uid(void);
+void sandbox_host_uid_start(void);
+void sandbox_host_uid_join(void);
 
 /* Closes the inherited fds (3 and up) the manifest does not pass: they could
  * name host files outside every mount. Returns 0, or -1 after printing why. */

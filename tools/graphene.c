@@ -121,7 +121,9 @@ static int run(int argc, char **argv)
     struct nsd_sandbox sb;
     char *nsd_bin = install_path("GRAPHENE_NSD_BIN", "nsd");
     nsd.nsd_bin = nsd_bin ? nsd_bin : "nsd";
+    sandbox_host_uid_start(); /* meanwhile */
     int rc = launch_nsd(&nsd, &sb);
+    sandbox_host_uid_join(); /* before its /proc fd can be closed */
     free(nsd_bin);
     if (rc) {
         manifest_free(&m);

@@ -320,7 +320,8 @@ static int cmd_status(void)
 
 static const char *kind_str(int k)
 {
-    return k == NSD__SYSV_KIND__SYSV_MSG ? "msg" : k == NSD__SYSV_KIND__SYSV_SEM ? "sem" : "?";
+    return k == NSD__SYSV_KIND__SYSV_MSG ? "msg" : k == NSD__SYSV_KIND__SYSV_SEM ? "sem"
+           : k == NSD__SYSV_KIND__SYSV_SHM ? "shm" : "?";
 }
 
 static int cmd_ns_show(const char *what, const char *sandbox)
@@ -362,12 +363,13 @@ static int cmd_ns_show(const char *what, const char *sandbox)
         table_free(&t);
     }
     if (all || !strcmp(what, "sysv")) {
-        table_init(&t, "sysv", "SANDBOX KIND KEY ID# OWNER# CREATOR# MODE OWNER-STREAM");
+        table_init(&t, "sysv", "SANDBOX KIND KEY ID# OWNER# CREATOR# MODE UID# GID# SIZE# OWNER-STREAM");
         for (size_t i = 0; i < r->n_sysv; i++) {
             Nsd__SysvObj *o = r->sysv[i];
             table_row(&t, o->sandbox, kind_str(o->kind), fmt("0x%08llx", (unsigned long long)o->key),
                       fmt("%u", o->id), fmt("%u", o->owner), fmt("%u", o->creator),
-                      fmt("%04o", o->mode), o->owner_stream);
+                      fmt("%04o", o->mode), fmt("%u", o->uid), fmt("%u", o->gid),
+                      fmt("%llu", (unsigned long long)o->size), o->owner_stream);
         }
         table_print(&t, "SysV keys", 0);
         table_free(&t);

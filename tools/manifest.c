@@ -278,11 +278,29 @@ static int parse_log_file(struct ctx *c, const struct toml_value *v, struct mani
     return r;
 }
 
+/* loader.uid, loader.gid: the app's initial virtual ids (libos/include/
+ * identity.h); -1 when unset. */
+static int parse_id(struct ctx *c, const struct toml_value *v, const char *key, long long *id)
+{
+    *id = -1;
+    if (!v)
+        return 0;
+    if (expect(c, v, key, TOML_INT))
+        return -1;
+    if (v->u.i < 0 || v->u.i > 0xfffffffeLL)
+        return error(c, v, key, "%lld out of range (0 to 4294967294)", (long long)v->u.i);
+    *id = v->u.i;
+    return 0;
+}
+
 static int parse_loader(struct ctx *c, const struct toml_value *loader, char *const *args, size_t nargs,
                         char *const *envp, struct manifest *m)
 {
-    static const char *const keys[] = { "argv", "env", "log_level", "log_file", "pass_fds", NULL };
+    static const char *const keys[] = { "argv", "env", "log_level", "log_file", "pass_fds", "uid", "gid", NULL };
     if (loader && check_keys(c, loader, "loader", keys))
+        return -1;
+    if (parse_id(c, toml_get(loader, "uid"), "loader.uid", &m->loader_uid) ||
+        parse_id(c, toml_get(loader, "gid"), "loader.gid", &m->loader_gid))
         return -1;
     const struct toml_value *v = toml_get(loader, "pass_fds");
     if (v && parse_pass_fds(c, v, m))
@@ -435,7 +453,7 @@ static int get_ports(struct ctx *c, const struct toml_value *v, const char *key,
 
 static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifest *m)
 {
-    static const char *const keys[] = { "stack", "brk", "hostname", "max_processes", "network", "net", "syscall_fast_path", NULL };
+    static const char *const keys[] = { "stack", "brk", "hostname", "max_processes", "max_memory", "network", "net", "syscall_fast_path", NULL };
     static const char *const net_keys[] = { "bind", "connect", NULL };
     static const char *const stack_keys[] = { "size", NULL };
     static const char *const brk_keys[] = { "max_size", NULL };
@@ -462,6 +480,9 @@ static int parse_sys(struct ctx *c, const struct toml_value *sys, struct manifes
     if ((v = toml_get(stack, "size")) && get_size(c, v, "sys.stack.size", &m->stack_size))
         return -1;
     if ((v = toml_get(brk, "max_size")) && get_size(c, v, "sys.brk.max_size", &m->brk_max))
+        return -1;
+    m->max_memory = 0;
+    if ((v = toml_get(sys, "max_memory")) && get_size(c, v, "sys.max_memory", &m->max_memory))
         return -1;
     if ((v = toml_get(sys, "hostname"))) {
         if (get_string(c, v, "sys.hostname", &m->hostname))
@@ -668,8 +689,12 @@ char *manifest_blob(const struct manifest *m, size_t *len)
     if (m->hostname)
         fprintf(f, "hostname=%s%c", m->hostname, 0);
     fprintf(f, "uid=%u%cgid=%u%c", m->uid, 0, m->gid, 0);
+    if (m->rlimit_as)
+        fprintf(f, "rlimit_as=%llu%c", (unsigned long long)m->rlimit_as, 0);
     if (m->idmapped)
         fprintf(f, "idmap_base=%u%c", m->idmap_base, 0);
+    if (m->devpts)
+        fprintf(f, "devpts=1%c", 0);
     for (size_t i = 0; i < m->argc; i++)
         fprintf(f, "arg=%s%c", m->argv[i], 0);
     for (size_t i = 0; i < m->nenv; i++)

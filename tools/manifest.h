@@ -44,11 +44,17 @@ struct manifest {
     int *pass_fds;          /* inherited fds (besides 0, 1, 2) the app keeps */
     size_t npass_fds;
     uint64_t max_processes; /* host processes and threads of the sandbox */
+    long long loader_uid, loader_gid; /* the app's initial ids, or -1: see confine() */
+    uint64_t max_memory;    /* sys.max_memory in bytes, or 0 */
+    /* Set by confine(): the app's initial RLIMIT_AS when sys.max_memory
+     * has no cgroup to hold it (0: the host's limit). */
+    uint64_t rlimit_as;
     /* Set by confine(): the app's ids (the launcher's), and whether the
      * mounts are idmapped with host ids from idmap_base. */
     unsigned uid, gid;
     bool idmapped;
     unsigned idmap_base;
+    bool devpts; /* /dev/pts is a devpts instance of the sandbox's own */
 };
 
 /* Validates manifest text read from file (as named on the command line).

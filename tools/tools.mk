@@ -18,7 +18,7 @@ $(BUILD)/tools/launch_nsd.o: tools/launch_nsd.c | $(PROTO_GEN_H)
 # Static: every picoprocess start pays for the launcher's own start-up, and
 # a static binary skips ld.so and the relocation of libc (about 0.35 ms here).
 # It uses only the unix transport of libnsdc, so no resolver is linked in.
-bin/graphene: $(BUILD)/tools/graphene.o $(BUILD)/tools/confine.o $(BUILD)/tools/launch_nsd.o $(TOOLS_OBJS) $(NSDC_LIB)
+bin/graphene: $(BUILD)/tools/graphene.o $(BUILD)/tools/confine.o $(BUILD)/tools/memcg.o $(BUILD)/tools/launch_nsd.o $(TOOLS_OBJS) $(NSDC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOSTCFLAGS) -static $^ -o $@ -lprotobuf-c -lsodium -lm
 

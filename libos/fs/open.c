@@ -2,6 +2,8 @@
  * openat2): the new host fd is the app fd, recorded with its sandbox path. */
 #include "fdrecord.h"
 #include "fs.h"
+#include "identity.h"
+#include "sysv.h"
 #include "../host/host.h"
 #include <asm/fcntl.h>
 #include <linux/fcntl.h>
@@ -38,8 +40,12 @@ static long open_virtual(struct resolved *r, int flags)
 	case VN_FILE:
 		if (flags & O_DIRECTORY)
 			return -ENOTDIR;
-		if ((flags & O_ACCMODE) != O_RDONLY)
-			return -EACCES;
+		if ((flags & O_ACCMODE) != O_RDONLY) {
+			fd = sysv_sysctl_open_write(path_under("/proc", r->path));
+			if (fd > 0 && (flags & O_CLOEXEC))
+				host(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
+			return fd ? fd_install(fd, FD_OTHER, r->path, NULL) : -EACCES;
+		}
 		fd = procfs_open(path_under("/proc", r->path));
 		if (fd >= 0 && (flags & O_CLOEXEC))
 			host(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
@@ -151,7 +157,7 @@ long fs_open_exec(const char *path, char **canonical)
 	else if (r.exists && !S_ISREG(r.st.st_mode)) /* execve of a directory is EACCES too */
 		fd = -EACCES;
 	else if (r.exists)
-		fd = fs_host_open(&r, O_RDONLY | O_CLOEXEC, 0);
+		fd = fs_may_access(&r, MAY_EXEC, false) ?: fs_host_open(&r, O_RDONLY | O_CLOEXEC, 0);
 	if (fd >= 0) {
 		/* the host checks the x bits (and noexec mounts) for us */
 		char buf[HOST_FD_LINK_MAX];

@@ -6,8 +6,11 @@
 #include "config.h"
 #include "fdrecord.h"
 #include "fs.h"
+#include "identity.h"
 #include "nsd.h"
 #include "process.h"
+#include "sysv.h"
+#include "tty.h"
 #include "uts.h"
 #include "../host/host.h"
 #include <asm/fcntl.h>
@@ -24,6 +27,10 @@ static const char *const passthrough[] = {
 	"/sys/kernel/ngroups_max", "/sys/kernel/random/uuid", "/sys/kernel/random/boot_id",
 	"/sys/kernel/tainted", "/sys/kernel/core_pattern", "/sys/vm/overcommit_memory",
 	"/sys/kernel/hostname", "/sys/kernel/domainname",
+	/* the sandbox's own (sys/sysv.c) */
+	"/sysvipc/msg", "/sysvipc/sem", "/sysvipc/shm", "/sys/kernel/msgmax", "/sys/kernel/msgmnb",
+	"/sys/kernel/msgmni", "/sys/kernel/sem", "/sys/kernel/shmmax", "/sys/kernel/shmall",
+	"/sys/kernel/shmmni",
 };
 /* /proc/<pid>/ns: the sandbox's own namespaces, links "kind:[inode]"
  * (uts_ns_ino); the *_for_children ones name their kind's namespace. */
@@ -270,7 +277,10 @@ static void gen_other_stat(const Nsd__Proc *p, struct text *t)
 	 * shows them to a reader that may not ptrace the process. */
 	for (int i = 4; i < (n ? n : 52); i++) {
 		bool addr = (i >= 23 && i <= 27) || (i >= 42 && i <= 48);
-		text_printf(t, " %s", n && !addr ? f[i] : "0");
+		if (n && i == 5) /* tpgid, field 8 */
+			text_printf(t, " %d", tty_stat_tpgid(f[5], f[2], (int)p->pgid));
+		else
+			text_printf(t, " %s", n && !addr ? f[i] : "0");
 	}
 	text_add(t, "\n", 1);
 	free(hs.p);
@@ -291,10 +301,13 @@ static void gen_other_status(const Nsd__Proc *p, struct text *t)
 	text_printf(t, "Name:\t%s\nState:\t%c (%s)\nTgid:\t%u\nNgid:\t0\nPid:\t%u\nPPid:\t%u\n"
 	               "TracerPid:\t0\n",
 	            comm, state, sname, p->pid, p->pid, p->ppid);
-	/* One virtual uid for the whole sandbox for now. */
-	text_printf(t, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nThreads:\t%s\n", proc.uid,
-	            proc.uid, proc.uid, proc.uid, proc.gid, proc.gid, proc.gid, proc.gid,
-	            n ? f[17] : "1");
+	/* another process's ids from the sandbox's table (identity.h); one
+	 * another launch forked is shown with the sandbox's initial ids */
+	struct cred_view v = { .ids = { config.uid, config.uid, config.uid, config.uid, config.gid, config.gid,
+	                                config.gid, config.gid } };
+	cred_of((int)p->pid, &v);
+	text_printf(t, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nThreads:\t%s\n", v.ids[0], v.ids[1],
+	            v.ids[2], v.ids[3], v.ids[4], v.ids[5], v.ids[6], v.ids[7], n ? f[17] : "1");
 	free(hs.p);
 }
 
@@ -436,7 +449,8 @@ int procfs_list(const char *rel, struct dirlist *dl)
 		r = dirlist_add_once(dl, name, dir ? 4 : 8 /* DT_REG */, vfs_ino(path));
 	}
 	const char *slash = strchr(rel, '/');
-	if (!r && *rel && !slash && !is_our_pid(rel, strlen(rel)))
+	/* another process's /proc/<pid> (not /proc/sys or /proc/sysvipc) */
+	if (!r && *rel >= '1' && *rel <= '9' && !slash && !is_our_pid(rel, strlen(rel)))
 		return other_list_pid(rel, dl);
 	if (r || !*rel || !is_our_pid(rel, slash ? (size_t)(slash - rel) : strlen(rel)))
 		return r;
@@ -516,12 +530,19 @@ static void gen_status(struct text *t)
 	text_printf(t, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
 	               "PPid:\t%d\nTracerPid:\t0\n",
 	            comm, umask, proc.pid, proc.pid, proc.ppid);
-	text_printf(t, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\nGroups:\t\n", proc.uid,
-	            proc.uid, proc.uid, proc.uid, proc.gid, proc.gid, proc.gid, proc.gid);
+	text_printf(t, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\nGroups:\t", cred.ruid,
+	            cred.euid, cred.suid, cred.fsuid, cred.rgid, cred.egid, cred.sgid, cred.fsgid);
+	for (int i = 0; i < cred.ngroups; i++)
+		text_printf(t, "%u ", cred.groups[i]);
+	text_printf(t, "\n");
 	text_printf(t, "Threads:\t%d\n", thread_count());
 	if (read_host_file("/proc/self/status", &host_status) == 0)
 		each_line(&host_status, keep_host_status, t);
 	free(host_status.p);
+	text_printf(t, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\nCapBnd:\t%016llx\nCapAmb:\t%016llx\n",
+	            (unsigned long long)cred.cap_inh, (unsigned long long)cred.cap_prm,
+	            (unsigned long long)cred.cap_eff, (unsigned long long)cred.cap_bset,
+	            (unsigned long long)cred.cap_amb);
 	text_printf(t, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
 	            (unsigned long)sigq_bits(&me->sigq), (unsigned long)shd, (unsigned long)me->sigmask,
 	            (unsigned long)ign, (unsigned long)cgt);
@@ -553,6 +574,8 @@ static void gen_stat(struct text *t)
 	for (int i = 4; i < n; i++) {
 		if (i == 17) /* num_threads, field 20 */
 			text_printf(t, " %d", thread_count());
+		else if (i == 5) /* tpgid, field 8 */
+			text_printf(t, " %d", tty_stat_tpgid(f[5], f[2], proc.pgid));
 		else if (i >= 23 && i < 28)
 			text_printf(t, " %lu", (unsigned long)app[i - 23]);
 		else if (i >= 42 && i < 49)
@@ -655,6 +678,11 @@ static int gen_pid_file(const char *name, struct text *t)
 	return 0;
 }
 
+static void add_line(void *t, const char *line)
+{
+	text_add(t, line, strlen(line));
+}
+
 long procfs_open(const char *rel)
 {
 	struct text t = { 0 };
@@ -670,6 +698,8 @@ long procfs_open(const char *rel)
 		r = 0;
 	} else if (slash && nsd_active && rel[0] >= '1' && rel[0] <= '9') {
 		r = gen_other_file(rel, slash + 1, &t);
+	} else if (sysv_proc_file(rel, add_line, &t)) {
+		r = 0;
 	} else if (nsd_active && !strcmp(rel, "sys/kernel/pid_max")) {
 		/* The sandbox's pid space is nsd's, as a PID namespace's is its own. */
 		text_printf(&t, "%d\n", SANDBOX_PID_MAX);

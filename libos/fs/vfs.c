@@ -2,6 +2,7 @@
  * wherever the mounts are; the ancestors of mount points ("/" when only
  * /usr, /etc... are mounted) exist to lead to them. */
 #include "fs.h"
+#include "identity.h"
 #include "process.h"
 #include "../host/host.h"
 #include <linux/fcntl.h>
@@ -73,7 +74,7 @@ int vfs_list(const char *path, struct dirlist *dl)
 	return r ? r : mount_list_ancestor(path, dl);
 }
 
-/* Made-up nodes look like procfs's: owned by the app's user, dated now. */
+/* Made-up nodes look like procfs's: owned by the app's effective ids, dated now. */
 static void stat_made_up(const struct resolved *r, struct stat *st)
 {
 	static const unsigned modes[] = {
@@ -87,8 +88,8 @@ static void stat_made_up(const struct resolved *r, struct stat *st)
 	st->st_ino = vfs_ino(r->path);
 	st->st_mode = modes[r->vn.type];
 	st->st_nlink = r->vn.type == VN_DIR ? 2 : 1;
-	st->st_uid = proc.uid;
-	st->st_gid = proc.gid;
+	st->st_uid = cred.euid;
+	st->st_gid = cred.egid;
 	st->st_blksize = 4096;
 	if (r->vn.type == VN_LINK)
 		st->st_size = strlen(r->vn.link);

@@ -49,10 +49,10 @@
 #define FAST_FRAME 3392
 
 	.text
-	.globl fastpath_entry, fastpath_exit_committed, fastpath_exit_ret_sp, fastpath_exit_ret
-	.globl fastpath_exit_jump
-	.hidden fastpath_entry, fastpath_exit_committed, fastpath_exit_ret_sp, fastpath_exit_ret
-	.hidden fastpath_exit_jump
+	.globl fastpath_entry, fastpath_exit, fastpath_exit_committed, fastpath_exit_ret_sp
+	.globl fastpath_exit_ret, fastpath_exit_jump
+	.hidden fastpath_entry, fastpath_exit, fastpath_exit_committed, fastpath_exit_ret_sp
+	.hidden fastpath_exit_ret, fastpath_exit_jump
 	.globl fastpath_xsave, fastpath_xrstor
 	.hidden fastpath_xsave, fastpath_xrstor
 
@@ -88,8 +88,9 @@ fastpath_entry:
 	call fastpath_syscall
 fastpath_exit:
 	/* A signal that came after the dispatcher's last check set the wake
-	 * flag: deliver it now. Past this test a host signal handler finishes
-	 * the return itself (fastpath_finish_exit). */
+	 * flag: deliver it now. One that lands between the test and the branch
+	 * makes the handler rewind to the test; past the branch a host signal
+	 * handler finishes the return itself (fastpath_finish_exit). */
 	cmpl $0, %gs:T_WAKE
 	jne 2f
 fastpath_exit_committed:

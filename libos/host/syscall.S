@@ -3,8 +3,9 @@
  * so everything the libos asks of the host goes through here. */
 	.text
 	.globl host_syscall6, host_syscall6_wakeable, host_syscall_site, host_sigreturn
-	.globl host_clone_thread, host_wake_check, host_wake_eintr, sigsys_entry
+	.globl host_clone_thread, host_wake_check, host_wake_eintr, sigsys_entry, fault_entry
 	.hidden host_syscall6, host_syscall6_wakeable, host_syscall_site, host_sigreturn, sigsys_entry
+	.hidden fault_entry
 	.hidden host_clone_thread, host_wake_check, host_wake_eintr
 
 /* long host_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
@@ -52,6 +53,18 @@ sigsys_entry:
 	movb $0, %gs:40
 	jmp sigsys_handler
 	.size sigsys_entry, .-sigsys_entry
+
+/* The same for the handler of the synchronous signals (faults), which async
+ * signals may interrupt: a fault in app code, or a rewritten call's fault
+ * that the handler serves as the call (fastpath_fault, perhaps a blocking
+ * read). The flag left set by a trapped call names that call's dead frame,
+ * which this fault's frame now occupies (both sit at the top of the libos
+ * stack): a host signal claiming it would write into the live frame. */
+	.type fault_entry, @function
+fault_entry:
+	movb $0, %gs:40
+	jmp host_signal_handler
+	.size fault_entry, .-fault_entry
 
 /* Restorer of the libos's own host signal handlers: the kernel's frame sits at
  * %rsp, so jump (not call) to the site to keep it there. */

@@ -31,8 +31,10 @@ struct config {
 	bool fast_path; /* sys.syscall_fast_path */
 	int argc, envc, nmounts;
 	uint32_t uid, gid;
+	uint64_t rlimit_as; /* sys.max_memory without a cgroup, or 0 */
 	bool idmap;
 	uint32_t idmap_base;
+	bool devpts; /* /dev/pts is the sandbox's own devpts instance */
 	const char **argv; /* NULL-terminated */
 	const char **envp; /* NULL-terminated */
 	struct mount_cfg *mounts;

@@ -35,7 +35,9 @@ void fastpath_thread_init(struct thread *t);
  * exit_uc_claimable: a host signal there finds a call not yet started. */
 extern char fastpath_entry[];
 /* A host signal interrupted the fast path's return to the app: makes uc
- * the app's context (true), as if the signal had come just after. */
+ * the app's context (true), as if the signal had come just after; or, in
+ * the wake test (the wake flag must be set already), sends uc back to
+ * that test (false). */
 bool fastpath_finish_exit(struct thread *t, struct ucontext *uc);
 
 #endif

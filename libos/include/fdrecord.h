@@ -49,10 +49,11 @@ void fd_copy(int from, int to);
 bool fd_is_vdir(int fd);
 /* The kind of app fd fd; copies its sandbox path (or "") into path. */
 enum fd_kind fd_info(int fd, char *path, size_t size);
-/* fstat of app fd fd (sys/fd.c): FD_VDIR fds describe their directory. */
+/* fstat of app fd fd (sys/fd.c), with the app's owner (identity.h):
+ * FD_VDIR fds describe their directory. */
 int fd_stat(int fd, struct stat *st);
-/* Copies st (from a stat that returned e) to the app, ids as the app sees
- * them (sys/fs.c); returns e or -EFAULT. */
+/* Copies st (from a stat that returned e, ids already the app's) to the
+ * app (sys/fs.c); returns e or -EFAULT. */
 long stat_to_user(int e, const struct stat *st, void *ubuf);
 /* Records the two fds a host pipe2/socketpair (result r) made and writes
  * them to the app's int[2]; on failure neither stays open. */

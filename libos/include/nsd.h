@@ -77,4 +77,9 @@ int pid_to_host(int pid);
 /* In a fork child: the parent's children are not the child's. */
 void pid_map_drop_children(void);
 
+/* sys/process.c: the host process group mirroring sandbox group pgid; the
+ * sandbox pgid (sid) of sandbox process pid (0: this one). */
+long host_pgid_of(int pgid);
+long ids_of(long pid, bool sid);
+
 #endif

@@ -18,7 +18,6 @@ struct process {
 	/* What the host said last: a change means the parent died (getppid)
 	 * or another process moved this one (getpgid), see sys/process.c. */
 	int host_ppid, host_pgid, host_sid;
-	uint32_t uid, gid;
 	struct lock lock; /* guards cwd, brk, the sigaction table, RLIMIT_STACK (loader.c) */
 	char *cwd;        /* sandbox path, canonical */
 	char *exe;        /* sandbox path of the running program */
@@ -37,5 +36,8 @@ struct process {
 };
 
 extern struct process proc;
+
+/* execve resets what prctl recorded for the old program (sys/misc.c). */
+void prctl_after_exec(void);
 
 #endif

@@ -23,12 +23,26 @@ void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret);
 /* A synchronous fault in app code (or its fast-path equivalent): delivered
  * at once; blocked or ignored, it kills the process. */
 void sig_deliver_fault(struct thread *t, struct ucontext *uc, int sig, const siginfo_t *info);
+/* fn(arg) with faults on app memory caught (false then), inside or outside
+ * a syscall handler, whose own guard is kept. */
+bool sig_guarded(struct thread *t, bool (*fn)(void *), void *arg);
 void signals_init(void);
+/* The kernel timer id's signal goes to one thread (sys/time.c). */
+bool timer_targets_thread(int id);
+/* The size of a signal frame's FPU state (xsave area and its magic). */
+struct _fpstate;
+size_t sig_fpstate_size(const struct _fpstate *fp);
 /* A host SIGSYS that is not the seccomp trap (a kill or sigqueue from
  * another process): queued and delivered as an app signal, as any other
  * host signal is. Called from the SIGSYS handler. */
 void sig_host_sigsys(siginfo_t *si, void *ucv);
 struct app_sigaction;
+/* True when act ignores sig: SIG_IGN, or SIG_DFL of a signal whose default
+ * is to ignore it (Linux's sig_handler_ignored). */
+bool sig_action_ignores(const struct app_sigaction *act, int sig);
+/* A child was made with exit signal sig (clone's CSIGNAL): that signal's
+ * kernel info names a child, in host pids. */
+void sig_note_exit_signal(int sig);
 /* rt_sigaction changed SIGCHLD's action: tell the host what it must know. */
 void sig_child_action_changed(const struct app_sigaction *act);
 /* Makes thread t run its host signal handler soon (and so leave a blocking
@@ -42,6 +56,18 @@ void sig_kick(struct thread *t);
 long sig_blocking_call6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 #define host_blocking(...) \
 	HOST_CAT(HOST_CALL, HOST_NARGS(__VA_ARGS__))(sig_blocking_call6, __VA_ARGS__)
+/* SIGTTIN and SIGTTOU blocked or ignored by the app are blocked on the
+ * host too, for the kernel's terminal checks; at each syscall's entry and
+ * exit (uc: the context the trap returns to). */
+void sig_sync_tty_stops(struct thread *t, struct ucontext *uc);
+/* The app stops ignoring SIGTTIN/SIGTTOU: what the host held is dropped. */
+void sig_tty_stop_unignored(int sig);
+/* True when sig to thread t (or to the process, t NULL) is blocked by
+ * every thread that could take it. */
+bool sig_blocked_everywhere(int sig, struct thread *t);
+/* signalfd.c: sig, blocked everywhere, went to a signalfd whose mask
+ * holds it (false: none, or it is full). */
+bool sigfd_take(int sig, const siginfo_t *info);
 /* Dequeues a pending signal in `set` (blocked or not), for sigtimedwait. */
 int sig_dequeue(struct thread *t, sigset64_t set, siginfo_t *info);
 /* Sleeps until a signal in wake_set is pending or the timeout passes

@@ -21,6 +21,8 @@ struct sigqueue {
 
 /* Adds a signal; -EAGAIN when the real-time pool is exhausted. */
 int sigq_add(struct sigqueue *q, int sig, const siginfo_t *info);
+/* The app's soft RLIMIT_SIGPENDING: sigq_add's -EAGAIN past it. */
+void sigq_set_limit(uint64_t soft);
 /* Removes the lowest signal of `allowed` from q; 0 if none. */
 int sigq_take(struct sigqueue *q, uint64_t allowed, siginfo_t *info);
 /* Drops every queued instance of sig (SIG_IGN discards pending signals). */

@@ -18,6 +18,14 @@ struct libos_jmp {
 int libos_setjmp(struct libos_jmp *j) __attribute__((returns_twice));
 __attribute__((noreturn)) void libos_longjmp(struct libos_jmp *j, int val);
 
+/* A host call about itself that one thread asks another to make (the
+ * host takes scheduling calls only for the caller: see thread_call_on). */
+struct thread_call {
+	long nr, a[4];
+	long ret;
+	int done;
+};
+
 struct thread {
 	struct thread *self; /* %gs:0 */
 	/* %gs:8, read by host/syscall.S: set by a host signal handler, so a
@@ -46,6 +54,9 @@ struct thread {
 	 * the handler runs. */
 	bool has_saved_mask;
 	sigset64_t saved_mask;
+	/* The set a sigtimedwait waits for (0 otherwise): signals a sender
+	 * may route to this thread although it blocks them. */
+	sigset64_t sigwait_set;
 	/* The SIGSYS handler's context after its last delivery check; a host
 	 * signal that lands before the handler returns may claim it (once) and
 	 * deliver into it, so no signal waits for the next syscall (the fast
@@ -57,6 +68,8 @@ struct thread {
 	struct libos_jmp fault_jmp;
 	bool fault_armed;
 	bool must_exit; /* execve in another thread: end at the next host signal */
+	struct thread_call *call; /* posted by another thread, made at the next host signal */
+	sigset64_t host_tty_stops; /* SIGTTIN/SIGTTOU blocked on the host (signal.c) */
 	struct thread *next;
 };
 
@@ -84,6 +97,14 @@ void thread_keep_only(struct thread *t);
 /* For execve: ends every other thread and waits until the host has them
  * gone (Linux does the same before it replaces the program). */
 void thread_end_others(struct thread *self);
+/* host(nr, a0, a1, a2, a3) made by the thread whose sandbox tid is tid (0:
+ * the caller): scheduling calls about another thread of the process,
+ * which the host (and the site's filter) take only for the caller itself
+ * (the arguments say "self"). The other thread makes it from its host
+ * signal handler. -ESRCH when no such thread lives. */
+long thread_call_on(int tid, long nr, long a0, long a1, long a2, long a3);
+/* From a host signal handler: make the call another thread posted. */
+void thread_serve_call(struct thread *t);
 /* Frees the stacks of threads the host has finished. */
 void thread_reap(void);
 

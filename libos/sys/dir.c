@@ -3,6 +3,7 @@
  * before resolution. */
 #include "fdrecord.h"
 #include "fs.h"
+#include "identity.h"
 #include "process.h"
 #include "syscall.h"
 #include "../host/host.h"
@@ -56,13 +57,14 @@ void cwd_renamed(const char *from, const char *to)
 		set_cwd(path);
 }
 
-/* The kernel requires search (x) permission on a new cwd. */
+/* The kernel requires search (x) permission on a new cwd: the app's
+ * identity's (fs/perm.c), then the host's. */
 static int search_allowed(const struct resolved *r)
 {
 	char buf[HOST_FD_LINK_MAX];
 	int dirfd, flags = AT_SYMLINK_NOFOLLOW;
 	const char *name = fs_at(r, buf, &dirfd, &flags);
-	return (int)host(__NR_faccessat2, dirfd, name, 1 /* X_OK */, flags);
+	return fs_may_access(r, MAY_EXEC, false) ?: (int)host(__NR_faccessat2, dirfd, name, 1 /* X_OK */, flags);
 }
 
 SYS(chdir)

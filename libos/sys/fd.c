@@ -3,12 +3,15 @@
  * that make fds keep the fd table's records in step. */
 #include "fdrecord.h"
 #include "fs.h"
+#include "identity.h"
 #include "process.h"
 #include "syscall.h"
+#include "sysv.h"
 #include "../host/host.h"
 #include <asm/fcntl.h>
 #include "signal.h"
 #include "sitepolicy.h"
+#include "tty.h"
 #include <asm/ioctls.h>
 #include <linux/close_range.h>
 #include <linux/fcntl.h>
@@ -64,10 +67,54 @@ FD_BLOCKING(flock)
 FD_PASSTHROUGH(fstatfs)
 FD_PASSTHROUGH(timerfd_settime)
 FD_PASSTHROUGH(timerfd_gettime)
-FD_PASSTHROUGH(fgetxattr)
-FD_PASSTHROUGH(flistxattr)
-FD_PASSTHROUGH(fsetxattr)
-FD_PASSTHROUGH(fremovexattr)
+
+/* The libos's own xattr, the owner a chown recorded (fs/perm.c), is not
+ * the app's: it cannot read, set or remove it, nor see it listed. */
+static bool own_xattr(const char *name)
+{
+	return name && !strcmp(name, OWNER_XATTR);
+}
+
+SYS(fgetxattr)
+{
+	CHECK_FD(c->a[0]);
+	return own_xattr(SYSCALL_ARG(1, const char *)) ? -ENODATA
+	       : host(__NR_fgetxattr, c->a[0], c->a[1], c->a[2], c->a[3]);
+}
+
+SYS(fsetxattr)
+{
+	CHECK_FD(c->a[0]);
+	return own_xattr(SYSCALL_ARG(1, const char *)) ? -EPERM
+	       : host(__NR_fsetxattr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4]);
+}
+
+SYS(fremovexattr)
+{
+	CHECK_FD(c->a[0]);
+	return own_xattr(SYSCALL_ARG(1, const char *)) ? -ENODATA : host(__NR_fremovexattr, c->a[0], c->a[1]);
+}
+
+/* The list without the libos's name (a size query may count it: the
+ * answer is then larger than needed, which the app's second call allows). */
+SYS(flistxattr)
+{
+	CHECK_FD(c->a[0]);
+	char *list = SYSCALL_ARG(1, char *);
+	long n = host(__NR_flistxattr, c->a[0], list, c->a[2]);
+	if (n <= 0 || !c->a[2])
+		return n;
+	for (long i = 0; i < n;) {
+		size_t len = strnlen(list + i, (size_t)(n - i)) + 1;
+		if (own_xattr(list + i)) {
+			memmove(list + i, list + i + len, (size_t)(n - i) - len);
+			n -= (long)len;
+		} else {
+			i += (long)len;
+		}
+	}
+	return n;
+}
 
 SYS(sync)
 {
@@ -80,12 +127,18 @@ int fd_stat(int fd, struct stat *st)
 	char path[SANDBOX_PATH_MAX];
 	if (!fd_app_valid(fd))
 		return -EBADF;
-	if (fd_info(fd, path, sizeof(path)) != FD_VDIR)
-		return (int)host(__NR_fstat, fd, st);
+	if (fd_info(fd, path, sizeof(path)) != FD_VDIR) {
+		int e = (int)host(__NR_fstat, fd, st);
+		if (e == 0)
+			fd_app_owner(fd, st);
+		return e;
+	}
 	struct resolved r;
 	int e = fs_resolve_path(path, 0, &r);
 	if (e == 0)
 		e = fs_stat(&r, st);
+	if (e == 0)
+		fs_app_owner(&r, st);
 	fs_release(&r);
 	return e;
 }
@@ -113,6 +166,7 @@ SYS(close)
 	/* the host closes the fd even when it reports an error (EINTR, EIO) */
 	if (r != -EBADF)
 		fd_forget_range(fd, fd);
+	sysv_fd_closed();
 	return r;
 }
 
@@ -138,6 +192,7 @@ static long dup_result(long fd, int old)
 	fd = fd_install(fd, FD_OTHER, NULL, NULL);
 	if (fd >= 0)
 		fd_copy(old, (int)fd);
+	sysv_fd_closed();
 	return fd;
 }
 
@@ -179,32 +234,14 @@ SYS(fcntl)
 	return host(__NR_fcntl, fd, cmd, c->a[2]);
 }
 
-/* Terminal process groups: the host speaks of host pgids, the app of
- * sandbox ones; only the picoprocess's own group can be translated here. */
 SYS(ioctl)
 {
 	int fd = (int)c->a[0];
 	unsigned long req = (unsigned long)c->a[1];
 	CHECK_FD(fd);
-	if (req == TIOCGPGRP || req == TIOCGSID) {
-		int *up = SYSCALL_ARG(2, int *);
-		int hp;
-		long r = host(__NR_ioctl, fd, req, &hp);
-		if (r < 0)
-			return r;
-		if (!up)
-			return -EFAULT;
-		long mine = host(req == TIOCGPGRP ? __NR_getpgid : __NR_getsid, 0);
-		*up = hp == mine ? (req == TIOCGPGRP ? proc.pgid : proc.sid) : hp;
-		return 0;
-	}
-	if (req == TIOCSPGRP) {
-		const int *up = SYSCALL_ARG(2, const int *);
-		if (!up)
-			return -EFAULT;
-		int hp = *up == proc.pgid ? (int)host(__NR_getpgid, 0) : *up;
-		return host(__NR_ioctl, fd, req, &hp);
-	}
+	long r = tty_ioctl(fd, req, c->a[2]);
+	if (r != -ENOIOCTLCMD)
+		return r;
 	/* Faking terminal input (TIOCSTI) or stealing console output
 	 * (TIOCCONS) would reach the host's session beyond the sandbox: EPERM
 	 * as for a process without CAP_SYS_ADMIN. Any other request not on the

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "fdrecord.h"
 #include "fs.h"
+#include "identity.h"
 #include "process.h"
 #include "syscall.h"
 #include "../host/host.h"
@@ -53,6 +54,16 @@ static unsigned no_setid(unsigned mode)
 	return mode & ~(unsigned)(S_ISUID | S_ISGID);
 }
 
+/* What open's flags ask of an existing file (O_PATH: nothing but the
+ * search on the way). */
+static int open_mask(int flags)
+{
+	static const int acc[] = { MAY_READ, MAY_WRITE, MAY_READ | MAY_WRITE, MAY_READ | MAY_WRITE };
+	if (flags & O_PATH)
+		return 0;
+	return acc[flags & O_ACCMODE] | (flags & O_TRUNC ? MAY_WRITE : 0);
+}
+
 static long do_open(int dirfd, const char *upath, int flags, int mode)
 {
 	struct resolved r;
@@ -65,7 +76,13 @@ static long do_open(int dirfd, const char *upath, int flags, int mode)
 	bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 	if (r.exists ? writes && (S_ISREG(r.st.st_mode) || S_ISDIR(r.st.st_mode)) : (flags & O_CREAT) != 0)
 		e = check_writable(&r);
+	if (e == 0 && !(excl && r.exists))
+		e = r.exists || !(flags & O_CREAT) ? fs_may_access(&r, open_mask(flags), false)
+		                                   : fs_may_change_entry(&r, false);
+	bool creates = !r.exists && (flags & O_CREAT);
 	long ret = excl && r.exists ? -EEXIST : e ? e : fs_open(&r, flags, (int)no_setid((unsigned)mode));
+	if (ret >= 0 && creates && !r.virt)
+		fs_record_new((int)ret);
 	fs_release(&r);
 	return ret;
 }
@@ -103,7 +120,9 @@ static int stat_path(int dirfd, const char *upath, int flags, struct stat *st)
 	int e = fs_resolve(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW ? 0 : RES_FOLLOW, &r);
 	if (e < 0)
 		return e;
-	e = fs_stat(&r, st);
+	e = fs_may_access(&r, 0, false) ?: fs_stat(&r, st);
+	if (e == 0)
+		fs_app_owner(&r, st);
 	fs_release(&r);
 	return e;
 }
@@ -114,10 +133,7 @@ long stat_to_user(int e, const struct stat *st, void *ubuf)
 		return e;
 	if (!ubuf)
 		return -EFAULT;
-	struct stat app = *st;
-	app.st_uid = id_to_app(st->st_uid);
-	app.st_gid = id_to_app(st->st_gid);
-	memcpy(ubuf, &app, sizeof(app));
+	memcpy(ubuf, st, sizeof(*st));
 	return 0;
 }
 
@@ -169,13 +185,13 @@ static void stat_to_statx(const struct stat *st, struct statx *sx)
 	sx->stx_dev_minor = (uint32_t)((st->st_dev & 0xff) | ((st->st_dev >> 12) & 0xfff00));
 }
 
-/* The ids of a statx the call made (successfully: e == 0), as the app sees them. */
-static long statx_ids(long e, struct statx *sx)
+/* The ids of a statx the host made (successfully: e == 0) on the object
+ * (dirfd, name, at_flags), as the app sees them; lookup as for
+ * owner_to_app. */
+static long statx_ids(long e, struct statx *sx, int dirfd, const char *name, int at_flags, bool lookup)
 {
-	if (e == 0) {
-		sx->stx_uid = id_to_app(sx->stx_uid);
-		sx->stx_gid = id_to_app(sx->stx_gid);
-	}
+	if (e == 0)
+		owner_to_app(dirfd, name, at_flags, lookup, &sx->stx_uid, &sx->stx_gid);
 	return e;
 }
 
@@ -190,8 +206,16 @@ SYS(statx)
 	if (upath && !upath[0] && (flags & AT_EMPTY_PATH) && dirfd != AT_FDCWD) {
 		if (!fd_app_valid(dirfd))
 			return -EBADF;
-		if (fd_info(dirfd, NULL, 0) != FD_VDIR)
-			return statx_ids(host(__NR_statx, dirfd, "", flags, mask, ubuf), ubuf);
+		if (fd_info(dirfd, NULL, 0) != FD_VDIR) {
+			long e = host(__NR_statx, dirfd, "", flags, mask, ubuf);
+			if (e == 0) {
+				struct stat st = { .st_uid = ubuf->stx_uid, .st_gid = ubuf->stx_gid };
+				fd_app_owner(dirfd, &st);
+				ubuf->stx_uid = (uint32_t)st.st_uid;
+				ubuf->stx_gid = (uint32_t)st.st_gid;
+			}
+			return e;
+		}
 	}
 	struct resolved r;
 	int e = 0;
@@ -200,26 +224,32 @@ SYS(statx)
 		e = stat_path(dirfd, upath, flags, &st);
 		if (e == 0)
 			stat_to_statx(&st, ubuf);
-		return statx_ids(e, ubuf);
+		return e;
 	}
 	e = fs_resolve(dirfd, upath, flags & AT_SYMLINK_NOFOLLOW ? 0 : RES_FOLLOW, &r);
 	if (e < 0)
 		return e;
 	if (r.virt && r.vn.type == VN_FD) {
-		e = (int)host(__NR_statx, r.vn.fd, "", AT_EMPTY_PATH, mask, ubuf);
+		e = (int)statx_ids(host(__NR_statx, r.vn.fd, "", AT_EMPTY_PATH, mask, ubuf), ubuf, -1, "", 0, false);
 	} else if (r.virt) {
 		struct stat st;
 		e = fs_stat(&r, &st);
-		if (e == 0)
+		if (e == 0) {
+			fs_app_owner(&r, &st);
 			stat_to_statx(&st, ubuf);
+		}
 	} else if (!r.exists) {
 		e = -ENOENT;
+	} else if ((e = fs_may_access(&r, 0, false)) < 0) {
+		;
 	} else {
 		int f = (flags & AT_STATX_SYNC_TYPE) | AT_SYMLINK_NOFOLLOW;
-		e = (int)AT_CALL(&r, f, host(__NR_statx, at_dirfd_, at_name_, at_flags_, mask, ubuf));
+		e = (int)AT_CALL(&r, f, statx_ids(host(__NR_statx, at_dirfd_, at_name_, at_flags_, mask, ubuf), ubuf,
+		                                  at_dirfd_, at_name_, at_flags_ & AT_SYMLINK_NOFOLLOW,
+		                                  !mount_readonly(r.mount)));
 	}
 	fs_release(&r);
-	return statx_ids(e, ubuf);
+	return e;
 }
 
 static long do_access(int dirfd, const char *upath, int mode, int flags)
@@ -236,7 +266,7 @@ static long do_access(int dirfd, const char *upath, int mode, int flags)
 		e = (mode & 2 /* W_OK */) || ((mode & 1 /* X_OK */) && r.vn.type != VN_DIR) ? -EACCES : 0;
 	else if (!r.exists)
 		e = -ENOENT;
-	else
+	else if ((e = fs_may_access(&r, mode & 7, !(flags & AT_EACCESS))) == 0)
 		e = (int)AT_CALL(&r, (flags & AT_EACCESS) | AT_SYMLINK_NOFOLLOW,
 		                 host(__NR_faccessat2, at_dirfd_, at_name_, mode, at_flags_));
 	fs_release(&r);
@@ -309,7 +339,9 @@ static int resolve_entry(int dirfd, const char *upath, enum entry_op op, struct 
 	else if (r->exists && r->wants_dir && !S_ISDIR(r->st.st_mode))
 		e = -ENOTDIR; /* "file/", or "link/": the link itself is the entry */
 	else if (r->exists)
-		e = check_writable(r);
+		e = check_writable(r) ?: fs_may_change_entry(r, true);
+	else /* the host answers ENOENT, if the way there may be searched */
+		e = fs_may_access(r, 0, false);
 	if (e < 0)
 		fs_release(r);
 	return e;
@@ -327,10 +359,21 @@ static int resolve_new(int dirfd, const char *upath, bool dir, struct resolved *
 	else if ((r->wants_dir && !dir) || r->dots)
 		e = -ENOENT; /* only mkdir may name a new entry "new/"; "new/." is in new */
 	else
-		e = check_writable(r);
+		e = check_writable(r) ?: fs_may_change_entry(r, false);
 	if (e < 0)
 		fs_release(r);
 	return e;
+}
+
+/* A new directory or node made by a non-root identity gets its owner
+ * recorded (fs/perm.c); only files and directories can hold one. */
+static void record_new(const struct resolved *r, int flags)
+{
+	long fd = fs_host_open(r, flags | O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	if (fd >= 0) {
+		fs_record_new((int)fd);
+		host_close((int)fd);
+	}
 }
 
 static long do_mknod(int dirfd, const char *upath, unsigned mode, unsigned dev)
@@ -343,6 +386,8 @@ static long do_mknod(int dirfd, const char *upath, unsigned mode, unsigned dev)
 	if (e < 0)
 		return e;
 	e = (int)host(__NR_mknodat, r.dirfd, r.name, no_setid(mode), dev);
+	if (e == 0 && (type == 0 || type == S_IFREG))
+		record_new(&r, 0);
 	fs_release(&r);
 	return e;
 }
@@ -392,6 +437,8 @@ static long do_mkdir(int dirfd, const char *upath, int mode)
 	if (e < 0)
 		return e;
 	e = (int)host(__NR_mkdirat, r.dirfd, r.name, no_setid((unsigned)mode));
+	if (e == 0)
+		record_new(&r, O_DIRECTORY);
 	fs_release(&r);
 	return e;
 }
@@ -427,6 +474,8 @@ static long do_rename(int odirfd, const char *uold, int ndirfd, const char *unew
 				e = -EXDEV; /* the host may see one file system; Linux sees two mounts */
 			else if (o->exists && n->wants_dir && !S_ISDIR(o->st.st_mode))
 				e = -ENOTDIR;
+			else if ((e = fs_may_change_entry(n, true)) < 0)
+				;
 			else
 				e = (int)host(__NR_renameat2, o->dirfd, o->name, n->dirfd, n->name, flags);
 			/* the cwd and fds are sandbox paths: make them follow, as
@@ -573,7 +622,7 @@ static long do_readlink(int dirfd, const char *upath, char *ubuf, long size)
 		ret = -ENOENT;
 	} else if (!S_ISLNK(r.st.st_mode) || !r.name[0]) {
 		ret = -EINVAL;
-	} else {
+	} else if ((ret = fs_may_access(&r, 0, false)) == 0) {
 		ret = host(__NR_readlinkat, r.dirfd, r.name, ubuf, size);
 	}
 	fs_release(&r);
@@ -596,7 +645,7 @@ static int resolve_existing(int dirfd, const char *upath, bool follow, struct re
 	int e = fs_resolve(dirfd, upath, follow ? RES_FOLLOW : 0, r);
 	if (e < 0)
 		return e;
-	e = r->virt ? -EPERM : !r->exists ? -ENOENT : check_writable(r);
+	e = r->virt ? -EPERM : !r->exists ? -ENOENT : check_writable(r) ?: fs_may_access(r, 0, false);
 	if (e < 0)
 		fs_release(r);
 	return e;
@@ -608,8 +657,10 @@ static long do_chmod(int dirfd, const char *upath, unsigned mode)
 	int e = resolve_existing(dirfd, upath, true, &r);
 	if (e < 0)
 		return e;
-	e = (int)AT_CALL(&r, AT_SYMLINK_NOFOLLOW,
-	                 host(__NR_fchmodat2, at_dirfd_, at_name_, no_setid(mode), at_flags_));
+	e = fs_may_setattr(&r, true);
+	if (e == 0)
+		e = (int)AT_CALL(&r, AT_SYMLINK_NOFOLLOW,
+		                 host(__NR_fchmodat2, at_dirfd_, at_name_, no_setid(mode), at_flags_));
 	fs_release(&r);
 	return e;
 }
@@ -624,22 +675,34 @@ SYS(fchmodat)
 	return do_chmod((int)c->a[0], SYSCALL_ARG(1, const char *), (unsigned)c->a[2]);
 }
 
+/* The app's view of fd's object for an attribute change. */
+static int fd_attr_stat(int fd, struct stat *st)
+{
+	return fd_writable(fd) ?: fd_stat(fd, st);
+}
+
 SYS(fchmod)
 {
-	return fd_writable((int)c->a[0]) ?: host(__NR_fchmod, c->a[0], no_setid((unsigned)c->a[1]));
+	struct stat st;
+	return fd_attr_stat((int)c->a[0], &st) ?: may_setattr(&st, true)
+	       ?: host(__NR_fchmod, c->a[0], no_setid((unsigned)c->a[1]));
 }
 
 static long do_chown(int dirfd, const char *upath, unsigned long app_uid, unsigned long app_gid, int flags)
 {
-	/* -1 (no change) stays -1 */
-	uint32_t uid = id_to_host((uint32_t)app_uid), gid = id_to_host((uint32_t)app_gid);
-	if (upath && !upath[0] && (flags & AT_EMPTY_PATH) && dirfd != AT_FDCWD)
-		return fd_writable(dirfd) ?: host(__NR_fchown, dirfd, uid, gid);
+	/* app ids, recorded by the libos (fs/perm.c); -1 (no change) stays -1 */
+	uint32_t uid = (uint32_t)app_uid, gid = (uint32_t)app_gid;
+	if (upath && !upath[0] && (flags & AT_EMPTY_PATH) && dirfd != AT_FDCWD) {
+		struct stat st;
+		int e = fd_attr_stat(dirfd, &st);
+		bool holds = S_ISREG(st.st_mode) || S_ISDIR(st.st_mode);
+		return e ?: owner_change(holds ? dirfd : -1, &st, uid, gid);
+	}
 	struct resolved r;
 	int e = resolve_existing(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &r);
 	if (e < 0)
 		return e;
-	e = (int)AT_CALL(&r, AT_SYMLINK_NOFOLLOW, host(__NR_fchownat, at_dirfd_, at_name_, uid, gid, at_flags_));
+	e = fs_chown(&r, uid, gid);
 	fs_release(&r);
 	return e;
 }
@@ -664,15 +727,44 @@ SYS(fchownat)
 	return do_chown((int)c->a[0], SYSCALL_ARG(1, const char *), c->a[2], c->a[3], (int)c->a[4]);
 }
 
+/* The kernel's utimensat specials (include/linux/stat.h; not in UAPI). */
+#define UTIME_NOW ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+
+/* utimensat's permission: times to now need write permission (or
+ * ownership), explicit times ownership; both omitted, nothing. */
+static bool time_explicit(const struct __kernel_timespec *t)
+{
+	return t->tv_nsec != UTIME_NOW && t->tv_nsec != UTIME_OMIT;
+}
+
+static bool times_explicit(const struct __kernel_timespec *t)
+{
+	return t && (time_explicit(&t[0]) || time_explicit(&t[1]));
+}
+
+static bool times_omitted(const struct __kernel_timespec *t)
+{
+	return t && t[0].tv_nsec == UTIME_OMIT && t[1].tv_nsec == UTIME_OMIT;
+}
+
 static long do_utimens(int dirfd, const char *upath, const struct __kernel_timespec *times, int flags)
 {
-	if (!upath) /* futimens: the fd itself */
-		return fd_writable(dirfd) ?: host(__NR_utimensat, dirfd, NULL, times, 0);
+	bool expl = times_explicit(times);
+	if (!upath) { /* futimens: the fd itself */
+		struct stat st;
+		int e = fd_attr_stat(dirfd, &st);
+		if (e == 0 && !times_omitted(times))
+			e = may_setattr(&st, expl);
+		return e ?: host(__NR_utimensat, dirfd, NULL, times, 0);
+	}
 	struct resolved r;
 	int e = resolve_existing(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &r);
 	if (e < 0)
 		return e;
-	e = (int)AT_CALL(&r, AT_SYMLINK_NOFOLLOW, host(__NR_utimensat, at_dirfd_, at_name_, times, at_flags_));
+	e = times_omitted(times) ? 0 : fs_may_setattr(&r, expl);
+	if (e == 0)
+		e = (int)AT_CALL(&r, AT_SYMLINK_NOFOLLOW, host(__NR_utimensat, at_dirfd_, at_name_, times, at_flags_));
 	fs_release(&r);
 	return e;
 }
@@ -720,7 +812,7 @@ SYS(truncate)
 	/* only a regular file is opened: opening a FIFO to write would block */
 	long fd = S_ISDIR(r.st.st_mode)  ? -EISDIR
 	          : !S_ISREG(r.st.st_mode) ? -EINVAL
-	                                   : fs_host_open(&r, O_WRONLY | O_CLOEXEC, 0);
+	                                   : fs_may_access(&r, MAY_WRITE, false) ?: fs_host_open(&r, O_WRONLY | O_CLOEXEC, 0);
 	fs_release(&r);
 	if (fd < 0)
 		return fd;

@@ -7,6 +7,7 @@
 #include "fastpath.h"
 #include "fdtable.h"
 #include "host/host.h"
+#include "memlimit.h"
 #include "process.h"
 #include "syscall.h"
 
@@ -25,6 +26,10 @@ SYS(mmap)
 		return -EBADF;
 	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && bad_range(addr, len))
 		return -ENOMEM;
+	long e = memlimit_check(addr, len, flags & MAP_FIXED,
+	                        (c->a[2] & PROT_WRITE) && (flags & MAP_TYPE) == MAP_PRIVATE && !(flags & MAP_GROWSDOWN));
+	if (e < 0)
+		return e;
 	long r = host(__NR_mmap, addr, len, c->a[2], flags, fd, c->a[5]);
 	if (!host_err(r) && (flags & MAP_FIXED))
 		fastpath_forget(r, len, true);
@@ -63,6 +68,9 @@ SYS(mremap)
 	if (bad_range(c->a[0], c->a[1]) ||
 	    ((flags & MREMAP_FIXED) && bad_range(c->a[4], c->a[2])))
 		return -EINVAL;
+	long e = c->a[2] > c->a[1] ? memlimit_check(0, c->a[2] - c->a[1], false, false) : 0;
+	if (e < 0)
+		return e;
 	long r = host(__NR_mremap, c->a[0], c->a[1], c->a[2], flags, c->a[4]);
 	if (!host_err(r))
 		fastpath_forget(c->a[0], c->a[1], true);
@@ -101,6 +109,12 @@ SYS(munlock)
 SYS(brk)
 {
 	uintptr_t want = c->a[0];
+	/* the limits first: their check reads the brk area under proc.lock */
+	uintptr_t start = __atomic_load_n(&proc.brk_start, __ATOMIC_RELAXED);
+	uintptr_t end = ALIGN_UP(__atomic_load_n(&proc.brk_cur, __ATOMIC_RELAXED), PAGE_SIZE);
+	if (ALIGN_UP(want, PAGE_SIZE) > end && want >= start &&
+	    (!memlimit_brk_ok(start, want) || memlimit_check(0, ALIGN_UP(want, PAGE_SIZE) - end, false, false)))
+		want = 0; /* refused: brk answers the current break */
 	lock(&proc.lock);
 	uintptr_t cur = proc.brk_cur;
 	if (want >= proc.brk_start && want <= proc.brk_max) {

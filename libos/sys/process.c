@@ -15,14 +15,17 @@
 #include "fastpath.h"
 #include "fdrecord.h"
 #include "host/host.h"
+#include "identity.h"
 #include "loader.h"
 #include "locks.h"
 #include "maps.h"
 #include "log.h"
 #include "nsd.h"
+#include "sysv.h"
 #include "process.h"
 #include "signal.h"
 #include "syscall.h"
+#include "vfork.h"
 
 #define ARG_MAX_BYTES (2 << 20)
 
@@ -69,30 +72,53 @@ static void become_child(struct thread *t, int pid, unsigned long flags, int *ct
 	if (flags & CLONE_CHILD_SETTID)
 		*ctid = proc.pid;
 	thread_keep_only(t);
+	vfork_forget();
 	pid_map_drop_children();
 	sigq_clear_after_fork(&proc.sigq);
 	sigq_clear_after_fork(&t->sigq);
 }
 
-/* fork, vfork and clone without CLONE_THREAD. A vfork (CLONE_VM|CLONE_VFORK)
- * becomes a plain fork: the child only execs or exits, which it can do in a
- * copy as well, and a child sharing the libos's memory could not run its
- * own libos. posix_spawn's child stack is honoured. */
+/* fork, vfork and clone without CLONE_THREAD. The child is the host's
+ * copy-on-write fork. With CLONE_VFORK the caller waits until the child
+ * execs or ends, and with CLONE_VM it then sees what the child wrote
+ * (vfork.c). CLONE_VM alone gives a copy, not a share: a process sharing
+ * the libos's memory could not keep a libos of its own. posix_spawn's
+ * child stack is honoured. */
 long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *ptid, int *ctid,
                   unsigned long tls)
 {
 	if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES | CLONE_FS | CLONE_NEWNS |
 	             CLONE_NEWPID | CLONE_NEWUSER | CLONE_NEWNET | CLONE_PIDFD))
 		return -EINVAL;
+	long r = 0;
+	struct vfork_link *vf = NULL;
+	bool vf_shared = flags & CLONE_VM;
+	if ((flags & CLONE_VFORK) && !(vf = vfork_prepare(vf_shared, c->uc->uc_mcontext.rsp, &r)))
+		return r;
+	static bool warned_vm;
+	if ((flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM && !warned_vm) {
+		warned_vm = true;
+		log_warning("clone(CLONE_VM) without CLONE_THREAD or CLONE_VFORK: the child has a copy of the memory, not a share");
+	}
 	flags &= ~(CLONE_VM | CLONE_VFORK);
 	/* The pid comes from the lease, with no round trip to nsd. */
 	int pid = nsd_active ? nsd_take_pid() : 0;
-	if (pid < 0)
+	if (pid < 0) {
+		if (vf)
+			vfork_parent_wait(vf, 0); /* no child: its end of the pipe is the last */
 		return pid;
+	}
+	/* Linux writes it before the child runs, so a vfork child sees it. */
+	if (vf && vf_shared && nsd_active && (flags & CLONE_PARENT_SETTID))
+		*ptid = pid;
+	if ((flags & CSIGNAL) != SIGCHLD)
+		sig_note_exit_signal((int)(flags & CSIGNAL));
 	/* The host would write host pids: the libos writes the sandbox pid. */
 	unsigned long hflags = flags & ~(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID);
+	/* the child's ids are ours until it changes them itself */
+	cred_fork_prepare(pid);
 	uint64_t saved = fork_lock_all();
-	long r = host(__NR_clone, hflags, 0, NULL, ctid, tls);
+	r = host(__NR_clone, hflags, 0, NULL, ctid, tls);
 	if (r == 0)
 		become_child(c->t, pid, flags, ctid);
 	fork_unlock_all();
@@ -102,8 +128,11 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 		pid_map_add(pid, (int)r, true);
 	host_sigmask_restore(saved);
 	if (r == 0) {
+		if (vf)
+			vfork_child_start(vf);
 		if (nsd_active)
 			nsd_child_start();
+		sysv_fork_child();
 		if (stack)
 			c->uc->uc_mcontext.rsp = stack;
 		return 0;
@@ -112,8 +141,12 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 		nsd_register_child(pid, (int)r);
 		r = pid;
 	}
+	if (r < 0)
+		cred_fork_failed(pid);
 	if (r > 0 && (flags & CLONE_PARENT_SETTID))
 		*ptid = (int)r;
+	if (vf)
+		vfork_parent_wait(vf, c->uc->uc_mcontext.rsp);
 	return r;
 }
 
@@ -124,7 +157,7 @@ SYS(fork)
 
 SYS(vfork)
 {
-	return process_fork(c, SIGCHLD, 0, NULL, NULL, 0);
+	return process_fork(c, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, NULL, NULL, 0);
 }
 
 /* Copies a NULL-terminated string vector out of app memory, which execve
@@ -193,6 +226,7 @@ static void reset_for_exec(struct thread *t)
 	sig_child_action_changed(&proc.sigactions[SIGCHLD]);
 	unlock(&proc.lock);
 	fd_close_on_exec();
+	prctl_after_exec();
 }
 
 static long do_execve(struct sysctx *c, const char *path, char *const *uargv, char *const *uenvp)
@@ -214,10 +248,27 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 		free(envp);
 		return r;
 	}
-	/* The point of no return: from here a failure kills the process. */
+	/* The point of no return: from here a failure kills the process. One
+	 * thread passes it; another that comes to it meanwhile ends, as
+	 * Linux's de_thread kills it (the winner waits for it to be gone). */
+	static int exec_owner;
+	if (__atomic_exchange_n(&exec_owner, 1, __ATOMIC_ACQ_REL)) {
+		free(p);
+		free(argv);
+		free(envp);
+		for (;;)
+			host(__NR_exit, 0);
+	}
 	thread_end_others(c->t);
+	__atomic_store_n(&exec_owner, 0, __ATOMIC_RELEASE);
+	vfork_release();
+	/* The thread that execs takes the process's pid as its tid (the
+	 * leader's, on Linux). */
+	c->t->tid = proc.pid;
 	reset_for_exec(c->t);
+	cred_exec();
 	unmap_app();
+	sysv_exec();
 	fastpath_exec_reset();
 	struct ucontext *uc = calloc(1, sizeof(*uc));
 	r = uc ? load_program(p, (const char *const *)argv, (const char *const *)envp, uc) : -ENOMEM;
@@ -225,7 +276,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 		log_error("execve %s failed after the old program was gone: %ld", p, r);
 		process_kill_self(SIGSEGV);
 	}
-	uc->uc_sigmask = 0;
+	uc->uc_sigmask = c->t->host_tty_stops;
 	nsd_exec_done();
 	host_jump_to_context(uc);
 }
@@ -261,7 +312,7 @@ SYS(execveat)
 
 /* The host process group of sandbox group pgid: its leader's, as the
  * mirrored setpgid made it (or the leader's host pid once it is gone). */
-static long host_pgid_of(int pgid)
+long host_pgid_of(int pgid)
 {
 	if (pgid == proc.pgid)
 		return host(__NR_getpgid, 0);
@@ -294,8 +345,12 @@ static int wait_pid_from_host(int host_pid, bool reaped)
 	int pid = pid_from_host(host_pid);
 	if (!pid)
 		pid = pid_from_host_lookup(host_pid);
-	if (reaped && pid > 0)
+	if (reaped && pid > 0) {
 		nsd_reap(pid);
+		cred_forget(pid);
+	}
+	if (reaped) /* its SEM_UNDO and shm attachments, if it died unheard */
+		sysv_reap_dead();
 	return pid;
 }
 
@@ -343,8 +398,9 @@ SYS(waitid)
 		return r;
 	if (si.si_pid) {
 		bool reaped = !(options & WNOWAIT) && si.si_code >= CLD_EXITED && si.si_code <= CLD_DUMPED;
+		int pid = pid_from_host(si.si_pid);
+		si.si_uid = cred_real_uid(pid); /* the child's, before a reap forgets it */
 		si.si_pid = wait_pid_from_host(si.si_pid, reaped);
-		si.si_uid = proc.uid;
 	}
 	if (uinfo)
 		*uinfo = si;
@@ -389,7 +445,7 @@ static void refresh_ids(void)
 }
 
 /* pgid (sid) of another process of the sandbox. */
-static long ids_of(long pid, bool sid)
+long ids_of(long pid, bool sid)
 {
 	if (pid < 0)
 		return -EINVAL;

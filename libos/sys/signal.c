@@ -6,6 +6,7 @@
 #include <linux/time_types.h>
 #include "fdtable.h"
 #include "arena.h"
+#include "identity.h"
 #include "nsd.h"
 #include "process.h"
 #include "signal.h"
@@ -23,6 +24,11 @@ struct kernel_sigaction {
 	uintptr_t restorer;
 	uint64_t mask;
 };
+
+static void discard_in_thread(struct thread *t, void *sig)
+{
+	sigq_discard(&t->sigq, *(int *)sig);
+}
 
 SYS(rt_sigaction)
 {
@@ -46,13 +52,16 @@ SYS(rt_sigaction)
 		s->flags = act.flags;
 		s->restorer = act.restorer;
 		s->mask = act.mask & ~UNBLOCKABLE;
-		/* Setting SIG_IGN discards what is pending, as on Linux. */
-		if (s->handler == 1) {
+		/* An action that ignores the signal discards what is pending, in
+		 * every thread, as on Linux. */
+		if (sig_action_ignores(s, sig)) {
 			sigq_discard(&proc.sigq, sig);
-			sigq_discard(&c->t->sigq, sig);
+			thread_foreach(discard_in_thread, &sig);
 		}
 		if (sig == SIGCHLD)
 			sig_child_action_changed(s);
+		if ((sig == SIGTTIN || sig == SIGTTOU) && prev.handler == 1 && s->handler != 1)
+			sig_tty_stop_unignored(sig);
 	}
 	unlock(&proc.lock);
 	if (old)
@@ -82,13 +91,13 @@ SYS(rt_sigprocmask)
 	return 0;
 }
 
-/* The app's restorer ran `ret` from its frame's pretcode: %rsp is at uc. */
-SYS(rt_sigreturn)
+/* Restores the registers, FPU state, mask and alternate stack from the
+ * app's frame at %rsp. */
+static bool restore_frame(void *arg)
 {
+	struct sysctx *c = arg;
 	struct sigcontext *r = &c->uc->uc_mcontext;
 	struct ucontext *app = (struct ucontext *)r->rsp;
-	if (range_is_libos((uintptr_t)app, sizeof(*app)))
-		process_kill_self(SIGSEGV);
 	struct sigcontext *s = &app->uc_mcontext;
 	struct _fpstate *hostfp = r->fpstate;
 	r->r8 = s->r8; r->r9 = s->r9; r->r10 = s->r10; r->r11 = s->r11;
@@ -98,15 +107,29 @@ SYS(rt_sigreturn)
 	r->rip = s->rip;
 	/* Only the flags user code may change (as the kernel's FIX_EFLAGS). */
 	r->eflags = (r->eflags & ~0x50dd5UL) | (s->eflags & 0x50dd5UL);
-	if (hostfp && s->fpstate) {
-		const struct _fpx_sw_bytes *sw = &hostfp->sw_reserved;
-		size_t n = sw->magic1 == FP_XSTATE_MAGIC1 ? sw->extended_size : sizeof(*hostfp);
-		memcpy(hostfp, s->fpstate, n);
-	}
+	if (hostfp && s->fpstate)
+		memcpy(hostfp, s->fpstate, sig_fpstate_size(hostfp));
 	c->t->sigmask = app->uc_sigmask & ~UNBLOCKABLE;
 	if (!(app->uc_stack.ss_flags & SS_DISABLE) && app->uc_stack.ss_size) {
 		c->t->app_altstack = app->uc_stack;
 		c->t->app_altstack.ss_flags &= ~SS_ONSTACK;
+	}
+	return true;
+}
+
+/* The app's restorer ran `ret` from its frame's pretcode: %rsp is at uc. A
+ * frame that cannot be read is Linux's badframe: SIGSEGV. */
+SYS(rt_sigreturn)
+{
+	struct sigcontext *r = &c->uc->uc_mcontext;
+	if (range_is_libos(r->rsp, sizeof(struct ucontext)))
+		process_kill_self(SIGSEGV);
+	if (!sig_guarded(c->t, restore_frame, c)) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		si.si_signo = SIGSEGV;
+		si.si_code = SI_KERNEL;
+		sig_deliver_fault(c->t, c->uc, SIGSEGV, &si);
 	}
 	return (long)r->rax;
 }
@@ -174,27 +197,38 @@ SYS(pause)
 
 SYS(rt_sigtimedwait)
 {
+	if (c->a[3] != sizeof(uint64_t))
+		return -EINVAL;
 	uint64_t set = *(const uint64_t *)c->a[0] & ~UNBLOCKABLE;
 	siginfo_t *uinfo = (void *)c->a[1];
 	const struct __kernel_timespec *ts = (const void *)c->a[2];
-	if (c->a[3] != sizeof(uint64_t))
+	/* Checked before anything is taken, as Linux does. */
+	if (ts && (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000))
 		return -EINVAL;
+	/* Published before the first check: a sender that queues after it
+	 * kicks this thread (signal.c's takes_signal). */
+	__atomic_store_n(&c->t->sigwait_set, set, __ATOMIC_RELEASE);
+	long r;
 	for (;;) {
 		siginfo_t info;
 		int sig = sig_dequeue(c->t, set, &info);
 		if (sig) {
+			__atomic_store_n(&c->t->sigwait_set, 0, __ATOMIC_RELEASE);
 			if (uinfo)
 				*uinfo = info;
 			return sig;
 		}
+		r = -EINTR;
 		if (sig_pending_deliverable(c->t))
-			return -EINTR;
-		long r = sig_wait_interruptible(c->t, set | ~c->t->sigmask, ts);
+			break;
+		r = sig_wait_interruptible(c->t, set | ~c->t->sigmask, ts);
 		if (r == 0)
-			return -EAGAIN;
+			r = -EAGAIN;
 		if (r < 0 && r != -EINTR)
-			return r;
+			break;
 	}
+	__atomic_store_n(&c->t->sigwait_set, 0, __ATOMIC_RELEASE);
+	return r;
 }
 
 /* Another picoprocess, by its host pid: marked for its libos (signal.c
@@ -208,7 +242,7 @@ static long send_marked(int host_pid, int sig, int code, int tid, const siginfo_
 	} else {
 		memset(&si, 0, sizeof(si));
 		si.si_pid = proc.pid;
-		si.si_uid = proc.uid;
+		si.si_uid = cred.ruid;
 	}
 	si.si_signo = sig;
 	si.si_errno = code;
@@ -231,7 +265,7 @@ static long send_other(int pid, int sig, int code, int tid, const siginfo_t *uin
 		int h = pid_to_host(pid);
 		if (h < 0)
 			return h;
-		long r = init_unkillable(pid, sig) ? 0
+		long r = cred_may_signal(pid, sig) ?: init_unkillable(pid, sig) ? 0
 		         : sig ? send_marked(h, sig, code, tid, uinfo) : host(__NR_kill, h, 0);
 		if (r != -ESRCH)
 			return r;
@@ -262,7 +296,7 @@ static long send_to_members(int pgid, int sig)
 		}
 		if (!nsd_is_local(p))
 			continue;
-		long e = init_unkillable(pid, sig) ? 0
+		long e = cred_may_signal(pid, sig) ?: init_unkillable(pid, sig) ? 0
 		         : sig ? send_marked(p->host_pid, sig, SI_USER, 0, NULL) : host(__NR_kill, p->host_pid, 0);
 		if (e == 0 || r != 0)
 			r = e;
@@ -324,7 +358,7 @@ static long send_to_thread(int tgid, int tid, int sig)
 	si.si_signo = sig;
 	si.si_code = SI_TKILL;
 	si.si_pid = proc.pid;
-	si.si_uid = proc.uid;
+	si.si_uid = cred.ruid;
 	return sig_send(sig, t, &si);
 }
 
@@ -340,11 +374,15 @@ SYS(tgkill)
 	return send_to_thread((int)c->a[0], (int)c->a[1], (int)c->a[2]);
 }
 
-static long queue_info(int tgid, int tid, int sig, const siginfo_t *uinfo)
+/* self_id: the pid (rt_sigqueueinfo) or tid (rt_tgsigqueueinfo) named,
+ * which Linux compares with the caller's tid. */
+static long queue_info(const struct sysctx *c, int tgid, int tid, int self_id, int sig,
+                       const siginfo_t *uinfo)
 {
 	siginfo_t si = *uinfo;
-	/* Like Linux: a process may not forge kernel-made info for others. */
-	if (si.si_code >= 0 || si.si_code == SI_TKILL)
+	/* Like Linux: a process may not forge kernel-made info, nor a kill's or
+	 * tgkill's, for anyone but its calling thread. */
+	if ((si.si_code >= 0 || si.si_code == SI_TKILL) && self_id != c->t->tid)
 		return -EPERM;
 	if (sig < 0 || sig > NSIG_APP)
 		return -EINVAL;
@@ -356,16 +394,21 @@ static long queue_info(int tgid, int tid, int sig, const siginfo_t *uinfo)
 	}
 	if (tid) {
 		struct thread *t = thread_by_tid(tid);
-		return t ? sig_send(sig, t, &si) : -ESRCH;
+		return !t ? -ESRCH : sig ? sig_send(sig, t, &si) : 0;
 	}
-	return sig_send(sig, NULL, &si);
+	return sig ? sig_send(sig, NULL, &si) : 0;
 }
+
 SYS(rt_sigqueueinfo)
 {
-	return queue_info((int)c->a[0], 0, (int)c->a[1], (const void *)c->a[2]);
+	return queue_info(c, (int)c->a[0], 0, (int)c->a[0], (int)c->a[1], (const void *)c->a[2]);
 }
 
 SYS(rt_tgsigqueueinfo)
 {
-	return queue_info((int)c->a[0], (int)c->a[1], (int)c->a[2], (const void *)c->a[3]);
+	/* only valid for one thread, as on Linux */
+	if ((int)c->a[0] <= 0 || (int)c->a[1] <= 0)
+		return -EINVAL;
+	return queue_info(c, (int)c->a[0], (int)c->a[1], (int)c->a[1], (int)c->a[2],
+	                  (const void *)c->a[3]);
 }

@@ -4,13 +4,16 @@
 #include <asm/signal.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
+#include "fastpath.h"
 #include "host/host.h"
 #include "log.h"
 #include "nsd.h"
+#include "sysv.h"
 #include "process.h"
 #include "signal.h"
 #include "sitepolicy.h"
 #include "syscall.h"
+#include "vfork.h"
 
 #define THREAD_FLAGS (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)
 /* Flags the libos implements itself rather than passing to the host. */
@@ -54,8 +57,8 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 	nt->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : NULL;
 	nt->host_alive = 1;
 
-	/* The start record sits at the top of the new libos stack; the child
-	 * runs below it until it jumps to the app. */
+	/* The start record sits at the top of the new libos stack, the FPU
+	 * state below it; the child runs below both until it jumps to the app. */
 	char *top = nt->libos_stack + LIBOS_STACK_SIZE;
 	struct thread_start *s = (struct thread_start *)ALIGN_DOWN((uintptr_t)top - sizeof(*s), 64);
 	s->t = nt;
@@ -64,8 +67,19 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 	s->uc.uc_mcontext.rax = 0;
 	if (stack)
 		s->uc.uc_mcontext.rsp = stack;
-	/* A new thread starts with a clean FPU state. */
-	s->uc.uc_mcontext.fpstate = NULL;
+	/* A new thread inherits the FPU state (x87 control word, MXCSR, the
+	 * registers), as the kernel's fpu_clone copies it; a fast-path
+	 * context saves the live state first. */
+	struct _fpstate *fp = c->uc->uc_mcontext.fpstate;
+	if (!fp)
+		fp = fastpath_save_fpu(c->t, c->uc);
+	char *below = (char *)s;
+	if (fp) {
+		size_t n = sig_fpstate_size(fp);
+		below = (char *)ALIGN_DOWN((uintptr_t)s - n, 64);
+		memcpy(below, fp, n);
+	}
+	s->uc.uc_mcontext.fpstate = fp ? (struct _fpstate *)below : NULL;
 	s->uc.uc_flags = 0;
 	s->uc.uc_sigmask = 0;
 
@@ -79,7 +93,7 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 		*ptid = tid;
 		hflags &= ~CLONE_PARENT_SETTID;
 	}
-	long r = host_clone_thread(hflags, (char *)s - 64, ptid, &nt->host_alive, tls, thread_start, s);
+	long r = host_clone_thread(hflags, below - 64, ptid, &nt->host_alive, tls, thread_start, s);
 	if (r > 0) {
 		nt->host_tid = (int)r;
 		if (!nsd_active)
@@ -110,12 +124,30 @@ struct clone_args_v0 {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
 
+/* Linux's checks of clone3's arguments (copy_clone_args_from_user,
+ * clone3_args_valid), before the flags' own. */
+static long clone3_args_check(const struct clone_args_v0 *ca, unsigned long size)
+{
+	if (size > PAGE_SIZE)
+		return -E2BIG;
+	if (size < sizeof(*ca) || (ca->exit_signal & ~(uint64_t)CSIGNAL) || ca->exit_signal > NSIG_APP)
+		return -EINVAL;
+	/* The exit signal has its own field; CLONE_NEWTIME is the one bit of
+	 * the old CSIGNAL byte clone3 takes. */
+	if (ca->flags & (CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME)))
+		return -EINVAL;
+	if ((ca->flags & (CLONE_THREAD | CLONE_PARENT)) && ca->exit_signal)
+		return -EINVAL;
+	return (ca->stack != 0) != (ca->stack_size != 0) ? -EINVAL : 0;
+}
+
 SYS(clone3)
 {
 	const struct clone_args_v0 *ca = (const void *)c->a[0];
-	if ((unsigned long)c->a[1] < sizeof(*ca))
-		return -EINVAL;
-	long e = clone_flags_check(ca->flags);
+	long e = clone3_args_check(ca, c->a[1]);
+	if (e < 0)
+		return e;
+	e = clone_flags_check(ca->flags);
 	if (e < 0)
 		return e;
 	uintptr_t sp = ca->stack ? ca->stack + ca->stack_size : 0;
@@ -164,6 +196,8 @@ void thread_detach_app_memory(struct thread *t)
 /* The end of the process: nsd hears it from us, the parent from the host. */
 static __attribute__((noreturn)) void process_exit(int code)
 {
+	sysv_exit();
+	vfork_release();
 	nsd_exit((code & 0xff) << 8);
 	host_exit_group(code & 0xff);
 }
@@ -226,6 +260,12 @@ SYS(futex)
 	default:
 		return host(__NR_futex, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 	}
+}
+
+/* Futexes name only memory, as futex's do. */
+SYS(futex_waitv)
+{
+	return host_blocking(__NR_futex_waitv, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4]);
 }
 
 SYS(gettid)

@@ -10,6 +10,7 @@
 #include "arena.h"
 #include "config.h"
 #include "host/host.h"
+#include "identity.h"
 #include "log.h"
 #include "process.h"
 #include "syscall.h"
@@ -87,7 +88,7 @@ static long set_name(struct sysctx *c, size_t off)
 	const char *uname = (const char *)c->a[0];
 	long len = c->a[1];
 	char name[UTS_NAME_LEN] = "";
-	if (proc.uid != 0)
+	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if (len < 0 || len >= UTS_NAME_LEN)
 		return -EINVAL;

@@ -10,7 +10,9 @@ fifo=$(mktemp -u /tmp/graphene-demo.XXXXXX)
 mkfifo "$fifo"
 trap 'rm -f "$fifo"' EXIT
 exec {to}<> "$fifo"                 # the workload's stdin: "go" when the host is done
-bin/graphene run --sandbox "$sandbox" manifests/demo-shell.toml <&$to > >(
+# A pipeline, not a process substitution: the reader must have printed
+# everything before the status line below.
+bin/graphene run --sandbox "$sandbox" manifests/demo-shell.toml <&$to |
     while IFS= read -r line; do
         if [ "$line" = READY ]; then
             echo "graphenectl ps --sandbox $sandbox (from the host, while it runs):"
@@ -19,7 +21,5 @@ bin/graphene run --sandbox "$sandbox" manifests/demo-shell.toml <&$to > >(
         else
             echo "$line"
         fi
-    done) &
-pid=$!
-wait $pid
-echo "graphene run exited with status $?"
+    done
+echo "graphene run exited with status ${PIPESTATUS[0]}"

@@ -239,7 +239,7 @@ static int hello_answer(struct nsdc *c, const Nsd__Frame *rep)
 }
 
 /* Reads the server hello and sends ours; the answer is read by the caller
- * (hello), or later as the first frame (nsdc_connect_nowait). */
+ * later as the first frame (dispatch). */
 static int hello_send(struct nsdc *c)
 {
     Nsd__Frame *sh = 0;
@@ -276,19 +276,6 @@ static int hello_send(struct nsdc *c)
     return r;
 }
 
-static int hello(struct nsdc *c)
-{
-    Nsd__Frame *rep = 0;
-    int r = hello_send(c);
-    if (!r)
-        r = recv_frame(c, &rep);
-    if (r)
-        return r;
-    r = hello_answer(c, rep);
-    nsdc_free(c, rep);
-    return r;
-}
-
 static int connect_leader(struct nsdc *c)
 {
     int r = c->ops->connect(c->ops->ctx);
@@ -297,7 +284,10 @@ static int connect_leader(struct nsdc *c)
         return r;
     }
     c->connected = 1;
-    r = hello(c);
+    /* Pipelined: the answer to the hello is read as the first frame before
+     * the reply to the first request, which nsd serves only after it, so a
+     * start-up pays one round trip less. */
+    r = hello_send(c);
     /* Requests sent but not answered before the connection went. */
     for (int i = 0; !r && i < c->nout; i++)
         r = write_all(c, c->out[i].buf, c->out[i].len);
@@ -324,6 +314,13 @@ int nsdc_hello_nowait(struct nsdc *c)
 static int exchange(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply)
 {
     int r = send_frame(c, req);
+    /* nsd closes after refusing a hello: its answer says why */
+    if (r && c->hello_pending) {
+        Nsd__Frame *f = 0;
+        int h = recv_frame(c, &f);
+        if (!h && (h = dispatch(c, f)))
+            r = h;
+    }
     while (!r) {
         Nsd__Frame *f = 0;
         r = recv_frame(c, &f);

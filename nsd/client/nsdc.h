@@ -100,7 +100,8 @@ int nsdc_send(struct nsdc *c, Nsd__Frame *req);
 /* Waits until every nsdc_send request has its reply. 0 or -errno. */
 int nsdc_flush(struct nsdc *c);
 void nsdc_free(struct nsdc *c, Nsd__Frame *f);
-/* Connects and says hello now unless connected (nsdc_call does it lazily). */
+/* Connects and says hello now unless connected (nsdc_call does it lazily);
+ * the answer to the hello is read with the first reply. */
 int nsdc_connect(struct nsdc *c);
 /* The hello on a transport the caller connected (ops->connect done), not
  * waiting for its answer: requests may follow at once (the leader reads

@@ -9,7 +9,10 @@
 #             running, and when each run must start its own
 #   rss       peak RSS of hello world, dynamic and static (ru_maxrss via wait4)
 #   processes fork+exit+wait, fork+exec+wait, signal and pipe round trips
-#             between two processes (bench_proc; medians of single operations)
+#             between two processes, kill(-pgid) to a group of 8 (bench_proc;
+#             medians of single operations)
+#   sysv      System V message round trip and semaphore ping-pong between two
+#             processes, shmat+shmdt of an existing segment (bench_sysv)
 # Each figure is printed as "name: graphene X, native Y, ratio Z".
 # Manifests and mounts come from the differential-test harness so that the
 # benchmarks run programs exactly the way the tests do.
@@ -21,7 +24,7 @@ SYSCALLS=${BENCH_SYSCALLS:-300000}
 STARTS=${BENCH_STARTS:-30}
 failed=0
 
-for f in "$RUNTIME" "$PROGS/bench_syscall" "$PROGS/bench_proc" "$PROGS/hello" "$PROGS/hello-static"; do
+for f in "$RUNTIME" "$PROGS/bench_syscall" "$PROGS/bench_proc" "$PROGS/bench_sysv" "$PROGS/hello" "$PROGS/hello-static"; do
     [ -x "$f" ] || { echo "libos_bench: $f missing (make test-progs)" >&2; exit 1; }
 done
 have_graphene=1
@@ -145,6 +148,27 @@ if [ "$have_graphene" = 1 ]; then
     gra_out=$("$GRAPHENE" run "$(manifest_for /tests/bench_proc)") || failed=1
 fi
 for k in fork_exit_wait fork_exec_wait signal_roundtrip pipe_roundtrip; do
+    g=$(sed -n "s/^${k}_us: //p" <<<"$gra_out")
+    report "$k (median)" us "${g:-n/a}" "$(sed -n "s/^${k}_us: //p" <<<"$nat_out")"
+done
+# kill(-pgid) to a group of 8: natively in a PID namespace of its own, so
+# that the group it signals can only be its own.
+nat=$(native unshare --pid --fork --mount-proc "$PROGS/bench_proc" kill_group | sed -n 's/^kill_group_us: //p')
+gra=n/a
+[ "$have_graphene" = 1 ] &&
+    gra=$("$GRAPHENE" run "$(manifest_for /tests/bench_proc)" -- kill_group | sed -n 's/^kill_group_us: //p')
+[ -n "$gra" ] && [ -n "$nat" ] || failed=1
+report "kill(-pgid) to a group of 8 and 8 answers (median)" us "${gra:-n/a}" "${nat:-n/a}"
+
+# --- System V IPC (bench_sysv): natively in a new IPC namespace when root
+sysv_ns=""
+[ "$(id -u)" = 0 ] && unshare --ipc true 2>/dev/null && sysv_ns="unshare --ipc"
+nat_out=$($sysv_ns env -i "${DIFF_ENV[@]}" "$PROGS/bench_sysv") || failed=1
+gra_out=""
+if [ "$have_graphene" = 1 ]; then
+    gra_out=$("$GRAPHENE" run "$(manifest_for /tests/bench_sysv)") || failed=1
+fi
+for k in sysv_msg_roundtrip sysv_sem_pingpong sysv_shm_attach_detach; do
     g=$(sed -n "s/^${k}_us: //p" <<<"$gra_out")
     report "$k (median)" us "${g:-n/a}" "$(sed -n "s/^${k}_us: //p" <<<"$nat_out")"
 done

@@ -7,6 +7,7 @@
 # syscall site too), it can plant no set-id bit or file capability for host
 # users, nsd does not take it for root, inherited fds do not reach it, and
 # sys.max_processes stops a fork bomb.
+# Which of issue 9's attacks each test answers: see the header of site.t.
 N=32
 . "$(dirname "$0")/lib.sh"
 echo data > "$T/w/capfile"

@@ -7,7 +7,31 @@
 # libos's one syscall instruction with real arguments, as an app that jumped
 # there would. Through emulation: python3 under graphene makes the same
 # calls as an app. Host-side targets (a sleep, listeners) are started here.
-import ctypes, errno, os, pty, re, select, signal, socket, subprocess, sys, tempfile
+#
+# Issue 9's attacks, one by one (E: through emulated calls, S: from the
+# libos's site), and where each is refused:
+#  - TIOCSTI into the terminal: E+S here (TIOCSTI, TIOCLINUX).
+#  - chmod 4755 in a writable mount: E priv.t, unpriv.t; S here (chmod_suid,
+#    creat_suid, openat2_creat). fsetxattr security.capability: E+S priv.t.
+#  - chmod/chown/utimensat, stat and O_PATH of host files outside the
+#    mounts: S priv.t; E tests/fs/escape.t, tests/diff/escape.t (ENOENT).
+#  - nsd admin from inside: priv.t (SO_PEERCRED is the sandbox uid for any
+#    connection, emulated or from the site); pathname unix connect outside
+#    the mounts: E here, S priv.t (host paths outside find nothing).
+#  - prlimit64 (RLIMIT_CPU), setpriority, sched_setaffinity of outside
+#    processes: S here and priv.t (another sandbox too); E here (host pids,
+#    groups, uids: ESRCH); setpriority(PRIO_PGRP/PRIO_USER, 0): E here;
+#    sched_get*/set*, rr_get_interval, ioprio, getpriority: S+E here.
+#  - netlink, AF_PACKET, raw and ping sockets, SIOCSIFMTU/SIOCSIFADDR:
+#    E+S here; abstract unix sockets and TCP to host listeners: here.
+#  - mknodat of devices: S here and priv.t, E here; clone with CLONE_NEW*:
+#    E+S here; /proc of host processes (environ, maps, kallsyms): S
+#    priv.t, E here; inherited fds: priv.t, unpriv.t.
+#  - patching the syscall table / libos text (mprotect RWX): S+E here.
+#  - example manifests with host /etc and rw system dirs:
+#    tests/launcher/run.t; read-only mounts: priv.t, unpriv.t (E+S).
+#  - a fork bomb as root: priv.t (sys.max_processes); memory: memory.t.
+import ctypes, errno, grp, os, pty, re, select, signal, socket, subprocess, sys, tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 G = os.path.join(ROOT, "bin", "graphene")
@@ -101,6 +125,7 @@ for line in subprocess.run(["nm", LIBOS], capture_output=True, text=True).stdout
 try:
     # ---------------------------------------------------------------- site
     master, slave = pty.openpty()
+    host_pts = os.ttyname(slave)
     target = subprocess.Popen(["sleep", "120"])  # a host process outside the sandbox
     children.append(target)
     pico = sandbox("import sys\nprint('ready', flush=True)\nsys.stdin.readline()\n", stdin=slave)
@@ -130,12 +155,25 @@ try:
     def affinity_of(pid):
         return [l for l in open(f"/proc/{pid}/status") if l.startswith("Cpus_allowed_list")][0]
 
-    before = (limits_of(target.pid), nice_of(target.pid), affinity_of(target.pid))
+    def policy_of(pid):
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[38]
+
+    before = (limits_of(target.pid), nice_of(target.pid), affinity_of(target.pid), policy_of(target.pid))
     le64 = lambda *v: "x:" + b"".join(x.to_bytes(8, "little") for x in v).hex()
     calls = {
         "tiocsti": f"16,0,0x5412,{le64(0x78)}",
         "tiocgwinsz": "16,0,0x5413,b:8",
         "tioclinux": "16,0,0x541c,b:8",
+        "siocsifmtu": "16,0,0x8922," + "x:" + (b"lo".ljust(16, b"\0") + (1280).to_bytes(4, "little")).hex(),
+        "siocsifaddr": "16,0,0x8916,b:40",
+        "tioccons": "16,0,0x541d,0",
+        "tiocsetd": f"16,0,0x5423,{le64(2)}",
+        "tiocvhangup": "16,0,0x5437,0",
+        "tiocsig": "16,0,0x40045436,19",
+        "tiocsctty": "16,0,0x540e,1",
+        "tiocgptn": "16,0,0x80045430,b:4",
+        "open_host_pts": f"257,-100,s:{host_pts},2",
+        "open_host_ptmx": "257,-100,s:/dev/ptmx,2",
         "packet": "41,17,3,768",
         "netlink": "41,16,3,0",
         "raw": "41,2,3,1",
@@ -152,6 +190,17 @@ try:
         "setprio_pgrp": "141,1,0,19",
         "getprio_user": "140,2,0",
         "affinity": f"203,{target.pid},8,{le64(1)}",
+        "getaffinity": f"204,{target.pid},8,b:8",
+        "getsched": f"145,{target.pid}",
+        "getparam": f"143,{target.pid},b:8",
+        "setsched": f"144,{target.pid},3,{le64(0)}",  # SCHED_BATCH: the policy check below
+        "setparam": f"142,{target.pid},{le64(0)}",
+        "setattr": f"314,{target.pid},{le64(56, 0, 0, 19, 0, 0, 0)},0",
+        "getprio_pid": f"140,0,{target.pid}",
+        "getprio_pgrp": "140,1,0",
+        "setprio_user": "141,2,0,19",
+        "ioprio": f"251,1,{target.pid},{(3 << 13)}",
+        "rr_interval": f"148,{target.pid},b:16",
         "kill_all": "62,-1,0",
         "kill_group": "62,0,0",
         "kill_pgid": f"62,{-pgid},0",
@@ -199,7 +248,21 @@ try:
         ok(not bad, name, bad or "")
 
     refused(["tiocsti", "tioclinux"], "site: TIOCSTI and TIOCLINUX on the app's tty are refused")
+    refused(["siocsifmtu", "siocsifaddr"], "site: SIOCSIFMTU and SIOCSIFADDR (host interface settings) are refused")
     ok(got["tiocgwinsz"] == "ok", "site: TIOCGWINSZ (on the libos's list) passes", got["tiocgwinsz"])
+    refused(["tioccons", "tiocsetd", "tiocvhangup", "tiocsig"],
+            "site: TIOCCONS, TIOCSETD, TIOCVHANGUP and TIOCSIG are refused")
+    # on the list, but the kernel's own rules hold: a terminal is stolen
+    # (arg 1) only with CAP_SYS_ADMIN; TIOCGPTN is a master's
+    ok(got["tiocsctty"] == EPERM and got["tiocgptn"] == os.strerror(errno.ENOTTY),
+       "site: TIOCSCTTY cannot steal the app's tty (EPERM, no CAP_SYS_ADMIN); TIOCGPTN on it is ENOTTY",
+       (got["tiocsctty"], got["tiocgptn"]))
+    # /dev/pts is the sandbox's own devpts; /dev/ptmx is not there (root:
+    # the private root) or refused by Landlock (a user's launch)
+    no_ptmx = os.strerror(errno.ENOENT) if root else os.strerror(errno.EACCES)
+    ok(got["open_host_pts"] == os.strerror(errno.ENOENT) and got["open_host_ptmx"] == no_ptmx,
+       f"site: the host's pty {host_pts} is not there, the host's /dev/ptmx does not open",
+       (got["open_host_pts"], got["open_host_ptmx"]))
     refused(["packet", "netlink", "raw", "ping", "pairnetlink"],
             "site: AF_PACKET, AF_NETLINK, raw and ICMP ping sockets are refused")
     ok(got["unix"] == "ok", "site: a unix socket passes", got["unix"])
@@ -211,8 +274,13 @@ try:
        "the host process lives, its RLIMIT_CPU unchanged", limits_of(target.pid))
     refused(["setprio_pid", "setprio_pgrp", "getprio_user", "affinity"],
             "site: setpriority/getpriority of others, groups and users, sched_setaffinity of others are refused")
-    ok((nice_of(target.pid), affinity_of(target.pid)) == before[1:],
+    refused(["getaffinity", "getsched", "getparam", "getprio_pid", "getprio_pgrp", "rr_interval"],
+            "site: sched_getaffinity/getscheduler/getparam/rr_get_interval and getpriority of a host process or group are refused")
+    refused(["setsched", "setparam", "setattr", "setprio_user", "ioprio"],
+            "site: sched_setscheduler/setparam/setattr, setpriority(PRIO_USER) and ioprio_set of a host process are refused")
+    ok((nice_of(target.pid), affinity_of(target.pid)) == before[1:3],
        "the host process's nice value and affinity are unchanged")
+    ok(policy_of(target.pid) == before[3], "the host process's policy is unchanged", policy_of(target.pid))
     refused(["kill_all", "kill_group", "kill_pgid", "tgkill_group"],
             "site: kill(-1), kill(0), kill(-pgid), tgkill(-pgid) are refused")
     if root:
@@ -249,7 +317,7 @@ try:
 
     # ---------------------------------------------------------- emulated
     script = r'''
-import ctypes, errno, fcntl, os, socket, termios
+import ctypes, errno, fcntl, os, resource, socket, termios
 libc = ctypes.CDLL(None, use_errno=True)
 def t(name, f):
     try:
@@ -262,6 +330,23 @@ def t(name, f):
 t("tiocsti", lambda: fcntl.ioctl(0, termios.TIOCSTI, b"x"))
 t("tiocgwinsz", lambda: fcntl.ioctl(0, termios.TIOCGWINSZ, b"\0" * 8))
 t("tioclinux", lambda: fcntl.ioctl(0, 0x541c, b"\0" * 8))
+t("mknod_chr", lambda: os.mknod("/data/emnull", 0o20666, os.makedev(1, 3)))
+ifr = b"lo".ljust(16, b"\0") + (1280).to_bytes(4, "little") + bytes(20)
+t("siocsifmtu", lambda: fcntl.ioctl(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), 0x8922, ifr))
+t("tioccons", lambda: fcntl.ioctl(0, termios.TIOCCONS, 0))
+t("tiocsetd", lambda: fcntl.ioctl(0, termios.TIOCSETD, b"\2\0\0\0"))
+t("tiocvhangup", lambda: fcntl.ioctl(0, 0x5437, 0))
+t("tiocsig", lambda: fcntl.ioctl(0, 0x40045436, 19))
+t("tiocsctty_steal", lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 1))
+print("pts", ",".join(sorted(os.listdir("/dev/pts"))) if os.path.isdir("/dev/pts") else "none")
+t("open_host_pts", lambda: os.open(os.environ["HOST_PTS"], os.O_RDWR))
+def own_pty():
+    import pty
+    m, s = pty.openpty()
+    st = os.fstat(s)
+    print("own_pty", os.ttyname(s), st.st_uid, st.st_gid, oct(st.st_mode & 0o777))
+    t("tiocsti_own", lambda: fcntl.ioctl(s, termios.TIOCSTI, b"x"))
+t("openpty", own_pty)
 t("packet", lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0x300))
 t("netlink", lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0))
 t("raw", lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
@@ -275,8 +360,25 @@ t("prlimit_other", lambda: libc.syscall(302, os.getpid() + 1000, 0, None, ctypes
 t("setown_group", lambda: fcntl.fcntl(0, fcntl.F_SETOWN, -os.getpgid(0)))
 t("setprio_pgrp", lambda: os.setpriority(os.PRIO_PGRP, 0, 19))
 t("setprio_user", lambda: os.setpriority(os.PRIO_USER, 0, 19))
+# host pids and groups of processes outside: not sandbox pids (the app is
+# the sandbox's pid 1, its pids are small)
+sib, pgid = SIB_PID, TEST_PGID
+t("h_setprio", lambda: os.setpriority(os.PRIO_PROCESS, sib, 19))
+t("h_getprio", lambda: os.getpriority(os.PRIO_PROCESS, sib))
+t("h_setprio_pgrp", lambda: os.setpriority(os.PRIO_PGRP, pgid, 19))
+t("h_getprio_pgrp", lambda: os.getpriority(os.PRIO_PGRP, pgid))
+t("h_setprio_user0", lambda: os.setpriority(os.PRIO_USER, 12345, 19))
+t("h_affinity", lambda: os.sched_setaffinity(sib, {0}))
+t("h_getaffinity", lambda: os.sched_getaffinity(sib))
+t("h_getsched", lambda: os.sched_getscheduler(sib))
+t("h_getparam", lambda: os.sched_getparam(sib))
+t("h_setsched", lambda: os.sched_setscheduler(sib, os.SCHED_OTHER, os.sched_param(0)))
+t("h_prlimit", lambda: resource.prlimit(sib, resource.RLIMIT_CPU, (1, 1)))
+t("h_environ", lambda: open(f"/proc/{sib}/environ").read())
+t("h_maps", lambda: open(f"/proc/{sib}/maps").read())
+t("kallsyms", lambda: open("/proc/kallsyms").read())
 print("myprio", os.getpriority(os.PRIO_PROCESS, 0))
-import resource, threading
+import threading
 def in_thread():
     tid = threading.get_native_id()
     t("thread_affinity", lambda: os.sched_setaffinity(tid, os.sched_getaffinity(0)))
@@ -288,14 +390,30 @@ th.join()
     master, slave = pty.openpty()
     sib = subprocess.Popen(["sleep", "120"])  # in this test's process group
     children.append(sib)
-    nice_before = nice_of(sib.pid)
-    pico = sandbox(script, 'sys.network = "host"', stdin=slave)
+    nice_before, aff_before, limits_before = nice_of(sib.pid), affinity_of(sib.pid), limits_of(sib.pid)
+    lo_mtu = open("/sys/class/net/lo/mtu").read().strip()
+    script = script.replace("SIB_PID", str(sib.pid)).replace("TEST_PGID", str(os.getpgid(0)))
+    pico = sandbox(script, 'sys.network = "host"', f'loader.env.HOST_PTS = "{os.ttyname(slave)}"', stdin=slave)
     os.close(slave)
     out, _ = pico.communicate(timeout=60)
     em = dict(l.split(" ", 1) for l in out.splitlines() if " " in l)
+    ok((em.get("tioccons"), em.get("tiocsetd"), em.get("tiocvhangup"), em.get("tiocsig"),
+        em.get("tiocsctty_steal")) == ("EPERM", "ENOTTY", "ENOTTY", "ENOTTY", "EPERM"),
+       "emulated: TIOCCONS EPERM; TIOCSETD, TIOCVHANGUP, TIOCSIG ENOTTY; TIOCSCTTY stealing EPERM", out)
+    ok(em.get("open_host_pts") == "ENOENT", "emulated: the host's pty is not in the sandbox's /dev/pts", out)
+    # root: a new slave is U's and U + tty's on the host, root:tty inside
+    owner = f"0 {grp.getgrnam('tty').gr_gid}" if root else f"{os.getuid()} {os.getgid()}"
+    ok(em.get("pts") == "ptmx" and em.get("openpty") == "ok" and
+       em.get("own_pty") == f"/dev/pts/0 {owner} 0o620" and em.get("tiocsti_own") == "EPERM",
+       f"emulated: /dev/pts lists only the sandbox's ptys; its own pty is /dev/pts/0, {owner} 0620 "
+       "inside; TIOCSTI on it EPERM", out)
     ok(em.get("tiocsti") == "EPERM" and em.get("tioclinux") == "ENOTTY",
        "emulated: TIOCSTI is EPERM, TIOCLINUX (not on the list) ENOTTY", out)
     ok(em.get("tiocgwinsz") == "ok", "emulated: TIOCGWINSZ on a pty works", out)
+    ok(em.get("mknod_chr") == "EPERM" and not os.path.exists(os.path.join(data, "emnull")),
+       "emulated: mknod of a character device is EPERM; none was made", em.get("mknod_chr"))
+    ok(em.get("siocsifmtu") in ("EPERM", "ENOTTY") and open("/sys/class/net/lo/mtu").read().strip() == lo_mtu,
+       "emulated: SIOCSIFMTU of lo is refused; lo's MTU is unchanged", em.get("siocsifmtu"))
     ok((em.get("packet"), em.get("netlink"), em.get("raw"), em.get("ping")) ==
        ("EPERM", "EAFNOSUPPORT", "EPERM", "EACCES"),
        "emulated: AF_PACKET EPERM, AF_NETLINK EAFNOSUPPORT, raw EPERM, ICMP ping EACCES", out)
@@ -310,6 +428,17 @@ th.join()
     ok(em.get("setprio_pgrp") == "ok" and em.get("myprio") == "19" and nice_of(sib.pid) == nice_before,
        "emulated: setpriority(PRIO_PGRP/PRIO_USER, 0) renices the caller only, not the test's group",
        f"{out}sibling nice {nice_of(sib.pid)} (was {nice_before})")
+    hostcalls = ["h_setprio", "h_getprio", "h_setprio_pgrp", "h_getprio_pgrp", "h_setprio_user0", "h_affinity",
+                 "h_getaffinity", "h_getsched", "h_getparam", "h_prlimit"]
+    bad = {k: em.get(k) for k in hostcalls if em.get(k) != "ESRCH"}
+    ok(not bad, "emulated: setpriority/getpriority (pid, group, user), sched_set/getaffinity, sched_getscheduler/"
+       "getparam and prlimit64 with a host pid, group or uid are ESRCH: not sandbox ids", bad or out)
+    bad = {k: em.get(k) for k in ("h_environ", "h_maps", "kallsyms") if em.get(k) != "ENOENT"}
+    ok(not bad, "emulated: /proc/HOSTPID/environ and maps of a host process, and /proc/kallsyms, do not exist", bad)
+    ok(em.get("h_setsched") in ("ESRCH", "ENOSYS", "EPERM"), "emulated: sched_setscheduler of a host pid does not run",
+       em.get("h_setsched"))
+    ok((nice_of(sib.pid), affinity_of(sib.pid), limits_of(sib.pid)) == (nice_before, aff_before, limits_before),
+       "the host process's nice value, affinity and limits are unchanged")
     sib.kill()
     sib.wait()
 
@@ -357,6 +486,9 @@ try:
     if kind == "abstract":
         s = socket.socket(socket.AF_UNIX)
         s.connect("\0" + addr)
+    elif kind == "path":
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(addr)
     else:
         s = socket.socket(socket.AF_INET)
         s.connect(("127.0.0.1", int(addr)))
@@ -382,6 +514,16 @@ except OSError as e:
     else:
         skip("abstract unix socket scope", f"Landlock ABI {landlock_abi} < 6")
     abstract.close()
+
+    # a host listener by pathname outside every mount (Landlock does not
+    # govern unix connect; the path is not in the sandbox's view)
+    outside = socket.socket(socket.AF_UNIX)
+    outside_path = os.path.join(work, "outside.sock")
+    outside.bind(outside_path)
+    outside.listen(4)
+    r = connect("path", outside_path)
+    ok(r == "refused ENOENT", "a pathname unix socket of a host listener outside the mounts is not reachable", r)
+    outside.close()
 
     tcp = socket.socket(socket.AF_INET)
     tcp.bind(("127.0.0.1", 0))

@@ -49,4 +49,8 @@ diff_run -- /usr/bin/readlink -f /proc/self/fd/0
 diff_run -n "tail -f follows an append" -- /bin/sh -c 'echo one > log
 tail -f log | { read a; echo "got $a"; echo two >> log; read b; echo "got $b"; }
 echo "tail ended"'
+# Scheduling policy and affinity (util-linux's chrt and taskset).
+diff_run -n "chrt -b, chrt -p" -- /bin/sh -c 'chrt -b 0 sh -c "exec chrt -p \$\$" | sed "s/pid [0-9]*/pid N/"'
+diff_run -n "ionice -c 3, ionice" -- /usr/bin/ionice -c 3 /usr/bin/ionice
+diff_run -n "taskset -c 0, taskset -p" -- /bin/sh -c 'taskset -c 0 sh -c "exec taskset -p \$\$" | sed "s/pid [0-9]*/pid N/"'
 done_testing

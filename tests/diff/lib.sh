@@ -134,7 +134,8 @@ run_native() {
     # The braces catch bash's own "Aborted"/"Segmentation fault" reports.
     {
         (cd "$SCRATCH/$sub" &&
-            exec timeout -k 5 "$DIFF_TIMEOUT" ${NATIVE_PIDNS:+unshare --pid --fork --mount-proc} \
+            exec timeout -k 5 "$DIFF_TIMEOUT" ${NATIVE_IPCNS:+unshare --ipc} \
+                ${NATIVE_PIDNS:+unshare --pid --fork --mount-proc} \
                 env -i "${DIFF_ENV[@]}" "$(host_path "$entry")" "$@") \
             <"$in" >"$OUT/$tag.out" 2>"$OUT/$tag.err"
         status=$?
@@ -189,9 +190,11 @@ show_run() {
 # feature not built yet (TAP TODO): it runs and reports, but does not fail.
 # -P runs the native side as pid 1 of a new PID namespace (root only), as
 # the program is in its sandbox: pids, kill(0) and kill(-1) then compare.
+# -I runs the native side in a new IPC namespace (root only): System V ids
+# start afresh, as in a new sandbox, and nothing of the host's is seen.
 diff_run() {
     local name="" want=0 in=/dev/null sub="" setup="" todo="" _ok=0 nat_status
-    local NATIVE_PIDNS=""
+    local NATIVE_PIDNS="" NATIVE_IPCNS=""
     while [ $# -gt 0 ]; do
         case $1 in
             -n) name=$2; shift 2 ;;
@@ -201,6 +204,7 @@ diff_run() {
             -p) setup=$2; shift 2 ;;
             -T) todo=$2; shift 2 ;;
             -P) NATIVE_PIDNS=1; shift ;;
+            -I) NATIVE_IPCNS=1; shift ;;
             --) shift; break ;;
             *) diag "diff_run: bad option $1"; return 1 ;;
         esac

@@ -9,4 +9,5 @@ for n in 200 50; do
     ulimit -n $n # soft and hard: this script keeps the lowest from here on
     diff_run -n "t_ident under RLIMIT_NOFILE $n:$n" -- /tests/t_ident
 done
+diff_run -n "t_memlimit: RLIMIT_AS and RLIMIT_DATA on mmap, mremap, brk" -- /tests/t_memlimit
 done_testing

@@ -170,6 +170,15 @@ bad 'sys.max_processes must be positive' "$ok_head
 [sys]
 max_processes = 0" \
     "graphene: m.toml:4: key 'sys.max_processes': 0 out of range (1 to 4194304)"
+bad 'sys.max_memory must be a size' "$ok_head
+sys.max_memory = \"lots\"" \
+    "graphene: m.toml:3: key 'sys.max_memory': invalid size 'lots' (expected a positive number of bytes, optionally with suffix K, M or G, e.g. \"8M\")"
+bad 'loader.uid must be an integer' "$ok_head
+loader.uid = \"nobody\"" \
+    "graphene: m.toml:3: key 'loader.uid': expected an integer, found a string"
+bad 'loader.gid must be a valid id' "$ok_head
+loader.gid = 4294967295" \
+    "graphene: m.toml:3: key 'loader.gid': 4294967295 out of range (0 to 4294967294)"
 
 printf '%s\n' "$ok_head" > ok.toml
 is "$(GRAPHENE_LOG=loud "$GRAPHENE" run ok.toml 2>&1 >/dev/null; echo "rc=$?")" \

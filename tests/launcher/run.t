@@ -36,7 +36,7 @@ EOF
 # (nsd=, sandbox=, secret= follow; tests/launcher/nsd.t checks them.)
 rt_env=(${GRAPHENE_RUNTIME_DIR:+"GRAPHENE_RUNTIME_DIR=$GRAPHENE_RUNTIME_DIR"})
 is "$(env -i "${rt_env[@]}" GRAPHENE_LIBOS="$DUMP_BLOB" FOO='bar baz' HOME=/root "$GRAPHENE" run m.toml -- -l "a b" '' |
-      sed -E 's/(x1f[rw][ow]\\x1f)[0-9]+$/\1FD/; /^idmap_base=/d' | grep -Ev '^(nsd|sandbox|secret)='; echo "rc=${PIPESTATUS[0]}")" "version=1
+      sed -E 's/(x1f[rw][ow]\\x1f)[0-9]+$/\1FD/; /^(idmap_base|devpts)=/d' | grep -Ev '^(nsd|sandbox|secret)='; echo "rc=${PIPESTATUS[0]}")" "version=1
 log_level=1
 entrypoint=/usr/bin/ls
 start_dir=/data/x
@@ -107,6 +107,13 @@ rc=42" 'default libos image is found next to bin/'
 # The example manifests validate on this host.
 for m in "$root"/manifests/*.toml; do
     is "$("$GRAPHENE" run "$m" 2>&1 >/dev/null; echo "rc=$?")" "rc=0" "example manifest $(basename "$m") is valid"
+done
+# ... and mount host directories read-only, and not the host's /etc (its
+# secrets): their /etc is their own (issue 9 item 4). Writable mounts are
+# the manifests' own directories (relative uris).
+for m in "$root"/manifests/*.toml; do
+    is "$(grep -E 'uri = "file:/' "$m" | grep -v 'readonly = true'; grep -E 'uri = "file:/etc"' "$m")" "" \
+       "example manifest $(basename "$m") mounts host directories read-only and no host /etc"
 done
 
 done_testing

@@ -42,12 +42,13 @@ if [ $fast_on = 1 ]; then
 syscall() rewritten
 dlopen rewritten
 execve rewritten
+raw_read rewritten
 jit trapping
 overlap trapping
 redzone trapping
 on_stack rewritten"
     ok 2 "$([ "$(cat "$work/report")" = "$want" ]; echo $?)" \
-        "sites in the executable, libc (syscall(), execve) and a dlopen'ed library are rewritten; JIT code, a syscall inside another instruction and one in a red-zone leaf are not" \
+        "sites in the executable, libc (syscall(), execve) and a dlopen'ed library are rewritten, and the read site the signal cases block on; JIT code, a syscall inside another instruction and one in a red-zone leaf are not" \
         "$(cat "$work/report")"
 else
     echo "ok 2 # SKIP the fast path is not available here: $(grep "syscall fast path" <<<"$log")"
@@ -57,6 +58,7 @@ all_trap="raw_getppid trapping
 syscall() trapping
 dlopen trapping
 execve trapping
+raw_read trapping
 jit trapping
 overlap trapping
 redzone trapping
@@ -130,7 +132,8 @@ else
     pid=""
 fi
 # A host signal at any instruction of the return to the app (stepped there
-# with ptrace) reaches the app handler with every register intact.
+# with ptrace) reaches the app handler before the app goes on after the
+# call, with every register intact.
 if [ "$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)" -gt 1 ] || ! command -v nm >/dev/null; then
     echo "ok 10 # SKIP needs ptrace and nm"
 else
@@ -139,7 +142,7 @@ else
     "$G" run "$work/f.toml" -- stepped > "$work/fifo" &
     pid=$!
     exec 3<"$work/fifo"
-    read -r ready <&3
+    read -r ready handler ret <&3
     base=$(awk -v img="$ROOT/lib/libos" '$6 == img { print $1; exit }' /proc/$pid/maps | cut -d- -f1)
     if [ $fast_on = 0 ]; then
         echo "ok 10 # SKIP the fast path is not available here"
@@ -152,13 +155,16 @@ else
             sed -n 's/^ *\([0-9a-f]*\):\t[0-9a-f][0-9a-f] .*/\1/p' | while read -r a; do printf '0x%x ' $((0x$base + 0x$a)); done)
         n=$(wc -w <<<"$addrs")
         # shellcheck disable=SC2086
-        inj=$(timeout 120 "$ROOT/build/tests/libos/exitstep" "$pid" $addrs 2>&1)
+        inj=$(timeout 120 "$ROOT/build/tests/libos/exitstep" "$pid" "$handler" "$ret" $addrs 2>&1)
         out=$(timeout 60 cat <&3)
-        ok 10 "$([ "$n" -gt 30 ] && [ "$inj" = "injected $n" ] && grep -q "^registers kept after [1-9]" <<<"$out"; echo $?)" \
-            "a signal at each of the $n instructions of the fast path's way back (both ways): registers kept" "$inj
+        ok 10 "$([ "$n" -gt 30 ] && [ "$inj" = "injected $n" ] && [ "$out" = "registers kept after $n signals" ]; echo $?)" \
+            "a signal at each of the $n instructions of the fast path's way back (both ways): its handler runs before the app goes on, registers kept" "$ready $handler $ret
+$inj
 $out"
     fi
     exec 3<&-
+    # Not left running if exitstep failed before its SIGUSR1.
+    kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     pid=""
 fi

@@ -38,10 +38,11 @@ site=$(printf '0x%x' $((0x$base + 0x$off)))
 # Host calls no libos needs, spread over the whole syscall range (execveat,
 # ptrace, mount, bpf, io_uring, process_vm_*, modules, pivot_root, chroot,
 # unshare, setns, keys, perf, userfaultfd, seccomp, prctl, reboot, clock
-# setting, iopl, fsopen/fsmount, landlock, setuid, capset, sethostname...).
+# setting, iopl, fsopen/fsmount, landlock, setuid, capset, sethostname,
+# the host's System V IPC: shmget..shmctl, semget..msgctl, semtimedop).
 DANGEROUS="59 322 101 165 166 321 425 426 311 310 246 175 313 176 155 161 272 308 250 248 249
 298 323 317 157 135 163 167 168 169 164 227 172 173 154 312 303 304 300 179 153 438 442 430 432
-429 428 444 446 105 106 126 170 171"
+429 428 444 446 105 106 126 170 171 29 30 31 64 65 66 67 68 69 70 71 220"
 # shellcheck disable=SC2086
 out=$("$SITECALL" "$pid" "$site" 39 257:/usr/bin/sleep 257:/etc/passwd $DANGEROUS)
 check() { # check N NR EXPECT NAME

@@ -3,32 +3,19 @@
  *   fork_exec_wait   fork, the child execs /bin/true, the parent waits
  *   signal_roundtrip SIGUSR1 to another process and its SIGUSR1 back
  *   pipe_roundtrip   one byte to another process over a pipe and back
+ *   kill_group       (only with argument "kill_group": natively it must run
+ *                    in a PID namespace of its own) SIGUSR1 by kill(-pgid) to
+ *                    a process group of 8 children, until each has answered
+ *                    with a byte on a pipe
  * Prints "NAME_us: X" lines for libos_bench.sh. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static void report(const char *name, double *t, int n)
-{
-    qsort(t, n, sizeof(*t), cmp);
-    printf("%s_us: %.1f\n", name, t[n / 2]);
-}
+#include "bench_util.h"
 
 static void fork_exit_wait(int n)
 {
@@ -66,15 +53,23 @@ static void on_usr1(int sig)
     (void)sig;
 }
 
-static void signal_roundtrip(int n)
+/* SIGUSR1 caught by a no-op handler and blocked, so that only sigsuspend
+ * (with the mask *old) takes it. */
+static void catch_usr1_blocked(sigset_t *old)
 {
-    double t[n];
-    sigset_t usr1, old;
+    sigset_t usr1;
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
     struct sigaction sa = { .sa_handler = on_usr1 };
     sigaction(SIGUSR1, &sa, NULL);
-    sigprocmask(SIG_BLOCK, &usr1, &old);
+    sigprocmask(SIG_BLOCK, &usr1, old);
+}
+
+static void signal_roundtrip(int n)
+{
+    double t[n];
+    sigset_t old;
+    catch_usr1_blocked(&old);
     pid_t parent = getpid(), p = fork();
     if (p == 0) {
         for (int i = 0; i < n; i++) {
@@ -118,8 +113,58 @@ static void pipe_roundtrip(int n)
     report("pipe_roundtrip", t, n);
 }
 
-int main(void)
+#define GROUP 8
+static void kill_group(int n)
 {
+    double t[n];
+    int ack[2];
+    char c = 'x';
+    sigset_t old;
+    catch_usr1_blocked(&old);
+    if (pipe(ack))
+        exit(1);
+    pid_t kids[GROUP], pgid = 0;
+    for (int k = 0; k < GROUP; k++) {
+        pid_t p = fork();
+        if (p == 0) {
+            /* one byte when in the group, then one per signal */
+            if (setpgid(0, pgid) || write(ack[1], &c, 1) != 1)
+                _exit(1);
+            for (int i = 0; i < n; i++) {
+                sigsuspend(&old);
+                if (write(ack[1], &c, 1) != 1)
+                    _exit(1);
+            }
+            _exit(0);
+        }
+        setpgid(p, pgid ? pgid : p); /* either side first: no race */
+        if (!pgid)
+            pgid = p;
+        kids[k] = p;
+    }
+    for (int k = 0; k < GROUP; k++)
+        if (read(ack[0], &c, 1) != 1)
+            exit(1);
+    for (int i = 0; i < n; i++) {
+        double t0 = now_us();
+        kill(-pgid, SIGUSR1);
+        for (int k = 0; k < GROUP; k++)
+            if (read(ack[0], &c, 1) != 1)
+                exit(1);
+        t[i] = now_us() - t0;
+    }
+    for (int k = 0; k < GROUP; k++)
+        waitpid(kids[k], NULL, 0);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    report("kill_group", t, n);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "kill_group")) {
+        kill_group(500);
+        return 0;
+    }
     fork_exit_wait(200);
     fork_exec_wait(100);
     signal_roundtrip(1000);

@@ -38,6 +38,18 @@ __attribute__((noinline)) static long raw_getppid(void)
     return r;
 }
 
+/* read(2) through a site of its own (libc's read has two, and which one
+ * runs depends on whether a thread was ever created). */
+__attribute__((noinline)) static long raw_read(int fd, void *buf, size_t n)
+{
+    long r;
+    __asm__ volatile("syscall"
+                     : "=a"(r)
+                     : "0"((long)SYS_read), "D"((long)fd), "S"(buf), "d"(n)
+                     : "rcx", "r11", "memory");
+    return r;
+}
+
 /* overlap(nr, 1) jumps into the immediate of the movabs, whose first bytes
  * are `syscall; ret`; overlap(nr, 0) returns that immediate. The function
  * has an FDE (CFI), so the fast path decodes it and must see that the site
@@ -95,6 +107,36 @@ __asm__(".text\n"
         "    ret\n"
         ".cfi_endproc\n"
         ".size on_stack, .-on_stack\n");
+
+/* read_on_stack(fd, buf, sp): a 1-byte read with %rsp = sp, as on_stack;
+ * rewritten, its `call` cannot push there and faults, and the libos serves
+ * the read from that fault. */
+long read_on_stack(int fd, void *buf, void *sp);
+__asm__(".text\n"
+        ".globl read_on_stack\n"
+        ".type read_on_stack, @function\n"
+        "read_on_stack:\n"
+        ".cfi_startproc\n"
+        "    mov %rsp, %r8\n"
+        "    mov %rdx, %rsp\n"
+        "    mov $1, %edx\n"
+        "    xor %eax, %eax\n"
+        "    syscall\n"
+        "    mov %r8, %rsp\n"
+        "    ret\n"
+        ".cfi_endproc\n"
+        ".size read_on_stack, .-read_on_stack\n");
+
+/* A signal restorer with no unwind entry: the fast path cannot find its
+ * function, so its rt_sigreturn always traps (leaving the trap path's
+ * exit state behind, see test_fault_signals). */
+void trapping_restorer(void);
+__asm__(".text\n"
+        ".globl trapping_restorer\n"
+        "trapping_restorer:\n"
+        "    mov $15, %eax\n"
+        "    syscall\n"
+        "    hlt\n");
 
 /* The first syscall site (0f 05 or ff d0) at or after p. */
 static const unsigned char *find_site(const void *p)
@@ -343,17 +385,25 @@ static void on_usr1(int sig)
     handled++;
 }
 
+/* Reads through raw_read's site more often than the fast path waits
+ * before learning a site (report checks that it is then rewritten). */
+static void warm_read(void)
+{
+    char c = 'x';
+    for (int i = 0; i < 20; i++)
+        if (write(pipefd[1], &c, 1) != 1 || raw_read(pipefd[0], &c, 1) != 1)
+            DIE("pipe write/read");
+}
+
 struct reader_result {
     long r;
-    int err;
 };
 
 static void *reader(void *arg)
 {
     struct reader_result *res = arg;
     char c;
-    res->r = read(pipefd[0], &c, 1);
-    res->err = errno;
+    res->r = raw_read(pipefd[0], &c, 1);
     __atomic_store_n(&reader_done, 1, __ATOMIC_RELEASE);
     return NULL;
 }
@@ -364,13 +414,12 @@ static void test_signals(int restart)
     sigaction(SIGUSR1, &sa, NULL);
     if (pipe(pipefd))
         DIE("pipe");
-    /* The read site has trapped (and been rewritten) long before. */
+    /* The read site is rewritten before the reader blocks on it. */
     char c = 'x';
-    write(pipefd[1], &c, 1);
-    read(pipefd[0], &c, 1);
+    warm_read();
     handled = 0;
     reader_done = 0;
-    struct reader_result res = { 0, 0 };
+    struct reader_result res = { 0 };
     pthread_t t;
     pthread_create(&t, NULL, reader, &res);
     if (restart) {
@@ -390,9 +439,67 @@ static void test_signals(int restart)
             sched_yield();
         }
         pthread_join(t, NULL);
-        CHECK(res.r == -1 && res.err == EINTR, "no SA_RESTART: the blocked read ends with EINTR");
+        CHECK(res.r == -EINTR, "no SA_RESTART: the blocked read ends with EINTR");
     }
     CHECK(handled > 0, "the handler ran (%s)", restart ? "SA_RESTART" : "no SA_RESTART");
+    close(pipefd[0]);
+    close(pipefd[1]);
+}
+
+/* --- signals while a read served from a fault blocks: the read's call
+ * faults (no stack for its push), so the libos serves it inside its SIGSEGV
+ * handler; each signal's handler returns by a trapping rt_sigreturn, whose
+ * exit state must not be taken for this call's by the next signal. */
+static volatile int fault_stage;
+static char *ro_stack;
+
+static void *fault_reader(void *arg)
+{
+    static char alt[65536];
+    stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt) };
+    sigaltstack(&ss, NULL);
+    static char stack[4096] __attribute__((aligned(16)));
+    char c;
+    for (int i = 0; i < 20; i++) /* a good stack first: the site gets learnt */
+        read_on_stack(pipefd[0], &c, stack + sizeof(stack));
+    __atomic_store_n(&fault_stage, 1, __ATOMIC_RELEASE);
+    *(long *)arg = read_on_stack(pipefd[0], &c, ro_stack + 4096);
+    return NULL;
+}
+
+static void test_fault_signals(void)
+{
+    struct {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        unsigned long mask;
+    } ka = { (void *)on_usr1, SA_RESTART | SA_ONSTACK | 0x04000000 /* SA_RESTORER */,
+             (void *)trapping_restorer, 0 };
+    if (syscall(SYS_rt_sigaction, SIGUSR1, &ka, NULL, 8))
+        DIE("rt_sigaction");
+    if (pipe(pipefd))
+        DIE("pipe");
+    ro_stack = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (ro_stack == MAP_FAILED)
+        DIE("mmap");
+    char c[20] = { 0 };
+    write(pipefd[1], c, sizeof(c));
+    handled = 0;
+    long r = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, fault_reader, &r);
+    while (!__atomic_load_n(&fault_stage, __ATOMIC_ACQUIRE))
+        sched_yield();
+    while (handled < 20) {
+        pthread_kill(t, SIGUSR1);
+        sched_yield();
+    }
+    write(pipefd[1], c, 1);
+    pthread_join(t, NULL);
+    CHECK(r == 1, "a read served from its call's fault survives 20 signals (SA_RESTART, trapping restorer) and reads the byte");
+    signal(SIGUSR1, SIG_DFL);
+    munmap(ro_stack, 4096);
     close(pipefd[0]);
     close(pipefd[1]);
 }
@@ -483,7 +590,8 @@ static int stepped(void)
     signal(SIGUSR1, on_done);
     long ppid = getppid(), calls = 0;
     int good = 1;
-    printf("ready\n");
+    /* For exitstep: the handler, and where the app goes on after the call. */
+    printf("ready %p %p\n", (void *)on_storm, (void *)(find_site((const void *)registers_kept) + 2));
     fflush(stdout);
     while (!stepped_done) {
         good &= registers_kept(ppid);
@@ -510,6 +618,10 @@ static void report(const char *argv0)
     for (int i = 0; i < REPORT_CALLS; i++)
         execv("/nonexistent/program", bad);
     printf("execve %s\n", state(find_site((const void *)execve)));
+    if (pipe(pipefd))
+        DIE("pipe");
+    warm_read();
+    printf("raw_read %s\n", state(find_site((const void *)raw_read)));
     unsigned char *p = jit(1);
     for (int i = 0; p && i < REPORT_CALLS; i++)
         ((long (*)(void))p)();
@@ -547,6 +659,7 @@ int main(int argc, char **argv)
     test_threads();
     test_signals(1);
     test_signals(0);
+    test_fault_signals();
     test_storm();
     test_fork_exec(argv[0]);
     test_null_call();

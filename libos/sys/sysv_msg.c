@@ -1,0 +1,379 @@
+/* System V message queues. A queue's messages are kept in arrival order,
+ * packed in its slot of the shared memory; a receive by type takes one out
+ * of the middle and closes the gap. */
+#include <asm/errno.h>
+#include <limits.h>
+#include <linux/msg.h>
+#include <asm/msgbuf.h>
+#include "host/host.h"
+#include "identity.h"
+#include "nsd.h"
+#include "process.h"
+#include "syscall.h"
+#include "sysv.h"
+
+#ifndef MSG_COPY
+#define MSG_COPY 040000
+#endif
+#ifndef MSG_STAT_ANY
+#define MSG_STAT_ANY 13
+#endif
+
+/* Room for the worst case of qbytes messages of at most qbytes bytes in
+ * all: a 16-byte header and 8-byte padding each. */
+#define QDATA (24 * MSG_QBYTES_MAX)
+
+struct msg_hdr {
+	int64_t type;
+	uint32_t size;
+	uint32_t pad;
+};
+
+struct msq {
+	struct sysv_obj o;
+	int64_t stime, rtime;
+	uint64_t cbytes, qnum, qbytes;
+	int32_t lspid, lrpid;
+	uint32_t used; /* bytes of data in use */
+	uint8_t data[QDATA];
+};
+
+const size_t sysv_msq_size = sizeof(struct msq);
+void *sysv_area(int kind, int i);
+
+static struct msq *msq_at(int id) { return sysv_area(0, SYSV_IDX(id)); }
+static uint32_t msg_len(uint32_t size) { return (uint32_t)sizeof(struct msg_hdr) + ((size + 7) & ~7u); }
+
+static long msq_lock(int id, struct msq **out)
+{
+	if (!sysv_available())
+		return -ENOSYS;
+	if (id < 0 || SYSV_IDX(id) >= MSQ_SLOTS)
+		return -EINVAL;
+	struct msq *q = msq_at(id);
+	if (!sysv_obj_lock(&q->o, id))
+		return -EINVAL;
+	*out = q;
+	return 0;
+}
+
+/* Sleeps for a change of q (locked on entry and on a 0 return). */
+static long msq_wait(struct msq *q, int id, bool *locked)
+{
+	uint32_t seen = q->o.event;
+	q->o.nwait++;
+	sysv_obj_unlock(&q->o);
+	long r = sysv_wait(&q->o, seen, 0);
+	sysv_lock(&q->o.lock);
+	q->o.nwait--;
+	if (!q->o.live || q->o.id != id)
+		r = -EIDRM;
+	if (r < 0) {
+		sysv_obj_unlock(&q->o);
+		*locked = false;
+	}
+	return r;
+}
+
+SYS(msgget)
+{
+	int key = (int)c->a[0], flg = (int)c->a[1];
+	if (!sysv_available())
+		return -ENOSYS;
+	Nsd__SysvObj n;
+	bool created;
+	long id = sysv_nsd_get(NSD__SYSV_KIND__SYSV_MSG, key, flg, MSQ_SLOTS, (uint64_t)sysv_lim->msgmni, 0, &n,
+	                       &created);
+	if (id < 0)
+		return id;
+	struct msq *q = msq_at((int)id);
+	sysv_lock(&q->o.lock);
+	if (!q->o.live || q->o.id != id) {
+		sysv_obj_init(&q->o, &n);
+		q->stime = q->rtime = 0;
+		q->cbytes = q->qnum = 0;
+		q->qbytes = (uint64_t)sysv_lim->msgmnb;
+		q->lspid = q->lrpid = 0;
+		q->used = 0;
+	}
+	long r = created ? 0 : sysv_perm_check(&q->o.perm, flg);
+	sysv_obj_unlock(&q->o);
+	return r < 0 ? r : id;
+}
+
+SYS(msgsnd)
+{
+	int id = (int)c->a[0], flg = (int)c->a[3];
+	const struct { long type; char text[]; } *um = (const void *)c->a[1];
+	size_t sz = c->a[2];
+	if (!sysv_available())
+		return -ENOSYS;
+	if (sz > (size_t)sysv_lim->msgmax || (long)sz < 0 || id < 0)
+		return -EINVAL;
+	long type;
+	if (sysv_copy(&type, &um->type, sizeof(type)) < 0)
+		return -EFAULT;
+	if (type < 1)
+		return -EINVAL;
+	char *text = malloc(sz + 1);
+	if (!text)
+		return -ENOMEM;
+	long r = sysv_copy(text, um->text, sz);
+	struct msq *q = NULL;
+	if (r == 0)
+		r = msq_lock(id, &q);
+	bool locked = r == 0;
+	if (r == 0)
+		r = sysv_perm_check(&q->o.perm, 0222);
+	while (r == 0) {
+		if (q->cbytes + sz <= q->qbytes && q->qnum + 1 <= q->qbytes &&
+		    q->used + msg_len((uint32_t)sz) <= QDATA) {
+			struct msg_hdr *h = (void *)(q->data + q->used);
+			h->type = type;
+			h->size = (uint32_t)sz;
+			memcpy(h + 1, text, sz);
+			q->used += msg_len((uint32_t)sz);
+			q->cbytes += sz;
+			q->qnum++;
+			q->lspid = proc.pid;
+			q->stime = sysv_now();
+			sysv_changed(&q->o);
+			break;
+		}
+		if (flg & IPC_NOWAIT) {
+			r = -EAGAIN;
+			break;
+		}
+		r = msq_wait(q, id, &locked);
+	}
+	if (locked)
+		sysv_obj_unlock(&q->o);
+	free(text);
+	return r;
+}
+
+/* The message msgrcv takes: by position for MSG_COPY, else by type. */
+static struct msg_hdr *find_msg(struct msq *q, long type, int flg)
+{
+	struct msg_hdr *best = NULL;
+	long n = 0, lim = type == LONG_MIN ? LONG_MAX : -type;
+	/* The queue is memory every process of the sandbox can write: a
+	 * message that does not fit ends the walk. */
+	for (uint32_t off = 0; off < q->used && q->used <= QDATA; n++) {
+		struct msg_hdr *h = (void *)(q->data + off);
+		if (h->size > QDATA - off - sizeof(*h))
+			break;
+		off += msg_len(h->size);
+		if (flg & MSG_COPY) {
+			if (n == type)
+				return h;
+			continue;
+		}
+		if (type == 0)
+			return h;
+		if (type > 0 && ((flg & MSG_EXCEPT) ? h->type != type : h->type == type))
+			return h;
+		if (type < 0 && h->type <= lim && (!best || h->type < best->type))
+			best = h;
+	}
+	return best;
+}
+
+SYS(msgrcv)
+{
+	int id = (int)c->a[0], flg = (int)c->a[4];
+	struct { long type; char text[]; } *um = (void *)c->a[1];
+	long sz = (long)c->a[2], type = (long)c->a[3];
+	if (!sysv_available())
+		return -ENOSYS;
+	if (id < 0 || sz < 0)
+		return -EINVAL;
+	if ((flg & MSG_COPY) && (!(flg & IPC_NOWAIT) || (flg & MSG_EXCEPT)))
+		return -EINVAL;
+	struct msq *q = NULL;
+	long r = msq_lock(id, &q);
+	bool locked = r == 0;
+	if (r == 0)
+		r = sysv_perm_check(&q->o.perm, 0444);
+	char *text = NULL;
+	long got_type = 0;
+	size_t n = 0;
+	while (r == 0) {
+		struct msg_hdr *h = find_msg(q, type, flg);
+		if (h && h->size > sz && !(flg & MSG_NOERROR)) {
+			r = -E2BIG;
+		} else if (h) {
+			n = MIN((size_t)sz, h->size);
+			text = malloc(n + 1);
+			if (!text) {
+				r = -ENOMEM;
+				break;
+			}
+			memcpy(text, h + 1, n);
+			got_type = h->type;
+			if (!(flg & MSG_COPY)) {
+				uint32_t len = msg_len(h->size), off = (uint32_t)((uint8_t *)h - q->data);
+				q->cbytes -= h->size;
+				q->qnum--;
+				memmove(h, (uint8_t *)h + len, q->used - off - len);
+				q->used -= len;
+				q->lrpid = proc.pid;
+				q->rtime = sysv_now();
+				sysv_changed(&q->o);
+			}
+			break;
+		} else if (flg & IPC_NOWAIT) {
+			r = -ENOMSG;
+		} else {
+			r = msq_wait(q, id, &locked);
+		}
+	}
+	if (locked)
+		sysv_obj_unlock(&q->o);
+	if (r < 0)
+		return r;
+	/* As on Linux, a message taken but not stored (a bad buffer) is lost. */
+	r = sysv_copy(&um->type, &got_type, sizeof(got_type));
+	if (r == 0)
+		r = sysv_copy(um->text, text, n);
+	free(text);
+	return r < 0 ? r : (long)n;
+}
+
+static void fill_stat(struct sysv_obj *o, void *out)
+{
+	struct msq *q = (struct msq *)o;
+	struct msqid64_ds *ds = out;
+	memset(ds, 0, sizeof(*ds));
+	ds->msg_perm = q->o.perm;
+	ds->msg_stime = q->stime;
+	ds->msg_rtime = q->rtime;
+	ds->msg_ctime = q->o.ctime;
+	ds->msg_cbytes = q->cbytes;
+	ds->msg_qnum = q->qnum;
+	ds->msg_qbytes = q->qbytes;
+	ds->msg_lspid = q->lspid;
+	ds->msg_lrpid = q->lrpid;
+}
+
+/* Live queues, for MSG_INFO, MSG_STAT and /proc/sysvipc/msg. */
+static int msg_count(uint64_t *qnum, uint64_t *cbytes, int *max_idx)
+{
+	int used = 0;
+	*max_idx = 0;
+	for (int i = 0; i < MSQ_SLOTS; i++) {
+		struct msq *q = sysv_area(0, i);
+		if (!__atomic_load_n(&q->o.live, __ATOMIC_ACQUIRE))
+			continue;
+		used++;
+		*max_idx = i;
+		if (qnum)
+			*qnum += q->qnum;
+		if (cbytes)
+			*cbytes += q->cbytes;
+	}
+	return used;
+}
+
+static long msg_info(int cmd, void *ubuf)
+{
+	uint64_t qnum = 0, cbytes = 0;
+	int max_idx;
+	int used = msg_count(&qnum, &cbytes, &max_idx);
+	/* Linux's constants MSGPOOL, MSGMAP, MSGTQL, MSGSSZ, MSGSEG; MSG_INFO
+	 * reports the queues in use, their messages and bytes instead. */
+	struct msginfo mi = { .msgpool = 512000, .msgmap = 16384, .msgmax = sysv_lim->msgmax,
+		              .msgmnb = sysv_lim->msgmnb, .msgmni = sysv_lim->msgmni, .msgssz = 16,
+		              .msgtql = 16384, .msgseg = 0xffff };
+	if (cmd == MSG_INFO) {
+		mi.msgpool = used;
+		mi.msgmap = (int)qnum;
+		mi.msgtql = (int)cbytes;
+	}
+	long r = sysv_copy(ubuf, &mi, sizeof(mi));
+	return r < 0 ? r : (used ? max_idx : 0);
+}
+
+SYS(msgctl)
+{
+	int id = (int)c->a[0], cmd = (int)c->a[1];
+	void *ubuf = (void *)c->a[2];
+	if (!sysv_available())
+		return -ENOSYS;
+	if (id < 0 || cmd < 0)
+		return -EINVAL;
+	struct msqid64_ds ds;
+	struct msq *q;
+	long r;
+	switch (cmd) {
+	case IPC_INFO:
+	case MSG_INFO:
+		return msg_info(cmd, ubuf);
+	case MSG_STAT:
+	case MSG_STAT_ANY:
+		if (id >= MSQ_SLOTS)
+			return -EINVAL;
+		return sysv_stat_index(sysv_area(0, id), cmd == MSG_STAT_ANY, fill_stat, &ds, sizeof(ds), ubuf);
+	case IPC_STAT:
+		if ((r = msq_lock(id, &q)) < 0)
+			return r;
+		r = sysv_perm_check(&q->o.perm, 0444);
+		if (r == 0)
+			fill_stat(&q->o, &ds);
+		sysv_obj_unlock(&q->o);
+		return r < 0 ? r : sysv_copy(ubuf, &ds, sizeof(ds));
+	case IPC_SET:
+		if (sysv_copy(&ds, ubuf, sizeof(ds)) < 0)
+			return -EFAULT;
+		if ((r = msq_lock(id, &q)) < 0)
+			return r;
+		if (!sysv_is_owner(&q->o.perm) || (ds.msg_qbytes > (uint64_t)sysv_lim->msgmnb && !capable(CAP_SYS_RESOURCE)))
+			r = -EPERM;
+		else if (ds.msg_qbytes > MSG_QBYTES_MAX) /* the room of a slot */
+			r = -EINVAL;
+		if (r == 0) {
+			sysv_perm_set(&q->o.perm, &ds.msg_perm);
+			q->qbytes = ds.msg_qbytes;
+			q->o.ctime = sysv_now();
+			sysv_changed(&q->o);
+		}
+		sysv_obj_unlock(&q->o);
+		return r;
+	case IPC_RMID:
+		if ((r = msq_lock(id, &q)) < 0)
+			return r;
+		r = sysv_is_owner(&q->o.perm) ? 0 : -EPERM;
+		sysv_obj_unlock(&q->o);
+		if (r < 0)
+			return r;
+		sysv_nsd_remove(NSD__SYSV_KIND__SYSV_MSG, id);
+		if (sysv_obj_lock(&q->o, id)) {
+			q->o.live = 0;
+			sysv_changed(&q->o);
+			sysv_obj_unlock(&q->o);
+		}
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+void sysv_list_msg(sysv_line_fn fn, void *arg)
+{
+	char line[256];
+	fn(arg, "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n");
+	for (int i = 0; sysv_available() && i < MSQ_SLOTS; i++) {
+		struct msq *q = sysv_area(0, i);
+		sysv_lock(&q->o.lock);
+		if (q->o.live)
+			snprintf(line, sizeof(line),
+			         "%10d %10d  %4o  %10lu %10lu %5u %5u %5u %5u %5u %5u %10ld %10ld %10ld\n",
+			         q->o.perm.key, q->o.id, q->o.perm.mode, (unsigned long)q->cbytes,
+			         (unsigned long)q->qnum, q->lspid, q->lrpid, q->o.perm.uid, q->o.perm.gid,
+			         q->o.perm.cuid, q->o.perm.cgid, (long)q->stime, (long)q->rtime, (long)q->o.ctime);
+		bool live = q->o.live;
+		sysv_obj_unlock(&q->o);
+		if (live)
+			fn(arg, line);
+	}
+}
