@@ -162,6 +162,16 @@ void nsdc_free(struct nsdc *c, Nsd__Frame *f)
 
 static int hello_answer(struct nsdc *c, const Nsd__Frame *rep);
 
+/* A Redirect: go to the leader it names (if any) at the next connect; the
+ * request is retried there (-ESTALE, like "not leader"). */
+static int follow(struct nsdc *c, const Nsd__Redirect *r)
+{
+    if (r->node[0] && c->ops->redirect)
+        c->ops->redirect(c->ops->ctx, r);
+    set_err(c, r->node[0] ? "redirected to leader " : "no leader yet", r->node);
+    return -ESTALE;
+}
+
 /* A frame that is not the awaited reply: a push, or the reply to an
  * nsdc_send request, which is then no longer outstanding. -ESTALE when that
  * reply says "not leader": the request stays queued for the next leader. */
@@ -178,6 +188,10 @@ static int dispatch(struct nsdc *c, Nsd__Frame *f)
             continue;
         if (f->body_case == NSD__FRAME__BODY_ERROR && f->error->errnum == ESTALE) {
             r = -ESTALE;
+            break;
+        }
+        if (f->body_case == NSD__FRAME__BODY_REDIRECT) {
+            r = follow(c, f->redirect);
             break;
         }
         c->ops->alloc->free(c->ops->alloc->allocator_data, c->out[i].buf);
@@ -215,6 +229,8 @@ static int hello_answer(struct nsdc *c, const Nsd__Frame *rep)
         c->term = rep->hello_ok->term;
         return 0;
     }
+    if (rep->body_case == NSD__FRAME__BODY_REDIRECT)
+        return follow(c, rep->redirect);
     if (rep->body_case == NSD__FRAME__BODY_ERROR) {
         set_err(c, "hello refused: ", rep->error->msg);
         return rep->error->errnum ? -rep->error->errnum : -EPROTO;
@@ -331,11 +347,13 @@ int nsdc_call(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply)
         int r = c->connected ? 0 : connect_leader(c);
         if (!r)
             r = exchange(c, req, &rep);
-        if (!r && rep->body_case != NSD__FRAME__BODY_ERROR) {
+        if (!r && rep->body_case == NSD__FRAME__BODY_REDIRECT) {
+            r = follow(c, rep->redirect);
+            nsdc_free(c, rep);
+        } else if (!r && rep->body_case != NSD__FRAME__BODY_ERROR) {
             *reply = rep;
             return 0;
-        }
-        if (!r) {
+        } else if (!r) {
             set_err(c, rep->error->msg, 0);
             r = rep->error->errnum ? -rep->error->errnum : -EPROTO;
             nsdc_free(c, rep);

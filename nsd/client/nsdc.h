@@ -45,6 +45,9 @@ struct nsdc_ops {
     void (*sleep_ms)(void *ctx, unsigned ms);
     int64_t (*now_ms)(void *ctx);
     ProtobufCAllocator *alloc;            /* used for frames and decoded replies */
+    /* Optional: a node that does not lead named the leader; the next
+     * connect should go there. NULL: reconnect where connect goes anyway. */
+    void (*redirect)(void *ctx, const Nsd__Redirect *r);
 };
 
 struct nsdc {
@@ -78,10 +81,11 @@ void nsdc_init(struct nsdc *c, const struct nsdc_ops *ops, Nsd__Role role,
 
 /*
  * Send req (its req_id is assigned here) and wait for the reply with the same
- * id. On a dropped connection or a "not leader" answer the same request is
- * re-sent after reconnecting, until retry_ms has passed: the leader answers a
- * mutation it already applied from its journal, so a retry is never applied
- * twice. Returns 0 with *reply set (free with nsdc_free), or -errno: the
+ * id. On a dropped connection (a transport read timeout included), a "not
+ * leader" answer or a Redirect to the leader, the same request is re-sent
+ * after reconnecting, until retry_ms has passed: the leader answers a
+ * mutation it already applied from its journal (the request id is in the
+ * replicated log), so a retry is never applied twice. Returns 0 with *reply set (free with nsdc_free), or -errno: the
  * errnum of an Error reply (message in c->err) or a transport error.
  */
 int nsdc_call(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply);

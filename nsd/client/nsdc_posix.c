@@ -28,6 +28,13 @@ int nsd_parse_tcp(const char *addr, char *host, size_t hostlen, char *port, size
     return 1;
 }
 
+void nsdc_posix_timeouts(int fd)
+{
+    struct timeval tv = { NSDC_IO_TIMEOUT_MS / 1000, (NSDC_IO_TIMEOUT_MS % 1000) * 1000 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
 int nsdc_posix_connect_unix(struct nsdc_posix *p)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -42,6 +49,7 @@ int nsdc_posix_connect_unix(struct nsdc_posix *p)
         close(fd);
         return e;
     }
+    nsdc_posix_timeouts(fd);
     p->fd = fd;
     return 0;
 }
