@@ -195,7 +195,7 @@ static Nsd__Frame *call(Nsd__Frame *req)
     int r = nsdc_call(&cl, req, &rep);
     if (r == -ECONNREFUSED || r == -ENOENT || r == -ECONNRESET || r == -EPIPE ||
         r == -ENOTCONN || r == -ESTALE || r == -EHOSTUNREACH || r == -EAGAIN || r == -ETIMEDOUT) {
-        fprintf(stderr, "graphenectl: cannot reach nsd at %s: %s\n", px.addr, strerror(-r));
+        fprintf(stderr, "graphenectl: cannot reach nsd at %s: %s\n", px.to.addr, strerror(-r));
         exit(1);
     }
     if (r) {

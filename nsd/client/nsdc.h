@@ -4,9 +4,10 @@
  * The protocol core (nsdc.c) does framing, Frame encode/decode through
  * protobuf-c, the versioned hello with the sandbox MAC, request-id matching
  * and retry across reconnects. It touches the outside world only through
- * struct nsdc_ops, and uses no libc beyond memcpy/memset, so the freestanding
- * libos can compile it with its own transport and allocator. glibc programs
- * use the socket + libsodium adapter in nsdc_posix.h.
+ * struct nsdc_ops, and uses no libc beyond memcpy, memset, strlen, strchr
+ * and strcmp, so the freestanding libos can compile it with its own
+ * transport and allocator. glibc programs use the socket + libsodium
+ * adapter in nsdc_posix.h.
  *
  * The framing constants and the MAC input are defined here once and used by
  * the server as well.
@@ -109,6 +110,26 @@ int nsdc_connect(struct nsdc *c);
  * refusal then fails that read. 0 or -errno (then closed). */
 int nsdc_hello_nowait(struct nsdc *c);
 void nsdc_close(struct nsdc *c);
+
+/*
+ * The nodes of a raft group, tried in turn: ADDRESS[,ADDRESS...], and the
+ * leader a Redirect named, tried next, once. Shared by the glibc adapter
+ * and the libos transport; it only picks strings, the caller connects.
+ */
+#define NSDC_ADDR_MAX 256
+#define NSDC_LIST_MAX 1024
+struct nsdc_addrs {
+    char list[NSDC_LIST_MAX];
+    size_t next;                          /* offset in list of the next one */
+    char redirect[NSDC_ADDR_MAX];
+    char addr[NSDC_ADDR_MAX];             /* the one picked last */
+};
+void nsdc_addrs_init(struct nsdc_addrs *a, const char *list);
+/* Sets and returns a->addr: the Redirect's leader, else the next of the list. */
+const char *nsdc_addrs_pick(struct nsdc_addrs *a);
+/* Records where r points: the leader's unix socket if it runs on host me,
+ * else "tcp:" its TCP address (if it has one). */
+void nsdc_addrs_redirect(struct nsdc_addrs *a, const Nsd__Redirect *r, const char *me);
 
 /* Shared with the server. */
 size_t nsdc_mac_input(uint8_t *out, const uint8_t *nonce, const uint8_t *client_id,

@@ -19,20 +19,17 @@
 struct nsdc_posix {
     struct nsdc_ops ops;
     int fd;
-    char addr[256];             /* connected (or to connect) to */
-    char list[768];             /* nodes to try in turn: ADDRESS[,ADDRESS...] */
-    size_t next;                /* offset in list of the next one */
-    char redirect[256];         /* where a Redirect pointed: tried next, once */
+    struct nsdc_addrs to;       /* to.addr: connected (or to connect) to */
 };
 
 /* Sets up p->ops for addr (NULL: nsd_default_socket()): a unix socket path
  * or "tcp:HOST:PORT", or several, comma-separated (the nodes of a raft
  * group, tried in turn); follows Redirects. -1 if libsodium fails. (nsdc_tcp.c) */
 int nsdc_posix_init(struct nsdc_posix *p, const char *addr);
-/* The same for a unix socket path only: links no resolver, for the static
+/* The same for unix socket paths only: links no resolver, for the static
  * launcher (admin requests are served only on the unix socket anyway). */
 int nsdc_posix_init_unix(struct nsdc_posix *p, const char *addr);
-/* Connects p->fd to the unix socket p->addr; 0 or -errno. */
+/* Connects p->fd to the unix socket p->to.addr; 0 or -errno. */
 int nsdc_posix_connect_unix(struct nsdc_posix *p);
 /* The read and write timeouts (NSDC_IO_TIMEOUT_MS) of a connected socket. */
 void nsdc_posix_timeouts(int fd);

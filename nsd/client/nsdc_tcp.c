@@ -1,7 +1,6 @@
 /* The TCP transport of the glibc adapter, in its own object so that a static
  * program that only needs the unix socket (the launcher) links no resolver.
- * It also knows the nodes of a raft group: a list tried in turn, and the
- * leader a Redirect names. */
+ * The list of nodes and the Redirects: nsdc_addrs (nsdc.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -60,51 +59,21 @@ static int connect_tcp(struct nsdc_posix *p, const char *host, const char *port)
     return err;
 }
 
-/* The address to try now: the leader a Redirect named, else the next one
- * of the list. */
-static void pick(struct nsdc_posix *p)
-{
-    if (p->redirect[0]) {
-        snprintf(p->addr, sizeof p->addr, "%s", p->redirect);
-        p->redirect[0] = 0;
-        return;
-    }
-    const char *s = p->list + p->next, *comma = strchr(s, ',');
-    size_t n = comma ? (size_t)(comma - s) : strlen(s);
-    snprintf(p->addr, sizeof p->addr, "%.*s", (int)n, s);
-    p->next = comma ? (size_t)(comma + 1 - p->list) : 0;
-}
-
 static int px_connect(void *ctx)
 {
     struct nsdc_posix *p = ctx;
     char host[200], port[16];
-    pick(p);
-    int tcp = nsd_parse_tcp(p->addr, host, sizeof host, port, sizeof port);
+    nsdc_addrs_pick(&p->to);
+    int tcp = nsd_parse_tcp(p->to.addr, host, sizeof host, port, sizeof port);
     if (tcp < 0)
         return -EINVAL;
     return tcp ? connect_tcp(p, host, port) : nsdc_posix_connect_unix(p);
 }
 
-/* The leader's unix socket if it runs on this host, else its TCP address. */
-static void px_redirect(void *ctx, const Nsd__Redirect *r)
-{
-    struct nsdc_posix *p = ctx;
-    char me[64] = "";
-    gethostname(me, sizeof me - 1);
-    if (r->unix_path[0] && !strcmp(r->host, me))
-        snprintf(p->redirect, sizeof p->redirect, "%s", r->unix_path);
-    else if (r->tcp[0])
-        snprintf(p->redirect, sizeof p->redirect, "tcp:%s", r->tcp);
-}
-
 int nsdc_posix_init(struct nsdc_posix *p, const char *addr)
 {
-    char def[256];
     if (nsdc_posix_init_unix(p, addr))
         return -1;
-    snprintf(p->list, sizeof p->list, "%s", addr ? addr : nsd_default_socket(def, sizeof def));
     p->ops.connect = px_connect;
-    p->ops.redirect = px_redirect;
     return 0;
 }
