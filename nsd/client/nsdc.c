@@ -81,23 +81,10 @@ uint8_t *nsdc_pack(ProtobufCAllocator *alloc, const Nsd__Frame *f, size_t *len)
     return buf;
 }
 
-/* Copies at most n bytes of src, always terminated, into dst[NSDC_ADDR_MAX]
- * (no snprintf in the freestanding libos). */
-static void copy_addr(char *dst, const char *src, size_t n)
-{
-    size_t i = 0;
-    for (; i < n && i < NSDC_ADDR_MAX - 1 && src[i]; i++)
-        dst[i] = src[i];
-    dst[i] = 0;
-}
-
 void nsdc_addrs_init(struct nsdc_addrs *a, const char *list)
 {
     memset(a, 0, sizeof *a);
-    size_t n = strlen(list);
-    if (n >= sizeof a->list)
-        n = sizeof a->list - 1;
-    memcpy(a->list, list, n);
+    scopy(a->list, list, sizeof a->list);
 }
 
 const char *nsdc_addrs_pick(struct nsdc_addrs *a)
@@ -107,19 +94,25 @@ const char *nsdc_addrs_pick(struct nsdc_addrs *a)
         a->redirect[0] = 0;
         return a->addr;
     }
-    const char *s = a->list + a->next, *comma = strchr(s, ',');
-    copy_addr(a->addr, s, comma ? (size_t)(comma - s) : strlen(s));
-    a->next = comma ? (size_t)(comma + 1 - a->list) : 0;
+    const char *s = a->list + a->next;
+    size_t n = 0;
+    while (s[n] && s[n] != ',')
+        n++;
+    scopy(a->addr, s, n + 1 < sizeof a->addr ? n + 1 : sizeof a->addr);
+    a->next = s[n] ? (size_t)(s + n + 1 - a->list) : 0;
     return a->addr;
 }
 
 void nsdc_addrs_redirect(struct nsdc_addrs *a, const Nsd__Redirect *r, const char *me)
 {
-    if (r->unix_path[0] && !strcmp(r->host, me)) {
-        copy_addr(a->redirect, r->unix_path, NSDC_ADDR_MAX);
+    size_t i = 0;
+    while (r->host[i] && r->host[i] == me[i])
+        i++;
+    if (r->unix_path[0] && r->host[i] == me[i]) {
+        scopy(a->redirect, r->unix_path, sizeof a->redirect);
     } else if (r->tcp[0]) {
         memcpy(a->redirect, "tcp:", 4);
-        copy_addr(a->redirect + 4, r->tcp, NSDC_ADDR_MAX - 5);
+        scopy(a->redirect + 4, r->tcp, sizeof a->redirect - 4);
     }
 }
 

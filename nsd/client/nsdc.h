@@ -4,10 +4,9 @@
  * The protocol core (nsdc.c) does framing, Frame encode/decode through
  * protobuf-c, the versioned hello with the sandbox MAC, request-id matching
  * and retry across reconnects. It touches the outside world only through
- * struct nsdc_ops, and uses no libc beyond memcpy, memset, strlen, strchr
- * and strcmp, so the freestanding libos can compile it with its own
- * transport and allocator. glibc programs use the socket + libsodium
- * adapter in nsdc_posix.h.
+ * struct nsdc_ops, and uses no libc beyond memcpy/memset, so the freestanding
+ * libos can compile it with its own transport and allocator. glibc programs
+ * use the socket + libsodium adapter in nsdc_posix.h.
  *
  * The framing constants and the MAC input are defined here once and used by
  * the server as well.
