@@ -98,9 +98,11 @@ int nsd_unix_socket(const char *path, struct sockaddr_un *sa)
  * a Redirect names the leader's. A fork's child goes on where its parent
  * was in the list. */
 static struct nsdc_addrs nsd_addrs;
-/* A read or write on a connection gives up after this long (then nsdc
- * retries elsewhere): a stopped leader does not hold the picoprocess. */
+/* In a group, a read or write on a connection gives up after this long
+ * (then nsdc retries elsewhere): a stopped leader does not hold the
+ * picoprocess. A lone nsd is waited for: there is nowhere else to go. */
 #define NSD_IO_TIMEOUT_S 2
+static bool nsd_group;
 
 static int t_connect(void *ctx)
 {
@@ -117,9 +119,11 @@ static int t_connect(void *ctx)
 		host_close((int)fd);
 		return (int)r;
 	}
-	struct __kernel_old_timeval tv = { NSD_IO_TIMEOUT_S, 0 };
-	host(__NR_setsockopt, fd, SOL_SOCKET, SO_RCVTIMEO_OLD, &tv, sizeof(tv));
-	host(__NR_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_OLD, &tv, sizeof(tv));
+	if (nsd_group) {
+		struct __kernel_old_timeval tv = { NSD_IO_TIMEOUT_S, 0 };
+		host(__NR_setsockopt, fd, SOL_SOCKET, SO_RCVTIMEO_OLD, &tv, sizeof(tv));
+		host(__NR_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_OLD, &tv, sizeof(tv));
+	}
 	*fdp = (int)fd;
 	return 0;
 }
@@ -412,6 +416,7 @@ int nsd_start(void)
 	if (host(__NR_uname, &u) == 0)
 		strlcpy(host_name, u.nodename, sizeof(host_name));
 	nsdc_addrs_init(&nsd_addrs, config.nsd);
+	nsd_group = strchr(config.nsd, ',') != NULL;
 	client_init();
 	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
 	Nsd__Register rg;
