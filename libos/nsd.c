@@ -626,8 +626,16 @@ void nsd_exit(int wstatus)
 	e.pid = (uint32_t)proc.pid;
 	e.status = wstatus;
 	Nsd__Frame f = frame_of(NSD__FRAME__BODY_EXIT, &e);
-	/* Sent, not awaited: nsd reads it before it sees the connection close. */
+	/* Sent, not awaited: nsd reads it before it sees the connection close.
+	 * Awaited when children outlive us (daemon(): fork, exit): our parent
+	 * may reap us as soon as we are gone, on its own connection, which nsd
+	 * may read before ours; then our registrations of those children
+	 * would come after our row is gone, and be refused. */
 	nsdc_send(&client, &f);
+	if (pid_map_has_children()) {
+		client.on_push = NULL; /* no lease is needed now, and its lock may be held here */
+		nsdc_flush(&client);
+	}
 	nsd_fs_leave(fs);
 	/* nsd_lock stays held: the process is ending. */
 }

@@ -133,6 +133,16 @@ void pid_map_drop_children(void)
 			i++;
 }
 
+bool pid_map_has_children(void)
+{
+	uint64_t m = pids_enter();
+	bool any = false;
+	for (size_t i = 0; i < map_len && !any; i++)
+		any = map[i].child;
+	pids_leave(m);
+	return any;
+}
+
 int pid_from_host_lookup(int host_pid)
 {
 	/* An orphan's registration came from its late parent, on another

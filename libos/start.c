@@ -160,6 +160,11 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	host(__NR_umask, proc.umask);
 	t->tid = proc.pid;
 	t->host_tid = proc.host_pid;
+	/* The host clears host_alive when this thread is gone, as for the
+	 * threads the libos clones: execve's thread_end_others waits for it,
+	 * and thread_reap frees its libos stack only then. */
+	t->host_alive = 1;
+	host(__NR_set_tid_address, &t->host_alive);
 	thread_add(t);
 
 	if (fs_init() < 0)

@@ -333,12 +333,9 @@ static int op_register(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
             reply_error(reply, a, EINVAL, "pid %u out of range", rg->pid);
             return 0;
         }
-        r = get_proc(j, sb, rg->ppid, &parent);
-        TRY(r);
-        if (!r) {
-            reply_error(reply, a, ESRCH, "no parent %u", rg->ppid);
-            return 0;
-        }
+        /* Before the parent: a claim needs only its own row, and the
+         * parent of a daemon()'s grandchild may be reaped and gone by the
+         * time the grandchild's Register is read. */
         r = claim(j, op, rg, reply, a);
         if (r)
             return r < 0 ? -1 : 0;
@@ -350,6 +347,12 @@ static int op_register(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
         if (rg->claim && r && !strcmp(prev.state, "reaped")) {
             TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND pid = ?", "ii", sb, (int64_t)rg->pid));
             reply_error(reply, a, ESRCH, "process %u was reaped", rg->pid);
+            return 0;
+        }
+        r = get_proc(j, sb, rg->ppid, &parent);
+        TRY(r);
+        if (!r) {
+            reply_error(reply, a, ESRCH, "no parent %u", rg->ppid);
             return 0;
         }
         TRY(jint(j, &n, "SELECT EXISTS(SELECT 1 FROM procs WHERE sandbox = ?1 AND pid = ?2)"
@@ -455,6 +458,13 @@ static int end_process(struct journal *j, int64_t sb, const struct proc *p, int6
     TRY(find_reaper(j, sb, p, &reaper));
     TRY(jexec(j, "DELETE FROM subreapers WHERE sandbox = ? AND pid = ?", "ii", sb, p->pid));
     TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND ppid = ? AND state = 'reaped'", "ii", sb, p->pid));
+    /* Its fork children that have not claimed their rows yet (its client
+     * registered them): no client answers for them until their own
+     * Register does, so that its client's connection dropping, maybe after
+     * it was reaped and its row gone, does not take them for lost. */
+    TRY(jexec(j, "UPDATE procs SET client = '' WHERE sandbox = ?1 AND ppid = ?2 AND state = 'live'"
+                 " AND client = (SELECT client FROM procs WHERE sandbox = ?1 AND pid = ?2)",
+              "ii", sb, p->pid));
     TRY(jexec(j, "UPDATE procs SET ppid = ?3 WHERE sandbox = ?1 AND ppid = ?2", "iii", sb, p->pid, reaper));
     if (!reaper)
         TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND ppid = 0 AND state != 'live'", "i", sb));
@@ -486,12 +496,12 @@ static int op_lost(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
     while (more) {
         /* Not the fork children this client registered for others (their
          * own Register claims them, see claim()): they live on. Those are
-         * the live rows whose parent is this client's process, and all of
-         * them once that process has said Exit. */
+         * the live rows whose parent is this client's process (once that
+         * process ended, they have no client: see end_process()). */
         sqlite3_stmt *st = jq(j, "SELECT pid FROM procs c WHERE sandbox = ?1 AND client = ?2"
                                  " AND state = 'live' AND NOT EXISTS (SELECT 1 FROM procs p"
-                                 " WHERE p.sandbox = ?1 AND p.client = ?2 AND (p.pid = c.ppid"
-                                 " OR p.state = 'zombie')) LIMIT 256", "is",
+                                 " WHERE p.sandbox = ?1 AND p.client = ?2 AND p.pid = c.ppid)"
+                                 " LIMIT 256", "is",
                               (int64_t)op->sandbox_id, op->client);
         if (!st)
             return -1;
@@ -537,11 +547,12 @@ static int op_reap(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
      * dropped connection) reached us, on another connection: it ends now. */
     if (!strcmp(child.state, "live"))
         TRY(end_process(j, op->sandbox_id, &child, NSD_KILLED_STATUS, "zombie"));
-    /* Not claimed by the child yet (still the parent's client): its own
-     * Register may still come, and must not bring it back. A "reaped" row
-     * waits for it (or for the parent's end). */
+    /* Not claimed by the child yet (still the parent's client, or no
+     * client once the parent ended): its own Register may still come, and
+     * must not bring it back. A "reaped" row waits for it (or for the
+     * parent's end). */
     int64_t unclaimed = 0;
-    TRY(jint(j, &unclaimed, "SELECT count(*) FROM procs WHERE sandbox = ? AND pid = ? AND client = ?",
+    TRY(jint(j, &unclaimed, "SELECT count(*) FROM procs WHERE sandbox = ? AND pid = ? AND client IN (?, '')",
              "iis", (int64_t)op->sandbox_id, child.pid, op->client));
     if (unclaimed) {
         TRY(jexec(j, "UPDATE procs SET state = 'reaped' WHERE sandbox = ? AND pid = ?", "ii",

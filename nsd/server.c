@@ -752,6 +752,15 @@ static int frame(struct conn *c, const uint8_t *body, size_t len)
     return r;
 }
 
+/* No whole frame is left: wait for more, or drop once the peer is gone. */
+static int feed_end(struct conn *c)
+{
+    if (!c->gone)
+        return 0;
+    conn_drop(c, evbuffer_get_length(c->in) ? "truncated frame" : c->gone > 0 ? strerror(c->gone) : NULL);
+    return -1;
+}
+
 int conn_feed(struct conn *c)
 {
     struct evbuffer *buf = c->in;
@@ -762,14 +771,14 @@ int conn_feed(struct conn *c)
             return 0;   /* resumed once its queued mutation is answered */
         uint8_t hdr[NSD_FRAME_HDR];
         if (evbuffer_copyout(buf, hdr, sizeof hdr) < (ssize_t)sizeof hdr)
-            return 0;
+            return feed_end(c);
         uint32_t len = nsdc_frame_len(hdr);
         if (len > NSD_FRAME_MAX) {
             conn_drop(c, "oversized frame");
             return -1;
         }
         if (evbuffer_get_length(buf) < NSD_FRAME_HDR + (size_t)len)
-            return 0;
+            return feed_end(c);
         evbuffer_drain(buf, NSD_FRAME_HDR);
         uint8_t *body = evbuffer_pullup(buf, len);
         int r = frame(c, body, len);
@@ -798,8 +807,19 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct conn *c = arg;
-    (void)bev;
-    if (what & BEV_EVENT_EOF) {
+    if (c->state == CONN_READY && (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))) {
+        /* A picoprocess that exits right after a request (its Exit behind
+         * a Register not answered yet) is gone before we answer: what it
+         * sent still counts, its answers go nowhere. */
+        struct evbuffer *out = bufferevent_get_output(bev);
+        bufferevent_disable(bev, EV_WRITE);
+        evbuffer_drain(out, evbuffer_get_length(out));
+        if (what & BEV_EVENT_WRITING)
+            return;   /* its input is still to be read, up to the EOF */
+        c->gone = what & BEV_EVENT_EOF ? -1 : EVUTIL_SOCKET_ERROR();
+        bufferevent_disable(bev, EV_READ);
+        conn_feed(c);
+    } else if (what & BEV_EVENT_EOF) {
         size_t left = evbuffer_get_length(bufferevent_get_input(bev));
         conn_drop(c, c->state == CONN_CLOSING ? NULL : left ? "truncated frame" : NULL);
     } else if (what & BEV_EVENT_ERROR) {

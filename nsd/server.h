@@ -76,6 +76,8 @@ struct conn {
     struct bufferevent *bev;        /* NULL for the fuzz driver */
     struct evbuffer *in;            /* input frames (the fuzz driver sets it) */
     int paused;                     /* a mutation of it is queued */
+    int gone;                       /* the peer closed (-1) or failed (errno): */
+                                    /* what it sent is applied, then it drops */
     struct conn *next, **pprev;
     int is_unix;
     enum conn_state state;

@@ -87,6 +87,8 @@ int pid_to_host(int pid);
 int pid_to_host_waitable(int pid);
 /* In a fork child: the parent's children are not the child's. */
 void pid_map_drop_children(void);
+/* Whether this process has children it has not reaped. */
+bool pid_map_has_children(void);
 
 /* sys/process.c: the host process group mirroring sandbox group pgid; the
  * sandbox pgid (sid) of sandbox process pid (0: this one). */

@@ -112,12 +112,15 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 		*ptid = pid;
 	if ((flags & CSIGNAL) != SIGCHLD)
 		sig_note_exit_signal((int)(flags & CSIGNAL));
-	/* The host would write host pids: the libos writes the sandbox pid. */
-	unsigned long hflags = flags & ~(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID);
+	/* The host would write host pids: the libos writes the sandbox pid,
+	 * and clears the app's ctid itself (SYS(exit)). The host clears the
+	 * child's copy of host_alive (1, as this thread is alive) instead, as
+	 * for every libos thread. */
+	unsigned long hflags = (flags & ~(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID)) | CLONE_CHILD_CLEARTID;
 	/* the child's ids are ours until it changes them itself */
 	cred_fork_prepare(pid);
 	uint64_t saved = fork_lock_all();
-	r = host(__NR_clone, hflags, 0, NULL, ctid, tls);
+	r = host(__NR_clone, hflags, 0, NULL, &c->t->host_alive, tls);
 	if (r == 0)
 		become_child(c->t, pid, flags, ctid);
 	fork_unlock_all();

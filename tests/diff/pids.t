@@ -2,9 +2,11 @@
 # Sandbox pids (issue 6): tests/progs/t_pids.c prints getpid/getppid/gettid
 # of a fork tree and threads, wait statuses, SIGCHLD's fields, the si_pid a
 # signalled child sees, kill(-pgid) and kill(0) to a group of 3, setpgid/
-# setsid rules and an orphan reparented to pid 1. Natively it runs as pid 1
-# of a new PID namespace (so its kill(0) stays inside it), under graphene
-# as the sandbox's first process; the output must be the same. Then procps
+# setsid rules and an orphan reparented to pid 1; t_daemon, setsid in
+# daemon()'s grandchild while its parent is reaped (registration races).
+# Natively it runs as pid 1 of a new PID namespace (so its kill(0) stays
+# inside it), under graphene as the sandbox's first process; the output
+# must be the same. Then procps
 # ps inside, over /proc of the whole sandbox.
 . "$(dirname "$0")/lib.sh"
 diff_setup
@@ -24,6 +26,7 @@ diff_run -P -n "t_reaper: PR_SET_CHILD_SUBREAPER, orphans to the nearest subreap
 diff_run -P -n "t_wait: wait4/waitpid/waitid idtypes, options and siginfo" -- /tests/t_wait
 diff_run -P -n "t_killall: kill(-1), kill(0), ESRCH, zombies from a child" -- /tests/t_killall
 diff_run -P -n "t_pdeath: PR_SET_PDEATHSIG" -- /tests/t_pdeath
+diff_run -P -n "t_daemon: setsid in a daemon()'s orphaned grandchild, 50 times" -- /tests/t_daemon
 # procps over the sandbox's /proc: the shell (pid 1) and ps (its child).
 diff_run -P -n "ps -eo pid,ppid,comm lists the sandbox's processes" -- /bin/sh -c \
     'ps -eo pid,ppid,comm; ps -o pid= -p 1; cat /proc/1/comm'
