@@ -39,7 +39,8 @@
  *                          opened by the launcher (tools/confine.c); the five
  *                          fields are separated by one NUL-free '\x1f' byte
  *                          each.
- *   nsd=/host/path/of/nsd.sock   the namespace leader's unix socket
+ *   nsd=/host/path/of/nsd.sock   the namespace leader's unix socket, or
+ *                          its raft group's (comma-separated, one directory)
  *   sandbox=NAME           the sandbox this picoprocess belongs to
  *   secret=HEX             the sandbox secret, CONFIG_SECRET_LEN bytes as
  *                          2*CONFIG_SECRET_LEN lowercase hex digits: the key of

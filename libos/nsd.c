@@ -15,6 +15,7 @@
  * code) runs before it is restored. */
 #include <asm/errno.h>
 #include <asm/prctl.h>
+#include <asm/socket.h>
 #include <linux/net.h>
 #include <linux/un.h>
 #include <linux/utsname.h>
@@ -93,11 +94,21 @@ int nsd_unix_socket(const char *path, struct sockaddr_un *sa)
 	return (int)fd;
 }
 
+/* config.nsd: the unix sockets of the nodes of nsd's group, tried in turn;
+ * a Redirect names the leader's. A fork's child goes on where its parent
+ * was in the list. */
+static struct nsdc_addrs nsd_addrs;
+/* In a group, a read or write on a connection gives up after this long
+ * (then nsdc retries elsewhere): a stopped leader does not hold the
+ * picoprocess. A lone nsd is waited for: there is nowhere else to go. */
+#define NSD_IO_TIMEOUT_S 2
+static bool nsd_group;
+
 static int t_connect(void *ctx)
 {
 	int *fdp = ctx;
 	struct sockaddr_un sa;
-	long fd = nsd_unix_socket(config.nsd, &sa);
+	long fd = nsd_unix_socket(nsdc_addrs_pick(&nsd_addrs), &sa);
 	if (fd < 0)
 		return (int)fd;
 	long r;
@@ -108,8 +119,19 @@ static int t_connect(void *ctx)
 		host_close((int)fd);
 		return (int)r;
 	}
+	if (nsd_group) {
+		struct __kernel_old_timeval tv = { NSD_IO_TIMEOUT_S, 0 };
+		host(__NR_setsockopt, fd, SOL_SOCKET, SO_RCVTIMEO_OLD, &tv, sizeof(tv));
+		host(__NR_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_OLD, &tv, sizeof(tv));
+	}
 	*fdp = (int)fd;
 	return 0;
+}
+
+static void t_redirect(void *ctx, const Nsd__Redirect *r)
+{
+	(void)ctx;
+	nsdc_addrs_redirect(&nsd_addrs, r, host_name);
 }
 
 static void t_disconnect(void *ctx)
@@ -207,6 +229,7 @@ static const struct nsdc_ops ops = {
 	.sleep_ms = t_sleep_ms,
 	.now_ms = t_now_ms,
 	.alloc = &nsd_pb_allocator,
+	.redirect = t_redirect,
 };
 
 static bool range_empty(const struct range *r) { return r->lo > r->hi; }
@@ -392,6 +415,8 @@ int nsd_start(void)
 	struct new_utsname u;
 	if (host(__NR_uname, &u) == 0)
 		strlcpy(host_name, u.nodename, sizeof(host_name));
+	nsdc_addrs_init(&nsd_addrs, config.nsd);
+	nsd_group = strchr(config.nsd, ',') != NULL;
 	client_init();
 	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
 	Nsd__Register rg;

@@ -1,19 +1,21 @@
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 #include "journal.h"
 #include "util.h"
 
 static const char schema[] =
+    /* meta 'applied': the last raft index applied here (nsd --peers). */
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
-    /* One row: who leads, under which fencing term, until when. */
-    "CREATE TABLE IF NOT EXISTS lease(id INTEGER PRIMARY KEY CHECK(id = 1),"
-    "  holder TEXT NOT NULL, term INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
-    "INSERT OR IGNORE INTO lease VALUES(1, '', 0, 0);"
-    "CREATE TABLE IF NOT EXISTS nodes(id TEXT PRIMARY KEY, pid INTEGER,"
-    "  started_ms INTEGER, last_seen_ms INTEGER);"
+    /* One row: the raft leader as its first entry of a term announced it
+     * (where followers redirect clients to). */
+    "CREATE TABLE IF NOT EXISTS leader(id INTEGER PRIMARY KEY CHECK(id = 1),"
+    "  node TEXT NOT NULL, term INTEGER NOT NULL, host TEXT NOT NULL,"
+    "  unix_path TEXT NOT NULL, tcp TEXT NOT NULL);"
     /* The operation log. (sandbox, client, seq) is the request id: a retried
      * request finds its reply here instead of being applied again. seq is
-     * NULL for operations the leader makes up (lost connections). */
+     * NULL for operations the leader makes up (lost connections). term: the
+     * raft term of the leader that proposed it (0 on a single node). */
     "CREATE TABLE IF NOT EXISTS oplog(pos INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  term INTEGER NOT NULL, sandbox INTEGER NOT NULL, client TEXT NOT NULL,"
     "  seq INTEGER, op BLOB NOT NULL, reply BLOB NOT NULL, UNIQUE(sandbox, client, seq));"
@@ -155,25 +157,34 @@ int journal_commit(struct journal *j)
     return jexec(j, "COMMIT", "");
 }
 
+int journal_errno(struct journal *j)
+{
+    return sqlite3_errcode(j->db) == SQLITE_FULL ? ENOSPC : EIO;
+}
+
 void journal_rollback(struct journal *j)
 {
     if (!sqlite3_get_autocommit(j->db))
         jexec(j, "ROLLBACK", "");
 }
 
-int journal_open(struct journal *j, const char *path, int durable)
+int journal_open(struct journal *j, const char *path, enum journal_sync sync)
 {
     memset(j, 0, sizeof *j);
     if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
         nsd_log("journal: cannot open %s: %s", path, j->db ? sqlite3_errmsg(j->db) : "no memory");
         return -1;
     }
-    /* Short busy wait: the lease is 300 ms, a writer never holds the lock long.
+    /* Short busy wait: only readers (graphenectl, tests) share the file.
      * synchronous=FULL: an acknowledged operation survives a host crash too. */
     sqlite3_busy_timeout(j->db, 250);
     char *err = NULL;
-    if (sqlite3_exec(j->db, durable ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                    : "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;",
+    static const char *const pragmas[] = {
+        [JOURNAL_SYNC_OFF] = "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;",
+        [JOURNAL_SYNC_FULL] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+        [JOURNAL_SYNC_NORMAL] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    };
+    if (sqlite3_exec(j->db, pragmas[sync],
                      NULL, NULL, &err) ||
         journal_begin(j) ||
         sqlite3_exec(j->db, schema, NULL, NULL, &err)) {

@@ -1,7 +1,7 @@
 /*
- * The journal: one sqlite database (WAL) shared by the leader and its
- * standbys. It holds the lease, the operation log and the namespace state
- * that apply() derives from the log.
+ * The journal: one sqlite database (WAL) per nsd node. It holds the
+ * operation log and the namespace state that apply() derives from it; in a
+ * raft group (nsd --peers) it is the state machine of the replicated log.
  */
 #ifndef NSD_JOURNAL_H
 #define NSD_JOURNAL_H
@@ -9,7 +9,8 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define JOURNAL_SCHEMA_VERSION 3 /* 3: SysV ids per kind, as Linux's */
+/* 3: SysV ids per kind, as Linux's; 4: no lease, the raft leader and applied index */
+#define JOURNAL_SCHEMA_VERSION 4
 
 struct journal {
     sqlite3 *db;
@@ -20,9 +21,12 @@ struct journal {
     int ncache;
 };
 
-/* durable: every commit reaches the disk (synchronous=FULL); else no fsync
- * at all (synchronous=OFF: survives a crash of nsd, not of the host). */
-int journal_open(struct journal *j, const char *path, int durable);
+/* How commits reach the disk. FULL: every commit (an acknowledged operation
+ * survives a host crash); NORMAL: at checkpoints (a host crash may lose the
+ * last commits, never consistency); OFF: never (survives a crash of nsd,
+ * not of the host). */
+enum journal_sync { JOURNAL_SYNC_OFF, JOURNAL_SYNC_FULL, JOURNAL_SYNC_NORMAL };
+int journal_open(struct journal *j, const char *path, enum journal_sync sync);
 void journal_close(struct journal *j);
 
 /*
@@ -37,6 +41,8 @@ int jexec(struct journal *j, const char *sql, const char *fmt, ...);
 int jint(struct journal *j, int64_t *out, const char *sql, const char *fmt, ...);
 
 int journal_begin(struct journal *j);     /* BEGIN IMMEDIATE: takes the write lock */
+/* errno-like reason of the last failure (ENOSPC for a full disk, else EIO). */
+int journal_errno(struct journal *j);
 int journal_commit(struct journal *j);
 void journal_rollback(struct journal *j);
 

@@ -1,6 +1,6 @@
 # nsd: the namespace leader daemon, its client library and graphenectl.
 
-NSD_PKGS   := libevent libprotobuf-c libsodium sqlite3
+NSD_PKGS   := libevent libprotobuf-c libsodium sqlite3 libuv raft
 NSD_CFLAGS := $(HOSTCFLAGS) -I$(PROTO_OUT) -Insd -Insd/client \
               $(shell pkg-config --cflags $(NSD_PKGS))
 NSD_LIBS   := $(shell pkg-config --libs $(NSD_PKGS))

@@ -4,9 +4,6 @@
 #include "query.h"
 #include "sysv.h"
 
-/* A node counts as a standby while it has written its heartbeat recently. */
-#define NODE_STALE_MS 3000
-
 /* Growable array of pointers in the arena (old copies are just left behind). */
 struct vec {
     void **v;
@@ -196,49 +193,29 @@ static int q_sysv_lookup(struct journal *j, uint32_t sb, const Nsd__SysvLookup *
     return 0;
 }
 
-static Nsd__Node *node_row(struct arena *a, sqlite3_stmt *st, const char *role)
-{
-    Nsd__Node *n = arena_alloc(a, sizeof *n);
-    nsd__node__init(n);
-    n->id = col_str(a, st, 0);
-    n->pid = sqlite3_column_int64(st, 1);
-    n->started_ms = sqlite3_column_int64(st, 2);
-    n->last_seen_ms = sqlite3_column_int64(st, 3);
-    n->role = (char *)role;
-    return n;
-}
-
-static Nsd__StatusReply *status(struct journal *j, const struct node_info *self,
-                                const struct lease *l, struct arena *a)
+static Nsd__StatusReply *status(struct journal *j, const struct node_info *self, struct arena *a)
 {
     Nsd__StatusReply *s = arena_alloc(a, sizeof *s);
     nsd__status_reply__init(s);
     int64_t now = now_ms(), pos = 0;
-    struct vec sb = { 0 };
-    sqlite3_stmt *st = jq(j, "SELECT id, pid, started_ms, last_seen_ms FROM nodes"
-                             " WHERE last_seen_ms > ? ORDER BY id", "i", now - NODE_STALE_MS);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        if (!strcmp((const char *)sqlite3_column_text(st, 0), self->node))
-            s->leader = node_row(a, st, "leader");
-        else
-            push(a, &sb, node_row(a, st, "standby"));
-    }
-    if (st)
-        sqlite3_reset(st);
-    if (!s->leader) {
+    s->self = (char *)self->node;
+    s->term = self->term;
+    if (self->members) {
+        self->members(self->arg, s, a);
+    } else {
         s->leader = arena_alloc(a, sizeof *s->leader);
         nsd__node__init(s->leader);
         s->leader->id = (char *)self->node;
         s->leader->role = "leader";
+        s->leader->pid = self->pid;
         s->leader->started_ms = self->started_ms;
+        s->leader->last_seen_ms = now;
     }
-    s->standbys = (Nsd__Node **)sb.v;
-    s->n_standbys = sb.n;
-    s->term = l->term;
     jint(j, &pos, "SELECT max(pos) FROM oplog", "");
     s->journal_pos = pos;
+    if (!self->members)   /* a single node commits what it applies */
+        s->leader->commit_index = s->leader->applied_index = s->leader->match_index = pos;
     s->uptime_ms = now - self->started_ms;
-    s->lease_expires_ms = l->expires_ms;
     return s;
 }
 
@@ -254,11 +231,11 @@ static void *range_row(struct arena *a, sqlite3_stmt *st)
 }
 
 static int q_ns_show(struct journal *j, uint32_t sb, const char *name, const struct node_info *self,
-                     const struct lease *l, Nsd__Frame *reply, struct arena *a)
+                     Nsd__Frame *reply, struct arena *a)
 {
     Nsd__NsShowReply *r = arena_alloc(a, sizeof *r);
     nsd__ns_show_reply__init(r);
-    r->leader = status(j, self, l, a);
+    r->leader = status(j, self, a);
     struct vec ranges = { 0 }, sysv = { 0 }, groups = { 0 };
 
     if (rows(jq(j, "SELECT s.name, r.lo, r.hi, r.owner FROM ranges r JOIN sandboxes s"
@@ -379,21 +356,20 @@ static int q_kill(struct journal *j, const Nsd__Kill *k, Nsd__Frame *reply, stru
     return 0;
 }
 
-int query(struct journal *j, uint32_t sb, const struct node_info *self, const struct lease *l,
-          const Nsd__Frame *req, Nsd__Frame *reply, struct arena *a)
+int query(struct journal *j, uint32_t sb, const struct node_info *self, const Nsd__Frame *req, Nsd__Frame *reply, struct arena *a)
 {
     switch (req->body_case) {
     case NSD__FRAME__BODY_LOOKUP: return q_lookup(j, sb, req->lookup, reply, a);
     case NSD__FRAME__BODY_MEMBERS: return q_members(j, sb, req->members, reply, a);
     case NSD__FRAME__BODY_SYSV_LOOKUP: return q_sysv_lookup(j, sb, req->sysv_lookup, reply, a);
     case NSD__FRAME__BODY_PS: return q_ps(j, sb, req->ps->sandbox, reply, a);
-    case NSD__FRAME__BODY_NS_SHOW: return q_ns_show(j, sb, req->ns_show->sandbox, self, l, reply, a);
+    case NSD__FRAME__BODY_NS_SHOW: return q_ns_show(j, sb, req->ns_show->sandbox, self, reply, a);
     case NSD__FRAME__BODY_SANDBOX_LS: return q_sandbox_ls(j, reply, a);
     case NSD__FRAME__BODY_SANDBOX_JOIN: return q_sandbox_join(j, req->sandbox_join->name, reply, a);
     case NSD__FRAME__BODY_KILL: return q_kill(j, req->kill, reply, a);
     case NSD__FRAME__BODY_STATUS:
         reply->body_case = NSD__FRAME__BODY_STATUS_REPLY;
-        reply->status_reply = status(j, self, l, a);
+        reply->status_reply = status(j, self, a);
         return 0;
     default:
         reply_error(reply, a, EINVAL, "not a query (%d)", req->body_case);

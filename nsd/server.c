@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <unistd.h>
 #include <sys/pidfd.h>
+#include <sys/file.h>
 #include <fcntl.h>
 #include <event2/buffer.h>
 #include "apply.h"
@@ -26,23 +27,8 @@
 /* A connection that has not said hello by then is dropped. */
 #define HELLO_TIMEOUT_S 5
 
-static void step_down(struct nsd *n, const char *why);
-static void exit_leader(struct nsd *n, const char *why);
-
-/*
- * Mutations are group-committed: those that arrive in one turn of the event
- * loop are applied in one write transaction (one fsync), each in its own
- * savepoint, and acknowledged only after COMMIT. A connection with a queued
- * mutation reads no further frames until it is answered, so every
- * connection sees its requests answered in order.
- */
-struct pending {
-    struct pending *next;
-    struct conn *c;
-    Nsd__Frame *req;
-    uint8_t *reply;                 /* packed reply frame (malloc) */
-    size_t reply_len;
-};
+static void drop_clients(struct nsd *n);
+static void exit_nsd(struct nsd *n, const char *why);
 
 /* ---- sending ----------------------------------------------------------------- */
 
@@ -80,6 +66,15 @@ static void send_error(struct conn *c, uint64_t req_id, int errnum, const char *
 
 /* ---- connections ------------------------------------------------------------- */
 
+static void pending_free(struct pending *p)
+{
+    if (p->req)
+        nsd__frame__free_unpacked(p->req, NULL);
+    free(p->op.data);
+    free(p->reply);
+    free(p);
+}
+
 static void conn_free(struct conn *c)
 {
     /* A queued mutation of c is not applied: c will never see the answer. */
@@ -87,12 +82,14 @@ static void conn_free(struct conn *c)
         struct pending *p = *pp;
         if (p->c == c) {
             *pp = p->next;
-            nsd__frame__free_unpacked(p->req, NULL);
-            free(p);
+            pending_free(p);
         } else {
             pp = &p->next;
         }
     }
+    /* One proposed already is, but answered to nobody. */
+    if (c->n->rep)
+        replica_forget(c->n, c);
     *c->pprev = c->next;
     if (c->next)
         c->next->pprev = c->pprev;
@@ -115,35 +112,35 @@ static int client_connected(struct nsd *n, uint32_t sandbox_id, const char *clie
     return 0;
 }
 
-/* Applies and journals an operation the leader makes up (op->time_ms is set
- * here) in a transaction of its own. 0, or -1 if nothing was written. */
-static int journal_synthetic(struct nsd *n, Nsd__Op *op)
+static void queue(struct nsd *n, struct pending *p)
 {
-    Nsd__Frame reply = NSD__FRAME__INIT;
-    struct arena a = { 0 };
-    int r = -1;
+    struct pending **tail = &n->pending;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = p;
+    if (n->flush_ev)
+        event_active(n->flush_ev, 0, 0);
+}
+
+static void pack_op(struct pending *p, const Nsd__Op *op)
+{
+    p->op.len = nsd__op__get_packed_size(op);
+    p->op.data = malloc(p->op.len + 1);
+    if (!p->op.data)
+        abort();
+    nsd__op__pack(op, p->op.data);
+}
+
+/* Queues an operation the leader makes up (op->time_ms is set here) with
+ * the next batch. */
+static void journal_synthetic(struct nsd *n, Nsd__Op *op)
+{
+    struct pending *p = calloc(1, sizeof *p);
+    if (!p)
+        abort();
     op->time_ms = now_ms();
-    size_t oplen = nsd__op__get_packed_size(op);
-    uint8_t *opb = arena_alloc(&a, oplen + 1);
-    nsd__op__pack(op, opb);
-    if (journal_begin(&n->j))
-        goto out;
-    if (lease_check(&n->j, &n->lease)) {
-        /* Not ours to write; the next tick steps down. */
-        journal_rollback(&n->j);
-        goto out;
-    }
-    if (apply(&n->j, op, &reply, &a) ||
-        jexec(&n->j, "INSERT INTO oplog(term, sandbox, client, seq, op, reply) VALUES(?, ?, ?, NULL, ?, x'')",
-              "iisb", (int64_t)n->lease.term, (int64_t)op->sandbox_id, op->client, opb, (int)oplen) ||
-        journal_commit(&n->j)) {
-        journal_rollback(&n->j);
-        goto out;
-    }
-    r = 0;
-out:
-    arena_free(&a);
-    return r;
+    pack_op(p, op);
+    queue(n, p);
 }
 
 /* Journal that a client vanished without exit: its live processes become
@@ -158,9 +155,9 @@ static void journal_lost(struct nsd *n, uint32_t sandbox_id, const char *client,
     op.sandbox_id = sandbox_id;
     op.client = (char *)client;
     op.lost = 1;
-    if (!journal_synthetic(n, &op))
-        nsd_log("client %s of sandbox %u %s: %lld processes lost", client, sandbox_id, why,
-                (long long)live);
+    journal_synthetic(n, &op);
+    nsd_log("client %s of sandbox %u %s: %lld processes lost", client, sandbox_id, why,
+            (long long)live);
 }
 
 /* ---- launchers of ephemeral sandboxes ------------------------------------------ */
@@ -183,8 +180,8 @@ static void launcher_gone(struct nsd *n, uint32_t sandbox_id)
     op.sandbox_id = sandbox_id;
     op.client = "";
     op.launcher_gone = 1;
-    if (!journal_synthetic(n, &op))
-        nsd_log("sandbox %u: its launcher has exited", sandbox_id);
+    journal_synthetic(n, &op);
+    nsd_log("sandbox %u: its launcher has exited", sandbox_id);
 }
 
 static void watch_free(struct watch *w)
@@ -252,6 +249,23 @@ static void watch_launchers(struct nsd *n)
     }
 }
 
+/* Does host process pid run (a zombie does not)? Unsure (EPERM, no /proc) counts as yes. */
+static int host_alive(int pid)
+{
+    char path[32], buf[256];
+    if (kill(pid, 0) && errno == ESRCH)
+        return 0;
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *paren = strrchr(buf, ')');   /* the command may hold anything */
+    return !paren || (paren[1] && paren[2] != 'Z' && paren[2] != 'X');
+}
+
 /*
  * Clients that vanished while no leader was watching (they died during a
  * failover) never reconnect. A client that is not connected and all of whose
@@ -282,7 +296,7 @@ static void sweep_vanished(struct nsd *n)
         st = jq(&n->j, "SELECT host_pid FROM procs WHERE sandbox = ? AND client = ? AND state = 'live'",
                 "is", (int64_t)sandbox_ids[i], sandbox_client[i]);
         while (st && sqlite3_step(st) == SQLITE_ROW)
-            alive |= kill(sqlite3_column_int(st, 0), 0) == 0 || errno != ESRCH;
+            alive |= host_alive(sqlite3_column_int(st, 0));
         if (st)
             sqlite3_reset(st);
         if (!alive)
@@ -295,8 +309,11 @@ void conn_drop(struct conn *c, const char *reason)
     struct nsd *n = c->n;
     if (reason)
         nsd_log("closing connection %s: %s", c->peer, reason);
-    if (c->state == CONN_READY && c->role == NSD__ROLE__ROLE_PICO && n->lease.leading &&
-        !client_connected(n, c->sandbox_id, c->client, c))
+    if (c->state == CONN_READY && c->role == NSD__ROLE__ROLE_PICO && n->ready &&
+        !client_connected(n, c->sandbox_id, c->client, c) &&
+        /* A peer that lives on timed out waiting for us and reconnects; if
+         * it dies instead, sweep_vanished() finds it. */
+        (c->peer_pid <= 0 || !host_alive(c->peer_pid)))
         journal_lost(n, c->sandbox_id, c->client, "lost its connection");
     conn_free(c);
 }
@@ -323,6 +340,8 @@ static int allowed(Nsd__Role role, Nsd__Frame__BodyCase b)
     case NSD__FRAME__BODY_SANDBOX_LS:
     case NSD__FRAME__BODY_SANDBOX_JOIN:
     case NSD__FRAME__BODY_KILL:
+    case NSD__FRAME__BODY_NODE_ADD:
+    case NSD__FRAME__BODY_NODE_REMOVE:
         return role == NSD__ROLE__ROLE_ADMIN;
     case NSD__FRAME__BODY_STATUS:
     case NSD__FRAME__BODY_PS:
@@ -337,18 +356,13 @@ static int allowed(Nsd__Role role, Nsd__Frame__BodyCase b)
 
 static void queue_mutation(struct conn *c, Nsd__Frame *req)
 {
-    struct nsd *n = c->n;
-    struct pending *p = calloc(1, sizeof *p), **tail = &n->pending;
+    struct pending *p = calloc(1, sizeof *p);
     if (!p)
         abort();
     p->c = c;
     p->req = req;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = p;
     c->paused = 1;
-    if (n->flush_ev)
-        event_active(n->flush_ev, 0, 0);
+    queue(c->n, p);
 }
 
 static void pending_error(struct pending *p, int errnum, const char *msg)
@@ -357,7 +371,7 @@ static void pending_error(struct pending *p, int errnum, const char *msg)
     Nsd__Frame f = NSD__FRAME__INIT;
     e.errnum = errnum;
     e.msg = (char *)msg;
-    f.req_id = p->req->req_id;
+    f.req_id = p->req ? p->req->req_id : 0;
     f.body_case = NSD__FRAME__BODY_ERROR;
     f.error = &e;
     free(p->reply);
@@ -368,15 +382,12 @@ static void pending_error(struct pending *p, int errnum, const char *msg)
     nsd__frame__pack(&f, p->reply);
 }
 
-/* Inside the batch transaction: the reply of one mutation, journaled with it. */
-static void apply_one(struct nsd *n, struct pending *p)
+/* The Op of a client's mutation: what apply() needs besides the tables. */
+static void make_op(struct nsd *n, struct pending *p)
 {
-    struct journal *j = &n->j;
     struct conn *c = p->c;
     uint8_t entropy[NSD_SECRET_LEN];
     Nsd__Op op = NSD__OP__INIT;
-    Nsd__Frame reply = NSD__FRAME__INIT;
-    struct arena a = { 0 };
     op.sandbox_id = c->sandbox_id;
     op.client = c->client;
     op.seq = p->req->req_id;
@@ -389,100 +400,56 @@ static void apply_one(struct nsd *n, struct pending *p)
         op.peer_pid = c->peer_pid;
         n->watch_sync = 1;
     }
-    if (jexec(j, "SAVEPOINT op", "")) {
-        pending_error(p, EIO, "journal error");
-        return;
-    }
-    /* A retried request: answer what was journaled, apply nothing. */
-    sqlite3_stmt *st = jq(j, "SELECT reply FROM oplog WHERE sandbox = ? AND client = ? AND seq = ?",
-                          "isi", (int64_t)c->sandbox_id, c->client, (int64_t)p->req->req_id);
-    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
-    if (rc == SQLITE_ROW) {
-        p->reply_len = sqlite3_column_bytes(st, 0);
-        p->reply = malloc(p->reply_len + 1);
-        if (!p->reply)
-            abort();
-        memcpy(p->reply, sqlite3_column_blob(st, 0), p->reply_len);
-    }
-    if (st)
-        sqlite3_reset(st);
-    if (rc == SQLITE_ROW) {
-        jexec(j, "RELEASE op", "");
-        return;
-    }
-    reply.req_id = p->req->req_id;
-    size_t oplen = nsd__op__get_packed_size(&op);
-    uint8_t *opb = arena_alloc(&a, oplen + 1);
-    nsd__op__pack(&op, opb);
-    if (rc != SQLITE_DONE || apply(j, &op, &reply, &a))
-        goto fail;
-    p->reply_len = nsd__frame__get_packed_size(&reply);
-    p->reply = malloc(p->reply_len + 1);
-    if (!p->reply)
-        abort();
-    nsd__frame__pack(&reply, p->reply);
-    if (jexec(j, "INSERT INTO oplog(term, sandbox, client, seq, op, reply) VALUES(?, ?, ?, ?, ?, ?)",
-              "iisibb", (int64_t)n->lease.term, (int64_t)c->sandbox_id, c->client,
-              (int64_t)p->req->req_id, opb, (int)oplen, p->reply, (int)p->reply_len))
-        goto fail;
-    jexec(j, "RELEASE op", "");
-    arena_free(&a);
-    return;
-fail:
-    jexec(j, "ROLLBACK TO op", "");
-    jexec(j, "RELEASE op", "");
-    pending_error(p, EIO, "journal error");
-    arena_free(&a);
+    pack_op(p, &op);
 }
 
 void nsd_flush(struct nsd *n)
 {
     struct pending *batch = n->pending, *p;
-    const char *fenced = NULL;
     n->pending = NULL;
     if (!batch)
         return;
-    if (journal_begin(&n->j)) {
-        for (p = batch; p; p = p->next)
-            pending_error(p, EIO, "journal busy");
-    } else if (lease_check(&n->j, &n->lease)) {
-        journal_rollback(&n->j);
-        for (p = batch; p; p = p->next)
-            pending_error(p, ESTALE, "not leader any more");
-        fenced = "lease lost (fenced a write)";
-    } else {
-        for (p = batch; p; p = p->next)
-            apply_one(n, p);
-        /* Paused (or slow) past the lease while applying: nobody could take
-         * the lease meanwhile (we hold the journal's write lock), but do not
-         * commit on an expired lease either. */
-        if (!lease_valid(&n->lease)) {
-            journal_rollback(&n->j);
-            for (p = batch; p; p = p->next)
-                pending_error(p, ESTALE, "not leader any more");
-            fenced = "lease expired while applying";
-        } else if (journal_commit(&n->j)) {
-            journal_rollback(&n->j);
-            for (p = batch; p; p = p->next)
-                pending_error(p, EIO, "journal commit failed");
-        }
+    for (p = batch; p; p = p->next)
+        if (!p->op.data)
+            make_op(n, p);
+    if (n->rep) {
+        replica_propose(n, batch);
+        return;
     }
+    size_t nops = 0, i = 0;
+    for (p = batch; p; p = p->next)
+        nops++;
+    ProtobufCBinaryData ops[nops];
+    struct op_reply replies[nops];
+    for (p = batch; p; p = p->next)
+        ops[i++] = p->op;
+    int r = state_apply(&n->j, ops, nops, 0, 0, NULL, replies);
+    for (p = batch, i = 0; !r && p; p = p->next, i++) {
+        p->reply = replies[i].buf;
+        p->reply_len = replies[i].len;
+    }
+    server_committed(n, batch, r < 0 ? -r : 0);
+}
+
+void server_committed(struct nsd *n, struct pending *batch, int err)
+{
+    struct pending *p;
+    for (p = batch; p && err; p = p->next)
+        pending_error(p, err, err == ESTALE ? "not leader any more" :
+                              err == ENOSPC ? "journal: no space left on device" : "journal error");
     /* Acknowledge only what is committed. */
     for (p = batch; p; p = p->next)
-        send_bytes(p->c, p->reply, p->reply_len);
-    if (fenced)
-        step_down(n, fenced);
-    else if (n->watch_sync)
+        if (p->c && p->req)
+            send_bytes(p->c, p->reply, p->reply_len);
+    if (n->ready && n->watch_sync)
         watch_launchers(n);
     while ((p = batch)) {
         batch = p->next;
-        if (n->lease.leading) {
+        if (p->c && n->leading) {
             p->c->paused = 0;
             conn_feed(p->c);   /* frames that waited behind the mutation */
         }
-        nsd__frame__free_unpacked(p->req, NULL);
-        free(p->reply);
-        free(p);
+        pending_free(p);
     }
 }
 
@@ -538,18 +505,33 @@ static void send_kills(struct nsd *n, const Nsd__Kill *k, Nsd__Frame *reply, str
         reply_error(reply, a, err, "kill: %s", strerror(err));
 }
 
+/* A node that does not lead (or not yet): where the leader is. */
+static void send_redirect(struct conn *c, uint64_t req_id)
+{
+    Nsd__Redirect r = NSD__REDIRECT__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    struct arena a = { 0 };
+    replica_leader(c->n, &r, &a);
+    f.req_id = req_id;
+    f.body_case = NSD__FRAME__BODY_REDIRECT;
+    f.redirect = &r;
+    send_frame(c, &f);
+    arena_free(&a);
+}
+
 static void read_only(struct conn *c, Nsd__Frame *req)
 {
     struct nsd *n = c->n;
     Nsd__Frame reply = NSD__FRAME__INIT;
     struct arena a = { 0 };
-    if (!lease_valid(&n->lease)) {
-        send_error(c, req->req_id, ESTALE, "not leader any more");
-        step_down(n, "lease expired (fenced a read)");
+    /* Any node answers Status with its own view of the group. */
+    if (!n->ready && req->body_case != NSD__FRAME__BODY_STATUS) {
+        send_redirect(c, req->req_id);
         return;
     }
+    n->self.term = n->term;
     reply.req_id = req->req_id;
-    if (query(&n->j, c->sandbox_id, &n->self, &n->lease, req, &reply, &a)) {
+    if (query(&n->j, c->sandbox_id, &n->self, req, &reply, &a)) {
         send_error(c, req->req_id, EIO, "journal error");
         arena_free(&a);
         return;
@@ -638,7 +620,7 @@ static void hello_ok(struct conn *c)
     Nsd__HelloOk ok = NSD__HELLO_OK__INIT;
     Nsd__Frame f = NSD__FRAME__INIT;
     ok.node = c->n->node;
-    ok.term = c->n->lease.term;
+    ok.term = c->n->term;
     f.body_case = NSD__FRAME__BODY_HELLO_OK;
     f.hello_ok = &ok;
     send_frame(c, &f);
@@ -664,6 +646,17 @@ static int hello(struct conn *c, Nsd__Frame *f)
         return -1;
     }
     nsd_hex(c->client, h->client_id.data, NSD_CLIENT_ID_LEN);
+    /* Not leading: picoprocesses go to the leader; an admin may stay for
+     * the Status of this node, and is redirected for anything else. */
+    if (!c->n->ready && h->role != NSD__ROLE__ROLE_ADMIN) {
+        send_redirect(c, 0);
+        c->state = CONN_CLOSING;
+        if (c->bev)
+            bufferevent_disable(c->bev, EV_READ);
+        else
+            conn_free(c);
+        return -1;
+    }
     if (h->role == NSD__ROLE__ROLE_ADMIN) {
         why = "admin needs the local unix socket";
         err = c->is_unix && c->bev ? auth_admin_peer(bufferevent_getfd(c->bev), &why) : EACCES;
@@ -686,6 +679,43 @@ static int hello(struct conn *c, Nsd__Frame *f)
     return 0;
 }
 
+/* Admin add-node/remove-node: a membership change of the raft group,
+ * answered once it is committed (server_admin_done). */
+static void node_change(struct conn *c, Nsd__Frame *f)
+{
+    struct nsd *n = c->n;
+    int add = f->body_case == NSD__FRAME__BODY_NODE_ADD;
+    uint64_t id = add ? f->node_add->id : f->node_remove->id;
+    if (!n->rep) {
+        send_error(c, f->req_id, EOPNOTSUPP, "not a raft group (nsd --peers)");
+        return;
+    }
+    if (!n->ready) {
+        send_redirect(c, f->req_id);
+        return;
+    }
+    int r = replica_change(n, c, f->req_id, id, add ? f->node_add->address : NULL);
+    if (r)
+        send_error(c, f->req_id, -r, r == -ESRCH ? "no such node" : r == -EEXIST ? "node id or address in use" :
+                                     r == -EBUSY ? "a membership change is under way" : "membership change refused");
+}
+
+void server_admin_done(struct nsd *n, void *conn, uint64_t req_id, int err, const char *msg)
+{
+    struct conn *c = conn;
+    (void)n;
+    if (err) {
+        send_error(c, req_id, err, msg);
+        return;
+    }
+    Nsd__Ok ok = NSD__OK__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    f.req_id = req_id;
+    f.body_case = NSD__FRAME__BODY_OK;
+    f.ok = &ok;
+    send_frame(c, &f);
+}
+
 /* One frame body: decode, authenticate or dispatch. 0, or -1 if dropped. */
 static int frame(struct conn *c, const uint8_t *body, size_t len)
 {
@@ -706,15 +736,17 @@ static int frame(struct conn *c, const uint8_t *body, size_t len)
         snprintf(why, sizeof why, "message type %d not allowed for this role", f->body_case);
         conn_drop(c, why);
         r = -1;
+    } else if (nsdc_body_is_mutation(f->body_case) && !n->ready) {
+        send_redirect(c, f->req_id);
     } else if (f->body_case == NSD__FRAME__BODY_SYSV_MEMFD) {
         r = sysv_memfd(c, f);
     } else if (nsdc_body_is_mutation(f->body_case)) {
         queue_mutation(c, f);
         return 0;
+    } else if (f->body_case == NSD__FRAME__BODY_NODE_ADD || f->body_case == NSD__FRAME__BODY_NODE_REMOVE) {
+        node_change(c, f);
     } else {
         read_only(c, f);
-        if (!n->lease.leading)
-            r = -1;   /* fenced: step_down() has freed every connection */
     }
     nsd__frame__free_unpacked(f, NULL);
     return r;
@@ -737,8 +769,6 @@ int conn_feed(struct conn *c)
             return -1;
         if (c->paused)
             return 0;   /* resumed once its queued mutation is answered */
-        if (!c->n->lease.leading)
-            return -1;  /* lease lost: the next tick drops every connection */
         uint8_t hdr[NSD_FRAME_HDR];
         if (evbuffer_copyout(buf, hdr, sizeof hdr) < (ssize_t)sizeof hdr)
             return feed_end(c);
@@ -823,7 +853,7 @@ struct conn *conn_new(struct nsd *n, struct bufferevent *bev, int is_unix, const
     sh.nonce.data = c->nonce;
     sh.nonce.len = sizeof c->nonce;
     sh.node = n->node;
-    sh.term = n->lease.term;
+    sh.term = n->term;
     f.body_case = NSD__FRAME__BODY_SERVER_HELLO;
     f.server_hello = &sh;
     send_frame(c, &f);
@@ -879,8 +909,8 @@ static struct evconnlistener *listen_unix(struct nsd *n)
     }
     strcpy(sa.sun_path, n->sock_path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    /* We hold the lease, so whatever is at the path belongs to a leader that
-     * lost it: take the path over. */
+    /* We hold the journal's lock, so whatever is at the path belongs to an
+     * nsd of this journal that died: take the path over. */
     unlink(n->sock_path);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) || chmod(n->sock_path, 0666) ||
         listen(fd, 128)) {
@@ -905,11 +935,9 @@ static struct evconnlistener *listen_tcp(struct nsd *n)
         nsd_log("bad --tcp address %s (want HOST:PORT)", n->tcp_addr);
         return NULL;
     }
-    /* REUSEPORT: a paused former leader may still hold the port; it refuses
-     * whatever reaches it once it resumes, and clients retry. */
     struct evconnlistener *l = evconnlistener_new_bind(
-        n->base, accept_cb, n, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT |
-        LEV_OPT_CLOSE_ON_EXEC, 128, ai->ai_addr, ai->ai_addrlen);
+        n->base, accept_cb, n, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 128,
+        ai->ai_addr, ai->ai_addrlen);
     freeaddrinfo(ai);
     if (!l)
         nsd_log("cannot listen on tcp %s: %s", n->tcp_addr, strerror(errno));
@@ -925,53 +953,71 @@ static void close_listeners(struct nsd *n)
     n->unix_l = n->tcp_l = NULL;
 }
 
-static void become_leader(struct nsd *n)
+/* Every node listens from its start: a follower redirects to the leader. */
+static int start_listening(struct nsd *n)
 {
-    n->last_renew = now_ms();
-    /* Give the clients of the previous leader time to reconnect first. */
-    n->next_sweep = n->last_renew + SWEEP_GRACE_MS;
     n->unix_l = listen_unix(n);
     if (n->tcp_addr)
         n->tcp_l = listen_tcp(n);
-    if (!n->unix_l || (n->tcp_addr && !n->tcp_l)) {
-        step_down(n, "cannot listen");
-        n->exit_code = 1;
-        event_base_loopexit(n->base, NULL);
-        return;
-    }
-    nsd_log("leader: term %llu, listening on %s%s%s", (unsigned long long)n->lease.term,
-            n->sock_path, n->tcp_addr ? " and tcp " : "", n->tcp_addr ? n->tcp_addr : "");
+    if (!n->unix_l || (n->tcp_addr && !n->tcp_l))
+        return -1;
+    nsd_log("listening on %s%s%s", n->sock_path, n->tcp_addr ? " and tcp " : "",
+            n->tcp_addr ? n->tcp_addr : "");
+    return 0;
+}
+
+void server_self_redirect(struct nsd *n, Nsd__Redirect *r)
+{
+    r->node = n->node;
+    r->host = n->host;
+    r->unix_path = (char *)n->sock_path;
+    r->tcp = (char *)(n->tcp_addr ? n->tcp_addr : "");
+}
+
+void server_ready(struct nsd *n)
+{
+    n->ready = 1;
+    /* Give the clients of the previous leader time to reconnect first. */
+    n->next_sweep = now_ms() + SWEEP_GRACE_MS;
+    nsd_log("leader: term %llu, serving on %s%s%s", (unsigned long long)n->term, n->sock_path,
+            n->tcp_addr ? " and tcp " : "", n->tcp_addr ? n->tcp_addr : "");
     watch_launchers(n);
     if (n->embedded)
         embedded_leading(n);
 }
 
-static void step_down(struct nsd *n, const char *why)
+/* Clients of a node that stopped leading reconnect (and are redirected). */
+static void drop_clients(struct nsd *n)
 {
-    if (!n->unix_l && !n->tcp_l && !n->conns && !n->lease.leading)
-        return;
-    nsd_log("stepping down from term %llu: %s", (unsigned long long)n->lease.term, why);
-    n->lease.leading = 0;
-    /* The path now belongs to the new leader: close, do not unlink. */
-    close_listeners(n);
-    while (n->conns)
-        conn_free(n->conns);
+    while (n->pending) {
+        struct pending *p = n->pending;
+        n->pending = p->next;
+        p->next = NULL;
+        server_committed(n, p, ESTALE);
+    }
+    for (struct conn *c = n->conns, *next; c; c = next) {
+        next = c->next;
+        if (c->role != NSD__ROLE__ROLE_ADMIN || c->state != CONN_READY)
+            conn_free(c);
+    }
     while (n->watches)
         watch_free(n->watches);
 }
 
-static void heartbeat(struct nsd *n, int64_t now)
+void server_leading(struct nsd *n, uint64_t term, const char *why)
 {
-    if (now - n->last_heartbeat < NODE_HEARTBEAT_MS)
+    if (term) {
+        n->leading = 1;
+        n->ready = 0;
+        n->term = term;
+        nsd_log("elected in term %llu", (unsigned long long)term);
         return;
-    n->last_heartbeat = now;
-    if (journal_begin(&n->j))
+    }
+    if (!n->leading)
         return;
-    if (jexec(&n->j, "INSERT OR REPLACE INTO nodes VALUES(?, ?, ?, ?)", "siii", n->node,
-              (int64_t)getpid(), n->self.started_ms, now) ||
-        jexec(&n->j, "DELETE FROM nodes WHERE last_seen_ms < ?", "i", now - 60000) ||
-        journal_commit(&n->j))
-        journal_rollback(&n->j);
+    nsd_log("stepping down from term %llu: %s", (unsigned long long)n->term, why);
+    n->leading = n->ready = 0;
+    drop_clients(n);
 }
 
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -980,86 +1026,82 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     int64_t now = now_ms();
     (void)fd;
     (void)what;
-    if (!n->lease.leading && (n->unix_l || n->tcp_l || n->conns))
-        step_down(n, "lease lost");
-    if (n->lease.leading) {
-        if (now - n->last_renew >= LEASE_RENEW_MS) {
-            if (lease_renew(&n->j, &n->lease))
-                step_down(n, "lease lost (renewal failed)");
-            else
-                n->last_renew = now;
-        }
-    } else {
-        char holder[64];
-        int64_t expires;
-        int r = lease_try_acquire(&n->j, &n->lease, holder, sizeof holder, &expires);
-        if (r == 1) {
-            become_leader(n);
-        } else if (!n->standby && now > n->give_up_ms) {
-            nsd_log("%s holds the lease (expires in %lld ms); use --standby to wait for it",
-                    r == 0 ? holder : "?", (long long)(expires - now));
-            n->exit_code = 1;
-            event_base_loopexit(n->base, NULL);
-        }
-    }
-    if (n->lease.leading && now >= n->next_sweep) {
+    if (n->ready && now >= n->next_sweep) {
         sweep_vanished(n);
         n->next_sweep = now + SWEEP_MS;
     }
-    if (n->lease.leading && n->watch_sync)
+    if (n->ready && n->watch_sync)
         watch_launchers(n);
-    heartbeat(n, now);
-    if (n->embedded && n->lease.leading && !n->conns && !n->pending && embedded_should_end(n, now)) {
-        /* The path goes before the lease, so no successor's socket is removed. */
+    if (n->embedded && n->ready && !n->conns && !n->pending && embedded_should_end(n, now)) {
+        /* The path goes first, so no successor's socket is removed. */
         close_listeners(n);
         unlink(n->sock_path);
-        exit_leader(n, "embedded: the last sandbox has ended");
+        exit_nsd(n, "embedded: the last sandbox has ended");
         n->exit_code = 0;
     }
 }
 
-/* Leaves the loop, handing the lease over at once rather than after it runs out. */
-static void exit_leader(struct nsd *n, const char *why)
+/* A raft leader hands over first, so that its successor needs no election
+ * timeout (but exits within a second in any case). */
+static void exit_nsd(struct nsd *n, const char *why)
 {
-    if (n->lease.leading && !journal_begin(&n->j)) {
-        if (lease_check(&n->j, &n->lease) ||
-            jexec(&n->j, "UPDATE lease SET expires_ms = 0 WHERE id = 1", "") ||
-            journal_commit(&n->j))
-            journal_rollback(&n->j);
-    }
-    step_down(n, why);
-    event_base_loopexit(n->base, NULL);
+    struct timeval grace = { 1, 0 };
+    nsd_log("exiting: %s", why);
+    event_base_loopexit(n->base, n->rep && replica_hand_over(n) ? &grace : NULL);
 }
 
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
 {
     struct nsd *n = arg;
     (void)what;
-    nsd_log("signal %d: exiting", (int)sig);
-    exit_leader(n, "exiting");
+    char why[32];
+    snprintf(why, sizeof why, "signal %d", (int)sig);
+    exit_nsd(n, why);
 }
 
-int nsd_init(struct nsd *n, const char *journal_path)
+/* One nsd per journal: a second one (or one started while another still
+ * runs) is refused instead of writing beside it. */
+static int lock_journal(struct nsd *n, const char *journal_path)
+{
+    n->lock_fd = open(journal_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (n->lock_fd < 0) {
+        nsd_log("cannot open %s: %s", journal_path, strerror(errno));
+        return -1;
+    }
+    if (flock(n->lock_fd, LOCK_EX | LOCK_NB)) {
+        nsd_log("journal %s is in use by another nsd", journal_path);
+        return -1;
+    }
+    return 0;
+}
+
+static void members_cb(void *arg, Nsd__StatusReply *s, struct arena *a)
+{
+    replica_status(arg, s, a);
+}
+
+int nsd_init(struct nsd *n, const char *journal_path, const struct replica_opts *ro)
 {
     n->journal_path = journal_path;
+    n->lock_fd = -1;
     gethostname(n->host, sizeof n->host - 1);
     if (!n->node[0])
         snprintf(n->node, sizeof n->node, "%s:%d", n->host, (int)getpid());
-    snprintf(n->lease.node, sizeof n->lease.node, "%s", n->node);
     nsd_log_set_node(n->node);
     n->self.node = n->node;
+    n->self.pid = getpid();
     n->self.started_ms = now_ms();
-    /* A plain nsd waits out the lease of a leader that just died. */
-    n->give_up_ms = n->self.started_ms + LEASE_MS + 2 * LEASE_POLL_MS;
     /* A private nsd's state dies with its sandboxes, which a host crash ends
      * too: it need not wait for the disk (measured: 7 fsyncs, ~25 ms of a
-     * cold start). */
-    if (journal_open(&n->j, journal_path, !n->embedded))
+     * cold start). In a raft group the raft log is what is durable: a
+     * journal that lost its last commits replays them from the log. */
+    if (lock_journal(n, journal_path) ||
+        journal_open(&n->j, journal_path, n->embedded ? JOURNAL_SYNC_OFF : ro ? JOURNAL_SYNC_NORMAL : JOURNAL_SYNC_FULL))
         return -1;
     n->base = event_base_new();
     if (!n->base)
         return -1;
-    struct timeval tv = { 0, LEASE_POLL_MS * 1000 };
+    struct timeval tv = { 0, TICK_MS * 1000 };
     n->tick = event_new(n->base, -1, EV_PERSIST, tick_cb, n);
     n->flush_ev = event_new(n->base, -1, 0, flush_cb, n);
     n->sigterm = evsignal_new(n->base, SIGTERM, signal_cb, n);
@@ -1068,20 +1110,36 @@ int nsd_init(struct nsd *n, const char *journal_path)
     event_add(n->sigterm, NULL);
     event_add(n->sigint, NULL);
     signal(SIGPIPE, SIG_IGN);
-    nsd_log("started (%s), journal %s", n->standby ? "standby" : "leader", journal_path);
+    nsd_log("started, journal %s", journal_path);
+    if (start_listening(n)) {
+        n->exit_code = 1;
+        return -1;
+    }
+    if (ro) {
+        n->self.members = members_cb;
+        n->self.arg = n;
+        return replica_open(n, ro);
+    }
+    n->leading = 1;
+    server_ready(n);
     return 0;
 }
 
 int nsd_run(struct nsd *n)
 {
-    tick_cb(-1, 0, n);   /* try for the lease at once */
     event_base_dispatch(n->base);
     return n->exit_code;
 }
 
 void nsd_fini(struct nsd *n)
 {
-    step_down(n, "shutdown");
+    if (n->rep)
+        replica_close(n);
+    n->leading = n->ready = 0;
+    close_listeners(n);
+    drop_clients(n);
+    while (n->conns)
+        conn_free(n->conns);
     if (n->tick)
         event_free(n->tick);
     if (n->flush_ev)
@@ -1093,4 +1151,6 @@ void nsd_fini(struct nsd *n)
     if (n->base)
         event_base_free(n->base);
     journal_close(&n->j);
+    if (n->lock_fd >= 0)
+        close(n->lock_fd);
 }

@@ -1,7 +1,7 @@
 /*
- * The nsd process: libevent loop, lease ticks, listeners and connections.
- * Only the leader listens; standbys poll the lease and bind the socket
- * path once they win it, so clients find the leader by reconnecting.
+ * The nsd process: libevent loop, listeners and connections. A single node
+ * leads from its start. In a raft group (replica.c) every node listens on its
+ * own addresses; the leader serves, the others redirect clients to it.
  */
 #ifndef NSD_SERVER_H
 #define NSD_SERVER_H
@@ -12,10 +12,11 @@
 #include <event2/listener.h>
 #include "journal.h"
 #include "nsdc.h"
-#include "lease.h"
 #include "query.h"
+#include "replica.h"
+#include "state.h"
 
-#define NODE_HEARTBEAT_MS 1000
+#define TICK_MS 50
 #define SWEEP_GRACE_MS 2000          /* after a takeover, before the first sweep */
 #define SWEEP_MS 2000                /* period of the sweep for vanished clients */
 
@@ -25,17 +26,19 @@ struct watch;
 struct nsd {
     struct event_base *base;
     struct journal j;
-    struct lease lease;
     struct node_info self;
     char node[64];
     char host[48];                  /* our hostname: processes here can be checked */
     const char *sock_path;
     const char *tcp_addr;           /* "HOST:PORT" or NULL */
-    int standby;                    /* wait for the lease forever */
-    int64_t give_up_ms;             /* not standby: fail if not leader by then */
+    int lock_fd;                    /* flock on the journal: one nsd per journal */
+    int leading;                    /* serving: a single node, or the raft leader... */
+    int ready;                      /* ...whose announcement is applied (raft) */
+    uint64_t term;                  /* raft term (0: single node) */
+    struct replica *rep;            /* raft group, or NULL */
     struct evconnlistener *unix_l, *tcp_l;
     struct event *tick, *sigterm, *sigint;
-    int64_t last_renew, last_heartbeat, next_sweep;
+    int64_t next_sweep;
     struct conn *conns;
     struct pending *pending;        /* mutations waiting for the group commit */
     struct event *flush_ev;
@@ -47,6 +50,23 @@ struct nsd {
     int embedded;
     int ready_fd;                   /* told once listening; -1: none */
     int had_conn;
+};
+
+/*
+ * Mutations are group-committed: those that arrive in one turn of the event
+ * loop are applied in one write transaction (one raft entry in a group),
+ * and acknowledged only once committed. A connection with a queued mutation
+ * reads no further frames until it is answered, so every connection sees its
+ * requests answered in order. c is NULL for operations the leader makes up,
+ * and once the connection is gone.
+ */
+struct pending {
+    struct pending *next;
+    struct conn *c;
+    Nsd__Frame *req;                /* NULL for a made-up op */
+    ProtobufCBinaryData op;         /* packed Op (malloc) */
+    uint8_t *reply;                 /* packed reply frame (malloc) */
+    size_t reply_len;
 };
 
 enum conn_state { CONN_HELLO, CONN_READY, CONN_CLOSING };
@@ -72,7 +92,8 @@ struct conn {
     int fd_out;
 };
 
-int nsd_init(struct nsd *n, const char *journal_path);
+/* ro: NULL for a single node. */
+int nsd_init(struct nsd *n, const char *journal_path, const struct replica_opts *ro);
 int nsd_run(struct nsd *n);
 void nsd_fini(struct nsd *n);
 
@@ -85,5 +106,17 @@ void conn_drop(struct conn *c, const char *reason);
 /* Applies the queued mutations in one transaction and answers them (the
  * event loop does this after each turn; the fuzz driver calls it). */
 void nsd_flush(struct nsd *n);
+
+/* From replica.c. The batch is committed and applied (err 0, replies in
+ * it from the journal), or failed with errno err; answers and frees it. */
+void server_committed(struct nsd *n, struct pending *batch, int err);
+/* Raft made us leader (term) or not (term 0): serve, or drop clients. */
+void server_leading(struct nsd *n, uint64_t term, const char *why);
+/* Our announcement is applied: the journal is current, serve requests. */
+void server_ready(struct nsd *n);
+/* An admin membership change is done (err: errno or 0). */
+void server_admin_done(struct nsd *n, void *conn, uint64_t req_id, int err, const char *msg);
+/* Fills r (strings from a) with our client addresses. */
+void server_self_redirect(struct nsd *n, Nsd__Redirect *r);
 
 #endif

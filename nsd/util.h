@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Wall clock in ms: lease expiries are compared across processes and
- * across restarts of the host, so a boot-relative clock would not do. */
+/* Wall clock in ms: an Op carries the leader's (time_ms), which other nodes
+ * and later restarts compare with theirs, so a boot-relative clock would not do. */
 int64_t now_ms(void);
 void nsd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void nsd_log_set_node(const char *node);

@@ -392,14 +392,21 @@ static bool user_devpts(const struct manifest *m)
 static int private_root(struct manifest *m, unsigned uid, struct mount **order, const bool *cloned,
                         const char *nsd_socket)
 {
-    /* nsd's directory, not its socket file: a standby that takes over binds
-     * a new socket at the same path */
+    /* nsd's directory, not its socket file: a node that restarts binds a
+     * new socket at the same path. The nodes of a group (A,B,...) share it. */
     char nsd_dir[PATH_MAX];
-    snprintf(nsd_dir, sizeof(nsd_dir), "%s", nsd_socket);
+    snprintf(nsd_dir, sizeof(nsd_dir), "%.*s", (int)strcspn(nsd_socket, ","), nsd_socket);
     char *slash = strrchr(nsd_dir, '/');
     if (nsd_dir[0] != '/' || slash == nsd_dir)
         return fail(nsd_socket);
     *slash = 0;
+    size_t dl = strlen(nsd_dir);
+    for (const char *a = nsd_socket; a; a = strchr(a, ',') ? strchr(a, ',') + 1 : NULL)
+        if (strncmp(a, nsd_dir, dl) || a[dl] != '/' || memchr(a + dl + 1, '/', strcspn(a + dl + 1, ","))) {
+            fprintf(stderr, "graphene: the sockets of nsd's nodes (%s) must be in one directory, %s\n",
+                    nsd_socket, nsd_dir);
+            return -1;
+        }
     /* The picoprocess connects as the sandbox's uid: it must pass. */
     struct stat st;
     if (stat(nsd_dir, &st) == 0 && !(st.st_mode & S_IXOTH)) {

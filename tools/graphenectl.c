@@ -194,8 +194,8 @@ static Nsd__Frame *call(Nsd__Frame *req)
     Nsd__Frame *rep = NULL;
     int r = nsdc_call(&cl, req, &rep);
     if (r == -ECONNREFUSED || r == -ENOENT || r == -ECONNRESET || r == -EPIPE ||
-        r == -ENOTCONN || r == -ESTALE || r == -EHOSTUNREACH) {
-        fprintf(stderr, "graphenectl: cannot reach nsd at %s: %s\n", px.addr, strerror(-r));
+        r == -ENOTCONN || r == -ESTALE || r == -EHOSTUNREACH || r == -EAGAIN || r == -ETIMEDOUT) {
+        fprintf(stderr, "graphenectl: cannot reach nsd at %s: %s\n", px.to.addr, strerror(-r));
         exit(1);
     }
     if (r) {
@@ -252,20 +252,56 @@ static int cmd_ps(const char *sandbox)
     return 0;
 }
 
+static void node_row(struct table *t, const Nsd__StatusReply *s, const Nsd__Node *n, int64_t now)
+{
+    int self = !strcmp(n->id, s->self);
+    table_row(t, n->role, n->id, n->pid ? fmt("%d", n->pid) : "",
+              self ? fmt("%llu", (unsigned long long)n->term) : "",
+              self ? fmt("%llu", (unsigned long long)n->commit_index) : "",
+              self ? fmt("%llu", (unsigned long long)n->applied_index) : "",
+              self || !strcmp(s->leader->id, s->self) ? fmt("%llu", (unsigned long long)n->match_index) : "",
+              self || !strcmp(s->leader->id, s->self) ? fmt("%llu", (unsigned long long)n->lag) : "",
+              n->started_ms ? duration(now - n->started_ms) : "", self ? "yes" : "", n->address);
+}
+
+/* Every node as the answering one (SELF) sees it: a single nsd is its own
+ * leader; in a raft group the leader also knows each node's MATCH (how far
+ * it holds the log) and LAG (entries behind the leader's last). */
 static void leader_table(struct table *t, const Nsd__StatusReply *s)
 {
-    table_init(t, "nodes", "ROLE NODE PID# TERM# JOURNAL# UPTIME LEASE");
+    table_init(t, "nodes", "ROLE NODE PID# TERM# COMMIT# APPLIED# MATCH# LAG# UPTIME SELF ADDRESS");
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    table_row(t, "leader", s->leader->id, fmt("%d", s->leader->pid), fmt("%llu", (unsigned long long)s->term),
-              fmt("%llu", (unsigned long long)s->journal_pos), duration(s->uptime_ms),
-              fmt("expires in %lldms", (long long)(s->lease_expires_ms - now)));
-    for (size_t i = 0; i < s->n_standbys; i++) {
-        Nsd__Node *n = s->standbys[i];
-        table_row(t, "standby", n->id, fmt("%d", n->pid), "", "", duration(now - n->started_ms),
-                  fmt("seen %lldms ago", (long long)(now - n->last_seen_ms)));
+    if (s->leader->id[0])
+        node_row(t, s, s->leader, now);
+    for (size_t i = 0; i < s->n_standbys; i++)
+        node_row(t, s, s->standbys[i], now);
+}
+
+static int cmd_node(const char *what, const char *id, const char *address)
+{
+    Nsd__NodeAdd add = NSD__NODE_ADD__INIT;
+    Nsd__NodeRemove rm = NSD__NODE_REMOVE__INIT;
+    Nsd__Frame req = NSD__FRAME__INIT;
+    char *end;
+    unsigned long long n = strtoull(id, &end, 10);
+    if (!n || *end) {
+        fprintf(stderr, "graphenectl: nsd %s: node id must be a number > 0\n", what);
+        return 2;
     }
+    if (address) {
+        add.id = n;
+        add.address = (char *)address;
+        req.body_case = NSD__FRAME__BODY_NODE_ADD;
+        req.node_add = &add;
+    } else {
+        rm.id = n;
+        req.body_case = NSD__FRAME__BODY_NODE_REMOVE;
+        req.node_remove = &rm;
+    }
+    nsdc_free(&cl, expect(call(&req), NSD__FRAME__BODY_OK));
+    return 0;
 }
 
 static int cmd_status(void)
@@ -458,7 +494,8 @@ static int usage(FILE *f, int rc)
                "  ps [--sandbox S]                     processes of every (or one) sandbox\n"
                "  ns show [pid|sysv|pgrp] [--sandbox S] namespaces: leader, PID ranges, SysV, groups\n"
                "  sandbox ls | create NAME | rm NAME   sandboxes (create prints the secret)\n"
-               "  nsd status                           leader, standbys, uptime\n"
+               "  nsd status                           every node: role, term, commit/applied, lag\n"
+               "  nsd add-node ID HOST:PORT | remove-node ID   raft group membership\n"
                "  kill [-SIG] --sandbox S PID|-PGID    signal a process or group (default TERM)\n"
                "ADDRESS is a unix socket path or tcp:HOST:PORT (default: $GRAPHENE_NSD or the\n"
                "local nsd socket).\n");
@@ -490,7 +527,7 @@ int main(int argc, char **argv)
         return 1;
     }
     nsdc_init(&cl, &px.ops, NSD__ROLE__ROLE_ADMIN, NULL, NULL);
-    cl.retry_ms = 1500;   /* long enough to ride out a failover */
+    cl.retry_ms = 5000;   /* long enough to ride out a raft election */
     int rc;
     if (!strcmp(pos[0], "ps") && npos == 1)
         rc = cmd_ps(sandbox);
@@ -500,6 +537,10 @@ int main(int argc, char **argv)
         rc = cmd_sandbox(pos[1], pos[2]);
     else if (!strcmp(pos[0], "nsd") && npos == 2 && !strcmp(pos[1], "status"))
         rc = cmd_status();
+    else if (!strcmp(pos[0], "nsd") && npos == 4 && !strcmp(pos[1], "add-node"))
+        rc = cmd_node(pos[1], pos[2], pos[3]);
+    else if (!strcmp(pos[0], "nsd") && npos == 3 && !strcmp(pos[1], "remove-node"))
+        rc = cmd_node(pos[1], pos[2], NULL);
     else if (!strcmp(pos[0], "kill") && (npos == 2 || (npos == 3 && pos[1][0] == '-')))
         rc = cmd_kill(pos + 1, npos - 1, sandbox);
     else

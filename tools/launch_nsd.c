@@ -23,7 +23,8 @@
 
 _Static_assert(CONFIG_SECRET_LEN == NSD_SECRET_LEN, "the blob carries nsd's sandbox secret");
 _Static_assert(sizeof(((struct nsd_sandbox *)0)->secret) == 2 * NSD_SECRET_LEN + 1 &&
-               sizeof(((struct nsd_sandbox *)0)->name) == NSD_NAME_MAX + 1, "launch_nsd.h sizes");
+               sizeof(((struct nsd_sandbox *)0)->name) == NSD_NAME_MAX + 1 &&
+               sizeof(((struct nsd_sandbox *)0)->addr) == NSDC_LIST_MAX, "launch_nsd.h sizes");
 
 static int append(char **blob, size_t *len, const char *key, const char *val)
 {
@@ -178,16 +179,29 @@ int launch_nsd(const struct nsd_launch *l, struct nsd_sandbox *sb)
         }
     }
     if (r) {
-        fprintf(stderr, "graphene: nsd at %s: %s%s%s\n", px.addr, c.err, c.err[0] ? ": " : "",
+        fprintf(stderr, "graphene: nsd at %s: %s%s%s\n", px.to.addr, c.err, c.err[0] ? ": " : "",
                 strerror(-r));
         return EXIT_NSD;
     }
-    /* The libos connects from the same cwd, but say it in full anyway. */
-    char cwd[PATH_MAX];
-    if (px.addr[0] != '/' && getcwd(cwd, sizeof cwd))
-        snprintf(sb->addr, sizeof sb->addr, "%s/%s", cwd, px.addr);
-    else
-        snprintf(sb->addr, sizeof sb->addr, "%s", px.addr);
+    /* Every node of the group, for the libos to find the next leader, each
+     * in full: the libos connects from the same cwd, but say it anyway. */
+    char cwd[PATH_MAX] = "";
+    if (!getcwd(cwd, sizeof cwd))
+        cwd[0] = 0;
+    size_t n = 0;
+    sb->addr[0] = 0;
+    px.to.next = 0;
+    px.to.redirect[0] = 0;
+    do {
+        const char *a = nsdc_addrs_pick(&px.to);
+        int k = snprintf(sb->addr + n, sizeof sb->addr - n, "%s%s%s%s", n ? "," : "",
+                         a[0] != '/' && cwd[0] ? cwd : "", a[0] != '/' && cwd[0] ? "/" : "", a);
+        if (k < 0 || (size_t)k >= sizeof sb->addr - n) {
+            fprintf(stderr, "graphene: --nsd %s: too long\n", px.to.list);
+            return EXIT_USAGE;
+        }
+        n += (size_t)k;
+    } while (px.to.next);
     snprintf(sb->name, sizeof sb->name, "%s", rep->sandbox->name);
     nsd_hex(sb->secret, rep->sandbox->secret.data, NSD_SECRET_LEN);
     nsdc_free(&c, rep);

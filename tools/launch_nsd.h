@@ -14,7 +14,7 @@ struct nsd_launch {
 };
 
 struct nsd_sandbox {
-    char addr[PATH_MAX + 256];  /* nsd's socket, absolute */
+    char addr[1024];            /* nsd's socket, absolute, or its group's (A,B,...) */
     char name[65];
     char secret[65];            /* hex */
 };

@@ -81,6 +81,41 @@ uint8_t *nsdc_pack(ProtobufCAllocator *alloc, const Nsd__Frame *f, size_t *len)
     return buf;
 }
 
+void nsdc_addrs_init(struct nsdc_addrs *a, const char *list)
+{
+    memset(a, 0, sizeof *a);
+    scopy(a->list, list, sizeof a->list);
+}
+
+const char *nsdc_addrs_pick(struct nsdc_addrs *a)
+{
+    if (a->redirect[0]) {
+        memcpy(a->addr, a->redirect, sizeof a->addr);
+        a->redirect[0] = 0;
+        return a->addr;
+    }
+    const char *s = a->list + a->next;
+    size_t n = 0;
+    while (s[n] && s[n] != ',')
+        n++;
+    scopy(a->addr, s, n + 1 < sizeof a->addr ? n + 1 : sizeof a->addr);
+    a->next = s[n] ? (size_t)(s + n + 1 - a->list) : 0;
+    return a->addr;
+}
+
+void nsdc_addrs_redirect(struct nsdc_addrs *a, const Nsd__Redirect *r, const char *me)
+{
+    size_t i = 0;
+    while (r->host[i] && r->host[i] == me[i])
+        i++;
+    if (r->unix_path[0] && r->host[i] == me[i]) {
+        scopy(a->redirect, r->unix_path, sizeof a->redirect);
+    } else if (r->tcp[0]) {
+        memcpy(a->redirect, "tcp:", 4);
+        scopy(a->redirect + 4, r->tcp, sizeof a->redirect - 4);
+    }
+}
+
 int nsdc_body_is_mutation(Nsd__Frame__BodyCase b)
 {
     /* 32..63 are the mutations, 64 on the queries (proto/nsd.proto). */
@@ -162,6 +197,16 @@ void nsdc_free(struct nsdc *c, Nsd__Frame *f)
 
 static int hello_answer(struct nsdc *c, const Nsd__Frame *rep);
 
+/* A Redirect: go to the leader it names (if any) at the next connect; the
+ * request is retried there (-ESTALE, like "not leader"). */
+static int follow(struct nsdc *c, const Nsd__Redirect *r)
+{
+    if (r->node[0] && c->ops->redirect)
+        c->ops->redirect(c->ops->ctx, r);
+    set_err(c, r->node[0] ? "redirected to leader " : "no leader yet", r->node);
+    return -ESTALE;
+}
+
 /* A frame that is not the awaited reply: a push, or the reply to an
  * nsdc_send request, which is then no longer outstanding. -ESTALE when that
  * reply says "not leader": the request stays queued for the next leader. */
@@ -178,6 +223,10 @@ static int dispatch(struct nsdc *c, Nsd__Frame *f)
             continue;
         if (f->body_case == NSD__FRAME__BODY_ERROR && f->error->errnum == ESTALE) {
             r = -ESTALE;
+            break;
+        }
+        if (f->body_case == NSD__FRAME__BODY_REDIRECT) {
+            r = follow(c, f->redirect);
             break;
         }
         c->ops->alloc->free(c->ops->alloc->allocator_data, c->out[i].buf);
@@ -215,6 +264,8 @@ static int hello_answer(struct nsdc *c, const Nsd__Frame *rep)
         c->term = rep->hello_ok->term;
         return 0;
     }
+    if (rep->body_case == NSD__FRAME__BODY_REDIRECT)
+        return follow(c, rep->redirect);
     if (rep->body_case == NSD__FRAME__BODY_ERROR) {
         set_err(c, "hello refused: ", rep->error->msg);
         return rep->error->errnum ? -rep->error->errnum : -EPROTO;
@@ -331,11 +382,13 @@ int nsdc_call(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply)
         int r = c->connected ? 0 : connect_leader(c);
         if (!r)
             r = exchange(c, req, &rep);
-        if (!r && rep->body_case != NSD__FRAME__BODY_ERROR) {
+        if (!r && rep->body_case == NSD__FRAME__BODY_REDIRECT) {
+            r = follow(c, rep->redirect);
+            nsdc_free(c, rep);
+        } else if (!r && rep->body_case != NSD__FRAME__BODY_ERROR) {
             *reply = rep;
             return 0;
-        }
-        if (!r) {
+        } else if (!r) {
             set_err(c, rep->error->msg, 0);
             r = rep->error->errnum ? -rep->error->errnum : -EPROTO;
             nsdc_free(c, rep);

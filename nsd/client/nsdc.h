@@ -45,6 +45,9 @@ struct nsdc_ops {
     void (*sleep_ms)(void *ctx, unsigned ms);
     int64_t (*now_ms)(void *ctx);
     ProtobufCAllocator *alloc;            /* used for frames and decoded replies */
+    /* Optional: a node that does not lead named the leader; the next
+     * connect should go there. NULL: reconnect where connect goes anyway. */
+    void (*redirect)(void *ctx, const Nsd__Redirect *r);
 };
 
 struct nsdc {
@@ -78,10 +81,11 @@ void nsdc_init(struct nsdc *c, const struct nsdc_ops *ops, Nsd__Role role,
 
 /*
  * Send req (its req_id is assigned here) and wait for the reply with the same
- * id. On a dropped connection or a "not leader" answer the same request is
- * re-sent after reconnecting, until retry_ms has passed: the leader answers a
- * mutation it already applied from its journal, so a retry is never applied
- * twice. Returns 0 with *reply set (free with nsdc_free), or -errno: the
+ * id. On a dropped connection (a transport read timeout included), a "not
+ * leader" answer or a Redirect to the leader, the same request is re-sent
+ * after reconnecting, until retry_ms has passed: the leader answers a
+ * mutation it already applied from its journal (the request id is in the
+ * replicated log), so a retry is never applied twice. Returns 0 with *reply set (free with nsdc_free), or -errno: the
  * errnum of an Error reply (message in c->err) or a transport error.
  */
 int nsdc_call(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply);
@@ -105,6 +109,26 @@ int nsdc_connect(struct nsdc *c);
  * refusal then fails that read. 0 or -errno (then closed). */
 int nsdc_hello_nowait(struct nsdc *c);
 void nsdc_close(struct nsdc *c);
+
+/*
+ * The nodes of a raft group, tried in turn: ADDRESS[,ADDRESS...], and the
+ * leader a Redirect named, tried next, once. Shared by the glibc adapter
+ * and the libos transport; it only picks strings, the caller connects.
+ */
+#define NSDC_ADDR_MAX 256
+#define NSDC_LIST_MAX 1024
+struct nsdc_addrs {
+    char list[NSDC_LIST_MAX];
+    size_t next;                          /* offset in list of the next one */
+    char redirect[NSDC_ADDR_MAX];
+    char addr[NSDC_ADDR_MAX];             /* the one picked last */
+};
+void nsdc_addrs_init(struct nsdc_addrs *a, const char *list);
+/* Sets and returns a->addr: the Redirect's leader, else the next of the list. */
+const char *nsdc_addrs_pick(struct nsdc_addrs *a);
+/* Records where r points: the leader's unix socket if it runs on host me,
+ * else "tcp:" its TCP address (if it has one). */
+void nsdc_addrs_redirect(struct nsdc_addrs *a, const Nsd__Redirect *r, const char *me);
 
 /* Shared with the server. */
 size_t nsdc_mac_input(uint8_t *out, const uint8_t *nonce, const uint8_t *client_id,

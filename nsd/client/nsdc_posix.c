@@ -28,12 +28,19 @@ int nsd_parse_tcp(const char *addr, char *host, size_t hostlen, char *port, size
     return 1;
 }
 
+void nsdc_posix_timeouts(int fd)
+{
+    struct timeval tv = { NSDC_IO_TIMEOUT_MS / 1000, (NSDC_IO_TIMEOUT_MS % 1000) * 1000 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
 int nsdc_posix_connect_unix(struct nsdc_posix *p)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    if (strlen(p->addr) >= sizeof sa.sun_path)
+    if (strlen(p->to.addr) >= sizeof sa.sun_path)
         return -ENAMETOOLONG;
-    strcpy(sa.sun_path, p->addr);
+    strcpy(sa.sun_path, p->to.addr);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
@@ -42,13 +49,23 @@ int nsdc_posix_connect_unix(struct nsdc_posix *p)
         close(fd);
         return e;
     }
+    nsdc_posix_timeouts(fd);
     p->fd = fd;
     return 0;
 }
 
 static int px_connect_unix(void *ctx)
 {
-    return nsdc_posix_connect_unix(ctx);
+    struct nsdc_posix *p = ctx;
+    nsdc_addrs_pick(&p->to);
+    return nsdc_posix_connect_unix(p);
+}
+
+static void px_redirect(void *ctx, const Nsd__Redirect *r)
+{
+    char me[64] = "";
+    gethostname(me, sizeof me - 1);
+    nsdc_addrs_redirect(&((struct nsdc_posix *)ctx)->to, r, me);
 }
 
 static void px_disconnect(void *ctx)
@@ -107,11 +124,11 @@ int nsdc_posix_init_unix(struct nsdc_posix *p, const char *addr)
     char def[256];
     memset(p, 0, sizeof *p);
     p->fd = -1;
-    snprintf(p->addr, sizeof p->addr, "%s", addr ? addr : nsd_default_socket(def, sizeof def));
+    nsdc_addrs_init(&p->to, addr ? addr : nsd_default_socket(def, sizeof def));
     p->ops = (struct nsdc_ops){
         .ctx = p, .connect = px_connect_unix, .disconnect = px_disconnect,
         .read = px_read, .write = px_write, .mac = px_mac, .random = px_random,
-        .sleep_ms = px_sleep, .now_ms = px_now, .alloc = &px_allocator,
+        .sleep_ms = px_sleep, .now_ms = px_now, .alloc = &px_allocator, .redirect = px_redirect,
     };
     return 0;
 }

@@ -9,21 +9,30 @@
 #include <stddef.h>
 #include "nsdc.h"
 
+/* A connection attempt gives up after this long, and so does a read or a
+ * write on a connection (then the call retries, elsewhere if it can):
+ * a paused leader does not hold its clients. */
+#define NSDC_CONNECT_TIMEOUT_MS 1000
+#define NSDC_IO_TIMEOUT_MS 2000
+
 /* An address is a unix socket path, or "tcp:HOST:PORT". */
 struct nsdc_posix {
     struct nsdc_ops ops;
     int fd;
-    char addr[256];
+    struct nsdc_addrs to;       /* to.addr: connected (or to connect) to */
 };
 
-/* Sets up p->ops for addr (NULL: nsd_default_socket()), a unix socket path
- * or "tcp:HOST:PORT". -1 if libsodium fails. (nsdc_tcp.c) */
+/* Sets up p->ops for addr (NULL: nsd_default_socket()): a unix socket path
+ * or "tcp:HOST:PORT", or several, comma-separated (the nodes of a raft
+ * group, tried in turn); follows Redirects. -1 if libsodium fails. (nsdc_tcp.c) */
 int nsdc_posix_init(struct nsdc_posix *p, const char *addr);
-/* The same for a unix socket path only: links no resolver, for the static
+/* The same for unix socket paths only: links no resolver, for the static
  * launcher (admin requests are served only on the unix socket anyway). */
 int nsdc_posix_init_unix(struct nsdc_posix *p, const char *addr);
-/* Connects p->fd to the unix socket p->addr; 0 or -errno. */
+/* Connects p->fd to the unix socket p->to.addr; 0 or -errno. */
 int nsdc_posix_connect_unix(struct nsdc_posix *p);
+/* The read and write timeouts (NSDC_IO_TIMEOUT_MS) of a connected socket. */
+void nsdc_posix_timeouts(int fd);
 
 /* Where the default nsd lives (and `graphene run` starts an embedded one):
  * $GRAPHENE_RUNTIME_DIR, else /run/graphene for root, else

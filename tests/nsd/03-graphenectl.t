@@ -47,10 +47,13 @@ $C ns show bogus >/dev/null 2>&1; [ $? = 2 ]; ok $? "ns show of an unknown view:
 
 out=$($C sandbox ls); echo "$out" | sed 's/^/# /'
 echo "$out" | awk '$1=="web" && $3==2 {f=1} END {exit !f}'; ok $? "sandbox ls: web has 2 processes"
-start_nsd b --standby
-sleep 1.2
+# One nsd per journal: a second one is refused, the first serves on.
+"$NSD" --socket "$D/other.sock" --journal "$DB" --node b 2>"$D/b.log"; rc=$?
+[ $rc = 1 ] && grep -q "in use by another nsd" "$D/b.log"; ok $? "a second nsd on the journal is refused: $(tail -1 "$D/b.log" | cut -d' ' -f3-)"
 out=$($C nsd status); echo "$out" | sed 's/^/# /'
-echo "$out" | grep -q "^leader *a " && echo "$out" | grep -q "^standby *b "; ok $? "nsd status: leader a, standby b"
+echo "$out" | grep -q "^leader *a  *[0-9].* yes" && [ "$(echo "$out" | wc -l)" = 2 ]; ok $? "nsd status: a single node, the leader"
+$C --json nsd status | python3 -c 'import json,sys; d=json.load(sys.stdin); n=d["nodes"][0]; assert n["role"]=="leader" and n["self"]=="yes" and n["applied"] > 0' 2>/dev/null
+ok $? "nsd status --json: role, applied index"
 
 exec {HOLD[1]}>&-
 wait $HOLD_PID 2>/dev/null

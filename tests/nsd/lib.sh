@@ -106,3 +106,92 @@ takeover_ms() {
     local t=$1; shift
     cat "$@" | awk -v t="$t" '/leader: term/ && $1 >= t {print $1}' | sort -n | head -1
 }
+
+# ---- a raft group of three nodes on this host ($D/nI.sock, $D/nI.db, log $D/nI.log)
+RAFT_BASE=$((20000 + ($$ % 4000) * 10))
+raft_addr() { echo "127.0.0.1:$((RAFT_BASE + $1))"; }
+PEERS="1=$(raft_addr 1),2=$(raft_addr 2),3=$(raft_addr 3)"
+CLUSTER=$D/n1.sock,$D/n2.sock,$D/n3.sock
+
+KEY=$D/cluster.key
+head -c32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$KEY"
+
+# start_node I [nsd options]
+start_node() {
+    local i=$1; shift
+    "$NSD" --node "$i" --peers "$PEERS" --cluster-key "$KEY" --socket "$D/n$i.sock" --journal "$D/n$i.db" \
+        "$@" 2>>"$D/n$i.log" &
+    PIDS+=($!)
+    eval "PID_$i=$!"
+    disown $!
+}
+
+# The node that says it leads and serves ("leader: term" after its last
+# "stepping down"), among the running ones; empty if none (yet).
+leader_node() {
+    local i
+    for i in 1 2 3 4; do
+        kill -0 "$(eval echo "\$PID_$i")" 2>/dev/null || continue
+        "$CTL" --nsd "$D/n$i.sock" --json nsd status 2>/dev/null |
+            grep -q "\"role\": \"leader\", \"node\": \"$i\", [^}]*\"self\": \"yes\"" && { echo "$i"; return 0; }
+    done
+    return 1
+}
+
+# wait_leader_node [EXCEPT]: a leader other than EXCEPT within 30 s; prints it
+wait_leader_node() {
+    local l
+    for _ in $(seq 300); do
+        l=$(leader_node)
+        [ -n "$l" ] && [ "$l" != "$1" ] && { echo "$l"; return 0; }
+        sleep 0.1
+    done
+    return 1
+}
+
+# Node I's journal: $D/nI.db unless JOURNAL_I names another.
+journal() { eval echo "\${JOURNAL_$1:-$D/n$1.db}"; }
+applied() { sqlite3 "$(journal "$1")" "SELECT v FROM meta WHERE k = 'applied'" 2>/dev/null; }
+
+# wait_converged NODES...: their journals have applied the same index (60 s max)
+wait_converged() {
+    local a b i same
+    for _ in $(seq 600); do
+        same=1; a=$(applied "$1")
+        for i in "$@"; do b=$(applied "$i"); [ -n "$a" ] && [ "$a" = "$b" ] || same=0; done
+        [ $same = 1 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# same_state I J [TABLES]: the namespace tables and the oplog of two journals are equal
+same_state() {
+    local t
+    for t in ${3:-sandboxes procs ranges sysv oplog leader}; do
+        cmp -s <(sqlite3 "$(journal "$1")" "SELECT * FROM $t ORDER BY 1, 2") \
+               <(sqlite3 "$(journal "$2")" "SELECT * FROM $t ORDER BY 1, 2") || { echo "# table $t differs"; return 1; }
+    done
+}
+
+# stop_loads: ends the load clients in $LOADS (SIGTERM: each stops after its
+# op in flight); the number of them that did not exit 0.
+stop_loads() {
+    local p fails=0
+    for p in "${LOADS[@]}"; do kill -TERM "$p"; wait "$p" || fails=$((fails + 1)); done
+    return $fails
+}
+
+# check_history SANDBOX NODES...: in each node's journal, every operation
+# the load clients ($LOGS) saw acknowledged, none twice.
+check_history() {
+    local sb=$1 i l bad
+    shift
+    for i in "$@"; do
+        bad=0
+        for l in "${LOGS[@]}"; do
+            DB=$(journal "$i") verify_acks "$l" "$sb" || { bad=1; echo "# node $i: $(basename "$l") differs"; }
+        done
+        ok $bad "node $i: every acknowledged operation of the ${#LOGS[@]} clients is in its journal, none twice"
+    done
+}

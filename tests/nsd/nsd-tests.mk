@@ -12,7 +12,7 @@ $(NSD_TESTBIN)/nsd_testclient: $(BUILD)/tests/nsd/nsd_testclient.o $(NSD_SIM_OBJ
 	$(CC) -o $@ $^ $(NSDC_LIBS)
 
 # Replays a journal through apply(): links the daemon objects.
-$(NSD_TESTBIN)/nsd_replay: $(BUILD)/tests/nsd/nsd_replay.o $(filter-out $(BUILD)/nsd/server.o,$(NSD_DAEMON_OBJS)) $(NSDC_LIB)
+$(NSD_TESTBIN)/nsd_replay: $(BUILD)/tests/nsd/nsd_replay.o $(filter-out $(BUILD)/nsd/server.o $(BUILD)/nsd/replica.o,$(NSD_DAEMON_OBJS)) $(NSDC_LIB)
 	$(CC) -o $@ $^ $(NSD_LIBS)
 
 TEST_DEPS += bin/nsd bin/graphenectl $(NSD_TESTBIN)/nsd_testclient $(NSD_TESTBIN)/nsd_replay

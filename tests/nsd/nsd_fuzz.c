@@ -17,22 +17,19 @@
 #include "auth.h"
 
 static struct nsd n;
-static int64_t last_renew;
 
+/* A single node leads from its start: no election, no listener. */
 static void setup(const char *journal)
 {
-    char holder[64];
-    int64_t expires;
     snprintf(n.node, sizeof n.node, "fuzz");
     nsd_log_set_node("fuzz");
-    snprintf(n.lease.node, sizeof n.lease.node, "fuzz");
     n.self.node = n.node;
     n.self.started_ms = now_ms();
-    if (journal_open(&n.j, journal, 1) || lease_try_acquire(&n.j, &n.lease, holder, sizeof holder, &expires) != 1) {
-        fprintf(stderr, "nsd_fuzz: cannot lead on %s\n", journal);
+    if (journal_open(&n.j, journal, JOURNAL_SYNC_FULL)) {
+        fprintf(stderr, "nsd_fuzz: cannot open %s\n", journal);
         exit(1);
     }
-    last_renew = now_ms();
+    n.leading = n.ready = 1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -58,11 +55,6 @@ static void create_sandbox(void)
  * admin); the rest is the byte stream of the connection. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (now_ms() - last_renew > LEASE_RENEW_MS) {
-        if (lease_renew(&n.j, &n.lease))
-            abort();   /* nobody else uses this journal */
-        last_renew = now_ms();
-    }
     if (!size)
         return 0;
     struct conn *c = conn_new(&n, NULL, 1, "fuzz");
@@ -106,7 +98,7 @@ static void remove_tmp_journal(void)
 }
 
 /* libFuzzer calls this once before the first input: without it the first
- * input would meet a connection core with no journal and no lease. */
+ * input would meet a connection core with no journal. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;

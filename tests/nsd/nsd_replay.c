@@ -20,7 +20,7 @@ int main(int argc, char **argv)
     nsd_log_set_node("replay");
     struct journal dst;
     char sql[512];
-    if (journal_open(&dst, argv[2], 1))
+    if (journal_open(&dst, argv[2], JOURNAL_SYNC_FULL))
         return 2;
     /* One read transaction over the source (which a live nsd may still be
      * writing): the oplog replayed and the tables compared are one snapshot.

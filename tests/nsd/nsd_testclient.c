@@ -85,16 +85,28 @@ static void mode_basic(void)
     check(!sim_exit(&b, child, 3 << 8), "child exits");
     check(!sim_lookup(&a, child, st, sizeof st) && !strcmp(st, "zombie"), "child is a zombie");
     check(sim_exit(&b, child, 0) == -EPERM, "a zombie cannot exit again");
-    struct sim d;
-    sim_connect(&d, addr, sb, secret);
-    check(!sim_register(&d, rng.lo + 1, root, 0, &ids, NULL), "second child registers");
-    uint32_t c2pid = ids.pid;
-    check(sim_reap(&d, c2pid, child) == -ECHILD, "only the parent reaps");
+    /* The second child is a process of its own, which dies without exit. */
+    int pfd[2];
+    uint32_t c2pid = 0;
+    if (pipe(pfd))
+        abort();
+    pid_t kid = fork();
+    if (!kid) {
+        struct sim d;
+        sim_connect(&d, addr, sb, secret);
+        check(!sim_register(&d, rng.lo + 1, root, 0, &ids, NULL), "second child registers");
+        check(sim_reap(&d, ids.pid, child) == -ECHILD, "only the parent reaps");
+        _exit(write(pfd[1], &ids.pid, sizeof ids.pid) != sizeof ids.pid);
+    }
+    close(pfd[1]);
+    ssize_t got = read(pfd[0], &c2pid, sizeof c2pid);
+    check(got == sizeof c2pid, "second child is pid %u", c2pid);
+    close(pfd[0]);
+    waitpid(kid, NULL, 0);
     check(!sim_reap(&a, root, child), "parent reaps the zombie");
     check(sim_lookup(&a, child, NULL, 0) == -ESRCH, "reaped pid is gone");
 
     /* A client that vanishes without exit: its processes are lost. */
-    sim_close(&d);
     int lost = 0;
     for (int i = 0; i < 50 && !lost; i++) {
         usleep(20000);
@@ -536,10 +548,19 @@ static void mode_bad(void)
 
 /* ---- load for crash and failover tests ------------------------------------------------ */
 
+static volatile sig_atomic_t load_stop;
+
+static void load_term(int sig)
+{
+    (void)sig;
+    load_stop = 1;
+}
+
 /*
  * One picoprocess creating n IPC_PRIVATE queues (pausing pause_ms after each). Every acknowledged op is
  * written to `log` ("seq id") before the next is sent. Prints the longest gap
  * between two acknowledgements (the unavailability seen by this client).
+ * SIGTERM ends it after the op in flight, with status 0.
  */
 static int mode_load(const char *sbname, const char *hexsecret, int n, const char *log, int pause_ms)
 {
@@ -562,7 +583,8 @@ static int mode_load(const char *sbname, const char *hexsecret, int n, const cha
         fprintf(out, "%02x", s.c.client_id[i]);
     fprintf(out, "\n");
     int64_t last = sim_now_us(), gap = 0;
-    for (int i = 0; i < n; i++) {
+    signal(SIGTERM, load_term);
+    for (int i = 0; i < n && !load_stop; i++) {
         uint32_t id;
         r = sim_sysv_get(&s, s.pid, NSD_IPC_PRIVATE, NSD__SYSV_KIND__SYSV_MSG, 0, &id, NULL);
         if (r) {

@@ -1,0 +1,664 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <raft.h>
+#include <raft/uv.h>
+#include "raftlink.h"
+#include "server.h"
+
+#define ENTRY_HDR 4
+
+/* A batch of mutations proposed and not applied yet. */
+struct proposal {
+    struct raft_apply req;
+    struct replica *rp;
+    struct pending *batch;
+    struct proposal *next;
+};
+
+/* An admin's membership change: add (then promote to voter) or remove. */
+struct change {
+    struct raft_change req;
+    struct replica *rp;
+    void *conn;                     /* NULL once gone */
+    uint64_t req_id, id;
+    int promote;                    /* added as a spare: raft_assign next */
+    struct change *next;
+};
+
+struct replica {
+    struct nsd *n;
+    uv_loop_t loop;
+    struct raft_uv_transport transport;
+    struct raft_io io;
+    struct raft_fsm fsm;
+    struct raft raft;
+    struct event *io_ev, *timer;
+    struct proposal *inflight;
+    struct change *changes;
+    struct op_reply *replies;       /* of the entry being applied, for apply_cb */
+    size_t nreplies;
+    struct raft_apply announce;
+    int state;                      /* raft_state() last seen */
+    int closed;
+    int broken;                     /* an entry failed to apply: apply nothing more */
+    struct raft_transfer transfer;
+    int transferring, leaving;
+    char addr[64];
+};
+
+/* ---- one loop: libuv driven from libevent ---------------------------------------
+ * raft_uv's loop has one pollable fd (uv_backend_fd) and a next timer
+ * (uv_backend_timeout): libevent watches the one and sleeps until the other,
+ * and each wake-up runs one non-blocking libuv iteration. */
+
+static void observe(struct replica *rp);
+
+static void schedule(struct replica *rp)
+{
+    int t = uv_backend_timeout(&rp->loop);
+    if (t < 0) {
+        evtimer_del(rp->timer);
+        return;
+    }
+    struct timeval tv = { t / 1000, (t % 1000) * 1000 };
+    evtimer_add(rp->timer, &tv);
+}
+
+static void run_uv(evutil_socket_t fd, short what, void *arg)
+{
+    struct replica *rp = arg;
+    (void)fd;
+    (void)what;
+    uv_run(&rp->loop, UV_RUN_NOWAIT);
+    observe(rp);
+    schedule(rp);
+}
+
+/* Work handed to raft (a proposal) runs at the next turn of the loop. */
+static void kick(struct replica *rp)
+{
+    struct timeval now = { 0, 0 };
+    evtimer_add(rp->timer, &now);
+}
+
+/* ---- the state machine ----------------------------------------------------------- */
+
+static void drop_replies(struct replica *rp)
+{
+    for (size_t i = 0; i < rp->nreplies; i++)
+        free(rp->replies[i].buf);
+    free(rp->replies);
+    rp->replies = NULL;
+    rp->nreplies = 0;
+}
+
+/* An I/O error (a full disk: an entry raft cannot store, after which it
+ * stays unavailable, or one we cannot apply): the node stops, its journal
+ * consistent at its applied index. Restarted (once there is room), raft
+ * loads its log and the journal goes on from that index. raft itself may go
+ * on past an entry the FSM refused, so nothing is applied after it. */
+static void fail_stop(struct replica *rp, const char *why)
+{
+    if (rp->broken)
+        return;
+    rp->broken = 1;
+    nsd_log("raft: %s: stopping this node (restart it once the disk has room)", why);
+    rp->n->exit_code = 1;
+    event_base_loopexit(rp->n->base, NULL);
+}
+
+static void transfer_cb(struct raft_transfer *req)
+{
+    struct replica *rp = req->data;
+    rp->transferring = 0;
+    if (rp->leaving)
+        event_base_loopexit(rp->n->base, NULL);
+}
+
+int replica_hand_over(struct nsd *n)
+{
+    struct replica *rp = n->rep;
+    if (raft_state(&rp->raft) != RAFT_LEADER || rp->transferring)
+        return 0;
+    rp->transfer.data = rp;
+    if (raft_transfer(&rp->raft, &rp->transfer, 0, transfer_cb))
+        return 0;
+    rp->transferring = rp->leaving = 1;
+    kick(rp);
+    nsd_log("raft: handing over leadership before exiting");
+    return 1;
+}
+
+static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)
+{
+    struct replica *rp = fsm->data;
+    if (rp->broken)
+        return RAFT_IOERR;
+    const uint8_t *d = buf->base;
+    size_t len = buf->len >= ENTRY_HDR ? (size_t)d[0] | (size_t)d[1] << 8 | (size_t)d[2] << 16 | (size_t)d[3] << 24 : 0;
+    Nsd__RaftEntry *e = len && ENTRY_HDR + len <= buf->len ? nsd__raft_entry__unpack(NULL, len, d + ENTRY_HDR) : NULL;
+    *result = NULL;
+    if (!e) {
+        nsd_log("raft: undecodable entry %llu", (unsigned long long)raft_last_applied(&rp->raft) + 1);
+        return RAFT_MALFORMED;
+    }
+    drop_replies(rp);
+    /* Only the leader answers clients: followers need no replies. */
+    if (raft_state(&rp->raft) == RAFT_LEADER) {
+        rp->replies = calloc(e->n_ops + 1, sizeof *rp->replies);
+        if (!rp->replies)
+            abort();
+        rp->nreplies = e->n_ops;
+    }
+    /* raft advances last_applied after this returns: this entry is the next. */
+    uint64_t index = raft_last_applied(&rp->raft) + 1;
+    int r = state_apply(&rp->n->j, e->ops, e->n_ops, e->term, index, e->leader, rp->replies);
+    nsd__raft_entry__free_unpacked(e, NULL);
+    if (r < 0) {
+        char why[80];
+        snprintf(why, sizeof why, "cannot apply entry %llu: %s", (unsigned long long)index, strerror(-r));
+        drop_replies(rp);
+        fail_stop(rp, why);
+        return r == -ENOSPC ? RAFT_NOSPACE : RAFT_IOERR;
+    }
+    *result = rp->replies;
+    return 0;
+}
+
+/* The journal as one sqlite image, its oplog trimmed first. */
+static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+    struct replica *rp = fsm->data;
+    sqlite3_int64 size = 0;
+    if (rp->broken || state_trim_oplog(&rp->n->j))
+        return RAFT_IOERR;
+    unsigned char *img = sqlite3_serialize(rp->n->j.db, "main", &size, 0);
+    *bufs = raft_malloc(sizeof **bufs);
+    if (!img || !*bufs || size < 100) {
+        sqlite3_free(img);
+        raft_free(*bufs);
+        return RAFT_NOMEM;
+    }
+    /* The header's WAL mode (bytes 18-19 = 2) would stop the image from
+     * opening in memory (restore): mark it a rollback-journal database. */
+    img[18] = img[19] = 1;
+    (*bufs)[0].base = img;
+    (*bufs)[0].len = size;
+    *n_bufs = 1;
+    nsd_log("raft: snapshot at %llu (%lld bytes)", (unsigned long long)raft_last_applied(&rp->raft),
+            (long long)size);
+    return 0;
+}
+
+static int fsm_snapshot_finalize(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+    (void)fsm;
+    if (*bufs) {
+        sqlite3_free((*bufs)[0].base);
+        raft_free(*bufs);
+    }
+    *bufs = NULL;
+    *n_bufs = 0;
+    return 0;
+}
+
+/* A snapshot from the leader (or our own at a start): unless the journal
+ * has applied as much already, its tables replace ours, copied row by row
+ * from the image attached in memory. */
+static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
+{
+    struct replica *rp = fsm->data;
+    struct journal *j = &rp->n->j;
+    unsigned char *img = sqlite3_malloc64(buf->len);
+    int r = RAFT_IOERR;
+    if (!img)
+        return RAFT_NOMEM;
+    memcpy(img, buf->base, buf->len);
+    /* (Writable: BEGIN IMMEDIATE locks every attached database.) */
+    if (sqlite3_exec(j->db, "ATTACH ':memory:' AS snap", NULL, NULL, NULL) ||
+        sqlite3_deserialize(j->db, "snap", img, buf->len, buf->len, SQLITE_DESERIALIZE_FREEONCLOSE)) {
+        nsd_log("raft: cannot open a snapshot: %s", sqlite3_errmsg(j->db));
+        goto out;
+    }
+    int64_t theirs = 0;
+    jint(j, &theirs, "SELECT v FROM snap.meta WHERE k = 'applied'", "");
+    if ((uint64_t)theirs <= state_applied(j)) {
+        r = 0;
+        goto out;
+    }
+    char *tables[32];
+    int nt = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(j->db, "SELECT name FROM snap.sqlite_schema WHERE type = 'table'"
+                                  " AND name NOT LIKE 'sqlite_%'", -1, &st, NULL))
+        goto out;
+    while (nt < 32 && sqlite3_step(st) == SQLITE_ROW)
+        tables[nt++] = sqlite3_mprintf("%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (!journal_begin(j)) {
+        int bad = 0;
+        for (int i = 0; i < nt && !bad; i++) {
+            char *sql = sqlite3_mprintf("DELETE FROM main.\"%w\"; INSERT INTO main.\"%w\" SELECT * FROM snap.\"%w\";",
+                                        tables[i], tables[i], tables[i]);
+            bad = sqlite3_exec(j->db, sql, NULL, NULL, NULL) != SQLITE_OK;
+            if (bad)
+                nsd_log("raft: restoring table %s: %s", tables[i], sqlite3_errmsg(j->db));
+            sqlite3_free(sql);
+        }
+        if (!bad && !journal_commit(j)) {
+            r = 0;
+            nsd_log("raft: journal restored from a snapshot at %lld", (long long)theirs);
+        }
+        journal_rollback(j);
+    }
+    for (int i = 0; i < nt; i++)
+        sqlite3_free(tables[i]);
+out:
+    sqlite3_exec(j->db, "DETACH snap", NULL, NULL, NULL);
+    if (!r)   /* ours once restored; raft frees it on a failure */
+        raft_free(buf->base);
+    return r;
+}
+
+/* ---- leading ----------------------------------------------------------------------- */
+
+static int to_errno(int rv)
+{
+    switch (rv) {
+    case RAFT_NOTLEADER: case RAFT_LEADERSHIPLOST: case RAFT_SHUTDOWN: return ESTALE;
+    case RAFT_NOSPACE: return ENOSPC;
+    case RAFT_DUPLICATEID: case RAFT_DUPLICATEADDRESS: return EEXIST;
+    case RAFT_BADID: case RAFT_NOTFOUND: return ESRCH;
+    case RAFT_CANTCHANGE: case RAFT_BUSY: return EBUSY;
+    case RAFT_NOMEM: return ENOMEM;
+    default: return EIO;
+    }
+}
+
+/* Proposes one RaftEntry; 0 or a RAFT_ error. The buffer is the packed
+ * entry behind its length (4 bytes, little-endian), zero-padded to 8 bytes:
+ * raft_uv reads back the entries of a batch at 8-byte boundaries. */
+static int propose(struct replica *rp, struct raft_apply *req, const Nsd__RaftEntry *e, raft_apply_cb cb)
+{
+    struct raft_buffer b;
+    size_t len = nsd__raft_entry__get_packed_size(e);
+    b.len = (ENTRY_HDR + len + 7) & ~(size_t)7;
+    b.base = raft_calloc(1, b.len);
+    if (!b.base)
+        return RAFT_NOMEM;
+    uint8_t *d = b.base;
+    d[0] = len, d[1] = len >> 8, d[2] = len >> 16, d[3] = len >> 24;
+    nsd__raft_entry__pack(e, d + ENTRY_HDR);
+    int rv = raft_apply(&rp->raft, req, &b, 1, cb);
+    if (rv)
+        raft_free(b.base);
+    else
+        kick(rp);
+    return rv;
+}
+
+static void announce_cb(struct raft_apply *req, int status, void *result)
+{
+    struct replica *rp = req->data;
+    (void)result;
+    if (!status && raft_state(&rp->raft) == RAFT_LEADER && !rp->n->ready)
+        server_ready(rp->n);
+}
+
+/* A new leader's first entry: where clients find it. Once applied, every
+ * entry of the previous terms is applied here too, so reads are current. */
+static void announce(struct replica *rp)
+{
+    Nsd__RaftEntry e = NSD__RAFT_ENTRY__INIT;
+    Nsd__Redirect self = NSD__REDIRECT__INIT;
+    server_self_redirect(rp->n, &self);
+    e.leader = &self;
+    e.term = rp->raft.current_term;
+    rp->announce.data = rp;
+    int rv = propose(rp, &rp->announce, &e, announce_cb);
+    if (rv)
+        nsd_log("raft: cannot announce: %s", raft_strerror(rv));
+}
+
+static const char *state_name(int st)
+{
+    return st == RAFT_LEADER ? "leader" : st == RAFT_CANDIDATE ? "candidate" :
+           st == RAFT_FOLLOWER ? "follower" : "unavailable";
+}
+
+static void observe(struct replica *rp)
+{
+    int st = raft_state(&rp->raft), was = rp->state;
+    rp->n->term = rp->raft.current_term;
+    if (st == was)
+        return;
+    rp->state = st;
+    /* (A started raft is a follower at least: unavailable means given up.) */
+    if (st == RAFT_UNAVAILABLE)
+        fail_stop(rp, "raft gave up after an I/O error");
+    if (st == RAFT_LEADER) {
+        server_leading(rp->n, rp->raft.current_term, NULL);
+        announce(rp);
+    } else if (was == RAFT_LEADER) {
+        char why[64];
+        snprintf(why, sizeof why, "raft: now %s in term %llu", state_name(st),
+                 (unsigned long long)rp->raft.current_term);
+        server_leading(rp->n, 0, why);
+    }
+}
+
+
+static void apply_cb(struct raft_apply *req, int status, void *result)
+{
+    struct proposal *pr = req->data, **pp;
+    struct replica *rp = pr->rp;
+    struct op_reply *r = result;
+    size_t i = 0;
+    for (pp = &rp->inflight; *pp != pr; pp = &(*pp)->next)
+        ;
+    *pp = pr->next;
+    int err = status ? to_errno(status) : r ? 0 : ESTALE;
+    for (struct pending *p = pr->batch; !err && p; p = p->next, i++) {
+        p->reply = r[i].buf;
+        p->reply_len = r[i].len;
+        r[i].buf = NULL;
+    }
+    server_committed(rp->n, pr->batch, err);
+    free(pr);
+}
+
+void replica_propose(struct nsd *n, struct pending *batch)
+{
+    struct replica *rp = n->rep;
+    size_t nops = 0, i = 0;
+    struct pending *p;
+    if (!n->ready) {
+        server_committed(n, batch, ESTALE);
+        return;
+    }
+    for (p = batch; p; p = p->next)
+        nops++;
+    ProtobufCBinaryData ops[nops];
+    for (p = batch; p; p = p->next)
+        ops[i++] = p->op;
+    Nsd__RaftEntry e = NSD__RAFT_ENTRY__INIT;
+    e.ops = ops;
+    e.n_ops = nops;
+    e.term = rp->raft.current_term;
+    struct proposal *pr = calloc(1, sizeof *pr);
+    if (!pr)
+        abort();
+    pr->req.data = pr;
+    pr->rp = rp;
+    pr->batch = batch;
+    int rv = propose(rp, &pr->req, &e, apply_cb);
+    if (rv) {
+        free(pr);
+        server_committed(n, batch, to_errno(rv));
+        return;
+    }
+    pr->next = rp->inflight;
+    rp->inflight = pr;
+}
+
+void replica_forget(struct nsd *n, const void *conn)
+{
+    for (struct proposal *pr = n->rep->inflight; pr; pr = pr->next)
+        for (struct pending *p = pr->batch; p; p = p->next)
+            if (p->c == conn)
+                p->c = NULL;
+    for (struct change *ch = n->rep->changes; ch; ch = ch->next)
+        if (ch->conn == conn)
+            ch->conn = NULL;
+}
+
+/* ---- membership --------------------------------------------------------------- */
+
+static void change_cb(struct raft_change *req, int status)
+{
+    struct change *ch = req->data, **pp;
+    struct replica *rp = ch->rp;
+    if (!status && ch->promote) {
+        /* Added as a spare; now a voter (raft catches it up first). */
+        ch->promote = 0;
+        status = raft_assign(&rp->raft, &ch->req, ch->id, RAFT_VOTER, change_cb);
+        if (!status) {
+            kick(rp);
+            return;
+        }
+    }
+    for (pp = &rp->changes; *pp != ch; pp = &(*pp)->next)
+        ;
+    *pp = ch->next;
+    nsd_log("raft: membership change for node %llu: %s", (unsigned long long)ch->id,
+            status ? raft_strerror(status) : "done");
+    if (ch->conn)
+        server_admin_done(rp->n, ch->conn, ch->req_id, status ? to_errno(status) : 0,
+                          status ? raft_strerror(status) : NULL);
+    free(ch);
+}
+
+int replica_change(struct nsd *n, void *conn, uint64_t req_id, uint64_t id, const char *addr)
+{
+    struct replica *rp = n->rep;
+    /* A retried request (the client timed out while a new node caught up)
+     * waits for the change already under way; one already done is done. */
+    for (struct change *ch = rp->changes; ch; ch = ch->next)
+        if (ch->id == id) {
+            ch->conn = conn;
+            ch->req_id = req_id;
+            return 0;
+        }
+    for (unsigned i = 0; addr && i < rp->raft.configuration.n; i++) {
+        const struct raft_server *sv = &rp->raft.configuration.servers[i];
+        if (sv->id == id && sv->role == RAFT_VOTER && !strcmp(sv->address, addr)) {
+            server_admin_done(n, conn, req_id, 0, NULL);
+            return 0;
+        }
+    }
+    struct change *ch = calloc(1, sizeof *ch);
+    if (!ch)
+        abort();
+    *ch = (struct change){ .rp = rp, .conn = conn, .req_id = req_id, .id = id, .promote = addr != NULL };
+    ch->req.data = ch;
+    int rv = addr ? raft_add(&rp->raft, &ch->req, id, addr, change_cb)
+                  : raft_remove(&rp->raft, &ch->req, id, change_cb);
+    if (rv) {
+        nsd_log("raft: membership change for node %llu refused: %s", (unsigned long long)id,
+                raft_strerror(rv));
+        free(ch);
+        return -to_errno(rv);
+    }
+    ch->next = rp->changes;
+    rp->changes = ch;
+    kick(rp);
+    return 0;
+}
+
+/* ---- views ------------------------------------------------------------------------ */
+
+void replica_leader(struct nsd *n, Nsd__Redirect *r, struct arena *a)
+{
+    raft_id id = 0;
+    const char *addr = NULL;
+    char want[24];
+    raft_leader(&n->rep->raft, &id, &addr);
+    snprintf(want, sizeof want, "%llu", (unsigned long long)id);
+    sqlite3_stmt *st = jq(&n->j, "SELECT node, host, unix_path, tcp FROM leader WHERE id = 1", "");
+    /* The announcement of an earlier leader names nobody to go to. */
+    if (id && st && sqlite3_step(st) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(st, 0), want)) {
+        r->node = arena_strdup(a, want);
+        r->host = arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
+        r->unix_path = arena_strdup(a, (const char *)sqlite3_column_text(st, 2));
+        r->tcp = arena_strdup(a, (const char *)sqlite3_column_text(st, 3));
+    }
+    if (st)
+        sqlite3_reset(st);
+}
+
+void replica_status(struct nsd *n, Nsd__StatusReply *s, struct arena *a)
+{
+    struct raft *r = &n->rep->raft;
+    raft_id lid = 0;
+    const char *laddr = NULL;
+    raft_leader(r, &lid, &laddr);
+    int leading = r->state == RAFT_LEADER;
+    raft_index last = raft_last_index(r);
+    s->standbys = arena_alloc(a, (r->configuration.n + 1) * sizeof *s->standbys);
+    for (unsigned i = 0; i < r->configuration.n; i++) {
+        const struct raft_server *sv = &r->configuration.servers[i];
+        Nsd__Node *nd = arena_alloc(a, sizeof *nd);
+        char id[24];
+        nsd__node__init(nd);
+        snprintf(id, sizeof id, "%llu", (unsigned long long)sv->id);
+        nd->id = arena_strdup(a, id);
+        nd->address = arena_strdup(a, sv->address);
+        nd->voter = sv->role == RAFT_VOTER;
+        nd->role = sv->id == lid ? "leader" : sv->role == RAFT_VOTER ? "follower" : "spare";
+        if (sv->id == r->id) {
+            nd->role = (char *)state_name(r->state);
+            nd->pid = getpid();
+            nd->started_ms = n->self.started_ms;
+            nd->last_seen_ms = now_ms();
+            nd->term = r->current_term;
+            nd->commit_index = r->commit_index;
+            nd->applied_index = r->last_applied;
+            nd->match_index = r->last_stored;
+            nd->lag = r->commit_index - r->last_applied;
+        }
+        if (leading) {
+            /* The leader knows how far each node has the log. */
+            nd->match_index = sv->id == r->id ? r->last_stored : r->leader_state.progress[i].match_index;
+            nd->lag = last - nd->match_index;
+        }
+        if (sv->id == lid && !s->leader)
+            s->leader = nd;
+        else
+            s->standbys[s->n_standbys++] = nd;
+    }
+    if (!s->leader) {
+        s->leader = arena_alloc(a, sizeof *s->leader);
+        nsd__node__init(s->leader);
+        s->leader->role = "none";
+    }
+}
+
+/* ---- start and end -------------------------------------------------------------- */
+
+/* "ID=HOST:PORT,..." into conf; our own address into rp->addr. */
+static int parse_peers(struct replica *rp, const char *peers, uint64_t self, struct raft_configuration *conf)
+{
+    char buf[1024], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", peers);
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '='), *end = NULL;
+        unsigned long long id = eq ? strtoull(tok, &end, 10) : 0;
+        if (!id || end != eq || !strchr(eq + 1, ':')) {
+            nsd_log("--peers: bad entry '%s' (want ID=IP:PORT, ID a number > 0)", tok);
+            return -1;
+        }
+        if (raft_configuration_add(conf, id, eq + 1, RAFT_VOTER)) {
+            nsd_log("--peers: node %llu or address %s given twice", id, eq + 1);
+            return -1;
+        }
+        if (id == self)
+            snprintf(rp->addr, sizeof rp->addr, "%s", eq + 1);
+    }
+    if (!rp->addr[0]) {
+        nsd_log("--peers does not name this node (%llu)", (unsigned long long)self);
+        return -1;
+    }
+    return 0;
+}
+
+int replica_open(struct nsd *n, const struct replica_opts *o)
+{
+    struct replica *rp = calloc(1, sizeof *rp);
+    struct raft_configuration conf;
+    int rv;
+    if (!rp)
+        abort();
+    rp->n = n;
+    n->rep = rp;
+    raft_configuration_init(&conf);
+    if (parse_peers(rp, o->peers, o->id, &conf)) {
+        raft_configuration_close(&conf);
+        return -1;
+    }
+    if (mkdir(o->dir, 0700) && errno != EEXIST) {
+        nsd_log("cannot create %s: %s", o->dir, strerror(errno));
+        raft_configuration_close(&conf);
+        return -1;
+    }
+    rp->fsm = (struct raft_fsm){ .version = 2, .data = rp, .apply = fsm_apply, .snapshot = fsm_snapshot,
+                                 .restore = fsm_restore, .snapshot_finalize = fsm_snapshot_finalize };
+    if (uv_loop_init(&rp->loop)) {
+        raft_configuration_close(&conf);
+        return -1;
+    }
+    if (raftlink_init(&rp->transport, n->base, &rp->loop, o->key) ||
+        raft_uv_init(&rp->io, &rp->loop, o->dir, &rp->transport) ||
+        raft_init(&rp->raft, &rp->io, &rp->fsm, o->id, rp->addr)) {
+        nsd_log("raft: cannot set up in %s: %s", o->dir, rp->io.errmsg[0] ? rp->io.errmsg : "error");
+        raft_configuration_close(&conf);
+        return -1;
+    }
+    rp->raft.data = rp;
+    /* Every node of a new group bootstraps the same configuration; one
+     * that has a log already keeps it. */
+    rv = o->join ? 0 : raft_bootstrap(&rp->raft, &conf);
+    raft_configuration_close(&conf);
+    if (rv && rv != RAFT_CANTBOOTSTRAP) {
+        nsd_log("raft: bootstrap: %s", raft_errmsg(&rp->raft));
+        return -1;
+    }
+    raft_set_election_timeout(&rp->raft, RAFT_ELECTION_MS);
+    raft_set_heartbeat_timeout(&rp->raft, RAFT_HEARTBEAT_MS);
+    raft_set_snapshot_threshold(&rp->raft, o->snapshot_every);
+    raft_set_snapshot_trailing(&rp->raft, RAFT_SNAPSHOT_TRAILING);
+    /* A node cut off and back must not depose a working leader. */
+    raft_set_pre_vote(&rp->raft, true);
+    if (raft_start(&rp->raft)) {
+        nsd_log("raft: start: %s", raft_errmsg(&rp->raft)[0] ? raft_errmsg(&rp->raft) :
+                                   rp->transport.errmsg[0] ? rp->transport.errmsg : rp->io.errmsg);
+        return -1;
+    }
+    rp->io_ev = event_new(n->base, uv_backend_fd(&rp->loop), EV_READ | EV_PERSIST, run_uv, rp);
+    rp->timer = evtimer_new(n->base, run_uv, rp);
+    if (!rp->io_ev || !rp->timer)
+        abort();
+    event_add(rp->io_ev, NULL);
+    kick(rp);
+    nsd_log("raft: node %llu at %s, log in %s (journal applied up to %llu)", (unsigned long long)o->id,
+            rp->addr, o->dir, (unsigned long long)state_applied(&n->j));
+    return 0;
+}
+
+static void closed_cb(struct raft *r)
+{
+    ((struct replica *)r->data)->closed = 1;
+}
+
+void replica_close(struct nsd *n)
+{
+    struct replica *rp = n->rep;
+    if (rp->io_ev) {
+        event_free(rp->io_ev);
+        event_free(rp->timer);
+        /* Requests in flight fail (RAFT_SHUTDOWN): answered "not leader". */
+        raft_close(&rp->raft, closed_cb);
+        while (!rp->closed)
+            uv_run(&rp->loop, UV_RUN_ONCE);
+        raft_uv_close(&rp->io);
+        raftlink_free(&rp->transport);
+        uv_run(&rp->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&rp->loop);
+    }
+    drop_replies(rp);
+    free(rp);
+    n->rep = NULL;
+}

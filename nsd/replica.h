@@ -1,0 +1,55 @@
+/*
+ * nsd as a node of a raft group (nsd --peers): canonical raft (libraft)
+ * with its libuv I/O (raft_uv: log segments, snapshots; between nodes its
+ * streams run over raftlink.c, sealed with the cluster key),
+ * driven from nsd's libevent loop. The raft leader is the namespace leader:
+ * it proposes batches of Ops, and every node applies the committed entries
+ * to its own journal through state_apply(). See "nsd: replication" in
+ * ARCHITECTURE.md.
+ */
+#ifndef NSD_REPLICA_H
+#define NSD_REPLICA_H
+
+#include <stdint.h>
+#include "nsd.pb-c.h"
+#include "util.h"
+
+struct nsd;
+struct pending;
+struct replica;
+
+/* Election timeout (raft randomizes it in [T, 2T)) and heartbeat. */
+#define RAFT_ELECTION_MS 500
+#define RAFT_HEARTBEAT_MS 100
+#define RAFT_SNAPSHOT_EVERY 1024     /* entries between snapshots (--snapshot-every) */
+#define RAFT_SNAPSHOT_TRAILING 128   /* entries kept behind a snapshot */
+
+struct replica_opts {
+    uint64_t id;                /* --node */
+    const char *peers;          /* --peers ID=HOST:PORT,... */
+    const char *dir;            /* raft's log directory */
+    int join;                   /* --join: started empty, waiting to be added */
+    const uint8_t *key;         /* --cluster-key: seals the traffic between nodes */
+    unsigned snapshot_every;
+};
+
+/* Opens and starts the node (bootstrapping a fresh group from peers). 0 or -1. */
+int replica_open(struct nsd *n, const struct replica_opts *o);
+/* Stops raft and closes. */
+void replica_close(struct nsd *n);
+/* A leader about to exit hands its leadership to the most current node and
+ * leaves the loop once it has (1); 0: nothing to hand over. */
+int replica_hand_over(struct nsd *n);
+/* Proposes the batch; server_committed() answers it once it is committed and
+ * applied here, or failed (not leader any more, ...). */
+void replica_propose(struct nsd *n, struct pending *batch);
+/* A connection is gone: its requests in flight are answered to nobody. */
+void replica_forget(struct nsd *n, const void *conn);
+/* Fills the nodes of a Status reply: every member with its role as this node sees it. */
+void replica_status(struct nsd *n, Nsd__StatusReply *s, struct arena *a);
+/* Membership (admin, on the leader): answered through server_admin_done(). 0 or -errno now. */
+int replica_change(struct nsd *n, void *conn, uint64_t req_id, uint64_t id, const char *addr);
+/* Where the leader is, as announced in the journal (node empty: unknown). */
+void replica_leader(struct nsd *n, Nsd__Redirect *r, struct arena *a);
+
+#endif
