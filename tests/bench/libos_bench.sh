@@ -127,8 +127,16 @@ done
 unset GRAPHENE_FAST_PATH
 # A sandbox made with graphenectl keeps the embedded nsd up meanwhile.
 if [ "$have_graphene" = 1 ]; then
-    "$GRAPHENE" run "$(manifest_for /usr/bin/sleep)" -- 60 & sleeper=$!
-    "$ROOT/bin/graphenectl" sandbox create bench-keepalive >/dev/null || failed=1
+    # The manifest first: a kill of a background subshell still inside
+    # manifest_for would run its EXIT trap, which removes $WORK.
+    m=$(manifest_for /usr/bin/sleep)
+    "$GRAPHENE" run "$m" -- 60 & sleeper=$!
+    created=0
+    for _ in $(seq 100); do # until the sleeper's launcher has started nsd
+        "$ROOT/bin/graphenectl" sandbox create bench-keepalive >/dev/null 2>&1 && { created=1; break; }
+        sleep 0.1
+    done
+    [ "$created" = 1 ] || failed=1
     kill "$sleeper"; wait "$sleeper" 2>/dev/null
 fi
 measure /usr/bin/true "$STARTS"
