@@ -260,9 +260,9 @@ static void on_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
 		log_debug("nsd: request %lu refused: %s", (unsigned long)f->req_id, f->error->msg);
 }
 
-/* A frame carrying one request body of kind: every member of the frame's
- * oneof is a message pointer, so any one of them holds it. */
-static Nsd__Frame frame_of(Nsd__Frame__BodyCase kind, void *body)
+/* Every member of the frame's oneof is a message pointer, so any one of
+ * them holds the body. */
+Nsd__Frame nsd_frame(Nsd__Frame__BodyCase kind, void *body)
 {
 	Nsd__Frame f = NSD__FRAME__INIT;
 	f.body_case = kind;
@@ -297,7 +297,7 @@ static void send_reap(int pid)
 	Nsd__Reap rp = NSD__REAP__INIT;
 	rp.caller = (uint32_t)proc.pid;
 	rp.pid = (uint32_t)pid;
-	Nsd__Frame f = frame_of(NSD__FRAME__BODY_REAP, &rp);
+	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_REAP, &rp);
 	nsdc_send(&client, &f);
 }
 
@@ -407,7 +407,7 @@ static void fill_register(Nsd__Register *rg, Nsd__Frame *f, int pid, int ppid, i
 	rg->stream = malloc(UNIX_PATH_MAX);
 	if (rg->stream)
 		rpc_address(host_pid, rg->stream, UNIX_PATH_MAX);
-	*f = frame_of(NSD__FRAME__BODY_REGISTER, rg);
+	*f = nsd_frame(NSD__FRAME__BODY_REGISTER, rg);
 }
 
 int nsd_start(void)
@@ -518,7 +518,7 @@ int nsd_take_pid(void)
 			Nsd__LeaseRange lr = NSD__LEASE_RANGE__INIT;
 			lr.caller = (uint32_t)proc.pid;
 			lr.count = LEASE_COUNT;
-			Nsd__Frame f = frame_of(NSD__FRAME__BODY_LEASE_RANGE, &lr);
+			Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_LEASE_RANGE, &lr);
 			nsd_send(&f);
 		}
 		if (pid)
@@ -550,7 +550,7 @@ Nsd__Frame *nsd_lookup(int pid)
 {
 	Nsd__Lookup l = NSD__LOOKUP__INIT;
 	l.pid = (uint32_t)pid;
-	Nsd__Frame f = frame_of(NSD__FRAME__BODY_LOOKUP, &l);
+	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_LOOKUP, &l);
 	return query(&f, NSD__FRAME__BODY_PROC);
 }
 
@@ -560,7 +560,7 @@ static Nsd__Frame members_frame(Nsd__Members *m, int pgid, int sid)
 	m->pgid = (uint32_t)pgid;
 	m->sid = (uint32_t)sid;
 	m->all = !pgid && !sid;
-	return frame_of(NSD__FRAME__BODY_MEMBERS, m);
+	return nsd_frame(NSD__FRAME__BODY_MEMBERS, m);
 }
 
 Nsd__Frame *nsd_members(int pgid, int sid)
@@ -574,7 +574,7 @@ Nsd__Frame *nsd_ps(void)
 {
 	Nsd__Ps ps = NSD__PS__INIT;
 	ps.sandbox = (char *)config.sandbox;
-	Nsd__Frame f = frame_of(NSD__FRAME__BODY_PS, &ps);
+	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_PS, &ps);
 	return query(&f, NSD__FRAME__BODY_PROC_LIST);
 }
 
@@ -625,7 +625,7 @@ void nsd_exit(int wstatus)
 	Nsd__Exit e = NSD__EXIT__INIT;
 	e.pid = (uint32_t)proc.pid;
 	e.status = wstatus;
-	Nsd__Frame f = frame_of(NSD__FRAME__BODY_EXIT, &e);
+	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_EXIT, &e);
 	/* Sent, not awaited: nsd reads it before it sees the connection close.
 	 * Awaited when children outlive us (daemon(): fork, exit): our parent
 	 * may reap us as soon as we are gone, on its own connection, which nsd

@@ -42,6 +42,8 @@ void nsd_random(void *buf, size_t n);
 /* A request and its reply (free with nsd_free). Serialized between
  * threads; never interrupted by app signals (the libos's own business).
  * 0 or -errno. */
+/* A request frame carrying one body of kind. */
+Nsd__Frame nsd_frame(Nsd__Frame__BodyCase kind, void *body);
 int nsd_call(Nsd__Frame *req, Nsd__Frame **reply);
 void nsd_free(Nsd__Frame *f);
 /* nsd_call for a reply that carries an fd: *fd the host fd passed with it

@@ -454,13 +454,12 @@ SYS(setpgid)
 	long pid = (int)c->a[0], pgid = (int)c->a[1];
 	if (pgid < 0)
 		return -EINVAL;
-	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__Frame *rep = NULL;
 	Nsd__SetPgid sp = NSD__SET_PGID__INIT;
 	sp.caller = (uint32_t)proc.pid;
 	sp.pid = (uint32_t)pid;
 	sp.pgid = (uint32_t)pgid;
-	f.body_case = NSD__FRAME__BODY_SETPGID;
-	f.setpgid = &sp;
+	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_SETPGID, &sp);
 	int r = nsd_call(&f, &rep);
 	if (r < 0)
 		return r;
@@ -477,11 +476,10 @@ SYS(setpgid)
 
 SYS(setsid)
 {
-	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__Frame *rep = NULL;
 	Nsd__SetSid ss = NSD__SET_SID__INIT;
 	ss.caller = (uint32_t)proc.pid;
-	f.body_case = NSD__FRAME__BODY_SETSID;
-	f.setsid = &ss;
+	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_SETSID, &ss);
 	int r = nsd_call(&f, &rep);
 	if (r < 0)
 		return r;

@@ -24,12 +24,11 @@ long subreaper_set(bool on)
 		if (r < 0)
 			return r;
 	}
-	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__Frame *rep = NULL;
 	Nsd__SetSubreaper ss = NSD__SET_SUBREAPER__INIT;
 	ss.caller = (uint32_t)proc.pid;
 	ss.on = on;
-	f.body_case = NSD__FRAME__BODY_SET_SUBREAPER;
-	f.set_subreaper = &ss;
+	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_SET_SUBREAPER, &ss);
 	/* Awaited: an orphan's Exit from another connection must find it. */
 	int r = nsd_call(&f, &rep);
 	if (r < 0)

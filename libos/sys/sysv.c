@@ -88,12 +88,11 @@ static bool map_memfd(int fd)
 
 static long memfd_request(bool offer, int fd, int *passed)
 {
-	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__Frame *rep = NULL;
 	Nsd__SysvMemfd m = NSD__SYSV_MEMFD__INIT;
 	m.offer = offer;
 	m.fd = fd;
-	f.body_case = NSD__FRAME__BODY_SYSV_MEMFD;
-	f.sysv_memfd = &m;
+	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_SYSV_MEMFD, &m);
 	int r = passed ? nsd_call_fd(&f, &rep, passed) : nsd_call(&f, &rep);
 	if (r == 0)
 		nsd_free(rep);
@@ -430,7 +429,7 @@ void sysv_perm_set(struct ipc64_perm *p, const struct ipc64_perm *in)
 long sysv_nsd_get(Nsd__SysvKind kind, int32_t key, int flags, uint32_t slots, uint64_t max_in_use,
                   uint64_t size, Nsd__SysvObj *obj, bool *created)
 {
-	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__Frame *rep = NULL;
 	Nsd__SysvGet g = NSD__SYSV_GET__INIT;
 	g.caller = (uint32_t)proc.pid;
 	g.key = key;
@@ -442,8 +441,7 @@ long sysv_nsd_get(Nsd__SysvKind kind, int32_t key, int flags, uint32_t slots, ui
 	g.uid = cred.euid;
 	g.gid = cred.egid;
 	g.size = size;
-	f.body_case = NSD__FRAME__BODY_SYSV_GET;
-	f.sysv_get = &g;
+	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_SYSV_GET, &g);
 	int r = nsd_call(&f, &rep);
 	if (r < 0)
 		return r;
@@ -456,13 +454,12 @@ long sysv_nsd_get(Nsd__SysvKind kind, int32_t key, int flags, uint32_t slots, ui
 
 void sysv_nsd_remove(Nsd__SysvKind kind, int32_t id)
 {
-	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__Frame *rep = NULL;
 	Nsd__SysvRemove rm = NSD__SYSV_REMOVE__INIT;
 	rm.caller = (uint32_t)proc.pid;
 	rm.id = (uint32_t)id;
 	rm.kind = kind;
-	f.body_case = NSD__FRAME__BODY_SYSV_REMOVE;
-	f.sysv_remove = &rm;
+	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_SYSV_REMOVE, &rm);
 	if (nsd_call(&f, &rep) == 0)
 		nsd_free(rep);
 }
