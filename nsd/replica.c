@@ -42,6 +42,11 @@ struct replica {
     struct op_reply *replies;       /* of the entry being applied, for apply_cb */
     size_t nreplies;
     struct raft_apply announce;
+    /* Reads wait for a barrier (read index): the one in flight confirms
+     * leadership for `reading`; those arriving meanwhile wait for the next. */
+    struct raft_barrier barrier;
+    struct pending *reading, *read_waiting;
+    int barrier_busy;
     int state;                      /* raft_state() last seen */
     int closed;
     int broken;                     /* an entry failed to apply: apply nothing more */
@@ -405,12 +410,64 @@ void replica_propose(struct nsd *n, struct pending *batch)
     rp->inflight = pr;
 }
 
+/* ---- linearizable reads --------------------------------------------------------
+ * A read is answered once a barrier proposed after it arrived is applied: the
+ * barrier's commit shows that a majority still took us for leader after the
+ * read arrived, and its apply, that the journal holds every entry committed
+ * before. A leader cut off or paused that has been deposed meanwhile cannot
+ * commit it, so it never answers from its stale state. One barrier at a time:
+ * the reads that arrive while it is in flight share the next one. */
+
+static void barrier_cb(struct raft_barrier *req, int status);
+
+static void start_barrier(struct replica *rp)
+{
+    struct pending *batch = rp->read_waiting;
+    rp->read_waiting = NULL;
+    rp->barrier.data = rp;
+    int rv = raft_barrier(&rp->raft, &rp->barrier, barrier_cb);
+    if (rv) {
+        server_confirmed(rp->n, batch, to_errno(rv));
+        return;
+    }
+    rp->reading = batch;
+    rp->barrier_busy = 1;
+    kick(rp);
+}
+
+static void barrier_cb(struct raft_barrier *req, int status)
+{
+    struct replica *rp = req->data;
+    struct pending *batch = rp->reading;
+    rp->reading = NULL;
+    rp->barrier_busy = 0;
+    server_confirmed(rp->n, batch, status ? to_errno(status) : raft_state(&rp->raft) == RAFT_LEADER ? 0 : ESTALE);
+    if (!rp->barrier_busy && rp->read_waiting)
+        start_barrier(rp);
+}
+
+void replica_read(struct nsd *n, struct pending *p)
+{
+    struct replica *rp = n->rep;
+    p->next = rp->read_waiting;
+    rp->read_waiting = p;
+    if (!rp->barrier_busy)
+        start_barrier(rp);
+}
+
+static void forget_in(struct pending *batch, const void *conn)
+{
+    for (struct pending *p = batch; p; p = p->next)
+        if (p->c == conn)
+            p->c = NULL;
+}
+
 void replica_forget(struct nsd *n, const void *conn)
 {
     for (struct proposal *pr = n->rep->inflight; pr; pr = pr->next)
-        for (struct pending *p = pr->batch; p; p = p->next)
-            if (p->c == conn)
-                p->c = NULL;
+        forget_in(pr->batch, conn);
+    forget_in(n->rep->reading, conn);
+    forget_in(n->rep->read_waiting, conn);
     for (struct change *ch = n->rep->changes; ch; ch = ch->next)
         if (ch->conn == conn)
             ch->conn = NULL;

@@ -43,6 +43,9 @@ int replica_hand_over(struct nsd *n);
 /* Proposes the batch; server_committed() answers it once it is committed and
  * applied here, or failed (not leader any more, ...). */
 void replica_propose(struct nsd *n, struct pending *batch);
+/* A read that must be current (p->req): server_confirmed() answers it once
+ * a barrier proposed after it is applied here, or fails it (not leader). */
+void replica_read(struct nsd *n, struct pending *p);
 /* A connection is gone: its requests in flight are answered to nobody. */
 void replica_forget(struct nsd *n, const void *conn);
 /* Fills the nodes of a Status reply: every member with its role as this node sees it. */
