@@ -543,7 +543,13 @@ void replica_leader(struct nsd *n, Nsd__Redirect *r, struct arena *a)
     raft_id id = 0;
     const char *addr = NULL;
     char want[24];
-    raft_leader(&n->rep->raft, &id, &addr);
+    struct raft *rf = &n->rep->raft;
+    raft_leader(rf, &id, &addr);
+    /* A follower that has missed the leader's last heartbeats names nobody:
+     * the leader is likely stopped or cut off, and a client sent there would
+     * wait out its I/O timeout in the accept queue. */
+    if (rf->state == RAFT_FOLLOWER && rf->io->time(rf->io) - rf->election_timer_start > RAFT_SUSPECT_MS)
+        id = 0;
     snprintf(want, sizeof want, "%llu", (unsigned long long)id);
     sqlite3_stmt *st = jq(&n->j, "SELECT node, host, unix_path, tcp FROM leader WHERE id = 1", "");
     /* The announcement of an earlier leader names nobody to go to. */

@@ -19,8 +19,10 @@ struct pending;
 struct replica;
 
 /* Election timeout (raft randomizes it in [T, 2T)) and heartbeat. */
-#define RAFT_ELECTION_MS 500
-#define RAFT_HEARTBEAT_MS 100
+#define RAFT_ELECTION_MS 300
+#define RAFT_HEARTBEAT_MS 50
+/* A follower that has not heard the leader for this long redirects nowhere. */
+#define RAFT_SUSPECT_MS (3 * RAFT_HEARTBEAT_MS)
 #define RAFT_SNAPSHOT_EVERY 1024     /* entries between snapshots (--snapshot-every) */
 #define RAFT_SNAPSHOT_TRAILING 128   /* entries kept behind a snapshot */
 

@@ -81,5 +81,6 @@ dups=$(sqlite3 "$D/n1.db" "SELECT count(*) FROM (SELECT 1 FROM oplog WHERE seq I
 terms=$(cat "$D"/n?.log | awk '/leader: term/ {print $5}' | sort | uniq -d)
 [ -z "$terms" ]; ok $? "no term with two leaders serving"
 echo "# takeover times (ms): ${takeovers[*]}"
+echo "# the clients' longest waits for an answer (ms): $(awk '/max_gap_ms/ {printf "%s ", $2}' "$D"/load?.out)"
 DB=$D/n1.db check_replay
 done_testing
