@@ -430,6 +430,13 @@ void nsd_flush(struct nsd *n)
         p->reply_len = replies[i].len;
     }
     server_committed(n, batch, r < 0 ? -r : 0);
+    /* What a raft snapshot does to a group's oplog: keep what retries need. */
+    n->since_trim += r ? 0 : nops;
+    if (n->trim_every && n->since_trim >= n->trim_every) {
+        n->since_trim = 0;
+        if (state_trim_oplog(&n->j))
+            nsd_log("cannot trim the oplog: %s", sqlite3_errmsg(n->j.db));
+    }
 }
 
 /* The connections of an answered batch read on; the batch is freed. */

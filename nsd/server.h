@@ -35,6 +35,8 @@ struct nsd {
     int leading;                    /* serving: a single node, or the raft leader... */
     int ready;                      /* ...whose announcement is applied (raft) */
     uint64_t term;                  /* raft term (0: single node) */
+    unsigned trim_every;            /* single node: ops between oplog trims (0: never) */
+    unsigned since_trim;
     struct replica *rep;            /* raft group, or NULL */
     struct evconnlistener *unix_l, *tcp_l;
     struct event *tick, *sigterm, *sigint;
