@@ -50,6 +50,8 @@ struct replica {
     int state;                      /* raft_state() last seen */
     int closed;
     int broken;                     /* an entry failed to apply: apply nothing more */
+    struct event *revive;           /* then raft restarts in-process (fail_stop) */
+    struct replica_opts opts;
     struct raft_transfer transfer;
     int transferring, leaving;
     char addr[64];
@@ -102,18 +104,21 @@ static void drop_replies(struct replica *rp)
 }
 
 /* An I/O error (a full disk: an entry raft cannot store, after which it
- * stays unavailable, or one we cannot apply): the node stops, its journal
- * consistent at its applied index. Restarted (once there is room), raft
- * loads its log and the journal goes on from that index. raft itself may go
- * on past an entry the FSM refused, so nothing is applied after it. */
+ * stays unavailable, or one we cannot apply): this node's raft stops, its
+ * journal consistent at its applied index, and starts again a moment later
+ * in this process, as a restart would: raft loads its log and the journal
+ * goes on from its index (still full: the same again, every second). raft
+ * itself may go on past an entry the FSM refused, so nothing is applied
+ * after it meanwhile, and a leader stops serving at once. */
 static void fail_stop(struct replica *rp, const char *why)
 {
+    struct timeval later = { REVIVE_MS / 1000, REVIVE_MS % 1000 * 1000 };
     if (rp->broken)
         return;
     rp->broken = 1;
-    nsd_log("raft: %s: stopping this node (restart it once the disk has room)", why);
-    rp->n->exit_code = 1;
-    event_base_loopexit(rp->n->base, NULL);
+    nsd_log("raft: %s: restarting raft on this node in %d ms", why, REVIVE_MS);
+    server_leading(rp->n, 0, "raft cannot write");
+    evtimer_add(rp->revive, &later);
 }
 
 static void transfer_cb(struct raft_transfer *req)
@@ -638,22 +643,19 @@ static int parse_peers(struct replica *rp, const char *peers, uint64_t self, str
     return 0;
 }
 
-int replica_open(struct nsd *n, const struct replica_opts *o)
+static void revive_cb(evutil_socket_t fd, short what, void *arg);
+
+/* raft and its I/O, from the log in o->dir. 0 or -1. */
+static int start_raft(struct replica *rp)
 {
-    struct replica *rp = calloc(1, sizeof *rp);
+    const struct replica_opts *o = &rp->opts;
+    struct nsd *n = rp->n;
     struct raft_configuration conf;
     int rv;
-    if (!rp)
-        abort();
-    rp->n = n;
-    n->rep = rp;
+    rp->state = RAFT_UNAVAILABLE;
+    rp->closed = rp->broken = 0;
     raft_configuration_init(&conf);
     if (parse_peers(rp, o->peers, o->id, &conf)) {
-        raft_configuration_close(&conf);
-        return -1;
-    }
-    if (mkdir(o->dir, 0700) && errno != EEXIST) {
-        nsd_log("cannot create %s: %s", o->dir, strerror(errno));
         raft_configuration_close(&conf);
         return -1;
     }
@@ -701,27 +703,66 @@ int replica_open(struct nsd *n, const struct replica_opts *o)
     return 0;
 }
 
+int replica_open(struct nsd *n, const struct replica_opts *o)
+{
+    struct replica *rp = calloc(1, sizeof *rp);
+    if (!rp)
+        abort();
+    rp->n = n;
+    rp->opts = *o;
+    n->rep = rp;
+    rp->revive = evtimer_new(n->base, revive_cb, rp);
+    if (!rp->revive)
+        abort();
+    if (mkdir(o->dir, 0700) && errno != EEXIST) {
+        nsd_log("cannot create %s: %s", o->dir, strerror(errno));
+        return -1;
+    }
+    return start_raft(rp);
+}
+
 static void closed_cb(struct raft *r)
 {
     ((struct replica *)r->data)->closed = 1;
 }
 
+/* Requests in flight fail (RAFT_SHUTDOWN): answered "not leader". */
+static void stop_raft(struct replica *rp)
+{
+    if (!rp->io_ev)
+        return;
+    event_free(rp->io_ev);
+    event_free(rp->timer);
+    rp->io_ev = rp->timer = NULL;
+    raft_close(&rp->raft, closed_cb);
+    while (!rp->closed)
+        uv_run(&rp->loop, UV_RUN_ONCE);
+    raft_uv_close(&rp->io);
+    raftlink_free(&rp->transport);
+    uv_run(&rp->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&rp->loop);
+    drop_replies(rp);
+}
+
+static void revive_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct replica *rp = arg;
+    (void)fd;
+    (void)what;
+    stop_raft(rp);
+    /* (A log that cannot even be loaded: as at a start, nsd exits.) */
+    if (start_raft(rp)) {
+        rp->broken = 1;
+        rp->n->exit_code = 1;
+        event_base_loopexit(rp->n->base, NULL);
+    }
+}
+
 void replica_close(struct nsd *n)
 {
     struct replica *rp = n->rep;
-    if (rp->io_ev) {
-        event_free(rp->io_ev);
-        event_free(rp->timer);
-        /* Requests in flight fail (RAFT_SHUTDOWN): answered "not leader". */
-        raft_close(&rp->raft, closed_cb);
-        while (!rp->closed)
-            uv_run(&rp->loop, UV_RUN_ONCE);
-        raft_uv_close(&rp->io);
-        raftlink_free(&rp->transport);
-        uv_run(&rp->loop, UV_RUN_DEFAULT);
-        uv_loop_close(&rp->loop);
-    }
-    drop_replies(rp);
+    stop_raft(rp);
+    event_free(rp->revive);
     free(rp);
     n->rep = NULL;
 }

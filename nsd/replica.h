@@ -25,6 +25,7 @@ struct replica;
 #define RAFT_SUSPECT_MS (3 * RAFT_HEARTBEAT_MS)
 #define RAFT_SNAPSHOT_EVERY 1024     /* entries between snapshots (--snapshot-every) */
 #define RAFT_SNAPSHOT_TRAILING 128   /* entries kept behind a snapshot */
+#define REVIVE_MS 1000               /* raft restarts this long after an I/O error */
 
 struct replica_opts {
     uint64_t id;                /* --node */
