@@ -104,7 +104,10 @@ wait_acked() {
 spurious() {
     local before after i
     before=$(cat "$D"/n?.log | grep -c "elected in term")
-    for i in 1 2 3 4; do "$TC" "$CLUSTER" load sp "$secret" 1000000 "$D/sp$i" 0 > /dev/null 2>&1 & loads+=($!); done
+    for i in 1 2 3 4; do   # (a sandbox each: one holds at most 32768 SysV ids)
+        secret=$("$CTL" --nsd "$CLUSTER" sandbox create "sp$i")
+        "$TC" "$CLUSTER" load "sp$i" "$secret" 1000000 "$D/sp$i" 0 > /dev/null 2>&1 & loads+=($!)
+    done
     sleep 30
     kill "${loads[@]}" 2>/dev/null; wait "${loads[@]}" 2>/dev/null
     after=$(cat "$D"/n?.log | grep -c "elected in term")
@@ -113,5 +116,4 @@ spurious() {
 echo "== nsd: failover of the raft leader under load (5 times each)"
 failover kill
 failover stop
-secret=$("$CTL" --nsd "$CLUSTER" sandbox create sp)
 spurious
