@@ -16,6 +16,7 @@ struct proposal {
     struct raft_apply req;
     struct replica *rp;
     struct pending *batch;
+    struct pending *reads;          /* waiting reads it confirms, as a barrier would */
     struct proposal *next;
 };
 
@@ -378,6 +379,7 @@ static void apply_cb(struct raft_apply *req, int status, void *result)
         r[i].buf = NULL;
     }
     server_committed(rp->n, pr->batch, err);
+    server_confirmed(rp->n, pr->reads, status ? to_errno(status) : raft_state(&rp->raft) == RAFT_LEADER ? 0 : ESTALE);
     free(pr);
 }
 
@@ -413,6 +415,10 @@ void replica_propose(struct nsd *n, struct pending *batch)
     }
     pr->next = rp->inflight;
     rp->inflight = pr;
+    /* The reads waiting for the next barrier are confirmed by this entry's
+     * commit just as well: it is proposed after they arrived. */
+    pr->reads = rp->read_waiting;
+    rp->read_waiting = NULL;
 }
 
 /* ---- linearizable reads --------------------------------------------------------
@@ -421,7 +427,8 @@ void replica_propose(struct nsd *n, struct pending *batch)
  * read arrived, and its apply, that the journal holds every entry committed
  * before. A leader cut off or paused that has been deposed meanwhile cannot
  * commit it, so it never answers from its stale state. One barrier at a time:
- * the reads that arrive while it is in flight share the next one. */
+ * the reads that arrive while it is in flight share the next one, or ride on
+ * a batch of mutations proposed before that (replica_propose). */
 
 static void barrier_cb(struct raft_barrier *req, int status);
 
@@ -469,8 +476,10 @@ static void forget_in(struct pending *batch, const void *conn)
 
 void replica_forget(struct nsd *n, const void *conn)
 {
-    for (struct proposal *pr = n->rep->inflight; pr; pr = pr->next)
+    for (struct proposal *pr = n->rep->inflight; pr; pr = pr->next) {
         forget_in(pr->batch, conn);
+        forget_in(pr->reads, conn);
+    }
     forget_in(n->rep->reading, conn);
     forget_in(n->rep->read_waiting, conn);
     for (struct change *ch = n->rep->changes; ch; ch = ch->next)
