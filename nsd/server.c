@@ -355,7 +355,8 @@ static int allowed(Nsd__Role role, Nsd__Frame__BodyCase b)
     }
 }
 
-static void queue_mutation(struct conn *c, Nsd__Frame *req)
+/* A request of c to answer later; c reads no further frame meanwhile. */
+static struct pending *hold_request(struct conn *c, Nsd__Frame *req)
 {
     struct pending *p = calloc(1, sizeof *p);
     if (!p)
@@ -363,7 +364,12 @@ static void queue_mutation(struct conn *c, Nsd__Frame *req)
     p->c = c;
     p->req = req;
     c->paused = 1;
-    queue(c->n, p);
+    return p;
+}
+
+static void queue_mutation(struct conn *c, Nsd__Frame *req)
+{
+    queue(c->n, hold_request(c, req));
 }
 
 static void pending_error(struct pending *p, int errnum, const char *msg)
@@ -577,13 +583,7 @@ static int read_only(struct conn *c, Nsd__Frame *req)
         send_redirect(c, req->req_id);
         return 0;
     }
-    struct pending *p = calloc(1, sizeof *p);
-    if (!p)
-        abort();
-    p->c = c;
-    p->req = req;
-    c->paused = 1;
-    replica_read(n, p);
+    replica_read(n, hold_request(c, req));
     return 1;
 }
 

@@ -644,17 +644,7 @@ static int mode_mark(const char *sbname, const char *hexsecret, int64_t key, int
         return 2;
     sim_connect(&s, addr, sbname, secret);
     if (lookup) {
-        Nsd__SysvLookup l = NSD__SYSV_LOOKUP__INIT;
-        Nsd__Frame req = NSD__FRAME__INIT, *rep;
-        l.key = key;
-        l.kind = NSD__SYSV_KIND__SYSV_MSG;
-        req.body_case = NSD__FRAME__BODY_SYSV_LOOKUP;
-        req.sysv_lookup = &l;
-        r = sim_call(&s, &req, NSD__FRAME__BODY_SYSV_OBJ, &rep);
-        if (!r) {
-            id = rep->sysv_obj->id;
-            nsdc_free(&s.c, rep);
-        }
+        r = sim_sysv_lookup(&s, key, NSD__SYSV_KIND__SYSV_MSG, &id);
     } else {
         r = sim_register(&s, 0, 0, 1, NULL, NULL);
         if (!r)
