@@ -363,6 +363,12 @@ static void observe(struct replica *rp)
 }
 
 
+/* The errno for reads confirmed by an entry that completed with status. */
+static int confirmed(struct replica *rp, int status)
+{
+    return status ? to_errno(status) : raft_state(&rp->raft) == RAFT_LEADER ? 0 : ESTALE;
+}
+
 static void apply_cb(struct raft_apply *req, int status, void *result)
 {
     struct proposal *pr = req->data, **pp;
@@ -379,7 +385,7 @@ static void apply_cb(struct raft_apply *req, int status, void *result)
         r[i].buf = NULL;
     }
     server_committed(rp->n, pr->batch, err);
-    server_confirmed(rp->n, pr->reads, status ? to_errno(status) : raft_state(&rp->raft) == RAFT_LEADER ? 0 : ESTALE);
+    server_confirmed(rp->n, pr->reads, confirmed(rp, status));
     free(pr);
 }
 
@@ -453,7 +459,7 @@ static void barrier_cb(struct raft_barrier *req, int status)
     struct pending *batch = rp->reading;
     rp->reading = NULL;
     rp->barrier_busy = 0;
-    server_confirmed(rp->n, batch, status ? to_errno(status) : raft_state(&rp->raft) == RAFT_LEADER ? 0 : ESTALE);
+    server_confirmed(rp->n, batch, confirmed(rp, status));
     if (!rp->barrier_busy && rp->read_waiting)
         start_barrier(rp);
 }
