@@ -16,6 +16,7 @@ for i in $(seq $NCLIENT); do
 done
 wait_acked 1200 "${LOGS[@]}"; ok $? "clients are busy ($(acked "${LOGS[@]}") acknowledged)"
 kill -9 "$PID_a"
+while kill -0 "$PID_a" 2>/dev/null; do sleep 0.01; done   # (its lock on the journal)
 start_nsd b --snapshot-every $EVERY
 fails=0
 for p in "${LOADS[@]}"; do wait "$p" || fails=$((fails + 1)); done
