@@ -18,6 +18,7 @@
 #define ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
 #define CHUNK 16384                 /* plaintext per sealed frame */
 #define HANDSHAKE_S 5
+#define FORWARD_BUF_MAX (1 << 20)   /* bytes a forwarded connection may hold unsent, each way */
 
 struct link;
 
@@ -29,6 +30,9 @@ struct rlink {
     uint64_t id;
     char address[64];
     raft_uv_accept_cb accept_cb;
+    raftlink_forward_cb forward_cb;
+    void *forward_arg;
+    unsigned nforward;              /* our clients' connections forwarded out */
     struct evconnlistener *listener;
     struct link *links;
 };
@@ -38,7 +42,10 @@ struct rlink {
  * header of its sealing stream, keyed by H(key; sender's nonce || receiver's
  * nonce); the connecting side's first sealed frame names it (id, address),
  * the accepting side answers an empty one. Then every frame is a 4-byte
- * length and a sealed chunk of raft's bytes.
+ * length and a sealed chunk of raft's bytes. A forwarded client connection
+ * (raftlink_forward) is a link like raft's: its hello is id 0 and a packed
+ * Forward, its plain end the client's socket here and a socketpair to the
+ * server there.
  */
 struct link {
     struct rlink *rl;
@@ -46,7 +53,10 @@ struct link {
     struct bufferevent *net, *plain;
     struct raft_uv_connect *req;    /* outgoing, until open */
     raft_uv_connect_cb cb;
-    int outgoing, got_nonce, got_header, open;
+    int outgoing, got_nonce, got_header, open, draining;
+    int forward;                    /* a client connection, not raft's */
+    uint8_t *fwd_hello;             /* outgoing forward: its hello, until sent */
+    size_t fwd_len;
     uint8_t nonce[NONCE_LEN], peer_nonce[NONCE_LEN];
     crypto_secretstream_xchacha20poly1305_state tx, rx;
 };
@@ -65,6 +75,9 @@ static void link_free(struct link *l, int status)
         }
     if (l->req)
         l->cb(l->req, NULL, status);
+    if (l->forward && l->outgoing)
+        l->rl->nforward--;
+    free(l->fwd_hello);
     if (l->net)
         bufferevent_free(l->net);
     if (l->plain)
@@ -88,7 +101,8 @@ static void plain_read_cb(struct bufferevent *bev, void *arg)
     uint8_t m[CHUNK];
     size_t n;
     while ((n = bufferevent_read(bev, m, sizeof m)))
-        if (seal(l, m, n)) {
+        if (seal(l, m, n) ||
+            (l->forward && evbuffer_get_length(bufferevent_get_output(l->net)) > FORWARD_BUF_MAX)) {
             link_free(l, RAFT_NOCONNECTION);
             return;
         }
@@ -131,13 +145,43 @@ static void derive(const struct link *l, uint8_t *out, const uint8_t *first, con
                        RAFTLINK_KEY_LEN);
 }
 
+/* A follower's client connection: the server gets the other end of a
+ * socketpair, as if the client were connected here. */
+static int accept_forward(struct link *l, const uint8_t *m, size_t n)
+{
+    int sv[2];
+    Nsd__Forward *fw = l->rl->forward_cb ? nsd__forward__unpack(NULL, n, m) : NULL;
+    if (!fw || seal(l, NULL, 0) || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv)) {
+        if (fw)
+            nsd__forward__free_unpacked(fw, NULL);
+        return -1;
+    }
+    l->forward = 1;
+    l->plain = bufferevent_socket_new(l->rl->base, sv[1], BEV_OPT_CLOSE_ON_FREE);
+    if (!l->plain)
+        abort();
+    bufferevent_setcb(l->plain, plain_read_cb, NULL, any_event_cb, l);
+    bufferevent_enable(l->plain, EV_READ | EV_WRITE);
+    bufferevent_set_timeouts(l->net, NULL, NULL);
+    l->open = 1;
+    l->rl->forward_cb(l->rl->forward_arg, sv[0], fw);
+    nsd__forward__free_unpacked(fw, NULL);
+    return 0;
+}
+
 /* A sealed frame received: the handshake's hello or its answer, or raft's bytes.
  * 0, or -1 to drop the link. */
 static int frame(struct link *l, const uint8_t *m, size_t n)
 {
     struct rlink *rl = l->rl;
     if (l->open)
-        return bufferevent_write(l->plain, m, n);
+        return bufferevent_write(l->plain, m, n) ||
+               (l->forward && evbuffer_get_length(bufferevent_get_output(l->plain)) > FORWARD_BUF_MAX);
+    if (l->outgoing && l->forward) {   /* the client's bytes flow already */
+        l->open = 1;
+        bufferevent_set_timeouts(l->net, NULL, NULL);
+        return 0;
+    }
     if (l->outgoing) {   /* the answer: the peer holds the key */
         struct uv_stream_s *s = open_plain(l);
         if (!s)
@@ -149,10 +193,14 @@ static int frame(struct link *l, const uint8_t *m, size_t n)
     }
     uint64_t id = 0;
     char addr[64];
-    if (n < 9 || n - 8 >= sizeof addr)
+    if (n < 9)
         return -1;
     for (int i = 0; i < 8; i++)
         id |= (uint64_t)m[i] << (8 * i);
+    if (!id)
+        return accept_forward(l, m + 8, n - 8);
+    if (n - 8 >= sizeof addr)
+        return -1;
     memcpy(addr, m + 8, n - 8);
     addr[n - 8] = 0;
     if (seal(l, NULL, 0))
@@ -178,7 +226,13 @@ static void net_read_cb(struct bufferevent *bev, void *arg)
         crypto_secretstream_xchacha20poly1305_init_push(&l->tx, hdr, key);
         sodium_memzero(key, sizeof key);
         bufferevent_write(bev, hdr, sizeof hdr);
-        if (l->outgoing) {   /* hello: who we are */
+        if (l->fwd_hello) {   /* hello: a forward, and the client's bytes behind it */
+            seal(l, l->fwd_hello, l->fwd_len);
+            free(l->fwd_hello);
+            l->fwd_hello = NULL;
+            bufferevent_enable(l->plain, EV_READ | EV_WRITE);
+            bufferevent_trigger(l->plain, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+        } else if (l->outgoing) {   /* hello: who we are */
             uint8_t m[8 + sizeof l->rl->address];
             size_t an = strlen(l->rl->address);
             for (int i = 0; i < 8; i++)
@@ -220,11 +274,27 @@ drop:
     link_free(l, RAFT_NOCONNECTION);
 }
 
+static void drained_cb(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    link_free(arg, RAFT_NOCONNECTION);
+}
+
 static void any_event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct link *l = arg;
     if (bev == l->net && (what & BEV_EVENT_CONNECTED)) {
         bufferevent_write(l->net, l->nonce, NONCE_LEN);
+        return;
+    }
+    /* One side ended: what it sent still reaches the other (a client's
+     * last request, a refusal's reason), then both go. */
+    struct bufferevent *other = bev == l->net ? l->plain : l->net;
+    if (l->open && !l->draining && other && evbuffer_get_length(bufferevent_get_output(other))) {
+        l->draining = 1;
+        bufferevent_disable(bev, EV_READ | EV_WRITE);
+        bufferevent_disable(other, EV_READ);
+        bufferevent_setcb(other, NULL, drained_cb, any_event_cb, l);
         return;
     }
     link_free(l, RAFT_NOCONNECTION);   /* EOF, error or handshake timeout: both sides go */
@@ -343,6 +413,51 @@ void raftlink_free(struct raft_uv_transport *t)
     sodium_memzero(rl, sizeof *rl);
     free(rl);
     t->impl = NULL;
+}
+
+void raftlink_on_forward(struct raft_uv_transport *t, raftlink_forward_cb cb, void *arg)
+{
+    struct rlink *rl = rl_of(t);
+    rl->forward_cb = cb;
+    rl->forward_arg = arg;
+}
+
+int raftlink_forward(struct raft_uv_transport *t, const char *address, const Nsd__Forward *fw,
+                     struct bufferevent *client)
+{
+    struct rlink *rl = rl_of(t);
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    if (rl->nforward >= RAFTLINK_FORWARD_MAX || evutil_parse_sockaddr_port(address, (struct sockaddr *)&ss, &len))
+        return -1;
+    struct link *l = link_new(rl, -1);
+    l->outgoing = l->forward = 1;
+    rl->nforward++;
+    l->fwd_len = 8 + nsd__forward__get_packed_size(fw);
+    l->fwd_hello = calloc(1, l->fwd_len);
+    if (!l->fwd_hello)
+        abort();
+    nsd__forward__pack(fw, l->fwd_hello + 8);
+    if (bufferevent_socket_connect(l->net, (struct sockaddr *)&ss, len)) {
+        link_free(l, 0);
+        return -1;
+    }
+    /* Read again once the hello is sealed (the bytes waiting are the client's). */
+    l->plain = client;
+    bufferevent_disable(client, EV_READ);
+    bufferevent_set_timeouts(client, NULL, NULL);
+    bufferevent_setcb(client, plain_read_cb, NULL, any_event_cb, l);
+    return 0;
+}
+
+void raftlink_drop_forwards(struct raft_uv_transport *t)
+{
+    struct rlink *rl = rl_of(t);
+    for (struct link **pp = &rl->links; *pp;)
+        if ((*pp)->forward && (*pp)->outgoing)
+            link_free(*pp, RAFT_NOCONNECTION);
+        else
+            pp = &(*pp)->next;
 }
 
 int raftlink_read_key(const char *path, uint8_t key[RAFTLINK_KEY_LEN])

@@ -12,15 +12,32 @@
 
 #include <stdint.h>
 #include <event2/event.h>
+#include <event2/bufferevent.h>
 #include <raft/uv.h>
+#include "nsd.pb-c.h"
 
 #define RAFTLINK_KEY_LEN 32
+#define RAFTLINK_FORWARD_MAX 256    /* client connections a node forwards at a time */
+
+/* The leader's side of a forwarded client connection: fd is the server's
+ * end of it (the client's bytes from its Hello on), fw what the follower
+ * says of the client. */
+typedef void (*raftlink_forward_cb)(void *arg, int fd, const Nsd__Forward *fw);
 
 /* Sets up t (the raft_uv_transport interface) over base and loop. 0 or -1. */
 int raftlink_init(struct raft_uv_transport *t, struct event_base *base, uv_loop_t *loop,
                   const uint8_t key[RAFTLINK_KEY_LEN]);
 /* After raft_uv has closed it: frees what is left. */
 void raftlink_free(struct raft_uv_transport *t);
+void raftlink_on_forward(struct raft_uv_transport *t, raftlink_forward_cb cb, void *arg);
+/* Carries a client's connection (client, its unread bytes included) to the
+ * node at address, sealed; from now on the link owns client and closes it
+ * when either end goes. 0, or -1 (too many forwarded, bad address): the
+ * caller keeps client. */
+int raftlink_forward(struct raft_uv_transport *t, const char *address, const Nsd__Forward *fw,
+                     struct bufferevent *client);
+/* Closes every forwarded client connection (the leader changed: they retry). */
+void raftlink_drop_forwards(struct raft_uv_transport *t);
 /* Reads a cluster key file (64 hex digits). 0, or -1 (logged). */
 int raftlink_read_key(const char *path, uint8_t key[RAFTLINK_KEY_LEN]);
 

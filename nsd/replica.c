@@ -55,6 +55,8 @@ struct replica {
     struct replica_opts opts;
     struct raft_transfer transfer;
     int transferring, leaving;
+    raft_id forwarding_to;          /* the leader our forwarded clients went to */
+    int forwarded;                  /* any, since it became leader (logged once) */
     char addr[64];
 };
 
@@ -344,7 +346,17 @@ static const char *state_name(int st)
 static void observe(struct replica *rp)
 {
     int st = raft_state(&rp->raft), was = rp->state;
+    raft_id lid = 0;
+    const char *laddr = NULL;
     rp->n->term = rp->raft.current_term;
+    raft_leader(&rp->raft, &lid, &laddr);
+    /* Requests forwarded to a leader that lost its place may never be
+     * answered: fail them (the clients retry here, and go to the next one). */
+    if (lid != rp->forwarding_to) {
+        raftlink_drop_forwards(&rp->transport);
+        rp->forwarding_to = lid;
+        rp->forwarded = 0;
+    }
     if (st == was)
         return;
     rp->state = st;
@@ -558,18 +570,24 @@ int replica_change(struct nsd *n, void *conn, uint64_t req_id, uint64_t id, cons
 
 /* ---- views ------------------------------------------------------------------------ */
 
-void replica_leader(struct nsd *n, Nsd__Redirect *r, struct arena *a)
+/* The leader raft knows and has heard from lately (0: none). */
+static raft_id live_leader(struct raft *rf, const char **addr)
 {
     raft_id id = 0;
-    const char *addr = NULL;
-    char want[24];
-    struct raft *rf = &n->rep->raft;
-    raft_leader(rf, &id, &addr);
+    raft_leader(rf, &id, addr);
     /* A follower that has missed the leader's last heartbeats names nobody:
      * the leader is likely stopped or cut off, and a client sent there would
      * wait out its I/O timeout in the accept queue. */
     if (rf->state == RAFT_FOLLOWER && rf->io->time(rf->io) - rf->election_timer_start > RAFT_SUSPECT_MS)
         id = 0;
+    return id;
+}
+
+void replica_leader(struct nsd *n, Nsd__Redirect *r, struct arena *a)
+{
+    const char *addr = NULL;
+    char want[24];
+    raft_id id = live_leader(&n->rep->raft, &addr);
     snprintf(want, sizeof want, "%llu", (unsigned long long)id);
     sqlite3_stmt *st = jq(&n->j, "SELECT node, host, unix_path, tcp FROM leader WHERE id = 1", "");
     /* The announcement of an earlier leader names nobody to go to. */
@@ -581,6 +599,18 @@ void replica_leader(struct nsd *n, Nsd__Redirect *r, struct arena *a)
     }
     if (st)
         sqlite3_reset(st);
+}
+
+int replica_forward(struct nsd *n, const Nsd__Forward *fw, struct bufferevent *client)
+{
+    struct replica *rp = n->rep;
+    const char *addr = NULL;
+    raft_id id = live_leader(&rp->raft, &addr);
+    if (!id || id == rp->raft.id || id != rp->forwarding_to || raftlink_forward(&rp->transport, addr, fw, client))
+        return -1;
+    if (!rp->forwarded++)
+        nsd_log("raft: forwarding clients to the leader, node %llu at %s", (unsigned long long)id, addr);
+    return 0;
 }
 
 void replica_status(struct nsd *n, Nsd__StatusReply *s, struct arena *a)
@@ -660,6 +690,11 @@ static int parse_peers(struct replica *rp, const char *peers, uint64_t self, str
 
 static void revive_cb(evutil_socket_t fd, short what, void *arg);
 
+static void forwarded(void *arg, int fd, const Nsd__Forward *fw)
+{
+    server_forwarded(arg, fd, fw);
+}
+
 /* raft and its I/O, from the log in o->dir. 0 or -1. */
 static int start_raft(struct replica *rp)
 {
@@ -688,6 +723,7 @@ static int start_raft(struct replica *rp)
         return -1;
     }
     rp->raft.data = rp;
+    raftlink_on_forward(&rp->transport, forwarded, n);
     /* Every node of a new group bootstraps the same configuration; one
      * that has a log already keeps it. */
     rv = o->join ? 0 : raft_bootstrap(&rp->raft, &conf);

@@ -542,7 +542,9 @@ static void send_redirect(struct conn *c, uint64_t req_id)
     Nsd__Redirect r = NSD__REDIRECT__INIT;
     Nsd__Frame f = NSD__FRAME__INIT;
     struct arena a = { 0 };
-    replica_leader(c->n, &r, &a);
+    /* A forwarded client reaches only its own node: it retries there. */
+    if (!c->forwarded)
+        replica_leader(c->n, &r, &a);
     f.req_id = req_id;
     f.body_case = NSD__FRAME__BODY_REDIRECT;
     f.redirect = &r;
@@ -672,8 +674,35 @@ static void hello_ok(struct conn *c)
     c->state = CONN_READY;
 }
 
-/* 0, or -1 if c was dropped or is being refused. */
-static int hello(struct conn *c, Nsd__Frame *f)
+/*
+ * A follower's picoprocess: its connection goes on to the leader over the
+ * node link, from its Hello (len bytes, just read) on, with what the
+ * leader needs to authenticate it (our nonce) and to know it (its pid).
+ * 0 if handed over (c is freed), -1 if not (c is untouched).
+ */
+static int forward(struct conn *c, uint32_t len)
+{
+    Nsd__Forward fw = NSD__FORWARD__INIT;
+    uint8_t hdr[NSD_FRAME_HDR] = { len >> 24, len >> 16, len >> 8, len };
+    char peer[144];
+    snprintf(peer, sizeof peer, "node %s %s", c->n->node, c->peer);
+    fw.nonce.data = c->nonce;
+    fw.nonce.len = sizeof c->nonce;
+    fw.pid = c->peer_pid;
+    fw.peer = peer;
+    if (!c->bev || evbuffer_prepend(c->in, hdr, sizeof hdr))
+        return -1;
+    if (replica_forward(c->n, &fw, c->bev)) {
+        evbuffer_drain(c->in, sizeof hdr);
+        return -1;
+    }
+    c->bev = NULL;
+    conn_free(c);
+    return 0;
+}
+
+/* 0, or -1 if c was dropped, forwarded or is being refused. */
+static int hello(struct conn *c, Nsd__Frame *f, uint32_t len)
 {
     const char *why = NULL;
     int err;
@@ -694,6 +723,8 @@ static int hello(struct conn *c, Nsd__Frame *f)
     /* Not leading: picoprocesses go to the leader; an admin may stay for
      * the Status of this node, and is redirected for anything else. */
     if (!c->n->ready && h->role != NSD__ROLE__ROLE_ADMIN) {
+        if (c->n->rep && !c->forwarded && !forward(c, len))
+            return -1;
         send_redirect(c, 0);
         c->state = CONN_CLOSING;
         if (c->bev)
@@ -762,7 +793,7 @@ void server_admin_done(struct nsd *n, void *conn, uint64_t req_id, int err, cons
 }
 
 /* One frame body: decode, authenticate or dispatch. 0, or -1 if dropped. */
-static int frame(struct conn *c, const uint8_t *body, size_t len)
+static int frame(struct conn *c, const uint8_t *body, uint32_t len)
 {
     struct nsd *n = c->n;
     Nsd__Frame *f = nsd__frame__unpack(NULL, len, body);
@@ -772,7 +803,7 @@ static int frame(struct conn *c, const uint8_t *body, size_t len)
     }
     int r = 0;
     if (c->state == CONN_HELLO) {
-        r = hello(c, f);
+        r = hello(c, f, len);
     } else if (f->body_case == NSD__FRAME__BODY__NOT_SET) {
         conn_drop(c, "unknown message type");
         r = -1;
@@ -874,7 +905,7 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
     }
 }
 
-struct conn *conn_new(struct nsd *n, struct bufferevent *bev, int is_unix, const char *peer)
+static struct conn *conn_add(struct nsd *n, struct bufferevent *bev, int is_unix, const char *peer)
 {
     struct conn *c = calloc(1, sizeof *c);
     if (!c)
@@ -890,6 +921,14 @@ struct conn *conn_new(struct nsd *n, struct bufferevent *bev, int is_unix, const
     c->pprev = &n->conns;
     n->conns = c;
     n->had_conn = 1;
+    return c;
+}
+
+struct conn *conn_new(struct nsd *n, struct bufferevent *bev, int is_unix, const char *peer)
+{
+    struct conn *c = conn_add(n, bev, is_unix, peer);
+    if (!c)
+        return NULL;
     auth_random(c->nonce, sizeof c->nonce);
 
     Nsd__ServerHello sh = NSD__SERVER_HELLO__INIT;
@@ -903,6 +942,15 @@ struct conn *conn_new(struct nsd *n, struct bufferevent *bev, int is_unix, const
     f.server_hello = &sh;
     send_frame(c, &f);
     return c;
+}
+
+static void conn_start(struct conn *c)
+{
+    struct timeval hello_tv = { HELLO_TIMEOUT_S, 0 };
+    bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_INPUT_MAX);
+    bufferevent_set_timeouts(c->bev, &hello_tv, NULL);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
@@ -936,11 +984,27 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     if (sa->sa_family == AF_UNIX)
         c->peer_pid = cr.pid;
     (void)l;
-    bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-    bufferevent_setwatermark(bev, EV_READ, 0, CONN_INPUT_MAX);
-    struct timeval hello_tv = { HELLO_TIMEOUT_S, 0 };
-    bufferevent_set_timeouts(bev, &hello_tv, NULL);
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    conn_start(c);
+}
+
+void server_forwarded(struct nsd *n, int fd, const Nsd__Forward *fw)
+{
+    char peer[64];
+    snprintf(peer, sizeof peer, "%s", fw->peer);
+    struct bufferevent *bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    struct conn *c = bev && fw->nonce.len == NSD_NONCE_LEN ? conn_add(n, bev, 0, peer) : NULL;
+    if (!c) {
+        if (bev)
+            bufferevent_free(bev);
+        else
+            close(fd);
+        return;
+    }
+    /* The follower sent its ServerHello: the client's MAC covers its nonce. */
+    memcpy(c->nonce, fw->nonce.data, NSD_NONCE_LEN);
+    c->peer_pid = fw->pid;
+    c->forwarded = 1;
+    conn_start(c);
 }
 
 /* ---- leadership ----------------------------------------------------------------- */

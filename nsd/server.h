@@ -89,6 +89,7 @@ struct conn {
     uint8_t nonce[NSD_NONCE_LEN];
     char peer[64];                  /* for log lines */
     int peer_pid;                   /* SO_PEERCRED on the unix socket, else 0 */
+    int forwarded;                  /* by a follower, over the node link */
     uint8_t *fd_reply;              /* a reply that carries fd_out, waiting for */
     size_t fd_reply_len;            /* the output to drain (server.c) */
     int fd_out;
@@ -115,6 +116,8 @@ void server_committed(struct nsd *n, struct pending *batch, int err);
 /* The reads of batch (replica_read) may be answered now (err 0), or fail
  * with errno err; answers and frees it. */
 void server_confirmed(struct nsd *n, struct pending *batch, int err);
+/* The node link brought a follower's client connection (fd, from its Hello on). */
+void server_forwarded(struct nsd *n, int fd, const Nsd__Forward *fw);
 /* Raft made us leader (term) or not (term 0): serve, or drop clients. */
 void server_leading(struct nsd *n, uint64_t term, const char *why);
 /* Our announcement is applied: the journal is current, serve requests. */
