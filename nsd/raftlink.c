@@ -110,6 +110,18 @@ static void plain_read_cb(struct bufferevent *bev, void *arg)
 
 static void any_event_cb(struct bufferevent *bev, short what, void *arg);
 
+/* The link is open: our end of its plain side is fd. */
+static void plain_start(struct link *l, evutil_socket_t fd)
+{
+    l->plain = bufferevent_socket_new(l->rl->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!l->plain)
+        abort();
+    bufferevent_setcb(l->plain, plain_read_cb, NULL, any_event_cb, l);
+    bufferevent_enable(l->plain, EV_READ | EV_WRITE);
+    bufferevent_set_timeouts(l->net, NULL, NULL);
+    l->open = 1;
+}
+
 /* The raft side of an open link: a libuv pipe on one end of a socketpair. */
 static struct uv_stream_s *open_plain(struct link *l)
 {
@@ -126,13 +138,7 @@ static struct uv_stream_s *open_plain(struct link *l)
         return NULL;
     }
     evutil_make_socket_nonblocking(sv[1]);
-    l->plain = bufferevent_socket_new(l->rl->base, sv[1], BEV_OPT_CLOSE_ON_FREE);
-    if (!l->plain)
-        abort();
-    bufferevent_setcb(l->plain, plain_read_cb, NULL, any_event_cb, l);
-    bufferevent_enable(l->plain, EV_READ | EV_WRITE);
-    bufferevent_set_timeouts(l->net, NULL, NULL);
-    l->open = 1;
+    plain_start(l, sv[1]);
     return (struct uv_stream_s *)pipe;
 }
 
@@ -157,13 +163,7 @@ static int accept_forward(struct link *l, const uint8_t *m, size_t n)
         return -1;
     }
     l->forward = 1;
-    l->plain = bufferevent_socket_new(l->rl->base, sv[1], BEV_OPT_CLOSE_ON_FREE);
-    if (!l->plain)
-        abort();
-    bufferevent_setcb(l->plain, plain_read_cb, NULL, any_event_cb, l);
-    bufferevent_enable(l->plain, EV_READ | EV_WRITE);
-    bufferevent_set_timeouts(l->net, NULL, NULL);
-    l->open = 1;
+    plain_start(l, sv[1]);
     l->rl->forward_cb(l->rl->forward_arg, sv[0], fw);
     nsd__forward__free_unpacked(fw, NULL);
     return 0;

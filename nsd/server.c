@@ -944,6 +944,21 @@ struct conn *conn_new(struct nsd *n, struct bufferevent *bev, int is_unix, const
     return c;
 }
 
+/* A connection on fd (closed if that fails); a forwarded one has had its
+ * ServerHello from the follower. */
+static struct conn *conn_open(struct nsd *n, evutil_socket_t fd, int is_unix, const char *peer, int forwarded)
+{
+    struct bufferevent *bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    struct conn *c = !bev ? NULL : forwarded ? conn_add(n, bev, 0, peer) : conn_new(n, bev, is_unix, peer);
+    if (!c) {
+        if (bev)
+            bufferevent_free(bev);
+        else
+            close(fd);
+    }
+    return c;
+}
+
 static void conn_start(struct conn *c)
 {
     struct timeval hello_tv = { HELLO_TIMEOUT_S, 0 };
@@ -972,15 +987,9 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
-    struct bufferevent *bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    struct conn *c = bev ? conn_new(n, bev, sa->sa_family == AF_UNIX, peer) : NULL;
-    if (!c) {
-        if (bev)
-            bufferevent_free(bev);
-        else
-            close(fd);
+    struct conn *c = conn_open(n, fd, sa->sa_family == AF_UNIX, peer, 0);
+    if (!c)
         return;
-    }
     if (sa->sa_family == AF_UNIX)
         c->peer_pid = cr.pid;
     (void)l;
@@ -989,14 +998,9 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 
 void server_forwarded(struct nsd *n, int fd, const Nsd__Forward *fw)
 {
-    char peer[64];
-    snprintf(peer, sizeof peer, "%s", fw->peer);
-    struct bufferevent *bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    struct conn *c = bev && fw->nonce.len == NSD_NONCE_LEN ? conn_add(n, bev, 0, peer) : NULL;
+    struct conn *c = fw->nonce.len == NSD_NONCE_LEN ? conn_open(n, fd, 0, fw->peer, 1) : NULL;
     if (!c) {
-        if (bev)
-            bufferevent_free(bev);
-        else
+        if (fw->nonce.len != NSD_NONCE_LEN)
             close(fd);
         return;
     }
