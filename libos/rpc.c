@@ -454,13 +454,49 @@ void rpc_end(void)
 
 /* ---- the client ---------------------------------------------------------- */
 
+/* A process of another host is reached through this host's paldaemon, at
+ * <nsd's directory>/pal-<host>.sock (proto/rpc.proto Route): the route is
+ * nsd's record of p, never the app's. 0, or -errno (-ESRCH: p's socket is
+ * gone on its host). */
+static int route(int fd, const Nsd__Proc *p)
+{
+	Rpc__Route ro = RPC__ROUTE__INIT;
+	ro.host = p->host;
+	ro.sandbox = (char *)config.sandbox;
+	ro.pid = p->pid;
+	ro.stream = p->stream;
+	Rpc__Frame f = frame_of(RPC__FRAME__BODY_ROUTE, &ro), *rep = NULL;
+	int r = send_frame(fd, &f);
+	if (r == 0)
+		rep = recv_frame(fd, RPC__FRAME__BODY_REPLY);
+	if (!rep)
+		return r ? r : -EHOSTUNREACH;
+	r = -rep->reply->error;
+	frame_free(rep);
+	return r == -ECONNREFUSED || r == -ENOENT ? -ESRCH : r;
+}
+
+static bool pal_address(char *buf, size_t size)
+{
+	const char *d = rpc_dir();
+	if (!d)
+		return false;
+	size_t n = strlen(d) - 4; /* nsd's directory: without "/rpc" */
+	memcpy(buf, d, n);
+	return snprintf(buf + n, size - n, "/pal-%s.sock", nsd_host()) < (int)(size - n);
+}
+
 /* Connects to p's stream and runs the handshake: the fd, or -errno. */
 static int open_stream(const Nsd__Proc *p)
 {
 	if (!p->stream[0])
 		return -EPERM;
+	char pal[UNIX_PATH_MAX];
+	bool remote = p->host[0] && strcmp(p->host, nsd_host());
+	if (remote && !pal_address(pal, sizeof(pal)))
+		return -EHOSTUNREACH;
 	struct sockaddr_un sa;
-	long fd = nsd_unix_socket(p->stream, &sa);
+	long fd = nsd_unix_socket(remote ? pal : p->stream, &sa);
 	if (fd < 0)
 		return (int)fd;
 	long r = timeouts((int)fd);
@@ -478,6 +514,8 @@ static int open_stream(const Nsd__Proc *p)
 		r = c;
 		break;
 	}
+	if (r == 0 && remote)
+		r = route((int)fd, p);
 	uint8_t nonce[RPC_NONCE_LEN], mac[RPC_MAC_LEN];
 	nsd_random(nonce, sizeof(nonce));
 	Rpc__Frame *hello = NULL;

@@ -38,6 +38,10 @@ static void check_bounds(const Rpc__Frame *f)
 	case RPC__FRAME__BODY_REPLY:
 		assert(f->reply->error >= 0 && f->reply->error < 4096);
 		break;
+	case RPC__FRAME__BODY_ROUTE: /* paldaemon's first frame (paldaemon/pal.c) */
+		assert(strlen(f->route->host) <= RPC_HOST_MAX && strlen(f->route->from) <= RPC_HOST_MAX);
+		assert(strlen(f->route->sandbox) <= RPC_SANDBOX_MAX && strlen(f->route->stream) <= RPC_STREAM_MAX);
+		break;
 	case RPC__FRAME__BODY_SCHED:
 		assert(f->sched->which <= 2);
 		assert(f->sched->data.len <= RPC_SCHED_MAX && f->sched->out_len <= RPC_SCHED_MAX);
@@ -88,9 +92,9 @@ static void fill(uint8_t *b, size_t n)
 static size_t random_frame(uint8_t *out, size_t cap)
 {
 	static uint8_t bytes[300];
-	static char str[100];
+	static char str[130];
 	fill(bytes, sizeof(bytes));
-	size_t sl = rnd() % 80;
+	size_t sl = rnd() % 120;
 	for (size_t i = 0; i < sl; i++)
 		str[i] = (char)('a' + rnd() % 26);
 	str[sl] = 0;
@@ -102,8 +106,9 @@ static size_t random_frame(uint8_t *out, size_t cap)
 	Rpc__ProcRead pr = RPC__PROC_READ__INIT;
 	Rpc__Reply rp = RPC__REPLY__INIT;
 	Rpc__Sched sc = RPC__SCHED__INIT;
+	Rpc__Route ro = RPC__ROUTE__INIT;
 	Rpc__Frame f = RPC__FRAME__INIT;
-	switch (rnd() % 7) {
+	switch (rnd() % 8) {
 	case 0:
 		h.sandbox = str, h.pid = (uint32_t)random(), h.nonce = b, h.mac = b0;
 		f.body_case = RPC__FRAME__BODY_HELLO, f.hello = &h;
@@ -130,6 +135,11 @@ static size_t random_frame(uint8_t *out, size_t cap)
 		sc.arg = (int64_t)random() - (1L << 30), sc.data = b;
 		sc.out_len = rnd() & 1 ? (uint32_t)(rnd() % 1024) : 16;
 		f.body_case = RPC__FRAME__BODY_SCHED, f.sched = &sc;
+		break;
+	case 6:
+		ro.host = str + sl / 2, ro.sandbox = str + sl / 3, ro.stream = str, ro.from = str + rnd() % (sl + 1);
+		ro.pid = (uint32_t)random();
+		f.body_case = RPC__FRAME__BODY_ROUTE, f.route = &ro;
 		break;
 	default:
 		break; /* no body */
