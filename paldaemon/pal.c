@@ -110,8 +110,17 @@ static size_t encode_reply(int error)
     return encode(RPC__FRAME__BODY_REPLY, &rp);
 }
 
+/* The names a peer gives go to the log: no control bytes. */
+static void printable(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+            *s = '?';
+}
+
 /* A frame of kind want from m (one sealed chunk: header and body); NULL
- * for anything else. */
+ * for anything else. A Route's names are made printable (not its stream:
+ * that is only connected to, never logged). */
 static Rpc__Frame *decode_chunk(const uint8_t *m, size_t n, Rpc__Frame__BodyCase want)
 {
     if (n < 4 || rpc_frame_len(m) != (long)(n - 4))
@@ -120,6 +129,11 @@ static Rpc__Frame *decode_chunk(const uint8_t *m, size_t n, Rpc__Frame__BodyCase
     if (f && f->body_case != want) {
         rpc__frame__free_unpacked(f, NULL);
         f = NULL;
+    }
+    if (f && want == RPC__FRAME__BODY_ROUTE) {
+        printable(f->route->host);
+        printable(f->route->sandbox);
+        printable(f->route->from);
     }
     return f;
 }

@@ -73,22 +73,34 @@ PAL_B=$PAL_PID
 # name); only in a subshell (&, $(...)), which it replaces.
 onhost() { exec unshare --uts sh -c 'hostname "$0" && exec "$@"' "$@"; }
 mkdir -m 777 "$T/s"
-mkfifo -m 666 "$T/s/ids" "$T/s/go" "$T/tid"
+mkfifo -m 666 "$T/s/ids" "$T/s/idsB" "$T/s/upK" "$T/s/upC" "$T/s/go" "$T/tid"
+# waitfor FIFO VAR...: a line from a process (a fifo of its own each); a
+# process that never writes fails the test instead of hanging it.
+# (opened read-write: the open does not block, the read has a limit).
+waitfor() {
+    local f=$1 fd rc
+    shift
+    exec {fd}<>"$T/s/$f"
+    read -t 300 -r "$@" <&$fd
+    rc=$?
+    exec {fd}<&-
+    [ $rc = 0 ] || { echo "Bail out! nothing came on $f"; exit 1; }
+}
 sandbox_manifest /p/rpcpeer /bin=/usr/bin "/tmp=$T/s" "ro:/p=$PWD/build/tests/progs" > "$T/m.toml"
 sandbox_manifest /bin/sh /bin=/usr/bin "/tmp=$T/s" > "$T/sh.toml"
 RUN="$G run --nsd $T/nsd.sock --sandbox S"
 
 # pid 1 on hostA, until told; the target (another launch on hostA: its own
 # group), a process of hostB.
-onhost hostA $RUN "$T/sh.toml" -- -c 'echo up > /tmp/ids; read x < /tmp/go' > /dev/null 2>&1 &
+onhost hostA $RUN "$T/sh.toml" -- -c 'echo up > /tmp/upK; read x < /tmp/go' > /dev/null 2>&1 &
 K=$!
-read -r up < "$T/s/ids"
+waitfor upK up
 onhost hostA $RUN "$T/m.toml" -- wait /tmp/ids > "$T/outA" 2>"$T/errA" &
 A=$!
-read -r pa ua ta < "$T/s/ids"
-onhost hostB $RUN "$T/sh.toml" -- -c 'echo up > /tmp/ids; exec /bin/sleep 1000' > /dev/null 2>&1 &
+waitfor ids pa ua ta
+onhost hostB $RUN "$T/sh.toml" -- -c 'echo up > /tmp/upC; exec /bin/sleep 1000' > /dev/null 2>&1 &
 C=$!
-read -r up < "$T/s/ids"
+waitfor upC up
 ps_out=$($CTL --nsd "$T/nsd.sock" ps --sandbox S 2>/dev/null)
 check "graphenectl ps: pid 1 and the target ($pa) on hostA, a process of hostB" "1 hostA
 $pa hostA
@@ -139,9 +151,9 @@ check "and serve: a good peer is served again" "reply 0" "$($PEER "$via:$sockA" 
 # Signals from hostB to pid 1 on hostA: the sender holds on a fifo for the
 # target thread's tid.
 exec {tidw}<>"$T/tid"
-onhost hostB $RUN "$T/m.toml" -- send $pa /tmp/ids group < "$T/tid" > "$T/outB" 2>"$T/errB" &
+onhost hostB $RUN "$T/m.toml" -- send $pa /tmp/idsB group < "$T/tid" > "$T/outB" 2>"$T/errB" &
 B=$!
-read -r pb ub < "$T/s/ids"
+waitfor idsB pb ub
 echo "$ta" >&$tidw
 wait $B
 check "from hostB: kill 0, kill, tgkill, sigqueue, kill(-pgid) of its group succeed; no one is ESRCH" "kill 0: 0
@@ -154,11 +166,9 @@ exec {tidw}>&-
 wait $A
 check "the target got the four and exited 0" 0 $?
 A=
+got() { echo "$1 code=$2 pid=$pb uid=$ub value=$3${4:+ $4}"; } # what the target prints of a signal
 check "siginfo in sandbox terms: code, the remote sender's sandbox pid and uid, the value, the thread" \
-"SIGRTMIN code=-1 pid=$pb uid=$ub value=42
-SIGUSR1 code=0 pid=$pb uid=$ub value=0
-SIGUSR2 code=-6 pid=$pb uid=$ub value=0 thread
-SIGWINCH code=0 pid=$pb uid=$ub value=0" "$(sort "$T/outA")"
+    "$(got SIGRTMIN -1 42; got SIGUSR1 0 0; got SIGUSR2 -6 0 thread; got SIGWINCH 0 0)" "$(sort "$T/outA")"
 echo go > "$T/s/go"
 { wait $K; } 2>/dev/null
 check "pid 1 exited 0" 0 $?
