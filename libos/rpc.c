@@ -514,8 +514,8 @@ static int open_stream(const Nsd__Proc *p)
 		r = c;
 		break;
 	}
-	if (r == 0 && remote)
-		r = route((int)fd, p);
+	if (remote)
+		r = r == 0 ? route((int)fd, p) : -EHOSTUNREACH; /* no paldaemon on this host */
 	uint8_t nonce[RPC_NONCE_LEN], mac[RPC_MAC_LEN];
 	nsd_random(nonce, sizeof(nonce));
 	Rpc__Frame *hello = NULL;

@@ -112,6 +112,11 @@ check "from hostB: ps, /proc/$pa/stat and status of the process on hostA (its st
 $pa (rpcpeer) S 0 $pa
 Threads:	2" "$(awk 'NR == 1 { print $1, substr($2, 1, 1), $3; next } { print }' <<<"$out")"
 
+out=$(onhost hostC $RUN "$T/sh.toml" -- -c "kill -0 $pa 2>&1; echo status \$?" 2>/dev/null)
+check "from hostC, which has no paldaemon, the process on hostA is unreachable (EHOSTUNREACH)" \
+    "kill: No route to host
+status 1" "$(grep -o 'kill: No route to host\|status .*' <<<"$out")"
+
 # Attacks, against hostA's paldaemon and pid 1's stream behind it.
 sockA=$(ls "$T"/rpc/*-"$(awk -v p="$pa" '$2 == p { print $8 }' <<<"$ps_out")")
 via="pal:$T/pal-hostB.sock:hostA"
