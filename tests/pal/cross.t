@@ -121,7 +121,7 @@ status 1" "$(grep -o 'kill: No route to host\|status .*' <<<"$out")"
 sockA=$(ls "$T"/rpc/*-"$(awk -v p="$pa" '$2 == p { print $8 }' <<<"$ps_out")")
 via="pal:$T/pal-hostB.sock:hostA"
 check "a peer with the secret is served through both paldaemons (kill 0)" "reply 0" "$($PEER "$via:$sockA" S "$secret" $pa good 2>&1)"
-for mode in badmac sandbox; do
+for mode in badmac sandbox tamper; do
     check "through the relay, a peer sending $mode is cut off by pid 1 itself" closed "$($PEER "$via:$sockA" S "$secret" $pa $mode 2>&1)"
 done
 check "a route to a socket outside hostA's stream directory is refused (EACCES)" "route 13" \

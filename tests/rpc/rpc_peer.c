@@ -162,7 +162,16 @@ int main(int argc, char **argv)
 	f.body_case = RPC__FRAME__BODY_AUTH;
 	f.auth = &a;
 	send_frame(&f);
-	send_frame(&req);
+	/* The request and the MAC of its body under the session key. */
+	uint8_t sk[32], body[RPC_FRAME_MAX + 4];
+	mac_of(sk, "graphene-rpc session", nonce, sh->hello->nonce.data, key);
+	size_t n = rpc_encode(&req, body, sizeof(body));
+	send_raw(body, n);
+	if (!strcmp(mode, "tamper"))
+		body[n - 1] ^= 1;
+	body[3] = 'q';
+	crypto_auth(mac, body + 3, n - 3, sk);
+	send_frame(&f);
 	Rpc__Frame *rep = recv_frame();
 	printf("reply %d\n", rep->body_case == RPC__FRAME__BODY_REPLY ? rep->reply->error : -1);
 	return 0;
