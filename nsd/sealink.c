@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <sodium.h>
@@ -109,6 +111,14 @@ static void write_cb(struct bufferevent *bev, void *arg)
         sealink_free(s);
 }
 
+/* The streams are small request/answer exchanges: Nagle's wait for an ACK
+ * (delayed by the peer) would cost tens of ms each. */
+static void nodelay(struct bufferevent *bev)
+{
+    int one = 1;
+    setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct sealink *s = arg;
@@ -117,6 +127,7 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
         return;
     }
     if (what & BEV_EVENT_CONNECTED) {
+        nodelay(bev);
         bufferevent_write(bev, s->nonce, NONCE_LEN);
         return;
     }
@@ -141,8 +152,10 @@ struct sealink *sealink_new(struct event_base *base, int fd, const uint8_t key[S
     bufferevent_setcb(s->net, read_cb, write_cb, event_cb, s);
     bufferevent_set_timeouts(s->net, &hs, &hs);
     bufferevent_enable(s->net, EV_READ | EV_WRITE);
-    if (fd >= 0)
+    if (fd >= 0) {
+        nodelay(s->net);
         bufferevent_write(s->net, s->nonce, NONCE_LEN);
+    }
     return s;
 }
 
