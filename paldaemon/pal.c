@@ -1,8 +1,13 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/util.h>
@@ -15,7 +20,7 @@
 #define PENDING_MAX (256 * 1024)    /* unread bytes queued for one side */
 #define TARGET_TRIES 50             /* a fork child's socket may come 100 ms after its record */
 
-enum { WANT_ROUTE, LINKING, TARGETING, OPEN };
+enum { WANT_ROUTE, LINKING, TARGETING, OPEN, SPAWNED };
 
 /*
  * One relayed stream. On the origin host local is the picoprocess's
@@ -30,6 +35,9 @@ struct relay {
     struct sealink *link;
     Rpc__Frame *route;
     struct event *retry;
+    pid_t child;                    /* SPAWNED: the program, its output pipes */
+    int status, exited, open_pipes;
+    struct bufferevent *out[2];
     char name[PAL_HOST_MAX + 40];   /* for logs */
 };
 
@@ -83,6 +91,11 @@ static void relay_free(struct relay *r, int link_dead)
     }
     if (r->retry)
         event_free(r->retry);
+    for (int i = 0; i < 2; i++)
+        if (r->out[i])
+            bufferevent_free(r->out[i]);
+    if (r->child && !r->exited)
+        kill(r->child, SIGKILL);   /* the other host went: so does its program (reaped by pal_reap) */
     if (r->route)
         rpc__frame__free_unpacked(r->route, NULL);
     free(r);
@@ -118,22 +131,26 @@ static void printable(char *s)
             *s = '?';
 }
 
-/* A frame of kind want from m (one sealed chunk: header and body); NULL
- * for anything else. A Route's names are made printable (not its stream:
- * that is only connected to, never logged). */
+/* A frame of kind want (ROUTE: a Route or a Spawn) from m (one sealed
+ * chunk: header and body); NULL for anything else. The names are made
+ * printable (not a Route's stream: that is only connected to, never logged). */
 static Rpc__Frame *decode_chunk(const uint8_t *m, size_t n, Rpc__Frame__BodyCase want)
 {
     if (n < 4 || rpc_frame_len(m) != (long)(n - 4))
         return NULL;
     Rpc__Frame *f = rpc_decode(m + 4, n - 4, NULL);
-    if (f && f->body_case != want) {
+    if (f && f->body_case != want && !(want == RPC__FRAME__BODY_ROUTE && f->body_case == RPC__FRAME__BODY_SPAWN)) {
         rpc__frame__free_unpacked(f, NULL);
         f = NULL;
     }
-    if (f && want == RPC__FRAME__BODY_ROUTE) {
+    if (f && f->body_case == RPC__FRAME__BODY_ROUTE) {
         printable(f->route->host);
         printable(f->route->sandbox);
         printable(f->route->from);
+    } else if (f && f->body_case == RPC__FRAME__BODY_SPAWN) {
+        printable(f->spawn->host);
+        printable(f->spawn->sandbox);
+        printable(f->spawn->manifest);
     }
     return f;
 }
@@ -143,14 +160,16 @@ static Rpc__Frame *decode_chunk(const uint8_t *m, size_t n, Rpc__Frame__BodyCase
 static void local_read_cb(struct bufferevent *bev, void *arg);
 static void local_event_cb(struct bufferevent *bev, short what, void *arg);
 
-static void open_stream(struct relay *r)
+/* idle_s: how long it may go without traffic (0: a program's output, as
+ * long as it runs). */
+static void open_stream(struct relay *r, int idle_s)
 {
-    struct timeval idle = { IDLE_S, 0 };
+    struct timeval idle = { idle_s, 0 };
     r->state = OPEN;
     r->p->served++;
-    sealink_opened(r->link, IDLE_S);
+    sealink_opened(r->link, idle_s);
     bufferevent_setcb(r->local, local_read_cb, NULL, local_event_cb, r);
-    bufferevent_set_timeouts(r->local, &idle, &idle);
+    bufferevent_set_timeouts(r->local, idle_s ? &idle : NULL, idle_s ? &idle : NULL);
     bufferevent_enable(r->local, EV_READ | EV_WRITE);
 }
 
@@ -189,14 +208,32 @@ static void local_fail(struct relay *r, int error)
     relay_free(r, 1);
 }
 
+/* Only root (or our uid) may start programs on other hosts. */
+static int client_is_admin(struct relay *r)
+{
+    struct ucred uc;
+    socklen_t len = sizeof uc;
+    return !getsockopt(bufferevent_getfd(r->local), SOL_SOCKET, SO_PEERCRED, &uc, &len) &&
+           (uc.uid == 0 || uc.uid == geteuid());
+}
+
 static void origin_route(struct relay *r)
 {
-    Rpc__Route *ro = r->route->route;
-    snprintf(r->name, sizeof r->name, "local:%s/%u", ro->host, ro->pid);
-    const struct pal_peer *peer = peer_of(r->p, ro->host);
+    int spawn = r->route->body_case == RPC__FRAME__BODY_SPAWN;
+    const char *host = spawn ? r->route->spawn->host : r->route->route->host;
+    const char *sandbox = spawn ? r->route->spawn->sandbox : r->route->route->sandbox;
+    if (spawn)
+        snprintf(r->name, sizeof r->name, "local:%s/%s", host, r->route->spawn->manifest);
+    else
+        snprintf(r->name, sizeof r->name, "local:%s/%u", host, r->route->route->pid);
+    if (spawn && !client_is_admin(r)) {
+        refuse(r, "a Spawn from a client that is not root");
+        local_fail(r, EPERM);
+        return;
+    }
+    const struct pal_peer *peer = peer_of(r->p, host);
     if (!peer) {
-        nsd_log("stream to pid %u of sandbox %s: no paldaemon known for host '%s'", ro->pid, ro->sandbox,
-                ro->host);
+        nsd_log("stream %s of sandbox %s: no paldaemon known for host '%s'", r->name, sandbox, host);
         local_fail(r, EHOSTUNREACH);
         return;
     }
@@ -234,7 +271,7 @@ static void local_read_cb(struct bufferevent *bev, void *arg)
     evbuffer_remove(in, frame_buf, (size_t)n + 4);
     r->route = decode_chunk(frame_buf, (size_t)n + 4, RPC__FRAME__BODY_ROUTE);
     if (!r->route) {
-        refuse(r, "malformed frame or not a Route");
+        refuse(r, "malformed frame or not a Route or Spawn");
         relay_free(r, 1);
         return;
     }
@@ -317,7 +354,7 @@ static void target_event_cb(struct bufferevent *bev, short what, void *arg)
             relay_free(r, 0);
             return;
         }
-        open_stream(r);
+        open_stream(r, IDLE_S);
         return;
     }
     local_event_cb(bev, what, arg);
@@ -335,12 +372,147 @@ static void target_connect(struct relay *r)
         target_failed(r, errno ? errno : ECONNREFUSED);
 }
 
+/* ---- the target host: a program started for another host ---------------- */
+
+static void spawn_done(struct relay *r)
+{
+    if (!r->exited || r->open_pipes)
+        return;
+    Rpc__Exited ex = RPC__EXITED__INIT;
+    ex.status = r->status;
+    size_t n = encode(RPC__FRAME__BODY_EXITED, &ex);
+    sealink_send(r->link, frame_buf, n);
+    if (r->p->verbose)
+        nsd_log("program %s ended: status 0x%x", r->name, r->status);
+    relay_free(r, 0);
+}
+
+/* The program's output to the other host: 0, or -1 when r is freed. */
+static int pipe_drain(struct relay *r, struct bufferevent *bev)
+{
+    uint8_t data[RPC_OUTPUT_MAX];
+    size_t got;
+    while ((got = bufferevent_read(bev, data, sizeof data))) {
+        Rpc__Output o = RPC__OUTPUT__INIT;
+        o.fd = bev == r->out[0] ? 1 : 2;
+        o.data = (ProtobufCBinaryData){ got, data };
+        size_t n = encode(RPC__FRAME__BODY_OUTPUT, &o);
+        if (sealink_send(r->link, frame_buf, n) || sealink_pending(r->link) > PENDING_MAX) {
+            refuse(r, "the other host does not read the program's output");
+            relay_free(r, 0);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void pipe_read_cb(struct bufferevent *bev, void *arg)
+{
+    pipe_drain(arg, bev);
+}
+
+static void pipe_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    (void)what;
+    struct relay *r = arg;
+    if (pipe_drain(r, bev))
+        return;
+    int i = bev == r->out[1];
+    bufferevent_free(r->out[i]);
+    r->out[i] = NULL;
+    r->open_pipes--;
+    spawn_done(r);
+}
+
+void pal_reap(struct pal *p)
+{
+    int st;
+    pid_t pid;
+    while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+        for (struct relay *r = p->relays; r; r = r->next)
+            if (r->child == pid) {
+                r->exited = 1;
+                r->status = st;
+                spawn_done(r);
+                break;
+            }
+}
+
+/* graphene run --nsd NSD --sandbox S MANIFEST -- ARGS, its stdin /dev/null,
+ * stdout and stderr to pipes. 0 or an errno. */
+static int target_spawn(struct relay *r)
+{
+    Rpc__Spawn *sp = r->route->spawn;
+    struct pal *p = r->p;
+    snprintf(r->name, sizeof r->name, "spawn:%s", sp->manifest);
+    if (strcmp(sp->host, p->host))
+        return EHOSTUNREACH;
+    if (!p->manifests)
+        return EPERM;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", p->manifests, sp->manifest);
+    const char *argv[72] = { p->graphene, "run", "--nsd", p->nsd, "--sandbox", sp->sandbox, path, "--" };
+    size_t a = 8;
+    for (size_t i = 0; i < sp->n_args; i++)
+        argv[a++] = sp->args[i];
+    argv[a] = NULL;
+    int o[2], e[2];
+    if (pipe2(o, O_CLOEXEC))
+        return errno;
+    if (pipe2(e, O_CLOEXEC)) {
+        close(o[0]), close(o[1]);
+        return errno;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDONLY);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(o[1], 1) < 0 || dup2(e[1], 2) < 0)
+            _exit(127);
+        signal(SIGPIPE, SIG_DFL);
+        execv(argv[0], (char **)argv);
+        dprintf(2, "paldaemon: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int err = pid < 0 ? errno : 0;
+    close(o[1]), close(e[1]);
+    if (err) {
+        close(o[0]), close(e[0]);
+        return err;
+    }
+    r->child = pid;
+    int fds[2] = { o[0], e[0] };
+    for (int i = 0; i < 2; i++) {
+        evutil_make_socket_nonblocking(fds[i]);
+        r->out[i] = bufferevent_socket_new(p->base, fds[i], BEV_OPT_CLOSE_ON_FREE);
+        if (!r->out[i])
+            abort();
+        bufferevent_setcb(r->out[i], pipe_read_cb, NULL, pipe_event_cb, r);
+        bufferevent_enable(r->out[i], EV_READ);
+    }
+    r->open_pipes = 2;
+    nsd_log("started %s in sandbox %s for another host: pid %d", path, sp->sandbox, (int)pid);
+    return 0;
+}
+
 static int target_route(struct relay *r, const uint8_t *m, size_t n)
 {
     r->route = decode_chunk(m, n, RPC__FRAME__BODY_ROUTE);
     if (!r->route) {
-        refuse(r, "malformed frame or not a Route");
+        refuse(r, "malformed frame or not a Route or Spawn");
         return -1;
+    }
+    if (r->route->body_case == RPC__FRAME__BODY_SPAWN) {
+        int err = target_spawn(r);
+        size_t len = encode_reply(err);
+        if (err)
+            nsd_log("program %s for another host refused: %s", r->name, strerror(err));
+        if (sealink_send(r->link, frame_buf, len))
+            return -1;
+        if (err)
+            return 1;
+        r->state = SPAWNED;
+        sealink_opened(r->link, 0);
+        return 0;
     }
     Rpc__Route *ro = r->route->route;
     snprintf(r->name, sizeof r->name, "%s:%s/%u", ro->from, ro->host, ro->pid);
@@ -364,10 +536,15 @@ static void link_keyed(void *arg)
     struct relay *r = arg;
     if (!r->origin)
         return;
-    /* The Route, with the name of this host. */
-    Rpc__Route ro = *r->route->route;
-    ro.from = r->p->host;
-    size_t n = encode(RPC__FRAME__BODY_ROUTE, &ro);
+    /* The Route, with the name of this host, or the Spawn. */
+    size_t n;
+    if (r->route->body_case == RPC__FRAME__BODY_ROUTE) {
+        Rpc__Route ro = *r->route->route;
+        ro.from = r->p->host;
+        n = encode(RPC__FRAME__BODY_ROUTE, &ro);
+    } else {
+        n = encode(RPC__FRAME__BODY_SPAWN, r->route->spawn);
+    }
     if (!n || sealink_send(r->link, frame_buf, n))
         nsd_log("stream %s: cannot send its route", r->name);
 }
@@ -393,7 +570,7 @@ static int link_frame(void *arg, const uint8_t *m, size_t n)
         return t;
     }
     if (r->state != LINKING) {
-        refuse(r, "a frame before the stream was open");
+        refuse(r, r->state == SPAWNED ? "a frame to a program's link" : "a frame before the stream was open");
         return -1;
     }
     /* The target host's answer, passed on to the picoprocess. */
@@ -410,8 +587,9 @@ static int link_frame(void *arg, const uint8_t *m, size_t n)
         return 0;
     }
     if (r->p->verbose)
-        nsd_log("stream %s of sandbox %s open", r->name, r->route->route->sandbox);
-    open_stream(r);
+        nsd_log("stream %s of sandbox %s open", r->name,
+                r->route->body_case == RPC__FRAME__BODY_SPAWN ? r->route->spawn->sandbox : r->route->route->sandbox);
+    open_stream(r, r->route->body_case == RPC__FRAME__BODY_SPAWN ? 0 : IDLE_S);
     /* What the picoprocess sent meanwhile (its Hello). */
     if (evbuffer_get_length(bufferevent_get_input(r->local)))
         relay_local_bytes(r);

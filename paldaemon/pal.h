@@ -7,7 +7,9 @@
  * socket in its stream directory. Then the bytes of the stream go both
  * ways, and the two picoprocesses run the stream's own handshake through
  * them. Every connection is one stream; anything malformed, oversized or
- * unauthenticated closes that connection and nothing else.
+ * unauthenticated closes that connection and nothing else. A root client
+ * may also have a program started on another host (Spawn), its output and
+ * exit status relayed back.
  */
 #ifndef PAL_H
 #define PAL_H
@@ -37,6 +39,8 @@ struct pal {
     int n_peers;
     struct relay *relays;
     int verbose;                     /* a log line for every stream */
+    /* Spawn (proto/rpc.proto): refused without a manifest directory. */
+    const char *manifests, *graphene, *nsd;
     unsigned long served, refused;   /* streams opened, connections closed for bad input */
 };
 
@@ -46,7 +50,9 @@ int pal_parse_peers(struct pal *p, const char *spec);
 void pal_accept_local(struct pal *p, int fd);
 /* A connection from another host's paldaemon (TCP). */
 void pal_accept_peer(struct pal *p, int fd);
-/* Closes every connection. */
+/* Closes every connection (and kills the programs it started). */
 void pal_close_all(struct pal *p);
+/* SIGCHLD: reaps the programs started for other hosts. */
+void pal_reap(struct pal *p);
 
 #endif

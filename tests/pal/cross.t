@@ -4,15 +4,18 @@
 # register with nsd, the host column of graphenectl ps) and its paldaemon;
 # hostB's paldaemon runs in a network namespace of its own, joined to the
 # first by a veth pair (loopback when `ip netns` cannot be used). One nsd
-# leads the sandbox. A process of hostB signals pid 1 on hostA (kill 0,
+# leads the sandbox. A process of hostB signals a process on hostA (kill 0,
 # kill, tgkill to its second thread, sigqueue with a value, kill(-pgid) of
 # its group) and reads its /proc; siginfo shows the sender's sandbox pid
-# and uid; pid 1's end kills a process of hostB. Every stream goes through
-# the two paldaemons (their logs say so), never the unix socket itself.
+# and uid; pid 1's end kills a process of hostB; hostA's root starts a
+# program on hostB (paldaemon --spawn). Every stream goes through the two
+# paldaemons (their logs say so), never the unix socket itself.
 # Attacks: a paldaemon with another cluster key is refused, a peer of
-# another sandbox or without the secret is cut off end to end, a route to
-# any other socket of the host is refused, garbage on the unix socket and
-# on TCP closes that connection, and both daemons go on serving.
+# another sandbox or without the secret, or a request whose MAC fails, is
+# cut off end to end, a route to any other socket of the host is refused,
+# garbage on the unix socket and on TCP closes that connection, and both
+# daemons go on serving; spawning needs root and a --manifests host, and a
+# manifest name with a '/' is refused.
 # Handshakes through fifos and --ready-fd; no sleeps.
 set -u
 cd "$(dirname "$0")/../.."
@@ -59,14 +62,17 @@ start_pal() {
     shift 4
     mkfifo "$T/ready.$name"
     "$@" $PAL --verbose --host "${name%%-*}" --socket "$T/pal-$name.sock" --rpc-dir "$T/rpc" --cluster-key "$keyf" \
-        --listen "$listen" --peers "$peers" --ready-fd 3 3>"$T/ready.$name" 2>"$T/pal-$name.log" &
+        --listen "$listen" --peers "$peers" ${PAL_EXTRA:-} --ready-fd 3 3>"$T/ready.$name" 2>"$T/pal-$name.log" &
     PAL_PID=$!
     PALS="$PALS $PAL_PID"
     local r; read -r r < "$T/ready.$name"; [ "$r" = ready ] || { echo "Bail out! paldaemon $name did not start: $(cat "$T/pal-$name.log")"; exit 1; }
 }
 start_pal hostA "$T/key" "$ADDR_A:$PORT_A" "hostB=$ADDR_B:$PORT_B"
 PAL_A=$PAL_PID
-start_pal hostB "$T/key" "$ADDR_B:$PORT_B" "hostA=$ADDR_A:$PORT_A" $IN_B
+# hostB's paldaemon starts programs for hostA: on hostB (its name).
+mkdir "$T/manifests"
+PAL_EXTRA="--manifests $T/manifests" start_pal hostB "$T/key" "$ADDR_B:$PORT_B" "hostA=$ADDR_A:$PORT_A" $IN_B \
+    unshare --uts sh -c 'hostname "$0" && exec "$@"' hostB
 PAL_B=$PAL_PID
 
 # onhost NAME CMD...: execs CMD on host NAME (its own UTS namespace and
@@ -174,6 +180,28 @@ A=
 got() { echo "$1 code=$2 pid=$pb uid=$ub value=$3${4:+ $4}"; } # what the target prints of a signal
 check "siginfo in sandbox terms: code, the remote sender's sandbox pid and uid, the value, the thread" \
     "$(got SIGRTMIN -1 42; got SIGUSR1 0 0; got SIGUSR2 -6 0 thread; got SIGWINCH 0 0)" "$(sort "$T/outA")"
+# A program started on hostB by hostA's root through the paldaemons, in
+# the sandbox: its output and exit status come back.
+cp "$T/sh.toml" "$T/manifests/sh.toml"
+out=$($PAL --socket "$T/pal-hostA.sock" --spawn hostB --sandbox S sh.toml -c \
+    'uname -n; kill -0 1 && echo pid 1 reachable; echo to stderr >&2; exit 3' 2>"$T/spawn.err")
+rc=$?
+check "paldaemon --spawn from hostA: the program runs on hostB in the sandbox; stdout, stderr, status" "hostB
+pid 1 reachable
+to stderr
+3" "$out
+$(grep -v '^\[libos' "$T/spawn.err")
+$rc"
+check "hostA's paldaemon starts nothing (no --manifests): EPERM" \
+    "paldaemon: --spawn sh.toml on hostA: Operation not permitted" \
+    "$($PAL --socket "$T/pal-hostB.sock" --spawn hostA --sandbox S sh.toml 2>&1)"
+check "a client that is not root may not spawn: EPERM" \
+    "paldaemon: --spawn sh.toml on hostB: Operation not permitted" \
+    "$(setpriv --reuid=65534 --regid=65534 --clear-groups $PAL --socket "$T/pal-hostA.sock" --spawn hostB --sandbox S sh.toml 2>&1)"
+check "a manifest outside the directory is no Spawn: the connection is closed" \
+    "paldaemon: --spawn: the connection ended before the program's status" \
+    "$($PAL --socket "$T/pal-hostA.sock" --spawn hostB --sandbox S ../sh.toml 2>&1)"
+
 echo go > "$T/s/go"
 { wait $K; } 2>/dev/null
 check "pid 1 exited 0" 0 $?

@@ -5,9 +5,9 @@
  * with raw bytes, random frames or a mutated Route; another host's (TCP)
  * with raw bytes; or another host's that holds the cluster key (the
  * fuzzer's own sealed link, nsd/sealink.c) and then sends sealed chunks
- * that are random, mutated or well-formed Routes and Replies. Checks: no
+ * that are random, mutated or well-formed Routes, Spawns and Replies. Checks: no
  * crash or sanitizer report; a picoprocess's connection whose first
- * complete frame is oversized, undecodable or no Route is closed by the
+ * complete frame is oversized, undecodable or no Route or Spawn is closed by the
  * daemon (EOF), as is every keyless TCP connection of garbage. */
 #include <assert.h>
 #include <errno.h>
@@ -69,12 +69,15 @@ static size_t random_frame(uint8_t *out, size_t cap)
 		snprintf(str[0], sizeof str[0], "%s", rnd() & 1 ? p.host : "peer");
 	Rpc__Route ro = RPC__ROUTE__INIT;
 	Rpc__Reply rp = RPC__REPLY__INIT;
+	Rpc__Spawn sp = RPC__SPAWN__INIT;
 	Rpc__Frame f = RPC__FRAME__INIT;
 	ro.host = str[0], ro.sandbox = str[1], ro.stream = str[2], ro.from = str[3], ro.pid = (uint32_t)random();
 	rp.error = (int32_t)(random() % 5000) - 10;
-	switch (rnd() % 3) {
+	sp.host = str[0], sp.sandbox = str[1], sp.manifest = rnd() & 1 ? "m.toml" : str[3];
+	switch (rnd() % 4) {
 	case 0: f.body_case = RPC__FRAME__BODY_ROUTE, f.route = &ro; break;
 	case 1: f.body_case = RPC__FRAME__BODY_REPLY, f.reply = &rp; break;
+	case 2: f.body_case = RPC__FRAME__BODY_SPAWN, f.spawn = &sp; break; /* no --manifests: EPERM */
 	default: break;
 	}
 	size_t n = rpc_encode(&f, out, cap);
@@ -94,7 +97,7 @@ static int bad_first_frame(const uint8_t *b, size_t n)
 	if ((size_t)len + 4 > n)
 		return 0;
 	Rpc__Frame *f = rpc_decode(b + 4, (size_t)len, NULL);
-	int bad = !f || f->body_case != RPC__FRAME__BODY_ROUTE;
+	int bad = !f || (f->body_case != RPC__FRAME__BODY_ROUTE && f->body_case != RPC__FRAME__BODY_SPAWN);
 	if (f)
 		rpc__frame__free_unpacked(f, NULL);
 	return bad;
