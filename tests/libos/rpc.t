@@ -27,15 +27,15 @@ trap '[ -z "$A" ] || kill "$A" 2>/dev/null; [ -z "$NSD_PID" ] || kill "$NSD_PID"
 private_nsd
 secret=$($CTL --nsd "$T/nsd.sock" sandbox create S)
 mkdir -m 777 "$T/s"
-mkfifo -m 666 "$T/s/ids" "$T/tid" "$T/astdin"
+mkfifo -m 666 "$T/s/ids" "$T/tid" "$T/go"
 sandbox_manifest /p/rpcpeer ${RPC_LOG:+'loader.log_level = "debug"'} /bin=/usr/bin "/tmp=$T/s" "ro:/p=$PWD/build/tests/progs" > "$T/m.toml"
 sandbox_manifest /bin/sh /bin=/usr/bin "/tmp=$T/s" > "$T/sh.toml"
 RUN="$G run --nsd $T/nsd.sock --sandbox S"
 hostuid() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
 
-# pid 1 ends (and the sandbox with it) once the test closes its stdin.
-exec {aw}<>"$T/astdin"
-$RUN "$T/m.toml" -- wait /tmp/ids < "$T/astdin" > "$T/outA" 2>"$T/errA" &
+# A exits when told: as pid 1, its exit kills the sender's launch.
+exec {gow}<>"$T/go"
+$RUN "$T/m.toml" -- wait /tmp/ids < "$T/go" > "$T/outA" 2>"$T/errA" &
 A=$!
 read -r pa ua ta < "$T/s/ids"
 check "the first launch's process is pid 1 of the sandbox" 1 "$pa"
@@ -114,7 +114,9 @@ tgkill SIGUSR2: 0
 sigqueue SIGRTMIN 42: 0
 pidfd_send_signal SIGWINCH: 0
 kill of no one: -1 ESRCH" "$(cat "$T/outB")"
-exec {tidw}>&- {aw}>&-
+exec {tidw}>&-
+echo go >&$gow
+exec {gow}>&-
 wait $A
 check "A got the four and exited 0" 0 $?
 A=

@@ -101,7 +101,7 @@ RUN="$G run --nsd $T/nsd.sock --sandbox S"
 onhost hostA $RUN "$T/sh.toml" -- -c 'echo up > /tmp/upK; read x < /tmp/go' > /dev/null 2>&1 &
 K=$!
 waitfor upK up
-onhost hostA $RUN "$T/m.toml" -- wait /tmp/ids > "$T/outA" 2>"$T/errA" &
+onhost hostA $RUN "$T/m.toml" -- wait /tmp/ids <<<go > "$T/outA" 2>"$T/errA" &
 A=$!
 waitfor ids pa ua ta
 onhost hostB $RUN "$T/sh.toml" -- -c 'echo up > /tmp/upC; exec /bin/sleep 1000' > /dev/null 2>&1 &
