@@ -588,6 +588,11 @@ bool nsd_is_local(const Nsd__Proc *p)
 	return p->host_pid > 0 && !strcmp(p->host, host_name);
 }
 
+const char *nsd_host(void)
+{
+	return host_name;
+}
+
 /* pid 1 is the sandbox's init: when it ends, so does every other process
  * of the sandbox, as in a PID namespace. By host pid, from nsd's list;
  * Landlock's signal scope keeps the kill inside this launch's domain, so

@@ -86,7 +86,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (ro.peers) {
-        if (raftlink_read_key(key_path, key))
+        if (sealink_read_key(key_path, key))
             return 2;
         ro.key = key;
     }

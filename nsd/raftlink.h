@@ -2,21 +2,22 @@
  * The transport between the nodes of a raft group: raft_uv's TCP streams,
  * authenticated and encrypted with a cluster key (libsodium). raft_uv gets
  * one end of a socketpair per connection (a libuv pipe); nsd's libevent loop
- * carries the other end's bytes over TCP, sealed with crypto_secretstream
- * (XChaCha20-Poly1305) under per-connection keys derived from the cluster
- * key and a nonce of each side, so only holders of the key talk raft and a
- * recorded connection cannot be replayed.
+ * carries the other end's bytes over TCP, sealed with the cluster key
+ * (nsd/sealink.c), so only holders of the key talk raft and a recorded
+ * connection cannot be replayed.
  */
 #ifndef NSD_RAFTLINK_H
 #define NSD_RAFTLINK_H
 
 #include <stdint.h>
-#include <event2/event.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <raft/uv.h>
-#include "nsd.pb-c.h"
 
-#define RAFTLINK_KEY_LEN 32
+#include "nsd.pb-c.h"
+#include "sealink.h"
+
+#define RAFTLINK_KEY_LEN SEALINK_KEY_LEN
 #define RAFTLINK_FORWARD_MAX 256    /* client connections a node forwards at a time */
 
 /* The leader's side of a forwarded client connection: fd is the server's
@@ -38,7 +39,5 @@ int raftlink_forward(struct raft_uv_transport *t, const char *address, const Nsd
                      struct bufferevent *client);
 /* Closes every forwarded client connection (the leader changed: they retry). */
 void raftlink_drop_forwards(struct raft_uv_transport *t);
-/* Reads a cluster key file (64 hex digits). 0, or -1 (logged). */
-int raftlink_read_key(const char *path, uint8_t key[RAFTLINK_KEY_LEN]);
 
 #endif
