@@ -166,6 +166,9 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	t->host_alive = 1;
 	host(__NR_set_tid_address, &t->host_alive);
 	thread_add(t);
+	/* nsd registers us while the app is loaded. */
+	if (nsd_start() < 0)
+		host_exit_group(1);
 
 	if (fs_init() < 0)
 		host_exit_group(2);
@@ -179,8 +182,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 		log_error("cannot run %s: error %d", config.entrypoint, -r);
 		host_exit_group(r == -2 ? 127 : 126);
 	}
-	/* After loading: nsd records the command line. */
-	if (nsd_start() < 0)
+	if (nsd_started() < 0)
 		host_exit_group(1);
 	sysv_init();
 	t->tid = proc.pid;
@@ -198,5 +200,8 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 		libos_fatal("cannot install the seccomp filter");
 	/* After the filter: the stream's helper thread is filtered too. */
 	rpc_start();
+	/* What start-up sent (the SysV memory for launches that join) is
+	 * taken before the app runs. */
+	nsd_flush();
 	host_jump_to_context(start_uc);
 }
