@@ -182,6 +182,9 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 		log_error("cannot run %s: error %d", config.entrypoint, -r);
 		host_exit_group(r == -2 ? 127 : 126);
 	}
+	/* Landlock needs no sandbox pid: it is made while nsd answers. */
+	if (landlock_confine() < 0)
+		libos_fatal("cannot confine the picoprocess with Landlock");
 	if (nsd_started() < 0)
 		host_exit_group(1);
 	sysv_init();
@@ -193,8 +196,6 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	if (proc.pid == 1)
 		host(__NR_prctl, 36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
 	signals_init();
-	if (landlock_confine() < 0)
-		libos_fatal("cannot confine the picoprocess with Landlock");
 	protect_control_data();
 	if (seccomp_install() < 0)
 		libos_fatal("cannot install the seccomp filter");
