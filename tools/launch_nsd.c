@@ -156,6 +156,13 @@ static uint64_t ahead_id;
 static int ahead_err = -EPROTO;
 static char ahead_name[NSD_NAME_MAX + 1], ahead_secret[2 * NSD_SECRET_LEN + 1];
 
+static void take_answer(const Nsd__Frame *f)
+{
+    snprintf(ahead_name, sizeof ahead_name, "%s", f->sandbox->name);
+    nsd_hex(ahead_secret, f->sandbox->secret.data, NSD_SECRET_LEN);
+    ahead_err = 0;
+}
+
 static void on_answer(struct nsdc *cl, const Nsd__Frame *f, void *arg)
 {
     (void)arg;
@@ -165,13 +172,17 @@ static void on_answer(struct nsdc *cl, const Nsd__Frame *f, void *arg)
         snprintf(cl->err, sizeof cl->err, "%s", f->error->msg);
         ahead_err = f->error->errnum ? -f->error->errnum : -EPROTO;
     } else if (f->body_case == NSD__FRAME__BODY_SANDBOX && f->sandbox->secret.len == NSD_SECRET_LEN) {
-        snprintf(ahead_name, sizeof ahead_name, "%s", f->sandbox->name);
-        nsd_hex(ahead_secret, f->sandbox->secret.data, NSD_SECRET_LEN);
-        ahead_err = 0;
+        take_answer(f);
     } else {
         snprintf(cl->err, sizeof cl->err, "unexpected reply from nsd");
         ahead_err = -EPROTO;
     }
+}
+
+static int nsd_failed(int r)
+{
+    fprintf(stderr, "graphene: nsd at %s: %s%s%s\n", px.to.addr, c.err, c.err[0] ? ": " : "", strerror(-r));
+    return EXIT_NSD;
 }
 
 int launch_nsd_begin(const struct nsd_launch *l, struct nsd_sandbox *sb)
@@ -192,27 +203,6 @@ int launch_nsd_begin(const struct nsd_launch *l, struct nsd_sandbox *sb)
     nsdc_init(&c, &px.ops, NSD__ROLE__ROLE_ADMIN, NULL, NULL);
     c.retry_ms = explicit ? NSD_RETRY_MS : 0;
     c.on_push = on_answer;
-    /* Nothing at the default address: start the embedded nsd. An embedded
-     * nsd may be ending just as we connect; then we start the next one.
-     * Once it has sent its hello it has taken our connection, so it stays.
-     * (A named nsd is connected by the request itself, retried as a call.) */
-    for (int tries = 0; !explicit; tries++) {
-        int r = nsdc_connect(&c);
-        if (!r)
-            break;
-        if (!nobody_there(&c, r) || tries == 3) {
-            fprintf(stderr, "graphene: nsd at %s: %s%s%s\n", px.to.addr, c.err, c.err[0] ? ": " : "",
-                    strerror(-r));
-            return EXIT_NSD;
-        }
-        int e = start_embedded(l->nsd_bin);
-        if (e) {
-            if (e < 0)
-                fprintf(stderr, "graphene: cannot start %s: %s\n", l->nsd_bin, strerror(errno));
-            return EXIT_NSD;
-        }
-    }
-    /* Sent ahead: nsd makes the sandbox while the launcher builds its root. */
     Nsd__Frame req;
     Nsd__SandboxCreate create;
     Nsd__SandboxJoin join;
@@ -224,13 +214,43 @@ int launch_nsd_begin(const struct nsd_launch *l, struct nsd_sandbox *sb)
         nsd_hex(hex, rnd, sizeof rnd);
         snprintf(fresh, sizeof fresh, "run-%d-%s", (int)getpid(), hex);
     }
-    sandbox_frame(&req, &create, &join, l->sandbox ? NSD__FRAME__BODY_SANDBOX_JOIN : NSD__FRAME__BODY_SANDBOX_CREATE,
-                  l->sandbox ? l->sandbox : fresh);
-    if (nsdc_send(&c, &req)) {
-        fprintf(stderr, "graphene: out of memory\n");
-        return EXIT_NSD;
+    if (explicit) {
+        /* A named nsd (or group) is asked now, the call riding out a
+         * failover; the launcher's root then holds its socket's directory. */
+        Nsd__Frame *rep = NULL;
+        int r = l->sandbox ? get_sandbox(&c, l->sandbox, &rep)
+                           : sandbox_call(&c, NSD__FRAME__BODY_SANDBOX_CREATE, fresh, &rep);
+        if (r)
+            return nsd_failed(r);
+        take_answer(rep);
+        nsdc_free(&c, rep);
     }
-    ahead_id = req.req_id;
+    /* Nothing at the default address: start the embedded nsd. An embedded
+     * nsd may be ending just as we connect; then we start the next one.
+     * Once it has sent its hello it has taken our connection, so it stays. */
+    for (int tries = 0; !explicit; tries++) {
+        int r = nsdc_connect(&c);
+        if (!r)
+            break;
+        if (!nobody_there(&c, r) || tries == 3)
+            return nsd_failed(r);
+        int e = start_embedded(l->nsd_bin);
+        if (e) {
+            if (e < 0)
+                fprintf(stderr, "graphene: cannot start %s: %s\n", l->nsd_bin, strerror(errno));
+            return EXIT_NSD;
+        }
+    }
+    if (!explicit) {
+        /* Sent ahead: nsd makes the sandbox while the launcher builds its root. */
+        sandbox_frame(&req, &create, &join, l->sandbox ? NSD__FRAME__BODY_SANDBOX_JOIN : NSD__FRAME__BODY_SANDBOX_CREATE,
+                      l->sandbox ? l->sandbox : fresh);
+        if (nsdc_send(&c, &req)) {
+            fprintf(stderr, "graphene: out of memory\n");
+            return EXIT_NSD;
+        }
+        ahead_id = req.req_id;
+    }
     /* Every node of the group, for the libos to find the next leader, each
      * in full: the libos connects from the same cwd, but say it anyway. */
     char cwd[PATH_MAX] = "";
@@ -256,23 +276,19 @@ int launch_nsd_begin(const struct nsd_launch *l, struct nsd_sandbox *sb)
 
 int launch_nsd_end(struct nsd_sandbox *sb)
 {
-    int r = nsdc_flush(&c);
+    int r = ahead_id ? nsdc_flush(&c) : 0;
     if (!r)
         r = ahead_err;
     c.on_push = NULL;
     Nsd__Frame *rep = NULL;
     /* A name that does not exist yet: create it (or join the winner). */
     if (r == -ENOENT && launch->sandbox && !(r = get_sandbox(&c, launch->sandbox, &rep))) {
-        snprintf(ahead_name, sizeof ahead_name, "%s", rep->sandbox->name);
-        nsd_hex(ahead_secret, rep->sandbox->secret.data, NSD_SECRET_LEN);
+        take_answer(rep);
         nsdc_free(&c, rep);
     }
     nsdc_close(&c);
-    if (r) {
-        fprintf(stderr, "graphene: nsd at %s: %s%s%s\n", px.to.addr, c.err, c.err[0] ? ": " : "",
-                strerror(-r));
-        return EXIT_NSD;
-    }
+    if (r)
+        return nsd_failed(r);
     snprintf(sb->name, sizeof sb->name, "%s", ahead_name);
     memcpy(sb->secret, ahead_secret, sizeof sb->secret);
     memset(ahead_secret, 0, sizeof ahead_secret);

@@ -22,7 +22,8 @@ struct nsd_sandbox {
 /* Finds nsd (starting the embedded one if none answers at the default
  * address), sets sb->addr and sends the request that creates or joins the
  * sandbox; launch_nsd_end takes the answer (sb->name, sb->secret), so the
- * launcher can build the sandbox's root meanwhile. Both before any drop of
+ * launcher can build the sandbox's root meanwhile (a named nsd, --nsd or
+ * $GRAPHENE_NSD, is asked at once: its call rides out a failover). Both before any drop of
  * privilege: nsd takes admin requests only from root or its own uid. Each
  * returns 0, or an exit status after printing why to stderr. l must live
  * until launch_nsd_end. */
