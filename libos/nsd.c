@@ -246,12 +246,14 @@ static void lease_add(const Nsd__PidRange *pr)
 	unlock(&lease_lock);
 }
 
-/* Replies nobody waited for: a lease (LeaseRange, or a child's Register
- * with its range) is taken; the rest (Reap, Exit) needs nothing. */
-static uint64_t start_req; /* nsd_start's Register, until nsd_started */
-static Nsd__Ids start_ids;
+/* nsd_start's Register until nsd_started, and its answer. */
+static uint64_t start_req;
 static int start_err = -EPROTO;
+static int start_pid, start_ppid, start_pgid, start_sid;
 
+/* Replies nobody waited for: a lease (LeaseRange, or a child's Register
+ * with its range) is taken; so is the answer to nsd_start's Register; the
+ * rest (Reap, Exit) needs nothing. */
 static void on_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
 {
 	(void)c;
@@ -259,7 +261,10 @@ static void on_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
 	if (start_req && f->req_id == start_req) {
 		start_req = 0;
 		if (f->body_case == NSD__FRAME__BODY_IDS) {
-			start_ids = *f->ids;
+			start_pid = (int)f->ids->pid;
+			start_ppid = (int)f->ids->ppid;
+			start_pgid = (int)f->ids->pgid;
+			start_sid = (int)f->ids->sid;
 			start_err = 0;
 		} else if (f->body_case == NSD__FRAME__BODY_ERROR) {
 			strlcpy(c->err, f->error->msg, sizeof(c->err));
@@ -436,7 +441,7 @@ static void fill_register(Nsd__Register *rg, Nsd__Frame *f, int pid, int ppid, i
 	*f = nsd_frame(NSD__FRAME__BODY_REGISTER, rg);
 }
 
-int nsd_start(void)
+void nsd_start(void)
 {
 	struct new_utsname u;
 	if (host(__NR_uname, &u) == 0)
@@ -450,7 +455,6 @@ int nsd_start(void)
 	nsd_send(&f);
 	start_req = f.req_id;
 	free_register(&rg);
-	return 0;
 }
 
 /* Does proc.cmdline hold exactly the launch's argv? */
@@ -477,10 +481,10 @@ int nsd_started(void)
 		          client.err[0] ? client.err : "error");
 		return r;
 	}
-	proc.pid = (int)start_ids.pid;
-	proc.ppid = (int)start_ids.ppid;
-	proc.pgid = (int)start_ids.pgid;
-	proc.sid = (int)start_ids.sid;
+	proc.pid = start_pid;
+	proc.ppid = start_ppid;
+	proc.pgid = start_pgid;
+	proc.sid = start_sid;
 	log_debug("nsd: registered in sandbox %s as pid %d", config.sandbox, proc.pid);
 	if (!cmdline_is_launch())
 		nsd_exec_done();

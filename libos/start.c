@@ -167,8 +167,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	host(__NR_set_tid_address, &t->host_alive);
 	thread_add(t);
 	/* nsd registers us while the app is loaded. */
-	if (nsd_start() < 0)
-		host_exit_group(1);
+	nsd_start();
 
 	if (fs_init() < 0)
 		host_exit_group(2);

@@ -16,8 +16,8 @@
  * the first process of a sandbox) with the launch's argv; nsd_started
  * takes the answer, so the app is loaded meanwhile, and sets
  * proc.pid/ppid/pgid/sid (and sends the loaded command line if a #! made
- * it another). Each 0 or -errno. */
-int nsd_start(void);
+ * it another); 0 or -errno. */
+void nsd_start(void);
 int nsd_started(void);
 /* Waits for the replies of everything sent; 0 or -errno. */
 int nsd_flush(void);
