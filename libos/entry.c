@@ -96,6 +96,11 @@ __attribute__((used)) void sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	if (fastpath_on)
 		fastpath_learn(t, uc);
 	syscall_dispatch(t, uc, si->si_syscall);
+	syscall_handler_exit(t, uc);
+}
+
+void syscall_handler_exit(struct thread *t, struct ucontext *uc)
+{
 	t->exit_uc = uc;
 	__atomic_store_n(&t->exit_uc_claimable, true, __ATOMIC_RELEASE);
 	/* A signal recorded between sig_deliver's check and the line above

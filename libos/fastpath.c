@@ -718,6 +718,7 @@ bool fastpath_fault(struct thread *t, struct ucontext *uc)
 		 * here as the trap would have. */
 		r->rip += 2;
 		syscall_dispatch(t, uc, (int)r->rax);
+		syscall_handler_exit(t, uc);
 		return true;
 	}
 	/* The call reached a number with no place in the trampoline: inside an
@@ -744,8 +745,9 @@ bool fastpath_fault(struct thread *t, struct ucontext *uc)
 	} else {
 		r->rcx = ret;
 		r->r11 = r->eflags;
-		r->rax = (uint64_t)-ENOSYS;
+		syscall_finish(t, uc, (long)r->rax, -ENOSYS);
 	}
+	syscall_handler_exit(t, uc);
 	return true;
 }
 
