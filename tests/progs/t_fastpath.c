@@ -170,6 +170,19 @@ __asm__(".text\n"
         ".cfi_endproc\n"
         ".size fast_restorer, .-fast_restorer\n");
 
+/* sig's handler, on the altstack with SA_RESTART, returning by restorer. */
+static void set_restorer(int sig, void (*handler)(int), void (*restorer)(void))
+{
+    struct {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        unsigned long mask;
+    } ka = { (void *)handler, SA_RESTART | SA_ONSTACK | 0x04000000 /* SA_RESTORER */, (void *)restorer, 0 };
+    if (syscall(SYS_rt_sigaction, sig, &ka, NULL, 8))
+        DIE("rt_sigaction");
+}
+
 /* The first syscall site (0f 05 or ff d0) at or after p. */
 static const unsigned char *find_site(const void *p)
 {
@@ -515,15 +528,7 @@ static void *fault_reader(void *arg)
 
 static void test_fault_signals(void)
 {
-    struct {
-        void *handler;
-        unsigned long flags;
-        void *restorer;
-        unsigned long mask;
-    } ka = { (void *)on_usr1, SA_RESTART | SA_ONSTACK | 0x04000000 /* SA_RESTORER */,
-             (void *)trapping_restorer, 0 };
-    if (syscall(SYS_rt_sigaction, SIGUSR1, &ka, NULL, 8))
-        DIE("rt_sigaction");
+    set_restorer(SIGUSR1, on_usr1, trapping_restorer);
     if (pipe(pipefd))
         DIE("pipe");
     ro_stack = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -658,15 +663,7 @@ static int faultstepped(void)
     /* On the altstack: the app's stack cannot take a frame. The handler
      * returns by a rewritten rt_sigreturn, so that every host sigreturn
      * exitstep stops at is a fault's. */
-    struct {
-        void *handler;
-        unsigned long flags;
-        void *restorer;
-        unsigned long mask;
-    } ka = { (void *)on_storm, SA_RESTART | SA_ONSTACK | 0x04000000 /* SA_RESTORER */,
-             (void *)fast_restorer, 0 };
-    if (syscall(SYS_rt_sigaction, SIGUSR2, &ka, NULL, 8))
-        DIE("rt_sigaction");
+    set_restorer(SIGUSR2, on_storm, fast_restorer);
     for (int i = 0; i < REPORT_CALLS; i++)
         raise(SIGUSR2);
     storm_hits = 0;
