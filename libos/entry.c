@@ -49,7 +49,6 @@ void syscall_dispatch(struct thread *t, struct ucontext *uc, long nr)
 	};
 	const struct syscall_desc *d = (unsigned long)c.nr < SYSCALL_MAX ? &syscall_table[c.nr] : NULL;
 	long ret;
-	sig_sync_tty_stops(t, uc);
 	if (libos_setjmp(&t->fault_jmp)) {
 		ret = -EFAULT;
 	} else {
@@ -75,7 +74,6 @@ void syscall_finish(struct thread *t, struct ucontext *uc, long nr, long ret)
 		uc->uc_mcontext.rax = ret;
 		sig_deliver(t, uc, nr, ret);
 	}
-	sig_sync_tty_stops(t, uc);
 }
 
 __attribute__((used)) void sigsys_handler(int sig, siginfo_t *si, void *ucv)

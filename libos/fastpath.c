@@ -679,10 +679,8 @@ __attribute__((used)) int fastpath_syscall(struct ucontext *uc)
 	/* Cleared before the pending check, as sig_blocking_call does: a host
 	 * signal after it makes the host call skip (host_wake_check). */
 	__atomic_store_n(&t->wake, 0, __ATOMIC_RELAXED);
-	if (fd_data_passes(nr, (long)r->rdi) && log_level < LOG_TRACE && !sig_pending_deliverable(t)) {
-		sig_sync_tty_stops(t, uc);
+	if (fd_data_passes(nr, (long)r->rdi) && log_level < LOG_TRACE && !sig_pending_deliverable(t))
 		return 1;
-	}
 	syscall_dispatch(t, uc, nr);
 	if (fp) {
 		if (!xsave_valid((const uint8_t *)fp))
