@@ -166,6 +166,62 @@ void sysv_init(void)
 		log_debug("sysv: nsd did not take the SysV memory");
 }
 
+/* ---- time ------------------------------------------------------------------ */
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/*
+ * The seconds of the realtime clock (Linux's ktime_get_real_seconds, for
+ * the objects' times) without a host call per operation: the second last
+ * read is reused while the TSC says it cannot have ended yet. The TSC rate
+ * is measured between two reads at least 10 ms apart and taken 1/8 low, so
+ * the cached second ends early, never late; a TSC that went back or a
+ * thread that raced the refresh reads the clock again. Approximation: a
+ * step of the clock (settimeofday) shows up at the end of the second.
+ */
+static struct {
+	struct lock lock;
+	uint64_t tsc, until; /* the second is sec while rdtsc() - tsc < until */
+	int64_t sec;
+	uint64_t cal_tsc, cal_ns, per_ms; /* TSC ticks per ms (low), 0 until measured */
+} clk = { .lock = LOCK_INIT };
+
+int64_t sysv_now(void)
+{
+	uint64_t t = rdtsc();
+	if (lock_try(&clk.lock)) {
+		bool hit = clk.until && t - clk.tsc < clk.until;
+		int64_t sec = clk.sec;
+		unlock(&clk.lock);
+		if (hit)
+			return sec;
+	}
+	struct __kernel_timespec ts, mono;
+	host(__NR_clock_gettime, CLOCK_REALTIME, &ts);
+	if (!lock_try(&clk.lock))
+		return ts.tv_sec;
+	if (!clk.per_ms) {
+		host(__NR_clock_gettime, CLOCK_MONOTONIC, &mono);
+		uint64_t ns = (uint64_t)mono.tv_sec * 1000000000ULL + (uint64_t)mono.tv_nsec;
+		if (!clk.cal_ns || t < clk.cal_tsc) {
+			clk.cal_tsc = t;
+			clk.cal_ns = ns;
+		} else if (ns - clk.cal_ns >= 10000000) {
+			clk.per_ms = (t - clk.cal_tsc) / ((ns - clk.cal_ns) / 1000000) / 8 * 7;
+		}
+	}
+	clk.tsc = t;
+	clk.sec = ts.tv_sec;
+	clk.until = clk.per_ms * (uint64_t)((1000000000L - ts.tv_nsec) / 1000000);
+	unlock(&clk.lock);
+	return ts.tv_sec;
+}
+
 /* ---- process slots --------------------------------------------------------- */
 
 enum { SLOT_FREE, SLOT_CLAIMING, SLOT_LIVE, SLOT_CLEANING };
@@ -258,7 +314,8 @@ struct sysv_proc *sysv_self(void)
 
 void sysv_fork_child(void)
 {
-	claim_lock = (struct lock)LOCK_INIT; /* another thread may have held it */
+	claim_lock = (struct lock)LOCK_INIT; /* another thread may have held them */
+	clk.lock = (struct lock)LOCK_INIT;
 	if (!base || self_slot < 0)
 		return;
 	self_slot = -1;
@@ -358,11 +415,53 @@ uint64_t sysv_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-int64_t sysv_now(void)
+/*
+ * Before sleeping, a waiter spins a while on the event word: on another
+ * CPU, the peer of a ping-pong answers within microseconds, sooner than a
+ * futex sleep and wake-up take, and the peer's change then needs no futex
+ * wake (a spinner is not counted in nwait). The spin adapts as glibc's
+ * adaptive mutexes do: it tries up to twice the average spin (plus
+ * SPIN_MIN), at most SPIN_MAX TSC ticks (some 10 us), and the average
+ * moves 1/8 toward what the spin took, or toward the bound when it failed;
+ * it yields the CPU once at its middle (the peer may be waiting for it),
+ * and a process that may run on one CPU only never spins.
+ */
+#define SPIN_MIN 2000
+#define SPIN_MAX 30000
+static uint32_t spin_avg = SPIN_MAX / 4;
+static int spin_cpus; /* CPUs we may run on, 0 until asked */
+
+static bool spin_for_event(struct sysv_obj *o, uint32_t seen)
 {
-	struct __kernel_timespec ts;
-	host(__NR_clock_gettime, CLOCK_REALTIME, &ts);
-	return ts.tv_sec;
+	if (!spin_cpus) {
+		uint64_t mask[16] = { 0 };
+		long n = host(__NR_sched_getaffinity, 0, sizeof(mask), mask);
+		int cpus = 0;
+		for (long i = 0; i < n / 8; i++)
+			cpus += __builtin_popcountll(mask[i]);
+		spin_cpus = cpus > 0 ? cpus : 1;
+	}
+	if (spin_cpus < 2)
+		return false;
+	int64_t avg = __atomic_load_n(&spin_avg, __ATOMIC_RELAXED);
+	uint64_t bound = MIN(SPIN_MAX, 2 * avg + SPIN_MIN), t0 = rdtsc(), spent = 0;
+	bool got = false;
+	for (;;) {
+		if (__atomic_load_n(&o->event, __ATOMIC_ACQUIRE) != seen) {
+			got = true;
+			break;
+		}
+		spent = rdtsc() - t0;
+		if (spent >= bound)
+			break;
+		if (spent >= SPIN_MIN)
+			host(__NR_sched_yield);
+		else
+			__builtin_ia32_pause();
+	}
+	avg += ((int64_t)MIN(spent, bound) - avg) / 8;
+	__atomic_store_n(&spin_avg, (uint32_t)avg, __ATOMIC_RELAXED);
+	return got;
 }
 
 /* The wait is cut into slices so that a waiter also notices a process
@@ -382,8 +481,15 @@ long sysv_wait(struct sysv_obj *o, uint32_t seen, uint64_t deadline)
 		if (deadline - now < slice)
 			slice = deadline - now;
 	}
+	if (spin_for_event(o, seen))
+		return 0;
 	struct __kernel_timespec ts = { (long)(slice / 1000000000ULL), (long)(slice % 1000000000ULL) };
+	/* Counted before the futex reads the word, and a waker bumps the word
+	 * before it reads the count (both atomic read-modify-writes): either
+	 * this sees the change or the waker sees the count. */
+	__atomic_add_fetch(&o->nwait, 1, __ATOMIC_SEQ_CST);
 	long r = host_blocking(__NR_futex, &o->event, FUTEX_WAIT, seen, &ts, NULL, 0);
+	__atomic_sub_fetch(&o->nwait, 1, __ATOMIC_SEQ_CST);
 	if (r == -EINTR)
 		return -EINTR;
 	if (r == -ETIMEDOUT)

@@ -62,11 +62,9 @@ static long msq_lock(int id, struct msq **out)
 static long msq_wait(struct msq *q, int id, bool *locked)
 {
 	uint32_t seen = q->o.event;
-	q->o.nwait++;
 	sysv_obj_unlock(&q->o);
 	long r = sysv_wait(&q->o, seen, 0);
 	sysv_lock(&q->o.lock);
-	q->o.nwait--;
 	if (!q->o.live || q->o.id != id)
 		r = -EIDRM;
 	if (r < 0) {
