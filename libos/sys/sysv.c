@@ -38,6 +38,7 @@ struct sysv_header {
 	struct sysv_limits lim;
 };
 _Static_assert(offsetof(struct sysv_header, layout) == SYSV_LAYOUT_OFF, "nsd reads the layout there");
+_Static_assert(sizeof(struct sysv_header) <= SYSV_TAG_OFF, "nsd writes its tag there");
 #define HDR_SIZE 4096
 #define PROCS_OFF HDR_SIZE
 extern const size_t sysv_msq_size, sysv_sem_size, sysv_shm_size;
