@@ -29,7 +29,8 @@
 
 /* The memfd: header and process slots, the three kinds' slots (mapped by
  * the libos), then one window of SHM_SEG_MAX per shm slot (mapped only by
- * shmat into the app), sparse until touched. The liveness lock of process
+ * shmat into the app) and one of MSQ_WIN per queue (mapped by the libos as
+ * far as it is in use), sparse until touched. The liveness lock of process
  * slot i is the byte at LIVE_OFF + i, past the end of the data. */
 struct sysv_header {
 	uint32_t magic;
@@ -67,7 +68,8 @@ void *sysv_area(int kind, int i)
 bool sysv_available(void) { return base != NULL; }
 int sysv_memfd(void) { return memfd; }
 uint64_t sysv_shm_offset(int slot) { return shm_base + (uint64_t)slot * SHM_SEG_MAX; }
-static uint64_t live_off(int i) { return shm_base + (uint64_t)SHM_SLOTS * SHM_SEG_MAX + (uint64_t)i; }
+uint64_t sysv_msq_offset(int slot) { return sysv_shm_offset(SHM_SLOTS) + (uint64_t)slot * MSQ_WIN; }
+static uint64_t live_off(int i) { return sysv_msq_offset(MSQ_SLOTS) + (uint64_t)i; }
 struct sysv_proc *sysv_proc_at(int i) { return (struct sysv_proc *)(base + PROCS_OFF) + i; }
 
 /* Maps the SysV memory of fd; false if it is not (the creator sized it to
@@ -762,9 +764,9 @@ static long sysctl_set(int which, const char *text, size_t len)
 		return taken;
 	uint64_t x = (uint64_t)v[0];
 	switch (which) {
-	case 0: /* msgmax, msgmnb: 0..INT_MAX on Linux, our queues hold at most 64 KiB */
+	case 0: /* msgmax, msgmnb: 0..INT_MAX */
 	case 1:
-		if (v[0] < 0 || x > (which ? MSG_QBYTES_MAX : MSG_MAX_MAX))
+		if (v[0] < 0)
 			return -EINVAL;
 		*(which ? &l->msgmnb : &l->msgmax) = (int)x;
 		break;
