@@ -419,33 +419,23 @@ uint64_t sysv_mono_ns(void)
 }
 
 /*
- * Before sleeping, a waiter spins a while on the event word: on another
- * CPU, the peer of a ping-pong answers within microseconds, sooner than a
- * futex sleep and wake-up take, and the peer's change then needs no futex
- * wake (a spinner is not counted in nwait). The spin adapts as glibc's
- * adaptive mutexes do: it tries up to twice the average spin (plus
- * SPIN_MIN), at most SPIN_MAX TSC ticks (some 10 us), and the average
- * moves 1/8 toward what the spin took, or toward the bound when it failed;
- * it yields the CPU once at its middle (the peer may be waiting for it),
- * and a process that may run on one CPU only never spins.
+ * Before sleeping, a waiter spins a while on the event word, yielding the
+ * CPU at each turn: the peer of a ping-pong answers within microseconds,
+ * sooner than a futex sleep and wake-up take, and its change then needs
+ * no futex wake (a spinner is not counted in nwait). The yield lets a
+ * peer on the same CPU run at once (and any other task that is ready:
+ * harmless on a loaded machine); on another CPU it returns at once. The
+ * spin adapts as glibc's adaptive mutexes do: it tries up to twice the
+ * average spin (plus SPIN_MIN), at most SPIN_MAX TSC ticks (some 10 us),
+ * and the average moves 1/8 toward what the spin took, or toward the bound
+ * when it failed.
  */
 #define SPIN_MIN 2000
 #define SPIN_MAX 30000
 static uint32_t spin_avg = SPIN_MAX / 4;
-static int spin_cpus; /* CPUs we may run on, 0 until asked */
 
 static bool spin_for_event(struct sysv_obj *o, uint32_t seen)
 {
-	if (!spin_cpus) {
-		uint64_t mask[16] = { 0 };
-		long n = host(__NR_sched_getaffinity, 0, sizeof(mask), mask);
-		int cpus = 0;
-		for (long i = 0; i < n / 8; i++)
-			cpus += __builtin_popcountll(mask[i]);
-		spin_cpus = cpus > 0 ? cpus : 1;
-	}
-	if (spin_cpus < 2)
-		return false;
 	int64_t avg = __atomic_load_n(&spin_avg, __ATOMIC_RELAXED);
 	uint64_t bound = MIN(SPIN_MAX, 2 * avg + SPIN_MIN), t0 = rdtsc(), spent = 0;
 	bool got = false;
@@ -457,10 +447,7 @@ static bool spin_for_event(struct sysv_obj *o, uint32_t seen)
 		spent = rdtsc() - t0;
 		if (spent >= bound)
 			break;
-		if (spent >= SPIN_MIN)
-			host(__NR_sched_yield);
-		else
-			__builtin_ia32_pause();
+		host(__NR_sched_yield);
 	}
 	avg += ((int64_t)MIN(spent, bound) - avg) / 8;
 	__atomic_store_n(&spin_avg, (uint32_t)avg, __ATOMIC_RELAXED);
