@@ -179,19 +179,24 @@ static uint64_t rdtsc(void)
 }
 
 /*
- * The seconds of the realtime clock (Linux's ktime_get_real_seconds, for
- * the objects' times) without a host call per operation: the second last
- * read is reused while the TSC says it cannot have ended yet. The TSC rate
- * is measured between two reads at least 10 ms apart and taken 1/8 low, so
- * the cached second ends early, never late; a TSC that went back or a
- * thread that raced the refresh reads the clock again. Approximation: a
- * step of the clock (settimeofday) shows up at the end of the second.
+ * The seconds of the realtime clock as Linux stamps the objects
+ * (ktime_get_real_seconds: the second of the last tick, what
+ * CLOCK_REALTIME_COARSE and time() say) without a host call per
+ * operation: the second last read is reused while the TSC says that it
+ * cannot have ended yet. The TSC rate is measured between two reads at
+ * least 10 ms apart (from the TSC after the first to the TSC before the
+ * second) and taken 1/8 low, and a tick (the coarse clock's
+ * resolution) is taken off the rest of the second, so the cached second
+ * ends early, never late; a TSC that went back or a thread that raced the
+ * refresh reads the clock again. Approximation: a step of the clock
+ * (settimeofday) shows up at the end of the second.
  */
 static struct {
 	struct lock lock;
 	uint64_t tsc, until; /* the second is sec while rdtsc() - tsc < until */
 	int64_t sec;
 	uint64_t cal_tsc, cal_ns, per_ms; /* TSC ticks per ms (low), 0 until measured */
+	uint64_t tick_ms;                 /* the coarse clock's resolution, rounded up */
 } clk = { .lock = LOCK_INIT };
 
 int64_t sysv_now(void)
@@ -205,22 +210,27 @@ int64_t sysv_now(void)
 			return sec;
 	}
 	struct __kernel_timespec ts, mono;
-	host(__NR_clock_gettime, CLOCK_REALTIME, &ts);
+	host(__NR_clock_gettime, CLOCK_REALTIME_COARSE, &ts);
 	if (!lock_try(&clk.lock))
 		return ts.tv_sec;
 	if (!clk.per_ms) {
+		/* the TSC before this read (t) and after the first one
+		 * (cal_tsc): a rate that is low, whatever preempted us */
 		host(__NR_clock_gettime, CLOCK_MONOTONIC, &mono);
 		uint64_t ns = (uint64_t)mono.tv_sec * 1000000000ULL + (uint64_t)mono.tv_nsec;
 		if (!clk.cal_ns || t < clk.cal_tsc) {
-			clk.cal_tsc = t;
+			clk.cal_tsc = rdtsc();
 			clk.cal_ns = ns;
-		} else if (ns - clk.cal_ns >= 10000000) {
+		} else if (ns - clk.cal_ns >= 10000000 &&
+		           host(__NR_clock_getres, CLOCK_REALTIME_COARSE, &mono) == 0 && mono.tv_sec == 0) {
+			clk.tick_ms = (uint64_t)mono.tv_nsec / 1000000 + 1;
 			clk.per_ms = (t - clk.cal_tsc) / ((ns - clk.cal_ns) / 1000000) / 8 * 7;
 		}
 	}
+	uint64_t left_ms = (uint64_t)(1000000000L - ts.tv_nsec) / 1000000;
 	clk.tsc = t;
 	clk.sec = ts.tv_sec;
-	clk.until = clk.per_ms * (uint64_t)((1000000000L - ts.tv_nsec) / 1000000);
+	clk.until = left_ms > clk.tick_ms ? clk.per_ms * (left_ms - clk.tick_ms) : 0;
 	unlock(&clk.lock);
 	return ts.tv_sec;
 }

@@ -3,7 +3,8 @@
  * type out of the middle, FIFO, MSG_NOERROR, MSG_COPY, E2BIG), a queue's
  * bytes bounded by msg_qbytes, 100000 empty messages bounded by their
  * count, msg_qbytes up to a msgmnb of INT_MAX (and as an int), and a writer of big messages
- * blocked for room by a reader in another process. Contents are checked
+ * blocked for room by a reader in another process, and the send and
+ * receive times against time() around them. Contents are checked
  * by checksum. Run as root in a new IPC namespace natively. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -148,6 +149,19 @@ int main(void)
         recv_one(q, m, 2 * MIB, 0, 0);
     show_wait("writer", p);
     stat_q(q);
+    /* the times are those of the calls, also across a second's end */
+    long bad = 0;
+    time_t start = time(NULL), t0, t1;
+    m->type = 1;
+    do {
+        t0 = time(NULL);
+        msgsnd(q, m, 8, 0);
+        msgrcv(q, m, 8, 0, 0);
+        msgctl(q, IPC_STAT, &ds);
+        t1 = time(NULL);
+        bad += ds.msg_stime < t0 || ds.msg_stime > t1 || ds.msg_rtime < t0 || ds.msg_rtime > t1;
+    } while (t1 <= start + 1);
+    printf("stime and rtime outside their calls' seconds: %ld times\n", bad);
     SHOW("IPC_RMID", msgctl(q, IPC_RMID, NULL));
     put("msgmax", "8192");
     put("msgmnb", "16384");
