@@ -606,7 +606,15 @@ int replica_forward(struct nsd *n, const Nsd__Forward *fw, struct bufferevent *c
     struct replica *rp = n->rep;
     const char *addr = NULL;
     raft_id id = live_leader(&rp->raft, &addr);
-    if (!id || id == rp->raft.id || id != rp->forwarding_to || raftlink_forward(&rp->transport, addr, fw, client))
+    Nsd__Redirect r = NSD__REDIRECT__INIT;
+    struct arena a = { 0 };
+    /* A leader on this host is reached directly (its unix socket: SysV
+     * memory passes there, pidfds are its own): the Redirect says where. */
+    replica_leader(n, &r, &a);
+    int here = r.node[0] && !strcmp(r.host, n->host);
+    arena_free(&a);
+    if (here || !id || id == rp->raft.id || id != rp->forwarding_to ||
+        raftlink_forward(&rp->transport, addr, fw, client))
         return -1;
     if (!rp->forwarded++)
         nsd_log("raft: forwarding clients to the leader, node %llu at %s", (unsigned long long)id, addr);
