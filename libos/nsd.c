@@ -601,28 +601,51 @@ Nsd__Frame *nsd_lookup(int pid)
 	return query(&f, NSD__FRAME__BODY_PROC);
 }
 
-static Nsd__Frame members_frame(Nsd__Members *m, int pgid, int sid)
+static Nsd__Frame members_frame(Nsd__Members *m, Nsd__Page *pg, int pgid, int sid)
 {
 	nsd__members__init(m);
+	nsd__page__init(pg);
 	m->pgid = (uint32_t)pgid;
 	m->sid = (uint32_t)sid;
 	m->all = !pgid && !sid;
+	m->page = pg;
 	return nsd_frame(NSD__FRAME__BODY_MEMBERS, m);
+}
+
+/* Every page of the paged query f (its cursor pg) in one ProcList. */
+static Nsd__Frame *paged(Nsd__Frame *f, Nsd__Page *pg)
+{
+	Nsd__Frame *all = NULL;
+	int more;
+	do {
+		Nsd__Frame *rep = query(f, NSD__FRAME__BODY_PROC_LIST);
+		if (!rep) {
+			nsd_free(all);
+			return NULL;
+		}
+		unsigned long fs = nsd_fs_enter();
+		more = nsdc_page(&client, &all, rep, pg);
+		nsd_fs_leave(fs);
+	} while (more > 0);
+	return all;
 }
 
 Nsd__Frame *nsd_members(int pgid, int sid)
 {
 	Nsd__Members m;
-	Nsd__Frame f = members_frame(&m, pgid, sid);
-	return query(&f, NSD__FRAME__BODY_PROC_LIST);
+	Nsd__Page pg;
+	Nsd__Frame f = members_frame(&m, &pg, pgid, sid);
+	return paged(&f, &pg);
 }
 
 Nsd__Frame *nsd_ps(void)
 {
 	Nsd__Ps ps = NSD__PS__INIT;
+	Nsd__Page pg = NSD__PAGE__INIT;
 	ps.sandbox = (char *)config.sandbox;
+	ps.page = &pg;
 	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_PS, &ps);
-	return query(&f, NSD__FRAME__BODY_PROC_LIST);
+	return paged(&f, &pg);
 }
 
 bool nsd_is_gone(const Nsd__Proc *p)
@@ -649,18 +672,26 @@ const char *nsd_host(void)
 static void kill_sandbox(bool by_stream)
 {
 	Nsd__Members m;
-	Nsd__Frame f = members_frame(&m, 0, 0), *rep = NULL;
-	if (nsdc_call(&client, &f, &rep) < 0)
-		return;
-	for (size_t i = 0; rep->body_case == NSD__FRAME__BODY_PROC_LIST && i < rep->proc_list->n_procs; i++) {
-		const Nsd__Proc *p = rep->proc_list->procs[i];
+	Nsd__Page pg;
+	Nsd__Frame f = members_frame(&m, &pg, 0, 0), *rep, *all = NULL;
+	/* nsd_lock is held already: paged() would take it. */
+	int more = 1;
+	while (more > 0 && nsdc_call(&client, &f, &rep) == 0) {
+		if (rep->body_case != NSD__FRAME__BODY_PROC_LIST) {
+			nsdc_free(&client, rep);
+			break;
+		}
+		more = nsdc_page(&client, &all, rep, &pg);
+	}
+	for (size_t i = 0; all && i < all->proc_list->n_procs; i++) {
+		const Nsd__Proc *p = all->proc_list->procs[i];
 		if ((int)p->pid == proc.pid)
 			continue;
 		long r = nsd_is_local(p) ? host(__NR_kill, p->host_pid, 9 /* SIGKILL */) : -EPERM;
 		if (r == -EPERM && by_stream)
 			rpc_signal(p, 9, 0 /* SI_USER */, 0, NULL);
 	}
-	nsdc_free(&client, rep);
+	nsdc_free(&client, all);
 }
 
 void nsd_exit(int wstatus)

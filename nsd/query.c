@@ -1,6 +1,9 @@
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include "apply.h"
+#include "nsdc.h"
 #include "query.h"
 #include "sysv.h"
 
@@ -115,29 +118,70 @@ static int q_lookup(struct journal *j, uint32_t sb, const Nsd__Lookup *l, Nsd__F
     return 0;
 }
 
+/* A Ps or Members page: the rows of st (already past the cursor) up to the
+ * page's limit and a byte budget under NSD_FRAME_MAX (the frame's own
+ * fields take little), whatever the command lines; more says rows remain.
+ * At least one row, so that the reader always advances. */
+static int proc_page(sqlite3_stmt *st, const Nsd__Page *pg, Nsd__Frame *reply, struct arena *a)
+{
+    const size_t budget = NSD_FRAME_MAX - 4096;
+    size_t limit = pg && pg->limit ? pg->limit : SIZE_MAX, size = 0;
+    struct vec v = { 0 };
+    bool more = false;
+    int rc;
+    if (!st)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        Nsd__Proc *p = proc_row(a, st);
+        size_t sz = nsd__proc__get_packed_size(p) + 8; /* + tag and length */
+        if (v.n == limit || (v.n && size + sz > budget)) {
+            more = true;
+            break;
+        }
+        size += sz;
+        push(a, &v, p);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return -1;
+    Nsd__ProcList *pl = arena_alloc(a, sizeof *pl);
+    nsd__proc_list__init(pl);
+    pl->procs = (Nsd__Proc **)v.v;
+    pl->n_procs = v.n;
+    pl->more = more;
+    reply->body_case = NSD__FRAME__BODY_PROC_LIST;
+    reply->proc_list = pl;
+    return 0;
+}
+
 static int q_members(struct journal *j, uint32_t sb, const Nsd__Members *m, Nsd__Frame *reply,
                      struct arena *a)
 {
+    int64_t after = m->page ? m->page->after_pid : 0;
     sqlite3_stmt *st;
     if (m->all)
-        st = jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.state = 'live' ORDER BY p.pid", "i",
-                (int64_t)sb);
+        st = jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.state = 'live' AND p.pid > ?"
+                               " ORDER BY p.pid", "ii", (int64_t)sb, after);
     else if (m->pgid)
         st = jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.pgid = ? AND p.state = 'live'"
-                               " ORDER BY p.pid", "ii", (int64_t)sb, (int64_t)m->pgid);
+                               " AND p.pid > ? ORDER BY p.pid", "iii", (int64_t)sb,
+                (int64_t)m->pgid, after);
     else
         st = jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.sid = ? AND p.state = 'live'"
-                               " ORDER BY p.pid", "ii", (int64_t)sb, (int64_t)m->sid);
-    return proc_list(st, reply, a);
+                               " AND p.pid > ? ORDER BY p.pid", "iii", (int64_t)sb,
+                (int64_t)m->sid, after);
+    return proc_page(st, m->page, reply, a);
 }
 
 /* Admin requests name a sandbox ("" = all); picoprocesses see only theirs. */
 #define SCOPE "(?1 != 0 AND s.id = ?1 OR ?1 = 0 AND (?2 = '' OR s.name = ?2)) "
 
-static int q_ps(struct journal *j, uint32_t sb, const char *name, Nsd__Frame *reply, struct arena *a)
+static int q_ps(struct journal *j, uint32_t sb, const Nsd__Ps *ps, Nsd__Frame *reply, struct arena *a)
 {
-    return proc_list(jq(j, PROC_SELECT "WHERE " SCOPE "ORDER BY s.name, p.pid", "is",
-                        (int64_t)sb, name), reply, a);
+    const Nsd__Page *pg = ps->page;
+    return proc_page(jq(j, PROC_SELECT "WHERE " SCOPE "AND (s.name > ?3 OR s.name = ?3 AND p.pid > ?4)"
+                           " ORDER BY s.name, p.pid", "issi", (int64_t)sb, ps->sandbox,
+                        pg ? pg->after_sandbox : "", pg ? (int64_t)pg->after_pid : 0), pg, reply, a);
 }
 
 #define SYSV_SELECT \
@@ -362,7 +406,7 @@ int query(struct journal *j, uint32_t sb, const struct node_info *self, const Ns
     case NSD__FRAME__BODY_LOOKUP: return q_lookup(j, sb, req->lookup, reply, a);
     case NSD__FRAME__BODY_MEMBERS: return q_members(j, sb, req->members, reply, a);
     case NSD__FRAME__BODY_SYSV_LOOKUP: return q_sysv_lookup(j, sb, req->sysv_lookup, reply, a);
-    case NSD__FRAME__BODY_PS: return q_ps(j, sb, req->ps->sandbox, reply, a);
+    case NSD__FRAME__BODY_PS: return q_ps(j, sb, req->ps, reply, a);
     case NSD__FRAME__BODY_NS_SHOW: return q_ns_show(j, sb, req->ns_show->sandbox, self, reply, a);
     case NSD__FRAME__BODY_SANDBOX_LS: return q_sandbox_ls(j, reply, a);
     case NSD__FRAME__BODY_SANDBOX_JOIN: return q_sandbox_join(j, req->sandbox_join->name, reply, a);

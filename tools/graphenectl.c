@@ -240,11 +240,20 @@ static void procs_table(struct table *t, Nsd__Proc **procs, size_t n)
 static int cmd_ps(const char *sandbox)
 {
     Nsd__Ps ps = NSD__PS__INIT;
-    Nsd__Frame req = NSD__FRAME__INIT;
+    Nsd__Page pg = NSD__PAGE__INIT;
+    Nsd__Frame req = NSD__FRAME__INIT, *rep = NULL;
     ps.sandbox = (char *)sandbox;
+    ps.page = &pg;
     req.body_case = NSD__FRAME__BODY_PS;
     req.ps = &ps;
-    Nsd__Frame *rep = expect(call(&req), NSD__FRAME__BODY_PROC_LIST);
+    int more;
+    do
+        more = nsdc_page(&cl, &rep, expect(call(&req), NSD__FRAME__BODY_PROC_LIST), &pg);
+    while (more > 0);
+    if (more < 0) {
+        fprintf(stderr, "graphenectl: ps: %s\n", strerror(-more));
+        return 1;
+    }
     struct table t;
     procs_table(&t, rep->proc_list->procs, rep->proc_list->n_procs);
     print_alone(&t);

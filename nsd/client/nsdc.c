@@ -218,6 +218,41 @@ void nsdc_free(struct nsdc *c, Nsd__Frame *f)
         nsd__frame__free_unpacked(f, c->ops->alloc);
 }
 
+int nsdc_page(struct nsdc *c, Nsd__Frame **all, Nsd__Frame *rep, Nsd__Page *pg)
+{
+    Nsd__ProcList *page = rep->proc_list;
+    int more = page->more && page->n_procs;
+    if (!*all) {
+        *all = rep;
+    } else {
+        Nsd__ProcList *pl = (*all)->proc_list;
+        ProtobufCAllocator *a = c->ops->alloc;
+        Nsd__Proc **v = a->alloc(a->allocator_data, (pl->n_procs + page->n_procs) * sizeof *v);
+        if (!v) {
+            nsdc_free(c, rep);
+            nsdc_free(c, *all);
+            *all = NULL;
+            return -ENOMEM;
+        }
+        if (pl->n_procs)
+            memcpy(v, pl->procs, pl->n_procs * sizeof *v);
+        if (page->n_procs)
+            memcpy(v + pl->n_procs, page->procs, page->n_procs * sizeof *v);
+        if (pl->procs)
+            a->free(a->allocator_data, pl->procs);
+        pl->procs = v;
+        pl->n_procs += page->n_procs;
+        page->n_procs = 0; /* its rows are *all's now */
+        nsdc_free(c, rep);
+    }
+    Nsd__ProcList *pl = (*all)->proc_list;
+    if (pl->n_procs) {
+        pg->after_sandbox = pl->procs[pl->n_procs - 1]->sandbox;
+        pg->after_pid = pl->procs[pl->n_procs - 1]->pid;
+    }
+    return more;
+}
+
 static int hello_answer(struct nsdc *c, const Nsd__Frame *rep);
 
 /* A Redirect: go to the leader it names (if any) at the next connect; the

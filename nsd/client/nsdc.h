@@ -100,6 +100,11 @@ int nsdc_send(struct nsdc *c, Nsd__Frame *req);
 /* Waits until every nsdc_send request has its reply. 0 or -errno. */
 int nsdc_flush(struct nsdc *c);
 void nsdc_free(struct nsdc *c, Nsd__Frame *f);
+/* A Ps or Members comes a page at a time (a sandbox's processes may not fit
+ * in one frame). Moves the rows of page rep (a ProcList, consumed) to the end
+ * of *all (rep itself when *all is NULL) and pg past its last row; true while
+ * more follow: send the request again. -ENOMEM: *all and rep are freed. */
+int nsdc_page(struct nsdc *c, Nsd__Frame **all, Nsd__Frame *rep, Nsd__Page *pg);
 /* Connects and says hello now unless connected (nsdc_call does it lazily);
  * the answer to the hello is read with the first reply. */
 int nsdc_connect(struct nsdc *c);

@@ -631,6 +631,38 @@ static int mode_hold(const char *sbname, const char *hexsecret)
     return 0;
 }
 
+/* many N LEN: registers N processes (a connection each) whose command
+ * lines are LEN bytes long, more than one frame holds; prints their pids
+ * and "ready" with the count of their sandbox's Members (all), and keeps
+ * them until stdin closes (for paged ps and /proc listings). */
+static int mode_many(const char *sbname, const char *hexsecret, int n, int len)
+{
+    uint8_t secret[NSD_SECRET_LEN];
+    if (nsd_unhex(secret, sizeof secret, hexsecret) || n < 1 || len < 1)
+        return 2;
+    struct sim *s = calloc(n, sizeof *s);
+    sim_arg = malloc(len + 1);
+    if (!s || !sim_arg)
+        return 2;
+    memset(sim_arg, 'x', len);
+    sim_arg[len] = 0;
+    for (int i = 0; i < n; i++) {
+        sim_connect(&s[i], addr, sbname, secret);
+        int r = sim_register(&s[i], 0, 0, 1, NULL, NULL);
+        if (r) {
+            fprintf(stderr, "many: register %d: %s (%s)\n", i, strerror(-r), s[i].c.err);
+            return 1;
+        }
+        printf("%u\n", s[i].pid);
+    }
+    printf("ready %d\n", sim_members(&s[0], 0, 0, 1));
+    fflush(stdout);
+    char buf[64];
+    while (read(0, buf, sizeof buf) > 0)
+        ;
+    return 0;
+}
+
 /* mark KEY: creates a SysV queue of that key and prints its id. lookup
  * KEY: prints the id of the queue of that key, as this node answers the
  * SysvLookup (status 1 and the error if it knows none). */
@@ -662,7 +694,7 @@ static int mode_mark(const char *sbname, const char *hexsecret, int64_t key, int
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|hold SB SECRET|mark|lookup SB SECRET KEY|load SB SECRET N LOG [PAUSE_MS]\n");
+        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|hold SB SECRET|mark|lookup SB SECRET KEY|load SB SECRET N LOG [PAUSE_MS]|many SB SECRET N LEN\n");
         return 2;
     }
     addr = argv[1];
@@ -684,6 +716,8 @@ int main(int argc, char **argv)
         return mode_mark(argv[3], argv[4], strtoll(argv[5], NULL, 0), !strcmp(m, "lookup"));
     else if (!strcmp(m, "load") && (argc == 7 || argc == 8))
         return mode_load(argv[3], argv[4], atoi(argv[5]), argv[6], argc == 8 ? atoi(argv[7]) : 0);
+    else if (!strcmp(m, "many") && argc == 7)
+        return mode_many(argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
     else {
         fprintf(stderr, "nsd_testclient: unknown mode %s\n", m);
         return 2;
