@@ -325,8 +325,6 @@ static int q_ns_show(struct journal *j, uint32_t sb, const char *name, const str
     r->n_sysv = sysv.n;
     r->groups = (Nsd__Group **)groups.v;
     r->n_groups = groups.n;
-    r->procs = pl->procs;
-    r->n_procs = pl->n_procs;
     reply->body_case = NSD__FRAME__BODY_NS_SHOW_REPLY;
     reply->ns_show_reply = r;
     return 0;

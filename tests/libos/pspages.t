@@ -12,7 +12,7 @@ TC=build/tests/nsd/nsd_testclient
 [ -x $TC ] || { echo "1..0 # SKIP $TC not built"; exit 0; }
 CTL="bin/graphenectl --nsd $T/nsd.sock"
 N=300
-echo "1..4"
+echo "1..5"
 NSD_PID=
 trap '[ -z "$NSD_PID" ] || kill "$NSD_PID"; rm -rf "$T"' EXIT
 private_nsd
@@ -30,6 +30,9 @@ $CTL ps --sandbox big > "$T/ps" 2>&1
 check "graphenectl ps lists all $N (more than one frame holds)" $N "$(grep -c '^big ' "$T/ps")"
 check "graphenectl ps: each at most once, in pid order" "$(sort -n "$T/pids")" \
     "$(awk '$1=="big" {print $2}' "$T/ps")"
+$CTL ns show pid --sandbox big > "$T/ns" 2>&1
+check "graphenectl ns show pid: its PIDs table lists all $N" $N \
+    "$(awk '/^PIDs/ {p=1; next} p && $1=="big"' "$T/ns" | wc -l)"
 sandbox_manifest /bin/sh /bin=/usr/bin "/tmp=$T" > "$T/m.toml"
 bin/graphene run --nsd "$T/nsd.sock" --sandbox big "$T/m.toml" -- -c 'ls /proc > /tmp/proc' \
     > "$T/out" 2>&1
