@@ -761,6 +761,24 @@ void server_admin_done(struct nsd *n, void *conn, uint64_t req_id, int err, cons
     send_frame(c, &f);
 }
 
+/* A mutation is journaled re-packed inside its Op. protobuf-c keeps unknown
+ * fields and writes them back, and some (a field number 0 inside a nested
+ * message) then make the Op undecodable: every node would fail the whole
+ * batch. Such a frame is malformed. */
+static int reencodes(const Nsd__Frame *f)
+{
+    size_t len = nsd__frame__get_packed_size(f);
+    uint8_t *buf = malloc(len + 1);
+    if (!buf)
+        abort();
+    nsd__frame__pack(f, buf);
+    Nsd__Frame *again = nsd__frame__unpack(NULL, len, buf);
+    free(buf);
+    if (again)
+        nsd__frame__free_unpacked(again, NULL);
+    return again != NULL;
+}
+
 /* One frame body: decode, authenticate or dispatch. 0, or -1 if dropped. */
 static int frame(struct conn *c, const uint8_t *body, size_t len)
 {
@@ -780,6 +798,9 @@ static int frame(struct conn *c, const uint8_t *body, size_t len)
         char why[80];
         snprintf(why, sizeof why, "message type %d not allowed for this role", f->body_case);
         conn_drop(c, why);
+        r = -1;
+    } else if (nsdc_body_is_mutation(f->body_case) && !reencodes(f)) {
+        conn_drop(c, "malformed frame (does not re-encode)");
         r = -1;
     } else if (nsdc_body_is_mutation(f->body_case) && !n->ready) {
         send_redirect(c, f->req_id);
