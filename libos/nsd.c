@@ -17,6 +17,7 @@
 #include <asm/prctl.h>
 #include <asm/socket.h>
 #include <linux/net.h>
+#include <linux/poll.h>
 #include <linux/un.h>
 #include <linux/utsname.h>
 #include <linux/time_types.h>
@@ -180,6 +181,12 @@ static long t_write(void *ctx, const void *buf, size_t n)
 	return host(__NR_sendto, *(int *)ctx, buf, n, MSG_NOSIGNAL, NULL, 0);
 }
 
+static int t_ready(void *ctx)
+{
+	struct pollfd p = { *(int *)ctx, POLLIN, 0 };
+	return host(__NR_poll, &p, 1, 0) > 0;
+}
+
 static void t_mac(void *ctx, uint8_t *out, const uint8_t *msg, size_t len, const uint8_t *key)
 {
 	(void)ctx;
@@ -230,6 +237,7 @@ static const struct nsdc_ops ops = {
 	.now_ms = t_now_ms,
 	.alloc = &nsd_pb_allocator,
 	.redirect = t_redirect,
+	.ready = t_ready,
 };
 
 static bool range_empty(const struct range *r) { return r->lo > r->hi; }

@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "fastpath.h"
 #include "fdrecord.h"
+#include "fdtable.h"
 #include "host/host.h"
 #include "identity.h"
 #include "loader.h"
@@ -119,6 +120,7 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 	unsigned long hflags = (flags & ~(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID)) | CLONE_CHILD_CLEARTID;
 	/* the child's ids are ours until it changes them itself */
 	cred_fork_prepare(pid);
+	fd_bound_prepare();
 	uint64_t saved = fork_lock_all();
 	r = host(__NR_clone, hflags, 0, NULL, &c->t->host_alive, tls);
 	if (r == 0)

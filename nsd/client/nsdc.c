@@ -424,8 +424,25 @@ int nsdc_flush(struct nsdc *c)
     return 0;
 }
 
+/* Reads the frames that have come, without waiting for more. A failure
+ * closes the connection; the queue is re-sent on the next connect. */
+static void drain_ready(struct nsdc *c)
+{
+    while (c->connected && c->ops->ready && c->ops->ready(c->ops->ctx)) {
+        Nsd__Frame *f = 0;
+        int r = recv_frame(c, &f);
+        if (!r)
+            r = dispatch(c, f);
+        if (r) {
+            nsdc_close(c);
+            return;
+        }
+    }
+}
+
 int nsdc_send(struct nsdc *c, Nsd__Frame *req)
 {
+    drain_ready(c);
     if (c->nout == NSDC_ASYNC_MAX) {
         int r = nsdc_flush(c);
         if (r)

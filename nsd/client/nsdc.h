@@ -28,8 +28,9 @@
 #define NSD_NAME_MAX 64u                  /* sandbox names */
 /* Largest MAC input: nonce || client id || sandbox name. */
 #define NSD_MAC_INPUT_MAX (NSD_NONCE_LEN + NSD_CLIENT_ID_LEN + NSD_NAME_MAX)
-/* Requests sent with nsdc_send whose replies have not been read yet. */
-#define NSDC_ASYNC_MAX 8
+/* Requests sent with nsdc_send whose replies have not been read yet: a
+ * full queue makes the sender wait for nsd (and its journal). */
+#define NSDC_ASYNC_MAX 32
 
 struct nsdc_ops {
     void *ctx;
@@ -48,6 +49,11 @@ struct nsdc_ops {
     /* Optional: a node that does not lead named the leader; the next
      * connect should go there. NULL: reconnect where connect goes anyway. */
     void (*redirect)(void *ctx, const Nsd__Redirect *r);
+    /* Optional: nonzero when a read would not block. nsdc_send then reads
+     * the replies that have come, so that a sender that never waits does
+     * not fill its queue and end up waiting. NULL: they are read only
+     * when the queue is full. */
+    int (*ready)(void *ctx);
 };
 
 struct nsdc {
