@@ -68,8 +68,9 @@ struct nsdc {
     char node[NSD_NAME_MAX + 1];          /* leader seen at the last hello */
     uint64_t term;
     int hello_pending;                    /* Hello sent, its answer not read yet */
-    /* Frames other than the awaited reply go here: pushes (req_id 0) and
-     * the replies to nsdc_send requests. May be NULL. */
+    int ticket_hello;                     /* ...and it was made over a Ticket */
+    /* Frames other than the awaited reply go here: pushes (req_id 0), the
+     * replies to nsdc_send requests and the HelloOk. May be NULL. */
     void (*on_push)(struct nsdc *c, const Nsd__Frame *f, void *arg);
     void *push_arg;
     char err[160];                        /* last error, for messages */
@@ -103,6 +104,8 @@ int nsdc_call(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply);
  * could not even be queued; a transport error is retried later).
  */
 int nsdc_send(struct nsdc *c, Nsd__Frame *req);
+/* Reads the replies and pushes that have come (ops->ready), not waiting. */
+void nsdc_poll(struct nsdc *c);
 /* Waits until every nsdc_send request has its reply. 0 or -errno. */
 int nsdc_flush(struct nsdc *c);
 void nsdc_free(struct nsdc *c, Nsd__Frame *f);
@@ -114,6 +117,11 @@ int nsdc_connect(struct nsdc *c);
  * them after the hello) and the answer is taken as the first frame read; a
  * refusal then fails that read. 0 or -errno (then closed). */
 int nsdc_hello_nowait(struct nsdc *c);
+/* The same without even the server hello (a fork child): the MAC is over
+ * ticket, a Ticket nsd gave this sandbox. A refused ticket fails the read of
+ * the answer with -ESTALE, so that the caller reconnects and says hello the
+ * ordinary way (the queued requests are sent again). 0 or -errno. */
+int nsdc_hello_ticket(struct nsdc *c, const uint8_t ticket[NSD_NONCE_LEN]);
 void nsdc_close(struct nsdc *c);
 
 /*
