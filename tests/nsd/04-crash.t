@@ -29,10 +29,12 @@ for i in $(seq $NCLIENT); do
 done
 wait_acked 3000 "${LOGS[@]}"; ok $? "clients are busy ($(acked "${LOGS[@]}") acknowledged)"
 kill -9 "$PID_a"
+wait "$PID_a" 2>/dev/null # gone, and its journal lock with it, before the restart
 echo "# killed nsd after $(acked "${LOGS[@]}") acknowledged operations"
 start_nsd b
 wait_acked 6500 "${LOGS[@]}"; ok $? "restarted nsd serves the same clients"
 kill -9 "$PID_b"
+wait "$PID_b" 2>/dev/null
 echo "# killed nsd again after $(acked "${LOGS[@]}") acknowledged operations"
 kill -9 "$DOOMED_PID"
 start_nsd c
