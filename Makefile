@@ -1,5 +1,6 @@
 # Graphene top-level build. Each component adds its rules in its own fragment
-# (libos/libos.mk, tools/tools.mk, proto/proto.mk, nsd/nsd.mk, tests/tests.mk).
+# (libos/libos.mk, tools/tools.mk, proto/proto.mk, nsd/nsd.mk, paldaemon/pal.mk,
+# tests/tests.mk).
 # Outputs: user-facing programs in bin/, the libos image in lib/, objects in build/.
 
 CC      ?= gcc
@@ -16,6 +17,7 @@ all:
 include proto/proto.mk
 include libos/libos.mk
 include nsd/nsd.mk
+include paldaemon/pal.mk
 include tools/tools.mk
 include tests/tests.mk
 

@@ -118,7 +118,7 @@ static struct nsdc_addrs nsd_addrs;
 /* In a group, a read or write on a connection gives up after this long
  * (then nsdc retries elsewhere): a stopped leader does not hold the
  * picoprocess. A lone nsd is waited for: there is nowhere else to go. */
-#define NSD_IO_TIMEOUT_S 2
+#define NSD_IO_TIMEOUT_MS 500
 static bool nsd_group;
 
 static int t_connect(void *ctx)
@@ -137,7 +137,7 @@ static int t_connect(void *ctx)
 		return (int)r;
 	}
 	if (nsd_group) {
-		struct __kernel_old_timeval tv = { NSD_IO_TIMEOUT_S, 0 };
+		struct __kernel_old_timeval tv = { 0, NSD_IO_TIMEOUT_MS * 1000 };
 		host(__NR_setsockopt, fd, SOL_SOCKET, SO_RCVTIMEO_OLD, &tv, sizeof(tv));
 		host(__NR_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_OLD, &tv, sizeof(tv));
 	}
@@ -653,6 +653,11 @@ bool nsd_is_gone(const Nsd__Proc *p)
 bool nsd_is_local(const Nsd__Proc *p)
 {
 	return p->host_pid > 0 && !strcmp(p->host, host_name);
+}
+
+const char *nsd_host(void)
+{
+	return host_name;
 }
 
 /* pid 1 is the sandbox's init: when it ends, so does every other process

@@ -76,6 +76,8 @@ Nsd__Frame *nsd_ps(void);
 bool nsd_is_gone(const Nsd__Proc *p);
 /* True when p runs on this host (its host pid means something here). */
 bool nsd_is_local(const Nsd__Proc *p);
+/* The host name this picoprocess registered (the host's nodename). */
+const char *nsd_host(void);
 /* The live members of a group (pgid), a session (sid) or all (both 0). */
 Nsd__Frame *nsd_members(int pgid, int sid);
 
