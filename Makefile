@@ -25,7 +25,7 @@ include tests/tests.mk
 # no-op when they are already there).
 DEB_PKGS := gcc make pkg-config clang libevent-dev libprotobuf-c-dev protobuf-c-compiler \
             libsodium-dev libsqlite3-dev sqlite3 python3 perl bash coreutils busybox-static expect \
-            python3-sysv-ipc tmux libraft-dev libuv1-dev
+            python3-sysv-ipc tmux libraft-dev libuv1-dev liblz4-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
