@@ -647,7 +647,7 @@ static int sysv_memfd(struct conn *c, const Nsd__Frame *req)
         return 0;
     }
     if (req->sysv_memfd->offer) {
-        int r = sysv_memfd_take(c->sandbox_id, c->peer_pid, req->sysv_memfd->fd);
+        int r = sysv_memfd_take(&c->n->j, c->sandbox_id, c->peer_pid, req->sysv_memfd->fd);
         if (r == -EBADF) {
             conn_drop(c, "SysvMemfd offer of no memfd");
             return -1;
@@ -658,7 +658,7 @@ static int sysv_memfd(struct conn *c, const Nsd__Frame *req)
             send_frame(c, &f);
         return 0;
     }
-    int fd = sysv_memfd_of(c->sandbox_id);
+    int fd = sysv_memfd_get(&c->n->j, c->sandbox_id, c->n->host);
     if (fd < 0 || !c->bev || c->fd_reply || (fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
         send_error(c, req->req_id, ENOENT, "no SysV memory for this sandbox");
         return 0;
