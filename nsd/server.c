@@ -21,6 +21,7 @@
 #include "server.h"
 #include "streams.h"
 #include "sysv.h"
+#include "tickets.h"
 
 /* Input beyond this stops reading until the frames in it are handled. */
 #define CONN_INPUT_MAX (4u * NSD_FRAME_MAX)
@@ -351,7 +352,7 @@ static int allowed(Nsd__Role role, Nsd__Frame__BodyCase b)
     default:
         return role == NSD__ROLE__ROLE_PICO &&
                       (nsdc_body_is_mutation(b) || (b >= NSD__FRAME__BODY_LOOKUP && b <= NSD__FRAME__BODY_MEMBERS) ||
-                b == NSD__FRAME__BODY_SYSV_MEMFD);
+                b == NSD__FRAME__BODY_SYSV_MEMFD || b == NSD__FRAME__BODY_TICKET);
     }
 }
 
@@ -617,6 +618,21 @@ static int fd_reply_flush(struct conn *c)
     return 0;
 }
 
+/* Ticket (nsd.proto): a fresh one for the caller's sandbox, at once. */
+static void send_ticket(struct conn *c, const Nsd__Frame *req)
+{
+    uint8_t nonce[NSD_NONCE_LEN];
+    ticket_issue(c->sandbox_id, nonce);
+    Nsd__Ticket t = NSD__TICKET__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    t.nonce.data = nonce;
+    t.nonce.len = sizeof nonce;
+    f.req_id = req->req_id;
+    f.body_case = NSD__FRAME__BODY_TICKET;
+    f.ticket = &t;
+    send_frame(c, &f);
+}
+
 /* SysvMemfd (nsd.proto): local state, answered at once. 0, or -1 if c was
  * dropped (an fd that is not the peer's memfd). */
 static int sysv_memfd(struct conn *c, const Nsd__Frame *req)
@@ -664,8 +680,14 @@ static void hello_ok(struct conn *c)
 {
     Nsd__HelloOk ok = NSD__HELLO_OK__INIT;
     Nsd__Frame f = NSD__FRAME__INIT;
+    uint8_t ticket[NSD_NONCE_LEN];
     ok.node = c->n->node;
     ok.term = c->n->term;
+    if (c->role == NSD__ROLE__ROLE_PICO) {
+        ticket_issue(c->sandbox_id, ticket);
+        ok.ticket.data = ticket;
+        ok.ticket.len = sizeof ticket;
+    }
     f.body_case = NSD__FRAME__BODY_HELLO_OK;
     f.hello_ok = &ok;
     send_frame(c, &f);
@@ -706,6 +728,15 @@ static int hello(struct conn *c, Nsd__Frame *f)
         why = "admin needs the local unix socket";
         err = c->is_unix && c->bev ? auth_admin_peer(bufferevent_getfd(c->bev), &why) : EACCES;
         c->sandbox_id = 0;
+    } else if (h->role == NSD__ROLE__ROLE_PICO && h->ticket.len) {
+        /* A fork child's hello, sent before our server hello was read. */
+        why = "bad ticket";
+        err = h->ticket.len != NSD_NONCE_LEN ? EPROTO
+              : auth_pico(&c->n->j, h, h->ticket.data, &c->sandbox_id, &why);
+        if (!err && !ticket_take(c->sandbox_id, h->ticket.data, h->ticket.len)) {
+            why = "unknown, expired or used ticket";
+            err = EACCES;
+        }
     } else if (h->role == NSD__ROLE__ROLE_PICO) {
         err = auth_pico(&c->n->j, h, c->nonce, &c->sandbox_id, &why);
     } else {
@@ -806,6 +837,8 @@ static int frame(struct conn *c, const uint8_t *body, size_t len)
         send_redirect(c, f->req_id);
     } else if (f->body_case == NSD__FRAME__BODY_SYSV_MEMFD) {
         r = sysv_memfd(c, f);
+    } else if (f->body_case == NSD__FRAME__BODY_TICKET) {
+        send_ticket(c, f);
     } else if (nsdc_body_is_mutation(f->body_case)) {
         queue_mutation(c, f);
         return 0;
