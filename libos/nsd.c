@@ -630,9 +630,13 @@ void nsd_exit(int wstatus)
 	 * Awaited when children outlive us (daemon(): fork, exit): our parent
 	 * may reap us as soon as we are gone, on its own connection, which nsd
 	 * may read before ours; then our registrations of those children
-	 * would come after our row is gone, and be refused. */
+	 * would come after our row is gone, and be refused. Awaited in a
+	 * group too: a leader that dies before it commits what we sent
+	 * without waiting (this Exit, our Reaps, our children's Registers)
+	 * loses it, and only we can send it again, to the next leader, which
+	 * we could not once gone. */
 	nsdc_send(&client, &f);
-	if (pid_map_has_children()) {
+	if (pid_map_has_children() || nsd_group) {
 		client.on_push = NULL; /* no lease is needed now, and its lock may be held here */
 		nsdc_flush(&client);
 	}

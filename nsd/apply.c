@@ -207,8 +207,8 @@ static int op_sandbox_create(struct journal *j, const Nsd__Op *op, Nsd__Frame *r
 
 /* The RPC sockets that processes of sb (pid, or every one for pid 0) may
  * have left behind, removed as they end (streams.h): a long-running
- * sandbox's SIGKILLed processes do not pile up files. Not state: a
- * replayed or replicated apply finds nothing left to remove. */
+ * sandbox's SIGKILLed processes do not pile up files. Not state: what a
+ * replayed or replicated apply removes is stale all the same. */
 static int forget_streams(struct journal *j, int64_t sb, int64_t pid)
 {
     sqlite3_stmt *st = jq(j, "SELECT stream FROM procs WHERE sandbox = ?1 AND (?2 = 0 OR pid = ?2)"
@@ -542,6 +542,20 @@ static int op_lost(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
     return 0;
 }
 
+/* The leader found the host process of an ended (zombie, lost or reaped)
+ * process gone: someone reaped it on the host, its parent or the host's
+ * init, and the Reap (or the claim a "reaped" row waits for) did not come:
+ * a leader that died before committing it, a parent killed right after its
+ * wait, a full queue of host reaps, a child killed before it registered. */
+static int op_host_reaped(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND pid = ?"
+                 " AND state IN ('zombie', 'lost', 'reaped')",
+              "ii", (int64_t)op->sandbox_id, (int64_t)op->host_reaped));
+    reply_ok(reply, a);
+    return 0;
+}
+
 static int op_launcher_gone(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
 {
     TRY(jexec(j, "UPDATE sandboxes SET launcher_pid = 0 WHERE id = ?", "i", (int64_t)op->sandbox_id));
@@ -753,6 +767,8 @@ int apply(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena 
         return op_lost(j, op, reply, a);
     if (op->launcher_gone)
         return op_launcher_gone(j, op, reply, a);
+    if (op->host_reaped)
+        return op_host_reaped(j, op, reply, a);
     if (!op->req) {
         reply_error(reply, a, EINVAL, "empty operation");
         return 0;

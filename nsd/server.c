@@ -304,6 +304,42 @@ static void sweep_vanished(struct nsd *n)
     }
 }
 
+/*
+ * Ended processes (zombie, lost) of this host whose host process no longer
+ * exists at all were reaped there without nsd hearing of it: a Reap is sent
+ * without waiting, so a leader that dies before committing it loses it, and
+ * so does a parent killed right after its wait. Their rows go, as a Reap
+ * would have removed them; so does a "reaped" row, whose own Register can
+ * no longer come from a process that is gone (if it was still unread, it
+ * makes the row again, which its dropped connection then ends). A reused
+ * host pid keeps a row until that process ends.
+ */
+static void sweep_reaped(struct nsd *n)
+{
+    uint32_t sandbox_ids[64], pids[64];
+    int k = 0;
+    sqlite3_stmt *st = jq(&n->j, "SELECT sandbox, pid, host_pid FROM procs WHERE state IN"
+                                 " ('zombie', 'lost', 'reaped') AND host IN (?, 'localhost') AND host_pid > 0",
+                          "s", n->host);
+    while (st && k < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        if (kill(sqlite3_column_int(st, 2), 0) == 0 || errno != ESRCH)
+            continue;
+        sandbox_ids[k] = sqlite3_column_int64(st, 0);
+        pids[k++] = sqlite3_column_int64(st, 1);
+    }
+    if (st)
+        sqlite3_reset(st);
+    for (int i = 0; i < k; i++) {
+        Nsd__Op op = NSD__OP__INIT;
+        op.sandbox_id = sandbox_ids[i];
+        op.client = "";
+        op.host_reaped = pids[i];
+        journal_synthetic(n, &op);
+    }
+    if (k)
+        nsd_log("%d ended processes were reaped on the host without a Reap", k);
+}
+
 void conn_drop(struct conn *c, const char *reason)
 {
     struct nsd *n = c->n;
@@ -1028,6 +1064,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     if (n->ready && now >= n->next_sweep) {
         sweep_vanished(n);
+        sweep_reaped(n);
         n->next_sweep = now + SWEEP_MS;
     }
     if (n->ready && n->watch_sync)
