@@ -4,7 +4,8 @@
 # hundred keeps no RPC stream socket of theirs: nsd removes what each left
 # as it learns of its end; an embedded nsd leaves no file at its end.
 # (2) SIGKILL at chosen moments of a picoprocess: during fork (before it
-# registered with nsd), during exit, with a child. Handshakes through fifos; waits for nsd's asynchronous work are bounded
+# registered with nsd), during exit, with a child; pid 1 with a child.
+# Handshakes through fifos; waits for nsd's asynchronous work are bounded
 # polls of its result, never sleeps as synchronization.
 . "$(dirname "$0")/../nsd/lib.sh"
 . "$ROOT/tests/lib/sandbox.sh"
@@ -125,5 +126,18 @@ echo go > "$D/s/go"
 wait $g; ok $? "the program exits 0"
 [ "$(grep -c '^ok ' "$D/ke.out")" = 7 ] && grep_fail "$D/ke.out"
 ok $? "every check of the program passed ($(tr '\n' '|' < "$D/ke.out"))"
+
+# pid 1 killed by SIGKILL with a child: no chance to end its sandbox
+# itself, so nsd kills the rest of it, as a PID namespace ends with its init.
+$RUN --sandbox kinit "$D/sh.toml" -- -c '/bin/sleep 1000 & echo $! > /tmp/ids; wait' > "$D/ki.out" 2>"$D/ki.err" &
+g=$!
+read -r c < "$D/s/ids"
+hostpid() { rows kinit | awk -v p="$1" '$1 == p && $3 == "live" { print $4 }'; }
+eventually eval '[ -n "$(hostpid "$c")" ]'
+hc=$(hostpid "$c")
+kill -9 $g; { wait $g; } 2>/dev/null; rc=$?
+ok $(( rc != 137 )) "pid 1, with a child (pid $c, host $hc), killed by SIGKILL from the host ($rc)"
+eventually eval '! kill -0 "$hc" 2>/dev/null'; ok $? "its child is killed too"
+eventually eval '! rows kinit | grep -q live'; ok $? "and nsd has no process of the sandbox live ($(rows kinit | tr '\n' '|'))"
 
 done_testing

@@ -79,6 +79,7 @@ static void subreaper(void)
 	if (e < 0)
 		DIE("fork");
 	if (e == 0) {
+		e = getpid();
 		pid_t c = fork();
 		if (c < 0)
 			DIE("fork");
