@@ -59,17 +59,21 @@ void syscall_dispatch(struct thread *t, struct ucontext *uc, long nr)
 	t->fault_armed = false;
 	if (unlikely(log_level >= LOG_TRACE))
 		trace(&c, ret);
+	syscall_finish(t, uc, c.nr, ret);
+}
 
-	if (c.nr == __NR_rt_sigreturn) {
+void syscall_finish(struct thread *t, struct ucontext *uc, long nr, long ret)
+{
+	if (nr == __NR_rt_sigreturn) {
 		/* The registers are the restored ones; only deliver what is pending. */
 		sig_deliver(t, uc, -1, 0);
 	} else {
 		if (ret == -EINTR)
-			ret = d->sa_restart ? -ERESTARTSYS : -ERESTARTNOHAND;
+			ret = syscall_table[nr].sa_restart ? -ERESTARTSYS : -ERESTARTNOHAND;
 		else if (ret == -EINTR_NORESTART)
 			ret = -EINTR;
-		r->rax = ret;
-		sig_deliver(t, uc, c.nr, ret);
+		uc->uc_mcontext.rax = ret;
+		sig_deliver(t, uc, nr, ret);
 	}
 	sig_sync_tty_stops(t, uc);
 }

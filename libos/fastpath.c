@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include "arena.h"
 #include "fastpath.h"
+#include "fdrecord.h"
 #include "host/host.h"
 #include "log.h"
 #include "maps.h"
@@ -656,7 +657,12 @@ static void stray_call(struct thread *t, struct ucontext *uc, uintptr_t target)
 	sig_deliver_fault(t, uc, SIGSEGV, &si);
 }
 
-__attribute__((used)) void fastpath_syscall(struct ucontext *uc)
+/* Returns 1 when host/fastpath.S is to make the call itself, as it is (a
+ * read or write the libos passes through, nothing pending): without the
+ * dispatcher's frames to return through after the host call, whose
+ * returns all miss in the CPU's return stack, which the kernel has
+ * overwritten by then (about 8 ns each here, as many as the frames). */
+__attribute__((used)) int fastpath_syscall(struct ucontext *uc)
 {
 	struct thread *t = current();
 	struct sigcontext *r = &uc->uc_mcontext;
@@ -665,18 +671,32 @@ __attribute__((used)) void fastpath_syscall(struct ucontext *uc)
 	r->fpstate = NULL;
 	if (!set_has(&learnt->sites, r->rip - 2)) {
 		stray_call(t, uc, (uintptr_t)nr);
-		return;
+		return 0;
 	}
 	/* rt_sigreturn restores the FPU state from the app's frame into the
 	 * context's xsave area (sys/signal.c), loaded below. */
 	struct _fpstate *fp = nr == __NR_rt_sigreturn ? fastpath_save_fpu(t, uc) : NULL;
+	/* Cleared before the pending check, as sig_blocking_call does: a host
+	 * signal after it makes the host call skip (host_wake_check). */
 	__atomic_store_n(&t->wake, 0, __ATOMIC_RELAXED);
+	if (fd_data_passes(nr, (long)r->rdi) && log_level < LOG_TRACE && !sig_pending_deliverable(t)) {
+		sig_sync_tty_stops(t, uc);
+		return 1;
+	}
 	syscall_dispatch(t, uc, nr);
 	if (fp) {
 		if (!xsave_valid((const uint8_t *)fp))
 			process_kill_self(SIGSEGV);
 		fastpath_xrstor(fp);
 	}
+	return 0;
+}
+
+/* host/fastpath.S: the call it made was interrupted (-EINTR). */
+__attribute__((used)) void fastpath_interrupted(struct ucontext *uc)
+{
+	struct thread *t = current();
+	syscall_finish(t, uc, (long)uc->uc_mcontext.rax, -EINTR);
 }
 
 /* host/fastpath.S: a host signal came after the last check. */

@@ -86,6 +86,8 @@ fastpath_entry:
 	mov %rsp, %rdi
 	xor %ebp, %ebp
 	call fastpath_syscall
+	test %eax, %eax
+	jnz 4f
 fastpath_exit:
 	/* A signal that came after the dispatcher's last check set the wake
 	 * flag: deliver it now. One that lands between the test and the branch
@@ -115,6 +117,28 @@ fastpath_exit_jump:
 	jmp *%gs:T_FAST_RIP
 2:	mov %rsp, %rdi
 	call fastpath_recheck
+	jmp fastpath_exit
+	/* A call to make as it is (fastpath_syscall): the app's registers
+	 * are the host call's, and host_wake_check skips it (-EINTR) when a
+	 * host signal came since the pending check. */
+4:	mov RAX(%rsp), %rax
+	mov RDI(%rsp), %rdi
+	mov RSI(%rsp), %rsi
+	mov RDX(%rsp), %rdx
+	mov R10(%rsp), %r10
+	mov R8(%rsp), %r8
+	mov R9(%rsp), %r9
+	mov $1, %r11d
+	call host_wake_check
+	cmp $-4, %rax                      /* -EINTR */
+	je 5f
+	mov %rax, RAX(%rsp)
+	/* Back by the jump: the kernel has overwritten the CPU's return
+	 * stack, so a `ret` would be mispredicted. */
+	movq $0, ENTRY_RSP(%rsp)
+	jmp fastpath_exit
+5:	mov %rsp, %rdi
+	call fastpath_interrupted
 	jmp fastpath_exit
 	.size fastpath_entry, .-fastpath_entry
 

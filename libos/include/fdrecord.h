@@ -48,6 +48,9 @@ void fd_forget_range(int first, int last);
 void fd_copy(int from, int to);
 /* The kind of app fd fd (FD_OTHER for no record); lock-free. */
 enum fd_kind fd_kind_of(int fd);
+/* sys/fd.c: true when the read- or write-like call nr on fd goes to the
+ * host as it is (the fast path then makes it without the dispatcher). */
+bool fd_data_passes(long nr, long fd);
 /* The kind of app fd fd; copies its sandbox path (or "") into path. */
 enum fd_kind fd_info(int fd, char *path, size_t size);
 /* fstat of app fd fd (sys/fd.c), with the app's owner (identity.h):

@@ -40,6 +40,10 @@ extern const char *const syscall_names[SYSCALL_MAX];
 /* entry.c: runs syscall nr for the app context uc (trapped or from the fast
  * path) and settles signal delivery and restart in it. */
 void syscall_dispatch(struct thread *t, struct ucontext *uc, long nr);
+/* Its second half: the handler's result ret (-EINTR: interrupted, which
+ * needs a handler, hence nr < SYSCALL_MAX) becomes the app's rax, with
+ * delivery and restart settled. */
+void syscall_finish(struct thread *t, struct ucontext *uc, long nr, long ret);
 
 /* sys/process.c: fork and clone without CLONE_THREAD. */
 long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *ptid, int *ctid,

@@ -142,12 +142,37 @@ run_native() {
     } 2>/dev/null
 }
 
+# proc_tree PID: PID and its descendants.
+proc_tree() {
+    local c
+    echo "$1"
+    for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do proc_tree "$c"; done
+}
+
+# hang_state PID: what each thread of PID and of its descendants is doing
+# (state, signal masks, the syscall it is in, wchan, kernel stack), kept
+# from a run that outlived DIFF_TIMEOUT: a rare hang then leaves more than
+# a timeout behind.
+hang_state() {
+    local p t
+    for p in $(proc_tree "$1"); do
+        echo "pid $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+        for t in /proc/"$p"/task/*; do
+            echo "  tid ${t##*/}: $(grep -E '^(State|SigPnd|ShdPnd|SigBlk):' "$t/status" 2>/dev/null | tr '\t\n' '  ')"
+            echo "    syscall $(cat "$t/syscall" 2>/dev/null), wchan $(cat "$t/wchan" 2>/dev/null)"
+            sed 's/^/    /' "$t/stack" 2>/dev/null
+        done
+    done
+}
+
 # run_graphene TAG STDIN SUBDIR ENTRY [ARGS...]: the same under graphene
 # (start dir /tmp/SUBDIR).  The launcher runs from $WORK so that nothing can
-# depend on the caller's cwd.
+# depend on the caller's cwd.  Past DIFF_TIMEOUT its state goes to
+# $OUT/TAG.hang and it is killed (status 137).
 run_graphene() {
-    local tag=$1 in=$2 sub=$3 entry=$4
+    local tag=$1 in=$2 sub=$3 entry=$4 pid timer p
     shift 4
+    rm -f "$OUT/$tag.hang"
     if [ ! -x "$GRAPHENE" ]; then
         echo "$GRAPHENE not built" >"$OUT/$tag.err"
         : >"$OUT/$tag.out"
@@ -156,8 +181,19 @@ run_graphene() {
     fi
     write_manifest "$entry" "/tmp${sub:+/$sub}"
     {
-        (cd "$WORK" && exec timeout -k 5 "$DIFF_TIMEOUT" "$GRAPHENE" run "$MANIFEST" -- "$@") \
-            <"$in" >"$OUT/$tag.out" 2>"$OUT/$tag.err"
+        (cd "$WORK" && exec "$GRAPHENE" run "$MANIFEST" -- "$@") \
+            <"$in" >"$OUT/$tag.out" 2>"$OUT/$tag.err" &
+        pid=$!
+        sleep "$DIFF_TIMEOUT" &
+        timer=$!
+        wait -n "$pid" "$timer"
+        if kill -0 "$pid"; then
+            hang_state "$pid" >"$OUT/$tag.hang"
+            for p in $(proc_tree "$pid"); do kill -9 "$p"; done
+        fi
+        kill "$timer"
+        wait "$timer"
+        wait "$pid"
         status=$?
     } 2>/dev/null
 }
@@ -239,6 +275,10 @@ diff_run() {
     if [ "$_ok" -ne 0 ]; then
         diag "--- $other stderr (last 20 lines):"
         diag "$(tail -n 20 "$OUT/other.err")"
+        if [ -s "$OUT/other.hang" ]; then
+            diag "--- $other was killed after ${DIFF_TIMEOUT} s; its state then:"
+            diag "$(cat "$OUT/other.hang")"
+        fi
     fi
     [ "$NATIVE_ONLY" = 1 ] && name="$name (native only)"
     tap_ok "$_ok" "$name" "$todo"

@@ -43,12 +43,13 @@ syscall() rewritten
 dlopen rewritten
 execve rewritten
 raw_read rewritten
+raw_recv rewritten
 jit trapping
 overlap trapping
 redzone trapping
 on_stack rewritten"
     ok 2 "$([ "$(cat "$work/report")" = "$want" ]; echo $?)" \
-        "sites in the executable, libc (syscall(), execve) and a dlopen'ed library are rewritten, and the read site the signal cases block on; JIT code, a syscall inside another instruction and one in a red-zone leaf are not" \
+        "sites in the executable, libc (syscall(), execve) and a dlopen'ed library are rewritten, and the read and recvfrom sites the signal cases block on; JIT code, a syscall inside another instruction and one in a red-zone leaf are not" \
         "$(cat "$work/report")"
 else
     echo "ok 2 # SKIP the fast path is not available here: $(grep "syscall fast path" <<<"$log")"
@@ -59,6 +60,7 @@ syscall() trapping
 dlopen trapping
 execve trapping
 raw_read trapping
+raw_recv trapping
 jit trapping
 overlap trapping
 redzone trapping

@@ -27,13 +27,15 @@ trap '[ -z "$A" ] || kill "$A" 2>/dev/null; [ -z "$NSD_PID" ] || kill "$NSD_PID"
 private_nsd
 secret=$($CTL --nsd "$T/nsd.sock" sandbox create S)
 mkdir -m 777 "$T/s"
-mkfifo -m 666 "$T/s/ids" "$T/tid"
+mkfifo -m 666 "$T/s/ids" "$T/tid" "$T/go"
 sandbox_manifest /p/rpcpeer ${RPC_LOG:+'loader.log_level = "debug"'} /bin=/usr/bin "/tmp=$T/s" "ro:/p=$PWD/build/tests/progs" > "$T/m.toml"
 sandbox_manifest /bin/sh /bin=/usr/bin "/tmp=$T/s" > "$T/sh.toml"
 RUN="$G run --nsd $T/nsd.sock --sandbox S"
 hostuid() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
 
-$RUN "$T/m.toml" -- wait /tmp/ids > "$T/outA" 2>"$T/errA" &
+# A exits when told: as pid 1, its exit kills the sender's launch.
+exec {gow}<>"$T/go"
+$RUN "$T/m.toml" -- wait /tmp/ids < "$T/go" > "$T/outA" 2>"$T/errA" &
 A=$!
 read -r pa ua ta < "$T/s/ids"
 check "the first launch's process is pid 1 of the sandbox" 1 "$pa"
@@ -113,6 +115,8 @@ sigqueue SIGRTMIN 42: 0
 pidfd_send_signal SIGWINCH: 0
 kill of no one: -1 ESRCH" "$(cat "$T/outB")"
 exec {tidw}>&-
+echo go >&$gow
+exec {gow}>&-
 wait $A
 check "A got the four and exited 0" 0 $?
 A=

@@ -3,7 +3,9 @@
  *                       signals it gets (SIGUSR1, SIGUSR2 to its second
  *                       thread, SIGRTMIN with a value, SIGWINCH) as "SIG
  *                       code=C pid=P uid=U value=V [thread]" and exits 0
- *                       after the four;
+ *                       after the four and a line on stdin (the test
+ *                       sends it once the sender is done: pid 1's exit
+ *                       would kill the sender's launch before it prints);
  *   rpcpeer send PID FIFO  writes "PID UID" to FIFO, reads a tid on stdin,
  *                       then kill(PID, 0), kill(PID, SIGUSR1), tgkill(PID,
  *                       TID, SIGUSR2), sigqueue(PID, SIGRTMIN, 42),
@@ -78,7 +80,8 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 4; i++)
 			while (sem_wait(&got) < 0)
 				;
-		return 0;
+		char go[8];
+		return fgets(go, sizeof(go), stdin) ? 0 : 4;
 	}
 	if (argc == 4 && !strcmp(argv[1], "send")) {
 		pid_t pid = atoi(argv[2]);

@@ -11,7 +11,8 @@
  *   - registers across a call, and every syscall number from 512 to 8192
  *     through one site (each is a different entry point into the trampoline,
  *     or none), and numbers that are not even addresses;
- *   - signals while a fast-path read blocks, with and without SA_RESTART, and
+ *   - signals while a fast-path read (made by the fast path itself) or
+ *     recvfrom (served by the dispatcher) blocks, with and without SA_RESTART, and
  *     signals landing at any point around fast-path calls;
  *   - fork and execve made through rewritten sites;
  *   - a call through a NULL function pointer, which with the trampoline in
@@ -26,6 +27,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +48,23 @@ __attribute__((noinline)) static long raw_read(int fd, void *buf, size_t n)
     __asm__ volatile("syscall"
                      : "=a"(r)
                      : "0"((long)SYS_read), "D"((long)fd), "S"(buf), "d"(n)
+                     : "rcx", "r11", "memory");
+    return r;
+}
+
+/* recvfrom(2) through a site of its own: a blocking call that the
+ * dispatcher serves (reads and writes the libos passes through are made by
+ * the fast path itself, without it). */
+__attribute__((noinline)) static long raw_recv(int fd, void *buf, size_t n)
+{
+    long r;
+    register long flags __asm__("r10") = 0;
+    register long addr __asm__("r8") = 0;
+    register long addrlen __asm__("r9") = 0;
+    __asm__ volatile("syscall"
+                     : "=a"(r)
+                     : "0"((long)SYS_recvfrom), "D"((long)fd), "S"(buf), "d"(n), "r"(flags), "r"(addr),
+                       "r"(addrlen)
                      : "rcx", "r11", "memory");
     return r;
 }
@@ -385,13 +404,17 @@ static void on_usr1(int sig)
     handled++;
 }
 
-/* Reads through raw_read's site more often than the fast path waits
- * before learning a site (report checks that it is then rewritten). */
+/* The blocking call of the signal cases: raw_read on a pipe, or raw_recv
+ * on a socket pair (pipefd then holds the pair). */
+static long (*blocking_call)(int fd, void *buf, size_t n) = raw_read;
+
+/* Reads through the blocking call's site more often than the fast path
+ * waits before learning a site (report checks that it is then rewritten). */
 static void warm_read(void)
 {
     char c = 'x';
     for (int i = 0; i < 20; i++)
-        if (write(pipefd[1], &c, 1) != 1 || raw_read(pipefd[0], &c, 1) != 1)
+        if (write(pipefd[1], &c, 1) != 1 || blocking_call(pipefd[0], &c, 1) != 1)
             DIE("pipe write/read");
 }
 
@@ -403,18 +426,28 @@ static void *reader(void *arg)
 {
     struct reader_result *res = arg;
     char c;
-    res->r = raw_read(pipefd[0], &c, 1);
+    res->r = blocking_call(pipefd[0], &c, 1);
     __atomic_store_n(&reader_done, 1, __ATOMIC_RELEASE);
     return NULL;
+}
+
+static void make_pipe(void)
+{
+    if (blocking_call == raw_recv ? socketpair(AF_UNIX, SOCK_STREAM, 0, pipefd) : pipe(pipefd))
+        DIE("pipe");
+}
+
+static const char *call_name(void)
+{
+    return blocking_call == raw_recv ? "recvfrom" : "read";
 }
 
 static void test_signals(int restart)
 {
     struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = restart ? SA_RESTART : 0 };
     sigaction(SIGUSR1, &sa, NULL);
-    if (pipe(pipefd))
-        DIE("pipe");
-    /* The read site is rewritten before the reader blocks on it. */
+    make_pipe();
+    /* The site is rewritten before the reader blocks on it. */
     char c = 'x';
     warm_read();
     handled = 0;
@@ -431,7 +464,7 @@ static void test_signals(int restart)
         }
         write(pipefd[1], &c, 1);
         pthread_join(t, NULL);
-        CHECK(res.r == 1, "SA_RESTART: the blocked read survives the signals and reads the byte");
+        CHECK(res.r == 1, "SA_RESTART: the blocked %s survives the signals and reads the byte", call_name());
     } else {
         /* Signal until one lands while the read blocks: it returns EINTR. */
         while (!__atomic_load_n(&reader_done, __ATOMIC_ACQUIRE)) {
@@ -439,9 +472,9 @@ static void test_signals(int restart)
             sched_yield();
         }
         pthread_join(t, NULL);
-        CHECK(res.r == -EINTR, "no SA_RESTART: the blocked read ends with EINTR");
+        CHECK(res.r == -EINTR, "no SA_RESTART: the blocked %s ends with EINTR", call_name());
     }
-    CHECK(handled > 0, "the handler ran (%s)", restart ? "SA_RESTART" : "no SA_RESTART");
+    CHECK(handled > 0, "the handler ran (%s, %s)", call_name(), restart ? "SA_RESTART" : "no SA_RESTART");
     close(pipefd[0]);
     close(pipefd[1]);
 }
@@ -622,6 +655,13 @@ static void report(const char *argv0)
         DIE("pipe");
     warm_read();
     printf("raw_read %s\n", state(find_site((const void *)raw_read)));
+    close(pipefd[0]);
+    close(pipefd[1]);
+    blocking_call = raw_recv;
+    make_pipe();
+    warm_read();
+    printf("raw_recv %s\n", state(find_site((const void *)raw_recv)));
+    blocking_call = raw_read;
     unsigned char *p = jit(1);
     for (int i = 0; p && i < REPORT_CALLS; i++)
         ((long (*)(void))p)();
@@ -659,6 +699,10 @@ int main(int argc, char **argv)
     test_threads();
     test_signals(1);
     test_signals(0);
+    blocking_call = raw_recv;
+    test_signals(1);
+    test_signals(0);
+    blocking_call = raw_read;
     test_fault_signals();
     test_storm();
     test_fork_exec(argv[0]);
