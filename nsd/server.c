@@ -153,8 +153,9 @@ static void journal_lost(struct nsd *n, uint32_t sandbox_id, const char *client,
     if (jint(&n->j, &live, "SELECT count(*) FROM procs WHERE client = ? AND state = 'live'",
              "s", client) <= 0 || !live)
         return;
-    jint(&n->j, &init, "SELECT count(*) FROM procs WHERE sandbox = ? AND client = ? AND pid = 1"
-                       " AND state = 'live'", "is", (int64_t)sandbox_id, client);
+    jint(&n->j, &init, "SELECT count(*) FROM procs p JOIN sandboxes s ON s.id = p.sandbox"
+                       " WHERE p.sandbox = ? AND p.client = ? AND p.pid = 1 AND p.state = 'live'"
+                       " AND s.ephemeral", "is", (int64_t)sandbox_id, client);
     Nsd__Op op = NSD__OP__INIT;
     op.sandbox_id = sandbox_id;
     op.client = (char *)client;
@@ -521,6 +522,8 @@ static int pico_peer(struct nsd *n, int64_t sandbox_id, int host_pid)
  * pid is not reused; the pidfd keeps the signal on that process. A child
  * forked a moment ago that has not connected yet is missed. Processes of
  * other hosts are not ours to signal (that is for their host's daemon).
+ * signal_pico sends one: 0, -ESRCH for a process not ours to signal, or
+ * the host's -errno.
  */
 static int signal_pico(struct nsd *n, int64_t sb, const char *host, int host_pid, int sig)
 {
@@ -553,10 +556,12 @@ static void send_kills(struct nsd *n, const Nsd__Kill *k, Nsd__Frame *reply, str
         reply_error(reply, a, err, "kill: %s", strerror(err));
 }
 
-/* pid 1 died without its Exit (SIGKILL, a crash), so without killing the
- * rest of its sandbox, as the end of a PID namespace's init does: nsd does
- * it, for the processes of this host (those of others are for their host's
- * daemon), through signal_pico's checks. */
+/* pid 1 of a run's own (ephemeral) sandbox died without its Exit (SIGKILL,
+ * a crash), so without killing the rest of it, as the end of a PID
+ * namespace's init does: nsd does it, for the processes of this host (those
+ * of others are for their host's daemon), through signal_pico's checks. A
+ * sandbox made by admin (graphenectl, the tests' simulated clients) is
+ * not its pid 1's to end. */
 static void kill_sandbox(struct nsd *n, uint32_t sandbox_id)
 {
     int killed = 0;
