@@ -2,7 +2,8 @@
 # Faults under a running sandbox (issue 6, item 8). (1) A raft group of
 # three nsd nodes (unix sockets in one directory, given to the launcher as
 # a list): kill -9 of the leader while a sandbox runs a shell loop of 200
-# processes; the loop's output and exit status are those of a run without
+# processes, and again (the node back) while it runs make -j2 of a C
+# program; the loop's output and exit status are those of a run without
 # the kill, the picoprocesses reconnect to the new leader by themselves
 # (following the list and Redirects), and nsd's
 # record of the sandbox ends with no process left live or lost. (2) SIGKILL
@@ -93,10 +94,10 @@ chmod 666 "$D/s/proj"/*
 sandbox_manifest /bin/sh /bin=/usr/bin "/tmp=$D/s" 'loader.env.PATH = "/usr/bin:/bin"' > "$D/mk.toml"
 MAKE='/bin/sleep 1000 & s=$!
 cd /tmp/proj && make -s -j2 && ./prog; r=$?
-echo "sleeper $s" > /tmp/ids
-read x < /tmp/ids
+echo "sleeper $s" > /tmp/mkids
+read x < /tmp/mkids
 kill $s; wait $s 2>/dev/null; echo "make and prog: $r"'
-mkfifo -m 666 "$D/s/ids"
+mkfifo -m 666 "$D/s/mkids"
 # run_make SANDBOX OUT: the workload in a clean tree; its output in OUT.
 run_make() {
     rm -f "$D/s/proj"/*.o "$D/s/proj/prog" "$D/s/recipes"
@@ -104,7 +105,7 @@ run_make() {
     g=$!
 }
 run_make mkref "$D/mkref.out"
-read -r _ s < "$D/s/ids"; echo go > "$D/s/ids"
+read -r _ s < "$D/s/mkids"; echo go > "$D/s/mkids"
 wait $g; ok $? "make -j2 without a fault exits 0"
 ref=$(cat "$D/mkref.out")
 [ "$ref" = "$(printf '%s\n' "45 90 135 180 225 270" "make and prog: 0")" ]
@@ -115,7 +116,7 @@ run_make mkfault "$D/mk.out"
 read -r at < "$D/s/half"
 old=$(leader_node)
 kill -9 "$(eval echo "\$PID_$old")"
-read -r _ s < "$D/s/ids"
+read -r _ s < "$D/s/mkids"
 new=$(wait_leader_node "$old"); ok $? "with the leader ($old) killed after $at: another node leads ($new)"
 # live: the sandbox's live rows (pid, host pid), once the last Exits and
 # Reaps are applied; other rows (zombie, lost) must not remain.
@@ -132,7 +133,7 @@ h1=$(echo "$rows" | awk '$1 == 1 { print $3 }')
 ok $? "each at its own host process: pid 1 at the launcher's ($h1), the sleeper at its child ($hs)"
 [ "$(wc -l < "$D/s/recipes")" = 7 ] && [ "$(sort -u "$D/s/recipes" | wc -l)" = 7 ]
 ok $? "7 recipe shells, 7 distinct pids ($(sort -n "$D/s/recipes" | tr '\n' ' '))"
-echo go > "$D/s/ids"
+echo go > "$D/s/mkids"
 wait $g; ok $? "make -j2 with the leader killed exits 0"
 [ "$(cat "$D/mk.out")" = "$ref" ]; ok $? "with the same output"
 grep -v 'warning: unsupported' "$D/mk.out.err" | sed 's/^/# /' | head -5
@@ -147,8 +148,13 @@ i=0; while [ $i -lt 20 ]; do /bin/true; i=$((i + 1)); done; echo "then $i more"'
 $RUN --sandbox fault "$D/m.toml" -- -c "$WORK" > "$D/out2" 2>"$D/err2" &
 g=$!
 read -r p < "$D/s/ids"
-# Its host pid from nsd; it forks all along, so kill it while it does.
-hp=$("$CTL" --nsd "$CLUSTER" ps --sandbox fault | awk -v p="$p" '$2 == p { print $8 }')
+# Its host pid from nsd (once its registration, sent without waiting, is
+# in); it forks all along, so kill it while it does.
+for _ in $(seq 200); do
+    hp=$("$CTL" --nsd "$CLUSTER" ps --sandbox fault | awk -v p="$p" '$1 == "fault" && $2 == p && $6 == "live" { print $8 }')
+    [ -n "$hp" ] && break
+    sleep 0.05
+done
 [ -n "$hp" ] && kill -9 "$hp"
 echo go > "$D/s/ids"
 wait $g; rc=$?
