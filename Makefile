@@ -1,5 +1,6 @@
 # Graphene top-level build. Each component adds its rules in its own fragment
-# (libos/libos.mk, tools/tools.mk, proto/proto.mk, nsd/nsd.mk, tests/tests.mk).
+# (libos/libos.mk, tools/tools.mk, proto/proto.mk, nsd/nsd.mk, paldaemon/pal.mk,
+# tests/tests.mk).
 # Outputs: user-facing programs in bin/, the libos image in lib/, objects in build/.
 
 CC      ?= gcc
@@ -16,6 +17,7 @@ all:
 include proto/proto.mk
 include libos/libos.mk
 include nsd/nsd.mk
+include paldaemon/pal.mk
 include tools/tools.mk
 include tests/tests.mk
 
@@ -23,7 +25,7 @@ include tests/tests.mk
 # no-op when they are already there).
 DEB_PKGS := gcc make pkg-config clang libevent-dev libprotobuf-c-dev protobuf-c-compiler \
             libsodium-dev libsqlite3-dev sqlite3 python3 perl bash coreutils busybox-static expect \
-            python3-sysv-ipc tmux libraft-dev libuv1-dev
+            python3-sysv-ipc tmux libraft-dev libuv1-dev liblz4-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -49,7 +49,6 @@ void syscall_dispatch(struct thread *t, struct ucontext *uc, long nr)
 	};
 	const struct syscall_desc *d = (unsigned long)c.nr < SYSCALL_MAX ? &syscall_table[c.nr] : NULL;
 	long ret;
-	sig_sync_tty_stops(t, uc);
 	if (libos_setjmp(&t->fault_jmp)) {
 		ret = -EFAULT;
 	} else {
@@ -75,7 +74,6 @@ void syscall_finish(struct thread *t, struct ucontext *uc, long nr, long ret)
 		uc->uc_mcontext.rax = ret;
 		sig_deliver(t, uc, nr, ret);
 	}
-	sig_sync_tty_stops(t, uc);
 }
 
 __attribute__((used)) void sigsys_handler(int sig, siginfo_t *si, void *ucv)
@@ -96,6 +94,11 @@ __attribute__((used)) void sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	if (fastpath_on)
 		fastpath_learn(t, uc);
 	syscall_dispatch(t, uc, si->si_syscall);
+	syscall_handler_exit(t, uc);
+}
+
+void syscall_handler_exit(struct thread *t, struct ucontext *uc)
+{
 	t->exit_uc = uc;
 	__atomic_store_n(&t->exit_uc_claimable, true, __ATOMIC_RELEASE);
 	/* A signal recorded between sig_deliver's check and the line above

@@ -679,10 +679,8 @@ __attribute__((used)) int fastpath_syscall(struct ucontext *uc)
 	/* Cleared before the pending check, as sig_blocking_call does: a host
 	 * signal after it makes the host call skip (host_wake_check). */
 	__atomic_store_n(&t->wake, 0, __ATOMIC_RELAXED);
-	if (fd_data_passes(nr, (long)r->rdi) && log_level < LOG_TRACE && !sig_pending_deliverable(t)) {
-		sig_sync_tty_stops(t, uc);
+	if (fd_data_passes(nr, (long)r->rdi) && log_level < LOG_TRACE && !sig_pending_deliverable(t))
 		return 1;
-	}
 	syscall_dispatch(t, uc, nr);
 	if (fp) {
 		if (!xsave_valid((const uint8_t *)fp))
@@ -718,6 +716,7 @@ bool fastpath_fault(struct thread *t, struct ucontext *uc)
 		 * here as the trap would have. */
 		r->rip += 2;
 		syscall_dispatch(t, uc, (int)r->rax);
+		syscall_handler_exit(t, uc);
 		return true;
 	}
 	/* The call reached a number with no place in the trampoline: inside an
@@ -744,8 +743,9 @@ bool fastpath_fault(struct thread *t, struct ucontext *uc)
 	} else {
 		r->rcx = ret;
 		r->r11 = r->eflags;
-		r->rax = (uint64_t)-ENOSYS;
+		syscall_finish(t, uc, (long)r->rax, -ENOSYS);
 	}
+	syscall_handler_exit(t, uc);
 	return true;
 }
 

@@ -101,7 +101,7 @@ static struct nsdc_addrs nsd_addrs;
 /* In a group, a read or write on a connection gives up after this long
  * (then nsdc retries elsewhere): a stopped leader does not hold the
  * picoprocess. A lone nsd is waited for: there is nowhere else to go. */
-#define NSD_IO_TIMEOUT_S 2
+#define NSD_IO_TIMEOUT_MS 500
 static bool nsd_group;
 
 static int t_connect(void *ctx)
@@ -120,7 +120,7 @@ static int t_connect(void *ctx)
 		return (int)r;
 	}
 	if (nsd_group) {
-		struct __kernel_old_timeval tv = { NSD_IO_TIMEOUT_S, 0 };
+		struct __kernel_old_timeval tv = { 0, NSD_IO_TIMEOUT_MS * 1000 };
 		host(__NR_setsockopt, fd, SOL_SOCKET, SO_RCVTIMEO_OLD, &tv, sizeof(tv));
 		host(__NR_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO_OLD, &tv, sizeof(tv));
 	}
@@ -246,12 +246,33 @@ static void lease_add(const Nsd__PidRange *pr)
 	unlock(&lease_lock);
 }
 
+/* nsd_start's Register until nsd_started, and its answer. */
+static uint64_t start_req;
+static int start_err = -EPROTO;
+static int start_pid, start_ppid, start_pgid, start_sid;
+
 /* Replies nobody waited for: a lease (LeaseRange, or a child's Register
- * with its range) is taken; the rest (Reap, Exit) needs nothing. */
+ * with its range) is taken; so is the answer to nsd_start's Register; the
+ * rest (Reap, Exit) needs nothing. */
 static void on_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
 {
 	(void)c;
 	(void)arg;
+	if (start_req && f->req_id == start_req) {
+		start_req = 0;
+		if (f->body_case == NSD__FRAME__BODY_IDS) {
+			start_pid = (int)f->ids->pid;
+			start_ppid = (int)f->ids->ppid;
+			start_pgid = (int)f->ids->pgid;
+			start_sid = (int)f->ids->sid;
+			start_err = 0;
+		} else if (f->body_case == NSD__FRAME__BODY_ERROR) {
+			strlcpy(c->err, f->error->msg, sizeof(c->err));
+			start_err = f->error->errnum ? -(int)f->error->errnum : -EPROTO;
+		} else {
+			log_error("nsd answered the registration with message %d", f->body_case);
+		}
+	}
 	if (f->body_case == NSD__FRAME__BODY_RANGE)
 		lease_add(f->range);
 	else if (f->body_case == NSD__FRAME__BODY_IDS && f->ids->range)
@@ -363,8 +384,7 @@ void nsd_send(Nsd__Frame *req)
 	unlock(&nsd_lock);
 }
 
-/* Waits for the replies of everything sent; 0 or -errno. */
-static int nsd_flush(void)
+int nsd_flush(void)
 {
 	lock(&nsd_lock);
 	unsigned long fs = nsd_fs_enter();
@@ -374,9 +394,20 @@ static int nsd_flush(void)
 	return r;
 }
 
-/* proc.cmdline split back into strings for Register.argv (points into it). */
+/* proc.cmdline split back into strings for Register.argv (points into it);
+ * before the app is loaded, the launch's argv. */
 static char **cmdline_argv(size_t *n)
 {
+	if (!proc.cmdline) {
+		size_t k = 0;
+		while (config.argv[k])
+			k++;
+		char **v = malloc((k + 1) * sizeof(*v));
+		*n = v ? k : 0;
+		for (size_t i = 0; v && i < k; i++)
+			v[i] = (char *)config.argv[i];
+		return v;
+	}
 	size_t count = 0;
 	for (size_t i = 0; i < proc.cmdline_len; i++)
 		count += proc.cmdline[i] == 0;
@@ -410,7 +441,7 @@ static void fill_register(Nsd__Register *rg, Nsd__Frame *f, int pid, int ppid, i
 	*f = nsd_frame(NSD__FRAME__BODY_REGISTER, rg);
 }
 
-int nsd_start(void)
+void nsd_start(void)
 {
 	struct new_utsname u;
 	if (host(__NR_uname, &u) == 0)
@@ -418,29 +449,45 @@ int nsd_start(void)
 	nsdc_addrs_init(&nsd_addrs, config.nsd);
 	nsd_group = strchr(config.nsd, ',') != NULL;
 	client_init();
-	Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
 	fill_register(&rg, &f, 0, 0, proc.host_pid, LEASE_COUNT);
-	int r = nsd_call(&f, &rep);
+	nsd_send(&f);
+	start_req = f.req_id;
 	free_register(&rg);
+}
+
+/* Does proc.cmdline hold exactly the launch's argv? */
+static bool cmdline_is_launch(void)
+{
+	size_t off = 0;
+	for (size_t i = 0; config.argv[i]; i++) {
+		size_t n = strlen(config.argv[i]) + 1;
+		if (off + n > proc.cmdline_len || memcmp(proc.cmdline + off, config.argv[i], n))
+			return false;
+		off += n;
+	}
+	return off == proc.cmdline_len;
+}
+
+int nsd_started(void)
+{
+	int r = nsd_flush();
+	if (r == 0)
+		r = start_err;
+	start_req = 0;
 	if (r < 0) {
 		log_error("cannot register with nsd at %s (sandbox %s): %s", config.nsd, config.sandbox,
 		          client.err[0] ? client.err : "error");
 		return r;
 	}
-	if (rep->body_case != NSD__FRAME__BODY_IDS) {
-		nsd_free(rep);
-		log_error("nsd answered the registration with message %d", rep->body_case);
-		return -EPROTO;
-	}
-	proc.pid = (int)rep->ids->pid;
-	proc.ppid = (int)rep->ids->ppid;
-	proc.pgid = (int)rep->ids->pgid;
-	proc.sid = (int)rep->ids->sid;
-	if (rep->ids->range)
-		lease_add(rep->ids->range);
-	nsd_free(rep);
+	proc.pid = start_pid;
+	proc.ppid = start_ppid;
+	proc.pgid = start_pgid;
+	proc.sid = start_sid;
 	log_debug("nsd: registered in sandbox %s as pid %d", config.sandbox, proc.pid);
+	if (!cmdline_is_launch())
+		nsd_exec_done();
 	return 0;
 }
 
@@ -586,6 +633,11 @@ bool nsd_is_gone(const Nsd__Proc *p)
 bool nsd_is_local(const Nsd__Proc *p)
 {
 	return p->host_pid > 0 && !strcmp(p->host, host_name);
+}
+
+const char *nsd_host(void)
+{
+	return host_name;
 }
 
 /* pid 1 is the sandbox's init: when it ends, so does every other process

@@ -113,7 +113,26 @@ static Rpc__Frame frame_of(Rpc__Frame__BodyCase kind, void *body)
 	return f;
 }
 
-static int send_frame(int fd, const Rpc__Frame *f)
+static void frame_free(Rpc__Frame *f)
+{
+	unsigned long fs = nsd_fs_enter();
+	rpc__frame__free_unpacked(f, &nsd_pb_allocator);
+	nsd_fs_leave(fs);
+}
+
+/* After the handshake each request and reply is followed by an Auth frame:
+ * MAC(session key, 'q' or 'r', the frame's body), so that no relay on the
+ * way (paldaemon) can alter or swap them. The direction byte keeps a reply
+ * from passing for a request. */
+static char direction(Rpc__Frame__BodyCase kind)
+{
+	return kind == RPC__FRAME__BODY_REPLY ? 'r' : 'q';
+}
+
+static int send_mac(int fd, const uint8_t *msg, size_t n, const uint8_t sk[RPC_MAC_LEN]);
+
+/* sk: the session key (frames after the handshake), or NULL. */
+static int send_frame(int fd, const Rpc__Frame *f, const uint8_t *sk)
 {
 	uint8_t *buf = malloc(RPC_FRAME_MAX + 4);
 	if (!buf)
@@ -122,14 +141,20 @@ static int send_frame(int fd, const Rpc__Frame *f)
 	size_t n = rpc_encode(f, buf, RPC_FRAME_MAX + 4);
 	nsd_fs_leave(fs);
 	int r = n ? io_full(fd, buf, n, true) : -EMSGSIZE;
+	if (r == 0 && sk) {
+		buf[3] = (uint8_t)direction(f->body_case); /* the header is sent: the MAC's input */
+		r = send_mac(fd, buf + 3, n - 3, sk);
+	}
 	free(buf);
 	return r;
 }
 
+static bool mac_ok(const ProtobufCBinaryData *got, const uint8_t want[RPC_MAC_LEN]);
+
 /* The next frame, decoded and checked, of kind want (any kind for
- * RPC__FRAME__BODY__NOT_SET); NULL for anything else (the caller closes
- * the stream). */
-static Rpc__Frame *recv_frame(int fd, Rpc__Frame__BodyCase want)
+ * RPC__FRAME__BODY__NOT_SET), its MAC checked with sk; NULL for anything
+ * else (the caller closes the stream). */
+static Rpc__Frame *recv_frame(int fd, Rpc__Frame__BodyCase want, const uint8_t *sk)
 {
 	uint8_t hdr[4];
 	if (io_full(fd, hdr, sizeof(hdr), false) < 0)
@@ -140,10 +165,22 @@ static Rpc__Frame *recv_frame(int fd, Rpc__Frame__BodyCase want)
 		return NULL;
 	}
 	uint8_t *body = malloc((size_t)n + 1);
-	Rpc__Frame *f = NULL;
-	if (body && io_full(fd, body, (size_t)n, false) == 0) {
+	Rpc__Frame *f = NULL, *auth = NULL;
+	bool ok = body && io_full(fd, body + 1, (size_t)n, false) == 0;
+	if (ok && sk) {
+		uint8_t mac[RPC_MAC_LEN];
+		body[0] = (uint8_t)direction(want);
+		hmac_sha512_256(mac, body, (size_t)n + 1, sk);
+		auth = recv_frame(fd, RPC__FRAME__BODY_AUTH, NULL);
+		ok = auth && mac_ok(&auth->auth->mac, mac);
+		if (auth)
+			frame_free(auth);
+		if (!ok)
+			log_debug("rpc: a frame that fails its MAC, closing the stream");
+	}
+	if (ok) {
 		unsigned long fs = nsd_fs_enter();
-		f = rpc_decode(body, (size_t)n, &nsd_pb_allocator);
+		f = rpc_decode(body + 1, (size_t)n, &nsd_pb_allocator);
 		if (f && want && f->body_case != want) {
 			rpc__frame__free_unpacked(f, &nsd_pb_allocator);
 			f = NULL;
@@ -154,13 +191,6 @@ static Rpc__Frame *recv_frame(int fd, Rpc__Frame__BodyCase want)
 	}
 	free(body);
 	return f;
-}
-
-static void frame_free(Rpc__Frame *f)
-{
-	unsigned long fs = nsd_fs_enter();
-	rpc__frame__free_unpacked(f, &nsd_pb_allocator);
-	nsd_fs_leave(fs);
 }
 
 /* MAC(secret, label a b): what each side proves of the other's nonce. */
@@ -182,6 +212,16 @@ static bool mac_ok(const ProtobufCBinaryData *got, const uint8_t want[RPC_MAC_LE
 	return !d;
 }
 
+static int send_mac(int fd, const uint8_t *msg, size_t n, const uint8_t sk[RPC_MAC_LEN])
+{
+	uint8_t mac[RPC_MAC_LEN];
+	hmac_sha512_256(mac, msg, n, sk);
+	Rpc__Auth a = RPC__AUTH__INIT;
+	a.mac = (ProtobufCBinaryData){ RPC_MAC_LEN, mac };
+	Rpc__Frame f = frame_of(RPC__FRAME__BODY_AUTH, &a);
+	return send_frame(fd, &f, NULL);
+}
+
 static int send_hello(int fd, uint8_t nonce[RPC_NONCE_LEN], uint8_t *mac)
 {
 	Rpc__Hello h = RPC__HELLO__INIT;
@@ -191,16 +231,16 @@ static int send_hello(int fd, uint8_t nonce[RPC_NONCE_LEN], uint8_t *mac)
 	if (mac)
 		h.mac = (ProtobufCBinaryData){ RPC_MAC_LEN, mac };
 	Rpc__Frame f = frame_of(RPC__FRAME__BODY_HELLO, &h);
-	return send_frame(fd, &f);
+	return send_frame(fd, &f, NULL);
 }
 
-static int send_reply(int fd, int error, const void *data, size_t len)
+static int send_reply(int fd, const uint8_t *sk, int error, const void *data, size_t len)
 {
 	Rpc__Reply rp = RPC__REPLY__INIT;
 	rp.error = error;
 	rp.data = (ProtobufCBinaryData){ len, (uint8_t *)data };
 	Rpc__Frame f = frame_of(RPC__FRAME__BODY_REPLY, &rp);
-	return send_frame(fd, &f);
+	return send_frame(fd, &f, sk);
 }
 
 /* ---- the server: the helper thread ------------------------------------- */
@@ -233,17 +273,17 @@ static int serve_signal(const Rpc__Signal *s, int peer)
 	return (int)host(__NR_rt_sigqueueinfo, proc.host_pid, s->sig, &si);
 }
 
-static int serve_proc_read(int fd, const Rpc__ProcRead *pr)
+static int serve_proc_read(int fd, const uint8_t *sk, const Rpc__ProcRead *pr)
 {
 	size_t len = 0;
 	char *text = NULL;
 	int r = procfs_self_file(pr->file, pr->uid, &text, &len);
-	r = r < 0 ? send_reply(fd, -r, NULL, 0) : send_reply(fd, 0, text, len);
+	r = r < 0 ? send_reply(fd, sk, -r, NULL, 0) : send_reply(fd, sk, 0, text, len);
 	free(text);
 	return r;
 }
 
-static int serve_sched(int fd, const Rpc__Sched *s)
+static int serve_sched(int fd, const uint8_t *sk, const Rpc__Sched *s)
 {
 	uint8_t out[RPC_SCHED_MAX];
 	memset(out, 0, sizeof(out));
@@ -256,34 +296,35 @@ static int serve_sched(int fd, const Rpc__Sched *s)
 	if (v >= 0)
 		rp.data = (ProtobufCBinaryData){ s->out_len, out };
 	Rpc__Frame f = frame_of(RPC__FRAME__BODY_REPLY, &rp);
-	return send_frame(fd, &f);
+	return send_frame(fd, &f, sk);
 }
 
 /* Handshake (proto/rpc.proto), one request, one reply. Anything out of
  * order, malformed, oversized or unauthenticated ends the stream. */
 static void serve(int fd)
 {
-	uint8_t nonce[RPC_NONCE_LEN], mac[RPC_MAC_LEN];
-	Rpc__Frame *hello = recv_frame(fd, RPC__FRAME__BODY_HELLO), *auth = NULL, *req = NULL;
+	uint8_t nonce[RPC_NONCE_LEN], mac[RPC_MAC_LEN], sk[RPC_MAC_LEN];
+	Rpc__Frame *hello = recv_frame(fd, RPC__FRAME__BODY_HELLO, NULL), *auth = NULL, *req = NULL;
 	if (!hello || strcmp(hello->hello->sandbox, config.sandbox))
 		goto out;
 	nsd_random(nonce, sizeof(nonce));
 	mac_of(mac, "graphene-rpc server", hello->hello->nonce.data, nonce);
 	if (send_hello(fd, nonce, mac) < 0)
 		goto out;
-	auth = recv_frame(fd, RPC__FRAME__BODY_AUTH);
+	auth = recv_frame(fd, RPC__FRAME__BODY_AUTH, NULL);
 	mac_of(mac, "graphene-rpc client", nonce, hello->hello->nonce.data);
 	if (!auth || !mac_ok(&auth->auth->mac, mac)) {
 		log_debug("rpc: a peer that is not of sandbox %s, closing the stream", config.sandbox);
 		goto out;
 	}
-	req = recv_frame(fd, RPC__FRAME__BODY__NOT_SET);
+	mac_of(sk, "graphene-rpc session", hello->hello->nonce.data, nonce);
+	req = recv_frame(fd, RPC__FRAME__BODY__NOT_SET, sk);
 	if (req && req->body_case == RPC__FRAME__BODY_SIGNAL)
-		send_reply(fd, -serve_signal(req->signal, (int)hello->hello->pid), NULL, 0);
+		send_reply(fd, sk, -serve_signal(req->signal, (int)hello->hello->pid), NULL, 0);
 	else if (req && req->body_case == RPC__FRAME__BODY_PROC_READ)
-		serve_proc_read(fd, req->proc_read);
+		serve_proc_read(fd, sk, req->proc_read);
 	else if (req && req->body_case == RPC__FRAME__BODY_SCHED)
-		serve_sched(fd, req->sched);
+		serve_sched(fd, sk, req->sched);
 	else if (req)
 		log_debug("rpc: unexpected request %d, closing the stream", req->body_case);
 out:
@@ -454,13 +495,50 @@ void rpc_end(void)
 
 /* ---- the client ---------------------------------------------------------- */
 
-/* Connects to p's stream and runs the handshake: the fd, or -errno. */
-static int open_stream(const Nsd__Proc *p)
+/* A process of another host is reached through this host's paldaemon, at
+ * <nsd's directory>/pal-<host>.sock (proto/rpc.proto Route): the route is
+ * nsd's record of p, never the app's. 0, or -errno (-ESRCH: p's socket is
+ * gone on its host). */
+static int route(int fd, const Nsd__Proc *p)
+{
+	Rpc__Route ro = RPC__ROUTE__INIT;
+	ro.host = p->host;
+	ro.sandbox = (char *)config.sandbox;
+	ro.pid = p->pid;
+	ro.stream = p->stream;
+	Rpc__Frame f = frame_of(RPC__FRAME__BODY_ROUTE, &ro), *rep = NULL;
+	int r = send_frame(fd, &f, NULL);
+	if (r == 0)
+		rep = recv_frame(fd, RPC__FRAME__BODY_REPLY, NULL);
+	if (!rep)
+		return r ? r : -EHOSTUNREACH;
+	r = -rep->reply->error;
+	frame_free(rep);
+	return r == -ECONNREFUSED || r == -ENOENT ? -ESRCH : r;
+}
+
+static bool pal_address(char *buf, size_t size)
+{
+	const char *d = rpc_dir();
+	if (!d)
+		return false;
+	size_t n = strlen(d) - 4; /* nsd's directory: without "/rpc" */
+	memcpy(buf, d, n);
+	return snprintf(buf + n, size - n, "/pal-%s.sock", nsd_host()) < (int)(size - n);
+}
+
+/* Connects to p's stream and runs the handshake: the fd and the session
+ * key in sk, or -errno. */
+static int open_stream(const Nsd__Proc *p, uint8_t sk[RPC_MAC_LEN])
 {
 	if (!p->stream[0])
 		return -EPERM;
+	char pal[UNIX_PATH_MAX];
+	bool remote = p->host[0] && strcmp(p->host, nsd_host());
+	if (remote && !pal_address(pal, sizeof(pal)))
+		return -EHOSTUNREACH;
 	struct sockaddr_un sa;
-	long fd = nsd_unix_socket(p->stream, &sa);
+	long fd = nsd_unix_socket(remote ? pal : p->stream, &sa);
 	if (fd < 0)
 		return (int)fd;
 	long r = timeouts((int)fd);
@@ -478,13 +556,15 @@ static int open_stream(const Nsd__Proc *p)
 		r = c;
 		break;
 	}
+	if (remote)
+		r = r == 0 ? route((int)fd, p) : -EHOSTUNREACH; /* no paldaemon on this host */
 	uint8_t nonce[RPC_NONCE_LEN], mac[RPC_MAC_LEN];
 	nsd_random(nonce, sizeof(nonce));
 	Rpc__Frame *hello = NULL;
 	if (r == 0)
 		r = send_hello((int)fd, nonce, NULL);
 	if (r == 0)
-		hello = recv_frame((int)fd, RPC__FRAME__BODY_HELLO);
+		hello = recv_frame((int)fd, RPC__FRAME__BODY_HELLO, NULL);
 	if (hello) {
 		/* The server proves the secret first: a name squatted by anyone
 		 * else learns nothing from us. */
@@ -495,7 +575,8 @@ static int open_stream(const Nsd__Proc *p)
 			mac_of(mac, "graphene-rpc client", hello->hello->nonce.data, nonce);
 			a.mac = (ProtobufCBinaryData){ RPC_MAC_LEN, mac };
 			Rpc__Frame f = frame_of(RPC__FRAME__BODY_AUTH, &a);
-			r = send_frame((int)fd, &f);
+			r = send_frame((int)fd, &f, NULL);
+			mac_of(sk, "graphene-rpc session", nonce, hello->hello->nonce.data);
 		}
 		frame_free(hello);
 	} else if (r == 0) {
@@ -514,14 +595,15 @@ static int open_stream(const Nsd__Proc *p)
  * it served it). */
 static Rpc__Frame *call(const Nsd__Proc *p, const Rpc__Frame *req, int *err)
 {
-	int fd = open_stream(p);
+	uint8_t sk[RPC_MAC_LEN];
+	int fd = open_stream(p, sk);
 	*err = fd < 0 ? fd : 0;
 	if (fd < 0)
 		return NULL;
 	Rpc__Frame *rep = NULL;
-	*err = send_frame(fd, req);
+	*err = send_frame(fd, req, sk);
 	if (*err == 0)
-		rep = recv_frame(fd, RPC__FRAME__BODY_REPLY);
+		rep = recv_frame(fd, RPC__FRAME__BODY_REPLY, sk);
 	host_close(fd);
 	if (!rep && *err == 0)
 		*err = -EPIPE;

@@ -29,6 +29,17 @@ static int frame_ok(const Rpc__Frame *f)
 		return strlen(f->proc_read->file) <= 32;
 	case RPC__FRAME__BODY_SCHED:
 		return f->sched->which <= 2 && f->sched->data.len <= RPC_SCHED_MAX && f->sched->out_len <= RPC_SCHED_MAX;
+	case RPC__FRAME__BODY_ROUTE:
+		return strlen(f->route->host) <= RPC_HOST_MAX && strlen(f->route->sandbox) <= RPC_SANDBOX_MAX &&
+		       strlen(f->route->stream) <= RPC_STREAM_MAX && strlen(f->route->from) <= RPC_HOST_MAX;
+	case RPC__FRAME__BODY_SPAWN:
+		return strlen(f->spawn->host) <= RPC_HOST_MAX && strlen(f->spawn->sandbox) <= RPC_SANDBOX_MAX &&
+		       f->spawn->manifest[0] && !strchr(f->spawn->manifest, '/') && strlen(f->spawn->manifest) <= 255 &&
+		       strcmp(f->spawn->manifest, ".") && strcmp(f->spawn->manifest, "..") && f->spawn->n_args <= 64;
+	case RPC__FRAME__BODY_OUTPUT:
+		return (f->output->fd == 1 || f->output->fd == 2) && f->output->data.len <= RPC_OUTPUT_MAX;
+	case RPC__FRAME__BODY_EXITED:
+		return 1;
 	case RPC__FRAME__BODY_REPLY:
 		return f->reply->error >= 0 && f->reply->error < 4096;
 	default:

@@ -282,6 +282,7 @@ static bool setup_frame(struct thread *t, struct ucontext *uc, int sig, const si
 	r->eflags &= ~(X86_EFLAGS_DF | X86_EFLAGS_TF);
 	t->sigmask |= act->mask | (act->flags & SA_NODEFER ? 0 : SIGBIT(sig));
 	t->sigmask &= ~UNBLOCKABLE;
+	sig_sync_tty_stops(t, uc);
 	if (act->flags & SA_RESETHAND)
 		proc.sigactions[sig].handler = 0;
 	return true;
@@ -359,17 +360,15 @@ static bool is_restart(long ret)
 /* The kernel stops a background job that reads or changes its terminal
  * with SIGTTIN or SIGTTOU unless the thread blocks or ignores that signal
  * (then a read fails with EIO and a change goes through), and it reads the
- * host's mask for that. So for these two the host mask carries the app's
- * choice; the rest of it stays empty. Set at once and in the context the
- * trap returns to (the fast path keeps the host mask as it is). */
-#define TTY_STOPS (SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+ * host's mask and actions for that. So for these two the host mask carries
+ * the app's mask (the rest of it stays empty), and the host action is
+ * SIG_IGN while the app's is: both where the app's change, never on the
+ * way through a syscall. The mask is set at once and in the context the
+ * libos returns to (the fast path keeps the host mask as it is). */
 
 void sig_sync_tty_stops(struct thread *t, struct ucontext *uc)
 {
 	uint64_t want = t->sigmask & TTY_STOPS;
-	for (int sig = SIGTTIN; sig <= SIGTTOU; sig++)
-		if (proc.sigactions[sig].handler == 1 /* SIG_IGN */)
-			want |= SIGBIT(sig);
 	if (want == t->host_tty_stops)
 		return;
 	uint64_t on = want & ~t->host_tty_stops, off = t->host_tty_stops & ~want;
@@ -381,13 +380,15 @@ void sig_sync_tty_stops(struct thread *t, struct ucontext *uc)
 	t->host_tty_stops = want;
 }
 
-void sig_tty_stop_unignored(int sig)
+void sig_tty_stop_ignored(int sig, bool ignored)
 {
-	/* Sent while ignored (so held by the host mask): discarded, as Linux
-	 * discards a signal sent while it is ignored. */
+	/* Process-wide, as the app's action: every thread's host sees it. On
+	 * the way back, SIG_IGN first drops what the host held (sent while
+	 * ignored and blocked), which the libos never saw. */
 	struct kernel_sigaction ign = { .handler = (void *)1 /* SIG_IGN */ };
 	host(__NR_rt_sigaction, sig, &ign, NULL, sizeof(uint64_t));
-	install_host_handler(sig, 0);
+	if (!ignored)
+		install_host_handler(sig, 0);
 }
 
 /* A stop signal's default action: the host stops the process by that very
@@ -440,6 +441,7 @@ void sig_deliver(struct thread *t, struct ucontext *uc, long nr, long ret)
 	if (t->has_saved_mask) {
 		t->sigmask = t->saved_mask;
 		t->has_saved_mask = false;
+		sig_sync_tty_stops(t, uc);
 	}
 }
 

@@ -166,6 +166,8 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	t->host_alive = 1;
 	host(__NR_set_tid_address, &t->host_alive);
 	thread_add(t);
+	/* nsd registers us while the app is loaded. */
+	nsd_start();
 
 	if (fs_init() < 0)
 		host_exit_group(2);
@@ -179,8 +181,10 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 		log_error("cannot run %s: error %d", config.entrypoint, -r);
 		host_exit_group(r == -2 ? 127 : 126);
 	}
-	/* After loading: nsd records the command line. */
-	if (nsd_start() < 0)
+	/* Landlock needs no sandbox pid: it is made while nsd answers. */
+	if (landlock_confine() < 0)
+		libos_fatal("cannot confine the picoprocess with Landlock");
+	if (nsd_started() < 0)
 		host_exit_group(1);
 	sysv_init();
 	t->tid = proc.pid;
@@ -191,12 +195,13 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	if (proc.pid == 1)
 		host(__NR_prctl, 36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
 	signals_init();
-	if (landlock_confine() < 0)
-		libos_fatal("cannot confine the picoprocess with Landlock");
 	protect_control_data();
 	if (seccomp_install() < 0)
 		libos_fatal("cannot install the seccomp filter");
 	/* After the filter: the stream's helper thread is filtered too. */
 	rpc_start();
+	/* What start-up sent (the SysV memory for launches that join) is
+	 * taken before the app runs. */
+	nsd_flush();
 	host_jump_to_context(start_uc);
 }

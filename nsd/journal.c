@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "journal.h"
 #include "util.h"
 
@@ -171,6 +172,11 @@ void journal_rollback(struct journal *j)
 int journal_open(struct journal *j, const char *path, enum journal_sync sync)
 {
     memset(j, 0, sizeof *j);
+    /* A new file turns into WAL by a first transaction in the rollback
+     * journal, which sqlite keeps in memory if told: one file fewer to make
+     * and remove (an embedded nsd's start, where nothing is durable). */
+    struct stat st;
+    int fresh = sync == JOURNAL_SYNC_OFF && (stat(path, &st) ? errno == ENOENT : st.st_size == 0);
     if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
         nsd_log("journal: cannot open %s: %s", path, j->db ? sqlite3_errmsg(j->db) : "no memory");
         return -1;
@@ -184,7 +190,8 @@ int journal_open(struct journal *j, const char *path, enum journal_sync sync)
         [JOURNAL_SYNC_FULL] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
         [JOURNAL_SYNC_NORMAL] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     };
-    if (sqlite3_exec(j->db, pragmas[sync],
+    if ((fresh && sqlite3_exec(j->db, "PRAGMA journal_mode=MEMORY;", NULL, NULL, &err)) ||
+        sqlite3_exec(j->db, pragmas[sync],
                      NULL, NULL, &err) ||
         journal_begin(j) ||
         sqlite3_exec(j->db, schema, NULL, NULL, &err)) {

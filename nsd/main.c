@@ -25,7 +25,8 @@ static void usage(FILE *f)
                "  --join     start empty, to be added by `graphenectl nsd add-node` (no bootstrap)\n"
                "  --cluster-key FILE  the group's key (64 hex digits): nodes authenticate\n"
                "             and encrypt their traffic with it (required with --peers)\n"
-               "  --snapshot-every  raft entries between snapshots (default %d)\n"
+               "  --snapshot-every  raft entries between snapshots; on a single node,\n"
+               "             operations between trims of the oplog (default %d)\n"
                "  --embedded the private nsd of `graphene run`: lives in the socket's directory\n"
                "             and ends, removing its files, when its last sandbox has ended\n"
                "  --ready-fd written to (then closed) once listening\n",
@@ -85,7 +86,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (ro.peers) {
-        if (raftlink_read_key(key_path, key))
+        if (sealink_read_key(key_path, key))
             return 2;
         ro.key = key;
     }
@@ -105,6 +106,7 @@ int main(int argc, char **argv)
         if (r)
             return r < 0;   /* 1: another nsd serves already */
     }
+    n.trim_every = ro.snapshot_every;
     snprintf(raft_dir, sizeof raft_dir, "%s.raft", journal_path);
     ro.dir = raft_dir;
     int rc = nsd_init(&n, journal_path, ro.peers ? &ro : NULL) ? 1 : nsd_run(&n);

@@ -5,6 +5,10 @@ NSD_CFLAGS := $(HOSTCFLAGS) -I$(PROTO_OUT) -Insd -Insd/client \
               $(shell pkg-config --cflags $(NSD_PKGS))
 NSD_LIBS   := $(shell pkg-config --libs $(NSD_PKGS))
 NSDC_LIBS  := $(shell pkg-config --libs libprotobuf-c libsodium)
+# bin/nsd links its libraries statically (glibc stays shared, for the
+# resolver of --peers addresses): `graphene run` starts it when no nsd
+# answers, and ld.so loading nine shared libraries was ~1 ms of its CPU.
+NSD_BIN_LIBS := -Wl,-Bstatic -levent -lprotobuf-c -lsodium -lsqlite3 -lraft -luv_a -llz4 -Wl,-Bdynamic -lm
 
 # Client library: freestanding protocol core + glibc adapter + generated code.
 NSDC_CORE_OBJ := $(BUILD)/nsd/client/nsdc.o
@@ -32,7 +36,7 @@ $(NSDC_LIB): $(NSDC_OBJS) $(PROTO_OBJS)
 
 bin/nsd: $(BUILD)/nsd/main.o $(NSD_DAEMON_OBJS) $(NSDC_LIB)
 	@mkdir -p bin
-	$(CC) -o $@ $^ $(NSD_LIBS)
+	$(CC) -o $@ $^ $(NSD_BIN_LIBS)
 
 include tools/graphenectl.mk
 include tests/nsd/nsd-tests.mk

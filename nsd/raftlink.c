@@ -9,15 +9,9 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <sodium.h>
-#include "nsdc_posix.h"
 #include "raftlink.h"
+#include "sealink.h"
 #include "util.h"
-
-#define NONCE_LEN 32
-#define HDR_LEN crypto_secretstream_xchacha20poly1305_HEADERBYTES
-#define ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
-#define CHUNK 16384                 /* plaintext per sealed frame */
-#define HANDSHAKE_S 5
 
 struct link;
 
@@ -34,21 +28,18 @@ struct rlink {
 };
 
 /*
- * One connection. Handshake: each side sends its nonce; each then sends the
- * header of its sealing stream, keyed by H(key; sender's nonce || receiver's
- * nonce); the connecting side's first sealed frame names it (id, address),
- * the accepting side answers an empty one. Then every frame is a 4-byte
- * length and a sealed chunk of raft's bytes.
+ * One connection, sealed (nsd/sealink.c). Once keyed, the connecting side's
+ * first sealed frame names it (id, address), the accepting side answers an
+ * empty one. Then every frame is a sealed chunk of raft's bytes.
  */
 struct link {
     struct rlink *rl;
     struct link *next;
-    struct bufferevent *net, *plain;
+    struct sealink *net;
+    struct bufferevent *plain;
     struct raft_uv_connect *req;    /* outgoing, until open */
     raft_uv_connect_cb cb;
-    int outgoing, got_nonce, got_header, open;
-    uint8_t nonce[NONCE_LEN], peer_nonce[NONCE_LEN];
-    crypto_secretstream_xchacha20poly1305_state tx, rx;
+    int outgoing, open;
 };
 
 static struct rlink *rl_of(struct raft_uv_transport *t)
@@ -65,36 +56,29 @@ static void link_free(struct link *l, int status)
         }
     if (l->req)
         l->cb(l->req, NULL, status);
-    if (l->net)
-        bufferevent_free(l->net);
+    sealink_free(l->net);
     if (l->plain)
         bufferevent_free(l->plain);
-    sodium_memzero(l, sizeof *l);
     free(l);
-}
-
-static int seal(struct link *l, const uint8_t *m, size_t n)
-{
-    uint8_t c[CHUNK + ABYTES], hdr[4];
-    unsigned long long clen;
-    crypto_secretstream_xchacha20poly1305_push(&l->tx, c, &clen, m, n, NULL, 0, 0);
-    hdr[0] = clen >> 24, hdr[1] = clen >> 16, hdr[2] = clen >> 8, hdr[3] = clen;
-    return bufferevent_write(l->net, hdr, 4) || bufferevent_write(l->net, c, clen);
 }
 
 static void plain_read_cb(struct bufferevent *bev, void *arg)
 {
     struct link *l = arg;
-    uint8_t m[CHUNK];
+    uint8_t m[SEALINK_CHUNK];
     size_t n;
     while ((n = bufferevent_read(bev, m, sizeof m)))
-        if (seal(l, m, n)) {
+        if (sealink_send(l->net, m, n)) {
             link_free(l, RAFT_NOCONNECTION);
             return;
         }
 }
 
-static void any_event_cb(struct bufferevent *bev, short what, void *arg);
+static void plain_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev, (void)what;
+    link_free(arg, RAFT_NOCONNECTION);   /* raft closed its end: both sides go */
+}
 
 /* The raft side of an open link: a libuv pipe on one end of a socketpair. */
 static struct uv_stream_s *open_plain(struct link *l)
@@ -115,26 +99,32 @@ static struct uv_stream_s *open_plain(struct link *l)
     l->plain = bufferevent_socket_new(l->rl->base, sv[1], BEV_OPT_CLOSE_ON_FREE);
     if (!l->plain)
         abort();
-    bufferevent_setcb(l->plain, plain_read_cb, NULL, any_event_cb, l);
+    bufferevent_setcb(l->plain, plain_read_cb, NULL, plain_event_cb, l);
     bufferevent_enable(l->plain, EV_READ | EV_WRITE);
-    bufferevent_set_timeouts(l->net, NULL, NULL);
+    sealink_opened(l->net, 0);
     l->open = 1;
     return (struct uv_stream_s *)pipe;
 }
 
-static void derive(const struct link *l, uint8_t *out, const uint8_t *first, const uint8_t *second)
+/* Keyed: the connecting side's hello, who we are. */
+static void net_keyed(void *arg)
 {
-    uint8_t in[2 * NONCE_LEN];
-    memcpy(in, first, NONCE_LEN);
-    memcpy(in + NONCE_LEN, second, NONCE_LEN);
-    crypto_generichash(out, crypto_secretstream_xchacha20poly1305_KEYBYTES, in, sizeof in, l->rl->key,
-                       RAFTLINK_KEY_LEN);
+    struct link *l = arg;
+    if (!l->outgoing)
+        return;
+    uint8_t m[8 + sizeof l->rl->address];
+    size_t an = strlen(l->rl->address);
+    for (int i = 0; i < 8; i++)
+        m[i] = l->rl->id >> (8 * i);
+    memcpy(m + 8, l->rl->address, an);
+    sealink_send(l->net, m, 8 + an);
 }
 
 /* A sealed frame received: the handshake's hello or its answer, or raft's bytes.
  * 0, or -1 to drop the link. */
-static int frame(struct link *l, const uint8_t *m, size_t n)
+static int net_frame(void *arg, const uint8_t *m, size_t n)
 {
+    struct link *l = arg;
     struct rlink *rl = l->rl;
     if (l->open)
         return bufferevent_write(l->plain, m, n);
@@ -155,7 +145,7 @@ static int frame(struct link *l, const uint8_t *m, size_t n)
         id |= (uint64_t)m[i] << (8 * i);
     memcpy(addr, m + 8, n - 8);
     addr[n - 8] = 0;
-    if (seal(l, NULL, 0))
+    if (sealink_send(l->net, NULL, 0))
         return -1;
     struct uv_stream_s *s = open_plain(l);
     if (!s)
@@ -164,86 +154,21 @@ static int frame(struct link *l, const uint8_t *m, size_t n)
     return 0;
 }
 
-static void net_read_cb(struct bufferevent *bev, void *arg)
+static void net_closed(void *arg)
 {
-    struct link *l = arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    uint8_t key[crypto_secretstream_xchacha20poly1305_KEYBYTES], hdr[HDR_LEN];
-    if (!l->got_nonce) {
-        if (evbuffer_get_length(in) < NONCE_LEN)
-            return;
-        evbuffer_remove(in, l->peer_nonce, NONCE_LEN);
-        l->got_nonce = 1;
-        derive(l, key, l->nonce, l->peer_nonce);
-        crypto_secretstream_xchacha20poly1305_init_push(&l->tx, hdr, key);
-        sodium_memzero(key, sizeof key);
-        bufferevent_write(bev, hdr, sizeof hdr);
-        if (l->outgoing) {   /* hello: who we are */
-            uint8_t m[8 + sizeof l->rl->address];
-            size_t an = strlen(l->rl->address);
-            for (int i = 0; i < 8; i++)
-                m[i] = l->rl->id >> (8 * i);
-            memcpy(m + 8, l->rl->address, an);
-            seal(l, m, 8 + an);
-        }
-    }
-    if (!l->got_header) {
-        if (evbuffer_get_length(in) < HDR_LEN)
-            return;
-        evbuffer_remove(in, hdr, HDR_LEN);
-        derive(l, key, l->peer_nonce, l->nonce);
-        int bad = crypto_secretstream_xchacha20poly1305_init_pull(&l->rx, hdr, key);
-        sodium_memzero(key, sizeof key);
-        if (bad)
-            goto drop;
-        l->got_header = 1;
-    }
-    for (;;) {
-        uint8_t h[4], c[CHUNK + ABYTES], m[CHUNK];
-        unsigned long long mlen;
-        unsigned char tag;
-        if (evbuffer_copyout(in, h, 4) < 4)
-            return;
-        size_t clen = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
-        if (clen < ABYTES || clen > sizeof c)
-            goto drop;
-        if (evbuffer_get_length(in) < 4 + clen)
-            return;
-        evbuffer_drain(in, 4);
-        evbuffer_remove(in, c, clen);
-        if (crypto_secretstream_xchacha20poly1305_pull(&l->rx, m, &mlen, &tag, c, clen, NULL, 0) ||
-            frame(l, m, mlen))
-            goto drop;
-    }
-drop:
-    nsd_log("raft link: dropping a connection that failed authentication");
-    link_free(l, RAFT_NOCONNECTION);
+    link_free(arg, RAFT_NOCONNECTION);
 }
 
-static void any_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-    struct link *l = arg;
-    if (bev == l->net && (what & BEV_EVENT_CONNECTED)) {
-        bufferevent_write(l->net, l->nonce, NONCE_LEN);
-        return;
-    }
-    link_free(l, RAFT_NOCONNECTION);   /* EOF, error or handshake timeout: both sides go */
-}
+static const struct sealink_cb net_cb = { net_keyed, net_frame, net_closed };
 
-static struct link *link_new(struct rlink *rl, evutil_socket_t fd)
+static struct link *link_new(struct rlink *rl, evutil_socket_t fd, int outgoing)
 {
     struct link *l = calloc(1, sizeof *l);
     if (!l)
         abort();
     l->rl = rl;
-    randombytes_buf(l->nonce, sizeof l->nonce);
-    l->net = bufferevent_socket_new(rl->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (!l->net)
-        abort();
-    struct timeval hs = { HANDSHAKE_S, 0 };
-    bufferevent_setcb(l->net, net_read_cb, NULL, any_event_cb, l);
-    bufferevent_set_timeouts(l->net, &hs, &hs);
-    bufferevent_enable(l->net, EV_READ | EV_WRITE);
+    l->outgoing = outgoing;
+    l->net = sealink_new(rl->base, fd, rl->key, &net_cb, l, "raft link");
     l->next = rl->links;
     rl->links = l;
     return l;
@@ -252,8 +177,7 @@ static struct link *link_new(struct rlink *rl, evutil_socket_t fd)
 static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int len, void *arg)
 {
     (void)lis, (void)sa, (void)len;
-    struct link *l = link_new(arg, fd);
-    bufferevent_write(l->net, l->nonce, NONCE_LEN);
+    link_new(arg, fd, 0);
 }
 
 /* ---- the raft_uv_transport interface -------------------------------------------- */
@@ -295,11 +219,10 @@ static int t_connect(struct raft_uv_transport *t, struct raft_uv_connect *req, r
     (void)id;
     if (evutil_parse_sockaddr_port(address, (struct sockaddr *)&ss, &len))
         return RAFT_NOCONNECTION;
-    struct link *l = link_new(rl, -1);
-    l->outgoing = 1;
+    struct link *l = link_new(rl, -1, 1);
     l->req = req;
     l->cb = cb;
-    if (bufferevent_socket_connect(l->net, (struct sockaddr *)&ss, len)) {
+    if (sealink_connect(l->net, (struct sockaddr *)&ss, len)) {
         l->req = NULL;
         link_free(l, 0);
         return RAFT_NOCONNECTION;
@@ -343,24 +266,4 @@ void raftlink_free(struct raft_uv_transport *t)
     sodium_memzero(rl, sizeof *rl);
     free(rl);
     t->impl = NULL;
-}
-
-int raftlink_read_key(const char *path, uint8_t key[RAFTLINK_KEY_LEN])
-{
-    char hex[2 * RAFTLINK_KEY_LEN + 2] = "";
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(hex, 1, sizeof hex - 1, f) : 0;
-    if (f)
-        fclose(f);
-    while (n && (hex[n - 1] == '\n' || hex[n - 1] == ' '))
-        hex[--n] = 0;
-    if (!f || nsd_unhex(key, RAFTLINK_KEY_LEN, hex)) {
-        nsd_log("--cluster-key %s: %s", path,
-                f ? "want 64 hex digits (e.g. `head -c32 /dev/urandom | od -An -tx1 | tr -d ' \\n'`)"
-                  : strerror(errno));
-        sodium_memzero(hex, sizeof hex);
-        return -1;
-    }
-    sodium_memzero(hex, sizeof hex);
-    return 0;
 }

@@ -16,6 +16,7 @@ struct proposal {
     struct raft_apply req;
     struct replica *rp;
     struct pending *batch;
+    struct pending *reads;          /* waiting reads it confirms, as a barrier would */
     struct proposal *next;
 };
 
@@ -42,9 +43,16 @@ struct replica {
     struct op_reply *replies;       /* of the entry being applied, for apply_cb */
     size_t nreplies;
     struct raft_apply announce;
+    /* Reads wait for a barrier (read index): the one in flight confirms
+     * leadership for `reading`; those arriving meanwhile wait for the next. */
+    struct raft_barrier barrier;
+    struct pending *reading, *read_waiting;
+    int barrier_busy;
     int state;                      /* raft_state() last seen */
     int closed;
     int broken;                     /* an entry failed to apply: apply nothing more */
+    struct event *revive;           /* then raft restarts in-process (fail_stop) */
+    struct replica_opts opts;
     struct raft_transfer transfer;
     int transferring, leaving;
     char addr[64];
@@ -97,18 +105,21 @@ static void drop_replies(struct replica *rp)
 }
 
 /* An I/O error (a full disk: an entry raft cannot store, after which it
- * stays unavailable, or one we cannot apply): the node stops, its journal
- * consistent at its applied index. Restarted (once there is room), raft
- * loads its log and the journal goes on from that index. raft itself may go
- * on past an entry the FSM refused, so nothing is applied after it. */
+ * stays unavailable, or one we cannot apply): this node's raft stops, its
+ * journal consistent at its applied index, and starts again a moment later
+ * in this process, as a restart would: raft loads its log and the journal
+ * goes on from its index (still full: the same again, every second). raft
+ * itself may go on past an entry the FSM refused, so nothing is applied
+ * after it meanwhile, and a leader stops serving at once. */
 static void fail_stop(struct replica *rp, const char *why)
 {
+    struct timeval later = { REVIVE_MS / 1000, REVIVE_MS % 1000 * 1000 };
     if (rp->broken)
         return;
     rp->broken = 1;
-    nsd_log("raft: %s: stopping this node (restart it once the disk has room)", why);
-    rp->n->exit_code = 1;
-    event_base_loopexit(rp->n->base, NULL);
+    nsd_log("raft: %s: restarting raft on this node in %d ms", why, REVIVE_MS);
+    server_leading(rp->n, 0, "raft cannot write");
+    evtimer_add(rp->revive, &later);
 }
 
 static void transfer_cb(struct raft_transfer *req)
@@ -352,6 +363,12 @@ static void observe(struct replica *rp)
 }
 
 
+/* The errno for reads confirmed by an entry that completed with status. */
+static int confirmed(struct replica *rp, int status)
+{
+    return status ? to_errno(status) : raft_state(&rp->raft) == RAFT_LEADER ? 0 : ESTALE;
+}
+
 static void apply_cb(struct raft_apply *req, int status, void *result)
 {
     struct proposal *pr = req->data, **pp;
@@ -368,6 +385,7 @@ static void apply_cb(struct raft_apply *req, int status, void *result)
         r[i].buf = NULL;
     }
     server_committed(rp->n, pr->batch, err);
+    server_confirmed(rp->n, pr->reads, confirmed(rp, status));
     free(pr);
 }
 
@@ -403,14 +421,73 @@ void replica_propose(struct nsd *n, struct pending *batch)
     }
     pr->next = rp->inflight;
     rp->inflight = pr;
+    /* The reads waiting for the next barrier are confirmed by this entry's
+     * commit just as well: it is proposed after they arrived. */
+    pr->reads = rp->read_waiting;
+    rp->read_waiting = NULL;
+}
+
+/* ---- linearizable reads --------------------------------------------------------
+ * A read is answered once a barrier proposed after it arrived is applied: the
+ * barrier's commit shows that a majority still took us for leader after the
+ * read arrived, and its apply, that the journal holds every entry committed
+ * before. A leader cut off or paused that has been deposed meanwhile cannot
+ * commit it, so it never answers from its stale state. One barrier at a time:
+ * the reads that arrive while it is in flight share the next one, or ride on
+ * a batch of mutations proposed before that (replica_propose). */
+
+static void barrier_cb(struct raft_barrier *req, int status);
+
+static void start_barrier(struct replica *rp)
+{
+    struct pending *batch = rp->read_waiting;
+    rp->read_waiting = NULL;
+    rp->barrier.data = rp;
+    int rv = raft_barrier(&rp->raft, &rp->barrier, barrier_cb);
+    if (rv) {
+        server_confirmed(rp->n, batch, to_errno(rv));
+        return;
+    }
+    rp->reading = batch;
+    rp->barrier_busy = 1;
+    kick(rp);
+}
+
+static void barrier_cb(struct raft_barrier *req, int status)
+{
+    struct replica *rp = req->data;
+    struct pending *batch = rp->reading;
+    rp->reading = NULL;
+    rp->barrier_busy = 0;
+    server_confirmed(rp->n, batch, confirmed(rp, status));
+    if (!rp->barrier_busy && rp->read_waiting)
+        start_barrier(rp);
+}
+
+void replica_read(struct nsd *n, struct pending *p)
+{
+    struct replica *rp = n->rep;
+    p->next = rp->read_waiting;
+    rp->read_waiting = p;
+    if (!rp->barrier_busy)
+        start_barrier(rp);
+}
+
+static void forget_in(struct pending *batch, const void *conn)
+{
+    for (struct pending *p = batch; p; p = p->next)
+        if (p->c == conn)
+            p->c = NULL;
 }
 
 void replica_forget(struct nsd *n, const void *conn)
 {
-    for (struct proposal *pr = n->rep->inflight; pr; pr = pr->next)
-        for (struct pending *p = pr->batch; p; p = p->next)
-            if (p->c == conn)
-                p->c = NULL;
+    for (struct proposal *pr = n->rep->inflight; pr; pr = pr->next) {
+        forget_in(pr->batch, conn);
+        forget_in(pr->reads, conn);
+    }
+    forget_in(n->rep->reading, conn);
+    forget_in(n->rep->read_waiting, conn);
     for (struct change *ch = n->rep->changes; ch; ch = ch->next)
         if (ch->conn == conn)
             ch->conn = NULL;
@@ -486,7 +563,13 @@ void replica_leader(struct nsd *n, Nsd__Redirect *r, struct arena *a)
     raft_id id = 0;
     const char *addr = NULL;
     char want[24];
-    raft_leader(&n->rep->raft, &id, &addr);
+    struct raft *rf = &n->rep->raft;
+    raft_leader(rf, &id, &addr);
+    /* A follower that has missed the leader's last heartbeats names nobody:
+     * the leader is likely stopped or cut off, and a client sent there would
+     * wait out its I/O timeout in the accept queue. */
+    if (rf->state == RAFT_FOLLOWER && rf->io->time(rf->io) - rf->election_timer_start > RAFT_SUSPECT_MS)
+        id = 0;
     snprintf(want, sizeof want, "%llu", (unsigned long long)id);
     sqlite3_stmt *st = jq(&n->j, "SELECT node, host, unix_path, tcp FROM leader WHERE id = 1", "");
     /* The announcement of an earlier leader names nobody to go to. */
@@ -575,22 +658,19 @@ static int parse_peers(struct replica *rp, const char *peers, uint64_t self, str
     return 0;
 }
 
-int replica_open(struct nsd *n, const struct replica_opts *o)
+static void revive_cb(evutil_socket_t fd, short what, void *arg);
+
+/* raft and its I/O, from the log in o->dir. 0 or -1. */
+static int start_raft(struct replica *rp)
 {
-    struct replica *rp = calloc(1, sizeof *rp);
+    const struct replica_opts *o = &rp->opts;
+    struct nsd *n = rp->n;
     struct raft_configuration conf;
     int rv;
-    if (!rp)
-        abort();
-    rp->n = n;
-    n->rep = rp;
+    rp->state = RAFT_UNAVAILABLE;
+    rp->closed = rp->broken = 0;
     raft_configuration_init(&conf);
     if (parse_peers(rp, o->peers, o->id, &conf)) {
-        raft_configuration_close(&conf);
-        return -1;
-    }
-    if (mkdir(o->dir, 0700) && errno != EEXIST) {
-        nsd_log("cannot create %s: %s", o->dir, strerror(errno));
         raft_configuration_close(&conf);
         return -1;
     }
@@ -638,27 +718,66 @@ int replica_open(struct nsd *n, const struct replica_opts *o)
     return 0;
 }
 
+int replica_open(struct nsd *n, const struct replica_opts *o)
+{
+    struct replica *rp = calloc(1, sizeof *rp);
+    if (!rp)
+        abort();
+    rp->n = n;
+    rp->opts = *o;
+    n->rep = rp;
+    rp->revive = evtimer_new(n->base, revive_cb, rp);
+    if (!rp->revive)
+        abort();
+    if (mkdir(o->dir, 0700) && errno != EEXIST) {
+        nsd_log("cannot create %s: %s", o->dir, strerror(errno));
+        return -1;
+    }
+    return start_raft(rp);
+}
+
 static void closed_cb(struct raft *r)
 {
     ((struct replica *)r->data)->closed = 1;
 }
 
+/* Requests in flight fail (RAFT_SHUTDOWN): answered "not leader". */
+static void stop_raft(struct replica *rp)
+{
+    if (!rp->io_ev)
+        return;
+    event_free(rp->io_ev);
+    event_free(rp->timer);
+    rp->io_ev = rp->timer = NULL;
+    raft_close(&rp->raft, closed_cb);
+    while (!rp->closed)
+        uv_run(&rp->loop, UV_RUN_ONCE);
+    raft_uv_close(&rp->io);
+    raftlink_free(&rp->transport);
+    uv_run(&rp->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&rp->loop);
+    drop_replies(rp);
+}
+
+static void revive_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct replica *rp = arg;
+    (void)fd;
+    (void)what;
+    stop_raft(rp);
+    /* (A log that cannot even be loaded: as at a start, nsd exits.) */
+    if (start_raft(rp)) {
+        rp->broken = 1;
+        rp->n->exit_code = 1;
+        event_base_loopexit(rp->n->base, NULL);
+    }
+}
+
 void replica_close(struct nsd *n)
 {
     struct replica *rp = n->rep;
-    if (rp->io_ev) {
-        event_free(rp->io_ev);
-        event_free(rp->timer);
-        /* Requests in flight fail (RAFT_SHUTDOWN): answered "not leader". */
-        raft_close(&rp->raft, closed_cb);
-        while (!rp->closed)
-            uv_run(&rp->loop, UV_RUN_ONCE);
-        raft_uv_close(&rp->io);
-        raftlink_free(&rp->transport);
-        uv_run(&rp->loop, UV_RUN_DEFAULT);
-        uv_loop_close(&rp->loop);
-    }
-    drop_replies(rp);
+    stop_raft(rp);
+    event_free(rp->revive);
     free(rp);
     n->rep = NULL;
 }

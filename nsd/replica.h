@@ -19,10 +19,13 @@ struct pending;
 struct replica;
 
 /* Election timeout (raft randomizes it in [T, 2T)) and heartbeat. */
-#define RAFT_ELECTION_MS 500
-#define RAFT_HEARTBEAT_MS 100
+#define RAFT_ELECTION_MS 300
+#define RAFT_HEARTBEAT_MS 50
+/* A follower that has not heard the leader for this long redirects nowhere. */
+#define RAFT_SUSPECT_MS (3 * RAFT_HEARTBEAT_MS)
 #define RAFT_SNAPSHOT_EVERY 1024     /* entries between snapshots (--snapshot-every) */
 #define RAFT_SNAPSHOT_TRAILING 128   /* entries kept behind a snapshot */
+#define REVIVE_MS 1000               /* raft restarts this long after an I/O error */
 
 struct replica_opts {
     uint64_t id;                /* --node */
@@ -43,6 +46,9 @@ int replica_hand_over(struct nsd *n);
 /* Proposes the batch; server_committed() answers it once it is committed and
  * applied here, or failed (not leader any more, ...). */
 void replica_propose(struct nsd *n, struct pending *batch);
+/* A read that must be current (p->req): server_confirmed() answers it once
+ * a barrier proposed after it is applied here, or fails it (not leader). */
+void replica_read(struct nsd *n, struct pending *p);
 /* A connection is gone: its requests in flight are answered to nobody. */
 void replica_forget(struct nsd *n, const void *conn);
 /* Fills the nodes of a Status reply: every member with its role as this node sees it. */

@@ -29,6 +29,7 @@
 
 static void drop_clients(struct nsd *n);
 static void exit_nsd(struct nsd *n, const char *why);
+static void answer_read(struct conn *c, Nsd__Frame *req);
 
 /* ---- sending ----------------------------------------------------------------- */
 
@@ -397,7 +398,8 @@ static int allowed(Nsd__Role role, Nsd__Frame__BodyCase b)
     }
 }
 
-static void queue_mutation(struct conn *c, Nsd__Frame *req)
+/* A request of c to answer later; c reads no further frame meanwhile. */
+static struct pending *hold_request(struct conn *c, Nsd__Frame *req)
 {
     struct pending *p = calloc(1, sizeof *p);
     if (!p)
@@ -405,7 +407,12 @@ static void queue_mutation(struct conn *c, Nsd__Frame *req)
     p->c = c;
     p->req = req;
     c->paused = 1;
-    queue(c->n, p);
+    return p;
+}
+
+static void queue_mutation(struct conn *c, Nsd__Frame *req)
+{
+    queue(c->n, hold_request(c, req));
 }
 
 static void pending_error(struct pending *p, int errnum, const char *msg)
@@ -472,6 +479,27 @@ void nsd_flush(struct nsd *n)
         p->reply_len = replies[i].len;
     }
     server_committed(n, batch, r < 0 ? -r : 0);
+    /* What a raft snapshot does to a group's oplog: keep what retries need. */
+    n->since_trim += r ? 0 : nops;
+    if (n->trim_every && n->since_trim >= n->trim_every) {
+        n->since_trim = 0;
+        if (state_trim_oplog(&n->j))
+            nsd_log("cannot trim the oplog: %s", sqlite3_errmsg(n->j.db));
+    }
+}
+
+/* The connections of an answered batch read on; the batch is freed. */
+static void resume(struct nsd *n, struct pending *batch)
+{
+    struct pending *p;
+    while ((p = batch)) {
+        batch = p->next;
+        if (p->c && n->leading) {
+            p->c->paused = 0;
+            conn_feed(p->c);   /* frames that waited behind the request */
+        }
+        pending_free(p);
+    }
 }
 
 void server_committed(struct nsd *n, struct pending *batch, int err)
@@ -486,14 +514,17 @@ void server_committed(struct nsd *n, struct pending *batch, int err)
             send_bytes(p->c, p->reply, p->reply_len);
     if (n->ready && n->watch_sync)
         watch_launchers(n);
-    while ((p = batch)) {
-        batch = p->next;
-        if (p->c && n->leading) {
-            p->c->paused = 0;
-            conn_feed(p->c);   /* frames that waited behind the mutation */
-        }
-        pending_free(p);
-    }
+    resume(n, batch);
+}
+
+void server_confirmed(struct nsd *n, struct pending *batch, int err)
+{
+    for (struct pending *p = batch; p; p = p->next)
+        if (p->c && err)
+            send_error(p->c, p->req->req_id, err, err == ESTALE ? "not leader any more" : "read index failed");
+        else if (p->c)
+            answer_read(p->c, p->req);
+    resume(n, batch);
 }
 
 static void flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -590,16 +621,11 @@ static void send_redirect(struct conn *c, uint64_t req_id)
     arena_free(&a);
 }
 
-static void read_only(struct conn *c, Nsd__Frame *req)
+static void answer_read(struct conn *c, Nsd__Frame *req)
 {
     struct nsd *n = c->n;
     Nsd__Frame reply = NSD__FRAME__INIT;
     struct arena a = { 0 };
-    /* Any node answers Status with its own view of the group. */
-    if (!n->ready && req->body_case != NSD__FRAME__BODY_STATUS) {
-        send_redirect(c, req->req_id);
-        return;
-    }
     n->self.term = n->term;
     reply.req_id = req->req_id;
     if (query(&n->j, c->sandbox_id, &n->self, req, &reply, &a)) {
@@ -611,6 +637,25 @@ static void read_only(struct conn *c, Nsd__Frame *req)
         send_kills(n, req->kill, &reply, &a);
     send_frame(c, &reply);
     arena_free(&a);
+}
+
+/* A query. In a raft group every read but Status (this node's own view)
+ * waits for a read index (replica_read), so that a deposed leader that has
+ * not noticed yet cannot answer from stale state; the connection reads
+ * nothing more meanwhile, as behind a mutation. 1 if req is kept for that. */
+static int read_only(struct conn *c, Nsd__Frame *req)
+{
+    struct nsd *n = c->n;
+    if (req->body_case == NSD__FRAME__BODY_STATUS || !n->rep) {
+        answer_read(c, req);
+        return 0;
+    }
+    if (!n->ready) {
+        send_redirect(c, req->req_id);
+        return 0;
+    }
+    replica_read(n, hold_request(c, req));
+    return 1;
 }
 
 /* The reply that carries an fd (SCM_RIGHTS) is written on the socket
@@ -816,8 +861,8 @@ static int frame(struct conn *c, const uint8_t *body, size_t len)
         return 0;
     } else if (f->body_case == NSD__FRAME__BODY_NODE_ADD || f->body_case == NSD__FRAME__BODY_NODE_REMOVE) {
         node_change(c, f);
-    } else {
-        read_only(c, f);
+    } else if (read_only(c, f)) {
+        return 0;
     }
     nsd__frame__free_unpacked(f, NULL);
     return r;

@@ -35,6 +35,8 @@ struct nsd {
     int leading;                    /* serving: a single node, or the raft leader... */
     int ready;                      /* ...whose announcement is applied (raft) */
     uint64_t term;                  /* raft term (0: single node) */
+    unsigned trim_every;            /* single node: ops between oplog trims (0: never) */
+    unsigned since_trim;
     struct replica *rep;            /* raft group, or NULL */
     struct evconnlistener *unix_l, *tcp_l;
     struct event *tick, *sigterm, *sigint;
@@ -110,6 +112,9 @@ void nsd_flush(struct nsd *n);
 /* From replica.c. The batch is committed and applied (err 0, replies in
  * it from the journal), or failed with errno err; answers and frees it. */
 void server_committed(struct nsd *n, struct pending *batch, int err);
+/* The reads of batch (replica_read) may be answered now (err 0), or fail
+ * with errno err; answers and frees it. */
+void server_confirmed(struct nsd *n, struct pending *batch, int err);
 /* Raft made us leader (term) or not (term 0): serve, or drop clients. */
 void server_leading(struct nsd *n, uint64_t term, const char *why);
 /* Our announcement is applied: the journal is current, serve requests. */

@@ -48,6 +48,7 @@ BENCH_SCRIPTS += tests/bench/libos_bench.sh tests/bench/build_bench.sh
 include tests/unit/unit.mk
 include tests/libos/libos.mk
 include tests/rpc/rpc.mk
+include tests/pal/pal.mk
 
 # The rules below expand TEST_DEPS when they are read, so the additions above
 # must come first.

@@ -28,13 +28,12 @@
 
 #include "../libos/config_blob.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -58,59 +57,23 @@
 #define SANDBOX_UID_STEP (1u << 22)
 #define SANDBOX_UID_TRIES 510 /* with its IDMAP_COUNT ids, below 2^32 - 1 (no uid) */
 
+/* Does a live process of our PID namespace have real uid uid? The kernel
+ * answers getpriority(PRIO_USER) from its own task list, with ESRCH when
+ * none has: one call, where reading /proc took an fstatat per host process.
+ * A sandbox's processes have real, effective and saved uid U and cannot
+ * change them (no capabilities, no_new_privs). */
 static bool uid_in_use(unsigned uid)
 {
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    struct stat st;
-    bool used = false;
-    /* /proc/PID belongs to the process's effective uid */
-    while (d && !used && (e = readdir(d)))
-        used = e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
-               fstatat(dirfd(d), e->d_name, &st, 0) == 0 && st.st_uid == uid;
-    if (d)
-        closedir(d);
-    return used;
+    return syscall(SYS_getpriority, PRIO_USER, uid) >= 0 || errno != ESRCH;
 }
 
-static unsigned scan_host_uid(void)
+/* Only a launcher of this pid, this one, makes processes of these uids. */
+unsigned sandbox_host_uid(void)
 {
     unsigned uid = SANDBOX_UID_BASE + (unsigned)getpid();
     for (int k = 0; k < SANDBOX_UID_TRIES && uid_in_use(uid); k++)
         uid += SANDBOX_UID_STEP;
     return uid;
-}
-
-/* The scan costs one fstatat per host process: it runs on a thread while
- * the launcher waits on nsd. Choosing early is as good as choosing late:
- * only a launcher of this pid, this one, makes processes of these uids. */
-static pthread_t uid_thread;
-static bool uid_thread_started, uid_chosen;
-static unsigned chosen_uid;
-
-static void *uid_thread_main(void *arg)
-{
-    (void)arg;
-    chosen_uid = scan_host_uid();
-    return NULL;
-}
-
-void sandbox_host_uid_start(void)
-{
-    uid_thread_started = geteuid() == 0 && pthread_create(&uid_thread, NULL, uid_thread_main, NULL) == 0;
-}
-
-void sandbox_host_uid_join(void)
-{
-    if (uid_thread_started)
-        uid_chosen = pthread_join(uid_thread, NULL) == 0;
-    uid_thread_started = false;
-}
-
-unsigned sandbox_host_uid(void)
-{
-    sandbox_host_uid_join();
-    return uid_chosen ? chosen_uid : scan_host_uid();
 }
 
 static __attribute__((format(printf, 2, 3))) void info(const struct manifest *m, const char *fmt, ...)
@@ -587,7 +550,10 @@ static void memory_limit(struct manifest *m, bool root, unsigned uid)
     info(m, "sys.max_memory: no memory cgroup (%s): the limit is the app's RLIMIT_AS, kept by the libos", msg);
 }
 
-int confine(struct manifest *m, const char *nsd_socket)
+/* The sandbox's host uid, from confine_mounts to confine_drop. */
+static unsigned host_uid;
+
+int confine_mounts(struct manifest *m, const char *nsd_socket)
 {
     /* The app's initial ids: the manifest's, else the launcher's (root's 0
      * for a root launcher; an unprivileged launcher's own uid, the owner
@@ -596,15 +562,20 @@ int confine(struct manifest *m, const char *nsd_socket)
     m->gid = m->loader_gid >= 0 ? (unsigned)m->loader_gid : getgid();
     bool root = geteuid() == 0;
     unsigned uid = root ? sandbox_host_uid() : 0;
+    host_uid = uid;
     if (m->max_memory)
         memory_limit(m, root, uid);
     if (root && idmapped_mounts(m, uid, nsd_socket))
         return -1;
     if (!root)
         m->devpts = user_devpts(m);
-    if (open_mount_roots(m))
-        return -1;
-    if (root ? drop_root(m, uid) : m->devpts ? drop_userns_caps() : capset_zero(true) ? fail("capset") : 0)
+    return open_mount_roots(m);
+}
+
+int confine_drop(const struct manifest *m)
+{
+    bool root = geteuid() == 0;
+    if (root ? drop_root(m, host_uid) : m->devpts ? drop_userns_caps() : capset_zero(true) ? fail("capset") : 0)
         return -1;
     /* (for root a no-op: the ambient set went with the permitted one) */
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0))

@@ -6,12 +6,8 @@
 
 #include "manifest.h"
 
-/* The host uid and gid of a new sandbox (see confine.c). Root's launcher
- * starts choosing it early (sandbox_host_uid_start, on a thread that reads
- * /proc) and takes the answer before it closes inherited fds (join). */
+/* The host uid and gid of a new sandbox (see confine.c). */
 unsigned sandbox_host_uid(void);
-void sandbox_host_uid_start(void);
-void sandbox_host_uid_join(void);
 
 /* Closes the inherited fds (3 and up) the manifest does not pass: they could
  * name host files outside every mount. Returns 0, or -1 after printing why. */
@@ -25,9 +21,10 @@ int open_log_file(struct manifest *m);
 /* Opens each mount's root for the libos (m->mounts[i].fd: idmapped,
  * read-only as asked, in a root of the sandbox's own when the launcher is
  * root, which also holds the directory of nsd_socket, the namespace
- * leader's unix socket, so that the libos and its forks can connect to it),
- * then drops every host privilege. Returns 0, or -1 after printing why on
- * stderr. */
-int confine(struct manifest *m, const char *nsd_socket);
+ * leader's unix socket, so that the libos and its forks can connect to it);
+ * confine_drop then drops every host privilege. Each returns 0, or -1 after
+ * printing why on stderr. */
+int confine_mounts(struct manifest *m, const char *nsd_socket);
+int confine_drop(const struct manifest *m);
 
 #endif

@@ -117,13 +117,16 @@ static int run(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
     }
+    /* Before the launcher opens any fd of its own (nsd's socket is one). */
+    if (close_inherited_fds(&m)) {
+        manifest_free(&m);
+        return EXIT_CANNOT_EXEC;
+    }
     /* With the launcher's own privilege: nsd's admin requests are root's. */
     struct nsd_sandbox sb;
     char *nsd_bin = install_path("GRAPHENE_NSD_BIN", "nsd");
     nsd.nsd_bin = nsd_bin ? nsd_bin : "nsd";
-    sandbox_host_uid_start(); /* meanwhile */
-    int rc = launch_nsd(&nsd, &sb);
-    sandbox_host_uid_join(); /* before its /proc fd can be closed */
+    int rc = launch_nsd_begin(&nsd, &sb);
     free(nsd_bin);
     if (rc) {
         manifest_free(&m);
@@ -135,13 +138,13 @@ static int run(int argc, char **argv)
     int image_fd = -1;
     if (!image)
         fprintf(stderr, "graphene: cannot locate the libos image: %s\n", strerror(errno));
-    else if (close_inherited_fds(&m) == 0 && open_log_file(&m) == 0 &&
-             (image_fd = open(image, O_PATH | O_CLOEXEC)) < 0)
+    else if (open_log_file(&m) == 0 && (image_fd = open(image, O_PATH | O_CLOEXEC)) < 0)
         fprintf(stderr, "graphene: cannot exec the libos image %s: %s\n", image, strerror(errno));
-    if (image_fd < 0 || confine(&m, sb.addr)) {
+    /* nsd answers while the sandbox's root is built. */
+    if (image_fd < 0 || confine_mounts(&m, sb.addr) || (rc = launch_nsd_end(&sb)) || confine_drop(&m)) {
         manifest_free(&m);
         free(image);
-        return EXIT_CANNOT_EXEC;
+        return rc ? rc : EXIT_CANNOT_EXEC;
     }
     size_t len;
     char *blob = manifest_blob(&m, &len);

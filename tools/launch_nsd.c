@@ -38,22 +38,33 @@ static int append(char **blob, size_t *len, const char *key, const char *val)
     return 0;
 }
 
+/* The admin request body about sandbox name (a create is ephemeral: it
+ * ends with this run, whose pid 1 is our host process). */
+static void sandbox_frame(Nsd__Frame *req, Nsd__SandboxCreate *create, Nsd__SandboxJoin *join,
+                          Nsd__Frame__BodyCase body, const char *name)
+{
+    *req = (Nsd__Frame)NSD__FRAME__INIT;
+    req->body_case = body;
+    if (body == NSD__FRAME__BODY_SANDBOX_CREATE) {
+        *create = (Nsd__SandboxCreate)NSD__SANDBOX_CREATE__INIT;
+        create->name = (char *)name;
+        create->ephemeral = 1;
+        req->sandbox_create = create;
+    } else {
+        *join = (Nsd__SandboxJoin)NSD__SANDBOX_JOIN__INIT;
+        join->name = (char *)name;
+        req->sandbox_join = join;
+    }
+}
+
 /* One admin request about sandbox name; the Sandbox reply or -errno. */
 static int sandbox_call(struct nsdc *c, Nsd__Frame__BodyCase body, const char *name,
                         Nsd__Frame **rep)
 {
-    Nsd__SandboxCreate create = NSD__SANDBOX_CREATE__INIT;
-    Nsd__SandboxJoin join = NSD__SANDBOX_JOIN__INIT;
-    Nsd__Frame req = NSD__FRAME__INIT;
-    req.body_case = body;
-    if (body == NSD__FRAME__BODY_SANDBOX_CREATE) {
-        create.name = (char *)name;
-        create.ephemeral = 1;   /* it ends with this run (pid 1 is our host process) */
-        req.sandbox_create = &create;
-    } else {
-        join.name = (char *)name;
-        req.sandbox_join = &join;
-    }
+    Nsd__SandboxCreate create;
+    Nsd__SandboxJoin join;
+    Nsd__Frame req;
+    sandbox_frame(&req, &create, &join, body, name);
     int r = nsdc_call(c, &req, rep);
     if (!r && ((*rep)->body_case != NSD__FRAME__BODY_SANDBOX ||
                (*rep)->sandbox->secret.len != NSD_SECRET_LEN)) {
@@ -65,17 +76,9 @@ static int sandbox_call(struct nsdc *c, Nsd__Frame__BodyCase body, const char *n
 }
 
 /* --sandbox NAME joins NAME, or creates it if it does not exist (a launcher
- * that loses the race to create it joins). Without a name: a new sandbox. */
+ * that loses the race to create it joins). */
 static int get_sandbox(struct nsdc *c, const char *name, Nsd__Frame **rep)
 {
-    if (!name) {
-        unsigned char rnd[4];
-        char hex[2 * sizeof rnd + 1], fresh[NSD_NAME_MAX + 1];
-        c->ops->random(c->ops->ctx, rnd, sizeof rnd);
-        nsd_hex(hex, rnd, sizeof rnd);
-        snprintf(fresh, sizeof fresh, "run-%d-%s", (int)getpid(), hex);
-        return sandbox_call(c, NSD__FRAME__BODY_SANDBOX_CREATE, fresh, rep);
-    }
     for (int tries = 0;; tries++) {
         int r = sandbox_call(c, NSD__FRAME__BODY_SANDBOX_JOIN, name, rep);
         if (r != -ENOENT || tries == 2)
@@ -144,13 +147,50 @@ static int nobody_there(const struct nsdc *c, int r)
     return (r == -ENOENT || r == -ECONNREFUSED || r == -ECONNRESET || r == -EPIPE) && !c->node[0];
 }
 
-int launch_nsd(const struct nsd_launch *l, struct nsd_sandbox *sb)
+/* The launch's connection, from launch_nsd_begin to launch_nsd_end. */
+static struct nsdc_posix px;
+static struct nsdc c;
+static const struct nsd_launch *launch;
+/* The answer to the request sent ahead: 0 with the sandbox, or -errno. */
+static uint64_t ahead_id;
+static int ahead_err = -EPROTO;
+static char ahead_name[NSD_NAME_MAX + 1], ahead_secret[2 * NSD_SECRET_LEN + 1];
+
+static void take_answer(const Nsd__Frame *f)
+{
+    snprintf(ahead_name, sizeof ahead_name, "%s", f->sandbox->name);
+    nsd_hex(ahead_secret, f->sandbox->secret.data, NSD_SECRET_LEN);
+    ahead_err = 0;
+}
+
+static void on_answer(struct nsdc *cl, const Nsd__Frame *f, void *arg)
+{
+    (void)arg;
+    if (!f->req_id || f->req_id != ahead_id)
+        return;
+    if (f->body_case == NSD__FRAME__BODY_ERROR) {
+        snprintf(cl->err, sizeof cl->err, "%s", f->error->msg);
+        ahead_err = f->error->errnum ? -f->error->errnum : -EPROTO;
+    } else if (f->body_case == NSD__FRAME__BODY_SANDBOX && f->sandbox->secret.len == NSD_SECRET_LEN) {
+        take_answer(f);
+    } else {
+        snprintf(cl->err, sizeof cl->err, "unexpected reply from nsd");
+        ahead_err = -EPROTO;
+    }
+}
+
+static int nsd_failed(int r)
+{
+    fprintf(stderr, "graphene: nsd at %s: %s%s%s\n", px.to.addr, c.err, c.err[0] ? ": " : "", strerror(-r));
+    return EXIT_NSD;
+}
+
+int launch_nsd_begin(const struct nsd_launch *l, struct nsd_sandbox *sb)
 {
     const char *env = getenv("GRAPHENE_NSD");
     int explicit = l->addr || (env && *env);
-    struct nsdc_posix px;
-    struct nsdc c;
     char host[8], port[8];
+    launch = l;
     if (l->addr && nsd_parse_tcp(l->addr, host, sizeof host, port, sizeof port)) {
         fprintf(stderr, "graphene: --nsd %s: the launcher needs nsd's unix socket"
                         " (sandboxes are administered only there)\n", l->addr);
@@ -161,16 +201,39 @@ int launch_nsd(const struct nsd_launch *l, struct nsd_sandbox *sb)
         return EXIT_NSD;
     }
     nsdc_init(&c, &px.ops, NSD__ROLE__ROLE_ADMIN, NULL, NULL);
-    Nsd__Frame *rep = NULL;
-    int r;
+    c.retry_ms = explicit ? NSD_RETRY_MS : 0;
+    c.on_push = on_answer;
+    Nsd__Frame req;
+    Nsd__SandboxCreate create;
+    Nsd__SandboxJoin join;
+    char fresh[NSD_NAME_MAX + 1];
+    if (!l->sandbox) {
+        unsigned char rnd[4];
+        char hex[2 * sizeof rnd + 1];
+        c.ops->random(c.ops->ctx, rnd, sizeof rnd);
+        nsd_hex(hex, rnd, sizeof rnd);
+        snprintf(fresh, sizeof fresh, "run-%d-%s", (int)getpid(), hex);
+    }
+    if (explicit) {
+        /* A named nsd (or group) is asked now, the call riding out a
+         * failover; the launcher's root then holds its socket's directory. */
+        Nsd__Frame *rep = NULL;
+        int r = l->sandbox ? get_sandbox(&c, l->sandbox, &rep)
+                           : sandbox_call(&c, NSD__FRAME__BODY_SANDBOX_CREATE, fresh, &rep);
+        if (r)
+            return nsd_failed(r);
+        take_answer(rep);
+        nsdc_free(&c, rep);
+    }
     /* Nothing at the default address: start the embedded nsd. An embedded
-     * nsd may be ending just as we connect; then we start the next one. */
-    for (int tries = 0;; tries++) {
-        c.retry_ms = explicit ? NSD_RETRY_MS : 0;
-        r = get_sandbox(&c, l->sandbox, &rep);
-        nsdc_close(&c);
-        if (explicit || !nobody_there(&c, r) || tries == 3)
+     * nsd may be ending just as we connect; then we start the next one.
+     * Once it has sent its hello it has taken our connection, so it stays. */
+    for (int tries = 0; !explicit; tries++) {
+        int r = nsdc_connect(&c);
+        if (!r)
             break;
+        if (!nobody_there(&c, r) || tries == 3)
+            return nsd_failed(r);
         int e = start_embedded(l->nsd_bin);
         if (e) {
             if (e < 0)
@@ -178,10 +241,15 @@ int launch_nsd(const struct nsd_launch *l, struct nsd_sandbox *sb)
             return EXIT_NSD;
         }
     }
-    if (r) {
-        fprintf(stderr, "graphene: nsd at %s: %s%s%s\n", px.to.addr, c.err, c.err[0] ? ": " : "",
-                strerror(-r));
-        return EXIT_NSD;
+    if (!explicit) {
+        /* Sent ahead: nsd makes the sandbox while the launcher builds its root. */
+        sandbox_frame(&req, &create, &join, l->sandbox ? NSD__FRAME__BODY_SANDBOX_JOIN : NSD__FRAME__BODY_SANDBOX_CREATE,
+                      l->sandbox ? l->sandbox : fresh);
+        if (nsdc_send(&c, &req)) {
+            fprintf(stderr, "graphene: out of memory\n");
+            return EXIT_NSD;
+        }
+        ahead_id = req.req_id;
     }
     /* Every node of the group, for the libos to find the next leader, each
      * in full: the libos connects from the same cwd, but say it anyway. */
@@ -189,22 +257,41 @@ int launch_nsd(const struct nsd_launch *l, struct nsd_sandbox *sb)
     if (!getcwd(cwd, sizeof cwd))
         cwd[0] = 0;
     size_t n = 0;
+    struct nsdc_addrs to = px.to;
     sb->addr[0] = 0;
-    px.to.next = 0;
-    px.to.redirect[0] = 0;
+    to.next = 0;
+    to.redirect[0] = 0;
     do {
-        const char *a = nsdc_addrs_pick(&px.to);
+        const char *a = nsdc_addrs_pick(&to);
         int k = snprintf(sb->addr + n, sizeof sb->addr - n, "%s%s%s%s", n ? "," : "",
                          a[0] != '/' && cwd[0] ? cwd : "", a[0] != '/' && cwd[0] ? "/" : "", a);
         if (k < 0 || (size_t)k >= sizeof sb->addr - n) {
-            fprintf(stderr, "graphene: --nsd %s: too long\n", px.to.list);
+            fprintf(stderr, "graphene: --nsd %s: too long\n", to.list);
             return EXIT_USAGE;
         }
         n += (size_t)k;
-    } while (px.to.next);
-    snprintf(sb->name, sizeof sb->name, "%s", rep->sandbox->name);
-    nsd_hex(sb->secret, rep->sandbox->secret.data, NSD_SECRET_LEN);
-    nsdc_free(&c, rep);
+    } while (to.next);
+    return 0;
+}
+
+int launch_nsd_end(struct nsd_sandbox *sb)
+{
+    int r = ahead_id ? nsdc_flush(&c) : 0;
+    if (!r)
+        r = ahead_err;
+    c.on_push = NULL;
+    Nsd__Frame *rep = NULL;
+    /* A name that does not exist yet: create it (or join the winner). */
+    if (r == -ENOENT && launch->sandbox && !(r = get_sandbox(&c, launch->sandbox, &rep))) {
+        take_answer(rep);
+        nsdc_free(&c, rep);
+    }
+    nsdc_close(&c);
+    if (r)
+        return nsd_failed(r);
+    snprintf(sb->name, sizeof sb->name, "%s", ahead_name);
+    memcpy(sb->secret, ahead_secret, sizeof sb->secret);
+    memset(ahead_secret, 0, sizeof ahead_secret);
     return 0;
 }
 

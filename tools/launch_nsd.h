@@ -20,10 +20,15 @@ struct nsd_sandbox {
 };
 
 /* Finds nsd (starting the embedded one if none answers at the default
- * address) and creates or joins the sandbox. Call it before any drop of
- * privilege: nsd takes admin requests only from root or its own uid.
- * Returns 0, or an exit status after printing why to stderr. */
-int launch_nsd(const struct nsd_launch *l, struct nsd_sandbox *sb);
+ * address), sets sb->addr and sends the request that creates or joins the
+ * sandbox; launch_nsd_end takes the answer (sb->name, sb->secret), so the
+ * launcher can build the sandbox's root meanwhile (a named nsd, --nsd or
+ * $GRAPHENE_NSD, is asked at once: its call rides out a failover). Both before any drop of
+ * privilege: nsd takes admin requests only from root or its own uid. Each
+ * returns 0, or an exit status after printing why to stderr. l must live
+ * until launch_nsd_end. */
+int launch_nsd_begin(const struct nsd_launch *l, struct nsd_sandbox *sb);
+int launch_nsd_end(struct nsd_sandbox *sb);
 /* Appends the sandbox's records to the config blob (*blob is realloc'd) and
  * wipes the secret from sb. 0, or -1 when out of memory. */
 int launch_nsd_records(struct nsd_sandbox *sb, char **blob, size_t *len);

@@ -12,9 +12,15 @@
  * pid_max on 64-bit and a new PID namespace's default. */
 #define SANDBOX_PID_MAX 4194304
 
-/* Start-up: connects and registers as a new root (pid 1 for the first
- * process of a sandbox); sets proc.pid/ppid/pgid/sid. 0 or -errno. */
-int nsd_start(void);
+/* Start-up: connects and sends the registration as a new root (pid 1 for
+ * the first process of a sandbox) with the launch's argv; nsd_started
+ * takes the answer, so the app is loaded meanwhile, and sets
+ * proc.pid/ppid/pgid/sid (and sends the loaded command line if a #! made
+ * it another); 0 or -errno. */
+void nsd_start(void);
+int nsd_started(void);
+/* Waits for the replies of everything sent; 0 or -errno. */
+int nsd_flush(void);
 /* In a fork child, with the pid the parent took from its lease: drops the
  * parent's connection, connects anew (a new client id) and sends its
  * Register without waiting for the reply; then starts its RPC stream. */
@@ -70,6 +76,8 @@ Nsd__Frame *nsd_ps(void);
 bool nsd_is_gone(const Nsd__Proc *p);
 /* True when p runs on this host (its host pid means something here). */
 bool nsd_is_local(const Nsd__Proc *p);
+/* The host name this picoprocess registered (the host's nodename). */
+const char *nsd_host(void);
 /* The live members of a group (pgid), a session (sid) or all (both 0). */
 Nsd__Frame *nsd_members(int pgid, int sid);
 

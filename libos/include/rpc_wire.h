@@ -12,6 +12,9 @@
 #define RPC_NONCE_LEN 32
 #define RPC_MAC_LEN 32
 #define RPC_SANDBOX_MAX 64
+#define RPC_HOST_MAX 64 /* a host name (struct utsname's nodename) */
+#define RPC_STREAM_MAX 107 /* a unix socket's path */
+#define RPC_OUTPUT_MAX 8192 /* an Output's data (paldaemon's spawn) */
 #define RPC_INFO_LEN 128 /* sizeof(siginfo_t) */
 #define RPC_SCHED_MAX 512 /* a Sched's data and out_len: a cpu mask of 4096 cpus */
 

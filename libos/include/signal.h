@@ -59,12 +59,13 @@ void sig_kick(struct thread *t);
 long sig_blocking_call6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 #define host_blocking(...) \
 	HOST_CAT(HOST_CALL, HOST_NARGS(__VA_ARGS__))(sig_blocking_call6, __VA_ARGS__)
-/* SIGTTIN and SIGTTOU blocked or ignored by the app are blocked on the
- * host too, for the kernel's terminal checks; at each syscall's entry and
- * exit (uc: the context the trap returns to). */
+#define TTY_STOPS (SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+/* SIGTTIN and SIGTTOU blocked by the app are blocked on the host too, for
+ * the kernel's terminal checks: called wherever t's app mask changes (uc:
+ * the context the libos returns to). */
 void sig_sync_tty_stops(struct thread *t, struct ucontext *uc);
-/* The app stops ignoring SIGTTIN/SIGTTOU: what the host held is dropped. */
-void sig_tty_stop_unignored(int sig);
+/* The app's action for SIGTTIN or SIGTTOU starts or stops ignoring it. */
+void sig_tty_stop_ignored(int sig, bool ignored);
 /* True when sig to thread t (or to the process, t NULL) is blocked by
  * every thread that could take it. */
 bool sig_blocked_everywhere(int sig, struct thread *t);

@@ -44,6 +44,11 @@ void syscall_dispatch(struct thread *t, struct ucontext *uc, long nr);
  * needs a handler, hence nr < SYSCALL_MAX) becomes the app's rax, with
  * delivery and restart settled. */
 void syscall_finish(struct thread *t, struct ucontext *uc, long nr, long ret);
+/* After a call served inside a host handler's frame uc (the SIGSYS trap, or
+ * a rewritten call's own fault): makes uc claimable, so a host signal that
+ * lands before the handler returns is delivered into it, not at the next
+ * system call. */
+void syscall_handler_exit(struct thread *t, struct ucontext *uc);
 
 /* sys/process.c: fork and clone without CLONE_THREAD. */
 long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *ptid, int *ctid,

@@ -57,10 +57,11 @@ struct thread {
 	/* The set a sigtimedwait waits for (0 otherwise): signals a sender
 	 * may route to this thread although it blocks them. */
 	sigset64_t sigwait_set;
-	/* The SIGSYS handler's context after its last delivery check; a host
+	/* The context of a call served in a host handler (the SIGSYS trap, or
+	 * a rewritten call's own fault) after its last delivery check; a host
 	 * signal that lands before the handler returns may claim it (once) and
 	 * deliver into it, so no signal waits for the next syscall (the fast
-	 * path's context here is never claimable: see fastpath.c). */
+	 * entry's context here is never claimable: see fastpath.c). */
 	struct ucontext *exit_uc;
 	char comm[16]; /* prctl(PR_SET_NAME) */
 	/* Armed while a syscall handler runs: a fault in the libos then

@@ -61,8 +61,8 @@ SYS(rt_sigaction)
 		}
 		if (sig == SIGCHLD)
 			sig_child_action_changed(s);
-		if ((sig == SIGTTIN || sig == SIGTTOU) && prev.handler == 1 && s->handler != 1)
-			sig_tty_stop_unignored(sig);
+		if ((sig == SIGTTIN || sig == SIGTTOU) && (prev.handler == 1) != (s->handler == 1))
+			sig_tty_stop_ignored(sig, s->handler == 1);
 	}
 	unlock(&proc.lock);
 	if (old)
@@ -86,6 +86,7 @@ SYS(rt_sigprocmask)
 		default: return -EINVAL;
 		}
 		c->t->sigmask &= ~UNBLOCKABLE;
+		sig_sync_tty_stops(c->t, c->uc);
 	}
 	if (oldset)
 		*oldset = old;
@@ -132,6 +133,7 @@ SYS(rt_sigreturn)
 		si.si_code = SI_KERNEL;
 		sig_deliver_fault(c->t, c->uc, SIGSEGV, &si);
 	}
+	sig_sync_tty_stops(c->t, c->uc);
 	return (long)r->rax;
 }
 

@@ -86,6 +86,8 @@ static bool map_memfd(int fd)
 	return true;
 }
 
+/* The offer is not awaited here: start-up flushes it before the app runs
+ * (nsd takes the fd from us meanwhile, nsd/sysv.c). */
 static long memfd_request(bool offer, int fd, int *passed)
 {
 	Nsd__Frame *rep = NULL;
@@ -93,7 +95,11 @@ static long memfd_request(bool offer, int fd, int *passed)
 	m.offer = offer;
 	m.fd = fd;
 	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_SYSV_MEMFD, &m);
-	int r = passed ? nsd_call_fd(&f, &rep, passed) : nsd_call(&f, &rep);
+	if (!passed) {
+		nsd_send(&f);
+		return 0;
+	}
+	int r = nsd_call_fd(&f, &rep, passed);
 	if (r == 0)
 		nsd_free(rep);
 	return r;
@@ -162,8 +168,7 @@ void sysv_init(void)
 		                          sysv_msq_qnum_off, sysv_msq_cbytes_off };
 	/* for launches joined to this sandbox later (their SysV calls fail
 	 * with ENOSYS if nsd could not take it) */
-	if (memfd_request(true, (int)fd, NULL) < 0)
-		log_debug("sysv: nsd did not take the SysV memory");
+	memfd_request(true, (int)fd, NULL);
 }
 
 /* ---- process slots --------------------------------------------------------- */

@@ -81,7 +81,9 @@ static long clone_thread(struct sysctx *c, unsigned long flags, uintptr_t stack,
 	}
 	s->uc.uc_mcontext.fpstate = fp ? (struct _fpstate *)below : NULL;
 	s->uc.uc_flags = 0;
-	s->uc.uc_sigmask = 0;
+	/* Its host mask from the start (sig_sync_tty_stops). */
+	nt->host_tty_stops = nt->sigmask & TTY_STOPS;
+	s->uc.uc_sigmask = nt->host_tty_stops;
 
 	/* No host signal may reach the child before it has its %gs. */
 	uint64_t old = host_sigmask_block(~0ULL);

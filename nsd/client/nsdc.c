@@ -87,6 +87,13 @@ void nsdc_addrs_init(struct nsdc_addrs *a, const char *list)
     scopy(a->list, list, sizeof a->list);
 }
 
+static int same(const char *x, const char *y)
+{
+    while (*x && *x == *y)
+        x++, y++;
+    return *x == *y;
+}
+
 const char *nsdc_addrs_pick(struct nsdc_addrs *a)
 {
     if (a->redirect[0]) {
@@ -94,18 +101,34 @@ const char *nsdc_addrs_pick(struct nsdc_addrs *a)
         a->redirect[0] = 0;
         return a->addr;
     }
-    const char *s = a->list + a->next;
-    size_t n = 0;
-    while (s[n] && s[n] != ',')
-        n++;
-    scopy(a->addr, s, n + 1 < sizeof a->addr ? n + 1 : sizeof a->addr);
-    a->next = s[n] ? (size_t)(s + n + 1 - a->list) : 0;
+    /* The next node is another one than the last (which a Redirect may have
+     * named): the last failed us, and may be a paused leader. */
+    char last[NSDC_ADDR_MAX];
+    memcpy(last, a->addr, sizeof last);
+    for (int tries = 0; tries < 2; tries++) {
+        const char *s = a->list + a->next;
+        size_t n = 0;
+        while (s[n] && s[n] != ',')
+            n++;
+        scopy(a->addr, s, n + 1 < sizeof a->addr ? n + 1 : sizeof a->addr);
+        a->next = s[n] ? (size_t)(s + n + 1 - a->list) : 0;
+        if (!same(a->addr, last))
+            break;
+    }
     return a->addr;
 }
 
 void nsdc_addrs_redirect(struct nsdc_addrs *a, const Nsd__Redirect *r, const char *me)
 {
     size_t i = 0;
+    if (!r->node[0]) {
+        if (a->stays++ < NSDC_STAY_MAX)
+            memcpy(a->redirect, a->addr, sizeof a->redirect);
+        else
+            a->stays = 0;
+        return;
+    }
+    a->stays = 0;
     while (r->host[i] && r->host[i] == me[i])
         i++;
     if (r->unix_path[0] && r->host[i] == me[i]) {
@@ -201,7 +224,7 @@ static int hello_answer(struct nsdc *c, const Nsd__Frame *rep);
  * request is retried there (-ESTALE, like "not leader"). */
 static int follow(struct nsdc *c, const Nsd__Redirect *r)
 {
-    if (r->node[0] && c->ops->redirect)
+    if (c->ops->redirect)
         c->ops->redirect(c->ops->ctx, r);
     set_err(c, r->node[0] ? "redirected to leader " : "no leader yet", r->node);
     return -ESTALE;

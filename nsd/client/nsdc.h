@@ -122,12 +122,19 @@ struct nsdc_addrs {
     size_t next;                          /* offset in list of the next one */
     char redirect[NSDC_ADDR_MAX];
     char addr[NSDC_ADDR_MAX];             /* the one picked last */
+    unsigned stays;                       /* "no leader yet" answers in a row */
 };
 void nsdc_addrs_init(struct nsdc_addrs *a, const char *list);
 /* Sets and returns a->addr: the Redirect's leader, else the next of the list. */
 const char *nsdc_addrs_pick(struct nsdc_addrs *a);
 /* Records where r points: the leader's unix socket if it runs on host me,
- * else "tcp:" its TCP address (if it has one). */
+ * else "tcp:" its TCP address (if it has one). A Redirect that names no
+ * leader (an election is under way) keeps us on the node that said it, for
+ * NSDC_STAY_MAX tries: it learns the new leader as soon as there is one,
+ * while the next node of the list may be the paused leader, whose accept
+ * queue would hold us for a whole I/O timeout. Then on down the list (a
+ * node cut off from the others never learns a leader). */
+#define NSDC_STAY_MAX 50
 void nsdc_addrs_redirect(struct nsdc_addrs *a, const Nsd__Redirect *r, const char *me);
 
 /* Shared with the server. */

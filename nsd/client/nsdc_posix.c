@@ -28,9 +28,10 @@ int nsd_parse_tcp(const char *addr, char *host, size_t hostlen, char *port, size
     return 1;
 }
 
-void nsdc_posix_timeouts(int fd)
+void nsdc_posix_timeouts(const struct nsdc_posix *p, int fd)
 {
-    struct timeval tv = { NSDC_IO_TIMEOUT_MS / 1000, (NSDC_IO_TIMEOUT_MS % 1000) * 1000 };
+    int ms = strchr(p->to.list, ',') ? NSDC_IO_TIMEOUT_MS : NSDC_IO_TIMEOUT_LONE_MS;
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
@@ -49,7 +50,7 @@ int nsdc_posix_connect_unix(struct nsdc_posix *p)
         close(fd);
         return e;
     }
-    nsdc_posix_timeouts(fd);
+    nsdc_posix_timeouts(p, fd);
     p->fd = fd;
     return 0;
 }

@@ -10,10 +10,16 @@
 #include "nsdc.h"
 
 /* A connection attempt gives up after this long, and so does a read or a
- * write on a connection (then the call retries, elsewhere if it can):
- * a paused leader does not hold its clients. */
-#define NSDC_CONNECT_TIMEOUT_MS 1000
-#define NSDC_IO_TIMEOUT_MS 2000
+ * write on a connection to a node of a group (then the call retries at the
+ * next node): a paused leader does not hold its clients. Short, as a client
+ * with a request in flight at a stopped leader waits this long before it
+ * moves on (about an election timeout); a leader merely slow beyond it is
+ * asked again with the same request id, which is harmless. */
+#define NSDC_CONNECT_TIMEOUT_MS 500
+#define NSDC_IO_TIMEOUT_MS 500
+/* One address (a lone nsd, or one node asked for its status): more patient,
+ * a retry can only go to the same place. */
+#define NSDC_IO_TIMEOUT_LONE_MS 2000
 
 /* An address is a unix socket path, or "tcp:HOST:PORT". */
 struct nsdc_posix {
@@ -31,8 +37,8 @@ int nsdc_posix_init(struct nsdc_posix *p, const char *addr);
 int nsdc_posix_init_unix(struct nsdc_posix *p, const char *addr);
 /* Connects p->fd to the unix socket p->to.addr; 0 or -errno. */
 int nsdc_posix_connect_unix(struct nsdc_posix *p);
-/* The read and write timeouts (NSDC_IO_TIMEOUT_MS) of a connected socket. */
-void nsdc_posix_timeouts(int fd);
+/* The read and write timeouts of a connected socket. */
+void nsdc_posix_timeouts(const struct nsdc_posix *p, int fd);
 
 /* Where the default nsd lives (and `graphene run` starts an embedded one):
  * $GRAPHENE_RUNTIME_DIR, else /run/graphene for root, else

@@ -47,7 +47,7 @@ static int connect_tcp(struct nsdc_posix *p, const char *host, const char *port)
         if (!connect_timeout(fd, a->ai_addr, a->ai_addrlen)) {
             int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            nsdc_posix_timeouts(fd);
+            nsdc_posix_timeouts(p, fd);
             p->fd = fd;
             err = 0;
             break;

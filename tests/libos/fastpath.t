@@ -12,7 +12,7 @@ G=$ROOT/bin/graphene
 # This test chooses the fast path itself (CI runs the suite also with it off).
 unset GRAPHENE_FAST_PATH
 PROGS=$ROOT/build/tests/progs
-echo "1..10"
+echo "1..11"
 work=$(mktemp -d)
 pid=""
 trap '[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null; rm -rf "$work"' EXIT
@@ -133,19 +133,32 @@ else
     wait "$pid" 2>/dev/null
     pid=""
 fi
+# t_fastpath in MODE (stepped, faultstepped) for exitstep: its pid, fd 3
+# on its output, the handler and return address its first line gives, and
+# the libos's load address (base).
+stepped_start() {
+    rm -f "$work/fifo"
+    mkfifo "$work/fifo"
+    "$G" run "$work/f.toml" -- "$1" > "$work/fifo" &
+    pid=$!
+    exec 3<"$work/fifo"
+    read -r ready handler ret <&3
+    base=$(awk -v img="$ROOT/lib/libos" '$6 == img { print $1; exit }' /proc/$pid/maps | cut -d- -f1)
+}
+stepped_end() {
+    exec 3<&-
+    # Not left running if exitstep failed before its SIGUSR1.
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    pid=""
+}
 # A host signal at any instruction of the return to the app (stepped there
 # with ptrace) reaches the app handler before the app goes on after the
 # call, with every register intact.
 if [ "$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)" -gt 1 ] || ! command -v nm >/dev/null; then
     echo "ok 10 # SKIP needs ptrace and nm"
 else
-    rm -f "$work/fifo"
-    mkfifo "$work/fifo"
-    "$G" run "$work/f.toml" -- stepped > "$work/fifo" &
-    pid=$!
-    exec 3<"$work/fifo"
-    read -r ready handler ret <&3
-    base=$(awk -v img="$ROOT/lib/libos" '$6 == img { print $1; exit }' /proc/$pid/maps | cut -d- -f1)
+    stepped_start stepped
     if [ $fast_on = 0 ]; then
         echo "ok 10 # SKIP the fast path is not available here"
         kill -9 "$pid"
@@ -164,10 +177,27 @@ else
 $inj
 $out"
     fi
-    exec 3<&-
-    # Not left running if exitstep failed before its SIGUSR1.
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    pid=""
+    stepped_end
+fi
+# A host signal just after the last delivery check of a call served inside
+# its own fault (fastpath_fault; stopped with ptrace at the fault handler's
+# host sigreturn, the last libos instruction before the app goes on) reaches
+# the app handler before the app goes on after the call.
+if [ "$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)" -gt 1 ] || ! command -v nm >/dev/null; then
+    echo "ok 11 # SKIP needs ptrace and nm"
+elif [ $fast_on = 0 ]; then
+    echo "ok 11 # SKIP the fast path is not available here"
+else
+    stepped_start faultstepped
+    at=$(nm "$ROOT/lib/libos" | awk '$3 == "host_sigreturn" { print $1 }')
+    addrs=$(for _ in $(seq 10); do printf '0x%x ' $((0x$base + 0x$at)); done)
+    # shellcheck disable=SC2086
+    inj=$(timeout 120 "$ROOT/build/tests/libos/exitstep" "$pid" "$handler" "$ret" $addrs 2>&1)
+    out=$(timeout 60 cat <&3)
+    ok 11 "$([ "$inj" = "injected 10" ] && [ "$out" = "answers kept after 10 signals" ]; echo $?)" \
+        "a signal as a call served inside its own fault returns: its handler runs before the app goes on" "$ready $handler $ret
+$inj
+$out"
+    stepped_end
 fi
 exit $failed

@@ -75,7 +75,7 @@ check "the host does not let B's uid signal A" 1 $?
 
 # Bad input against A's stream, then a good peer: A keeps serving.
 sock=$(ls "$T"/rpc/*-"$A")
-for mode in badmac sandbox oversized garbage early; do
+for mode in badmac sandbox tamper oversized garbage early; do
     check "a peer sending $mode is cut off" closed "$($PEER "$sock" S "$secret" 1 $mode 2>&1)"
 done
 check "an app of the sandbox cannot name the stream socket (its path is no mount)" "connect: -1 ENOENT

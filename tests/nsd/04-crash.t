@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 NCLIENT=4
 OPS=2500
-start_nsd a
+start_nsd a --snapshot-every 1000000   # (the whole oplog, for verify_acks and the replay)
 wait_leader; ok $? "nsd leads"
 secret=$("$CTL" --nsd "$SOCK" sandbox create crash)
 # Two idle clients: one stays alive, one dies while no nsd is running.
@@ -30,12 +30,12 @@ done
 wait_acked 3000 "${LOGS[@]}"; ok $? "clients are busy ($(acked "${LOGS[@]}") acknowledged)"
 kill -9 "$PID_a"
 echo "# killed nsd after $(acked "${LOGS[@]}") acknowledged operations"
-start_nsd b
+start_nsd b --snapshot-every 1000000
 wait_acked 6500 "${LOGS[@]}"; ok $? "restarted nsd serves the same clients"
 kill -9 "$PID_b"
 echo "# killed nsd again after $(acked "${LOGS[@]}") acknowledged operations"
 kill -9 "$DOOMED_PID"
-start_nsd c
+start_nsd c --snapshot-every 1000000
 t_restart=$(now_ms)
 fails=0
 for p in "${LOADS[@]}"; do wait "$p" || fails=$((fails + 1)); done

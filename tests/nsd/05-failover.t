@@ -50,8 +50,20 @@ stop_round() {
     t0=$(now_ms); kill -STOP "$P"
     takeover "$t0" "$L" "SIGSTOP ${1}s"
     progress 200; ok $? "clients go on while node $L is stopped"
+    # A read sent to the stopped leader, of a SysV key the new one created:
+    # on resuming it must not answer from its stale journal.
+    local mark q key=$((0x5e1a0 + $1))
+    mark=$("$TC" "$CLUSTER" mark fo "$secret" $key); ok $? "node $NEW created queue $mark (key $key)"
+    "$TC" "$D/n$L.sock" lookup fo "$secret" $key > "$D/stale.out" 2>&1 &
+    local reader=$!
+    for _ in $(seq 100); do  # until the read waits in node $L's accept queue
+        q=$(ss -xlH src "$D/n$L.sock" 2>/dev/null | awk '{print $3}')
+        [ "${q:-0}" -gt 0 ] && break; sleep 0.02
+    done
     while [ $(($(now_ms) - t0)) -lt $(($1 * 1000)) ]; do sleep 0.1; done
     kill -CONT "$P"
+    wait $reader; [ "$(cat "$D/stale.out")" = "$mark" ]
+    ok $? "a lookup of key $key sent to the stopped leader is answered current: $(cat "$D/stale.out")"
     for _ in $(seq 100); do [ "$(grep -c "stepping down" "$D/n$L.log")" -gt "$n" ] && break; sleep 0.1; done
     [ "$(grep -c "stepping down" "$D/n$L.log")" -gt "$n" ]
     ok $? "resumed node $L stepped down: $(grep "stepping down" "$D/n$L.log" | tail -1 | cut -d' ' -f3-)"
@@ -69,5 +81,6 @@ dups=$(sqlite3 "$D/n1.db" "SELECT count(*) FROM (SELECT 1 FROM oplog WHERE seq I
 terms=$(cat "$D"/n?.log | awk '/leader: term/ {print $5}' | sort | uniq -d)
 [ -z "$terms" ]; ok $? "no term with two leaders serving"
 echo "# takeover times (ms): ${takeovers[*]}"
+echo "# the clients' longest waits for an answer (ms): $(awk '/max_gap_ms/ {printf "%s ", $2}' "$D"/load?.out)"
 DB=$D/n1.db check_replay
 done_testing

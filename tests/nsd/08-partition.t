@@ -51,6 +51,29 @@ grep -q "stepping down" "$D/n$L.log"; ok $? "the cut-off leader stepped down: $(
 progress 300; ok $? "clients go on with node $N"
 ip -n "$NS$L" link set v$L up
 progress 300; ok $? "clients still busy once the link is back"
+
+# A leader paused, cut off, and resumed still cut off: raft has heard from a
+# quorum before the pause, so it takes itself for leader for up to another
+# election timeout. A read sent to it meanwhile, of a key the new leader
+# created, must not be answered from its journal (read index: it waits for
+# a barrier it cannot commit, then says it is not leader any more).
+L=$(wait_leader_node); P=$(eval echo "\$PID_$L"); downs=$(grep -c "stepping down" "$D/n$L.log")
+kill -STOP "$P"; ip -n "$NS$L" link set v$L down
+N=$(wait_leader_node "$L"); ok $? "node $L paused and cut off: node $N leads"
+key=$((0x5e1a0))
+mark=$("$TC" "$CLUSTER" mark pt "$secret" $key); ok $? "node $N created queue $mark (key $key)"
+"$TC" "$D/n$L.sock" lookup pt "$secret" $key > "$D/stale.out" 2>&1 &
+reader=$!
+for _ in $(seq 100); do  # until the read waits in node $L's accept queue
+    q=$(ss -xlH src "$D/n$L.sock" 2>/dev/null | awk '{print $3}')
+    [ "${q:-0}" -gt 0 ] && break; sleep 0.02
+done
+kill -CONT "$P"
+for _ in $(seq 100); do [ "$(grep -c "stepping down" "$D/n$L.log")" -gt "$downs" ] && break; sleep 0.1; done
+ip -n "$NS$L" link set v$L up   # (the read is redirected once node $L hears of node $N)
+wait $reader; [ "$(cat "$D/stale.out")" = "$mark" ]
+ok $? "a lookup sent to the resumed cut-off leader is answered current: $(cat "$D/stale.out")"
+progress 100; ok $? "clients go on"
 stop_loads; ok $? "the clients ran through the partition by themselves ($(acked "${LOGS[@]}") acknowledged)"
 wait_converged 1 2 3; ok $? "node $L rejoined: the three journals applied the same index ($(applied 1))"
 check_history pt 1 2 3

@@ -631,10 +631,38 @@ static int mode_hold(const char *sbname, const char *hexsecret)
     return 0;
 }
 
+/* mark KEY: creates a SysV queue of that key and prints its id. lookup
+ * KEY: prints the id of the queue of that key, as this node answers the
+ * SysvLookup (status 1 and the error if it knows none). */
+static int mode_mark(const char *sbname, const char *hexsecret, int64_t key, int lookup)
+{
+    uint8_t secret[NSD_SECRET_LEN];
+    struct sim s;
+    uint32_t id = 0;
+    int r;
+    if (nsd_unhex(secret, sizeof secret, hexsecret))
+        return 2;
+    sim_connect(&s, addr, sbname, secret);
+    if (lookup) {
+        r = sim_sysv_lookup(&s, key, NSD__SYSV_KIND__SYSV_MSG, &id);
+    } else {
+        r = sim_register(&s, 0, 0, 1, NULL, NULL);
+        if (!r)
+            r = sim_sysv_get(&s, s.pid, key, NSD__SYSV_KIND__SYSV_MSG, NSD_IPC_CREAT | 0600, &id, NULL);
+    }
+    if (r) {
+        printf("%s\n", strerror(-r));
+        return 1;
+    }
+    printf("%u\n", id);
+    sim_close(&s);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|hold SB SECRET|load SB SECRET N LOG [PAUSE_MS]\n");
+        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|hold SB SECRET|mark|lookup SB SECRET KEY|load SB SECRET N LOG [PAUSE_MS]\n");
         return 2;
     }
     addr = argv[1];
@@ -652,6 +680,8 @@ int main(int argc, char **argv)
         mode_bad();
     else if (!strcmp(m, "hold") && argc == 5)
         return mode_hold(argv[3], argv[4]);
+    else if ((!strcmp(m, "mark") || !strcmp(m, "lookup")) && argc == 6)
+        return mode_mark(argv[3], argv[4], strtoll(argv[5], NULL, 0), !strcmp(m, "lookup"));
     else if (!strcmp(m, "load") && (argc == 7 || argc == 8))
         return mode_load(argv[3], argv[4], atoi(argv[5]), argv[6], argc == 8 ? atoi(argv[7]) : 0);
     else {

@@ -220,6 +220,22 @@ int sim_sysv_remove(struct sim *s, uint32_t caller, uint32_t id)
     return sim_call(s, &req, NSD__FRAME__BODY_OK, NULL);
 }
 
+int sim_sysv_lookup(struct sim *s, int64_t key, int kind, uint32_t *id)
+{
+    Nsd__SysvLookup l = NSD__SYSV_LOOKUP__INIT;
+    Nsd__Frame req = NSD__FRAME__INIT, *rep;
+    l.key = key;
+    l.kind = kind;
+    req.body_case = NSD__FRAME__BODY_SYSV_LOOKUP;
+    req.sysv_lookup = &l;
+    int r = sim_call(s, &req, NSD__FRAME__BODY_SYSV_OBJ, &rep);
+    if (!r) {
+        *id = rep->sysv_obj->id;
+        nsdc_free(&s->c, rep);
+    }
+    return r;
+}
+
 int sim_lookup(struct sim *s, uint32_t pid, char *state, size_t n)
 {
     Nsd__Lookup l = NSD__LOOKUP__INIT;

@@ -32,6 +32,8 @@ int sim_setsid(struct sim *s, uint32_t caller, Nsd__Ids *ids);
 int sim_sysv_get(struct sim *s, uint32_t caller, int64_t key, int kind, int flags, uint32_t *id,
                  int *created);
 int sim_sysv_remove(struct sim *s, uint32_t caller, uint32_t id);
+/* The id of the object of that key (SysvLookup). */
+int sim_sysv_lookup(struct sim *s, int64_t key, int kind, uint32_t *id);
 int sim_lookup(struct sim *s, uint32_t pid, char *state, size_t n);
 /* Number of live members of a group (pgid), session (sid) or all. */
 int sim_members(struct sim *s, uint32_t pgid, uint32_t sid, int all);

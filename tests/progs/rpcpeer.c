@@ -10,7 +10,9 @@
  *                       then kill(PID, 0), kill(PID, SIGUSR1), tgkill(PID,
  *                       TID, SIGUSR2), sigqueue(PID, SIGRTMIN, 42),
  *                       pidfd_send_signal(pidfd_open(PID), SIGWINCH);
- *                       prints the result of each.
+ *                       prints the result of each;
+ *   rpcpeer send PID FIFO group  the same with kill(-pgid of PID, SIGWINCH)
+ *                       for the last (PID on another host: tests/pal/).
  *   rpcpeer connect PATH   connect() to and unlink() of a unix socket PATH.
  * The waiter's second thread only waits for SIGUSR2; the main thread blocks
  * it, so the thread that prints it shows tgkill reached the right one. */
@@ -83,7 +85,7 @@ int main(int argc, char **argv)
 		char go[8];
 		return fgets(go, sizeof(go), stdin) ? 0 : 4;
 	}
-	if (argc == 4 && !strcmp(argv[1], "send")) {
+	if ((argc == 4 || (argc == 5 && !strcmp(argv[4], "group"))) && !strcmp(argv[1], "send")) {
 		pid_t pid = atoi(argv[2]);
 		int tid = 0;
 		FILE *f = fopen(argv[3], "w");
@@ -97,8 +99,13 @@ int main(int argc, char **argv)
 		printf("kill SIGUSR1: %d\n", kill(pid, SIGUSR1));
 		printf("tgkill SIGUSR2: %d\n", (int)syscall(SYS_tgkill, pid, tid, SIGUSR2));
 		printf("sigqueue SIGRTMIN 42: %d\n", sigqueue(pid, SIGRTMIN, (union sigval){ .sival_int = 42 }) ? -errno : 0);
-		int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-		printf("pidfd_send_signal SIGWINCH: %d\n", (int)syscall(SYS_pidfd_send_signal, fd, SIGWINCH, NULL, 0));
+		if (argc == 5) {
+			pid_t pgid = getpgid(pid);
+			printf("kill -%d SIGWINCH: %d\n", (int)pgid, kill(-pgid, SIGWINCH));
+		} else {
+			int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+			printf("pidfd_send_signal SIGWINCH: %d\n", (int)syscall(SYS_pidfd_send_signal, fd, SIGWINCH, NULL, 0));
+		}
 		int r = kill(4000000, SIGUSR1);
 		printf("kill of no one: %d %s\n", r, strerrorname_np(errno));
 		return 0;

@@ -157,6 +157,32 @@ __asm__(".text\n"
         "    syscall\n"
         "    hlt\n");
 
+/* The same with an unwind entry: its rt_sigreturn gets rewritten. */
+void fast_restorer(void);
+__asm__(".text\n"
+        ".globl fast_restorer\n"
+        ".type fast_restorer, @function\n"
+        "fast_restorer:\n"
+        ".cfi_startproc\n"
+        "    mov $15, %eax\n"
+        "    syscall\n"
+        "    hlt\n"
+        ".cfi_endproc\n"
+        ".size fast_restorer, .-fast_restorer\n");
+
+/* sig's handler, on the altstack with SA_RESTART, returning by restorer. */
+static void set_restorer(int sig, void (*handler)(int), void (*restorer)(void))
+{
+    struct {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        unsigned long mask;
+    } ka = { (void *)handler, SA_RESTART | SA_ONSTACK | 0x04000000 /* SA_RESTORER */, (void *)restorer, 0 };
+    if (syscall(SYS_rt_sigaction, sig, &ka, NULL, 8))
+        DIE("rt_sigaction");
+}
+
 /* The first syscall site (0f 05 or ff d0) at or after p. */
 static const unsigned char *find_site(const void *p)
 {
@@ -502,15 +528,7 @@ static void *fault_reader(void *arg)
 
 static void test_fault_signals(void)
 {
-    struct {
-        void *handler;
-        unsigned long flags;
-        void *restorer;
-        unsigned long mask;
-    } ka = { (void *)on_usr1, SA_RESTART | SA_ONSTACK | 0x04000000 /* SA_RESTORER */,
-             (void *)trapping_restorer, 0 };
-    if (syscall(SYS_rt_sigaction, SIGUSR1, &ka, NULL, 8))
-        DIE("rt_sigaction");
+    set_restorer(SIGUSR1, on_usr1, trapping_restorer);
     if (pipe(pipefd))
         DIE("pipe");
     ro_stack = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -634,6 +652,41 @@ static int stepped(void)
     return 0;
 }
 
+/* "faultstepped": getppid on a read-only stack (served inside its call's
+ * fault, fastpath_fault) until SIGUSR1, while exitstep delivers SIGUSR2 as
+ * that fault's handler returns: after its last delivery check. */
+static int faultstepped(void)
+{
+    static char alt[65536];
+    stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt) };
+    sigaltstack(&ss, NULL);
+    /* On the altstack: the app's stack cannot take a frame. The handler
+     * returns by a rewritten rt_sigreturn, so that every host sigreturn
+     * exitstep stops at is a fault's. */
+    set_restorer(SIGUSR2, on_storm, fast_restorer);
+    for (int i = 0; i < REPORT_CALLS; i++)
+        raise(SIGUSR2);
+    storm_hits = 0;
+    struct sigaction sa = { .sa_handler = on_done, .sa_flags = SA_ONSTACK };
+    sigaction(SIGUSR1, &sa, NULL);
+    char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED)
+        DIE("mmap");
+    long ppid = getppid(), calls = 0;
+    int good = 1;
+    for (int i = 0; i < REPORT_CALLS; i++) /* a good stack first: the site gets learnt */
+        good &= on_stack(page + 4096) == ppid;
+    mprotect(page, 4096, PROT_READ);
+    printf("ready %p %p\n", (void *)on_storm, (void *)(find_site((const void *)on_stack) + 2));
+    fflush(stdout);
+    while (!stepped_done) {
+        good &= on_stack(page + 4096) == ppid;
+        calls++;
+    }
+    printf("%s after %ld signals\n", good ? "answers kept" : "answers wrong", storm_hits);
+    return 0;
+}
+
 static void report(const char *argv0)
 {
     for (int i = 0; i < REPORT_CALLS; i++) {
@@ -687,6 +740,8 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && !strcmp(argv[1], "stepped"))
         return stepped();
+    if (argc > 1 && !strcmp(argv[1], "faultstepped"))
+        return faultstepped();
     if (argc > 1 && !strcmp(argv[1], "report")) {
         report(argv[0]);
         return 0;

@@ -38,6 +38,19 @@ static void check_bounds(const Rpc__Frame *f)
 	case RPC__FRAME__BODY_REPLY:
 		assert(f->reply->error >= 0 && f->reply->error < 4096);
 		break;
+	case RPC__FRAME__BODY_ROUTE: /* paldaemon's first frame (paldaemon/pal.c) */
+		assert(strlen(f->route->host) <= RPC_HOST_MAX && strlen(f->route->from) <= RPC_HOST_MAX);
+		assert(strlen(f->route->sandbox) <= RPC_SANDBOX_MAX && strlen(f->route->stream) <= RPC_STREAM_MAX);
+		break;
+	case RPC__FRAME__BODY_SPAWN: /* paldaemon's too */
+		assert(strlen(f->spawn->host) <= RPC_HOST_MAX && strlen(f->spawn->sandbox) <= RPC_SANDBOX_MAX);
+		assert(f->spawn->manifest[0] && !strchr(f->spawn->manifest, '/') && f->spawn->n_args <= 64);
+		break;
+	case RPC__FRAME__BODY_OUTPUT:
+		assert((f->output->fd == 1 || f->output->fd == 2) && f->output->data.len <= RPC_OUTPUT_MAX);
+		break;
+	case RPC__FRAME__BODY_EXITED:
+		break;
 	case RPC__FRAME__BODY_SCHED:
 		assert(f->sched->which <= 2);
 		assert(f->sched->data.len <= RPC_SCHED_MAX && f->sched->out_len <= RPC_SCHED_MAX);
@@ -88,9 +101,9 @@ static void fill(uint8_t *b, size_t n)
 static size_t random_frame(uint8_t *out, size_t cap)
 {
 	static uint8_t bytes[300];
-	static char str[100];
+	static char str[130];
 	fill(bytes, sizeof(bytes));
-	size_t sl = rnd() % 80;
+	size_t sl = rnd() % 120;
 	for (size_t i = 0; i < sl; i++)
 		str[i] = (char)('a' + rnd() % 26);
 	str[sl] = 0;
@@ -102,8 +115,12 @@ static size_t random_frame(uint8_t *out, size_t cap)
 	Rpc__ProcRead pr = RPC__PROC_READ__INIT;
 	Rpc__Reply rp = RPC__REPLY__INIT;
 	Rpc__Sched sc = RPC__SCHED__INIT;
+	Rpc__Route ro = RPC__ROUTE__INIT;
+	Rpc__Spawn sp = RPC__SPAWN__INIT;
+	Rpc__Output ou = RPC__OUTPUT__INIT;
+	char *args[3] = { str, str + sl / 2, "" };
 	Rpc__Frame f = RPC__FRAME__INIT;
-	switch (rnd() % 7) {
+	switch (rnd() % 10) {
 	case 0:
 		h.sandbox = str, h.pid = (uint32_t)random(), h.nonce = b, h.mac = b0;
 		f.body_case = RPC__FRAME__BODY_HELLO, f.hello = &h;
@@ -130,6 +147,20 @@ static size_t random_frame(uint8_t *out, size_t cap)
 		sc.arg = (int64_t)random() - (1L << 30), sc.data = b;
 		sc.out_len = rnd() & 1 ? (uint32_t)(rnd() % 1024) : 16;
 		f.body_case = RPC__FRAME__BODY_SCHED, f.sched = &sc;
+		break;
+	case 6:
+		ro.host = str + sl / 2, ro.sandbox = str + sl / 3, ro.stream = str, ro.from = str + rnd() % (sl + 1);
+		ro.pid = (uint32_t)random();
+		f.body_case = RPC__FRAME__BODY_ROUTE, f.route = &ro;
+		break;
+	case 7:
+		sp.host = str + sl / 3, sp.sandbox = str, sp.manifest = rnd() & 1 ? "m.toml" : str + sl / 2;
+		sp.args = args, sp.n_args = rnd() % 4;
+		f.body_case = RPC__FRAME__BODY_SPAWN, f.spawn = &sp;
+		break;
+	case 8:
+		ou.fd = rnd() % 4, ou.data = b;
+		f.body_case = RPC__FRAME__BODY_OUTPUT, f.output = &ou;
 		break;
 	default:
 		break; /* no body */

@@ -6,7 +6,9 @@
  * sandbox (a Hello naming another sandbox), oversized (a header announcing
  * 2 GiB), garbage (a frame that is no protobuf), early (a request before
  * any handshake). Prints "closed" when the server ends the stream without a
- * reply, "reply N" for a reply, "bad server" when the server's MAC fails. */
+ * reply, "reply N" for a reply, "bad server" when the server's MAC fails.
+ * SOCKET pal:PALSOCK:HOST:STREAM goes through a paldaemon (tests/pal/):
+ * a Route to STREAM on HOST first; "route N" when its Reply is error N. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,12 +89,41 @@ int main(int argc, char **argv)
 		return 2;
 	if (!strcmp(mode, "badmac"))
 		key[0] ^= 1;
+	char *route[2] = { NULL, NULL }, *path = argv[1];
+	if (!strncmp(path, "pal:", 4)) {
+		path += 4;
+		for (int i = 0; i < 2; i++) {
+			char *c = strchr(i ? route[i - 1] : path, ':');
+			if (!c)
+				return 2;
+			*c = 0;
+			route[i] = c + 1;
+		}
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		perror("connect");
 		return 1;
+	}
+	if (route[0]) {
+		Rpc__Route ro = RPC__ROUTE__INIT;
+		ro.host = route[0];
+		ro.sandbox = argv[2];
+		ro.pid = (uint32_t)atoi(argv[4]);
+		ro.stream = route[1];
+		Rpc__Frame rf = RPC__FRAME__INIT;
+		rf.body_case = RPC__FRAME__BODY_ROUTE;
+		rf.route = &ro;
+		send_frame(&rf);
+		Rpc__Frame *rep = recv_frame();
+		if (rep->body_case != RPC__FRAME__BODY_REPLY)
+			return 1;
+		if (rep->reply->error) {
+			printf("route %d\n", rep->reply->error);
+			return 0;
+		}
 	}
 	Rpc__Signal s = RPC__SIGNAL__INIT;
 	Rpc__Frame req = RPC__FRAME__INIT;
@@ -131,7 +162,16 @@ int main(int argc, char **argv)
 	f.body_case = RPC__FRAME__BODY_AUTH;
 	f.auth = &a;
 	send_frame(&f);
-	send_frame(&req);
+	/* The request and the MAC of its body under the session key. */
+	uint8_t sk[32], body[RPC_FRAME_MAX + 4];
+	mac_of(sk, "graphene-rpc session", nonce, sh->hello->nonce.data, key);
+	size_t n = rpc_encode(&req, body, sizeof(body));
+	send_raw(body, n);
+	if (!strcmp(mode, "tamper"))
+		body[n - 1] ^= 1;
+	body[3] = 'q';
+	crypto_auth(mac, body + 3, n - 3, sk);
+	send_frame(&f);
 	Rpc__Frame *rep = recv_frame();
 	printf("reply %d\n", rep->body_case == RPC__FRAME__BODY_REPLY ? rep->reply->error : -1);
 	return 0;
