@@ -748,7 +748,11 @@ void nsd_exit(int wstatus)
 	 * Awaited when children outlive us (daemon(): fork, exit): our parent
 	 * may reap us as soon as we are gone, on its own connection, which nsd
 	 * may read before ours; then our registrations of those children
-	 * would come after our row is gone, and be refused. */
+	 * would come after our row is gone, and be refused. Not awaited in a
+	 * group either, though a leader that dies before it commits this
+	 * Exit (or a Reap before it) loses it: that cost one commit per exit
+	 * (the 200-process loop 5x slower); nsd's sweeps repair the record
+	 * (ARCHITECTURE.md, "Failover mid-call"). */
 	nsdc_send(&client, &f);
 	if (pid_map_has_children()) {
 		client.on_push = NULL; /* no lease is needed now, and its lock may be held here */

@@ -145,14 +145,19 @@ static void journal_synthetic(struct nsd *n, Nsd__Op *op)
     queue(n, p);
 }
 
+static void kill_sandbox(struct nsd *n, uint32_t sandbox_id);
+
 /* Journal that a client vanished without exit: its live processes become
  * "lost" (reported to their parents as killed). */
 static void journal_lost(struct nsd *n, uint32_t sandbox_id, const char *client, const char *why)
 {
-    int64_t live = 0;
+    int64_t live = 0, init = 0;
     if (jint(&n->j, &live, "SELECT count(*) FROM procs WHERE client = ? AND state = 'live'",
              "s", client) <= 0 || !live)
         return;
+    jint(&n->j, &init, "SELECT count(*) FROM procs p JOIN sandboxes s ON s.id = p.sandbox"
+                       " WHERE p.sandbox = ? AND p.client = ? AND p.pid = 1 AND p.state = 'live'"
+                       " AND s.ephemeral", "is", (int64_t)sandbox_id, client);
     Nsd__Op op = NSD__OP__INIT;
     op.sandbox_id = sandbox_id;
     op.client = (char *)client;
@@ -160,6 +165,8 @@ static void journal_lost(struct nsd *n, uint32_t sandbox_id, const char *client,
     journal_synthetic(n, &op);
     nsd_log("client %s of sandbox %u %s: %lld processes lost", client, sandbox_id, why,
             (long long)live);
+    if (init)
+        kill_sandbox(n, sandbox_id);
 }
 
 /* ---- launchers of ephemeral sandboxes ------------------------------------------ */
@@ -304,6 +311,42 @@ static void sweep_vanished(struct nsd *n)
         if (!alive)
             journal_lost(n, sandbox_ids[i], sandbox_client[i], "vanished while disconnected");
     }
+}
+
+/*
+ * Ended processes (zombie, lost) of this host whose host process no longer
+ * exists at all were reaped there without nsd hearing of it: a Reap is sent
+ * without waiting, so a leader that dies before committing it loses it, and
+ * so does a parent killed right after its wait. Their rows go, as a Reap
+ * would have removed them; so does a "reaped" row, whose own Register can
+ * no longer come from a process that is gone (if it was still unread, it
+ * makes the row again, which its dropped connection then ends). A reused
+ * host pid keeps a row until that process ends.
+ */
+static void sweep_reaped(struct nsd *n)
+{
+    uint32_t sandbox_ids[64], pids[64];
+    int k = 0;
+    sqlite3_stmt *st = jq(&n->j, "SELECT sandbox, pid, host_pid FROM procs WHERE state IN"
+                                 " ('zombie', 'lost', 'reaped') AND host IN (?, 'localhost') AND host_pid > 0",
+                          "s", n->host);
+    while (st && k < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        if (kill(sqlite3_column_int(st, 2), 0) == 0 || errno != ESRCH)
+            continue;
+        sandbox_ids[k] = sqlite3_column_int64(st, 0);
+        pids[k++] = sqlite3_column_int64(st, 1);
+    }
+    if (st)
+        sqlite3_reset(st);
+    for (int i = 0; i < k; i++) {
+        Nsd__Op op = NSD__OP__INIT;
+        op.sandbox_id = sandbox_ids[i];
+        op.client = "";
+        op.host_reaped = pids[i];
+        journal_synthetic(n, &op);
+    }
+    if (k)
+        nsd_log("%d ended processes were reaped on the host without a Reap", k);
 }
 
 void conn_drop(struct conn *c, const char *reason)
@@ -511,7 +554,21 @@ static int pico_peer(struct nsd *n, int64_t sandbox_id, int host_pid)
  * pid is not reused; the pidfd keeps the signal on that process. A child
  * forked a moment ago that has not connected yet is missed. Processes of
  * other hosts are not ours to signal (that is for their host's daemon).
+ * signal_pico sends one: 0, -ESRCH for a process not ours to signal, or
+ * the host's -errno.
  */
+static int signal_pico(struct nsd *n, int64_t sb, const char *host, int host_pid, int sig)
+{
+    if ((strcmp(host, n->host) && strcmp(host, "localhost")) || host_pid <= 0 || !pico_peer(n, sb, host_pid))
+        return -ESRCH;
+    int fd = pidfd_open(host_pid, 0), r = 0;
+    if (fd < 0 || pidfd_send_signal(fd, sig, NULL, 0))
+        r = -errno;
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
 static void send_kills(struct nsd *n, const Nsd__Kill *k, Nsd__Frame *reply, struct arena *a)
 {
     Nsd__ProcList *pl = reply->proc_list;
@@ -519,22 +576,36 @@ static void send_kills(struct nsd *n, const Nsd__Kill *k, Nsd__Frame *reply, str
     int64_t sb = 0;
     jint(&n->j, &sb, "SELECT id FROM sandboxes WHERE name = ?", "s", k->sandbox);
     for (size_t i = 0; i < pl->n_procs; i++) {
-        Nsd__Proc *p = pl->procs[i];
-        if ((strcmp(p->host, n->host) && strcmp(p->host, "localhost")) || p->host_pid <= 0 ||
-            !pico_peer(n, sb, p->host_pid))
-            continue;
-        int fd = pidfd_open(p->host_pid, 0);
-        if (fd < 0 || pidfd_send_signal(fd, k->sig, NULL, 0))
-            err = errno;
-        else
+        int r = signal_pico(n, sb, pl->procs[i]->host, pl->procs[i]->host_pid, k->sig);
+        if (r == 0)
             sent++;
-        if (fd >= 0)
-            close(fd);
+        else if (r != -ESRCH)
+            err = -r;
     }
     nsd_log("kill -%d %s%u of sandbox %s: %d of %zu signalled", k->sig, k->pid ? "" : "-",
             k->pid ? k->pid : k->pgid, k->sandbox, sent, pl->n_procs);
     if (!sent)
         reply_error(reply, a, err, "kill: %s", strerror(err));
+}
+
+/* pid 1 of a run's own (ephemeral) sandbox died without its Exit (SIGKILL,
+ * a crash), so without killing the rest of it, as the end of a PID
+ * namespace's init does: nsd does it, for the processes of this host (those
+ * of others are for their host's daemon), through signal_pico's checks. A
+ * sandbox made by admin (graphenectl, the tests' simulated clients) is
+ * not its pid 1's to end. */
+static void kill_sandbox(struct nsd *n, uint32_t sandbox_id)
+{
+    int killed = 0;
+    sqlite3_stmt *st = jq(&n->j, "SELECT host, host_pid FROM procs WHERE sandbox = ? AND pid != 1"
+                                 " AND state = 'live'", "i", (int64_t)sandbox_id);
+    while (st && sqlite3_step(st) == SQLITE_ROW)
+        killed += !signal_pico(n, sandbox_id, (const char *)sqlite3_column_text(st, 0),
+                               sqlite3_column_int(st, 1), SIGKILL);
+    if (st)
+        sqlite3_reset(st);
+    if (killed)
+        nsd_log("sandbox %u: its pid 1 is lost: %d processes killed", sandbox_id, killed);
 }
 
 /* A node that does not lead (or not yet): where the leader is. */
@@ -1127,6 +1198,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     if (n->ready && now >= n->next_sweep) {
         sweep_vanished(n);
+        sweep_reaped(n);
         n->next_sweep = now + SWEEP_MS;
     }
     if (n->ready && n->watch_sync)
