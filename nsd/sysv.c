@@ -2,13 +2,18 @@
  * removal); the objects' data lives in memory shared by the sandbox's
  * picoprocesses (libos/sys/sysv.c), at the index of the id, so the index
  * must be below the libos's capacity, which it sends as mni. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/pidfd.h>
+#include <sodium.h>
 #include "sysv.h"
+#include "util.h"
 #include "../libos/include/sysv_layout.h"
 
 #define TRY(x) do { if ((x) < 0) return -1; } while (0)
@@ -109,8 +114,16 @@ int sysv_forget(struct journal *j, int64_t sb, int64_t kind, int64_t id)
 /* ---- the sandboxes' SysV memory ----------------------------------------------
  * nsd keeps a dup of each sandbox's memfd so that a launch joined to a
  * running sandbox maps the same objects, also after the creator's launch
- * has ended; the journal's end of the sandbox closes it. Local to this nsd
- * (an fd cannot be journaled): a new leader has none and joins get ENOSYS. */
+ * has ended; the journal's end of the sandbox closes it. An fd cannot be
+ * journaled: a node that has none (a new leader after a failover, a
+ * restarted nsd) takes it again from a live picoprocess of the sandbox on
+ * this host. Which memfd is the sandbox's is told by a tag that the node
+ * taking the offer writes into its header: a keyed hash of the sandbox id
+ * under the sandbox's secret, which every node has in its journal and no
+ * other sandbox knows. So a host pid that the sandbox names wrongly (the
+ * procs rows are what its picoprocesses said), a pid reused meanwhile or
+ * another sandbox's forged memfd can never hand this sandbox's joiners any
+ * memory but its own. */
 struct memfd { uint32_t sb; int fd; };
 static struct memfd *memfds;
 static size_t nmemfds, memfds_cap;
@@ -123,12 +136,25 @@ int sysv_memfd_of(uint32_t sb)
     return -1;
 }
 
-int sysv_memfd_take(uint32_t sb, int peer_pid, int fd)
+static int memfd_tag(struct journal *j, uint32_t sb, uint8_t tag[SYSV_TAG_LEN])
 {
-    if (sysv_memfd_of(sb) >= 0)
-        return -EEXIST;
-    if (peer_pid <= 0 || fd < 0)
-        return -EBADF;
+    static const char what[] = "graphene sysv memory of sandbox ";
+    uint8_t msg[sizeof what + 4];
+    memcpy(msg, what, sizeof what);
+    memcpy(msg + sizeof what, &sb, 4);
+    sqlite3_stmt *st = jq(j, "SELECT secret FROM sandboxes WHERE id = ?", "i", (int64_t)sb);
+    int r = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) >= (int)crypto_generichash_KEYBYTES_MIN &&
+        sqlite3_column_bytes(st, 0) <= (int)crypto_generichash_KEYBYTES_MAX)
+        r = crypto_generichash(tag, SYSV_TAG_LEN, msg, sizeof msg, sqlite3_column_blob(st, 0),
+                               (size_t)sqlite3_column_bytes(st, 0));
+    if (st)
+        sqlite3_reset(st);
+    return r;
+}
+
+static int memfd_keep(uint32_t sb, int fd)
+{
     if (nmemfds == memfds_cap) {
         size_t cap = memfds_cap ? 2 * memfds_cap : 16;
         struct memfd *m = realloc(memfds, cap * sizeof *m);
@@ -137,21 +163,113 @@ int sysv_memfd_take(uint32_t sb, int peer_pid, int fd)
         memfds = m;
         memfds_cap = cap;
     }
-    int pfd = pidfd_open(peer_pid, 0);
-    if (pfd < 0)
-        return -errno;
-    int mine = pidfd_getfd(pfd, fd, 0);
-    int err = errno;
-    close(pfd);
+    memfds[nmemfds++] = (struct memfd){ sb, fd };
+    return 0;
+}
+
+/* fd of the process of pidfd, if it is a memfd (only a memfd has seals:
+ * anything else is refused): ours, or -errno. */
+static int take_memfd(int pidfd, int fd)
+{
+    int mine = pidfd_getfd(pidfd, fd, 0);
     if (mine < 0)
-        return err == EBADF ? -EBADF : -err;
-    /* Only a memfd has seals: anything else the peer names is refused. */
+        return errno == EBADF ? -EBADF : -errno;
     if (fcntl(mine, F_GET_SEALS) < 0) {
         close(mine);
         return -EBADF;
     }
-    memfds[nmemfds++] = (struct memfd){ sb, mine };
-    return 0;
+    return mine;
+}
+
+int sysv_memfd_take(struct journal *j, uint32_t sb, int peer_pid, int fd)
+{
+    uint8_t tag[SYSV_TAG_LEN];
+    if (sysv_memfd_of(sb) >= 0)
+        return -EEXIST;
+    if (peer_pid <= 0 || fd < 0)
+        return -EBADF;
+    if (memfd_tag(j, sb, tag) < 0)
+        return -EIO;
+    int pfd = pidfd_open(peer_pid, 0);
+    if (pfd < 0)
+        return -errno;
+    int mine = take_memfd(pfd, fd);
+    close(pfd);
+    if (mine < 0)
+        return mine;
+    if (pwrite(mine, tag, sizeof tag, SYSV_TAG_OFF) != (ssize_t)sizeof tag) {
+        close(mine);
+        return -EBADF;
+    }
+    int r = memfd_keep(sb, mine);
+    if (r < 0)
+        close(mine);
+    return r;
+}
+
+/* Bounds of one search, which runs in nsd's loop: processes asked, and fd
+ * entries read over all of them (a picoprocess's own fds are the highest,
+ * after its app's). */
+#define FIND_PROCS 32
+#define FIND_FDS 65536
+
+/* The memfd in the process host_pid that carries tag, or -1. */
+static int find_in_proc(int host_pid, const uint8_t tag[SYSV_TAG_LEN], long *budget)
+{
+    char path[64];
+    int pfd = pidfd_open(host_pid, 0);
+    if (pfd < 0)
+        return -1;
+    snprintf(path, sizeof path, "/proc/%d/fd", host_pid);
+    DIR *d = opendir(path);
+    int found = -1;
+    struct dirent *e;
+    while (d && found < 0 && --*budget > 0 && (e = readdir(d))) {
+        char link[64];
+        ssize_t n = readlinkat(dirfd(d), e->d_name, link, sizeof link - 1);
+        if (n < 0)
+            continue;
+        link[n] = 0;
+        if (strncmp(link, "/memfd:graphene-sysv", 20))
+            continue;
+        int fd = take_memfd(pfd, atoi(e->d_name));
+        uint8_t got[SYSV_TAG_LEN];
+        if (fd >= 0 && pread(fd, got, sizeof got, SYSV_TAG_OFF) == (ssize_t)sizeof got &&
+            !sodium_memcmp(got, tag, sizeof got))
+            found = fd;
+        else if (fd >= 0)
+            close(fd);
+    }
+    if (d)
+        closedir(d);
+    close(pfd);
+    return found;
+}
+
+int sysv_memfd_get(struct journal *j, uint32_t sb, const char *host)
+{
+    int fd = sysv_memfd_of(sb);
+    uint8_t tag[SYSV_TAG_LEN];
+    if (fd >= 0 || memfd_tag(j, sb, tag) < 0)
+        return fd;
+    int pids[FIND_PROCS], n = 0;
+    sqlite3_stmt *st = jq(j, "SELECT host_pid FROM procs WHERE sandbox = ? AND state = 'live' AND"
+                             " host IN (?, 'localhost') AND host_pid > 0 ORDER BY pid LIMIT ?",
+                          "isi", (int64_t)sb, host, (int64_t)FIND_PROCS);
+    while (st && n < FIND_PROCS && sqlite3_step(st) == SQLITE_ROW)
+        pids[n++] = sqlite3_column_int(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    long budget = FIND_FDS;
+    for (int i = 0; i < n && fd < 0 && budget > 0; i++)
+        fd = find_in_proc(pids[i], tag, &budget);
+    if (fd >= 0 && memfd_keep(sb, fd) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd >= 0)
+        nsd_log("sysv: took sandbox %u's SysV memory again from a picoprocess", sb);
+    return fd;
 }
 
 static void memfd_forget(int64_t sb)

@@ -23,12 +23,16 @@ int sysv_get_attr(struct journal *j, int64_t sb, Nsd__SysvObj *o);
 /* Forgets the bookkeeping of a removed object (kind, id; kind 0: any) or
  * of a whole sandbox (id < 0). 0 or -1. */
 int sysv_forget(struct journal *j, int64_t sb, int64_t kind, int64_t id);
-/* The memfd of sandbox sb's SysV memory, or -1. */
+/* The memfd of sandbox sb's SysV memory that this node keeps, or -1. */
 int sysv_memfd_of(uint32_t sb);
-/* Keeps a dup of host fd fd of process peer_pid (a memfd) as sandbox sb's:
- * 0, -EEXIST if it has one, -EBADF if fd is no memfd of the peer, or
- * another -errno (nsd may not take fds of that process). */
-int sysv_memfd_take(uint32_t sb, int peer_pid, int fd);
+/* Keeps a dup of host fd fd of process peer_pid (a memfd) as sandbox sb's
+ * and writes sb's tag into it: 0, -EEXIST if it has one, -EBADF if fd is
+ * no memfd of the peer, or another -errno (nsd may not take fds of that
+ * process). */
+int sysv_memfd_take(struct journal *j, uint32_t sb, int peer_pid, int fd);
+/* sysv_memfd_of, or when this node has none, the memfd with sb's tag that
+ * a live picoprocess of sb on host has (kept from then on); -1 if none. */
+int sysv_memfd_get(struct journal *j, uint32_t sb, const char *host);
 /* Fills a queue's messages and bytes (o->counted) from sandbox sb's SysV
  * memory, read with pread, never mapped: the sandbox may shrink or
  * scribble over it, and then the object is just left uncounted. */

@@ -21,8 +21,11 @@
 #define SHM_SLOTS 4096
 #define SYSV_UNDO 64              /* SEM_UNDO records per process */
 #define SEM_NSEMS_MAX 256         /* semaphores per set */
-#define MSG_QBYTES_MAX 65536      /* msg_qbytes and msgmnb at most */
-#define MSG_MAX_MAX 65536         /* msgmax at most */
+/* A queue's messages: a window of the memory per queue, its first cap
+ * bytes in use (grown as needed), mapped by each process as it uses them.
+ * The worst case of msg_qbytes INT_MAX (that many empty messages, 24 bytes
+ * each) fits. */
+#define MSQ_WIN (64ULL << 30)
 #define SHM_SEG_MAX (4ULL << 30)  /* bytes of one segment at most */
 #define SYSV_IDX(id) ((id) & 32767)
 
@@ -155,5 +158,7 @@ long sysv_shm_mprotect(uintptr_t addr, size_t len, int prot, bool done);
 /* The shm data: the memfd and the offset of slot i's window. */
 int sysv_memfd(void);
 uint64_t sysv_shm_offset(int slot);
+/* The offset of queue slot i's window of messages. */
+uint64_t sysv_msq_offset(int slot);
 
 #endif

@@ -9,6 +9,10 @@
 
 #define SYSV_MAGIC 0x53595356
 #define SYSV_LAYOUT_OFF 8 /* after the magic */
+/* nsd's tag of the sandbox's memory (nsd/sysv.c), which the libos leaves
+ * alone: how a node that lost its dup tells the sandbox's memfd. */
+#define SYSV_TAG_OFF 2048
+#define SYSV_TAG_LEN 32
 
 struct sysv_layout {
 	uint64_t msq_off;         /* the queue slots: at msq_off, msq_stride bytes each */

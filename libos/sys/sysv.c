@@ -29,7 +29,8 @@
 
 /* The memfd: header and process slots, the three kinds' slots (mapped by
  * the libos), then one window of SHM_SEG_MAX per shm slot (mapped only by
- * shmat into the app), sparse until touched. The liveness lock of process
+ * shmat into the app) and one of MSQ_WIN per queue (mapped by the libos as
+ * far as it is in use), sparse until touched. The liveness lock of process
  * slot i is the byte at LIVE_OFF + i, past the end of the data. */
 struct sysv_header {
 	uint32_t magic;
@@ -38,6 +39,7 @@ struct sysv_header {
 	struct sysv_limits lim;
 };
 _Static_assert(offsetof(struct sysv_header, layout) == SYSV_LAYOUT_OFF, "nsd reads the layout there");
+_Static_assert(sizeof(struct sysv_header) <= SYSV_TAG_OFF, "nsd writes its tag there");
 #define HDR_SIZE 4096
 #define PROCS_OFF HDR_SIZE
 extern const size_t sysv_msq_size, sysv_sem_size, sysv_shm_size;
@@ -66,7 +68,8 @@ void *sysv_area(int kind, int i)
 bool sysv_available(void) { return base != NULL; }
 int sysv_memfd(void) { return memfd; }
 uint64_t sysv_shm_offset(int slot) { return shm_base + (uint64_t)slot * SHM_SEG_MAX; }
-static uint64_t live_off(int i) { return shm_base + (uint64_t)SHM_SLOTS * SHM_SEG_MAX + (uint64_t)i; }
+uint64_t sysv_msq_offset(int slot) { return sysv_shm_offset(SHM_SLOTS) + (uint64_t)slot * MSQ_WIN; }
+static uint64_t live_off(int i) { return sysv_msq_offset(MSQ_SLOTS) + (uint64_t)i; }
 struct sysv_proc *sysv_proc_at(int i) { return (struct sysv_proc *)(base + PROCS_OFF) + i; }
 
 /* Maps the SysV memory of fd; false if it is not (the creator sized it to
@@ -171,6 +174,72 @@ void sysv_init(void)
 	memfd_request(true, (int)fd, NULL);
 }
 
+/* ---- time ------------------------------------------------------------------ */
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/*
+ * The seconds of the realtime clock as Linux stamps the objects
+ * (ktime_get_real_seconds: the second of the last tick, what
+ * CLOCK_REALTIME_COARSE and time() say) without a host call per
+ * operation: the second last read is reused while the TSC says that it
+ * cannot have ended yet. The TSC rate is measured between two reads at
+ * least 10 ms apart (from the TSC after the first to the TSC before the
+ * second) and taken 1/8 low, and a tick (the coarse clock's
+ * resolution) is taken off the rest of the second, so the cached second
+ * ends early, never late; a TSC that went back or a thread that raced the
+ * refresh reads the clock again. Approximation: a step of the clock
+ * (settimeofday) shows up at the end of the second.
+ */
+static struct {
+	struct lock lock;
+	uint64_t tsc, until; /* the second is sec while rdtsc() - tsc < until */
+	int64_t sec;
+	uint64_t cal_tsc, cal_ns, per_ms; /* TSC ticks per ms (low), 0 until measured */
+	uint64_t tick_ms;                 /* the coarse clock's resolution, rounded up */
+} clk = { .lock = LOCK_INIT };
+
+int64_t sysv_now(void)
+{
+	uint64_t t = rdtsc();
+	if (lock_try(&clk.lock)) {
+		bool hit = clk.until && t - clk.tsc < clk.until;
+		int64_t sec = clk.sec;
+		unlock(&clk.lock);
+		if (hit)
+			return sec;
+	}
+	struct __kernel_timespec ts, mono;
+	host(__NR_clock_gettime, CLOCK_REALTIME_COARSE, &ts);
+	if (!lock_try(&clk.lock))
+		return ts.tv_sec;
+	if (!clk.per_ms) {
+		/* the TSC before this read (t) and after the first one
+		 * (cal_tsc): a rate that is low, whatever preempted us */
+		host(__NR_clock_gettime, CLOCK_MONOTONIC, &mono);
+		uint64_t ns = (uint64_t)mono.tv_sec * 1000000000ULL + (uint64_t)mono.tv_nsec;
+		if (!clk.cal_ns || t < clk.cal_tsc) {
+			clk.cal_tsc = rdtsc();
+			clk.cal_ns = ns;
+		} else if (ns - clk.cal_ns >= 10000000 &&
+		           host(__NR_clock_getres, CLOCK_REALTIME_COARSE, &mono) == 0 && mono.tv_sec == 0) {
+			clk.tick_ms = (uint64_t)mono.tv_nsec / 1000000 + 1;
+			clk.per_ms = (t - clk.cal_tsc) / ((ns - clk.cal_ns) / 1000000) / 8 * 7;
+		}
+	}
+	uint64_t left_ms = (uint64_t)(1000000000L - ts.tv_nsec) / 1000000;
+	clk.tsc = t;
+	clk.sec = ts.tv_sec;
+	clk.until = left_ms > clk.tick_ms ? clk.per_ms * (left_ms - clk.tick_ms) : 0;
+	unlock(&clk.lock);
+	return ts.tv_sec;
+}
+
 /* ---- process slots --------------------------------------------------------- */
 
 enum { SLOT_FREE, SLOT_CLAIMING, SLOT_LIVE, SLOT_CLEANING };
@@ -263,7 +332,8 @@ struct sysv_proc *sysv_self(void)
 
 void sysv_fork_child(void)
 {
-	claim_lock = (struct lock)LOCK_INIT; /* another thread may have held it */
+	claim_lock = (struct lock)LOCK_INIT; /* another thread may have held them */
+	clk.lock = (struct lock)LOCK_INIT;
 	if (!base || self_slot < 0)
 		return;
 	self_slot = -1;
@@ -363,11 +433,40 @@ uint64_t sysv_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-int64_t sysv_now(void)
+/*
+ * Before sleeping, a waiter spins a while on the event word, yielding the
+ * CPU at each turn: the peer of a ping-pong answers within microseconds,
+ * sooner than a futex sleep and wake-up take, and its change then needs
+ * no futex wake (a spinner is not counted in nwait). The yield lets a
+ * peer on the same CPU run at once (and any other task that is ready:
+ * harmless on a loaded machine); on another CPU it returns at once. The
+ * spin adapts as glibc's adaptive mutexes do: it tries up to twice the
+ * average spin (plus SPIN_MIN), at most SPIN_MAX TSC ticks (some 10 us),
+ * and the average moves 1/8 toward what the spin took, or toward the bound
+ * when it failed.
+ */
+#define SPIN_MIN 2000
+#define SPIN_MAX 30000
+static uint32_t spin_avg = SPIN_MAX / 4;
+
+static bool spin_for_event(struct sysv_obj *o, uint32_t seen)
 {
-	struct __kernel_timespec ts;
-	host(__NR_clock_gettime, CLOCK_REALTIME, &ts);
-	return ts.tv_sec;
+	int64_t avg = __atomic_load_n(&spin_avg, __ATOMIC_RELAXED);
+	uint64_t bound = MIN(SPIN_MAX, 2 * avg + SPIN_MIN), t0 = rdtsc(), spent = 0;
+	bool got = false;
+	for (;;) {
+		if (__atomic_load_n(&o->event, __ATOMIC_ACQUIRE) != seen) {
+			got = true;
+			break;
+		}
+		spent = rdtsc() - t0;
+		if (spent >= bound)
+			break;
+		host(__NR_sched_yield);
+	}
+	avg += ((int64_t)MIN(spent, bound) - avg) / 8;
+	__atomic_store_n(&spin_avg, (uint32_t)avg, __ATOMIC_RELAXED);
+	return got;
 }
 
 /* The wait is cut into slices so that a waiter also notices a process
@@ -387,8 +486,15 @@ long sysv_wait(struct sysv_obj *o, uint32_t seen, uint64_t deadline)
 		if (deadline - now < slice)
 			slice = deadline - now;
 	}
+	if (spin_for_event(o, seen))
+		return 0;
 	struct __kernel_timespec ts = { (long)(slice / 1000000000ULL), (long)(slice % 1000000000ULL) };
+	/* Counted before the futex reads the word, and a waker bumps the word
+	 * before it reads the count (both atomic read-modify-writes): either
+	 * this sees the change or the waker sees the count. */
+	__atomic_add_fetch(&o->nwait, 1, __ATOMIC_SEQ_CST);
 	long r = host_blocking(__NR_futex, &o->event, FUTEX_WAIT, seen, &ts, NULL, 0);
+	__atomic_sub_fetch(&o->nwait, 1, __ATOMIC_SEQ_CST);
 	if (r == -EINTR)
 		return -EINTR;
 	if (r == -ETIMEDOUT)
@@ -660,9 +766,9 @@ static long sysctl_set(int which, const char *text, size_t len)
 		return taken;
 	uint64_t x = (uint64_t)v[0];
 	switch (which) {
-	case 0: /* msgmax, msgmnb: 0..INT_MAX on Linux, our queues hold at most 64 KiB */
+	case 0: /* msgmax, msgmnb: 0..INT_MAX */
 	case 1:
-		if (v[0] < 0 || x > (which ? MSG_QBYTES_MAX : MSG_MAX_MAX))
+		if (v[0] < 0)
 			return -EINVAL;
 		*(which ? &l->msgmnb : &l->msgmax) = (int)x;
 		break;

@@ -1,10 +1,16 @@
 /* System V message queues. A queue's messages are kept in arrival order,
- * packed in its slot of the shared memory; a receive by type takes one out
- * of the middle and closes the gap. */
+ * packed in its window of the shared memory, which grows as they need;
+ * taking the first one moves the start, a receive by type that takes one
+ * out of the middle closes the gap. Messages are copied between the app
+ * and the window directly, under the queue's lock (sysv_copy turns a bad
+ * buffer into EFAULT). */
 #include <asm/errno.h>
 #include <limits.h>
 #include <linux/msg.h>
 #include <asm/msgbuf.h>
+#include <linux/falloc.h>
+#include <linux/mman.h>
+#include "arena.h"
 #include "host/host.h"
 #include "identity.h"
 #include "nsd.h"
@@ -19,10 +25,6 @@
 #define MSG_STAT_ANY 13
 #endif
 
-/* Room for the worst case of qbytes messages of at most qbytes bytes in
- * all: a 16-byte header and 8-byte padding each. */
-#define QDATA (24 * MSG_QBYTES_MAX)
-
 struct msg_hdr {
 	int64_t type;
 	uint32_t size;
@@ -34,8 +36,9 @@ struct msq {
 	int64_t stime, rtime;
 	uint64_t cbytes, qnum, qbytes;
 	int32_t lspid, lrpid;
-	uint32_t used; /* bytes of data in use */
-	uint8_t data[QDATA];
+	/* the messages are at [head, used) of the window, of which cap bytes
+	 * (0 or a power of two) are in use */
+	uint64_t head, used, cap;
 };
 
 const size_t sysv_msq_size = sizeof(struct msq);
@@ -43,7 +46,73 @@ const uint32_t sysv_msq_qnum_off = offsetof(struct msq, qnum), sysv_msq_cbytes_o
 void *sysv_area(int kind, int i);
 
 static struct msq *msq_at(int id) { return sysv_area(0, SYSV_IDX(id)); }
-static uint32_t msg_len(uint32_t size) { return (uint32_t)sizeof(struct msg_hdr) + ((size + 7) & ~7u); }
+static uint64_t msg_len(uint64_t size) { return sizeof(struct msg_hdr) + ((size + 7) & ~7ULL); }
+
+/* This process's mapping of each queue's window (used under its lock). */
+static struct { uint8_t *p; uint64_t len; } qmap[MSQ_SLOTS];
+
+/* Maps at least cap bytes of the window of q (slot i): its messages then
+ * are at qmap[i].p. The app may have scribbled over q (it is the sandbox's
+ * own memory): bounds that make no sense empty the queue. */
+static long msq_map(struct msq *q, int i, uint64_t cap)
+{
+	if (q->cap > MSQ_WIN || (q->cap & (q->cap - 1)) || q->used > q->cap || q->head > q->used) {
+		q->head = q->used = q->cap = q->qnum = q->cbytes = 0;
+		cap = 0;
+	}
+	if (qmap[i].len >= cap)
+		return 0;
+	uint8_t *p = arena_alloc_pages(cap);
+	if (!p)
+		return -ENOMEM;
+	if (host_err((long)host_mmap(p, cap, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, sysv_memfd(),
+	                             sysv_msq_offset(i)))) {
+		arena_free_pages(p, cap);
+		return -ENOMEM;
+	}
+	/* the old range goes back to the arena as the anonymous memory it was */
+	if (qmap[i].p && !host_err((long)host_mmap(qmap[i].p, qmap[i].len, PROT_READ | PROT_WRITE,
+	                                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0)))
+		arena_free_pages(qmap[i].p, qmap[i].len);
+	qmap[i].p = p;
+	qmap[i].len = cap;
+	return 0;
+}
+
+/* Room for len more bytes at the end of q's messages: the gap before them
+ * closed, else the window's part in use doubled (ENOMEM past MSQ_WIN or
+ * when it cannot be mapped, as Linux when it cannot allocate a message). */
+static long msq_room(struct msq *q, int i, uint64_t len)
+{
+	uint8_t *d = qmap[i].p;
+	if (q->used + len <= q->cap)
+		return 0;
+	if (q->head) {
+		memmove(d, d + q->head, q->used - q->head);
+		q->used -= q->head;
+		q->head = 0;
+		if (q->used + len <= q->cap)
+			return 0;
+	}
+	uint64_t cap = MAX(q->cap, 65536);
+	while (cap < q->used + len && cap <= MSQ_WIN)
+		cap *= 2;
+	if (cap > MSQ_WIN)
+		return -ENOMEM;
+	long r = msq_map(q, i, cap);
+	if (r == 0)
+		q->cap = cap;
+	return r;
+}
+
+/* The window's pages given back to the host (a queue removed or set up). */
+static void msq_release(struct msq *q, int i)
+{
+	if (q->cap)
+		host(__NR_fallocate, sysv_memfd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, sysv_msq_offset(i),
+		     MIN(q->cap, MSQ_WIN));
+	q->head = q->used = q->cap = 0;
+}
 
 static long msq_lock(int id, struct msq **out)
 {
@@ -54,6 +123,11 @@ static long msq_lock(int id, struct msq **out)
 	struct msq *q = msq_at(id);
 	if (!sysv_obj_lock(&q->o, id))
 		return -EINVAL;
+	long r = msq_map(q, SYSV_IDX(id), q->cap);
+	if (r < 0) {
+		sysv_obj_unlock(&q->o);
+		return r;
+	}
 	*out = q;
 	return 0;
 }
@@ -62,13 +136,13 @@ static long msq_lock(int id, struct msq **out)
 static long msq_wait(struct msq *q, int id, bool *locked)
 {
 	uint32_t seen = q->o.event;
-	q->o.nwait++;
 	sysv_obj_unlock(&q->o);
 	long r = sysv_wait(&q->o, seen, 0);
 	sysv_lock(&q->o.lock);
-	q->o.nwait--;
 	if (!q->o.live || q->o.id != id)
 		r = -EIDRM;
+	if (r == 0)
+		r = msq_map(q, SYSV_IDX(id), q->cap);
 	if (r < 0) {
 		sysv_obj_unlock(&q->o);
 		*locked = false;
@@ -95,7 +169,7 @@ SYS(msgget)
 		q->cbytes = q->qnum = 0;
 		q->qbytes = (uint64_t)sysv_lim->msgmnb;
 		q->lspid = q->lrpid = 0;
-		q->used = 0;
+		msq_release(q, SYSV_IDX(id));
 	}
 	long r = created ? 0 : sysv_perm_check(&q->o.perm, flg);
 	sysv_obj_unlock(&q->o);
@@ -116,24 +190,23 @@ SYS(msgsnd)
 		return -EFAULT;
 	if (type < 1)
 		return -EINVAL;
-	char *text = malloc(sz + 1);
-	if (!text)
-		return -ENOMEM;
-	long r = sysv_copy(text, um->text, sz);
 	struct msq *q = NULL;
-	if (r == 0)
-		r = msq_lock(id, &q);
+	long r = msq_lock(id, &q);
 	bool locked = r == 0;
 	if (r == 0)
 		r = sysv_perm_check(&q->o.perm, 0222);
 	while (r == 0) {
-		if (q->cbytes + sz <= q->qbytes && q->qnum + 1 <= q->qbytes &&
-		    q->used + msg_len((uint32_t)sz) <= QDATA) {
-			struct msg_hdr *h = (void *)(q->data + q->used);
+		if (q->cbytes + sz <= q->qbytes && q->qnum + 1 <= q->qbytes) {
+			int i = SYSV_IDX(id);
+			if ((r = msq_room(q, i, msg_len(sz))) < 0)
+				break;
+			struct msg_hdr *h = (void *)(qmap[i].p + q->used);
+			/* the message counts only once it is all there */
+			if ((r = sysv_copy(h + 1, um->text, sz)) < 0)
+				break;
 			h->type = type;
 			h->size = (uint32_t)sz;
-			memcpy(h + 1, text, sz);
-			q->used += msg_len((uint32_t)sz);
+			q->used += msg_len(sz);
 			q->cbytes += sz;
 			q->qnum++;
 			q->lspid = proc.pid;
@@ -149,20 +222,19 @@ SYS(msgsnd)
 	}
 	if (locked)
 		sysv_obj_unlock(&q->o);
-	free(text);
 	return r;
 }
 
 /* The message msgrcv takes: by position for MSG_COPY, else by type. */
-static struct msg_hdr *find_msg(struct msq *q, long type, int flg)
+static struct msg_hdr *find_msg(struct msq *q, uint8_t *d, long type, int flg)
 {
 	struct msg_hdr *best = NULL;
 	long n = 0, lim = type == LONG_MIN ? LONG_MAX : -type;
-	/* The queue is memory every process of the sandbox can write: a
-	 * message that does not fit ends the walk. */
-	for (uint32_t off = 0; off < q->used && q->used <= QDATA; n++) {
-		struct msg_hdr *h = (void *)(q->data + off);
-		if (h->size > QDATA - off - sizeof(*h))
+	/* msq_map checked head <= used <= cap; the messages are the app's to
+	 * scribble over: one that does not fit ends the walk. */
+	for (uint64_t off = q->head; off < q->used; n++) {
+		struct msg_hdr *h = (void *)(d + off);
+		if (q->used - off < sizeof(*h) || h->size > q->used - off - sizeof(*h))
 			break;
 		off += msg_len(h->size);
 		if (flg & MSG_COPY) {
@@ -196,28 +268,31 @@ SYS(msgrcv)
 	bool locked = r == 0;
 	if (r == 0)
 		r = sysv_perm_check(&q->o.perm, 0444);
-	char *text = NULL;
-	long got_type = 0;
 	size_t n = 0;
 	while (r == 0) {
-		struct msg_hdr *h = find_msg(q, type, flg);
+		uint8_t *d = qmap[SYSV_IDX(id)].p;
+		struct msg_hdr *h = find_msg(q, d, type, flg);
 		if (h && h->size > sz && !(flg & MSG_NOERROR)) {
 			r = -E2BIG;
 		} else if (h) {
 			n = MIN((size_t)sz, h->size);
-			text = malloc(n + 1);
-			if (!text) {
-				r = -ENOMEM;
-				break;
-			}
-			memcpy(text, h + 1, n);
-			got_type = h->type;
+			r = sysv_copy(&um->type, &h->type, sizeof(um->type));
+			if (r == 0)
+				r = sysv_copy(um->text, h + 1, n);
+			/* As on Linux, a message taken but not stored (a bad
+			 * buffer) is lost; MSG_COPY leaves it. */
 			if (!(flg & MSG_COPY)) {
-				uint32_t len = msg_len(h->size), off = (uint32_t)((uint8_t *)h - q->data);
+				uint64_t off = (uint64_t)((uint8_t *)h - d), len = MIN(msg_len(h->size), q->used - off);
 				q->cbytes -= h->size;
 				q->qnum--;
-				memmove(h, (uint8_t *)h + len, q->used - off - len);
-				q->used -= len;
+				if (off == q->head) {
+					q->head += len;
+				} else {
+					memmove(h, (uint8_t *)h + len, q->used - off - len);
+					q->used -= len;
+				}
+				if (q->head == q->used)
+					q->head = q->used = 0;
 				q->lrpid = proc.pid;
 				q->rtime = sysv_now();
 				sysv_changed(&q->o);
@@ -231,13 +306,6 @@ SYS(msgrcv)
 	}
 	if (locked)
 		sysv_obj_unlock(&q->o);
-	if (r < 0)
-		return r;
-	/* As on Linux, a message taken but not stored (a bad buffer) is lost. */
-	r = sysv_copy(&um->type, &got_type, sizeof(got_type));
-	if (r == 0)
-		r = sysv_copy(um->text, text, n);
-	free(text);
 	return r < 0 ? r : (long)n;
 }
 
@@ -306,6 +374,7 @@ SYS(msgctl)
 	struct msqid64_ds ds;
 	struct msq *q;
 	long r;
+	int qbytes;
 	switch (cmd) {
 	case IPC_INFO:
 	case MSG_INFO:
@@ -328,13 +397,15 @@ SYS(msgctl)
 			return -EFAULT;
 		if ((r = msq_lock(id, &q)) < 0)
 			return r;
-		if (!sysv_is_owner(&q->o.perm) || (ds.msg_qbytes > (uint64_t)sysv_lim->msgmnb && !capable(CAP_SYS_RESOURCE)))
+		/* Linux's msgctl_down takes msg_qbytes as an int, compares it
+		 * with msgmnb as unsigned and stores it sign-extended */
+		qbytes = (int)ds.msg_qbytes;
+		if (!sysv_is_owner(&q->o.perm) ||
+		    ((unsigned)qbytes > (unsigned)sysv_lim->msgmnb && !capable(CAP_SYS_RESOURCE)))
 			r = -EPERM;
-		else if (ds.msg_qbytes > MSG_QBYTES_MAX) /* the room of a slot */
-			r = -EINVAL;
 		if (r == 0) {
 			sysv_perm_set(&q->o.perm, &ds.msg_perm);
-			q->qbytes = ds.msg_qbytes;
+			q->qbytes = (uint64_t)(int64_t)qbytes;
 			q->o.ctime = sysv_now();
 			sysv_changed(&q->o);
 		}
@@ -350,6 +421,7 @@ SYS(msgctl)
 		sysv_nsd_remove(NSD__SYSV_KIND__SYSV_MSG, id);
 		if (sysv_obj_lock(&q->o, id)) {
 			q->o.live = 0;
+			msq_release(q, SYSV_IDX(id));
 			sysv_changed(&q->o);
 			sysv_obj_unlock(&q->o);
 		}

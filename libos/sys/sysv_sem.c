@@ -213,7 +213,6 @@ static long do_semop(int id, const struct sembuf *uops, unsigned long nops,
 		uint32_t *cnt = block->sem_op ? &b->ncnt : &b->zcnt;
 		uint32_t seen = s->o.event;
 		++*cnt;
-		s->o.nwait++;
 		sysv_obj_unlock(&s->o);
 		uint32_t conts = __atomic_load_n(&sig_continues, __ATOMIC_ACQUIRE);
 		r = sysv_wait(&s->o, seen, deadline);
@@ -221,7 +220,6 @@ static long do_semop(int id, const struct sembuf *uops, unsigned long nops,
 		if (r == -EINTR && __atomic_load_n(&sig_continues, __ATOMIC_ACQUIRE) != conts)
 			r = -EINTR_NORESTART;
 		sysv_lock(&s->o.lock);
-		s->o.nwait--;
 		if (!s->o.live || s->o.id != id) {
 			r = -EIDRM;
 			break;

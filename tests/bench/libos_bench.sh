@@ -12,7 +12,8 @@
 #             between two processes, kill(-pgid) to a group of 8 (bench_proc;
 #             medians of single operations)
 #   sysv      System V message round trip and semaphore ping-pong between two
-#             processes, shmat+shmdt of an existing segment (bench_sysv)
+#             processes, shmat+shmdt of an existing segment (bench_sysv);
+#             fast path on and off
 # Each figure is printed as "name: graphene X, native Y, ratio Z".
 # Manifests and mounts come from the differential-test harness so that the
 # benchmarks run programs exactly the way the tests do.
@@ -172,13 +173,16 @@ report "kill(-pgid) to a group of 8 and 8 answers (median)" us "${gra:-n/a}" "${
 sysv_ns=""
 [ "$(id -u)" = 0 ] && unshare --ipc true 2>/dev/null && sysv_ns="unshare --ipc"
 nat_out=$($sysv_ns env -i "${DIFF_ENV[@]}" "$PROGS/bench_sysv") || failed=1
-gra_out=""
-if [ "$have_graphene" = 1 ]; then
-    gra_out=$("$GRAPHENE" run "$(manifest_for /tests/bench_sysv)") || failed=1
-fi
-for k in sysv_msg_roundtrip sysv_sem_pingpong sysv_shm_attach_detach; do
-    g=$(sed -n "s/^${k}_us: //p" <<<"$gra_out")
-    report "$k (median)" us "${g:-n/a}" "$(sed -n "s/^${k}_us: //p" <<<"$nat_out")"
+for fp in 1 0; do
+    gra_out=""
+    if [ "$have_graphene" = 1 ]; then
+        gra_out=$(GRAPHENE_FAST_PATH=$fp "$GRAPHENE" run "$(manifest_for /tests/bench_sysv)") || failed=1
+    fi
+    for k in sysv_msg_roundtrip sysv_sem_pingpong sysv_shm_attach_detach; do
+        g=$(sed -n "s/^${k}_us: //p" <<<"$gra_out")
+        report "$k, fast path $([ $fp = 1 ] && echo on || echo off) (median)" us "${g:-n/a}" \
+            "$(sed -n "s/^${k}_us: //p" <<<"$nat_out")"
+    done
 done
 
 # Graphene's start-up time and RSS include the launcher itself.

@@ -17,6 +17,7 @@ diff_run -I -P -n "t_sysv_shm_vma: munmap, mmap over and mprotect of attachments
 diff_run -I -P -n "t_sysv_stop: semop EINTR after a stop signal, msgrcv/msgsnd wait on" -- /tests/t_sysv_stop
 diff_run -I -P -n "t_sysv_many: 300 semaphore sets and 300 segments at once" -- /tests/t_sysv_many
 diff_run -I -P -n "t_sysv_sysctl: limits written, EINVAL at the write as Linux" -- /tests/t_sysv_sysctl
+diff_run -I -P -n "t_sysv_big: messages and queues beyond 64 KiB, msgmax and msgmnb up to INT_MAX" -- /tests/t_sysv_big
 # util-linux and the interpreters' bindings, scripts copied to the scratch dir (the cwd)
 copy_scripts() { cp "$ROOT"/tests/diff/sysv/* "$SCRATCH/"; }
 diff_run -I -P -p copy_scripts -n "ipcmk, ipcs, ipcrm, /proc/sysvipc and /proc/sys/kernel limits" -- \

@@ -23,39 +23,7 @@ mkdir "$T/s"
 mkfifo "$T/s/ready" "$T/s/go"
 chmod 777 "$T/s"
 chmod 666 "$T/s/ready" "$T/s/go"
-cat > "$T/s/a.pl" <<'PL'
-use IPC::SysV qw(IPC_CREAT);
-my $q = msgget(0x7e60, IPC_CREAT | 0666) // die "a: msgget: $!";
-my $s = semget(0x7e60, 1, IPC_CREAT | 0666) // die "a: semget: $!";
-msgsnd($q, pack("l! a*", 1, "m$_"), 0) or die "a: msgsnd: $!" for 1 .. 3;
-open(my $r, ">", "/tmp/ready") or die; print $r "ready\n"; close $r;
-semop($s, pack("s!3", 0, -1, 0)) or die "a: semop: $!";
-my $m;
-msgrcv($q, $m, 64, 2, 0) or die "a: msgrcv: $!";
-print "a got: ", substr($m, length(pack("l!", 0))), "\n";
-open(my $g, "<", "/tmp/go") or die; <$g>; close $g;
-PL
-cat > "$T/s/b.pl" <<'PL'
-use IPC::SysV;
-my $q = msgget(0x7e60, 0) // die "b: msgget: $!";
-my $s = semget(0x7e60, 0, 0) // die "b: semget: $!";
-print "b sees A's objects\n";
-msgsnd($q, pack("l! a*", 2, "from b"), 0) or die "b: msgsnd: $!";
-semop($s, pack("s!3", 0, 1, 0)) or die "b: semop: $!";
-PL
-cat > "$T/s/c.pl" <<'PL'
-use IPC::SysV qw(IPC_NOWAIT GETVAL);
-my $q = msgget(0x7e60, 0) // die "c: msgget: $!";
-my $s = semget(0x7e60, 0, 0) // die "c: semget: $!";
-my @got;
-for (1 .. 3) {
-    my $m;
-    msgrcv($q, $m, 64, 1, IPC_NOWAIT) or die "c: msgrcv: $!";
-    push @got, substr($m, length(pack("l!", 0)));
-}
-print "c read: @got\n";
-print "c: semaphore ", 0 + semctl($s, 0, GETVAL, 0), "\n";
-PL
+cp tests/libos/sysv_join/*.pl "$T/s/"
 sandbox_manifest /usr/bin/perl "/tmp=$T/s" > "$T/m.toml"
 memfds() { ls -l /proc/$NSD_PID/fd 2>/dev/null | grep -c 'memfd:graphene-sysv'; }
 $CTL --nsd "$T/nsd.sock" sandbox create sysv-j >/dev/null

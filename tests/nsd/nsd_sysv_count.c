@@ -2,7 +2,10 @@
  * which the sandbox can write anything into (nsd/sysv.c sysv_count): first
  * a well-formed memory is counted right, then random layouts, slot bytes
  * and sizes are read (built with ASan/UBSan: no crash, no out-of-bounds
- * access), and a good memory is still counted right after.
+ * access), and a good memory is still counted right after. Before that, a
+ * node that lost its dup (a new leader) takes the memory again from a
+ * process of the sandbox (this one), by its tag: not a forged memfd of the
+ * same name, and not for another sandbox that names this process.
  * Usage: nsd_sysv_count ROUNDS SEED */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "sysv.h"
 #include "../libos/include/sysv_layout.h"
@@ -71,7 +75,23 @@ int main(int argc, char **argv)
 {
     long rounds = argc > 1 ? atol(argv[1]) : 20000;
     rng = argc > 2 ? strtoull(argv[2], NULL, 0) | 1 : 1;
-    int fd = memfd_create("sysv-test", MFD_CLOEXEC);
+    struct journal j;
+    char db[] = "/tmp/nsd-sysv-count.XXXXXX";
+    int dbfd = mkstemp(db);
+    check(dbfd >= 0 && journal_open(&j, db, JOURNAL_SYNC_OFF) == 0, "a journal");
+    for (int sb = 1; sb <= 2; sb++) {
+        uint8_t secret[32];
+        memset(secret, sb, sizeof secret);
+        jexec(&j, "INSERT INTO sandboxes(id, name, secret, created_ms) VALUES(?, ?, ?, 0)", "isb",
+              (int64_t)sb, sb == 1 ? "one" : "two", secret, (int)sizeof secret);
+        /* both sandboxes name this process as theirs */
+        jexec(&j, "INSERT INTO procs(sandbox, pid, ppid, pgid, sid, state, host, host_pid, client)"
+                  " VALUES(?, 1, 0, 1, 1, 'live', 'localhost', ?, 'c')", "ii", (int64_t)sb, (int64_t)getpid());
+    }
+    /* a memfd of the libos's name with a good header and a wrong tag */
+    int forged = memfd_create("graphene-sysv", MFD_CLOEXEC);
+    int fd = memfd_create("graphene-sysv", MFD_CLOEXEC);
+    uint8_t zeros[SYSV_TAG_LEN] = { 0 }, tag[SYSV_TAG_LEN];
     uint32_t magic = SYSV_MAGIC;
     struct sysv_layout good = { OFF, STRIDE, SLOTS, 20, 24, 40, 48 };
     ftruncate(fd, SIZE);
@@ -79,10 +99,24 @@ int main(int argc, char **argv)
     pwrite(fd, &good, sizeof good, SYSV_LAYOUT_OFF);
     put_slot(fd, 3, 3 | 2 << 15, 1, 5, 77);
     put_slot(fd, 4, 4, 0, 9, 9);
-    check(sysv_memfd_take(1, getpid(), fd) == 0, "nsd takes the memfd");
-    check(sysv_memfd_take(1, getpid(), fd) == -EEXIST, "one per sandbox");
+    ftruncate(forged, SIZE);
+    pwrite(forged, &magic, 4, 0);
+    pwrite(forged, &good, sizeof good, SYSV_LAYOUT_OFF);
+    check(sysv_memfd_get(&j, 1, "localhost") < 0, "no memfd with the sandbox's tag: none taken");
+    check(sysv_memfd_take(&j, 1, getpid(), fd) == 0, "nsd takes the memfd");
+    check(pread(fd, tag, sizeof tag, SYSV_TAG_OFF) == sizeof tag && memcmp(tag, zeros, sizeof tag),
+          "and writes the sandbox's tag into it");
+    check(sysv_memfd_take(&j, 1, getpid(), fd) == -EEXIST, "one per sandbox");
     int dev_null = open("/dev/null", 0);
-    check(sysv_memfd_take(2, getpid(), dev_null) == -EBADF, "a file that is no memfd is refused");
+    check(sysv_memfd_take(&j, 2, getpid(), dev_null) == -EBADF, "a file that is no memfd is refused");
+    pwrite(forged, tag, sizeof tag, SYSV_TAG_OFF - 1); /* near misses of the tag */
+    sysv_forget(&j, 1, 0, -1); /* the dup is lost (as on a new leader) */
+    check(sysv_memfd_of(1) < 0, "the node lost its dup");
+    check(sysv_memfd_get(&j, 2, "localhost") < 0, "another sandbox naming the process gets no memfd of it");
+    int again = sysv_memfd_get(&j, 1, "localhost");
+    struct stat st1, st2;
+    check(again >= 0 && fstat(again, &st1) == 0 && fstat(fd, &st2) == 0 && st1.st_ino == st2.st_ino &&
+          sysv_memfd_of(1) == again, "the sandbox's memfd is taken again from its process, not the forged one");
     uint64_t m, b;
     check(counted(1, 3 | 2 << 15, &m, &b) && m == 5 && b == 77, "a live queue: its messages and bytes");
     check(!counted(1, 3 | 1 << 15, &m, &b), "another seq at that index: not counted");
@@ -127,5 +161,7 @@ int main(int argc, char **argv)
     pwrite(fd, &good, sizeof good, SYSV_LAYOUT_OFF);
     put_slot(fd, 3, 3, 1, 6, 88);
     check(counted(1, 3, &m, &b) && m == 6 && b == 88, "then a good memory is counted right again");
+    journal_close(&j);
+    unlink(db);
     return failures != 0;
 }

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sodium.h>
 #include "sim.h"
 #include "apply.h"
 
@@ -548,6 +549,105 @@ static void mode_bad(void)
     sim_close(&good);
 }
 
+/* ---- hello tickets (a fork child's hello without a round trip) ------------------------ */
+
+/* Reads one frame from fd: NULL on EOF or garbage. */
+static Nsd__Frame *read_frame_raw(int fd)
+{
+    uint8_t hdr[4], buf[4096];
+    if (read(fd, hdr, 4) != 4)
+        return NULL;
+    uint32_t len = nsdc_frame_len(hdr);
+    size_t got = 0;
+    while (len <= sizeof buf && got < len) {
+        ssize_t r = read(fd, buf + got, len - got);
+        if (r <= 0)
+            return NULL;
+        got += (size_t)r;
+    }
+    return len <= sizeof buf ? nsd__frame__unpack(NULL, len, buf) : NULL;
+}
+
+/* A raw hello over nonce[0..len) as a ticket, its MAC keyed with key, sent
+ * before the server hello is read: the body case of nsd's answer (HelloOk
+ * or Error); *fresh says whether a HelloOk carried a new ticket. */
+static int ticket_hello(const char *sb, const uint8_t *key, const uint8_t *nonce, size_t len, int *fresh)
+{
+    int fd = raw_connect();
+    uint8_t cid[NSD_CLIENT_ID_LEN], in[NSD_MAC_INPUT_MAX], mac[NSD_MAC_LEN] = { 0 };
+    randombytes_buf(cid, sizeof cid);
+    if (len == NSD_NONCE_LEN)
+        crypto_auth(mac, in, nsdc_mac_input(in, nonce, cid, sb), key);
+    Nsd__Hello h = NSD__HELLO__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    h.version = NSD_PROTO_VERSION;
+    h.role = NSD__ROLE__ROLE_PICO;
+    h.sandbox = (char *)sb;
+    h.client_id.data = cid;
+    h.client_id.len = sizeof cid;
+    h.mac.data = mac;
+    h.mac.len = sizeof mac;
+    h.ticket.data = (uint8_t *)nonce;
+    h.ticket.len = len;
+    f.body_case = NSD__FRAME__BODY_HELLO;
+    f.hello = &h;
+    send_frame_raw(fd, &f);
+    int body = -1;
+    Nsd__Frame *r;
+    while (body < 0 && (r = read_frame_raw(fd))) {
+        if (r->body_case != NSD__FRAME__BODY_SERVER_HELLO) {
+            body = r->body_case;
+            if (fresh)
+                *fresh = body == NSD__FRAME__BODY_HELLO_OK && r->hello_ok->ticket.len == NSD_NONCE_LEN &&
+                         memcmp(r->hello_ok->ticket.data, nonce, NSD_NONCE_LEN);
+        }
+        nsd__frame__free_unpacked(r, NULL);
+    }
+    close(fd);
+    return body;
+}
+
+static void mode_ticket(void)
+{
+    char sb[64], sb2[64];
+    uint8_t secret[NSD_SECRET_LEN], secret2[NSD_SECRET_LEN], t[NSD_NONCE_LEN], made_up[NSD_NONCE_LEN];
+    new_sandbox(sb, sizeof sb, secret);
+    new_sandbox(sb2, sizeof sb2, secret2);
+    struct sim a;
+    sim_connect(&a, addr, sb, secret);
+    sim_register(&a, 0, 0, 4, NULL, NULL);
+    Nsd__Ticket tk = NSD__TICKET__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+    f.body_case = NSD__FRAME__BODY_TICKET;
+    f.ticket = &tk;
+    int got = !sim_call(&a, &f, NSD__FRAME__BODY_TICKET, &rep) && rep->ticket->nonce.len == NSD_NONCE_LEN;
+    if (got)
+        memcpy(t, rep->ticket->nonce.data, sizeof t);
+    nsdc_free(&a.c, rep);
+    check(got, "a picoprocess gets a ticket");
+    const int ok = NSD__FRAME__BODY_HELLO_OK, refused = NSD__FRAME__BODY_ERROR;
+    check(ticket_hello(sb, secret2, t, sizeof t, NULL) == refused, "the ticket with a MAC of another key: refused");
+    check(ticket_hello(sb2, secret2, t, sizeof t, NULL) == refused,
+          "the ticket in a hello for another sandbox (its own secret): refused");
+    check(ticket_hello(sb, secret, t, 5, NULL) == refused, "a ticket of the wrong size: refused");
+    int fresh = 0;
+    check(ticket_hello(sb, secret, t, sizeof t, &fresh) == ok && fresh,
+          "the ticket with its sandbox's MAC, sent before the server hello: accepted (the refusals did not use "
+          "it up), and the HelloOk carries a new one");
+    check(ticket_hello(sb, secret, t, sizeof t, NULL) == refused, "the same ticket again: refused (one use)");
+    randombytes_buf(made_up, sizeof made_up);
+    check(ticket_hello(sb, secret, made_up, sizeof made_up, NULL) == refused, "a made-up ticket: refused");
+    /* The client core: a refused ticket, then the ordinary hello by itself. */
+    struct sim b;
+    sim_connect(&b, addr, sb, secret);
+    int r = b.px.ops.connect(b.px.ops.ctx);
+    check(!r && !nsdc_hello_ticket(&b.c, t) && !sim_register(&b, 0, 0, 0, NULL, NULL),
+          "nsdc with a used ticket says hello again the ordinary way and registers");
+    check(sim_lookup(&a, a.pid, NULL, 0) == 0, "nsd serves the first client throughout");
+    sim_close(&b);
+    sim_close(&a);
+}
+
 /* ---- load for crash and failover tests ------------------------------------------------ */
 
 static volatile sig_atomic_t load_stop;
@@ -694,7 +794,7 @@ static int mode_mark(const char *sbname, const char *hexsecret, int64_t key, int
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|hold SB SECRET|mark|lookup SB SECRET KEY|load SB SECRET N LOG [PAUSE_MS]|many SB SECRET N LEN\n");
+        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|ticket|hold SB SECRET|mark|lookup SB SECRET KEY|load SB SECRET N LOG [PAUSE_MS]|many SB SECRET N LEN\n");
         return 2;
     }
     addr = argv[1];
@@ -710,6 +810,8 @@ int main(int argc, char **argv)
         mode_ranges(argc > 3 ? atoi(argv[3]) : 50, argc > 4 ? atoi(argv[4]) : 20);
     else if (!strcmp(m, "bad"))
         mode_bad();
+    else if (!strcmp(m, "ticket"))
+        mode_ticket();
     else if (!strcmp(m, "hold") && argc == 5)
         return mode_hold(argv[3], argv[4]);
     else if ((!strcmp(m, "mark") || !strcmp(m, "lookup")) && argc == 6)

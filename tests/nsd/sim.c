@@ -103,6 +103,9 @@ int sim_register(struct sim *s, uint32_t pid, uint32_t ppid, uint32_t want_range
     Nsd__Register rg = NSD__REGISTER__INIT;
     Nsd__Frame req = NSD__FRAME__INIT;
     Nsd__Ids got;
+    /* SIM_STREAM: a picoprocess claiming a stream address not its own (an
+     * attack test: nsd removes stale sockets at registered addresses). */
+    const char *claim = getenv("SIM_STREAM");
     snprintf(stream, sizeof stream, "unix:@sim-%d", (int)getpid());
     rg.pid = pid;
     rg.ppid = ppid;
@@ -112,7 +115,7 @@ int sim_register(struct sim *s, uint32_t pid, uint32_t ppid, uint32_t want_range
     rg.host_pid = lie ? atoi(lie) : getpid();
     rg.argv = sim_arg ? long_argv : argv;
     rg.n_argv = 2;
-    rg.stream = stream;
+    rg.stream = claim ? (char *)claim : stream;
     rg.want_range = want_range;
     req.body_case = NSD__FRAME__BODY_REGISTER;
     req.register_ = &rg;

@@ -1,0 +1,10 @@
+use IPC::SysV qw(IPC_CREAT);
+my $q = msgget(0x7e60, IPC_CREAT | 0666) // die "a: msgget: $!";
+my $s = semget(0x7e60, 1, IPC_CREAT | 0666) // die "a: semget: $!";
+msgsnd($q, pack("l! a*", 1, "m$_"), 0) or die "a: msgsnd: $!" for 1 .. 3;
+open(my $r, ">", "/tmp/ready") or die; print $r "ready\n"; close $r;
+semop($s, pack("s!3", 0, -1, 0)) or die "a: semop: $!";
+my $m;
+msgrcv($q, $m, 64, 2, 0) or die "a: msgrcv: $!";
+print "a got: ", substr($m, length(pack("l!", 0))), "\n";
+open(my $g, "<", "/tmp/go") or die; <$g>; close $g;
