@@ -87,21 +87,6 @@ static void *proc_row(struct arena *a, sqlite3_stmt *st)
     return p;
 }
 
-/* Runs a PROC_SELECT statement into a ProcList reply. */
-static int proc_list(sqlite3_stmt *st, Nsd__Frame *reply, struct arena *a)
-{
-    struct vec v = { 0 };
-    if (rows(st, a, proc_row, &v))
-        return -1;
-    Nsd__ProcList *pl = arena_alloc(a, sizeof *pl);
-    nsd__proc_list__init(pl);
-    pl->procs = (Nsd__Proc **)v.v;
-    pl->n_procs = v.n;
-    reply->body_case = NSD__FRAME__BODY_PROC_LIST;
-    reply->proc_list = pl;
-    return 0;
-}
-
 static int q_lookup(struct journal *j, uint32_t sb, const Nsd__Lookup *l, Nsd__Frame *reply,
                     struct arena *a)
 {
@@ -118,13 +103,13 @@ static int q_lookup(struct journal *j, uint32_t sb, const Nsd__Lookup *l, Nsd__F
     return 0;
 }
 
-/* A Ps or Members page: the rows of st (already past the cursor) up to the
- * page's limit and a byte budget under NSD_FRAME_MAX (the frame's own
- * fields take little), whatever the command lines; more says rows remain.
- * At least one row, so that the reader always advances. */
+/* A PROC_SELECT statement into a ProcList reply. A Ps or Members page (pg
+ * set) stops at the page's limit and at a byte budget under NSD_FRAME_MAX
+ * (the frame's own fields take little), whatever the command lines, and says
+ * more rows remain; at least one row, so that the reader always advances. */
 static int proc_page(sqlite3_stmt *st, const Nsd__Page *pg, Nsd__Frame *reply, struct arena *a)
 {
-    const size_t budget = NSD_FRAME_MAX - 4096;
+    const size_t budget = pg ? NSD_FRAME_MAX - 4096 : SIZE_MAX;
     size_t limit = pg && pg->limit ? pg->limit : SIZE_MAX, size = 0;
     struct vec v = { 0 };
     bool more = false;
@@ -134,7 +119,7 @@ static int proc_page(sqlite3_stmt *st, const Nsd__Page *pg, Nsd__Frame *reply, s
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         Nsd__Proc *p = proc_row(a, st);
         size_t sz = nsd__proc__get_packed_size(p) + 8; /* + tag and length */
-        if (v.n == limit || (v.n && size + sz > budget)) {
+        if (v.n == limit || (v.n && sz > budget - size)) {
             more = true;
             break;
         }
@@ -290,8 +275,8 @@ static int q_ns_show(struct journal *j, uint32_t sb, const char *name, const str
         return -1;
 
     /* Groups and sessions: one entry per (sandbox, sid, pgid) with its members. */
-    if (proc_list(jq(j, PROC_SELECT "WHERE " SCOPE "ORDER BY s.name, p.sid, p.pgid, p.pid", "is",
-                     (int64_t)sb, name), reply, a))
+    if (proc_page(jq(j, PROC_SELECT "WHERE " SCOPE "ORDER BY s.name, p.sid, p.pgid, p.pid", "is",
+                     (int64_t)sb, name), NULL, reply, a))
         return -1;
     Nsd__ProcList *pl = reply->proc_list;
     Nsd__Group *g = NULL;
@@ -388,9 +373,9 @@ static int q_kill(struct journal *j, const Nsd__Kill *k, Nsd__Frame *reply, stru
         reply_error(reply, a, EINVAL, "kill: a signal 0-64 and one pid or one process group");
         return 0;
     }
-    if (proc_list(jq(j, PROC_SELECT "WHERE s.name = ? AND p.state = 'live' AND"
+    if (proc_page(jq(j, PROC_SELECT "WHERE s.name = ? AND p.state = 'live' AND"
                         " (p.pid = ? OR p.pgid = ?) ORDER BY p.pid", "sii", k->sandbox,
-                     (int64_t)k->pid, k->pgid ? (int64_t)k->pgid : -1), reply, a))
+                     (int64_t)k->pid, k->pgid ? (int64_t)k->pgid : -1), NULL, reply, a))
         return -1;
     if (!reply->proc_list->n_procs)
         reply_error(reply, a, ESRCH, "no live %s %u in sandbox %s", k->pid ? "process" : "process group",
