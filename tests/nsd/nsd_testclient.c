@@ -658,9 +658,16 @@ static void load_term(int sig)
     load_stop = 1;
 }
 
+/* A load keeps at most this many of its queues: a sandbox has 32768 queue
+ * ids (Linux's index space), and a fast machine under a long fault test
+ * used them all. */
+#define LOAD_KEEP 4096
+
 /*
- * One picoprocess creating n IPC_PRIVATE queues (pausing pause_ms after each). Every acknowledged op is
- * written to `log` ("seq id") before the next is sent. Prints the longest gap
+ * One picoprocess creating n IPC_PRIVATE queues (pausing pause_ms after each),
+ * removing its oldest first once it holds LOAD_KEEP. Every acknowledged op is
+ * written to `log` ("seq id" for a creation, "seq -id" for a removal) before
+ * the next is sent. Prints the longest gap
  * between two acknowledgements (the unavailability seen by this client).
  * SIGTERM ends it after the op in flight, with status 0.
  */
@@ -686,8 +693,17 @@ static int mode_load(const char *sbname, const char *hexsecret, int n, const cha
     fprintf(out, "\n");
     int64_t last = sim_now_us(), gap = 0;
     signal(SIGTERM, load_term);
+    static uint32_t kept[LOAD_KEEP];
     for (int i = 0; i < n && !load_stop; i++) {
-        uint32_t id;
+        uint32_t id, *slot = &kept[i % LOAD_KEEP];
+        if (i >= LOAD_KEEP) {
+            r = sim_sysv_remove(&s, s.pid, *slot);
+            if (r) {
+                fprintf(stderr, "load: removal %d: %s (%s)\n", i, strerror(-r), s.c.err);
+                return 1;
+            }
+            fprintf(out, "%llu -%u\n", (unsigned long long)s.c.seq, *slot);
+        }
         r = sim_sysv_get(&s, s.pid, NSD_IPC_PRIVATE, NSD__SYSV_KIND__SYSV_MSG, 0, &id, NULL);
         if (r) {
             fprintf(stderr, "load: op %d: %s (%s)\n", i, strerror(-r), s.c.err);
@@ -697,6 +713,7 @@ static int mode_load(const char *sbname, const char *hexsecret, int n, const cha
         if (now - last > gap)
             gap = now - last;
         last = now;
+        *slot = id;
         fprintf(out, "%llu %u\n", (unsigned long long)s.c.seq, id);
         if (pause_ms)
             usleep(pause_ms * 1000);

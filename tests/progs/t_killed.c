@@ -3,7 +3,8 @@
  * parents see. Run as pid 1; IDS and GO are fifos shared with the test:
  * the program reports on IDS and waits for a line on GO.
  *   fork: the child is killed between the host fork and its registration
- *         with nsd (the test has stopped nsd, so the child waits for it);
+ *         by nsd (the test has stopped nsd, which takes neither the
+ *         parent's Register of it nor its own);
  *   exit: a process with a child is killed inside its exit, waiting for
  *         nsd to take its Exit; its parent is a subreaper, which sees it
  *         killed, adopts the orphan and reaps it.
