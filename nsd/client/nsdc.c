@@ -519,7 +519,7 @@ int nsdc_flush(struct nsdc *c)
 
 /* Reads the frames that have come, without waiting for more. A failure
  * closes the connection; the queue is re-sent on the next connect. */
-static void drain_ready(struct nsdc *c)
+void nsdc_poll(struct nsdc *c)
 {
     while (c->connected && c->ops->ready && c->ops->ready(c->ops->ctx)) {
         Nsd__Frame *f = 0;
@@ -533,14 +533,9 @@ static void drain_ready(struct nsdc *c)
     }
 }
 
-void nsdc_poll(struct nsdc *c)
-{
-    drain_ready(c);
-}
-
 int nsdc_send(struct nsdc *c, Nsd__Frame *req)
 {
-    drain_ready(c);
+    nsdc_poll(c);
     if (c->nout == NSDC_ASYNC_MAX) {
         int r = nsdc_flush(c);
         if (r)

@@ -723,6 +723,14 @@ static int mode_load(const char *sbname, const char *hexsecret, int n, const cha
     return 0;
 }
 
+/* Holds what the caller made until the test closes our stdin. */
+static void await_stdin_eof(void)
+{
+    char buf[64];
+    while (read(0, buf, sizeof buf) > 0)
+        ;
+}
+
 /* Registers a small process tree with groups and SysV objects, prints
  * "ready", and keeps it until stdin closes (for graphenectl views). */
 static int mode_hold(const char *sbname, const char *hexsecret)
@@ -742,9 +750,7 @@ static int mode_hold(const char *sbname, const char *hexsecret)
         return 1;
     printf("ready %u %u\n", root.pid, kid.pid);
     fflush(stdout);
-    char buf[64];
-    while (read(0, buf, sizeof buf) > 0)
-        ;
+    await_stdin_eof();
     return 0;
 }
 
@@ -774,9 +780,7 @@ static int mode_many(const char *sbname, const char *hexsecret, int n, int len)
     }
     printf("ready %d\n", sim_members(&s[0], 0, 0, 1));
     fflush(stdout);
-    char buf[64];
-    while (read(0, buf, sizeof buf) > 0)
-        ;
+    await_stdin_eof();
     return 0;
 }
 
