@@ -385,15 +385,27 @@ static int open_program(const char *path, const char *const *argv, struct progra
 	}
 }
 
-int program_check(const char *path, const char *const *argv)
+int program_check(const char *path, const char *const *argv, struct program **prog)
 {
-	struct program p;
+	struct program *p = malloc(sizeof(*p));
+	if (!p)
+		return -ENOMEM;
 	Elf64_Ehdr eh;
-	int r = open_program(path, argv, &p);
+	int r = open_program(path, argv, p);
 	if (r == 0)
-		r = read_at(p.fd, &eh, sizeof(eh), 0) == sizeof(eh) ? check_ehdr(&eh) : -ENOEXEC;
-	program_free(&p);
-	return r;
+		r = read_at(p->fd, &eh, sizeof(eh), 0) == sizeof(eh) ? check_ehdr(&eh) : -ENOEXEC;
+	if (r < 0) {
+		program_discard(p);
+		return r;
+	}
+	*prog = p;
+	return 0;
+}
+
+void program_discard(struct program *prog)
+{
+	program_free(prog);
+	free(prog);
 }
 
 /* The main stack is one mapping of its full size (MAP_NORESERVE: only
@@ -433,6 +445,8 @@ static size_t stack_size(void)
 	return config.stack_size ?: ALIGN_UP(MAX(MIN(lim.rlim_cur, STACK_MAX), STACK_MIN), PAGE_SIZE);
 }
 
+static int load_opened(struct program *pp, const char *path, const char *const *envp, struct ucontext *uc);
+
 int load_program(const char *path, const char *const *argv, const char *const *envp,
                  struct ucontext *uc)
 {
@@ -442,6 +456,21 @@ int load_program(const char *path, const char *const *argv, const char *const *e
 		program_free(&p);
 		return r;
 	}
+	return load_opened(&p, path, envp, uc);
+}
+
+int load_checked(struct program *prog, const char *path, const char *const *envp, struct ucontext *uc)
+{
+	struct program p = *prog;
+	free(prog);
+	return load_opened(&p, path, envp, uc);
+}
+
+/* Maps the opened program p; frees what it holds. */
+static int load_opened(struct program *pp, const char *path, const char *const *envp, struct ucontext *uc)
+{
+	struct program p = *pp;
+	int r;
 	int fd = p.fd;
 	p.fd = -1;
 	const char *const *args = p.args;

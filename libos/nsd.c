@@ -17,6 +17,7 @@
 #include <asm/prctl.h>
 #include <asm/socket.h>
 #include <linux/net.h>
+#include <linux/poll.h>
 #include <linux/un.h>
 #include <linux/utsname.h>
 #include <linux/time_types.h>
@@ -51,6 +52,22 @@ static char host_name[65];
 struct range { uint32_t lo, hi; };
 static struct range lease_cur = { 1, 0 }, lease_next = { 1, 0 };
 static bool lease_asked; /* a LeaseRange (or our Register with a range) is out */
+/* A Ticket for the hello of the next fork child (nsd.proto), under
+ * lease_lock: fork holds it, so a ticket goes to exactly one child. */
+static uint8_t ticket[NSD_NONCE_LEN];
+static bool have_ticket, ticket_asked;
+static bool tickets_served; /* nsd's HelloOk carried one: it knows Ticket */
+
+static void ticket_take(const ProtobufCBinaryData *nonce)
+{
+	if (nonce->len != NSD_NONCE_LEN)
+		return;
+	lock(&lease_lock);
+	memcpy(ticket, nonce->data, NSD_NONCE_LEN);
+	have_ticket = tickets_served = true;
+	ticket_asked = false;
+	unlock(&lease_lock);
+}
 
 /* %gs-relative would be nicer, but the canary is read through %fs:0x28. */
 static uint64_t scratch_tcb[8] __attribute__((aligned(64)));
@@ -180,6 +197,12 @@ static long t_write(void *ctx, const void *buf, size_t n)
 	return host(__NR_sendto, *(int *)ctx, buf, n, MSG_NOSIGNAL, NULL, 0);
 }
 
+static int t_ready(void *ctx)
+{
+	struct pollfd p = { *(int *)ctx, POLLIN, 0 };
+	return host(__NR_poll, &p, 1, 0) > 0;
+}
+
 static void t_mac(void *ctx, uint8_t *out, const uint8_t *msg, size_t len, const uint8_t *key)
 {
 	(void)ctx;
@@ -230,6 +253,7 @@ static const struct nsdc_ops ops = {
 	.now_ms = t_now_ms,
 	.alloc = &nsd_pb_allocator,
 	.redirect = t_redirect,
+	.ready = t_ready,
 };
 
 static bool range_empty(const struct range *r) { return r->lo > r->hi; }
@@ -252,8 +276,8 @@ static int start_err = -EPROTO;
 static int start_pid, start_ppid, start_pgid, start_sid;
 
 /* Replies nobody waited for: a lease (LeaseRange, or a child's Register
- * with its range) is taken; so is the answer to nsd_start's Register; the
- * rest (Reap, Exit) needs nothing. */
+ * with its range) or a Ticket (also in a HelloOk) is taken; so is the
+ * answer to nsd_start's Register; the rest (Reap, Exit) needs nothing. */
 static void on_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
 {
 	(void)c;
@@ -277,6 +301,10 @@ static void on_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
 		lease_add(f->range);
 	else if (f->body_case == NSD__FRAME__BODY_IDS && f->ids->range)
 		lease_add(f->ids->range);
+	else if (f->body_case == NSD__FRAME__BODY_TICKET)
+		ticket_take(&f->ticket->nonce);
+	else if (f->body_case == NSD__FRAME__BODY_HELLO_OK)
+		ticket_take(&f->hello_ok->ticket);
 	else if (f->body_case == NSD__FRAME__BODY_ERROR)
 		log_debug("nsd: request %lu refused: %s", (unsigned long)f->req_id, f->error->msg);
 }
@@ -503,10 +531,14 @@ void nsd_child_start(void)
 	lease_asked = true; /* the Register below asks for a range */
 	client_init();
 	/* Its own connection (nsd knows a picoprocess by the peer of its
-	 * socket), with one wait: for the server hello, not for the answer to
-	 * ours, which is read later as the first frame. */
+	 * socket). With the parent's ticket the hello needs no wait at all;
+	 * without, one: for the server hello, not for the answer to ours,
+	 * which is read later as the first frame. */
+	bool with_ticket = have_ticket;
+	have_ticket = ticket_asked = false;
 	unsigned long fs = nsd_fs_enter();
-	if (t_connect(&nsd_fd) < 0 || nsdc_hello_nowait(&client) < 0)
+	if (t_connect(&nsd_fd) < 0 ||
+	    (with_ticket ? nsdc_hello_ticket(&client, ticket) : nsdc_hello_nowait(&client)) < 0)
 		log_debug("nsd: cannot connect after fork: %s", client.err);
 	nsd_fs_leave(fs);
 	Nsd__Frame f = NSD__FRAME__INIT;
@@ -530,10 +562,44 @@ void nsd_exec_done(void)
 	free_register(&rg);
 }
 
+void nsd_ask_ticket(void)
+{
+	lock(&lease_lock);
+	bool unread = !have_ticket && ticket_asked;
+	unlock(&lease_lock);
+	if (unread) { /* its answer may have come */
+		lock(&nsd_lock);
+		unsigned long fs = nsd_fs_enter();
+		nsdc_poll(&client);
+		nsd_fs_leave(fs);
+		unlock(&nsd_lock);
+	}
+	lock(&lease_lock);
+	/* Not of an nsd that does not know the request: it would close. */
+	bool ask = tickets_served && !have_ticket && !ticket_asked;
+	ticket_asked = ticket_asked || ask;
+	unlock(&lease_lock);
+	if (ask) {
+		Nsd__Ticket t = NSD__TICKET__INIT;
+		Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_TICKET, &t);
+		nsd_send(&f);
+	}
+}
+
+void nsd_fork_ticket(bool child)
+{
+	/* The child has it now (lease_lock is held for the fork). */
+	if (!child)
+		have_ticket = false;
+}
+
 void nsd_register_child(int pid, int host_pid)
 {
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
+	/* For the next child, first: nsd answers it at once, the Register
+	 * once journaled. */
+	nsd_ask_ticket();
 	fill_register(&rg, &f, pid, proc.pid, host_pid, 0);
 	/* On our connection, so that what we ask about the child next (setpgid,
 	 * wait, a lookup) comes after it; not awaited. */
@@ -601,28 +667,51 @@ Nsd__Frame *nsd_lookup(int pid)
 	return query(&f, NSD__FRAME__BODY_PROC);
 }
 
-static Nsd__Frame members_frame(Nsd__Members *m, int pgid, int sid)
+static Nsd__Frame members_frame(Nsd__Members *m, Nsd__Page *pg, int pgid, int sid)
 {
 	nsd__members__init(m);
+	nsd__page__init(pg);
 	m->pgid = (uint32_t)pgid;
 	m->sid = (uint32_t)sid;
 	m->all = !pgid && !sid;
+	m->page = pg;
 	return nsd_frame(NSD__FRAME__BODY_MEMBERS, m);
+}
+
+/* Every page of the paged query f (its cursor pg) in one ProcList. */
+static Nsd__Frame *paged(Nsd__Frame *f, Nsd__Page *pg)
+{
+	Nsd__Frame *all = NULL;
+	int more;
+	do {
+		Nsd__Frame *rep = query(f, NSD__FRAME__BODY_PROC_LIST);
+		if (!rep) {
+			nsd_free(all);
+			return NULL;
+		}
+		unsigned long fs = nsd_fs_enter();
+		more = nsdc_page(&client, &all, rep, pg);
+		nsd_fs_leave(fs);
+	} while (more > 0);
+	return all;
 }
 
 Nsd__Frame *nsd_members(int pgid, int sid)
 {
 	Nsd__Members m;
-	Nsd__Frame f = members_frame(&m, pgid, sid);
-	return query(&f, NSD__FRAME__BODY_PROC_LIST);
+	Nsd__Page pg;
+	Nsd__Frame f = members_frame(&m, &pg, pgid, sid);
+	return paged(&f, &pg);
 }
 
 Nsd__Frame *nsd_ps(void)
 {
 	Nsd__Ps ps = NSD__PS__INIT;
+	Nsd__Page pg = NSD__PAGE__INIT;
 	ps.sandbox = (char *)config.sandbox;
+	ps.page = &pg;
 	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_PS, &ps);
-	return query(&f, NSD__FRAME__BODY_PROC_LIST);
+	return paged(&f, &pg);
 }
 
 bool nsd_is_gone(const Nsd__Proc *p)
@@ -649,18 +738,26 @@ const char *nsd_host(void)
 static void kill_sandbox(bool by_stream)
 {
 	Nsd__Members m;
-	Nsd__Frame f = members_frame(&m, 0, 0), *rep = NULL;
-	if (nsdc_call(&client, &f, &rep) < 0)
-		return;
-	for (size_t i = 0; rep->body_case == NSD__FRAME__BODY_PROC_LIST && i < rep->proc_list->n_procs; i++) {
-		const Nsd__Proc *p = rep->proc_list->procs[i];
+	Nsd__Page pg;
+	Nsd__Frame f = members_frame(&m, &pg, 0, 0), *rep, *all = NULL;
+	/* nsd_lock is held already: paged() would take it. */
+	int more = 1;
+	while (more > 0 && nsdc_call(&client, &f, &rep) == 0) {
+		if (rep->body_case != NSD__FRAME__BODY_PROC_LIST) {
+			nsdc_free(&client, rep);
+			break;
+		}
+		more = nsdc_page(&client, &all, rep, &pg);
+	}
+	for (size_t i = 0; all && i < all->proc_list->n_procs; i++) {
+		const Nsd__Proc *p = all->proc_list->procs[i];
 		if ((int)p->pid == proc.pid)
 			continue;
 		long r = nsd_is_local(p) ? host(__NR_kill, p->host_pid, 9 /* SIGKILL */) : -EPERM;
 		if (r == -EPERM && by_stream)
 			rpc_signal(p, 9, 0 /* SI_USER */, 0, NULL);
 	}
-	nsdc_free(&client, rep);
+	nsdc_free(&client, all);
 }
 
 void nsd_exit(int wstatus)
@@ -682,7 +779,11 @@ void nsd_exit(int wstatus)
 	 * Awaited when children outlive us (daemon(): fork, exit): our parent
 	 * may reap us as soon as we are gone, on its own connection, which nsd
 	 * may read before ours; then our registrations of those children
-	 * would come after our row is gone, and be refused. */
+	 * would come after our row is gone, and be refused. Not awaited in a
+	 * group either, though a leader that dies before it commits this
+	 * Exit (or a Reap before it) loses it: that cost one commit per exit
+	 * (the 200-process loop 5x slower); nsd's sweeps repair the record
+	 * (ARCHITECTURE.md, "Failover mid-call"). */
 	nsdc_send(&client, &f);
 	if (pid_map_has_children()) {
 		client.on_push = NULL; /* no lease is needed now, and its lock may be held here */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "apply.h"
+#include "streams.h"
 #include "sysv.h"
 
 #define TRY(x) do { if ((x) < 0) return -1; } while (0)
@@ -204,8 +205,26 @@ static int op_sandbox_create(struct journal *j, const Nsd__Op *op, Nsd__Frame *r
     return 0;
 }
 
+/* The RPC sockets that processes of sb (pid, or every one for pid 0) may
+ * have left behind, removed as they end (streams.h): a long-running
+ * sandbox's SIGKILLed processes do not pile up files. Not state: what a
+ * replayed or replicated apply removes is stale all the same. */
+static int forget_streams(struct journal *j, int64_t sb, int64_t pid)
+{
+    sqlite3_stmt *st = jq(j, "SELECT stream FROM procs WHERE sandbox = ?1 AND (?2 = 0 OR pid = ?2)"
+                             " AND stream != ''", "ii", sb, pid);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        streams_gone((const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int destroy_sandbox(struct journal *j, int64_t id)
 {
+    TRY(forget_streams(j, id, 0));
     TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ?", "i", id));
     TRY(jexec(j, "DELETE FROM ranges WHERE sandbox = ?", "i", id));
     TRY(jexec(j, "DELETE FROM subreapers WHERE sandbox = ?", "i", id));
@@ -456,6 +475,7 @@ static int end_process(struct journal *j, int64_t sb, const struct proc *p, int6
 {
     int64_t reaper;
     TRY(find_reaper(j, sb, p, &reaper));
+    TRY(forget_streams(j, sb, p->pid));
     TRY(jexec(j, "DELETE FROM subreapers WHERE sandbox = ? AND pid = ?", "ii", sb, p->pid));
     TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND ppid = ? AND state = 'reaped'", "ii", sb, p->pid));
     /* Its fork children that have not claimed their rows yet (its client
@@ -518,6 +538,20 @@ static int op_lost(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
         }
     }
     TRY(end_if_over(j, op->sandbox_id));
+    reply_ok(reply, a);
+    return 0;
+}
+
+/* The leader found the host process of an ended (zombie, lost or reaped)
+ * process gone: someone reaped it on the host, its parent or the host's
+ * init, and the Reap (or the claim a "reaped" row waits for) did not come:
+ * a leader that died before committing it, a parent killed right after its
+ * wait, a full queue of host reaps, a child killed before it registered. */
+static int op_host_reaped(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND pid = ?"
+                 " AND state IN ('zombie', 'lost', 'reaped')",
+              "ii", (int64_t)op->sandbox_id, (int64_t)op->host_reaped));
     reply_ok(reply, a);
     return 0;
 }
@@ -733,6 +767,8 @@ int apply(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena 
         return op_lost(j, op, reply, a);
     if (op->launcher_gone)
         return op_launcher_gone(j, op, reply, a);
+    if (op->host_reaped)
+        return op_host_reaped(j, op, reply, a);
     if (!op->req) {
         reply_error(reply, a, EINVAL, "empty operation");
         return 0;

@@ -1,6 +1,9 @@
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include "apply.h"
+#include "nsdc.h"
 #include "query.h"
 #include "sysv.h"
 
@@ -84,21 +87,6 @@ static void *proc_row(struct arena *a, sqlite3_stmt *st)
     return p;
 }
 
-/* Runs a PROC_SELECT statement into a ProcList reply. */
-static int proc_list(sqlite3_stmt *st, Nsd__Frame *reply, struct arena *a)
-{
-    struct vec v = { 0 };
-    if (rows(st, a, proc_row, &v))
-        return -1;
-    Nsd__ProcList *pl = arena_alloc(a, sizeof *pl);
-    nsd__proc_list__init(pl);
-    pl->procs = (Nsd__Proc **)v.v;
-    pl->n_procs = v.n;
-    reply->body_case = NSD__FRAME__BODY_PROC_LIST;
-    reply->proc_list = pl;
-    return 0;
-}
-
 static int q_lookup(struct journal *j, uint32_t sb, const Nsd__Lookup *l, Nsd__Frame *reply,
                     struct arena *a)
 {
@@ -115,29 +103,70 @@ static int q_lookup(struct journal *j, uint32_t sb, const Nsd__Lookup *l, Nsd__F
     return 0;
 }
 
+/* A PROC_SELECT statement into a ProcList reply. A Ps or Members page (pg
+ * set) stops at the page's limit and at a byte budget under NSD_FRAME_MAX
+ * (the frame's own fields take little), whatever the command lines, and says
+ * more rows remain; at least one row, so that the reader always advances. */
+static int proc_page(sqlite3_stmt *st, const Nsd__Page *pg, Nsd__Frame *reply, struct arena *a)
+{
+    const size_t budget = pg ? NSD_FRAME_MAX - 4096 : SIZE_MAX;
+    size_t limit = pg && pg->limit ? pg->limit : SIZE_MAX, size = 0;
+    struct vec v = { 0 };
+    bool more = false;
+    int rc;
+    if (!st)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        Nsd__Proc *p = proc_row(a, st);
+        size_t sz = nsd__proc__get_packed_size(p) + 8; /* + tag and length */
+        if (v.n == limit || (v.n && sz > budget - size)) {
+            more = true;
+            break;
+        }
+        size += sz;
+        push(a, &v, p);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return -1;
+    Nsd__ProcList *pl = arena_alloc(a, sizeof *pl);
+    nsd__proc_list__init(pl);
+    pl->procs = (Nsd__Proc **)v.v;
+    pl->n_procs = v.n;
+    pl->more = more;
+    reply->body_case = NSD__FRAME__BODY_PROC_LIST;
+    reply->proc_list = pl;
+    return 0;
+}
+
 static int q_members(struct journal *j, uint32_t sb, const Nsd__Members *m, Nsd__Frame *reply,
                      struct arena *a)
 {
+    int64_t after = m->page ? m->page->after_pid : 0;
     sqlite3_stmt *st;
     if (m->all)
-        st = jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.state = 'live' ORDER BY p.pid", "i",
-                (int64_t)sb);
+        st = jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.state = 'live' AND p.pid > ?"
+                               " ORDER BY p.pid", "ii", (int64_t)sb, after);
     else if (m->pgid)
         st = jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.pgid = ? AND p.state = 'live'"
-                               " ORDER BY p.pid", "ii", (int64_t)sb, (int64_t)m->pgid);
+                               " AND p.pid > ? ORDER BY p.pid", "iii", (int64_t)sb,
+                (int64_t)m->pgid, after);
     else
         st = jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.sid = ? AND p.state = 'live'"
-                               " ORDER BY p.pid", "ii", (int64_t)sb, (int64_t)m->sid);
-    return proc_list(st, reply, a);
+                               " AND p.pid > ? ORDER BY p.pid", "iii", (int64_t)sb,
+                (int64_t)m->sid, after);
+    return proc_page(st, m->page, reply, a);
 }
 
 /* Admin requests name a sandbox ("" = all); picoprocesses see only theirs. */
 #define SCOPE "(?1 != 0 AND s.id = ?1 OR ?1 = 0 AND (?2 = '' OR s.name = ?2)) "
 
-static int q_ps(struct journal *j, uint32_t sb, const char *name, Nsd__Frame *reply, struct arena *a)
+static int q_ps(struct journal *j, uint32_t sb, const Nsd__Ps *ps, Nsd__Frame *reply, struct arena *a)
 {
-    return proc_list(jq(j, PROC_SELECT "WHERE " SCOPE "ORDER BY s.name, p.pid", "is",
-                        (int64_t)sb, name), reply, a);
+    const Nsd__Page *pg = ps->page;
+    return proc_page(jq(j, PROC_SELECT "WHERE " SCOPE "AND (s.name > ?3 OR s.name = ?3 AND p.pid > ?4)"
+                           " ORDER BY s.name, p.pid", "issi", (int64_t)sb, ps->sandbox,
+                        pg ? pg->after_sandbox : "", pg ? (int64_t)pg->after_pid : 0), pg, reply, a);
 }
 
 #define SYSV_SELECT \
@@ -246,8 +275,8 @@ static int q_ns_show(struct journal *j, uint32_t sb, const char *name, const str
         return -1;
 
     /* Groups and sessions: one entry per (sandbox, sid, pgid) with its members. */
-    if (proc_list(jq(j, PROC_SELECT "WHERE " SCOPE "ORDER BY s.name, p.sid, p.pgid, p.pid", "is",
-                     (int64_t)sb, name), reply, a))
+    if (proc_page(jq(j, PROC_SELECT "WHERE " SCOPE "ORDER BY s.name, p.sid, p.pgid, p.pid", "is",
+                     (int64_t)sb, name), NULL, reply, a))
         return -1;
     Nsd__ProcList *pl = reply->proc_list;
     Nsd__Group *g = NULL;
@@ -281,8 +310,6 @@ static int q_ns_show(struct journal *j, uint32_t sb, const char *name, const str
     r->n_sysv = sysv.n;
     r->groups = (Nsd__Group **)groups.v;
     r->n_groups = groups.n;
-    r->procs = pl->procs;
-    r->n_procs = pl->n_procs;
     reply->body_case = NSD__FRAME__BODY_NS_SHOW_REPLY;
     reply->ns_show_reply = r;
     return 0;
@@ -346,9 +373,9 @@ static int q_kill(struct journal *j, const Nsd__Kill *k, Nsd__Frame *reply, stru
         reply_error(reply, a, EINVAL, "kill: a signal 0-64 and one pid or one process group");
         return 0;
     }
-    if (proc_list(jq(j, PROC_SELECT "WHERE s.name = ? AND p.state = 'live' AND"
+    if (proc_page(jq(j, PROC_SELECT "WHERE s.name = ? AND p.state = 'live' AND"
                         " (p.pid = ? OR p.pgid = ?) ORDER BY p.pid", "sii", k->sandbox,
-                     (int64_t)k->pid, k->pgid ? (int64_t)k->pgid : -1), reply, a))
+                     (int64_t)k->pid, k->pgid ? (int64_t)k->pgid : -1), NULL, reply, a))
         return -1;
     if (!reply->proc_list->n_procs)
         reply_error(reply, a, ESRCH, "no live %s %u in sandbox %s", k->pid ? "process" : "process group",
@@ -362,7 +389,7 @@ int query(struct journal *j, uint32_t sb, const struct node_info *self, const Ns
     case NSD__FRAME__BODY_LOOKUP: return q_lookup(j, sb, req->lookup, reply, a);
     case NSD__FRAME__BODY_MEMBERS: return q_members(j, sb, req->members, reply, a);
     case NSD__FRAME__BODY_SYSV_LOOKUP: return q_sysv_lookup(j, sb, req->sysv_lookup, reply, a);
-    case NSD__FRAME__BODY_PS: return q_ps(j, sb, req->ps->sandbox, reply, a);
+    case NSD__FRAME__BODY_PS: return q_ps(j, sb, req->ps, reply, a);
     case NSD__FRAME__BODY_NS_SHOW: return q_ns_show(j, sb, req->ns_show->sandbox, self, reply, a);
     case NSD__FRAME__BODY_SANDBOX_LS: return q_sandbox_ls(j, reply, a);
     case NSD__FRAME__BODY_SANDBOX_JOIN: return q_sandbox_join(j, req->sandbox_join->name, reply, a);

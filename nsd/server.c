@@ -21,6 +21,7 @@
 #include "server.h"
 #include "streams.h"
 #include "sysv.h"
+#include "tickets.h"
 
 /* Input beyond this stops reading until the frames in it are handled. */
 #define CONN_INPUT_MAX (4u * NSD_FRAME_MAX)
@@ -144,14 +145,19 @@ static void journal_synthetic(struct nsd *n, Nsd__Op *op)
     queue(n, p);
 }
 
+static void kill_sandbox(struct nsd *n, uint32_t sandbox_id);
+
 /* Journal that a client vanished without exit: its live processes become
  * "lost" (reported to their parents as killed). */
 static void journal_lost(struct nsd *n, uint32_t sandbox_id, const char *client, const char *why)
 {
-    int64_t live = 0;
+    int64_t live = 0, init = 0;
     if (jint(&n->j, &live, "SELECT count(*) FROM procs WHERE client = ? AND state = 'live'",
              "s", client) <= 0 || !live)
         return;
+    jint(&n->j, &init, "SELECT count(*) FROM procs p JOIN sandboxes s ON s.id = p.sandbox"
+                       " WHERE p.sandbox = ? AND p.client = ? AND p.pid = 1 AND p.state = 'live'"
+                       " AND s.ephemeral", "is", (int64_t)sandbox_id, client);
     Nsd__Op op = NSD__OP__INIT;
     op.sandbox_id = sandbox_id;
     op.client = (char *)client;
@@ -159,6 +165,8 @@ static void journal_lost(struct nsd *n, uint32_t sandbox_id, const char *client,
     journal_synthetic(n, &op);
     nsd_log("client %s of sandbox %u %s: %lld processes lost", client, sandbox_id, why,
             (long long)live);
+    if (init)
+        kill_sandbox(n, sandbox_id);
 }
 
 /* ---- launchers of ephemeral sandboxes ------------------------------------------ */
@@ -305,6 +313,42 @@ static void sweep_vanished(struct nsd *n)
     }
 }
 
+/*
+ * Ended processes (zombie, lost) of this host whose host process no longer
+ * exists at all were reaped there without nsd hearing of it: a Reap is sent
+ * without waiting, so a leader that dies before committing it loses it, and
+ * so does a parent killed right after its wait. Their rows go, as a Reap
+ * would have removed them; so does a "reaped" row, whose own Register can
+ * no longer come from a process that is gone (if it was still unread, it
+ * makes the row again, which its dropped connection then ends). A reused
+ * host pid keeps a row until that process ends.
+ */
+static void sweep_reaped(struct nsd *n)
+{
+    uint32_t sandbox_ids[64], pids[64];
+    int k = 0;
+    sqlite3_stmt *st = jq(&n->j, "SELECT sandbox, pid, host_pid FROM procs WHERE state IN"
+                                 " ('zombie', 'lost', 'reaped') AND host IN (?, 'localhost') AND host_pid > 0",
+                          "s", n->host);
+    while (st && k < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        if (kill(sqlite3_column_int(st, 2), 0) == 0 || errno != ESRCH)
+            continue;
+        sandbox_ids[k] = sqlite3_column_int64(st, 0);
+        pids[k++] = sqlite3_column_int64(st, 1);
+    }
+    if (st)
+        sqlite3_reset(st);
+    for (int i = 0; i < k; i++) {
+        Nsd__Op op = NSD__OP__INIT;
+        op.sandbox_id = sandbox_ids[i];
+        op.client = "";
+        op.host_reaped = pids[i];
+        journal_synthetic(n, &op);
+    }
+    if (k)
+        nsd_log("%d ended processes were reaped on the host without a Reap", k);
+}
+
 void conn_drop(struct conn *c, const char *reason)
 {
     struct nsd *n = c->n;
@@ -351,7 +395,7 @@ static int allowed(Nsd__Role role, Nsd__Frame__BodyCase b)
     default:
         return role == NSD__ROLE__ROLE_PICO &&
                       (nsdc_body_is_mutation(b) || (b >= NSD__FRAME__BODY_LOOKUP && b <= NSD__FRAME__BODY_MEMBERS) ||
-                b == NSD__FRAME__BODY_SYSV_MEMFD);
+                b == NSD__FRAME__BODY_SYSV_MEMFD || b == NSD__FRAME__BODY_TICKET);
     }
 }
 
@@ -510,7 +554,21 @@ static int pico_peer(struct nsd *n, int64_t sandbox_id, int host_pid)
  * pid is not reused; the pidfd keeps the signal on that process. A child
  * forked a moment ago that has not connected yet is missed. Processes of
  * other hosts are not ours to signal (that is for their host's daemon).
+ * signal_pico sends one: 0, -ESRCH for a process not ours to signal, or
+ * the host's -errno.
  */
+static int signal_pico(struct nsd *n, int64_t sb, const char *host, int host_pid, int sig)
+{
+    if ((strcmp(host, n->host) && strcmp(host, "localhost")) || host_pid <= 0 || !pico_peer(n, sb, host_pid))
+        return -ESRCH;
+    int fd = pidfd_open(host_pid, 0), r = 0;
+    if (fd < 0 || pidfd_send_signal(fd, sig, NULL, 0))
+        r = -errno;
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
 static void send_kills(struct nsd *n, const Nsd__Kill *k, Nsd__Frame *reply, struct arena *a)
 {
     Nsd__ProcList *pl = reply->proc_list;
@@ -518,22 +576,36 @@ static void send_kills(struct nsd *n, const Nsd__Kill *k, Nsd__Frame *reply, str
     int64_t sb = 0;
     jint(&n->j, &sb, "SELECT id FROM sandboxes WHERE name = ?", "s", k->sandbox);
     for (size_t i = 0; i < pl->n_procs; i++) {
-        Nsd__Proc *p = pl->procs[i];
-        if ((strcmp(p->host, n->host) && strcmp(p->host, "localhost")) || p->host_pid <= 0 ||
-            !pico_peer(n, sb, p->host_pid))
-            continue;
-        int fd = pidfd_open(p->host_pid, 0);
-        if (fd < 0 || pidfd_send_signal(fd, k->sig, NULL, 0))
-            err = errno;
-        else
+        int r = signal_pico(n, sb, pl->procs[i]->host, pl->procs[i]->host_pid, k->sig);
+        if (r == 0)
             sent++;
-        if (fd >= 0)
-            close(fd);
+        else if (r != -ESRCH)
+            err = -r;
     }
     nsd_log("kill -%d %s%u of sandbox %s: %d of %zu signalled", k->sig, k->pid ? "" : "-",
             k->pid ? k->pid : k->pgid, k->sandbox, sent, pl->n_procs);
     if (!sent)
         reply_error(reply, a, err, "kill: %s", strerror(err));
+}
+
+/* pid 1 of a run's own (ephemeral) sandbox died without its Exit (SIGKILL,
+ * a crash), so without killing the rest of it, as the end of a PID
+ * namespace's init does: nsd does it, for the processes of this host (those
+ * of others are for their host's daemon), through signal_pico's checks. A
+ * sandbox made by admin (graphenectl, the tests' simulated clients) is
+ * not its pid 1's to end. */
+static void kill_sandbox(struct nsd *n, uint32_t sandbox_id)
+{
+    int killed = 0;
+    sqlite3_stmt *st = jq(&n->j, "SELECT host, host_pid FROM procs WHERE sandbox = ? AND pid != 1"
+                                 " AND state = 'live'", "i", (int64_t)sandbox_id);
+    while (st && sqlite3_step(st) == SQLITE_ROW)
+        killed += !signal_pico(n, sandbox_id, (const char *)sqlite3_column_text(st, 0),
+                               sqlite3_column_int(st, 1), SIGKILL);
+    if (st)
+        sqlite3_reset(st);
+    if (killed)
+        nsd_log("sandbox %u: its pid 1 is lost: %d processes killed", sandbox_id, killed);
 }
 
 /* A node that does not lead (or not yet): where the leader is. */
@@ -619,6 +691,21 @@ static int fd_reply_flush(struct conn *c)
     return 0;
 }
 
+/* Ticket (nsd.proto): a fresh one for the caller's sandbox, at once. */
+static void send_ticket(struct conn *c, const Nsd__Frame *req)
+{
+    uint8_t nonce[NSD_NONCE_LEN];
+    ticket_issue(c->sandbox_id, nonce);
+    Nsd__Ticket t = NSD__TICKET__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    t.nonce.data = nonce;
+    t.nonce.len = sizeof nonce;
+    f.req_id = req->req_id;
+    f.body_case = NSD__FRAME__BODY_TICKET;
+    f.ticket = &t;
+    send_frame(c, &f);
+}
+
 /* SysvMemfd (nsd.proto): local state, answered at once. 0, or -1 if c was
  * dropped (an fd that is not the peer's memfd). */
 static int sysv_memfd(struct conn *c, const Nsd__Frame *req)
@@ -666,8 +753,14 @@ static void hello_ok(struct conn *c)
 {
     Nsd__HelloOk ok = NSD__HELLO_OK__INIT;
     Nsd__Frame f = NSD__FRAME__INIT;
+    uint8_t ticket[NSD_NONCE_LEN];
     ok.node = c->n->node;
     ok.term = c->n->term;
+    if (c->role == NSD__ROLE__ROLE_PICO) {
+        ticket_issue(c->sandbox_id, ticket);
+        ok.ticket.data = ticket;
+        ok.ticket.len = sizeof ticket;
+    }
     f.body_case = NSD__FRAME__BODY_HELLO_OK;
     f.hello_ok = &ok;
     send_frame(c, &f);
@@ -737,6 +830,15 @@ static int hello(struct conn *c, Nsd__Frame *f, uint32_t len)
         why = "admin needs the local unix socket";
         err = c->is_unix && c->bev ? auth_admin_peer(bufferevent_getfd(c->bev), &why) : EACCES;
         c->sandbox_id = 0;
+    } else if (h->role == NSD__ROLE__ROLE_PICO && h->ticket.len) {
+        /* A fork child's hello, sent before our server hello was read. */
+        why = "bad ticket";
+        err = h->ticket.len != NSD_NONCE_LEN ? EPROTO
+              : auth_pico(&c->n->j, h, h->ticket.data, &c->sandbox_id, &why);
+        if (!err && !ticket_take(c->sandbox_id, h->ticket.data, h->ticket.len)) {
+            why = "unknown, expired or used ticket";
+            err = EACCES;
+        }
     } else if (h->role == NSD__ROLE__ROLE_PICO) {
         err = auth_pico(&c->n->j, h, c->nonce, &c->sandbox_id, &why);
     } else {
@@ -792,6 +894,24 @@ void server_admin_done(struct nsd *n, void *conn, uint64_t req_id, int err, cons
     send_frame(c, &f);
 }
 
+/* A mutation is journaled re-packed inside its Op. protobuf-c keeps unknown
+ * fields and writes them back, and some (a field number 0 inside a nested
+ * message) then make the Op undecodable: every node would fail the whole
+ * batch. Such a frame is malformed. */
+static int reencodes(const Nsd__Frame *f)
+{
+    size_t len = nsd__frame__get_packed_size(f);
+    uint8_t *buf = malloc(len + 1);
+    if (!buf)
+        abort();
+    nsd__frame__pack(f, buf);
+    Nsd__Frame *again = nsd__frame__unpack(NULL, len, buf);
+    free(buf);
+    if (again)
+        nsd__frame__free_unpacked(again, NULL);
+    return again != NULL;
+}
+
 /* One frame body: decode, authenticate or dispatch. 0, or -1 if dropped. */
 static int frame(struct conn *c, const uint8_t *body, uint32_t len)
 {
@@ -812,10 +932,15 @@ static int frame(struct conn *c, const uint8_t *body, uint32_t len)
         snprintf(why, sizeof why, "message type %d not allowed for this role", f->body_case);
         conn_drop(c, why);
         r = -1;
+    } else if (nsdc_body_is_mutation(f->body_case) && !reencodes(f)) {
+        conn_drop(c, "malformed frame (does not re-encode)");
+        r = -1;
     } else if (nsdc_body_is_mutation(f->body_case) && !n->ready) {
         send_redirect(c, f->req_id);
     } else if (f->body_case == NSD__FRAME__BODY_SYSV_MEMFD) {
         r = sysv_memfd(c, f);
+    } else if (f->body_case == NSD__FRAME__BODY_TICKET) {
+        send_ticket(c, f);
     } else if (nsdc_body_is_mutation(f->body_case)) {
         queue_mutation(c, f);
         return 0;
@@ -1141,6 +1266,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     if (n->ready && now >= n->next_sweep) {
         sweep_vanished(n);
+        sweep_reaped(n);
         n->next_sweep = now + SWEEP_MS;
     }
     if (n->ready && n->watch_sync)

@@ -83,6 +83,8 @@ uint64_t state_applied(struct journal *j)
 int state_apply(struct journal *j, const ProtobufCBinaryData *ops, size_t nops, uint64_t term,
                 uint64_t index, const Nsd__Redirect *leader, struct op_reply *replies)
 {
+    if (replies)   /* the failure path frees every reply */
+        memset(replies, 0, nops * sizeof *replies);
     if (journal_begin(j))
         return -journal_errno(j);
     /* The journal is ahead of raft's replay after a restart (it commits

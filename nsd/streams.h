@@ -7,6 +7,11 @@
 /* Makes (or takes over) <dir of sock_path>/rpc: ours, 01733 (any uid may
  * add a socket; only its owner may remove it). 0 or -1 (logged). */
 int streams_dir_make(const char *sock_path);
+/* A process that was registered with the stream address path has ended:
+ * removes the socket it left there if it died without removing it itself
+ * (SIGKILL, a crash), that is a socket in that directory that nobody
+ * listens on. Anything else at path is left alone. */
+void streams_gone(const char *path);
 /* Removes it with what killed picoprocesses left in it. */
 void streams_dir_remove(const char *sock_path);
 

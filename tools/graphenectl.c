@@ -237,14 +237,30 @@ static void procs_table(struct table *t, Nsd__Proc **procs, size_t n)
     }
 }
 
-static int cmd_ps(const char *sandbox)
+/* Every process of sandbox ("": all), a page of Ps at a time. */
+static Nsd__Frame *ps_all(const char *sandbox)
 {
     Nsd__Ps ps = NSD__PS__INIT;
-    Nsd__Frame req = NSD__FRAME__INIT;
+    Nsd__Page pg = NSD__PAGE__INIT;
+    Nsd__Frame req = NSD__FRAME__INIT, *rep = NULL;
     ps.sandbox = (char *)sandbox;
+    ps.page = &pg;
     req.body_case = NSD__FRAME__BODY_PS;
     req.ps = &ps;
-    Nsd__Frame *rep = expect(call(&req), NSD__FRAME__BODY_PROC_LIST);
+    int more;
+    do
+        more = nsdc_page(&cl, &rep, expect(call(&req), NSD__FRAME__BODY_PROC_LIST), &pg);
+    while (more > 0);
+    if (more < 0) {
+        fprintf(stderr, "graphenectl: ps: %s\n", strerror(-more));
+        exit(1);
+    }
+    return rep;
+}
+
+static int cmd_ps(const char *sandbox)
+{
+    Nsd__Frame *rep = ps_all(sandbox);
     struct table t;
     procs_table(&t, rep->proc_list->procs, rep->proc_list->n_procs);
     print_alone(&t);
@@ -338,6 +354,7 @@ static int cmd_ns_show(const char *what, const char *sandbox)
     req.ns_show = &ns;
     Nsd__Frame *rep = expect(call(&req), NSD__FRAME__BODY_NS_SHOW_REPLY);
     Nsd__NsShowReply *r = rep->ns_show_reply;
+    Nsd__Frame *ps = all || !strcmp(what, "pid") ? ps_all(sandbox) : NULL;
     struct table t;
     if (json)
         printf("{");
@@ -345,20 +362,21 @@ static int cmd_ns_show(const char *what, const char *sandbox)
     table_print(&t, "Leader", 1);   /* always first: the other tables follow it */
     table_free(&t);
     if (all || !strcmp(what, "pid")) {
+        Nsd__ProcList *pl = ps->proc_list;
         table_init(&t, "ranges", "SANDBOX LO# HI# COUNT# OWNER# COMMAND");
         for (size_t i = 0; i < r->n_ranges; i++) {
             Nsd__PidRange *pr = r->ranges[i];
             const char *cmd = "";
-            for (size_t k = 0; k < r->n_procs; k++)
-                if (r->procs[k]->pid == pr->owner && !strcmp(r->procs[k]->sandbox, pr->sandbox) &&
-                    r->procs[k]->n_argv)
-                    cmd = r->procs[k]->argv[0];
+            for (size_t k = 0; k < pl->n_procs; k++)
+                if (pl->procs[k]->pid == pr->owner && !strcmp(pl->procs[k]->sandbox, pr->sandbox) &&
+                    pl->procs[k]->n_argv)
+                    cmd = pl->procs[k]->argv[0];
             table_row(&t, pr->sandbox, fmt("%u", pr->lo), fmt("%u", pr->hi),
                       fmt("%u", pr->hi - pr->lo + 1), fmt("%u", pr->owner), cmd);
         }
         table_print(&t, "PID ranges", 0);
         table_free(&t);
-        procs_table(&t, r->procs, r->n_procs);
+        procs_table(&t, pl->procs, pl->n_procs);
         table_print(&t, "PIDs", 0);
         table_free(&t);
     }
@@ -390,6 +408,7 @@ static int cmd_ns_show(const char *what, const char *sandbox)
     }
     if (json)
         printf("}\n");
+    nsdc_free(&cl, ps);
     nsdc_free(&cl, rep);
     return 0;
 }

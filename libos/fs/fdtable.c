@@ -8,6 +8,7 @@
 #include <asm/fcntl.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/poll.h>
 #include <linux/resource.h>
 
 /* Room kept above the app's range for the libos's own fds. */
@@ -110,6 +111,38 @@ static bool recs_ready(void)
 	return recs != NULL;
 }
 
+/* An upper bound of the app's open fds, so that execve's close-on-exec
+ * probes 0..fd_high instead of listing /proc/self/fd (a dentry and an inode
+ * made per fd, the larger part of an exec's own cost). Every fd the app
+ * gets comes through fd_install; those it was started with are found by
+ * one listing, made at the first fork (fd_bound_prepare), which children
+ * inherit. Only grows: too high is only probing closed fds. */
+static int fd_high = -1;
+static bool fd_high_known;
+
+static void fd_high_raise(int fd)
+{
+	int cur = __atomic_load_n(&fd_high, __ATOMIC_RELAXED);
+	while (fd > cur && !__atomic_compare_exchange_n(&fd_high, &cur, fd, true, __ATOMIC_RELAXED,
+	                                                __ATOMIC_RELAXED))
+		;
+}
+
+static int note_open(uint64_t fd, void *arg)
+{
+	(void)arg;
+	if (fd_app_valid((long)fd))
+		fd_high_raise((int)fd);
+	return 0;
+}
+
+void fd_bound_prepare(void)
+{
+	if (!__atomic_load_n(&fd_high_known, __ATOMIC_ACQUIRE) &&
+	    host_foreach_numbered("/proc/self/fd", note_open, NULL) == 0)
+		__atomic_store_n(&fd_high_known, true, __ATOMIC_RELEASE);
+}
+
 long fd_install(long fd, enum fd_kind kind, const char *path, struct dirlist *list)
 {
 	if (fd < 0)
@@ -118,6 +151,7 @@ long fd_install(long fd, enum fd_kind kind, const char *path, struct dirlist *li
 		host_close(fd);
 		return -EMFILE;
 	}
+	fd_high_raise((int)fd);
 	char *p = path ? strdup(path) : NULL;
 	struct vdir *v = NULL;
 	if (kind == FD_VDIR) {
@@ -334,9 +368,30 @@ static int close_if_cloexec(int fd, void *arg)
 	return 0;
 }
 
+/* Beyond this many, one listing costs less than probing each number. */
+#define FD_PROBE_MAX 1024
+
 /* execve inside the libos replaces the program but not the host process, so
- * the kernel's close-on-exec never happens: do it for the app's fds. */
+ * the kernel's close-on-exec never happens: do it for the app's fds. poll
+ * tells which of a batch are open (POLLNVAL: not), in one host call. */
 void fd_close_on_exec(void)
 {
-	fd_foreach_open(close_if_cloexec, NULL);
+	int high = __atomic_load_n(&fd_high, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&fd_high_known, __ATOMIC_ACQUIRE) || high >= FD_PROBE_MAX) {
+		fd_foreach_open(close_if_cloexec, NULL);
+		return;
+	}
+	struct pollfd p[64];
+	for (int first = 0; first <= high; first += (int)ARRAY_SIZE(p)) {
+		int n = MIN((int)ARRAY_SIZE(p), high + 1 - first);
+		for (int i = 0; i < n; i++)
+			p[i] = (struct pollfd){ first + i, 0, 0 };
+		if (host(__NR_poll, p, n, 0) < 0) {
+			fd_foreach_open(close_if_cloexec, NULL);
+			return;
+		}
+		for (int i = 0; i < n; i++)
+			if (!(p[i].revents & POLLNVAL))
+				close_if_cloexec(first + i, NULL);
+	}
 }

@@ -11,6 +11,9 @@
 extern int libos_fd_base;
 /* Sets libos_fd_base from the host RLIMIT_NOFILE; first thing at start-up. */
 void fd_init(void);
+/* Finds the fds the process was started with, once (at its first fork),
+ * so that execve's close-on-exec need not list them again. */
+void fd_bound_prepare(void);
 /* Moves a host fd the libos opened for itself above the app's range (cloexec). */
 int fd_make_private(int fd);
 /* RLIMIT_NOFILE as the app sees it: capped below the libos range. */

@@ -10,8 +10,15 @@
 int load_program(const char *path, const char *const *argv, const char *const *envp,
                  struct ucontext *uc);
 /* What execve checks before the point of no return: the program (after #!
- * lines) exists, may be executed and is an x86-64 ELF file. 0 or -errno. */
-int program_check(const char *path, const char *const *argv);
+ * lines) exists, may be executed and is an x86-64 ELF file. 0 with *prog,
+ * the open program for load_checked (so it is opened and read once), or
+ * -errno. */
+struct program;
+int program_check(const char *path, const char *const *argv, struct program **prog);
+/* load_program of a checked program (argv as given to program_check, still
+ * allocated); frees prog. */
+int load_checked(struct program *prog, const char *path, const char *const *envp, struct ucontext *uc);
+void program_discard(struct program *prog);
 /* The app's RLIMIT_STACK, kept by the loader: unless the manifest fixes
  * sys.stack.size, the next program's stack is as large as its soft limit,
  * as Linux's execve makes it. init reads the host's at start-up; set takes

@@ -27,8 +27,14 @@ int nsd_flush(void);
 void nsd_child_start(void);
 /* After an execve: nsd records the new command line (not awaited). */
 void nsd_exec_done(void);
-/* In the parent after a fork: registers the child (not awaited). */
+/* In the parent after a fork: registers the child (not awaited) and asks
+ * for a Ticket for the next one. */
 void nsd_register_child(int pid, int host_pid);
+/* Asks nsd (not awaited) for a Ticket, unless one is held or asked for: a
+ * fork child with one says hello without waiting for nsd. */
+void nsd_ask_ticket(void);
+/* Right after the host fork, locks still held: the ticket is the child's. */
+void nsd_fork_ticket(bool child);
 /* A sandbox pid (or tid) from this process's lease, for a fork or a new
  * thread. Refills the lease ahead of time, so it waits for nsd only when
  * the lease ran dry before a refill came back. -EAGAIN without one. */

@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "fastpath.h"
 #include "fdrecord.h"
+#include "fdtable.h"
 #include "host/host.h"
 #include "identity.h"
 #include "loader.h"
@@ -101,6 +102,7 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 	}
 	flags &= ~(CLONE_VM | CLONE_VFORK);
 	/* The pid comes from the lease, with no round trip to nsd. */
+	nsd_ask_ticket();
 	int pid = nsd_take_pid();
 	if (pid < 0) {
 		if (vf)
@@ -119,8 +121,11 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 	unsigned long hflags = (flags & ~(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID)) | CLONE_CHILD_CLEARTID;
 	/* the child's ids are ours until it changes them itself */
 	cred_fork_prepare(pid);
+	fd_bound_prepare();
 	uint64_t saved = fork_lock_all();
 	r = host(__NR_clone, hflags, 0, NULL, &c->t->host_alive, tls);
+	if (r >= 0)
+		nsd_fork_ticket(r == 0);
 	if (r == 0)
 		become_child(c->t, pid, flags, ctid);
 	fork_unlock_all();
@@ -239,10 +244,11 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 	char *p = strdup(path);
 	char **argv = copy_strv(uargv, &budget, &r);
 	char **envp = argv ? copy_strv(uenvp, &budget, &r) : NULL;
+	struct program *prog = NULL;
 	if (!p)
 		r = -ENOMEM;
 	if (r == 0)
-		r = program_check(p, (const char *const *)argv);
+		r = program_check(p, (const char *const *)argv, &prog);
 	if (r < 0) {
 		free(p);
 		free(argv);
@@ -254,6 +260,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 	 * Linux's de_thread kills it (the winner waits for it to be gone). */
 	static int exec_owner;
 	if (__atomic_exchange_n(&exec_owner, 1, __ATOMIC_ACQ_REL)) {
+		program_discard(prog);
 		free(p);
 		free(argv);
 		free(envp);
@@ -272,7 +279,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 	sysv_exec();
 	fastpath_exec_reset();
 	struct ucontext *uc = calloc(1, sizeof(*uc));
-	r = uc ? load_program(p, (const char *const *)argv, (const char *const *)envp, uc) : -ENOMEM;
+	r = uc ? load_checked(prog, p, (const char *const *)envp, uc) : -ENOMEM;
 	if (r < 0) {
 		log_error("execve %s failed after the old program was gone: %ld", p, r);
 		process_kill_self(SIGSEGV);

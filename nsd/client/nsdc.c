@@ -218,6 +218,41 @@ void nsdc_free(struct nsdc *c, Nsd__Frame *f)
         nsd__frame__free_unpacked(f, c->ops->alloc);
 }
 
+int nsdc_page(struct nsdc *c, Nsd__Frame **all, Nsd__Frame *rep, Nsd__Page *pg)
+{
+    Nsd__ProcList *page = rep->proc_list;
+    int more = page->more && page->n_procs;
+    if (!*all) {
+        *all = rep;
+    } else {
+        Nsd__ProcList *pl = (*all)->proc_list;
+        ProtobufCAllocator *a = c->ops->alloc;
+        Nsd__Proc **v = a->alloc(a->allocator_data, (pl->n_procs + page->n_procs) * sizeof *v);
+        if (!v) {
+            nsdc_free(c, rep);
+            nsdc_free(c, *all);
+            *all = NULL;
+            return -ENOMEM;
+        }
+        if (pl->n_procs)
+            memcpy(v, pl->procs, pl->n_procs * sizeof *v);
+        if (page->n_procs)
+            memcpy(v + pl->n_procs, page->procs, page->n_procs * sizeof *v);
+        if (pl->procs)
+            a->free(a->allocator_data, pl->procs);
+        pl->procs = v;
+        pl->n_procs += page->n_procs;
+        page->n_procs = 0; /* its rows are *all's now */
+        nsdc_free(c, rep);
+    }
+    Nsd__ProcList *pl = (*all)->proc_list;
+    if (pl->n_procs) {
+        pg->after_sandbox = pl->procs[pl->n_procs - 1]->sandbox;
+        pg->after_pid = pl->procs[pl->n_procs - 1]->pid;
+    }
+    return more;
+}
+
 static int hello_answer(struct nsdc *c, const Nsd__Frame *rep);
 
 /* A Redirect: go to the leader it names (if any) at the next connect; the
@@ -236,6 +271,10 @@ static int follow(struct nsdc *c, const Nsd__Redirect *r)
 static int dispatch(struct nsdc *c, Nsd__Frame *f)
 {
     int r = 0;
+    if (c->hello_pending && f->req_id == 0 && c->ticket_hello && f->body_case == NSD__FRAME__BODY_SERVER_HELLO) {
+        nsdc_free(c, f); /* sent at accept; ours did not wait for it */
+        return 0;
+    }
     if (c->hello_pending && f->req_id == 0) {
         r = hello_answer(c, f);
         nsdc_free(c, f);
@@ -269,6 +308,7 @@ void nsdc_close(struct nsdc *c)
         c->ops->disconnect(c->ops->ctx);
     c->connected = 0;
     c->hello_pending = 0;
+    c->ticket_hello = 0;
 }
 
 /* Transport errors after which the same request may succeed on a new connection. */
@@ -281,24 +321,63 @@ static int transient(int e)
 /* The leader's answer to our Hello: HelloOk, or Error (then closed). */
 static int hello_answer(struct nsdc *c, const Nsd__Frame *rep)
 {
+    int ticket = c->ticket_hello;
     c->hello_pending = 0;
+    c->ticket_hello = 0;
     if (rep->body_case == NSD__FRAME__BODY_HELLO_OK) {
         scopy(c->node, rep->hello_ok->node, sizeof c->node);
         c->term = rep->hello_ok->term;
+        if (c->on_push) /* it may carry a Ticket */
+            c->on_push(c, rep, c->push_arg);
         return 0;
     }
     if (rep->body_case == NSD__FRAME__BODY_REDIRECT)
         return follow(c, rep->redirect);
     if (rep->body_case == NSD__FRAME__BODY_ERROR) {
         set_err(c, "hello refused: ", rep->error->msg);
+        /* A ticket this node does not know (a failover, one too old):
+         * the ordinary hello on a new connection. */
+        if (ticket)
+            return -ESTALE;
         return rep->error->errnum ? -rep->error->errnum : -EPROTO;
     }
     set_err(c, "unexpected answer to hello", 0);
     return -EPROTO;
 }
 
-/* Reads the server hello and sends ours; the answer is read by the caller
- * later as the first frame (dispatch). */
+/* Sends our hello, its MAC over nonce (the server's, or a ticket's); the
+ * answer is read by the caller later as the first frame (dispatch). */
+static int hello_write(struct nsdc *c, const uint8_t *nonce, int ticket)
+{
+    Nsd__Hello h = NSD__HELLO__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    uint8_t macin[NSD_MAC_INPUT_MAX], mac[NSD_MAC_LEN];
+    h.version = NSD_PROTO_VERSION;
+    h.role = c->role;
+    h.sandbox = c->sandbox;
+    h.client_id.data = c->client_id;
+    h.client_id.len = sizeof c->client_id;
+    if (c->role == NSD__ROLE__ROLE_PICO) {
+        size_t n = nsdc_mac_input(macin, nonce, c->client_id, c->sandbox);
+        c->ops->mac(c->ops->ctx, mac, macin, n, c->secret);
+        h.mac.data = mac;
+        h.mac.len = sizeof mac;
+    }
+    if (ticket) {
+        h.ticket.data = (uint8_t *)nonce;
+        h.ticket.len = NSD_NONCE_LEN;
+    }
+    f.body_case = NSD__FRAME__BODY_HELLO;
+    f.hello = &h;
+    int r = send_frame(c, &f);
+    if (!r) {
+        c->hello_pending = 1;
+        c->ticket_hello = ticket;
+    }
+    return r;
+}
+
+/* Reads the server hello and sends ours. */
 static int hello_send(struct nsdc *c)
 {
     Nsd__Frame *sh = 0;
@@ -312,26 +391,8 @@ static int hello_send(struct nsdc *c)
         nsdc_free(c, sh);
         return -EPROTO;
     }
-    Nsd__Hello h = NSD__HELLO__INIT;
-    Nsd__Frame f = NSD__FRAME__INIT;
-    uint8_t macin[NSD_MAC_INPUT_MAX], mac[NSD_MAC_LEN];
-    h.version = NSD_PROTO_VERSION;
-    h.role = c->role;
-    h.sandbox = c->sandbox;
-    h.client_id.data = c->client_id;
-    h.client_id.len = sizeof c->client_id;
-    if (c->role == NSD__ROLE__ROLE_PICO) {
-        size_t n = nsdc_mac_input(macin, sh->server_hello->nonce.data, c->client_id, c->sandbox);
-        c->ops->mac(c->ops->ctx, mac, macin, n, c->secret);
-        h.mac.data = mac;
-        h.mac.len = sizeof mac;
-    }
+    r = hello_write(c, sh->server_hello->nonce.data, 0);
     nsdc_free(c, sh);
-    f.body_case = NSD__FRAME__BODY_HELLO;
-    f.hello = &h;
-    r = send_frame(c, &f);
-    if (!r)
-        c->hello_pending = 1;
     return r;
 }
 
@@ -358,6 +419,15 @@ static int connect_leader(struct nsdc *c)
 int nsdc_connect(struct nsdc *c)
 {
     return c->connected ? 0 : connect_leader(c);
+}
+
+int nsdc_hello_ticket(struct nsdc *c, const uint8_t ticket[NSD_NONCE_LEN])
+{
+    c->connected = 1;
+    int r = hello_write(c, ticket, 1);
+    if (r)
+        nsdc_close(c);
+    return r;
 }
 
 int nsdc_hello_nowait(struct nsdc *c)
@@ -447,8 +517,25 @@ int nsdc_flush(struct nsdc *c)
     return 0;
 }
 
+/* Reads the frames that have come, without waiting for more. A failure
+ * closes the connection; the queue is re-sent on the next connect. */
+void nsdc_poll(struct nsdc *c)
+{
+    while (c->connected && c->ops->ready && c->ops->ready(c->ops->ctx)) {
+        Nsd__Frame *f = 0;
+        int r = recv_frame(c, &f);
+        if (!r)
+            r = dispatch(c, f);
+        if (r) {
+            nsdc_close(c);
+            return;
+        }
+    }
+}
+
 int nsdc_send(struct nsdc *c, Nsd__Frame *req)
 {
+    nsdc_poll(c);
     if (c->nout == NSDC_ASYNC_MAX) {
         int r = nsdc_flush(c);
         if (r)

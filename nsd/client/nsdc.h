@@ -28,8 +28,9 @@
 #define NSD_NAME_MAX 64u                  /* sandbox names */
 /* Largest MAC input: nonce || client id || sandbox name. */
 #define NSD_MAC_INPUT_MAX (NSD_NONCE_LEN + NSD_CLIENT_ID_LEN + NSD_NAME_MAX)
-/* Requests sent with nsdc_send whose replies have not been read yet. */
-#define NSDC_ASYNC_MAX 8
+/* Requests sent with nsdc_send whose replies have not been read yet: a
+ * full queue makes the sender wait for nsd (and its journal). */
+#define NSDC_ASYNC_MAX 32
 
 struct nsdc_ops {
     void *ctx;
@@ -48,6 +49,11 @@ struct nsdc_ops {
     /* Optional: a node that does not lead named the leader; the next
      * connect should go there. NULL: reconnect where connect goes anyway. */
     void (*redirect)(void *ctx, const Nsd__Redirect *r);
+    /* Optional: nonzero when a read would not block. nsdc_send then reads
+     * the replies that have come, so that a sender that never waits does
+     * not fill its queue and end up waiting. NULL: they are read only
+     * when the queue is full. */
+    int (*ready)(void *ctx);
 };
 
 struct nsdc {
@@ -62,8 +68,9 @@ struct nsdc {
     char node[NSD_NAME_MAX + 1];          /* leader seen at the last hello */
     uint64_t term;
     int hello_pending;                    /* Hello sent, its answer not read yet */
-    /* Frames other than the awaited reply go here: pushes (req_id 0) and
-     * the replies to nsdc_send requests. May be NULL. */
+    int ticket_hello;                     /* ...and it was made over a Ticket */
+    /* Frames other than the awaited reply go here: pushes (req_id 0), the
+     * replies to nsdc_send requests and the HelloOk. May be NULL. */
     void (*on_push)(struct nsdc *c, const Nsd__Frame *f, void *arg);
     void *push_arg;
     char err[160];                        /* last error, for messages */
@@ -97,9 +104,16 @@ int nsdc_call(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply);
  * could not even be queued; a transport error is retried later).
  */
 int nsdc_send(struct nsdc *c, Nsd__Frame *req);
+/* Reads the replies and pushes that have come (ops->ready), not waiting. */
+void nsdc_poll(struct nsdc *c);
 /* Waits until every nsdc_send request has its reply. 0 or -errno. */
 int nsdc_flush(struct nsdc *c);
 void nsdc_free(struct nsdc *c, Nsd__Frame *f);
+/* A Ps or Members comes a page at a time (a sandbox's processes may not fit
+ * in one frame). Moves the rows of page rep (a ProcList, consumed) to the end
+ * of *all (rep itself when *all is NULL) and pg past its last row; true while
+ * more follow: send the request again. -ENOMEM: *all and rep are freed. */
+int nsdc_page(struct nsdc *c, Nsd__Frame **all, Nsd__Frame *rep, Nsd__Page *pg);
 /* Connects and says hello now unless connected (nsdc_call does it lazily);
  * the answer to the hello is read with the first reply. */
 int nsdc_connect(struct nsdc *c);
@@ -108,6 +122,11 @@ int nsdc_connect(struct nsdc *c);
  * them after the hello) and the answer is taken as the first frame read; a
  * refusal then fails that read. 0 or -errno (then closed). */
 int nsdc_hello_nowait(struct nsdc *c);
+/* The same without even the server hello (a fork child): the MAC is over
+ * ticket, a Ticket nsd gave this sandbox. A refused ticket fails the read of
+ * the answer with -ESTALE, so that the caller reconnects and says hello the
+ * ordinary way (the queued requests are sent again). 0 or -errno. */
+int nsdc_hello_ticket(struct nsdc *c, const uint8_t ticket[NSD_NONCE_LEN]);
 void nsdc_close(struct nsdc *c);
 
 /*

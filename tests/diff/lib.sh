@@ -41,10 +41,12 @@ DIFF_ENV=(PATH=/usr/bin:/bin LC_ALL=C TZ=UTC)
 _tap_n=0
 _tap_failed=0
 
+# To stderr, which prove shows without -v: a failure's diagnosis (a hang's
+# thread states included) then reaches CI's log.
 diag() {
     local line
     for line in "$@"; do
-        printf '%s\n' "$line" | sed 's/^/# /'
+        printf '%s\n' "$line" | sed 's/^/# /' >&2
     done
 }
 

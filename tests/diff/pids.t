@@ -50,7 +50,7 @@ ps -eo pid,ppid,pgid,sid,stat,comm > o; echo "== ps -eo pid,ppid,pgid,sid,stat,c
 ps -ef > o; echo "== ps -ef"; ours 2 < o | awk '{ print $1, $2, $3, $8, $9, $10 }' | names
 echo "== pgrep"; pgrep sleep > o; names < o; pgrep -l -P $$ > o; names < o | grep -v '[0-9]'
 pgrep -c -s $$ sleep; pgrep -x nosuch; echo "rc=$?"
-top -b -n1 > o; echo "== top -b -n1"; awk 'f { print $1, $2, $NF } /PID +USER/ { f = 1 }' o | ours 1 | sort | names | sort
+top -b -n1 > o; echo "== top -b -n1"; awk '/PID +USER/ { f = 1 } f { print $1, $2, $NF }' o | ours 1 | sort | names | sort
 pstree -p $b > o; pstree -p $a >> o; echo "== pstree -p"; names < o
 echo "== pkill"; pkill -TERM -P $b sleep; wait $b; echo "B=$?"; pkill -x sleep; wait $a; echo "A=$?"
 EOF_TREE

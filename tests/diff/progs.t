@@ -16,6 +16,7 @@ for src in "$ROOT"/tests/progs/t_*.c; do
         t_sysv_*) continue ;; # natively in new IPC and PID namespaces: tests/diff/sysv.t
         t_pids|t_reaper|t_wait|t_killall|t_pdeath|t_daemon) continue ;; # pid 1 natively only in a PID namespace: tests/diff/pids.t
         t_tty) continue ;; # needs a pty of its own: tests/diff/tty.t
+        t_killed) continue ;; # killed from outside at chosen moments: tests/libos/faults.t
         t_proc) diff_run -- "/tests/$prog" first "second arg" ;;
         *) diff_run -- "/tests/$prog" ;;
     esac

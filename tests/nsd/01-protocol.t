@@ -15,6 +15,7 @@ SILENT=$!
 tap_run "$TC" "$SOCK" basic
 tap_run "$TC" "$SOCK" pgrp
 tap_run "$TC" "$SOCK" bad
+tap_run "$TC" "$SOCK" ticket
 kill -0 "$PID_a"; ok $? "nsd survived the hostile clients"
 
 # TCP: picoprocesses authenticate by MAC as on the unix socket; admin is

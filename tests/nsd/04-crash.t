@@ -29,10 +29,12 @@ for i in $(seq $NCLIENT); do
 done
 wait_acked 3000 "${LOGS[@]}"; ok $? "clients are busy ($(acked "${LOGS[@]}") acknowledged)"
 kill -9 "$PID_a"
+while kill -0 "$PID_a" 2>/dev/null; do sleep 0.01; done # (its lock on the journal)
 echo "# killed nsd after $(acked "${LOGS[@]}") acknowledged operations"
 start_nsd b --snapshot-every 1000000
 wait_acked 6500 "${LOGS[@]}"; ok $? "restarted nsd serves the same clients"
 kill -9 "$PID_b"
+while kill -0 "$PID_b" 2>/dev/null; do sleep 0.01; done
 echo "# killed nsd again after $(acked "${LOGS[@]}") acknowledged operations"
 kill -9 "$DOOMED_PID"
 start_nsd c --snapshot-every 1000000

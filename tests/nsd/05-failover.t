@@ -71,7 +71,9 @@ stop_round() {
 }
 stop_round 2
 stop_round 20
-stop_loads; ok $? "the ${#LOADS[@]} clients ran through every fault by themselves ($(acked "${LOGS[@]}") acknowledged)"
+stop_loads; rc=$?
+ok $rc "the ${#LOADS[@]} clients ran through every fault by themselves ($(acked "${LOGS[@]}") acknowledged)"
+[ $rc = 0 ] || tail -n 3 "$D"/load?.out | sed 's/^/# /'
 
 wait_converged 1 2 3; ok $? "the three journals applied the same index ($(applied 1))"
 check_history fo 1 2 3

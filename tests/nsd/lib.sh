@@ -93,7 +93,9 @@ verify_acks() {
     local log=$1 sb=$2 pid client
     read -r _ pid _ client < <(head -1 "$log")
     tail -n +2 "$log" | awk '{print $1}' | sort -n > "$D/acked.seq"
-    tail -n +2 "$log" | awk '{print $2}' | sort -n > "$D/acked.ids"
+    # the queues it still holds: created ("seq id") and not removed ("seq -id")
+    tail -n +2 "$log" | awk '$2 ~ /^-/ { delete held[substr($2, 2)]; next } { held[$2] = 1 }
+                             END { for (i in held) print i }' | sort -n > "$D/acked.ids"
     sqlite3 "$DB" "SELECT o.seq FROM oplog o JOIN sandboxes s ON s.id = o.sandbox
                    WHERE s.name = '$sb' AND o.client = '$client' AND o.seq > 1 ORDER BY o.seq" > "$D/journal.seq"
     sqlite3 "$DB" "SELECT v.id FROM sysv v JOIN sandboxes s ON s.id = v.sandbox

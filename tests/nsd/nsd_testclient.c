@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sodium.h>
 #include "sim.h"
 #include "apply.h"
 
@@ -548,6 +549,105 @@ static void mode_bad(void)
     sim_close(&good);
 }
 
+/* ---- hello tickets (a fork child's hello without a round trip) ------------------------ */
+
+/* Reads one frame from fd: NULL on EOF or garbage. */
+static Nsd__Frame *read_frame_raw(int fd)
+{
+    uint8_t hdr[4], buf[4096];
+    if (read(fd, hdr, 4) != 4)
+        return NULL;
+    uint32_t len = nsdc_frame_len(hdr);
+    size_t got = 0;
+    while (len <= sizeof buf && got < len) {
+        ssize_t r = read(fd, buf + got, len - got);
+        if (r <= 0)
+            return NULL;
+        got += (size_t)r;
+    }
+    return len <= sizeof buf ? nsd__frame__unpack(NULL, len, buf) : NULL;
+}
+
+/* A raw hello over nonce[0..len) as a ticket, its MAC keyed with key, sent
+ * before the server hello is read: the body case of nsd's answer (HelloOk
+ * or Error); *fresh says whether a HelloOk carried a new ticket. */
+static int ticket_hello(const char *sb, const uint8_t *key, const uint8_t *nonce, size_t len, int *fresh)
+{
+    int fd = raw_connect();
+    uint8_t cid[NSD_CLIENT_ID_LEN], in[NSD_MAC_INPUT_MAX], mac[NSD_MAC_LEN] = { 0 };
+    randombytes_buf(cid, sizeof cid);
+    if (len == NSD_NONCE_LEN)
+        crypto_auth(mac, in, nsdc_mac_input(in, nonce, cid, sb), key);
+    Nsd__Hello h = NSD__HELLO__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    h.version = NSD_PROTO_VERSION;
+    h.role = NSD__ROLE__ROLE_PICO;
+    h.sandbox = (char *)sb;
+    h.client_id.data = cid;
+    h.client_id.len = sizeof cid;
+    h.mac.data = mac;
+    h.mac.len = sizeof mac;
+    h.ticket.data = (uint8_t *)nonce;
+    h.ticket.len = len;
+    f.body_case = NSD__FRAME__BODY_HELLO;
+    f.hello = &h;
+    send_frame_raw(fd, &f);
+    int body = -1;
+    Nsd__Frame *r;
+    while (body < 0 && (r = read_frame_raw(fd))) {
+        if (r->body_case != NSD__FRAME__BODY_SERVER_HELLO) {
+            body = r->body_case;
+            if (fresh)
+                *fresh = body == NSD__FRAME__BODY_HELLO_OK && r->hello_ok->ticket.len == NSD_NONCE_LEN &&
+                         memcmp(r->hello_ok->ticket.data, nonce, NSD_NONCE_LEN);
+        }
+        nsd__frame__free_unpacked(r, NULL);
+    }
+    close(fd);
+    return body;
+}
+
+static void mode_ticket(void)
+{
+    char sb[64], sb2[64];
+    uint8_t secret[NSD_SECRET_LEN], secret2[NSD_SECRET_LEN], t[NSD_NONCE_LEN], made_up[NSD_NONCE_LEN];
+    new_sandbox(sb, sizeof sb, secret);
+    new_sandbox(sb2, sizeof sb2, secret2);
+    struct sim a;
+    sim_connect(&a, addr, sb, secret);
+    sim_register(&a, 0, 0, 4, NULL, NULL);
+    Nsd__Ticket tk = NSD__TICKET__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT, *rep = NULL;
+    f.body_case = NSD__FRAME__BODY_TICKET;
+    f.ticket = &tk;
+    int got = !sim_call(&a, &f, NSD__FRAME__BODY_TICKET, &rep) && rep->ticket->nonce.len == NSD_NONCE_LEN;
+    if (got)
+        memcpy(t, rep->ticket->nonce.data, sizeof t);
+    nsdc_free(&a.c, rep);
+    check(got, "a picoprocess gets a ticket");
+    const int ok = NSD__FRAME__BODY_HELLO_OK, refused = NSD__FRAME__BODY_ERROR;
+    check(ticket_hello(sb, secret2, t, sizeof t, NULL) == refused, "the ticket with a MAC of another key: refused");
+    check(ticket_hello(sb2, secret2, t, sizeof t, NULL) == refused,
+          "the ticket in a hello for another sandbox (its own secret): refused");
+    check(ticket_hello(sb, secret, t, 5, NULL) == refused, "a ticket of the wrong size: refused");
+    int fresh = 0;
+    check(ticket_hello(sb, secret, t, sizeof t, &fresh) == ok && fresh,
+          "the ticket with its sandbox's MAC, sent before the server hello: accepted (the refusals did not use "
+          "it up), and the HelloOk carries a new one");
+    check(ticket_hello(sb, secret, t, sizeof t, NULL) == refused, "the same ticket again: refused (one use)");
+    randombytes_buf(made_up, sizeof made_up);
+    check(ticket_hello(sb, secret, made_up, sizeof made_up, NULL) == refused, "a made-up ticket: refused");
+    /* The client core: a refused ticket, then the ordinary hello by itself. */
+    struct sim b;
+    sim_connect(&b, addr, sb, secret);
+    int r = b.px.ops.connect(b.px.ops.ctx);
+    check(!r && !nsdc_hello_ticket(&b.c, t) && !sim_register(&b, 0, 0, 0, NULL, NULL),
+          "nsdc with a used ticket says hello again the ordinary way and registers");
+    check(sim_lookup(&a, a.pid, NULL, 0) == 0, "nsd serves the first client throughout");
+    sim_close(&b);
+    sim_close(&a);
+}
+
 /* ---- load for crash and failover tests ------------------------------------------------ */
 
 static volatile sig_atomic_t load_stop;
@@ -558,9 +658,16 @@ static void load_term(int sig)
     load_stop = 1;
 }
 
+/* A load keeps at most this many of its queues: a sandbox has 32768 queue
+ * ids (Linux's index space), and a fast machine under a long fault test
+ * used them all. */
+#define LOAD_KEEP 4096
+
 /*
- * One picoprocess creating n IPC_PRIVATE queues (pausing pause_ms after each). Every acknowledged op is
- * written to `log` ("seq id") before the next is sent. Prints the longest gap
+ * One picoprocess creating n IPC_PRIVATE queues (pausing pause_ms after each),
+ * removing its oldest first once it holds LOAD_KEEP. Every acknowledged op is
+ * written to `log` ("seq id" for a creation, "seq -id" for a removal) before
+ * the next is sent. Prints the longest gap
  * between two acknowledgements (the unavailability seen by this client).
  * SIGTERM ends it after the op in flight, with status 0.
  */
@@ -586,8 +693,17 @@ static int mode_load(const char *sbname, const char *hexsecret, int n, const cha
     fprintf(out, "\n");
     int64_t last = sim_now_us(), gap = 0;
     signal(SIGTERM, load_term);
+    static uint32_t kept[LOAD_KEEP];
     for (int i = 0; i < n && !load_stop; i++) {
-        uint32_t id;
+        uint32_t id, *slot = &kept[i % LOAD_KEEP];
+        if (i >= LOAD_KEEP) {
+            r = sim_sysv_remove(&s, s.pid, *slot);
+            if (r) {
+                fprintf(stderr, "load: removal %d: %s (%s)\n", i, strerror(-r), s.c.err);
+                return 1;
+            }
+            fprintf(out, "%llu -%u\n", (unsigned long long)s.c.seq, *slot);
+        }
         r = sim_sysv_get(&s, s.pid, NSD_IPC_PRIVATE, NSD__SYSV_KIND__SYSV_MSG, 0, &id, NULL);
         if (r) {
             fprintf(stderr, "load: op %d: %s (%s)\n", i, strerror(-r), s.c.err);
@@ -597,6 +713,7 @@ static int mode_load(const char *sbname, const char *hexsecret, int n, const cha
         if (now - last > gap)
             gap = now - last;
         last = now;
+        *slot = id;
         fprintf(out, "%llu %u\n", (unsigned long long)s.c.seq, id);
         if (pause_ms)
             usleep(pause_ms * 1000);
@@ -604,6 +721,14 @@ static int mode_load(const char *sbname, const char *hexsecret, int n, const cha
     fclose(out);
     printf("max_gap_ms %.1f\n", gap / 1000.0);
     return 0;
+}
+
+/* Holds what the caller made until the test closes our stdin. */
+static void await_stdin_eof(void)
+{
+    char buf[64];
+    while (read(0, buf, sizeof buf) > 0)
+        ;
 }
 
 /* Registers a small process tree with groups and SysV objects, prints
@@ -625,9 +750,37 @@ static int mode_hold(const char *sbname, const char *hexsecret)
         return 1;
     printf("ready %u %u\n", root.pid, kid.pid);
     fflush(stdout);
-    char buf[64];
-    while (read(0, buf, sizeof buf) > 0)
-        ;
+    await_stdin_eof();
+    return 0;
+}
+
+/* many N LEN: registers N processes (a connection each) whose command
+ * lines are LEN bytes long, more than one frame holds; prints their pids
+ * and "ready" with the count of their sandbox's Members (all), and keeps
+ * them until stdin closes (for paged ps and /proc listings). */
+static int mode_many(const char *sbname, const char *hexsecret, int n, int len)
+{
+    uint8_t secret[NSD_SECRET_LEN];
+    if (nsd_unhex(secret, sizeof secret, hexsecret) || n < 1 || len < 1)
+        return 2;
+    struct sim *s = calloc(n, sizeof *s);
+    sim_arg = malloc(len + 1);
+    if (!s || !sim_arg)
+        return 2;
+    memset(sim_arg, 'x', len);
+    sim_arg[len] = 0;
+    for (int i = 0; i < n; i++) {
+        sim_connect(&s[i], addr, sbname, secret);
+        int r = sim_register(&s[i], 0, 0, 1, NULL, NULL);
+        if (r) {
+            fprintf(stderr, "many: register %d: %s (%s)\n", i, strerror(-r), s[i].c.err);
+            return 1;
+        }
+        printf("%u\n", s[i].pid);
+    }
+    printf("ready %d\n", sim_members(&s[0], 0, 0, 1));
+    fflush(stdout);
+    await_stdin_eof();
     return 0;
 }
 
@@ -662,7 +815,7 @@ static int mode_mark(const char *sbname, const char *hexsecret, int64_t key, int
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|hold SB SECRET|mark|lookup SB SECRET KEY|load SB SECRET N LOG [PAUSE_MS]\n");
+        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|ticket|hold SB SECRET|mark|lookup SB SECRET KEY|load SB SECRET N LOG [PAUSE_MS]|many SB SECRET N LEN\n");
         return 2;
     }
     addr = argv[1];
@@ -678,12 +831,16 @@ int main(int argc, char **argv)
         mode_ranges(argc > 3 ? atoi(argv[3]) : 50, argc > 4 ? atoi(argv[4]) : 20);
     else if (!strcmp(m, "bad"))
         mode_bad();
+    else if (!strcmp(m, "ticket"))
+        mode_ticket();
     else if (!strcmp(m, "hold") && argc == 5)
         return mode_hold(argv[3], argv[4]);
     else if ((!strcmp(m, "mark") || !strcmp(m, "lookup")) && argc == 6)
         return mode_mark(argv[3], argv[4], strtoll(argv[5], NULL, 0), !strcmp(m, "lookup"));
     else if (!strcmp(m, "load") && (argc == 7 || argc == 8))
         return mode_load(argv[3], argv[4], atoi(argv[5]), argv[6], argc == 8 ? atoi(argv[7]) : 0);
+    else if (!strcmp(m, "many") && argc == 7)
+        return mode_many(argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
     else {
         fprintf(stderr, "nsd_testclient: unknown mode %s\n", m);
         return 2;

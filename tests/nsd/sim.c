@@ -93,14 +93,19 @@ static int ids_call(struct sim *s, Nsd__Frame *req, Nsd__Ids *ids, Nsd__PidRange
     return 0;
 }
 
+char *sim_arg;
+
 int sim_register(struct sim *s, uint32_t pid, uint32_t ppid, uint32_t want_range, Nsd__Ids *ids,
                  Nsd__PidRange *range)
 {
     static char *argv[] = { "/bin/sim", "--picoprocess" };
-    char stream[64];
+    char stream[64], *long_argv[] = { "/bin/sim", sim_arg };
     Nsd__Register rg = NSD__REGISTER__INIT;
     Nsd__Frame req = NSD__FRAME__INIT;
     Nsd__Ids got;
+    /* SIM_STREAM: a picoprocess claiming a stream address not its own (an
+     * attack test: nsd removes stale sockets at registered addresses). */
+    const char *claim = getenv("SIM_STREAM");
     snprintf(stream, sizeof stream, "unix:@sim-%d", (int)getpid());
     rg.pid = pid;
     rg.ppid = ppid;
@@ -108,9 +113,9 @@ int sim_register(struct sim *s, uint32_t pid, uint32_t ppid, uint32_t want_range
     /* SIM_HOST_PID: a picoprocess lying about its host pid (an attack test). */
     const char *lie = getenv("SIM_HOST_PID");
     rg.host_pid = lie ? atoi(lie) : getpid();
-    rg.argv = argv;
+    rg.argv = sim_arg ? long_argv : argv;
     rg.n_argv = 2;
-    rg.stream = stream;
+    rg.stream = claim ? (char *)claim : stream;
     rg.want_range = want_range;
     req.body_case = NSD__FRAME__BODY_REGISTER;
     req.register_ = &rg;
@@ -252,16 +257,26 @@ int sim_lookup(struct sim *s, uint32_t pid, char *state, size_t n)
 int sim_members(struct sim *s, uint32_t pgid, uint32_t sid, int all)
 {
     Nsd__Members m = NSD__MEMBERS__INIT;
-    Nsd__Frame req = NSD__FRAME__INIT, *rep;
+    Nsd__Page pg = NSD__PAGE__INIT;
+    Nsd__Frame req = NSD__FRAME__INIT, *rep, *every = NULL;
     m.pgid = pgid;
     m.sid = sid;
     m.all = all;
+    m.page = &pg;
     req.body_case = NSD__FRAME__BODY_MEMBERS;
     req.members = &m;
-    int r = sim_call(s, &req, NSD__FRAME__BODY_PROC_LIST, &rep);
-    if (r)
+    int r;
+    do {
+        r = sim_call(s, &req, NSD__FRAME__BODY_PROC_LIST, &rep);
+        if (r) {
+            nsdc_free(&s->c, every);
+            return r;
+        }
+        r = nsdc_page(&s->c, &every, rep, &pg);
+    } while (r > 0);
+    if (r < 0)
         return r;
-    r = rep->proc_list->n_procs;
-    nsdc_free(&s->c, rep);
+    r = every->proc_list->n_procs;
+    nsdc_free(&s->c, every);
     return r;
 }

@@ -22,6 +22,8 @@ void sim_close(struct sim *s);
  * Returns 0 with *out (NULL to just free it) or -errno. */
 int sim_call(struct sim *s, Nsd__Frame *req, Nsd__Frame__BodyCase want, Nsd__Frame **out);
 
+/* When set, the second argument every sim_register gives its process. */
+extern char *sim_arg;
 int sim_register(struct sim *s, uint32_t pid, uint32_t ppid, uint32_t want_range, Nsd__Ids *ids,
                  Nsd__PidRange *range);
 int sim_lease(struct sim *s, uint32_t caller, uint32_t count, Nsd__PidRange *range);

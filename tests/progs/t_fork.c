@@ -34,12 +34,20 @@ static void *idle_thread(void *arg)
 
 static int cloexec_fd;
 
+/* Also a close-on-exec and a plain fd far above the others (made by dup2,
+ * fcntl F_DUPFD_CLOEXEC): the libos probes fds up to the highest it gave. */
+#define HIGH_FD 700
+#define HIGH_FD_PLAIN 701
+#define STR(x) #x
+#define XSTR(x) STR(x)
 static void exec_sh(void)
 {
     char fdpath[64];
     snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", cloexec_fd);
-    char *argv[] = { "sh", "-c", "echo \"$1 $GREETING\"; test -e \"$2\" && echo leaked || echo closed", "sh",
-                     "args", fdpath, NULL };
+    char *argv[] = { "sh", "-c",
+                     "echo \"$1 $GREETING\"; for f in \"$2\" /proc/self/fd/" XSTR(HIGH_FD) " /proc/self/fd/" XSTR(
+                         HIGH_FD_PLAIN) "; do test -e $f && echo open || echo closed; done",
+                     "sh", "args", fdpath, NULL };
     char *envp[] = { "GREETING=env", NULL };
     execve("/bin/sh", argv, envp);
 }
@@ -136,9 +144,13 @@ int main(void)
 
     /* execve: output through a pipe, a close-on-exec fd must be gone. */
     cloexec_fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    CHECK(fcntl(cloexec_fd, F_DUPFD_CLOEXEC, HIGH_FD) == HIGH_FD && dup2(0, HIGH_FD_PLAIN) == HIGH_FD_PLAIN,
+          "fds %d (close-on-exec) and %d", HIGH_FD, HIGH_FD_PLAIN);
     st = capture(exec_sh, buf, sizeof(buf));
-    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && !strcmp(buf, "args env\nclosed\n"),
-          "execve /bin/sh with argv and envp; close-on-exec fd closed: %s", buf);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && !strcmp(buf, "args env\nclosed\nclosed\nopen\n"),
+          "execve /bin/sh with argv and envp; close-on-exec fds closed, the other kept: %s", buf);
+    close(HIGH_FD);
+    close(HIGH_FD_PLAIN);
 
     char *nope[] = { "nope", NULL };
     CHECK(execve("/no/such/program", nope, environ) < 0 && errno == ENOENT,
