@@ -349,13 +349,13 @@ void raftlink_on_forward(struct raft_uv_transport *t, raftlink_forward_cb cb, vo
     rl->forward_arg = arg;
 }
 
-int raftlink_forward(struct raft_uv_transport *t, const char *address, const Nsd__Forward *fw,
-                     struct bufferevent *client)
+int raftlink_forward(struct raft_uv_transport *t, const char *address, const Nsd__Forward *fw)
 {
     struct rlink *rl = rl_of(t);
     struct sockaddr_storage ss;
-    int len = sizeof ss;
-    if (rl->nforward >= RAFTLINK_FORWARD_MAX || evutil_parse_sockaddr_port(address, (struct sockaddr *)&ss, &len))
+    int len = sizeof ss, sv[2];
+    if (rl->nforward >= RAFTLINK_FORWARD_MAX || evutil_parse_sockaddr_port(address, (struct sockaddr *)&ss, &len) ||
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv))
         return -1;
     struct link *l = link_new(rl, -1, 1);
     l->forward = 1;
@@ -365,16 +365,17 @@ int raftlink_forward(struct raft_uv_transport *t, const char *address, const Nsd
     if (!l->fwd_hello)
         abort();
     nsd__forward__pack(fw, l->fwd_hello + 8);
+    /* Read once the hello is sealed (net_keyed): the server's bytes wait. */
+    l->plain = bufferevent_socket_new(rl->base, sv[1], BEV_OPT_CLOSE_ON_FREE);
+    if (!l->plain)
+        abort();
+    bufferevent_setcb(l->plain, plain_read_cb, NULL, plain_event_cb, l);
     if (sealink_connect(l->net, (struct sockaddr *)&ss, len)) {
         link_free(l, 0);
+        close(sv[0]);
         return -1;
     }
-    /* Read again once the hello is sealed (the bytes waiting are the client's). */
-    l->plain = client;
-    bufferevent_disable(client, EV_READ);
-    bufferevent_set_timeouts(client, NULL, NULL);
-    bufferevent_setcb(client, plain_read_cb, NULL, plain_event_cb, l);
-    return 0;
+    return sv[0];
 }
 
 void raftlink_drop_forwards(struct raft_uv_transport *t)

@@ -10,7 +10,6 @@
 #define NSD_RAFTLINK_H
 
 #include <stdint.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <raft/uv.h>
 
@@ -31,12 +30,11 @@ int raftlink_init(struct raft_uv_transport *t, struct event_base *base, uv_loop_
 /* After raft_uv has closed it: frees what is left. */
 void raftlink_free(struct raft_uv_transport *t);
 void raftlink_on_forward(struct raft_uv_transport *t, raftlink_forward_cb cb, void *arg);
-/* Carries a client's connection (client, its unread bytes included) to the
- * node at address, sealed; from now on the link owns client and closes it
- * when either end goes. 0, or -1 (too many forwarded, bad address): the
- * caller keeps client. */
-int raftlink_forward(struct raft_uv_transport *t, const char *address, const Nsd__Forward *fw,
-                     struct bufferevent *client);
+/* A connection to the node at address for a client of ours, sealed: the
+ * server's end of it (fd: what the server writes there reaches the node as
+ * from the client, and the node's answers come back on it; either end's
+ * close closes the other), or -1 (too many forwarded, bad address). */
+int raftlink_forward(struct raft_uv_transport *t, const char *address, const Nsd__Forward *fw);
 /* Closes every forwarded client connection (the leader changed: they retry). */
 void raftlink_drop_forwards(struct raft_uv_transport *t);
 

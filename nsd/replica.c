@@ -57,6 +57,7 @@ struct replica {
     int transferring, leaving;
     raft_id forwarding_to;          /* the leader our forwarded clients went to */
     int forwarded;                  /* any, since it became leader (logged once) */
+    raft_index seen_applied;        /* last_applied at the last observe() */
     char addr[64];
 };
 
@@ -349,6 +350,10 @@ static void observe(struct replica *rp)
     raft_id lid = 0;
     const char *laddr = NULL;
     rp->n->term = rp->raft.current_term;
+    if (raft_last_applied(&rp->raft) != rp->seen_applied) {
+        rp->seen_applied = raft_last_applied(&rp->raft);
+        server_applied(rp->n);
+    }
     raft_leader(&rp->raft, &lid, &laddr);
     /* Requests forwarded to a leader that lost its place may never be
      * answered: fail them (the clients retry here, and go to the next one). */
@@ -601,24 +606,22 @@ void replica_leader(struct nsd *n, Nsd__Redirect *r, struct arena *a)
         sqlite3_reset(st);
 }
 
-int replica_forward(struct nsd *n, const Nsd__Forward *fw, struct bufferevent *client)
+int replica_forward(struct nsd *n, const Nsd__Forward *fw)
 {
     struct replica *rp = n->rep;
     const char *addr = NULL;
     raft_id id = live_leader(&rp->raft, &addr);
     Nsd__Redirect r = NSD__REDIRECT__INIT;
     struct arena a = { 0 };
-    /* A leader on this host is reached directly (its unix socket: SysV
-     * memory passes there, pidfds are its own): the Redirect says where. */
+    /* A leader on this host is reached directly (the Redirect says where). */
     replica_leader(n, &r, &a);
     int here = r.node[0] && !strcmp(r.host, n->host);
     arena_free(&a);
-    if (here || !id || id == rp->raft.id || id != rp->forwarding_to ||
-        raftlink_forward(&rp->transport, addr, fw, client))
-        return -1;
-    if (!rp->forwarded++)
+    int fd = here || !id || id == rp->raft.id || id != rp->forwarding_to ? -1
+             : raftlink_forward(&rp->transport, addr, fw);
+    if (fd >= 0 && !rp->forwarded++)
         nsd_log("raft: forwarding clients to the leader, node %llu at %s", (unsigned long long)id, addr);
-    return 0;
+    return fd;
 }
 
 void replica_status(struct nsd *n, Nsd__StatusReply *s, struct arena *a)

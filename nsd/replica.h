@@ -14,7 +14,6 @@
 #include "nsd.pb-c.h"
 #include "util.h"
 
-struct bufferevent;
 struct nsd;
 struct pending;
 struct replica;
@@ -56,10 +55,10 @@ void replica_forget(struct nsd *n, const void *conn);
 void replica_status(struct nsd *n, Nsd__StatusReply *s, struct arena *a);
 /* Membership (admin, on the leader): answered through server_admin_done(). 0 or -errno now. */
 int replica_change(struct nsd *n, void *conn, uint64_t req_id, uint64_t id, const char *addr);
-/* A follower hands a picoprocess's connection (client: its bufferevent,
- * the Hello still unread in it) to the leader over the node link. 0, or -1
- * (no live leader, too many forwarded): the caller keeps client. */
-int replica_forward(struct nsd *n, const Nsd__Forward *fw, struct bufferevent *client);
+/* A follower's connection to the leader for a client of its own, over the
+ * node link (raftlink_forward): its fd, or -1 (no live leader elsewhere,
+ * too many forwarded). */
+int replica_forward(struct nsd *n, const Nsd__Forward *fw);
 /* Where the leader is, as announced in the journal (node empty: unknown). */
 void replica_leader(struct nsd *n, Nsd__Redirect *r, struct arena *a);
 

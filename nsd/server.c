@@ -77,6 +77,29 @@ static void pending_free(struct pending *p)
     free(p);
 }
 
+static void free_drained(struct bufferevent *bev, void *arg)
+{
+    (void)arg;
+    bufferevent_free(bev);
+}
+
+static void free_drained_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)what;
+    free_drained(bev, arg);
+}
+
+/* Frees bev once its output is written (or writing fails). */
+static void bev_free_flushed(struct bufferevent *bev)
+{
+    if (!evbuffer_get_length(bufferevent_get_output(bev))) {
+        bufferevent_free(bev);
+        return;
+    }
+    bufferevent_disable(bev, EV_READ);
+    bufferevent_setcb(bev, NULL, free_drained, free_drained_event, NULL);
+}
+
 static void conn_free(struct conn *c)
 {
     /* A queued mutation of c is not applied: c will never see the answer. */
@@ -100,6 +123,11 @@ static void conn_free(struct conn *c)
     if (c->fd_reply)
         close(c->fd_out);
     free(c->fd_reply);
+    if (c->up)
+        bev_free_flushed(c->up);   /* the client's last requests reach the leader */
+    if (c->held)
+        nsd__frame__free_unpacked(c->held, NULL);
+    free(c->hello);
     free(c);
 }
 
@@ -354,7 +382,7 @@ void conn_drop(struct conn *c, const char *reason)
     struct nsd *n = c->n;
     if (reason)
         nsd_log("closing connection %s: %s", c->peer, reason);
-    if (c->state == CONN_READY && c->role == NSD__ROLE__ROLE_PICO && n->ready &&
+    if (c->state == CONN_READY && c->role == NSD__ROLE__ROLE_PICO && n->ready && !c->forwarded &&
         !client_connected(n, c->sandbox_id, c->client, c) &&
         /* A peer that lives on timed out waiting for us and reconnects; if
          * it dies instead, sweep_vanished() finds it. */
@@ -760,6 +788,10 @@ static void hello_ok(struct conn *c)
         ticket_issue(c->sandbox_id, ticket);
         ok.ticket.data = ticket;
         ok.ticket.len = sizeof ticket;
+        if (c->forwarded) {   /* for the follower (up_hello_ok) */
+            ok.sandbox = c->sandbox_id;
+            ok.applied = state_applied(&c->n->j);
+        }
     }
     f.body_case = NSD__FRAME__BODY_HELLO_OK;
     f.hello_ok = &ok;
@@ -767,13 +799,47 @@ static void hello_ok(struct conn *c)
     c->state = CONN_READY;
 }
 
-/*
- * A follower's picoprocess: its connection goes on to the leader over the
- * node link, from its Hello (len bytes, just read) on, with what the
- * leader needs to authenticate it (our nonce) and to know it (its pid).
- * 0 if handed over (c is freed), -1 if not (c is untouched).
- */
-static int forward(struct conn *c, uint32_t len)
+/* ---- forwarding: a follower's clients, served by the leader --------------------
+ * A follower that knows a live leader on another host hands its clients'
+ * requests to it over the node link (replica_forward): the client stays
+ * connected here, each of its frames goes on to the leader as sent, and
+ * each whole frame of the leader's comes back. Two kinds of request are
+ * answered here instead: Status (this node's view) and SysvMemfd (the SysV
+ * memory is this host's: its picoprocesses' memfd, nsd/sysv.c). A
+ * picoprocess is forwarded from its Hello on (the leader authenticates it:
+ * our nonce is in the Forward, and only the leader has its tickets); its
+ * SysvMemfd waits until the leader's HelloOk named its sandbox and our
+ * journal has applied as much as the leader's had then (the sandbox's
+ * secret tags the memory). An admin is authenticated here (its peer on our
+ * unix socket) and forwarded at its first request that is not Status; the
+ * leader's HelloOk to it is dropped (it had ours). */
+
+static int up_pass(struct conn *c);
+
+static void up_read_cb(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    up_pass(arg);
+}
+
+/* The link to the leader closed: c goes too, once what came is written. */
+static void up_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    struct conn *c = arg;
+    (void)bev, (void)what;
+    if (up_pass(c))
+        return;
+    bufferevent_free(c->up);
+    c->up = NULL;
+    c->state = CONN_CLOSING;
+    bufferevent_disable(c->bev, EV_READ);
+    if (!evbuffer_get_length(bufferevent_get_output(c->bev)))
+        conn_free(c);   /* else once written (conn_write_cb) */
+}
+
+/* Opens c's link to the leader, hello (a frame body of len bytes) first.
+ * 0, or -1 (no live leader elsewhere: c is as it was). */
+static int up_open(struct conn *c, const uint8_t *hello, uint32_t len)
 {
     Nsd__Forward fw = NSD__FORWARD__INIT;
     uint8_t hdr[NSD_FRAME_HDR] = { len >> 24, len >> 16, len >> 8, len };
@@ -781,21 +847,117 @@ static int forward(struct conn *c, uint32_t len)
     snprintf(peer, sizeof peer, "node %s %s", c->n->node, c->peer);
     fw.nonce.data = c->nonce;
     fw.nonce.len = sizeof c->nonce;
-    fw.pid = c->peer_pid;
     fw.peer = peer;
-    if (!c->bev || evbuffer_prepend(c->in, hdr, sizeof hdr))
+    fw.admin = c->role == NSD__ROLE__ROLE_ADMIN;
+    int fd = c->bev ? replica_forward(c->n, &fw) : -1;
+    if (fd < 0)
         return -1;
-    if (replica_forward(c->n, &fw, c->bev)) {
-        evbuffer_drain(c->in, sizeof hdr);
+    c->up = bufferevent_socket_new(c->n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!c->up)
+        abort();
+    bufferevent_setcb(c->up, up_read_cb, NULL, up_event_cb, c);
+    bufferevent_enable(c->up, EV_READ | EV_WRITE);
+    c->up_hello = fw.admin ? -1 : 0;
+    bufferevent_write(c->up, hdr, sizeof hdr);
+    bufferevent_write(c->up, hello, len);
+    return 0;
+}
+
+/* c's SysvMemfd, once the leader has named its sandbox and our journal
+ * knows it; then c reads on. */
+static void up_resume(struct conn *c)
+{
+    if (!c->held || c->up_hello != 1 || state_applied(&c->n->j) < c->up_applied)
+        return;
+    Nsd__Frame *f = c->held;
+    c->held = NULL;
+    c->paused = 0;
+    int r = sysv_memfd(c, f);
+    nsd__frame__free_unpacked(f, NULL);
+    if (!r)
+        conn_feed(c);
+}
+
+void server_applied(struct nsd *n)
+{
+    for (struct conn *c = n->conns, *next; c; c = next) {
+        next = c->next;
+        up_resume(c);
+    }
+}
+
+/* The leader's first frame to c: its HelloOk (else an admin goes: it
+ * retries). 0 to pass it on, 1 if dropped here, -1 if c was dropped. */
+static int up_hello_ok(struct conn *c, uint32_t len)
+{
+    struct evbuffer *in = bufferevent_get_input(c->up);
+    Nsd__Frame *f = nsd__frame__unpack(NULL, len, evbuffer_pullup(in, NSD_FRAME_HDR + len) + NSD_FRAME_HDR);
+    int ok = f && f->body_case == NSD__FRAME__BODY_HELLO_OK;
+    if (ok && c->up_hello == 0) {
+        c->sandbox_id = f->hello_ok->sandbox;
+        c->up_applied = f->hello_ok->applied;
+    }
+    if (f)
+        nsd__frame__free_unpacked(f, NULL);
+    if (!ok && c->up_hello < 0) {
+        conn_drop(c, "the leader did not take the forwarded admin");
         return -1;
     }
-    c->bev = NULL;
-    conn_free(c);
+    int mine = c->up_hello < 0;
+    if (mine)
+        evbuffer_drain(in, NSD_FRAME_HDR + len);
+    c->up_hello = 1;
+    return mine;
+}
+
+/* Moves the leader's whole frames to c. 0, or -1 if c was dropped. */
+static int up_pass(struct conn *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->up);
+    uint8_t hdr[NSD_FRAME_HDR];
+    while (evbuffer_copyout(in, hdr, sizeof hdr) == (ssize_t)sizeof hdr) {
+        uint32_t len = nsdc_frame_len(hdr);
+        if (len > NSD_FRAME_MAX) {
+            conn_drop(c, "oversized frame from the leader");
+            return -1;
+        }
+        if (evbuffer_get_length(in) < NSD_FRAME_HDR + (size_t)len)
+            break;
+        int r = c->up_hello != 1 ? up_hello_ok(c, len) : 0;
+        if (r < 0)
+            return -1;
+        if (!r)
+            evbuffer_remove_buffer(in, bufferevent_get_output(c->bev), NSD_FRAME_HDR + len);
+    }
+    up_resume(c);
+    return 0;
+}
+
+/* A frame (body, len bytes) of a client we forward, or of an admin to
+ * forward now. f is kept or freed. 0, or -1 if c was dropped. */
+static int up_frame(struct conn *c, Nsd__Frame *f, const uint8_t *body, uint32_t len)
+{
+    if (f->body_case == NSD__FRAME__BODY_SYSV_MEMFD) {
+        c->held = f;
+        c->paused = 1;
+        up_resume(c);
+        return 0;
+    }
+    if (f->body_case == NSD__FRAME__BODY_STATUS) {
+        answer_read(c, f);
+    } else if (!c->up && up_open(c, c->hello + NSD_FRAME_HDR, (uint32_t)(c->hello_len - NSD_FRAME_HDR))) {
+        send_redirect(c, f->req_id);
+    } else {
+        uint8_t hdr[NSD_FRAME_HDR] = { len >> 24, len >> 16, len >> 8, len };
+        bufferevent_write(c->up, hdr, sizeof hdr);
+        bufferevent_write(c->up, body, len);
+    }
+    nsd__frame__free_unpacked(f, NULL);
     return 0;
 }
 
 /* 0, or -1 if c was dropped, forwarded or is being refused. */
-static int hello(struct conn *c, Nsd__Frame *f, uint32_t len)
+static int hello(struct conn *c, Nsd__Frame *f, const uint8_t *body, uint32_t len)
 {
     const char *why = NULL;
     int err;
@@ -813,11 +975,16 @@ static int hello(struct conn *c, Nsd__Frame *f, uint32_t len)
         return -1;
     }
     nsd_hex(c->client, h->client_id.data, NSD_CLIENT_ID_LEN);
-    /* Not leading: picoprocesses go to the leader; an admin may stay for
-     * the Status of this node, and is redirected for anything else. */
+    /* Not leading: picoprocesses go to the leader (forwarded, or told
+     * where it is); an admin may stay for the Status of this node, and is
+     * forwarded or redirected for anything else. */
     if (!c->n->ready && h->role != NSD__ROLE__ROLE_ADMIN) {
-        if (c->n->rep && !c->forwarded && !forward(c, len))
-            return -1;
+        c->role = h->role;
+        if (c->n->rep && !c->forwarded && !up_open(c, body, len)) {
+            c->state = CONN_READY;
+            bufferevent_set_timeouts(c->bev, NULL, NULL);
+            return 0;
+        }
         send_redirect(c, 0);
         c->state = CONN_CLOSING;
         if (c->bev)
@@ -828,8 +995,17 @@ static int hello(struct conn *c, Nsd__Frame *f, uint32_t len)
     }
     if (h->role == NSD__ROLE__ROLE_ADMIN) {
         why = "admin needs the local unix socket";
-        err = c->is_unix && c->bev ? auth_admin_peer(bufferevent_getfd(c->bev), &why) : EACCES;
+        err = c->forwarded ? (c->forwarded_admin ? 0 : EACCES)
+              : c->is_unix && c->bev ? auth_admin_peer(bufferevent_getfd(c->bev), &why) : EACCES;
         c->sandbox_id = 0;
+        if (!err && !c->n->ready && c->n->rep && !c->forwarded) {
+            c->hello_len = NSD_FRAME_HDR + len;
+            c->hello = malloc(c->hello_len);
+            if (!c->hello)
+                abort();
+            memcpy(c->hello, (uint8_t[NSD_FRAME_HDR]){ len >> 24, len >> 16, len >> 8, len }, NSD_FRAME_HDR);
+            memcpy(c->hello + NSD_FRAME_HDR, body, len);
+        }
     } else if (h->role == NSD__ROLE__ROLE_PICO && h->ticket.len) {
         /* A fork child's hello, sent before our server hello was read. */
         why = "bad ticket";
@@ -923,7 +1099,7 @@ static int frame(struct conn *c, const uint8_t *body, uint32_t len)
     }
     int r = 0;
     if (c->state == CONN_HELLO) {
-        r = hello(c, f, len);
+        r = hello(c, f, body, len);
     } else if (f->body_case == NSD__FRAME__BODY__NOT_SET) {
         conn_drop(c, "unknown message type");
         r = -1;
@@ -935,6 +1111,8 @@ static int frame(struct conn *c, const uint8_t *body, uint32_t len)
     } else if (nsdc_body_is_mutation(f->body_case) && !reencodes(f)) {
         conn_drop(c, "malformed frame (does not re-encode)");
         r = -1;
+    } else if (c->up || (c->hello && !n->ready && f->body_case != NSD__FRAME__BODY_STATUS)) {
+        return up_frame(c, f, body, len);
     } else if (nsdc_body_is_mutation(f->body_case) && !n->ready) {
         send_redirect(c, f->req_id);
     } else if (f->body_case == NSD__FRAME__BODY_SYSV_MEMFD) {
@@ -1131,8 +1309,8 @@ void server_forwarded(struct nsd *n, int fd, const Nsd__Forward *fw)
     }
     /* The follower sent its ServerHello: the client's MAC covers its nonce. */
     memcpy(c->nonce, fw->nonce.data, NSD_NONCE_LEN);
-    c->peer_pid = fw->pid;
     c->forwarded = 1;
+    c->forwarded_admin = fw->admin;
     conn_start(c);
 }
 

@@ -89,7 +89,15 @@ struct conn {
     uint8_t nonce[NSD_NONCE_LEN];
     char peer[64];                  /* for log lines */
     int peer_pid;                   /* SO_PEERCRED on the unix socket, else 0 */
-    int forwarded;                  /* by a follower, over the node link */
+    int forwarded;                  /* by a follower, over the node link: */
+    int forwarded_admin;            /* an admin peer there, it says */
+    /* A follower's client that it forwards to the leader (server.c, "forwarding"). */
+    struct bufferevent *up;         /* the node link to the leader, or NULL */
+    int up_hello;                   /* the leader's HelloOk: to pass on (0), to drop (-1), seen (1) */
+    uint64_t up_applied;            /* the leader's applied index at c's hello */
+    Nsd__Frame *held;               /* c's SysvMemfd, until our journal is that far */
+    uint8_t *hello;                 /* an admin's hello frame, for a forward later */
+    size_t hello_len;
     uint8_t *fd_reply;              /* a reply that carries fd_out, waiting for */
     size_t fd_reply_len;            /* the output to drain (server.c) */
     int fd_out;
@@ -118,6 +126,8 @@ void server_committed(struct nsd *n, struct pending *batch, int err);
 void server_confirmed(struct nsd *n, struct pending *batch, int err);
 /* The node link brought a follower's client connection (fd, from its Hello on). */
 void server_forwarded(struct nsd *n, int fd, const Nsd__Forward *fw);
+/* The journal has applied more raft entries. */
+void server_applied(struct nsd *n);
 /* Raft made us leader (term) or not (term 0): serve, or drop clients. */
 void server_leading(struct nsd *n, uint64_t term, const char *why);
 /* Our announcement is applied: the journal is current, serve requests. */

@@ -1,25 +1,35 @@
 #!/bin/bash
-# A follower forwards its picoprocesses' connections to the leader over the
-# sealed node link (nsd/raftlink.c): a sandbox given only a follower's unix
-# socket forks, kills and reads /proc with the leader elsewhere, and goes on
-# across a kill -9 of the leader (the follower fails what it forwarded, the
-# libos retries the same request ids at the same socket, forwarded anew).
-# Handshakes through fifos, no sleeps as synchronization.
+# A follower forwards its clients to the leader over the sealed node link
+# (nsd/server.c "forwarding"), across hosts: each node runs as a host of
+# its own (a UTS namespace with its own hostname) and every launch runs on
+# follower F's host (in its UTS namespace) given only F's unix socket. So
+# the launcher's admin requests and the picoprocesses' go through F to the
+# leader, while F keeps and hands out its host's SysV memory itself. The
+# sandbox forks, kills (`kill` of a child found in /proc as ours) and reads
+# /proc; `graphenectl ps` through F lists it; launch A (SysV queue and
+# semaphore) holds while another run goes across a kill -9 of the leader;
+# then launches C and B join A's objects through F. Handshakes through
+# fifos, no sleeps as synchronization (a stuck step fails after 60 s).
 . "$(dirname "$0")/../nsd/lib.sh"
 . "$ROOT/tests/lib/sandbox.sh"
 cd "$ROOT"
 [ -x bin/graphene ] && [ -f lib/libos ] || { echo "1..0 # SKIP bin/graphene or lib/libos not built"; exit 0; }
-# A node forwards only to a leader on another host: each node runs as a
-# host of its own (a UTS namespace with its own hostname).
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP the nodes need hostnames of their own (unshare --uts): needs root"; exit 0; }
 chmod 711 "$D" # picoprocesses reach the nodes' sockets as their sandbox's uid
 export NSD_BIN=$NSD; NSD=$ROOT/tests/libos/hostname.sh
 for i in 1 2 3; do NODE_HOST=node-host-$i start_node $i; done
 L=$(wait_leader_node); ok $? "a leader is elected: node $L"
 F=$(( L % 3 + 1 ))
+onF() { nsenter --uts -t "$(eval echo "\$PID_$F")" -- "$@"; }   # on host F
+[ "$(onF hostname)" = "node-host-$F" ]; ok $? "node $F is host node-host-$F"
+# reads a line from fifo $1, or fails after 60 s (a launch that died)
+await() { timeout 60 sh -c 'read -r x < "$1" && echo "$x"' sh "$1"; }
+memfds() { ls -l "/proc/$(eval echo "\$PID_$1")/fd" 2>/dev/null | grep -c 'memfd:graphene-sysv'; }
 mkdir -m 777 "$D/s"
-mkfifo -m 666 "$D/s/half"
-sandbox_manifest /bin/sh /bin=/usr/bin "/tmp=$D/s" > "$D/m.toml"
+cp tests/libos/sysv_join/*.pl "$D/s/"
+mkfifo -m 666 "$D/s/ready" "$D/s/go"
+sandbox_manifest /bin/sh /bin=/usr/bin "/tmp=$D/s" > "$D/sh.toml"
+sandbox_manifest /usr/bin/perl "/tmp=$D/s" > "$D/pl.toml"
 # Each round: a fork (command substitution), a forking child killed by its
 # parent once /proc shows it as the parent's, and the parent's wait for it.
 # (A child shows in /proc once its registration is applied; one that forks
@@ -37,19 +47,27 @@ done
 echo "$i rounds, sum $s, $k killed"'
 REF="30 rounds, sum 435, 30 killed"
 "$CTL" --nsd "$CLUSTER" sandbox create fwd > /dev/null; ok $? "a sandbox"
-RUN="bin/graphene run --nsd $D/n$F.sock --sandbox fwd"
+RUN="onF bin/graphene run --nsd $D/n$F.sock --sandbox fwd"
 
-rm "$D/s/half"
-out=$($RUN "$D/m.toml" -- -c "$WORK" 2>"$D/err1"); rc=$?
-ok $rc "through follower $F only (leader $L): the sandbox exits 0"
+out=$($RUN "$D/sh.toml" -- -c "$WORK" 2>"$D/err1"); rc=$?
+ok $rc "on host $F through follower $F only (leader $L): the sandbox exits 0"
 [ "$out" = "$REF" ]; ok $? "forks, kills and reads /proc ($out)"
 grep -q "forwarding clients to the leader, node $L " "$D/n$F.log"; ok $? "node $F forwarded it to node $L"
+[ "$(memfds "$F")" = 1 ] && [ "$(memfds "$L")" = 0 ]
+ok $? "node $F keeps the sandbox's SysV memory (its host's), the leader none"
 
-# kill -9 of the leader at round 10.
+# A: a queue with three messages and a semaphore, waited on.
+$RUN "$D/pl.toml" -- /tmp/a.pl > "$D/a.out" 2>"$D/a.err" &
+apid=$!
+await "$D/s/ready" > /dev/null; ok $? "A made its SysV objects, through node $F"
+onF "$CTL" --nsd "$D/n$F.sock" ps --sandbox fwd > "$D/ps" 2>&1
+grep -q "node-host-$F" "$D/ps"; ok $? "graphenectl ps through node $F lists A on host node-host-$F"
+
+# kill -9 of the leader at round 10 of a second run.
 mkfifo -m 666 "$D/s/half"
-$RUN "$D/m.toml" -- -c "$WORK" > "$D/out" 2>"$D/err2" &
+$RUN "$D/sh.toml" -- -c "$WORK" > "$D/out" 2>"$D/err2" &
 g=$!
-read -r at < "$D/s/half"
+at=$(await "$D/s/half")
 kill -9 "$(eval echo "\$PID_$L")"
 wait $g; rc=$?
 ok $rc "with the leader ($L) killed at round $at: the sandbox exits 0"
@@ -57,5 +75,17 @@ ok $rc "with the leader ($L) killed at round $at: the sandbox exits 0"
 new=$(wait_leader_node "$L"); ok $? "node $new leads now"
 [ "$new" = "$F" ] || grep -q "forwarding clients to the leader, node $new " "$D/n$F.log"
 ok $? "node $F served it itself or forwarded it to the new leader"
-grep -hv "warning: unsupported\|Terminated" "$D/err1" "$D/err2" | sed 's/^/# /' | head -5
+
+$RUN "$D/pl.toml" -- /tmp/c.pl > "$D/c.out" 2>"$D/c.err"
+ok $? "C, joined after the failover through node $F, exits 0"
+[ "$(cat "$D/c.out")" = "c read: m1 m2 m3
+c: semaphore 0" ]; ok $? "C reads A's three messages and its semaphore ($(tr '\n' ' ' < "$D/c.out"))"
+$RUN "$D/pl.toml" -- /tmp/b.pl > "$D/b.out" 2>"$D/b.err"; brc=$?
+ok $brc "B sees A's objects and answers ($(cat "$D/b.out"))"
+[ $brc = 0 ] && echo go > "$D/s/go"
+[ $brc = 0 ] || kill -9 $apid   # A would wait for B's semaphore forever
+wait $apid; rc=$?
+ok $rc "A exits 0"
+[ "$(cat "$D/a.out")" = "a got: from b" ]; ok $? "A reads B's message ($(cat "$D/a.out"))"
+grep -hv "warning: unsupported\|Terminated" "$D"/err* "$D"/?.err | sed 's/^/# /' | head -5
 done_testing
