@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <raft.h>
 #include <raft/uv.h>
@@ -51,6 +52,9 @@ struct replica {
     int state;                      /* raft_state() last seen */
     int closed;
     int broken;                     /* an entry failed to apply: apply nothing more */
+    int full;                       /* the disk is full: standing for no election */
+    int hand_off;                   /* broken just now: a leader hands over (once) */
+    struct event *space;            /* looks at the disk each second */
     struct event *revive;           /* then raft restarts in-process (fail_stop) */
     struct replica_opts opts;
     struct raft_transfer transfer;
@@ -120,9 +124,46 @@ static void fail_stop(struct replica *rp, const char *why)
     if (rp->broken)
         return;
     rp->broken = 1;
+    rp->hand_off = 1;
+    /* It takes no leadership by itself meanwhile (only by a transfer). */
+    raft_set_election_timeout(&rp->raft, FULL_ELECTION_MS);
     nsd_log("raft: %s: restarting raft on this node in %d ms", why, REVIVE_MS);
     server_leading(rp->n, 0, "raft cannot write");
     evtimer_add(rp->revive, &later);
+}
+
+int replica_disk_full(struct nsd *n)
+{
+    struct statvfs sv;
+    return !statvfs(n->rep->opts.dir, &sv) && (uint64_t)sv.f_bavail * sv.f_frsize < DISK_FREE_MIN;
+}
+
+/* A node on a full disk would fail the first entry it leads (and may
+ * have the longest log, having just led): while its disk is full it
+ * stands for no election (a huge election timeout: it only votes and
+ * follows), and a leader stops (fail_stop: it hands over). */
+static void stand(struct replica *rp)
+{
+    int full = replica_disk_full(rp->n);
+    if (full != rp->full)
+        nsd_log("raft: %s", full ? "the disk is full: standing for no election" :
+                                   "space on the disk again: standing for election");
+    rp->full = full;
+    raft_set_election_timeout(&rp->raft, full ? FULL_ELECTION_MS : RAFT_ELECTION_MS);
+}
+
+/* Each second, as long as raft runs unbroken. */
+static void space_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct replica *rp = arg;
+    struct timeval later = { 1, 0 };
+    (void)fd, (void)what;
+    evtimer_add(rp->space, &later);
+    if (!rp->io_ev || rp->broken || replica_disk_full(rp->n) == rp->full)
+        return;
+    stand(rp);
+    if (rp->full && raft_state(&rp->raft) == RAFT_LEADER)
+        fail_stop(rp, "the disk is full");
 }
 
 static void transfer_cb(struct raft_transfer *req)
@@ -362,6 +403,14 @@ static void observe(struct replica *rp)
         rp->forwarding_to = lid;
         rp->forwarded = 0;
     }
+    /* A leader that cannot write hands over at once (raft_transfer to the
+     * most current node) rather than heartbeating until raft restarts. */
+    if (rp->hand_off && st == RAFT_LEADER && !rp->transferring) {
+        rp->transfer.data = rp;
+        if (!raft_transfer(&rp->raft, &rp->transfer, 0, transfer_cb))
+            rp->transferring = 1;
+    }
+    rp->hand_off = 0;
     if (st == was)
         return;
     rp->state = st;
@@ -743,7 +792,8 @@ static int start_raft(struct replica *rp)
         nsd_log("raft: bootstrap: %s", raft_errmsg(&rp->raft));
         return -1;
     }
-    raft_set_election_timeout(&rp->raft, RAFT_ELECTION_MS);
+    rp->full = 0;
+    stand(rp);
     raft_set_heartbeat_timeout(&rp->raft, RAFT_HEARTBEAT_MS);
     raft_set_snapshot_threshold(&rp->raft, o->snapshot_every);
     raft_set_snapshot_trailing(&rp->raft, RAFT_SNAPSHOT_TRAILING);
@@ -774,8 +824,10 @@ int replica_open(struct nsd *n, const struct replica_opts *o)
     rp->opts = *o;
     n->rep = rp;
     rp->revive = evtimer_new(n->base, revive_cb, rp);
-    if (!rp->revive)
+    rp->space = evtimer_new(n->base, space_cb, rp);
+    if (!rp->revive || !rp->space)
         abort();
+    space_cb(-1, 0, rp);
     if (mkdir(o->dir, 0700) && errno != EEXIST) {
         nsd_log("cannot create %s: %s", o->dir, strerror(errno));
         return -1;
@@ -809,8 +861,19 @@ static void stop_raft(struct replica *rp)
 static void revive_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct replica *rp = arg;
+    struct timeval later = { REVIVE_MS / 1000, REVIVE_MS % 1000 * 1000 };
     (void)fd;
     (void)what;
+    /* Still full: a restart would fail, and free the log segments raft
+     * allocated ahead for others to take. The broken raft stays (it
+     * applies nothing, stands for no election, and hands over any
+     * leadership a transfer gave it); again a second later. */
+    if (replica_disk_full(rp->n)) {
+        rp->hand_off = 1;
+        kick(rp);
+        evtimer_add(rp->revive, &later);
+        return;
+    }
     stop_raft(rp);
     /* (A log that cannot even be loaded: as at a start, nsd exits.) */
     if (start_raft(rp)) {
@@ -825,6 +888,7 @@ void replica_close(struct nsd *n)
     struct replica *rp = n->rep;
     stop_raft(rp);
     event_free(rp->revive);
+    event_free(rp->space);
     free(rp);
     n->rep = NULL;
 }

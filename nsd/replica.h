@@ -26,6 +26,8 @@ struct replica;
 #define RAFT_SNAPSHOT_EVERY 1024     /* entries between snapshots (--snapshot-every) */
 #define RAFT_SNAPSHOT_TRAILING 128   /* entries kept behind a snapshot */
 #define REVIVE_MS 1000               /* raft restarts this long after an I/O error */
+#define DISK_FREE_MIN (4 << 20)      /* bytes free below which the disk counts as full */
+#define FULL_ELECTION_MS 3600000     /* the election timeout of a node on a full disk */
 
 struct replica_opts {
     uint64_t id;                /* --node */
@@ -59,6 +61,9 @@ int replica_change(struct nsd *n, void *conn, uint64_t req_id, uint64_t id, cons
  * node link (raftlink_forward): its fd, or -1 (no live leader elsewhere,
  * too many forwarded). */
 int replica_forward(struct nsd *n, const Nsd__Forward *fw);
+/* This node's disk is (nearly) full: it cannot take entries, and does not
+ * stand for election. */
+int replica_disk_full(struct nsd *n);
 /* Where the leader is, as announced in the journal (node empty: unknown). */
 void replica_leader(struct nsd *n, Nsd__Redirect *r, struct arena *a);
 

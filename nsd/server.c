@@ -60,6 +60,10 @@ static void send_error(struct conn *c, uint64_t req_id, int errnum, const char *
     Nsd__Frame f = NSD__FRAME__INIT;
     e.errnum = errnum;
     e.msg = (char *)msg;
+    /* "Not leader" from a node that cannot write: the client says ENOSPC
+     * if no node can (nsdc's gave_up). */
+    if (errnum == ESTALE && c->n->rep && replica_disk_full(c->n))
+        e.cause = ENOSPC;
     f.req_id = req_id;
     f.body_case = NSD__FRAME__BODY_ERROR;
     f.error = &e;
@@ -645,6 +649,8 @@ static void send_redirect(struct conn *c, uint64_t req_id)
     /* A forwarded client reaches only its own node: it retries there. */
     if (!c->forwarded)
         replica_leader(c->n, &r, &a);
+    if (!r.node[0] && c->n->rep && replica_disk_full(c->n))
+        r.cause = ENOSPC;
     f.req_id = req_id;
     f.body_case = NSD__FRAME__BODY_REDIRECT;
     f.redirect = &r;

@@ -262,7 +262,18 @@ static int follow(struct nsdc *c, const Nsd__Redirect *r)
     if (c->ops->redirect)
         c->ops->redirect(c->ops->ctx, r);
     set_err(c, r->node[0] ? "redirected to leader " : "no leader yet", r->node);
+    c->cause = r->node[0] ? 0 : r->cause;
     return -ESTALE;
+}
+
+/* A call out of time: if the last node asked could not serve because its
+ * disk is full, that is the error (ENOSPC), not "not leader". */
+static int gave_up(struct nsdc *c, int r)
+{
+    if (r != -ESTALE || c->cause != ENOSPC)
+        return r;
+    set_err(c, "no node of the group can write: disk full", 0);
+    return -ENOSPC;
 }
 
 /* A frame that is not the awaited reply: a push, or the reply to an
@@ -284,6 +295,7 @@ static int dispatch(struct nsdc *c, Nsd__Frame *f)
         if (c->out[i].id != f->req_id)
             continue;
         if (f->body_case == NSD__FRAME__BODY_ERROR && f->error->errnum == ESTALE) {
+            c->cause = f->error->cause;
             r = -ESTALE;
             break;
         }
@@ -470,6 +482,7 @@ int nsdc_call(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply)
     int64_t deadline = o->now_ms(o->ctx) + c->retry_ms;
     req->req_id = ++c->seq;
     c->err[0] = 0;
+    c->cause = 0;
     for (;;) {
         Nsd__Frame *rep = 0;
         int r = c->connected ? 0 : connect_leader(c);
@@ -484,6 +497,7 @@ int nsdc_call(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply)
         } else if (!r) {
             set_err(c, rep->error->msg, 0);
             r = rep->error->errnum ? -rep->error->errnum : -EPROTO;
+            c->cause = rep->error->cause;
             nsdc_free(c, rep);
             if (r != -ESTALE)           /* an answer: the connection stays */
                 return r;
@@ -491,7 +505,7 @@ int nsdc_call(struct nsdc *c, Nsd__Frame *req, Nsd__Frame **reply)
         /* Dropped, refused or told "not leader": a new leader may be coming. */
         nsdc_close(c);
         if (!transient(r) || o->now_ms(o->ctx) >= deadline)
-            return r;
+            return gave_up(c, r);
         o->sleep_ms(o->ctx, 20);
     }
 }
@@ -500,6 +514,7 @@ int nsdc_flush(struct nsdc *c)
 {
     const struct nsdc_ops *o = c->ops;
     int64_t deadline = o->now_ms(o->ctx) + c->retry_ms;
+    c->cause = 0;
     while (c->nout) {
         int r = c->connected ? 0 : connect_leader(c);
         Nsd__Frame *f = 0;
@@ -511,7 +526,7 @@ int nsdc_flush(struct nsdc *c)
             continue;
         nsdc_close(c);
         if (!transient(r) || o->now_ms(o->ctx) >= deadline)
-            return r;
+            return gave_up(c, r);
         o->sleep_ms(o->ctx, 20);
     }
     return 0;

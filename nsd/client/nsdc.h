@@ -74,6 +74,7 @@ struct nsdc {
     void (*on_push)(struct nsdc *c, const Nsd__Frame *f, void *arg);
     void *push_arg;
     char err[160];                        /* last error, for messages */
+    int cause;                            /* why the last node could not serve (ENOSPC), or 0 */
     /* nsdc_send requests not answered yet, oldest first, packed, so that a
      * reconnect can re-send them with the same ids. */
     struct nsdc_async { uint64_t id; uint8_t *buf; size_t len; } out[NSDC_ASYNC_MAX];
