@@ -159,9 +159,11 @@ static void space_cb(evutil_socket_t fd, short what, void *arg)
     struct timeval later = { 1, 0 };
     (void)fd, (void)what;
     evtimer_add(rp->space, &later);
-    if (!rp->io_ev || rp->broken || replica_disk_full(rp->n) == rp->full)
+    if (!rp->io_ev || rp->broken)
         return;
-    stand(rp);
+    if (replica_disk_full(rp->n) != rp->full)
+        stand(rp);
+    /* (also one that a transfer made leader: it would hold the group) */
     if (rp->full && raft_state(&rp->raft) == RAFT_LEADER)
         fail_stop(rp, "the disk is full");
 }
