@@ -40,22 +40,22 @@
 #define CLOCK_MONOTONIC 1
 #define LEASE_COUNT 64 /* pids per lease (nsd's default range) */
 
-struct lock nsd_lock = LOCK_INIT;
-struct lock lease_lock = LOCK_INIT;
+struct lock nsd_lock __fork_hot = LOCK_INIT;
+struct lock lease_lock __fork_hot = LOCK_INIT;
 
-static struct nsdc client;
-static int nsd_fd = -1;
+static struct nsdc client __fork_hot;
+static int nsd_fd __fork_hot = -1;
 static char host_name[65];
 
 /* The pids this process may give to children and threads: the current
  * range and the next one, asked for when the current one is half used. */
 struct range { uint32_t lo, hi; };
-static struct range lease_cur = { 1, 0 }, lease_next = { 1, 0 };
-static bool lease_asked; /* a LeaseRange (or our Register with a range) is out */
+static struct range lease_cur __fork_hot = { 1, 0 }, lease_next __fork_hot = { 1, 0 };
+static bool lease_asked __fork_hot; /* a LeaseRange (or our Register with a range) is out */
 /* A Ticket for the hello of the next fork child (nsd.proto), under
  * lease_lock: fork holds it, so a ticket goes to exactly one child. */
-static uint8_t ticket[NSD_NONCE_LEN];
-static bool have_ticket, ticket_asked;
+static uint8_t ticket[NSD_NONCE_LEN] __fork_hot;
+static bool have_ticket __fork_hot, ticket_asked __fork_hot;
 static bool tickets_served; /* nsd's HelloOk carried one: it knows Ticket */
 
 static void ticket_take(const ProtobufCBinaryData *nonce)
@@ -354,7 +354,10 @@ static void send_reap(int pid)
 static void drain_host_reaps(void)
 {
 	for (int i = 0; i < HOST_REAPS; i++) {
-		int pid = __atomic_exchange_n(&host_reaps[i], 0, __ATOMIC_ACQUIRE);
+		/* Read first: a write to every slot at each call would cost this
+		 * page a copy-on-write fault after every fork. */
+		int pid = __atomic_load_n(&host_reaps[i], __ATOMIC_RELAXED) ?
+		          __atomic_exchange_n(&host_reaps[i], 0, __ATOMIC_ACQUIRE) : 0;
 		if (pid) {
 			pid_map_forget(pid);
 			send_reap(pid);

@@ -30,7 +30,7 @@ int libos_fd_base __ro_after_init;
 /* The app's RLIMIT_NOFILE (virtual: the host's covers the libos's fds too). */
 static uint64_t app_soft_limit, app_hard_limit;
 static struct fd_rec *recs; /* libos_fd_base entries, allocated on first use */
-struct lock fd_lock = LOCK_INIT;
+struct lock fd_lock __fork_hot = LOCK_INIT;
 
 /* Raises the host's RLIMIT_NOFILE to its hard limit, so the app can have
  * up to libos_fd_base fds and the libos its own LIBOS_FDS above them.
