@@ -151,12 +151,56 @@ static void t_redirect(void *ctx, const Nsd__Redirect *r)
 	nsdc_addrs_redirect(&nsd_addrs, r, host_name);
 }
 
+/* While corked, what the client core writes is gathered and goes out in
+ * one write at the uncork, or before a read that would wait (a reply must
+ * never wait on its own request): a fork's Ticket request and the child's
+ * Register, and the child's hello and own Register, wake nsd once instead
+ * of once each. Under nsd_lock, or in a fork child before its app runs; a
+ * depth, since two threads may fork at once. */
+static char cork_buf[1024];
+static size_t cork_len;
+static int corked;
+
+static long cork_flush(int fd)
+{
+	size_t n = cork_len, off = 0;
+	cork_len = 0;
+	while (off < n) {
+		long r = host(__NR_sendto, fd, cork_buf + off, n - off, MSG_NOSIGNAL, NULL, 0);
+		if (r == -EINTR)
+			continue;
+		if (r < 0)
+			return r; /* the client core sees it at its next write or read */
+		off += (size_t)r;
+	}
+	return 0;
+}
+
+static int t_ready(void *ctx);
+
+static long cork_before_read(int fd)
+{
+	return cork_len && !t_ready(&fd) ? cork_flush(fd) : 0;
+}
+
+static void cork(void)
+{
+	corked++;
+}
+
+static void uncork(void)
+{
+	if (--corked == 0)
+		cork_flush(nsd_fd);
+}
+
 static void t_disconnect(void *ctx)
 {
 	int *fdp = ctx;
 	if (*fdp >= 0)
 		host_close(*fdp);
 	*fdp = -1;
+	cork_len = 0; /* a new connection sends every unanswered request again */
 }
 
 /* While nsd_call_fd waits for a reply that carries an fd (SCM_RIGHTS),
@@ -186,6 +230,9 @@ static long read_fd(int fd, void *buf, size_t n)
  * libos's own exchange into EINTR; nsdc retries EINTR itself. */
 static long t_read(void *ctx, void *buf, size_t n)
 {
+	long r = cork_before_read(*(int *)ctx);
+	if (r < 0)
+		return r;
 	if (fd_wanted)
 		return read_fd(*(int *)ctx, buf, n);
 	return host(__NR_read, *(int *)ctx, buf, n);
@@ -194,6 +241,14 @@ static long t_read(void *ctx, void *buf, size_t n)
 /* MSG_NOSIGNAL: a vanished nsd is an error to retry, not a SIGPIPE for the app. */
 static long t_write(void *ctx, const void *buf, size_t n)
 {
+	if (corked && cork_len + n <= sizeof(cork_buf)) {
+		memcpy(cork_buf + cork_len, buf, n);
+		cork_len += n;
+		return (long)n;
+	}
+	long r = cork_flush(*(int *)ctx);
+	if (r < 0)
+		return r;
 	return host(__NR_sendto, *(int *)ctx, buf, n, MSG_NOSIGNAL, NULL, 0);
 }
 
@@ -530,6 +585,8 @@ void nsd_child_start(void)
 		host_close(nsd_fd);
 	nsd_fd = -1;
 	nsd_lock = (struct lock)LOCK_INIT;
+	cork_len = 0; /* another thread's, copied in the middle of its cork */
+	corked = 1;
 	lease_cur = lease_next = (struct range){ 1, 0 };
 	lease_asked = true; /* the Register below asks for a range */
 	client_init();
@@ -553,6 +610,7 @@ void nsd_child_start(void)
 	 * child its own range. */
 	nsd_send(&f);
 	free_register(&rg);
+	uncork();
 	rpc_start();
 }
 
@@ -600,6 +658,9 @@ void nsd_register_child(int pid, int host_pid)
 {
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
+	lock(&nsd_lock);
+	cork();
+	unlock(&nsd_lock);
 	/* For the next child, first: nsd answers it at once, the Register
 	 * once journaled. */
 	nsd_ask_ticket();
@@ -608,6 +669,9 @@ void nsd_register_child(int pid, int host_pid)
 	 * wait, a lookup) comes after it; not awaited. */
 	nsd_send(&f);
 	free_register(&rg);
+	lock(&nsd_lock);
+	uncork();
+	unlock(&nsd_lock);
 }
 
 int nsd_take_pid(void)
@@ -770,6 +834,7 @@ void nsd_exit(int wstatus)
 	rpc_end();
 	if (!lock_try(&nsd_lock))
 		return;
+	corked = 0; /* another thread's cork ends here: the Exit goes out after it */
 	unsigned long fs = nsd_fs_enter();
 	drain_host_reaps();
 	if (proc.pid == 1)
