@@ -149,11 +149,17 @@ static void kill_sandbox(struct nsd *n, uint32_t sandbox_id);
 
 /* Journal that a client vanished without exit: its live processes become
  * "lost" (reported to their parents as killed). */
+static int64_t live_of(struct nsd *n, const char *client)
+{
+    int64_t live = 0;
+    return jint(&n->j, &live, "SELECT count(*) FROM procs WHERE client = ? AND state = 'live'", "s",
+                client) > 0 ? live : 0;
+}
+
 static void journal_lost(struct nsd *n, uint32_t sandbox_id, const char *client, const char *why)
 {
-    int64_t live = 0, init = 0;
-    if (jint(&n->j, &live, "SELECT count(*) FROM procs WHERE client = ? AND state = 'live'",
-             "s", client) <= 0 || !live)
+    int64_t live = live_of(n, client), init = 0;
+    if (!live)
         return;
     jint(&n->j, &init, "SELECT count(*) FROM procs p JOIN sandboxes s ON s.id = p.sandbox"
                        " WHERE p.sandbox = ? AND p.client = ? AND p.pid = 1 AND p.state = 'live'"
@@ -356,9 +362,10 @@ void conn_drop(struct conn *c, const char *reason)
         nsd_log("closing connection %s: %s", c->peer, reason);
     if (c->state == CONN_READY && c->role == NSD__ROLE__ROLE_PICO && n->ready &&
         !client_connected(n, c->sandbox_id, c->client, c) &&
-        /* A peer that lives on timed out waiting for us and reconnects; if
-         * it dies instead, sweep_vanished() finds it. */
-        (c->peer_pid <= 0 || !host_alive(c->peer_pid)))
+        /* The usual end (its processes exited), first: host_alive reads
+         * /proc. A peer that lives on timed out waiting for us and
+         * reconnects; if it dies instead, sweep_vanished() finds it. */
+        live_of(n, c->client) && (c->peer_pid <= 0 || !host_alive(c->peer_pid)))
         journal_lost(n, c->sandbox_id, c->client, "lost its connection");
     conn_free(c);
 }
