@@ -884,11 +884,16 @@ static int up_open(struct conn *c, const uint8_t *hello, uint32_t len)
     return 0;
 }
 
-/* c's SysvMemfd, once the leader has named its sandbox and our journal
- * knows it; then c reads on. */
+/* The leader has named c's sandbox and our journal knows it. */
+static int up_known(struct conn *c)
+{
+    return c->up_hello == 1 && state_applied(&c->n->j) >= c->up_applied;
+}
+
+/* c's SysvMemfd held, once up_known; then c reads on. */
 static void up_resume(struct conn *c)
 {
-    if (!c->held || c->up_hello != 1 || state_applied(&c->n->j) < c->up_applied)
+    if (!c->held || !up_known(c))
         return;
     Nsd__Frame *f = c->held;
     c->held = NULL;
@@ -958,10 +963,14 @@ static int up_pass(struct conn *c)
  * forward now. f is kept or freed. 0, or -1 if c was dropped. */
 static int up_frame(struct conn *c, Nsd__Frame *f, const uint8_t *body, uint32_t len)
 {
-    if (f->body_case == NSD__FRAME__BODY_SYSV_MEMFD) {
+    if (f->body_case == NSD__FRAME__BODY_SYSV_MEMFD && up_known(c)) {
+        int r = sysv_memfd(c, f);
+        nsd__frame__free_unpacked(f, NULL);
+        return r;
+    }
+    if (f->body_case == NSD__FRAME__BODY_SYSV_MEMFD) {   /* up_resume answers it */
         c->held = f;
         c->paused = 1;
-        up_resume(c);
         return 0;
     }
     if (f->body_case == NSD__FRAME__BODY_STATUS) {
