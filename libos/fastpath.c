@@ -285,6 +285,41 @@ void fastpath_thread_init(struct thread *t)
 	t->fast_entry = (uintptr_t)fastpath_entry;
 }
 
+/* protobuf-c is Debian's static archive, built for user space: its pack
+ * and unpack use xmm0-2 (a 64-bit varint, a 16-byte copy), where the rest
+ * of the libos is built with -mgeneral-regs-only. A trapped call gets the
+ * app's registers back from the kernel's frame; a fast-path call returns
+ * with the live ones, so they are kept across it (fxsave: the x87 and SSE
+ * state; legacy SSE code leaves the upper halves of the AVX registers).
+ * Only the outermost section saves: a nested one runs in a host signal
+ * handler, whose return restores what it interrupted. The depth counts
+ * before the save and after the restore, so a handler that lands between
+ * never overwrites the image. */
+static uint8_t *sse_image(struct thread *t)
+{
+	return (uint8_t *)ALIGN_UP((uintptr_t)t->sse_image, 16);
+}
+
+void fastpath_sse_enter(void)
+{
+	if (!fastpath_on)
+		return;
+	struct thread *t = current();
+	if (t->sse_depth++ == 0)
+		__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[512])sse_image(t)) : : "memory");
+}
+
+void fastpath_sse_leave(void)
+{
+	if (!fastpath_on)
+		return;
+	struct thread *t = current();
+	if (t->sse_depth == 1)
+		__asm__ volatile("fxrstor64 %0" : : "m"(*(const uint8_t(*)[512])sse_image(t)) : "memory");
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->sse_depth--;
+}
+
 bool range_is_trampoline(uintptr_t addr, size_t len)
 {
 	return fastpath_on && addr < TRAMP_SIZE && addr + len > 0;

@@ -22,6 +22,7 @@
 #include <linux/utsname.h>
 #include <linux/time_types.h>
 #include "config.h"
+#include "fastpath.h"
 #include "fdtable.h"
 #include "kmsghdr.h"
 #include "host/host.h"
@@ -74,6 +75,7 @@ static uint64_t scratch_tcb[8] __attribute__((aligned(64)));
 
 unsigned long nsd_fs_enter(void)
 {
+	fastpath_sse_enter(); /* protobuf-c uses SSE registers too */
 	unsigned long app_fs = 0;
 	host(__NR_arch_prctl, ARCH_GET_FS, &app_fs);
 	host(__NR_arch_prctl, ARCH_SET_FS, scratch_tcb);
@@ -83,6 +85,7 @@ unsigned long nsd_fs_enter(void)
 void nsd_fs_leave(unsigned long app_fs)
 {
 	host(__NR_arch_prctl, ARCH_SET_FS, app_fs);
+	fastpath_sse_leave();
 }
 
 static void *pb_alloc(void *data, size_t n)
