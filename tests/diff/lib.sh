@@ -164,7 +164,9 @@ hang_state() {
             echo "    syscall $(cat "$t/syscall" 2>/dev/null), wchan $(cat "$t/wchan" 2>/dev/null)"
             sed 's/^/    /' "$t/stack" 2>/dev/null
         done
-        # Where each thread is in user space (the libos has symbols).
+        # Where each thread is in user space; the libos's mappings turn
+        # its addresses into lines (addr2line -e lib/libos OFFSET).
+        grep -E ' r-xp .*/(libos|t_[a-z_]+)$' "/proc/$p/maps" 2>/dev/null | sed 's/^/  /'
         command -v gdb >/dev/null &&
             timeout 60 gdb -batch -nx -p "$p" -ex 'thread apply all bt 12' 2>&1 |
             grep -E '^(Thread|#)' | sed 's/^/  /'
