@@ -352,6 +352,15 @@ static bool lookup_code_map(uintptr_t a, struct code_map *out)
 	return false;
 }
 
+/* fastpath_lock held. Does one entry hold all of [lo, hi)? */
+static bool code_map_covers(uintptr_t lo, uintptr_t hi)
+{
+	for (int i = 0; i < ncode_maps; i++)
+		if (lo >= code_maps[i].lo && hi <= code_maps[i].hi && !code_maps[i].stale)
+			return true;
+	return false;
+}
+
 /* fastpath_lock held. False when there is no room (its sites then keep
  * trapping). */
 static bool remember_code_map(const struct code_map *m)
@@ -385,8 +394,12 @@ static bool load_code_maps(uintptr_t a, struct code_map *out)
 		if (strcmp(l.perms, "r-xp") || !l.inode || l.name[0] != '/' || l.inode != hdr_inode ||
 		    strcmp(l.name, hdr_name))
 			continue;
-		struct code_map m = { l.lo, l.hi, hdr_lo, PROT_READ | PROT_EXEC, false }, old;
-		if (!lookup_code_map(l.lo, &old))
+		/* Read while another thread's rewrite had a page of this
+		 * mapping RWX, the mapping was split around that page and its
+		 * pieces were remembered: the whole is remembered too, or that
+		 * page's sites would keep trapping. */
+		struct code_map m = { l.lo, l.hi, hdr_lo, PROT_READ | PROT_EXEC, false };
+		if (!code_map_covers(l.lo, l.hi))
 			remember_code_map(&m);
 	}
 	bool found = lookup_code_map(a, out);
