@@ -258,6 +258,10 @@ static int serve_signal(const Rpc__Signal *s, int peer)
 	                              s->euid == cred.ruid || s->euid == cred.suid;
 	if (!root && !own)
 		return -EPERM;
+	/* A thread named (tgkill, tkill) must be ours: the sender may be
+	 * asking each process in turn which one has it. */
+	if (s->tid && !thread_by_tid((int)s->tid))
+		return -ESRCH;
 	if (!s->sig)
 		return 0;
 	siginfo_t si;
@@ -662,6 +666,20 @@ long rpc_signal(const Nsd__Proc *p, int sig, int code, int tid, const siginfo_t 
 	long r = -rep->reply->error;
 	frame_free(rep);
 	return r;
+}
+
+long rpc_on_thread_owner(long (*fn)(const Nsd__Proc *p, void *arg), void *arg)
+{
+	Nsd__Frame *rep = nsd_members(0, 0);
+	long v = -ESRCH;
+	for (size_t i = 0; rep && v == -ESRCH && i < rep->proc_list->n_procs; i++) {
+		const Nsd__Proc *p = rep->proc_list->procs[i];
+		if ((int)p->pid != proc.pid && !nsd_is_gone(p) && strcmp(p->state, "zombie"))
+			v = fn(p, arg);
+	}
+	if (rep)
+		nsd_free(rep);
+	return v;
 }
 
 int rpc_proc_read(const Nsd__Proc *p, const char *file, char **text, size_t *len)
