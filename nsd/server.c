@@ -349,6 +349,38 @@ static void sweep_reaped(struct nsd *n)
         nsd_log("%d ended processes were reaped on the host without a Reap", k);
 }
 
+/*
+ * A fork child killed before its own Register (the parent registered it)
+ * has no connection whose drop would say so: its row, still its parent's
+ * client's, would stay live until the parent's wait. A live unclaimed row
+ * of this host whose host process is dead (a zombie, or gone) is lost.
+ */
+static void sweep_unclaimed(struct nsd *n)
+{
+    uint32_t sandbox_ids[64], pids[64];
+    int k = 0;
+    sqlite3_stmt *st = jq(&n->j, "SELECT c.sandbox, c.pid, c.host_pid FROM procs c WHERE c.state = 'live'"
+                                 " AND c.host IN (?, 'localhost') AND c.host_pid > 0 AND " NSD_UNCLAIMED,
+                          "s", n->host);
+    while (st && k < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        if (host_alive(sqlite3_column_int(st, 2)))
+            continue;
+        sandbox_ids[k] = sqlite3_column_int64(st, 0);
+        pids[k++] = sqlite3_column_int64(st, 1);
+    }
+    if (st)
+        sqlite3_reset(st);
+    for (int i = 0; i < k; i++) {
+        Nsd__Op op = NSD__OP__INIT;
+        op.sandbox_id = sandbox_ids[i];
+        op.client = "";
+        op.host_died = pids[i];
+        journal_synthetic(n, &op);
+    }
+    if (k)
+        nsd_log("%d fork children died on the host before they registered", k);
+}
+
 void conn_drop(struct conn *c, const char *reason)
 {
     struct nsd *n = c->n;
@@ -1199,6 +1231,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     if (n->ready && now >= n->next_sweep) {
         sweep_vanished(n);
         sweep_reaped(n);
+        sweep_unclaimed(n);
         n->next_sweep = now + SWEEP_MS;
     }
     if (n->ready && n->watch_sync)

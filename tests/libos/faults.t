@@ -103,6 +103,31 @@ eventually eval '[ "$(rows kfork)" = "1 0 live $g" ]'; ok $? "nsd's record: pid 
 echo go > "$D/s/go"
 wait $g; ok $? "the program exits 0"
 
+# Killed before it sent its registration: the second of two children forked
+# with nsd stopped waits for nsd's hello (no ticket left), the test kills it
+# there. Its parent has not waited: nsd's sweep records it lost (its
+# parent's zombie), never live, until the wait removes it.
+$RUN --sandbox kunreg "$D/k.toml" -- unreg /tmp/ids /tmp/go > "$D/ku.out" 2>"$D/ku.err" &
+g=$!
+read -r x < "$D/s/ids"
+kill -STOP "$PID_nsd"
+echo go > "$D/s/go"
+read -r c0 c1 < "$D/s/ids"
+hc1=$(awk '{ print $2 }' /proc/$g/task/$g/children) # the kernel lists children in fork order
+eventually blocked_on_socket "$hc1"
+ok $? "before its registration: the second child (pid $c1, host $hc1) waits for the stopped nsd's hello"
+kill -9 "$hc1"
+kill -CONT "$PID_nsd"
+eventually eval '[ "$(rows kunreg | awk -v p="$c1" '"'"'$1 == p'"'"')" = "$c1 1 lost(9) $hc1" ]'
+ok $? "killed there, before its parent's wait: nsd records it lost, not live ($(rows kunreg | tr '\n' '|'))"
+echo go > "$D/s/go"
+read -r x < "$D/s/ids"
+[ "$(grep -c '^ok ' "$D/ku.out")" = 3 ] && grep_fail "$D/ku.out"
+ok $? "its parent's SIGCHLD and wait say killed by SIGKILL ($(tr '\n' '|' < "$D/ku.out"))"
+eventually eval '[ "$(rows kunreg)" = "1 0 live $g" ]'; ok $? "once reaped: pid 1 alone ($(rows kunreg | tr '\n' '|'))"
+echo go > "$D/s/go"
+wait $g; ok $? "the program exits 0"
+
 # During exit, with a child: the parent (a subreaper) sees it killed,
 # adopts its child and reaps it.
 $RUN --sandbox kexit "$D/k.toml" -- exit /tmp/ids /tmp/go > "$D/ke.out" 2>"$D/ke.err" &
