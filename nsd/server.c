@@ -313,6 +313,46 @@ static void sweep_vanished(struct nsd *n)
     }
 }
 
+/* Is host process pid gone altogether (not even a zombie)? */
+static int host_gone(int pid)
+{
+    return kill(pid, 0) && errno == ESRCH;
+}
+
+static int host_dead(int pid)
+{
+    return !host_alive(pid);
+}
+
+/* Each row (sandbox, pid, host_pid) of query sql (its one parameter: this
+ * host's name) whose host process ended(host_pid) gets a synthetic Op:
+ * host_died, or host_reaped. How many. */
+static int sweep_rows(struct nsd *n, const char *sql, int (*ended)(int host_pid), int died)
+{
+    uint32_t sandbox_ids[64], pids[64];
+    int k = 0;
+    sqlite3_stmt *st = jq(&n->j, sql, "s", n->host);
+    while (st && k < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        if (!ended(sqlite3_column_int(st, 2)))
+            continue;
+        sandbox_ids[k] = sqlite3_column_int64(st, 0);
+        pids[k++] = sqlite3_column_int64(st, 1);
+    }
+    if (st)
+        sqlite3_reset(st);
+    for (int i = 0; i < k; i++) {
+        Nsd__Op op = NSD__OP__INIT;
+        op.sandbox_id = sandbox_ids[i];
+        op.client = "";
+        if (died)
+            op.host_died = pids[i];
+        else
+            op.host_reaped = pids[i];
+        journal_synthetic(n, &op);
+    }
+    return k;
+}
+
 /*
  * Ended processes (zombie, lost) of this host whose host process no longer
  * exists at all were reaped there without nsd hearing of it: a Reap is sent
@@ -325,26 +365,9 @@ static void sweep_vanished(struct nsd *n)
  */
 static void sweep_reaped(struct nsd *n)
 {
-    uint32_t sandbox_ids[64], pids[64];
-    int k = 0;
-    sqlite3_stmt *st = jq(&n->j, "SELECT sandbox, pid, host_pid FROM procs WHERE state IN"
-                                 " ('zombie', 'lost', 'reaped') AND host IN (?, 'localhost') AND host_pid > 0",
-                          "s", n->host);
-    while (st && k < 64 && sqlite3_step(st) == SQLITE_ROW) {
-        if (kill(sqlite3_column_int(st, 2), 0) == 0 || errno != ESRCH)
-            continue;
-        sandbox_ids[k] = sqlite3_column_int64(st, 0);
-        pids[k++] = sqlite3_column_int64(st, 1);
-    }
-    if (st)
-        sqlite3_reset(st);
-    for (int i = 0; i < k; i++) {
-        Nsd__Op op = NSD__OP__INIT;
-        op.sandbox_id = sandbox_ids[i];
-        op.client = "";
-        op.host_reaped = pids[i];
-        journal_synthetic(n, &op);
-    }
+    int k = sweep_rows(n, "SELECT sandbox, pid, host_pid FROM procs WHERE state IN"
+                          " ('zombie', 'lost', 'reaped') AND host IN (?, 'localhost') AND host_pid > 0",
+                       host_gone, 0);
     if (k)
         nsd_log("%d ended processes were reaped on the host without a Reap", k);
 }
@@ -357,26 +380,9 @@ static void sweep_reaped(struct nsd *n)
  */
 static void sweep_unclaimed(struct nsd *n)
 {
-    uint32_t sandbox_ids[64], pids[64];
-    int k = 0;
-    sqlite3_stmt *st = jq(&n->j, "SELECT c.sandbox, c.pid, c.host_pid FROM procs c WHERE c.state = 'live'"
-                                 " AND c.host IN (?, 'localhost') AND c.host_pid > 0 AND " NSD_UNCLAIMED,
-                          "s", n->host);
-    while (st && k < 64 && sqlite3_step(st) == SQLITE_ROW) {
-        if (host_alive(sqlite3_column_int(st, 2)))
-            continue;
-        sandbox_ids[k] = sqlite3_column_int64(st, 0);
-        pids[k++] = sqlite3_column_int64(st, 1);
-    }
-    if (st)
-        sqlite3_reset(st);
-    for (int i = 0; i < k; i++) {
-        Nsd__Op op = NSD__OP__INIT;
-        op.sandbox_id = sandbox_ids[i];
-        op.client = "";
-        op.host_died = pids[i];
-        journal_synthetic(n, &op);
-    }
+    int k = sweep_rows(n, "SELECT c.sandbox, c.pid, c.host_pid FROM procs c WHERE c.state = 'live'"
+                          " AND c.host IN (?, 'localhost') AND c.host_pid > 0 AND " NSD_UNCLAIMED,
+                       host_dead, 1);
     if (k)
         nsd_log("%d fork children died on the host before they registered", k);
 }

@@ -81,6 +81,8 @@ blocked_on_socket() {
     [ "$nr" = 0 ] && [[ $(readlink "/proc/$1/fd/$((fd))") == socket:* ]]
 }
 grep_fail() { ! grep -v '^ok ' "$1"; }
+# passed FILE N: the program's output FILE is N ok lines and nothing else.
+passed() { [ "$(grep -c '^ok ' "$1")" = "$2" ] && grep_fail "$1"; }
 # asleep HOSTPID: it sleeps (state S: the fork child in its pause()).
 asleep() { [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = S ]; }
 
@@ -97,7 +99,7 @@ eventually asleep "$hc"; ok $? "during fork: the child (pid $c, host $hc) runs w
 kill -9 "$hc"
 kill -CONT "$PID_nsd"
 read -r x < "$D/s/ids"
-[ "$(grep -c '^ok ' "$D/kf.out")" = 2 ] && grep_fail "$D/kf.out"
+passed "$D/kf.out" 2
 ok $? "killed there: its parent's SIGCHLD says CLD_KILLED, SIGKILL, and its wait killed by SIGKILL ($(tr '\n' '|' < "$D/kf.out"))"
 eventually eval '[ "$(rows kfork)" = "1 0 live $g" ]'; ok $? "nsd's record: pid 1 alone, the child is gone ($(rows kfork | tr '\n' '|'))"
 echo go > "$D/s/go"
@@ -122,7 +124,7 @@ eventually eval '[ "$(rows kunreg | awk -v p="$c1" '"'"'$1 == p'"'"')" = "$c1 1 
 ok $? "killed there, before its parent's wait: nsd records it lost, not live ($(rows kunreg | tr '\n' '|'))"
 echo go > "$D/s/go"
 read -r x < "$D/s/ids"
-[ "$(grep -c '^ok ' "$D/ku.out")" = 3 ] && grep_fail "$D/ku.out"
+passed "$D/ku.out" 3
 ok $? "its parent's SIGCHLD and wait say killed by SIGKILL ($(tr '\n' '|' < "$D/ku.out"))"
 eventually eval '[ "$(rows kunreg)" = "1 0 live $g" ]'; ok $? "once reaped: pid 1 alone ($(rows kunreg | tr '\n' '|'))"
 echo go > "$D/s/go"
@@ -152,7 +154,7 @@ read -r x < "$D/s/ids"
 eventually eval '[ "$(rows kexit)" = "1 0 live $g" ]'; ok $? "once the orphan is reaped: pid 1 alone ($(rows kexit | tr '\n' '|'))"
 echo go > "$D/s/go"
 wait $g; ok $? "the program exits 0"
-[ "$(grep -c '^ok ' "$D/ke.out")" = 7 ] && grep_fail "$D/ke.out"
+passed "$D/ke.out" 7
 ok $? "every check of the program passed ($(tr '\n' '|' < "$D/ke.out"))"
 
 # pid 1 killed by SIGKILL with a child: no chance to end its sandbox
