@@ -602,6 +602,8 @@ static int op_reap(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
      * dropped connection) reached us, on another connection: it ends now. */
     if (!strcmp(child.state, "live"))
         TRY(end_process(j, op->sandbox_id, &child, NSD_KILLED_STATUS, "zombie"));
+    else /* its end came while it still held its listener (its nsd connection closed first) */
+        TRY(forget_streams(j, op->sandbox_id, child.pid));
     /* Not claimed by the child yet (still the parent's client, or no
      * client once the parent ended): its own Register may still come, and
      * must not bring it back. A "reaped" row waits for it (or for the
