@@ -115,6 +115,7 @@ tgkill SIGUSR2: 0
 tkill SIGRTMIN+1: 0
 sigqueue SIGRTMIN 42: 0
 pidfd_send_signal SIGWINCH: 0
+its pidfd readable while it runs: 0
 kill of no one: -1 ESRCH
 tgkill of a tid of no one: -1 ESRCH
 tkill of a tid of no one: -1 ESRCH"

@@ -10,7 +10,8 @@
  *                       then kill(PID, 0), kill(PID, SIGUSR1), tgkill(PID,
  *                       TID, SIGUSR2), tkill(TID, SIGRTMIN+1), sigqueue(PID,
  *                       SIGRTMIN, 42), pidfd_send_signal(pidfd_open(PID),
- *                       SIGWINCH); tgkill and tkill of a tid of no one;
+ *                       SIGWINCH) and a poll of that pidfd; tgkill and
+ *                       tkill of a tid of no one;
  *                       prints the result of each;
  *   rpcpeer send PID FIFO group  the same with kill(-pgid of PID, SIGWINCH)
  *                       for the last (PID on another host: tests/pal/).
@@ -19,6 +20,7 @@
  * main thread blocks them, so the thread that prints them shows tgkill and
  * tkill reached the right one. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -112,6 +114,8 @@ int main(int argc, char **argv)
 		} else {
 			int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 			printf("pidfd_send_signal SIGWINCH: %d\n", (int)syscall(SYS_pidfd_send_signal, fd, SIGWINCH, NULL, 0));
+			struct pollfd pfd = { fd, POLLIN, 0 };
+			printf("its pidfd readable while it runs: %d\n", poll(&pfd, 1, 0));
 		}
 		int r = kill(4000000, SIGUSR1);
 		printf("kill of no one: %d %s\n", r, strerrorname_np(errno));
