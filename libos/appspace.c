@@ -1,10 +1,12 @@
 /* execve unmaps the old program as the gaps between what stays: the libos
- * image, the arena, the trampoline and the kernel's mappings. The kernel's
- * are learnt once, from /proc/self/maps at start-up (a dozen lines then),
- * and inherited by fork: at each execve, reading the maps (the kernel
- * formats a line per mapping, ~65 us) and one munmap per mapping cost more
- * than the exec of the new program. They never move: the loader passes the
- * vDSO's start-up address to every program as AT_SYSINFO_EHDR too. */
+ * image, the arena, the trampoline and the kernel's mappings. Where the
+ * kernel's are is read from /proc/self/maps once, at the process's first
+ * fork (or its execve, if it never forked), and inherited by the children:
+ * reading the maps at each execve (the kernel formats a line per mapping,
+ * ~65 us) and one munmap per mapping cost more than the exec of the new
+ * program, and a start-up that neither forks nor execs never reads them.
+ * They never move: the loader passes the vDSO's start-up address to every
+ * program as AT_SYSINFO_EHDR too. */
 #include "appspace.h"
 #include "arena.h"
 #include "fastpath.h"
@@ -23,8 +25,10 @@ struct span {
 /* The end of a 4-level host's user space; beyond it munmap fails there. */
 #define USER_END_4LEVEL ((1UL << 47) - PAGE_SIZE)
 
-static struct span kernel_maps[MAX_KERNEL_MAPS] __ro_after_init;
-static unsigned nkernel_maps __ro_after_init;
+static struct span kernel_maps[MAX_KERNEL_MAPS];
+static unsigned nkernel_maps;
+static bool kernel_maps_known;
+static struct lock kernel_maps_lock = LOCK_INIT;
 
 /* [vdso], [vvar], [vvar_vclock]...: the kernel's. */
 static bool is_kernel_mapping(const char *name)
@@ -32,20 +36,27 @@ static bool is_kernel_mapping(const char *name)
 	return name[0] == '[' && strcmp(name, "[stack]") && strcmp(name, "[heap]");
 }
 
-void appspace_init(void)
+/* Not waiting for another thread that is reading them: a fork meanwhile
+ * leaves its child to read them at its execve. */
+void appspace_prepare(void)
 {
-	char *buf = maps_read();
-	if (!buf)
-		libos_fatal("cannot read the address space");
+	if (__atomic_load_n(&kernel_maps_known, __ATOMIC_ACQUIRE) || !lock_try(&kernel_maps_lock))
+		return;
+	char *buf = kernel_maps_known ? NULL : maps_read();
 	struct maps_line l;
-	for (char *cur = buf; maps_next(&cur, &l);) {
+	if (buf)
+		nkernel_maps = 0; /* a fork may have copied a table half made */
+	for (char *cur = buf; buf && maps_next(&cur, &l);) {
 		if (l.hi <= l.lo || l.lo >= USER_LIMIT || !is_kernel_mapping(l.name))
 			continue;
 		if (nkernel_maps == MAX_KERNEL_MAPS)
 			libos_fatal("more kernel mappings than known: %s", l.name);
 		kernel_maps[nkernel_maps++] = (struct span){ l.lo, l.hi };
 	}
+	if (buf)
+		__atomic_store_n(&kernel_maps_known, true, __ATOMIC_RELEASE);
 	free(buf);
+	unlock(&kernel_maps_lock);
 }
 
 static void unmap_between(uintptr_t lo, uintptr_t hi)
@@ -56,6 +67,12 @@ static void unmap_between(uintptr_t lo, uintptr_t hi)
 
 void appspace_unmap_all(void)
 {
+	/* The only thread now: a lock held by a thread of the parent at the
+	 * fork (or by one execve ended) is nobody's. */
+	kernel_maps_lock = (struct lock)LOCK_INIT;
+	appspace_prepare();
+	if (!kernel_maps_known)
+		libos_fatal("execve: cannot read the address space");
 	struct span keep[MAX_KERNEL_MAPS + 3];
 	unsigned n = 0;
 	libos_image_bounds(&keep[n].lo, &keep[n].hi);

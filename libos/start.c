@@ -7,7 +7,6 @@
 #include <linux/mman.h>
 
 #define R_X86_64_RELATIVE 8
-#include "appspace.h"
 #include "arena.h"
 #include "config.h"
 #include "fastpath.h"
@@ -169,7 +168,6 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	thread_add(t);
 	/* nsd registers us while the app is loaded. */
 	nsd_start();
-	appspace_init();
 
 	if (fs_init() < 0)
 		host_exit_group(2);

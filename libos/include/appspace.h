@@ -3,10 +3,11 @@
 #ifndef LIBOS_APPSPACE_H
 #define LIBOS_APPSPACE_H
 
-/* At start-up, before the app is loaded: notes where the kernel's
- * mappings ([vdso], [vvar]...) are. */
-void appspace_init(void);
-/* execve: unmaps everything of the old program. */
+/* Notes where the kernel's mappings ([vdso], [vvar]...) are, once: at
+ * the first fork, so that the children know it too. */
+void appspace_prepare(void);
+/* execve, once the other threads are gone: unmaps everything of the old
+ * program. */
 void appspace_unmap_all(void);
 
 #endif

@@ -122,6 +122,7 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 	/* the child's ids are ours until it changes them itself */
 	cred_fork_prepare(pid);
 	fd_bound_prepare();
+	appspace_prepare();
 	uint64_t saved = fork_lock_all();
 	r = host(__NR_clone, hflags, 0, NULL, &c->t->host_alive, tls);
 	if (r >= 0)
