@@ -150,12 +150,20 @@ int jint(struct journal *j, int64_t *out, const char *sql, const char *fmt, ...)
 
 int journal_begin(struct journal *j)
 {
-    return jexec(j, "BEGIN IMMEDIATE", "");
+    if (!j->batch)
+        return jexec(j, "BEGIN IMMEDIATE", "");
+    int r = jexec(j, "SAVEPOINT entry", "");
+    j->nested += !r;
+    return r;
 }
 
 int journal_commit(struct journal *j)
 {
-    return jexec(j, "COMMIT", "");
+    if (!j->batch)
+        return jexec(j, "COMMIT", "");
+    int r = jexec(j, "RELEASE entry", "");
+    j->nested -= !r;
+    return r;
 }
 
 int journal_errno(struct journal *j)
@@ -165,8 +173,39 @@ int journal_errno(struct journal *j)
 
 void journal_rollback(struct journal *j)
 {
+    if (j->batch) {
+        if (j->nested) {
+            jexec(j, "ROLLBACK TO entry", "");
+            jexec(j, "RELEASE entry", "");
+            j->nested--;
+        }
+    } else if (!sqlite3_get_autocommit(j->db)) {
+        jexec(j, "ROLLBACK", "");
+    }
+}
+
+int journal_batch_begin(struct journal *j)
+{
+    if (j->batch)
+        return 0;
+    if (jexec(j, "BEGIN IMMEDIATE", ""))
+        return -1;
+    j->batch = 1;
+    j->nested = 0;
+    return 0;
+}
+
+int journal_batch_end(struct journal *j)
+{
+    if (!j->batch)
+        return 0;
+    j->batch = 0;
+    if (!jexec(j, "COMMIT", ""))
+        return 0;
+    int e = journal_errno(j);
     if (!sqlite3_get_autocommit(j->db))
         jexec(j, "ROLLBACK", "");
+    return -e;
 }
 
 int journal_open(struct journal *j, const char *path, enum journal_sync sync)

@@ -19,6 +19,8 @@ struct journal {
         sqlite3_stmt *st;
     } cache[96];
     int ncache;
+    int batch;    /* in a batch: each transaction below is a savepoint of it */
+    int nested;   /* its open savepoints */
 };
 
 /* How commits reach the disk. FULL: every commit (an acknowledged operation
@@ -45,5 +47,15 @@ int journal_begin(struct journal *j);     /* BEGIN IMMEDIATE: takes the write lo
 int journal_errno(struct journal *j);
 int journal_commit(struct journal *j);
 void journal_rollback(struct journal *j);
+
+/*
+ * One sqlite transaction for many: between journal_batch_begin and
+ * journal_batch_end, journal_begin/commit/rollback make and end savepoints,
+ * so a raft node applying thousands of entries in one turn of its loop (a
+ * follower catching up) writes the WAL once, not once per entry. The end
+ * commits; it fails (-errno, the batch rolled back) when the disk does.
+ */
+int journal_batch_begin(struct journal *j);
+int journal_batch_end(struct journal *j);
 
 #endif

@@ -10,6 +10,15 @@
 #include "server.h"
 
 #define ENTRY_HDR 4
+#define DRAIN_PER_TURN 64
+
+/* A committed entry a follower has yet to apply (fsm_apply). */
+struct deferred {
+    struct deferred *next;
+    uint64_t index;
+    size_t len;
+    uint8_t data[];
+};
 
 /* A batch of mutations proposed and not applied yet. */
 struct proposal {
@@ -52,6 +61,9 @@ struct replica {
     int closed;
     int broken;                     /* an entry failed to apply: apply nothing more */
     struct event *revive;           /* then raft restarts in-process (fail_stop) */
+    struct deferred *later, **later_tail;
+    uint64_t nlater;
+    struct event *drain;            /* applies `later`, DRAIN_PER_TURN at a time */
     struct replica_opts opts;
     struct raft_transfer transfer;
     int transferring, leaving;
@@ -76,12 +88,15 @@ static void schedule(struct replica *rp)
     evtimer_add(rp->timer, &tv);
 }
 
+static void end_batch(struct replica *rp);
+
 static void run_uv(evutil_socket_t fd, short what, void *arg)
 {
     struct replica *rp = arg;
     (void)fd;
     (void)what;
     uv_run(&rp->loop, UV_RUN_NOWAIT);
+    end_batch(rp);
     observe(rp);
     schedule(rp);
 }
@@ -102,6 +117,17 @@ static void drop_replies(struct replica *rp)
     free(rp->replies);
     rp->replies = NULL;
     rp->nreplies = 0;
+}
+
+static void drop_deferred(struct replica *rp)
+{
+    while (rp->later) {
+        struct deferred *d = rp->later;
+        rp->later = d->next;
+        free(d);
+    }
+    rp->later_tail = &rp->later;
+    rp->nlater = 0;
 }
 
 /* An I/O error (a full disk: an entry raft cannot store, after which it
@@ -144,17 +170,32 @@ int replica_hand_over(struct nsd *n)
     return 1;
 }
 
-static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)
+/* The entries applied in one turn of the loop are one transaction (see
+ * journal_batch_begin): raft has them in its log, so a crash before the
+ * commit loses none; the replay applies them again. A commit that fails
+ * (disk full) stops this node's raft as a failed apply does. */
+static void end_batch(struct replica *rp)
 {
-    struct replica *rp = fsm->data;
-    if (rp->broken)
+    int r = journal_batch_end(&rp->n->j);
+    if (r) {
+        char why[80];
+        snprintf(why, sizeof why, "cannot commit applied entries: %s", strerror(-r));
+        fail_stop(rp, why);
+    }
+}
+
+/* Entry index (its packed RaftEntry in d) into the journal, with replies
+ * when this node leads; a raft error code. */
+static int apply_entry(struct replica *rp, const uint8_t *d, size_t blen, uint64_t index)
+{
+    if (rp->broken || journal_batch_begin(&rp->n->j))
         return RAFT_IOERR;
-    const uint8_t *d = buf->base;
-    size_t len = buf->len >= ENTRY_HDR ? (size_t)d[0] | (size_t)d[1] << 8 | (size_t)d[2] << 16 | (size_t)d[3] << 24 : 0;
-    Nsd__RaftEntry *e = len && ENTRY_HDR + len <= buf->len ? nsd__raft_entry__unpack(NULL, len, d + ENTRY_HDR) : NULL;
-    *result = NULL;
+    size_t len = blen >= ENTRY_HDR ? (size_t)d[0] | (size_t)d[1] << 8 | (size_t)d[2] << 16 | (size_t)d[3] << 24 : 0;
+    Nsd__RaftEntry *e = len && ENTRY_HDR + len <= blen ? nsd__raft_entry__unpack(NULL, len, d + ENTRY_HDR) : NULL;
+    char why[80];
     if (!e) {
-        nsd_log("raft: undecodable entry %llu", (unsigned long long)raft_last_applied(&rp->raft) + 1);
+        snprintf(why, sizeof why, "undecodable entry %llu", (unsigned long long)index);
+        fail_stop(rp, why);
         return RAFT_MALFORMED;
     }
     drop_replies(rp);
@@ -165,19 +206,85 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
             abort();
         rp->nreplies = e->n_ops;
     }
-    /* raft advances last_applied after this returns: this entry is the next. */
-    uint64_t index = raft_last_applied(&rp->raft) + 1;
     int r = state_apply(&rp->n->j, e->ops, e->n_ops, e->term, index, e->leader, rp->replies);
     nsd__raft_entry__free_unpacked(e, NULL);
     if (r < 0) {
-        char why[80];
         snprintf(why, sizeof why, "cannot apply entry %llu: %s", (unsigned long long)index, strerror(-r));
         drop_replies(rp);
         fail_stop(rp, why);
         return r == -ENOSPC ? RAFT_NOSPACE : RAFT_IOERR;
     }
-    *result = rp->replies;
     return 0;
+}
+
+/* Up to max (-1: all) deferred entries into the journal, in one transaction. */
+static void drain(struct replica *rp, int max)
+{
+    for (int k = 0; rp->later && k != max; k++) {
+        struct deferred *d = rp->later;
+        if (!(rp->later = d->next))
+            rp->later_tail = &rp->later;
+        rp->nlater--;
+        int r = apply_entry(rp, d->data, d->len, d->index);
+        free(d);
+        if (r)
+            drop_deferred(rp);   /* raft stops; its restart replays them */
+    }
+    end_batch(rp);
+}
+
+static void drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct replica *rp = arg;
+    struct timeval now = { 0, 0 };
+    (void)fd;
+    (void)what;
+    drain(rp, DRAIN_PER_TURN);
+    if (rp->later)
+        evtimer_add(rp->drain, &now);
+}
+
+/*
+ * raft applies every committed entry before it answers the AppendEntries
+ * that brought them, so a follower catching up thousands of entries (a node
+ * restarted with its journal) would answer its leader, and vote, only after
+ * applying them all: long enough for that leader to lose its quorum. A
+ * follower therefore only copies the entry here and applies it from the
+ * event loop, a few at a time. Nothing is lost by it: raft's log holds the
+ * entries until a snapshot, and a snapshot (or a restore, or this node
+ * leading) applies the deferred entries first. The leader applies at once,
+ * its replies answering the clients.
+ */
+static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)
+{
+    struct replica *rp = fsm->data;
+    /* raft advances last_applied after this returns: this entry is the next. */
+    uint64_t index = raft_last_applied(&rp->raft) + 1;
+    *result = NULL;
+    if (rp->broken)
+        return RAFT_IOERR;
+    if (raft_state(&rp->raft) != RAFT_LEADER && rp->drain) {
+        struct deferred *d = malloc(sizeof *d + buf->len);
+        if (!d)
+            abort();
+        d->next = NULL;
+        d->index = index;
+        d->len = buf->len;
+        memcpy(d->data, buf->base, buf->len);
+        *rp->later_tail = d;
+        rp->later_tail = &d->next;
+        rp->nlater++;
+        struct timeval now = { 0, 0 };
+        evtimer_add(rp->drain, &now);
+        return 0;
+    }
+    drain(rp, -1);
+    int r = apply_entry(rp, buf->base, buf->len, index);
+    if (!r)
+        *result = rp->replies;
+    if (!rp->timer)   /* outside run_uv (stopping): commit now */
+        end_batch(rp);
+    return r;
 }
 
 /* The journal as one sqlite image, its oplog trimmed first. */
@@ -185,6 +292,7 @@ static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsign
 {
     struct replica *rp = fsm->data;
     sqlite3_int64 size = 0;
+    drain(rp, -1);
     if (rp->broken || state_trim_oplog(&rp->n->j))
         return RAFT_IOERR;
     unsigned char *img = sqlite3_serialize(rp->n->j.db, "main", &size, 0);
@@ -224,6 +332,9 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 {
     struct replica *rp = fsm->data;
     struct journal *j = &rp->n->j;
+    drain(rp, -1);
+    if (rp->broken)
+        return RAFT_IOERR;
     unsigned char *img = sqlite3_malloc64(buf->len);
     int r = RAFT_IOERR;
     if (!img)
@@ -609,9 +720,10 @@ void replica_status(struct nsd *n, Nsd__StatusReply *s, struct arena *a)
             nd->last_seen_ms = now_ms();
             nd->term = r->current_term;
             nd->commit_index = r->commit_index;
-            nd->applied_index = r->last_applied;
+            /* (in the journal: raft's last_applied counts the deferred) */
+            nd->applied_index = r->last_applied - n->rep->nlater;
             nd->match_index = r->last_stored;
-            nd->lag = r->commit_index - r->last_applied;
+            nd->lag = r->commit_index - nd->applied_index;
         }
         if (leading) {
             /* The leader knows how far each node has the log. */
@@ -727,7 +839,9 @@ int replica_open(struct nsd *n, const struct replica_opts *o)
     rp->opts = *o;
     n->rep = rp;
     rp->revive = evtimer_new(n->base, revive_cb, rp);
-    if (!rp->revive)
+    rp->drain = evtimer_new(n->base, drain_cb, rp);
+    rp->later_tail = &rp->later;
+    if (!rp->revive || !rp->drain)
         abort();
     if (mkdir(o->dir, 0700) && errno != EEXIST) {
         nsd_log("cannot create %s: %s", o->dir, strerror(errno));
@@ -756,6 +870,8 @@ static void stop_raft(struct replica *rp)
     raftlink_free(&rp->transport);
     uv_run(&rp->loop, UV_RUN_DEFAULT);
     uv_loop_close(&rp->loop);
+    journal_batch_end(&rp->n->j);   /* (a failure: the next start replays them) */
+    drop_deferred(rp);              /* (so does this) */
     drop_replies(rp);
 }
 
@@ -778,6 +894,7 @@ void replica_close(struct nsd *n)
     struct replica *rp = n->rep;
     stop_raft(rp);
     event_free(rp->revive);
+    event_free(rp->drain);
     free(rp);
     n->rep = NULL;
 }

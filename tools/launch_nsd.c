@@ -110,13 +110,20 @@ static int start_embedded(const char *nsd_bin)
         if (setsid() < 0 || fork() != 0)
             _exit(0);
         const char *log = getenv("GRAPHENE_NSD_LOG");
-        int null = open("/dev/null", O_RDWR);
+        /* Every fd is moved above 3 first: with our stdio closed, the pipe
+         * or /dev/null may sit at 0-3, and a dup2 onto itself would keep
+         * its close-on-exec (nsd would then open its lock file as fd 3 and
+         * take it for the ready pipe). */
+        int ready = fcntl(pfd[1], F_DUPFD_CLOEXEC, 4);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         int out = log && *log ? open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : null;
+        null = null >= 0 ? fcntl(null, F_DUPFD_CLOEXEC, 4) : -1;
+        out = out >= 0 ? fcntl(out, F_DUPFD_CLOEXEC, 4) : -1;
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
-            dup2(pfd[1], 3) < 0 || close_range(4, ~0u, 0))
+        if (ready < 0 || null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 ||
+            dup2(out, 2) < 0 || dup2(ready, 3) < 0 || close_range(4, ~0u, 0))
             _exit(127);
         execl(nsd_bin, "nsd", "--embedded", "--ready-fd", "3", (char *)NULL);
         dprintf(3, "cannot exec %s: %s", nsd_bin, strerror(errno));

@@ -61,6 +61,15 @@ out=$(env -u GRAPHENE_LIBOS "$G" run "$ROOT/manifests/bash.toml" -- -c 'echo hi'
 [ "$out" = hi ] && [ $rc = 0 ]; ok $? "a real picoprocess under the embedded nsd"
 until_ok eval '[ ! -e "$RT" ] && [ -z "$(our_nsds)" ]'; ok $? "and after it nothing is left"
 
+# With the launcher's stdio closed, the pipe nsd reports on may be made at
+# fd 0-3 (a run that found nsd gone used to fail, and leave an nsd behind).
+out=$(env -u GRAPHENE_LIBOS "$G" run "$ROOT/manifests/bash.toml" -- -c 'echo hi' <&-); rc=$?
+[ "$out" = hi ] && [ $rc = 0 ]; ok $? "stdin closed: the run starts its nsd (rc $rc, out '$out')"
+until_ok eval '[ ! -e "$RT" ] && [ -z "$(our_nsds)" ]'; ok $? "which ends, leaving nothing"
+env -u GRAPHENE_LIBOS "$G" run "$ROOT/manifests/bash.toml" -- -c 'exit 7' <&- >&- 2>&-; rc=$?
+[ $rc = 7 ]; ok $? "stdin, stdout and stderr closed: the run starts its nsd (rc $rc)"
+until_ok eval '[ ! -e "$RT" ] && [ -z "$(our_nsds)" ]'; ok $? "which ends, leaving nothing"
+
 mkdir -m 777 "$D/open"
 out=$(GRAPHENE_RUNTIME_DIR=$D/open "$G" run m.toml 2>&1); rc=$?
 [ $rc = 127 ] && [[ $out == *"not a directory of ours that only we may write"* ]] && [ -z "$(ls "$D/open")" ]
