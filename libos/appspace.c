@@ -25,6 +25,9 @@ struct span {
 /* The end of a 4-level host's user space; beyond it munmap fails there. */
 #define USER_END_4LEVEL ((1UL << 47) - PAGE_SIZE)
 
+/* Bumped before each change the app makes to its mappings. */
+static uint64_t generation;
+
 static struct span kernel_maps[MAX_KERNEL_MAPS];
 static unsigned nkernel_maps;
 static bool kernel_maps_known;
@@ -59,6 +62,16 @@ void appspace_prepare(void)
 	unlock(&kernel_maps_lock);
 }
 
+void appspace_changed(void)
+{
+	__atomic_add_fetch(&generation, 1, __ATOMIC_ACQ_REL);
+}
+
+uint64_t appspace_generation(void)
+{
+	return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+}
+
 static void unmap_between(uintptr_t lo, uintptr_t hi)
 {
 	if (hi > lo)
@@ -71,6 +84,7 @@ void appspace_unmap_all(void)
 	 * fork (or by one execve ended) is nobody's. */
 	kernel_maps_lock = (struct lock)LOCK_INIT;
 	appspace_prepare();
+	appspace_changed();
 	if (!kernel_maps_known)
 		libos_fatal("execve: cannot read the address space");
 	struct span keep[MAX_KERNEL_MAPS + 3];
