@@ -76,7 +76,7 @@ void fastpath_xsave(void *area);
 void fastpath_xrstor(const void *area);
 
 bool fastpath_on;
-struct lock fastpath_lock = LOCK_INIT;
+struct lock fastpath_lock __fork_hot = LOCK_INIT;
 static uint32_t xsave_size;
 static uint64_t xcr0;
 

@@ -40,22 +40,22 @@
 #define CLOCK_MONOTONIC 1
 #define LEASE_COUNT 64 /* pids per lease (nsd's default range) */
 
-struct lock nsd_lock = LOCK_INIT;
-struct lock lease_lock = LOCK_INIT;
+struct lock nsd_lock __fork_hot = LOCK_INIT;
+struct lock lease_lock __fork_hot = LOCK_INIT;
 
-static struct nsdc client;
-static int nsd_fd = -1;
+static struct nsdc client __fork_hot;
+static int nsd_fd __fork_hot = -1;
 static char host_name[65];
 
 /* The pids this process may give to children and threads: the current
  * range and the next one, asked for when the current one is half used. */
 struct range { uint32_t lo, hi; };
-static struct range lease_cur = { 1, 0 }, lease_next = { 1, 0 };
-static bool lease_asked; /* a LeaseRange (or our Register with a range) is out */
+static struct range lease_cur __fork_hot = { 1, 0 }, lease_next __fork_hot = { 1, 0 };
+static bool lease_asked __fork_hot; /* a LeaseRange (or our Register with a range) is out */
 /* A Ticket for the hello of the next fork child (nsd.proto), under
  * lease_lock: fork holds it, so a ticket goes to exactly one child. */
-static uint8_t ticket[NSD_NONCE_LEN];
-static bool have_ticket, ticket_asked;
+static uint8_t ticket[NSD_NONCE_LEN] __fork_hot;
+static bool have_ticket __fork_hot, ticket_asked __fork_hot;
 static bool tickets_served; /* nsd's HelloOk carried one: it knows Ticket */
 
 static void ticket_take(const ProtobufCBinaryData *nonce)
@@ -72,9 +72,19 @@ static void ticket_take(const ProtobufCBinaryData *nonce)
 /* %gs-relative would be nicer, but the canary is read through %fs:0x28. */
 static uint64_t scratch_tcb[8] __attribute__((aligned(64)));
 
+/* The kernel lets user space read and write the base itself (FSGSBASE):
+ * two instructions instead of three arch_prctl calls per exchange with
+ * nsd, of which a fork makes several. */
+#define HWCAP2_FSGSBASE (1UL << 1)
+
 unsigned long nsd_fs_enter(void)
 {
 	unsigned long app_fs = 0;
+	if (proc.hwcap2 & HWCAP2_FSGSBASE) {
+		__asm__ volatile("rdfsbase %0" : "=r"(app_fs));
+		__asm__ volatile("wrfsbase %0" : : "r"(scratch_tcb) : "memory");
+		return app_fs;
+	}
 	host(__NR_arch_prctl, ARCH_GET_FS, &app_fs);
 	host(__NR_arch_prctl, ARCH_SET_FS, scratch_tcb);
 	return app_fs;
@@ -82,7 +92,10 @@ unsigned long nsd_fs_enter(void)
 
 void nsd_fs_leave(unsigned long app_fs)
 {
-	host(__NR_arch_prctl, ARCH_SET_FS, app_fs);
+	if (proc.hwcap2 & HWCAP2_FSGSBASE)
+		__asm__ volatile("wrfsbase %0" : : "r"(app_fs) : "memory");
+	else
+		host(__NR_arch_prctl, ARCH_SET_FS, app_fs);
 }
 
 static void *pb_alloc(void *data, size_t n)
@@ -151,12 +164,56 @@ static void t_redirect(void *ctx, const Nsd__Redirect *r)
 	nsdc_addrs_redirect(&nsd_addrs, r, host_name);
 }
 
+/* While corked, what the client core writes is gathered and goes out in
+ * one write at the uncork, or before a read that would wait (a reply must
+ * never wait on its own request): a fork's Ticket request and the child's
+ * Register, and the child's hello and own Register, wake nsd once instead
+ * of once each. Under nsd_lock, or in a fork child before its app runs; a
+ * depth, since two threads may fork at once. */
+static char cork_buf[1024];
+static size_t cork_len;
+static int corked;
+
+static long cork_flush(int fd)
+{
+	size_t n = cork_len, off = 0;
+	cork_len = 0;
+	while (off < n) {
+		long r = host(__NR_sendto, fd, cork_buf + off, n - off, MSG_NOSIGNAL, NULL, 0);
+		if (r == -EINTR)
+			continue;
+		if (r < 0)
+			return r; /* the client core sees it at its next write or read */
+		off += (size_t)r;
+	}
+	return 0;
+}
+
+static int t_ready(void *ctx);
+
+static long cork_before_read(int fd)
+{
+	return cork_len && !t_ready(&fd) ? cork_flush(fd) : 0;
+}
+
+static void cork(void)
+{
+	corked++;
+}
+
+static void uncork(void)
+{
+	if (--corked == 0)
+		cork_flush(nsd_fd);
+}
+
 static void t_disconnect(void *ctx)
 {
 	int *fdp = ctx;
 	if (*fdp >= 0)
 		host_close(*fdp);
 	*fdp = -1;
+	cork_len = 0; /* a new connection sends every unanswered request again */
 }
 
 /* While nsd_call_fd waits for a reply that carries an fd (SCM_RIGHTS),
@@ -186,6 +243,9 @@ static long read_fd(int fd, void *buf, size_t n)
  * libos's own exchange into EINTR; nsdc retries EINTR itself. */
 static long t_read(void *ctx, void *buf, size_t n)
 {
+	long r = cork_before_read(*(int *)ctx);
+	if (r < 0)
+		return r;
 	if (fd_wanted)
 		return read_fd(*(int *)ctx, buf, n);
 	return host(__NR_read, *(int *)ctx, buf, n);
@@ -194,6 +254,14 @@ static long t_read(void *ctx, void *buf, size_t n)
 /* MSG_NOSIGNAL: a vanished nsd is an error to retry, not a SIGPIPE for the app. */
 static long t_write(void *ctx, const void *buf, size_t n)
 {
+	if (corked && cork_len + n <= sizeof(cork_buf)) {
+		memcpy(cork_buf + cork_len, buf, n);
+		cork_len += n;
+		return (long)n;
+	}
+	long r = cork_flush(*(int *)ctx);
+	if (r < 0)
+		return r;
 	return host(__NR_sendto, *(int *)ctx, buf, n, MSG_NOSIGNAL, NULL, 0);
 }
 
@@ -354,7 +422,10 @@ static void send_reap(int pid)
 static void drain_host_reaps(void)
 {
 	for (int i = 0; i < HOST_REAPS; i++) {
-		int pid = __atomic_exchange_n(&host_reaps[i], 0, __ATOMIC_ACQUIRE);
+		/* Read first: a write to every slot at each call would cost this
+		 * page a copy-on-write fault after every fork. */
+		int pid = __atomic_load_n(&host_reaps[i], __ATOMIC_RELAXED) ?
+		          __atomic_exchange_n(&host_reaps[i], 0, __ATOMIC_ACQUIRE) : 0;
 		if (pid) {
 			pid_map_forget(pid);
 			send_reap(pid);
@@ -527,6 +598,8 @@ void nsd_child_start(void)
 		host_close(nsd_fd);
 	nsd_fd = -1;
 	nsd_lock = (struct lock)LOCK_INIT;
+	cork_len = 0; /* another thread's, copied in the middle of its cork */
+	corked = 1;
 	lease_cur = lease_next = (struct range){ 1, 0 };
 	lease_asked = true; /* the Register below asks for a range */
 	client_init();
@@ -550,6 +623,7 @@ void nsd_child_start(void)
 	 * child its own range. */
 	nsd_send(&f);
 	free_register(&rg);
+	uncork();
 	rpc_start();
 }
 
@@ -597,6 +671,9 @@ void nsd_register_child(int pid, int host_pid)
 {
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
+	lock(&nsd_lock);
+	cork();
+	unlock(&nsd_lock);
 	/* For the next child, first: nsd answers it at once, the Register
 	 * once journaled. */
 	nsd_ask_ticket();
@@ -605,6 +682,9 @@ void nsd_register_child(int pid, int host_pid)
 	 * wait, a lookup) comes after it; not awaited. */
 	nsd_send(&f);
 	free_register(&rg);
+	lock(&nsd_lock);
+	uncork();
+	unlock(&nsd_lock);
 }
 
 int nsd_take_pid(void)
@@ -767,6 +847,7 @@ void nsd_exit(int wstatus)
 	rpc_end();
 	if (!lock_try(&nsd_lock))
 		return;
+	corked = 0; /* another thread's cork ends here: the Exit goes out after it */
 	unsigned long fs = nsd_fs_enter();
 	drain_host_reaps();
 	if (proc.pid == 1)

@@ -16,9 +16,9 @@ struct pid_entry {
 	bool child;
 };
 
-struct lock pids_lock = LOCK_INIT;
-static struct pid_entry *map;
-static size_t map_len, map_cap;
+struct lock pids_lock __fork_hot = LOCK_INIT;
+static struct pid_entry *map __fork_hot;
+static size_t map_len __fork_hot, map_cap __fork_hot;
 
 static uint64_t pids_enter(void)
 {

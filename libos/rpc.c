@@ -47,8 +47,8 @@
 
 static char dir[UNIX_PATH_MAX];
 static char token[17];
-static char my_addr[UNIX_PATH_MAX];
-static int listen_fd = -1;
+static char my_addr[UNIX_PATH_MAX] __fork_hot;
+static int listen_fd __fork_hot = -1;
 static struct thread *helper;
 static char *helper_stack;
 
@@ -347,7 +347,7 @@ out:
  * it may end). helper_alive is the host's clear-tid word of the thread, so
  * its stack is reused only once the host is done with it. */
 enum { IDLE, RUNNING, AGAIN };
-static int helper_state, helper_alive;
+static int helper_state __fork_hot, helper_alive __fork_hot;
 
 static void serve_pending(void)
 {

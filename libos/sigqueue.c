@@ -18,12 +18,12 @@ struct sigq_node {
 };
 
 static struct sigq_node pool[POOL_SIZE];
-static struct sigq_node *free_nodes;
-static bool pool_ready;
-static int sigq_lock;
+static struct sigq_node *free_nodes __fork_hot;
+static bool pool_ready __fork_hot;
+static int sigq_lock __fork_hot;
 /* The app's RLIMIT_SIGPENDING (soft), counted in queued real-time signals
  * of this picoprocess (Linux counts every queued signal of the user). */
-static uint64_t rt_limit = POOL_SIZE, rt_used;
+static uint64_t rt_limit = POOL_SIZE, rt_used __fork_hot;
 
 void sigq_set_limit(uint64_t soft)
 {

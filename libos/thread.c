@@ -12,9 +12,9 @@
 #include "signal.h"
 #include "thread.h"
 
-struct lock threads_lock = LOCK_INIT;
-static struct thread *threads;
-static struct thread *dead;
+struct lock threads_lock __fork_hot = LOCK_INIT;
+static struct thread *threads __fork_hot;
+static struct thread *dead __fork_hot;
 
 /* Host signal handlers walk the thread list (to route a process-directed
  * signal): lock_nosig. */

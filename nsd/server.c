@@ -149,11 +149,17 @@ static void kill_sandbox(struct nsd *n, uint32_t sandbox_id);
 
 /* Journal that a client vanished without exit: its live processes become
  * "lost" (reported to their parents as killed). */
+static int64_t live_of(struct nsd *n, const char *client)
+{
+    int64_t live = 0;
+    return jint(&n->j, &live, "SELECT count(*) FROM procs WHERE client = ? AND state = 'live'", "s",
+                client) > 0 ? live : 0;
+}
+
 static void journal_lost(struct nsd *n, uint32_t sandbox_id, const char *client, const char *why)
 {
-    int64_t live = 0, init = 0;
-    if (jint(&n->j, &live, "SELECT count(*) FROM procs WHERE client = ? AND state = 'live'",
-             "s", client) <= 0 || !live)
+    int64_t live = live_of(n, client), init = 0;
+    if (!live)
         return;
     jint(&n->j, &init, "SELECT count(*) FROM procs p JOIN sandboxes s ON s.id = p.sandbox"
                        " WHERE p.sandbox = ? AND p.client = ? AND p.pid = 1 AND p.state = 'live'"
@@ -356,9 +362,10 @@ void conn_drop(struct conn *c, const char *reason)
         nsd_log("closing connection %s: %s", c->peer, reason);
     if (c->state == CONN_READY && c->role == NSD__ROLE__ROLE_PICO && n->ready &&
         !client_connected(n, c->sandbox_id, c->client, c) &&
-        /* A peer that lives on timed out waiting for us and reconnects; if
-         * it dies instead, sweep_vanished() finds it. */
-        (c->peer_pid <= 0 || !host_alive(c->peer_pid)))
+        /* The usual end (its processes exited), first: host_alive reads
+         * /proc. A peer that lives on timed out waiting for us and
+         * reconnects; if it dies instead, sweep_vanished() finds it. */
+        live_of(n, c->client) && (c->peer_pid <= 0 || !host_alive(c->peer_pid)))
         journal_lost(n, c->sandbox_id, c->client, "lost its connection");
     conn_free(c);
 }
@@ -414,6 +421,7 @@ static struct pending *hold_request(struct conn *c, Nsd__Frame *req)
 static void queue_mutation(struct conn *c, Nsd__Frame *req)
 {
     queue(c->n, hold_request(c, req));
+    c->batched = 1;
 }
 
 static void pending_error(struct pending *p, int errnum, const char *msg)
@@ -460,9 +468,12 @@ void nsd_flush(struct nsd *n)
     n->pending = NULL;
     if (!batch)
         return;
-    for (p = batch; p; p = p->next)
+    for (p = batch; p; p = p->next) {
         if (!p->op.data)
             make_op(n, p);
+        if (p->c)
+            p->c->batched = 0;
+    }
     if (n->rep) {
         replica_propose(n, batch);
         return;
@@ -492,10 +503,14 @@ void nsd_flush(struct nsd *n)
 /* The connections of an answered batch read on; the batch is freed. */
 static void resume(struct nsd *n, struct pending *batch)
 {
-    struct pending *p;
+    struct pending *p, *q;
     while ((p = batch)) {
         batch = p->next;
-        if (p->c && n->leading) {
+        /* A connection with several requests in the batch reads on after
+         * its last one (conn_feed may free it). */
+        for (q = batch; q && q->c != p->c; q = q->next)
+            ;
+        if (p->c && !q && n->leading) {
             p->c->paused = 0;
             conn_feed(p->c);   /* frames that waited behind the request */
         }
@@ -881,11 +896,24 @@ static int reencodes(const Nsd__Frame *f)
     return again != NULL;
 }
 
-/* One frame body: decode, authenticate or dispatch. 0, or -1 if dropped. */
-static int frame(struct conn *c, const uint8_t *body, size_t len)
+/* One frame body: decode, authenticate or dispatch. 0, or -1 if dropped.
+ * Behind a mutation of c in the batch being gathered (behind), only a
+ * mutation that would be queued is taken, to join it; anything else is
+ * left unread (1) until that batch is answered. */
+static int frame(struct conn *c, const uint8_t *body, size_t len, int behind)
 {
     struct nsd *n = c->n;
     Nsd__Frame *f = nsd__frame__unpack(NULL, len, body);
+    if (behind) {
+        if (f && c->state == CONN_READY && n->ready && nsdc_body_is_mutation(f->body_case) &&
+            allowed(c->role, f->body_case) && reencodes(f)) {
+            queue_mutation(c, f);
+            return 0;
+        }
+        if (f)
+            nsd__frame__free_unpacked(f, NULL);
+        return 1;
+    }
     if (!f) {
         conn_drop(c, "undecodable frame");
         return -1;
@@ -937,24 +965,28 @@ int conn_feed(struct conn *c)
     for (;;) {
         if (c->state == CONN_CLOSING)
             return -1;
-        if (c->paused)
-            return 0;   /* resumed once its queued mutation is answered */
+        /* Resumed once its queued request is answered; meanwhile, further
+         * mutations may join the one in the batch still being gathered
+         * (applied after it in the same transaction: one commit, not one
+         * each, for a fork child's claim and Exit). */
+        int behind = c->paused;
+        if (behind && !c->batched)
+            return 0;
         uint8_t hdr[NSD_FRAME_HDR];
         if (evbuffer_copyout(buf, hdr, sizeof hdr) < (ssize_t)sizeof hdr)
-            return feed_end(c);
+            return behind ? 0 : feed_end(c);
         uint32_t len = nsdc_frame_len(hdr);
-        if (len > NSD_FRAME_MAX) {
+        if (len > NSD_FRAME_MAX && !behind) {
             conn_drop(c, "oversized frame");
             return -1;
         }
-        if (evbuffer_get_length(buf) < NSD_FRAME_HDR + (size_t)len)
-            return feed_end(c);
-        evbuffer_drain(buf, NSD_FRAME_HDR);
-        uint8_t *body = evbuffer_pullup(buf, len);
-        int r = frame(c, body, len);
+        if (len > NSD_FRAME_MAX || evbuffer_get_length(buf) < NSD_FRAME_HDR + (size_t)len)
+            return behind ? 0 : feed_end(c);
+        uint8_t *body = evbuffer_pullup(buf, NSD_FRAME_HDR + (ssize_t)len) + NSD_FRAME_HDR;
+        int r = frame(c, body, len, behind);
         if (r)
-            return r;
-        evbuffer_drain(buf, len);
+            return r < 0 ? r : 0;
+        evbuffer_drain(buf, NSD_FRAME_HDR + (size_t)len);
     }
 }
 

@@ -77,7 +77,8 @@ struct conn {
     struct nsd *n;
     struct bufferevent *bev;        /* NULL for the fuzz driver */
     struct evbuffer *in;            /* input frames (the fuzz driver sets it) */
-    int paused;                     /* a mutation of it is queued */
+    int paused;                     /* a request of it is held */
+    int batched;                    /* one is in the batch being gathered */
     int gone;                       /* the peer closed (-1) or failed (errno): */
                                     /* what it sent is applied, then it drops */
     struct conn *next, **pprev;

@@ -55,8 +55,9 @@ void streams_gone(const char *path)
     struct stat ds, ours, st;
     snprintf(d, sizeof d, "%.*s", (int)(slash - path), path);
     const char *name = slash + 1;
-    if (stat(d, &ds) || fstat(dir_fd, &ours) || ds.st_dev != ours.st_dev || ds.st_ino != ours.st_ino ||
-        fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISSOCK(st.st_mode))
+    /* The name first: usually its process removed it as it exited. */
+    if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISSOCK(st.st_mode) || stat(d, &ds) ||
+        fstat(dir_fd, &ours) || ds.st_dev != ours.st_dev || ds.st_ino != ours.st_ino)
         return;
     /* Still listened on: the name was not this process's (a claim that
      * named another's socket), or its host pid was reused by a process

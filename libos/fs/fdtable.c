@@ -13,7 +13,6 @@
 
 /* Room kept above the app's range for the libos's own fds. */
 #define LIBOS_FDS 256
-#define FD_BASE_CAP 65536
 
 struct vdir {
 	int refs;
@@ -31,22 +30,22 @@ int libos_fd_base __ro_after_init;
 /* The app's RLIMIT_NOFILE (virtual: the host's covers the libos's fds too). */
 static uint64_t app_soft_limit, app_hard_limit;
 static struct fd_rec *recs; /* libos_fd_base entries, allocated on first use */
-struct lock fd_lock = LOCK_INIT;
+struct lock fd_lock __fork_hot = LOCK_INIT;
 
 /* Raises the host's RLIMIT_NOFILE to its hard limit, so the app can have
  * up to libos_fd_base fds and the libos its own LIBOS_FDS above them.
  *
- * The base is not simply the top of the range: the kernel's fd table grows
- * to the highest fd in use and fork copies it, so libos fds near a hard
- * limit of, say, 524288 would make every fork copy megabytes. The app keeps
- * the soft limit it was started with, and room to raise it to at least
- * APP_FDS_MIN.
+ * The base is fixed, not the app's soft limit nor the top of the range:
+ * the kernel's fd table grows to the highest fd in use and every fork
+ * copies it (dup_fd), so libos fds at a starting soft limit of 20000 cost
+ * each fork ~50 us of copying and freeing a table that size, and near a
+ * hard limit of, say, 524288 megabytes.
  *
  * The app's limits are the host's as they were (what Linux would show);
  * its fds stop at libos_fd_base whatever its soft limit (EMFILE there). A
  * small hard limit, which a process may well start under, is shared: the
  * libos takes the upper half, at most LIBOS_FDS. */
-#define APP_FDS_MIN 4096
+#define APP_FDS 4096
 void fd_init(void)
 {
 	struct rlimit64 lim;
@@ -55,8 +54,8 @@ void fd_init(void)
 	uint64_t orig_soft = lim.rlim_cur;
 	lim.rlim_cur = lim.rlim_max;
 	host(__NR_prlimit64, 0, RLIMIT_NOFILE, &lim, NULL);
-	uint64_t top = MIN(lim.rlim_max, FD_BASE_CAP);
-	libos_fd_base = (int)MIN(MAX(orig_soft, APP_FDS_MIN), top - MIN(LIBOS_FDS, top / 2));
+	uint64_t top = lim.rlim_max;
+	libos_fd_base = (int)MIN(APP_FDS, top - MIN(LIBOS_FDS, top / 2));
 	app_hard_limit = lim.rlim_max;
 	app_soft_limit = orig_soft;
 }

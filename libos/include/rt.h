@@ -18,6 +18,12 @@
  * (with the syscall table and every other const pointer), which start.c
  * makes read-only before the app runs. */
 #define __ro_after_init __attribute__((section(".data.rel.ro.ro_after_init")))
+/* Data both sides of a fork write right after it (the locks fork holds,
+ * the allocator's heads, nsd's client, the lease): kept together, since
+ * each page that either side writes after a fork costs it a copy-on-write
+ * fault. A section without a dot in its name is an output section of its
+ * own, so what every file puts there is contiguous. */
+#define __fork_hot __attribute__((section("fork_hot")))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 

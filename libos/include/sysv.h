@@ -147,7 +147,8 @@ long sysv_sysctl_write(int fd, const struct iovec *uiov, long niov);
 /* sem.c / shm.c cleanup of a process slot. */
 void sysv_sem_undo(struct sysv_proc *p);
 void sysv_shm_detach_all(struct sysv_proc *p, int slot);
-void sysv_shm_fork_child(struct sysv_proc *p);
+/* In a fork child: the attachments it inherits counted in a slot of its own. */
+void sysv_shm_fork_child(void);
 /* The app unmapped [addr, addr + len) (munmap, a MAP_FIXED mapping over
  * it): the attachments there are detached, those it cut split. */
 void sysv_shm_unmapped(uintptr_t addr, size_t len);

@@ -20,11 +20,11 @@ struct free_block {
 	struct free_block *next;
 };
 
-static struct free_block *bins[NCLASSES];
+static struct free_block *bins[NCLASSES] __fork_hot;
 /* The unused tail of each class's current chunk: blocks are carved from it
  * one at a time, so a chunk's pages are touched only as they are used. */
-static char *carve[NCLASSES], *carve_end[NCLASSES];
-struct lock alloc_lock = LOCK_INIT;
+static char *carve[NCLASSES] __fork_hot, *carve_end[NCLASSES] __fork_hot;
+struct lock alloc_lock __fork_hot = LOCK_INIT;
 
 static int class_of(size_t n)
 {

@@ -20,9 +20,9 @@ extern const char __ehdr_start[];
 extern const char _end[];
 
 static uintptr_t arena_start __ro_after_init, arena_end __ro_after_init;
-static uintptr_t arena_top;
-static struct span *free_spans[SPAN_CLASSES];
-struct lock arena_lock = LOCK_INIT;
+static uintptr_t arena_top __fork_hot;
+static struct span *free_spans[SPAN_CLASSES] __fork_hot;
+struct lock arena_lock __fork_hot = LOCK_INIT;
 
 void *host_mmap_random(size_t len, int prot, int flags)
 {

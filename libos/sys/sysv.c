@@ -336,10 +336,12 @@ void sysv_fork_child(void)
 	clk.lock = (struct lock)LOCK_INIT;
 	if (!base || self_slot < 0)
 		return;
+	/* The parent's slot is not ours. One of our own now only for the
+	 * attachments we inherit, else at our first call that needs one
+	 * (sysv_self): most fork children make none, and a slot costs a lock
+	 * and its release at exit. */
 	self_slot = -1;
-	struct sysv_proc *p = sysv_self();
-	if (p)
-		sysv_shm_fork_child(p);
+	sysv_shm_fork_child();
 }
 
 void sysv_exec(void)

@@ -489,10 +489,11 @@ void sysv_shm_detach_all(struct sysv_proc *p, int slot)
 		natts = 0;
 }
 
-void sysv_shm_fork_child(struct sysv_proc *p)
+void sysv_shm_fork_child(void)
 {
 	att_lock = (struct lock)LOCK_INIT;
-	for (size_t i = 0; i < natts; i++) {
+	struct sysv_proc *p = natts ? sysv_self() : NULL;
+	for (size_t i = 0; p && i < natts; i++) {
 		struct shmseg *s = sysv_area(2, atts[i].slot);
 		sysv_lock(&s->o.lock);
 		p->natt[atts[i].slot]++;

@@ -18,6 +18,7 @@ trap '[ -z "$NSD_PID" ] || kill "$NSD_PID"; rm -rf "$T"' EXIT
 private_nsd
 secret=$($CTL sandbox create big)
 coproc MANY { "$TC" "$T/nsd.sock" many big "$secret" $N 8192; }
+many_pid=$MANY_PID # bash unsets MANY_PID once the coprocess has ended
 : > "$T/pids"
 while read -r line <&"${MANY[0]}"; do
     case $line in
@@ -40,7 +41,7 @@ bin/graphene run --nsd "$T/nsd.sock" --sandbox big "$T/m.toml" -- -c 'ls /proc >
 missing=$(sort "$T/pids" | comm -23 - <(grep '^[0-9]' "$T/proc" | sort))
 check "ls /proc inside lists every one of them" "" "$missing"
 exec {MANY[1]}>&-
-wait "$MANY_PID"
+wait "$many_pid"
 
 # Real processes: pid 1 starts K children whose command lines (8 KiB) take
 # more than a frame, each says it is up through a fifo; then /proc lists

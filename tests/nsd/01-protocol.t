@@ -16,6 +16,7 @@ tap_run "$TC" "$SOCK" basic
 tap_run "$TC" "$SOCK" pgrp
 tap_run "$TC" "$SOCK" bad
 tap_run "$TC" "$SOCK" ticket
+tap_run "$TC" "$SOCK" pipeline "$PID_a"
 kill -0 "$PID_a"; ok $? "nsd survived the hostile clients"
 
 # TCP: picoprocesses authenticate by MAC as on the unix socket; admin is

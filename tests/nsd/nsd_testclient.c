@@ -648,6 +648,71 @@ static void mode_ticket(void)
     sim_close(&a);
 }
 
+/* ---- mutations sent back to back ----------------------------------------------------- */
+
+static Nsd__Frame__BodyCase pushed[8];
+static int npushed;
+
+static void note_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
+{
+    (void)c;
+    (void)arg;
+    if (npushed < 8)
+        pushed[npushed++] = f->body_case;
+}
+
+/* Mutations a client sends without waiting, which nsd (stopped meanwhile:
+ * they are all read at once) takes into one batch behind each other: each
+ * is applied in order, a refused one does not stop the next, the replies
+ * come in order, and a read behind them sees them all. */
+static void mode_pipeline(pid_t nsd)
+{
+    char sb[64], st[16];
+    uint8_t secret[NSD_SECRET_LEN];
+    new_sandbox(sb, sizeof sb, secret);
+    struct sim a, b;
+    Nsd__Ids ids;
+    Nsd__PidRange rng;
+    sim_connect(&a, addr, sb, secret);
+    sim_connect(&b, addr, sb, secret);
+    check(!sim_register(&a, 0, 0, 8, &ids, &rng) && !sim_register(&b, rng.lo, ids.pid, 0, &ids, NULL),
+          "a process and its child register");
+    uint32_t root = rng.lo - 1, child = ids.pid;
+    b.c.on_push = note_push;
+    Nsd__SetPgid sp = NSD__SET_PGID__INIT;
+    Nsd__Exit bad = NSD__EXIT__INIT, ex = NSD__EXIT__INIT;
+    sp.caller = sp.pid = child;
+    bad.pid = 999;
+    ex.pid = child;
+    ex.status = 7 << 8;
+    Nsd__Frame f1 = NSD__FRAME__INIT, f2 = NSD__FRAME__INIT, f3 = NSD__FRAME__INIT;
+    f1.body_case = NSD__FRAME__BODY_SETPGID;
+    f1.setpgid = &sp;
+    f2.body_case = f3.body_case = NSD__FRAME__BODY_EXIT;
+    f2.exit = &bad;
+    f3.exit = &ex;
+    int sent = !kill(nsd, SIGSTOP);
+    sent = sent && !nsdc_send(&b.c, &f1) && !nsdc_send(&b.c, &f2) && !nsdc_send(&b.c, &f3);
+    kill(nsd, SIGCONT);
+    check(sent, "setpgid, an exit of a pid not ours and the child's exit, sent at once");
+    check(!sim_lookup(&b, child, st, sizeof st) && !strcmp(st, "zombie"),
+          "a lookup behind them on the same connection sees the exit (%s)", st);
+    check(npushed == 3 && pushed[0] == NSD__FRAME__BODY_IDS && pushed[1] == NSD__FRAME__BODY_ERROR &&
+              pushed[2] == NSD__FRAME__BODY_OK,
+          "answered in order: ids, the refusal, ok (%d replies)", npushed);
+    Nsd__Lookup l = NSD__LOOKUP__INIT;
+    Nsd__Frame q = NSD__FRAME__INIT, *rep = NULL;
+    l.pid = child;
+    q.body_case = NSD__FRAME__BODY_LOOKUP;
+    q.lookup = &l;
+    check(!sim_call(&a, &q, NSD__FRAME__BODY_PROC, &rep) && rep->proc->pgid == child && rep->proc->status == 7 << 8,
+          "the setpgid was applied, and the exit's status");
+    nsdc_free(&a.c, rep);
+    check(!sim_reap(&a, root, child), "the parent reaps");
+    sim_close(&b);
+    sim_close(&a);
+}
+
 /* ---- load for crash and failover tests ------------------------------------------------ */
 
 static volatile sig_atomic_t load_stop;
@@ -815,7 +880,7 @@ static int mode_mark(const char *sbname, const char *hexsecret, int64_t key, int
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|ticket|hold SB SECRET|mark|lookup SB SECRET KEY|load SB SECRET N LOG [PAUSE_MS]|many SB SECRET N LEN\n");
+        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|ticket|pipeline NSD_PID|hold SB SECRET|mark|lookup SB SECRET KEY|load SB SECRET N LOG [PAUSE_MS]|many SB SECRET N LEN\n");
         return 2;
     }
     addr = argv[1];
@@ -833,6 +898,8 @@ int main(int argc, char **argv)
         mode_bad();
     else if (!strcmp(m, "ticket"))
         mode_ticket();
+    else if (!strcmp(m, "pipeline") && argc == 4)
+        mode_pipeline(atoi(argv[3]));
     else if (!strcmp(m, "hold") && argc == 5)
         return mode_hold(argv[3], argv[4]);
     else if ((!strcmp(m, "mark") || !strcmp(m, "lookup")) && argc == 6)
