@@ -42,9 +42,6 @@
 #define SO_RCVTIMEO_NEW 66
 #define SO_SNDTIMEO_NEW 67
 #define RPC_TIMEOUT_S 2
-#ifndef __NR_fchmodat2
-#define __NR_fchmodat2 452
-#endif
 /* connects 2 ms apart: a running process's address is awaited 2 s */
 #define LISTEN_WAIT_TRIES 1000
 #define HELPER_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | \
@@ -436,40 +433,31 @@ void rpc_wakeup(void)
 	}
 }
 
-/* Binds a new socket at addr, 0777: its fd, or -errno. EADDRINUSE is
- * replaced when replace: our own name, from a killed process of this
- * launch. */
-static long bind_at(const char *addr, bool replace)
+/* Listens at addr as listen_fd: 0, or -errno. */
+static int listen_at(const char *addr)
 {
 	struct sockaddr_un sa;
 	long fd = nsd_unix_socket(addr, &sa);
 	if (fd < 0)
-		return fd;
-	/* The host umask is the process's: cleared for the bind only in a
-	 * process with one thread (start-up, a fork child), and set outright
-	 * on the socket's inode otherwise (spare_bind). */
+		return (int)fd;
+	/* 0777: only one thread runs here (start-up, a fork child), so the
+	 * host umask may be cleared for the bind. */
+	long old = host(__NR_umask, 0);
 	long r = host(__NR_bind, fd, &sa, sizeof(sa));
-	if (r == -EADDRINUSE && replace) {
+	if (r == -EADDRINUSE) {
+		/* Our own name, from a killed process of this launch: replace it. */
 		host(__NR_unlinkat, AT_FDCWD, addr, 0);
 		r = host(__NR_bind, fd, &sa, sizeof(sa));
 	}
-	if (r < 0) {
-		host_close((int)fd);
-		return r;
-	}
-	return fd;
-}
-
-/* Makes fd, bound at our address, listen_fd: 0, or -errno (fd closed). */
-static int listen_on(long fd)
-{
+	host(__NR_umask, old);
 	/* A connection raises SIGIO (with si_fd: rpc_is_wakeup) at this
 	 * process. All of it is set, and listen_fd known to the handler,
 	 * before listen(): a fork child's parent connects as soon as the name
 	 * accepts, and a connection that came earlier would raise no SIGIO
 	 * (the caller waited out its time limit) or one taken for the app's
 	 * (which killed the child). */
-	long r = host(__NR_fcntl, fd, F_SETSIG, SIGIO);
+	if (r == 0)
+		r = host(__NR_fcntl, fd, F_SETSIG, SIGIO);
 	if (r == 0)
 		r = host(__NR_fcntl, fd, F_SETOWN, proc.host_pid);
 	if (r == 0)
@@ -485,105 +473,14 @@ static int listen_on(long fd)
 	return (int)r;
 }
 
-/* Listens at addr as listen_fd: 0, or -errno. */
-static int listen_at(const char *addr)
-{
-	/* 0777: only one thread runs here (start-up, a fork child), so the
-	 * host umask may be cleared for the bind. */
-	long old = host(__NR_umask, 0);
-	long fd = bind_at(addr, true);
-	host(__NR_umask, old);
-	return fd < 0 ? (int)fd : listen_on(fd);
-}
-
-/* The spare listener: a socket the parent binds after each fork at
- * <our address>.<slot> (slot 0 or 1, in turn) for its next child, which
- * renames it to its own address and listens: a bind in this directory
- * costs the host an inode (~50-160 us here), a rename none, and the
- * child's start is the fork's critical path. spare is fd * 2 + slot, or
- * -1; inherited the one the fork in progress hands its child (written
- * under the fork's locks, so the child's copy is its own). nsd removes
- * both slots' names with the address of a process that ended
- * (nsd/streams.c). bound: the slots bound since the process began, so an
- * EADDRINUSE on another is a killed process's name (ours to replace),
- * and on one of them a child's that has not renamed it yet. */
-static int spare __fork_hot = -1, inherited __fork_hot = -1;
-static unsigned spare_next, spare_bound;
-
-static void spare_name(const char *addr, int slot, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s.%d", addr, slot);
-}
-
-int rpc_fork_take(void)
-{
-	inherited = __atomic_exchange_n(&spare, -1, __ATOMIC_ACQ_REL);
-	return inherited;
-}
-
-/* The parent's side, off the child's path: a spare for the next fork. */
-static void spare_bind(void)
-{
-	char name[UNIX_PATH_MAX + 4];
-	int slot = (int)(__atomic_fetch_add(&spare_next, 1, __ATOMIC_RELAXED) & 1);
-	spare_name(my_addr, slot, name, sizeof(name));
-	long fd = bind_at(name, !(__atomic_load_n(&spare_bound, __ATOMIC_RELAXED) & (1u << slot)));
-	if (fd < 0)
-		return;
-	/* 0777 as listen_at's, without the umask another thread may rely on
-	 * (chmod of a socket's name is its access to connect). */
-	int v = (int)fd * 2 + slot, none = -1;
-	if (host(__NR_fchmodat2, AT_FDCWD, name, 0777, 0) < 0 ||
-	    !__atomic_compare_exchange_n(&spare, &none, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		host(__NR_unlinkat, AT_FDCWD, name, 0);
-		host_close((int)fd);
-		return;
-	}
-	__atomic_fetch_or(&spare_bound, 1u << slot, __ATOMIC_RELAXED);
-}
-
-void rpc_fork_parent(int taken, bool forked)
-{
-	int none = -1;
-	if (taken >= 0 && !forked &&
-	    __atomic_compare_exchange_n(&spare, &none, taken, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return;
-	if (taken >= 0)
-		host_close(taken / 2); /* the child's now */
-	if (my_addr[0] && __atomic_load_n(&spare, __ATOMIC_ACQUIRE) < 0)
-		spare_bind();
-}
-
-/* The child's: the parent's spare (parent_addr's slot), renamed to our
- * address: 0, or -errno (then the child binds). */
-static int listen_inherited(const char *parent_addr)
-{
-	char name[UNIX_PATH_MAX + 4];
-	spare_name(parent_addr, inherited % 2, name, sizeof(name));
-	int fd = inherited / 2;
-	inherited = -1;
-	long r = host(__NR_renameat2, AT_FDCWD, name, AT_FDCWD, my_addr, 0);
-	if (r < 0) {
-		host_close(fd);
-		return (int)r;
-	}
-	return listen_on(fd);
-}
-
 void rpc_start(void)
 {
-	/* In a fork child: the parent's listener, spare and helper are not
-	 * ours. */
+	/* In a fork child: the parent's listener and helper are not ours. */
 	if (listen_fd >= 0)
 		host_close(listen_fd);
-	if (spare >= 0)
-		host_close(spare / 2);
-	listen_fd = spare = -1;
-	spare_bound = 0;
+	listen_fd = -1;
 	helper_state = IDLE;
 	helper_alive = 0;
-	char parent_addr[UNIX_PATH_MAX];
-	memcpy(parent_addr, my_addr, sizeof(my_addr));
 	rpc_address(proc.host_pid, my_addr, sizeof(my_addr));
 	if (!my_addr[0])
 		return;
@@ -596,9 +493,7 @@ void rpc_start(void)
 			libos_fatal("rpc: no memory for the helper thread");
 		helper->sigmask = ~0ULL;
 	}
-	int r = inherited >= 0 ? listen_inherited(parent_addr) : -ENOENT;
-	if (r < 0)
-		r = listen_at(my_addr);
+	int r = listen_at(my_addr);
 	if (r < 0) {
 		log_info("rpc: cannot listen at %s (%d): processes of other launches cannot reach this one",
 		         my_addr, r);
@@ -608,15 +503,8 @@ void rpc_start(void)
 
 void rpc_end(void)
 {
-	if (!my_addr[0])
-		return;
-	host(__NR_unlinkat, AT_FDCWD, my_addr, 0);
-	int sp = __atomic_load_n(&spare, __ATOMIC_ACQUIRE);
-	if (sp >= 0) {
-		char name[UNIX_PATH_MAX + 4];
-		spare_name(my_addr, sp % 2, name, sizeof(name));
-		host(__NR_unlinkat, AT_FDCWD, name, 0);
-	}
+	if (my_addr[0])
+		host(__NR_unlinkat, AT_FDCWD, my_addr, 0);
 }
 
 /* ---- the client ---------------------------------------------------------- */

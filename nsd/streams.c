@@ -43,21 +43,21 @@ int streams_dir_make(const char *sock_path)
     return 0;
 }
 
-/* name in the directory, of a claim whose directory is d: removed if it
- * is a socket nobody listens on. *d_ours: 1 or 0 once d was compared with
- * our directory, -1 before. */
-static void gone_name(const char *d, int *d_ours, const char *name)
+void streams_gone(const char *path)
 {
-    struct stat ds, ours, st;
-    /* The name first: usually its process removed it as it exited. */
-    if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISSOCK(st.st_mode))
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (dir_fd < 0 || !slash || slash == path || !slash[1] || !strcmp(slash, "/.") ||
+        !strcmp(slash, "/.."))
         return;
     /* The address is the process's own claim: act only on a socket whose
      * directory is ours. */
-    if (*d_ours < 0)
-        *d_ours = !stat(d, &ds) && !fstat(dir_fd, &ours) && ds.st_dev == ours.st_dev &&
-                  ds.st_ino == ours.st_ino;
-    if (!*d_ours)
+    char d[300];
+    struct stat ds, ours, st;
+    snprintf(d, sizeof d, "%.*s", (int)(slash - path), path);
+    const char *name = slash + 1;
+    /* The name first: usually its process removed it as it exited. */
+    if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISSOCK(st.st_mode) || stat(d, &ds) ||
+        fstat(dir_fd, &ours) || ds.st_dev != ours.st_dev || ds.st_ino != ours.st_ino)
         return;
     /* Still listened on: the name was not this process's (a claim that
      * named another's socket), or its host pid was reused by a process
@@ -74,22 +74,6 @@ static void gone_name(const char *d, int *d_ours, const char *name)
     close(fd);
     if (refused)
         unlinkat(dir_fd, name, 0);
-}
-
-void streams_gone(const char *path)
-{
-    const char *slash = path ? strrchr(path, '/') : NULL;
-    if (dir_fd < 0 || !slash || slash == path || !slash[1] || !strcmp(slash, "/.") ||
-        !strcmp(slash, "/.."))
-        return;
-    char d[300], spare[300];
-    int d_ours = -1;
-    snprintf(d, sizeof d, "%.*s", (int)(slash - path), path);
-    gone_name(d, &d_ours, slash + 1);
-    /* Its spare listener's names (libos/rpc.c): its address's with .0, .1. */
-    for (int slot = 0; slot < 2; slot++)
-        if (snprintf(spare, sizeof spare, "%s.%d", slash + 1, slot) < (int)sizeof spare)
-            gone_name(d, &d_ours, spare);
 }
 
 void streams_dir_remove(const char *sock_path)

@@ -10,8 +10,7 @@ int streams_dir_make(const char *sock_path);
 /* A process that was registered with the stream address path has ended:
  * removes the socket it left there if it died without removing it itself
  * (SIGKILL, a crash), that is a socket in that directory that nobody
- * listens on, and so its spare listener's (path.0, path.1: libos/rpc.c).
- * Anything else at those names is left alone. */
+ * listens on. Anything else at path is left alone. */
 void streams_gone(const char *path);
 /* Removes it with what killed picoprocesses left in it. */
 void streams_dir_remove(const char *sock_path);

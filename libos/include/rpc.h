@@ -21,12 +21,6 @@ void rpc_address(int host_pid, char *buf, size_t size);
  * filtered like every thread), and in a fork child (the parent's listener
  * is the parent's): listen at our address. */
 void rpc_start(void);
-/* fork: rpc_fork_take, under the fork's locks right before the host's
- * fork, hands the spare listener (if there is one) to the child, whose
- * rpc_start takes it over; its answer goes to rpc_fork_parent after the
- * fork (forked: a child was made), which binds the next spare. */
-int rpc_fork_take(void);
-void rpc_fork_parent(int taken, bool forked);
 /* From the host signal handler: sig and si are the listener's SIGIO (a
  * peer connects); rpc_wakeup then starts the helper thread unless one runs. */
 bool rpc_is_wakeup(int sig, const siginfo_t *si);

@@ -23,7 +23,6 @@
 #include "nsd.h"
 #include "sysv.h"
 #include "process.h"
-#include "rpc.h"
 #include "signal.h"
 #include "syscall.h"
 #include "vfork.h"
@@ -125,7 +124,6 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 	fd_bound_prepare();
 	appspace_prepare();
 	uint64_t saved = fork_lock_all();
-	int spare = rpc_fork_take();
 	r = host(__NR_clone, hflags, 0, NULL, &c->t->host_alive, tls);
 	if (r >= 0)
 		nsd_fork_ticket(r == 0);
@@ -146,11 +144,10 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 			c->uc->uc_mcontext.rsp = stack;
 		return 0;
 	}
-	if (r > 0)
+	if (r > 0) {
 		nsd_register_child(pid, (int)r);
-	rpc_fork_parent(spare, r > 0);
-	if (r > 0)
 		r = pid;
+	}
 	if (r < 0)
 		cred_fork_failed(pid);
 	if (r > 0 && (flags & CLONE_PARENT_SETTID))
