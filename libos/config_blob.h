@@ -55,6 +55,9 @@
 
 #define CONFIG_BLOB_VERSION 1
 #define CONFIG_FD_ARG "--config-fd="
+/* ...and the second, the fd of the libos image, read once by the libos to
+ * map its copy (tools/graphene.c). */
+#define IMAGE_FD_ARG "--image-fd="
 #define CONFIG_MOUNT_SEP '\x1f'
 #define IDMAP_COUNT 65536
 #define CONFIG_SECRET_LEN 32

@@ -127,16 +127,20 @@ static int map_elf(int fd, struct image *img, size_t extra, bool random_place)
 			img->code_end = MAX(img->code_end, file_end);
 		}
 		if (p->p_filesz) {
-			void *m = host_mmap((void *)start, ALIGN_UP(file_end, PAGE_SIZE) - start,
-			                    prot | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, off);
-			if (host_err((long)m))
-				return (int)(long)m;
 			/* The rest of the last file page belongs to .bss; like the
 			 * kernel, zero it to the page end (ld.so's early malloc
-			 * uses the tail of that page). */
-			if (mem_end > file_end && (file_end & (PAGE_SIZE - 1)))
+			 * uses the tail of that page). Only then is a segment
+			 * that is not writable mapped writable first. */
+			bool tail = mem_end > file_end && (file_end & (PAGE_SIZE - 1));
+			bool unwritable = tail && !(prot & PROT_WRITE);
+			void *m = host_mmap((void *)start, ALIGN_UP(file_end, PAGE_SIZE) - start,
+			                    prot | (tail ? PROT_WRITE : 0), MAP_PRIVATE | MAP_FIXED, fd, off);
+			if (host_err((long)m))
+				return (int)(long)m;
+			if (tail)
 				memset((void *)file_end, 0, ALIGN_UP(file_end, PAGE_SIZE) - file_end);
-			host_mprotect((void *)start, ALIGN_UP(file_end, PAGE_SIZE) - start, prot);
+			if (unwritable)
+				host_mprotect((void *)start, ALIGN_UP(file_end, PAGE_SIZE) - start, prot);
 		}
 		uintptr_t anon = ALIGN_UP(p->p_filesz ? file_end : start, PAGE_SIZE);
 		if (mem_end > anon) {

@@ -42,6 +42,8 @@
 #define SO_RCVTIMEO_NEW 66
 #define SO_SNDTIMEO_NEW 67
 #define RPC_TIMEOUT_S 2
+/* connects 2 ms apart: a running process's address is awaited 2 s */
+#define LISTEN_WAIT_TRIES 1000
 #define HELPER_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | \
                       CLONE_CHILD_CLEARTID)
 
@@ -256,6 +258,10 @@ static int serve_signal(const Rpc__Signal *s, int peer)
 	                              s->euid == cred.ruid || s->euid == cred.suid;
 	if (!root && !own)
 		return -EPERM;
+	/* A thread named (tgkill, tkill) must be ours: the sender may be
+	 * asking each process in turn which one has it. */
+	if (s->tid && !thread_by_tid((int)s->tid))
+		return -ESRCH;
 	if (!s->sig)
 		return 0;
 	siginfo_t si;
@@ -427,6 +433,7 @@ void rpc_wakeup(void)
 	}
 }
 
+/* Listens at addr as listen_fd: 0, or -errno. */
 static int listen_at(const char *addr)
 {
 	struct sockaddr_un sa;
@@ -443,20 +450,27 @@ static int listen_at(const char *addr)
 		r = host(__NR_bind, fd, &sa, sizeof(sa));
 	}
 	host(__NR_umask, old);
-	if (r == 0)
-		r = host(__NR_listen, fd, 16);
-	/* A connection raises SIGIO (with si_fd: rpc_is_wakeup) at this process. */
+	/* A connection raises SIGIO (with si_fd: rpc_is_wakeup) at this
+	 * process. All of it is set, and listen_fd known to the handler,
+	 * before listen(): a fork child's parent connects as soon as the name
+	 * accepts, and a connection that came earlier would raise no SIGIO
+	 * (the caller waited out its time limit) or one taken for the app's
+	 * (which killed the child). */
 	if (r == 0)
 		r = host(__NR_fcntl, fd, F_SETSIG, SIGIO);
 	if (r == 0)
 		r = host(__NR_fcntl, fd, F_SETOWN, proc.host_pid);
 	if (r == 0)
 		r = host(__NR_fcntl, fd, F_SETFL, O_NONBLOCK | FASYNC);
-	if (r < 0) {
-		host_close((int)fd);
-		return (int)r;
+	if (r == 0) {
+		__atomic_store_n(&listen_fd, (int)fd, __ATOMIC_RELEASE);
+		r = host(__NR_listen, fd, 16);
 	}
-	return (int)fd;
+	if (r < 0) {
+		__atomic_store_n(&listen_fd, -1, __ATOMIC_RELEASE);
+		host_close((int)fd);
+	}
+	return (int)r;
 }
 
 void rpc_start(void)
@@ -479,10 +493,10 @@ void rpc_start(void)
 			libos_fatal("rpc: no memory for the helper thread");
 		helper->sigmask = ~0ULL;
 	}
-	listen_fd = listen_at(my_addr);
-	if (listen_fd < 0) {
+	int r = listen_at(my_addr);
+	if (r < 0) {
 		log_info("rpc: cannot listen at %s (%d): processes of other launches cannot reach this one",
-		         my_addr, listen_fd);
+		         my_addr, r);
 		my_addr[0] = 0;
 	}
 }
@@ -527,6 +541,27 @@ static bool pal_address(char *buf, size_t size)
 	return snprintf(buf + n, size - n, "/pal-%s.sock", nsd_host()) < (int)(size - n);
 }
 
+/* Can p still come to listen? It runs on this host (neither stopped nor
+ * dead, nor a zombie): a fork child that the scheduler has not let reach
+ * its listen() yet. */
+static bool may_listen(const Nsd__Proc *p)
+{
+	if (!nsd_is_local(p))
+		return false;
+	char path[32], buf[256];
+	snprintf(path, sizeof(path), "/proc/%d/stat", p->host_pid);
+	long fd = host(__NR_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		fd = fd_make_private((int)fd);
+	if (fd < 0)
+		return false;
+	long n = host(__NR_read, fd, buf, sizeof(buf) - 1);
+	host_close((int)fd);
+	buf[n > 0 ? n : 0] = 0;
+	const char *paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] && strchr("RSD", paren[2]);
+}
+
 /* Connects to p's stream and runs the handshake: the fd and the session
  * key in sk, or -errno. */
 static int open_stream(const Nsd__Proc *p, uint8_t sk[RPC_MAC_LEN])
@@ -543,12 +578,13 @@ static int open_stream(const Nsd__Proc *p, uint8_t sk[RPC_MAC_LEN])
 		return (int)fd;
 	long r = timeouts((int)fd);
 	/* A fork child's address is registered by its parent before the child
-	 * listens: a live process's name may be missing or refuse for a moment. */
+	 * listens: a live process's name may be missing or refuse for a moment,
+	 * the longer on a loaded host. */
 	for (int tries = 0; r == 0; tries++) {
 		long c = host(__NR_connect, fd, &sa, sizeof(sa));
 		if (c == -EINTR)
 			continue;
-		if ((c == -ENOENT || c == -ECONNREFUSED) && tries < 50) {
+		if ((c == -ENOENT || c == -ECONNREFUSED) && (tries < 50 || (tries < LISTEN_WAIT_TRIES && may_listen(p)))) {
 			struct __kernel_timespec ts = { 0, 2000000 };
 			host(__NR_nanosleep, &ts, NULL);
 			continue;
@@ -630,6 +666,20 @@ long rpc_signal(const Nsd__Proc *p, int sig, int code, int tid, const siginfo_t 
 	long r = -rep->reply->error;
 	frame_free(rep);
 	return r;
+}
+
+long rpc_on_thread_owner(long (*fn)(const Nsd__Proc *p, void *arg), void *arg)
+{
+	Nsd__Frame *rep = nsd_members(0, 0);
+	long v = -ESRCH;
+	for (size_t i = 0; rep && v == -ESRCH && i < rep->proc_list->n_procs; i++) {
+		const Nsd__Proc *p = rep->proc_list->procs[i];
+		if ((int)p->pid != proc.pid && !nsd_is_gone(p) && strcmp(p->state, "zombie"))
+			v = fn(p, arg);
+	}
+	if (rep)
+		nsd_free(rep);
+	return v;
 }
 
 int rpc_proc_read(const Nsd__Proc *p, const char *file, char **text, size_t *len)

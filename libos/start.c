@@ -72,29 +72,31 @@ static void protect_control_data(void)
 __attribute__((noreturn)) void libos_start(long *sp, uintptr_t moved_from);
 __attribute__((noreturn)) void host_restart_at(void (*entry)(long *, uintptr_t), long *sp, uintptr_t arg);
 
+/* --config-fd=N, --image-fd=N: N, or -1. */
+static int fd_arg(const char *arg, const char *prefix)
+{
+	uint64_t fd;
+	if (!arg || !str_starts_with(arg, prefix) || !parse_u64(arg + strlen(prefix), &fd) || fd > 1 << 20)
+		return -1;
+	return (int)fd;
+}
+
 /* The kernel maps a static-pie right beside the vDSO, in the area the
  * app's libraries and mappings come from, so any of their addresses would
  * tell the app where the libos is. So the libos maps a second copy of
  * itself at a random place (host_mmap_random), starts over there and
- * unmaps this one. */
+ * unmaps this one. The copy is mapped from the fd the launcher exec'd
+ * (its opening of /proc/self/exe was ~30 us), closed before the app can
+ * find it. */
 static void move_image(long *sp)
 {
-	long fd = host(__NR_openat, AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int fd = sp[0] > 2 ? fd_arg((char *)sp[3], IMAGE_FD_ARG) : -1;
 	uintptr_t base;
-	if (fd < 0 || map_libos_copy((int)fd, &base) < 0)
+	if (fd < 0 || map_libos_copy(fd, &base) < 0)
 		host_exit_group(70);
-	host_close((int)fd);
+	host_close(fd);
 	uintptr_t here = (uintptr_t)__ehdr_start;
 	host_restart_at((void (*)(long *, uintptr_t))(base + ((uintptr_t)libos_start - here)), sp, here);
-}
-
-static int config_fd_from_argv(int argc, char **argv)
-{
-	uint64_t fd;
-	if (argc < 2 || !str_starts_with(argv[1], CONFIG_FD_ARG) ||
-	    !parse_u64(argv[1] + strlen(CONFIG_FD_ARG), &fd) || fd > 1 << 20)
-		return -1;
-	return (int)fd;
 }
 
 static void read_host_auxv(unsigned long *auxv)
@@ -132,7 +134,7 @@ __attribute__((noreturn, used)) void libos_start(long *sp, uintptr_t moved_from)
 	struct thread *t = thread_alloc();
 	if (!t || thread_bind(t) < 0)
 		libos_fatal("cannot set up the first thread");
-	int cfd = config_fd_from_argv(argc, argv);
+	int cfd = argc > 1 ? fd_arg(argv[1], CONFIG_FD_ARG) : -1;
 	if (cfd < 0)
 		libos_fatal("usage: libos --config-fd=N (started by bin/graphene)");
 	if (config_load(cfd) < 0)

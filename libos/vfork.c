@@ -18,6 +18,7 @@
  * error, the caller's locals) is seen, its other writes are not. */
 #include <asm/errno.h>
 #include <linux/fcntl.h>
+#include "appspace.h"
 #include "arena.h"
 #include "fdtable.h"
 #include "host/host.h"
@@ -49,10 +50,47 @@ static void link_free(struct vfork_link *l)
 	free(l);
 }
 
+/* The last ranges of all of it, read while the app's mappings were at
+ * generation known_gen (appspace.h): a shell's vforks mostly find them
+ * unchanged, where reading /proc/self/maps cost ~50 us each. The kernel
+ * changes them alone only by growing a MAP_GROWSDOWN stack, which the
+ * stack pointer would be below. */
+static struct range *known;
+static size_t nknown;
+static uint64_t known_gen;
+
+static bool from_known(struct vfork_link *l, uintptr_t app_sp)
+{
+	bool sp_in = false;
+	for (size_t i = 0; known && i < nknown; i++)
+		sp_in |= app_sp > known[i].lo && app_sp <= known[i].hi;
+	if (!sp_in || known_gen != appspace_generation() || !(l->ranges = malloc(nknown * sizeof(*known))))
+		return false;
+	memcpy(l->ranges, known, nknown * sizeof(*known));
+	l->n = nknown;
+	return true;
+}
+
+static void keep_known(const struct vfork_link *l, uint64_t gen)
+{
+	struct range *r = malloc(l->n * sizeof(*r));
+	if (!r)
+		return;
+	memcpy(r, l->ranges, l->n * sizeof(*r));
+	free(known);
+	known = r;
+	nknown = l->n;
+	known_gen = gen;
+}
+
 /* The app's writable private memory the parent takes back: all of it, or
- * (only_sp) the mapping that holds app_sp. */
+ * (only_sp: other threads may change the mappings meanwhile, or grow their
+ * stacks) the mapping that holds app_sp. */
 static bool record_ranges(struct vfork_link *l, bool only_sp, uintptr_t app_sp)
 {
+	if (!only_sp && from_known(l, app_sp))
+		return true;
+	uint64_t gen = appspace_generation();
 	char *buf = maps_read();
 	if (!buf)
 		return false;
@@ -73,6 +111,8 @@ static bool record_ranges(struct vfork_link *l, bool only_sp, uintptr_t app_sp)
 		l->ranges[l->n++] = (struct range){ m.lo, m.hi };
 	}
 	free(buf);
+	if (!only_sp && l->ranges)
+		keep_known(l, gen);
 	return l->ranges || only_sp;
 }
 

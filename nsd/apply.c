@@ -556,6 +556,27 @@ static int op_host_reaped(struct journal *j, const Nsd__Op *op, Nsd__Frame *repl
     return 0;
 }
 
+/* The leader found the host process of a live fork child dead (a zombie,
+ * or gone) before the child's own Register claimed its row: it was killed
+ * before it could register, and no connection of its own will drop to say
+ * so. It is lost, its parent's zombie, until its parent's wait. A claim
+ * still unread makes it live again, then its dropped connection lost. */
+static int op_host_died(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
+{
+    struct proc p;
+    int64_t unclaimed = 0;
+    int r = get_proc(j, op->sandbox_id, op->host_died, &p);
+    TRY(r);
+    if (r)
+        TRY(jint(j, &unclaimed, "SELECT count(*) FROM procs c WHERE c.sandbox = ? AND c.pid = ?"
+                                " AND c.state = 'live' AND " NSD_UNCLAIMED,
+                 "ii", (int64_t)op->sandbox_id, (int64_t)op->host_died));
+    if (unclaimed)
+        TRY(end_process(j, op->sandbox_id, &p, NSD_KILLED_STATUS, "lost"));
+    reply_ok(reply, a);
+    return 0;
+}
+
 static int op_launcher_gone(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
 {
     TRY(jexec(j, "UPDATE sandboxes SET launcher_pid = 0 WHERE id = ?", "i", (int64_t)op->sandbox_id));
@@ -581,6 +602,8 @@ static int op_reap(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
      * dropped connection) reached us, on another connection: it ends now. */
     if (!strcmp(child.state, "live"))
         TRY(end_process(j, op->sandbox_id, &child, NSD_KILLED_STATUS, "zombie"));
+    else /* its end came while it still held its listener (its nsd connection closed first) */
+        TRY(forget_streams(j, op->sandbox_id, child.pid));
     /* Not claimed by the child yet (still the parent's client, or no
      * client once the parent ended): its own Register may still come, and
      * must not bring it back. A "reaped" row waits for it (or for the
@@ -769,6 +792,8 @@ int apply(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena 
         return op_launcher_gone(j, op, reply, a);
     if (op->host_reaped)
         return op_host_reaped(j, op, reply, a);
+    if (op->host_died)
+        return op_host_died(j, op, reply, a);
     if (!op->req) {
         reply_error(reply, a, EINVAL, "empty operation");
         return 0;

@@ -19,6 +19,10 @@
 #define NSD_IPC_EXCL 02000
 #define NSD_IPC_PRIVATE 0
 #define NSD_KILLED_STATUS 9      /* wait status of a process killed by SIGKILL */
+/* A live row c of procs that its fork child has not claimed yet: still its
+ * parent's client, or none once the parent ended (apply.c claim()). */
+#define NSD_UNCLAIMED "(c.client = '' OR c.client = (SELECT p.client FROM procs p" \
+                      " WHERE p.sandbox = c.sandbox AND p.pid = c.ppid))"
 
 /* Fills reply (from a): the result, or an Error body for a refused operation.
  * 0, or -1 when the journal failed (the caller rolls back). */

@@ -351,6 +351,44 @@ static void sweep_vanished(struct nsd *n)
     }
 }
 
+/* Is host process pid gone altogether (not even a zombie)? */
+static int host_gone(struct nsd *n, uint32_t sb, uint32_t pid, int host_pid)
+{
+    (void)n;
+    (void)sb;
+    (void)pid;
+    return kill(host_pid, 0) && errno == ESRCH;
+}
+
+/* Each row (sandbox, pid, host_pid) of query sql (its one parameter: this
+ * host's name) that ended() says ended gets a synthetic Op: host_died, or
+ * host_reaped. How many. */
+static int sweep_rows(struct nsd *n, const char *sql, int (*ended)(struct nsd *, uint32_t, uint32_t, int),
+                      int died)
+{
+    uint32_t sandbox_ids[64], pids[64];
+    int k = 0;
+    sqlite3_stmt *st = jq(&n->j, sql, "s", n->host);
+    while (st && k < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        sandbox_ids[k] = sqlite3_column_int64(st, 0);
+        pids[k] = sqlite3_column_int64(st, 1);
+        k += ended(n, sandbox_ids[k], pids[k], sqlite3_column_int(st, 2)) != 0;
+    }
+    if (st)
+        sqlite3_reset(st);
+    for (int i = 0; i < k; i++) {
+        Nsd__Op op = NSD__OP__INIT;
+        op.sandbox_id = sandbox_ids[i];
+        op.client = "";
+        if (died)
+            op.host_died = pids[i];
+        else
+            op.host_reaped = pids[i];
+        journal_synthetic(n, &op);
+    }
+    return k;
+}
+
 /*
  * Ended processes (zombie, lost) of this host whose host process no longer
  * exists at all were reaped there without nsd hearing of it: a Reap is sent
@@ -363,28 +401,53 @@ static void sweep_vanished(struct nsd *n)
  */
 static void sweep_reaped(struct nsd *n)
 {
-    uint32_t sandbox_ids[64], pids[64];
-    int k = 0;
-    sqlite3_stmt *st = jq(&n->j, "SELECT sandbox, pid, host_pid FROM procs WHERE state IN"
-                                 " ('zombie', 'lost', 'reaped') AND host IN (?, 'localhost') AND host_pid > 0",
-                          "s", n->host);
-    while (st && k < 64 && sqlite3_step(st) == SQLITE_ROW) {
-        if (kill(sqlite3_column_int(st, 2), 0) == 0 || errno != ESRCH)
-            continue;
-        sandbox_ids[k] = sqlite3_column_int64(st, 0);
-        pids[k++] = sqlite3_column_int64(st, 1);
-    }
-    if (st)
-        sqlite3_reset(st);
-    for (int i = 0; i < k; i++) {
-        Nsd__Op op = NSD__OP__INIT;
-        op.sandbox_id = sandbox_ids[i];
-        op.client = "";
-        op.host_reaped = pids[i];
-        journal_synthetic(n, &op);
-    }
+    int k = sweep_rows(n, "SELECT sandbox, pid, host_pid FROM procs WHERE state IN"
+                          " ('zombie', 'lost', 'reaped') AND host IN (?, 'localhost') AND host_pid > 0",
+                       host_gone, 0);
     if (k)
         nsd_log("%d ended processes were reaped on the host without a Reap", k);
+}
+
+/*
+ * A fork child killed before its own Register (the parent registered it)
+ * has no connection whose drop would say so: its row, still its parent's
+ * client's, would stay live until the parent's wait. A live unclaimed row
+ * of this host whose host process is dead (a zombie, or gone) and has no
+ * connection to us is lost, once two sweeps in a row found it so. A child
+ * that exited at once (daemon()'s) has its claim, its children's
+ * Registers and its Exit still to be read: while its connection is open,
+ * or waits in our accept queue (the second sweep), it is left alone.
+ */
+static struct { uint32_t sb, pid; } dead_seen[64], dead_now[64];
+static int n_seen, n_now;
+
+static int unclaimed_dead(struct nsd *n, uint32_t sb, uint32_t pid, int host_pid)
+{
+    for (struct conn *o = n->conns; o; o = o->next)
+        if (o->peer_pid == host_pid)
+            return 0;
+    if (host_alive(host_pid))
+        return 0;
+    if (n_now < 64) {
+        dead_now[n_now].sb = sb;
+        dead_now[n_now++].pid = pid;
+    }
+    for (int i = 0; i < n_seen; i++)
+        if (dead_seen[i].sb == sb && dead_seen[i].pid == pid)
+            return 1;
+    return 0;
+}
+
+static void sweep_unclaimed(struct nsd *n)
+{
+    n_now = 0;
+    int k = sweep_rows(n, "SELECT c.sandbox, c.pid, c.host_pid FROM procs c WHERE c.state = 'live'"
+                          " AND c.host IN (?, 'localhost') AND c.host_pid > 0 AND " NSD_UNCLAIMED,
+                       unclaimed_dead, 1);
+    memcpy(dead_seen, dead_now, sizeof(dead_now[0]) * (size_t)n_now);
+    n_seen = n_now;
+    if (k)
+        nsd_log("%d fork children died on the host before they registered", k);
 }
 
 void conn_drop(struct conn *c, const char *reason)
@@ -1492,6 +1555,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     if (n->ready && now >= n->next_sweep) {
         sweep_vanished(n);
         sweep_reaped(n);
+        sweep_unclaimed(n);
         n->next_sweep = now + SWEEP_MS;
     }
     if (n->ready && n->watch_sync)

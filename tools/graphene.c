@@ -138,7 +138,7 @@ static int run(int argc, char **argv)
     int image_fd = -1;
     if (!image)
         fprintf(stderr, "graphene: cannot locate the libos image: %s\n", strerror(errno));
-    else if (open_log_file(&m) == 0 && (image_fd = open(image, O_PATH | O_CLOEXEC)) < 0)
+    else if (open_log_file(&m) == 0 && (image_fd = open(image, O_RDONLY)) < 0)
         fprintf(stderr, "graphene: cannot exec the libos image %s: %s\n", image, strerror(errno));
     /* nsd answers while the sandbox's root is built. */
     if (image_fd < 0 || confine_mounts(&m, sb.addr) || (rc = launch_nsd_end(&sb)) || confine_drop(&m)) {
@@ -160,9 +160,11 @@ static int run(int argc, char **argv)
         return EXIT_CANNOT_EXEC;
     }
 
-    char fdarg[32];
+    char fdarg[32], imagearg[32];
     snprintf(fdarg, sizeof(fdarg), CONFIG_FD_ARG "%d", fd);
-    char *lib_argv[] = { "graphene-libos", fdarg, NULL };
+    /* not close-on-exec: the libos maps its copy from it (libos/start.c) */
+    snprintf(imagearg, sizeof(imagearg), IMAGE_FD_ARG "%d", image_fd);
+    char *lib_argv[] = { "graphene-libos", fdarg, imagearg, NULL };
     char *empty_env[] = { NULL }; /* the app's environment travels in the blob */
     execveat(image_fd, "", lib_argv, empty_env, AT_EMPTY_PATH);
     fprintf(stderr, "graphene: cannot exec the libos image %s: %s\n", image, strerror(errno));

@@ -21,6 +21,8 @@ void arena_free_pages(void *p, size_t n);
 /* True when [addr, addr+len) touches the libos image, the arena or the
  * fast path's trampoline. */
 bool range_is_libos(uintptr_t addr, size_t len);
+/* The arena: [*start, *end). */
+void arena_bounds(uintptr_t *start, uintptr_t *end);
 /* The libos image, page-aligned: [*start, *end). */
 void libos_image_bounds(uintptr_t *start, uintptr_t *end);
 /* True when addr lies in libos code (the app's context is never there). */

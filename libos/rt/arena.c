@@ -111,6 +111,12 @@ void libos_image_bounds(uintptr_t *start, uintptr_t *end)
 	*end = ALIGN_UP((uintptr_t)_end, PAGE_SIZE);
 }
 
+void arena_bounds(uintptr_t *start, uintptr_t *end)
+{
+	*start = arena_start;
+	*end = arena_end;
+}
+
 bool range_is_libos(uintptr_t addr, size_t len)
 {
 	if (addr + len < addr)

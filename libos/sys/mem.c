@@ -3,6 +3,7 @@
  * an area reserved at load time. */
 #include <asm/errno.h>
 #include <linux/mman.h>
+#include "appspace.h"
 #include "arena.h"
 #include "fastpath.h"
 #include "fdtable.h"
@@ -31,6 +32,7 @@ SYS(mmap)
 	                        (c->a[2] & PROT_WRITE) && (flags & MAP_TYPE) == MAP_PRIVATE && !(flags & MAP_GROWSDOWN));
 	if (e < 0)
 		return e;
+	appspace_changed();
 	long r = host(__NR_mmap, addr, len, c->a[2], flags, fd, c->a[5]);
 	if (!host_err(r) && (flags & MAP_FIXED)) {
 		fastpath_forget(r, len, true);
@@ -49,6 +51,7 @@ SYS(munmap)
 {
 	if (bad_range(c->a[0], c->a[1]))
 		return -EINVAL;
+	appspace_changed();
 	long r = host(__NR_munmap, c->a[0], c->a[1]);
 	if (r == 0) {
 		fastpath_forget(c->a[0], c->a[1], true);
@@ -62,6 +65,7 @@ SYS(mprotect)
 	if (bad_range(c->a[0], c->a[1]))
 		return -ENOMEM;
 	long r = sysv_shm_mprotect(c->a[0], c->a[1], (int)c->a[2], false);
+	appspace_changed();
 	if (r == 0)
 		r = host(__NR_mprotect, c->a[0], c->a[1], c->a[2]);
 	if (r == 0) {
@@ -80,6 +84,7 @@ SYS(mremap)
 	long e = c->a[2] > c->a[1] ? memlimit_check(0, c->a[2] - c->a[1], false, false) : 0;
 	if (e < 0)
 		return e;
+	appspace_changed();
 	long r = host(__NR_mremap, c->a[0], c->a[1], c->a[2], flags, c->a[4]);
 	if (!host_err(r))
 		fastpath_forget(c->a[0], c->a[1], true);
@@ -129,6 +134,8 @@ SYS(brk)
 	if (want >= proc.brk_start && want <= proc.brk_max) {
 		uintptr_t old_end = ALIGN_UP(cur, PAGE_SIZE), new_end = ALIGN_UP(want, PAGE_SIZE);
 		long r = 0;
+		if (new_end != old_end)
+			appspace_changed();
 		if (new_end > old_end)
 			r = (long)host_mmap((void *)old_end, new_end - old_end, PROT_READ | PROT_WRITE,
 			                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);

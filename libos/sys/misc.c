@@ -156,27 +156,21 @@ long sched_serve(const struct sched_req *r)
 	return call_here(r->who, r);
 }
 
+static long sched_fn(const Nsd__Proc *p, void *r)
+{
+	return rpc_sched(p, r);
+}
+
 /* Another process of the sandbox, by sandbox pid, makes r on itself. A
  * number that is no process's may be a thread's (tids come from the pid
- * space, but nsd records processes only): each live process is asked in
- * turn, and the one that has it answers. */
+ * space): the process that has it answers. */
 static long remote_call(int pid, struct sched_req *r)
 {
 	Nsd__Frame *rep = nsd_lookup(pid);
-	if (rep) {
-		long v = nsd_is_gone(rep->proc) ? -ESRCH : rpc_sched(rep->proc, r);
-		nsd_free(rep);
-		return v;
-	}
-	rep = nsd_members(0, 0);
-	long v = -ESRCH;
-	for (size_t i = 0; rep && v == -ESRCH && i < rep->proc_list->n_procs; i++) {
-		const Nsd__Proc *p = rep->proc_list->procs[i];
-		if ((int)p->pid != proc.pid && !nsd_is_gone(p) && strcmp(p->state, "zombie"))
-			v = rpc_sched(p, r);
-	}
-	if (rep)
-		nsd_free(rep);
+	if (!rep)
+		return rpc_on_thread_owner(sched_fn, r);
+	long v = nsd_is_gone(rep->proc) ? -ESRCH : rpc_sched(rep->proc, r);
+	nsd_free(rep);
 	return v;
 }
 

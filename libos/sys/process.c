@@ -10,6 +10,7 @@
 #include <asm/prctl.h>
 #include <linux/fcntl.h>
 #include <linux/sched.h>
+#include "appspace.h"
 #include "arena.h"
 #include "fastpath.h"
 #include "fdrecord.h"
@@ -18,7 +19,6 @@
 #include "identity.h"
 #include "loader.h"
 #include "locks.h"
-#include "maps.h"
 #include "log.h"
 #include "nsd.h"
 #include "sysv.h"
@@ -122,6 +122,7 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 	/* the child's ids are ours until it changes them itself */
 	cred_fork_prepare(pid);
 	fd_bound_prepare();
+	appspace_prepare();
 	uint64_t saved = fork_lock_all();
 	r = host(__NR_clone, hflags, 0, NULL, &c->t->host_alive, tls);
 	if (r >= 0)
@@ -197,26 +198,6 @@ static char **copy_strv(char *const *v, size_t *budget, long *err)
 	return out;
 }
 
-/* [vdso], [vvar], [vsyscall]...: the kernel's, kept across execve. */
-static bool is_kernel_mapping(const char *name)
-{
-	return name[0] == '[' && strcmp(name, "[stack]") && strcmp(name, "[heap]");
-}
-
-/* Unmaps everything of the old program: all that is neither libos memory
- * nor the kernel's vDSO pages. */
-static void unmap_app(void)
-{
-	char *buf = maps_read();
-	if (!buf)
-		libos_fatal("execve: cannot read the address space");
-	struct maps_line l;
-	for (char *cur = buf; maps_next(&cur, &l);)
-		if (l.hi > l.lo && !is_kernel_mapping(l.name) && !range_is_libos(l.lo, l.hi - l.lo))
-			host_munmap((void *)l.lo, l.hi - l.lo);
-	free(buf);
-}
-
 static void reset_for_exec(struct thread *t)
 {
 	/* The kernel would write to the old rseq area and robust list. */
@@ -275,7 +256,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 	c->t->tid = proc.pid;
 	reset_for_exec(c->t);
 	cred_exec();
-	unmap_app();
+	appspace_unmap_all();
 	sysv_exec();
 	fastpath_exec_reset();
 	struct ucontext *uc = calloc(1, sizeof(*uc));
@@ -315,6 +296,7 @@ SYS(execveat)
 #define P_PID 1
 #define P_PGID 2
 #define WNOWAIT 0x01000000
+#define WNOHANG 0x00000001
 #define CLD_EXITED 1
 #define CLD_DUMPED 3
 
@@ -368,6 +350,13 @@ SYS(wait4)
 		return hpid;
 	int status = 0;
 	long r = host_blocking(__NR_wait4, hpid, &status, c->a[2], c->a[3]);
+	if (r == -EINTR) {
+		/* Linux's wait looks for an ended child before it looks at
+		 * signals: a SIGCHLD that came just before the host wait (its
+		 * child's) must not make it EINTR. */
+		long again = host(__NR_wait4, hpid, &status, c->a[2] | WNOHANG, c->a[3]);
+		r = again ? again : -EINTR;
+	}
 	if (r <= 0)
 		return r;
 	/* Exited or killed: gone; stopped or continued: still a child. */
@@ -396,6 +385,11 @@ SYS(waitid)
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
 	long r = host_blocking(__NR_waitid, idtype, id, &si, options, c->a[4]);
+	if (r == -EINTR) { /* as in wait4 */
+		r = host(__NR_waitid, idtype, id, &si, options | WNOHANG, c->a[4]);
+		if (r == 0 && !si.si_pid)
+			r = -EINTR;
+	}
 	if (r < 0)
 		return r;
 	if (si.si_pid) {

@@ -358,6 +358,19 @@ SYS(kill)
 	return send_to_process((int)c->a[0], (int)c->a[1]);
 }
 
+struct tkill_req {
+	int sig, tid;
+};
+
+/* Through p's stream, which refuses a tid not its own (ESRCH). Init's
+ * thread is only asked whether it has the tid when it would not take sig. */
+static long tkill_owner(const Nsd__Proc *p, void *arg)
+{
+	const struct tkill_req *q = arg;
+	bool probe = init_unkillable((int)p->pid, q->sig);
+	return rpc_signal(p, probe ? 0 : q->sig, SI_TKILL, q->tid, NULL);
+}
+
 static long send_to_thread(int tgid, int tid, int sig)
 {
 	if (tid <= 0 || sig < 0 || sig > NSIG_APP)
@@ -368,9 +381,14 @@ static long send_to_thread(int tgid, int tid, int sig)
 	if (!t) {
 		if (tgid != -1)
 			return -ESRCH;
-		/* tkill of another process's thread: only its main thread, whose
-		 * tid is its pid, can be found through nsd. */
-		return send_other(tid, sig, SI_TKILL, tid, NULL);
+		/* tkill of another process's thread: its main thread's tid is
+		 * its pid, which nsd knows; another is found by asking. */
+		long r = send_other(tid, sig, SI_TKILL, tid, NULL);
+		if (r == -ESRCH) {
+			struct tkill_req q = { sig, tid };
+			r = rpc_on_thread_owner(tkill_owner, &q);
+		}
+		return r;
 	}
 	if (!sig)
 		return 0;

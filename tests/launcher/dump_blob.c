@@ -1,6 +1,7 @@
 /* Test stand-in for the libos image (run through GRAPHENE_LIBOS): checks
  * what the launcher promises about the exec (argv shape, empty environment,
- * a sealed config memfd at fd >= 3) and prints each blob record on its own
+ * a sealed config memfd at fd >= 3, a readable fd of the exec'd image) and
+ * prints each blob record on its own
  * line, with bytes outside printable ASCII as \xHH. Blob record
  * env=DUMP_EXIT=N makes it exit with status N, env=DUMP_SIGNAL=N kills it
  * with signal N, so tests can check that status passes through, and
@@ -13,17 +14,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 extern char **environ;
 
 int main(int argc, char **argv)
 {
-    if (argc != 2 || strcmp(argv[0], "graphene-libos") ||
-        strncmp(argv[1], CONFIG_FD_ARG, strlen(CONFIG_FD_ARG))) {
+    if (argc != 3 || strcmp(argv[0], "graphene-libos") ||
+        strncmp(argv[1], CONFIG_FD_ARG, strlen(CONFIG_FD_ARG)) ||
+        strncmp(argv[2], IMAGE_FD_ARG, strlen(IMAGE_FD_ARG))) {
         fprintf(stderr, "dump_blob: bad argv\n");
         return 100;
     }
+    /* the image fd is this very program, open for reading */
+    struct stat img, self;
+    char c;
+    int ifd = atoi(argv[2] + strlen(IMAGE_FD_ARG));
+    if (fstat(ifd, &img) || stat("/proc/self/exe", &self) || img.st_ino != self.st_ino ||
+        img.st_dev != self.st_dev || pread(ifd, &c, 1, 0) != 1) {
+        fprintf(stderr, "dump_blob: fd %d is not the image, readable\n", ifd);
+        return 105;
+    }
+    close(ifd);
     if (environ[0]) {
         fprintf(stderr, "dump_blob: environment not empty: %s\n", environ[0]);
         return 101;

@@ -82,6 +82,8 @@ blocked_on_socket() {
     [ "$nr" = 0 ] && [[ $(readlink "/proc/$1/fd/$((fd))") == socket:* ]]
 }
 grep_fail() { ! grep -v '^ok ' "$1"; }
+# passed FILE N: the program's output FILE is N ok lines and nothing else.
+passed() { [ "$(grep -c '^ok ' "$1")" = "$2" ] && grep_fail "$1"; }
 # asleep HOSTPID: it sleeps (state S: the fork child in its pause()).
 asleep() { [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = S ]; }
 
@@ -98,9 +100,34 @@ eventually asleep "$hc"; ok $? "during fork: the child (pid $c, host $hc) runs w
 kill -9 "$hc"
 kill -CONT "$PID_nsd"
 read -r x < "$D/s/ids"
-[ "$(grep -c '^ok ' "$D/kf.out")" = 2 ] && grep_fail "$D/kf.out"
+passed "$D/kf.out" 2
 ok $? "killed there: its parent's SIGCHLD says CLD_KILLED, SIGKILL, and its wait killed by SIGKILL ($(tr '\n' '|' < "$D/kf.out"))"
 eventually eval '[ "$(rows kfork)" = "1 0 live $g" ]'; ok $? "nsd's record: pid 1 alone, the child is gone ($(rows kfork | tr '\n' '|'))"
+echo go > "$D/s/go"
+wait $g; ok $? "the program exits 0"
+
+# Killed before it sent its registration: the second of two children forked
+# with nsd stopped waits for nsd's hello (no ticket left), the test kills it
+# there. Its parent has not waited: nsd's sweep records it lost (its
+# parent's zombie), never live, until the wait removes it.
+$RUN --sandbox kunreg "$D/k.toml" -- unreg /tmp/ids /tmp/go > "$D/ku.out" 2>"$D/ku.err" &
+g=$!
+read -r x < "$D/s/ids"
+kill -STOP "$PID_nsd"
+echo go > "$D/s/go"
+read -r c0 c1 < "$D/s/ids"
+hc1=$(awk '{ print $2 }' /proc/$g/task/$g/children) # the kernel lists children in fork order
+eventually blocked_on_socket "$hc1"
+ok $? "before its registration: the second child (pid $c1, host $hc1) waits for the stopped nsd's hello"
+kill -9 "$hc1"
+kill -CONT "$PID_nsd"
+eventually eval '[ "$(rows kunreg | awk -v p="$c1" '"'"'$1 == p'"'"')" = "$c1 1 lost(9) $hc1" ]'
+ok $? "killed there, before its parent's wait: nsd records it lost, not live ($(rows kunreg | tr '\n' '|'))"
+echo go > "$D/s/go"
+read -r x < "$D/s/ids"
+passed "$D/ku.out" 3
+ok $? "its parent's SIGCHLD and wait say killed by SIGKILL ($(tr '\n' '|' < "$D/ku.out"))"
+eventually eval '[ "$(rows kunreg)" = "1 0 live $g" ]'; ok $? "once reaped: pid 1 alone ($(rows kunreg | tr '\n' '|'))"
 echo go > "$D/s/go"
 wait $g; ok $? "the program exits 0"
 
@@ -128,7 +155,7 @@ read -r x < "$D/s/ids"
 eventually eval '[ "$(rows kexit)" = "1 0 live $g" ]'; ok $? "once the orphan is reaped: pid 1 alone ($(rows kexit | tr '\n' '|'))"
 echo go > "$D/s/go"
 wait $g; ok $? "the program exits 0"
-[ "$(grep -c '^ok ' "$D/ke.out")" = 7 ] && grep_fail "$D/ke.out"
+passed "$D/ke.out" 7
 ok $? "every check of the program passed ($(tr '\n' '|' < "$D/ke.out"))"
 
 # pid 1 killed by SIGKILL with a child: no chance to end its sandbox

@@ -2,7 +2,8 @@
 # The RPC stream (libos/rpc.c): two `graphene run --sandbox S` of one
 # sandbox run as different host uids in different Landlock domains, so the
 # host carries no signal between them and shows neither the other's /proc.
-# Through the stream, one kills, tgkills, sigqueues and pidfd-signals the other with
+# Through the stream, one kills, tgkills, tkills (its second thread: nsd knows
+# no tids, the process that has it answers), sigqueues and pidfd-signals the other with
 # sandbox pids (siginfo checked: code, sender's sandbox pid and uid, value,
 # the thread), and ps in a third launch lists the others' processes with
 # their state; another launch renices, limits and affines pid 1. Bad input: a peer without the sandbox's secret, of another
@@ -108,22 +109,30 @@ read -r up < "$T/s/ids"
 
 echo "$ta" >&$tidw
 wait $B
-check "the sender's kill 0, kill, tgkill, sigqueue and pidfd_send_signal succeed; a pid of no one is ESRCH" "kill 0: 0
+sent="kill 0: 0
 kill SIGUSR1: 0
 tgkill SIGUSR2: 0
+tkill SIGRTMIN+1: 0
 sigqueue SIGRTMIN 42: 0
 pidfd_send_signal SIGWINCH: 0
-kill of no one: -1 ESRCH" "$(cat "$T/outB")"
+its pidfd readable while it runs: 0
+kill of no one: -1 ESRCH
+tgkill of a tid of no one: -1 ESRCH
+tkill of a tid of no one: -1 ESRCH"
+check "the sender's kill 0, kill, tgkill, tkill of the second thread, sigqueue and pidfd_send_signal succeed; a pid or tid of no one is ESRCH" "$sent" "$(cat "$T/outB")"
+# A waits for all five: one not sent would hold it forever.
+[ "$(cat "$T/outB")" = "$sent" ] || kill -KILL "$A"
 exec {tidw}>&-
 echo go >&$gow
 exec {gow}>&-
 wait $A
-check "A got the four and exited 0" 0 $?
+check "A got the five and exited 0" 0 $?
 A=
 { wait $C; } 2>/dev/null
 check "pid 1's exit killed the process of the third launch (SIGKILL through its stream)" 137 $?
 check "siginfo in sandbox terms: code, the sender's sandbox pid and uid, the value, the thread" \
 "SIGRTMIN code=-1 pid=$pb uid=$ub value=42
+SIGRTMIN+1 code=-6 pid=$pb uid=$ub value=0 thread
 SIGUSR1 code=0 pid=$pb uid=$ub value=0
 SIGUSR2 code=-6 pid=$pb uid=$ub value=0 thread
 SIGWINCH code=0 pid=$pb uid=$ub value=0" "$(sort "$T/outA")"

@@ -55,7 +55,7 @@ sqlite3 "$DB" "PRAGMA integrity_check" | grep -qx ok; ok $? "journal integrity_c
 state() { "$CTL" --nsd "$SOCK" ps --sandbox crash | awk -v p="$1" '$2 == p {print $6}'; }
 # (The root has no parent: it is reaped at once; its child, reparented to
 # the sandbox's pid 1, stays as a lost zombie.)
-for _ in $(seq 50); do [ "$(state "$doomed_kid")" = "lost(9)" ] && break; sleep 0.2; done
+for _ in $(seq 150); do [ "$(state "$doomed_kid")" = "lost(9)" ] && break; sleep 0.2; done
 echo "# vanished client found lost $(( $(now_ms) - t_restart )) ms after the restart"
 [ -z "$(state "$doomed_root")" ] && [ "$(state "$doomed_kid")" = "lost(9)" ]
 ok $? "processes of a client that died between leaders are lost (root ${doomed_root}: reaped, child ${doomed_kid}: $(state "$doomed_kid"))"

@@ -5,7 +5,7 @@
 # hostB's paldaemon runs in a network namespace of its own, joined to the
 # first by a veth pair (loopback when `ip netns` cannot be used). One nsd
 # leads the sandbox. A process of hostB signals a process on hostA (kill 0,
-# kill, tgkill to its second thread, sigqueue with a value, kill(-pgid) of
+# kill, tgkill and tkill to its second thread, sigqueue with a value, kill(-pgid) of
 # its group) and reads its /proc; siginfo shows the sender's sandbox pid
 # and uid; pid 1's end kills a process of hostB; hostA's root starts a
 # program on hostB (paldaemon --spawn). Every stream goes through the two
@@ -167,19 +167,22 @@ B=$!
 waitfor idsB pb ub
 echo "$ta" >&$tidw
 wait $B
-check "from hostB: kill 0, kill, tgkill, sigqueue, kill(-pgid) of its group succeed; no one is ESRCH" "kill 0: 0
+check "from hostB: kill 0, kill, tgkill, tkill, sigqueue, kill(-pgid) of its group succeed; no one is ESRCH" "kill 0: 0
 kill SIGUSR1: 0
 tgkill SIGUSR2: 0
+tkill SIGRTMIN+1: 0
 sigqueue SIGRTMIN 42: 0
 kill -$pa SIGWINCH: 0
-kill of no one: -1 ESRCH" "$(cat "$T/outB")"
+kill of no one: -1 ESRCH
+tgkill of a tid of no one: -1 ESRCH
+tkill of a tid of no one: -1 ESRCH" "$(cat "$T/outB")"
 exec {tidw}>&-
 wait $A
-check "the target got the four and exited 0" 0 $?
+check "the target got the five and exited 0" 0 $?
 A=
 got() { echo "$1 code=$2 pid=$pb uid=$ub value=$3${4:+ $4}"; } # what the target prints of a signal
 check "siginfo in sandbox terms: code, the remote sender's sandbox pid and uid, the value, the thread" \
-    "$(got SIGRTMIN -1 42; got SIGUSR1 0 0; got SIGUSR2 -6 0 thread; got SIGWINCH 0 0)" "$(sort "$T/outA")"
+    "$(got SIGRTMIN -1 42; got SIGRTMIN+1 -6 0 thread; got SIGUSR1 0 0; got SIGUSR2 -6 0 thread; got SIGWINCH 0 0)" "$(sort "$T/outA")"
 # A program started on hostB by hostA's root through the paldaemons, in
 # the sandbox: its output and exit status come back.
 cp "$T/sh.toml" "$T/manifests/sh.toml"

@@ -1,22 +1,26 @@
 /* Two picoprocesses of one sandbox in two launches (tests/libos/rpc.t):
  *   rpcpeer wait FIFO   writes "PID UID" to FIFO, then prints each of the
- *                       signals it gets (SIGUSR1, SIGUSR2 to its second
- *                       thread, SIGRTMIN with a value, SIGWINCH) as "SIG
- *                       code=C pid=P uid=U value=V [thread]" and exits 0
- *                       after the four and a line on stdin (the test
+ *                       signals it gets (SIGUSR1, SIGUSR2 and SIGRTMIN+1 to
+ *                       its second thread, SIGRTMIN with a value, SIGWINCH)
+ *                       as "SIG code=C pid=P uid=U value=V [thread]" and
+ *                       exits 0 after the five and a line on stdin (the test
  *                       sends it once the sender is done: pid 1's exit
  *                       would kill the sender's launch before it prints);
  *   rpcpeer send PID FIFO  writes "PID UID" to FIFO, reads a tid on stdin,
  *                       then kill(PID, 0), kill(PID, SIGUSR1), tgkill(PID,
- *                       TID, SIGUSR2), sigqueue(PID, SIGRTMIN, 42),
- *                       pidfd_send_signal(pidfd_open(PID), SIGWINCH);
+ *                       TID, SIGUSR2), tkill(TID, SIGRTMIN+1), sigqueue(PID,
+ *                       SIGRTMIN, 42), pidfd_send_signal(pidfd_open(PID),
+ *                       SIGWINCH) and a poll of that pidfd; tgkill and
+ *                       tkill of a tid of no one;
  *                       prints the result of each;
  *   rpcpeer send PID FIFO group  the same with kill(-pgid of PID, SIGWINCH)
  *                       for the last (PID on another host: tests/pal/).
  *   rpcpeer connect PATH   connect() to and unlink() of a unix socket PATH.
- * The waiter's second thread only waits for SIGUSR2; the main thread blocks
- * it, so the thread that prints it shows tgkill reached the right one. */
+ * The waiter's second thread only waits for SIGUSR2 and SIGRTMIN+1; the
+ * main thread blocks them, so the thread that prints them shows tgkill and
+ * tkill reached the right one. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -37,7 +41,8 @@ static void on_sig(int sig, siginfo_t *si, void *uc)
 	char line[160];
 	const char *who = syscall(SYS_gettid) == second_tid ? " thread" : "";
 	int n = snprintf(line, sizeof(line), "%s code=%d pid=%d uid=%d value=%d%s\n",
-	                 sig == SIGUSR1 ? "SIGUSR1" : sig == SIGUSR2 ? "SIGUSR2" : sig == SIGWINCH ? "SIGWINCH" : "SIGRTMIN", si->si_code,
+	                 sig == SIGUSR1 ? "SIGUSR1" : sig == SIGUSR2 ? "SIGUSR2" : sig == SIGWINCH ? "SIGWINCH"
+	                 : sig == SIGRTMIN ? "SIGRTMIN" : "SIGRTMIN+1", si->si_code,
 	                 (int)si->si_pid, (int)si->si_uid, sig == SIGRTMIN ? si->si_value.sival_int : 0, who);
 	if (write(1, line, (size_t)n) < 0)
 		_exit(2);
@@ -46,7 +51,8 @@ static void on_sig(int sig, siginfo_t *si, void *uc)
 
 static void *second(void *fifo)
 {
-	/* Only SIGUSR2 (tgkill'd to it) is this thread's to take. */
+	/* Only SIGUSR2 and SIGRTMIN+1 (tgkill'd, tkill'd to it) are this
+	 * thread's to take. */
 	sigset_t others;
 	sigemptyset(&others);
 	sigaddset(&others, SIGUSR1);
@@ -73,13 +79,15 @@ int main(int argc, char **argv)
 		sigaction(SIGUSR2, &sa, NULL);
 		sigaction(SIGRTMIN, &sa, NULL);
 		sigaction(SIGWINCH, &sa, NULL);
+		sigaction(SIGRTMIN + 1, &sa, NULL);
 		sigset_t usr2;
 		sigemptyset(&usr2);
 		sigaddset(&usr2, SIGUSR2);
+		sigaddset(&usr2, SIGRTMIN + 1);
 		pthread_t t;
 		pthread_create(&t, NULL, second, argv[2]);
 		pthread_sigmask(SIG_BLOCK, &usr2, NULL);
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 5; i++)
 			while (sem_wait(&got) < 0)
 				;
 		char go[8];
@@ -98,6 +106,7 @@ int main(int argc, char **argv)
 		printf("kill 0: %d\n", kill(pid, 0));
 		printf("kill SIGUSR1: %d\n", kill(pid, SIGUSR1));
 		printf("tgkill SIGUSR2: %d\n", (int)syscall(SYS_tgkill, pid, tid, SIGUSR2));
+		printf("tkill SIGRTMIN+1: %d\n", (int)syscall(SYS_tkill, tid, SIGRTMIN + 1));
 		printf("sigqueue SIGRTMIN 42: %d\n", sigqueue(pid, SIGRTMIN, (union sigval){ .sival_int = 42 }) ? -errno : 0);
 		if (argc == 5) {
 			pid_t pgid = getpgid(pid);
@@ -105,9 +114,15 @@ int main(int argc, char **argv)
 		} else {
 			int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 			printf("pidfd_send_signal SIGWINCH: %d\n", (int)syscall(SYS_pidfd_send_signal, fd, SIGWINCH, NULL, 0));
+			struct pollfd pfd = { fd, POLLIN, 0 };
+			printf("its pidfd readable while it runs: %d\n", poll(&pfd, 1, 0));
 		}
 		int r = kill(4000000, SIGUSR1);
 		printf("kill of no one: %d %s\n", r, strerrorname_np(errno));
+		r = (int)syscall(SYS_tgkill, pid, 4000000, SIGUSR1);
+		printf("tgkill of a tid of no one: %d %s\n", r, strerrorname_np(errno));
+		r = (int)syscall(SYS_tkill, 4000000, SIGUSR1);
+		printf("tkill of a tid of no one: %d %s\n", r, strerrorname_np(errno));
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "connect")) {

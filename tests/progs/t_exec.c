@@ -1,15 +1,22 @@
 /* execve details: the path a #! script's interpreter gets (the one given
  * to execve, so $0 is what the caller wrote), an empty or NULL argv (Linux
  * 5.18+ runs the program with argc 1 and argv[0] ""), ETXTBSY for a
- * program open for writing. */
+ * program open for writing, none of the old program's mappings left in the
+ * new one (low, high and kernel-chosen addresses). */
 #include "testutil.h"
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
+
+/* Where the old program maps (MAP_FIXED_NOREPLACE, or the kernel's choice
+ * for 0): away from where a program, ld.so or the libos usually is. */
+static const unsigned long map_at[] = { 0x200000, 0x500000000000, 0x700000000000, 0 };
+#define NMAPS (sizeof(map_at) / sizeof(map_at[0]))
 
 /* Runs path with argv in a child and waits: the child's output is ours. */
 static void run(const char *what, const char *path, char *const argv[], char *const envp[])
@@ -38,6 +45,26 @@ int main(int argc, char **argv)
         printf("child: argc %d, argv[0] \"%s\"\n", argc, argc ? argv[0] : "(none)");
         return 0;
     }
+    if (argc == 1 && !strcmp(argv[0], "maps-check")) { /* after the exec below */
+        const char *list = getenv("T_EXEC_MAPS");
+        for (size_t i = 0; list && i < NMAPS; i++) {
+            unsigned long a = strtoul(list, (char **)&list, 16);
+            list += *list == ',';
+            printf("old mapping %zu after execve: %s\n", i,
+                   a == 0 ? "not made" : msync((void *)a, 4096, MS_ASYNC) ? errname(errno) : "still mapped");
+        }
+        return 0;
+    }
+    char env[256] = "T_EXEC_MAPS=";
+    for (size_t i = 0; i < NMAPS; i++) {
+        void *p = mmap((void *)map_at[i], 65536, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | (map_at[i] ? MAP_FIXED_NOREPLACE : 0), -1, 0);
+        if (p != MAP_FAILED)
+            memset(p, 1, 65536);
+        snprintf(env + strlen(env), sizeof(env) - strlen(env), "%lx,", p == MAP_FAILED ? 0UL : (unsigned long)p);
+    }
+    char *mc_argv[] = { "maps-check", NULL }, *mc_env[] = { env, NULL };
+    run("old mappings", "/proc/self/exe", mc_argv, mc_env);
     script("s.sh", "#!/bin/sh\necho \"script \\$0=$0 \\$1=$1\"\n");
     script("s-arg.sh", "#!/bin/sh -e\necho \"script with interpreter arg \\$0=$0\"\n");
     mkdir("sub", 0755);

@@ -5,6 +5,12 @@
  *   fork: the child is killed between the host fork and its registration
  *         by nsd (the test has stopped nsd, which takes neither the
  *         parent's Register of it nor its own);
+ *   unreg: two children forked while the test has nsd stopped: the second
+ *         has no ticket for its hello (the first took the one there was;
+ *         the refill is not answered), so it waits for nsd's server hello
+ *         before it writes its Register, and is killed there: it never
+ *         registers. The parent waits for it only when told, so that the
+ *         test reads nsd's record of it meanwhile;
  *   exit: a process with a child is killed inside its exit, waiting for
  *         nsd to take its Exit; its parent is a subreaper, which sees it
  *         killed, adopts the orphan and reaps it.
@@ -67,6 +73,27 @@ static void mode_fork(void)
 			pause();
 	report("%d", c);
 	killed(c, "a child killed before it registered");
+}
+
+static void mode_unregistered(void)
+{
+	report("ready");
+	await_go();
+	pid_t c[2];
+	for (int i = 0; i < 2; i++) {
+		c[i] = fork();
+		if (c[i] < 0)
+			DIE("fork");
+		if (c[i] == 0)
+			for (;;)
+				pause();
+	}
+	report("%d %d", c[0], c[1]);
+	await_go();
+	killed(c[1], "a child killed before it sent its registration");
+	int st = 0;
+	CHECK(kill(c[0], SIGKILL) == 0 && waitpid(c[0], &st, 0) == c[0] && WIFSIGNALED(st),
+	      "its sibling is killed and reaped");
 }
 
 /* In the subreaper: its child e forks c, reports both and exits when told;
@@ -134,7 +161,7 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 4)
-		DIE("usage: t_killed fork|exit IDS GO");
+		DIE("usage: t_killed fork|unreg|exit IDS GO");
 	ids = argv[2];
 	go = argv[3];
 	sigset_t chld;
@@ -143,6 +170,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	if (!strcmp(argv[1], "fork"))
 		mode_fork();
+	else if (!strcmp(argv[1], "unreg"))
+		mode_unregistered();
 	else if (!strcmp(argv[1], "exit"))
 		mode_exit();
 	else

@@ -3,7 +3,8 @@
  * before (a global, the parent's locals, an exec error, glibc
  * posix_spawn's error report); CLONE_PARENT_SETTID written before the
  * child runs; the error of a failed posix_spawn, also from a process with
- * other threads. */
+ * other threads; writes to memory mapped, or made writable, after earlier
+ * vforks. */
 #include "testutil.h"
 #include <fcntl.h>
 #include <pthread.h>
@@ -49,6 +50,33 @@ static void vfork_writes(void)
           global_word, local);
     CHECK(big[0] == 'a' && big[sizeof(big) - 1] == 'z', "vfork: writes across pages");
     CHECK(reap(p) == 5, "vfork: the child's exit status");
+}
+
+/* After a vfork, memory mapped since, then memory made writable since, is
+ * the parent's too (the libos keeps the ranges between vforks). */
+static void vfork_new_mappings(void)
+{
+    char *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    pid_t p = vfork();
+    if (p == 0)
+        _exit(0);
+    CHECK(ro != MAP_FAILED && reap(p) == 0, "vfork before the changes");
+    char *fresh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    p = vfork();
+    if (p == 0) {
+        fresh[0] = 'f';
+        _exit(0);
+    }
+    CHECK(fresh != MAP_FAILED && reap(p) == 0 && fresh[0] == 'f',
+          "vfork: the child's write to memory mapped since the last vfork (%d)", fresh[0]);
+    CHECK(mprotect(ro, 4096, PROT_READ | PROT_WRITE) == 0, "mprotect");
+    p = vfork();
+    if (p == 0) {
+        ro[0] = 'r';
+        _exit(0);
+    }
+    CHECK(reap(p) == 0 && ro[0] == 'r', "vfork: the child's write to memory made writable since the last vfork (%d)",
+          ro[0]);
 }
 
 /* Suspended until the exec: what the child wrote before it is seen. */
@@ -220,6 +248,7 @@ int main(void)
 {
     vfork_writes();
     vfork_exec();
+    vfork_new_mappings();
     clone_vm_vfork();
     spawn();
     threaded();

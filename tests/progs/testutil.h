@@ -10,6 +10,7 @@
 #define TESTUTIL_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,14 @@
 
 static int tu_failures;
 
-/* CHECK(cond, what): print "ok what" or "FAIL what (errno)" and count failures. */
+/* CHECK(cond, what): print "ok what" or "FAIL what (errno)" and count
+ * failures. errno is the one cond's calls left (taken before, it showed
+ * the errno of some earlier call: 0 for a setpriority that failed). */
 #define CHECK(cond, ...)                                                    \
     do {                                                                    \
+        bool tu_ok_ = (cond);                                               \
         int tu_e_ = errno;                                                  \
-        if (cond) {                                                         \
+        if (tu_ok_) {                                                       \
             printf("ok ");                                                  \
             printf(__VA_ARGS__);                                            \
             printf("\n");                                                   \
