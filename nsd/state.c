@@ -118,9 +118,14 @@ int state_trim_oplog(struct journal *j)
 {
     if (journal_begin(j))
         return -1;
-    if (jexec(j, "DELETE FROM oplog WHERE seq IS NULL", "") ||
-        jexec(j, "DELETE FROM oplog WHERE seq <= (SELECT max(o.seq) FROM oplog o WHERE"
-                 " o.sandbox = oplog.sandbox AND o.client = oplog.client) - ?",
+    /* Both through the (sandbox, client, seq) index, one pass each: a
+     * scan of the table reads every op and reply, and a per-row max(seq)
+     * lookup costs a seek per row (4x the time with ~10k rows). */
+    if (jexec(j, "DELETE FROM oplog WHERE pos IN (SELECT pos FROM oplog"
+                 " INDEXED BY sqlite_autoindex_oplog_1 WHERE seq IS NULL)", "") ||
+        jexec(j, "DELETE FROM oplog WHERE pos IN (SELECT o.pos FROM (SELECT sandbox, client,"
+                 " max(seq) - ?1 last FROM oplog GROUP BY sandbox, client HAVING min(seq) <= last) g"
+                 " JOIN oplog o ON o.sandbox = g.sandbox AND o.client = g.client AND o.seq <= g.last)",
               "i", (int64_t)OPLOG_KEEP_PER_CLIENT) ||
         journal_commit(j)) {
         journal_rollback(j);
