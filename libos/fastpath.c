@@ -285,6 +285,41 @@ void fastpath_thread_init(struct thread *t)
 	t->fast_entry = (uintptr_t)fastpath_entry;
 }
 
+/* protobuf-c is Debian's static archive, built for user space: its pack
+ * and unpack use xmm0-2 (a 64-bit varint, a 16-byte copy), where the rest
+ * of the libos is built with -mgeneral-regs-only. A trapped call gets the
+ * app's registers back from the kernel's frame; a fast-path call returns
+ * with the live ones, so they are kept across it (fxsave: the x87 and SSE
+ * state; legacy SSE code leaves the upper halves of the AVX registers).
+ * Only the outermost section saves: a nested one runs in a host signal
+ * handler, whose return restores what it interrupted. The depth counts
+ * before the save and after the restore, so a handler that lands between
+ * never overwrites the image. */
+static uint8_t *sse_image(struct thread *t)
+{
+	return (uint8_t *)ALIGN_UP((uintptr_t)t->sse_image, 16);
+}
+
+void fastpath_sse_enter(void)
+{
+	if (!fastpath_on)
+		return;
+	struct thread *t = current();
+	if (t->sse_depth++ == 0)
+		__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[512])sse_image(t)) : : "memory");
+}
+
+void fastpath_sse_leave(void)
+{
+	if (!fastpath_on)
+		return;
+	struct thread *t = current();
+	if (t->sse_depth == 1)
+		__asm__ volatile("fxrstor64 %0" : : "m"(*(const uint8_t(*)[512])sse_image(t)) : "memory");
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->sse_depth--;
+}
+
 bool range_is_trampoline(uintptr_t addr, size_t len)
 {
 	return fastpath_on && addr < TRAMP_SIZE && addr + len > 0;
@@ -314,6 +349,15 @@ static bool lookup_code_map(uintptr_t a, struct code_map *out)
 			*out = code_maps[i];
 			return true;
 		}
+	return false;
+}
+
+/* fastpath_lock held. Does one entry hold all of [lo, hi)? */
+static bool code_map_covers(uintptr_t lo, uintptr_t hi)
+{
+	for (int i = 0; i < ncode_maps; i++)
+		if (lo >= code_maps[i].lo && hi <= code_maps[i].hi && !code_maps[i].stale)
+			return true;
 	return false;
 }
 
@@ -350,8 +394,12 @@ static bool load_code_maps(uintptr_t a, struct code_map *out)
 		if (strcmp(l.perms, "r-xp") || !l.inode || l.name[0] != '/' || l.inode != hdr_inode ||
 		    strcmp(l.name, hdr_name))
 			continue;
-		struct code_map m = { l.lo, l.hi, hdr_lo, PROT_READ | PROT_EXEC, false }, old;
-		if (!lookup_code_map(l.lo, &old))
+		/* Read while another thread's rewrite had a page of this
+		 * mapping RWX, the mapping was split around that page and its
+		 * pieces were remembered: the whole is remembered too, or that
+		 * page's sites would keep trapping. */
+		struct code_map m = { l.lo, l.hi, hdr_lo, PROT_READ | PROT_EXEC, false };
+		if (!code_map_covers(l.lo, l.hi))
 			remember_code_map(&m);
 	}
 	bool found = lookup_code_map(a, out);

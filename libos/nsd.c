@@ -22,6 +22,7 @@
 #include <linux/utsname.h>
 #include <linux/time_types.h>
 #include "config.h"
+#include "fastpath.h"
 #include "fdtable.h"
 #include "kmsghdr.h"
 #include "host/host.h"
@@ -79,6 +80,7 @@ static uint64_t scratch_tcb[8] __attribute__((aligned(64)));
 
 unsigned long nsd_fs_enter(void)
 {
+	fastpath_sse_enter(); /* protobuf-c uses SSE registers too */
 	unsigned long app_fs = 0;
 	if (proc.hwcap2 & HWCAP2_FSGSBASE) {
 		__asm__ volatile("rdfsbase %0" : "=r"(app_fs));
@@ -96,6 +98,7 @@ void nsd_fs_leave(unsigned long app_fs)
 		__asm__ volatile("wrfsbase %0" : : "r"(app_fs) : "memory");
 	else
 		host(__NR_arch_prctl, ARCH_SET_FS, app_fs);
+	fastpath_sse_leave();
 }
 
 static void *pb_alloc(void *data, size_t n)

@@ -31,6 +31,10 @@ struct _fpstate *fastpath_save_fpu(struct thread *t, struct ucontext *uc);
  * and returns true. */
 bool fastpath_fault(struct thread *t, struct ucontext *uc);
 void fastpath_thread_init(struct thread *t);
+/* Around the libos's protobuf-c code (nsd_fs_enter/leave), which uses SSE
+ * registers: on the fast path they are the app's, live. */
+void fastpath_sse_enter(void);
+void fastpath_sse_leave(void);
 /* host/fastpath.S's entry, whose first instruction clears
  * exit_uc_claimable: a host signal there finds a call not yet started. */
 extern char fastpath_entry[];

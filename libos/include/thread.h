@@ -71,6 +71,10 @@ struct thread {
 	bool must_exit; /* execve in another thread: end at the next host signal */
 	struct thread_call *call; /* posted by another thread, made at the next host signal */
 	sigset64_t host_tty_stops; /* SIGTTIN/SIGTTOU blocked on the host (signal.c) */
+	/* The app's SSE registers while the libos's protobuf-c code runs
+	 * (fastpath_sse_enter): how deep, and the fxsave image. */
+	int sse_depth;
+	uint8_t sse_image[512 + 15];
 	struct thread *next;
 };
 

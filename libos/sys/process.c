@@ -296,6 +296,7 @@ SYS(execveat)
 #define P_PID 1
 #define P_PGID 2
 #define WNOWAIT 0x01000000
+#define WNOHANG 0x00000001
 #define CLD_EXITED 1
 #define CLD_DUMPED 3
 
@@ -349,6 +350,13 @@ SYS(wait4)
 		return hpid;
 	int status = 0;
 	long r = host_blocking(__NR_wait4, hpid, &status, c->a[2], c->a[3]);
+	if (r == -EINTR) {
+		/* Linux's wait looks for an ended child before it looks at
+		 * signals: a SIGCHLD that came just before the host wait (its
+		 * child's) must not make it EINTR. */
+		long again = host(__NR_wait4, hpid, &status, c->a[2] | WNOHANG, c->a[3]);
+		r = again ? again : -EINTR;
+	}
 	if (r <= 0)
 		return r;
 	/* Exited or killed: gone; stopped or continued: still a child. */
@@ -377,6 +385,11 @@ SYS(waitid)
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
 	long r = host_blocking(__NR_waitid, idtype, id, &si, options, c->a[4]);
+	if (r == -EINTR) { /* as in wait4 */
+		r = host(__NR_waitid, idtype, id, &si, options | WNOHANG, c->a[4]);
+		if (r == 0 && !si.si_pid)
+			r = -EINTR;
+	}
 	if (r < 0)
 		return r;
 	if (si.si_pid) {

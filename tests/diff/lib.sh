@@ -164,6 +164,12 @@ hang_state() {
             echo "    syscall $(cat "$t/syscall" 2>/dev/null), wchan $(cat "$t/wchan" 2>/dev/null)"
             sed 's/^/    /' "$t/stack" 2>/dev/null
         done
+        # Where each thread is in user space; the libos's mappings turn
+        # its addresses into lines (addr2line -e lib/libos OFFSET).
+        grep -E ' r-xp .*/(libos|t_[a-z_]+)$' "/proc/$p/maps" 2>/dev/null | sed 's/^/  /'
+        command -v gdb >/dev/null &&
+            timeout 60 gdb -batch -nx -p "$p" -ex 'thread apply all bt 12' 2>&1 |
+            grep -E '^(Thread|#)' | sed 's/^/  /'
     done
 }
 
@@ -280,6 +286,13 @@ diff_run() {
         if [ -s "$OUT/other.hang" ]; then
             diag "--- $other was killed after ${DIFF_TIMEOUT} s; its state then:"
             diag "$(cat "$OUT/other.hang")"
+        fi
+        # GRAPHENE_DIFF_KEEP=DIR keeps a failed case's runs (both sides'
+        # stdout and stderr, a hang's state) for a search over many suites.
+        if [ -n "${GRAPHENE_DIFF_KEEP:-}" ]; then
+            local keep
+            keep=$GRAPHENE_DIFF_KEEP/$(date +%s)-$$-${name//[^A-Za-z0-9_.-]/_}
+            mkdir -p "$keep" && cp -a "$OUT"/. "$keep"/ && echo "$nat_status $status" >"$keep/status"
         fi
     fi
     [ "$NATIVE_ONLY" = 1 ] && name="$name (native only)"
