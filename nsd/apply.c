@@ -36,11 +36,12 @@ struct proc {
     char state[8];
 };
 
-/* 1 found, 0 not, -1 error. */
-static int get_proc(struct journal *j, int64_t sb, int64_t pid, struct proc *p)
+/* The row of pid from st, a query of its (ppid, pgid, sid, state, status)
+ * and maybe a sixth column, put in *cond (a condition on the row: one
+ * statement instead of a second read of the same row). 1 found, 0 not,
+ * -1 error. */
+static int read_proc(sqlite3_stmt *st, int64_t pid, struct proc *p, int64_t *cond)
 {
-    sqlite3_stmt *st = jq(j, "SELECT ppid, pgid, sid, state, status FROM procs"
-                             " WHERE sandbox = ? AND pid = ?", "ii", sb, pid);
     if (!st)
         return -1;
     int rc = sqlite3_step(st);
@@ -51,9 +52,18 @@ static int get_proc(struct journal *j, int64_t sb, int64_t pid, struct proc *p)
         p->sid = sqlite3_column_int64(st, 2);
         snprintf(p->state, sizeof p->state, "%s", (const char *)sqlite3_column_text(st, 3));
         p->status = sqlite3_column_int64(st, 4);
+        if (cond)
+            *cond = sqlite3_column_int64(st, 5);
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* 1 found, 0 not, -1 error. */
+static int get_proc(struct journal *j, int64_t sb, int64_t pid, struct proc *p)
+{
+    return read_proc(jq(j, "SELECT ppid, pgid, sid, state, status FROM procs"
+                           " WHERE sandbox = ? AND pid = ?", "ii", sb, pid), pid, p, NULL);
 }
 
 /* The caller of a request must be a live process registered by this client:
@@ -61,17 +71,18 @@ static int get_proc(struct journal *j, int64_t sb, int64_t pid, struct proc *p)
 static int own_caller(struct journal *j, const Nsd__Op *op, int64_t caller, struct proc *p,
                       Nsd__Frame *reply, struct arena *a)
 {
-    int64_t n = 0;
-    int r = jint(j, &n, "SELECT count(*) FROM procs WHERE sandbox = ? AND pid = ? AND client = ?"
-                        " AND state = 'live'", "iis", (int64_t)op->sandbox_id, caller, op->client);
+    int64_t ours = 0;
+    int r = read_proc(jq(j, "SELECT ppid, pgid, sid, state, status, client = ?3 AND state = 'live'"
+                            " FROM procs WHERE sandbox = ?1 AND pid = ?2",
+                         "iis", (int64_t)op->sandbox_id, caller, op->client), caller, p, &ours);
     if (r < 0)
         return -1;
-    if (!n) {
+    if (!r || !ours) {
         reply_error(reply, a, EPERM, "pid %lld is not a live process of this client",
                     (long long)caller);
         return 0;
     }
-    return get_proc(j, op->sandbox_id, caller, p);
+    return 1;
 }
 
 static Nsd__PidRange *new_range(struct arena *a, int64_t lo, int64_t hi, int64_t owner)
@@ -282,27 +293,28 @@ static char *pack_argv(struct arena *a, const Nsd__Register *rg, size_t *len)
  * host pid) for the child's client, which from then on answers for it
  * (Exit, its connection dropping), whichever connection nsd read first.
  * The owner may register again (after an execve) to replace the argv. 1 claimed (reply set), 0 not a claim,
- * -1 error.
+ * -1 error. *found: whether the pid has a row, then in *p.
  */
 static int claim(struct journal *j, const Nsd__Op *op, const Nsd__Register *rg, Nsd__Frame *reply,
-                 struct arena *a)
+                 struct arena *a, struct proc *p_out, int *found)
 {
     int64_t sb = op->sandbox_id;
     struct proc p;
-    int r = get_proc(j, sb, rg->pid, &p);
-    if (r <= 0)
-        return r;
     /* Ours already (an execve), or, for a child's own Register (claim),
      * the row of that host process: live, or "lost" when its parent's
      * connection dropped before the claim arrived (the child is alive: it
      * is the one asking). */
     int64_t ok = 0;
-    TRY(jint(j, &ok, "SELECT c.host_pid = ?3 AND (c.client = ?4 AND c.state = 'live' OR"
-                     " ?5 AND c.state IN ('live', 'lost'))"
-                     " FROM procs c WHERE c.sandbox = ?1 AND c.pid = ?2",
-             "iiisi", sb, (int64_t)rg->pid, (int64_t)rg->host_pid, op->client, (int64_t)rg->claim));
-    if (!ok)
-        return 0;
+    int r = read_proc(jq(j, "SELECT ppid, pgid, sid, state, status, host_pid = ?3 AND"
+                            " (client = ?4 AND state = 'live' OR ?5 AND state IN ('live', 'lost'))"
+                            " FROM procs WHERE sandbox = ?1 AND pid = ?2",
+                         "iiisi", sb, (int64_t)rg->pid, (int64_t)rg->host_pid, op->client,
+                         (int64_t)rg->claim), rg->pid, &p, &ok);
+    *found = r > 0;
+    if (r > 0)
+        *p_out = p;
+    if (r <= 0 || !ok)
+        return r < 0 ? -1 : 0;
     strcpy(p.state, "live");
     size_t argv_len;
     char *argv = pack_argv(a, rg, &argv_len);
@@ -355,15 +367,14 @@ static int op_register(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, 
         /* Before the parent: a claim needs only its own row, and the
          * parent of a daemon()'s grandchild may be reaped and gone by the
          * time the grandchild's Register is read. */
-        r = claim(j, op, rg, reply, a);
+        struct proc prev;
+        int found;
+        r = claim(j, op, rg, reply, a, &prev, &found);
         if (r)
             return r < 0 ? -1 : 0;
         /* The parent reaped the child before the child's own Register
          * arrived (see op_reap): the child is gone. */
-        struct proc prev;
-        r = get_proc(j, sb, rg->pid, &prev);
-        TRY(r);
-        if (rg->claim && r && !strcmp(prev.state, "reaped")) {
+        if (rg->claim && found && !strcmp(prev.state, "reaped")) {
             TRY(jexec(j, "DELETE FROM procs WHERE sandbox = ? AND pid = ?", "ii", sb, (int64_t)rg->pid));
             reply_error(reply, a, ESRCH, "process %u was reaped", rg->pid);
             return 0;

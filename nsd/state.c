@@ -15,8 +15,9 @@ static void keep_reply(struct op_reply *r, const void *buf, size_t len)
     r->len = len;
 }
 
-/* One op inside the batch transaction, in a savepoint of its own. 0, or -1
- * when the journal failed (the whole batch is rolled back). */
+/* One op inside the batch transaction. 0, or -1 when the journal failed:
+ * then state_apply rolls the whole batch back, so the op needs no
+ * savepoint of its own (two statements and a statement journal less). */
 static int apply_op(struct journal *j, const ProtobufCBinaryData *packed, uint64_t term,
                     struct op_reply *out)
 {
@@ -29,8 +30,6 @@ static int apply_op(struct journal *j, const ProtobufCBinaryData *packed, uint64
         nsd_log("state: undecodable op");
         return -1;
     }
-    if (jexec(j, "SAVEPOINT op", ""))
-        goto out;
     if (op->req) {
         /* A retried request: answer what was journaled, apply nothing. */
         sqlite3_stmt *st = jq(j, "SELECT reply FROM oplog WHERE sandbox = ? AND client = ? AND seq = ?",
@@ -40,16 +39,14 @@ static int apply_op(struct journal *j, const ProtobufCBinaryData *packed, uint64
             keep_reply(out, sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0));
         if (st)
             sqlite3_reset(st);
-        if (rc == SQLITE_ROW) {
-            r = 0;
-            goto release;
+        if (rc != SQLITE_DONE) {
+            r = rc == SQLITE_ROW ? 0 : -1;
+            goto out;
         }
-        if (rc != SQLITE_DONE)
-            goto rollback;
     }
     reply.req_id = op->seq;
     if (apply(j, op, &reply, &a))
-        goto rollback;
+        goto out;
     size_t len = op->req ? nsd__frame__get_packed_size(&reply) : 0;
     uint8_t *rb = arena_alloc(&a, len + 1);
     if (op->req)
@@ -60,14 +57,9 @@ static int apply_op(struct journal *j, const ProtobufCBinaryData *packed, uint64
                 : jexec(j, "INSERT INTO oplog(term, sandbox, client, seq, op, reply) VALUES(?, ?, ?, NULL, ?, x'')",
                         "iisb", (int64_t)term, (int64_t)op->sandbox_id, op->client, packed->data,
                         (int)packed->len))
-        goto rollback;
+        goto out;
     keep_reply(out, rb, len);
     r = 0;
-    goto release;
-rollback:
-    jexec(j, "ROLLBACK TO op", "");
-release:
-    jexec(j, "RELEASE op", "");
 out:
     arena_free(&a);
     nsd__op__free_unpacked(op, NULL);
@@ -118,9 +110,14 @@ int state_trim_oplog(struct journal *j)
 {
     if (journal_begin(j))
         return -1;
-    if (jexec(j, "DELETE FROM oplog WHERE seq IS NULL", "") ||
-        jexec(j, "DELETE FROM oplog WHERE seq <= (SELECT max(o.seq) FROM oplog o WHERE"
-                 " o.sandbox = oplog.sandbox AND o.client = oplog.client) - ?",
+    /* Both through the (sandbox, client, seq) index, one pass each: a
+     * scan of the table reads every op and reply, and a per-row max(seq)
+     * lookup costs a seek per row (4x the time with ~10k rows). */
+    if (jexec(j, "DELETE FROM oplog WHERE pos IN (SELECT pos FROM oplog"
+                 " INDEXED BY sqlite_autoindex_oplog_1 WHERE seq IS NULL)", "") ||
+        jexec(j, "DELETE FROM oplog WHERE pos IN (SELECT o.pos FROM (SELECT sandbox, client,"
+                 " max(seq) - ?1 last FROM oplog GROUP BY sandbox, client HAVING min(seq) <= last) g"
+                 " JOIN oplog o ON o.sandbox = g.sandbox AND o.client = g.client AND o.seq <= g.last)",
               "i", (int64_t)OPLOG_KEEP_PER_CLIENT) ||
         journal_commit(j)) {
         journal_rollback(j);
