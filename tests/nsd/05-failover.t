@@ -12,13 +12,8 @@ for i in 1 2 3; do start_node $i "${OPTS[@]}"; done
 L=$(wait_leader_node); ok $? "a leader is elected: node $L"
 secret=$("$CTL" --nsd "$CLUSTER" sandbox create fo); ok $? "sandbox created through any node (redirected to the leader)"
 LOGS=()
-start_load() {  # start_load NAME OPS PAUSE_MS
-    "$TC" "$CLUSTER" load fo "$secret" "$2" "$D/$1" "$3" > "$D/$1.out" 2>&1 &
-    LOADS+=($!)
-    LOGS+=("$D/$1")
-}
 # Clients that run until told to stop (SIGTERM: after the op in flight).
-for c in 1 2 3 4; do start_load load$c 1000000 2; done
+start_loads fo "$secret" 4
 
 takeovers=()
 # takeover T0 OLD WHAT: a node other than OLD serves; prints and records the time
@@ -31,8 +26,6 @@ takeover() {
     takeovers+=("$3=$((t1 - t0))")
     NEW=$new
 }
-# progress N: the clients acknowledge N more operations (30 s max)
-progress() { wait_acked $(($(acked "${LOGS[@]}") + $1)) "${LOGS[@]}"; }
 
 # kill -9, then a restart with its journal.
 progress 800; ok $? "clients busy with node $L leading ($(acked "${LOGS[@]}") acknowledged)"

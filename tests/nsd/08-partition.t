@@ -35,11 +35,7 @@ done
 L=$(wait_leader_node); ok $? "node $L leads"
 secret=$("$CTL" --nsd "$CLUSTER" sandbox create pt)
 LOGS=()
-for c in 1 2 3; do
-    "$TC" "$CLUSTER" load pt "$secret" 1000000 "$D/load$c" 2 > "$D/load$c.out" 2>&1 &
-    LOADS+=($!); LOGS+=("$D/load$c")
-done
-progress() { wait_acked $(($(acked "${LOGS[@]}") + $1)) "${LOGS[@]}"; }
+start_loads pt "$secret" 3
 progress 300; ok $? "clients busy with node $L leading"
 t0=$(now_ms)
 ip -n "$NS$L" link set v$L down

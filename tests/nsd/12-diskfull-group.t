@@ -19,11 +19,7 @@ for i in 1 2 3; do start_node "$i" --journal "$(journal "$i")" --snapshot-every 
 L=$(wait_leader_node); ok $? "three nodes, each on its own small disk; node $L leads"
 secret=$("$CTL" --nsd "$CLUSTER" sandbox create dfg); ok $? "a sandbox"
 LOGS=() LOADS=()
-for c in 1 2 3; do
-    "$TC" "$CLUSTER" load dfg "$secret" 1000000 "$D/load$c" 2 > "$D/load$c.out" 2>&1 &
-    LOADS+=($!); LOGS+=("$D/load$c")
-done
-progress() { wait_acked $(($(acked "${LOGS[@]}") + $1)) "${LOGS[@]}"; }
+start_loads dfg "$secret" 3
 progress 300; ok $? "clients busy with node $L leading"
 
 # The leader's disk fills.

@@ -189,6 +189,19 @@ same_state() {
     return 1
 }
 
+# start_loads SANDBOX SECRET N: N load clients of SANDBOX on the group, run
+# until stop_loads, logging to $D/loadI (in $LOADS and $LOGS).
+start_loads() {
+    local c
+    for c in $(seq "$3"); do
+        "$TC" "$CLUSTER" load "$1" "$2" 1000000 "$D/load$c" 2 > "$D/load$c.out" 2>&1 &
+        LOADS+=($!); LOGS+=("$D/load$c")
+    done
+}
+
+# progress N: the load clients acknowledge N more operations (30 s max)
+progress() { wait_acked $(($(acked "${LOGS[@]}") + $1)) "${LOGS[@]}"; }
+
 # stop_loads: ends the load clients in $LOADS (SIGTERM: each stops after its
 # op in flight); the number of them that did not exit 0.
 stop_loads() {
