@@ -339,7 +339,7 @@ static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsign
     struct replica *rp = fsm->data;
     sqlite3_int64 size = 0;
     drain(rp, -1);
-    if (rp->broken || state_trim_oplog(&rp->n->j))
+    if (rp->broken || state_trim_oplog(&rp->n->j, rp->opts.snapshot_every))
         return RAFT_IOERR;
     unsigned char *img = sqlite3_serialize(rp->n->j.db, "main", &size, 0);
     *bufs = raft_malloc(sizeof **bufs);

@@ -590,7 +590,7 @@ void nsd_flush(struct nsd *n)
     n->since_trim += r ? 0 : nops;
     if (n->trim_every && n->since_trim >= n->trim_every) {
         n->since_trim = 0;
-        if (state_trim_oplog(&n->j))
+        if (state_trim_oplog(&n->j, n->trim_every))
             nsd_log("cannot trim the oplog: %s", sqlite3_errmsg(n->j.db));
     }
 }

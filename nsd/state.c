@@ -106,7 +106,7 @@ fail:;
     return -e;
 }
 
-int state_trim_oplog(struct journal *j)
+int state_trim_oplog(struct journal *j, uint64_t every)
 {
     if (journal_begin(j))
         return -1;
@@ -119,6 +119,9 @@ int state_trim_oplog(struct journal *j)
                  " max(seq) - ?1 last FROM oplog GROUP BY sandbox, client HAVING min(seq) <= last) g"
                  " JOIN oplog o ON o.sandbox = g.sandbox AND o.client = g.client AND o.seq <= g.last)",
               "i", (int64_t)OPLOG_KEEP_PER_CLIENT) ||
+        jexec(j, "DELETE FROM oplog WHERE pos <= (SELECT max(pos) FROM oplog) - ?1 AND NOT EXISTS"
+                 " (SELECT 1 FROM procs p WHERE p.client = oplog.client AND p.sandbox = oplog.sandbox)",
+              "i", (int64_t)(every * OPLOG_GONE_PERIODS)) ||
         journal_commit(j)) {
         journal_rollback(j);
         return -1;

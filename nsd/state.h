@@ -18,6 +18,11 @@
  * far more than a client ever has outstanding (nsdc retries only its
  * unanswered requests, at most NSDC_ASYNC_MAX + 1). */
 #define OPLOG_KEEP_PER_CLIENT 64
+/* A client with no process left (it exited and was reaped; admins never
+ * have one) cannot retry, except an admin within its retry time: its rows
+ * go once this many trim periods of operations (--snapshot-every) are
+ * newer. Without it every fork child left its rows for good. */
+#define OPLOG_GONE_PERIODS 64
 
 struct op_reply {
     uint8_t *buf;           /* packed reply frame (malloc; empty for synthetic ops) */
@@ -37,7 +42,9 @@ int state_apply(struct journal *j, const ProtobufCBinaryData *ops, size_t nops, 
 /* The last raft index applied to this journal (0: none). */
 uint64_t state_applied(struct journal *j);
 /* Drops what no retry can need any more: per client all but its last
- * OPLOG_KEEP_PER_CLIENT requests, and synthetic ops. 0 or -1. */
-int state_trim_oplog(struct journal *j);
+ * OPLOG_KEEP_PER_CLIENT requests, synthetic ops, and the requests of
+ * clients with no process older than OPLOG_GONE_PERIODS * every
+ * operations (every: the trim's period). 0 or -1. */
+int state_trim_oplog(struct journal *j, uint64_t every);
 
 #endif

@@ -35,4 +35,29 @@ for i in $(seq $NCLIENT); do
     ok $? "client $i: its acknowledged operations applied once each; its last 64 request ids kept ($kept)"
 done
 sqlite3 "$DB" "PRAGMA integrity_check" | grep -qx ok; ok $? "journal integrity_check ok"
+
+# Clients that are gone (their process exited and was reaped, as every fork
+# child's does) retry nothing: their requests go too, once 64 trim periods
+# of newer operations are journaled, not kept (64 each) for good.
+if [ -x "$ROOT/bin/graphene" ] && [ -f "$ROOT/lib/libos" ]; then
+    . "$ROOT/tests/lib/sandbox.sh"
+    kill "$PID_b"
+    while kill -0 "$PID_b" 2>/dev/null; do sleep 0.01; done
+    EVERY=2 KIDS=200
+    start_nsd c --snapshot-every $EVERY
+    wait_leader
+    chmod 711 "$D"   # picoprocesses reach nsd's socket as their sandbox's uid
+    sandbox_manifest /bin/sh /bin=/usr/bin > "$D/sh.toml"
+    (cd "$ROOT" && bin/graphene run --nsd "$SOCK" "$D/sh.toml" -- -c \
+        "i=0; while [ \$i -lt $KIDS ]; do /bin/true; i=\$((i + 1)); done")
+    ok $? "a shell ran $KIDS children"
+    gone=$(sqlite3 "$DB" "SELECT count(*) FROM oplog o WHERE NOT EXISTS
+                          (SELECT 1 FROM procs p WHERE p.client = o.client AND p.sandbox = o.sandbox)")
+    # (those of the last 64 trim periods, and of the launcher)
+    [ "$gone" -le $((64 * EVERY + EVERY + 64)) ]
+    ok $? "the oplog keeps $gone rows of gone clients, not the $KIDS children's Registers and Exits"
+else
+    echo "ok 9 # SKIP bin/graphene or lib/libos not built"
+    echo "ok 10 # SKIP bin/graphene or lib/libos not built"
+fi
 done_testing
