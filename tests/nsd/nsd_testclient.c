@@ -861,10 +861,11 @@ static int mode_mark(const char *sbname, const char *hexsecret, int64_t key, int
     if (nsd_unhex(secret, sizeof secret, hexsecret))
         return 2;
     sim_connect(&s, addr, sbname, secret);
+    /* The tests park a lookup at a stopped or cut-off node and resume it
+     * later, and mark right after a group's disks have space again: on a
+     * loaded machine either took more than the usual 15 s. */
+    s.c.retry_ms = 60000;
     if (lookup) {
-        /* The tests park a lookup at a stopped or cut-off node and resume
-         * it later: on a loaded machine that took more than the usual 15 s. */
-        s.c.retry_ms = 60000;
         r = sim_sysv_lookup(&s, key, NSD__SYSV_KIND__SYSV_MSG, &id);
     } else {
         r = sim_register(&s, 0, 0, 1, NULL, NULL);
