@@ -234,8 +234,16 @@ static void end_batch(struct replica *rp)
  * when this node leads; a raft error code. */
 static int apply_entry(struct replica *rp, const uint8_t *d, size_t blen, uint64_t index)
 {
-    if (rp->broken || journal_batch_begin(&rp->n->j))
+    if (rp->broken)
         return RAFT_IOERR;
+    /* Every failure below stops this node's raft (fail_stop), whose
+     * restart replays the entries after the journal's index: a deferred
+     * entry is applied as far as raft knows, and a leader that failed one
+     * would otherwise stay leader and answer nothing. */
+    if (journal_batch_begin(&rp->n->j)) {
+        fail_stop(rp, "cannot begin a journal transaction");
+        return RAFT_IOERR;
+    }
     size_t len = blen >= ENTRY_HDR ? (size_t)d[0] | (size_t)d[1] << 8 | (size_t)d[2] << 16 | (size_t)d[3] << 24 : 0;
     Nsd__RaftEntry *e = len && ENTRY_HDR + len <= blen ? nsd__raft_entry__unpack(NULL, len, d + ENTRY_HDR) : NULL;
     char why[80];
