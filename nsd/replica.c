@@ -168,9 +168,8 @@ int replica_disk_full(struct nsd *n)
  * have the longest log, having just led): while its disk is full it
  * stands for no election (a huge election timeout: it only votes and
  * follows), and a leader stops (fail_stop: it hands over). */
-static void stand(struct replica *rp)
+static void stand(struct replica *rp, int full)
 {
-    int full = replica_disk_full(rp->n);
     if (full != rp->full)
         nsd_log("raft: %s", full ? "the disk is full: standing for no election" :
                                    "space on the disk again: standing for election");
@@ -187,8 +186,9 @@ static void space_cb(evutil_socket_t fd, short what, void *arg)
     evtimer_add(rp->space, &later);
     if (!rp->io_ev || rp->broken)
         return;
-    if (replica_disk_full(rp->n) != rp->full)
-        stand(rp);
+    int full = replica_disk_full(rp->n);
+    if (full != rp->full)
+        stand(rp, full);
     /* (also one that a transfer made leader: it would hold the group) */
     if (rp->full && raft_state(&rp->raft) == RAFT_LEADER)
         fail_stop(rp, "the disk is full");
@@ -915,7 +915,7 @@ static int start_raft(struct replica *rp)
         return -1;
     }
     rp->full = 0;
-    stand(rp);
+    stand(rp, replica_disk_full(rp->n));
     raft_set_heartbeat_timeout(&rp->raft, RAFT_HEARTBEAT_MS);
     raft_set_snapshot_threshold(&rp->raft, o->snapshot_every);
     raft_set_snapshot_trailing(&rp->raft, RAFT_SNAPSHOT_TRAILING);
