@@ -84,14 +84,29 @@ void sig_set_wait_mask(struct thread *t, sigset64_t mask)
 	t->sigmask = mask & ~UNBLOCKABLE;
 }
 
+static bool is_kick(int sig, const siginfo_t *si)
+{
+	return sig == SIG_KICK && si->si_code == SI_QUEUE && si->si_errno == KICK_MAGIC;
+}
+
+/* One kick at a time per thread: kicks are queued (a real-time signal), and
+ * a sender faster than the target's handler (one storming another with
+ * pthread_kill) would otherwise queue them without bound, the target doing
+ * nothing but take them. The target clears kick_sent before it checks what
+ * the kick is for, so a sender that finds it set is covered by that check. */
 void sig_kick(struct thread *t)
 {
+	if (__atomic_exchange_n(&t->kick_sent, 1, __ATOMIC_SEQ_CST))
+		return;
 	siginfo_t k;
 	memset(&k, 0, sizeof(k));
 	k.si_signo = SIG_KICK;
 	k.si_code = SI_QUEUE;
 	k.si_errno = KICK_MAGIC;
-	host(__NR_rt_tgsigqueueinfo, proc.host_pid, t->host_tid, SIG_KICK, &k);
+	/* Not sent (a thread whose host tid is not known yet, or gone): the
+	 * next sender tries again. */
+	if (host(__NR_rt_tgsigqueueinfo, proc.host_pid, t->host_tid, SIG_KICK, &k) < 0)
+		__atomic_store_n(&t->kick_sent, 0, __ATOMIC_SEQ_CST);
 }
 
 struct pick {
@@ -562,6 +577,8 @@ void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 {
 	struct ucontext *uc = ucv;
 	struct thread *t = current();
+	if (is_kick(sig, si))
+		__atomic_store_n(&t->kick_sent, 0, __ATOMIC_SEQ_CST);
 	if (t->must_exit) /* another thread is in execve */
 		for (;;)
 			host(__NR_exit, 0);
@@ -603,7 +620,7 @@ void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 		sig_deliver_fault(t, uc, sig, si);
 		return;
 	}
-	if (!(sig == SIG_KICK && si->si_code == SI_QUEUE && si->si_errno == KICK_MAGIC)) {
+	if (!is_kick(sig, si)) {
 		siginfo_t in = *si;
 		struct thread *target =
 			si->si_code == SI_TKILL || (si->si_code == SI_TIMER && timer_targets_thread(si->si_tid))

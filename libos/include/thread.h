@@ -70,6 +70,7 @@ struct thread {
 	bool fault_armed;
 	bool must_exit; /* execve in another thread: end at the next host signal */
 	struct thread_call *call; /* posted by another thread, made at the next host signal */
+	int kick_sent; /* a kick is on its way to this thread (sig_kick) */
 	sigset64_t host_tty_stops; /* SIGTTIN/SIGTTOU blocked on the host (signal.c) */
 	/* The app's SSE registers while the libos's protobuf-c code runs
 	 * (fastpath_sse_enter): how deep, and the fxsave image. */

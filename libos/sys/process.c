@@ -68,6 +68,7 @@ static void become_child(struct thread *t, int pid, unsigned long flags, int *ct
 	proc.pid = pid;
 	t->tid = proc.pid;
 	t->host_tid = proc.host_pid;
+	t->kick_sent = 0; /* the parent's kick, if one was on its way, is not ours */
 	t->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : NULL;
 	if (flags & CLONE_CHILD_SETTID)
 		*ctid = proc.pid;

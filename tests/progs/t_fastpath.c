@@ -13,7 +13,8 @@
  *     or none), and numbers that are not even addresses;
  *   - signals while a fast-path read (made by the fast path itself) or
  *     recvfrom (served by the dispatcher) blocks, with and without SA_RESTART, and
- *     signals landing at any point around fast-path calls;
+ *     signals landing at any point around fast-path calls, and a storm of
+ *     them with no pause between the kills;
  *   - fork and execve made through rewritten sites;
  *   - a call through a NULL function pointer, which with the trampoline in
  *     page 0 must still be a SIGSEGV at address 0, not a system call.
@@ -536,6 +537,32 @@ static void test_signals(int restart)
     close(pipefd[1]);
 }
 
+/* A thread blocked in a fast-path read, signalled by another with no pause
+ * between the kills: each kill is a host kick to the reader, and before
+ * kicks were one at a time a sender faster than the reader's handler queued
+ * them without bound (85000 seen), the reader only ever taking kicks. */
+static void test_kill_storm(void)
+{
+    struct sigaction sa = { .sa_handler = on_usr1 };
+    sigaction(SIGUSR1, &sa, NULL);
+    int ended = 0;
+    for (int round = 0; round < 50; round++) {
+        make_pipe();
+        warm_read();
+        reader_done = 0;
+        struct reader_result res = { 0 };
+        pthread_t t;
+        pthread_create(&t, NULL, reader, &res);
+        while (!__atomic_load_n(&reader_done, __ATOMIC_ACQUIRE))
+            pthread_kill(t, SIGUSR1);
+        pthread_join(t, NULL);
+        ended += res.r == -EINTR;
+        close(pipefd[0]);
+        close(pipefd[1]);
+    }
+    CHECK(ended == 50, "50 reads stormed by pthread_kill with no pause each end with EINTR (%d did)", ended);
+}
+
 /* --- signals while a read served from a fault blocks: the read's call
  * faults (no stack for its push), so the libos serves it inside its SIGSEGV
  * handler; each signal's handler returns by a trapping rt_sigreturn, whose
@@ -789,6 +816,7 @@ int main(int argc, char **argv)
     test_signals(1);
     test_signals(0);
     blocking_call = raw_read;
+    test_kill_storm();
     test_fault_signals();
     test_storm();
     test_fork_exec(argv[0]);
