@@ -133,6 +133,15 @@ void pid_map_drop_children(void)
 			i++;
 }
 
+bool pid_is_child(int pid)
+{
+	uint64_t m = pids_enter();
+	struct pid_entry *e = find(pid, 0);
+	bool child = e && e->child;
+	pids_leave(m);
+	return child;
+}
+
 bool pid_map_has_children(void)
 {
 	uint64_t m = pids_enter();

@@ -318,8 +318,10 @@ static int claim(struct journal *j, const Nsd__Op *op, const Nsd__Register *rg, 
     strcpy(p.state, "live");
     size_t argv_len;
     char *argv = pack_argv(a, rg, &argv_len);
-    TRY(jexec(j, "UPDATE procs SET client = ?, argv = ?, state = 'live' WHERE sandbox = ? AND pid = ?",
-              "sbii", op->client, argv, (int)argv_len, sb, p.pid));
+    /* Not a claim: the owner again, after an execve. */
+    TRY(jexec(j, "UPDATE procs SET client = ?, argv = ?, state = 'live', execed = execed OR ?"
+                 " WHERE sandbox = ? AND pid = ?",
+              "sbiii", op->client, argv, (int)argv_len, (int64_t)!rg->claim, sb, p.pid));
     Nsd__PidRange *range = NULL;
     if (rg->want_range) {
         r = lease_pids(j, sb, p.pid, range_count(rg->want_range), a, &range);
@@ -634,33 +636,40 @@ static int op_reap(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, stru
     return 0;
 }
 
-/* setpgid(2) rules: the target is the caller or its child in the caller's
- * session, not a session leader; the group is the target's own or one that
- * exists in the caller's session. */
+/* setpgid(2) rules, in Linux's order: the target is the caller or its
+ * child, live or not reaped yet (ESRCH), in the caller's session (EPERM) that has not exec'd
+ * (EACCES: by nsd's record, or what the caller saw first, sp->execed), not
+ * a session leader; the group is the target's own or one that exists in
+ * the caller's session. */
 static int op_setpgid(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, struct arena *a)
 {
     const Nsd__SetPgid *sp = op->req->setpgid;
-    int64_t sb = op->sandbox_id, n;
+    int64_t sb = op->sandbox_id, n, execed = 0;
     struct proc caller, t;
     int r = own_caller(j, op, sp->caller, &caller, reply, a);
     if (r <= 0)
         return r;
     int64_t pid = sp->pid ? sp->pid : caller.pid;
-    r = get_proc(j, sb, pid, &t);
+    r = read_proc(jq(j, "SELECT ppid, pgid, sid, state, status, execed FROM procs"
+                        " WHERE sandbox = ? AND pid = ?", "ii", sb, pid), pid, &t, &execed);
     TRY(r);
     int64_t pgid = sp->pgid ? sp->pgid : pid;
-    if (!r || strcmp(t.state, "live") || (t.pid != caller.pid && t.ppid != caller.pid)) {
+    /* A zombie (or lost) child not reaped yet is still found, as on Linux. */
+    if (!r || !strcmp(t.state, "reaped") || (t.pid != caller.pid && t.ppid != caller.pid)) {
         reply_error(reply, a, ESRCH, "%lld is not the caller or its child", (long long)pid);
     } else if (t.sid != caller.sid) {
         reply_error(reply, a, EPERM, "%lld is in another session", (long long)pid);
+    } else if (t.pid != caller.pid && (execed || sp->execed)) {
+        reply_error(reply, a, EACCES, "%lld has exec'd", (long long)pid);
     } else if (t.sid == t.pid) {
         reply_error(reply, a, EPERM, "%lld is a session leader", (long long)pid);
     } else if (pgid > NSD_PID_MAX) {
         reply_error(reply, a, EINVAL, "bad pgid %lld", (long long)pgid);
     } else {
         if (pgid != pid) {
+            /* zombies not reaped yet still make the group, as on Linux */
             TRY(jint(j, &n, "SELECT count(*) FROM procs WHERE sandbox = ? AND pgid = ? AND sid = ?"
-                            " AND state = 'live'", "iii", sb, pgid, caller.sid));
+                            " AND state != 'reaped'", "iii", sb, pgid, caller.sid));
             if (!n) {
                 reply_error(reply, a, EPERM, "no process group %lld in the session", (long long)pgid);
                 return 0;

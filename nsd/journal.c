@@ -31,6 +31,9 @@ static const char schema[] =
     "  ppid INTEGER NOT NULL, pgid INTEGER NOT NULL, sid INTEGER NOT NULL,"
     "  state TEXT NOT NULL, status INTEGER NOT NULL DEFAULT 0, host TEXT, host_pid INTEGER,"
     "  client TEXT NOT NULL, stream TEXT, argv BLOB, started_ms INTEGER,"
+    /* 1 once the owner registered again after an execve: setpgid of it
+     * by its parent is EACCES from then on */
+    "  execed INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY(sandbox, pid));"
     "CREATE INDEX IF NOT EXISTS procs_pgid ON procs(sandbox, pgid);"
     "CREATE INDEX IF NOT EXISTS procs_sid ON procs(sandbox, sid);"

@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 
 /* 3: SysV ids per kind, as Linux's; 4: no lease, the raft leader and applied index */
-#define JOURNAL_SCHEMA_VERSION 4
+#define JOURNAL_SCHEMA_VERSION 5
 
 struct journal {
     sqlite3 *db;

@@ -103,6 +103,8 @@ int pid_to_host(int pid);
 int pid_to_host_waitable(int pid);
 /* In a fork child: the parent's children are not the child's. */
 void pid_map_drop_children(void);
+/* Whether pid is a child this process forked and has not reaped. */
+bool pid_is_child(int pid);
 /* Whether this process has children it has not reaped. */
 bool pid_map_has_children(void);
 

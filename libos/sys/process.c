@@ -12,6 +12,7 @@
 #include <linux/sched.h>
 #include "appspace.h"
 #include "arena.h"
+#include "execmark.h"
 #include "fastpath.h"
 #include "fdrecord.h"
 #include "fdtable.h"
@@ -110,6 +111,7 @@ long process_fork(struct sysctx *c, unsigned long flags, uintptr_t stack, int *p
 			vfork_parent_wait(vf, 0); /* no child: its end of the pipe is the last */
 		return pid;
 	}
+	exec_mark_fork(pid);
 	/* Linux writes it before the child runs, so a vfork child sees it. */
 	if (vf && vf_shared && (flags & CLONE_PARENT_SETTID))
 		*ptid = pid;
@@ -251,6 +253,7 @@ static long do_execve(struct sysctx *c, const char *path, char *const *uargv, ch
 	}
 	thread_end_others(c->t);
 	__atomic_store_n(&exec_owner, 0, __ATOMIC_RELEASE);
+	exec_mark_exec(); /* before a vfork parent resumes */
 	vfork_release();
 	/* The thread that execs takes the process's pid as its tid (the
 	 * leader's, on Linux). */
@@ -461,6 +464,8 @@ SYS(setpgid)
 	sp.caller = (uint32_t)proc.pid;
 	sp.pid = (uint32_t)pid;
 	sp.pgid = (uint32_t)pgid;
+	/* What nsd may not know yet (execmark.c) */
+	sp.execed = pid && pid != proc.pid && pid_is_child((int)pid) && exec_mark_seen((int)pid);
 	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_SETPGID, &sp);
 	int r = nsd_call(&f, &rep);
 	if (r < 0)

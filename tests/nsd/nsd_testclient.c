@@ -198,6 +198,21 @@ static void mode_pgrp(void)
     r = sim_setsid(&c2, p2, &ids);
     check(!r && ids.sid == p2, "child 2 (not a leader) setsid works");
     check(sim_members(&sh, p1, 0, 0) == 1, "group %u has 1 member left", p1);
+
+    /* After an execve (the owner registers again) its parent may not move
+     * it (EACCES), nor one it saw exec (execed) that nsd does not know of;
+     * it may move itself. */
+    check(!sim_register(&c1, p1, shell, 0, NULL, NULL), "child 1 registers again after an execve");
+    check(sim_setpgid(&sh, shell, p1, shell, NULL) == -EACCES, "setpgid of an exec'd child: EACCES");
+    check(!sim_setpgid(&c1, p1, 0, 0, NULL), "the exec'd child moves itself");
+    struct sim c3;
+    uint32_t p3 = rng.lo + 2;
+    sim_connect(&c3, addr, sb, secret);
+    check(!sim_register(&c3, p3, shell, 0, NULL, NULL), "child 3 registers");
+    check(sim_setpgid_execed(&sh, shell, p3, 0, true, NULL) == -EACCES, "setpgid of a child seen exec'd: EACCES");
+    check(sim_setpgid_execed(&sh, shell, p3, 0, false, NULL) == 0, "the same child not seen so: moved");
+    check(sim_setpgid_execed(&sh, shell, 4242, 0, true, NULL) == -ESRCH, "not a child: ESRCH first");
+    sim_close(&c3);
     sim_close(&sh);
     sim_close(&c1);
     sim_close(&c2);

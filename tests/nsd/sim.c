@@ -168,11 +168,18 @@ int sim_reap(struct sim *s, uint32_t caller, uint32_t pid)
 
 int sim_setpgid(struct sim *s, uint32_t caller, uint32_t pid, uint32_t pgid, Nsd__Ids *ids)
 {
+    return sim_setpgid_execed(s, caller, pid, pgid, false, ids);
+}
+
+int sim_setpgid_execed(struct sim *s, uint32_t caller, uint32_t pid, uint32_t pgid, bool execed,
+                       Nsd__Ids *ids)
+{
     Nsd__SetPgid sp = NSD__SET_PGID__INIT;
     Nsd__Frame req = NSD__FRAME__INIT;
     sp.caller = caller;
     sp.pid = pid;
     sp.pgid = pgid;
+    sp.execed = execed;
     req.body_case = NSD__FRAME__BODY_SETPGID;
     req.setpgid = &sp;
     return ids_call(s, &req, ids, NULL);

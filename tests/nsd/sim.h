@@ -5,6 +5,7 @@
 #ifndef NSD_SIM_H
 #define NSD_SIM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "nsdc_posix.h"
 
@@ -30,6 +31,9 @@ int sim_lease(struct sim *s, uint32_t caller, uint32_t count, Nsd__PidRange *ran
 int sim_exit(struct sim *s, uint32_t pid, int status);
 int sim_reap(struct sim *s, uint32_t caller, uint32_t pid);
 int sim_setpgid(struct sim *s, uint32_t caller, uint32_t pid, uint32_t pgid, Nsd__Ids *ids);
+/* execed: the caller saw the target exec (SetPgid.execed) */
+int sim_setpgid_execed(struct sim *s, uint32_t caller, uint32_t pid, uint32_t pgid, bool execed,
+                       Nsd__Ids *ids);
 int sim_setsid(struct sim *s, uint32_t caller, Nsd__Ids *ids);
 int sim_sysv_get(struct sim *s, uint32_t caller, int64_t key, int kind, int flags, uint32_t *id,
                  int *created);
