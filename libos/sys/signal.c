@@ -277,10 +277,14 @@ static long send_rpc_pid(int pid, int sig, int code, int tid, const siginfo_t *u
 	return r;
 }
 
-/* One other picoprocess by sandbox pid. A cached host pid that the host no
- * longer knows is forgotten and looked up once more. */
+/* One other picoprocess by sandbox pid (tid: one of its threads, for
+ * tgkill). A cached host pid that the host no longer knows is forgotten
+ * and looked up once more. */
 static long send_other(int pid, int sig, int code, int tid, const siginfo_t *uinfo)
 {
+	/* A tid of ours is no thread of another process (Linux's ESRCH). */
+	if (tid && thread_by_tid(tid))
+		return -ESRCH;
 	for (int tries = 0; tries < 2; tries++) {
 		int h = pid_to_host(pid);
 		if (h == -EREMOTE)
@@ -290,6 +294,11 @@ static long send_other(int pid, int sig, int code, int tid, const siginfo_t *uin
 		long r = cred_may_signal(pid, sig);
 		if (r)
 			return r; /* refused by the credentials: not through the stream either */
+		/* A thread other than its main one: only the process knows whether
+		 * it has it, and a host signal cannot bring back its ESRCH (the
+		 * receiver drops it), so it is asked through its stream. */
+		if (tid && tid != pid)
+			return send_rpc_pid(pid, sig, code, tid, uinfo);
 		r = init_unkillable(pid, sig) ? 0 : sig ? send_marked(h, sig, code, tid, uinfo) : host(__NR_kill, h, 0);
 		if (r == -EPERM)
 			return send_rpc_pid(pid, sig, code, tid, uinfo);

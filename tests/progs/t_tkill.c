@@ -1,8 +1,11 @@
-/* tkill and rt_tgsigqueueinfo to a thread other than the main one of
- * another process (the child's second thread): the signal reaches that
+/* tkill, tgkill and rt_tgsigqueueinfo to a thread other than the main one
+ * of another process (the child's second thread): the signal reaches that
  * thread with SI_TKILL (or the sender's code) and the sender's pid, as on
- * Linux; tkill of a tid of no one is ESRCH. Under graphene nsd records
- * processes, not threads: the process that has the tid answers. */
+ * Linux; tkill of a tid of no one is ESRCH, and so is a tgkill or
+ * rt_tgsigqueueinfo whose tid is not a thread of tgid (ours, the child's
+ * named with another child's pid), which delivers nothing. Under graphene
+ * nsd records processes, not threads: the process that has the tid
+ * answers. */
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -24,8 +27,9 @@ static void *second(void *arg)
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     sigaddset(&set, SIGRTMIN);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         siginfo_t si;
         /* not glibc's sigwaitinfo, which shows SI_TKILL as SI_USER; a
          * limit only so that a signal never sent fails, not hangs, the test */
@@ -33,12 +37,24 @@ static void *second(void *arg)
         int sig = (int)syscall(SYS_rt_sigtimedwait, &set, &si, &limit, 8);
         char line[128];
         int n = snprintf(line, sizeof(line), "child's thread: %s code %s from the parent %s value %d\n",
-               sig == SIGUSR1 ? "SIGUSR1" : sig == SIGRTMIN ? "SIGRTMIN" : "?",
+               sig == SIGUSR1 ? "SIGUSR1" : sig == SIGUSR2 ? "SIGUSR2" : sig == SIGRTMIN ? "SIGRTMIN" : "?",
                si.si_code == SI_TKILL ? "SI_TKILL" : si.si_code == SI_QUEUE ? "SI_QUEUE" : si.si_code == SI_USER ? "SI_USER" : "other",
                si.si_pid == getppid() ? "yes" : "no", sig == SIGRTMIN ? si.si_value.sival_int : 0);
         if (write(up[1], line, (size_t)n) != n)
             _exit(4);
     }
+    return NULL;
+}
+
+/* A thread of ours that tells its tid and waits for the process's end. */
+static void *ours_thread(void *arg)
+{
+    int *p = arg;
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    if (write(p[1], &tid, sizeof(tid)) != sizeof(tid))
+        _exit(3);
+    for (;;)
+        pause();
     return NULL;
 }
 
@@ -49,6 +65,7 @@ int main(void)
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     sigaddset(&set, SIGRTMIN);
     sigprocmask(SIG_BLOCK, &set, NULL);
     fflush(stdout);
@@ -67,7 +84,46 @@ int main(void)
         DIE("tid");
     CHECK(tid != c, "the child's second thread has a tid of its own");
     CHECK(syscall(SYS_tkill, tid, 0) == 0, "tkill(its tid, 0): it exists");
+    CHECK(syscall(SYS_tgkill, c, tid, 0) == 0, "tgkill(child, its tid, 0): it exists");
+    /* Mismatched: nothing may reach the child (its thread would take it). */
+    int hold[2];
+    if (pipe(hold))
+        DIE("pipe");
+    fflush(stdout);
+    pid_t other = fork();
+    if (other == 0) {
+        close(hold[1]);
+        char b;
+        while (read(hold[0], &b, 1) > 0) /* until we close it */
+            ;
+        _exit(0);
+    }
+    close(hold[0]);
+    pthread_t ours;
+    int ours_up[2];
+    if (pipe(ours_up) || pthread_create(&ours, NULL, ours_thread, ours_up) != 0)
+        DIE("our thread");
+    pid_t our_tid;
+    if (read(ours_up[0], &our_tid, sizeof(our_tid)) != sizeof(our_tid))
+        DIE("our thread's tid");
+    CHECK(syscall(SYS_tgkill, c, getpid(), SIGUSR1) == -1 && errno == ESRCH, "tgkill(child, our pid): ESRCH");
+    CHECK(syscall(SYS_tgkill, c, our_tid, SIGUSR1) == -1 && errno == ESRCH, "tgkill(child, our thread): ESRCH");
+    CHECK(syscall(SYS_tgkill, c, our_tid, 0) == -1 && errno == ESRCH, "tgkill(child, our thread, 0): ESRCH");
+    CHECK(syscall(SYS_tgkill, getpid(), tid, SIGUSR1) == -1 && errno == ESRCH, "tgkill(us, the child's thread): ESRCH");
+    CHECK(syscall(SYS_tgkill, other, tid, SIGUSR1) == -1 && errno == ESRCH,
+          "tgkill(another child, the child's thread): ESRCH");
+    CHECK(syscall(SYS_tgkill, other, tid, 0) == -1 && errno == ESRCH,
+          "tgkill(another child, the child's thread, 0): ESRCH");
+    CHECK(syscall(SYS_tgkill, c, other, SIGUSR1) == -1 && errno == ESRCH, "tgkill(child, another child's pid): ESRCH");
+    siginfo_t qi;
+    memset(&qi, 0, sizeof(qi));
+    qi.si_code = SI_QUEUE;
+    qi.si_pid = getpid();
+    qi.si_uid = getuid();
+    CHECK(syscall(SYS_rt_tgsigqueueinfo, other, tid, SIGRTMIN, &qi) == -1 && errno == ESRCH,
+          "rt_tgsigqueueinfo(another child, the child's thread): ESRCH");
     CHECK(syscall(SYS_tkill, tid, SIGUSR1) == 0, "tkill(its tid, SIGUSR1)");
+    CHECK(syscall(SYS_tgkill, c, tid, SIGUSR2) == 0, "tgkill(child, its tid, SIGUSR2)");
     int st;
     siginfo_t si;
     memset(&si, 0, sizeof(si));
@@ -79,6 +135,8 @@ int main(void)
     CHECK(syscall(SYS_rt_tgsigqueueinfo, c, tid, SIGRTMIN, &si) == 0, "rt_tgsigqueueinfo(child, its tid, SIGRTMIN)");
     CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child exited 0");
     close(up[1]);
+    close(hold[1]);
+    CHECK(waitpid(other, &st, 0) == other && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the other child exited 0");
     char buf[512];
     ssize_t n = read(up[0], buf, sizeof(buf)); /* both lines: written before the child ended */
     if (n > 0)
