@@ -329,6 +329,11 @@ static void add_tid(struct thread *th, void *arg)
 	text_printf(arg, "%d\n", th->tid);
 }
 
+static void add_tid_host(struct thread *th, void *arg)
+{
+	text_printf(arg, "%d %d\n", th->tid, th->host_tid);
+}
+
 /* /proc/<pid>, <pid>/fd, <pid>/task, <pid>/task/<tid> of another process. */
 static int other_list(const char *rel, struct dirlist *dl)
 {
@@ -872,6 +877,9 @@ int procfs_self_file(const char *name, uint32_t uid, char **text, size_t *len)
 		r = gen_pid_file(name, &t);
 	} else if (!strcmp(name, "task")) {
 		thread_foreach(add_tid, &t);
+	} else if (!strcmp(name, "task-host")) {
+		/* for a peer's pidfd_open(PIDFD_THREAD) of one of ours (sys/signal.c) */
+		thread_foreach(add_tid_host, &t);
 	} else if (!strcmp(name, "environ") || !strcmp(name, "exe") || !strcmp(name, "cwd") ||
 	           !strcmp(name, "fd")) {
 		if (!own) {

@@ -463,11 +463,50 @@ SYS(rt_tgsigqueueinfo)
 
 /* ---- pidfds ---------------------------------------------------------------
  * A pidfd is the host's pidfd of the target's host process (or thread), an
- * app fd like any other: poll says readable when the process exits and
- * waitid(P_PIDFD) is the host's on it, both as on Linux. What the app
- * gives and gets is in sandbox pids. */
+ * app fd like any other: poll says readable when the process (the thread)
+ * exits and waitid(P_PIDFD) is the host's on it, both as on Linux. What the
+ * app gives and gets is in sandbox pids. */
 #define PIDFD_NONBLOCK O_NONBLOCK
 #define PIDFD_THREAD O_EXCL
+
+/* Thread pidfds of other processes that we opened: the host's pidfd names
+ * only the host tid, and which sandbox thread that is only its process
+ * knows. A few, overwritten in turn (under proc.lock, which fork takes). */
+static struct thread_pidfd {
+	int host_tid, pid, tid;
+} thread_pidfds[32];
+static unsigned thread_pidfds_next;
+
+struct host_tid_req {
+	int tid, pid, host_tid;
+};
+
+/* Asks p for its threads' host tids (ProcRead "task-host": "TID HOST_TID"
+ * lines) and finds q->tid there. */
+static long host_tid_of(const Nsd__Proc *p, void *arg)
+{
+	struct host_tid_req *q = arg;
+	char *text = NULL;
+	size_t len = 0;
+	int r = rpc_proc_read(p, "task-host", &text, &len);
+	if (r < 0)
+		return r == -EACCES || r == -EPERM ? -ESRCH : r;
+	long v = -ESRCH;
+	for (char *line = text; line && *line && v == -ESRCH;) {
+		char *nl = strchr(line, '\n'), *sp = strchr(line, ' ');
+		if (nl)
+			*nl = 0;
+		uint64_t tid, h;
+		if (sp && (*sp = 0, parse_u64(line, &tid)) && parse_u64(sp + 1, &h) && (int)tid == q->tid) {
+			q->pid = (int)p->pid;
+			q->host_tid = (int)h;
+			v = 0;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(text);
+	return v;
+}
 
 SYS(pidfd_open)
 {
@@ -475,18 +514,59 @@ SYS(pidfd_open)
 	unsigned int flags = (unsigned int)c->a[1];
 	if (pid <= 0 || (flags & ~(unsigned int)(PIDFD_NONBLOCK | PIDFD_THREAD)))
 		return -EINVAL;
-	struct thread *t = (flags & PIDFD_THREAD) ? thread_by_tid(pid) : NULL;
-	int h = t ? t->host_tid : pid_to_host(pid);
+	bool thread = flags & PIDFD_THREAD;
+	struct thread *t = thread_by_tid(pid);
+	struct host_tid_req q = { pid, 0, 0 };
+	int h;
+	if (t && thread)
+		h = t->host_tid;
+	else if (t && pid != proc.pid)
+		h = -ENOENT; /* a thread but the leader, without PIDFD_THREAD (Linux 6.9) */
+	else
+		h = pid_to_host(pid); /* a process, or its main thread */
+	/* Another process's thread but its main one: found by asking (only
+	 * with PIDFD_THREAD: a pidfd_open of a pid that is gone must not ask
+	 * every process, so it is ESRCH, not Linux's ENOENT, without it). */
+	if (h == -ESRCH && thread && rpc_on_thread_owner(host_tid_of, &q) == 0)
+		h = q.host_tid;
 	if (h < 0)
-		return -ESRCH; /* EREMOTE too: another host's process has no host pidfd here */
-	return fd_install(host(__NR_pidfd_open, h, flags), FD_OTHER, NULL, NULL);
+		return h == -ENOENT ? h : -ESRCH; /* EREMOTE too: another host's process has no host pidfd here */
+	long fd = fd_install(host(__NR_pidfd_open, h, flags), FD_OTHER, NULL, NULL);
+	if (fd >= 0 && q.pid) {
+		lock(&proc.lock);
+		thread_pidfds[thread_pidfds_next++ % ARRAY_SIZE(thread_pidfds)] = (struct thread_pidfd){ h, q.pid, pid };
+		unlock(&proc.lock);
+	}
+	return fd;
 }
 
-/* The sandbox pid of the process app fd fd refers to: -EBADF when it is no
- * pidfd, -ESRCH once that process is reaped. The host's fdinfo names it. */
-static int pidfd_target(int fd)
+struct by_host_tid {
+	int host_tid, tid;
+};
+
+static void match_host_tid(struct thread *t, void *arg)
+{
+	struct by_host_tid *b = arg;
+	if (t->host_tid == b->host_tid)
+		b->tid = t->tid;
+}
+
+/* The value of fdinfo text's line that starts with name, or NULL. */
+static char *fdinfo_field(char *text, const char *name)
+{
+	char *line = text;
+	while (line && !str_starts_with(line, name))
+		line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL;
+	return line ? line + strlen(name) : NULL;
+}
+
+/* The sandbox pid of the process app fd fd refers to, and in *tid the
+ * thread of a PIDFD_THREAD pidfd (else 0): -EBADF when it is no pidfd,
+ * -ESRCH once that process (thread) is gone. The host's fdinfo names it. */
+static int pidfd_target(int fd, int *tid)
 {
 	char buf[512];
+	*tid = 0;
 	if (!fd_app_valid(fd))
 		return -EBADF;
 	long n = host_fd_readlink(fd, buf, sizeof(buf));
@@ -503,37 +583,76 @@ static int pidfd_target(int fd)
 	if (n < 0)
 		return (int)n;
 	buf[n] = 0;
-	char *line = buf;
-	while (line && !str_starts_with(line, "Pid:\t"))
-		line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL;
+	/* "flags:\t0NNN" (octal): PIDFD_THREAD's O_EXCL is kept there */
+	const char *fl = fdinfo_field(buf, "flags:\t");
+	uint64_t flags = 0;
+	for (; fl && *fl >= '0' && *fl <= '7'; fl++)
+		flags = flags * 8 + (uint64_t)(*fl - '0');
+	char *line = fdinfo_field(buf, "Pid:\t");
 	char *end = line ? strchr(line, '\n') : NULL;
 	if (end)
 		*end = 0;
 	uint64_t h;
-	if (!line || !parse_u64(line + 5, &h)) /* -1: reaped */
+	if (!line || !parse_u64(line, &h)) /* -1: reaped (a thread: exited) */
 		return -ESRCH;
-	if ((int)h == proc.host_pid)
-		return proc.pid;
-	int pid = pid_from_host((int)h);
-	return pid ? pid : pid_from_host_lookup((int)h) ?: -ESRCH;
+	if (flags & PIDFD_THREAD) {
+		struct by_host_tid b = { (int)h, 0 };
+		thread_foreach(match_host_tid, &b);
+		if (b.tid) {
+			*tid = b.tid;
+			return proc.pid;
+		}
+		int pid = 0;
+		lock(&proc.lock);
+		for (size_t i = 0; i < ARRAY_SIZE(thread_pidfds); i++)
+			if (thread_pidfds[i].host_tid == (int)h) {
+				pid = thread_pidfds[i].pid;
+				*tid = thread_pidfds[i].tid;
+			}
+		unlock(&proc.lock);
+		if (pid)
+			return pid;
+		/* else a process's main thread, or a thread pidfd made by another
+		 * process (not known here: ESRCH) */
+	}
+	int pid = (int)h == proc.host_pid ? proc.pid : pid_from_host((int)h);
+	pid = pid ? pid : pid_from_host_lookup((int)h);
+	if (pid && (flags & PIDFD_THREAD))
+		*tid = pid;
+	return pid ? pid : -ESRCH;
 }
 
-/* PIDFD_SIGNAL_THREAD_GROUP (Linux 6.9) is what no flag means; THREAD and
- * PROCESS_GROUP are not built (EINVAL, as an older kernel says). */
+/* Linux 6.9: PIDFD_SIGNAL_THREAD (the default of a thread pidfd),
+ * PIDFD_SIGNAL_THREAD_GROUP (of a process pidfd), PIDFD_SIGNAL_PROCESS_GROUP
+ * (the group the process leads; with a siginfo not built: EINVAL). */
+#define PIDFD_SIGNAL_THREAD 1
 #define PIDFD_SIGNAL_THREAD_GROUP 2
+#define PIDFD_SIGNAL_PROCESS_GROUP 4
 
 SYS(pidfd_send_signal)
 {
 	int sig = (int)c->a[1];
 	const siginfo_t *uinfo = (const void *)c->a[2];
-	if (c->a[3] & ~(unsigned long)PIDFD_SIGNAL_THREAD_GROUP)
+	unsigned long flags = c->a[3];
+	if ((flags & ~(unsigned long)(PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP | PIDFD_SIGNAL_PROCESS_GROUP)) ||
+	    (flags & (flags - 1)))
 		return -EINVAL;
-	int pid = pidfd_target((int)c->a[0]);
+	int tid;
+	int pid = pidfd_target((int)c->a[0], &tid);
 	if (pid < 0)
 		return pid;
-	if (!uinfo || !sig)
-		return send_to_process(pid, sig);
-	if (uinfo->si_signo != sig)
+	if (flags == PIDFD_SIGNAL_PROCESS_GROUP) {
+		if ((uinfo && sig) || sig < 0 || sig > NSIG_APP)
+			return -EINVAL;
+		/* a thread's pid leads no group (and pid 1's is no kill(-1)) */
+		return tid && tid != pid ? -ESRCH : send_to_members(pid, sig);
+	}
+	/* A process pidfd's thread is its leader, the pid. */
+	if (flags)
+		tid = flags == PIDFD_SIGNAL_THREAD ? (tid ? tid : pid) : 0;
+	if (uinfo && sig && uinfo->si_signo != sig)
 		return -EINVAL;
-	return queue_info(c, pid, 0, pid, sig, uinfo);
+	if (uinfo && sig)
+		return queue_info(c, pid, tid, tid ? tid : pid, sig, uinfo);
+	return tid ? send_to_thread(pid, tid, sig) : send_to_process(pid, sig);
 }

@@ -1,0 +1,207 @@
+/* Thread pidfds (pidfd_open's PIDFD_THREAD, Linux 6.9): of a thread of
+ * ours and of a thread of another process (a child's second thread):
+ * pidfd_send_signal reaches that thread (SI_TKILL, or the queued info),
+ * PIDFD_SIGNAL_THREAD_GROUP its process, PIDFD_SIGNAL_THREAD a process
+ * pidfd's leader; poll says readable once the thread has exited while its
+ * process lives, and a signal then is ESRCH; waitid on it is ECHILD;
+ * without PIDFD_THREAD a thread other than the leader is ENOENT;
+ * PIDFD_SIGNAL_PROCESS_GROUP of a process that leads no group is ESRCH
+ * (signal 0 only: nothing is sent to any group). */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include "testutil.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#define PIDFD_SIGNAL_THREAD 1
+#define PIDFD_SIGNAL_THREAD_GROUP 2
+#define PIDFD_SIGNAL_PROCESS_GROUP 4
+
+static int pidfd_open(pid_t pid, unsigned flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
+static int send_sig(int fd, int sig, siginfo_t *info, unsigned flags)
+{
+    return (int)syscall(SYS_pidfd_send_signal, fd, sig, info, flags);
+}
+
+static const char *res(int r) { return r >= 0 ? "0" : errname(errno); }
+
+/* A thread that tells its tid on p[1], takes n signals (all blocked
+ * everywhere, so each taken here) and reports them on p[1], then waits
+ * for EOF on q[0] and exits. */
+struct waiter {
+    int p[2], q[2], n;
+};
+
+static void *waiter(void *arg)
+{
+    struct waiter *w = arg;
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    if (write(w->p[1], &tid, sizeof(tid)) != sizeof(tid))
+        _exit(3);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGRTMIN);
+    for (int i = 0; i < w->n; i++) {
+        siginfo_t si;
+        /* a limit only so that a signal never sent fails the test */
+        struct timespec limit = { 20, 0 };
+        int sig = (int)syscall(SYS_rt_sigtimedwait, &set, &si, &limit, 8);
+        char line[160];
+        int len = snprintf(line, sizeof(line), "thread took %s code %s value %d\n",
+                           sig == SIGUSR1 ? "SIGUSR1" : sig == SIGUSR2 ? "SIGUSR2" : sig == SIGRTMIN ? "SIGRTMIN" : "?",
+                           si.si_code == SI_USER ? "SI_USER" : si.si_code == SI_QUEUE ? "SI_QUEUE"
+                           : si.si_code == SI_TKILL ? "SI_TKILL" : "other",
+                           sig == SIGRTMIN ? si.si_value.sival_int : 0);
+        if (write(w->p[1], line, (size_t)len) != len)
+            _exit(4);
+    }
+    char b;
+    while (read(w->q[0], &b, 1) > 0)
+        ;
+    return NULL;
+}
+
+static void start_waiter(struct waiter *w, pthread_t *t, int n)
+{
+    w->n = n;
+    if (pipe(w->p) || pipe(w->q) || pthread_create(t, NULL, waiter, w) != 0)
+        DIE("waiter");
+}
+
+static pid_t read_tid(int fd)
+{
+    pid_t tid;
+    if (read(fd, &tid, sizeof(tid)) != sizeof(tid))
+        DIE("tid");
+    return tid;
+}
+
+static void print_reports(int fd)
+{
+    char buf[1024];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n > 0)
+        fwrite(buf, 1, (size_t)n, stdout);
+}
+
+/* One report line of a waiter. */
+static void print_line(int fd)
+{
+    char line[160];
+    int n = 0;
+    while (n < (int)sizeof(line) - 1 && read(fd, line + n, 1) == 1 && line[n++] != '\n')
+        ;
+    line[n] = 0;
+    printf("%s", line);
+}
+
+/* poll of a pidfd: without waiting, or until it is readable */
+static int readable(int fd, int timeout_ms)
+{
+    struct pollfd p = { fd, POLLIN, 0 };
+    int r = poll(&p, 1, timeout_ms);
+    return r == 1 && (p.revents & POLLIN);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGRTMIN);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+
+    /* A thread of ours. */
+    struct waiter w;
+    pthread_t t;
+    start_waiter(&w, &t, 1);
+    pid_t tid = read_tid(w.p[0]);
+    printf("own thread, pidfd_open without PIDFD_THREAD: %s\n", res(pidfd_open(tid, 0)));
+    int fd = pidfd_open(tid, PIDFD_THREAD);
+    CHECK(fd >= 0, "own thread: pidfd_open(PIDFD_THREAD)");
+    CHECK(!readable(fd, 0), "own thread: not readable while it runs");
+    CHECK(send_sig(fd, SIGUSR1, NULL, 0) == 0, "own thread: pidfd_send_signal");
+    print_reports(w.p[0]);
+    close(w.q[1]);
+    pthread_join(t, NULL);
+    CHECK(readable(fd, 20000), "own thread: readable once it has exited");
+    printf("own thread gone: pidfd_send_signal %s\n", res(send_sig(fd, 0, NULL, 0)));
+    close(fd);
+
+    /* A thread of a child: its pipes are made here, before the fork. */
+    struct waiter cw;
+    int quit[2];
+    if (pipe(cw.p) || pipe(cw.q) || pipe(quit))
+        DIE("pipe");
+    cw.n = 3;
+    fflush(stdout);
+    pid_t c = fork();
+    if (c < 0)
+        DIE("fork");
+    if (c == 0) {
+        close(quit[1]);
+        close(cw.q[1]);
+        if (pthread_create(&t, NULL, waiter, &cw) != 0)
+            _exit(2);
+        pthread_join(t, NULL);
+        char b;
+        while (read(quit[0], &b, 1) > 0)
+            ;
+        _exit(0);
+    }
+    close(quit[0]);
+    close(cw.q[0]);
+    close(cw.p[1]);
+    tid = read_tid(cw.p[0]);
+    CHECK(tid != c, "the child's second thread has a tid of its own");
+    int pfd = pidfd_open(c, 0);
+    CHECK(pfd >= 0, "the child: pidfd_open");
+    fd = pidfd_open(tid, PIDFD_THREAD);
+    CHECK(fd >= 0, "child's thread: pidfd_open(PIDFD_THREAD)");
+    CHECK(!readable(fd, 0), "child's thread: not readable while it runs");
+    siginfo_t wi;
+    printf("child's thread: waitid(P_PIDFD) %s\n", res(waitid(P_PIDFD, fd, &wi, WEXITED | WNOHANG)));
+    printf("child's thread: signal 0 %s\n", res(send_sig(fd, 0, NULL, 0)));
+    printf("child's thread: PIDFD_SIGNAL_PROCESS_GROUP, signal 0: %s\n",
+           res(send_sig(fd, 0, NULL, PIDFD_SIGNAL_PROCESS_GROUP)));
+    printf("child: PIDFD_SIGNAL_PROCESS_GROUP, signal 0 (it leads none): %s\n",
+           res(send_sig(pfd, 0, NULL, PIDFD_SIGNAL_PROCESS_GROUP)));
+    printf("child: PIDFD_SIGNAL_THREAD, signal 0 (its leader): %s\n", res(send_sig(pfd, 0, NULL, PIDFD_SIGNAL_THREAD)));
+    printf("child: both thread flags: %s\n",
+           res(send_sig(pfd, 0, NULL, PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP)));
+    /* each report read before the next signal: the order they are taken
+     * in is then the order they were sent */
+    CHECK(send_sig(fd, SIGUSR1, NULL, 0) == 0, "child's thread: SIGUSR1 to the thread");
+    print_line(cw.p[0]);
+    CHECK(send_sig(fd, SIGUSR2, NULL, PIDFD_SIGNAL_THREAD_GROUP) == 0, "child's thread: SIGUSR2 to its process");
+    print_line(cw.p[0]);
+    siginfo_t qi;
+    memset(&qi, 0, sizeof(qi));
+    qi.si_signo = SIGRTMIN;
+    qi.si_code = SI_QUEUE;
+    qi.si_pid = getpid();
+    qi.si_uid = getuid();
+    qi.si_value.sival_int = 7;
+    CHECK(send_sig(fd, SIGRTMIN, &qi, 0) == 0, "child's thread: SIGRTMIN with a value");
+    print_line(cw.p[0]);
+    close(cw.q[1]); /* it exits */
+    CHECK(readable(fd, 20000), "child's thread: readable once it has exited");
+    printf("child's thread gone: pidfd_send_signal %s\n", res(send_sig(fd, 0, NULL, 0)));
+    CHECK(!readable(pfd, 0), "the child still runs");
+    close(quit[1]);
+    int st;
+    CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child exited 0");
+    return tu_failures ? 1 : 0;
+}
