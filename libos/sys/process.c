@@ -442,7 +442,8 @@ long ids_of(long pid, bool sid)
 	if (!rep)
 		return -ESRCH;
 	long r = sid ? rep->proc->sid : rep->proc->pgid;
-	if (nsd_is_gone(rep->proc))
+	/* "lost" (killed, no Exit) is a zombie until reaped: still found */
+	if (!strcmp(rep->proc->state, "reaped"))
 		r = -ESRCH;
 	nsd_free(rep);
 	return r;

@@ -105,6 +105,7 @@ static const char *res(int r)
 
 int main(int argc, char **argv)
 {
+    int st;
     self = argv[0];
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 3 && !strcmp(argv[1], "exec'd"))
@@ -174,7 +175,6 @@ int main(int argc, char **argv)
     printf("grandchild after exec: setpgid = %s\n", res(r));
     close(up[0]);
     close(back[1]);
-    int st;
     CHECK(waitpid(mid, &st, 0) == mid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the middle child exited 0");
 
     /* A group whose only member is a zombie not reaped yet still exists:
@@ -191,6 +191,19 @@ int main(int argc, char **argv)
     z.down = open("/dev/null", O_RDONLY);
     end_kid(&z, "zombie");
     end_kid(&k, "joined");
+
+    /* A child killed by SIGKILL (no chance to say goodbye) is a zombie
+     * until reaped: its group and session are still found. */
+    k = spawn_kid("", false, false);
+    CHECK(kill(k.pid, SIGKILL) == 0, "SIGKILL to a child");
+    CHECK(waitid(P_PID, k.pid, &si, WEXITED | WNOWAIT) == 0 && si.si_code == CLD_KILLED, "it died, not reaped");
+    printf("killed child: getpgid %s, getsid %s\n", getpgid(k.pid) == getpgrp() ? "ours" : errname(errno),
+           getsid(k.pid) == getsid(0) ? "ours" : errname(errno));
+    printf("killed child: setpgid(child, ours) = %s\n", res(setpgid(k.pid, getpgrp())));
+    close(k.down);
+    close(k.up);
+    CHECK(waitpid(k.pid, &st, 0) == k.pid && WIFSIGNALED(st), "killed child: reaped");
+    printf("reaped child: getpgid %s\n", getpgid(k.pid) < 0 ? errname(errno) : "found");
 
     /* vfork: the parent resumes once the child has exec'd. */
     int down[2], upv[2];
