@@ -689,7 +689,10 @@ static int op_setsid(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, st
     int r = own_caller(j, op, op->req->setsid->caller, &p, reply, a);
     if (r <= 0)
         return r;
-    TRY(jint(j, &n, "SELECT count(*) FROM procs WHERE sandbox = ? AND pgid = ?", "ii", sb, p.pid));
+    /* a zombie member counts until reaped, as on Linux; a reaped row that
+     * waits for its claim does not */
+    TRY(jint(j, &n, "SELECT count(*) FROM procs WHERE sandbox = ? AND pgid = ? AND state != 'reaped'", "ii",
+             sb, p.pid));
     if (n) {
         reply_error(reply, a, EPERM, "%lld is a process group leader", (long long)p.pid);
         return 0;

@@ -205,6 +205,25 @@ int main(int argc, char **argv)
     CHECK(waitpid(k.pid, &st, 0) == k.pid && WIFSIGNALED(st), "killed child: reaped");
     printf("reaped child: getpgid %s\n", getpgid(k.pid) < 0 ? errname(errno) : "found");
 
+    /* setsid while our pid still names a group (a child left in it, alive
+     * or a zombie): EPERM; once that child is reaped: a new session. */
+    fflush(stdout);
+    mid = fork();
+    if (mid == 0) {
+        pid_t outer = getpgrp();
+        k = spawn_kid("", false, false);
+        if (setpgid(0, 0) || setpgid(k.pid, getpid()) || setpgid(0, outer))
+            _exit(6);
+        printf("setsid with a child in the group of our pid: %s\n", res(setsid()));
+        close(k.down);
+        CHECK(waitid(P_PID, k.pid, &si, WEXITED | WNOWAIT) == 0, "that child exited, not reaped");
+        printf("setsid with a zombie there: %s\n", res(setsid()));
+        CHECK(waitpid(k.pid, &st, 0) == k.pid, "that child reaped");
+        printf("setsid then: %s\n", res(setsid() == getpid() ? 0 : -1));
+        _exit(tu_failures ? 1 : 0);
+    }
+    CHECK(waitpid(mid, &st, 0) == mid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the setsid child exited 0");
+
     /* vfork: the parent resumes once the child has exec'd. */
     int down[2], upv[2];
     kid_pipes(upv, down);
