@@ -116,10 +116,13 @@ tkill SIGRTMIN+1: 0
 sigqueue SIGRTMIN 42: 0
 pidfd_send_signal SIGWINCH: 0
 its pidfd readable while it runs: 0
+pidfd_open of its second thread: ok
+its thread pidfd, signal 0: 0
+its thread pidfd readable while the thread runs: 0
 kill of no one: -1 ESRCH
 tgkill of a tid of no one: -1 ESRCH
 tkill of a tid of no one: -1 ESRCH"
-check "the sender's kill 0, kill, tgkill, tkill of the second thread, sigqueue and pidfd_send_signal succeed; a pid or tid of no one is ESRCH" "$sent" "$(cat "$T/outB")"
+check "the sender's kill 0, kill, tgkill, tkill of the second thread, sigqueue, pidfd_send_signal and a thread pidfd of the second thread succeed; a pid or tid of no one is ESRCH" "$sent" "$(cat "$T/outB")"
 # A waits for all five: one not sent would hold it forever.
 [ "$(cat "$T/outB")" = "$sent" ] || kill -KILL "$A"
 exec {tidw}>&-

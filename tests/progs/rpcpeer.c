@@ -10,8 +10,9 @@
  *                       then kill(PID, 0), kill(PID, SIGUSR1), tgkill(PID,
  *                       TID, SIGUSR2), tkill(TID, SIGRTMIN+1), sigqueue(PID,
  *                       SIGRTMIN, 42), pidfd_send_signal(pidfd_open(PID),
- *                       SIGWINCH) and a poll of that pidfd; tgkill and
- *                       tkill of a tid of no one;
+ *                       SIGWINCH) and a poll of that pidfd, a pidfd of
+ *                       TID (PIDFD_THREAD): signal 0 and a poll; tgkill
+ *                       and tkill of a tid of no one;
  *                       prints the result of each;
  *   rpcpeer send PID FIFO group  the same with kill(-pgid of PID, SIGWINCH)
  *                       for the last (PID on another host: tests/pal/).
@@ -20,6 +21,7 @@
  * main thread blocks them, so the thread that prints them shows tgkill and
  * tkill reached the right one. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -116,6 +118,11 @@ int main(int argc, char **argv)
 			printf("pidfd_send_signal SIGWINCH: %d\n", (int)syscall(SYS_pidfd_send_signal, fd, SIGWINCH, NULL, 0));
 			struct pollfd pfd = { fd, POLLIN, 0 };
 			printf("its pidfd readable while it runs: %d\n", poll(&pfd, 1, 0));
+			int tfd = (int)syscall(SYS_pidfd_open, tid, O_EXCL /* PIDFD_THREAD */);
+			printf("pidfd_open of its second thread: %s\n", tfd >= 0 ? "ok" : strerrorname_np(errno));
+			printf("its thread pidfd, signal 0: %d\n", (int)syscall(SYS_pidfd_send_signal, tfd, 0, NULL, 0));
+			pfd.fd = tfd;
+			printf("its thread pidfd readable while the thread runs: %d\n", poll(&pfd, 1, 0));
 		}
 		int r = kill(4000000, SIGUSR1);
 		printf("kill of no one: %d %s\n", r, strerrorname_np(errno));

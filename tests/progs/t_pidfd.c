@@ -75,13 +75,7 @@ int main(void)
 	CHECK(!readable(fd, 0), "its pidfd is not readable while it runs");
 	CHECK(pidfd_send_signal(fd, 0, NULL, 0) == 0, "pidfd_send_signal 0: it exists");
 
-	siginfo_t si;
-	memset(&si, 0, sizeof(si));
-	si.si_signo = SIGUSR1;
-	si.si_code = SI_QUEUE;
-	si.si_pid = getpid();
-	si.si_uid = getuid();
-	si.si_value.sival_int = 99;
+	siginfo_t si = tu_queue_info(SIGUSR1, 99);
 	CHECK(pidfd_send_signal(fd, SIGUSR1, &si, 0) == 0, "pidfd_send_signal with info");
 	int msg[4];
 	CHECK(read(p[0], msg, sizeof(msg)) == sizeof(msg), "the child reports it");

@@ -58,9 +58,7 @@ static void *waiter(void *arg)
         int sig = (int)syscall(SYS_rt_sigtimedwait, &set, &si, &limit, 8);
         char line[160];
         int len = snprintf(line, sizeof(line), "thread took %s code %s value %d\n",
-                           sig == SIGUSR1 ? "SIGUSR1" : sig == SIGUSR2 ? "SIGUSR2" : sig == SIGRTMIN ? "SIGRTMIN" : "?",
-                           si.si_code == SI_USER ? "SI_USER" : si.si_code == SI_QUEUE ? "SI_QUEUE"
-                           : si.si_code == SI_TKILL ? "SI_TKILL" : "other",
+                           tu_signame(sig), tu_codename(si.si_code),
                            sig == SIGRTMIN ? si.si_value.sival_int : 0);
         if (write(w->p[1], line, (size_t)len) != len)
             _exit(4);
@@ -187,13 +185,7 @@ int main(void)
     print_line(cw.p[0]);
     CHECK(send_sig(fd, SIGUSR2, NULL, PIDFD_SIGNAL_THREAD_GROUP) == 0, "child's thread: SIGUSR2 to its process");
     print_line(cw.p[0]);
-    siginfo_t qi;
-    memset(&qi, 0, sizeof(qi));
-    qi.si_signo = SIGRTMIN;
-    qi.si_code = SI_QUEUE;
-    qi.si_pid = getpid();
-    qi.si_uid = getuid();
-    qi.si_value.sival_int = 7;
+    siginfo_t qi = tu_queue_info(SIGRTMIN, 7);
     CHECK(send_sig(fd, SIGRTMIN, &qi, 0) == 0, "child's thread: SIGRTMIN with a value");
     print_line(cw.p[0]);
     close(cw.q[1]); /* it exits */

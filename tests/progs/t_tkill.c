@@ -37,8 +37,7 @@ static void *second(void *arg)
         int sig = (int)syscall(SYS_rt_sigtimedwait, &set, &si, &limit, 8);
         char line[128];
         int n = snprintf(line, sizeof(line), "child's thread: %s code %s from the parent %s value %d\n",
-               sig == SIGUSR1 ? "SIGUSR1" : sig == SIGUSR2 ? "SIGUSR2" : sig == SIGRTMIN ? "SIGRTMIN" : "?",
-               si.si_code == SI_TKILL ? "SI_TKILL" : si.si_code == SI_QUEUE ? "SI_QUEUE" : si.si_code == SI_USER ? "SI_USER" : "other",
+               tu_signame(sig), tu_codename(si.si_code),
                si.si_pid == getppid() ? "yes" : "no", sig == SIGRTMIN ? si.si_value.sival_int : 0);
         if (write(up[1], line, (size_t)n) != n)
             _exit(4);
@@ -115,22 +114,13 @@ int main(void)
     CHECK(syscall(SYS_tgkill, other, tid, 0) == -1 && errno == ESRCH,
           "tgkill(another child, the child's thread, 0): ESRCH");
     CHECK(syscall(SYS_tgkill, c, other, SIGUSR1) == -1 && errno == ESRCH, "tgkill(child, another child's pid): ESRCH");
-    siginfo_t qi;
-    memset(&qi, 0, sizeof(qi));
-    qi.si_code = SI_QUEUE;
-    qi.si_pid = getpid();
-    qi.si_uid = getuid();
+    siginfo_t qi = tu_queue_info(SIGRTMIN, 0);
     CHECK(syscall(SYS_rt_tgsigqueueinfo, other, tid, SIGRTMIN, &qi) == -1 && errno == ESRCH,
           "rt_tgsigqueueinfo(another child, the child's thread): ESRCH");
     CHECK(syscall(SYS_tkill, tid, SIGUSR1) == 0, "tkill(its tid, SIGUSR1)");
     CHECK(syscall(SYS_tgkill, c, tid, SIGUSR2) == 0, "tgkill(child, its tid, SIGUSR2)");
     int st;
-    siginfo_t si;
-    memset(&si, 0, sizeof(si));
-    si.si_code = SI_QUEUE;
-    si.si_pid = getpid();
-    si.si_uid = getuid();
-    si.si_value.sival_int = 5;
+    siginfo_t si = tu_queue_info(SIGRTMIN, 5);
     CHECK(waitpid(c, &st, WNOHANG) == 0, "the child still runs");
     CHECK(syscall(SYS_rt_tgsigqueueinfo, c, tid, SIGRTMIN, &si) == 0, "rt_tgsigqueueinfo(child, its tid, SIGRTMIN)");
     CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child exited 0");

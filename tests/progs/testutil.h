@@ -10,6 +10,7 @@
 #define TESTUTIL_H
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,31 @@ static inline void tu_put_int(int fd, int v)
 {
     if (write(fd, &v, sizeof(v)) != sizeof(v))
         _exit(99);
+}
+
+/* A siginfo as sigqueue(3) makes it, from us, with value v: for
+ * rt_sigqueueinfo, rt_tgsigqueueinfo and pidfd_send_signal. */
+static inline siginfo_t tu_queue_info(int sig, int v)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    si.si_signo = sig;
+    si.si_code = SI_QUEUE;
+    si.si_pid = getpid();
+    si.si_uid = getuid();
+    si.si_value.sival_int = v;
+    return si;
+}
+
+/* The names the signal tests print (SIGRTMIN is no constant in glibc). */
+static inline const char *tu_signame(int sig)
+{
+    return sig == SIGUSR1 ? "SIGUSR1" : sig == SIGUSR2 ? "SIGUSR2" : sig == SIGRTMIN ? "SIGRTMIN" : "?";
+}
+
+static inline const char *tu_codename(int code)
+{
+    return code == SI_TKILL ? "SI_TKILL" : code == SI_QUEUE ? "SI_QUEUE" : code == SI_USER ? "SI_USER" : "other";
 }
 
 /* Exit status of the whole program: 0 only if every CHECK passed. */
