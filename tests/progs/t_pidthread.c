@@ -46,16 +46,9 @@ static void *waiter(void *arg)
     pid_t tid = (pid_t)syscall(SYS_gettid);
     if (write(w->p[1], &tid, sizeof(tid)) != sizeof(tid))
         _exit(3);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    sigaddset(&set, SIGRTMIN);
     for (int i = 0; i < w->n; i++) {
         siginfo_t si;
-        /* a limit only so that a signal never sent fails the test */
-        struct timespec limit = { 20, 0 };
-        int sig = (int)syscall(SYS_rt_sigtimedwait, &set, &si, &limit, 8);
+        int sig = tu_usr_wait(&si);
         char line[160];
         int len = snprintf(line, sizeof(line), "thread took %s code %s value %d\n",
                            tu_signame(sig), tu_codename(si.si_code),
@@ -115,10 +108,7 @@ int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    sigaddset(&set, SIGRTMIN);
+    tu_usr_signals(&set);
     sigprocmask(SIG_BLOCK, &set, NULL);
 
     /* A thread of ours. */

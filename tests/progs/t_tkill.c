@@ -24,17 +24,9 @@ static void *second(void *arg)
     pid_t tid = (pid_t)syscall(SYS_gettid);
     if (write(up[1], &tid, sizeof(tid)) != sizeof(tid))
         _exit(3);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    sigaddset(&set, SIGRTMIN);
     for (int i = 0; i < 3; i++) {
         siginfo_t si;
-        /* not glibc's sigwaitinfo, which shows SI_TKILL as SI_USER; a
-         * limit only so that a signal never sent fails, not hangs, the test */
-        struct timespec limit = { 20, 0 };
-        int sig = (int)syscall(SYS_rt_sigtimedwait, &set, &si, &limit, 8);
+        int sig = tu_usr_wait(&si);
         char line[128];
         int n = snprintf(line, sizeof(line), "child's thread: %s code %s from the parent %s value %d\n",
                tu_signame(sig), tu_codename(si.si_code),
@@ -62,10 +54,7 @@ int main(void)
     if (pipe(up) < 0)
         DIE("pipe");
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    sigaddset(&set, SIGRTMIN);
+    tu_usr_signals(&set);
     sigprocmask(SIG_BLOCK, &set, NULL);
     fflush(stdout);
     pid_t c = fork();

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static int tu_failures;
@@ -82,6 +84,26 @@ static inline siginfo_t tu_queue_info(int sig, int v)
     si.si_uid = getuid();
     si.si_value.sival_int = v;
     return si;
+}
+
+/* SIGUSR1, SIGUSR2 and SIGRTMIN: what the thread signal tests send. */
+static inline void tu_usr_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGUSR1);
+    sigaddset(set, SIGUSR2);
+    sigaddset(set, SIGRTMIN);
+}
+
+/* Takes one of them (not glibc's sigwaitinfo, which shows SI_TKILL as
+ * SI_USER); the limit only makes a signal never sent fail the test
+ * instead of hanging it. */
+static inline int tu_usr_wait(siginfo_t *si)
+{
+    sigset_t set;
+    tu_usr_signals(&set);
+    struct timespec limit = { 20, 0 };
+    return (int)syscall(SYS_rt_sigtimedwait, &set, si, &limit, 8);
 }
 
 /* The names the signal tests print (SIGRTMIN is no constant in glibc). */
