@@ -664,7 +664,7 @@ static int op_setpgid(struct journal *j, const Nsd__Op *op, Nsd__Frame *reply, s
     } else if (t.sid == t.pid) {
         reply_error(reply, a, EPERM, "%lld is a session leader", (long long)pid);
     } else if (pgid > NSD_PID_MAX) {
-        reply_error(reply, a, EINVAL, "bad pgid %lld", (long long)pgid);
+        reply_error(reply, a, EPERM, "no process group %lld", (long long)pgid); /* as Linux's */
     } else {
         if (pgid != pid) {
             /* zombies not reaped yet still make the group, as on Linux */

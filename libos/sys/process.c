@@ -433,7 +433,7 @@ static void refresh_ids(void)
 long ids_of(long pid, bool sid)
 {
 	if (pid < 0)
-		return -EINVAL;
+		return -ESRCH; /* no such process, as Linux finds none */
 	if (pid == 0 || pid == proc.pid) {
 		refresh_ids();
 		return sid ? proc.sid : proc.pgid;
@@ -458,8 +458,13 @@ SYS(getsid) { return ids_of((int)c->a[0], true); }
 SYS(setpgid)
 {
 	long pid = (int)c->a[0], pgid = (int)c->a[1];
+	/* Linux's order: 0 means the caller (and its pid), then the checks */
+	pid = pid ? pid : proc.pid;
+	pgid = pgid ? pgid : pid;
 	if (pgid < 0)
 		return -EINVAL;
+	if (pid < 0)
+		return -ESRCH;
 	Nsd__Frame *rep = NULL;
 	Nsd__SetPgid sp = NSD__SET_PGID__INIT;
 	sp.caller = (uint32_t)proc.pid;

@@ -7,6 +7,7 @@
  * any wait for time; a vfork parent resumes after the child's execve, so
  * its setpgid right after vfork returns must be EACCES too. */
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -103,6 +104,12 @@ static const char *res(int r)
     return r == 0 ? "0" : errname(errno);
 }
 
+/* One call's result on a line of its own (its errno read at once). */
+static void show(const char *what, int r)
+{
+    printf("%s: %s\n", what, res(r));
+}
+
 int main(int argc, char **argv)
 {
     int st;
@@ -197,8 +204,8 @@ int main(int argc, char **argv)
     k = spawn_kid("", false, false);
     CHECK(kill(k.pid, SIGKILL) == 0, "SIGKILL to a child");
     CHECK(waitid(P_PID, k.pid, &si, WEXITED | WNOWAIT) == 0 && si.si_code == CLD_KILLED, "it died, not reaped");
-    printf("killed child: getpgid %s, getsid %s\n", getpgid(k.pid) == getpgrp() ? "ours" : errname(errno),
-           getsid(k.pid) == getsid(0) ? "ours" : errname(errno));
+    show("killed child: getpgid is ours", getpgid(k.pid) == getpgrp() ? 0 : -1);
+    show("killed child: getsid is ours", getsid(k.pid) == getsid(0) ? 0 : -1);
     printf("killed child: setpgid(child, ours) = %s\n", res(setpgid(k.pid, getpgrp())));
     close(k.down);
     close(k.up);
@@ -223,6 +230,26 @@ int main(int argc, char **argv)
         _exit(tu_failures ? 1 : 0);
     }
     CHECK(waitpid(mid, &st, 0) == mid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the setsid child exited 0");
+
+    /* The arguments' edge cases, in Linux's order of the checks (in a
+     * child: no session leader on either side). */
+    fflush(stdout);
+    mid = fork();
+    if (mid == 0) {
+        show("setpgid(-1, 0)", setpgid(-1, 0));
+        show("setpgid(-1, 5)", setpgid(-1, 5));
+        show("setpgid(INT_MIN, 0)", setpgid(INT_MIN, 0));
+        show("setpgid(0, -5)", setpgid(0, -5));
+        show("setpgid(0, 4000000)", setpgid(0, 4000000));
+        show("setpgid(0, 4194305)", setpgid(0, 4194305));
+        show("setpgid(0, INT_MAX)", setpgid(0, INT_MAX));
+        show("getpgid(-1)", getpgid(-1) < 0 ? -1 : 0);
+        show("getsid(-1)", getsid(-1) < 0 ? -1 : 0);
+        show("getpgid(INT_MIN)", getpgid(INT_MIN) < 0 ? -1 : 0);
+        show("getpgid(4000000)", getpgid(4000000) < 0 ? -1 : 0);
+        _exit(0);
+    }
+    CHECK(waitpid(mid, &st, 0) == mid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the edge cases' child exited 0");
 
     /* vfork: the parent resumes once the child has exec'd. */
     int down[2], upv[2];
