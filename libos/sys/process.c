@@ -434,7 +434,7 @@ long ids_of(long pid, bool sid)
 {
 	if (pid < 0)
 		return -ESRCH; /* no such process, as Linux finds none */
-	if (pid == 0 || pid == proc.pid) {
+	if (pid == 0 || pid == proc.pid || thread_by_tid((int)pid)) { /* a tid names its process */
 		refresh_ids();
 		return sid ? proc.sid : proc.pgid;
 	}
@@ -465,6 +465,8 @@ SYS(setpgid)
 		return -EINVAL;
 	if (pid < 0)
 		return -ESRCH;
+	if (pid != proc.pid && thread_by_tid((int)pid))
+		return -EINVAL; /* a thread but the leader */
 	Nsd__Frame *rep = NULL;
 	Nsd__SetPgid sp = NSD__SET_PGID__INIT;
 	sp.caller = (uint32_t)proc.pid;

@@ -353,7 +353,8 @@ static long send_to_process(int pid, int sig)
 {
 	if (sig < 0 || sig > NSIG_APP)
 		return -EINVAL;
-	if (pid == proc.pid)
+	/* Any of our tids names our process, as on Linux. */
+	if (pid == proc.pid || (pid > 0 && thread_by_tid(pid)))
 		return sig ? sig_send(sig, NULL, NULL) : 0;
 	if (pid > 0)
 		return send_other(pid, sig, SI_USER, 0, NULL);
@@ -435,7 +436,9 @@ static long queue_info(const struct sysctx *c, int tgid, int tid, int self_id, i
 	if (sig < 0 || sig > NSIG_APP)
 		return -EINVAL;
 	si.si_signo = sig;
-	if (tgid != proc.pid) {
+	/* rt_sigqueueinfo's pid may be any of our tids (a thread's names its
+	 * process); rt_tgsigqueueinfo's tgid only our pid. */
+	if (tgid != proc.pid && !(tgid > 0 && !tid && thread_by_tid(tgid))) {
 		if (tgid <= 0)
 			return -ESRCH;
 		return send_other(tgid, sig, si.si_code, tid, &si);

@@ -6,7 +6,9 @@
  * process lives, and a signal then is ESRCH; waitid on it is ECHILD;
  * without PIDFD_THREAD a thread other than the leader is ENOENT;
  * PIDFD_SIGNAL_PROCESS_GROUP of a process that leads no group is ESRCH
- * (signal 0 only: nothing is sent to any group). */
+ * (signal 0 only: nothing is sent to any group). A tid of ours names our
+ * process for kill, rt_sigqueueinfo, getpgid, getsid; setpgid of it is
+ * EINVAL. */
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -117,6 +119,14 @@ int main(void)
     start_waiter(&w, &t, 1);
     pid_t tid = read_tid(w.p[0]);
     printf("own thread, pidfd_open without PIDFD_THREAD: %s\n", res(pidfd_open(tid, 0)));
+    /* A tid names its process for kill, getpgid and getsid; setpgid of a
+     * thread but the leader is EINVAL. */
+    printf("own thread: kill(tid, 0) %s\n", res(kill(tid, 0)));
+    siginfo_t q0 = tu_queue_info(0, 0);
+    printf("own thread: rt_sigqueueinfo(tid, 0) %s\n", res((int)syscall(SYS_rt_sigqueueinfo, tid, 0, &q0)));
+    CHECK(getpgid(tid) == getpgrp(), "own thread: getpgid(tid) is ours");
+    CHECK(getsid(tid) == getsid(0), "own thread: getsid(tid) is ours");
+    printf("own thread: setpgid(tid, 0) %s\n", res(setpgid(tid, 0)));
     int fd = pidfd_open(tid, PIDFD_THREAD);
     CHECK(fd >= 0, "own thread: pidfd_open(PIDFD_THREAD)");
     CHECK(!readable(fd, 0), "own thread: not readable while it runs");
