@@ -473,7 +473,7 @@ SYS(setpgid)
 	sp.pid = (uint32_t)pid;
 	sp.pgid = (uint32_t)pgid;
 	/* What nsd may not know yet (execmark.c) */
-	sp.execed = pid && pid != proc.pid && pid_is_child((int)pid) && exec_mark_seen((int)pid);
+	sp.execed = pid != proc.pid && pid_is_child((int)pid) && exec_mark_seen((int)pid);
 	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_SETPGID, &sp);
 	int r = nsd_call(&f, &rep);
 	if (r < 0)

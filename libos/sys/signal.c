@@ -472,9 +472,10 @@ SYS(rt_tgsigqueueinfo)
 #define PIDFD_NONBLOCK O_NONBLOCK
 #define PIDFD_THREAD O_EXCL
 
-/* Thread pidfds of other processes that we opened: the host's pidfd names
- * only the host tid, and which sandbox thread that is only its process
- * knows. A few, overwritten in turn (under proc.lock, which fork takes). */
+/* Thread pidfds that we opened: the host's pidfd names only the host tid,
+ * and which sandbox thread that is only its process knows (ours: until a
+ * fork child has the pidfd). A few, overwritten in turn (under proc.lock,
+ * which fork takes). */
 static struct thread_pidfd {
 	int host_tid, pid, tid;
 } thread_pidfds[32];
@@ -521,9 +522,10 @@ SYS(pidfd_open)
 	struct thread *t = thread_by_tid(pid);
 	struct host_tid_req q = { pid, 0, 0 };
 	int h;
-	if (t && thread)
+	if (t && thread) {
 		h = t->host_tid;
-	else if (t && pid != proc.pid)
+		q.pid = proc.pid; /* remembered too, for a fork child that inherits the pidfd */
+	} else if (t && pid != proc.pid)
 		h = -ENOENT; /* a thread but the leader, without PIDFD_THREAD (Linux 6.9) */
 	else
 		h = pid_to_host(pid); /* a process, or its main thread */
@@ -616,10 +618,11 @@ static int pidfd_target(int fd, int *tid)
 		if (pid)
 			return pid;
 		/* else a process's main thread, or a thread pidfd made by another
-		 * process (not known here: ESRCH) */
+		 * process (not known here: ESRCH, not a process to look for) */
 	}
 	int pid = (int)h == proc.host_pid ? proc.pid : pid_from_host((int)h);
-	pid = pid ? pid : pid_from_host_lookup((int)h);
+	if (!pid && !(flags & PIDFD_THREAD))
+		pid = pid_from_host_lookup((int)h);
 	if (pid && (flags & PIDFD_THREAD))
 		*tid = pid;
 	return pid ? pid : -ESRCH;

@@ -138,6 +138,22 @@ int main(void)
     printf("own thread gone: pidfd_send_signal %s\n", res(send_sig(fd, 0, NULL, 0)));
     close(fd);
 
+    /* A thread pidfd inherited by a fork child: it signals our thread. */
+    start_waiter(&w, &t, 1);
+    tid = read_tid(w.p[0]);
+    fd = pidfd_open(tid, PIDFD_THREAD);
+    fflush(stdout);
+    pid_t k = fork();
+    if (k == 0)
+        _exit(send_sig(fd, SIGUSR1, NULL, 0) == 0 ? 0 : errno);
+    int kst;
+    CHECK(waitpid(k, &kst, 0) == k && WIFEXITED(kst), "a child with our thread's pidfd ended");
+    printf("the child's pidfd_send_signal to our thread: %s\n", WEXITSTATUS(kst) ? errname(WEXITSTATUS(kst)) : "0");
+    print_reports(w.p[0]);
+    close(w.q[1]);
+    pthread_join(t, NULL);
+    close(fd);
+
     /* A thread of a child: its pipes are made here, before the fork. */
     struct waiter cw;
     int quit[2];
