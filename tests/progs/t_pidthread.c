@@ -3,7 +3,8 @@
  * pidfd_send_signal reaches that thread (SI_TKILL, or the queued info),
  * PIDFD_SIGNAL_THREAD_GROUP its process, PIDFD_SIGNAL_THREAD a process
  * pidfd's leader; poll says readable once the thread has exited while its
- * process lives, and a signal then is ESRCH; waitid on it is ECHILD;
+ * process lives, and a signal then is ESRCH; waitid on it is ECHILD; a
+ * fork child signals our thread through the thread pidfd it inherited;
  * without PIDFD_THREAD a thread other than the leader is ENOENT;
  * PIDFD_SIGNAL_PROCESS_GROUP of a process that leads no group is ESRCH
  * (signal 0 only: nothing is sent to any group). A tid of ours names our
