@@ -53,20 +53,26 @@ static char host_name[65];
 struct range { uint32_t lo, hi; };
 static struct range lease_cur __fork_hot = { 1, 0 }, lease_next __fork_hot = { 1, 0 };
 static bool lease_asked __fork_hot; /* a LeaseRange (or our Register with a range) is out */
-/* A Ticket for the hello of the next fork child (nsd.proto), under
- * lease_lock: fork holds it, so a ticket goes to exactly one child. */
-static uint8_t ticket[NSD_NONCE_LEN] __fork_hot;
-static bool have_ticket __fork_hot, ticket_asked __fork_hot;
+/* Tickets for the hellos of the next fork children (nsd.proto), under
+ * lease_lock: fork holds it, so a ticket goes to exactly one child. Two are
+ * kept: with one, the answer to the Ticket asked at a fork had often not
+ * been read by the next (nsd answers it only after a Reap or Register
+ * queued before it is journaled), and ~8% of the children of a fork loop
+ * waited for nsd's server hello instead. */
+#define TICKET_STOCK 2
+static uint8_t tickets[TICKET_STOCK][NSD_NONCE_LEN] __fork_hot;
+static int n_tickets __fork_hot, tickets_asked __fork_hot; /* held; requested, unanswered */
 static bool tickets_served; /* nsd's HelloOk carried one: it knows Ticket */
 
-static void ticket_take(const ProtobufCBinaryData *nonce)
+static void ticket_take(const ProtobufCBinaryData *nonce, bool asked)
 {
-	if (nonce->len != NSD_NONCE_LEN)
-		return;
 	lock(&lease_lock);
-	memcpy(ticket, nonce->data, NSD_NONCE_LEN);
-	have_ticket = tickets_served = true;
-	ticket_asked = false;
+	if (asked && tickets_asked > 0)
+		tickets_asked--;
+	if (nonce->len == NSD_NONCE_LEN && n_tickets < TICKET_STOCK) {
+		memcpy(tickets[n_tickets++], nonce->data, NSD_NONCE_LEN);
+		tickets_served = true;
+	}
 	unlock(&lease_lock);
 }
 
@@ -373,9 +379,9 @@ static void on_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
 	else if (f->body_case == NSD__FRAME__BODY_IDS && f->ids->range)
 		lease_add(f->ids->range);
 	else if (f->body_case == NSD__FRAME__BODY_TICKET)
-		ticket_take(&f->ticket->nonce);
+		ticket_take(&f->ticket->nonce, true);
 	else if (f->body_case == NSD__FRAME__BODY_HELLO_OK)
-		ticket_take(&f->hello_ok->ticket);
+		ticket_take(&f->hello_ok->ticket, false);
 	else if (f->body_case == NSD__FRAME__BODY_ERROR)
 		log_debug("nsd: request %lu refused: %s", (unsigned long)f->req_id, f->error->msg);
 }
@@ -610,11 +616,11 @@ void nsd_child_start(void)
 	 * socket). With the parent's ticket the hello needs no wait at all;
 	 * without, one: for the server hello, not for the answer to ours,
 	 * which is read later as the first frame. */
-	bool with_ticket = have_ticket;
-	have_ticket = ticket_asked = false;
+	int with_ticket = n_tickets; /* the parent dropped tickets[n_tickets - 1] */
+	n_tickets = tickets_asked = 0; /* the rest are the parent's */
 	unsigned long fs = nsd_fs_enter();
 	if (t_connect(&nsd_fd) < 0 ||
-	    (with_ticket ? nsdc_hello_ticket(&client, ticket) : nsdc_hello_nowait(&client)) < 0)
+	    (with_ticket ? nsdc_hello_ticket(&client, tickets[with_ticket - 1]) : nsdc_hello_nowait(&client)) < 0)
 		log_debug("nsd: cannot connect after fork: %s", client.err);
 	nsd_fs_leave(fs);
 	Nsd__Frame f = NSD__FRAME__INIT;
@@ -642,7 +648,7 @@ void nsd_exec_done(void)
 void nsd_ask_ticket(void)
 {
 	lock(&lease_lock);
-	bool unread = !have_ticket && ticket_asked;
+	bool unread = !n_tickets && tickets_asked;
 	unlock(&lease_lock);
 	if (unread) { /* its answer may have come */
 		lock(&nsd_lock);
@@ -653,8 +659,8 @@ void nsd_ask_ticket(void)
 	}
 	lock(&lease_lock);
 	/* Not of an nsd that does not know the request: it would close. */
-	bool ask = tickets_served && !have_ticket && !ticket_asked;
-	ticket_asked = ticket_asked || ask;
+	bool ask = tickets_served && n_tickets + tickets_asked < TICKET_STOCK;
+	tickets_asked += ask;
 	unlock(&lease_lock);
 	if (ask) {
 		Nsd__Ticket t = NSD__TICKET__INIT;
@@ -666,8 +672,8 @@ void nsd_ask_ticket(void)
 void nsd_fork_ticket(bool child)
 {
 	/* The child has it now (lease_lock is held for the fork). */
-	if (!child)
-		have_ticket = false;
+	if (!child && n_tickets)
+		n_tickets--;
 }
 
 void nsd_register_child(int pid, int host_pid)
