@@ -216,6 +216,15 @@ static void uncork(void)
 		cork_flush(nsd_fd);
 }
 
+/* What one read took beyond what the client core asked for. nsd's replies
+ * come in bursts (a Ticket's and a Register's, a hello's and a claim's),
+ * and the core reads each frame as a header and a body, with a poll before
+ * it: one read and no poll for the rest of what has come. Never while an
+ * fd is awaited (read_fd reads exactly what is asked: a plain read of the
+ * bytes it came with would make the kernel close it). */
+static char rd_buf[512] __fork_hot;
+static size_t rd_off __fork_hot, rd_len __fork_hot;
+
 static void t_disconnect(void *ctx)
 {
 	int *fdp = ctx;
@@ -223,6 +232,7 @@ static void t_disconnect(void *ctx)
 		host_close(*fdp);
 	*fdp = -1;
 	cork_len = 0; /* a new connection sends every unanswered request again */
+	rd_off = rd_len = 0; /* the rest of the old one's stream */
 }
 
 /* While nsd_call_fd waits for a reply that carries an fd (SCM_RIGHTS),
@@ -248,16 +258,31 @@ static long read_fd(int fd, void *buf, size_t n)
 	return r;
 }
 
+
 /* Plain host calls, not host_blocking: an app signal must not turn the
  * libos's own exchange into EINTR; nsdc retries EINTR itself. */
 static long t_read(void *ctx, void *buf, size_t n)
 {
+	if (rd_off < rd_len) {
+		size_t k = rd_len - rd_off < n ? rd_len - rd_off : n;
+		memcpy(buf, rd_buf + rd_off, k);
+		rd_off += k;
+		return (long)k;
+	}
 	long r = cork_before_read(*(int *)ctx);
 	if (r < 0)
 		return r;
 	if (fd_wanted)
 		return read_fd(*(int *)ctx, buf, n);
-	return host(__NR_read, *(int *)ctx, buf, n);
+	if (n >= sizeof(rd_buf))
+		return host(__NR_read, *(int *)ctx, buf, n);
+	r = host(__NR_read, *(int *)ctx, rd_buf, sizeof(rd_buf));
+	if (r <= 0)
+		return r;
+	rd_off = r < (long)n ? (size_t)r : n;
+	rd_len = (size_t)r;
+	memcpy(buf, rd_buf, rd_off);
+	return (long)rd_off;
 }
 
 /* MSG_NOSIGNAL: a vanished nsd is an error to retry, not a SIGPIPE for the app. */
@@ -276,6 +301,8 @@ static long t_write(void *ctx, const void *buf, size_t n)
 
 static int t_ready(void *ctx)
 {
+	if (rd_off < rd_len)
+		return 1;
 	struct pollfd p = { *(int *)ctx, POLLIN, 0 };
 	return host(__NR_poll, &p, 1, 0) > 0;
 }
@@ -608,6 +635,7 @@ void nsd_child_start(void)
 	nsd_fd = -1;
 	nsd_lock = (struct lock)LOCK_INIT;
 	cork_len = 0; /* another thread's, copied in the middle of its cork */
+	rd_off = rd_len = 0; /* what the parent read of its replies */
 	corked = 1;
 	lease_cur = lease_next = (struct range){ 1, 0 };
 	lease_asked = true; /* the Register below asks for a range */
