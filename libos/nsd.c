@@ -71,7 +71,8 @@ static void ticket_take(const ProtobufCBinaryData *nonce, bool asked)
 		tickets_asked--;
 	if (nonce->len == NSD_NONCE_LEN && n_tickets < TICKET_STOCK) {
 		memcpy(tickets[n_tickets++], nonce->data, NSD_NONCE_LEN);
-		tickets_served = true;
+		if (!tickets_served) /* not rewritten: a copy-on-write fault after each fork */
+			tickets_served = true;
 	}
 	unlock(&lease_lock);
 }
@@ -179,9 +180,9 @@ static void t_redirect(void *ctx, const Nsd__Redirect *r)
  * Register, and the child's hello and own Register, wake nsd once instead
  * of once each. Under nsd_lock, or in a fork child before its app runs; a
  * depth, since two threads may fork at once. */
-static char cork_buf[1024];
-static size_t cork_len;
-static int corked;
+static char cork_buf[768] __fork_hot;
+static size_t cork_len __fork_hot;
+static int corked __fork_hot;
 
 static long cork_flush(int fd)
 {
@@ -222,7 +223,7 @@ static void uncork(void)
  * it: one read and no poll for the rest of what has come. Never while an
  * fd is awaited (read_fd reads exactly what is asked: a plain read of the
  * bytes it came with would make the kernel close it). */
-static char rd_buf[512] __fork_hot;
+static char rd_buf[256] __fork_hot;
 static size_t rd_off __fork_hot, rd_len __fork_hot;
 
 static void t_disconnect(void *ctx)

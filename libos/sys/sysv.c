@@ -348,8 +348,12 @@ struct sysv_proc *sysv_self(void)
 
 void sysv_fork_child(void)
 {
-	claim_lock = (struct lock)LOCK_INIT; /* another thread may have held them */
-	clk.lock = (struct lock)LOCK_INIT;
+	/* Another thread may have held them. Written only then: each write
+	 * costs the page a copy-on-write fault in every fork child. */
+	if (claim_lock.state)
+		claim_lock = (struct lock)LOCK_INIT;
+	if (clk.lock.state)
+		clk.lock = (struct lock)LOCK_INIT;
 	if (!base || self_slot < 0)
 		return;
 	/* The parent's slot is not ours. One of our own now only for the
