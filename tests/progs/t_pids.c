@@ -401,8 +401,14 @@ static void ignored_sigchld(void)
 	errno = 0;
 	CHECK(wait(NULL) == -1 && errno == ECHILD, "SIGCHLD ignored: wait finds no zombie (%s)",
 	      errname(errno));
+	/* Linux's wait says ECHILD once the self-reaping child is EXIT_DEAD,
+	 * a moment before release_task unhashes it: /proc may show it until
+	 * then (and kill_all's kill(-1, 0) find it), so this waits for that. */
 	char path[32];
 	snprintf(path, sizeof(path), "/proc/%d", c);
+	int tries = 0;
+	while (access(path, F_OK) == 0 && tries++ < 10000)
+		usleep(1000);
 	CHECK(access(path, F_OK) == -1 && errno == ENOENT, "and /proc has none");
 	signal(SIGCHLD, SIG_DFL);
 }
