@@ -452,6 +452,7 @@ static void send_reap(int pid)
 	rp.caller = (uint32_t)proc.pid;
 	rp.pid = (uint32_t)pid;
 	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_REAP, &rp);
+	f.nowait = true;
 	nsdc_send(&client, &f);
 }
 
@@ -659,6 +660,7 @@ void nsd_child_start(void)
 	/* Not awaited: the app runs while nsd journals the registration. This
 	 * one claims the row the parent made (nsd/apply.c) and leases the
 	 * child its own range. */
+	f.nowait = true;
 	nsd_send(&f);
 	free_register(&rg);
 	uncork();
@@ -670,6 +672,7 @@ void nsd_exec_done(void)
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
 	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, 0);
+	f.nowait = true;
 	nsd_send(&f);
 	free_register(&rg);
 }
@@ -718,6 +721,7 @@ void nsd_register_child(int pid, int host_pid)
 	fill_register(&rg, &f, pid, proc.pid, host_pid, 0);
 	/* On our connection, so that what we ask about the child next (setpgid,
 	 * wait, a lookup) comes after it; not awaited. */
+	f.nowait = true;
 	nsd_send(&f);
 	free_register(&rg);
 	lock(&nsd_lock);
@@ -903,8 +907,10 @@ void nsd_exit(int wstatus)
 	 * Exit (or a Reap before it) loses it: that cost one commit per exit
 	 * (the 200-process loop 5x slower); nsd's sweeps repair the record
 	 * (ARCHITECTURE.md, "Failover mid-call"). */
+	bool kids = pid_map_has_children();
+	f.nowait = !kids;
 	nsdc_send(&client, &f);
-	if (pid_map_has_children()) {
+	if (kids) {
 		client.on_push = NULL; /* no lease is needed now, and its lock may be held here */
 		nsdc_flush(&client);
 	}
