@@ -172,6 +172,12 @@ static void queue(struct nsd *n, struct pending *p)
 static int lazy_wait(struct conn *c, const Nsd__Frame *f)
 {
     struct nsd *n = c->n;
+    /* The read that waited: what came after it need not be seen (and
+     * waiting again could starve it while forks keep a batch open). */
+    if (c->flushed_for) {
+        c->flushed_for = 0;
+        return 0;
+    }
     /* A hello and a Ticket read nothing the batch writes. */
     if (!n->pending || !n->lazy || c->state != CONN_READY || f->body_case == NSD__FRAME__BODY_TICKET ||
         (nsdc_body_is_mutation(f->body_case) && f->nowait))
@@ -597,6 +603,7 @@ static void resume_waiters(struct nsd *n)
             return;
         c->wait_flush = 0;
         c->paused = 0;
+        c->flushed_for = 1;
         conn_feed(c);   /* may free it: found again from the list */
     }
 }

@@ -87,6 +87,7 @@ struct conn {
     int paused;                     /* a request of it is held */
     int batched;                    /* one is in the batch being gathered */
     unsigned wait_flush;            /* a read waits for flush number wait_flush */
+    int flushed_for;                /* that flush came: its read waits no more */
     int gone;                       /* the peer closed (-1) or failed (errno): */
                                     /* what it sent is applied, then it drops */
     struct conn *next, **pprev;
