@@ -71,7 +71,7 @@ _Static_assert(sizeof(struct ucontext) <= FAST_UC_SIZE, "FAST_UC_SIZE");
 _Static_assert(LIBOS_STACK_SIZE == 256 * 1024, "host/fastpath.S LIBOS_STACK_SIZE");
 
 extern char fastpath_exit[], fastpath_exit_committed[], fastpath_exit_ret_sp[], fastpath_exit_ret[],
-	fastpath_exit_jump[];
+	fastpath_exit_jump[], fastpath_exit_popf[], fastpath_exit_popf_jump[];
 void fastpath_xsave(void *area);
 void fastpath_xrstor(const void *area);
 
@@ -807,10 +807,12 @@ bool fastpath_finish_exit(struct thread *t, struct ucontext *uc)
 		r->rip = (uintptr_t)fastpath_exit;
 		return false;
 	}
-	if (r->rip < (uintptr_t)fastpath_exit_committed || r->rip > (uintptr_t)fastpath_exit_jump)
+	/* The way back: from the commit to the jump, or its popfq variant's. */
+	if ((r->rip < (uintptr_t)fastpath_exit_committed || r->rip > (uintptr_t)fastpath_exit_jump) &&
+	    (r->rip < (uintptr_t)fastpath_exit_popf || r->rip > (uintptr_t)fastpath_exit_popf_jump))
 		return false;
 	if (r->rip == (uintptr_t)fastpath_exit_jump || r->rip == (uintptr_t)fastpath_exit_ret_sp ||
-	    r->rip == (uintptr_t)fastpath_exit_ret) {
+	    r->rip == (uintptr_t)fastpath_exit_ret || r->rip == (uintptr_t)fastpath_exit_popf_jump) {
 		/* Every register is the app's already (but rsp, before the
 		 * `ret`); the ucontext may be overwritten by this very signal
 		 * frame. */

@@ -67,16 +67,6 @@ struct rt_sigframe {
 	siginfo_t info;
 };
 
-static uint64_t pending_of(struct thread *t)
-{
-	return sigq_bits(&t->sigq) | sigq_bits(&proc.sigq);
-}
-
-bool sig_pending_deliverable(struct thread *t)
-{
-	return (pending_of(t) & ~t->sigmask) != 0;
-}
-
 void sig_set_wait_mask(struct thread *t, sigset64_t mask)
 {
 	t->saved_mask = t->sigmask;
@@ -695,7 +685,7 @@ long sig_wait_interruptible(struct thread *t, uint64_t wake_set, const struct __
 {
 	uint64_t old = host_sigmask_block(ASYNC_SIGNALS), none = 0;
 	long r = -EINTR;
-	if (!(pending_of(t) & wake_set))
+	if (!(sig_pending_of(t) & wake_set))
 		r = host(__NR_ppoll, NULL, 0, timeout, &none, sizeof(none));
 	host_sigmask_restore(old);
 	return r;

@@ -231,16 +231,17 @@ int journal_open(struct journal *j, const char *path, enum journal_sync sync)
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     mallopt(M_TOP_PAD, 4 << 20);
     char *err = NULL;
+    /* An embedded nsd's journal is its own alone (its flock decides which
+     * nsd serves it; nothing else reads it): exclusive locking keeps the
+     * WAL index in nsd's heap, so there is no -shm file to make at start
+     * and no fcntl lock per transaction (103 fcntl calls per /bin/true
+     * start, nsd ~5% less CPU per start). */
     static const char *const pragmas[] = {
-        /* The embedded nsd's journal is its alone (nothing reads it
-         * meanwhile): its WAL index lives in the heap, not a -shm file,
-         * and no transaction takes or drops the file locks (17 fcntl per
-         * fork+exit+wait, ~5% of its CPU in a fork loop). */
         [JOURNAL_SYNC_OFF] = "PRAGMA locking_mode=EXCLUSIVE; PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;",
         [JOURNAL_SYNC_FULL] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
         [JOURNAL_SYNC_NORMAL] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     };
-    if ((fresh && sqlite3_exec(j->db, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=MEMORY;", NULL, NULL, &err)) ||
+    if ((fresh && sqlite3_exec(j->db, "PRAGMA journal_mode=MEMORY;", NULL, NULL, &err)) ||
         sqlite3_exec(j->db, pragmas[sync],
                      NULL, NULL, &err) ||
         journal_begin(j) ||

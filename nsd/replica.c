@@ -1,4 +1,6 @@
+#include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,7 @@ struct change {
 
 struct replica {
     struct nsd *n;
+    int (*uv_snapshot_get)(struct raft_io *, struct raft_io_snapshot_get *, raft_io_snapshot_get_cb);
     uv_loop_t loop;
     struct raft_uv_transport transport;
     struct raft_io io;
@@ -71,6 +74,7 @@ struct replica {
     struct replica_opts opts;
     struct raft_transfer transfer;
     int transferring, leaving;
+    int64_t led_at;                 /* when this node became leader (unready leader watchdog) */
     raft_id forwarding_to;          /* the leader our forwarded clients went to */
     int forwarded;                  /* any, since it became leader (logged once) */
     raft_index seen_applied;        /* last_applied at the last observe() */
@@ -192,6 +196,16 @@ static void space_cb(evutil_socket_t fd, short what, void *arg)
     /* (also one that a transfer made leader: it would hold the group) */
     if (rp->full && raft_state(&rp->raft) == RAFT_LEADER)
         fail_stop(rp, "the disk is full");
+    else if (raft_state(&rp->raft) == RAFT_LEADER && !rp->n->ready && now_ms() - rp->led_at > UNREADY_LEADER_MS) {
+        /* (libraft 0.15 can leave a leader whose own append failed with
+         * its first entry never committed, heartbeating: it would hold the
+         * group, answering no one) */
+        char why[160];
+        snprintf(why, sizeof why, "leader for %lld ms without its first entry applied (last index %llu, commit %llu, applied %llu)",
+                 (long long)(now_ms() - rp->led_at), (unsigned long long)raft_last_index(&rp->raft),
+                 (unsigned long long)rp->raft.commit_index, (unsigned long long)raft_last_applied(&rp->raft));
+        fail_stop(rp, why);
+    }
 }
 
 static void transfer_cb(struct raft_transfer *req)
@@ -481,6 +495,9 @@ static void announce_cb(struct raft_apply *req, int status, void *result)
 {
     struct replica *rp = req->data;
     (void)result;
+    if (status)
+        nsd_log("raft: the announce of term %llu failed: %s", (unsigned long long)rp->raft.current_term,
+                raft_strerror(status));
     if (!status && raft_state(&rp->raft) == RAFT_LEADER && !rp->n->ready)
         server_ready(rp->n);
 }
@@ -539,6 +556,7 @@ static void observe(struct replica *rp)
     if (st == RAFT_UNAVAILABLE)
         fail_stop(rp, "raft gave up after an I/O error");
     if (st == RAFT_LEADER) {
+        rp->led_at = now_ms();
         server_leading(rp->n, rp->raft.current_term, NULL);
         announce(rp);
     } else if (was == RAFT_LEADER) {
@@ -878,6 +896,34 @@ static void forwarded(void *arg, int fd, const Nsd__Forward *fw)
 }
 
 /* raft and its I/O, from the log in o->dir. 0 or -1. */
+/* raft_uv (libraft 0.15) answers a snapshot get with no snapshot on disk as
+ * a success with the snapshot unset, which the leader then reads to send
+ * it: nsd crashed so when a leader's append failed on a full disk and raft
+ * truncated its log below a follower's next entry. With no snapshot the get
+ * fails here instead; raft gives that send up and tries again later. */
+static int has_snapshot(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+    if (!d)
+        return 0;
+    while (!found && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        found = !strncmp(e->d_name, "snapshot-", 9) && len > 5 && !strcmp(e->d_name + len - 5, ".meta");
+    }
+    closedir(d);
+    return found;
+}
+
+static int snapshot_get_checked(struct raft_io *io, struct raft_io_snapshot_get *req, raft_io_snapshot_get_cb cb)
+{
+    struct replica *rp = (struct replica *)((char *)io - offsetof(struct replica, io));
+    if (!has_snapshot(rp->opts.dir))
+        return RAFT_NOTFOUND;
+    return rp->uv_snapshot_get(io, req, cb);
+}
+
 static int start_raft(struct replica *rp)
 {
     const struct replica_opts *o = &rp->opts;
@@ -905,6 +951,8 @@ static int start_raft(struct replica *rp)
         return -1;
     }
     rp->raft.data = rp;
+    rp->uv_snapshot_get = rp->io.snapshot_get;
+    rp->io.snapshot_get = snapshot_get_checked;
     raftlink_on_forward(&rp->transport, forwarded, n);
     /* Every node of a new group bootstraps the same configuration; one
      * that has a log already keeps it. */

@@ -28,6 +28,7 @@ struct replica;
 #define REVIVE_MS 1000               /* raft restarts this long after an I/O error */
 #define DISK_FREE_MIN (4 << 20)      /* bytes free below which the disk counts as full */
 #define FULL_ELECTION_MS 3600000     /* the election timeout of a node on a full disk */
+#define UNREADY_LEADER_MS 5000       /* a leader whose first entry is not applied by then restarts its raft */
 
 struct replica_opts {
     uint64_t id;                /* --node */

@@ -786,7 +786,9 @@ static void send_redirect(struct conn *c, uint64_t req_id)
     /* A forwarded client reaches only its own node: it retries there. */
     if (!c->forwarded)
         replica_leader(c->n, &r, &a);
-    if (!r.node[0] && c->n->rep && replica_disk_full(c->n))
+    /* (also when it names a leader: one that a transfer made leader on a
+     * full disk names itself, not serving, until it hands over) */
+    if (c->n->rep && replica_disk_full(c->n))
         r.cause = ENOSPC;
     f.req_id = req_id;
     f.body_case = NSD__FRAME__BODY_REDIRECT;

@@ -227,6 +227,21 @@ static const char *const dev_nodes[] = { "/dev/null", "/dev/zero", "/dev/full", 
                                          "/dev/urandom", "/dev/tty" };
 #define NDEV (sizeof(dev_nodes) / sizeof(dev_nodes[0]))
 
+/* The directories make_mount_point made in the new root: each mount point
+ * shares its parents with others, and a mkdir that finds one costs a host
+ * call as well. A mount attached over one later leaves a directory there. */
+#define MADE_DIRS 64
+static char *made_dirs[MADE_DIRS];
+static size_t nmade_dirs;
+
+static bool dir_made(const char *dir)
+{
+    for (size_t i = 0; i < nmade_dirs; i++)
+        if (!strcmp(made_dirs[i], dir))
+            return true;
+    return false;
+}
+
 /* mkdir -p of path's directories (and of path itself unless it is to be a
  * file) inside the new root; then the mount point exists. */
 static int make_mount_point(const char *path, bool is_file)
@@ -239,12 +254,14 @@ static int make_mount_point(const char *path, bool is_file)
         char c = *p;
         *p = 0;
         bool last = c == 0;
-        if (last && is_file) {
-            int fd = open(buf, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-            return fd < 0 ? -1 : close(fd);
+        if (last && is_file)
+            return mknod(buf, S_IFREG | 0644, 0) && errno != EEXIST ? -1 : 0;
+        if (!dir_made(buf)) {
+            if (mkdir(buf, 0755) && errno != EEXIST)
+                return -1;
+            if (nmade_dirs < MADE_DIRS && (made_dirs[nmade_dirs] = strdup(buf)))
+                nmade_dirs++;
         }
-        if (mkdir(buf, 0755) && errno != EEXIST)
-            return -1;
         if (last)
             return 0;
         *p = c;
@@ -424,6 +441,8 @@ static int private_root(struct manifest *m, unsigned uid, struct mount **order, 
     umask(mask);
     info(m, "the sandbox's root holds its %zu mounts, /proc, %zu /dev nodes%s and %s", m->nmounts, NDEV,
          m->devpts ? ", /dev/pts" : "", nsd_dir);
+    while (nmade_dirs)
+        free(made_dirs[--nmade_dirs]);
     return r;
 }
 

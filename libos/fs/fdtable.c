@@ -253,6 +253,21 @@ enum fd_kind fd_kind_of(int fd)
 	return r && fd_app_valid(fd) ? __atomic_load_n(&r[fd].kind, __ATOMIC_RELAXED) : FD_OTHER;
 }
 
+#define FD_DATA_CASE(name, vdir_err, sysctl) case __NR_##name:
+bool fd_data_passes(long nr, long fd)
+{
+	switch (nr) {
+	FD_DATA_CALLS(FD_DATA_CASE)
+		break;
+	default:
+		return false;
+	}
+	if (!fd_app_valid(fd))
+		return false;
+	enum fd_kind k = fd_kind_of((int)fd);
+	return k != FD_VDIR && k != FD_SYSCTL;
+}
+
 enum fd_kind fd_info(int fd, char *path, size_t size)
 {
 	enum fd_kind k = FD_OTHER;

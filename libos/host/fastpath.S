@@ -27,6 +27,10 @@
 #define CS (UC_MC + 144)
 /* uc_link, unused by the libos and the kernel: the app's rsp at entry. */
 #define ENTRY_RSP 8
+/* uc_stack.ss_sp, unused in this frame (a signal frame's uc_stack is the
+ * app's sigaltstack, signal.c): the flags the CPU holds from the entry's
+ * `cld` to the exit, but for the arithmetic ones: the entry's, DF clear. */
+#define ENTRY_FLAGS 16
 #define UC_SIGMASK 296
 #define SS (UC_MC + 150)
 /* The registers saved as they are on entry and restored on exit (rcx, r11,
@@ -35,9 +39,21 @@
 	X(r15, R15) X(rdi, RDI) X(rsi, RSI) X(rbp, RBP) X(rbx, RBX) X(rdx, RDX) X(rax, RAX)
 #define SAVE(reg, off) mov %reg, off(%rsp);
 #define LOAD(reg, off) mov off(%rsp), %reg;
-/* Every register of the ucontext at %rsp but rip; rsp last. */
-#define RESTORE pushq EFLAGS(%rsp); popfq; KEPT_REGS(LOAD) \
-	mov R11(%rsp), %r11; mov RCX(%rsp), %rcx; mov RSP(%rsp), %rsp
+/* Every register of the ucontext at %rsp but rip and the flags; rsp last. */
+#define RESTORE_REGS KEPT_REGS(LOAD) mov R11(%rsp), %r11; mov RCX(%rsp), %rcx; mov RSP(%rsp), %rsp
+/* The flags: popfq costs 3-6 ns here, so when the frame's differ from the
+ * CPU's (ENTRY_FLAGS) only in the arithmetic ones (the app's DF was clear,
+ * and no handler or sigreturn changed DF, TF, AC, ...), set just those: OF
+ * (0x80 + 0x80 overflows), then SF ZF AF PF CF from %ah. RF is left as the
+ * CPU has it (popfq does not load it either). Otherwise fastpath_exit_popf.
+ * No instruction here is skipped by a branch (tests/libos/exitstep.c stops
+ * at every one). */
+#define RESTORE_FLAGS mov EFLAGS(%rsp), %rcx; mov ENTRY_FLAGS(%rsp), %rax; xor %rcx, %rax; \
+	test $(0xffffffff & ~(X86_ARITH | X86_RF)), %eax; jnz fastpath_exit_popf; \
+	mov %ecx, %eax; shr $4, %eax; and $0x80, %eax; add %al, %al; mov %cl, %ah; sahf
+#define X86_ARITH 0x8d5 /* CF PF AF ZF SF OF */
+#define X86_DF 0x400
+#define X86_RF 0x10000
 /* struct thread fields (checked by static asserts in fastpath.c). */
 #define T_WAKE 8
 #define T_LIBOS_STACK 24
@@ -50,9 +66,9 @@
 
 	.text
 	.globl fastpath_entry, fastpath_exit, fastpath_exit_committed, fastpath_exit_ret_sp
-	.globl fastpath_exit_ret, fastpath_exit_jump
+	.globl fastpath_exit_ret, fastpath_exit_jump, fastpath_exit_popf, fastpath_exit_popf_jump
 	.hidden fastpath_entry, fastpath_exit, fastpath_exit_committed, fastpath_exit_ret_sp
-	.hidden fastpath_exit_ret, fastpath_exit_jump
+	.hidden fastpath_exit_ret, fastpath_exit_jump, fastpath_exit_popf, fastpath_exit_popf_jump
 	.globl fastpath_xsave, fastpath_xrstor
 	.hidden fastpath_xsave, fastpath_xrstor
 
@@ -68,6 +84,8 @@ fastpath_entry:
 	pop %rcx
 	mov %rcx, EFLAGS(%rsp)
 	mov %rcx, R11(%rsp)                /* as the syscall instruction leaves them */
+	and $~X86_DF, %ecx
+	mov %rcx, ENTRY_FLAGS(%rsp)
 	mov (%r11), %rcx
 	mov %rcx, RIP(%rsp)
 	mov %rcx, RCX(%rsp)
@@ -78,8 +96,7 @@ fastpath_entry:
 	movw %ss, SS(%rsp)
 	xor %ecx, %ecx
 	mov %rcx, 0(%rsp)                  /* uc_flags */
-	mov %rcx, 16(%rsp)                 /* uc_stack: none */
-	mov %rcx, 24(%rsp)
+	mov %rcx, 24(%rsp)                 /* uc_stack: none */
 	mov %rcx, 32(%rsp)
 	mov %rcx, UC_SIGMASK(%rsp)
 	cld
@@ -107,12 +124,14 @@ fastpath_exit_committed:
 	jne 3f
 	cmp %rcx, -8(%r11)
 	jne 3f
-	RESTORE
+	RESTORE_FLAGS
+	RESTORE_REGS
 fastpath_exit_ret_sp:
 	lea -8(%rsp), %rsp
 fastpath_exit_ret:
 	ret
-3:	RESTORE
+3:	RESTORE_FLAGS
+	RESTORE_REGS
 fastpath_exit_jump:
 	jmp *%gs:T_FAST_RIP
 2:	mov %rsp, %rdi
@@ -140,6 +159,14 @@ fastpath_exit_jump:
 5:	mov %rsp, %rdi
 	call fastpath_interrupted
 	jmp fastpath_exit
+	/* The way back when a handler or a sigreturn changed TF, AC or the
+	 * like: by popfq, and the jump (fastpath_finish_exit knows it too). */
+fastpath_exit_popf:
+	pushq EFLAGS(%rsp)
+	popfq
+	RESTORE_REGS
+fastpath_exit_popf_jump:
+	jmp *%gs:T_FAST_RIP
 	.size fastpath_entry, .-fastpath_entry
 
 /* void fastpath_xsave(void *area), void fastpath_xrstor(const void *area):

@@ -35,7 +35,12 @@ host_wake_check:
 	jne host_wake_eintr
 host_syscall_site:
 	syscall
-	ret
+	/* Not `ret`: the kernel leaves the CPU's return stack useless (SRSO
+	 * "safe RET" here), so a `ret` right after the call is mispredicted
+	 * every time; the indirect jump's target is predicted from its own
+	 * history. rcx is the syscall instruction's to clobber. */
+	pop %rcx
+	jmp *%rcx
 host_wake_eintr:
 	mov $-4, %rax           /* -EINTR */
 	ret

@@ -48,8 +48,16 @@ void fd_forget_range(int first, int last);
 void fd_copy(int from, int to);
 /* The kind of app fd fd (FD_OTHER for no record); lock-free. */
 enum fd_kind fd_kind_of(int fd);
-/* sys/fd.c: true when the read- or write-like call nr on fd goes to the
- * host as it is (the fast path then makes it without the dispatcher). */
+/* The read- and write-like calls (sys/fd.c), each X(name, its answer on a
+ * made-up directory, its answer on a SysV limit). */
+#define FD_DATA_CALLS(X)                                                                            \
+	X(read, -EISDIR, -EBADF) X(write, -EBADF, SYSCTL_WRITE1) X(pread64, -EISDIR, -EBADF)      \
+	X(pwrite64, -EBADF, SYSCTL_WRITE1) X(readv, -EISDIR, -EBADF) X(writev, -EBADF, SYSCTL_WRITEV) \
+	X(preadv, -EISDIR, -EBADF) X(pwritev, -EBADF, SYSCTL_WRITEV) X(preadv2, -EISDIR, -EBADF)  \
+	X(pwritev2, -EBADF, SYSCTL_WRITEV)
+/* True when the call nr of FD_DATA_CALLS on fd goes to the host as it is
+ * (the fast path then makes it without the dispatcher). Beside the records
+ * (fs/fdtable.c), so that it reads them with no further call. */
 bool fd_data_passes(long nr, long fd);
 /* The kind of app fd fd; copies its sandbox path (or "") into path. */
 enum fd_kind fd_info(int fd, char *path, size_t size);

@@ -3,13 +3,25 @@
 #define LIBOS_SIGNAL_H
 
 #include "ktypes.h"
+#include "process.h"
 #include "thread.h"
 #include "host/host.h"
 
 #define SIGBIT(sig) (1ULL << ((sig) - 1))
 
-/* True when t has an app signal it does not block. */
-bool sig_pending_deliverable(struct thread *t);
+/* The app signals pending for t: its own and the process's. */
+static inline uint64_t sig_pending_of(struct thread *t)
+{
+	return sigq_bits(&t->sigq) | sigq_bits(&proc.sigq);
+}
+
+/* True when t has an app signal it does not block. Inline: the fast path's
+ * passthrough decision asks it before every read and write, where a call
+ * costs more than the test (ARCHITECTURE.md, "Passthrough calls"). */
+static inline bool sig_pending_deliverable(struct thread *t)
+{
+	return (sig_pending_of(t) & ~t->sigmask) != 0;
+}
 /* How many SIGCONTs the process has had (a stop ended), for the calls that
  * a stop interrupts (semop). */
 extern uint32_t sig_continues;

@@ -41,11 +41,6 @@
  * limit's as a file opened for writing (read: EBADF; writes: sys/sysv.c). */
 #define SYSCTL_WRITE1 sysv_sysctl_write((int)c->a[0], &(struct iovec){ (void *)c->a[1], c->a[2] }, 1)
 #define SYSCTL_WRITEV sysv_sysctl_write((int)c->a[0], (const struct iovec *)c->a[1], (long)c->a[2])
-#define FD_DATA_CALLS(X)                                                                            \
-	X(read, -EISDIR, -EBADF) X(write, -EBADF, SYSCTL_WRITE1) X(pread64, -EISDIR, -EBADF)      \
-	X(pwrite64, -EBADF, SYSCTL_WRITE1) X(readv, -EISDIR, -EBADF) X(writev, -EBADF, SYSCTL_WRITEV) \
-	X(preadv, -EISDIR, -EBADF) X(pwritev, -EBADF, SYSCTL_WRITEV) X(preadv2, -EISDIR, -EBADF)  \
-	X(pwritev2, -EBADF, SYSCTL_WRITEV)
 #define FD_DATA(name, vdir_err, sysctl)                                                                  \
 	SYS(name)                                                                                        \
 	{                                                                                                \
@@ -58,21 +53,6 @@
 		return host_blocking(__NR_##name, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]); \
 	}
 FD_DATA_CALLS(FD_DATA)
-
-#define FD_DATA_CASE(name, vdir_err, sysctl) case __NR_##name:
-bool fd_data_passes(long nr, long fd)
-{
-	switch (nr) {
-	FD_DATA_CALLS(FD_DATA_CASE)
-		break;
-	default:
-		return false;
-	}
-	if (!fd_app_valid(fd))
-		return false;
-	enum fd_kind k = fd_kind_of((int)fd);
-	return k != FD_VDIR && k != FD_SYSCTL;
-}
 FD_PASSTHROUGH(ftruncate)
 FD_PASSTHROUGH(fsync)
 FD_PASSTHROUGH(fdatasync)

@@ -262,7 +262,7 @@ static int follow(struct nsdc *c, const Nsd__Redirect *r)
     if (c->ops->redirect)
         c->ops->redirect(c->ops->ctx, r);
     set_err(c, r->node[0] ? "redirected to leader " : "no leader yet", r->node);
-    c->cause = r->node[0] ? 0 : r->cause;
+    c->cause = r->cause;
     return -ESTALE;
 }
 

@@ -9,7 +9,8 @@
  *         libos's filter must, to trap every site but its own)
  *   ip22  load the instruction pointer, 20 comparisons that fall through,
  *         allow (the filter's length, not its invocation)
- * Prints "ns_per_call: X".  usage: seccomp_floor N none|nr2|ip2|ip22 */
+ * Prints "ns_per_call: X" and "ns_least_block: Y" (as bench_syscall).
+ * usage: seccomp_floor N none|nr2|ip2|ip22 */
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -21,6 +22,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#define BLOCK 10000
 
 static double now_ns(void)
 {
@@ -67,10 +70,20 @@ int main(int argc, char **argv)
         return 1;
     for (int i = 0; i < 1000; i++)
         write(fd, "x", 1);
-    double t0 = now_ns();
-    for (long i = 0; i < n; i++)
-        write(fd, "x", 1);
+    /* The least block as bench_syscall.c reports it. */
+    double t0 = now_ns(), least = 0;
+    for (long done = 0; done < n;) {
+        long k = n - done < BLOCK ? n - done : BLOCK;
+        double b0 = now_ns();
+        for (long i = 0; i < k; i++)
+            write(fd, "x", 1);
+        double ns = (now_ns() - b0) / k;
+        if (!done || ns < least)
+            least = ns;
+        done += k;
+    }
     double t1 = now_ns();
     printf("ns_per_call: %.1f\n", (t1 - t0) / n);
+    printf("ns_least_block: %.1f\n", least);
     return 0;
 }

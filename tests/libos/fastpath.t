@@ -163,17 +163,20 @@ else
         echo "ok 10 # SKIP the fast path is not available here"
         kill -9 "$pid"
     else
-        # Every instruction from fastpath_exit to the final jump.
-        from=$(nm "$ROOT/lib/libos" | awk '$3 == "fastpath_exit" { print $1 }')
-        to=$(nm "$ROOT/lib/libos" | awk '$3 == "fastpath_exit_jump" { print $1 }')
-        addrs=$(objdump -d --insn-width=16 --start-address=0x$from --stop-address=$((0x$to + 1)) "$ROOT/lib/libos" |
-            sed -n 's/^ *\([0-9a-f]*\):\t[0-9a-f][0-9a-f] .*/\1/p' | while read -r a; do printf '0x%x ' $((0x$base + 0x$a)); done)
+        # Every instruction from fastpath_exit to the final jump, and of
+        # the popfq way back (taken by the calls made with DF set).
+        sym() { nm "$ROOT/lib/libos" | awk -v s="$1" '$3 == s { print $1 }'; }
+        insns() {
+            objdump -d --insn-width=16 --start-address=0x"$(sym "$1")" --stop-address=$((0x$(sym "$2") + 1)) "$ROOT/lib/libos" |
+                sed -n 's/^ *\([0-9a-f]*\):\t[0-9a-f][0-9a-f] .*/\1/p' | while read -r a; do printf '0x%x ' $((0x$base + 0x$a)); done
+        }
+        addrs="$(insns fastpath_exit fastpath_exit_jump)$(insns fastpath_exit_popf fastpath_exit_popf_jump)"
         n=$(wc -w <<<"$addrs")
         # shellcheck disable=SC2086
         inj=$(timeout 120 "$ROOT/build/tests/libos/exitstep" "$pid" "$handler" "$ret" $addrs 2>&1)
         out=$(timeout 60 cat <&3)
         ok 10 "$([ "$n" -gt 30 ] && [ "$inj" = "injected $n" ] && [ "$out" = "registers kept after $n signals" ]; echo $?)" \
-            "a signal at each of the $n instructions of the fast path's way back (both ways): its handler runs before the app goes on, registers kept" "$ready $handler $ret
+            "a signal at each of the $n instructions of the fast path's way back (by ret, by the jump, by popfq): its handler runs before the app goes on, registers kept" "$ready $handler $ret
 $inj
 $out"
     fi

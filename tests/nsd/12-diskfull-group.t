@@ -52,7 +52,7 @@ for i in 1 2 3; do fill "$i"; done
 "$TC" "$CLUSTER" load dfg "$secret" 1000000 "$D/loadfull" > "$D/loadfull.out" 2>&1; rc=$?
 [ $rc = 1 ] && grep -q "No space left on device" "$D/loadfull.out"
 ok $? "every disk full: a write fails with ENOSPC after $(acked "$D/loadfull") ($(tail -1 "$D/loadfull.out"))"
-"$CTL" --nsd "$D/n1.sock" nsd status > /dev/null 2>&1; ok $? "node 1 answers its status"
+"$CTL" --nsd "$D/n1.sock" nsd status > "$D/st1.out" 2>&1; ok $? "node 1 answers its status ($(tail -1 "$D/st1.out"))"
 for i in 1 2 3; do rm -f "$D/full$i/filler"; done
 "$TC" "$CLUSTER" mark dfg "$secret" 1235 > "$D/mark2.out" 2>&1; ok $? "space back: the group writes again ($(tail -1 "$D/mark2.out"))"
 done_testing

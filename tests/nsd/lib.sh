@@ -15,6 +15,10 @@ cleanup() {
     local p
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.01; done; done
+    # GRAPHENE_TEST_KEEP=DIR keeps a failed script's logs and outputs.
+    if [ "$NFAIL" != 0 ] && [ -n "${GRAPHENE_TEST_KEEP:-}" ]; then
+        mkdir -p "$GRAPHENE_TEST_KEEP" && cp "$D"/*.log "$D"/*.out "$GRAPHENE_TEST_KEEP"/ 2>/dev/null
+    fi
     rm -rf "$D"
 }
 trap cleanup EXIT

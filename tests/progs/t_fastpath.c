@@ -308,22 +308,32 @@ static void test_dlopen(const char *argv0)
 /* --- registers and the whole trampoline */
 /* One getppid with known values in every register but rax, rcx and r11,
  * which must survive it, as with the kernel. */
+/* The flags each call of registers_kept is made with, in turn: the
+ * arithmetic ones (CF PF AF ZF SF OF) in several mixes, and DF set in half
+ * (the fast path's way back sets the arithmetic flags alone, and takes
+ * popfq for the rest). Static: the call's push may not meet a red zone. */
+static const unsigned long call_flags[] = { 0x202, 0x202 | 0x8d5, 0x202 | 0x400 | 0x045,
+                                            0x202 | 0x400 | 0x890 };
+#define FLAGS_KEPT 0xcd5 /* CF PF AF ZF SF DF OF */
+static unsigned long flags_in, flags_out, flags_turn;
+
 __attribute__((noinline)) static int registers_kept(long ppid)
 {
     int good = 1;
+    flags_in = call_flags[flags_turn++ % (sizeof(call_flags) / sizeof(call_flags[0]))];
     {
         register long r8 __asm__("r8") = 0x1111, r9 __asm__("r9") = 0x2222, r10 __asm__("r10") = 0x3333;
         register long r12 __asm__("r12") = 0x4444, r13 __asm__("r13") = 0x5555;
         register long r14 __asm__("r14") = 0x6666, r15 __asm__("r15") = 0x7777;
         long rax = SYS_getppid, rdi = 0x8888, rsi = 0x9999, rdx = 0xaaaa, rbx = 0xbbbb;
-        __asm__ volatile("syscall"
+        __asm__ volatile("pushq %[in]\n popfq\n syscall\n pushfq\n popq %[out]\n cld"
                          : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+b"(rbx), "+r"(r8), "+r"(r9),
-                           "+r"(r10), "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15)
-                         :
-                         : "rcx", "r11", "memory");
+                           "+r"(r10), "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15), [out] "=m"(flags_out)
+                         : [in] "m"(flags_in)
+                         : "rcx", "r11", "memory", "cc");
         good &= rax == ppid && rdi == 0x8888 && rsi == 0x9999 && rdx == 0xaaaa && rbx == 0xbbbb &&
                 r8 == 0x1111 && r9 == 0x2222 && r10 == 0x3333 && r12 == 0x4444 && r13 == 0x5555 &&
-                r14 == 0x6666 && r15 == 0x7777;
+                r14 == 0x6666 && r15 == 0x7777 && (flags_out & FLAGS_KEPT) == (flags_in & FLAGS_KEPT);
     }
     return good;
 }
@@ -358,7 +368,7 @@ static void test_registers(void)
     int good = 1;
     for (int i = 0; i < 100; i++)
         good &= registers_kept(getppid());
-    CHECK(good, "registers but rax, rcx and r11 are preserved");
+    CHECK(good, "registers but rax, rcx and r11 are preserved, and the flags (DF and the arithmetic ones)");
     long enosys = 0;
     for (long nr = 512; nr <= 8192; nr++)
         enosys += syscall(nr, 1, 2, 3, 4, 5, 6) == -1 && errno == ENOSYS;
