@@ -53,20 +53,27 @@ static char host_name[65];
 struct range { uint32_t lo, hi; };
 static struct range lease_cur __fork_hot = { 1, 0 }, lease_next __fork_hot = { 1, 0 };
 static bool lease_asked __fork_hot; /* a LeaseRange (or our Register with a range) is out */
-/* A Ticket for the hello of the next fork child (nsd.proto), under
- * lease_lock: fork holds it, so a ticket goes to exactly one child. */
-static uint8_t ticket[NSD_NONCE_LEN] __fork_hot;
-static bool have_ticket __fork_hot, ticket_asked __fork_hot;
+/* Tickets for the hellos of the next fork children (nsd.proto), under
+ * lease_lock: fork holds it, so a ticket goes to exactly one child. Two are
+ * kept: with one, the answer to the Ticket asked at a fork had often not
+ * been read by the next (nsd answers it only after a Reap or Register
+ * queued before it is journaled), and ~8% of the children of a fork loop
+ * waited for nsd's server hello instead. */
+#define TICKET_STOCK 2
+static uint8_t tickets[TICKET_STOCK][NSD_NONCE_LEN] __fork_hot;
+static int n_tickets __fork_hot, tickets_asked __fork_hot; /* held; requested, unanswered */
 static bool tickets_served; /* nsd's HelloOk carried one: it knows Ticket */
 
-static void ticket_take(const ProtobufCBinaryData *nonce)
+static void ticket_take(const ProtobufCBinaryData *nonce, bool asked)
 {
-	if (nonce->len != NSD_NONCE_LEN)
-		return;
 	lock(&lease_lock);
-	memcpy(ticket, nonce->data, NSD_NONCE_LEN);
-	have_ticket = tickets_served = true;
-	ticket_asked = false;
+	if (asked && tickets_asked > 0)
+		tickets_asked--;
+	if (nonce->len == NSD_NONCE_LEN && n_tickets < TICKET_STOCK) {
+		memcpy(tickets[n_tickets++], nonce->data, NSD_NONCE_LEN);
+		if (!tickets_served) /* not rewritten: a copy-on-write fault after each fork */
+			tickets_served = true;
+	}
 	unlock(&lease_lock);
 }
 
@@ -173,9 +180,9 @@ static void t_redirect(void *ctx, const Nsd__Redirect *r)
  * Register, and the child's hello and own Register, wake nsd once instead
  * of once each. Under nsd_lock, or in a fork child before its app runs; a
  * depth, since two threads may fork at once. */
-static char cork_buf[1024];
-static size_t cork_len;
-static int corked;
+static char cork_buf[768] __fork_hot;
+static size_t cork_len __fork_hot;
+static int corked __fork_hot;
 
 static long cork_flush(int fd)
 {
@@ -210,6 +217,15 @@ static void uncork(void)
 		cork_flush(nsd_fd);
 }
 
+/* What one read took beyond what the client core asked for. nsd's replies
+ * come in bursts (a Ticket's and a Register's, a hello's and a claim's),
+ * and the core reads each frame as a header and a body, with a poll before
+ * it: one read and no poll for the rest of what has come. Never while an
+ * fd is awaited (read_fd reads exactly what is asked: a plain read of the
+ * bytes it came with would make the kernel close it). */
+static char rd_buf[256] __fork_hot;
+static size_t rd_off __fork_hot, rd_len __fork_hot;
+
 static void t_disconnect(void *ctx)
 {
 	int *fdp = ctx;
@@ -217,6 +233,7 @@ static void t_disconnect(void *ctx)
 		host_close(*fdp);
 	*fdp = -1;
 	cork_len = 0; /* a new connection sends every unanswered request again */
+	rd_off = rd_len = 0; /* the rest of the old one's stream */
 }
 
 /* While nsd_call_fd waits for a reply that carries an fd (SCM_RIGHTS),
@@ -242,16 +259,31 @@ static long read_fd(int fd, void *buf, size_t n)
 	return r;
 }
 
+
 /* Plain host calls, not host_blocking: an app signal must not turn the
  * libos's own exchange into EINTR; nsdc retries EINTR itself. */
 static long t_read(void *ctx, void *buf, size_t n)
 {
+	if (rd_off < rd_len) {
+		size_t k = rd_len - rd_off < n ? rd_len - rd_off : n;
+		memcpy(buf, rd_buf + rd_off, k);
+		rd_off += k;
+		return (long)k;
+	}
 	long r = cork_before_read(*(int *)ctx);
 	if (r < 0)
 		return r;
 	if (fd_wanted)
 		return read_fd(*(int *)ctx, buf, n);
-	return host(__NR_read, *(int *)ctx, buf, n);
+	if (n >= sizeof(rd_buf))
+		return host(__NR_read, *(int *)ctx, buf, n);
+	r = host(__NR_read, *(int *)ctx, rd_buf, sizeof(rd_buf));
+	if (r <= 0)
+		return r;
+	rd_off = r < (long)n ? (size_t)r : n;
+	rd_len = (size_t)r;
+	memcpy(buf, rd_buf, rd_off);
+	return (long)rd_off;
 }
 
 /* MSG_NOSIGNAL: a vanished nsd is an error to retry, not a SIGPIPE for the app. */
@@ -270,6 +302,8 @@ static long t_write(void *ctx, const void *buf, size_t n)
 
 static int t_ready(void *ctx)
 {
+	if (rd_off < rd_len)
+		return 1;
 	struct pollfd p = { *(int *)ctx, POLLIN, 0 };
 	return host(__NR_poll, &p, 1, 0) > 0;
 }
@@ -373,9 +407,9 @@ static void on_push(struct nsdc *c, const Nsd__Frame *f, void *arg)
 	else if (f->body_case == NSD__FRAME__BODY_IDS && f->ids->range)
 		lease_add(f->ids->range);
 	else if (f->body_case == NSD__FRAME__BODY_TICKET)
-		ticket_take(&f->ticket->nonce);
+		ticket_take(&f->ticket->nonce, true);
 	else if (f->body_case == NSD__FRAME__BODY_HELLO_OK)
-		ticket_take(&f->hello_ok->ticket);
+		ticket_take(&f->hello_ok->ticket, false);
 	else if (f->body_case == NSD__FRAME__BODY_ERROR)
 		log_debug("nsd: request %lu refused: %s", (unsigned long)f->req_id, f->error->msg);
 }
@@ -418,6 +452,7 @@ static void send_reap(int pid)
 	rp.caller = (uint32_t)proc.pid;
 	rp.pid = (uint32_t)pid;
 	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_REAP, &rp);
+	f.nowait = true;
 	nsdc_send(&client, &f);
 }
 
@@ -602,6 +637,7 @@ void nsd_child_start(void)
 	nsd_fd = -1;
 	nsd_lock = (struct lock)LOCK_INIT;
 	cork_len = 0; /* another thread's, copied in the middle of its cork */
+	rd_off = rd_len = 0; /* what the parent read of its replies */
 	corked = 1;
 	lease_cur = lease_next = (struct range){ 1, 0 };
 	lease_asked = true; /* the Register below asks for a range */
@@ -610,11 +646,11 @@ void nsd_child_start(void)
 	 * socket). With the parent's ticket the hello needs no wait at all;
 	 * without, one: for the server hello, not for the answer to ours,
 	 * which is read later as the first frame. */
-	bool with_ticket = have_ticket;
-	have_ticket = ticket_asked = false;
+	int with_ticket = n_tickets; /* the parent dropped tickets[n_tickets - 1] */
+	n_tickets = tickets_asked = 0; /* the rest are the parent's */
 	unsigned long fs = nsd_fs_enter();
 	if (t_connect(&nsd_fd) < 0 ||
-	    (with_ticket ? nsdc_hello_ticket(&client, ticket) : nsdc_hello_nowait(&client)) < 0)
+	    (with_ticket ? nsdc_hello_ticket(&client, tickets[with_ticket - 1]) : nsdc_hello_nowait(&client)) < 0)
 		log_debug("nsd: cannot connect after fork: %s", client.err);
 	nsd_fs_leave(fs);
 	Nsd__Frame f = NSD__FRAME__INIT;
@@ -624,6 +660,7 @@ void nsd_child_start(void)
 	/* Not awaited: the app runs while nsd journals the registration. This
 	 * one claims the row the parent made (nsd/apply.c) and leases the
 	 * child its own range. */
+	f.nowait = true;
 	nsd_send(&f);
 	free_register(&rg);
 	uncork();
@@ -635,6 +672,7 @@ void nsd_exec_done(void)
 	Nsd__Frame f = NSD__FRAME__INIT;
 	Nsd__Register rg;
 	fill_register(&rg, &f, proc.pid, proc.ppid, proc.host_pid, 0);
+	f.nowait = true;
 	nsd_send(&f);
 	free_register(&rg);
 }
@@ -642,7 +680,7 @@ void nsd_exec_done(void)
 void nsd_ask_ticket(void)
 {
 	lock(&lease_lock);
-	bool unread = !have_ticket && ticket_asked;
+	bool unread = !n_tickets && tickets_asked;
 	unlock(&lease_lock);
 	if (unread) { /* its answer may have come */
 		lock(&nsd_lock);
@@ -653,8 +691,8 @@ void nsd_ask_ticket(void)
 	}
 	lock(&lease_lock);
 	/* Not of an nsd that does not know the request: it would close. */
-	bool ask = tickets_served && !have_ticket && !ticket_asked;
-	ticket_asked = ticket_asked || ask;
+	bool ask = tickets_served && n_tickets + tickets_asked < TICKET_STOCK;
+	tickets_asked += ask;
 	unlock(&lease_lock);
 	if (ask) {
 		Nsd__Ticket t = NSD__TICKET__INIT;
@@ -666,8 +704,8 @@ void nsd_ask_ticket(void)
 void nsd_fork_ticket(bool child)
 {
 	/* The child has it now (lease_lock is held for the fork). */
-	if (!child)
-		have_ticket = false;
+	if (!child && n_tickets)
+		n_tickets--;
 }
 
 void nsd_register_child(int pid, int host_pid)
@@ -683,6 +721,7 @@ void nsd_register_child(int pid, int host_pid)
 	fill_register(&rg, &f, pid, proc.pid, host_pid, 0);
 	/* On our connection, so that what we ask about the child next (setpgid,
 	 * wait, a lookup) comes after it; not awaited. */
+	f.nowait = true;
 	nsd_send(&f);
 	free_register(&rg);
 	lock(&nsd_lock);
@@ -868,8 +907,10 @@ void nsd_exit(int wstatus)
 	 * Exit (or a Reap before it) loses it: that cost one commit per exit
 	 * (the 200-process loop 5x slower); nsd's sweeps repair the record
 	 * (ARCHITECTURE.md, "Failover mid-call"). */
+	bool kids = pid_map_has_children();
+	f.nowait = !kids;
 	nsdc_send(&client, &f);
-	if (pid_map_has_children()) {
+	if (kids) {
 		client.on_push = NULL; /* no lease is needed now, and its lock may be held here */
 		nsdc_flush(&client);
 	}

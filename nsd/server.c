@@ -148,12 +148,46 @@ static int client_connected(struct nsd *n, uint32_t sandbox_id, const char *clie
 
 static void queue(struct nsd *n, struct pending *p)
 {
+    int lazy = n->lazy_ev && p->req && p->req->nowait;
+    n->lazy = (n->pending ? n->lazy : 1) && lazy;
     struct pending **tail = &n->pending;
     while (*tail)
         tail = &(*tail)->next;
     *tail = p;
-    if (n->flush_ev)
+    if (n->lazy) {
+        struct timeval tv = { 0, LAZY_US };
+        if (!evtimer_pending(n->lazy_ev, NULL))
+            evtimer_add(n->lazy_ev, &tv);
+    } else if (n->flush_ev) {
         event_active(n->flush_ev, 0, 0);
+    }
+}
+
+/* A lazy batch is committed at once when a frame other than a mutation
+ * sent without waiting comes, on any connection: a read must see what was
+ * read before it (a parent's Register of a child, before a lookup of that
+ * child by another process), and whoever waits for an answer should not
+ * wait for the timer. 1 if c's frame must wait for that commit (it is
+ * read again then), 0 if it may be taken now. */
+static int lazy_wait(struct conn *c, const Nsd__Frame *f)
+{
+    struct nsd *n = c->n;
+    /* The read that waited: what came after it need not be seen (and
+     * waiting again could starve it while forks keep a batch open). */
+    if (c->flushed_for) {
+        c->flushed_for = 0;
+        return 0;
+    }
+    /* A hello and a Ticket read nothing the batch writes. */
+    if (!n->pending || !n->lazy || c->state != CONN_READY || f->body_case == NSD__FRAME__BODY_TICKET ||
+        (nsdc_body_is_mutation(f->body_case) && f->nowait))
+        return 0;
+    event_active(n->flush_ev, 0, 0);
+    if (nsdc_body_is_mutation(f->body_case))
+        return 0;   /* it joins the batch, which is no longer lazy */
+    c->paused = 1;
+    c->wait_flush = n->flush_gen + 1;
+    return 1;
 }
 
 static void pack_op(struct pending *p, const Nsd__Op *op)
@@ -557,12 +591,35 @@ static void make_op(struct nsd *n, struct pending *p)
     pack_op(p, &op);
 }
 
+/* The reads that waited for a lazy batch (lazy_wait) read on: those
+ * of flushes up to this one, not those that came while they are fed. */
+static void resume_waiters(struct nsd *n)
+{
+    for (;;) {
+        struct conn *c = n->conns;
+        while (c && !(c->wait_flush && c->wait_flush <= n->flush_gen))
+            c = c->next;
+        if (!c)
+            return;
+        c->wait_flush = 0;
+        c->paused = 0;
+        c->flushed_for = 1;
+        conn_feed(c);   /* may free it: found again from the list */
+    }
+}
+
 void nsd_flush(struct nsd *n)
 {
     struct pending *batch = n->pending, *p;
     n->pending = NULL;
-    if (!batch)
+    n->lazy = 0;
+    if (n->lazy_ev)
+        evtimer_del(n->lazy_ev);
+    n->flush_gen++;
+    if (!batch) {
+        resume_waiters(n);
         return;
+    }
     for (p = batch; p; p = p->next) {
         if (!p->op.data)
             make_op(n, p);
@@ -571,6 +628,7 @@ void nsd_flush(struct nsd *n)
     }
     if (n->rep) {
         replica_propose(n, batch);
+        resume_waiters(n);   /* their reads wait for a barrier behind it */
         return;
     }
     size_t nops = 0, i = 0;
@@ -593,6 +651,7 @@ void nsd_flush(struct nsd *n)
         if (state_trim_oplog(&n->j, n->trim_every))
             nsd_log("cannot trim the oplog: %s", sqlite3_errmsg(n->j.db));
     }
+    resume_waiters(n);
 }
 
 /* The connections of an answered batch read on; the batch is freed. */
@@ -1197,6 +1256,8 @@ static int frame(struct conn *c, const uint8_t *body, size_t len, int behind)
             queue_mutation(c, f);
             return 0;
         }
+        if (f && n->pending && n->lazy && n->flush_ev)
+            event_active(n->flush_ev, 0, 0);   /* it waits for that batch: no timer */
         if (f)
             nsd__frame__free_unpacked(f, NULL);
         return 1;
@@ -1204,6 +1265,10 @@ static int frame(struct conn *c, const uint8_t *body, size_t len, int behind)
     if (!f) {
         conn_drop(c, "undecodable frame");
         return -1;
+    }
+    if (n->flush_ev && lazy_wait(c, f)) {
+        nsd__frame__free_unpacked(f, NULL);
+        return 1;
     }
     int r = 0;
     if (c->state == CONN_HELLO) {
@@ -1555,6 +1620,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     if (n->ready && now >= n->next_sweep) {
+        nsd_flush(n);   /* the sweeps read what a lazy batch holds */
         sweep_vanished(n);
         sweep_reaped(n);
         sweep_unclaimed(n);
@@ -1634,6 +1700,7 @@ int nsd_init(struct nsd *n, const char *journal_path, const struct replica_opts 
     struct timeval tv = { 0, TICK_MS * 1000 };
     n->tick = event_new(n->base, -1, EV_PERSIST, tick_cb, n);
     n->flush_ev = event_new(n->base, -1, 0, flush_cb, n);
+    n->lazy_ev = evtimer_new(n->base, flush_cb, n);
     n->sigterm = evsignal_new(n->base, SIGTERM, signal_cb, n);
     n->sigint = evsignal_new(n->base, SIGINT, signal_cb, n);
     event_add(n->tick, &tv);
@@ -1674,6 +1741,8 @@ void nsd_fini(struct nsd *n)
         event_free(n->tick);
     if (n->flush_ev)
         event_free(n->flush_ev);
+    if (n->lazy_ev)
+        event_free(n->lazy_ev);
     if (n->sigterm)
         event_free(n->sigterm);
     if (n->sigint)

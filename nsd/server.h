@@ -17,6 +17,10 @@
 #include "state.h"
 
 #define TICK_MS 50
+/* A batch of mutations all sent without waiting (Frame.nowait) is
+ * committed this long after its first, or at once when anything else
+ * comes: a fork loop's Register, claim, Exit and Reap share a commit. */
+#define LAZY_US 1000
 #define SWEEP_GRACE_MS 2000          /* after a takeover, before the first sweep */
 #define SWEEP_MS 2000                /* period of the sweep for vanished clients */
 
@@ -44,6 +48,9 @@ struct nsd {
     struct conn *conns;
     struct pending *pending;        /* mutations waiting for the group commit */
     struct event *flush_ev;
+    struct event *lazy_ev;          /* the commit of a lazy batch, LAZY_US after its first op */
+    int lazy;                       /* every pending op was sent with nowait */
+    unsigned flush_gen;             /* batches flushed */
     int exit_code;
     const char *journal_path;
     struct watch *watches;          /* launchers of ephemeral sandboxes (pidfds) */
@@ -79,6 +86,8 @@ struct conn {
     struct evbuffer *in;            /* input frames (the fuzz driver sets it) */
     int paused;                     /* a request of it is held */
     int batched;                    /* one is in the batch being gathered */
+    unsigned wait_flush;            /* a read waits for flush number wait_flush */
+    int flushed_for;                /* that flush came: its read waits no more */
     int gone;                       /* the peer closed (-1) or failed (errno): */
                                     /* what it sent is applied, then it drops */
     struct conn *next, **pprev;

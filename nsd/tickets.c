@@ -30,10 +30,17 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A ticket's first two bytes name its slot, so that a hello's is checked
+ * against one entry, not all (a fork's hello compared 1024 nonces in
+ * constant time: ~2% of nsd's CPU in a fork loop); the other 22 bytes are
+ * random. */
 void ticket_issue(uint32_t sandbox_id, uint8_t nonce[NSD_NONCE_LEN])
 {
-    struct ticket *t = &tickets[next_ticket++ % TICKETS];
+    unsigned slot = next_ticket++ % TICKETS;
+    struct ticket *t = &tickets[slot];
     auth_random(t->nonce, sizeof t->nonce);
+    t->nonce[0] = (uint8_t)slot;
+    t->nonce[1] = (uint8_t)(slot >> 8);
     t->sandbox_id = sandbox_id;
     t->expires_ms = now_ms() + TICKET_TTL_MS;
     memcpy(nonce, t->nonce, NSD_NONCE_LEN);
@@ -43,13 +50,13 @@ int ticket_take(uint32_t sandbox_id, const uint8_t *nonce, size_t len)
 {
     if (len != NSD_NONCE_LEN)
         return 0;
-    int64_t now = now_ms();
-    for (unsigned i = 0; i < TICKETS; i++) {
-        struct ticket *t = &tickets[i];
-        if (t->expires_ms > now && t->sandbox_id == sandbox_id && !sodium_memcmp(t->nonce, nonce, len)) {
-            t->expires_ms = 0;
-            return 1;
-        }
+    unsigned slot = nonce[0] | (unsigned)nonce[1] << 8;
+    if (slot >= TICKETS)
+        return 0;
+    struct ticket *t = &tickets[slot];
+    if (t->expires_ms > now_ms() && t->sandbox_id == sandbox_id && !sodium_memcmp(t->nonce, nonce, len)) {
+        t->expires_ms = 0;
+        return 1;
     }
     return 0;
 }

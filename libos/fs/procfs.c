@@ -866,6 +866,26 @@ static int add_fd_line(int fd, void *arg)
 	return 0;
 }
 
+/* For a ProcRead on the RPC helper: the SIGIO that started the helper
+ * interrupted the app's thread, which may not be back yet in the call it
+ * sleeps in (runnable, state R: for milliseconds on a busy CPU), and a
+ * reader would see the app running where it sleeps. Up to 5 ms for it. */
+static void settle_leader(void)
+{
+	for (int i = 0; i < 20; i++) {
+		struct text st = { 0 };
+		if (read_host_file("/proc/self/stat", &st) < 0 || !st.p)
+			return;
+		char *e = strrchr(st.p, ')');
+		bool running = e && e[1] == ' ' && e[2] == 'R';
+		free(st.p);
+		if (!running)
+			return;
+		struct __kernel_timespec ts = { 0, 250 * 1000 };
+		host(__NR_nanosleep, &ts, NULL);
+	}
+}
+
 int procfs_self_file(const char *name, uint32_t uid, char **text, size_t *len)
 {
 	struct text t = { 0 };
@@ -874,6 +894,7 @@ int procfs_self_file(const char *name, uint32_t uid, char **text, size_t *len)
 	 * our uids (or root's). */
 	bool own = uid == 0 || (uid == cred.ruid && uid == cred.euid && uid == cred.suid);
 	if (!strcmp(name, "stat")) {
+		settle_leader();
 		r = gen_pid_file(name, &t);
 	} else if (!strcmp(name, "task")) {
 		thread_foreach(add_tid, &t);
