@@ -261,6 +261,12 @@ int journal_open(struct journal *j, const char *path, enum journal_sync sync)
         if (jexec(j, "INSERT INTO meta VALUES('schema', ?)", "i", v))
             found = -1;
     }
+    /* Version 4 lacks only procs.execed (an exec'd process: setpgid's
+     * EACCES): added in place, so an upgraded nsd keeps its journal. */
+    if (found > 0 && v == 4 &&
+        !jexec(j, "ALTER TABLE procs ADD COLUMN execed INTEGER NOT NULL DEFAULT 0", "") &&
+        !jexec(j, "UPDATE meta SET v = ? WHERE k = 'schema'", "i", (int64_t)JOURNAL_SCHEMA_VERSION))
+        v = JOURNAL_SCHEMA_VERSION;
     if (found < 0 || v != JOURNAL_SCHEMA_VERSION || journal_commit(j)) {
         nsd_log("journal: %s has schema version %lld, this nsd speaks %d", path,
                 (long long)v, JOURNAL_SCHEMA_VERSION);

@@ -63,4 +63,14 @@ ok $? "processes of a client that died between leaders are lost (root ${doomed_r
 ok $? "an idle client that is still alive keeps its processes live"
 exec {IDLE_IN}>&- {DOOMED_IN}>&-
 check_replay
+
+# A journal of schema version 4 (no procs.execed) is upgraded in place by
+# the next nsd, which keeps its records.
+before=$("$CTL" --nsd "$SOCK" ps --sandbox crash | wc -l)
+kill -9 "$PID_c"
+sqlite3 "$DB" "ALTER TABLE procs DROP COLUMN execed; UPDATE meta SET v = 4 WHERE k = 'schema'"
+start_nsd d; wait_leader
+[ "$(sqlite3 "$DB" "SELECT v FROM meta WHERE k = 'schema'")" = 5 ] &&
+    [ "$("$CTL" --nsd "$SOCK" ps --sandbox crash | wc -l)" = "$before" ]
+ok $? "a schema 4 journal is upgraded to 5 with its $before lines of ps kept ($(tail -1 "$D/d.log"))"
 done_testing
