@@ -121,16 +121,19 @@ static int stat_fields(char *line, char *f[52])
 	return n;
 }
 
-/* The sandbox pid of "N" (rel's first component) when it is ours. */
-static bool is_our_pid(const char *s, size_t n)
+/* "N" (rel's first component) when it is our pid or the tid of one of
+ * our threads (Linux's /proc/<tid>: reachable by path, not listed), else 0. */
+static int our_tid(const char *s, size_t n)
 {
 	char buf[16];
 	uint64_t v;
 	if (n == 0 || n >= sizeof(buf))
-		return false;
+		return 0;
 	memcpy(buf, s, n);
 	buf[n] = 0;
-	return parse_u64(buf, &v) && v == (uint64_t)proc.pid;
+	if (!parse_u64(buf, &v) || v > INT32_MAX)
+		return 0;
+	return v == (uint64_t)proc.pid || thread_by_tid((int)v) ? (int)v : 0;
 }
 
 static bool in_list(const char *const *list, size_t n, const char *name)
@@ -371,14 +374,19 @@ static void other_comm(const Nsd__Proc *p, char *comm)
 /* The host's stat of a live process, split (f: fields 3..); 0 fields when
  * there is none. From the host's /proc, or, for a process the host does
  * not show us (another launch, another host), its own stat over its RPC
- * stream (whose thread count is the app's). host_stat must be freed. */
-static int other_host_stat(const Nsd__Proc *p, struct text *host_stat, char *f[52])
+ * stream (whose thread count is the app's); that of its thread tid (not
+ * its pid) always from the process (only it knows its threads' host tids).
+ * host_stat must be freed. */
+static int other_host_stat(const Nsd__Proc *p, int tid, struct text *host_stat, char *f[52])
 {
 	char path[32];
 	if (strcmp(p->state, "live"))
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", p->host_pid);
-	if (!nsd_is_local(p) || read_host_file(path, host_stat) < 0 || !host_stat->p) {
+	if (tid != (int)p->pid) {
+		snprintf(path, sizeof(path), "task/%d/stat", tid);
+		other_read(p, path, &host_stat->p);
+	} else if (!nsd_is_local(p) || read_host_file(path, host_stat) < 0 || !host_stat->p) {
 		free(host_stat->p);
 		*host_stat = (struct text){ 0 };
 		other_read(p, "stat", &host_stat->p);
@@ -389,13 +397,13 @@ static int other_host_stat(const Nsd__Proc *p, struct text *host_stat, char *f[5
 	return n >= 18 ? n : 0;
 }
 
-static void gen_other_stat(const Nsd__Proc *p, struct text *t)
+static void gen_other_stat(const Nsd__Proc *p, int tid, struct text *t)
 {
 	struct text hs = { 0 };
 	char *f[52], comm[16];
-	int n = other_host_stat(p, &hs, f);
+	int n = other_host_stat(p, tid, &hs, f);
 	other_comm(p, comm);
-	text_printf(t, "%u (%s) %s %u %u %u", p->pid, comm, n ? f[0] : "Z", p->ppid, p->pgid, p->sid);
+	text_printf(t, "%d (%s) %s %u %u %u", tid, comm, n ? f[0] : "Z", p->ppid, p->pgid, p->sid);
 	/* The rest is the host's (times, memory, threads); a zombie's is zeros,
 	 * and so are the addresses (code, stack, data, arguments), as Linux
 	 * shows them to a reader that may not ptrace the process. */
@@ -410,21 +418,27 @@ static void gen_other_stat(const Nsd__Proc *p, struct text *t)
 	free(hs.p);
 }
 
-static void gen_other_status(const Nsd__Proc *p, struct text *t)
+/* status's word for a stat state letter */
+static const char *state_name(char state)
 {
-	struct text hs = { 0 };
-	char *f[52], comm[16];
-	int n = other_host_stat(p, &hs, f);
-	other_comm(p, comm);
-	char state = n ? f[0][0] : 'Z';
 	static const char *const names[] = { ['R'] = "running", ['S'] = "sleeping", ['D'] = "disk sleep",
 		                             ['T'] = "stopped", ['t'] = "tracing stop", ['Z'] = "zombie",
 		                             ['X'] = "dead", ['I'] = "idle" };
-	const char *sname = (unsigned char)state < ARRAY_SIZE(names) && names[(unsigned char)state]
-	                    ? names[(unsigned char)state] : "sleeping";
+	return (unsigned char)state < ARRAY_SIZE(names) && names[(unsigned char)state]
+	       ? names[(unsigned char)state] : "sleeping";
+}
+
+static void gen_other_status(const Nsd__Proc *p, int tid, struct text *t)
+{
+	struct text hs = { 0 };
+	char *f[52], comm[16];
+	int n = other_host_stat(p, tid, &hs, f);
+	other_comm(p, comm);
+	char state = n ? f[0][0] : 'Z';
+	const char *sname = state_name(state);
 	text_printf(t, "Name:\t%s\nState:\t%c (%s)\nTgid:\t%u\nNgid:\t0\nPid:\t%u\nPPid:\t%u\n"
 	               "TracerPid:\t0\n",
-	            comm, state, sname, p->pid, p->pid, p->ppid);
+	            comm, state, sname, p->pid, tid, p->ppid);
 	/* another process's ids from the sandbox's table (identity.h); one
 	 * another launch forked is shown with the sandbox's initial ids */
 	struct cred_view v = { .ids = { config.uid, config.uid, config.uid, config.uid, config.gid, config.gid,
@@ -441,9 +455,19 @@ static int gen_other_file(const char *rel, const char *name, struct text *t)
 	if (!rep)
 		return -ENOENT;
 	const Nsd__Proc *p = rep->proc;
-	int r = 0;
-	if (str_starts_with(name, "task/") && strchr(name + 5, '/'))
-		name = strchr(name + 5, '/') + 1; /* a thread's: the process's */
+	int r = 0, tid = (int)p->pid;
+	const char *file = str_starts_with(name, "task/") ? strchr(name + 5, '/') : NULL;
+	if (file) { /* a thread's: its own stat and status, the rest the process's */
+		char key[16];
+		uint64_t v;
+		snprintf(key, sizeof(key), "%.*s", (int)(file - name - 5), name + 5);
+		if (!parse_u64(key, &v) || v > INT32_MAX) {
+			nsd_free(rep);
+			return -ENOENT;
+		}
+		tid = (int)v;
+		name = file + 1;
+	}
 	if (!strcmp(name, "environ")) {
 		char *text = NULL;
 		size_t len = 0;
@@ -459,9 +483,9 @@ static int gen_other_file(const char *rel, const char *name, struct text *t)
 		other_comm(p, comm);
 		text_printf(t, "%s\n", comm);
 	} else if (!strcmp(name, "stat")) {
-		gen_other_stat(p, t);
+		gen_other_stat(p, tid, t);
 	} else if (!strcmp(name, "status")) {
-		gen_other_status(p, t);
+		gen_other_status(p, tid, t);
 	} else {
 		r = -ENOENT;
 	}
@@ -497,7 +521,7 @@ int procfs_lookup(const char *rel, struct vnode *vn)
 	}
 	const char *slash = strchr(rel, '/');
 	size_t n = slash ? (size_t)(slash - rel) : strlen(rel);
-	if (!is_our_pid(rel, n))
+	if (!our_tid(rel, n))
 		return other_lookup(rel, n, slash, vn);
 	if (!slash)
 		return 0;
@@ -591,9 +615,9 @@ int procfs_list(const char *rel, struct dirlist *dl)
 	}
 	const char *slash = strchr(rel, '/');
 	/* another process's /proc/<pid>/... (not /proc/sys or /proc/sysvipc) */
-	if (!r && *rel >= '1' && *rel <= '9' && !is_our_pid(rel, slash ? (size_t)(slash - rel) : strlen(rel)))
+	if (!r && *rel >= '1' && *rel <= '9' && !our_tid(rel, slash ? (size_t)(slash - rel) : strlen(rel)))
 		return other_list(rel, dl);
-	if (r || !*rel || !is_our_pid(rel, slash ? (size_t)(slash - rel) : strlen(rel)))
+	if (r || !*rel || !our_tid(rel, slash ? (size_t)(slash - rel) : strlen(rel)))
 		return r;
 	if (!slash) { /* /proc/<pid> */
 		static const char *const dirs[] = { "fd", "ns", "task" };
@@ -644,13 +668,14 @@ static void keep_host_status(char *line, struct text *out)
 	}
 }
 
-/* The process's name: the main thread's prctl(PR_SET_NAME) name, else the
- * program's file name, at most 15 bytes like the kernel's. */
-static void comm_of(char *comm, size_t size)
+/* Thread tid's name (the process's is its main thread's): its
+ * prctl(PR_SET_NAME) name, else the program's file name, at most 15 bytes
+ * like the kernel's. */
+static void comm_of(int tid, char *comm, size_t size)
 {
-	struct thread *main_thread = thread_by_tid(proc.pid);
-	if (main_thread && main_thread->comm[0]) {
-		strlcpy(comm, main_thread->comm, MIN(size, 16));
+	struct thread *th = thread_by_tid(tid);
+	if (th && th->comm[0]) {
+		strlcpy(comm, th->comm, MIN(size, 16));
 		return;
 	}
 	lock(&proc.lock);
@@ -659,12 +684,34 @@ static void comm_of(char *comm, size_t size)
 	unlock(&proc.lock);
 }
 
-static void gen_status(struct text *t)
+/* The host's stat line of thread th as /proc/<tid>/stat shows it (the
+ * process's times) or, with task, as task/<tid>/stat does (the thread's);
+ * the process's for its main thread (or when th is gone). */
+static int read_thread_stat(const struct thread *th, bool task, struct text *t)
 {
-	char comm[16];
-	struct text host_status = { 0 };
-	comm_of(comm, sizeof(comm));
-	struct thread *me = current();
+	char path[48];
+	if (!th || (th->tid == proc.pid && !task))
+		return read_host_file("/proc/self/stat", t);
+	snprintf(path, sizeof(path), task ? "/proc/self/task/%d/stat" : "/proc/%d/stat", th->host_tid);
+	return read_host_file(path, t);
+}
+
+/* /proc/<tid>/status (or task/<tid>/status): the process's, with thread
+ * tid's name, state, ids and signal state (the pid's: its main thread). */
+static void gen_status(struct text *t, int tid)
+{
+	char comm[16], state = 'R'; /* the reader's own thread runs */
+	struct text host_status = { 0 }, host_stat = { 0 };
+	comm_of(tid, comm, sizeof(comm));
+	struct thread *me = current(), *th = thread_by_tid(tid);
+	if (th && th != me && read_thread_stat(th, true, &host_stat) == 0 && host_stat.p) {
+		char *e = strrchr(host_stat.p, ')');
+		if (e && e[1] == ' ' && e[2])
+			state = e[2];
+	}
+	free(host_stat.p);
+	if (!th)
+		th = me;
 	uint64_t ign = 0, cgt = 0;
 	lock(&proc.lock);
 	for (int sig = 1; sig <= NSIG_APP; sig++) {
@@ -677,16 +724,16 @@ static void gen_status(struct text *t)
 	uint64_t shd = sigq_bits(&proc.sigq);
 	int umask = proc.umask;
 	unlock(&proc.lock);
-	text_printf(t, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+	text_printf(t, "Name:\t%s\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
 	               "PPid:\t%d\nTracerPid:\t0\n",
-	            comm, umask, proc.pid, proc.pid, parent_pid());
+	            comm, umask, state, state_name(state), proc.pid, tid, parent_pid());
 	text_printf(t, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\nGroups:\t", cred.ruid,
 	            cred.euid, cred.suid, cred.fsuid, cred.rgid, cred.egid, cred.sgid, cred.fsgid);
 	for (int i = 0; i < cred.ngroups; i++)
 		text_printf(t, "%u ", cred.groups[i]);
 	text_printf(t, "\n");
 	/* One level: the sandbox is the reader's PID namespace. */
-	text_printf(t, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", proc.pid, me->tid, proc.pgid,
+	text_printf(t, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", proc.pid, tid, proc.pgid,
 	            proc.sid);
 	text_printf(t, "Threads:\t%d\n", thread_count());
 	if (read_host_file("/proc/self/status", &host_status) == 0)
@@ -697,7 +744,7 @@ static void gen_status(struct text *t)
 	            (unsigned long long)cred.cap_eff, (unsigned long long)cred.cap_bset,
 	            (unsigned long long)cred.cap_amb);
 	text_printf(t, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
-	            (unsigned long)sigq_bits(&me->sigq), (unsigned long)shd, (unsigned long)me->sigmask,
+	            (unsigned long)sigq_bits(&th->sigq), (unsigned long)shd, (unsigned long)th->sigmask,
 	            (unsigned long)ign, (unsigned long)cgt);
 	/* The app's own: the libos's filter and no_new_privs are not the app's
 	 * (it installs none: seccomp() is refused). */
@@ -708,12 +755,12 @@ static void gen_status(struct text *t)
  * the app's addresses where the host's would be the libos's: the code,
  * stack, brk and argv/envp of the host process are the libos image's and
  * its start-up stack's, which the app must not learn. */
-static void gen_stat(struct text *t)
+static void gen_stat(struct text *t, int tid, bool task)
 {
 	struct text host_stat = { 0 };
 	char comm[16];
-	comm_of(comm, sizeof(comm));
-	if (read_host_file("/proc/self/stat", &host_stat) < 0 || !host_stat.p)
+	comm_of(tid, comm, sizeof(comm));
+	if (read_thread_stat(thread_by_tid(tid), task, &host_stat) < 0 || !host_stat.p)
 		return;
 	/* keep state, replace ppid/pgrp/session */
 	char *f[52];
@@ -722,7 +769,7 @@ static void gen_stat(struct text *t)
 		free(host_stat.p);
 		return;
 	}
-	text_printf(t, "%d (%s) %s %d %d %d", proc.pid, comm, f[0], parent_pid(), proc.pgid, proc.sid);
+	text_printf(t, "%d (%s) %s %d %d %d", tid, comm, f[0], parent_pid(), proc.pgid, proc.sid);
 	/* fields 26-30 (startcode .. kstkeip) and 45-51 (start_data .. env_end) */
 	const uintptr_t app[] = { proc.start_code, proc.end_code, proc.start_stack, 0, 0 };
 	const uintptr_t app_data[] = { 0, 0, proc.brk_start, proc.arg_start, proc.arg_end,
@@ -827,22 +874,29 @@ static void gen_environ(struct text *t)
 	free(buf);
 }
 
-static int gen_pid_file(const char *name, struct text *t)
+/* File name of /proc/<tid> (tid: our pid or one of our threads' tids). */
+static int gen_pid_file(int tid, const char *name, struct text *t)
 {
 	char comm[16];
-	if (str_starts_with(name, "task/") && strchr(name + 5, '/'))
-		name = strchr(name + 5, '/') + 1; /* a thread's: the process's, for now */
+	const char *file = str_starts_with(name, "task/") ? strchr(name + 5, '/') : NULL;
+	bool task = file != NULL;
+	if (task) { /* a thread's: its own stat, status and comm */
+		tid = our_tid(name + 5, (size_t)(file - name - 5));
+		if (!tid)
+			return -ENOENT;
+		name = file + 1;
+	}
 	if (!strcmp(name, "environ")) {
 		gen_environ(t);
 	} else if (!strcmp(name, "cmdline")) {
 		text_add(t, proc.cmdline, proc.cmdline_len);
 	} else if (!strcmp(name, "comm")) {
-		comm_of(comm, sizeof(comm));
+		comm_of(tid, comm, sizeof(comm));
 		text_printf(t, "%s\n", comm);
 	} else if (!strcmp(name, "status")) {
-		gen_status(t);
+		gen_status(t, tid);
 	} else if (!strcmp(name, "stat")) {
-		gen_stat(t);
+		gen_stat(t, tid, task);
 	} else if (!strcmp(name, "statm")) {
 		return read_host_file("/proc/self/statm", t);
 	} else if (!strcmp(name, "maps")) {
@@ -893,9 +947,13 @@ int procfs_self_file(const char *name, uint32_t uid, char **text, size_t *len)
 	/* Linux's ptrace-read rule for these: the reader's fsuid is each of
 	 * our uids (or root's). */
 	bool own = uid == 0 || (uid == cred.ruid && uid == cred.euid && uid == cred.suid);
+	const char *tfile = str_starts_with(name, "task/") ? strchr(name + 5, '/') : NULL;
 	if (!strcmp(name, "stat")) {
 		settle_leader();
-		r = gen_pid_file(name, &t);
+		r = gen_pid_file(proc.pid, name, &t);
+	} else if (tfile && !strcmp(tfile, "/stat")) {
+		/* one thread's, for a peer's task/<tid>/stat and status */
+		r = gen_pid_file(proc.pid, name, &t);
 	} else if (!strcmp(name, "task")) {
 		thread_foreach(add_tid, &t);
 	} else if (!strcmp(name, "task-host")) {
@@ -939,9 +997,9 @@ long procfs_open(const char *rel)
 	struct text t = { 0 };
 	char host_path[SANDBOX_PATH_MAX];
 	const char *slash = strchr(rel, '/');
-	int r;
-	if (slash && is_our_pid(rel, slash - rel)) {
-		r = gen_pid_file(slash + 1, &t);
+	int r, tid;
+	if (slash && (tid = our_tid(rel, slash - rel))) {
+		r = gen_pid_file(tid, slash + 1, &t);
 	} else if (!strcmp(rel, "sys/kernel/hostname") || !strcmp(rel, "sys/kernel/domainname")) {
 		char name[UTS_NAME_LEN];
 		uts_names(rel[11] == 'h' ? name : NULL, rel[11] == 'h' ? NULL : name);

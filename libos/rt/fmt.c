@@ -59,6 +59,18 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
 			width = width * 10 + (*fmt - '0');
+		/* a precision: the most bytes of a string (ignored for numbers) */
+		size_t prec = (size_t)-1;
+		if (*fmt == '.') {
+			prec = 0;
+			if (*++fmt == '*') {
+				int p = va_arg(ap, int);
+				prec = p < 0 ? (size_t)-1 : (size_t)p;
+				fmt++;
+			}
+			for (; *fmt >= '0' && *fmt <= '9'; fmt++)
+				prec = prec * 10 + (size_t)(*fmt - '0');
+		}
 		for (; *fmt == 'l' || *fmt == 'z'; fmt++)
 			lng++;
 		size_t start = o.len;
@@ -87,12 +99,12 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			const char *s = va_arg(ap, const char *);
 			if (!s)
 				s = "(null)";
-			size_t n = strlen(s);
+			size_t n = strnlen(s, prec);
 			if (!left)
 				for (size_t i = n; i < (size_t)width; i++)
 					put(&o, ' ');
-			while (*s)
-				put(&o, *s++);
+			for (size_t i = 0; i < n; i++)
+				put(&o, s[i]);
 			break;
 		}
 		case 'c':

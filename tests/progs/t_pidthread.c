@@ -9,7 +9,9 @@
  * PIDFD_SIGNAL_PROCESS_GROUP of a process that leads no group is ESRCH
  * (signal 0 only: nothing is sent to any group). A tid of ours names our
  * process for kill, rt_sigqueueinfo, getpgid, getsid; setpgid of it is
- * EINVAL. */
+ * EINVAL. A thread's /proc/<tid> (not listed, reachable) and
+ * /proc/<pid>/task/<tid> show that thread (Pid, stat's first field), ours
+ * and a child's; kill of a child's thread's tid signals the child. */
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -35,6 +37,55 @@ static int send_sig(int fd, int sig, siginfo_t *info, unsigned flags)
 }
 
 static const char *res(int r) { return r >= 0 ? "0" : errname(errno); }
+
+/* The number after "key:" in a /proc status file, or -1. */
+static long status_num(const char *text, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (!strncmp(l, key, n) && l[n] == ':')
+            return strtol(l + n + 1, NULL, 10);
+    return -1;
+}
+
+static int read_text(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    return 0;
+}
+
+/* What dir's status and stat say of thread tid of process pid (parent
+ * ppid), as lines that do not depend on the pids. */
+static void show_thread(const char *who, const char *dir, pid_t pid, pid_t tid, pid_t ppid)
+{
+    char path[96], buf[4096];
+    snprintf(path, sizeof(path), "%s/status", dir);
+    int r = read_text(path, buf, sizeof(buf));
+    if (r < 0) {
+        printf("%s status: %s\n", who, errname(-r));
+    } else {
+        char *name = strstr(buf, "Name:\t"), *state = strstr(buf, "\nState:\t");
+        int nl = name ? (int)strcspn(name + 6, "\n") : 0;
+        printf("%s status: Name %.*s, State line %s, Tgid pid %d, Pid tid %d, PPid %d\n", who, nl,
+               name ? name + 6 : "", state ? "yes" : "no", status_num(buf, "Tgid") == pid,
+               status_num(buf, "Pid") == tid, status_num(buf, "PPid") == ppid);
+    }
+    snprintf(path, sizeof(path), "%s/stat", dir);
+    r = read_text(path, buf, sizeof(buf));
+    if (r < 0) {
+        printf("%s stat: %s\n", who, errname(-r));
+    } else {
+        char *e = strrchr(buf, ')'), *o = strchr(buf, '(');
+        long f4 = e ? strtol(e + 4, NULL, 10) : -1;
+        printf("%s stat: field 1 tid %d, comm %.*s, field 4 ppid %d\n", who, atoi(buf) == tid,
+               e && o ? (int)(e - o + 1) : 0, o ? o : "", f4 == ppid);
+    }
+}
 
 /* A thread that tells its tid on p[1], takes n signals (all blocked
  * everywhere, so each taken here) and reports them on p[1], then waits
@@ -128,6 +179,18 @@ int main(void)
     CHECK(getpgid(tid) == getpgrp(), "own thread: getpgid(tid) is ours");
     CHECK(getsid(tid) == getsid(0), "own thread: getsid(tid) is ours");
     printf("own thread: setpgid(tid, 0) %s\n", res(setpgid(tid, 0)));
+    char dir[64], buf[64];
+    snprintf(dir, sizeof(dir), "/proc/%d", tid);
+    show_thread("own thread /proc/<tid>", dir, getpid(), tid, getppid());
+    snprintf(dir, sizeof(dir), "/proc/%d/comm", tid);
+    int cr = read_text(dir, buf, sizeof(buf));
+    printf("own thread /proc/<tid>/comm: %s", cr < 0 ? errname(-cr) : buf);
+    if (cr < 0)
+        printf("\n");
+    snprintf(dir, sizeof(dir), "/proc/%d/task/%d", getpid(), tid);
+    show_thread("own thread task/<tid>", dir, getpid(), tid, getppid());
+    snprintf(dir, sizeof(dir), "/proc/%d/task/%d", getpid(), getpid());
+    show_thread("own main thread task/<pid>", dir, getpid(), getpid(), getppid());
     int fd = pidfd_open(tid, PIDFD_THREAD);
     CHECK(fd >= 0, "own thread: pidfd_open(PIDFD_THREAD)");
     CHECK(!readable(fd, 0), "own thread: not readable while it runs");
@@ -160,7 +223,7 @@ int main(void)
     int quit[2];
     if (pipe(cw.p) || pipe(cw.q) || pipe(quit))
         DIE("pipe");
-    cw.n = 3;
+    cw.n = 4;
     fflush(stdout);
     pid_t c = fork();
     if (c < 0)
@@ -204,6 +267,11 @@ int main(void)
     print_line(cw.p[0]);
     siginfo_t qi = tu_queue_info(SIGRTMIN, 7);
     CHECK(send_sig(fd, SIGRTMIN, &qi, 0) == 0, "child's thread: SIGRTMIN with a value");
+    print_line(cw.p[0]);
+    snprintf(dir, sizeof(dir), "/proc/%d/task/%d", c, tid);
+    show_thread("child's thread task/<tid>", dir, c, tid, getpid());
+    /* kill with a tid signals the thread's process (taken by the waiter) */
+    printf("child's thread: kill(tid, SIGUSR2) %s\n", res(kill(tid, SIGUSR2)));
     print_line(cw.p[0]);
     close(cw.q[1]); /* it exits */
     CHECK(readable(fd, 20000), "child's thread: readable once it has exited");
