@@ -11,7 +11,7 @@
  * process for kill, rt_sigqueueinfo, getpgid, getsid; setpgid of it is
  * EINVAL. A thread's /proc/<tid> (not listed, reachable) and
  * /proc/<pid>/task/<tid> show that thread (Pid, stat's first field), ours
- * and a child's; kill of a child's thread's tid signals the child. */
+ * and a child's. */
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -270,9 +270,6 @@ int main(void)
     print_line(cw.p[0]);
     snprintf(dir, sizeof(dir), "/proc/%d/task/%d", c, tid);
     show_thread("child's thread task/<tid>", dir, c, tid, getpid());
-    /* kill with a tid signals the thread's process (taken by the waiter) */
-    printf("child's thread: kill(tid, SIGUSR2) %s\n", res(kill(tid, SIGUSR2)));
-    print_line(cw.p[0]);
     close(cw.q[1]); /* it exits */
     CHECK(readable(fd, 20000), "child's thread: readable once it has exited");
     printf("child's thread gone: pidfd_send_signal %s\n", res(send_sig(fd, 0, NULL, 0)));
