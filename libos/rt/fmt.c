@@ -108,6 +108,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		}
 		case 'c':
+			if (!left)
+				for (int i = 1; i < width; i++)
+					put(&o, ' ');
 			put(&o, (char)va_arg(ap, int));
 			break;
 		case '%':
