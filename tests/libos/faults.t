@@ -42,11 +42,11 @@ g=$!
 read -r res < "$D/s/ids"
 [ "$res" = "150 killed, the last: 137" ]; ok $? "150 children killed by SIGKILL, reaped ($res)"
 sockets() { find "$D/rpc" -type s | wc -l; }
-eventually [ "$(sockets)" = 1 ]
+eventually eval '[ "$(sockets)" = 1 ]'
 ok $? "the sandbox lives on with one RPC socket left, its pid 1's ($(sockets))"
 echo go > "$D/s/go"
 wait $g; ok $? "the shell exits 0"
-eventually [ "$(sockets)" = 0 ]; ok $? "and nothing is left in the stream directory ($(ls "$D/rpc"))"
+eventually eval '[ "$(sockets)" = 0 ]'; ok $? "and nothing is left in the stream directory ($(ls "$D/rpc"))"
 
 # The embedded nsd: a storm of kills in a run of its own, and pid 1 killed
 # by SIGKILL from the host in a second one; its end leaves no file at all.
