@@ -223,7 +223,7 @@ int main(void)
     int quit[2];
     if (pipe(cw.p) || pipe(cw.q) || pipe(quit))
         DIE("pipe");
-    cw.n = 4;
+    cw.n = 3;
     fflush(stdout);
     pid_t c = fork();
     if (c < 0)
