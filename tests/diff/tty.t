@@ -76,7 +76,7 @@ echo end
 SH
 }
 diff_run -P -p jobs_script -n "bash set -m: jobs, kill %1, ^Z, bg (SIGTTIN), fg, tostop (SIGTTOU), wait -n" \
-    -- /tests/ptyrun -e READY '\032' -e FG-NOW 'hello\n\004' -- /bin/bash --norc --noprofile jc.sh
+    -- /tests/ptyrun -e 'READY\n' '\032' -e FG-NOW 'hello\n\004' -- /bin/bash --norc --noprofile jc.sh
 
 # An interactive shell, typed at its prompts (readline on; "[1] PID" has the pid masked).
 interactive_script() {
@@ -85,9 +85,9 @@ P=/tests/ptyrun; [ -x \$P ] || P=$PROGS/ptyrun  # natively, the host's path
 SH
     cat >>"$SCRATCH/bi.sh" <<'SH'
 $P -e '$ ' 'sleep 100 &\n' -e '$ ' 'jobs\n' -e '$ ' 'kill %1; wait $!; echo st=$?\n' \
-   -e '$ ' "sh -c 'echo RE\"\"ADY; exec cat'\n" -e READY '\032' \
+   -e '$ ' "sh -c 'echo RE\"\"ADY; exec cat'\n" -e 'READY\n' '\032' \
    -e '$ ' 'bg; wait %1 2>/dev/null; echo st=$?\n' -e '$ ' 'fg\n' -e "exec cat'" 'hello\n\004' \
-   -e '$ ' "sh -c 'echo IN\"\"T; exec sleep 100'\n" -e INT '\003' -e '$ ' 'echo st=$?\n' \
+   -e '$ ' "sh -c 'echo IN\"\"T; exec sleep 100'\n" -e 'INT\n' '\003' -e '$ ' 'echo st=$?\n' \
    -e '$ ' 'exit 7\n' -- ${SHELL_CMD:-bash} --norc --noprofile -i >out
 st=$?
 sed 's/\[1\] [0-9]*$/[1] PID/' out

@@ -2,9 +2,12 @@
  * leader of a new pseudo-terminal (its controlling terminal, stdin, stdout
  * and stderr) and copies what it writes there to stdout, without the \r
  * the terminal adds. Each -e waits, in order, until MARK has been written
- * to the terminal since the previous match, then types TEXT (C escapes:
- * \n, \r, \\ and octal, e.g. \032 for ^Z). That is the handshake: TEXT is
- * typed only once CMD has said it is ready for it, never after a sleep.
+ * to the terminal since the previous match, then types TEXT (C escapes in
+ * both: \n, \r, \\ and octal, e.g. \032 for ^Z). That is the handshake: TEXT
+ * is typed only once CMD has said it is ready for it, never after a sleep.
+ * A mark that ends a line should say so (READY\n): the terminal may pass
+ * on a line's text before its end, and what is typed then is echoed
+ * before that end.
  * -h hangs up after MARK (after every -e): the master is closed, as when a
  * terminal window goes away, and ptyrun only waits for CMD.
  * Exits with CMD's status (128+N when killed by signal N).
@@ -64,7 +67,7 @@ static void write_all(int fd, const char *p, size_t n)
 
 int main(int argc, char **argv)
 {
-    const char *mark[MAX_EXPECT];
+    char *mark[MAX_EXPECT];
     char *text[MAX_EXPECT];
     const char *hangup = NULL;
     int nexp = 0, i = 1;
@@ -81,6 +84,7 @@ int main(int argc, char **argv)
         }
         mark[nexp] = argv[i + 1];
         text[nexp] = argv[i + 2];
+        unescape(mark[nexp]);
         unescape(text[nexp++]);
     }
     if (i + 1 >= argc) {
