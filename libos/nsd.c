@@ -259,7 +259,6 @@ static long read_fd(int fd, void *buf, size_t n)
 	return r;
 }
 
-
 /* Plain host calls, not host_blocking: an app signal must not turn the
  * libos's own exchange into EINTR; nsdc retries EINTR itself. */
 static long t_read(void *ctx, void *buf, size_t n)

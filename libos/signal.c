@@ -567,7 +567,8 @@ void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 {
 	struct ucontext *uc = ucv;
 	struct thread *t = current();
-	if (is_kick(sig, si))
+	bool kick = is_kick(sig, si);
+	if (kick)
 		__atomic_store_n(&t->kick_sent, 0, __ATOMIC_SEQ_CST);
 	if (t->must_exit) /* another thread is in execve */
 		for (;;)
@@ -610,7 +611,7 @@ void host_signal_handler(int sig, siginfo_t *si, void *ucv)
 		sig_deliver_fault(t, uc, sig, si);
 		return;
 	}
-	if (!is_kick(sig, si)) {
+	if (!kick) {
 		siginfo_t in = *si;
 		struct thread *target =
 			si->si_code == SI_TKILL || (si->si_code == SI_TIMER && timer_targets_thread(si->si_tid))

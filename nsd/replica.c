@@ -193,16 +193,19 @@ static void space_cb(evutil_socket_t fd, short what, void *arg)
     int full = replica_disk_full(rp->n);
     if (full != rp->full)
         stand(rp, full);
+    if (raft_state(&rp->raft) != RAFT_LEADER)
+        return;
+    int64_t led_for = now_ms() - rp->led_at;
     /* (also one that a transfer made leader: it would hold the group) */
-    if (rp->full && raft_state(&rp->raft) == RAFT_LEADER)
+    if (rp->full)
         fail_stop(rp, "the disk is full");
-    else if (raft_state(&rp->raft) == RAFT_LEADER && !rp->n->ready && now_ms() - rp->led_at > UNREADY_LEADER_MS) {
+    else if (!rp->n->ready && led_for > UNREADY_LEADER_MS) {
         /* (libraft 0.15 can leave a leader whose own append failed with
          * its first entry never committed, heartbeating: it would hold the
          * group, answering no one) */
         char why[160];
         snprintf(why, sizeof why, "leader for %lld ms without its first entry applied (last index %llu, commit %llu, applied %llu)",
-                 (long long)(now_ms() - rp->led_at), (unsigned long long)raft_last_index(&rp->raft),
+                 (long long)led_for, (unsigned long long)raft_last_index(&rp->raft),
                  (unsigned long long)rp->raft.commit_index, (unsigned long long)raft_last_applied(&rp->raft));
         fail_stop(rp, why);
     }
