@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
@@ -144,24 +145,79 @@ static int write_file(const char *path, const char *text)
  * the libos can show files of other on-disk ids as they are): what the
  * idmapped mounts are made from. A child is cloned straight into a new one
  * (no unshare to wait for) and shares the launcher's memory (no page tables
- * to copy); the launcher writes its maps, keeps a handle on it and kills the
- * child, which reap_idmap_child reaps once the mounts are made, by when it
- * has long exited. */
+ * to copy); the launcher writes its maps, keeps a handle on it and releases
+ * the child, which reap_idmap_child reaps once the mounts are made, by when it
+ * has long exited.
+ *
+ * Released, the child leaves behind the namespace keeper: a process detached
+ * from the launcher (its parent exits at once, so the picoprocess never sees
+ * it as a host child) that holds the sandbox's mount namespace (it shares
+ * the launcher's, made by the unshare before) and, sharing its memory, the
+ * launcher's own until the picoprocess that the launcher execs into has
+ * exited; then it exits. So the namespace's last reference goes in the
+ * keeper's exit, not in the picoprocess's: the teardown of its mounts waits
+ * for an RCU grace period, and the caller's wait no longer waits for it (nor
+ * for the unmapping of the launcher's memory, which its exec did before).
+ * It keeps no fd but the pidfd it waits on (it is not to hold the caller's
+ * stdout, nsd's connection, the mount clones), is root (the sandbox's uid
+ * may not signal it) and in a session of its own (a terminal's ^C or ^Z to
+ * the app's group is not for it). The child and the keeper share the
+ * launcher's thread pointer, so they make no call that can fail and set
+ * errno under it. */
 static pid_t idmap_child = -1;
+
+struct idmap_fds {
+    int release; /* read end: EOF when the launcher is done with the child */
+    int launcher; /* pidfd of the launcher */
+};
+
+static int keeper_main(void *arg)
+{
+    struct pollfd p = { .fd = ((struct idmap_fds *)arg)->launcher, .events = POLLIN };
+    setsid();
+    prctl(PR_SET_NAME, "graphene-nskeep");
+    poll(&p, 1, -1);
+    return 0;
+}
 
 static int idmap_child_main(void *arg)
 {
-    (void)arg;
-    pause(); /* until killed: it catches no signal */
+    static char stack[8192] __attribute__((aligned(16)));
+    struct idmap_fds *fds = arg;
+    int lo = fds->release < fds->launcher ? fds->release : fds->launcher;
+    int hi = fds->release ^ fds->launcher ^ lo;
+    if (lo > 0)
+        syscall(SYS_close_range, 0, lo - 1, 0);
+    if (hi > lo + 1)
+        syscall(SYS_close_range, lo + 1, hi - 1, 0);
+    syscall(SYS_close_range, hi + 1, ~0u, 0);
+    char c;
+    read(fds->release, &c, 1);
+    close(fds->release);
+    /* no exit signal: it is reparented, and its new parent reaps it */
+    clone(keeper_main, stack + sizeof(stack), CLONE_VM, fds);
     return 0;
 }
 
 static int idmap_userns(unsigned uid)
 {
     static char stack[16384] __attribute__((aligned(16)));
-    idmap_child = clone(idmap_child_main, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, NULL);
-    if (idmap_child < 0)
+    static struct idmap_fds fds;
+    int release[2];
+    if ((fds.launcher = (int)syscall(SYS_pidfd_open, getpid(), 0)) < 0)
         return -1;
+    if (pipe2(release, O_CLOEXEC)) {
+        close(fds.launcher);
+        return -1;
+    }
+    fds.release = release[0];
+    idmap_child = clone(idmap_child_main, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, &fds);
+    close(fds.launcher);
+    close(release[0]);
+    if (idmap_child < 0) {
+        close(release[1]);
+        return -1;
+    }
     char path[64], map[64];
     snprintf(map, sizeof(map), "0 %u %u\n", uid, IDMAP_COUNT);
     snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)idmap_child);
@@ -170,7 +226,7 @@ static int idmap_userns(unsigned uid)
     ok = ok && write_file(path, map) == 0;
     snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)idmap_child);
     int ns = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    kill(idmap_child, SIGKILL);
+    close(release[1]);
     return ns;
 }
 
