@@ -213,7 +213,7 @@ static bool reaped(const Nsd__Proc *p)
 
 /* nsd's record of the process named by rel's first component when it is
  * another live or zombie process of the sandbox (free with nsd_free). */
-static Nsd__Frame *other_proc(const char *s, size_t n)
+static Nsd__Frame *other_proc(const char *s, size_t n, int *id)
 {
 	char buf[16];
 	uint64_t v;
@@ -228,6 +228,14 @@ static Nsd__Frame *other_proc(const char *s, size_t n)
 		nsd_free(rep);
 		rep = NULL;
 	}
+	/* A thread of another process but its main one: reachable, not listed,
+	 * as on Linux; its process's record, and *id the tid. */
+	if (!rep && (rep = rpc_thread_process((int)v)) && reaped(rep->proc)) {
+		nsd_free(rep);
+		rep = NULL;
+	}
+	if (id)
+		*id = (int)v;
 	return rep;
 }
 
@@ -235,7 +243,7 @@ static Nsd__Frame *other_proc(const char *s, size_t n)
  * stat; links, fd/ and task/ from the process itself (its stream). */
 static int other_lookup(const char *rel, size_t n, const char *slash, struct vnode *vn)
 {
-	Nsd__Frame *rep = other_proc(rel, n);
+	Nsd__Frame *rep = other_proc(rel, n, NULL);
 	if (!rep)
 		return -ENOENT;
 	const char *sub = slash ? slash + 1 : "";
@@ -350,7 +358,7 @@ static int other_list(const char *rel, struct dirlist *dl)
 	}
 	if (str_starts_with(slash + 1, "task/"))
 		return add_names(dl, rel, task_files, ARRAY_SIZE(task_files), 8);
-	Nsd__Frame *rep = other_proc(rel, (size_t)(slash - rel));
+	Nsd__Frame *rep = other_proc(rel, (size_t)(slash - rel), NULL);
 	if (!rep)
 		return -ENOENT;
 	char *text = NULL;
@@ -451,11 +459,11 @@ static void gen_other_status(const Nsd__Proc *p, int tid, struct text *t)
 
 static int gen_other_file(const char *rel, const char *name, struct text *t)
 {
-	Nsd__Frame *rep = other_proc(rel, (size_t)(name - 1 - rel));
+	int r = 0, tid;
+	Nsd__Frame *rep = other_proc(rel, (size_t)(name - 1 - rel), &tid);
 	if (!rep)
 		return -ENOENT;
 	const Nsd__Proc *p = rep->proc;
-	int r = 0, tid = (int)p->pid;
 	const char *file = str_starts_with(name, "task/") ? strchr(name + 5, '/') : NULL;
 	if (file) { /* a thread's: its own stat and status, the rest the process's */
 		char key[16];

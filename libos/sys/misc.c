@@ -168,7 +168,7 @@ static long remote_call(int pid, struct sched_req *r)
 {
 	Nsd__Frame *rep = nsd_lookup(pid);
 	if (!rep)
-		return rpc_on_thread_owner(sched_fn, r);
+		return rpc_on_thread_owner(pid, sched_fn, r);
 	long v = nsd_is_gone(rep->proc) ? -ESRCH : rpc_sched(rep->proc, r);
 	nsd_free(rep);
 	return v;
