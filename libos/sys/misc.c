@@ -439,7 +439,7 @@ SYS(prctl)
 		*(int *)c->a[1] = subreaper_get();
 		return 0;
 	case PR_SET_NAME:
-		strlcpy(c->t->comm, (const char *)c->a[1], sizeof(c->t->comm));
+		thread_set_comm((const char *)c->a[1]);
 		return 0;
 	case PR_GET_NAME:
 		strlcpy((char *)c->a[1], c->t->comm, sizeof(c->t->comm));
