@@ -81,6 +81,13 @@ static void mode_basic(void)
 
     check(!sim_lookup(&b, root, st, sizeof st) && !strcmp(st, "live"), "lookup finds the root live");
     check(sim_lookup(&b, 999, NULL, 0) == -ESRCH, "lookup of an unknown pid: ESRCH");
+    /* A number no process has (a thread's tid) is found as its lease's. */
+    uint32_t who = 0;
+    check(!sim_lease_owner(&b, r2.lo + 3, &who) && who == root, "the holder of the lease of an unused pid: the root");
+    check(!sim_lease_owner(&b, rng.hi, &who) && who == root, "and of its first lease's last pid");
+    check(!sim_lease_owner(&b, child, &who) && who == child, "a process's own pid: that process");
+    check(sim_lease_owner(&b, 999, &who) == -ESRCH, "a pid of no lease: ESRCH");
+    check(sim_lookup(&b, r2.lo + 3, NULL, 0) == -ESRCH, "without thread_owner it is no process (ESRCH)");
 
     /* Exit makes a zombie; its pid is not leased again until reaped. */
     check(!sim_exit(&b, child, 3 << 8), "child exits");
