@@ -485,6 +485,19 @@ static void mode_bad(void)
     send_frame_raw(s.px.fd, &f);
     check(closed_by_server(s.px.fd) && STILL_SERVED(), "admin request from a picoprocess: closed");
 
+    /* A node's word (a forwarded client's death) is never a client's: its
+     * own processes are not made lost by it. */
+    sim_connect(&s, addr, sb, secret);
+    sim_register(&s, 0, 0, 0, NULL, NULL);
+    uint32_t spid = s.pid;
+    Nsd__PeerGone pg = NSD__PEER_GONE__INIT;
+    f.body_case = NSD__FRAME__BODY_PEER_GONE;
+    f.peer_gone = &pg;
+    send_frame_raw(s.px.fd, &f);
+    char pst[16] = "";
+    check(closed_by_server(s.px.fd) && STILL_SERVED() && !sim_lookup(&good, spid, pst, sizeof pst) &&
+          strcmp(pst, "lost"), "PeerGone from a picoprocess: closed, its process not taken for lost (%s)", pst);
+
     /* The secret of another sandbox is never for a picoprocess. */
     Nsd__SandboxJoin sj = NSD__SANDBOX_JOIN__INIT;
     sj.name = sb2;
