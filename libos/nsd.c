@@ -148,7 +148,10 @@ static int t_connect(void *ctx)
 {
 	int *fdp = ctx;
 	struct sockaddr_un sa;
-	long fd = nsd_unix_socket(nsdc_addrs_pick(&nsd_addrs), &sa);
+	/* A lone nsd and no Redirect: the pick would give the same address
+	 * again, and its writes cost every fork child a copy-on-write fault. */
+	bool same = !nsd_group && !nsd_addrs.redirect[0] && !strcmp(nsd_addrs.addr, nsd_addrs.list);
+	long fd = nsd_unix_socket(same ? nsd_addrs.addr : nsdc_addrs_pick(&nsd_addrs), &sa);
 	if (fd < 0)
 		return (int)fd;
 	long r;
