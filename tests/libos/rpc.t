@@ -6,9 +6,14 @@
 # no tids, the process that has it answers), sigqueues and pidfd-signals the other with
 # sandbox pids (siginfo checked: code, sender's sandbox pid and uid, value,
 # the thread), and ps in a third launch lists the others' processes with
-# their state; another launch renices, limits and affines pid 1. Bad input: a peer without the sandbox's secret, of another
-# sandbox, or sending an oversized, undecodable or out-of-order frame is
-# cut off, and the picoprocess goes on serving and running.
+# their state; another launch renices, limits and affines pid 1. The
+# listeners are abstract names (no file), which another launch reaches
+# through nsd (StreamConnect: Landlock refuses it the name, also from its
+# libos's own site). Bad input from a host process at pid 1's abstract
+# name: a peer without the sandbox's secret, of another sandbox, or sending
+# an oversized, undecodable or out-of-order frame is cut off, and the
+# picoprocess goes on serving and running; the app can neither reach nor
+# take the name.
 # Handshakes through fifos; no sleeps.
 set -u
 cd "$(dirname "$0")/../.."
