@@ -666,7 +666,10 @@ static long dial(const Nsd__Proc *p)
 			host_close((int)fd);
 			fd = r;
 		}
-		if (fd != -ECONNREFUSED)
+		/* Refused (not listening yet, or the name is another's), or
+		 * nsd cannot pass fds (a follower forwarding to a leader on
+		 * another host): p may listen at its file. */
+		if (fd != -ECONNREFUSED && fd != -EOPNOTSUPP)
 			return fd;
 	} else if (r < 0 && r != -ECONNREFUSED) {
 		return r;

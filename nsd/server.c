@@ -961,8 +961,10 @@ static int stream_connect(struct conn *c, const Nsd__Frame *req)
     if (st)
         sqlite3_reset(st);
     int fd = -1;
-    if (!c->is_unix || !c->bev || c->fd_reply)
+    if (!c->is_unix || !c->bev)
         err = EOPNOTSUPP; /* an fd means nothing to another host */
+    else if (c->fd_reply)
+        err = EBUSY; /* one fd at a time: a client waits for each reply */
     else if (host_pid <= 0 || (strcmp(host, n->host) && strcmp(host, "localhost")))
         err = ESRCH;
     else if (!pico_peer(n, c->sandbox_id, host_pid))
