@@ -671,7 +671,8 @@ static int allowed(Nsd__Role role, Nsd__Frame__BodyCase b)
     default:
         return role == NSD__ROLE__ROLE_PICO &&
                       (nsdc_body_is_mutation(b) || (b >= NSD__FRAME__BODY_LOOKUP && b <= NSD__FRAME__BODY_MEMBERS) ||
-                b == NSD__FRAME__BODY_SYSV_MEMFD || b == NSD__FRAME__BODY_TICKET);
+                b == NSD__FRAME__BODY_SYSV_MEMFD || b == NSD__FRAME__BODY_TICKET ||
+                b == NSD__FRAME__BODY_STREAM_CONNECT);
     }
 }
 
@@ -998,7 +999,7 @@ static int fd_reply_flush(struct conn *c)
     free(c->fd_reply);
     c->fd_reply = NULL;
     if (w <= 0) {
-        conn_drop(c, "cannot pass the SysV memory");
+        conn_drop(c, "cannot pass an fd");
         return -1;
     }
     return 0;
@@ -1017,6 +1018,23 @@ static void send_ticket(struct conn *c, const Nsd__Frame *req)
     f.body_case = NSD__FRAME__BODY_TICKET;
     f.ticket = &t;
     send_frame(c, &f);
+}
+
+/* Answers with f carrying fd (SCM_RIGHTS; closed here once sent). 0, or -1
+ * if c was dropped. */
+static int send_fd_reply(struct conn *c, const Nsd__Frame *f, int fd)
+{
+    size_t len = nsd__frame__get_packed_size(f);
+    uint8_t *buf = malloc(NSD_FRAME_HDR + len);
+    if (!buf)
+        abort();
+    buf[0] = (uint8_t)(len >> 24), buf[1] = (uint8_t)(len >> 16), buf[2] = (uint8_t)(len >> 8),
+    buf[3] = (uint8_t)len;
+    nsd__frame__pack(f, buf + NSD_FRAME_HDR);
+    c->fd_reply = buf;
+    c->fd_reply_len = NSD_FRAME_HDR + len;
+    c->fd_out = fd;
+    return fd_reply_flush(c);
 }
 
 /* SysvMemfd (nsd.proto): local state, answered at once. 0, or -1 if c was
@@ -1049,17 +1067,58 @@ static int sysv_memfd(struct conn *c, const Nsd__Frame *req)
         send_error(c, req->req_id, ENOENT, "no SysV memory for this sandbox");
         return 0;
     }
-    size_t len = nsd__frame__get_packed_size(&f);
-    uint8_t *buf = malloc(NSD_FRAME_HDR + len);
-    if (!buf)
-        abort();
-    buf[0] = (uint8_t)(len >> 24), buf[1] = (uint8_t)(len >> 16), buf[2] = (uint8_t)(len >> 8),
-    buf[3] = (uint8_t)len;
-    nsd__frame__pack(&f, buf + NSD_FRAME_HDR);
-    c->fd_reply = buf;
-    c->fd_reply_len = NSD_FRAME_HDR + len;
-    c->fd_out = fd;
-    return fd_reply_flush(c);
+    return send_fd_reply(c, &f, fd);
+}
+
+/* StreamConnect (nsd.proto): nsd, whom no Landlock domain confines,
+ * connects to the RPC listener of process pid of the caller's sandbox for a
+ * picoprocess of another launch, and passes it the connection. Only to a
+ * live process of this host that is itself connected to us as a
+ * picoprocess of that sandbox (pico_peer, as for the admin Kill), at the
+ * abstract name of its record's address inside our stream directory, and
+ * only if the listener there is that very host process (streams_connect):
+ * no record makes nsd hand out a connection to any other socket. The
+ * handshake behind it is the two picoprocesses' own (libos/rpc.c). 0, or
+ * -1 if c was dropped. */
+static int stream_connect(struct conn *c, const Nsd__Frame *req)
+{
+    struct nsd *n = c->n;
+    Nsd__Ok ok = NSD__OK__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    char host[256] = "", stream[256] = "";
+    int host_pid = 0, err = 0;
+    f.req_id = req->req_id;
+    f.body_case = NSD__FRAME__BODY_OK;
+    f.ok = &ok;
+    sqlite3_stmt *st = jq(&n->j, "SELECT host, host_pid, coalesce(stream, '') FROM procs WHERE sandbox = ?"
+                                 " AND pid = ? AND state = 'live'",
+                          "ii", (int64_t)c->sandbox_id, (int64_t)req->stream_connect->pid);
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(host, sizeof host, "%s", (const char *)sqlite3_column_text(st, 0));
+        host_pid = sqlite3_column_int(st, 1);
+        snprintf(stream, sizeof stream, "%s", (const char *)sqlite3_column_text(st, 2));
+    }
+    if (st)
+        sqlite3_reset(st);
+    int fd = -1;
+    if (!c->is_unix || !c->bev)
+        err = EOPNOTSUPP; /* an fd means nothing to another host */
+    else if (c->fd_reply)
+        err = EBUSY; /* one fd at a time: a client waits for each reply */
+    else if (host_pid <= 0 || (strcmp(host, n->host) && strcmp(host, "localhost")))
+        err = ESRCH;
+    else if (!pico_peer(n, c->sandbox_id, host_pid))
+        err = ECONNREFUSED; /* not connected yet (a fork child): the caller tries again */
+    else if ((fd = streams_connect(stream, host_pid)) < 0)
+        err = -fd;
+    if (err) {
+        char why[80];
+        snprintf(why, sizeof why, "no stream connection to pid %u: %s", req->stream_connect->pid,
+                 strerror(err));
+        send_error(c, req->req_id, err, why);
+        return 0;
+    }
+    return send_fd_reply(c, &f, fd);
 }
 
 static void hello_ok(struct conn *c)
@@ -1439,6 +1498,8 @@ static int frame(struct conn *c, const uint8_t *body, size_t len, int behind)
         r = sysv_memfd(c, f);
     } else if (f->body_case == NSD__FRAME__BODY_TICKET) {
         send_ticket(c, f);
+    } else if (f->body_case == NSD__FRAME__BODY_STREAM_CONNECT) {
+        r = stream_connect(c, f);
     } else if (nsdc_body_is_mutation(f->body_case)) {
         queue_mutation(c, f);
         return 0;
