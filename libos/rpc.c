@@ -667,8 +667,7 @@ static long dial(const Nsd__Proc *p)
 			fd = r;
 		}
 		/* Refused (not listening yet, or the name is another's), or
-		 * nsd cannot pass fds (a follower forwarding to a leader on
-		 * another host): p may listen at its file. */
+		 * nsd cannot pass fds (a TCP client): p may listen at its file. */
 		if (fd != -ECONNREFUSED && fd != -EOPNOTSUPP)
 			return fd;
 	} else if (r < 0 && r != -ECONNREFUSED) {

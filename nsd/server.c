@@ -1105,6 +1105,8 @@ static int stream_connect(struct conn *c, const Nsd__Frame *req)
         err = EOPNOTSUPP; /* an fd means nothing to another host */
     else if (c->fd_reply)
         err = EBUSY; /* one fd at a time: a client waits for each reply */
+    else if (!host_pid && !n->ready)
+        err = ECONNREFUSED; /* a follower: the leader, whom the caller asked, may be ahead of our copy */
     else if (host_pid <= 0 || (strcmp(host, n->host) && strcmp(host, "localhost")))
         err = ESRCH;
     else if (!pico_peer(n, c->sandbox_id, host_pid))
@@ -1119,6 +1121,13 @@ static int stream_connect(struct conn *c, const Nsd__Frame *req)
         return 0;
     }
     return send_fd_reply(c, &f, fd);
+}
+
+/* The requests a follower answers itself for the clients it forwards
+ * (fds of its host: the leader's would mean nothing here). */
+static int host_local(struct conn *c, const Nsd__Frame *req)
+{
+    return req->body_case == NSD__FRAME__BODY_STREAM_CONNECT ? stream_connect(c, req) : sysv_memfd(c, req);
 }
 
 static void hello_ok(struct conn *c)
@@ -1219,7 +1228,7 @@ static void up_resume(struct conn *c)
     Nsd__Frame *f = c->held;
     c->held = NULL;
     c->paused = 0;
-    int r = sysv_memfd(c, f);
+    int r = host_local(c, f);
     nsd__frame__free_unpacked(f, NULL);
     if (!r)
         conn_feed(c);
@@ -1284,12 +1293,13 @@ static int up_pass(struct conn *c)
  * forward now. f is kept or freed. 0, or -1 if c was dropped. */
 static int up_frame(struct conn *c, Nsd__Frame *f, const uint8_t *body, uint32_t len)
 {
-    if (f->body_case == NSD__FRAME__BODY_SYSV_MEMFD && up_known(c)) {
-        int r = sysv_memfd(c, f);
+    int local = f->body_case == NSD__FRAME__BODY_SYSV_MEMFD || f->body_case == NSD__FRAME__BODY_STREAM_CONNECT;
+    if (local && up_known(c)) {
+        int r = host_local(c, f);
         nsd__frame__free_unpacked(f, NULL);
         return r;
     }
-    if (f->body_case == NSD__FRAME__BODY_SYSV_MEMFD) {   /* up_resume answers it */
+    if (local) {   /* up_resume answers it */
         c->held = f;
         c->paused = 1;
         return 0;
