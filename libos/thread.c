@@ -4,6 +4,7 @@
 #include <asm/errno.h>
 #include <asm/prctl.h>
 #include <linux/futex.h>
+#include <linux/prctl.h>
 #include "locks.h"
 #include "arena.h"
 #include "fastpath.h"
@@ -43,7 +44,7 @@ struct thread *thread_alloc(void)
 	}
 	/* A guard page catches libos stack overflows before they corrupt the
 	 * neighbouring arena memory. */
-	host_mprotect(t->libos_stack, PAGE_SIZE, 0);
+	arena_guard(t->libos_stack, true);
 	return t;
 }
 
@@ -135,6 +136,13 @@ void thread_serve_call(struct thread *t)
 		call_finish(c, host(c->nr, c->a[0], c->a[1], c->a[2], c->a[3]));
 }
 
+void thread_set_comm(const char *name)
+{
+	struct thread *t = current();
+	strlcpy(t->comm, name, sizeof(t->comm));
+	host(__NR_prctl, PR_SET_NAME, t->comm, 0, 0, 0);
+}
+
 int thread_count(void)
 {
 	int n = 0;
@@ -214,7 +222,7 @@ void thread_reap(void)
 			continue;
 		}
 		*pp = t->next;
-		host_mprotect(t->libos_stack, PAGE_SIZE, 3 /* PROT_READ|PROT_WRITE */);
+		arena_guard(t->libos_stack, false);
 		arena_free_pages(t->libos_stack, LIBOS_STACK_SIZE);
 		free(t);
 	}

@@ -61,6 +61,9 @@ void nsd_free(Nsd__Frame *f);
 /* nsd_call for a reply that carries an fd: *fd the host fd passed with it
  * (O_CLOEXEC, the caller's), or -1. */
 int nsd_call_fd(Nsd__Frame *req, Nsd__Frame **reply, int *fd);
+/* The RPC listener of process pid of this host, connected by nsd
+ * (StreamConnect): the host fd, or -errno. */
+int nsd_stream_connect(int pid);
 /* A request whose reply nobody waits for (Reap): sent now, its reply read
  * and dropped with the next call. */
 void nsd_send(Nsd__Frame *req);
@@ -75,6 +78,9 @@ void nsd_reaped_by_host(int pid);
 void nsd_reap(int pid);
 /* One proc record (Lookup{pid}); NULL when nsd has none. */
 Nsd__Frame *nsd_lookup(int pid);
+/* The record of the live process whose pid lease holds tid, which is no
+ * process's (Lookup.thread_owner): the one that may have thread tid. */
+Nsd__Frame *nsd_lease_owner(int tid);
 /* Every process of the sandbox, live, zombie or lost (Ps). */
 Nsd__Frame *nsd_ps(void);
 /* True when p is no process any more (lost, or reaped while nsd still

@@ -1,9 +1,10 @@
 /* The RPC stream between picoprocesses of one sandbox (libos/rpc.c;
  * proto/rpc.proto): for what the host cannot carry between them, a signal
  * into another launch's Landlock domain (another host uid) or the state of
- * a process the host does not let us read. Each picoprocess listens at an
- * address it registers with nsd (Register.stream), served by a helper
- * thread; peers prove the sandbox's secret. */
+ * a process the host does not let us read. Each picoprocess listens at the
+ * abstract name of an address it registers with nsd (Register.stream), or
+ * at that file if the name was taken, served by a helper thread; peers
+ * prove the sandbox's secret. */
 #ifndef LIBOS_RPC_H
 #define LIBOS_RPC_H
 
@@ -17,6 +18,8 @@ const char *rpc_dir(void);
 /* The stream address of this launch's picoprocess with host pid host_pid
  * into buf (size >= 108); "" without a stream directory. */
 void rpc_address(int host_pid, char *buf, size_t size);
+/* Is the abstract name (len bytes after its NUL) a stream listener's? */
+bool rpc_is_stream_name(const char *name, size_t len);
 /* Start-up, once the seccomp filter is in place (the helper thread must be
  * filtered like every thread), and in a fork child (the parent's listener
  * is the parent's): listen at our address. */
@@ -25,18 +28,22 @@ void rpc_start(void);
  * peer connects); rpc_wakeup then starts the helper thread unless one runs. */
 bool rpc_is_wakeup(int sig, const siginfo_t *si);
 void rpc_wakeup(void);
-/* At exit: the socket's name goes (safe from a host signal handler). */
+/* At exit: the socket's file goes, if it listened at one (safe from a
+ * host signal handler). */
 void rpc_end(void);
 
 /* Signal sig to process p through its stream: code as send_marked's (the
  * app's SI_* code), tid a target thread or 0, uinfo the app's own info or
  * NULL. 0 or -errno (-EPERM without a stream to reach it). */
 long rpc_signal(const Nsd__Proc *p, int sig, int code, int tid, const siginfo_t *uinfo);
-/* fn(p, arg) on the process that has thread tid, which nsd does not know
- * (it records processes, whose main thread's tid is the pid): each live
- * process of the sandbox but ourselves in turn, until one answers other
- * than -ESRCH (that one has it). fn's answer, or -ESRCH. */
-long rpc_on_thread_owner(long (*fn)(const Nsd__Proc *p, void *arg), void *arg);
+/* fn(p, arg) on the one process that may have thread tid, which nsd does
+ * not record (it records processes, whose main thread's tid is the pid):
+ * the holder of the pid lease tid came from (nsd_lease_owner). fn must
+ * answer -ESRCH if tid is not p's. fn's answer, or -ESRCH. */
+long rpc_on_thread_owner(int tid, long (*fn)(const Nsd__Proc *p, void *arg), void *arg);
+/* The record of the other process that has thread tid (asked through its
+ * stream), or NULL (free with nsd_free). */
+Nsd__Frame *rpc_thread_process(int tid);
 /* What p tells about itself (procfs_self_file's files) into *text
  * (malloc'd, NUL-terminated, *len bytes before the NUL). 0 or -errno. */
 int rpc_proc_read(const Nsd__Proc *p, const char *file, char **text, size_t *len);

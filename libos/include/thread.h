@@ -43,7 +43,6 @@ struct thread {
 	bool exit_uc_claimable;
 	uintptr_t fast_entry; /* %gs:48: where the page-0 trampoline jumps */
 	sigset64_t sigmask;      /* the app's blocked signals */
-	struct sigqueue sigq;    /* thread-directed app signals */
 	stack_t app_altstack;    /* the app's sigaltstack (virtual) */
 	int *clear_child_tid;
 	void *rseq; /* the app's registered rseq area, unregistered at exit */
@@ -77,6 +76,10 @@ struct thread {
 	int sse_depth;
 	uint8_t sse_image[512 + 15];
 	struct thread *next;
+	/* Thread-directed app signals. Last: at 4.5 KiB it would put the
+	 * fields above that every call writes on two pages, each a
+	 * copy-on-write fault on both sides of a fork. */
+	struct sigqueue sigq;
 };
 
 static inline struct thread *current(void)
@@ -92,6 +95,10 @@ int thread_bind(struct thread *t);
 void thread_add(struct thread *t);
 void thread_remove(struct thread *t);
 struct thread *thread_by_tid(int tid);
+/* The calling thread's name (prctl(PR_SET_NAME), an execve's file name),
+ * 15 bytes, also its host thread's: other processes read it from the host's
+ * stat (fs/procfs.c), as the host's own tools do. */
+void thread_set_comm(const char *name);
 int thread_count(void);
 /* Runs fn for each live thread under the thread-list lock. */
 void thread_foreach(void (*fn)(struct thread *, void *), void *arg);
