@@ -427,43 +427,100 @@ static void client_end(struct nsd *n, uint32_t sb, const char *client)
         report_add(n, sb, 0, 0, 0, client);
 }
 
-/* A follower's findings go to the leader on a link of their own. */
+static int signal_pico(struct nsd *n, int64_t sb, const char *host, int host_pid, int sig);
+
+static void hostlink_close(struct nsd *n)
+{
+    if (n->hostlink)
+        bufferevent_free(n->hostlink);
+    n->hostlink = NULL;
+}
+
+/* The leader's HostSignals to us. */
+static void hostlink_read_cb(struct bufferevent *bev, void *arg)
+{
+    struct nsd *n = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    uint8_t hdr[NSD_FRAME_HDR];
+    while (evbuffer_copyout(in, hdr, sizeof hdr) == (ssize_t)sizeof hdr) {
+        uint32_t len = nsdc_frame_len(hdr);
+        if (len > NSD_FRAME_MAX) {
+            nsd_log("oversized frame from the leader on the host link");
+            hostlink_close(n);
+            return;
+        }
+        if (evbuffer_get_length(in) < NSD_FRAME_HDR + (size_t)len)
+            return;
+        Nsd__Frame *f = nsd__frame__unpack(NULL, len, evbuffer_pullup(in, NSD_FRAME_HDR + len) + NSD_FRAME_HDR);
+        evbuffer_drain(in, NSD_FRAME_HDR + len);
+        if (f && f->body_case == NSD__FRAME__BODY_HOST_SIGNAL) {
+            const Nsd__HostSignal *hs = f->host_signal;
+            int r = signal_pico(n, hs->sandbox, n->host, hs->host_pid, hs->sig);
+            nsd_log("signal %d to host pid %d of sandbox %u, for the leader: %s", hs->sig, hs->host_pid,
+                    hs->sandbox, r ? strerror(-r) : "sent");
+        }
+        if (f)
+            nsd__frame__free_unpacked(f, NULL);
+    }
+}
+
+/* The link went (the leader changed, or ended): made again at the next sweep. */
+static void hostlink_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev, (void)what;
+    hostlink_close(arg);
+}
+
+/* A follower's findings go to the leader on a link of its own, kept open
+ * (the leader signals this host's processes over it); the first report,
+ * empty or not, says whose host it is. */
 static void report_send(struct nsd *n)
 {
     struct host_report *r = n->report;
-    if (!r || !r->n)
+    if (!n->hostlink) {
+        Nsd__Forward fw = NSD__FORWARD__INIT;
+        char peer[96];
+        snprintf(peer, sizeof peer, "node %s host link", n->node);
+        fw.peer = peer;
+        fw.host_report = 1;
+        int fd = replica_forward(n, &fw);
+        n->hostlink = fd < 0 ? NULL : bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+        if (!n->hostlink) {
+            if (fd >= 0)
+                close(fd);
+            if (r)
+                r->n = 0;   /* no leader elsewhere: the next sweep finds them again */
+            return;
+        }
+        bufferevent_setcb(n->hostlink, hostlink_read_cb, NULL, hostlink_event_cb, n);
+        bufferevent_enable(n->hostlink, EV_READ | EV_WRITE);
+    } else if (!r || !r->n) {
         return;
-    Nsd__Forward fw = NSD__FORWARD__INIT;
-    char peer[96];
-    snprintf(peer, sizeof peer, "node %s host report", n->node);
-    fw.peer = peer;
-    fw.host_report = 1;
-    int fd = replica_forward(n, &fw);
-    struct bufferevent *bev = fd < 0 ? NULL : bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (bev) {
-        Nsd__HostReport hr = NSD__HOST_REPORT__INIT;
-        hr.host = n->host;
-        hr.n_ends = r->n;
-        hr.ends = r->ptrs;
-        Nsd__Frame f = NSD__FRAME__INIT;
-        f.body_case = NSD__FRAME__BODY_HOST_REPORT;
-        f.host_report = &hr;
-        write_frame(bev, &f);
-        bev_free_flushed(bev);
-        nsd_log("reported %zu ended processes or clients of host %s to the leader", r->n, n->host);
-    } else if (fd >= 0) {
-        close(fd);
     }
-    r->n = 0;   /* not sent (no leader elsewhere): the next sweep finds them again */
+    Nsd__HostReport hr = NSD__HOST_REPORT__INIT;
+    hr.host = n->host;
+    hr.n_ends = r ? r->n : 0;
+    hr.ends = r ? r->ptrs : NULL;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    f.body_case = NSD__FRAME__BODY_HOST_REPORT;
+    f.host_report = &hr;
+    write_frame(n->hostlink, &f);
+    if (hr.n_ends)
+        nsd_log("reported %zu ended processes or clients of host %s to the leader", hr.n_ends, n->host);
+    if (r)
+        r->n = 0;
 }
 
 /* The leader: a follower's HostReport. Only rows of that host (not ours)
  * with the host pid it saw, and clients all of whose live processes are
  * there, are taken. */
-static void host_report(struct nsd *n, const Nsd__HostReport *hr)
+static void host_report(struct conn *c, const Nsd__HostReport *hr)
 {
-    if (!hr->host || !strcmp(hr->host, n->host) || !strcmp(hr->host, "localhost"))
+    struct nsd *n = c->n;
+    if (!hr->host || !strcmp(hr->host, n->host) || !strcmp(hr->host, "localhost") ||
+        strlen(hr->host) >= sizeof c->report_host)
         return;
+    snprintf(c->report_host, sizeof c->report_host, "%s", hr->host);
     for (size_t i = 0; i < hr->n_ends; i++) {
         const Nsd__HostEnd *e = hr->ends[i];
         int64_t k = -1;
@@ -867,8 +924,29 @@ static int pico_peer(struct nsd *n, int64_t sandbox_id, int host_pid)
  * signal_pico sends one: 0, -ESRCH for a process not ours to signal, or
  * the host's -errno.
  */
+/* The leader: a process of another host is signalled by that host's
+ * follower, on its link (HostSignal): 0 once asked, -ESRCH with no link. */
+static int signal_elsewhere(struct nsd *n, int64_t sb, const char *host, int host_pid, int sig)
+{
+    for (struct conn *c = n->conns; c; c = c->next)
+        if (c->reporter && c->state == CONN_READY && !strcmp(c->report_host, host)) {
+            Nsd__HostSignal hs = NSD__HOST_SIGNAL__INIT;
+            hs.sandbox = (uint32_t)sb;
+            hs.host_pid = host_pid;
+            hs.sig = sig;
+            Nsd__Frame f = NSD__FRAME__INIT;
+            f.body_case = NSD__FRAME__BODY_HOST_SIGNAL;
+            f.host_signal = &hs;
+            send_frame(c, &f);
+            return 0;
+        }
+    return -ESRCH;
+}
+
 static int signal_pico(struct nsd *n, int64_t sb, const char *host, int host_pid, int sig)
 {
+    if (n->ready && host_pid > 0 && strcmp(host, n->host) && strcmp(host, "localhost"))
+        return signal_elsewhere(n, sb, host, host_pid, sig);
     if ((strcmp(host, n->host) && strcmp(host, "localhost")) || host_pid <= 0 || !pico_peer(n, sb, host_pid))
         return -ESRCH;
     int fd = pidfd_open(host_pid, 0), r = 0;
@@ -900,8 +978,8 @@ static void send_kills(struct nsd *n, const Nsd__Kill *k, Nsd__Frame *reply, str
 
 /* pid 1 of a run's own (ephemeral) sandbox died without its Exit (SIGKILL,
  * a crash), so without killing the rest of it, as the end of a PID
- * namespace's init does: nsd does it, for the processes of this host (those
- * of others are for their host's daemon), through signal_pico's checks. A
+ * namespace's init does: nsd does it, through signal_pico's checks (those
+ * of another host through that host's follower). A
  * sandbox made by admin (graphenectl, the tests' simulated clients) is
  * not its pid 1's to end. */
 static void kill_sandbox(struct nsd *n, uint32_t sandbox_id)
@@ -1486,7 +1564,7 @@ static int frame(struct conn *c, const uint8_t *body, size_t len, int behind)
             conn_drop(c, "not a host report");
             r = -1;
         } else if (n->ready) {
-            host_report(n, f->host_report);
+            host_report(c, f->host_report);
         }
     } else if (f->body_case == NSD__FRAME__BODY_PEER_GONE && c->forwarded) {
         /* The follower's word: its host shows this client dead. */
@@ -1830,6 +1908,7 @@ void server_leading(struct nsd *n, uint64_t term, const char *why)
     if (term) {
         n->leading = 1;
         n->ready = 0;
+        hostlink_close(n);   /* our host is ours to sweep and signal now */
         n->term = term;
         nsd_log("elected in term %llu", (unsigned long long)term);
         return;
@@ -1971,6 +2050,7 @@ void nsd_fini(struct nsd *n)
         event_free(n->tick);
     free(n->report);
     n->report = NULL;
+    hostlink_close(n);
     if (n->flush_ev)
         event_free(n->flush_ev);
     if (n->lazy_ev)

@@ -109,7 +109,9 @@ ok $rc "A exits 0"
 [ "$(cat "$D/a.out")" = "a got: from b" ]; ok $? "A reads B's message ($(cat "$D/a.out"))"
 
 # Two launches on follower G's host: one reaches the other through G's
-# StreamConnect (G answers it itself: the fd is of its host). Then a client
+# StreamConnect (G answers it itself: the fd is of its host); an admin
+# Kill of a process there, which the leader has G send (HostSignal on G's
+# link). Then a client
 # of G's host that dies while connected to no node (its link went with G,
 # it was stopped, then killed): only G's own sweep can see it, and it
 # reports it to the leader, which makes it lost.
@@ -134,7 +136,19 @@ follower_case() {
     local logged=$(grep -c . "$D/n$G.log")
     nsenter --uts -t "$gpid" -- bin/graphene run --nsd "$D/n$G.sock" --sandbox fwd "$D/sh.toml" -- \
         -c "kill -0 $kpid; echo kill -0 \$?; cat /proc/$kpid/comm" > "$D/g2.out" 2>"$D/g2.err"
-    if [ "${hp:-0}" -gt 1 ] 2>/dev/null && [ "$(tr '\n' ' ' < "$D/g2.out")" = "kill -0 0 sleep " ]; then
+    rm -f "$D/s/xpid" "$D/g3.out"
+    nsenter --uts -t "$gpid" -- bin/graphene run --nsd "$D/n$G.sock" --sandbox fwd "$D/sh.toml" -- \
+        -c '/bin/sleep 1000 & echo $! > /tmp/xpid; wait $!; echo "status $?"' > "$D/g3.out" 2>"$D/g3.err" &
+    local xp=$! xpid="" xh
+    n=0; until xpid=$(cat "$D/s/xpid" 2>/dev/null) && [ -n "$xpid" ] && [ "$(grow "$xpid" | cut -d' ' -f1)" = live ] ||
+        [ $n = 600 ]; do sleep 0.1; n=$((n + 1)); done
+    xh=$(grow "$xpid" | cut -d' ' -f2)
+    "$CTL" --nsd "$CLUSTER" kill -TERM --sandbox fwd "$xpid" > "$D/kill.out" 2>&1
+    n=0; until [ -s "$D/g3.out" ] || [ $n = 300 ]; do sleep 0.1; n=$((n + 1)); done
+    [ -s "$D/g3.out" ] || { [ "${xh:-0}" -gt 1 ] 2>/dev/null && kill -9 "$xh"; }   # not signalled: unblock it
+    wait $xp
+    if [ "${hp:-0}" -gt 1 ] 2>/dev/null && [ "$(tr '\n' ' ' < "$D/g2.out")" = "kill -0 0 sleep " ] &&
+        [ "$(cat "$D/g3.out")" = "status 143" ]; then
         kill -STOP "$hp"   # never a kill of no pid or of a group
         kill -9 "$gpid"
         # its journal's flock goes once the kernel has let go of its files
@@ -156,6 +170,6 @@ follower_case() {
     return $rc
 }
 for try in 1 2 3; do follower_case; rc=$?; [ $rc = 2 ] || break; echo "# try $try: node $G came to lead"; done
-ok $rc "on follower $G's host: another launch reached through $G ($(tr '\n' ' ' < "$D/g2.out")); a process that died unconnected: $G swept and reported it, the leader made it lost, its parent's wait saw it killed ($(cat "$D/g.out"))"
+ok $rc "on follower $G's host: another launch reached through $G ($(tr '\n' ' ' < "$D/g2.out")); an admin kill -TERM signalled by $G for the leader ($(cat "$D/g3.out")); a process that died unconnected: $G swept and reported it, the leader made it lost, its parent's wait saw it killed ($(cat "$D/g.out"))"
 grep -hv "warning: unsupported\|Terminated" "$D"/err* "$D"/?.err | sed 's/^/# /' | head -5
 done_testing
