@@ -477,6 +477,8 @@ static void hostlink_event_cb(struct bufferevent *bev, short what, void *arg)
 static void report_send(struct nsd *n)
 {
     struct host_report *r = n->report;
+    if (n->ready || !n->rep)
+        return;   /* a leader, or a single node, journals its findings itself */
     if (!n->hostlink) {
         Nsd__Forward fw = NSD__FORWARD__INIT;
         char peer[96];
@@ -1932,7 +1934,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
         sweep_vanished(n);
         sweep_reaped(n);
         sweep_unclaimed(n);
-        report_send(n);
+        if (!n->ready)
+            report_send(n);
         n->next_sweep = now + SWEEP_MS;
     }
     if (n->ready && n->watch_sync)
