@@ -526,7 +526,7 @@ static int load_opened(struct program *pp, const char *path, const char *const *
 	/* Linux's comm after an exec: the file name execve was given (a
 	 * script's, not its interpreter's), 15 bytes. */
 	const char *base = strrchr(path, '/');
-	strlcpy(current()->comm, base ? base + 1 : path, sizeof(current()->comm));
+	thread_set_comm(base ? base + 1 : path);
 
 	memset(uc, 0, sizeof(*uc));
 	uc->uc_mcontext.rip = dynamic ? interp.entry : exe.entry;

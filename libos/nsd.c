@@ -788,6 +788,21 @@ Nsd__Frame *nsd_lookup(int pid)
 	return query(&f, NSD__FRAME__BODY_PROC);
 }
 
+Nsd__Frame *nsd_lease_owner(int tid)
+{
+	Nsd__Lookup l = NSD__LOOKUP__INIT;
+	l.pid = (uint32_t)tid;
+	l.thread_owner = true;
+	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_LOOKUP, &l);
+	Nsd__Frame *rep = query(&f, NSD__FRAME__BODY_PROC);
+	/* Not a process that has just taken the number, nor ourselves. */
+	if (rep && ((int)rep->proc->pid == tid || (int)rep->proc->pid == proc.pid || nsd_is_gone(rep->proc))) {
+		nsd_free(rep);
+		rep = NULL;
+	}
+	return rep;
+}
+
 static Nsd__Frame members_frame(Nsd__Members *m, Nsd__Page *pg, int pgid, int sid)
 {
 	nsd__members__init(m);

@@ -256,12 +256,12 @@ static int serve_signal(const Rpc__Signal *s, int peer)
 	 * cannot check a process of another launch: identity.c). */
 	bool root = s->euid == 0, own = s->uid == cred.ruid || s->uid == cred.suid ||
 	                              s->euid == cred.ruid || s->euid == cred.suid;
-	if (!root && !own)
-		return -EPERM;
-	/* A thread named (tgkill, tkill) must be ours: the sender may be
-	 * asking each process in turn which one has it. */
+	/* A thread named (tgkill, tkill, a probe) must be ours; Linux finds
+	 * the task before it checks the permission. */
 	if (s->tid && !thread_by_tid((int)s->tid))
 		return -ESRCH;
+	if (!root && !own)
+		return -EPERM;
 	if (!s->sig)
 		return 0;
 	siginfo_t si;
@@ -668,18 +668,27 @@ long rpc_signal(const Nsd__Proc *p, int sig, int code, int tid, const siginfo_t 
 	return r;
 }
 
-long rpc_on_thread_owner(long (*fn)(const Nsd__Proc *p, void *arg), void *arg)
+long rpc_on_thread_owner(int tid, long (*fn)(const Nsd__Proc *p, void *arg), void *arg)
 {
-	Nsd__Frame *rep = nsd_members(0, 0);
-	long v = -ESRCH;
-	for (size_t i = 0; rep && v == -ESRCH && i < rep->proc_list->n_procs; i++) {
-		const Nsd__Proc *p = rep->proc_list->procs[i];
-		if ((int)p->pid != proc.pid && !nsd_is_gone(p) && strcmp(p->state, "zombie"))
-			v = fn(p, arg);
-	}
-	if (rep)
-		nsd_free(rep);
+	Nsd__Frame *rep = nsd_lease_owner(tid);
+	if (!rep)
+		return -ESRCH;
+	long v = fn(rep->proc, arg);
+	nsd_free(rep);
 	return v;
+}
+
+Nsd__Frame *rpc_thread_process(int tid)
+{
+	Nsd__Frame *rep = nsd_lease_owner(tid);
+	/* A probe: signal 0 to the thread, which its process refuses (ESRCH)
+	 * if it is not its own, before any permission check. */
+	long r = rep ? rpc_signal(rep->proc, 0, SI_TKILL, tid, NULL) : 0;
+	if (rep && r != 0 && r != -EPERM) {
+		nsd_free(rep);
+		rep = NULL;
+	}
+	return rep;
 }
 
 int rpc_proc_read(const Nsd__Proc *p, const char *file, char **text, size_t *len)

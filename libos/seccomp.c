@@ -450,9 +450,12 @@ static void checked_calls(struct builder *b)
 	allow_rule(b);
 	end_call(b);
 	/* prctl: only PR_SET_CHILD_SUBREAPER, which decides only where the
-	 * caller's own host descendants go when orphaned (sys/reaper.c), and
-	 * PR_SET_PDEATHSIG, which signals only the caller (sys/misc.c). */
+	 * caller's own host descendants go when orphaned (sys/reaper.c),
+	 * PR_SET_PDEATHSIG, which signals only the caller (sys/misc.c), and
+	 * PR_SET_NAME, the caller's own name (thread_set_comm). */
 	begin_call(b, __NR_prctl);
+	need_eq(b, 0, 0, ~0U, PR_SET_NAME);
+	allow_rule(b);
 	need_eq(b, 0, 0, ~0U, PR_SET_CHILD_SUBREAPER);
 	need_eq(b, 0, 1, ~0U, 0);
 	allow_rule(b);

@@ -4,6 +4,7 @@
 #include <asm/errno.h>
 #include <asm/prctl.h>
 #include <linux/futex.h>
+#include <linux/prctl.h>
 #include "locks.h"
 #include "arena.h"
 #include "fastpath.h"
@@ -133,6 +134,13 @@ void thread_serve_call(struct thread *t)
 	struct thread_call *c = __atomic_exchange_n(&t->call, NULL, __ATOMIC_ACQ_REL);
 	if (c)
 		call_finish(c, host(c->nr, c->a[0], c->a[1], c->a[2], c->a[3]));
+}
+
+void thread_set_comm(const char *name)
+{
+	struct thread *t = current();
+	strlcpy(t->comm, name, sizeof(t->comm));
+	host(__NR_prctl, PR_SET_NAME, t->comm, 0, 0, 0);
 }
 
 int thread_count(void)

@@ -94,6 +94,15 @@ static int q_lookup(struct journal *j, uint32_t sb, const Nsd__Lookup *l, Nsd__F
     if (first_row(jq(j, PROC_SELECT "WHERE p.sandbox = ? AND p.pid = ?", "ii", (int64_t)sb,
                      (int64_t)l->pid), a, proc_row, &p))
         return -1;
+    /* The lease holding the number: the ranges of one sandbox do not
+     * overlap, so it is the one starting at or below it. */
+    if (!p && l->thread_owner &&
+        first_row(jq(j, PROC_SELECT "JOIN ranges r ON r.sandbox = p.sandbox AND r.owner = p.pid"
+                        " WHERE r.sandbox = ? AND r.lo = (SELECT max(lo) FROM ranges WHERE sandbox = ?"
+                        " AND lo <= ?) AND r.hi >= ? AND p.state = 'live'",
+                     "iiii", (int64_t)sb, (int64_t)sb, (int64_t)l->pid, (int64_t)l->pid),
+                  a, proc_row, &p))
+        return -1;
     if (p) {
         reply->body_case = NSD__FRAME__BODY_PROC;
         reply->proc = p;

@@ -34,24 +34,34 @@ static void answer_read(struct conn *c, Nsd__Frame *req);
 
 /* ---- sending ----------------------------------------------------------------- */
 
-static void send_bytes(struct conn *c, const uint8_t *body, size_t len)
+static void write_bytes(struct bufferevent *bev, const uint8_t *body, size_t len)
 {
-    if (!c->bev)
-        return;
     uint8_t hdr[NSD_FRAME_HDR] = { len >> 24, len >> 16, len >> 8, len };
-    bufferevent_write(c->bev, hdr, sizeof hdr);
-    bufferevent_write(c->bev, body, len);
+    bufferevent_write(bev, hdr, sizeof hdr);
+    bufferevent_write(bev, body, len);
 }
 
-static void send_frame(struct conn *c, const Nsd__Frame *f)
+static void send_bytes(struct conn *c, const uint8_t *body, size_t len)
+{
+    if (c->bev)
+        write_bytes(c->bev, body, len);
+}
+
+static void write_frame(struct bufferevent *bev, const Nsd__Frame *f)
 {
     size_t len = nsd__frame__get_packed_size(f);
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf)
         abort();
     nsd__frame__pack(f, buf);
-    send_bytes(c, buf, len);
+    write_bytes(bev, buf, len);
     free(buf);
+}
+
+static void send_frame(struct conn *c, const Nsd__Frame *f)
+{
+    if (c->bev)
+        write_frame(c->bev, f);
 }
 
 static void send_error(struct conn *c, uint64_t req_id, int errnum, const char *msg)
@@ -484,11 +494,25 @@ static void sweep_unclaimed(struct nsd *n)
         nsd_log("%d fork children died on the host before they registered", k);
 }
 
+/* A client we forward whose host process is gone: the leader is told on
+ * its link, after all it sent (a last Exit comes first). */
+static void up_peer_gone(struct conn *c)
+{
+    Nsd__PeerGone pg = NSD__PEER_GONE__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    f.body_case = NSD__FRAME__BODY_PEER_GONE;
+    f.peer_gone = &pg;
+    write_frame(c->up, &f);
+}
+
 void conn_drop(struct conn *c, const char *reason)
 {
     struct nsd *n = c->n;
     if (reason)
         nsd_log("closing connection %s: %s", c->peer, reason);
+    if (c->up && c->state == CONN_READY && c->role == NSD__ROLE__ROLE_PICO && c->peer_pid > 0 &&
+        !host_alive(c->peer_pid))
+        up_peer_gone(c);
     if (c->state == CONN_READY && c->role == NSD__ROLE__ROLE_PICO && n->ready && !c->forwarded &&
         !client_connected(n, c->sandbox_id, c->client, c) &&
         /* The usual end (its processes exited), first: host_alive reads
@@ -987,7 +1011,6 @@ static void up_event_cb(struct bufferevent *bev, short what, void *arg)
 static int up_open(struct conn *c, const uint8_t *hello, uint32_t len)
 {
     Nsd__Forward fw = NSD__FORWARD__INIT;
-    uint8_t hdr[NSD_FRAME_HDR] = { len >> 24, len >> 16, len >> 8, len };
     char peer[144];
     snprintf(peer, sizeof peer, "node %s %s", c->n->node, c->peer);
     fw.nonce.data = c->nonce;
@@ -1003,8 +1026,7 @@ static int up_open(struct conn *c, const uint8_t *hello, uint32_t len)
     bufferevent_setcb(c->up, up_read_cb, NULL, up_event_cb, c);
     bufferevent_enable(c->up, EV_READ | EV_WRITE);
     c->up_hello = fw.admin ? -1 : 0;
-    bufferevent_write(c->up, hdr, sizeof hdr);
-    bufferevent_write(c->up, hello, len);
+    write_bytes(c->up, hello, len);
     return 0;
 }
 
@@ -1102,9 +1124,7 @@ static int up_frame(struct conn *c, Nsd__Frame *f, const uint8_t *body, uint32_t
     } else if (!c->up && up_open(c, c->hello + NSD_FRAME_HDR, (uint32_t)(c->hello_len - NSD_FRAME_HDR))) {
         send_redirect(c, f->req_id);
     } else {
-        uint8_t hdr[NSD_FRAME_HDR] = { len >> 24, len >> 16, len >> 8, len };
-        bufferevent_write(c->up, hdr, sizeof hdr);
-        bufferevent_write(c->up, body, len);
+        write_bytes(c->up, body, len);
     }
     nsd__frame__free_unpacked(f, NULL);
     return 0;
@@ -1285,6 +1305,10 @@ static int frame(struct conn *c, const uint8_t *body, size_t len, int behind)
     } else if (f->body_case == NSD__FRAME__BODY__NOT_SET) {
         conn_drop(c, "unknown message type");
         r = -1;
+    } else if (f->body_case == NSD__FRAME__BODY_PEER_GONE && c->forwarded) {
+        /* The follower's word: its host shows this client dead. */
+        if (n->ready && c->role == NSD__ROLE__ROLE_PICO)
+            journal_lost(n, c->sandbox_id, c->client, "died on its host (its node says)");
     } else if (!allowed(c->role, f->body_case)) {
         char why[80];
         snprintf(why, sizeof why, "message type %d not allowed for this role", f->body_case);

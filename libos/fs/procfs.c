@@ -213,7 +213,7 @@ static bool reaped(const Nsd__Proc *p)
 
 /* nsd's record of the process named by rel's first component when it is
  * another live or zombie process of the sandbox (free with nsd_free). */
-static Nsd__Frame *other_proc(const char *s, size_t n)
+static Nsd__Frame *other_proc(const char *s, size_t n, int *id)
 {
 	char buf[16];
 	uint64_t v;
@@ -228,6 +228,14 @@ static Nsd__Frame *other_proc(const char *s, size_t n)
 		nsd_free(rep);
 		rep = NULL;
 	}
+	/* A thread of another process but its main one: reachable, not listed,
+	 * as on Linux; its process's record, and *id the tid. */
+	if (!rep && (rep = rpc_thread_process((int)v)) && reaped(rep->proc)) {
+		nsd_free(rep);
+		rep = NULL;
+	}
+	if (id)
+		*id = (int)v;
 	return rep;
 }
 
@@ -235,7 +243,7 @@ static Nsd__Frame *other_proc(const char *s, size_t n)
  * stat; links, fd/ and task/ from the process itself (its stream). */
 static int other_lookup(const char *rel, size_t n, const char *slash, struct vnode *vn)
 {
-	Nsd__Frame *rep = other_proc(rel, n);
+	Nsd__Frame *rep = other_proc(rel, n, NULL);
 	if (!rep)
 		return -ENOENT;
 	const char *sub = slash ? slash + 1 : "";
@@ -350,7 +358,7 @@ static int other_list(const char *rel, struct dirlist *dl)
 	}
 	if (str_starts_with(slash + 1, "task/"))
 		return add_names(dl, rel, task_files, ARRAY_SIZE(task_files), 8);
-	Nsd__Frame *rep = other_proc(rel, (size_t)(slash - rel));
+	Nsd__Frame *rep = other_proc(rel, (size_t)(slash - rel), NULL);
 	if (!rep)
 		return -ENOENT;
 	char *text = NULL;
@@ -363,7 +371,8 @@ static int other_list(const char *rel, struct dirlist *dl)
 	return r;
 }
 
-/* Its name as the kernel's comm would be: argv[0]'s file name, 15 bytes. */
+/* Its name as the kernel's comm would be from nsd's record: argv[0]'s file
+ * name, 15 bytes (a zombie's; a live one's is its host stat's). */
 static void other_comm(const Nsd__Proc *p, char *comm)
 {
 	const char *a = p->n_argv ? p->argv[0] : "";
@@ -376,10 +385,12 @@ static void other_comm(const Nsd__Proc *p, char *comm)
  * not show us (another launch, another host), its own stat over its RPC
  * stream (whose thread count is the app's); that of its thread tid (not
  * its pid) always from the process (only it knows its threads' host tids).
- * host_stat must be freed. */
-static int other_host_stat(const Nsd__Proc *p, int tid, struct text *host_stat, char *f[52])
+ * comm: the name in it (each libos keeps its host threads' names the
+ * app's, thread_set_comm), else other_comm's. host_stat must be freed. */
+static int other_host_stat(const Nsd__Proc *p, int tid, struct text *host_stat, char *f[52], char *comm)
 {
 	char path[32];
+	other_comm(p, comm);
 	if (strcmp(p->state, "live"))
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", p->host_pid);
@@ -393,6 +404,9 @@ static int other_host_stat(const Nsd__Proc *p, int tid, struct text *host_stat, 
 	}
 	if (!host_stat->p)
 		return 0;
+	char *open = strchr(host_stat->p, '('), *close = strrchr(host_stat->p, ')');
+	if (open && close > open)
+		snprintf(comm, 16, "%.*s", (int)(close - open - 1), open + 1);
 	int n = stat_fields(host_stat->p, f);
 	return n >= 18 ? n : 0;
 }
@@ -401,8 +415,7 @@ static void gen_other_stat(const Nsd__Proc *p, int tid, struct text *t)
 {
 	struct text hs = { 0 };
 	char *f[52], comm[16];
-	int n = other_host_stat(p, tid, &hs, f);
-	other_comm(p, comm);
+	int n = other_host_stat(p, tid, &hs, f, comm);
 	text_printf(t, "%d (%s) %s %u %u %u", tid, comm, n ? f[0] : "Z", p->ppid, p->pgid, p->sid);
 	/* The rest is the host's (times, memory, threads); a zombie's is zeros,
 	 * and so are the addresses (code, stack, data, arguments), as Linux
@@ -432,8 +445,7 @@ static void gen_other_status(const Nsd__Proc *p, int tid, struct text *t)
 {
 	struct text hs = { 0 };
 	char *f[52], comm[16];
-	int n = other_host_stat(p, tid, &hs, f);
-	other_comm(p, comm);
+	int n = other_host_stat(p, tid, &hs, f, comm);
 	char state = n ? f[0][0] : 'Z';
 	const char *sname = state_name(state);
 	text_printf(t, "Name:\t%s\nState:\t%c (%s)\nTgid:\t%u\nNgid:\t0\nPid:\t%u\nPPid:\t%u\n"
@@ -451,11 +463,11 @@ static void gen_other_status(const Nsd__Proc *p, int tid, struct text *t)
 
 static int gen_other_file(const char *rel, const char *name, struct text *t)
 {
-	Nsd__Frame *rep = other_proc(rel, (size_t)(name - 1 - rel));
+	int r = 0, tid;
+	Nsd__Frame *rep = other_proc(rel, (size_t)(name - 1 - rel), &tid);
 	if (!rep)
 		return -ENOENT;
 	const Nsd__Proc *p = rep->proc;
-	int r = 0, tid = (int)p->pid;
 	const char *file = str_starts_with(name, "task/") ? strchr(name + 5, '/') : NULL;
 	if (file) { /* a thread's: its own stat and status, the rest the process's */
 		char key[16];
@@ -479,8 +491,10 @@ static int gen_other_file(const char *rel, const char *name, struct text *t)
 		for (size_t i = 0; i < p->n_argv; i++)
 			text_add(t, p->argv[i], strlen(p->argv[i]) + 1);
 	} else if (!strcmp(name, "comm")) {
-		char comm[16];
-		other_comm(p, comm);
+		struct text hs = { 0 };
+		char *f[52], comm[16];
+		other_host_stat(p, tid, &hs, f, comm);
+		free(hs.p);
 		text_printf(t, "%s\n", comm);
 	} else if (!strcmp(name, "stat")) {
 		gen_other_stat(p, tid, t);

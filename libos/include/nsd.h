@@ -75,6 +75,9 @@ void nsd_reaped_by_host(int pid);
 void nsd_reap(int pid);
 /* One proc record (Lookup{pid}); NULL when nsd has none. */
 Nsd__Frame *nsd_lookup(int pid);
+/* The record of the live process whose pid lease holds tid, which is no
+ * process's (Lookup.thread_owner): the one that may have thread tid. */
+Nsd__Frame *nsd_lease_owner(int tid);
 /* Every process of the sandbox, live, zombie or lost (Ps). */
 Nsd__Frame *nsd_ps(void);
 /* True when p is no process any more (lost, or reaped while nsd still

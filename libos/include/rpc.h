@@ -32,11 +32,14 @@ void rpc_end(void);
  * app's SI_* code), tid a target thread or 0, uinfo the app's own info or
  * NULL. 0 or -errno (-EPERM without a stream to reach it). */
 long rpc_signal(const Nsd__Proc *p, int sig, int code, int tid, const siginfo_t *uinfo);
-/* fn(p, arg) on the process that has thread tid, which nsd does not know
- * (it records processes, whose main thread's tid is the pid): each live
- * process of the sandbox but ourselves in turn, until one answers other
- * than -ESRCH (that one has it). fn's answer, or -ESRCH. */
-long rpc_on_thread_owner(long (*fn)(const Nsd__Proc *p, void *arg), void *arg);
+/* fn(p, arg) on the one process that may have thread tid, which nsd does
+ * not record (it records processes, whose main thread's tid is the pid):
+ * the holder of the pid lease tid came from (nsd_lease_owner). fn must
+ * answer -ESRCH if tid is not p's. fn's answer, or -ESRCH. */
+long rpc_on_thread_owner(int tid, long (*fn)(const Nsd__Proc *p, void *arg), void *arg);
+/* The record of the other process that has thread tid (asked through its
+ * stream), or NULL (free with nsd_free). */
+Nsd__Frame *rpc_thread_process(int tid);
 /* What p tells about itself (procfs_self_file's files) into *text
  * (malloc'd, NUL-terminated, *len bytes before the NUL). 0 or -errno. */
 int rpc_proc_read(const Nsd__Proc *p, const char *file, char **text, size_t *len);

@@ -92,6 +92,10 @@ int thread_bind(struct thread *t);
 void thread_add(struct thread *t);
 void thread_remove(struct thread *t);
 struct thread *thread_by_tid(int tid);
+/* The calling thread's name (prctl(PR_SET_NAME), an execve's file name),
+ * 15 bytes, also its host thread's: other processes read it from the host's
+ * stat (fs/procfs.c), as the host's own tools do. */
+void thread_set_comm(const char *name);
 int thread_count(void);
 /* Runs fn for each live thread under the thread-list lock. */
 void thread_foreach(void (*fn)(struct thread *, void *), void *arg);

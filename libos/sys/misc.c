@@ -168,7 +168,7 @@ static long remote_call(int pid, struct sched_req *r)
 {
 	Nsd__Frame *rep = nsd_lookup(pid);
 	if (!rep)
-		return rpc_on_thread_owner(sched_fn, r);
+		return rpc_on_thread_owner(pid, sched_fn, r);
 	long v = nsd_is_gone(rep->proc) ? -ESRCH : rpc_sched(rep->proc, r);
 	nsd_free(rep);
 	return v;
@@ -439,7 +439,7 @@ SYS(prctl)
 		*(int *)c->a[1] = subreaper_get();
 		return 0;
 	case PR_SET_NAME:
-		strlcpy(c->t->comm, (const char *)c->a[1], sizeof(c->t->comm));
+		thread_set_comm((const char *)c->a[1]);
 		return 0;
 	case PR_GET_NAME:
 		strlcpy((char *)c->a[1], c->t->comm, sizeof(c->t->comm));

@@ -24,6 +24,7 @@
 #include "nsd.h"
 #include "sysv.h"
 #include "process.h"
+#include "rpc.h"
 #include "signal.h"
 #include "syscall.h"
 #include "vfork.h"
@@ -439,6 +440,8 @@ long ids_of(long pid, bool sid)
 		return sid ? proc.sid : proc.pgid;
 	}
 	Nsd__Frame *rep = nsd_lookup((int)pid);
+	if (!rep) /* a thread of another process names its process */
+		rep = rpc_thread_process((int)pid);
 	if (!rep)
 		return -ESRCH;
 	long r = sid ? rep->proc->sid : rep->proc->pgid;

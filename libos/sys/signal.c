@@ -277,6 +277,21 @@ static long send_rpc_pid(int pid, int sig, int code, int tid, const siginfo_t *u
 	return r;
 }
 
+static long send_other(int pid, int sig, int code, int tid, const siginfo_t *uinfo);
+
+/* kill(tid), rt_sigqueueinfo(tid) of another process's thread but its
+ * main one: no process has the number, and the process that has the
+ * thread gets a signal for the whole process, as on Linux. */
+static long send_thread_process(int tid, int sig, int code, const siginfo_t *uinfo)
+{
+	Nsd__Frame *rep = rpc_thread_process(tid);
+	if (!rep)
+		return -ESRCH;
+	int pid = (int)rep->proc->pid;
+	nsd_free(rep);
+	return send_other(pid, sig, code, 0, uinfo);
+}
+
 /* One other picoprocess by sandbox pid (tid: one of its threads, for
  * tgkill). A cached host pid that the host no longer knows is forgotten
  * and looked up once more. */
@@ -289,16 +304,19 @@ static long send_other(int pid, int sig, int code, int tid, const siginfo_t *uin
 		int h = pid_to_host(pid);
 		if (h == -EREMOTE)
 			return send_rpc_pid(pid, sig, code, tid, uinfo);
+		if (h == -ESRCH && !tid && !tries)
+			return send_thread_process(pid, sig, code, uinfo);
 		if (h < 0)
 			return h;
+		/* A thread other than its main one: only the process knows whether
+		 * it has it, and a host signal cannot bring back its ESRCH (the
+		 * receiver drops it), so it is asked through its stream, which
+		 * checks the thread, then the credentials. */
+		if (tid && tid != pid)
+			return send_rpc_pid(pid, sig, code, tid, uinfo);
 		long r = cred_may_signal(pid, sig);
 		if (r)
 			return r; /* refused by the credentials: not through the stream either */
-		/* A thread other than its main one: only the process knows whether
-		 * it has it, and a host signal cannot bring back its ESRCH (the
-		 * receiver drops it), so it is asked through its stream. */
-		if (tid && tid != pid)
-			return send_rpc_pid(pid, sig, code, tid, uinfo);
 		r = init_unkillable(pid, sig) ? 0 : sig ? send_marked(h, sig, code, tid, uinfo) : host(__NR_kill, h, 0);
 		if (r == -EPERM)
 			return send_rpc_pid(pid, sig, code, tid, uinfo);
@@ -396,7 +414,7 @@ static long send_to_thread(int tgid, int tid, int sig)
 		long r = send_other(tid, sig, SI_TKILL, tid, NULL);
 		if (r == -ESRCH) {
 			struct tkill_req q = { sig, tid };
-			r = rpc_on_thread_owner(tkill_owner, &q);
+			r = rpc_on_thread_owner(tid, tkill_owner, &q);
 		}
 		return r;
 	}
@@ -529,11 +547,11 @@ SYS(pidfd_open)
 		h = -ENOENT; /* a thread but the leader, without PIDFD_THREAD (Linux 6.9) */
 	else
 		h = pid_to_host(pid); /* a process, or its main thread */
-	/* Another process's thread but its main one: found by asking (only
-	 * with PIDFD_THREAD: a pidfd_open of a pid that is gone must not ask
-	 * every process, so it is ESRCH, not Linux's ENOENT, without it). */
-	if (h == -ESRCH && thread && rpc_on_thread_owner(host_tid_of, &q) == 0)
-		h = q.host_tid;
+	/* Another process's thread but its main one: found by asking the
+	 * process whose lease its tid is of; without PIDFD_THREAD, Linux's
+	 * ENOENT (a thread but the leader). */
+	if (h == -ESRCH && rpc_on_thread_owner(pid, host_tid_of, &q) == 0)
+		h = thread ? q.host_tid : -ENOENT;
 	if (h < 0)
 		return h == -ENOENT ? h : -ESRCH; /* EREMOTE too: another host's process has no host pidfd here */
 	long fd = fd_install(host(__NR_pidfd_open, h, flags), FD_OTHER, NULL, NULL);

@@ -46,7 +46,10 @@ until read x 2>/dev/null < /proc/$a/comm && [ "$x" = sleep ]; do :; done
 names() { tr -s ' ' | awk -v m="$$=S $a=A $b=B $c=C" 'BEGIN { n = split(m, kv, " "); for (i = 1; i <= n; i++) { split(kv[i], p, "="); map[p[1]] = p[2] } }
   { out = ""; s = $0; while (match(s, /[0-9]+/)) { t = substr(s, RSTART, RLENGTH); out = out substr(s, 1, RSTART - 1) (t in map ? map[t] : t); s = substr(s, RSTART + RLENGTH) } print out s }'; }
 ours() { awk -v col="$1" -v p=" $$ $a $b $c " 'NR == 1 || index(p, " " $col " ")'; }
-ps -eo pid,ppid,pgid,sid,stat,comm > o; echo "== ps -eo pid,ppid,pgid,sid,stat,comm"; ours 1 < o | names
+# This shell's own state is the moment's (R while it has not yet blocked in
+# its wait for ps, natively too): its letter is not compared.
+ps -eo pid,ppid,pgid,sid,stat,comm > o; echo "== ps -eo pid,ppid,pgid,sid,stat,comm"
+ours 1 < o | awk -v s=$$ '$1 == s { $5 = "." substr($5, 2) } 1' | names
 ps -ef > o; echo "== ps -ef"; ours 2 < o | awk '{ print $1, $2, $3, $8, $9, $10 }' | names
 echo "== pgrep"; pgrep sleep > o; names < o; pgrep -l -P $$ > o; names < o | grep -v '[0-9]'
 pgrep -c -s $$ sleep; pgrep -x nosuch; echo "rc=$?"

@@ -56,6 +56,26 @@ grep -q "forwarding clients to the leader, node $L " "$D/n$F.log"; ok $? "node $
 [ "$(memfds "$F")" = 1 ] && [ "$(memfds "$L")" = 0 ]
 ok $? "node $F keeps the sandbox's SysV memory (its host's), the leader none"
 
+# A picoprocess on host F killed by SIGKILL (no Exit), its parent not
+# reaping it yet: only F can see the host process gone; it tells the
+# leader on the client's link, and the leader records the process lost
+# (a zombie, killed), not live. Then the parent's wait sees it killed.
+mkfifo -m 666 "$D/s/reap"
+$RUN "$D/sh.toml" -- -c '/bin/sleep 1000 & echo $! > /tmp/kpid; read x < /tmp/reap; wait $!; echo "status $?"' \
+    > "$D/k.out" 2>"$D/k.err" &
+kp=$!
+row() { onF "$CTL" --nsd "$D/n$F.sock" ps --sandbox fwd 2>/dev/null | awk -v p="$1" '$2 == p { print $6, $8 }'; }
+n=0; until kpid=$(cat "$D/s/kpid" 2>/dev/null) && [ -n "$kpid" ] && [ "$(row "$kpid" | cut -d' ' -f1)" = live ] ||
+    [ $n = 600 ]; do sleep 0.1; n=$((n + 1)); done
+kill -9 "$(row "$kpid" | cut -d' ' -f2)"
+n=0; until [ "$(row "$kpid" | cut -d' ' -f1)" = "lost(9)" ] || [ $n = 600 ]; do sleep 0.1; n=$((n + 1)); done
+[ "$(row "$kpid" | cut -d' ' -f1)" = "lost(9)" ]
+ok $? "a process on host $F killed by SIGKILL is lost in the leader's record, before its parent's wait ($(row "$kpid"))"
+grep -q "died on its host (its node says)" "$D/n$L.log"; ok $? "the leader has it from node $F"
+echo go > "$D/s/reap"
+wait $kp
+[ "$(cat "$D/k.out")" = "status 137" ]; ok $? "its parent's wait: killed by SIGKILL ($(cat "$D/k.out"))"
+
 # A: a queue with three messages and a semaphore, waited on.
 $RUN "$D/pl.toml" -- /tmp/a.pl > "$D/a.out" 2>"$D/a.err" &
 apid=$!

@@ -81,6 +81,13 @@ static void mode_basic(void)
 
     check(!sim_lookup(&b, root, st, sizeof st) && !strcmp(st, "live"), "lookup finds the root live");
     check(sim_lookup(&b, 999, NULL, 0) == -ESRCH, "lookup of an unknown pid: ESRCH");
+    /* A number no process has (a thread's tid) is found as its lease's. */
+    uint32_t who = 0;
+    check(!sim_lease_owner(&b, r2.lo + 3, &who) && who == root, "the holder of the lease of an unused pid: the root");
+    check(!sim_lease_owner(&b, rng.hi, &who) && who == root, "and of its first lease's last pid");
+    check(!sim_lease_owner(&b, child, &who) && who == child, "a process's own pid: that process");
+    check(sim_lease_owner(&b, 999, &who) == -ESRCH, "a pid of no lease: ESRCH");
+    check(sim_lookup(&b, r2.lo + 3, NULL, 0) == -ESRCH, "without thread_owner it is no process (ESRCH)");
 
     /* Exit makes a zombie; its pid is not leased again until reaped. */
     check(!sim_exit(&b, child, 3 << 8), "child exits");
@@ -477,6 +484,19 @@ static void mode_bad(void)
     f.sandbox_create = &sc;
     send_frame_raw(s.px.fd, &f);
     check(closed_by_server(s.px.fd) && STILL_SERVED(), "admin request from a picoprocess: closed");
+
+    /* A node's word (a forwarded client's death) is never a client's: its
+     * own processes are not made lost by it. */
+    sim_connect(&s, addr, sb, secret);
+    sim_register(&s, 0, 0, 0, NULL, NULL);
+    uint32_t spid = s.pid;
+    Nsd__PeerGone pg = NSD__PEER_GONE__INIT;
+    f.body_case = NSD__FRAME__BODY_PEER_GONE;
+    f.peer_gone = &pg;
+    send_frame_raw(s.px.fd, &f);
+    char pst[16] = "";
+    check(closed_by_server(s.px.fd) && STILL_SERVED() && !sim_lookup(&good, spid, pst, sizeof pst) &&
+          strcmp(pst, "lost"), "PeerGone from a picoprocess: closed, its process not taken for lost (%s)", pst);
 
     /* The secret of another sandbox is never for a picoprocess. */
     Nsd__SandboxJoin sj = NSD__SANDBOX_JOIN__INIT;

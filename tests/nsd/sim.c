@@ -245,20 +245,33 @@ int sim_sysv_lookup(struct sim *s, int64_t key, int kind, uint32_t *id)
     return r;
 }
 
-int sim_lookup(struct sim *s, uint32_t pid, char *state, size_t n)
+static int lookup(struct sim *s, uint32_t pid, bool thread_owner, char *state, size_t n, uint32_t *found)
 {
     Nsd__Lookup l = NSD__LOOKUP__INIT;
     Nsd__Frame req = NSD__FRAME__INIT, *rep;
     l.pid = pid;
+    l.thread_owner = thread_owner;
     req.body_case = NSD__FRAME__BODY_LOOKUP;
     req.lookup = &l;
     int r = sim_call(s, &req, NSD__FRAME__BODY_PROC, &rep);
     if (!r) {
         if (state)
             snprintf(state, n, "%s", rep->proc->state);
+        if (found)
+            *found = rep->proc->pid;
         nsdc_free(&s->c, rep);
     }
     return r;
+}
+
+int sim_lookup(struct sim *s, uint32_t pid, char *state, size_t n)
+{
+    return lookup(s, pid, false, state, n, NULL);
+}
+
+int sim_lease_owner(struct sim *s, uint32_t tid, uint32_t *pid)
+{
+    return lookup(s, tid, true, NULL, 0, pid);
 }
 
 int sim_members(struct sim *s, uint32_t pgid, uint32_t sid, int all)

@@ -41,6 +41,9 @@ int sim_sysv_remove(struct sim *s, uint32_t caller, uint32_t id);
 /* The id of the object of that key (SysvLookup). */
 int sim_sysv_lookup(struct sim *s, int64_t key, int kind, uint32_t *id);
 int sim_lookup(struct sim *s, uint32_t pid, char *state, size_t n);
+/* Lookup.thread_owner: *pid the process of that number, or the live holder
+ * of the lease it is in. 0 or -errno. */
+int sim_lease_owner(struct sim *s, uint32_t tid, uint32_t *pid);
 /* Number of live members of a group (pgid), session (sid) or all. */
 int sim_members(struct sim *s, uint32_t pgid, uint32_t sid, int all);
 

@@ -11,7 +11,8 @@
  * process for kill, rt_sigqueueinfo, getpgid, getsid; setpgid of it is
  * EINVAL. A thread's /proc/<tid> (not listed, reachable) and
  * /proc/<pid>/task/<tid> show that thread (Pid, stat's first field), ours
- * and a child's. */
+ * and a child's (whose /proc/<tid> is found by asking the process whose
+ * pid lease the tid is of). */
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -270,6 +271,8 @@ int main(void)
     print_line(cw.p[0]);
     snprintf(dir, sizeof(dir), "/proc/%d/task/%d", c, tid);
     show_thread("child's thread task/<tid>", dir, c, tid, getpid());
+    snprintf(dir, sizeof(dir), "/proc/%d", tid);
+    show_thread("child's thread /proc/<tid>", dir, c, tid, getpid());
     close(cw.q[1]); /* it exits */
     CHECK(readable(fd, 20000), "child's thread: readable once it has exited");
     /* Linux makes a thread pidfd readable at the thread's exit, a moment

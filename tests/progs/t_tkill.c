@@ -73,6 +73,11 @@ int main(void)
     CHECK(tid != c, "the child's second thread has a tid of its own");
     CHECK(syscall(SYS_tkill, tid, 0) == 0, "tkill(its tid, 0): it exists");
     CHECK(syscall(SYS_tgkill, c, tid, 0) == 0, "tgkill(child, its tid, 0): it exists");
+    /* A thread's tid names its process for kill, getpgid and getsid; a
+     * pidfd of it needs PIDFD_THREAD (Linux 6.9: ENOENT without). */
+    CHECK(kill(tid, 0) == 0, "kill(its tid, 0): the child's thread names the child");
+    CHECK(getpgid(tid) == getpgid(c) && getsid(tid) == getsid(c), "getpgid/getsid of its tid: the child's");
+    CHECK(syscall(SYS_pidfd_open, tid, 0) == -1 && errno == ENOENT, "pidfd_open(its tid, 0): ENOENT");
     /* Mismatched: nothing may reach the child (its thread would take it). */
     int hold[2];
     if (pipe(hold))
@@ -121,6 +126,9 @@ int main(void)
     if (n > 0)
         fwrite(buf, 1, (size_t)n, stdout);
     CHECK(syscall(SYS_tkill, tid, SIGUSR1) == -1 && errno == ESRCH, "tkill of the reaped child's thread: ESRCH");
+    CHECK(kill(tid, 0) == -1 && errno == ESRCH, "kill of the reaped child's thread: ESRCH");
+    CHECK(getpgid(tid) == -1 && errno == ESRCH, "getpgid of the reaped child's thread: ESRCH");
+    CHECK(syscall(SYS_pidfd_open, tid, 0) == -1 && errno == ESRCH, "pidfd_open of the reaped child's thread: ESRCH");
     CHECK(syscall(SYS_tkill, 4000000, SIGUSR1) == -1 && errno == ESRCH, "tkill of a tid of no one: ESRCH");
     return tu_done();
 }
