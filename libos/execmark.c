@@ -30,7 +30,7 @@ void exec_mark_fork(int pid)
 	 * process of the launch comes from that fork on. */
 	if (!__atomic_load_n(&marks, __ATOMIC_ACQUIRE)) {
 		lock(&marks_lock);
-		void *p = marks ? NULL : arena_alloc_pages(SLOTS * sizeof(int));
+		void *p = marks ? NULL : arena_alloc_high(SLOTS * sizeof(int));
 		if (p) {
 			void *m = host_mmap(p, SLOTS * sizeof(int), PROT_READ | PROT_WRITE,
 			                    MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);

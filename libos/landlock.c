@@ -141,7 +141,8 @@ int landlock_confine(void)
 		r = allow_port(rs.fd, config.net_connect[i], ACCESS_NET_CONNECT_TCP);
 	if (r == 0)
 		r = allow(&rs, "/proc", PROC_RIGHTS);
-	/* The RPC stream's sockets (rpc.c): made by fork children, removed at exit. */
+	/* The RPC stream's fallback files (rpc.c listen_at: an abstract name
+	 * another process held), made and removed by their processes. */
 	if (r == 0 && rpc_dir()) {
 		r = allow(&rs, rpc_dir(), LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_REMOVE_FILE);
 		if (r == -ENOENT)

@@ -161,11 +161,41 @@ static int map_elf(int fd, struct image *img, size_t extra, bool random_place)
 	return 0;
 }
 
+/* The kernel's fork copies the page tables of a private file mapping only
+ * once it has anonymous pages (an anon_vma); of one without, the child
+ * faults every page in again. A fork child runs and reads the libos's code
+ * and read-only data at once (some 6 faults, each mapping up to 16 pages,
+ * in every child), so each such segment of the copy at bias gets one
+ * private page, a copy of its first: the page tables then come with the
+ * fork. Not the first segment (ELF headers and relocations: start-up's). */
+static void libos_ptes_on_fork(uintptr_t bias)
+{
+	extern const char __ehdr_start[];
+	const Elf64_Ehdr *eh = (const void *)__ehdr_start;
+	const Elf64_Phdr *ph = (const void *)(__ehdr_start + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || (ph[i].p_flags & PF_W) || !ph[i].p_offset)
+			continue;
+		uintptr_t start = ALIGN_DOWN(bias + ph[i].p_vaddr, PAGE_SIZE);
+		size_t len = ALIGN_UP(bias + ph[i].p_vaddr + ph[i].p_filesz, PAGE_SIZE) - start;
+		int prot = prot_of(ph[i].p_flags);
+		/* The whole segment, not its first page alone: the kernel would not
+		 * merge that page's mapping with the rest again. */
+		if (host_mprotect((void *)start, len, prot | PROT_WRITE) == 0) {
+			volatile char *page = (char *)start;
+			*page = *page;
+			host_mprotect((void *)start, len, prot);
+		}
+	}
+}
+
 int map_libos_copy(int fd, uintptr_t *base)
 {
 	struct image img;
 	int r = map_elf(fd, &img, 0, true);
 	*base = img.base;
+	if (r == 0)
+		libos_ptes_on_fork(img.base);
 	return r;
 }
 

@@ -148,7 +148,10 @@ static int t_connect(void *ctx)
 {
 	int *fdp = ctx;
 	struct sockaddr_un sa;
-	long fd = nsd_unix_socket(nsdc_addrs_pick(&nsd_addrs), &sa);
+	/* A lone nsd and no Redirect: the pick would give the same address
+	 * again, and its writes cost every fork child a copy-on-write fault. */
+	bool same = !nsd_group && !nsd_addrs.redirect[0] && !strcmp(nsd_addrs.addr, nsd_addrs.list);
+	long fd = nsd_unix_socket(same ? nsd_addrs.addr : nsdc_addrs_pick(&nsd_addrs), &sa);
 	if (fd < 0)
 		return (int)fd;
 	long r;
@@ -481,10 +484,13 @@ void nsd_reap(int pid)
 	unlock(&nsd_lock);
 }
 
-static int call(Nsd__Frame *req, Nsd__Frame **reply, int *fd)
+/* The host tid of the thread that holds nsd_lock through its exit (pid 1's
+ * kill_sandbox asks nsd for stream connections meanwhile). */
+static int exit_tid;
+
+/* With nsd_lock held and %fs switched. */
+static int call_locked(Nsd__Frame *req, Nsd__Frame **reply, int *fd)
 {
-	lock(&nsd_lock);
-	unsigned long fs = nsd_fs_enter();
 	drain_host_reaps();
 	fd_wanted = fd != NULL;
 	int r = nsdc_call(&client, req, reply);
@@ -494,6 +500,16 @@ static int call(Nsd__Frame *req, Nsd__Frame **reply, int *fd)
 	if (fd)
 		*fd = fd_passed;
 	fd_passed = -1;
+	return r;
+}
+
+static int call(Nsd__Frame *req, Nsd__Frame **reply, int *fd)
+{
+	if (exit_tid && exit_tid == host(__NR_gettid))
+		return call_locked(req, reply, fd);
+	lock(&nsd_lock);
+	unsigned long fs = nsd_fs_enter();
+	int r = call_locked(req, reply, fd);
 	nsd_fs_leave(fs);
 	unlock(&nsd_lock);
 	return r;
@@ -502,6 +518,21 @@ static int call(Nsd__Frame *req, Nsd__Frame **reply, int *fd)
 int nsd_call(Nsd__Frame *req, Nsd__Frame **reply) { return call(req, reply, NULL); }
 
 int nsd_call_fd(Nsd__Frame *req, Nsd__Frame **reply, int *fd) { return call(req, reply, fd); }
+
+int nsd_stream_connect(int pid)
+{
+	Nsd__StreamConnect sc = NSD__STREAM_CONNECT__INIT;
+	sc.pid = (uint32_t)pid;
+	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_STREAM_CONNECT, &sc), *rep = NULL;
+	int fd = -1, r = call(&f, &rep, &fd);
+	if (r == 0)
+		nsd_free(rep);
+	if (r == 0 && fd < 0)
+		r = -EPROTO;
+	if (r < 0 && fd >= 0)
+		host_close(fd);
+	return r < 0 ? r : fd;
+}
 
 void nsd_free(Nsd__Frame *f)
 {
@@ -906,8 +937,11 @@ void nsd_exit(int wstatus)
 	corked = 0; /* another thread's cork ends here: the Exit goes out after it */
 	unsigned long fs = nsd_fs_enter();
 	drain_host_reaps();
-	if (proc.pid == 1)
+	if (proc.pid == 1) {
+		exit_tid = (int)host(__NR_gettid);
 		kill_sandbox((wstatus & 0x7f) == 0);
+		exit_tid = 0;
+	}
 	Nsd__Exit e = NSD__EXIT__INIT;
 	e.pid = (uint32_t)proc.pid;
 	e.status = wstatus;

@@ -1,13 +1,19 @@
-/* The RPC stream (rpc.h, proto/rpc.proto): one unix socket per picoprocess
- * in nsd's stream directory, a helper thread serving it, and the client side
- * that an app thread runs inside a syscall.
+/* The RPC stream (rpc.h, proto/rpc.proto): one unix socket per picoprocess,
+ * a helper thread serving it, and the client side that an app thread runs
+ * inside a syscall.
  *
- * Addresses. <dir>/<launch token>-<host pid>: the parent of a fork knows
- * its child's address (it registers the child), and a launch's picoprocesses
- * share the random token, so a socket a killed process left behind is ours
- * to replace (the directory is sticky: another launch's uid could neither
- * take nor remove our names). The socket is 0777: any host uid may connect,
- * and only a peer that proves the sandbox's secret is served.
+ * Addresses. <nsd's stream directory>/<launch token>-<host pid>: the parent
+ * of a fork knows its child's address (it registers the child), and a
+ * launch's picoprocesses share the random token. A process listens at the
+ * address's abstract name (a NUL, then the address): no file to make or
+ * remove, and gone with its socket. Any host process may connect to it;
+ * only a peer that proves the sandbox's secret is served. Landlock's scope
+ * keeps the picoprocesses of other launches (other domains) from it: nsd,
+ * unconfined, connects for them (dial). If another process holds the name,
+ * the process listens at the file instead, as all did before (listen_at):
+ * the directory is sticky, so another launch's uid could neither take nor
+ * remove our files, and a file a killed process left behind is ours to
+ * replace. The socket is 0777.
  *
  * The helper thread is no app thread: it is in no thread list (the app's
  * /proc, execve's ending of the other threads and signal routing never see
@@ -41,6 +47,7 @@
 #define SOL_SOCKET 1
 #define SO_RCVTIMEO_NEW 66
 #define SO_SNDTIMEO_NEW 67
+#define SO_PEERCRED 17
 #define RPC_TIMEOUT_S 2
 /* connects 2 ms apart: a running process's address is awaited 2 s */
 #define LISTEN_WAIT_TRIES 1000
@@ -51,6 +58,7 @@ static char dir[UNIX_PATH_MAX];
 static char token[17];
 static char my_addr[UNIX_PATH_MAX] __fork_hot;
 static int listen_fd __fork_hot = -1;
+static bool listen_file __fork_hot; /* at the file my_addr, not at its abstract name */
 static struct thread *helper;
 static char *helper_stack;
 
@@ -79,6 +87,13 @@ void rpc_address(int host_pid, char *buf, size_t size)
 			snprintf(token + 2 * i, 3, "%02x", r[i]);
 	}
 	snprintf(buf, size, "%s/%s-%d", dir, token, host_pid);
+}
+
+bool rpc_is_stream_name(const char *name, size_t len)
+{
+	const char *d = rpc_dir();
+	size_t n = d ? strlen(d) : 0;
+	return d && len > n && !memcmp(name, d, n) && name[n] == '/';
 }
 
 static int timeouts(int fd)
@@ -433,23 +448,46 @@ void rpc_wakeup(void)
 	}
 }
 
-/* Listens at addr as listen_fd: 0, or -errno. */
+/* The abstract name of a stream address: a NUL, then the address. Its
+ * length, or -ENAMETOOLONG. */
+static long abstract_of(const char *addr, struct sockaddr_un *sa)
+{
+	size_t n = strlen(addr);
+	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	if (n + 1 > sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa->sun_path + 1, addr, n);
+	return (long)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+/* Listens at addr as listen_fd: 0, or -errno. At its abstract name, which
+ * costs no inode to make nor to remove (a fork child's bind of a file
+ * took ~60 us of ext4 work, its unlink and eviction more); only if another
+ * process holds that name (the names are listed in /proc/net/unix for any
+ * host user to squat) at the file addr, so it stays reachable. */
 static int listen_at(const char *addr)
 {
-	struct sockaddr_un sa;
+	struct sockaddr_un sa, an;
 	long fd = nsd_unix_socket(addr, &sa);
 	if (fd < 0)
 		return (int)fd;
-	/* 0777: only one thread runs here (start-up, a fork child), so the
-	 * host umask may be cleared for the bind. */
-	long old = host(__NR_umask, 0);
-	long r = host(__NR_bind, fd, &sa, sizeof(sa));
-	if (r == -EADDRINUSE) {
-		/* Our own name, from a killed process of this launch: replace it. */
-		host(__NR_unlinkat, AT_FDCWD, addr, 0);
+	long r = abstract_of(addr, &an);
+	if (r > 0)
+		r = host(__NR_bind, fd, &an, r);
+	listen_file = r == -EADDRINUSE;
+	if (listen_file) {
+		log_info("rpc: the abstract name of %s is taken: listening on the file", addr);
+		/* 0777: only one thread runs here (start-up, a fork child), so
+		 * the host umask may be cleared for the bind. */
+		long old = host(__NR_umask, 0);
 		r = host(__NR_bind, fd, &sa, sizeof(sa));
+		if (r == -EADDRINUSE) {
+			/* Our own name, from a killed process of this launch: replace it. */
+			host(__NR_unlinkat, AT_FDCWD, addr, 0);
+			r = host(__NR_bind, fd, &sa, sizeof(sa));
+		}
+		host(__NR_umask, old);
 	}
-	host(__NR_umask, old);
 	/* A connection raises SIGIO (with si_fd: rpc_is_wakeup) at this
 	 * process. All of it is set, and listen_fd known to the handler,
 	 * before listen(): a fork child's parent connects as soon as the name
@@ -503,7 +541,7 @@ void rpc_start(void)
 
 void rpc_end(void)
 {
-	if (my_addr[0])
+	if (my_addr[0] && listen_file)
 		host(__NR_unlinkat, AT_FDCWD, my_addr, 0);
 }
 
@@ -562,6 +600,82 @@ static bool may_listen(const Nsd__Proc *p)
 	return paren && paren[1] == ' ' && paren[2] && strchr("RSD", paren[2]);
 }
 
+static long connect_to(long fd, const struct sockaddr_un *sa, long len)
+{
+	long r;
+	do
+		r = host(__NR_connect, fd, sa, len);
+	while (r == -EINTR);
+	return r;
+}
+
+/* A socket for a stream, sa the file path's address. Its time limits are
+ * set before the connect, which waits while the listener's backlog is full. */
+static long stream_socket(const char *path, struct sockaddr_un *sa)
+{
+	long fd = nsd_unix_socket(path, sa);
+	long r = fd < 0 ? fd : timeouts((int)fd);
+	if (r < 0 && fd >= 0)
+		host_close((int)fd);
+	return r < 0 ? r : fd;
+}
+
+/* A new socket connected to the file path: the fd, or -errno. */
+static long dial_file(const char *path)
+{
+	struct sockaddr_un sa;
+	long fd = stream_socket(path, &sa);
+	long r = fd < 0 ? fd : connect_to(fd, &sa, sizeof(sa));
+	if (r < 0 && fd >= 0)
+		host_close((int)fd);
+	return r < 0 ? r : fd;
+}
+
+/* SO_PEERCRED's pid: the host process that listens behind fd. */
+static int peer_pid(long fd)
+{
+	struct { int pid, uid, gid; } cr = { 0, 0, 0 };
+	int len = sizeof(cr);
+	return host(__NR_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 ? cr.pid : -1;
+}
+
+/* One try at the listener of p, a process of this host: the fd, or -errno
+ * (-ENOENT or -ECONNREFUSED: nobody listens there yet). Its abstract name
+ * first; a listener of another launch is in another Landlock domain, whose
+ * abstract names ours may not connect to (EPERM), so nsd connects for us
+ * (StreamConnect); and the file, where p listens if another process held
+ * its abstract name (listen_at), which is then that process's, not p's. */
+static long dial(const Nsd__Proc *p)
+{
+	struct sockaddr_un sa;
+	long fd = stream_socket(p->stream, &sa);
+	if (fd < 0)
+		return fd;
+	long r = abstract_of(p->stream, &sa);
+	if (r > 0)
+		r = connect_to(fd, &sa, r);
+	if (r == 0 && peer_pid(fd) == p->host_pid)
+		return fd;
+	host_close((int)fd);
+	if (r == -EPERM) {
+		log_debug("rpc: pid %u is of another launch: connected through nsd", p->pid);
+		fd = nsd_stream_connect(p->pid);
+		if (fd >= 0)
+			fd = fd_make_private((int)fd);
+		if (fd >= 0 && (r = timeouts((int)fd)) < 0) {
+			host_close((int)fd);
+			fd = r;
+		}
+		/* Refused (not listening yet, or the name is another's), or
+		 * nsd cannot pass fds (a TCP client): p may listen at its file. */
+		if (fd != -ECONNREFUSED && fd != -EOPNOTSUPP)
+			return fd;
+	} else if (r < 0 && r != -ECONNREFUSED) {
+		return r;
+	}
+	return dial_file(p->stream);
+}
+
 /* Connects to p's stream and runs the handshake: the fd and the session
  * key in sk, or -errno. */
 static int open_stream(const Nsd__Proc *p, uint8_t sk[RPC_MAC_LEN])
@@ -572,28 +686,27 @@ static int open_stream(const Nsd__Proc *p, uint8_t sk[RPC_MAC_LEN])
 	bool remote = p->host[0] && strcmp(p->host, nsd_host());
 	if (remote && !pal_address(pal, sizeof(pal)))
 		return -EHOSTUNREACH;
-	struct sockaddr_un sa;
-	long fd = nsd_unix_socket(remote ? pal : p->stream, &sa);
-	if (fd < 0)
-		return (int)fd;
-	long r = timeouts((int)fd);
 	/* A fork child's address is registered by its parent before the child
 	 * listens: a live process's name may be missing or refuse for a moment,
 	 * the longer on a loaded host. */
-	for (int tries = 0; r == 0; tries++) {
-		long c = host(__NR_connect, fd, &sa, sizeof(sa));
-		if (c == -EINTR)
-			continue;
-		if ((c == -ENOENT || c == -ECONNREFUSED) && (tries < 50 || (tries < LISTEN_WAIT_TRIES && may_listen(p)))) {
+	long fd, r = 0;
+	for (int tries = 0;; tries++) {
+		fd = remote ? dial_file(pal) : dial(p);
+		if ((fd == -ENOENT || fd == -ECONNREFUSED) && (tries < 50 || (tries < LISTEN_WAIT_TRIES && may_listen(p)))) {
 			struct __kernel_timespec ts = { 0, 2000000 };
 			host(__NR_nanosleep, &ts, NULL);
 			continue;
 		}
-		r = c;
 		break;
 	}
+	if (fd < 0) {
+		log_debug("rpc: no stream to pid %u at %s (%ld)", p->pid, p->stream, fd);
+		if (remote)
+			return -EHOSTUNREACH; /* no paldaemon on this host */
+		return fd == -ECONNREFUSED || fd == -ENOENT ? -ESRCH : (int)fd;
+	}
 	if (remote)
-		r = r == 0 ? route((int)fd, p) : -EHOSTUNREACH; /* no paldaemon on this host */
+		r = route((int)fd, p);
 	uint8_t nonce[RPC_NONCE_LEN], mac[RPC_MAC_LEN];
 	nsd_random(nonce, sizeof(nonce));
 	Rpc__Frame *hello = NULL;

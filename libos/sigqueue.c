@@ -129,10 +129,17 @@ void sigq_clear_after_fork(struct sigqueue *q)
 {
 	/* Only the forking thread lives on, and it holds the lock. Every queue
 	 * it keeps is emptied, and the other threads' queues are gone with
-	 * them, so the pool starts afresh (enter() fills it again). */
-	memset(q->rt_head, 0, sizeof(q->rt_head));
-	memset(q->rt_tail, 0, sizeof(q->rt_tail));
-	q->bits = 0;
+	 * them, so the pool starts afresh (enter() fills it again). An empty
+	 * queue, the usual one, is not written: that would cost its page a
+	 * copy-on-write fault in every child. */
+	bool empty = !q->bits;
+	for (int i = 0; empty && i <= NSIG_APP - SIGRT_FIRST; i++)
+		empty = !q->rt_head[i] && !q->rt_tail[i];
+	if (!empty) {
+		memset(q->rt_head, 0, sizeof(q->rt_head));
+		memset(q->rt_tail, 0, sizeof(q->rt_tail));
+		q->bits = 0;
+	}
 	free_nodes = NULL;
 	pool_ready = false;
 	rt_used = 0;

@@ -44,7 +44,7 @@ struct thread *thread_alloc(void)
 	}
 	/* A guard page catches libos stack overflows before they corrupt the
 	 * neighbouring arena memory. */
-	host_mprotect(t->libos_stack, PAGE_SIZE, 0);
+	arena_guard(t->libos_stack, true);
 	return t;
 }
 
@@ -222,7 +222,7 @@ void thread_reap(void)
 			continue;
 		}
 		*pp = t->next;
-		host_mprotect(t->libos_stack, PAGE_SIZE, 3 /* PROT_READ|PROT_WRITE */);
+		arena_guard(t->libos_stack, false);
 		arena_free_pages(t->libos_stack, LIBOS_STACK_SIZE);
 		free(t);
 	}

@@ -357,6 +357,129 @@ static int host_alive(int pid)
     return !paren || (paren[1] && paren[2] != 'Z' && paren[2] != 'X');
 }
 
+/* ---- sweeps: what only a process's host can see -------------------------------
+ * The leader sweeps its own host's processes; a follower of another host
+ * sweeps that host's the same way (over its copy of the journal) and
+ * reports what it found (a HostReport on a link of its own), which the
+ * leader checks against its own rows and journals. */
+
+#define REPORT_MAX 64
+
+struct host_report {
+    Nsd__HostEnd ends[REPORT_MAX], *ptrs[REPORT_MAX];
+    char clients[REPORT_MAX][2 * NSD_CLIENT_ID_LEN + 1];
+    size_t n;
+};
+
+static void report_add(struct nsd *n, uint32_t sb, uint32_t pid, int host_pid, int died, const char *client)
+{
+    if (!n->report && !(n->report = calloc(1, sizeof *n->report)))
+        abort();
+    struct host_report *r = n->report;
+    if (r->n == REPORT_MAX)
+        return;   /* the next sweep finds the rest */
+    Nsd__HostEnd *e = &r->ends[r->n];
+    nsd__host_end__init(e);
+    e->sandbox = sb;
+    e->pid = pid;
+    e->host_pid = host_pid;
+    e->died = died;
+    snprintf(r->clients[r->n], sizeof r->clients[0], "%s", client ? client : "");
+    e->client = r->clients[r->n];
+    r->ptrs[r->n++] = e;
+}
+
+/* A sweep found the host process of row (sb, pid) ended: dead before its
+ * claim (died), or reaped on the host. */
+static void host_end(struct nsd *n, uint32_t sb, uint32_t pid, int host_pid, int died)
+{
+    if (!n->ready) {
+        report_add(n, sb, pid, host_pid, died, NULL);
+        return;
+    }
+    Nsd__Op op = NSD__OP__INIT;
+    op.sandbox_id = sb;
+    op.client = "";
+    if (died)
+        op.host_died = pid;
+    else
+        op.host_reaped = pid;
+    journal_synthetic(n, &op);
+}
+
+/* A follower whose host has no leader sweeps it. */
+static int leader_elsewhere(struct nsd *n)
+{
+    Nsd__Redirect r = NSD__REDIRECT__INIT;
+    struct arena a = { 0 };
+    replica_leader(n, &r, &a);
+    int elsewhere = r.node[0] && strcmp(r.host, n->host);
+    arena_free(&a);
+    return elsewhere;
+}
+
+/* A sweep found a client gone (not connected, its processes dead). */
+static void client_end(struct nsd *n, uint32_t sb, const char *client)
+{
+    if (n->ready)
+        journal_lost(n, sb, client, "vanished while disconnected");
+    else
+        report_add(n, sb, 0, 0, 0, client);
+}
+
+/* A follower's findings go to the leader on a link of their own. */
+static void report_send(struct nsd *n)
+{
+    struct host_report *r = n->report;
+    if (!r || !r->n)
+        return;
+    Nsd__Forward fw = NSD__FORWARD__INIT;
+    char peer[96];
+    snprintf(peer, sizeof peer, "node %s host report", n->node);
+    fw.peer = peer;
+    fw.host_report = 1;
+    int fd = replica_forward(n, &fw);
+    struct bufferevent *bev = fd < 0 ? NULL : bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (bev) {
+        Nsd__HostReport hr = NSD__HOST_REPORT__INIT;
+        hr.host = n->host;
+        hr.n_ends = r->n;
+        hr.ends = r->ptrs;
+        Nsd__Frame f = NSD__FRAME__INIT;
+        f.body_case = NSD__FRAME__BODY_HOST_REPORT;
+        f.host_report = &hr;
+        write_frame(bev, &f);
+        bev_free_flushed(bev);
+        nsd_log("reported %zu ended processes or clients of host %s to the leader", r->n, n->host);
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    r->n = 0;   /* not sent (no leader elsewhere): the next sweep finds them again */
+}
+
+/* The leader: a follower's HostReport. Only rows of that host (not ours)
+ * with the host pid it saw, and clients all of whose live processes are
+ * there, are taken. */
+static void host_report(struct nsd *n, const Nsd__HostReport *hr)
+{
+    if (!hr->host || !strcmp(hr->host, n->host) || !strcmp(hr->host, "localhost"))
+        return;
+    for (size_t i = 0; i < hr->n_ends; i++) {
+        const Nsd__HostEnd *e = hr->ends[i];
+        int64_t k = -1;
+        if (e->client && e->client[0]) {
+            if (strlen(e->client) == 2 * NSD_CLIENT_ID_LEN && !client_connected(n, e->sandbox, e->client, NULL) &&
+                jint(&n->j, &k, "SELECT count(*) FROM procs WHERE sandbox = ? AND client = ? AND state = 'live'"
+                                " AND host != ?", "iss", (int64_t)e->sandbox, e->client, hr->host) > 0 && !k)
+                journal_lost(n, e->sandbox, e->client, "vanished on its host (its node says)");
+        } else if (jint(&n->j, &k, "SELECT count(*) FROM procs WHERE sandbox = ? AND pid = ? AND host = ?"
+                                   " AND host_pid = ?", "iisi", (int64_t)e->sandbox, (int64_t)e->pid, hr->host,
+                        (int64_t)e->host_pid) > 0 && k == 1) {
+            host_end(n, e->sandbox, e->pid, e->host_pid, e->died);
+        }
+    }
+}
+
 /*
  * Clients that vanished while no leader was watching (they died during a
  * failover) never reconnect. A client that is not connected and all of whose
@@ -391,7 +514,7 @@ static void sweep_vanished(struct nsd *n)
         if (st)
             sqlite3_reset(st);
         if (!alive)
-            journal_lost(n, sandbox_ids[i], sandbox_client[i], "vanished while disconnected");
+            client_end(n, sandbox_ids[i], sandbox_client[i]);
     }
 }
 
@@ -411,25 +534,18 @@ static int sweep_rows(struct nsd *n, const char *sql, int (*ended)(struct nsd *,
                       int died)
 {
     uint32_t sandbox_ids[64], pids[64];
-    int k = 0;
+    int host_pids[64], k = 0;
     sqlite3_stmt *st = jq(&n->j, sql, "s", n->host);
     while (st && k < 64 && sqlite3_step(st) == SQLITE_ROW) {
         sandbox_ids[k] = sqlite3_column_int64(st, 0);
         pids[k] = sqlite3_column_int64(st, 1);
-        k += ended(n, sandbox_ids[k], pids[k], sqlite3_column_int(st, 2)) != 0;
+        host_pids[k] = sqlite3_column_int(st, 2);
+        k += ended(n, sandbox_ids[k], pids[k], host_pids[k]) != 0;
     }
     if (st)
         sqlite3_reset(st);
-    for (int i = 0; i < k; i++) {
-        Nsd__Op op = NSD__OP__INIT;
-        op.sandbox_id = sandbox_ids[i];
-        op.client = "";
-        if (died)
-            op.host_died = pids[i];
-        else
-            op.host_reaped = pids[i];
-        journal_synthetic(n, &op);
-    }
+    for (int i = 0; i < k; i++)
+        host_end(n, sandbox_ids[i], pids[i], host_pids[i], died);
     return k;
 }
 
@@ -555,7 +671,8 @@ static int allowed(Nsd__Role role, Nsd__Frame__BodyCase b)
     default:
         return role == NSD__ROLE__ROLE_PICO &&
                       (nsdc_body_is_mutation(b) || (b >= NSD__FRAME__BODY_LOOKUP && b <= NSD__FRAME__BODY_MEMBERS) ||
-                b == NSD__FRAME__BODY_SYSV_MEMFD || b == NSD__FRAME__BODY_TICKET);
+                b == NSD__FRAME__BODY_SYSV_MEMFD || b == NSD__FRAME__BODY_TICKET ||
+                b == NSD__FRAME__BODY_STREAM_CONNECT);
     }
 }
 
@@ -882,7 +999,7 @@ static int fd_reply_flush(struct conn *c)
     free(c->fd_reply);
     c->fd_reply = NULL;
     if (w <= 0) {
-        conn_drop(c, "cannot pass the SysV memory");
+        conn_drop(c, "cannot pass an fd");
         return -1;
     }
     return 0;
@@ -901,6 +1018,23 @@ static void send_ticket(struct conn *c, const Nsd__Frame *req)
     f.body_case = NSD__FRAME__BODY_TICKET;
     f.ticket = &t;
     send_frame(c, &f);
+}
+
+/* Answers with f carrying fd (SCM_RIGHTS; closed here once sent). 0, or -1
+ * if c was dropped. */
+static int send_fd_reply(struct conn *c, const Nsd__Frame *f, int fd)
+{
+    size_t len = nsd__frame__get_packed_size(f);
+    uint8_t *buf = malloc(NSD_FRAME_HDR + len);
+    if (!buf)
+        abort();
+    buf[0] = (uint8_t)(len >> 24), buf[1] = (uint8_t)(len >> 16), buf[2] = (uint8_t)(len >> 8),
+    buf[3] = (uint8_t)len;
+    nsd__frame__pack(f, buf + NSD_FRAME_HDR);
+    c->fd_reply = buf;
+    c->fd_reply_len = NSD_FRAME_HDR + len;
+    c->fd_out = fd;
+    return fd_reply_flush(c);
 }
 
 /* SysvMemfd (nsd.proto): local state, answered at once. 0, or -1 if c was
@@ -933,17 +1067,67 @@ static int sysv_memfd(struct conn *c, const Nsd__Frame *req)
         send_error(c, req->req_id, ENOENT, "no SysV memory for this sandbox");
         return 0;
     }
-    size_t len = nsd__frame__get_packed_size(&f);
-    uint8_t *buf = malloc(NSD_FRAME_HDR + len);
-    if (!buf)
-        abort();
-    buf[0] = (uint8_t)(len >> 24), buf[1] = (uint8_t)(len >> 16), buf[2] = (uint8_t)(len >> 8),
-    buf[3] = (uint8_t)len;
-    nsd__frame__pack(&f, buf + NSD_FRAME_HDR);
-    c->fd_reply = buf;
-    c->fd_reply_len = NSD_FRAME_HDR + len;
-    c->fd_out = fd;
-    return fd_reply_flush(c);
+    return send_fd_reply(c, &f, fd);
+}
+
+/* StreamConnect (nsd.proto): nsd, whom no Landlock domain confines,
+ * connects to the RPC listener of process pid of the caller's sandbox for a
+ * picoprocess of another launch, and passes it the connection. Only to a
+ * live process of this host that is itself connected to us as a
+ * picoprocess of that sandbox (pico_peer, as for the admin Kill), at the
+ * abstract name of its record's address inside our stream directory, and
+ * only if the listener there is that very host process (streams_connect):
+ * no record makes nsd hand out a connection to any other socket. The
+ * handshake behind it is the two picoprocesses' own (libos/rpc.c). 0, or
+ * -1 if c was dropped. */
+static int stream_connect(struct conn *c, const Nsd__Frame *req)
+{
+    struct nsd *n = c->n;
+    Nsd__Ok ok = NSD__OK__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    char host[256] = "", stream[256] = "";
+    int host_pid = 0, err = 0;
+    f.req_id = req->req_id;
+    f.body_case = NSD__FRAME__BODY_OK;
+    f.ok = &ok;
+    sqlite3_stmt *st = jq(&n->j, "SELECT host, host_pid, coalesce(stream, '') FROM procs WHERE sandbox = ?"
+                                 " AND pid = ? AND state = 'live'",
+                          "ii", (int64_t)c->sandbox_id, (int64_t)req->stream_connect->pid);
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(host, sizeof host, "%s", (const char *)sqlite3_column_text(st, 0));
+        host_pid = sqlite3_column_int(st, 1);
+        snprintf(stream, sizeof stream, "%s", (const char *)sqlite3_column_text(st, 2));
+    }
+    if (st)
+        sqlite3_reset(st);
+    int fd = -1;
+    if (!c->is_unix || !c->bev)
+        err = EOPNOTSUPP; /* an fd means nothing to another host */
+    else if (c->fd_reply)
+        err = EBUSY; /* one fd at a time: a client waits for each reply */
+    else if (!host_pid && !n->ready)
+        err = ECONNREFUSED; /* a follower: the leader, whom the caller asked, may be ahead of our copy */
+    else if (host_pid <= 0 || (strcmp(host, n->host) && strcmp(host, "localhost")))
+        err = ESRCH;
+    else if (!pico_peer(n, c->sandbox_id, host_pid))
+        err = ECONNREFUSED; /* not connected yet (a fork child): the caller tries again */
+    else if ((fd = streams_connect(stream, host_pid)) < 0)
+        err = -fd;
+    if (err) {
+        char why[80];
+        snprintf(why, sizeof why, "no stream connection to pid %u: %s", req->stream_connect->pid,
+                 strerror(err));
+        send_error(c, req->req_id, err, why);
+        return 0;
+    }
+    return send_fd_reply(c, &f, fd);
+}
+
+/* The requests a follower answers itself for the clients it forwards
+ * (fds of its host: the leader's would mean nothing here). */
+static int host_local(struct conn *c, const Nsd__Frame *req)
+{
+    return req->body_case == NSD__FRAME__BODY_STREAM_CONNECT ? stream_connect(c, req) : sysv_memfd(c, req);
 }
 
 static void hello_ok(struct conn *c)
@@ -1044,7 +1228,7 @@ static void up_resume(struct conn *c)
     Nsd__Frame *f = c->held;
     c->held = NULL;
     c->paused = 0;
-    int r = sysv_memfd(c, f);
+    int r = host_local(c, f);
     nsd__frame__free_unpacked(f, NULL);
     if (!r)
         conn_feed(c);
@@ -1109,12 +1293,13 @@ static int up_pass(struct conn *c)
  * forward now. f is kept or freed. 0, or -1 if c was dropped. */
 static int up_frame(struct conn *c, Nsd__Frame *f, const uint8_t *body, uint32_t len)
 {
-    if (f->body_case == NSD__FRAME__BODY_SYSV_MEMFD && up_known(c)) {
-        int r = sysv_memfd(c, f);
+    int local = f->body_case == NSD__FRAME__BODY_SYSV_MEMFD || f->body_case == NSD__FRAME__BODY_STREAM_CONNECT;
+    if (local && up_known(c)) {
+        int r = host_local(c, f);
         nsd__frame__free_unpacked(f, NULL);
         return r;
     }
-    if (f->body_case == NSD__FRAME__BODY_SYSV_MEMFD) {   /* up_resume answers it */
+    if (local) {   /* up_resume answers it */
         c->held = f;
         c->paused = 1;
         return 0;
@@ -1305,6 +1490,13 @@ static int frame(struct conn *c, const uint8_t *body, size_t len, int behind)
     } else if (f->body_case == NSD__FRAME__BODY__NOT_SET) {
         conn_drop(c, "unknown message type");
         r = -1;
+    } else if (c->reporter) {
+        if (f->body_case != NSD__FRAME__BODY_HOST_REPORT) {
+            conn_drop(c, "not a host report");
+            r = -1;
+        } else if (n->ready) {
+            host_report(n, f->host_report);
+        }
     } else if (f->body_case == NSD__FRAME__BODY_PEER_GONE && c->forwarded) {
         /* The follower's word: its host shows this client dead. */
         if (n->ready && c->role == NSD__ROLE__ROLE_PICO)
@@ -1325,6 +1517,8 @@ static int frame(struct conn *c, const uint8_t *body, size_t len, int behind)
         r = sysv_memfd(c, f);
     } else if (f->body_case == NSD__FRAME__BODY_TICKET) {
         send_ticket(c, f);
+    } else if (f->body_case == NSD__FRAME__BODY_STREAM_CONNECT) {
+        r = stream_connect(c, f);
     } else if (nsdc_body_is_mutation(f->body_case)) {
         queue_mutation(c, f);
         return 0;
@@ -1511,6 +1705,16 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 
 void server_forwarded(struct nsd *n, int fd, const Nsd__Forward *fw)
 {
+    if (fw->host_report) {   /* no client: the node link authenticated the follower */
+        struct conn *c = conn_open(n, fd, 0, fw->peer, 1);
+        if (c) {
+            c->forwarded = c->reporter = 1;
+            c->state = CONN_READY;
+            conn_start(c);
+            bufferevent_set_timeouts(c->bev, NULL, NULL);
+        }
+        return;
+    }
     struct conn *c = fw->nonce.len == NSD_NONCE_LEN ? conn_open(n, fd, 0, fw->peer, 1) : NULL;
     if (!c) {
         if (fw->nonce.len != NSD_NONCE_LEN)
@@ -1652,11 +1856,13 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     int64_t now = now_ms();
     (void)fd;
     (void)what;
-    if (n->ready && now >= n->next_sweep) {
+    /* A follower sweeps its host too (the leader cannot see it). */
+    if (now >= n->next_sweep && (n->ready || (n->rep && !n->leading && leader_elsewhere(n)))) {
         nsd_flush(n);   /* the sweeps read what a lazy batch holds */
         sweep_vanished(n);
         sweep_reaped(n);
         sweep_unclaimed(n);
+        report_send(n);
         n->next_sweep = now + SWEEP_MS;
     }
     if (n->ready && n->watch_sync)
@@ -1772,6 +1978,8 @@ void nsd_fini(struct nsd *n)
         conn_free(n->conns);
     if (n->tick)
         event_free(n->tick);
+    free(n->report);
+    n->report = NULL;
     if (n->flush_ev)
         event_free(n->flush_ev);
     if (n->lazy_ev)

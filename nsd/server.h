@@ -25,6 +25,7 @@
 #define SWEEP_MS 2000                /* period of the sweep for vanished clients */
 
 struct conn;
+struct host_report;
 struct watch;
 
 struct nsd {
@@ -45,6 +46,7 @@ struct nsd {
     struct evconnlistener *unix_l, *tcp_l;
     struct event *tick, *sigterm, *sigint;
     int64_t next_sweep;
+    struct host_report *report;     /* a follower's sweep findings, for the leader */
     struct conn *conns;
     struct pending *pending;        /* mutations waiting for the group commit */
     struct event *flush_ev;
@@ -101,6 +103,7 @@ struct conn {
     int peer_pid;                   /* SO_PEERCRED on the unix socket, else 0 */
     int forwarded;                  /* by a follower, over the node link: */
     int forwarded_admin;            /* an admin peer there, it says */
+    int reporter;                   /* a follower's HostReport link (no client) */
     /* A follower's client that it forwards to the leader (server.c, "forwarding"). */
     struct bufferevent *up;         /* the node link to the leader, or NULL */
     int up_hello;                   /* the leader's HelloOk: to pass on (0), to drop (-1), seen (1) */

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ struct relay {
     struct pal *p;
     struct relay *next;
     int state, origin, tries;
+    int at_file;                    /* TARGETING: connecting to the stream's file, not its abstract name */
     struct bufferevent *local;
     struct sealink *link;
     Rpc__Frame *route;
@@ -335,6 +337,13 @@ static void target_failed(struct relay *r, int err)
 {
     bufferevent_free(r->local);
     r->local = NULL;
+    /* Nobody at the abstract name, or not its process: the file, where a
+     * picoprocess listens whose abstract name another process held. */
+    r->at_file = !r->at_file;
+    if (r->at_file && err == ECONNREFUSED) {
+        target_connect(r);
+        return;
+    }
     if ((err == ENOENT || err == ECONNREFUSED) && ++r->tries < TARGET_TRIES) {
         struct timeval t = { 0, 2000 };
         if (!r->retry)
@@ -345,9 +354,25 @@ static void target_failed(struct relay *r, int err)
     link_fail(r, err);
 }
 
+/* A picoprocess listens at the abstract name of its stream address (a NUL,
+ * then the address: libos/rpc.c), which ends in "-<host pid>"; is the
+ * process behind bev that one (SO_PEERCRED), not another that took it? */
+static int listener_named(struct bufferevent *bev, const char *stream)
+{
+    struct ucred cr = { 0 };
+    socklen_t len = sizeof cr;
+    const char *dash = strrchr(stream, '-');
+    return dash && !getsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_PEERCRED, &cr, &len) &&
+           cr.pid == atoi(dash + 1);
+}
+
 static void target_event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct relay *r = arg;
+    if ((what & BEV_EVENT_CONNECTED) && !r->at_file && !listener_named(bev, r->route->route->stream)) {
+        target_failed(r, ECONNREFUSED);
+        return;
+    }
     if (what & BEV_EVENT_CONNECTED) {
         size_t n = encode_reply(0);
         if (sealink_send(r->link, frame_buf, n)) {
@@ -360,15 +385,23 @@ static void target_event_cb(struct bufferevent *bev, short what, void *arg)
     local_event_cb(bev, what, arg);
 }
 
+/* The stream's abstract name first, then its file (target_failed). */
 static void target_connect(struct relay *r)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", r->route->route->stream);
+    const char *stream = r->route->route->stream;
+    size_t n = strlen(stream), off = r->at_file ? 0 : 1;
+    if (n + off >= sizeof sa.sun_path) {
+        link_fail(r, ENAMETOOLONG);
+        return;
+    }
+    memcpy(sa.sun_path + off, stream, n);
     r->local = bufferevent_socket_new(r->p->base, -1, BEV_OPT_CLOSE_ON_FREE);
     if (!r->local)
         abort();
     bufferevent_setcb(r->local, NULL, NULL, target_event_cb, r);
-    if (bufferevent_socket_connect(r->local, (struct sockaddr *)&sa, sizeof sa))
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + off + n + r->at_file);
+    if (bufferevent_socket_connect(r->local, (struct sockaddr *)&sa, (int)len))
         target_failed(r, errno ? errno : ECONNREFUSED);
 }
 

@@ -18,6 +18,16 @@ int arena_init(void);
  * without touching more than one page. */
 void *arena_alloc_pages(size_t n);
 void arena_free_pages(void *p, size_t n);
+/* Like arena_alloc_pages, for a span the caller maps over (MAP_SHARED):
+ * such spans are taken from the arena's top, so that they split the
+ * arena's private mapping once, not once each, and leave the heap's and
+ * stacks' pages together (fewer mappings and page tables for every fork
+ * to copy and every exit to free). Freed with arena_free_pages once
+ * anonymous again. */
+void *arena_alloc_high(size_t n);
+/* Makes the page at page (page-aligned, in the arena) fault on any access,
+ * or (on false) ordinary memory again. */
+void arena_guard(void *page, bool on);
 /* True when [addr, addr+len) touches the libos image, the arena or the
  * fast path's trampoline. */
 bool range_is_libos(uintptr_t addr, size_t len);

@@ -61,6 +61,9 @@ void nsd_free(Nsd__Frame *f);
 /* nsd_call for a reply that carries an fd: *fd the host fd passed with it
  * (O_CLOEXEC, the caller's), or -1. */
 int nsd_call_fd(Nsd__Frame *req, Nsd__Frame **reply, int *fd);
+/* The RPC listener of process pid of this host, connected by nsd
+ * (StreamConnect): the host fd, or -errno. */
+int nsd_stream_connect(int pid);
 /* A request whose reply nobody waits for (Reap): sent now, its reply read
  * and dropped with the next call. */
 void nsd_send(Nsd__Frame *req);

@@ -1,9 +1,10 @@
 /* The RPC stream between picoprocesses of one sandbox (libos/rpc.c;
  * proto/rpc.proto): for what the host cannot carry between them, a signal
  * into another launch's Landlock domain (another host uid) or the state of
- * a process the host does not let us read. Each picoprocess listens at an
- * address it registers with nsd (Register.stream), served by a helper
- * thread; peers prove the sandbox's secret. */
+ * a process the host does not let us read. Each picoprocess listens at the
+ * abstract name of an address it registers with nsd (Register.stream), or
+ * at that file if the name was taken, served by a helper thread; peers
+ * prove the sandbox's secret. */
 #ifndef LIBOS_RPC_H
 #define LIBOS_RPC_H
 
@@ -17,6 +18,8 @@ const char *rpc_dir(void);
 /* The stream address of this launch's picoprocess with host pid host_pid
  * into buf (size >= 108); "" without a stream directory. */
 void rpc_address(int host_pid, char *buf, size_t size);
+/* Is the abstract name (len bytes after its NUL) a stream listener's? */
+bool rpc_is_stream_name(const char *name, size_t len);
 /* Start-up, once the seccomp filter is in place (the helper thread must be
  * filtered like every thread), and in a fork child (the parent's listener
  * is the parent's): listen at our address. */
@@ -25,7 +28,8 @@ void rpc_start(void);
  * peer connects); rpc_wakeup then starts the helper thread unless one runs. */
 bool rpc_is_wakeup(int sig, const siginfo_t *si);
 void rpc_wakeup(void);
-/* At exit: the socket's name goes (safe from a host signal handler). */
+/* At exit: the socket's file goes, if it listened at one (safe from a
+ * host signal handler). */
 void rpc_end(void);
 
 /* Signal sig to process p through its stream: code as send_marked's (the

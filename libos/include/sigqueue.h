@@ -14,9 +14,10 @@
 struct sigq_node;
 
 struct sigqueue {
+	/* What a fork child clears first, together: std[] is 4 KiB. */
 	uint64_t bits;
-	siginfo_t std[SIGRT_FIRST - 1];
 	struct sigq_node *rt_head[NSIG_APP - SIGRT_FIRST + 1], *rt_tail[NSIG_APP - SIGRT_FIRST + 1];
+	siginfo_t std[SIGRT_FIRST - 1];
 };
 
 /* Adds a signal; -EAGAIN when the real-time pool is exhausted. */

@@ -43,7 +43,6 @@ struct thread {
 	bool exit_uc_claimable;
 	uintptr_t fast_entry; /* %gs:48: where the page-0 trampoline jumps */
 	sigset64_t sigmask;      /* the app's blocked signals */
-	struct sigqueue sigq;    /* thread-directed app signals */
 	stack_t app_altstack;    /* the app's sigaltstack (virtual) */
 	int *clear_child_tid;
 	void *rseq; /* the app's registered rseq area, unregistered at exit */
@@ -77,6 +76,10 @@ struct thread {
 	int sse_depth;
 	uint8_t sse_image[512 + 15];
 	struct thread *next;
+	/* Thread-directed app signals. Last: at 4.5 KiB it would put the
+	 * fields above that every call writes on two pages, each a
+	 * copy-on-write fault on both sides of a fork. */
+	struct sigqueue sigq;
 };
 
 static inline struct thread *current(void)

@@ -21,9 +21,13 @@ struct free_block {
 };
 
 static struct free_block *bins[NCLASSES] __fork_hot;
-/* The unused tail of each class's current chunk: blocks are carved from it
- * one at a time, so a chunk's pages are touched only as they are used. */
-static char *carve[NCLASSES] __fork_hot, *carve_end[NCLASSES] __fork_hot;
+/* The unused tail of the current chunk: blocks are carved from it one at a
+ * time, so a chunk's pages are touched only as they are used. All classes
+ * share it: the blocks a fork's path takes and gives back (its messages)
+ * then sit on one or two pages, not one page per class, and each such page
+ * costs a copy-on-write fault on both sides of every fork. A tail too
+ * short for the next block is left unused (< 2 KiB of 64). */
+static char *carve __fork_hot, *carve_end __fork_hot;
 struct lock alloc_lock __fork_hot = LOCK_INIT;
 
 static int class_of(size_t n)
@@ -46,13 +50,13 @@ static void *alloc_small(int c)
 		h = (struct hdr *)bins[c];
 		bins[c] = bins[c]->next;
 	} else {
-		if (!carve[c] || carve[c] + block > carve_end[c]) {
-			carve[c] = arena_alloc_pages(CHUNK);
-			carve_end[c] = carve[c] ? carve[c] + CHUNK : NULL;
+		if (!carve || carve + block > carve_end) {
+			carve = arena_alloc_pages(CHUNK);
+			carve_end = carve ? carve + CHUNK : NULL;
 		}
-		h = (struct hdr *)carve[c];
+		h = (struct hdr *)carve;
 		if (h)
-			carve[c] += block;
+			carve += block;
 	}
 	unlock(&alloc_lock);
 	if (!h)

@@ -21,6 +21,8 @@ extern const char _end[];
 
 static uintptr_t arena_start __ro_after_init, arena_end __ro_after_init;
 static uintptr_t arena_top __fork_hot;
+/* The low end of the spans taken from the top (arena_alloc_high). */
+static uintptr_t arena_high __fork_hot;
 static struct span *free_spans[SPAN_CLASSES] __fork_hot;
 struct lock arena_lock __fork_hot = LOCK_INIT;
 
@@ -46,7 +48,7 @@ int arena_init(void)
 	if (host_err((long)p))
 		return (int)(long)p;
 	arena_start = arena_top = (uintptr_t)p;
-	arena_end = arena_start + ARENA_SIZE;
+	arena_end = arena_high = arena_start + ARENA_SIZE;
 	return 0;
 }
 
@@ -70,7 +72,7 @@ void *arena_alloc_pages(size_t n)
 			break;
 		}
 	}
-	if (!ret && arena_top + pages * PAGE_SIZE <= arena_end) {
+	if (!ret && arena_top + pages * PAGE_SIZE <= arena_high) {
 		ret = (void *)arena_top;
 		arena_top += pages * PAGE_SIZE;
 	}
@@ -80,6 +82,32 @@ void *arena_alloc_pages(size_t n)
 	if (reused)
 		memset(ret, 0, PAGE_SIZE);
 	return ret;
+}
+
+void *arena_alloc_high(size_t n)
+{
+	size_t len = ALIGN_UP(n, PAGE_SIZE);
+	void *ret = NULL;
+	lock(&arena_lock);
+	if (arena_high - arena_top >= len) {
+		arena_high -= len;
+		ret = (void *)arena_high;
+	}
+	unlock(&arena_lock);
+	return ret;
+}
+
+/* Linux 6.13's guard markers; older kernels refuse them (EINVAL). */
+#define MADV_GUARD_INSTALL 102
+#define MADV_GUARD_REMOVE 103
+
+void arena_guard(void *page, bool on)
+{
+	/* A marker in the page table, not a PROT_NONE mapping: the arena stays
+	 * one mapping, and every mapping is a cost of each fork and exit. */
+	if (host(__NR_madvise, page, PAGE_SIZE, on ? MADV_GUARD_INSTALL : MADV_GUARD_REMOVE) == 0)
+		return;
+	host(__NR_mprotect, page, PAGE_SIZE, on ? PROT_NONE : PROT_READ | PROT_WRITE);
 }
 
 void arena_free_pages(void *p, size_t n)

@@ -52,7 +52,7 @@ int cred_init(void)
 	/* root inside holds every capability, as a root shell does */
 	cred.cap_prm = cred.cap_eff = config.uid == 0 ? CAP_ALL : 0;
 	size_t len = (CRED_SLOTS * sizeof(struct cred_slot) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	void *p = arena_alloc_pages(len);
+	void *p = arena_alloc_high(len);
 	if (!p)
 		return -ENOMEM;
 	void *m = host_mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
@@ -339,7 +339,10 @@ static bool had_turn(int tid)
 /* A fork child's single thread, or the program after execve, starts anew. */
 static void forget_last_call(void)
 {
-	last.valid = false;
+	/* Read first: cred_fork_prepare comes here at every fork, and a write
+	 * would cost this page a copy-on-write fault each time. */
+	if (last.valid)
+		last.valid = false;
 }
 
 static long once_per_process(struct sysctx *c, long (*fn)(struct sysctx *c))

@@ -11,6 +11,7 @@
 #include "kmsghdr.h"
 #include "nsd.h"
 #include "process.h"
+#include "rpc.h"
 #include "signal.h"
 #include "sitepolicy.h"
 #include "syscall.h"
@@ -65,7 +66,14 @@ static int unix_addr_translate(long sock, const void *uaddr, long len, bool crea
 	ua->r.dirfd = -1;
 	ua->r.own_dirfd = false;
 	ua->fd = -1;
-	if (!uaddr || len <= path_off || sun->sun_family != AF_UNIX || sun->sun_path[0] == 0)
+	if (!uaddr || len <= path_off || sun->sun_family != AF_UNIX)
+		return 0;
+	/* The RPC listeners' abstract names (rpc.c) are the libos's: the app
+	 * can neither squat nor reach them. */
+	if (sun->sun_path[0] == 0 && len <= (long)sizeof(*sun) &&
+	    rpc_is_stream_name(sun->sun_path + 1, (size_t)(len - path_off - 1)))
+		return create ? -EADDRINUSE : -ECONNREFUSED;
+	if (sun->sun_path[0] == 0)
 		return 0;
 	int domain = 0, dlen = sizeof(domain);
 	if (host(__NR_getsockopt, sock, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0 || domain != AF_UNIX)

@@ -83,7 +83,7 @@ struct sysv_proc *sysv_proc_at(int i) { return (struct sysv_proc *)(base + PROCS
 static bool map_memfd(int fd)
 {
 	struct stat st;
-	void *p = arena_alloc_pages(map_len);
+	void *p = arena_alloc_high(map_len);
 	if (!p || host(__NR_fstat, fd, &st) < 0 || (uint64_t)st.st_size != live_off(0))
 		return false;
 	void *m = host_mmap(p, map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);

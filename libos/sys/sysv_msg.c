@@ -62,7 +62,7 @@ static long msq_map(struct msq *q, int i, uint64_t cap)
 	}
 	if (qmap[i].len >= cap)
 		return 0;
-	uint8_t *p = arena_alloc_pages(cap);
+	uint8_t *p = arena_alloc_high(cap);
 	if (!p)
 		return -ENOMEM;
 	if (host_err((long)host_mmap(p, cap, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, sysv_memfd(),

@@ -31,7 +31,7 @@ static uint32_t ns_ino_base;
 int uts_init(void)
 {
 	struct new_utsname u;
-	void *p = arena_alloc_pages(PAGE_SIZE);
+	void *p = arena_alloc_high(PAGE_SIZE);
 	if (!p || host(__NR_uname, &u) < 0)
 		return -ENOMEM;
 	void *m = host_mmap(p, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);

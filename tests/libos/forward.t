@@ -107,5 +107,55 @@ ok $brc "B sees A's objects and answers ($(cat "$D/b.out"))"
 wait $apid; rc=$?
 ok $rc "A exits 0"
 [ "$(cat "$D/a.out")" = "a got: from b" ]; ok $? "A reads B's message ($(cat "$D/a.out"))"
+
+# Two launches on follower G's host: one reaches the other through G's
+# StreamConnect (G answers it itself: the fd is of its host). Then a client
+# of G's host that dies while connected to no node (its link went with G,
+# it was stopped, then killed): only G's own sweep can see it, and it
+# reports it to the leader, which makes it lost.
+NODE_HOST=node-host-$L start_node "$L"   # the old leader again: G may go for a while
+mkfifo -m 666 "$D/s/greap"
+grow() { "$CTL" --nsd "$CLUSTER" ps --sandbox fwd 2>/dev/null | awk -v p="$1" '$2 == p { print $6, $8 }'; }
+# One try: 0 if G reported it and the leader took it, 1 if not, 2 if G came
+# to lead meanwhile (its own leader's sweep did it then: tried again).
+follower_case() {
+    LD=$(wait_leader_node) && wait_converged 1 2 3 || return 1
+    G=$(( LD % 3 + 1 ))
+    local gpid n kpid="" hp rc=1
+    gpid=$(eval echo "\$PID_$G")
+    rm -f "$D/s/kpid"
+    nsenter --uts -t "$gpid" -- bin/graphene run --nsd "$D/n$G.sock" --sandbox fwd "$D/sh.toml" -- \
+        -c '/bin/sleep 1000 & echo $! > /tmp/kpid; read x < /tmp/greap; kill $! 2>/dev/null; wait $!; echo "status $?"' \
+        > "$D/g.out" 2>"$D/g.err" &
+    local gp=$!
+    n=0; until kpid=$(cat "$D/s/kpid" 2>/dev/null) && [ -n "$kpid" ] && [ "$(grow "$kpid" | cut -d' ' -f1)" = live ] ||
+        [ $n = 600 ]; do sleep 0.1; n=$((n + 1)); done
+    hp=$(grow "$kpid" | cut -d' ' -f2)
+    local logged=$(grep -c . "$D/n$G.log")
+    nsenter --uts -t "$gpid" -- bin/graphene run --nsd "$D/n$G.sock" --sandbox fwd "$D/sh.toml" -- \
+        -c "kill -0 $kpid; echo kill -0 \$?; cat /proc/$kpid/comm" > "$D/g2.out" 2>"$D/g2.err"
+    if [ "${hp:-0}" -gt 1 ] 2>/dev/null && [ "$(tr '\n' ' ' < "$D/g2.out")" = "kill -0 0 sleep " ]; then
+        kill -STOP "$hp"   # never a kill of no pid or of a group
+        kill -9 "$gpid"
+        # its journal's flock goes once the kernel has let go of its files
+        n=0; until flock -n "$D/n$G.db" true || [ $n = 600 ]; do sleep 0.1; n=$((n + 1)); done
+        NODE_HOST=node-host-$G start_node "$G"
+        kill -9 "$hp"
+        n=0; until [ "$(grow "$kpid" | cut -d' ' -f1)" = "lost(9)" ] || [ $n = 600 ]; do sleep 0.1; n=$((n + 1)); done
+        if tail -n +"$logged" "$D/n$G.log" | grep -q "elected"; then
+            rc=2
+        elif [ "$(grow "$kpid" | cut -d' ' -f1)" = "lost(9)" ] &&
+            tail -n +"$logged" "$D/n$G.log" | grep -q "reported .* of host node-host-$G to the leader" &&
+            cat "$D"/n?.log | grep -q "vanished on its host (its node says)"; then
+            rc=0
+        fi
+    fi
+    timeout 60 sh -c 'echo go > "$1"' sh "$D/s/greap"
+    wait $gp
+    [ $rc != 0 ] || [ "$(cat "$D/g.out")" = "status 137" ] || rc=1
+    return $rc
+}
+for try in 1 2 3; do follower_case; rc=$?; [ $rc = 2 ] || break; echo "# try $try: node $G came to lead"; done
+ok $rc "on follower $G's host: another launch reached through $G ($(tr '\n' ' ' < "$D/g2.out")); a process that died unconnected: $G swept and reported it, the leader made it lost, its parent's wait saw it killed ($(cat "$D/g.out"))"
 grep -hv "warning: unsupported\|Terminated" "$D"/err* "$D"/?.err | sed 's/^/# /' | head -5
 done_testing

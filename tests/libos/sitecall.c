@@ -6,8 +6,8 @@
  * CALL is a syscall number (all arguments 0), NR:PATH, called as
  * NR(AT_FDCWD, PATH, O_RDONLY) (openat's shape), or NR,ARG,ARG... with up
  * to six arguments, each a number (strtoll, base 0), s:STRING (a pointer
- * to that string), x:HEX (a pointer to those bytes) or b:N (a pointer to N
- * zero bytes). Pointed-to data is written well below the picoprocess's
+ * to that string), x:HEX (a pointer to those bytes), b:N (a pointer to N
+ * zero bytes) or r:K (what the K-th CALL returned, counting from 1). Pointed-to data is written well below the picoprocess's
  * stack pointer. The picoprocess is stopped with ptrace, its registers
  * pointed at the site, the instruction single-stepped, and its registers
  * restored. Prints "CALL ok" or "CALL <strerror>" per call. */
@@ -33,9 +33,13 @@ static unsigned long poke(pid_t pid, unsigned long *at, const void *data, size_t
     return *at;
 }
 
+static long *rets; /* what each CALL returned */
+
 /* One NR,ARG... argument. */
 static unsigned long arg_value(pid_t pid, unsigned long *at, char *a)
 {
+    if (!strncmp(a, "r:", 2))
+        return (unsigned long)rets[atoi(a + 2) - 1];
     if (!strncmp(a, "s:", 2))
         return poke(pid, at, a + 2, strlen(a + 2) + 1);
     if (!strncmp(a, "b:", 2)) {
@@ -63,6 +67,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: sitecall PID SITE NR...\n");
         return 2;
     }
+    rets = calloc((size_t)argc, sizeof(*rets));
     pid_t pid = atoi(argv[1]);
     unsigned long site = strtoul(argv[2], NULL, 0);
     attach_stopped(pid);
@@ -102,6 +107,7 @@ int main(int argc, char **argv)
         waitpid(pid, &st, __WALL);
         ptrace(PTRACE_GETREGS, pid, 0, &r);
         long ret = (long)r.rax;
+        rets[i - 3] = ret;
         if (ret < 0 && ret > -4096)
             printf("%s %s\n", argv[i], strerror((int)-ret));
         else

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -937,10 +938,105 @@ static int mode_mark(const char *sbname, const char *hexsecret, int64_t key, int
     return 0;
 }
 
+/* ---- the stream relay (StreamConnect) ------------------------------------------ */
+
+/* listen SB SECRET NAME: a host process listening at the abstract name of
+ * NAME (a NUL, then NAME), as a picoprocess's RPC listener does
+ * (libos/rpc.c); with SB not "-", a simulated picoprocess of SB registered
+ * with stream address NAME (SIM_STREAM and SIM_HOST_PID may lie about its
+ * address and host pid).
+ * Prints "ready PID" (its sandbox pid; 0 unregistered); then for each line
+ * on stdin takes the connections that came (without waiting) and prints
+ * how many came so far and what they sent ("-": nothing). */
+static int mode_listen(const char *sbname, const char *hexsecret, const char *name)
+{
+    uint8_t secret[NSD_SECRET_LEN];
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    size_t n = strlen(name);
+    if (n + 1 > sizeof sa.sun_path || (strcmp(sbname, "-") && nsd_unhex(secret, sizeof secret, hexsecret)))
+        return 2;
+    memcpy(sa.sun_path + 1, name, n);
+    int l = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (bind(l, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) || listen(l, 8)) {
+        perror("listen");
+        return 1;
+    }
+    struct sim s = { .pid = 0 };
+    if (strcmp(sbname, "-")) {
+        setenv("SIM_STREAM", name, 0); /* (a set one: a record naming another socket) */
+        sim_connect(&s, addr, sbname, secret);
+        if (sim_register(&s, 0, 0, 1, NULL, NULL))
+            return 1;
+    }
+    printf("ready %u\n", s.pid);
+    fflush(stdout);
+    int count = 0;
+    char line[64], got[256] = "";
+    while (fgets(line, sizeof line, stdin)) {
+        for (int c; (c = accept(l, NULL, NULL)) >= 0; close(c)) {
+            char buf[64];
+            count++;
+            ssize_t r = recv(c, buf, sizeof buf - 1, MSG_DONTWAIT);
+            buf[r > 0 ? r : 0] = 0;
+            buf[strcspn(buf, "\n")] = 0;
+            snprintf(got + strlen(got), sizeof got - strlen(got), " %s", r > 0 ? buf : "-");
+        }
+        printf("%d%s\n", count, got);
+        fflush(stdout);
+    }
+    return 0;
+}
+
+/* relay SB SECRET PID: a picoprocess of SB asks nsd for a connection to
+ * the RPC listener of its pid PID and writes "hello" on what it gets.
+ * Prints "passed" (then "hello" was written) or the errno's name. */
+static int mode_relay(const char *sbname, const char *hexsecret, uint32_t pid)
+{
+    uint8_t secret[NSD_SECRET_LEN];
+    if (nsd_unhex(secret, sizeof secret, hexsecret))
+        return 2;
+    struct sim s;
+    sim_connect(&s, addr, sbname, secret);
+    if (sim_register(&s, 0, 0, 1, NULL, NULL))
+        return 1;
+    Nsd__StreamConnect sc = NSD__STREAM_CONNECT__INIT;
+    Nsd__Frame f = NSD__FRAME__INIT;
+    sc.pid = pid;
+    f.req_id = 1000;
+    f.body_case = NSD__FRAME__BODY_STREAM_CONNECT;
+    f.stream_connect = &sc;
+    send_frame_raw(s.px.fd, &f);
+    /* The fd comes with the reply's first bytes. */
+    uint8_t hdr[4], body[4096];
+    union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
+    struct iovec iov = { hdr, sizeof hdr };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b };
+    int passed = -1;
+    if (recvmsg(s.px.fd, &mh, MSG_WAITALL) != 4)
+        return 1;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+        memcpy(&passed, CMSG_DATA(cm), sizeof passed);
+    uint32_t len = nsdc_frame_len(hdr);
+    if (len > sizeof body || recv(s.px.fd, body, len, MSG_WAITALL) != (ssize_t)len)
+        return 1;
+    Nsd__Frame *rep = nsd__frame__unpack(NULL, len, body);
+    if (!rep)
+        return 1;
+    if (rep->body_case == NSD__FRAME__BODY_OK && passed >= 0 && write(passed, "hello\n", 6) == 6)
+        printf("passed\n");
+    else if (rep->body_case == NSD__FRAME__BODY_ERROR)
+        printf("%s\n", strerrorname_np(rep->error->errnum));
+    else
+        printf("no fd\n");
+    nsd__frame__free_unpacked(rep, NULL);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|ticket|pipeline NSD_PID|hold SB SECRET|mark|lookup SB SECRET KEY|load SB SECRET N LOG [PAUSE_MS]|many SB SECRET N LEN\n");
+        fprintf(stderr, "usage: nsd_testclient ADDR basic|pgrp|sysv|ranges|bad|ticket|pipeline NSD_PID|hold SB SECRET|mark|lookup SB SECRET KEY|load SB SECRET N LOG [PAUSE_MS]|many SB SECRET N LEN|listen SB SECRET NAME|relay SB SECRET PID\n");
         return 2;
     }
     addr = argv[1];
@@ -968,6 +1064,10 @@ int main(int argc, char **argv)
         return mode_load(argv[3], argv[4], atoi(argv[5]), argv[6], argc == 8 ? atoi(argv[7]) : 0);
     else if (!strcmp(m, "many") && argc == 7)
         return mode_many(argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
+    else if (!strcmp(m, "listen") && argc == 6)
+        return mode_listen(argv[3], argv[4], argv[5]);
+    else if (!strcmp(m, "relay") && argc == 6)
+        return mode_relay(argv[3], argv[4], (uint32_t)atoi(argv[5]));
     else {
         fprintf(stderr, "nsd_testclient: unknown mode %s\n", m);
         return 2;

@@ -77,7 +77,14 @@ PAL_B=$PAL_PID
 
 # onhost NAME CMD...: execs CMD on host NAME (its own UTS namespace and
 # name); only in a subshell (&, $(...)), which it replaces.
-onhost() { exec unshare --uts sh -c 'hostname "$0" && exec "$@"' "$@"; }
+# hostB's processes run in its paldaemon's network namespace: the
+# picoprocesses' stream listeners are abstract names (libos/rpc.c), which
+# belong to a network namespace.
+onhost() {
+    local netns=
+    [ "$1" = hostB ] && netns=$IN_B
+    exec $netns unshare --uts sh -c 'hostname "$0" && exec "$@"' "$@"
+}
 mkdir -m 777 "$T/s"
 mkfifo -m 666 "$T/s/ids" "$T/s/idsB" "$T/s/upK" "$T/s/upC" "$T/s/go" "$T/tid"
 # waitfor FIFO VAR...: a line from a process (a fifo of its own each); a
@@ -124,7 +131,8 @@ check "from hostC, which has no paldaemon, the process on hostA is unreachable (
 status 1" "$(grep -o 'kill: No route to host\|status .*' <<<"$out")"
 
 # Attacks, against hostA's paldaemon and pid 1's stream behind it.
-sockA=$(ls "$T"/rpc/*-"$(awk -v p="$pa" '$2 == p { print $8 }' <<<"$ps_out")")
+hpa=$(awk -v p="$pa" '$2 == p { print $8 }' <<<"$ps_out")
+sockA=$(awk -v dir="@$T/rpc/" -v end="-$hpa" 'index($8, dir) == 1 && substr($8, length($8) - length(end) + 1) == end { print substr($8, 2); exit }' /proc/net/unix)
 via="pal:$T/pal-hostB.sock:hostA"
 check "a peer with the secret is served through both paldaemons (kill 0)" "reply 0" "$($PEER "$via:$sockA" S "$secret" $pa good 2>&1)"
 for mode in badmac sandbox tamper; do

@@ -16,7 +16,8 @@
  *                       prints the result of each;
  *   rpcpeer send PID FIFO group  the same with kill(-pgid of PID, SIGWINCH)
  *                       for the last (PID on another host: tests/pal/).
- *   rpcpeer connect PATH   connect() to and unlink() of a unix socket PATH.
+ *   rpcpeer connect PATH   connect() to and unlink() of a unix socket PATH;
+ *                          of @NAME, connect() to and bind() of that abstract name.
  * The waiter's second thread only waits for SIGUSR2 and SIGRTMIN+1; the
  * main thread blocks them, so the thread that prints them shows tgkill and
  * tkill reached the right one. */
@@ -26,6 +27,8 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,13 +136,25 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "connect")) {
-		/* An app that tries to reach a stream socket by its host path. */
+		/* An app that tries to reach a stream socket by its host path,
+		 * or (@NAME) to reach and to take its abstract name. */
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[2]);
+		socklen_t len = sizeof(sa);
+		bool abstract = argv[2][0] == '@';
+		if (abstract) {
+			sa.sun_path[0] = 0;
+			len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(argv[2]));
+		}
 		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		int r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		int r = connect(fd, (struct sockaddr *)&sa, len);
 		printf("connect: %d %s\n", r, r ? strerrorname_np(errno) : "");
-		printf("unlink: %d %s\n", unlink(argv[2]), strerrorname_np(errno));
+		if (abstract) {
+			r = bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&sa, len);
+			printf("bind: %d %s\n", r, r ? strerrorname_np(errno) : "");
+		} else {
+			printf("unlink: %d %s\n", unlink(argv[2]), strerrorname_np(errno));
+		}
 		return 0;
 	}
 	fprintf(stderr, "usage: rpcpeer wait FIFO | send PID FIFO | connect PATH\n");

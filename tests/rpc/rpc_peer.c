@@ -7,9 +7,10 @@
  * 2 GiB), garbage (a frame that is no protobuf), early (a request before
  * any handshake). Prints "closed" when the server ends the stream without a
  * reply, "reply N" for a reply, "bad server" when the server's MAC fails.
- * SOCKET pal:PALSOCK:HOST:STREAM goes through a paldaemon (tests/pal/):
+ * SOCKET @NAME is an abstract name; pal:PALSOCK:HOST:STREAM goes through a paldaemon (tests/pal/):
  * a Route to STREAM on HOST first; "route N" when its Reply is error N. */
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,12 @@ int main(int argc, char **argv)
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	socklen_t len = sizeof(sa);
+	if (path[0] == '@') { /* an abstract name */
+		sa.sun_path[0] = 0;
+		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	}
+	if (connect(fd, (struct sockaddr *)&sa, len) < 0) {
 		perror("connect");
 		return 1;
 	}
