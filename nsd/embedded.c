@@ -144,6 +144,10 @@ void embedded_cleanup(struct nsd *n)
         unlink(p);
     }
     unlink(lock_path);
+    /* names the holder of the launchers' template mount namespace
+     * (tools/confine.c), which exits with us */
+    snprintf(p, sizeof p, "%s/mntns.pid", dir);
+    unlink(p);
     streams_dir_remove(n->sock_path);
     if (created_dir)
         rmdir(dir);

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
@@ -131,9 +132,9 @@ int open_log_file(struct manifest *m)
     return 0;
 }
 
-static int write_file(const char *path, const char *text)
+static int write_file(int dir, const char *path, const char *text)
 {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    int fd = openat(dir, path, O_WRONLY | O_CLOEXEC);
     ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
     if (fd >= 0)
         close(fd);
@@ -144,33 +145,89 @@ static int write_file(const char *path, const char *text)
  * the libos can show files of other on-disk ids as they are): what the
  * idmapped mounts are made from. A child is cloned straight into a new one
  * (no unshare to wait for) and shares the launcher's memory (no page tables
- * to copy); the launcher writes its maps, keeps a handle on it and kills the
- * child, which reap_idmap_child reaps once the mounts are made, by when it
- * has long exited. */
+ * to copy); the launcher writes its maps, keeps a handle on it and releases
+ * the child, which reap_idmap_child reaps once the mounts are made, by when it
+ * has long exited.
+ *
+ * Released, the child leaves behind the namespace keeper: a process detached
+ * from the launcher (its parent exits at once, so the picoprocess never sees
+ * it as a host child) that holds the sandbox's mount namespace (it shares
+ * the launcher's, made by the unshare before) and, sharing its memory, the
+ * launcher's own until the picoprocess that the launcher execs into has
+ * exited; then it exits. So the namespace's last reference goes in the
+ * keeper's exit, not in the picoprocess's: the teardown of its mounts waits
+ * for an RCU grace period, and the caller's wait no longer waits for it (nor
+ * for the unmapping of the launcher's memory, which its exec did before).
+ * It keeps no fd but the pidfd it waits on (it is not to hold the caller's
+ * stdout, nsd's connection, the mount clones), is root (the sandbox's uid
+ * may not signal it) and in a session of its own (a terminal's ^C or ^Z to
+ * the app's group is not for it). The child and the keeper share the
+ * launcher's thread pointer, so they make no call that can fail and set
+ * errno under it. */
 static pid_t idmap_child = -1;
 
-static int idmap_child_main(void *arg)
+struct idmap_fds {
+    int release; /* read end: EOF when the launcher is done with the child */
+    int launcher; /* pidfd of the launcher */
+};
+
+static int keeper_main(void *arg)
 {
-    (void)arg;
-    pause(); /* until killed: it catches no signal */
+    struct pollfd p = { .fd = ((struct idmap_fds *)arg)->launcher, .events = POLLIN };
+    setsid();
+    prctl(PR_SET_NAME, "graphene-nskeep");
+    poll(&p, 1, -1);
     return 0;
 }
 
-static int idmap_userns(unsigned uid)
+static int idmap_child_main(void *arg)
+{
+    static char stack[8192] __attribute__((aligned(16)));
+    struct idmap_fds *fds = arg;
+    int lo = fds->release < fds->launcher ? fds->release : fds->launcher;
+    int hi = fds->release ^ fds->launcher ^ lo;
+    if (lo > 0)
+        syscall(SYS_close_range, 0, lo - 1, 0);
+    if (hi > lo + 1)
+        syscall(SYS_close_range, lo + 1, hi - 1, 0);
+    syscall(SYS_close_range, hi + 1, ~0u, 0);
+    char c;
+    read(fds->release, &c, 1);
+    close(fds->release);
+    /* no exit signal: it is reparented, and its new parent reaps it */
+    clone(keeper_main, stack + sizeof(stack), CLONE_VM, fds);
+    return 0;
+}
+
+/* proc: the host's /proc (the namespace may have none) */
+static int idmap_userns(unsigned uid, int proc)
 {
     static char stack[16384] __attribute__((aligned(16)));
-    idmap_child = clone(idmap_child_main, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, NULL);
-    if (idmap_child < 0)
+    static struct idmap_fds fds;
+    int release[2];
+    if ((fds.launcher = (int)syscall(SYS_pidfd_open, getpid(), 0)) < 0)
         return -1;
+    if (pipe2(release, O_CLOEXEC)) {
+        close(fds.launcher);
+        return -1;
+    }
+    fds.release = release[0];
+    idmap_child = clone(idmap_child_main, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, &fds);
+    close(fds.launcher);
+    close(release[0]);
+    if (idmap_child < 0) {
+        close(release[1]);
+        return -1;
+    }
     char path[64], map[64];
     snprintf(map, sizeof(map), "0 %u %u\n", uid, IDMAP_COUNT);
-    snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)idmap_child);
-    int ok = write_file(path, map) == 0;
-    snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)idmap_child);
-    ok = ok && write_file(path, map) == 0;
-    snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)idmap_child);
-    int ns = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    kill(idmap_child, SIGKILL);
+    snprintf(path, sizeof(path), "%d/uid_map", (int)idmap_child);
+    int ok = write_file(proc, path, map) == 0;
+    snprintf(path, sizeof(path), "%d/gid_map", (int)idmap_child);
+    ok = ok && write_file(proc, path, map) == 0;
+    snprintf(path, sizeof(path), "%d/ns/user", (int)idmap_child);
+    int ns = ok ? openat(proc, path, O_RDONLY | O_CLOEXEC) : -1;
+    close(release[1]);
     return ns;
 }
 
@@ -182,16 +239,25 @@ static void reap_idmap_child(void)
     idmap_child = -1;
 }
 
-/* A clone of mount mt's host tree with the sandbox's attributes; -1 when
- * the host allows none (then the mount is opened as it is). */
-static int clone_mount(const struct manifest *m, const struct mount *mt, int userns)
+/* A clone of mount mt's host tree (taken in the host's namespace), or
+ * when the host allows none the tree itself, opened O_PATH and reached
+ * through that fd only; *cloned says which. */
+static int clone_mount(const struct manifest *m, const struct mount *mt, bool *cloned)
 {
     int fd = open_tree(AT_FDCWD, mt->uri, OPEN_TREE_CLONE | AT_RECURSIVE);
-    if (fd < 0) {
-        info(m, "mount %s: cannot clone %s (%s): not idmapped%s", mt->path, mt->uri, strerror(errno),
-             mt->readonly ? ", read-only by Landlock" : "");
-        return -1;
-    }
+    *cloned = fd >= 0;
+    if (fd >= 0)
+        return fd;
+    info(m, "mount %s: cannot clone %s (%s): not idmapped%s", mt->path, mt->uri, strerror(errno),
+         mt->readonly ? ", read-only by Landlock" : "");
+    return open(mt->uri, O_PATH);
+}
+
+/* The sandbox's attributes on the clone fd of mount mt; false when the host
+ * allows none (then the clone is not attached: it keeps the host's
+ * attributes and is reached through its fd only, as an unclonable tree). */
+static bool mount_attributes(const struct manifest *m, const struct mount *mt, int fd, int userns)
+{
     struct mount_attr attr = {
         .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (mt->readonly ? MOUNT_ATTR_RDONLY : 0),
     };
@@ -199,17 +265,16 @@ static int clone_mount(const struct manifest *m, const struct mount *mt, int use
         attr.attr_set |= MOUNT_ATTR_IDMAP;
         attr.userns_fd = (unsigned)userns;
         if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
-            return fd;
+            return true;
         /* e.g. a file system without idmap support: files of host root
          * stay root's, so this mount may not be writable for the app */
         info(m, "mount %s: %s cannot be idmapped (%s)", mt->path, mt->uri, strerror(errno));
         attr.attr_set &= ~(unsigned long long)MOUNT_ATTR_IDMAP;
     }
     if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
-        return fd;
+        return true;
     info(m, "mount %s: cannot set attributes on %s (%s)", mt->path, mt->uri, strerror(errno));
-    close(fd);
-    return -1;
+    return false;
 }
 
 /* Deeper host paths first: a mount attached later covers them, so each
@@ -347,15 +412,202 @@ static bool user_devpts(const struct manifest *m)
     bool ok = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0;
     if (ok) {
         snprintf(map, sizeof(map), "%u %u 1", uid, uid);
-        ok = !write_file("/proc/self/uid_map", map) && !write_file("/proc/self/setgroups", "deny");
+        ok = !write_file(AT_FDCWD, "/proc/self/uid_map", map) && !write_file(AT_FDCWD, "/proc/self/setgroups", "deny");
         snprintf(map, sizeof(map), "%u %u 1", gid, gid);
-        ok = ok && !write_file("/proc/self/gid_map", map) &&
+        ok = ok && !write_file(AT_FDCWD, "/proc/self/gid_map", map) &&
              !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
     }
     if (!ok)
         info(m, "no user namespace for a devpts of the sandbox's own (%s): no pseudo-terminals inside",
              strerror(errno));
     return ok && attach_devpts(m, NULL);
+}
+
+/* What of the host the sandbox's root takes, opened in the host's mount
+ * namespace (its paths are gone after): nsd's directory (not its socket
+ * file: a node that restarts binds a new socket at the same path; the nodes
+ * of a group, A,B,..., share it), the tty group, the /dev nodes. */
+struct host_parts {
+    char nsd_dir[PATH_MAX];
+    bool trusted; /* nsd's directory is root's, no other may write it, no mount shows it */
+    bool in_mount; /* a mount of the sandbox holds nsd's directory */
+    int nsd;
+    int proc; /* the host's /proc */
+    long tty;
+    int dev[NDEV];
+};
+
+static int host_parts(struct host_parts *h, const struct manifest *m, const char *nsd_socket)
+{
+    snprintf(h->nsd_dir, sizeof(h->nsd_dir), "%.*s", (int)strcspn(nsd_socket, ","), nsd_socket);
+    char *slash = strrchr(h->nsd_dir, '/');
+    if (h->nsd_dir[0] != '/' || slash == h->nsd_dir)
+        return fail(nsd_socket);
+    *slash = 0;
+    size_t dl = strlen(h->nsd_dir);
+    for (const char *a = nsd_socket; a; a = strchr(a, ',') ? strchr(a, ',') + 1 : NULL)
+        if (strncmp(a, h->nsd_dir, dl) || a[dl] != '/' || memchr(a + dl + 1, '/', strcspn(a + dl + 1, ","))) {
+            fprintf(stderr, "graphene: the sockets of nsd's nodes (%s) must be in one directory, %s\n",
+                    nsd_socket, h->nsd_dir);
+            return -1;
+        }
+    /* The picoprocess connects as the sandbox's uid: it must pass. */
+    struct stat st;
+    int sr = stat(h->nsd_dir, &st);
+    if (sr == 0 && !(st.st_mode & S_IXOTH)) {
+        fprintf(stderr, "graphene: the directory of nsd's socket, %s, is mode %04o: the sandbox's uid "
+                        "cannot reach the socket (make it 0711, as nsd's default runtime directory is)\n",
+                h->nsd_dir, (unsigned)(st.st_mode & 07777));
+        return -1;
+    }
+    h->in_mount = false;
+    for (size_t i = 0; i < m->nmounts; i++)
+        h->in_mount |= is_within(h->nsd_dir, m->mounts[i].uri);
+    h->trusted = sr == 0 && st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH)) && !h->in_mount;
+    if ((h->proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return fail("/proc");
+    if ((h->nsd = open_tree(AT_FDCWD, h->nsd_dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
+        return fail(h->nsd_dir);
+    h->tty = tty_group();
+    for (size_t i = 0; i < NDEV; i++)
+        if ((h->dev[i] = open_tree(AT_FDCWD, dev_nodes[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
+            return fail(dev_nodes[i]);
+    return 0;
+}
+
+/* An empty tmpfs, made read-only with ro; -1 on failure. */
+static int new_tmpfs(bool ro, unsigned attrs)
+{
+    int fs = fsopen("tmpfs", FSOPEN_CLOEXEC), mnt = -1;
+    if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) == 0 &&
+        (!ro || fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) == 0) &&
+        fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+    if (fs >= 0)
+        close(fs);
+    return mnt;
+}
+
+/* The tmpfs mnt stacked on "/" of a namespace of the calling process's own,
+ * then pivoted into with the old root put on top of it and detached
+ * (pivot_root(2)'s "." idiom: no directory is left behind). The detach waits
+ * for an RCU grace period. */
+static bool pivot_into(int mnt)
+{
+    return move_mount(mnt, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) == 0 && fchdir(mnt) == 0 &&
+           syscall(SYS_pivot_root, ".", ".") == 0 && umount2(".", MNT_DETACH) == 0 && chdir("/") == 0;
+}
+
+/* The template mount namespace of the nsd at the default address: one
+ * mount, an empty read-only tmpfs, held by a process of its own (the
+ * holder: root, detached, in a session of its own, no fd but a pidfd of nsd;
+ * it exits when nsd does) and named by nsd_dir/mntns.pid ("PID INO": the
+ * holder and its namespace's inode). A sandbox's namespace is a copy of it
+ * (a copy of one mount, not of the host's every mount) with the sandbox's own
+ * tmpfs stacked on that root and chrooted into: there is then nothing of
+ * the host below to detach, and no grace period to wait for (what is below
+ * is empty and read-only, and the app has no CAP_SYS_CHROOT). The first root
+ * launcher of an nsd that it did not start itself makes it (it pays the
+ * detach once; a run that starts its own nsd is often the only one). Only a
+ * directory that is root's and no other may write names it (a root
+ * launcher must not enter a namespace someone else put there), and not one
+ * that a mount of the sandbox shows. */
+#define TEMPLATE_FILE "mntns.pid"
+
+static int holder_main(int ready, int nsd, int proc)
+{
+    int root = -1;
+    struct stat st;
+    bool ok = unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+              (root = new_tmpfs(true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                          MOUNT_ATTR_NOEXEC)) >= 0 &&
+              pivot_into(root) && fstatat(proc, "self/ns/mnt", &st, 0) == 0;
+    if (ok)
+        dprintf(ready, "%d %llu\n", (int)getpid(), (unsigned long long)st.st_ino);
+    close(ready);
+    struct pollfd p = { .fd = nsd, .events = POLLIN };
+    if (ok)
+        poll(&p, 1, -1);
+    return 0;
+}
+
+/* Into the holder's namespace named by path; 0 when there. The pidfd is
+ * taken before the check of the namespace's inode, so a holder gone since
+ * (its pid reused) fails the setns. */
+static int enter_template(int proc, const char *path)
+{
+    char buf[64], rel[32];
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    int pid;
+    unsigned long long ino;
+    if (n <= 0 || (buf[n] = 0, sscanf(buf, "%d %llu", &pid, &ino)) != 2 || pid <= 0)
+        return -1;
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    struct stat st;
+    snprintf(rel, sizeof(rel), "%d/ns/mnt", pid);
+    bool ok = pfd >= 0 && fstatat(proc, rel, &st, 0) == 0 && st.st_ino == ino && setns(pfd, CLONE_NEWNS) == 0;
+    if (pfd >= 0)
+        close(pfd);
+    return ok ? 0 : -1;
+}
+
+/* Starts a holder for nsd nsd_pid and names it at path; 0 when done. */
+static int make_template(int proc, const char *path, pid_t nsd_pid)
+{
+    int nsd = (int)syscall(SYS_pidfd_open, nsd_pid, 0), p[2];
+    if (nsd < 0 || pipe2(p, O_CLOEXEC)) {
+        if (nsd >= 0)
+            close(nsd);
+        return -1;
+    }
+    pid_t child = fork();
+    if (child == 0) {
+        if (fork() == 0) {
+            setsid();
+            prctl(PR_SET_NAME, "graphene-mntns");
+            if (dup2(p[1], 0) == 0 && dup2(nsd, 1) == 1 && dup2(proc, 2) == 2 &&
+                syscall(SYS_close_range, 3, ~0u, 0) == 0)
+                holder_main(0, 1, 2);
+        }
+        _exit(0);
+    }
+    close(nsd);
+    close(p[1]);
+    if (child > 0)
+        waitpid(child, NULL, 0);
+    char buf[64], tmp[PATH_MAX + 32];
+    ssize_t n = child > 0 ? read(p[0], buf, sizeof(buf)) : -1;
+    close(p[0]);
+    /* a name of its own first: another launcher may be naming one too */
+    snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+    int fd = n > 0 ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
+    bool ok = fd >= 0 && write(fd, buf, (size_t)n) == n;
+    if (fd >= 0)
+        close(fd);
+    ok = ok && rename(tmp, path) == 0;
+    if (fd >= 0 && !ok)
+        unlink(tmp);
+    return ok ? 0 : -1;
+}
+
+/* Into a private mount namespace: a copy of the template (*templated), or
+ * of the host's. 1: none (the host allows no unshare); -1: a failure that
+ * must stop the launch (the caller would be left in the template itself). */
+static int sandbox_namespace(const struct host_parts *h, pid_t nsd_pid, bool make, bool *templated)
+{
+    *templated = false;
+    if (h->trusted && nsd_pid > 0) {
+        char path[PATH_MAX + 16];
+        snprintf(path, sizeof(path), "%s/" TEMPLATE_FILE, h->nsd_dir);
+        *templated = enter_template(h->proc, path) == 0 ||
+                     (make && make_template(h->proc, path, nsd_pid) == 0 && enter_template(h->proc, path) == 0);
+    }
+    if (unshare(CLONE_NEWNS))
+        return *templated ? fail("unshare (a copy of the template namespace)") : 1;
+    return *templated || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 ? 0 : 1;
 }
 
 /* The picoprocess's root becomes an empty tmpfs holding only the sandbox's
@@ -367,64 +619,22 @@ static bool user_devpts(const struct manifest *m)
  * authenticates a picoprocess to nsd). A host
  * call made by path from the libos's site, which Landlock does not govern
  * (stat, O_PATH, chmod, inotify_add_watch...), thus finds nothing of the host
- * outside the mounts. The clones of mounts and nodes are taken first: after
- * the pivot the host's tree is gone. */
+ * outside the mounts. */
 static int private_root(struct manifest *m, unsigned uid, struct mount **order, const bool *cloned,
-                        const char *nsd_socket)
+                        struct host_parts *h, bool templated)
 {
-    /* nsd's directory, not its socket file: a node that restarts binds a
-     * new socket at the same path. The nodes of a group (A,B,...) share it. */
-    char nsd_dir[PATH_MAX];
-    snprintf(nsd_dir, sizeof(nsd_dir), "%.*s", (int)strcspn(nsd_socket, ","), nsd_socket);
-    char *slash = strrchr(nsd_dir, '/');
-    if (nsd_dir[0] != '/' || slash == nsd_dir)
-        return fail(nsd_socket);
-    *slash = 0;
-    size_t dl = strlen(nsd_dir);
-    for (const char *a = nsd_socket; a; a = strchr(a, ',') ? strchr(a, ',') + 1 : NULL)
-        if (strncmp(a, nsd_dir, dl) || a[dl] != '/' || memchr(a + dl + 1, '/', strcspn(a + dl + 1, ","))) {
-            fprintf(stderr, "graphene: the sockets of nsd's nodes (%s) must be in one directory, %s\n",
-                    nsd_socket, nsd_dir);
-            return -1;
-        }
-    /* The picoprocess connects as the sandbox's uid: it must pass. */
-    struct stat st;
-    if (stat(nsd_dir, &st) == 0 && !(st.st_mode & S_IXOTH)) {
-        fprintf(stderr, "graphene: the directory of nsd's socket, %s, is mode %04o: the sandbox's uid "
-                        "cannot reach the socket (make it 0711, as nsd's default runtime directory is)\n",
-                nsd_dir, (unsigned)(st.st_mode & 07777));
-        return -1;
-    }
-    int nsd = open_tree(AT_FDCWD, nsd_dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-    if (nsd < 0)
-        return fail(nsd_dir);
-    long tty = tty_group(); /* the host's /etc is gone after the pivot */
-    int dev[NDEV];
-    for (size_t i = 0; i < NDEV; i++)
-        if ((dev[i] = open_tree(AT_FDCWD, dev_nodes[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
-            return fail(dev_nodes[i]);
-    int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-    int root = -1;
-    if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) == 0 &&
-        fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
-        root = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-    if (fs >= 0)
-        close(fs);
-    /* Stacked on "/", then pivoted into with the old root put on top of it
-     * and detached (pivot_root(2)'s "." idiom: no directory is left behind). */
-    if (root < 0 || move_mount(root, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) || fchdir(root) ||
-        syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) || chdir("/"))
+    int root = new_tmpfs(false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    if (root < 0 || (templated ? move_mount(root, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) || fchdir(root) ||
+                                     chroot(".") || chdir("/")
+                               : !pivot_into(root)))
         return fail("a root of the sandbox's own");
     close(root);
     /* mount points the sandbox's uid must pass, whatever the caller's umask */
     mode_t mask = umask(0);
     /* nsd's directory first, so that a mount below it stays on top; none
      * when a mount already holds it */
-    bool in_mount = false;
-    for (size_t i = 0; i < m->nmounts; i++)
-        in_mount |= is_within(nsd_dir, m->mounts[i].uri);
-    int r = in_mount ? 0 : attach(nsd, nsd_dir);
-    close(nsd);
+    int r = h->in_mount ? 0 : attach(h->nsd, h->nsd_dir);
+    close(h->nsd);
     for (size_t i = 0; r == 0 && i < m->nmounts; i++)
         if (cloned[i])
             r = attach(order[i]->fd, order[i]->uri);
@@ -433,57 +643,65 @@ static int private_root(struct manifest *m, unsigned uid, struct mount **order, 
         r = fail("/proc");
     for (size_t i = 0; i < NDEV; i++) {
         if (r == 0)
-            r = attach(dev[i], dev_nodes[i]);
-        close(dev[i]);
+            r = attach(h->dev[i], dev_nodes[i]);
+        close(h->dev[i]);
     }
     if (r == 0)
-        m->devpts = private_devpts(m, uid, tty);
+        m->devpts = private_devpts(m, uid, h->tty);
     umask(mask);
-    info(m, "the sandbox's root holds its %zu mounts, /proc, %zu /dev nodes%s and %s", m->nmounts, NDEV,
-         m->devpts ? ", /dev/pts" : "", nsd_dir);
+    info(m, "the sandbox's root holds its %zu mounts, /proc, %zu /dev nodes%s and %s%s", m->nmounts, NDEV,
+         m->devpts ? ", /dev/pts" : "", h->nsd_dir, templated ? " (over the template namespace)" : "");
     while (nmade_dirs)
         free(made_dirs[--nmade_dirs]);
     return r;
 }
 
 /* Root only: in a private mount namespace, each mount's clone in a root of
- * the sandbox's own. A mount the host cannot clone keeps the host's own
- * tree, opened now (after the pivot its path is gone) and reached through
- * that fd only. */
-static int idmapped_mounts(struct manifest *m, unsigned uid, const char *nsd_socket)
+ * the sandbox's own. The clones and the host's parts are taken first, in the
+ * host's namespace; a mount the host cannot clone (or give the sandbox's
+ * attributes) keeps the host's own tree, reached through its fd only. */
+static int idmapped_mounts(struct manifest *m, unsigned uid, const char *nsd_socket, pid_t nsd_pid, bool make)
 {
-    if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
-        info(m, "no private mount namespace (%s): mounts are not idmapped", strerror(errno));
-        return 0;
-    }
-    int userns = idmap_userns(uid);
-    if (userns < 0)
-        info(m, "no user namespace for idmapped mounts (%s)", strerror(errno));
     struct mount **order = malloc((m->nmounts + 1) * sizeof(*order));
     bool *cloned = calloc(m->nmounts + 1, sizeof(*cloned));
     if (!order || !cloned) {
         free(order);
-        reap_idmap_child();
         return fail("out of memory");
     }
     for (size_t i = 0; i < m->nmounts; i++)
         order[i] = &m->mounts[i];
     qsort(order, m->nmounts, sizeof(*order), cmp_deeper_first);
     int r = 0;
-    for (size_t i = 0; r == 0 && i < m->nmounts; i++) {
-        order[i]->fd = clone_mount(m, order[i], userns);
-        cloned[i] = order[i]->fd >= 0;
-        if (!cloned[i] && (order[i]->fd = open(order[i]->uri, O_PATH)) < 0)
+    for (size_t i = 0; r == 0 && i < m->nmounts; i++)
+        if ((order[i]->fd = clone_mount(m, order[i], &cloned[i])) < 0)
             r = fail(order[i]->uri);
+    struct host_parts h;
+    bool templated;
+    if (r == 0 && (r = host_parts(&h, m, nsd_socket)) == 0 &&
+        (r = sandbox_namespace(&h, nsd_pid, make, &templated)) > 0) {
+        info(m, "no private mount namespace (%s): mounts are not idmapped", strerror(errno));
+        memset(cloned, 0, (m->nmounts + 1) * sizeof(*cloned));
+        close(h.nsd);
+        close(h.proc);
+        for (size_t i = 0; i < NDEV; i++)
+            close(h.dev[i]);
+        r = 0;
+    } else if (r == 0) {
+        /* the keeper it leaves holds the namespace just made */
+        int userns = idmap_userns(uid, h.proc);
+        if (userns < 0)
+            info(m, "no user namespace for idmapped mounts (%s)", strerror(errno));
+        for (size_t i = 0; i < m->nmounts; i++)
+            cloned[i] = cloned[i] && mount_attributes(m, order[i], order[i]->fd, userns);
+        if (userns >= 0) {
+            close(userns);
+            m->idmapped = true;
+            m->idmap_base = uid;
+        }
+        r = private_root(m, uid, order, cloned, &h, templated);
+        close(h.proc);
+        reap_idmap_child();
     }
-    if (userns >= 0) {
-        close(userns);
-        m->idmapped = true;
-        m->idmap_base = uid;
-    }
-    if (r == 0)
-        r = private_root(m, uid, order, cloned, nsd_socket);
-    reap_idmap_child();
     free(order);
     free(cloned);
     return r;
@@ -572,7 +790,7 @@ static void memory_limit(struct manifest *m, bool root, unsigned uid)
 /* The sandbox's host uid, from confine_mounts to confine_drop. */
 static unsigned host_uid;
 
-int confine_mounts(struct manifest *m, const char *nsd_socket)
+int confine_mounts(struct manifest *m, const char *nsd_socket, pid_t nsd_pid, bool make_template)
 {
     /* The app's initial ids: the manifest's, else the launcher's (root's 0
      * for a root launcher; an unprivileged launcher's own uid, the owner
@@ -584,7 +802,7 @@ int confine_mounts(struct manifest *m, const char *nsd_socket)
     host_uid = uid;
     if (m->max_memory)
         memory_limit(m, root, uid);
-    if (root && idmapped_mounts(m, uid, nsd_socket))
+    if (root && idmapped_mounts(m, uid, nsd_socket, nsd_pid, make_template))
         return -1;
     if (!root)
         m->devpts = user_devpts(m);

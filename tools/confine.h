@@ -6,6 +6,8 @@
 
 #include "manifest.h"
 
+#include <sys/types.h>
+
 /* The host uid and gid of a new sandbox (see confine.c). */
 unsigned sandbox_host_uid(void);
 
@@ -21,10 +23,12 @@ int open_log_file(struct manifest *m);
 /* Opens each mount's root for the libos (m->mounts[i].fd: idmapped,
  * read-only as asked, in a root of the sandbox's own when the launcher is
  * root, which also holds the directory of nsd_socket, the namespace
- * leader's unix socket, so that the libos and its forks can connect to it);
- * confine_drop then drops every host privilege. Each returns 0, or -1 after
- * printing why on stderr. */
-int confine_mounts(struct manifest *m, const char *nsd_socket);
+ * leader's unix socket, so that the libos and its forks can connect to it;
+ * with nsd_pid, that of the nsd at the default address, the sandbox's mount
+ * namespace is a copy of the template kept for that nsd, which a root
+ * launcher with make_template makes when there is none); confine_drop then drops every host
+ * privilege. Each returns 0, or -1 after printing why on stderr. */
+int confine_mounts(struct manifest *m, const char *nsd_socket, pid_t nsd_pid, bool make_template);
 int confine_drop(const struct manifest *m);
 
 #endif

@@ -141,7 +141,7 @@ static int run(int argc, char **argv)
     else if (open_log_file(&m) == 0 && (image_fd = open(image, O_RDONLY)) < 0)
         fprintf(stderr, "graphene: cannot exec the libos image %s: %s\n", image, strerror(errno));
     /* nsd answers while the sandbox's root is built. */
-    if (image_fd < 0 || confine_mounts(&m, sb.addr) || (rc = launch_nsd_end(&sb)) || confine_drop(&m)) {
+    if (image_fd < 0 || confine_mounts(&m, sb.addr, sb.nsd_pid, !sb.started) || (rc = launch_nsd_end(&sb)) || confine_drop(&m)) {
         manifest_free(&m);
         free(image);
         return rc ? rc : EXIT_CANNOT_EXEC;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -198,15 +199,14 @@ int launch_nsd_begin(const struct nsd_launch *l, struct nsd_sandbox *sb)
     int explicit = l->addr || (env && *env);
     char host[8], port[8];
     launch = l;
+    sb->started = false;
+    sb->nsd_pid = 0;
     if (l->addr && nsd_parse_tcp(l->addr, host, sizeof host, port, sizeof port)) {
         fprintf(stderr, "graphene: --nsd %s: the launcher needs nsd's unix socket"
                         " (sandboxes are administered only there)\n", l->addr);
         return EXIT_USAGE;
     }
-    if (nsdc_posix_init_unix(&px, l->addr)) {
-        fprintf(stderr, "graphene: libsodium failed to initialize\n");
-        return EXIT_NSD;
-    }
+    nsdc_posix_init_unix(&px, l->addr);
     nsdc_init(&c, &px.ops, NSD__ROLE__ROLE_ADMIN, NULL, NULL);
     c.retry_ms = explicit ? NSD_RETRY_MS : 0;
     c.on_push = on_answer;
@@ -247,6 +247,7 @@ int launch_nsd_begin(const struct nsd_launch *l, struct nsd_sandbox *sb)
                 fprintf(stderr, "graphene: cannot start %s: %s\n", l->nsd_bin, strerror(errno));
             return EXIT_NSD;
         }
+        sb->started = true;
     }
     if (!explicit) {
         /* Sent ahead: nsd makes the sandbox while the launcher builds its root. */
@@ -257,6 +258,10 @@ int launch_nsd_begin(const struct nsd_launch *l, struct nsd_sandbox *sb)
             return EXIT_NSD;
         }
         ahead_id = req.req_id;
+        struct ucred cred;
+        socklen_t cl = sizeof cred;
+        if (getsockopt(px.fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0)
+            sb->nsd_pid = cred.pid;
     }
     /* Every node of the group, for the libos to find the next leader, each
      * in full: the libos connects from the same cwd, but say it anyway. */

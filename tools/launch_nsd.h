@@ -5,7 +5,9 @@
 #define GRAPHENE_LAUNCH_NSD_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct nsd_launch {
     const char *addr;       /* --nsd; NULL: $GRAPHENE_NSD, else the default socket */
@@ -17,6 +19,8 @@ struct nsd_sandbox {
     char addr[1024];            /* nsd's socket, absolute, or its group's (A,B,...) */
     char name[65];
     char secret[65];            /* hex */
+    bool started;               /* this launcher started the embedded nsd */
+    pid_t nsd_pid;              /* nsd at the default address (SO_PEERCRED); 0: named */
 };
 
 /* Finds nsd (starting the embedded one if none answers at the default

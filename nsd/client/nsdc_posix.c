@@ -116,12 +116,14 @@ static int64_t px_now(void *ctx)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int nsdc_posix_init_unix(struct nsdc_posix *p, const char *addr)
+/* No sodium_init: crypto_auth (HMAC-SHA-512-256) and randombytes_buf
+ * (getrandom) pick no implementation by the CPU, and the launcher, which
+ * links this alone, would pay sodium_init's CPU feature probing at every
+ * start (cpuid traps to the hypervisor on a VM, ~5 us each). */
+void nsdc_posix_init_unix(struct nsdc_posix *p, const char *addr)
 {
     _Static_assert(NSD_MAC_LEN == crypto_auth_BYTES && NSD_SECRET_LEN == crypto_auth_KEYBYTES,
                    "MAC sizes follow libsodium's crypto_auth");
-    if (sodium_init() < 0)
-        return -1;
     char def[256];
     memset(p, 0, sizeof *p);
     p->fd = -1;
@@ -131,7 +133,6 @@ int nsdc_posix_init_unix(struct nsdc_posix *p, const char *addr)
         .read = px_read, .write = px_write, .mac = px_mac, .random = px_random,
         .sleep_ms = px_sleep, .now_ms = px_now, .alloc = &px_allocator, .redirect = px_redirect,
     };
-    return 0;
 }
 
 const char *nsd_runtime_dir(char *buf, size_t n)

@@ -34,7 +34,7 @@ struct nsdc_posix {
 int nsdc_posix_init(struct nsdc_posix *p, const char *addr);
 /* The same for unix socket paths only: links no resolver, for the static
  * launcher (admin requests are served only on the unix socket anyway). */
-int nsdc_posix_init_unix(struct nsdc_posix *p, const char *addr);
+void nsdc_posix_init_unix(struct nsdc_posix *p, const char *addr);
 /* Connects p->fd to the unix socket p->to.addr; 0 or -errno. */
 int nsdc_posix_connect_unix(struct nsdc_posix *p);
 /* The read and write timeouts of a connected socket. */

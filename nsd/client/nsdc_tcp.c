@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sodium.h>
 #include <unistd.h>
 #include "nsdc_posix.h"
 
@@ -72,8 +73,9 @@ static int px_connect(void *ctx)
 
 int nsdc_posix_init(struct nsdc_posix *p, const char *addr)
 {
-    if (nsdc_posix_init_unix(p, addr))
+    if (sodium_init() < 0)
         return -1;
+    nsdc_posix_init_unix(p, addr);
     p->ops.connect = px_connect;
     return 0;
 }
