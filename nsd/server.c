@@ -1536,9 +1536,18 @@ static int frame(struct conn *c, const uint8_t *body, size_t len, int behind)
     struct nsd *n = c->n;
     Nsd__Frame *f = nsd__frame__unpack(NULL, len, body);
     if (behind) {
-        if (f && c->state == CONN_READY && n->ready && nsdc_body_is_mutation(f->body_case) &&
-            allowed(c->role, f->body_case) && reencodes(f)) {
+        int ready = f && c->state == CONN_READY && n->ready && allowed(c->role, f->body_case);
+        if (ready && nsdc_body_is_mutation(f->body_case) && reencodes(f)) {
             queue_mutation(c, f);
+            return 0;
+        }
+        /* A Ticket reads nothing the batch writes (see lazy_wait): answered
+         * now, ahead of the mutations before it (nsdc matches replies by
+         * id), so that a fork's Register and Ticket do not end a lazy batch
+         * (one commit per fork), and the next fork's child has its ticket. */
+        if (ready && f->body_case == NSD__FRAME__BODY_TICKET && !c->up) {
+            send_ticket(c, f);
+            nsd__frame__free_unpacked(f, NULL);
             return 0;
         }
         if (f && n->pending && n->lazy && n->flush_ev)

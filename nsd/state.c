@@ -112,12 +112,15 @@ int state_trim_oplog(struct journal *j, uint64_t every)
         return -1;
     /* Both through the (sandbox, client, seq) index, one pass each: a
      * scan of the table reads every op and reply, and a per-row max(seq)
-     * lookup costs a seek per row (4x the time with ~10k rows). */
+     * lookup costs a seek per row (4x the time with ~10k rows). The last
+     * row stays: a new row's pos is max(pos) + 1 (no AUTOINCREMENT). */
     if (jexec(j, "DELETE FROM oplog WHERE pos IN (SELECT pos FROM oplog"
-                 " INDEXED BY sqlite_autoindex_oplog_1 WHERE seq IS NULL)", "") ||
+                 " INDEXED BY sqlite_autoindex_oplog_1 WHERE seq IS NULL)"
+                 " AND pos < (SELECT max(pos) FROM oplog)", "") ||
         jexec(j, "DELETE FROM oplog WHERE pos IN (SELECT o.pos FROM (SELECT sandbox, client,"
                  " max(seq) - ?1 last FROM oplog GROUP BY sandbox, client HAVING min(seq) <= last) g"
-                 " JOIN oplog o ON o.sandbox = g.sandbox AND o.client = g.client AND o.seq <= g.last)",
+                 " JOIN oplog o ON o.sandbox = g.sandbox AND o.client = g.client AND o.seq <= g.last)"
+                 " AND pos < (SELECT max(pos) FROM oplog)",
               "i", (int64_t)OPLOG_KEEP_PER_CLIENT) ||
         jexec(j, "DELETE FROM oplog WHERE pos <= (SELECT max(pos) FROM oplog) - ?1 AND NOT EXISTS"
                  " (SELECT 1 FROM procs p WHERE p.client = oplog.client AND p.sandbox = oplog.sandbox)",

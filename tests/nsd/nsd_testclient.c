@@ -745,6 +745,27 @@ static void mode_pipeline(pid_t nsd)
           "the setpgid was applied, and the exit's status");
     nsdc_free(&a.c, rep);
     check(!sim_reap(&a, root, child), "the parent reaps");
+    /* A fork's pair: a mutation not awaited, which waits in a lazy batch,
+     * and a Ticket behind it, which reads nothing the batch writes. */
+    Nsd__LeaseRange lr = NSD__LEASE_RANGE__INIT;
+    Nsd__Ticket tk = NSD__TICKET__INIT;
+    Nsd__Frame f4 = NSD__FRAME__INIT, f5 = NSD__FRAME__INIT;
+    lr.caller = root;
+    f4.body_case = NSD__FRAME__BODY_LEASE_RANGE;
+    f4.lease_range = &lr;
+    f4.nowait = 1;
+    f5.body_case = NSD__FRAME__BODY_TICKET;
+    f5.ticket = &tk;
+    a.c.on_push = note_push;
+    npushed = 0;
+    sent = !kill(nsd, SIGSTOP);
+    sent = sent && !nsdc_send(&a.c, &f4) && !nsdc_send(&a.c, &f5);
+    kill(nsd, SIGCONT);
+    sent = sent && !nsdc_flush(&a.c);
+    check(sent && npushed == 2 && pushed[0] == NSD__FRAME__BODY_TICKET &&
+              pushed[1] == NSD__FRAME__BODY_RANGE,
+          "a Ticket behind a lease not awaited is answered first, the lease after its commit (%d replies)",
+          npushed);
     sim_close(&b);
     sim_close(&a);
 }
