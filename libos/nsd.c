@@ -826,8 +826,9 @@ Nsd__Frame *nsd_lease_owner(int tid)
 	l.thread_owner = true;
 	Nsd__Frame f = nsd_frame(NSD__FRAME__BODY_LOOKUP, &l);
 	Nsd__Frame *rep = query(&f, NSD__FRAME__BODY_PROC);
-	/* Not a process that has just taken the number, nor ourselves. */
-	if (rep && ((int)rep->proc->pid == tid || (int)rep->proc->pid == proc.pid || nsd_is_gone(rep->proc))) {
+	/* Not a process that has just taken the number (nsd names live
+	 * holders only), nor ourselves. */
+	if (rep && ((int)rep->proc->pid == tid || (int)rep->proc->pid == proc.pid)) {
 		nsd_free(rep);
 		rep = NULL;
 	}

@@ -34,11 +34,32 @@ static void answer_read(struct conn *c, Nsd__Frame *req);
 
 /* ---- sending ----------------------------------------------------------------- */
 
+/* A frame's header: its body's length, big-endian. */
+static void frame_header(uint8_t hdr[NSD_FRAME_HDR], size_t len)
+{
+    hdr[0] = (uint8_t)(len >> 24), hdr[1] = (uint8_t)(len >> 16), hdr[2] = (uint8_t)(len >> 8);
+    hdr[3] = (uint8_t)len;
+}
+
 static void write_bytes(struct bufferevent *bev, const uint8_t *body, size_t len)
 {
-    uint8_t hdr[NSD_FRAME_HDR] = { len >> 24, len >> 16, len >> 8, len };
+    uint8_t hdr[NSD_FRAME_HDR];
+    frame_header(hdr, len);
     bufferevent_write(bev, hdr, sizeof hdr);
     bufferevent_write(bev, body, len);
+}
+
+/* The body length of the whole frame at in's head; -1 while it is not all
+ * there, -2 if it is over NSD_FRAME_MAX. */
+static long head_frame(struct evbuffer *in)
+{
+    uint8_t hdr[NSD_FRAME_HDR];
+    if (evbuffer_copyout(in, hdr, sizeof hdr) != (ssize_t)sizeof hdr)
+        return -1;
+    uint32_t len = nsdc_frame_len(hdr);
+    if (len > NSD_FRAME_MAX)
+        return -2;
+    return evbuffer_get_length(in) < NSD_FRAME_HDR + (size_t)len ? -1 : (long)len;
 }
 
 static void send_bytes(struct conn *c, const uint8_t *body, size_t len)
@@ -441,16 +462,8 @@ static void hostlink_read_cb(struct bufferevent *bev, void *arg)
 {
     struct nsd *n = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
-    uint8_t hdr[NSD_FRAME_HDR];
-    while (evbuffer_copyout(in, hdr, sizeof hdr) == (ssize_t)sizeof hdr) {
-        uint32_t len = nsdc_frame_len(hdr);
-        if (len > NSD_FRAME_MAX) {
-            nsd_log("oversized frame from the leader on the host link");
-            hostlink_close(n);
-            return;
-        }
-        if (evbuffer_get_length(in) < NSD_FRAME_HDR + (size_t)len)
-            return;
+    long len;
+    while ((len = head_frame(in)) >= 0) {
         Nsd__Frame *f = nsd__frame__unpack(NULL, len, evbuffer_pullup(in, NSD_FRAME_HDR + len) + NSD_FRAME_HDR);
         evbuffer_drain(in, NSD_FRAME_HDR + len);
         if (f && f->body_case == NSD__FRAME__BODY_HOST_SIGNAL) {
@@ -461,6 +474,10 @@ static void hostlink_read_cb(struct bufferevent *bev, void *arg)
         }
         if (f)
             nsd__frame__free_unpacked(f, NULL);
+    }
+    if (len == -2) {
+        nsd_log("oversized frame from the leader on the host link");
+        hostlink_close(n);
     }
 }
 
@@ -914,18 +931,6 @@ static int pico_peer(struct nsd *n, int64_t sandbox_id, int host_pid)
     return 0;
 }
 
-/*
- * An admin Kill: the query found the live targets; nsd signals them itself,
- * each through a pidfd. The host pid in a row is what a picoprocess said, so
- * nsd signals only a host process that is itself connected to it as a
- * picoprocess of that sandbox (SO_PEERCRED): a sandbox cannot aim nsd at a
- * host process outside it. Being connected, it has not been reaped, so its
- * pid is not reused; the pidfd keeps the signal on that process. A child
- * forked a moment ago that has not connected yet is missed. Processes of
- * other hosts are not ours to signal (that is for their host's daemon).
- * signal_pico sends one: 0, -ESRCH for a process not ours to signal, or
- * the host's -errno.
- */
 /* The leader: a process of another host is signalled by that host's
  * follower, on its link (HostSignal): 0 once asked, -ESRCH with no link. */
 static int signal_elsewhere(struct nsd *n, int64_t sb, const char *host, int host_pid, int sig)
@@ -945,11 +950,26 @@ static int signal_elsewhere(struct nsd *n, int64_t sb, const char *host, int hos
     return -ESRCH;
 }
 
+/*
+ * An admin Kill: the query found the live targets; nsd signals them itself,
+ * each through a pidfd. The host pid in a row is what a picoprocess said, so
+ * nsd signals only a host process that is itself connected to it as a
+ * picoprocess of that sandbox (SO_PEERCRED): a sandbox cannot aim nsd at a
+ * host process outside it. Being connected, it has not been reaped, so its
+ * pid is not reused; the pidfd keeps the signal on that process. A child
+ * forked a moment ago that has not connected yet is missed. A process of
+ * another host is its follower's to signal, which checks the same
+ * (signal_elsewhere).
+ * signal_pico sends one: 0, -ESRCH for a process not ours to signal, or
+ * the host's -errno.
+ */
 static int signal_pico(struct nsd *n, int64_t sb, const char *host, int host_pid, int sig)
 {
-    if (n->ready && host_pid > 0 && strcmp(host, n->host) && strcmp(host, "localhost"))
-        return signal_elsewhere(n, sb, host, host_pid, sig);
-    if ((strcmp(host, n->host) && strcmp(host, "localhost")) || host_pid <= 0 || !pico_peer(n, sb, host_pid))
+    if (host_pid <= 0)
+        return -ESRCH;
+    if (strcmp(host, n->host) && strcmp(host, "localhost"))
+        return n->ready ? signal_elsewhere(n, sb, host, host_pid, sig) : -ESRCH;
+    if (!pico_peer(n, sb, host_pid))
         return -ESRCH;
     int fd = pidfd_open(host_pid, 0), r = 0;
     if (fd < 0 || pidfd_send_signal(fd, sig, NULL, 0))
@@ -1108,8 +1128,7 @@ static int send_fd_reply(struct conn *c, const Nsd__Frame *f, int fd)
     uint8_t *buf = malloc(NSD_FRAME_HDR + len);
     if (!buf)
         abort();
-    buf[0] = (uint8_t)(len >> 24), buf[1] = (uint8_t)(len >> 16), buf[2] = (uint8_t)(len >> 8),
-    buf[3] = (uint8_t)len;
+    frame_header(buf, len);
     nsd__frame__pack(f, buf + NSD_FRAME_HDR);
     c->fd_reply = buf;
     c->fd_reply_len = NSD_FRAME_HDR + len;
@@ -1350,20 +1369,17 @@ static int up_hello_ok(struct conn *c, uint32_t len)
 static int up_pass(struct conn *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->up);
-    uint8_t hdr[NSD_FRAME_HDR];
-    while (evbuffer_copyout(in, hdr, sizeof hdr) == (ssize_t)sizeof hdr) {
-        uint32_t len = nsdc_frame_len(hdr);
-        if (len > NSD_FRAME_MAX) {
-            conn_drop(c, "oversized frame from the leader");
-            return -1;
-        }
-        if (evbuffer_get_length(in) < NSD_FRAME_HDR + (size_t)len)
-            break;
-        int r = c->up_hello != 1 ? up_hello_ok(c, len) : 0;
+    long len;
+    while ((len = head_frame(in)) >= 0) {
+        int r = c->up_hello != 1 ? up_hello_ok(c, (uint32_t)len) : 0;
         if (r < 0)
             return -1;
         if (!r)
-            evbuffer_remove_buffer(in, bufferevent_get_output(c->bev), NSD_FRAME_HDR + len);
+            evbuffer_remove_buffer(in, bufferevent_get_output(c->bev), NSD_FRAME_HDR + (size_t)len);
+    }
+    if (len == -2) {
+        conn_drop(c, "oversized frame from the leader");
+        return -1;
     }
     up_resume(c);
     return 0;
@@ -1442,7 +1458,7 @@ static int hello(struct conn *c, Nsd__Frame *f, const uint8_t *body, uint32_t le
             c->hello = malloc(c->hello_len);
             if (!c->hello)
                 abort();
-            memcpy(c->hello, (uint8_t[NSD_FRAME_HDR]){ len >> 24, len >> 16, len >> 8, len }, NSD_FRAME_HDR);
+            frame_header(c->hello, len);
             memcpy(c->hello + NSD_FRAME_HDR, body, len);
         }
     } else if (h->role == NSD__ROLE__ROLE_PICO && h->ticket.len) {
@@ -1943,8 +1959,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
         sweep_vanished(n);
         sweep_reaped(n);
         sweep_unclaimed(n);
-        if (!n->ready)
-            report_send(n);
+        report_send(n);
         n->next_sweep = now + SWEEP_MS;
     }
     if (n->ready && n->watch_sync)

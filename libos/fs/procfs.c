@@ -229,11 +229,9 @@ static Nsd__Frame *other_proc(const char *s, size_t n, int *id)
 		rep = NULL;
 	}
 	/* A thread of another process but its main one: reachable, not listed,
-	 * as on Linux; its process's record, and *id the tid. */
-	if (!rep && (rep = rpc_thread_process((int)v)) && reaped(rep->proc)) {
-		nsd_free(rep);
-		rep = NULL;
-	}
+	 * as on Linux; its (live) process's record, and *id the tid. */
+	if (!rep)
+		rep = rpc_thread_process((int)v);
 	if (id)
 		*id = (int)v;
 	return rep;
