@@ -455,6 +455,7 @@ static void checked_calls(struct builder *b)
 	 * PR_SET_NAME, the caller's own name (thread_set_comm). */
 	begin_call(b, __NR_prctl);
 	need_eq(b, 0, 0, ~0U, PR_SET_NAME);
+	need_eq(b, 0, 1, ~0U, 0);
 	allow_rule(b);
 	need_eq(b, 0, 0, ~0U, PR_SET_CHILD_SUBREAPER);
 	need_eq(b, 0, 1, ~0U, 0);

@@ -22,7 +22,8 @@
 #    processes: S here and priv.t (another sandbox too); E here (host pids,
 #    groups, uids: ESRCH); setpriority(PRIO_PGRP/PRIO_USER, 0): E here;
 #    sched_get*/set*, rr_get_interval, ioprio, getpriority: S+E here;
-#    prctl other than PR_SET_CHILD_SUBREAPER and PR_SET_PDEATHSIG: S here.
+#    prctl other than PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG and
+#    PR_SET_NAME: S here.
 #  - netlink, AF_PACKET, raw and ping sockets, SIOCSIFMTU/SIOCSIFADDR:
 #    E+S here; abstract unix sockets and TCP to host listeners: here.
 #  - mknodat of devices: S here and priv.t, E here; clone with CLONE_NEW*:
@@ -237,6 +238,8 @@ try:
         "prctl_dumpable": "157,4,0",
         "prctl_pdeathsig": "157,1,0",
         "prctl_pdeathsig_hi": f"157,{(1 << 32) | 1},9",
+        "prctl_name": "157,15,s:site-named",
+        "prctl_name_hi": f"157,{(1 << 32) | 15},s:site-named",
     }
     if ready != "ready" or base is None:
         out = "picoprocess did not start: " + ready
@@ -315,11 +318,12 @@ try:
     refused(["setown_group", "setown_ex"], "site: fcntl F_SETOWN to a group and F_SETOWN_EX are refused")
     ok(got["getfl"] == "ok", "site: fcntl F_GETFL passes", got["getfl"])
     # prctl only for PR_SET_CHILD_SUBREAPER (where the caller's own orphans
-    # go) and PR_SET_PDEATHSIG (a signal to the caller itself)
-    ok(got["prctl_subreaper"] == "ok" and got["prctl_pdeathsig"] == "ok",
-       "site: prctl(PR_SET_CHILD_SUBREAPER) and prctl(PR_SET_PDEATHSIG) pass",
-       (got["prctl_subreaper"], got["prctl_pdeathsig"]))
-    refused(["prctl_subreaper_hi", "prctl_pdeathsig_hi", "prctl_dumpable"],
+    # go), PR_SET_PDEATHSIG (a signal to the caller itself) and PR_SET_NAME
+    # (the caller's own name)
+    ok(got["prctl_subreaper"] == "ok" and got["prctl_pdeathsig"] == "ok" and got["prctl_name"] == "ok",
+       "site: prctl(PR_SET_CHILD_SUBREAPER), prctl(PR_SET_PDEATHSIG) and prctl(PR_SET_NAME) pass",
+       (got["prctl_subreaper"], got["prctl_pdeathsig"], got["prctl_name"]))
+    refused(["prctl_subreaper_hi", "prctl_pdeathsig_hi", "prctl_name_hi", "prctl_dumpable"],
             "site: every other prctl is refused (PR_SET_DUMPABLE, the option's high half set)")
     refused(["beyond_table", "x32_execve", "x32_getpid", "mseal"],
             "site: numbers past the allowlist's last block and x32 numbers are refused")
