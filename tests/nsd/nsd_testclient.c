@@ -498,6 +498,31 @@ static void mode_bad(void)
     char pst[16] = "";
     check(closed_by_server(s.px.fd) && STILL_SERVED() && !sim_lookup(&good, spid, pst, sizeof pst) &&
           strcmp(pst, "lost"), "PeerGone from a picoprocess: closed, its process not taken for lost (%s)", pst);
+    /* Nor are a follower's HostReport and the leader's HostSignal. */
+    Nsd__HostEnd he = NSD__HOST_END__INIT, *hep = &he;
+    Nsd__HostReport hr = NSD__HOST_REPORT__INIT;
+    he.sandbox = 1;
+    he.pid = good.pid;
+    he.host_pid = getpid();
+    hr.host = "elsewhere";
+    hr.n_ends = 1;
+    hr.ends = &hep;
+    Nsd__HostSignal hs = NSD__HOST_SIGNAL__INIT;
+    hs.host_pid = getpid();
+    hs.sig = SIGKILL;
+    sim_connect(&s, addr, sb, secret);
+    sim_register(&s, 0, 0, 0, NULL, NULL);
+    f.body_case = NSD__FRAME__BODY_HOST_REPORT;
+    f.host_report = &hr;
+    send_frame_raw(s.px.fd, &f);
+    int hr_closed = closed_by_server(s.px.fd);
+    sim_connect(&s, addr, sb, secret);
+    sim_register(&s, 0, 0, 0, NULL, NULL);
+    f.body_case = NSD__FRAME__BODY_HOST_SIGNAL;
+    f.host_signal = &hs;
+    send_frame_raw(s.px.fd, &f);
+    check(hr_closed && closed_by_server(s.px.fd) && STILL_SERVED(),
+          "HostReport and HostSignal from a picoprocess: closed, nothing done (we live)");
 
     /* The secret of another sandbox is never for a picoprocess. */
     Nsd__SandboxJoin sj = NSD__SANDBOX_JOIN__INIT;
